@@ -1,0 +1,303 @@
+#include "console/render.h"
+
+#include <algorithm>
+#include <set>
+
+#include "sync/case_model.h"
+#include "sync/ids.h"
+
+namespace silian::console {
+namespace {
+
+using nlohmann::json;
+
+// The text of `j[key]`: strings as they are, other values as compact JSON, "" when absent.
+std::string Str(const json& j, const std::string& key) {
+  if (!j.is_object()) return "";
+  auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return "";
+  if (it->is_string()) return it->get<std::string>();
+  return it->dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+const json& Member(const json& j, const std::string& key) {
+  static const json kNull;
+  if (!j.is_object()) return kNull;
+  auto it = j.find(key);
+  return it == j.end() ? kNull : *it;
+}
+
+std::string QuoteValue(const std::string& s) { return "\"" + s + "\""; }
+
+// The elements of an array member, comma separated.
+std::string Join(const json& j, const std::string& key) {
+  const json& items = Member(j, key);
+  if (!items.is_array()) return Str(j, key);
+  std::string out;
+  for (const auto& item : items)
+    out += (out.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : item.dump());
+  return out;
+}
+
+bool IsWide(char32_t c) {
+  return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) || (c >= 0x3041 && c <= 0x33FF) ||
+         (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
+         (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
+         (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
+         (c >= 0x20000 && c <= 0x3FFFD);
+}
+
+std::string Pad(const std::string& s, size_t width) {
+  size_t w = DisplayWidth(s);
+  return w >= width ? s : s + std::string(width - w, ' ');
+}
+
+// "  label       value" lines, labels padded to one width.
+std::string RenderPairs(const std::vector<std::pair<std::string, std::string>>& pairs, const std::string& indent) {
+  size_t width = 0;
+  for (const auto& [label, value] : pairs) width = std::max(width, DisplayWidth(label));
+  std::string out;
+  for (const auto& [label, value] : pairs) out += indent + Pad(label, width) + "  " + value + "\n";
+  return out;
+}
+
+std::string Indent(const std::string& block, const std::string& indent) {
+  std::string out;
+  size_t start = 0;
+  while (start < block.size()) {
+    size_t end = block.find('\n', start);
+    if (end == std::string::npos) end = block.size();
+    out += indent + block.substr(start, end - start) + "\n";
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string FieldsDetail(const json& fields) {
+  std::string out;
+  if (!fields.is_object()) return out;
+  for (const auto& [name, value] : fields.items())
+    out += (out.empty() ? "" : ", ") + name + "=" + QuoteValue(value.is_string() ? value.get<std::string>() : value.dump());
+  return out;
+}
+
+// The kind-specific part of one history entry.
+std::string HistoryDetail(const json& h) {
+  std::string kind = Str(h, "kind");
+  std::string out;
+  if (kind == "case_created") {
+    out = "case number " + Str(h, "case_number");
+  } else if (kind == "fields_set") {
+    out = FieldsDetail(Member(h, "fields"));
+    if (Member(h, "ignored_fields").is_array()) out += "; ignored fields " + Join(h, "ignored_fields");
+  } else if (kind == "material_received") {
+    out = QuoteValue(Str(h, "material")) + " copies " + Str(h, "copies");
+  } else if (kind == "note_added") {
+    out = QuoteValue(Str(h, "text"));
+  } else if (kind == "transition") {
+    out = Str(h, "action") + ": " + Str(h, "from");
+    if (h.contains("to")) out += " -> " + Str(h, "to");
+    if (h.contains("reason")) out += "; reason " + QuoteValue(Str(h, "reason"));
+    if (h.contains("duplicate_of")) out += "; duplicate of " + Str(h, "duplicate_of");
+    if (h.contains("conflict")) out += "; conflict " + Str(h, "conflict");
+  } else if (kind == "conflict_resolved") {
+    out = Str(h, "conflict");
+    if (h.contains("keep")) out += "; keep " + Str(h, "keep");
+    if (h.contains("value")) out += "; value " + QuoteValue(Str(h, "value"));
+    if (h.contains("forced")) out += "; status forced to " + Str(h, "forced");
+    if (h.contains("dismissed")) out += "; dismissed";
+  }
+  if (h.contains("why")) out += (out.empty() ? "" : "; ") + std::string("why: ") + Str(h, "why");
+  return out;
+}
+
+}  // namespace
+
+size_t DisplayWidth(std::string_view text) {
+  size_t width = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
+    char32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (size_t k = 1; k < len && i + k < text.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    width += IsWide(cp) ? 2 : 1;
+    i += len;
+  }
+  return width;
+}
+
+std::string RenderTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) line += i + 1 == row.size() ? row[i] : Pad(row[i], widths[i]) + "  ";
+    while (!line.empty() && line.back() == ' ') line.pop_back();
+    out += line + "\n";
+  }
+  return out;
+}
+
+json CaseSummaryJson(const sync::CaseSummary& c) {
+  return {{"case_id", c.case_id},       {"case_number", c.case_number},       {"status", c.status},
+          {"applicant_name", c.applicant_name}, {"applicant_id", c.applicant_id}, {"item_code", c.item_code},
+          {"division", c.division},     {"last_update", c.last_update},       {"open_conflicts", c.open_conflicts}};
+}
+
+std::string RenderCaseList(const std::vector<sync::CaseSummary>& cases) {
+  if (cases.empty()) return "no cases\n";
+  std::vector<std::vector<std::string>> rows = {
+      {"CASE NUMBER", "CASE ID", "STATUS", "ITEM", "APPLICANT", "UPDATED", "CONFLICTS"}};
+  for (const auto& c : cases)
+    rows.push_back({c.case_number, c.case_id, c.status, c.item_code, c.applicant_name, c.last_update,
+                    std::to_string(c.open_conflicts)});
+  return RenderTable(rows);
+}
+
+std::string RenderConflict(const json& conflict) {
+  std::string case_id = Str(conflict, "case_id");
+  if (case_id.empty()) case_id = Str(conflict, "case");
+  std::string case_number = Str(conflict, "case_number");
+  std::vector<std::pair<std::string, std::string>> pairs;
+  pairs.push_back({"case", case_number.empty() ? case_id : case_number + " (" + case_id + ")"});
+  bool transition = Str(conflict, "kind") == "transition";
+  if (transition) {
+    std::string what = Str(conflict, "field") + " rejected";
+    if (conflict.contains("status_then")) what += " in status " + QuoteValue(Str(conflict, "status_then"));
+    pairs.push_back({"transition", what});
+  } else {
+    std::string what = Str(conflict, "field");
+    if (conflict.contains("provisional")) what += ", provisional value " + QuoteValue(Str(conflict, "provisional"));
+    pairs.push_back({"field", what});
+  }
+  const json& candidates = Member(conflict, "candidates");
+  if (candidates.is_array()) {
+    for (const auto& c : candidates) {
+      std::string line = Str(c, "op") + " by " + Str(c, "actor") + ": ";
+      if (transition) {
+        line += Str(c, "action");
+        if (c.contains("outcome")) line += " (" + Str(c, "outcome") + ")";
+      } else {
+        line += QuoteValue(Str(c, "value"));
+      }
+      if (c.contains("time")) line += " at " + Str(c, "time");
+      pairs.push_back({"candidate", line});
+    }
+  }
+  pairs.push_back({"resolve", "silian-node conflicts resolve " + Str(conflict, "id") +
+                                  (transition ? " --keep OP" : " --value VALUE | --keep OP")});
+  return Str(conflict, "id") + "\n" + RenderPairs(pairs, "  ");
+}
+
+std::string RenderCase(const json& view) {
+  std::string out = "case " + Str(view, "case_number") + "\n";
+  out += RenderPairs({{"case id", Str(view, "case_id")},
+                      {"status", Str(view, "status")},
+                      {"division", Str(view, "division")},
+                      {"last update", Str(view, "last_update")},
+                      {"ops", Str(view, "op_count")},
+                      {"heads", Join(view, "heads")}},
+                     "  ");
+  if (Member(view, "created").is_boolean() && !Member(view, "created").get<bool>())
+    out += "  (the creation op of this case has not arrived yet)\n";
+
+  out += "\nfields\n";
+  const json& fields = Member(view, "fields");
+  std::vector<std::vector<std::string>> rows;
+  std::set<std::string> shown;
+  auto add_field = [&](const std::string& name) {
+    const json& f = Member(fields, name);
+    if (f.is_null() || !shown.insert(name).second) return;
+    std::string value = Str(f, "value");
+    std::vector<std::string> row = {name, value.empty() ? "-" : value, Str(f, "op")};
+    if (f.contains("conflict")) row.push_back("CONFLICT " + Str(f, "conflict"));
+    rows.push_back(std::move(row));
+  };
+  for (const auto& name : sync::AllFieldNames()) add_field(name);
+  if (fields.is_object())
+    for (const auto& [name, value] : fields.items()) add_field(name);
+  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
+
+  out += "\nmaterials\n";
+  rows.clear();
+  const json& materials = Member(view, "materials");
+  if (materials.is_array())
+    for (const auto& m : materials)
+      rows.push_back({Str(m, "name"), "copies " + Str(m, "copies"), Str(m, "op"), Str(m, "actor"), Str(m, "time")});
+  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
+
+  out += "\nnotes\n";
+  rows.clear();
+  const json& notes = Member(view, "notes");
+  if (notes.is_array())
+    for (const auto& n : notes) rows.push_back({Str(n, "time"), Str(n, "op"), Str(n, "actor"), Str(n, "text")});
+  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
+
+  out += "\nhistory\n";
+  rows.clear();
+  const json& history = Member(view, "history");
+  if (history.is_array())
+    for (const auto& h : history)
+      rows.push_back({Str(h, "op"), Str(h, "time"), Str(h, "actor"), Str(h, "kind"), Str(h, "outcome"),
+                      HistoryDetail(h)});
+  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
+
+  out += "\nopen conflicts\n";
+  const json& conflicts = Member(view, "conflicts");
+  if (!conflicts.is_array() || conflicts.empty()) {
+    out += "  none\n";
+  } else {
+    for (const auto& c : conflicts) out += Indent(RenderConflict(c), "  ");
+  }
+  return out;
+}
+
+json StatusJson(const sync::StoreStatus& s) {
+  json frontier = json::array();
+  for (const auto& e : s.frontier.entries())
+    frontier.push_back({{"origin", e.origin()}, {"seq", e.seq()}, {"hash", sync::ToHex(e.hash())}});
+  return {{"node", s.config.node_id.value},
+          {"level", sync::LevelName(s.config.level)},
+          {"division", s.config.division.value},
+          {"device", s.config.device},
+          {"scope", s.scope},
+          {"op_count", s.op_count},
+          {"case_count", s.case_count},
+          {"pending", s.pending_count},
+          {"equivocations", s.equivocation_count},
+          {"open_conflicts", s.open_conflicts},
+          {"max_skew_seen_ms", s.max_skew_seen_ms},
+          {"frontier", frontier}};
+}
+
+std::string RenderStatus(const sync::StoreStatus& s) {
+  std::string skew = "none";
+  if (s.max_skew_seen_ms > 0)
+    skew = std::to_string(s.max_skew_seen_ms) + " ms beyond the limit (remote clocks ahead; not followed)";
+  std::string out = RenderPairs({{"node", s.config.node_id.value},
+                                 {"level", sync::LevelName(s.config.level)},
+                                 {"division", s.config.division.value},
+                                 {"device", s.config.device},
+                                 {"scope", s.scope},
+                                 {"ops", std::to_string(s.op_count)},
+                                 {"cases", std::to_string(s.case_count)},
+                                 {"pending", std::to_string(s.pending_count)},
+                                 {"equivocations", std::to_string(s.equivocation_count)},
+                                 {"open conflicts", std::to_string(s.open_conflicts)},
+                                 {"clock skew seen", skew}},
+                                "");
+  out += "frontier\n";
+  if (s.frontier.entries_size() == 0) return out + "  empty\n";
+  std::vector<std::vector<std::string>> rows = {{"ORIGIN", "SEQ", "HASH"}};
+  for (const auto& e : s.frontier.entries())
+    rows.push_back({e.origin(), std::to_string(e.seq()), sync::ToHex(e.hash()).substr(0, 12)});
+  return out + Indent(RenderTable(rows), "  ");
+}
+
+}  // namespace silian::console

@@ -1,0 +1,50 @@
+#include "console/support.h"
+
+#include <cstdlib>
+#include <iostream>
+
+namespace silian::console {
+
+int ExitCodeFor(StatusCode code) {
+  switch (code) {
+    case StatusCode::kOk:
+      return 0;
+    case StatusCode::kInvalidArgument:
+    case StatusCode::kNotFound:
+    case StatusCode::kFailedPrecondition:
+    case StatusCode::kDataLoss:
+    case StatusCode::kResourceExhausted:
+      return 2;
+    case StatusCode::kUnavailable:
+    case StatusCode::kInternal:
+      return 1;
+  }
+  return 1;
+}
+
+std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
+
+Status WithContext(const Status& status, std::string_view subject, const std::string& context) {
+  if (status.ok()) return status;
+  if (!subject.empty() && status.message().find(subject) != std::string::npos) return status;
+  return Status(status.code(), context + ": " + status.message());
+}
+
+Result<std::unique_ptr<sync::LedgerStore>> OpenLedger(const GlobalOptions& g) {
+  if (g.db_path.empty()) return InvalidArgument("no ledger given: pass --db PATH or set SILIAN_DB");
+  auto store = sync::LedgerStore::Open(g.db_path, sync::LedgerStore::Options());
+  if (!store.ok()) return WithContext(store.status(), g.db_path, "ledger " + Quote(g.db_path));
+  return store;
+}
+
+std::string ActorFor(const std::optional<std::string>& flag, const sync::LedgerStore& store) {
+  if (flag) return *flag;
+  if (const char* env = std::getenv("SILIAN_ACTOR"); env != nullptr && *env != '\0') return env;
+  return store.config().node_id.value;
+}
+
+void PrintJson(const nlohmann::json& value) {
+  std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+}  // namespace silian::console

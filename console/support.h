@@ -1,0 +1,45 @@
+// Helpers shared by the commands of silian-node and silian-hub: the global options, exit codes, opening the
+// ledger, the acting person, error context, and JSON output.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "sync/status.h"
+#include "sync/store.h"
+
+namespace silian::console {
+
+struct GlobalOptions {
+  std::string db_path;  // --db or SILIAN_DB; empty when neither was given
+  bool json = false;
+};
+
+// 0 for kOk; 2 for bad usage or bad input (kInvalidArgument, kNotFound, kFailedPrecondition, kDataLoss,
+// kResourceExhausted); 1 for failures (kUnavailable, kInternal).
+int ExitCodeFor(StatusCode code);
+
+// Opens the ledger named by --db / SILIAN_DB. kInvalidArgument when neither was given; otherwise the
+// store's error, with the path added when the message does not already name it.
+Result<std::unique_ptr<sync::LedgerStore>> OpenLedger(const GlobalOptions& g);
+
+// The actor recorded on authored ops: `flag` when given, else SILIAN_ACTOR when set and not empty, else
+// the node id.
+std::string ActorFor(const std::optional<std::string>& flag, const sync::LedgerStore& store);
+
+// Returns `status` with "<context>: " in front of its message, unless the message already contains
+// `subject` (a path or id the store's message names by itself). OK statuses pass through.
+Status WithContext(const Status& status, std::string_view subject, const std::string& context);
+
+// `"text"`, as messages quote values.
+std::string Quote(std::string_view text);
+
+// Writes one JSON document to stdout: indented by 2, keys sorted, invalid UTF-8 replaced rather than
+// thrown on, so the same value always prints the same bytes.
+void PrintJson(const nlohmann::json& value);
+
+}  // namespace silian::console

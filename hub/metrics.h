@@ -1,0 +1,35 @@
+// Counters of a running hub, rendered as Prometheus text for GET /metrics. Thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <mutex>
+#include <string>
+
+namespace silian::hub {
+
+class Metrics {
+ public:
+  void CountRequest(const std::string& endpoint, int http_status);
+  void CountSync(uint64_t ops_in, uint64_t ops_out, uint64_t bytes_in, uint64_t bytes_out, double seconds);
+  void CountRejection(const std::string& reason);
+  // Prometheus text exposition format 0.0.4.
+  std::string Render() const;
+
+  uint64_t ops_in() const;
+  uint64_t rejections() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::pair<std::string, int>, uint64_t> requests_;
+  std::map<std::string, uint64_t> rejections_;
+  uint64_t ops_in_ = 0;
+  uint64_t ops_out_ = 0;
+  uint64_t bytes_in_ = 0;
+  uint64_t bytes_out_ = 0;
+  double batch_seconds_sum_ = 0;
+  uint64_t batch_count_ = 0;
+  std::map<double, uint64_t> batch_buckets_;  // upper bound -> count
+};
+
+}  // namespace silian::hub

@@ -1,0 +1,243 @@
+// The exchange commands of silian-node: bundle export, bundle import, frontier export.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+
+#include "node/commands.h"
+#include "console/support.h"
+#include "sync/bundle.h"
+#include "sync/store.h"
+
+namespace silian::node {
+namespace {
+
+using namespace console;  // NOLINT: the shared console helpers are this file's vocabulary
+
+using nlohmann::json;
+
+struct FileCloser {
+  void operator()(std::FILE* f) const { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+uint64_t NowMs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+void Warn(const std::string& message) { std::cerr << "silian-node: warning: " << message << '\n'; }
+
+// Makes a rename inside the directory of `path` durable.
+Status SyncParentDirectory(const std::string& path) {
+  std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  if (parent.empty()) parent = ".";
+  int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY);
+  if (fd < 0) return Internal("cannot open directory " + Quote(parent.string()) + ": " + std::strerror(errno));
+  int rc = ::fsync(fd);
+  int saved = errno;
+  ::close(fd);
+  if (rc != 0) return Internal("cannot sync directory " + Quote(parent.string()) + ": " + std::strerror(saved));
+  return Status::Ok();
+}
+
+// Flushes, syncs and closes `file`. `path` names it in errors.
+Status CloseDurably(File file, const std::string& path) {
+  if (std::fflush(file.get()) != 0 || ::fsync(::fileno(file.get())) != 0)
+    return Internal("cannot write " + Quote(path) + ": " + std::strerror(errno));
+  if (std::fclose(file.release()) != 0) return Internal("cannot close " + Quote(path) + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
+// Import progress on stderr, about once a second, only when stderr is a terminal.
+class Progress {
+ public:
+  explicit Progress(uint64_t total_bytes)
+      : enabled_(::isatty(STDERR_FILENO) == 1), total_bytes_(total_bytes), last_(std::chrono::steady_clock::now()) {}
+  ~Progress() { Clear(); }
+
+  void Update(uint64_t entries, uint64_t compressed_bytes) {
+    if (!enabled_) return;
+    auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::seconds(1)) return;
+    last_ = now;
+    unsigned percent = total_bytes_ == 0 ? 100 : static_cast<unsigned>(compressed_bytes * 100 / total_bytes_);
+    std::fprintf(stderr, "\rsilian-node: %llu ops read (%u%%)   ", static_cast<unsigned long long>(entries),
+                 percent > 100 ? 100 : percent);
+    std::fflush(stderr);
+    shown_ = true;
+  }
+
+  void Clear() {
+    if (!shown_) return;
+    std::fprintf(stderr, "\r%60s\r", "");
+    std::fflush(stderr);
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  uint64_t total_bytes_;
+  std::chrono::steady_clock::time_point last_;
+  bool shown_ = false;
+};
+
+// Writes the bundle into `file`; returns the end record. Adds the bytes written to `*bytes`.
+Result<pb::BundleEnd> WriteBundle(sync::LedgerStore& store, const pb::Frontier& holder, std::FILE* file,
+                                  uint64_t* bytes) {
+  SILIAN_ASSIGN_OR_RETURN(pb::Frontier own, store.GetFrontier());
+  pb::BundleHeader header;
+  header.set_sender(store.config().node_id.value);
+  header.set_sender_scope(store.scope());
+  *header.mutable_sender_frontier() = std::move(own);
+  header.set_for_node(holder.node_id());
+  header.set_created_ms(NowMs());
+  sync::ByteSink file_sink = sync::FileSink(file);
+  sync::ByteSink sink = [file_sink, bytes](const char* data, size_t size) {
+    *bytes += size;
+    return file_sink(data, size);
+  };
+  SILIAN_ASSIGN_OR_RETURN(auto writer, sync::BundleWriter::Start(std::move(sink), std::move(header)));
+  SILIAN_RETURN_IF_ERROR(store.Export(holder, [&writer](pb::Entry entry) { return writer->Add(std::move(entry)); }));
+  return writer->Finish();
+}
+
+}  // namespace
+
+Status RunBundleExport(const GlobalOptions& g, const BundleExportOptions& o) {
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  pb::Frontier holder;
+  if (o.for_frontier_file) {
+    auto read = sync::ReadFrontierFile(*o.for_frontier_file);
+    if (!read.ok())
+      return WithContext(read.status(), *o.for_frontier_file, "frontier file " + Quote(*o.for_frontier_file));
+    holder = std::move(read).value();
+  } else {
+    holder.set_scope(store->scope());
+  }
+
+  const std::string tmp = o.file + ".tmp";
+  File out(std::fopen(tmp.c_str(), "wb"));
+  if (!out) return InvalidArgument("cannot write bundle " + Quote(tmp) + ": " + std::strerror(errno));
+  uint64_t bytes = 0;
+  auto end = WriteBundle(*store, holder, out.get(), &bytes);
+  Status s = end.ok() ? CloseDurably(std::move(out), tmp) : end.status();
+  if (s.ok() && std::rename(tmp.c_str(), o.file.c_str()) != 0)
+    s = InvalidArgument("cannot rename " + Quote(tmp) + " to " + Quote(o.file) + ": " + std::strerror(errno));
+  if (!s.ok()) {
+    out.reset();
+    std::remove(tmp.c_str());
+    return WithContext(s, o.file, "bundle " + Quote(o.file));
+  }
+  SILIAN_RETURN_IF_ERROR(SyncParentDirectory(o.file));
+
+  if (g.json) {
+    PrintJson({{"file", o.file},
+               {"ops", end->op_count()},
+               {"skips", end->skip_count()},
+               {"batches", end->batch_count()},
+               {"bytes", bytes},
+               {"for_node", holder.node_id()}});
+  } else {
+    std::cout << "exported " << end->op_count() << " ops and " << end->skip_count() << " skips to " << o.file << " ("
+              << bytes << " bytes" << (holder.node_id().empty() ? "" : ", for node " + holder.node_id()) << ")\n";
+  }
+  return Status::Ok();
+}
+
+Status RunBundleImport(const GlobalOptions& g, const std::string& file) {
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  auto in_context = [&file](const Status& s) { return WithContext(s, file, "bundle " + Quote(file)); };
+
+  struct stat st {};
+  if (::stat(file.c_str(), &st) != 0) {
+    int err = errno;
+    std::string message = "cannot read bundle " + Quote(file) + ": " + std::strerror(err);
+    return err == ENOENT ? NotFound(message) : InvalidArgument(message);
+  }
+  if (!S_ISREG(st.st_mode)) return InvalidArgument("bundle " + Quote(file) + " is not a regular file");
+  File in(std::fopen(file.c_str(), "rb"));
+  if (!in) return InvalidArgument("cannot read bundle " + Quote(file) + ": " + std::strerror(errno));
+
+  auto opened = sync::BundleReader::Open(sync::FileSource(in.get()));
+  if (!opened.ok()) return in_context(opened.status());
+  std::unique_ptr<sync::BundleReader> reader = std::move(opened).value();
+  const pb::BundleHeader& header = reader->header();
+  const std::string& own_id = store->config().node_id.value;
+  if (!header.for_node().empty() && header.for_node() != own_id)
+    Warn("bundle " + Quote(file) + " was cut for node " + Quote(header.for_node()) + ", not " + Quote(own_id) +
+         "; ops this node lacks may be missing from it");
+
+  // Destroying `import` before Commit() rolls back everything it applied.
+  auto begun = store->BeginImport();
+  if (!begun.ok()) return begun.status();
+  std::unique_ptr<sync::LedgerStore::Import> import = std::move(begun).value();
+  Progress progress(static_cast<uint64_t>(st.st_size));
+  uint64_t entries = 0;
+  pb::Batch batch;
+  for (;;) {
+    batch.Clear();
+    auto more = reader->Next(&batch);
+    if (!more.ok()) return in_context(more.status());
+    if (!*more) break;
+    entries += static_cast<uint64_t>(batch.entries_size());
+    Status added = import->Add(batch);
+    if (!added.ok()) return in_context(added);
+    progress.Update(entries, reader->compressed_bytes());
+  }
+  auto committed = import->Commit(&header.sender_frontier());
+  progress.Clear();
+  if (!committed.ok()) return in_context(committed.status());
+  const sync::ImportStats& stats = *committed;
+
+  for (const auto& w : stats.warnings) Warn(w);
+  if (stats.pending > 0)
+    Warn(std::to_string(stats.pending) +
+         " entries wait for earlier ops of their origin; import a bundle that holds those ops");
+  if (stats.equivocations > 0)
+    Warn(std::to_string(stats.equivocations) +
+         " ops reuse a known op id with other content; they were refused and kept as evidence");
+  if (g.json) {
+    PrintJson({{"file", file},
+               {"sender", header.sender()},
+               {"new", stats.new_ops},
+               {"known", stats.known},
+               {"out_of_scope", stats.out_of_scope},
+               {"skipped_runs", stats.skipped_runs},
+               {"pending", stats.pending},
+               {"equivocations", stats.equivocations},
+               {"cases_touched", stats.cases_touched},
+               {"warnings", stats.warnings}});
+  } else {
+    std::cout << "new " << stats.new_ops << ", already known " << stats.known << ", out of scope "
+              << stats.out_of_scope << ", pending " << stats.pending << ", equivocations " << stats.equivocations
+              << ", cases touched " << stats.cases_touched << '\n';
+  }
+  return Status::Ok();
+}
+
+Status RunFrontierExport(const GlobalOptions& g, const std::string& file) {
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(pb::Frontier frontier, store->GetFrontier());
+  if (frontier.node_id().empty()) frontier.set_node_id(store->config().node_id.value);
+  if (frontier.scope().empty()) frontier.set_scope(store->scope());
+  Status written = sync::WriteFrontierFile(file, frontier);
+  if (!written.ok()) return WithContext(written, file, "frontier file " + Quote(file));
+  if (g.json) {
+    PrintJson({{"file", file}, {"node", frontier.node_id()}, {"scope", frontier.scope()},
+               {"origins", frontier.entries_size()}});
+  } else {
+    std::cout << "wrote the frontier of node " << frontier.node_id() << " (" << frontier.entries_size()
+              << " origins) to " << file << '\n';
+  }
+  return Status::Ok();
+}
+
+}  // namespace silian::node

@@ -1,0 +1,184 @@
+// silian-node sync and config: one sync session with a hub, or a loop of them (--watch), and the node's
+// settings (the hub URL).
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <random>
+#include <thread>
+
+#include "console/support.h"
+#include "node/commands.h"
+#include "sync/curl_transport.h"
+#include "sync/sync_client.h"
+
+namespace silian::node {
+namespace {
+
+using namespace console;  // NOLINT: the shared console helpers are this file's vocabulary
+
+std::atomic<bool> g_stop{false};
+
+void OnStopSignal(int) { g_stop = true; }
+
+std::vector<std::string> SplitUrls(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!part.empty()) out.push_back(part);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<std::vector<std::string>> HubUrls(const SyncCommandOptions& o, sync::LedgerStore& store) {
+  std::vector<std::string> urls;
+  for (const auto& h : o.hubs)
+    for (auto& u : SplitUrls(h)) urls.push_back(u);
+  if (urls.empty()) {
+    SILIAN_ASSIGN_OR_RETURN(auto stored, store.GetSetting("hub"));
+    if (stored) urls = SplitUrls(*stored);
+  }
+  if (urls.empty())
+    return InvalidArgument("no hub to sync with: pass --hub URL or set one with `silian-node config set hub URL`");
+  for (const auto& u : urls) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(u));
+  return urls;
+}
+
+struct SessionResult {
+  std::string url;
+  sync::SyncSummary summary;
+  uint64_t wire_sent = 0;
+  uint64_t wire_received = 0;
+  double seconds = 0;
+};
+
+// Tries each hub in turn (failover) until one session succeeds.
+Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std::string>& urls, bool show_progress) {
+  Status last = Unavailable("no hub answered");
+  for (const auto& url : urls) {
+    SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url));
+    sync::SyncOptions options;
+    auto start = std::chrono::steady_clock::now();
+    auto last_print = start;
+    if (show_progress) {
+      options.progress = [&](const sync::SyncProgress& p) {
+        auto now = std::chrono::steady_clock::now();
+        if (now - start < std::chrono::seconds(1) || now - last_print < std::chrono::milliseconds(500)) return;
+        last_print = now;
+        std::cerr << "\r" << p.phase << ": " << p.done << " ops" << std::flush;
+      };
+    }
+    sync::SyncClient client(store, *transport, url, options);
+    auto summary = client.SyncOnce();
+    if (show_progress && std::chrono::steady_clock::now() - start >= std::chrono::seconds(1)) std::cerr << "\r\033[K";
+    if (summary.ok()) {
+      SessionResult r{url, std::move(*summary), transport->wire_bytes_sent(), transport->wire_bytes_received(),
+                      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+      return r;
+    }
+    last = summary.status();
+    // A hub that refuses (unknown node, out of scope) is as final as one that is down is not: try the next
+    // either way, and report the last reason.
+    if (urls.size() > 1) std::cerr << "silian-node: " << url << ": " << last.message() << "\n";
+  }
+  return last;
+}
+
+nlohmann::json SessionJson(const SessionResult& r) {
+  return {{"hub_url", r.url},
+          {"hub_id", r.summary.hub_id},
+          {"hub_level", r.summary.hub_level},
+          {"pushed", r.summary.pushed},
+          {"already_at_hub", r.summary.push_known},
+          {"pulled", r.summary.pulled},
+          {"conflicts_raised", r.summary.conflicts_raised},
+          {"requests", r.summary.requests},
+          {"bytes_sent", r.wire_sent},
+          {"bytes_received", r.wire_received},
+          {"seconds", r.seconds},
+          {"warnings", r.summary.warnings}};
+}
+
+void PrintSession(const GlobalOptions& g, const SessionResult& r) {
+  if (g.json) {
+    PrintJson(SessionJson(r));
+    return;
+  }
+  std::cout << "synced with " << r.summary.hub_level << " hub " << r.summary.hub_id << " (" << r.url << "): pushed "
+            << r.summary.pushed << ", pulled " << r.summary.pulled << ", conflicts raised " << r.summary.conflicts_raised
+            << ", " << r.wire_sent << " bytes sent, " << r.wire_received << " bytes received\n";
+  for (const auto& w : r.summary.warnings) std::cerr << "silian-node: warning: " << w << "\n";
+}
+
+}  // namespace
+
+Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
+  if (o.interval_s <= 0 || o.interval_s > 86400)
+    return InvalidArgument("--interval " + std::to_string(o.interval_s) + " must be between 0 and 86400 seconds");
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(auto urls, HubUrls(o, *store));
+  bool tty = isatty(STDERR_FILENO) != 0;
+  if (!o.watch) {
+    SILIAN_ASSIGN_OR_RETURN(SessionResult r, OneSession(*store, urls, tty));
+    PrintSession(g, r);
+    return Status::Ok();
+  }
+  struct sigaction sa {};
+  sa.sa_handler = OnStopSignal;
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+  std::mt19937_64 rng(std::random_device{}());
+  uint64_t failures = 0;
+  while (!g_stop) {
+    auto r = OneSession(*store, urls, tty);
+    double wait_s = o.interval_s;
+    if (r.ok()) {
+      failures = 0;
+      if (r->summary.pushed + r->summary.pulled + r->summary.conflicts_raised > 0 || g.json) PrintSession(g, *r);
+    } else {
+      ++failures;
+      // Exponential backoff with jitter while offline: 1 s, 2 s, 4 s ... up to 5 minutes.
+      double backoff = std::min(300.0, static_cast<double>(1ull << std::min<uint64_t>(failures - 1, 9)));
+      wait_s = backoff * std::uniform_real_distribution<double>(0.5, 1.5)(rng);
+      std::cerr << "silian-node: " << r.status().message() << " (retry in " << static_cast<int>(wait_s + 0.5)
+                << " s)\n";
+      if (r.status().code() != StatusCode::kUnavailable && failures > 3) return r.status();
+    }
+    for (double waited = 0; waited < wait_s && !g_stop; waited += 0.1)
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return Status::Ok();
+}
+
+Status RunConfigSet(const GlobalOptions& g, const std::string& key, const std::string& value) {
+  if (key != "hub") return InvalidArgument("setting " + Quote(key) + " is not one of: hub");
+  for (const auto& u : SplitUrls(value)) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(u));
+  if (SplitUrls(value).empty()) return InvalidArgument("hub " + Quote(value) + " names no URL");
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_RETURN_IF_ERROR(store->SetSetting(key, value));
+  if (g.json) {
+    PrintJson({{key, value}});
+  } else {
+    std::cout << key << " = " << value << "\n";
+  }
+  return Status::Ok();
+}
+
+Status RunConfigShow(const GlobalOptions& g) {
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(auto hub, store->GetSetting("hub"));
+  if (g.json) {
+    PrintJson({{"hub", hub ? *hub : ""}});
+  } else {
+    std::cout << "hub = " << (hub ? *hub : "(not set)") << "\n";
+  }
+  return Status::Ok();
+}
+
+}  // namespace silian::node

@@ -1,0 +1,64 @@
+// The per-case projection: a pure, deterministic fold of a case's ops.
+//
+// Order: ops are folded in a topological order of their `parents` edges, ties broken by (hlc, origin,
+// seq). Any replica holding the same set of ops computes byte-identical state, whatever order they arrived
+// in. Merge rules:
+// - materials and notes are append-only and never conflict;
+// - plain fields: the write with the greatest (hlc, origin, seq) wins;
+// - guarded fields: a write is superseded only by a write that has seen it (a descendant through
+//   `parents`). More than one unsuperseded write is an open conflict, id "<case>/field/<name>"; the
+//   provisional value is the one with the greatest (hlc, origin, seq). A resolution op writes the chosen
+//   value having seen all competitors, which closes the conflict;
+// - transitions are checked against the state machine in fold order. An invalid one stays in the log and
+//   is marked rejected with an open conflict "<case>/transition/<op id>", except a concurrent repeat of the
+//   action that brought the case to its current status, which is marked duplicate. Resolving with --keep
+//   of the rejected op forces its target status; keeping anything else dismisses it.
+// No I/O; thread-safe.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "silian.pb.h"
+#include "sync/ids.h"
+
+namespace silian::sync {
+
+struct OpenConflict {
+  std::string id;
+  std::string kind;   // "field" or "transition"
+  std::string field;  // the field name, or the rejected action
+  nlohmann::json detail;  // canonical JSON of the conflict as shown to a person
+};
+
+struct CaseProjection {
+  CaseId case_id;
+  bool created = false;  // the creation op is present
+  std::string case_number;
+  std::string division;
+  std::string status;  // a CaseStatus name
+  std::string applicant_name;
+  std::string applicant_id;
+  std::string item_code;
+  uint64_t last_hlc = 0;
+  std::vector<OpId> heads;  // ops no other op of the case names as parent; sorted
+  std::vector<OpenConflict> conflicts;
+  // The whole case as shown by `case show --json`: sorted keys, no local or arrival-order data.
+  nlohmann::json view;
+};
+
+enum class ProjectionDetail {
+  kWithHistory,  // the view has "history": every op in fold order with its outcome (what `case show` prints)
+  kSummary,      // what the store keeps per case: no "history", materials and notes as compact arrays
+};
+
+// Folds `ops` (all ops of case `case_id`, any order, no duplicates by op id).
+CaseProjection ProjectCase(const CaseId& case_id, std::vector<pb::Op> ops,
+                           ProjectionDetail detail = ProjectionDetail::kWithHistory);
+
+// "2026-11-29T18:36:47.123Z" for the physical part of an HLC stamp.
+std::string HlcToIso(uint64_t hlc);
+
+}  // namespace silian::sync

@@ -1,0 +1,713 @@
+// silian-node run as a user runs it: real processes, real ledger and bundle files in a temporary directory.
+#include <zstd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "node/process.h"
+#include "sync/bundle.h"
+
+namespace {
+
+using nlohmann::json;
+using silian::testing::ProcessResult;
+using silian::testing::RunProcess;
+using silian::testing::TempDir;
+
+const std::string kBin = SILIAN_NODE_BIN;
+const std::string kVillage = "152222104200";
+const std::string kOtherVillage = "152222104201";
+const std::string kTownship = "152222104000";
+
+// A resident ID number (GB 11643) with a correct check character.
+std::string ResidentId(const std::string& first17) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  int sum = 0;
+  for (size_t i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
+  return first17 + "10X98765432"[sum % 11];
+}
+
+std::string Describe(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+// The lines of `text`, which must end in a newline.
+std::vector<std::string> Lines(const std::string& text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
+    lines.push_back(text.substr(start, end - start));
+  CHECK(start == text.size());
+  return lines;
+}
+
+// "origin:seq" with a plausible origin and a sequence number.
+bool IsOpId(const std::string& text) {
+  size_t colon = text.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == text.size()) return false;
+  for (size_t i = colon + 1; i < text.size(); ++i)
+    if (text[i] < '0' || text[i] > '9') return false;
+  return text.find_first_of(" \t") == std::string::npos;
+}
+
+bool IsHex(const std::string& text) {
+  return !text.empty() && text.find_first_not_of("0123456789abcdef") == std::string::npos;
+}
+
+// The shape every error must have: exit 2, nothing on stdout, one line on stderr that starts with
+// "silian-node: " and contains `needle`.
+void RequireUsageError(const ProcessResult& r, const std::string& needle) {
+  INFO(Describe(r));
+  REQUIRE(r.exit_code == 2);
+  CHECK(r.out.empty());
+  REQUIRE(r.err.rfind("silian-node: ", 0) == 0);
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  CHECK(r.err.back() == '\n');
+  CHECK(r.err.find(needle) != std::string::npos);
+}
+
+// One replica: a ledger file, driven through the real binary. SILIAN_DB and SILIAN_ACTOR of the test's own
+// environment never leak in.
+class Node {
+ public:
+  Node(const TempDir& dir, const std::string& name) : db_(dir / (name + ".db")), name_(name) {}
+
+  const std::string& db() const { return db_; }
+  const std::string& name() const { return name_; }
+
+  ProcessResult Run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) const {
+    args.insert(args.begin(), {"--db", db_});
+    return RunRaw(std::move(args), std::move(env));
+  }
+
+  static ProcessResult RunRaw(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
+    env.emplace("SILIAN_DB", "");
+    env.emplace("SILIAN_ACTOR", "");
+    return RunProcess(kBin, args, env);
+  }
+
+  // Runs a command that must succeed; returns its stdout.
+  std::string Ok(std::vector<std::string> args, std::map<std::string, std::string> env = {}) const {
+    ProcessResult r = Run(std::move(args), std::move(env));
+    INFO(name_ << ": " << Describe(r));
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  }
+
+  // Runs a command with --json that must succeed; returns the parsed document.
+  json Json(std::vector<std::string> args, std::map<std::string, std::string> env = {}) const {
+    args.insert(args.begin(), "--json");
+    std::string out = Ok(std::move(args), std::move(env));
+    INFO(name_ << ": " << out);
+    json doc;
+    REQUIRE_NOTHROW(doc = json::parse(out));
+    return doc;
+  }
+
+  void Init(const std::string& division, const std::string& device = "01", const std::string& level = "village") const {
+    Ok({"init", "--node-id", name_, "--level", level, "--division", division, "--device", device});
+  }
+
+  // Creates a case; returns its case id.
+  std::string NewCase(const std::string& applicant, const std::string& id17 = "15222219800101001") const {
+    json j = Json({"case", "new", "--item", "152222000000000001-1-00001", "--applicant-name", applicant,
+                   "--applicant-id", ResidentId(id17), "--phone", "13800000000", "--channel", "agent"});
+    return j.at("case_id").get<std::string>();
+  }
+
+  std::string Digest() const { return Ok({"digest"}); }
+  std::string Show(const std::string& ref) const { return Ok({"--json", "case", "show", ref}); }
+  json Status() const { return Json({"status"}); }
+  json Conflicts() const { return Json({"conflicts"}); }
+
+  // Exports a bundle (to the holder of `frontier_file` when given); returns the export's JSON.
+  json Export(const std::string& file, const std::string& frontier_file = "") const {
+    std::vector<std::string> args = {"bundle", "export", file};
+    if (!frontier_file.empty()) args.insert(args.end(), {"--for", frontier_file});
+    return Json(args);
+  }
+  json Import(const std::string& file) const { return Json({"bundle", "import", file}); }
+
+ private:
+  std::string db_;
+  std::string name_;
+};
+
+// A node with one case that has been received, has a material and a note: 4 ops.
+std::string SeedCase(const Node& n, const std::string& applicant = "Wang Fang") {
+  std::string id = n.NewCase(applicant);
+  n.Ok({"case", "act", id, "receive"});
+  n.Ok({"case", "material", id, "household register", "--copies", "2"});
+  n.Ok({"case", "note", id, "applicant asked for a call back"});
+  return id;
+}
+
+}  // namespace
+
+TEST_CASE("CLI: init, case new, case show and case list round-trip") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  a.Init(kVillage);
+
+  std::string id_number = ResidentId("15222219800101001");
+  ProcessResult created = a.Run({"case", "new", "--item", "ITEM-001", "--applicant-name", "Wang Fang",
+                                 "--applicant-id", id_number, "--phone", "13800000000", "--summary", "pension",
+                                 "--channel", "agent", "--actor", "agent-wang"});
+  INFO(Describe(created));
+  REQUIRE(created.exit_code == 0);
+  std::vector<std::string> lines = Lines(created.out);
+  REQUIRE(lines.size() == 2);
+  REQUIRE(lines[0].rfind("case number: ", 0) == 0);
+  REQUIRE(lines[1].rfind("case id: ", 0) == 0);
+  std::string number = lines[0].substr(13);
+  std::string case_id = lines[1].substr(9);
+  CHECK(IsOpId(case_id));
+  CHECK(number.rfind(kVillage, 0) == 0);
+
+  // Authoring commands print the new op id.
+  for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+           {"case", "act", number, "receive"},
+           {"case", "material", case_id, "household register", "--copies", "2"},
+           {"case", "note", case_id, "applicant asked for a call back"},
+           {"case", "set", number, "phone=13900000000", "address=Group 3, Bayan village"}}) {
+    std::string out = a.Ok(args);
+    lines = Lines(out);
+    REQUIRE(lines.size() == 1);
+    CHECK(IsOpId(lines[0]));
+  }
+
+  std::string by_number = a.Show(number);
+  std::string by_id = a.Show(case_id);
+  CHECK(by_number == by_id);
+  CHECK(a.Show(case_id) == by_id);  // deterministic output
+  json view = json::parse(by_id);
+  CHECK(view.at("case_number") == number);
+  CHECK(view.at("case_id") == case_id);
+  CHECK(view.at("status") == "received");
+  CHECK(view.at("fields").at("applicant_name").at("value") == "Wang Fang");
+  CHECK(view.at("fields").at("phone").at("value") == "13900000000");
+  CHECK(view.at("fields").at("address").at("value") == "Group 3, Bayan village");
+  REQUIRE(view.at("materials").size() == 1);
+  CHECK(view.at("materials")[0].at("copies") == 2);
+  REQUIRE(view.at("notes").size() == 1);
+  REQUIRE(view.at("history").size() == 5);
+
+  std::string text = a.Ok({"case", "show", number});
+  for (const char* expected : {"received", "Wang Fang", "13900000000", "household register",
+                               "applicant asked for a call back", "history", "open conflicts", "agent-wang"})
+    CHECK(text.find(expected) != std::string::npos);
+  CHECK(text.find(number) != std::string::npos);
+  for (const auto& h : view.at("history")) CHECK(text.find(h.at("op").get<std::string>()) != std::string::npos);
+
+  std::string list = a.Ok({"case", "list"});
+  CHECK(list.find(number) != std::string::npos);
+  CHECK(list.find("received") != std::string::npos);
+  CHECK(a.Json({"case", "list", "--status", "received"}).size() == 1);
+  CHECK(a.Json({"case", "list", "--status", "draft"}).empty());
+  CHECK(a.Json({"case", "list", "--applicant-id", id_number}).size() == 1);
+  CHECK(a.Json({"case", "list", "--applicant-id", ResidentId("15222219900101002")}).empty());
+}
+
+TEST_CASE("CLI: --json makes every data command print one JSON document") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  json init = a.Json({"init", "--node-id", "agent-a", "--level", "village", "--division", kVillage});
+  CHECK(init.at("scope") == kVillage);
+
+  json created = a.Json({"case", "new", "--item", "ITEM-001", "--applicant-name", "Wang Fang", "--applicant-id",
+                         ResidentId("15222219800101001")});
+  std::string id = created.at("case_id");
+  CHECK(created.at("case_number").is_string());
+  CHECK(a.Json({"case", "act", id, "receive"}).at("op").is_string());
+  CHECK(a.Json({"case", "note", id, "called"}).at("op").is_string());
+  CHECK(a.Json({"case", "material", id, "photo"}).at("op").is_string());
+  CHECK(a.Json({"case", "set", id, "summary=pension"}).at("op").is_string());
+
+  json list = a.Json({"case", "list"});
+  REQUIRE(list.is_array());
+  REQUIRE(list.size() == 1);
+  CHECK(list[0].at("case_id") == id);
+  CHECK(list[0].at("status") == "received");
+
+  json status = a.Json({"status"});
+  CHECK(status.at("node") == "agent-a");
+  CHECK(status.at("level") == "village");
+  CHECK(status.at("op_count") == 5);
+  CHECK(status.at("case_count") == 1);
+  REQUIRE(status.at("frontier").size() == 1);
+  CHECK(status.at("frontier")[0].at("origin") == "agent-a");
+  CHECK(status.at("frontier")[0].at("seq") == 5);
+
+  std::string status_text = a.Ok({"status"});
+  for (const char* expected : {"agent-a", "village", kVillage.c_str(), "frontier", "clock skew seen", "open conflicts"})
+    CHECK(status_text.find(expected) != std::string::npos);
+
+  json digest = a.Json({"digest"});
+  CHECK(digest.at("ops") == 5);
+  std::string line = a.Digest();
+  CHECK(IsHex(digest.at("ledger").get<std::string>()));
+  CHECK(IsHex(digest.at("state").get<std::string>()));
+  CHECK(line == "ops=5 ledger=" + digest.at("ledger").get<std::string>() + " state=" +
+                    digest.at("state").get<std::string>() + "\n");
+  CHECK(a.Ok({"digest", "--scope", "152222"}) == line);
+
+  CHECK(a.Json({"conflicts"}) == json::array());
+  json frontier = a.Json({"frontier", "export", dir / "a.frontier"});
+  CHECK(frontier.at("origins") == 1);
+  json exported = a.Export(dir / "a.bundle");
+  CHECK(exported.at("ops") == 5);
+  CHECK(exported.at("bytes").get<uint64_t>() == ReadFile(dir / "a.bundle").size());
+  json imported = a.Import(dir / "a.bundle");
+  CHECK(imported.at("new") == 0);
+  CHECK(imported.at("known") == 5);
+}
+
+TEST_CASE("CLI: usage errors exit 2 with one line naming the problem") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  a.Init(kVillage);
+  std::string id = a.NewCase("Wang Fang");
+
+  SECTION("no ledger given") { RequireUsageError(Node::RunRaw({"status"}), "--db"); }
+  SECTION("the ledger from SILIAN_DB") {
+    ProcessResult r = Node::RunRaw({"status"}, {{"SILIAN_DB", a.db()}});
+    INFO(Describe(r));
+    CHECK(r.exit_code == 0);
+  }
+  SECTION("a ledger that does not exist") {
+    RequireUsageError(Node::RunRaw({"--db", dir / "missing.db", "status"}), dir / "missing.db");
+  }
+  SECTION("a file that is not a ledger") {
+    WriteFile(dir / "junk.db", "this is not a ledger\n");
+    RequireUsageError(Node::RunRaw({"--db", dir / "junk.db", "status"}), dir / "junk.db");
+  }
+  SECTION("an unknown option") { RequireUsageError(a.Run({"status", "--bogus"}), "--bogus"); }
+  SECTION("an unknown command") { RequireUsageError(a.Run({"frobnicate"}), "frobnicate"); }
+  SECTION("no command") { RequireUsageError(a.Run({}), "needs a command"); }
+  SECTION("a command group without its command") { RequireUsageError(a.Run({"case"}), "show"); }
+  SECTION("an unknown command in a group") { RequireUsageError(a.Run({"case", "shwo", id}), "\"shwo\""); }
+  SECTION("a missing required option") {
+    RequireUsageError(a.Run({"case", "new", "--item", "X", "--applicant-id", "1"}), "--applicant-name");
+  }
+  SECTION("case set with an argument lacking '='") {
+    RequireUsageError(a.Run({"case", "set", id, "phone13900000000"}), "\"phone13900000000\"");
+  }
+  SECTION("case set of an unknown field") { RequireUsageError(a.Run({"case", "set", id, "colour=red"}), "colour"); }
+  SECTION("case set of an invalid value") {
+    RequireUsageError(a.Run({"case", "set", id, "applicant_id=123"}), "\"123\"");
+  }
+  SECTION("an unknown action") { RequireUsageError(a.Run({"case", "act", id, "fly"}), "\"fly\""); }
+  SECTION("an unknown status filter") { RequireUsageError(a.Run({"case", "list", "--status", "lost"}), "\"lost\""); }
+  SECTION("zero copies") { RequireUsageError(a.Run({"case", "material", id, "photo", "--copies", "0"}), "0"); }
+  SECTION("copies that are not a number") {
+    RequireUsageError(a.Run({"case", "material", id, "photo", "--copies", "two"}), "two");
+  }
+  SECTION("a malformed digest scope") { RequireUsageError(a.Run({"digest", "--scope", "15"}), "\"15\""); }
+  SECTION("conflicts resolve with neither --value nor --keep") {
+    RequireUsageError(a.Run({"conflicts", "resolve", id + "/field/applicant_name"}), "--value");
+  }
+  SECTION("conflicts resolve with both --value and --keep") {
+    RequireUsageError(a.Run({"conflicts", "resolve", id + "/field/applicant_name", "--value", "X", "--keep", id}),
+                      "--keep");
+  }
+  SECTION("conflicts resolve of a conflict that is not open") {
+    RequireUsageError(a.Run({"conflicts", "resolve", id + "/field/applicant_name", "--value", "X"}),
+                      id + "/field/applicant_name");
+  }
+  SECTION("a frontier file that does not exist") {
+    RequireUsageError(a.Run({"bundle", "export", dir / "x.bundle", "--for", dir / "missing.frontier"}),
+                      dir / "missing.frontier");
+  }
+  SECTION("--help everywhere exits 0 with usage on stdout") {
+    for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
+             {"--help"}, {"init", "--help"}, {"case", "--help"}, {"case", "show", "--help"},
+             {"case", "act", "--help"}, {"conflicts", "--help"}, {"conflicts", "resolve", "--help"},
+             {"bundle", "export", "--help"}, {"bundle", "import", "--help"}, {"frontier", "export", "--help"},
+             {"status", "--help"}, {"digest", "--help"}}) {
+      ProcessResult r = Node::RunRaw(args);
+      INFO(Describe(r));
+      CHECK(r.exit_code == 0);
+      CHECK(r.out.find("Usage") != std::string::npos);
+    }
+  }
+}
+
+TEST_CASE("CLI: init refuses to overwrite an existing ledger") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  a.Init(kVillage);
+  SeedCase(a);
+  std::string before = a.Digest();
+  RequireUsageError(a.Run({"init", "--node-id", "agent-z", "--level", "village", "--division", kVillage}), a.db());
+  CHECK(a.Digest() == before);
+  CHECK(a.Status().at("node") == "agent-a");
+}
+
+TEST_CASE("CLI: a malformed division code is refused with exit 2") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  RequireUsageError(a.Run({"init", "--node-id", "agent-a", "--level", "village", "--division", "1502"}), "\"1502\"");
+  RequireUsageError(a.Run({"init", "--node-id", "agent-a", "--level", "village", "--division", "15222210420X"}),
+                    "\"15222210420X\"");
+  RequireUsageError(a.Run({"init", "--node-id", "agent a", "--level", "village", "--division", kVillage}),
+                    "\"agent a\"");
+  RequireUsageError(a.Run({"init", "--node-id", "agent-a", "--level", "county", "--division", kVillage}),
+                    "\"county\"");
+  RequireUsageError(a.Run({"init", "--node-id", "agent-a", "--level", "village", "--division", kVillage, "--device",
+                           "1"}),
+                    "\"1\"");
+  CHECK_FALSE(std::filesystem::exists(a.db()));
+
+  a.Init(kVillage);
+  SeedCase(a);
+  std::string before = a.Digest();
+  RequireUsageError(a.Run({"case", "new", "--item", "X", "--applicant-name", "Li", "--applicant-id",
+                           ResidentId("15222219800101001"), "--division", "1522221042"}),
+                    "\"1522221042\"");
+  // A well-formed code outside this node's area is refused too.
+  RequireUsageError(a.Run({"case", "new", "--item", "X", "--applicant-name", "Li", "--applicant-id",
+                           ResidentId("15222219800101001"), "--division", "150102001001"}),
+                    "\"150102001001\"");
+  CHECK(a.Digest() == before);
+}
+
+TEST_CASE("CLI: an unknown case reference is refused with exit 2") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  a.Init(kVillage);
+  SeedCase(a);
+  std::string before = a.Digest();
+  for (const std::string ref : {"no-such-case", "agent-a:99", "152222104200-01-20990101-9999"}) {
+    RequireUsageError(a.Run({"case", "show", ref}), "\"" + ref + "\"");
+    RequireUsageError(a.Run({"case", "set", ref, "phone=1"}), "\"" + ref + "\"");
+    RequireUsageError(a.Run({"case", "act", ref, "accept"}), "\"" + ref + "\"");
+    RequireUsageError(a.Run({"case", "note", ref, "text"}), "\"" + ref + "\"");
+    RequireUsageError(a.Run({"case", "material", ref, "photo"}), "\"" + ref + "\"");
+  }
+  CHECK(a.Digest() == before);
+}
+
+TEST_CASE("CLI: an action the status does not allow is refused naming the status and the allowed actions") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  a.Init(kVillage);
+  std::string id = a.NewCase("Wang Fang");
+  std::string before = a.Digest();
+  ProcessResult r = a.Run({"case", "act", id, "approve"});
+  RequireUsageError(r, "\"draft\"");
+  CHECK(r.err.find("approve") != std::string::npos);
+  CHECK(r.err.find("receive") != std::string::npos);
+  CHECK(a.Digest() == before);
+
+  a.Ok({"case", "act", id, "receive"});
+  before = a.Digest();
+  r = a.Run({"case", "act", id, "complete"});
+  RequireUsageError(r, "\"received\"");
+  for (const char* allowed : {"forward", "accept", "request-correction", "withdraw"})
+    CHECK(r.err.find(allowed) != std::string::npos);
+  CHECK(a.Digest() == before);
+  CHECK(json::parse(a.Show(id)).at("status") == "received");
+}
+
+TEST_CASE("CLI: an action that needs a reason is refused without --reason") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  a.Init(kVillage);
+  std::string id = a.NewCase("Wang Fang");
+  a.Ok({"case", "act", id, "receive"});
+  std::string before = a.Digest();
+  RequireUsageError(a.Run({"case", "act", id, "withdraw"}), "--reason");
+  RequireUsageError(a.Run({"case", "act", id, "not-accept"}), "--reason");
+  CHECK(a.Digest() == before);
+  a.Ok({"case", "act", id, "withdraw", "--reason", "applicant moved away"});
+  json view = json::parse(a.Show(id));
+  CHECK(view.at("status") == "withdrawn");
+  CHECK(a.Ok({"case", "show", id}).find("applicant moved away") != std::string::npos);
+}
+
+TEST_CASE("CLI: bad bundle files are refused with exit 2 and leave the ledger unchanged") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  Node b(dir, "agent-b");
+  a.Init(kVillage, "01");
+  b.Init(kVillage, "02");
+  SeedCase(a, "Wang Fang");
+  SeedCase(a, "Li Si");
+  const std::string good_path = dir / "good.bundle";
+  a.Export(good_path);
+  const std::string good = ReadFile(good_path);
+  REQUIRE(good.size() > 16);
+  SeedCase(b, "Zhao Liu");
+  const std::string before = b.Digest();
+  const std::string bad = dir / "bad.bundle";
+
+  auto require_refused = [&](const std::string& path, const std::string& needle) {
+    ProcessResult r = b.Run({"bundle", "import", path});
+    RequireUsageError(r, path);
+    INFO(Describe(r));
+    CHECK(r.err.find(needle) != std::string::npos);
+    CHECK(b.Digest() == before);
+    json status = b.Status();
+    CHECK(status.at("pending") == 0);
+    CHECK(status.at("op_count") == 4);
+  };
+
+  SECTION("a file that does not exist") { require_refused(dir / "missing.bundle", "No such file"); }
+  SECTION("a directory") { require_refused(dir.path(), "not a regular file"); }
+  SECTION("an empty file") {
+    WriteFile(bad, "");
+    require_refused(bad, "empty");
+  }
+  SECTION("a file that is not a bundle") {
+    WriteFile(bad, "name,phone\nWang Fang,13800000000\n");
+    require_refused(bad, "not a Silian");
+  }
+  SECTION("a bundle cut in half") {
+    WriteFile(bad, good.substr(0, good.size() / 2));
+    require_refused(bad, "truncated");
+  }
+  SECTION("a bundle missing its last byte") {
+    WriteFile(bad, good.substr(0, good.size() - 1));
+    require_refused(bad, "truncated");
+  }
+  SECTION("a bundle with garbage after the magic") {
+    WriteFile(bad, good.substr(0, 8) + std::string(200, '\x5a'));
+    require_refused(bad, "corrupt");
+  }
+  SECTION("a bundle whose byte 7 says format version 2") {
+    std::string v2 = good;
+    v2[7] = 2;
+    WriteFile(bad, v2);
+    require_refused(bad, "version 2");
+  }
+  SECTION("a bundle whose first record is larger than the limit") {
+    const uint64_t length = silian::sync::BundleLimits().max_record_bytes + 1;
+    std::string records(4 + 64, '\0');
+    for (int i = 0; i < 4; ++i) records[static_cast<size_t>(i)] = static_cast<char>((length >> (8 * i)) & 0xFF);
+    std::string compressed(ZSTD_compressBound(records.size()), '\0');
+    size_t n = ZSTD_compress(compressed.data(), compressed.size(), records.data(), records.size(), 3);
+    REQUIRE_FALSE(ZSTD_isError(n));
+    compressed.resize(n);
+    std::string file = "SILIAN";
+    file += 'B';
+    file += static_cast<char>(silian::sync::kBundleFormatVersion);
+    WriteFile(bad, file + compressed);
+    require_refused(bad, std::to_string(length));
+  }
+  SECTION("and a good bundle still imports afterwards") {
+    WriteFile(bad, good.substr(0, good.size() / 2));
+    require_refused(bad, "truncated");
+    json imported = b.Import(good_path);
+    CHECK(imported.at("new") == 8);
+  }
+}
+
+TEST_CASE("CLI: two nodes exchange bundles both ways, in full and by frontier, and converge") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  Node b(dir, "agent-b");
+  a.Init(kVillage, "01");
+  b.Init(kVillage, "02");
+  std::string c1 = SeedCase(a, "Wang Fang");
+  std::string c2 = SeedCase(a, "Li Si");
+
+  // Full, a -> b.
+  json exported = a.Export(dir / "a1.bundle");
+  CHECK(exported.at("ops") == 8);
+  std::string report = b.Ok({"bundle", "import", dir / "a1.bundle"});
+  CHECK(report == "new 8, already known 0, out of scope 0, pending 0, equivocations 0, cases touched 2\n");
+
+  // Full, b -> a: a already holds its own ops.
+  b.Ok({"case", "note", c1, "visited the applicant"});
+  std::string c3 = SeedCase(b, "Zhao Liu");
+  b.Export(dir / "b1.bundle");
+  json imported = a.Import(dir / "b1.bundle");
+  CHECK(imported.at("new") == 5);
+  CHECK(imported.at("known") == 8);
+  CHECK(imported.at("cases_touched") == 2);
+  CHECK(a.Digest() == b.Digest());
+
+  // By frontier, a -> b: only what b lacks.
+  a.Ok({"case", "act", c3, "forward"});
+  a.Ok({"case", "material", c2, "photo", "--copies", "1"});
+  b.Ok({"frontier", "export", dir / "b.frontier"});
+  exported = a.Export(dir / "a2.bundle", dir / "b.frontier");
+  CHECK(exported.at("ops") == 2);
+  CHECK(exported.at("for_node") == "agent-b");
+  imported = b.Import(dir / "a2.bundle");
+  CHECK(imported.at("new") == 2);
+  CHECK(imported.at("known") == 0);
+
+  // By frontier, b -> a.
+  b.Ok({"case", "set", c2, "address=Group 5"});
+  a.Ok({"frontier", "export", dir / "a.frontier"});
+  exported = b.Export(dir / "b2.bundle", dir / "a.frontier");
+  CHECK(exported.at("ops") == 1);
+  imported = a.Import(dir / "b2.bundle");
+  CHECK(imported.at("new") == 1);
+  CHECK(imported.at("known") == 0);
+
+  CHECK(a.Digest() == b.Digest());
+  for (const auto& id : {c1, c2, c3}) CHECK(a.Show(id) == b.Show(id));
+  CHECK(a.Json({"case", "list"}) == b.Json({"case", "list"}));
+  CHECK(a.Status().at("op_count") == 16);
+  CHECK(b.Status().at("op_count") == 16);
+  CHECK(a.Status().at("frontier") == b.Status().at("frontier"));
+}
+
+TEST_CASE("CLI: importing the same bundle twice reports everything already known") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  Node b(dir, "agent-b");
+  a.Init(kVillage, "01");
+  b.Init(kVillage, "02");
+  SeedCase(a);
+  a.Export(dir / "a.bundle");
+  CHECK(b.Ok({"bundle", "import", dir / "a.bundle"}) ==
+        "new 4, already known 0, out of scope 0, pending 0, equivocations 0, cases touched 1\n");
+  std::string after_first = b.Digest();
+  CHECK(b.Ok({"bundle", "import", dir / "a.bundle"}) ==
+        "new 0, already known 4, out of scope 0, pending 0, equivocations 0, cases touched 0\n");
+  CHECK(b.Digest() == after_first);
+  CHECK(b.Digest() == a.Digest());
+}
+
+TEST_CASE("CLI: concurrent applicant_name edits raise a conflict that resolving on one node closes on both") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  Node b(dir, "agent-b");
+  a.Init(kVillage, "01");
+  b.Init(kVillage, "02");
+  std::string id = SeedCase(a, "Wang Fang");
+  a.Export(dir / "a0.bundle");
+  b.Import(dir / "a0.bundle");
+
+  std::string op_a = a.Json({"case", "set", id, "applicant_name=Wang Fang2", "--actor", "clerk-a"}).at("op");
+  std::string op_b = b.Json({"case", "set", id, "applicant_name=Wang Fangg"}, {{"SILIAN_ACTOR", "clerk-b"}}).at("op");
+  a.Export(dir / "a1.bundle");
+  b.Export(dir / "b1.bundle");
+  a.Import(dir / "b1.bundle");
+  b.Import(dir / "a1.bundle");
+
+  const std::string conflict_id = id + "/field/applicant_name";
+  for (const Node* n : {&a, &b}) {
+    json conflicts = n->Conflicts();
+    INFO(n->name() << ": " << conflicts.dump(2));
+    REQUIRE(conflicts.size() == 1);
+    CHECK(conflicts[0].at("id") == conflict_id);
+    std::map<std::string, std::pair<std::string, std::string>> by_op;
+    for (const auto& c : conflicts[0].at("candidates")) by_op[c.at("op")] = {c.at("value"), c.at("actor")};
+    CHECK(by_op[op_a] == std::make_pair(std::string("Wang Fang2"), std::string("clerk-a")));
+    CHECK(by_op[op_b] == std::make_pair(std::string("Wang Fangg"), std::string("clerk-b")));
+
+    std::string text = n->Ok({"conflicts"});
+    for (const std::string& expected : {conflict_id, op_a, op_b, std::string("Wang Fang2"), std::string("Wang Fangg"),
+                                        std::string("clerk-a"), std::string("clerk-b"), std::string("applicant_name")})
+      CHECK(text.find(expected) != std::string::npos);
+    CHECK(n->Ok({"case", "show", id}).find("CONFLICT") != std::string::npos);
+    CHECK(n->Status().at("open_conflicts") == 1);
+  }
+  CHECK(a.Digest() == b.Digest());
+  CHECK(a.Show(id) == b.Show(id));
+
+  a.Ok({"conflicts", "resolve", conflict_id, "--value", "Wang Fang"});
+  CHECK(a.Conflicts().empty());
+  CHECK(b.Conflicts().size() == 1);
+  a.Export(dir / "a2.bundle");
+  b.Import(dir / "a2.bundle");
+  CHECK(b.Conflicts().empty());
+  CHECK(b.Ok({"conflicts"}) == "no open conflicts\n");
+  CHECK(a.Digest() == b.Digest());
+  CHECK(a.Show(id) == b.Show(id));
+  CHECK(json::parse(b.Show(id)).at("fields").at("applicant_name").at("value") == "Wang Fang");
+  CHECK(b.Status().at("open_conflicts") == 0);
+}
+
+TEST_CASE("CLI: concurrent decisions raise a transition conflict that --keep resolves on both nodes") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  Node b(dir, "agent-b");
+  a.Init(kVillage, "01");
+  b.Init(kVillage, "02");
+  std::string id = SeedCase(a);
+  a.Ok({"case", "act", id, "accept"});
+  a.Export(dir / "a0.bundle");
+  b.Import(dir / "a0.bundle");
+
+  a.Ok({"case", "act", id, "approve"});
+  b.Ok({"case", "act", id, "deny", "--reason", "materials forged"});
+  a.Export(dir / "a1.bundle");
+  b.Export(dir / "b1.bundle");
+  a.Import(dir / "b1.bundle");
+  b.Import(dir / "a1.bundle");
+
+  json conflicts = a.Conflicts();
+  REQUIRE(conflicts.size() == 1);
+  CHECK(conflicts == b.Conflicts());
+  CHECK(conflicts[0].at("kind") == "transition");
+  std::string rejected;
+  for (const auto& c : conflicts[0].at("candidates"))
+    if (c.at("outcome") == "rejected") rejected = c.at("op");
+  REQUIRE_FALSE(rejected.empty());
+  std::string conflict_id = conflicts[0].at("id");
+  RequireUsageError(b.Run({"conflicts", "resolve", conflict_id, "--value", "approve"}), "--keep");
+
+  b.Ok({"conflicts", "resolve", conflict_id, "--keep", rejected});
+  b.Export(dir / "b2.bundle");
+  a.Import(dir / "b2.bundle");
+  CHECK(a.Conflicts().empty());
+  CHECK(b.Conflicts().empty());
+  CHECK(a.Show(id) == b.Show(id));
+  CHECK(a.Digest() == b.Digest());
+}
+
+TEST_CASE("CLI: a node of another village counts the ops of a bundle as out of scope") {
+  TempDir dir;
+  Node a(dir, "agent-a");
+  Node c(dir, "agent-c");
+  Node t(dir, "hall-t");
+  a.Init(kVillage, "01");
+  c.Init(kOtherVillage, "01");
+  t.Init(kTownship, "01", "township");
+  SeedCase(a);
+  SeedCase(a, "Li Si");
+  a.Export(dir / "a.bundle");
+
+  std::string before = c.Digest();
+  json imported = c.Import(dir / "a.bundle");
+  CHECK(imported.at("out_of_scope") == 8);
+  CHECK(imported.at("new") == 0);
+  CHECK(c.Digest() == before);
+  CHECK(c.Json({"case", "list"}).empty());
+  // Again: nothing new, the ledger unchanged.
+  imported = c.Import(dir / "a.bundle");
+  CHECK(imported.at("new") == 0);
+  CHECK(imported.at("known").get<uint64_t>() + imported.at("out_of_scope").get<uint64_t>() == 8);
+  CHECK(c.Digest() == before);
+
+  // The township hall above both villages holds them in full.
+  imported = t.Import(dir / "a.bundle");
+  CHECK(imported.at("new") == 8);
+  CHECK(imported.at("out_of_scope") == 0);
+  CHECK(t.Ok({"digest", "--scope", kVillage}) == a.Digest());
+}

@@ -1,0 +1,726 @@
+#include "bench/bench_local.h"
+
+#include <sqlite3.h>
+#include <fcntl.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+#include <zstd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <cerrno>
+#include <filesystem>
+#include <map>
+#include <vector>
+
+#include <google/protobuf/stubs/common.h>
+#include <nlohmann/json.hpp>
+
+#include "bench/workload.h"
+#include "sync/bundle.h"
+#include "sync/projection.h"
+#include "sync/store.h"
+
+namespace silian::bench {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+double Seconds(Clock::time_point from, Clock::time_point to) { return std::chrono::duration<double>(to - from).count(); }
+
+std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+std::string Fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+// 1234567 -> "1,234,567"
+std::string Grouped(uint64_t v) {
+  std::string digits = std::to_string(v);
+  std::string out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string Rate(double per_s) { return Grouped(static_cast<uint64_t>(per_s + 0.5)); }
+
+std::string FileSystemName(const std::string& path) {
+  struct statfs st{};
+  if (::statfs(path.c_str(), &st) != 0) return "unknown";
+  switch (static_cast<unsigned long>(st.f_type)) {
+    case 0xEF53: return "ext4";
+    case 0x01021994: return "tmpfs";
+    case 0x58465342: return "xfs";
+    case 0x9123683E: return "btrfs";
+    case 0x794C7630: return "overlayfs";
+    case 0x6969: return "nfs";
+    default: break;
+  }
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "0x%lx", static_cast<unsigned long>(st.f_type));
+  return buf;
+}
+
+// The scratch directory: made with mkdtemp, removed at the end unless kept.
+class ScratchDir {
+ public:
+  ~ScratchDir() {
+    if (!path_.empty() && remove_) {
+      std::error_code ec;
+      std::filesystem::remove_all(path_, ec);
+    }
+  }
+  Status Make(const std::string& parent, bool remove) {
+    std::string templ = (parent.empty() ? std::string("/tmp") : parent) + "/silian-bench-XXXXXX";
+    std::vector<char> buf(templ.begin(), templ.end());
+    buf.push_back('\0');
+    if (::mkdtemp(buf.data()) == nullptr)
+      return InvalidArgument("cannot make a scratch directory under " + Quote(parent.empty() ? "/tmp" : parent) +
+                             ": " + std::strerror(errno));
+    path_ = buf.data();
+    remove_ = remove;
+    return Status::Ok();
+  }
+  const std::string& path() const { return path_; }
+  bool removed_at_end() const { return remove_; }
+
+ private:
+  std::string path_;
+  bool remove_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------- SQLite
+
+class Db {
+ public:
+  Db() = default;
+  Db(const Db&) = delete;
+  Db& operator=(const Db&) = delete;
+  ~Db() {
+    if (db_ != nullptr) sqlite3_close_v2(db_);
+  }
+  Status Open(const std::string& path, int flags) {
+    if (sqlite3_open_v2(path.c_str(), &db_, flags, nullptr) != SQLITE_OK)
+      return Internal("SQLite cannot open " + Quote(path) + ": " + sqlite3_errmsg(db_));
+    return Status::Ok();
+  }
+  Status Exec(const std::string& sql) {
+    char* err = nullptr;
+    if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+      std::string msg = err != nullptr ? err : sqlite3_errmsg(db_);
+      sqlite3_free(err);
+      return Internal("SQLite: " + msg + " in " + Quote(sql.substr(0, 60)));
+    }
+    return Status::Ok();
+  }
+  sqlite3* get() const { return db_; }
+
+ private:
+  sqlite3* db_ = nullptr;
+};
+
+class Statement {
+ public:
+  Statement() = default;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement() { sqlite3_finalize(stmt_); }
+  Status Prepare(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &stmt_, nullptr) != SQLITE_OK)
+      return Internal(std::string("SQLite cannot prepare ") + Quote(sql) + ": " + sqlite3_errmsg(db));
+    return Status::Ok();
+  }
+  sqlite3_stmt* get() const { return stmt_; }
+
+ private:
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+// The ops table and its index exactly as sync/store.cc's kSchemaV1 declares them. Keep in step with it.
+constexpr const char* kOpsTableDdl = R"sql(
+CREATE TABLE ops(
+  id INTEGER PRIMARY KEY,
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hlc INTEGER NOT NULL,
+  case_id TEXT NOT NULL,
+  division TEXT NOT NULL,
+  chain_hash BLOB NOT NULL,
+  bytes BLOB NOT NULL,
+  UNIQUE(origin, seq));
+CREATE INDEX ops_by_case ON ops(case_id);
+)sql";
+
+struct OpRow {
+  std::string origin;
+  int64_t seq = 0;
+  int64_t hlc = 0;
+  std::string case_id;
+  std::string division;
+  std::string chain_hash;
+  std::string bytes;
+};
+
+std::string ColumnBytes(sqlite3_stmt* s, int col) {
+  const void* p = sqlite3_column_blob(s, col);
+  return p != nullptr ? std::string(static_cast<const char*>(p), static_cast<size_t>(sqlite3_column_bytes(s, col)))
+                      : std::string();
+}
+
+// The rows of the imported ledger's ops table, in arrival order.
+Result<std::vector<OpRow>> ReadOpRows(const std::string& ledger_path) {
+  Db db;
+  SILIAN_RETURN_IF_ERROR(db.Open(ledger_path, SQLITE_OPEN_READONLY));
+  Statement s;
+  SILIAN_RETURN_IF_ERROR(
+      s.Prepare(db.get(), "SELECT origin, seq, hlc, case_id, division, chain_hash, bytes FROM ops ORDER BY id"));
+  std::vector<OpRow> rows;
+  for (;;) {
+    int rc = sqlite3_step(s.get());
+    if (rc == SQLITE_DONE) break;
+    if (rc != SQLITE_ROW) return Internal(std::string("SQLite: ") + sqlite3_errmsg(db.get()));
+    OpRow r;
+    r.origin = ColumnBytes(s.get(), 0);
+    r.seq = sqlite3_column_int64(s.get(), 1);
+    r.hlc = sqlite3_column_int64(s.get(), 2);
+    r.case_id = ColumnBytes(s.get(), 3);
+    r.division = ColumnBytes(s.get(), 4);
+    r.chain_hash = ColumnBytes(s.get(), 5);
+    r.bytes = ColumnBytes(s.get(), 6);
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+struct BaselineFigures {
+  uint64_t rows = 0;
+  double seconds = 0;      // BEGIN .. COMMIT returned
+  double insert_s = 0;     // the INSERT loop
+  double commit_s = 0;     // COMMIT alone
+  uint64_t file_bytes = 0;  // the database file after a checkpoint
+};
+
+// Plain SQLite: same table and index, WAL, synchronous=FULL, one transaction, one prepared statement.
+Result<BaselineFigures> RunBaseline(const std::string& path, const std::vector<OpRow>& rows) {
+  Db db;
+  SILIAN_RETURN_IF_ERROR(db.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
+  SILIAN_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
+  SILIAN_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
+  SILIAN_RETURN_IF_ERROR(db.Exec(kOpsTableDdl));
+  BaselineFigures f;
+  auto t0 = Clock::now();
+  SILIAN_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));
+  Statement insert;
+  SILIAN_RETURN_IF_ERROR(insert.Prepare(
+      db.get(), "INSERT INTO ops(origin, seq, hlc, case_id, division, chain_hash, bytes) VALUES(?,?,?,?,?,?,?)"));
+  sqlite3_stmt* s = insert.get();
+  for (const OpRow& r : rows) {
+    sqlite3_bind_text(s, 1, r.origin.data(), static_cast<int>(r.origin.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(s, 2, r.seq);
+    sqlite3_bind_int64(s, 3, r.hlc);
+    sqlite3_bind_text(s, 4, r.case_id.data(), static_cast<int>(r.case_id.size()), SQLITE_STATIC);
+    sqlite3_bind_text(s, 5, r.division.data(), static_cast<int>(r.division.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s, 6, r.chain_hash.data(), static_cast<int>(r.chain_hash.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(s, 7, r.bytes.data(), static_cast<int>(r.bytes.size()), SQLITE_STATIC);
+    if (sqlite3_step(s) != SQLITE_DONE) return Internal(std::string("SQLite insert: ") + sqlite3_errmsg(db.get()));
+    sqlite3_reset(s);
+  }
+  auto t1 = Clock::now();
+  SILIAN_RETURN_IF_ERROR(db.Exec("COMMIT"));
+  auto t2 = Clock::now();
+  f.rows = rows.size();
+  f.insert_s = Seconds(t0, t1);
+  f.commit_s = Seconds(t1, t2);
+  f.seconds = Seconds(t0, t2);
+  SILIAN_RETURN_IF_ERROR(db.Exec("PRAGMA wal_checkpoint(TRUNCATE)"));
+  std::error_code ec;
+  f.file_bytes = std::filesystem::file_size(path, ec);
+  return f;
+}
+
+// ---------------------------------------------------------------------------------------------- phases
+
+struct Latencies {
+  double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
+};
+
+Latencies Summarize(std::vector<double> ms) {
+  Latencies l;
+  if (ms.empty()) return l;
+  std::sort(ms.begin(), ms.end());
+  auto pct = [&](double p) { return ms[std::min(ms.size() - 1, static_cast<size_t>(p * static_cast<double>(ms.size())))]; };
+  l.p50_ms = pct(0.5);
+  l.p90_ms = pct(0.9);
+  l.p99_ms = pct(0.99);
+  l.max_ms = ms.back();
+  return l;
+}
+
+struct DurableFigures {
+  uint64_t ops = 0;
+  double seconds = 0;
+  Latencies latency;
+  Latencies fdatasync;  // the disk alone: a 4 KiB write and fdatasync, as a WAL commit needs at least once
+  std::map<std::string, uint64_t> by_kind;
+};
+
+// What one flush costs on the scratch file system, to read the durable figure against.
+Result<Latencies> TimeFdatasync(const std::string& path, int n) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return Internal("cannot create " + Quote(path) + ": " + std::strerror(errno));
+  std::vector<char> page(4096, 'x');
+  std::vector<double> ms;
+  for (int i = 0; i < n; ++i) {
+    if (::pwrite(fd, page.data(), page.size(), static_cast<off_t>(i % 64) * 4096) != static_cast<ssize_t>(page.size())) {
+      ::close(fd);
+      return Internal("cannot write " + Quote(path) + ": " + std::strerror(errno));
+    }
+    auto a = Clock::now();
+    if (::fdatasync(fd) != 0) {
+      ::close(fd);
+      return Internal("fdatasync of " + Quote(path) + " failed: " + std::strerror(errno));
+    }
+    ms.push_back(Seconds(a, Clock::now()) * 1000);
+  }
+  ::close(fd);
+  ::unlink(path.c_str());
+  return Summarize(std::move(ms));
+}
+
+Result<DurableFigures> RunDurable(const std::string& path, uint64_t n, uint64_t seed) {
+  sync::NodeConfig config{sync::NodeId{"th-152222104-d"}, sync::Level::kTownship,
+                          sync::DivisionCode{kTownshipDivision}, "03"};
+  sync::LedgerStore::Options options;  // durable, system clock: as silian-node runs
+  SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(path, config, options));
+  WindowSession session(*store, seed ^ 0xD00AB1Eull);
+  DurableFigures f;
+  std::vector<double> latencies;
+  latencies.reserve(n);
+  auto t0 = Clock::now();
+  for (uint64_t i = 0; i < n; ++i) {
+    auto a = Clock::now();
+    SILIAN_ASSIGN_OR_RETURN(std::string kind, session.Next());
+    latencies.push_back(Seconds(a, Clock::now()) * 1000);
+    ++f.by_kind[kind];
+  }
+  f.seconds = Seconds(t0, Clock::now());
+  f.ops = n;
+  f.latency = Summarize(std::move(latencies));
+  SILIAN_ASSIGN_OR_RETURN(f.fdatasync, TimeFdatasync(path + ".fsync-probe", 200));
+  return f;
+}
+
+struct ImportFigures {
+  double seconds = 0;     // opening the bundle file .. Commit() returned
+  double open_s = 0;      // fopen, BundleReader::Open (magic, header), BeginImport
+  double next_s = 0;      // BundleReader::Next: read, zstd, record parse, limit checks
+  double add_s = 0;       // Import::Add: op parse, checks, chain hash, INSERT
+  double commit_s = 0;    // Import::Commit: reproject touched cases, frontier, COMMIT
+  uint64_t batches = 0;
+  uint64_t decompressed_bytes = 0;
+  sync::ImportStats stats;
+  std::string digest;
+};
+
+Result<ImportFigures> RunImport(sync::LedgerStore& store, const std::string& bundle_path) {
+  ImportFigures f;
+  auto t0 = Clock::now();
+  std::FILE* file = std::fopen(bundle_path.c_str(), "rb");
+  if (file == nullptr) return Internal("cannot open bundle " + Quote(bundle_path) + ": " + std::strerror(errno));
+  Status s = [&]() -> Status {
+    SILIAN_ASSIGN_OR_RETURN(auto reader, sync::BundleReader::Open(sync::FileSource(file)));
+    SILIAN_ASSIGN_OR_RETURN(auto import, store.BeginImport());
+    auto t1 = Clock::now();
+    f.open_s = Seconds(t0, t1);
+    pb::Batch batch;
+    for (;;) {
+      auto a = Clock::now();
+      SILIAN_ASSIGN_OR_RETURN(bool more, reader->Next(&batch));
+      auto b = Clock::now();
+      f.next_s += Seconds(a, b);
+      if (!more) break;
+      ++f.batches;
+      SILIAN_RETURN_IF_ERROR(import->Add(batch));
+      f.add_s += Seconds(b, Clock::now());
+    }
+    auto c = Clock::now();
+    SILIAN_ASSIGN_OR_RETURN(f.stats, import->Commit(&reader->header().sender_frontier()));
+    f.commit_s = Seconds(c, Clock::now());
+    f.decompressed_bytes = reader->decompressed_bytes();
+    return Status::Ok();
+  }();
+  std::fclose(file);
+  f.seconds = Seconds(t0, Clock::now());
+  SILIAN_RETURN_IF_ERROR(s);
+  return f;
+}
+
+// The pieces of an import, each timed alone over the same ops.
+struct Breakdown {
+  double decode_s = 0;       // reading the bundle: zstd + record parse (== what Next() does)
+  double parse_s = 0;        // pb::Op::ParseFromString of every op once
+  double hash_s = 0;         // ChainHash of every op
+  double project_s = 0;      // ProjectCase of every case
+  double dump_s = 0;         // view.dump() and heads JSON of every case
+  uint64_t cases = 0;
+  uint64_t max_case_ops = 0;
+  uint64_t view_bytes = 0;   // total bytes of case views written into `cases`
+};
+
+Result<Breakdown> RunBreakdown(const std::string& bundle_path) {
+  Breakdown b;
+  std::vector<std::string> op_bytes;
+  auto t0 = Clock::now();
+  std::FILE* file = std::fopen(bundle_path.c_str(), "rb");
+  if (file == nullptr) return Internal("cannot open bundle " + Quote(bundle_path));
+  Status read = [&]() -> Status {
+    SILIAN_ASSIGN_OR_RETURN(auto reader, sync::BundleReader::Open(sync::FileSource(file)));
+    pb::Batch batch;
+    for (;;) {
+      SILIAN_ASSIGN_OR_RETURN(bool more, reader->Next(&batch));
+      if (!more) break;
+      for (auto& e : *batch.mutable_entries())
+        if (e.has_op()) op_bytes.push_back(std::move(*e.mutable_op()));
+    }
+    return Status::Ok();
+  }();
+  std::fclose(file);
+  SILIAN_RETURN_IF_ERROR(read);
+  auto t1 = Clock::now();
+  b.decode_s = Seconds(t0, t1);
+
+  std::vector<pb::Op> ops(op_bytes.size());
+  for (size_t i = 0; i < op_bytes.size(); ++i)
+    if (!ops[i].ParseFromString(op_bytes[i])) return Internal("bundle op does not parse");
+  auto t2 = Clock::now();
+  b.parse_s = Seconds(t1, t2);
+
+  std::map<std::string, std::string> chain;
+  for (size_t i = 0; i < op_bytes.size(); ++i) {
+    auto [it, fresh] = chain.try_emplace(ops[i].origin(), std::string(32, '\0'));
+    it->second = sync::ChainHash(it->second, op_bytes[i]);
+  }
+  auto t3 = Clock::now();
+  b.hash_s = Seconds(t2, t3);
+
+  std::map<std::string, std::vector<pb::Op>> by_case;
+  for (auto& op : ops) by_case[op.case_id()].push_back(std::move(op));
+  b.cases = by_case.size();
+  std::vector<sync::CaseProjection> projections;
+  projections.reserve(by_case.size());
+  auto t4 = Clock::now();
+  for (auto& [case_id, case_ops] : by_case) {
+    b.max_case_ops = std::max<uint64_t>(b.max_case_ops, case_ops.size());
+    projections.push_back(sync::ProjectCase(sync::CaseId{case_id}, std::move(case_ops)));
+  }
+  auto t5 = Clock::now();
+  b.project_s = Seconds(t4, t5);
+  for (const auto& p : projections) {
+    json heads = json::array();
+    for (const auto& h : p.heads) heads.push_back(h.ToString());
+    b.view_bytes += p.view.dump().size() + heads.dump().size();
+  }
+  b.dump_s = Seconds(t5, Clock::now());
+  return b;
+}
+
+// ---------------------------------------------------------------------------------------------- output
+
+std::string Verdict(bool pass) { return pass ? "PASS" : "MISS"; }
+
+std::string Percent(uint64_t part, uint64_t whole) {
+  return whole == 0 ? "0%" : Fixed(100.0 * static_cast<double>(part) / static_cast<double>(whole), 1) + "%";
+}
+
+
+// A label padded to a column; counts characters, not bytes.
+std::string Cell(const std::string& text, size_t width) {
+  size_t shown = 0;
+  for (unsigned char c : text)
+    if ((c & 0xC0) != 0x80) ++shown;
+  return text + std::string(shown < width ? width - shown : 1, ' ');
+}
+
+std::string Row(const std::string& label, const std::string& value) { return "  " + Cell(label, 40) + value + "\n"; }
+
+template <typename T>
+const T& MedianBy(const std::vector<T>& runs, double T::*field) {
+  std::vector<const T*> sorted;
+  for (const auto& r : runs) sorted.push_back(&r);
+  std::sort(sorted.begin(), sorted.end(), [&](const T* a, const T* b) { return a->*field < b->*field; });
+  return *sorted[(sorted.size() - 1) / 2];
+}
+
+}  // namespace
+
+Status RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) {
+  if (options.ops == 0) return InvalidArgument("--ops must be at least 1");
+  if (options.durable_ops == 0) return InvalidArgument("--durable-ops must be at least 1");
+  if (options.runs < 1) return InvalidArgument("--runs must be at least 1");
+  if (!options.dir.empty() && !std::filesystem::is_directory(options.dir))
+    return InvalidArgument("--dir " + Quote(options.dir) + " is not a directory");
+  ScratchDir scratch;
+  SILIAN_RETURN_IF_ERROR(scratch.Make(options.dir, options.dir.empty() && !options.keep));
+  const std::string dir = scratch.path();
+  const std::string fs = FileSystemName(dir);
+  auto progress = [&](const std::string& line) { err << "silian-bench: " << line << "\n" << std::flush; };
+  progress("seed " + std::to_string(options.seed) + ", scratch " + dir + " (" + fs + ")");
+  if (fs == "tmpfs") progress("warning: the scratch directory is on tmpfs, where fsync costs nothing");
+
+  // 1. Workload.
+  progress("[1/4] authoring the workload: " + Grouped(options.ops) + " ops by 1 township hall and " +
+           std::to_string(options.villages) + " village agent points");
+  WorkloadOptions wo;
+  wo.seed = options.seed;
+  wo.ops = options.ops;
+  wo.villages = options.villages;
+  wo.dir = dir;
+  wo.bundle_path = dir + "/workload.bundle";
+  wo.progress = progress;
+  SILIAN_ASSIGN_OR_RETURN(WorkloadReport w, GenerateWorkload(wo));
+  progress("      done in " + Fixed(w.seconds, 1) + " s: " + Grouped(w.cases) + " cases, bundle " +
+           Grouped(w.bundle_bytes) + " bytes");
+  if (w.bundle_ops != options.ops)
+    return Internal("the bundle holds " + std::to_string(w.bundle_ops) + " ops, expected " +
+                    std::to_string(options.ops));
+
+  // 2. Single-op durable commits.
+  progress("[2/4] timing " + Grouped(options.durable_ops) + " single-op durable commits");
+  SILIAN_ASSIGN_OR_RETURN(DurableFigures d, RunDurable(dir + "/durable.db", options.durable_ops, options.seed));
+  progress("      done in " + Fixed(d.seconds, 1) + " s");
+
+  // 3. Import into an empty, durable ledger of the same area, and the plain-SQLite baseline, alternating.
+  std::vector<ImportFigures> imports;
+  std::vector<BaselineFigures> baselines;
+  std::vector<OpRow> rows;
+  uint64_t ledger_bytes = 0;
+  uint64_t row_bytes = 0;
+  for (int run = 1; run <= options.runs; ++run) {
+    const std::string tag = std::to_string(run);
+    progress("[3/4] run " + tag + "/" + std::to_string(options.runs) +
+             ": importing the bundle into an empty durable township ledger");
+    sync::NodeConfig importer{sync::NodeId{"th-152222104-b"}, sync::Level::kTownship,
+                              sync::DivisionCode{kTownshipDivision}, "02"};
+    const std::string ledger = dir + "/import-" + tag + ".db";
+    SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(ledger, importer, {}));
+    SILIAN_ASSIGN_OR_RETURN(ImportFigures imp, RunImport(*store, wo.bundle_path));
+    if (imp.stats.new_ops != options.ops || imp.stats.pending != 0 || imp.stats.equivocations != 0)
+      return Internal("the import stored " + std::to_string(imp.stats.new_ops) + " new ops (" +
+                      std::to_string(imp.stats.pending) + " pending), expected " + std::to_string(options.ops));
+    SILIAN_ASSIGN_OR_RETURN(sync::LedgerDigest digest, store->Digest(std::nullopt));
+    imp.digest = digest.ToLine();
+    if (imp.digest != w.exporter_digest)
+      return Internal("the imported ledger's digest " + Quote(imp.digest) + " differs from the exporter's " +
+                      Quote(w.exporter_digest));
+    store.reset();  // closing checkpoints the WAL into the ledger file
+    if (run == 1) {
+      std::error_code ec;
+      ledger_bytes = std::filesystem::file_size(ledger, ec);
+      SILIAN_ASSIGN_OR_RETURN(rows, ReadOpRows(ledger));
+      for (const auto& r : rows) row_bytes += r.bytes.size();
+    }
+    progress("      " + Fixed(imp.seconds, 2) + " s; plain SQLite baseline: the same rows into a fresh file");
+    SILIAN_ASSIGN_OR_RETURN(BaselineFigures base, RunBaseline(dir + "/baseline-" + tag + ".db", rows));
+    progress("      " + Fixed(base.seconds, 2) + " s");
+    imports.push_back(std::move(imp));
+    baselines.push_back(base);
+  }
+  rows.clear();
+  const ImportFigures& imp = MedianBy(imports, &ImportFigures::seconds);
+  const BaselineFigures& base = MedianBy(baselines, &BaselineFigures::seconds);
+
+  // 4. Where the import's time goes.
+  Breakdown bd;
+  if (options.breakdown) {
+    progress("[4/4] timing the pieces of an import alone");
+    SILIAN_ASSIGN_OR_RETURN(bd, RunBreakdown(wo.bundle_path));
+  } else {
+    progress("[4/4] skipped (--no-breakdown)");
+  }
+
+  const double ops = static_cast<double>(options.ops);
+  const double durable_rate = static_cast<double>(d.ops) / d.seconds;
+  const double import_rate = ops / imp.seconds;
+  const double base_rate = static_cast<double>(base.rows) / base.seconds;
+  const double ratio = import_rate / base_rate;
+  const double bytes_per_op = static_cast<double>(w.bundle_bytes) / ops;
+  const bool ratio_pass = ratio >= kTargetImportRatio;
+  const bool bytes_pass = bytes_per_op <= kTargetBundleBytesPerOp;
+  std::vector<double> import_s, base_s;
+  for (const auto& r : imports) import_s.push_back(r.seconds);
+  for (const auto& r : baselines) base_s.push_back(r.seconds);
+#ifdef __OPTIMIZE__
+  const std::string build = "optimized";
+#else
+  const std::string build = "NOT optimized: the figures are not representative";
+#endif
+  const std::string versions = std::string("SQLite ") + sqlite3_libversion() + ", zstd " + ZSTD_versionString() +
+                               ", protobuf " + google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION);
+
+  if (options.json) {
+    json j;
+    j["seed"] = options.seed;
+    j["ops"] = options.ops;
+    j["durable_ops"] = options.durable_ops;
+    j["villages"] = options.villages;
+    j["runs"] = options.runs;
+    j["scratch"] = {{"dir", dir}, {"filesystem", fs}, {"removed", scratch.removed_at_end()}};
+    j["build"] = build;
+    j["versions"] = versions;
+    j["workload"] = {{"origins", w.origins},
+                     {"village_origins", w.village_origins},
+                     {"cases", w.cases},
+                     {"ops", w.ops},
+                     {"working_days", w.working_days},
+                     {"first_day", w.first_day},
+                     {"last_day", w.last_day},
+                     {"ops_by_kind", w.ops_by_kind},
+                     {"ops_by_origin", w.ops_by_origin},
+                     {"transitions_by_action", w.transitions_by_action},
+                     {"exchanges", w.exchanges},
+                     {"seconds", w.seconds}};
+    j["bundle"] = {{"bytes", w.bundle_bytes},
+                   {"ops", w.bundle_ops},
+                   {"bytes_per_op", bytes_per_op},
+                   {"op_bytes_per_op", static_cast<double>(w.op_bytes) / ops},
+                   {"decompressed_bytes", imp.decompressed_bytes},
+                   {"batches", imp.batches}};
+    j["durable"] = {{"ops", d.ops},
+                    {"seconds", d.seconds},
+                    {"ops_per_s", durable_rate},
+                    {"p50_ms", d.latency.p50_ms},
+                    {"p90_ms", d.latency.p90_ms},
+                    {"p99_ms", d.latency.p99_ms},
+                    {"max_ms", d.latency.max_ms},
+                    {"fdatasync_p50_ms", d.fdatasync.p50_ms},
+                    {"fdatasync_p99_ms", d.fdatasync.p99_ms},
+                    {"ops_by_kind", d.by_kind}};
+    j["import"] = {{"ops", imp.stats.new_ops},
+                   {"cases", imp.stats.cases_touched},
+                   {"seconds", imp.seconds},
+                   {"ops_per_s", import_rate},
+                   {"runs_s", import_s},
+                   {"phases_s", {{"open", imp.open_s}, {"next", imp.next_s}, {"add", imp.add_s}, {"commit", imp.commit_s}}},
+                   {"ledger_bytes", ledger_bytes},
+                   {"digest", imp.digest},
+                   {"digest_matches_exporter", true}};
+    j["baseline"] = {{"rows", base.rows},         {"seconds", base.seconds},   {"rows_per_s", base_rate},
+                     {"runs_s", base_s},          {"insert_s", base.insert_s}, {"commit_s", base.commit_s},
+                     {"file_bytes", base.file_bytes}};
+    j["targets"] = {
+        {"import_ratio", {{"value", ratio}, {"target_min", kTargetImportRatio}, {"verdict", Verdict(ratio_pass)}}},
+        {"bundle_bytes_per_op",
+         {{"value", bytes_per_op}, {"target_max", kTargetBundleBytesPerOp}, {"verdict", Verdict(bytes_pass)}}}};
+    if (options.breakdown)
+      j["breakdown"] = {{"decode_s", bd.decode_s},   {"parse_s", bd.parse_s}, {"hash_s", bd.hash_s},
+                        {"project_s", bd.project_s}, {"json_dump_s", bd.dump_s}, {"cases", bd.cases},
+                        {"max_case_ops", bd.max_case_ops}, {"view_bytes", bd.view_bytes}};
+    out << j.dump(2) << "\n";
+    return Status::Ok();
+  }
+
+  auto list = [](const std::vector<double>& v) {
+    std::string s;
+    for (double x : v) s += (s.empty() ? "" : ", ") + Fixed(x, 3);
+    return s;
+  };
+  std::string o;
+  o += "silian-bench local\n";
+  o += Row("seed", std::to_string(options.seed) + " (replay with --seed " + std::to_string(options.seed) + ")");
+  o += Row("scratch", dir + " (" + fs + ")" + (scratch.removed_at_end() ? ", removed at the end" : ", kept"));
+  o += Row("build", build + "; " + versions);
+
+  o += "\nworkload: authored through LedgerStore on non-durable ledgers, then exported by the hall\n";
+  o += Row("origins", std::to_string(w.origins) + ": township hall " + w.exporter.node_id.value + " + " +
+                          std::to_string(w.village_origins) + " village agent points");
+  o += Row("cases", Grouped(w.cases) + " over " + std::to_string(w.working_days) + " working days (" + w.first_day +
+                        " .. " + w.last_day + ")");
+  std::vector<std::pair<uint64_t, std::string>> kinds;
+  for (const auto& [k, n] : w.ops_by_kind) kinds.push_back({n, k});
+  std::sort(kinds.rbegin(), kinds.rend());
+  std::string mix;
+  for (const auto& [n, k] : kinds) mix += (mix.empty() ? "" : ", ") + k + " " + Percent(n, w.ops);
+  o += Row("ops", Grouped(w.ops) + ", " + Fixed(ops / static_cast<double>(std::max<uint64_t>(w.cases, 1)), 1) +
+                      " per case");
+  o += Row("op mix", mix);
+  std::string by_origin;
+  for (const auto& [origin, n] : w.ops_by_origin)
+    by_origin += (by_origin.empty() ? "" : ", ") + origin + " " + Grouped(n);
+  o += Row("ops by origin", by_origin);
+  std::vector<std::pair<uint64_t, std::string>> acts;
+  for (const auto& [a, n] : w.transitions_by_action) acts.push_back({n, a});
+  std::sort(acts.rbegin(), acts.rend());
+  std::string actions;
+  for (const auto& [n, a] : acts) actions += (actions.empty() ? "" : ", ") + a + " " + Grouped(n);
+  o += Row("transitions", actions);
+  o += Row("exchanges", Grouped(w.exchanges) + " bundle imports between the hall and the agent points");
+  o += Row("authoring time", Fixed(w.seconds, 1) + " s");
+
+  o += "\n  " + Cell("figure", 40) + Cell("measured", 26) + Cell("target", 10) + "verdict\n";
+  o += Row("single-op durable commits", Rate(durable_rate) + " ops/s");
+  o += Row("import into an empty ledger", Rate(import_rate) + " ops/s");
+  o += Row("plain SQLite, same rows", Rate(base_rate) + " rows/s");
+  o += Row("import / plain SQLite", Cell(Fixed(ratio * 100, 1) + "%", 26) +
+                                        Cell(">= " + Fixed(kTargetImportRatio * 100, 0) + "%", 10) + Verdict(ratio_pass));
+  o += Row("bundle bytes per op", Cell(Fixed(bytes_per_op, 1), 26) +
+                                      Cell("<= " + Fixed(kTargetBundleBytesPerOp, 0), 10) + Verdict(bytes_pass));
+
+  o += "\ndetails\n";
+  o += Row("durable commits", Grouped(d.ops) + " authoring calls in " + Fixed(d.seconds, 2) + " s, one " +
+                                  "synchronous=FULL transaction each; latency p50 " + Fixed(d.latency.p50_ms, 2) +
+                                  " ms, p90 " + Fixed(d.latency.p90_ms, 2) + " ms, p99 " +
+                                  Fixed(d.latency.p99_ms, 2) + " ms, max " + Fixed(d.latency.max_ms, 2) + " ms");
+  o += Row("the disk alone", "fdatasync after a 4 KiB write: p50 " + Fixed(d.fdatasync.p50_ms, 2) + " ms, p99 " +
+                                 Fixed(d.fdatasync.p99_ms, 2) + " ms (a WAL commit needs one)");
+  o += Row("import", Grouped(imp.stats.new_ops) + " ops, " + Grouped(imp.stats.cases_touched) + " cases; median of " +
+                         std::to_string(options.runs) + " runs: " + Fixed(imp.seconds, 3) + " s (runs: " +
+                         list(import_s) + " s), file open to Commit returned");
+  o += Row("plain SQLite", Grouped(base.rows) + " rows; median of " + std::to_string(options.runs) + " runs: " +
+                               Fixed(base.seconds, 3) + " s (runs: " + list(base_s) +
+                               " s), BEGIN to COMMIT returned; WAL, synchronous=FULL");
+  o += Row("bundle", Grouped(w.bundle_bytes) + " bytes for " + Grouped(w.bundle_ops) + " ops in " +
+                         Grouped(imp.batches) + " batches; " + Fixed(static_cast<double>(w.op_bytes) / ops, 1) +
+                         " bytes/op serialized, " + Grouped(imp.decompressed_bytes) + " bytes decompressed (zstd " +
+                         Fixed(static_cast<double>(imp.decompressed_bytes) /
+                                   static_cast<double>(std::max<uint64_t>(w.bundle_bytes, 1)), 1) + "x)");
+  o += Row("ledger after import", Grouped(ledger_bytes) + " bytes (plain SQLite file " + Grouped(base.file_bytes) +
+                                      " bytes; op bytes alone " + Grouped(row_bytes) + ")");
+  o += Row("digest check", "every imported ledger equals the exporter's: " + imp.digest.substr(0, 30) + "...");
+
+  auto share = [&](double s) { return Cell(Fixed(s, 3) + " s", 10) + Fixed(100 * s / imp.seconds, 1) + "%"; };
+  o += "\nimport phases (the median run, timed inside it)\n";
+  o += Row("open file, header, BeginImport", share(imp.open_s));
+  o += Row("BundleReader::Next: zstd, records", share(imp.next_s));
+  o += Row("Import::Add: parse, check, hash, INSERT", share(imp.add_s));
+  o += Row("Import::Commit: reproject, COMMIT", share(imp.commit_s));
+  o += Row("plain SQLite (median run)",
+           "INSERT loop " + Fixed(base.insert_s, 3) + " s, COMMIT " + Fixed(base.commit_s, 3) + " s");
+  if (options.breakdown) {
+    o += "\npieces of the import, each timed alone over the same ops\n";
+    o += Row("decode the bundle", Cell(Fixed(bd.decode_s, 3) + " s", 10) + "zstd and batch records");
+    o += Row("pb::Op parse of every op", Cell(Fixed(bd.parse_s, 3) + " s", 10) +
+                                             "Add parses each op, Commit's reprojection again");
+    o += Row("ChainHash of every op", Cell(Fixed(bd.hash_s, 3) + " s", 10) + "BLAKE2b");
+    o += Row("ProjectCase of every case", Cell(Fixed(bd.project_s, 3) + " s", 10) + Grouped(bd.cases) +
+                                              " cases, up to " + std::to_string(bd.max_case_ops) + " ops each");
+    o += Row("JSON dump of views and heads", Cell(Fixed(bd.dump_s, 3) + " s", 10) + Grouped(bd.view_bytes) +
+                                                 " bytes, written into the cases table");
+    o += Row("=> rest of Add", Cell(Fixed(imp.add_s - bd.parse_s - bd.hash_s, 3) + " s", 10) +
+                                   "checks and INSERT (plain SQLite INSERT loop " + Fixed(base.insert_s, 3) + " s)");
+    o += Row("=> rest of Commit", Cell(Fixed(imp.commit_s - bd.parse_s - bd.project_s - bd.dump_s, 3) + " s", 10) +
+                                      "SELECT of case ops, cases/conflicts rows, COMMIT");
+  }
+  out << o << std::flush;
+  return Status::Ok();
+}
+
+}  // namespace silian::bench
