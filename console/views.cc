@@ -58,10 +58,45 @@ Status RunCaseShow(const GlobalOptions& g, const std::string& case_ref) {
 Status RunStatus(const GlobalOptions& g) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
   SILIAN_ASSIGN_OR_RETURN(sync::StoreStatus status, store->GetStatus());
+  // Where this node's own ops have got to, per level above it, as the hubs' receipts said.
+  SILIAN_ASSIGN_OR_RETURN(auto levels, store->LevelStatuses());
+  SILIAN_ASSIGN_OR_RETURN(auto hub, store->GetSetting("hub"));
+  uint64_t last_sync_ms = 0;
+  if (hub) {
+    SILIAN_ASSIGN_OR_RETURN(last_sync_ms, store->LastSyncMs(*hub));
+  }
+  auto when = [](uint64_t ms) { return ms ? sync::HlcToIso(ms << 16) : std::string("never"); };
+  auto age = [](uint64_t ms) {
+    if (ms == 0) return std::string("-");
+    uint64_t s = ms / 1000;
+    if (s < 120) return std::to_string(s) + " s";
+    if (s < 7200) return std::to_string(s / 60) + " min";
+    if (s < 172800) return std::to_string(s / 3600) + " h";
+    return std::to_string(s / 86400) + " days";
+  };
   if (g.json) {
-    PrintJson(StatusJson(status));
+    json j = StatusJson(status);
+    json arr = json::array();
+    for (const auto& l : levels)
+      arr.push_back({{"level", l.level},
+                     {"hub", l.hub_id},
+                     {"own_ops_not_there", l.own_ops_missing},
+                     {"oldest_not_there_age_ms", l.oldest_missing_age_ms},
+                     {"heard_at", when(l.heard_ms)}});
+    j["levels"] = arr;
+    j["hub_url"] = hub ? *hub : "";
+    j["last_sync"] = when(last_sync_ms);
+    PrintJson(j);
   } else {
     std::cout << RenderStatus(status);
+    if (!levels.empty()) {
+      std::vector<std::vector<std::string>> rows = {{"LEVEL", "HUB", "OWN OPS NOT THERE", "OLDEST OF THEM", "AS OF"}};
+      for (const auto& l : levels)
+        rows.push_back({l.level, l.hub_id.empty() ? "-" : l.hub_id, std::to_string(l.own_ops_missing),
+                        age(l.oldest_missing_age_ms), when(l.heard_ms)});
+      std::cout << "\nreached\n" << RenderTable(rows);
+      std::cout << "last sync        " << when(last_sync_ms) << (hub ? " with " + *hub : "") << "\n";
+    }
   }
   return Status::Ok();
 }
