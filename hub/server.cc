@@ -60,23 +60,31 @@ struct HubServer::Impl {
     }
     std::string authorization;
     if (headers.has(http::header_names::authorization)) authorization = headers.find(http::header_names::authorization)->second;
-    std::vector<unsigned char> raw;
-    try {
-      raw = request.extract_vector().get();
-    } catch (const std::exception& e) {
-      ReplyError(request, "sync", 400, "malformed", std::string("cannot read the request body: ") + e.what());
-      return;
-    }
-    std::string body(raw.begin(), raw.end());
-    sync::SyncOutcome outcome = service.Handle(authorization, body);
-    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    if (outcome.error.empty()) {
-      metrics.CountSync(outcome.ops_in, outcome.ops_out, body.size(), outcome.body.size(), seconds);
-    } else {
-      metrics.CountRejection(outcome.error);
-      if (outcome.http_status >= 500) spdlog::error("sync request failed: {}", outcome.body);
-    }
-    Reply(request, "sync", outcome.http_status, outcome.body, outcome.content_type);
+    // The body is read asynchronously: a pool thread never blocks waiting for a slow client's bytes.
+    request.extract_vector().then([this, request, authorization, start](pplx::task<std::vector<unsigned char>> t) {
+      std::vector<unsigned char> raw;
+      try {
+        raw = t.get();
+      } catch (const std::exception& e) {
+        ReplyError(request, "sync", 400, "malformed", std::string("cannot read the request body: ") + e.what());
+        return;
+      }
+      std::string body(raw.begin(), raw.end());
+      sync::SyncOutcome outcome;
+      try {
+        outcome = service.Handle(authorization, body);
+      } catch (const std::exception& e) {
+        outcome = sync::ErrorOutcome(500, "internal", e.what());
+      }
+      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (outcome.error.empty()) {
+        metrics.CountSync(outcome.ops_in, outcome.ops_out, body.size(), outcome.body.size(), seconds);
+      } else {
+        metrics.CountRejection(outcome.error);
+        if (outcome.http_status >= 500) spdlog::error("sync request failed: {}", outcome.body);
+      }
+      Reply(request, "sync", outcome.http_status, outcome.body, outcome.content_type);
+    });
   }
 
   nlohmann::json StatusJson() {
@@ -138,7 +146,7 @@ struct HubServer::Impl {
       } else if (path == "/metrics") {
         Reply(request, "metrics", 200, metrics.Render(), "text/plain; version=0.0.4");
       } else if (path == "/v1/status") {
-        Reply(request, "status", 200, StatusJson().dump(2) + "\n", "application/json");
+        Reply(request, "status", 200, StatusJson().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
       } else {
         ReplyError(request, "other", 404, "not_found", "no endpoint " + path);
       }

@@ -556,7 +556,7 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::Create(const std::string& path
 
 Result<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string& path, Options options) {
   if (sodium_init() < 0) return Internal("libsodium failed to initialise");
-  if (!FileExists(path)) return NotFound("no ledger at " + Quote(path) + "; create one with `silian-node init`");
+  if (!FileExists(path)) return NotFound("no ledger at " + Quote(path) + " (create it with `init`)");
   auto impl = std::make_unique<Impl>();
   impl->path = path;
   impl->options = options;

@@ -24,7 +24,9 @@ SyncOutcome ErrorOutcome(int http_status, const std::string& code, const std::st
   SyncOutcome o;
   o.http_status = http_status;
   o.content_type = "application/json";
-  o.body = nlohmann::json{{"error", code}, {"message", message}}.dump();
+  // Messages quote what the client sent, which need not be valid UTF-8.
+  o.body = nlohmann::json{{"error", code}, {"message", message}}.dump(-1, ' ', false,
+                                                                       nlohmann::json::error_handler_t::replace);
   o.error = code;
   return o;
 }
