@@ -235,7 +235,7 @@ Status RunFrontierExport(const GlobalOptions& g, const std::string& file) {
                {"origins", frontier.entries_size()}});
   } else {
     std::cout << "wrote the frontier of node " << frontier.node_id() << " (" << frontier.entries_size()
-              << " origins) to " << file << '\n';
+              << (frontier.entries_size() == 1 ? " origin" : " origins") << ") to " << file << '\n';
   }
   return Status::Ok();
 }
