@@ -30,6 +30,21 @@ size_t WriteBody(char* data, size_t size, size_t n, void* user) {
   return len;
 }
 
+// Bytes on the wire, headers included, as libcurl hands them to the debug callback. CURLINFO_REQUEST_SIZE
+// cannot be used for this: it includes a POST body that libcurl sends in one buffer with the headers (bodies
+// under 64 KiB) and leaves out a larger one, so adding CURLINFO_SIZE_UPLOAD to it counts small bodies twice.
+struct WireCount {
+  uint64_t sent = 0;
+  uint64_t received = 0;
+};
+
+int CountWire(CURL*, curl_infotype type, char*, size_t size, void* user) {
+  auto* count = static_cast<WireCount*>(user);
+  if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT) count->sent += size;
+  if (type == CURLINFO_HEADER_IN || type == CURLINFO_DATA_IN) count->received += size;
+  return 0;
+}
+
 }  // namespace
 
 Status ValidateHubUrl(const std::string& url) {
@@ -127,16 +142,14 @@ Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool pos
   curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.total_timeout_s);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  WireCount wire;
+  curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, CountWire);
+  curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &wire);
+  curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);  // the debug callback is called only in verbose mode
   CURLcode rc = curl_easy_perform(curl);
   curl_slist_free_all(headers);
-  curl_off_t up = 0;
-  long header_bytes = 0;
-  long request_bytes = 0;
-  curl_easy_getinfo(curl, CURLINFO_SIZE_UPLOAD_T, &up);
-  curl_easy_getinfo(curl, CURLINFO_HEADER_SIZE, &header_bytes);
-  curl_easy_getinfo(curl, CURLINFO_REQUEST_SIZE, &request_bytes);
-  sent_ += static_cast<uint64_t>(request_bytes) + static_cast<uint64_t>(up);
-  received_ += static_cast<uint64_t>(header_bytes) + reply.body.size();
+  sent_ += wire.sent;
+  received_ += wire.received;
   if (sink.overflow)
     return ResourceExhausted("reply from " + url + " exceeds the limit of " + std::to_string(options_.max_reply_bytes) +
                              " bytes");

@@ -112,6 +112,7 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
       if (!import.ok()) return FromStatus(import.status());
       Status added = (*import)->Add(req.push());
       if (!added.ok()) {
+        (*import).reset();  // roll back first: recorded inside the import, the error would be rolled back too
         store_.RecordContact(*node_id, 0, 0, added.message()).IgnoreError();
         return FromStatus(added);
       }

@@ -697,7 +697,7 @@ TEST_CASE("Store: a transition conflict is resolved with --keep only", "[store]"
   CHECK(SILIAN_TAKE(a->ListConflicts()).empty());
 }
 
-TEST_CASE("Store: a remote op stamped far in the future does not drag the clock; the skew is reported",
+TEST_CASE("Store: a remote op stamped far in the future does not drag the clock, and the skew is reported",
           "[store]") {
   TempDir dir;
   const uint64_t three_days_ms = 3ull * 24 * 3600 * 1000;

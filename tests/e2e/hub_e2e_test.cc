@@ -1,0 +1,928 @@
+// End to end: real silian-hub processes on loopback ports; nodes are real silian-node processes, or
+// ledgers in this process that sync over HTTP with SyncClient and CurlTransport (the code silian-node runs)
+// where a test needs hundreds of sessions.
+//
+// Every hub is a HubProcess, killed when the test ends however it ends. Ports are picked free per hub.
+// Replay one seed of a random test: SILIAN_SEED=N silian_e2e_tests "E2E: <name>". A replay runs the same
+// schedule; hubs relay in the background on real time, so what a node holds at a given step (and the
+// details that depend on it) can differ slightly between runs.
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "e2e/hub_harness.h"
+#include "node/process.h"
+#include "sync/curl_transport.h"
+#include "sync/store.h"
+#include "sync/sync_client.h"
+#include "sync/sync_protocol.h"
+#include "sync/test_util.h"
+
+namespace silian::e2e {
+namespace {
+
+using nlohmann::json;
+using sync::LedgerStore;
+using sync::Level;
+using sync::SyncClient;
+using sync::SyncOptions;
+using sync::SyncSummary;
+using test::Rng;
+using test::TempDir;
+using testing::ProcessResult;
+using testing::RunProcess;
+
+constexpr const char* kCityDivision = "152200000000";
+constexpr const char* kCountyA = "152222000000";
+constexpr const char* kCountyB = "152223000000";
+constexpr const char* kTownA = "152222104000";
+constexpr const char* kVillageA1 = "152222104200";
+constexpr const char* kVillageA2 = "152222104201";
+constexpr const char* kTownB = "152223105000";
+constexpr const char* kVillageB1 = "152223105200";
+constexpr const char* kItem = "11152222MB1234567X-1-001";
+
+std::string Describe(const ProcessResult& r) {
+  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+// Runs a program and REQUIREs exit 0; returns its stdout.
+std::string Run(const std::string& bin, const std::vector<std::string>& args) {
+  ProcessResult r = RunProcess(bin, args);
+  std::string command = bin;
+  for (const auto& a : args) command += " " + a;
+  INFO(command << "\n" << Describe(r));
+  REQUIRE(r.exit_code == 0);
+  return r.out;
+}
+
+struct PeerSpec {
+  std::string id;
+  std::string level;
+  std::string division;
+};
+
+// `silian-hub init` and `node add` for each peer, as an operator sets a hub up.
+void InitHub(const std::string& db, const std::string& id, const std::string& level, const std::string& division,
+             const std::vector<PeerSpec>& peers, const std::string& parent = "") {
+  std::vector<std::string> args = {"--db", db, "init", "--node-id", id, "--level", level, "--division", division};
+  if (!parent.empty()) args.insert(args.end(), {"--parent", parent});
+  Run(kHubBin, args);
+  for (const auto& p : peers)
+    Run(kHubBin, {"--db", db, "node", "add", p.id, "--level", p.level, "--division", p.division});
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// `silian-hub digest --scope PREFIX`.
+std::string HubDigest(const std::string& db, const std::string& scope) {
+  return Trim(Run(kHubBin, {"--db", db, "digest", "--scope", scope}));
+}
+
+// One session of an in-process node with a hub over HTTP.
+Result<SyncSummary> SyncOver(LedgerStore& store, const std::string& url, SyncOptions options = SyncOptions()) {
+  sync::CurlTransport::Options t;
+  t.connect_timeout_ms = 2000;
+  auto transport = sync::CurlTransport::Create(url, t);
+  if (!transport.ok()) return transport.status();
+  return SyncClient(store, **transport, url, std::move(options)).SyncOnce();
+}
+
+std::optional<uint64_t> MissingAt(LedgerStore& s, const std::string& level) {
+  for (const auto& l : SILIAN_TAKE(s.LevelStatuses()))
+    if (l.level == level) return l.own_ops_missing;
+  return std::nullopt;
+}
+
+uint64_t OwnSeq(LedgerStore& s) {
+  const pb::Frontier frontier = SILIAN_TAKE(s.GetFrontier());
+  for (const auto& e : frontier.entries())
+    if (e.origin() == s.config().node_id.value) return e.seq();
+  return 0;
+}
+
+std::unique_ptr<LedgerStore> OpenLedger(const std::string& path) {
+  LedgerStore::Options o;
+  o.durable = false;
+  return SILIAN_TAKE(LedgerStore::Open(path, o));
+}
+
+std::unique_ptr<LedgerStore> CreateNode(const std::string& path, const std::string& id, Level level,
+                                        const std::string& division) {
+  LedgerStore::Options o;
+  o.durable = false;
+  return SILIAN_TAKE(LedgerStore::Create(path, test::NodeAt(id, level, division), o));
+}
+
+void CopyLedger(const std::string& from, const std::string& to) {
+  namespace fs = std::filesystem;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+  if (fs::exists(from + "-wal")) fs::copy_file(from + "-wal", to + "-wal", fs::copy_options::overwrite_existing);
+}
+
+// ---- Raw sync requests, for what SyncClient never sends.
+
+pb::SyncRequest RequestFrom(LedgerStore& node) {
+  pb::SyncRequest req;
+  req.set_protocol_version(sync::kSyncProtocolVersion);
+  req.set_node_id(node.config().node_id.value);
+  req.set_level(sync::LevelName(node.config().level));
+  req.set_division(node.config().division.value);
+  *req.mutable_frontier() = SILIAN_TAKE(node.GetFrontier());
+  return req;
+}
+
+std::string Encode(const pb::SyncRequest& req) { return sync::CompressBody(req.SerializeAsString(), 3); }
+
+HttpReply PostSync(const std::string& url, const std::string& body, std::vector<std::string> headers) {
+  headers.push_back(std::string("Content-Type: ") + sync::kSyncContentType);
+  return Http("POST", url + sync::kSyncPath, body, headers);
+}
+
+std::string AuthHeader(const std::string& node_id) { return "Authorization: " + sync::MakeAuthorization(node_id); }
+
+// A refusal over HTTP: the status and the JSON body {"error": code, "message": non-empty}.
+void RequireRefusal(const HttpReply& r, long status, const std::string& code) {
+  INFO("HTTP " << r.status << " " << r.error << " " << r.body.substr(0, 500));
+  REQUIRE(r.status == status);
+  json j = json::parse(r.body, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j.value("error", "") == code);
+  CHECK_FALSE(j.value("message", "").empty());
+}
+
+// ===================================================================================================
+// Convergence across the four levels.
+//
+// Per seed: a city hub, two county hubs relaying to it every 0.1 s, and five nodes in this process (a
+// township and two villages under county A, a township and a village under county B). Random steps: a
+// node authors an op (townships act on their villages' cases, so the same case is edited at two levels),
+// a node syncs with its county (or with the city when the county is down: failover), a county stops
+// (SIGTERM or SIGKILL) or comes back, or time passes for the relays. One county outage is forced per
+// seed. At the end every node syncs, the relays carry everything up and down, and every replica that
+// holds a scope has the same digest for it as the county and the city.
+
+struct NodeSpec {
+  std::string id;
+  Level level;
+  std::string division;
+  int county;                         // index into the counties
+  std::vector<std::string> villages;  // a township's villages, where it registers cases
+};
+
+const std::vector<NodeSpec>& Nodes() {
+  static const std::vector<NodeSpec> nodes = {
+      {"town-a", Level::kTownship, kTownA, 0, {kVillageA1, kVillageA2}},
+      {"vil-a1", Level::kVillage, kVillageA1, 0, {}},
+      {"vil-a2", Level::kVillage, kVillageA2, 0, {}},
+      {"town-b", Level::kTownship, kTownB, 1, {kVillageB1}},
+      {"vil-b1", Level::kVillage, kVillageB1, 1, {}},
+  };
+  return nodes;
+}
+
+std::string ScopeOf(const NodeSpec& n) { return sync::ScopeOf(n.level, sync::DivisionCode{n.division}); }
+
+// Hub ledgers made once with the CLI and copied for each seed.
+struct HubTemplates {
+  TempDir dir;
+  std::string city, county_a, county_b;
+
+  HubTemplates() {
+    city = dir.File("city.db");
+    county_a = dir.File("county-a.db");
+    county_b = dir.File("county-b.db");
+    std::vector<PeerSpec> city_peers = {{"county-a", "county", kCountyA}, {"county-b", "county", kCountyB}};
+    std::vector<PeerSpec> a_peers, b_peers;
+    for (const auto& n : Nodes()) {
+      PeerSpec p{n.id, sync::LevelName(n.level), n.division};
+      city_peers.push_back(p);  // every node may fail over to the city
+      (n.county == 0 ? a_peers : b_peers).push_back(p);
+    }
+    InitHub(city, "city-1522", "city", kCityDivision, city_peers);
+    InitHub(county_a, "county-a", "county", kCountyA, a_peers);
+    InitHub(county_b, "county-b", "county", kCountyB, b_peers);
+  }
+};
+
+struct Tally {
+  uint64_t seeds = 0, ops = 0, sessions = 0, failovers = 0, outages = 0, kills = 0, two_level_edits = 0;
+  uint64_t conflicts_raised = 0, resolutions = 0, open_conflicts_at_end = 0;
+};
+
+const std::vector<std::string>& Names() {
+  static const std::vector<std::string> v = {"Bayar", "Sarangerel", "Wang Fang", "Oyunaa"};
+  return v;
+}
+
+std::vector<sync::CaseSummary> WritableCases(LedgerStore& s) {
+  sync::CaseFilter all;
+  all.limit = 100000;
+  std::vector<sync::CaseSummary> out;
+  // A case whose creation op has not arrived here yet cannot be written to.
+  for (auto& c : SILIAN_TAKE(s.ListCases(all)))
+    if (!c.case_number.empty()) out.push_back(std::move(c));
+  return out;
+}
+
+void CreateCase(LedgerStore& s, const NodeSpec& spec, Rng& rng) {
+  sync::NewCase c;
+  c.item_code = kItem;
+  c.applicant_name = rng.Pick(Names());
+  c.applicant_id = test::ResidentId(static_cast<uint32_t>(rng.Below(5)));
+  c.phone = "0482-" + std::to_string(rng.Between(1000, 1003));
+  c.summary = "application " + std::to_string(rng.Below(100));
+  c.channel = spec.level == Level::kVillage ? "agent" : "window";
+  c.actor = spec.id + "-staff";
+  if (!spec.villages.empty()) c.division = sync::DivisionCode{rng.Pick(spec.villages)};
+  SILIAN_TAKE(s.CreateCase(c));
+}
+
+// Resolves a random open conflict at `s` by keeping one of its candidates; false when there is none.
+bool ResolveOne(LedgerStore& s, const std::string& actor, Rng& rng) {
+  std::vector<json> conflicts;
+  // A conflict on a case whose creation op has not arrived here cannot be resolved here.
+  for (auto& c : SILIAN_TAKE(s.ListConflicts()))
+    if (!c.value("case_number", "").empty()) conflicts.push_back(std::move(c));
+  if (conflicts.empty()) return false;
+  const json& c = rng.Pick(conflicts);
+  const json& candidates = c.at("candidates");
+  auto keep = sync::ParseOpId(candidates.at(rng.Below(candidates.size())).at("op").get<std::string>());
+  REQUIRE(keep.ok());
+  auto done = s.ResolveConflict(c.at("id").get<std::string>(), *keep, std::nullopt, actor);
+  INFO("resolving " << c.dump() << " -> " << done.status().ToString());
+  REQUIRE(done.ok());
+  return true;
+}
+
+// One random authoring op at `s`. Returns whether it resolved a conflict.
+bool AuthorOne(LedgerStore& s, const NodeSpec& spec, Rng& rng) {
+  const std::string actor = spec.id + "-staff";
+  // Staff who see a conflict usually settle it.
+  if (rng.Percent(40) && ResolveOne(s, actor, rng)) return true;
+  auto cases = WritableCases(s);
+  if (cases.empty() || (cases.size() < 3 && rng.Percent(30)) || rng.Percent(6)) {
+    CreateCase(s, spec, rng);
+    return false;
+  }
+  const std::string case_id = rng.Pick(cases).case_id;
+  uint64_t what = rng.Below(100);
+  if (what < 20) {
+    SILIAN_TAKE(s.SetFields(case_id, {{"phone", "0482-" + std::to_string(rng.Between(1000, 1003))}}, actor));
+  } else if (what < 40) {
+    SILIAN_TAKE(s.SetFields(case_id, {{"applicant_name", rng.Pick(Names())}}, actor));
+  } else if (what < 76) {
+    json view = SILIAN_TAKE(s.ShowCase(case_id));
+    auto status = sync::ParseCaseStatus(view.at("status").get<std::string>());
+    REQUIRE(status.ok());
+    std::vector<sync::Action> allowed = sync::AllowedActions(*status);
+    if (allowed.empty()) {
+      SILIAN_TAKE(s.AddNote(case_id, "closed case, note only", actor));
+      return false;
+    }
+    std::vector<sync::Action> forward;
+    for (sync::Action a : allowed)
+      if (a != sync::Action::kWithdraw && a != sync::Action::kTerminate && a != sync::Action::kRevoke)
+        forward.push_back(a);
+    sync::Action a = (forward.empty() || rng.Percent(5)) ? rng.Pick(allowed) : rng.Pick(forward);
+    SILIAN_TAKE(s.Act(case_id, a, sync::ReasonRequired(a) ? "reason " + std::to_string(rng.Below(3)) : "", actor));
+  } else if (what < 88) {
+    SILIAN_TAKE(s.AddNote(case_id, "note " + std::to_string(rng.Below(1000)), actor));
+  } else {
+    SILIAN_TAKE(s.AddMaterial(case_id, "ID card copy", static_cast<uint32_t>(rng.Between(1, 3)), actor));
+  }
+  return false;
+}
+
+// A node of the convergence test: its ledger and the hand-set wall clock it authors with.
+struct TestNode {
+  std::unique_ptr<sync::ManualWallClock> wall;
+  std::unique_ptr<LedgerStore> store;
+};
+
+// Township `town` and its village `village` both rename the applicant of a case they both hold,
+// differently. False when they share no case yet.
+bool EditAtTwoLevels(std::vector<TestNode>& nodes, size_t town, size_t village, Rng& detail) {
+  std::map<std::string, bool> at_village;
+  for (const auto& c : WritableCases(*nodes[village].store)) at_village[c.case_id] = true;
+  std::vector<std::string> shared;
+  for (const auto& c : WritableCases(*nodes[town].store))
+    if (at_village.count(c.case_id)) shared.push_back(c.case_id);
+  if (shared.empty()) return false;
+  const std::string case_id = detail.Pick(shared);
+  SILIAN_TAKE(nodes[town].store->SetFields(case_id, {{"applicant_name", "Name at the township"}}, "town-staff"));
+  SILIAN_TAKE(nodes[village].store->SetFields(case_id, {{"applicant_name", "Name at the village"}}, "village-staff"));
+  return true;
+}
+
+// Waits until `county`'s relay has completed two sessions after `since_ms` (wall clock): the second
+// began after since_ms, so it carried everything the county and the city held then.
+void WaitForRelay(const HubProcess& county, uint64_t since_ms) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  uint64_t first = 0;
+  for (;;) {
+    json st = county.Status();
+    uint64_t last = st.at("upstream").at("last_success_ms").get<uint64_t>();
+    if (first == 0 && last > since_ms) first = last;
+    if (first != 0 && last > first) return;
+    if (std::chrono::steady_clock::now() > deadline)
+      FAIL(county.name() << " relay did not complete two sessions: " << st.dump());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+uint64_t NowMs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+// Two random streams: `schedule` draws what happens when (step kinds, nodes, outages, signals, sleeps) and
+// never depends on ledger contents, so a replayed seed runs the same schedule; `detail` draws what an op
+// does (which case, which action), which depends on what the node holds. Node clocks are hand-set, so
+// op stamps follow the seed too; what a replay cannot fix is when a background relay runs, which can
+// change what a node holds when it pulls, and with it the details.
+void RunConvergenceSeed(uint64_t seed, const HubTemplates& templates, Tally& tally) {
+  Rng schedule(seed);
+  Rng detail(seed ^ 0x5DEECE66Dull);
+  TempDir dir(TempDir::Where::kMemory);
+  CopyLedger(templates.city, dir.File("city.db"));
+  CopyLedger(templates.county_a, dir.File("county-a.db"));
+  CopyLedger(templates.county_b, dir.File("county-b.db"));
+  HubProcess city("city hub", dir.File("city.db"), dir.File("city.log"));
+  HubProcess county_a("county hub A", dir.File("county-a.db"), dir.File("county-a.log"));
+  HubProcess county_b("county hub B", dir.File("county-b.db"), dir.File("county-b.log"));
+  std::vector<HubProcess*> counties = {&county_a, &county_b};
+  city.Start();
+  const std::vector<std::string> county_args = {"--parent", city.url(), "--sync-interval", "0.1"};
+  for (HubProcess* c : counties) c->Start(county_args);
+
+  // Node clocks start now, to stay near the hubs' clocks, and move by the schedule.
+  const uint64_t t0 = NowMs();
+  std::vector<TestNode> nodes;
+  for (const auto& n : Nodes()) {
+    TestNode node;
+    node.wall = std::make_unique<sync::ManualWallClock>(t0);
+    LedgerStore::Options o;
+    o.durable = false;
+    o.wall = node.wall.get();
+    node.store = SILIAN_TAKE(LedgerStore::Create(dir.File(n.id + ".db"), test::NodeAt(n.id, n.level, n.division), o));
+    nodes.push_back(std::move(node));
+  }
+
+  auto stop = [&](HubProcess& c) {
+    if (schedule.Percent(50)) {
+      CHECK(c.Terminate() == 0);
+    } else {
+      c.Kill();
+      ++tally.kills;
+    }
+    ++tally.outages;
+  };
+  // One session of node i with its county, or with the city when the county is down. Staff who see a
+  // conflict the session raised often settle it at once (`may_resolve`).
+  auto sync_node = [&](size_t i, bool may_resolve) {
+    const NodeSpec& spec = Nodes()[i];
+    HubProcess& home = *counties[static_cast<size_t>(spec.county)];
+    std::vector<HubProcess*> order = {&home, &city};
+    if (schedule.Percent(10)) order = {&city};  // a node may sync with any hub that allows it
+    for (HubProcess* hub : order) {
+      auto r = SyncOver(*nodes[i].store, hub->url());
+      if (r.ok()) {
+        ++tally.sessions;
+        tally.conflicts_raised += r->conflicts_raised;
+        if (hub == &city && order.size() == 2) ++tally.failovers;
+        if (may_resolve && r->conflicts_raised > 0 && detail.Percent(75) &&
+            ResolveOne(*nodes[i].store, spec.id + "-staff", detail))
+          ++tally.resolutions;
+        return;
+      }
+      INFO(spec.id << " syncing with " << hub->name() << ": " << r.status().ToString());
+      // Only a hub that is down may fail to answer.
+      REQUIRE(r.status().code() == StatusCode::kUnavailable);
+      REQUIRE_FALSE(hub->running());
+    }
+    FAIL(spec.id << ": no hub answered");
+  };
+
+  // One forced outage: a county goes down, its nodes go on working and fail over to the city.
+  const size_t outage_county = static_cast<size_t>(schedule.Below(2));
+  const int outage_start = static_cast<int>(schedule.Between(3, 12));
+  const int outage_end = outage_start + static_cast<int>(schedule.Between(8, 18));
+  const int steps = 40;
+  for (int step = 0; step < steps; ++step) {
+    INFO("step " << step);
+    if (step == outage_start && counties[outage_county]->running()) stop(*counties[outage_county]);
+    if (step == outage_end && !counties[outage_county]->running()) counties[outage_county]->Start(county_args);
+    uint64_t what = schedule.Below(100);
+    if (what < 50) {
+      size_t i = static_cast<size_t>(schedule.Below(nodes.size()));
+      nodes[i].wall->Set(nodes[i].wall->NowMs() + schedule.Between(0, 5000));
+      if (AuthorOne(*nodes[i].store, Nodes()[i], detail)) ++tally.resolutions;
+    } else if (what < 56) {
+      // The township and a village of it edit one case; half the time both sync right after, so that the
+      // conflict shows up while there is time to resolve it.
+      const bool in_a = schedule.Percent(60);
+      const size_t town = in_a ? 0 : 3;
+      const size_t village = in_a ? 1 + schedule.Below(2) : 4;
+      const bool sync_after = schedule.Percent(50);
+      if (EditAtTwoLevels(nodes, town, village, detail)) ++tally.two_level_edits;
+      if (sync_after) {
+        sync_node(town, true);
+        sync_node(village, true);
+      }
+    } else if (what < 88) {
+      sync_node(static_cast<size_t>(schedule.Below(nodes.size())), true);
+    } else if (what < 95) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(schedule.Between(5, 60)));
+    } else {
+      HubProcess& c = *counties[static_cast<size_t>(schedule.Below(2))];
+      if (c.running()) {
+        stop(c);
+      } else {
+        c.Start(county_args);
+      }
+    }
+  }
+
+  // Everything comes back and syncs: the nodes up to their counties, the counties with the city (twice,
+  // so each sees what the other carried up), and the nodes again.
+  for (HubProcess* c : counties)
+    if (!c->running()) c->Start(county_args);
+  for (size_t i = 0; i < nodes.size(); ++i) sync_node(i, false);
+  uint64_t since = NowMs();
+  for (HubProcess* c : counties) WaitForRelay(*c, since);
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    auto r = SyncOver(*nodes[i].store, counties[static_cast<size_t>(Nodes()[i].county)]->url());
+    INFO(Nodes()[i].id << ": " << r.status().ToString());
+    REQUIRE(r.ok());
+  }
+
+  // SIGTERM stops every hub cleanly; then their ledgers are read here.
+  for (HubProcess* h : {&county_a, &county_b, &city}) {
+    INFO(h->name() << " log:\n" << h->log());
+    CHECK(h->Terminate() == 0);
+  }
+  auto city_store = OpenLedger(city.db());
+  std::vector<std::unique_ptr<LedgerStore>> county_stores;
+  for (HubProcess* c : counties) county_stores.push_back(OpenLedger(c->db()));
+
+  std::vector<LedgerStore*> all = {city_store.get(), county_stores[0].get(), county_stores[1].get()};
+  for (auto& n : nodes) all.push_back(n.store.get());
+  for (LedgerStore* s : all) {
+    sync::StoreStatus st = SILIAN_TAKE(s->GetStatus());
+    INFO(st.config.node_id.value);
+    CHECK(st.pending_count == 0);
+    CHECK(st.equivocation_count == 0);
+  }
+  // Nothing lost, nothing twice: each hub holds exactly the ops authored in its area.
+  uint64_t authored[2] = {0, 0};
+  for (size_t i = 0; i < nodes.size(); ++i) authored[Nodes()[i].county] += OwnSeq(*nodes[i].store);
+  tally.ops += authored[0] + authored[1];
+  CHECK(SILIAN_TAKE(city_store->GetStatus()).op_count == authored[0] + authored[1]);
+  CHECK(SILIAN_TAKE(county_stores[0]->GetStatus()).op_count == authored[0]);
+  CHECK(SILIAN_TAKE(county_stores[1]->GetStatus()).op_count == authored[1]);
+
+  auto digest = [](LedgerStore& s, const std::string& scope) { return SILIAN_TAKE(s.Digest(scope)).ToLine(); };
+  for (size_t c = 0; c < 2; ++c) {
+    const std::string scope = c == 0 ? "152222" : "152223";
+    INFO("county scope " << scope);
+    CHECK(digest(*county_stores[c], scope) == digest(*city_store, scope));
+  }
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    LedgerStore& node = *nodes[i].store;
+    const NodeSpec& spec = Nodes()[i];
+    const std::string scope = ScopeOf(spec);
+    INFO(spec.id << ", scope " << scope);
+    std::string at_node = digest(node, scope);
+    CHECK(at_node == digest(*county_stores[static_cast<size_t>(spec.county)], scope));
+    CHECK(at_node == digest(*city_store, scope));
+    CHECK(SILIAN_TAKE(node.Digest(std::nullopt)).ToLine() == at_node);
+    // Every own op is at the county and at the city, as the node heard it.
+    CHECK(MissingAt(node, "county") == std::optional<uint64_t>(0));
+    CHECK(MissingAt(node, "city") == std::optional<uint64_t>(0));
+  }
+  tally.open_conflicts_at_end += SILIAN_TAKE(city_store->GetStatus()).open_conflicts;
+  ++tally.seeds;
+}
+
+TEST_CASE("E2E: replicas at all four levels converge after random offline edits, syncs, relays and failovers",
+          "[e2e][random][slow]") {
+  HubTemplates templates;
+  Tally tally;
+  const auto seeds = test::Seeds(1, 50);
+  auto start = std::chrono::steady_clock::now();
+  for (uint64_t seed : seeds) {
+    INFO("seed " << seed << "; replay with SILIAN_SEED=" << seed);
+    RunConvergenceSeed(seed, templates, tally);
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  // What the workload exercised, so that a weakened generator cannot pass unnoticed.
+  WARN(tally.seeds << " seeds in " << seconds << " s: " << tally.ops << " ops, " << tally.sessions << " sessions, "
+                   << tally.failovers << " failovers to the city, " << tally.outages << " county outages ("
+                   << tally.kills << " by SIGKILL), " << tally.two_level_edits << " edits of one case at two levels, "
+                   << tally.conflicts_raised << " conflicts raised by syncs, " << tally.resolutions << " resolutions, "
+                   << tally.open_conflicts_at_end << " conflicts open at the end");
+  CHECK(tally.seeds == seeds.size());
+  if (seeds.size() > 1) {
+    CHECK(tally.failovers > 0);
+    CHECK(tally.kills > 0);
+    CHECK(tally.two_level_edits > 0);
+    CHECK(tally.conflicts_raised > 0);
+    CHECK(tally.resolutions > 0);
+  }
+}
+
+// ===================================================================================================
+// A hub killed in the middle of a batch.
+
+// Forwards to a CurlTransport; on request `kill_at` it starts a timer that sends `signal` to the hub after
+// `delay_ms`, while the request is in flight.
+class KillingTransport final : public sync::Transport {
+ public:
+  KillingTransport(sync::Transport& inner, HubProcess& hub, int signal, int kill_at, uint64_t delay_ms)
+      : inner_(inner), hub_(hub), signal_(signal), kill_at_(kill_at), delay_ms_(delay_ms) {}
+  ~KillingTransport() override {
+    if (killer_.joinable()) killer_.join();
+  }
+
+  Result<Reply> Post(const std::string& path, const std::string& body, const std::string& node_id) override {
+    ++calls_;
+    if (calls_ == kill_at_) {
+      killer_ = std::thread([this] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms_));
+        hub_.Signal(signal_);
+      });
+    }
+    auto r = inner_.Post(path, body, node_id);
+    if (calls_ == kill_at_) in_flight_failed_ = !r.ok();
+    return r;
+  }
+  void Join() {
+    if (killer_.joinable()) killer_.join();
+  }
+  bool killed_in_flight() const { return in_flight_failed_; }
+
+ private:
+  sync::Transport& inner_;
+  HubProcess& hub_;
+  int signal_;
+  int kill_at_;
+  uint64_t delay_ms_;
+  int calls_ = 0;
+  bool in_flight_failed_ = false;
+  std::thread killer_;
+};
+
+// A village that worked offline for a long time: a ledger of many ops, made once and copied per run, and
+// a county hub ledger that registers it.
+struct LongOfflineVillage {
+  TempDir dir;
+  std::string hub_template = dir.File("county-template.db");
+  std::string node_template = dir.File("node-template.db");
+  uint64_t authored = 0;
+  static constexpr uint32_t kBatch = 250;  // ops per push request
+
+  LongOfflineVillage() {
+    InitHub(hub_template, "county-a", "county", kCountyA, {{"vil-a1", "village", kVillageA1}});
+    auto node = CreateNode(node_template, "vil-a1", Level::kVillage, kVillageA1);
+    for (uint32_t i = 0; i < 2400; ++i) {
+      sync::NewCase c = test::SampleCase(i % 900);
+      c.summary = "application " + std::to_string(i);
+      SILIAN_TAKE(node->CreateCase(c));
+    }
+    authored = OwnSeq(*node);
+  }
+  SyncOptions Options() const {
+    SyncOptions o;
+    o.push_batch_entries = kBatch;
+    return o;
+  }
+  int Pushes() const { return static_cast<int>((authored + kBatch - 1) / kBatch); }
+};
+
+// Pushes the long-offline village's ops to a fresh hub and sends the hub `signal` during a random push
+// request; then restarts the hub and checks that it kept whole batches only, at least every batch it
+// acknowledged, and that a second session completes it without storing anything twice.
+// Returns whether the signal landed while its request was in flight.
+bool SignalMidBatch(const LongOfflineVillage& v, int signal, uint64_t seed) {
+  Rng rng(seed);
+  const std::string tag = std::to_string(signal) + "-" + std::to_string(seed);
+  CopyLedger(v.hub_template, v.dir.File("county-" + tag + ".db"));
+  CopyLedger(v.node_template, v.dir.File("node-" + tag + ".db"));
+  HubProcess hub("county hub", v.dir.File("county-" + tag + ".db"), v.dir.File("county-" + tag + ".log"));
+  hub.Start();
+  auto node = OpenLedger(v.dir.File("node-" + tag + ".db"));
+
+  // Request 1 is the pull; requests 2.. are the pushes.
+  const int kill_at = static_cast<int>(rng.Between(2, static_cast<uint64_t>(v.Pushes())));
+  const uint64_t delay_ms = rng.Between(0, 25);
+  INFO("signal " << signal << " during request " << kill_at << " after " << delay_ms << " ms");
+  bool in_flight = false;
+  {
+    auto curl = SILIAN_TAKE(sync::CurlTransport::Create(hub.url()));
+    KillingTransport transport(*curl, hub, signal, kill_at, delay_ms);
+    auto cut = SyncClient(*node, transport, hub.url(), v.Options()).SyncOnce();
+    transport.Join();
+    INFO("cut session: " << (cut.ok() ? std::string("completed") : cut.status().ToString()));
+    CHECK((cut.ok() || cut.status().code() == StatusCode::kUnavailable));
+    in_flight = transport.killed_in_flight();
+  }
+  const int exit_code = hub.Wait();
+  INFO("hub log:\n" << hub.log());
+  CHECK(exit_code == (signal == SIGKILL ? 128 + SIGKILL : 0));
+
+  // What the hub acknowledged before it stopped, as the village recorded it.
+  const uint64_t acknowledged = v.authored - MissingAt(*node, "county").value_or(v.authored);
+  hub.Start();
+  json st = hub.Status();
+  INFO("after restart: " << st.dump());
+  const uint64_t held = st.at("op_count").get<uint64_t>();
+  CHECK(held >= acknowledged);
+  CHECK(held <= v.authored);
+  CHECK((held % LongOfflineVillage::kBatch == 0 || held == v.authored));  // whole batches only
+  CHECK(st.at("pending").get<uint64_t>() == 0);
+  CHECK(st.at("equivocations").get<uint64_t>() == 0);
+
+  SyncSummary again = SILIAN_TAKE(SyncOver(*node, hub.url(), v.Options()));
+  CHECK(again.pushed == v.authored - held);  // exactly what the hub lacked
+  CHECK(again.push_known == 0);
+  st = hub.Status();
+  CHECK(st.at("op_count").get<uint64_t>() == v.authored);
+  CHECK(st.at("equivocations").get<uint64_t>() == 0);
+  CHECK(MissingAt(*node, "county") == std::optional<uint64_t>(0));
+  CHECK(hub.Terminate() == 0);
+  CHECK(HubDigest(hub.db(), kVillageA1) == SILIAN_TAKE(node->Digest(std::nullopt)).ToLine());
+  return in_flight;
+}
+
+TEST_CASE("E2E: a hub killed with SIGKILL mid-batch loses nothing it acknowledged and applies nothing twice",
+          "[e2e][crash][random][slow]") {
+  LongOfflineVillage village;
+  int in_flight = 0;
+  const auto seeds = test::Seeds(1, 8);
+  for (uint64_t seed : seeds) {
+    INFO("seed " << seed << "; replay with SILIAN_SEED=" << seed);
+    in_flight += SignalMidBatch(village, SIGKILL, seed) ? 1 : 0;
+  }
+  WARN(in_flight << " of " << seeds.size() << " kills landed while a push was in flight");
+}
+
+TEST_CASE("E2E: SIGTERM during a push stops the hub with exit 0 and no half-applied batch", "[e2e][crash][random]") {
+  LongOfflineVillage village;
+  for (uint64_t seed : test::Seeds(1, 3)) {
+    INFO("seed " << seed << "; replay with SILIAN_SEED=" << seed);
+    SignalMidBatch(village, SIGTERM, seed);
+  }
+}
+
+// ===================================================================================================
+// Scope, receipts and bad input, with real silian-node processes.
+
+// `silian-node case new` for a village; returns the case id.
+std::string NodeCaseNew(const std::string& db, uint32_t n) {
+  json out = json::parse(Run(kNodeBin, {"--db", db, "--json", "case", "new", "--item", kItem, "--applicant-name",
+                                        "Applicant " + std::to_string(n), "--applicant-id", test::ResidentId(n)}));
+  return out.at("case_id").get<std::string>();
+}
+
+TEST_CASE("E2E: a village pulls only its own area, and a node claiming another village's division is refused",
+          "[e2e][scope]") {
+  TempDir dir;
+  const std::string hub_db = dir.File("county.db");
+  InitHub(hub_db, "county-a", "county", kCountyA,
+          {{"vil-a1", "village", kVillageA1}, {"vil-a2", "village", kVillageA2}});
+  HubProcess hub("county hub", hub_db, dir.File("county.log"));
+  hub.Start();
+
+  const std::string a1 = dir.File("a1.db"), a2 = dir.File("a2.db");
+  Run(kNodeBin,
+      {"--db", a1, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillageA1, "--hub", hub.url()});
+  Run(kNodeBin,
+      {"--db", a2, "init", "--node-id", "vil-a2", "--level", "village", "--division", kVillageA2, "--hub", hub.url()});
+  NodeCaseNew(a1, 1);
+  NodeCaseNew(a1, 2);
+  NodeCaseNew(a2, 3);
+  NodeCaseNew(a2, 4);
+  NodeCaseNew(a2, 5);
+  Run(kNodeBin, {"--db", a1, "sync"});
+  json synced = json::parse(Run(kNodeBin, {"--db", a2, "--json", "sync"}));
+  CHECK(synced.at("pushed") == 3);
+  CHECK(synced.at("pulled") == 0);
+  synced = json::parse(Run(kNodeBin, {"--db", a1, "--json", "sync"}));
+  CHECK(synced.at("pulled") == 0);  // the county holds village 2's cases, and keeps them there
+
+  json cases = json::parse(Run(kNodeBin, {"--db", a1, "--json", "case", "list"}));
+  REQUIRE(cases.size() == 2);
+  for (const auto& c : cases) CHECK(c.at("division") == kVillageA1);
+  json status = json::parse(Run(kNodeBin, {"--db", a1, "--json", "status"}));
+  CHECK(status.at("op_count") == 2);
+  for (const auto& f : status.at("frontier")) CHECK(f.at("origin") != "vil-a2");
+  CHECK(Trim(Run(kNodeBin, {"--db", a1, "digest"})) == HubDigest(hub_db, kVillageA1));
+  CHECK(Trim(Run(kNodeBin, {"--db", a2, "digest"})) == HubDigest(hub_db, kVillageA2));
+
+  // A ledger that says it is vil-a1 but claims village 2's division gets nothing.
+  const std::string imposter = dir.File("imposter.db");
+  Run(kNodeBin, {"--db", imposter, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillageA2,
+                 "--hub", hub.url()});
+  ProcessResult refused = RunProcess(kNodeBin, {"--db", imposter, "sync"});
+  INFO(Describe(refused));
+  CHECK(refused.exit_code != 0);
+  CHECK_THAT(refused.err, Catch::Contains("422") && Catch::Contains("out_of_scope"));
+  CHECK(json::parse(Run(kNodeBin, {"--db", imposter, "--json", "status"})).at("op_count") == 0);
+
+  // The same claim as a raw request, asking to pull.
+  auto probe = CreateNode(dir.File("probe.db"), "vil-a1", Level::kVillage, kVillageA1);
+  pb::SyncRequest req = RequestFrom(*probe);
+  req.set_division(kVillageA2);
+  req.set_pull(true);
+  RequireRefusal(PostSync(hub.url(), Encode(req), {AuthHeader("vil-a1")}), 422, "out_of_scope");
+
+  json children = hub.Status().at("children");
+  bool recorded = false;
+  for (const auto& c : children)
+    if (c.at("node") == "vil-a1") recorded = c.at("errors").get<uint64_t>() >= 2;
+  CHECK(recorded);
+  CHECK(hub.Terminate() == 0);
+}
+
+TEST_CASE("E2E: after the county relays to the city, the village's status shows its ops at the city",
+          "[e2e][receipts]") {
+  TempDir dir;
+  const std::string city_db = dir.File("city.db"), county_db = dir.File("county.db");
+  InitHub(city_db, "city-1522", "city", kCityDivision, {{"county-a", "county", kCountyA}});
+  HubProcess city("city hub", city_db, dir.File("city.log"));
+  city.Start();
+  InitHub(county_db, "county-a", "county", kCountyA, {{"vil-a1", "village", kVillageA1}}, city.url());
+  HubProcess county("county hub", county_db, dir.File("county.log"));
+  // A long interval: the county relays only because new ops arrived.
+  county.Start({"--sync-interval", "600"});
+
+  const std::string village = dir.File("village.db");
+  Run(kNodeBin, {"--db", village, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillageA1,
+                 "--hub", county.url()});
+  std::string case_id = NodeCaseNew(village, 1);
+  NodeCaseNew(village, 2);
+  Run(kNodeBin, {"--db", village, "case", "note", case_id, "applicant called"});
+  const uint64_t authored = 3;
+
+  auto levels = [&] {
+    json st = json::parse(Run(kNodeBin, {"--db", village, "--json", "status"}));
+    std::map<std::string, json> by_level;
+    for (const auto& l : st.at("levels")) by_level[l.at("level").get<std::string>()] = l;
+    REQUIRE(by_level.count("county") == 1);
+    REQUIRE(by_level.count("city") == 1);
+    return by_level;
+  };
+  auto before = levels();
+  CHECK(before["county"].at("own_ops_not_there") == authored);
+  CHECK(before["city"].at("own_ops_not_there") == authored);
+
+  Run(kNodeBin, {"--db", village, "sync"});
+  auto at_county = levels();
+  CHECK(at_county["county"].at("own_ops_not_there") == 0);
+  CHECK(at_county["county"].at("hub") == "county-a");
+  CHECK(at_county["city"].at("own_ops_not_there") == authored);
+
+  // The push woke the county's relay; wait until the city holds the ops.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (city.Status().at("op_count").get<uint64_t>() < authored) {
+    if (std::chrono::steady_clock::now() > deadline)
+      FAIL("the county did not relay to the city: " << county.Status().dump());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // The relay session records the city's receipt when its push reply arrives, just after the city stored
+  // the ops; a village session that starts first would still hear the old one.
+  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (county.Status().at("upstream").at("ops_pushed").get<uint64_t>() < authored) {
+    if (std::chrono::steady_clock::now() > deadline) FAIL("the relay did not finish: " << county.Status().dump());
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  Run(kNodeBin, {"--db", village, "sync"});
+  auto at_city = levels();
+  CHECK(at_city["county"].at("own_ops_not_there") == 0);
+  CHECK(at_city["city"].at("own_ops_not_there") == 0);
+  CHECK(at_city["city"].at("hub") == "city-1522");
+  CHECK(HubDigest(city_db, kVillageA1) == Trim(Run(kNodeBin, {"--db", village, "digest"})));
+
+  CHECK(county.Terminate() == 0);
+  CHECK(city.Terminate() == 0);
+}
+
+TEST_CASE("E2E: each kind of bad request gets its own 4xx over HTTP, the hub goes on serving, and SIGTERM stops it",
+          "[e2e][refusal]") {
+  TempDir dir;
+  const std::string hub_db = dir.File("county.db");
+  InitHub(hub_db, "county-a", "county", kCountyA, {{"vil-a1", "village", kVillageA1}});
+  HubProcess hub("county hub", hub_db, dir.File("county.log"));
+  hub.Start();
+  auto node = CreateNode(dir.File("vil-a1.db"), "vil-a1", Level::kVillage, kVillageA1);
+  uint64_t at_hub = 0;  // the node's ops the hub holds
+
+  // After each refusal: nothing was stored, and the next request, a real session, is served.
+  auto still_serving = [&] {
+    CHECK(Http("GET", hub.url() + "/healthz").status == 200);
+    CHECK(hub.Status().at("op_count").get<uint64_t>() == at_hub);
+    SILIAN_TAKE(node->CreateCase(test::SampleCase(static_cast<uint32_t>(OwnSeq(*node)))));
+    SyncSummary s = SILIAN_TAKE(SyncOver(*node, hub.url()));
+    CHECK(s.pushed == OwnSeq(*node) - at_hub);
+    at_hub = OwnSeq(*node);
+  };
+  still_serving();
+
+  // A good request pushing the node's next op: what the bad requests below are made from.
+  SILIAN_TAKE(node->CreateCase(test::SampleCase(500)));
+  pb::SyncRequest request = RequestFrom(*node);
+  {
+    pb::Frontier holder;
+    holder.set_scope(kCountyA);
+    auto* e = holder.add_entries();
+    e->set_origin("vil-a1");
+    e->set_seq(at_hub);
+    for (auto& entry : test::ExportEntries(*node, holder)) *request.mutable_push()->add_entries() = std::move(entry);
+    REQUIRE(request.push().entries_size() == 1);
+  }
+  const std::string body = Encode(request);
+
+  SECTION("no Authorization header: 401 missing_credentials") {
+    RequireRefusal(PostSync(hub.url(), body, {}), 401, "missing_credentials");
+  }
+  SECTION("an Authorization header of another scheme: 401 missing_credentials") {
+    RequireRefusal(PostSync(hub.url(), body, {"Authorization: Basic dXNlcjpwYXNz"}), 401, "missing_credentials");
+  }
+  SECTION("a node the hub does not know: 403 unknown_node") {
+    pb::SyncRequest req = request;
+    req.set_node_id("vil-a9");
+    RequireRefusal(PostSync(hub.url(), Encode(req), {AuthHeader("vil-a9")}), 403, "unknown_node");
+  }
+  SECTION("a body over 32 MiB: 413 too_large, refused on its Content-Length") {
+    std::string big((32u << 20) + 1, 'x');
+    RequireRefusal(PostSync(hub.url(), big, {AuthHeader("vil-a1")}), 413, "too_large");
+  }
+  SECTION("a body that decompresses beyond 64 MiB: 413 too_large") {
+    RequireRefusal(
+        PostSync(hub.url(), sync::CompressBody(std::string((64u << 20) + 1, '\0'), 1), {AuthHeader("vil-a1")}), 413,
+        "too_large");
+  }
+  SECTION("a body that is not zstd: 400 malformed") {
+    RequireRefusal(PostSync(hub.url(), request.SerializeAsString(), {AuthHeader("vil-a1")}), 400, "malformed");
+  }
+  SECTION("zstd of bytes that are not a SyncRequest: 400 malformed") {
+    RequireRefusal(PostSync(hub.url(),
+                            sync::CompressBody(std::string("\x12\x10"
+                                                           "abc",
+                                                           5),
+                                               3),
+                            {AuthHeader("vil-a1")}),
+                   400, "malformed");
+  }
+  SECTION("a body without Content-Length: 411 length_required") {
+    RequireRefusal(PostSync(hub.url(), body, {AuthHeader("vil-a1"), "Transfer-Encoding: chunked"}), 411,
+                   "length_required");
+  }
+  SECTION("protocol version 2: 426 version_mismatch") {
+    pb::SyncRequest req = request;
+    req.set_protocol_version(2);
+    RequireRefusal(PostSync(hub.url(), Encode(req), {AuthHeader("vil-a1")}), 426, "version_mismatch");
+  }
+  SECTION("a pushed op of another village: 422 out_of_scope") {
+    pb::SyncRequest req = request;
+    pb::Op op;
+    REQUIRE(op.ParseFromString(req.push().entries(0).op()));
+    op.set_division(kVillageA2);
+    req.mutable_push()->mutable_entries(0)->set_op(op.SerializeAsString());
+    RequireRefusal(PostSync(hub.url(), Encode(req), {AuthHeader("vil-a1")}), 422, "out_of_scope");
+  }
+  SECTION("a node claiming another village's division: 422 out_of_scope") {
+    pb::SyncRequest req = request;
+    req.set_division(kVillageA2);
+    RequireRefusal(PostSync(hub.url(), Encode(req), {AuthHeader("vil-a1")}), 422, "out_of_scope");
+  }
+  SECTION("GET on the sync endpoint: 405, and an unknown path: 404") {
+    RequireRefusal(Http("GET", hub.url() + sync::kSyncPath), 405, "method_not_allowed");
+    RequireRefusal(Http("GET", hub.url() + "/v1/nothing"), 404, "not_found");
+  }
+  still_serving();
+  CHECK(hub.Status().at("errors").get<uint64_t>() >= 1);
+  std::string metrics = Http("GET", hub.url() + "/metrics").body;
+  CHECK_THAT(metrics, Catch::Contains("silian_rejections_total{reason="));
+
+  int code = hub.Terminate();
+  INFO(hub.log());
+  CHECK(code == 0);
+  CHECK_THAT(hub.log(), Catch::Contains("stopped"));
+  CHECK(Http("GET", hub.url() + "/healthz", "", {}, 1000).status == 0);
+}
+
+}  // namespace
+}  // namespace silian::e2e
