@@ -39,6 +39,16 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
   if (body.size() > limits_.max_body_bytes)
     return ErrorOutcome(413, "too_large", "request body of " + std::to_string(body.size()) +
                                               " bytes exceeds the limit of " + std::to_string(limits_.max_body_bytes));
+  {
+    // Unknown senders are turned away before their body costs any decompression or parsing.
+    std::lock_guard<std::mutex> lock(mutex_);
+    auto peer = store_.FindPeer(*node_id);
+    if (!peer.ok()) return FromStatus(peer.status());
+    if (!peer->has_value())
+      return ErrorOutcome(403, "unknown_node",
+                          "node " + Quote(*node_id) + " is not registered at hub " +
+                              Quote(store_.config().node_id.value) + " (silian-hub node add)");
+  }
   auto plain = DecompressBody(body, limits_.max_decompressed_bytes);
   if (!plain.ok()) return FromStatus(plain.status());
   pb::SyncRequest req;

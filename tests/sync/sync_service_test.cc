@@ -597,7 +597,8 @@ TEST_CASE("SyncService: bodies that are not a zstd SyncRequest are refused with 
                    400, "malformed");
   }
   SECTION("the body names another node than the Authorization header") {
-    RequireRefusal(w.Send(MakeAuthorization("county-1522"), Encode(w.GoodPush())), 400, "malformed");
+    Register(*w.county, "village-2", Level::kVillage, test::kVillage);
+    RequireRefusal(w.Send(MakeAuthorization("village-2"), Encode(w.GoodPush())), 400, "malformed");
   }
   SECTION("a push entry that is neither op nor skip") {
     pb::SyncRequest req = w.GoodPush();
