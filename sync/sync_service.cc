@@ -31,6 +31,17 @@ SyncOutcome ErrorOutcome(int http_status, const std::string& code, const std::st
   return o;
 }
 
+std::optional<SyncOutcome> SyncService::FindRegistered(const std::string& node_id, LedgerStore::Peer* peer) {
+  auto found = store_.FindPeer(node_id);
+  if (!found.ok()) return FromStatus(found.status());
+  if (!found->has_value())
+    return ErrorOutcome(403, "unknown_node",
+                        "node " + Quote(node_id) + " is not registered at hub " + Quote(store_.config().node_id.value) +
+                            " (silian-hub node add)");
+  *peer = **found;
+  return std::nullopt;
+}
+
 SyncOutcome SyncService::Handle(const std::string& authorization, const std::string& body) {
   if (authorization.empty())
     return ErrorOutcome(401, "missing_credentials", "the request has no Authorization header (\"Silian node=ID\")");
@@ -42,12 +53,8 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
   {
     // Unknown senders are turned away before their body costs any decompression or parsing.
     std::lock_guard<std::mutex> lock(mutex_);
-    auto peer = store_.FindPeer(*node_id);
-    if (!peer.ok()) return FromStatus(peer.status());
-    if (!peer->has_value())
-      return ErrorOutcome(403, "unknown_node",
-                          "node " + Quote(*node_id) + " is not registered at hub " +
-                              Quote(store_.config().node_id.value) + " (silian-hub node add)");
+    LedgerStore::Peer unused;
+    if (auto refused = FindRegistered(*node_id, &unused)) return *refused;
   }
   auto plain = DecompressBody(body, limits_.max_decompressed_bytes);
   if (!plain.ok()) return FromStatus(plain.status());
@@ -88,13 +95,8 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
   bool stored_new = false;
   {
     std::lock_guard<std::mutex> lock(mutex_);
-    auto peer = store_.FindPeer(*node_id);
-    if (!peer.ok()) return FromStatus(peer.status());
-    if (!peer->has_value())
-      return ErrorOutcome(403, "unknown_node",
-                          "node " + Quote(*node_id) + " is not registered at hub " +
-                              Quote(store_.config().node_id.value) + " (silian-hub node add)");
-    const LedgerStore::Peer& p = **peer;
+    LedgerStore::Peer p;
+    if (auto refused = FindRegistered(*node_id, &p)) return *refused;
     std::string child_scope = ScopeOf(p.level, p.division);
     if (req.level() != LevelName(p.level) || req.division() != p.division.value) {
       store_.RecordContact(*node_id, 0, 0, "registration mismatch").IgnoreError();

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "sync/store.h"
@@ -43,6 +44,9 @@ class SyncService {
   const SyncLimits& limits() const { return limits_; }
 
  private:
+  // The registry entry of `node_id` into `peer`, or the 403 reply. REQUIRES: mutex_ held.
+  std::optional<SyncOutcome> FindRegistered(const std::string& node_id, LedgerStore::Peer* peer);
+
   LedgerStore& store_;
   std::mutex& mutex_;
   SyncLimits limits_;
