@@ -6,7 +6,7 @@ ifdef CI
 CMAKE_FLAGS += -DSILIAN_WERROR=ON
 endif
 
-.PHONY: all deps configure build test demo bench clean
+.PHONY: all deps configure build test demo bench bench-sync clean
 
 all: build
 
@@ -27,6 +27,9 @@ demo: build
 
 bench: build
 	@$(BUILD_DIR)/tools/silian-bench local
+
+bench-sync: build
+	@$(BUILD_DIR)/tools/silian-bench sync
 
 clean:
 	rm -rf $(BUILD_DIR)

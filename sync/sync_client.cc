@@ -1,6 +1,7 @@
 #include "sync/sync_client.h"
 
 #include <map>
+#include <set>
 
 #include <nlohmann/json.hpp>
 
@@ -21,6 +22,15 @@ Status HubError(int http_status, const std::string& body) {
   if (http_status >= 500) return Unavailable(text);
   if (http_status == 413) return ResourceExhausted(text);
   return FailedPrecondition(text);
+}
+
+// Whether every origin of `now` is among those of `asked`.
+bool AskedAbout(const pb::Frontier& asked, const pb::Frontier& now) {
+  std::set<std::string> origins;
+  for (const auto& e : asked.entries()) origins.insert(e.origin());
+  for (const auto& e : now.entries())
+    if (!origins.count(e.origin())) return false;
+  return true;
 }
 
 uint64_t OpenConflicts(LedgerStore& store) {
@@ -118,7 +128,16 @@ Result<SyncSummary> SyncClient::SyncOnce() {
     SILIAN_RETURN_IF_ERROR(Apply(last, summary));
     if (options_.progress && (last.more() || summary.pulled > 0))
       options_.progress(SyncProgress{"pull", summary.pulled, 0});
-    if (!last.more()) break;
+    if (last.more()) continue;
+    // The receipt covers the origins of the request's frontier only. When the reply brought the first ops
+    // of other origins, the push below would send them all back to the hub that just sent them: one more
+    // pull (with nothing left to pull, a small reply) gets a receipt that covers them.
+    pb::Frontier now;
+    {
+      auto lock = Lock();
+      SILIAN_ASSIGN_OR_RETURN(now, store_.GetFrontier());
+    }
+    if (AskedAbout(req.frontier(), now)) break;
   }
 
   // Push what the hub's receipt shows it lacks, a bounded batch at a time.

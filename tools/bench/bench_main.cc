@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "bench/bench_local.h"
+#include "bench/bench_sync.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"silian-bench: performance figures of the Silian replica core"};
@@ -36,6 +37,30 @@ int main(int argc, char** argv) {
   bool no_breakdown = false;
   cmd->add_flag("--no-breakdown", no_breakdown, "skip timing the pieces of an import alone");
 
+  silian::bench::SyncBenchOptions sync;
+  auto* sync_cmd = app.add_subcommand(
+      "sync",
+      "Runs silian-hub processes on loopback and measures hub ingest with many nodes pushing at once, wire "
+      "bytes per op for pushes and pulls, the bytes of an idle sync, a fresh county hub catching up from the "
+      "city, and a plain-SQLite insert baseline");
+  sync_cmd->add_option("--seed", sync.seed, "workload seed; the same seed gives the same ops")->capture_default_str();
+  sync_cmd->add_option("--nodes", sync.nodes, "township halls pushing at once, each on its own thread")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 64));
+  sync_cmd->add_option("--ops-per-node", sync.ops_per_node, "ops each hall authors before it pushes")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
+  sync_cmd->add_option("--catchup-ops", sync.catchup_ops, "ops of the county at the city for the catch-up")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{20000000}));
+  sync_cmd->add_option("--hub-bin", sync.hub_bin, "the silian-hub program (default: ../hub/silian-hub next to "
+                                                  "this program's directory)");
+  sync_cmd->add_option("--dir", sync.dir,
+                       "directory for scratch files (a fresh subdirectory is made and kept); default: a temporary "
+                       "directory under /tmp, removed at the end");
+  sync_cmd->add_flag("--keep", sync.keep, "keep the scratch directory (ledgers and hub logs)");
+  sync_cmd->add_flag("--json", sync.json, "print the figures as one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -43,7 +68,8 @@ int main(int argc, char** argv) {
     return code == 0 ? 0 : 2;
   }
   local.breakdown = !no_breakdown;
-  silian::Status s = silian::bench::RunLocal(local, std::cout, std::cerr);
+  silian::Status s = sync_cmd->parsed() ? silian::bench::RunSync(sync, std::cout, std::cerr)
+                                        : silian::bench::RunLocal(local, std::cout, std::cerr);
   if (!s.ok()) {
     std::cerr << "silian-bench: " << s.message() << "\n";
     return s.code() == silian::StatusCode::kInvalidArgument ? 2 : 1;

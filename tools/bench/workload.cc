@@ -788,6 +788,89 @@ Result<WorkloadReport> GenerateWorkload(const WorkloadOptions& options) {
   return report;
 }
 
+// ---------------------------------------------------------------------------------------------- one hall
+
+Result<HallWorkloadReport> AuthorHallWorkload(sync::LedgerStore& store, sync::ManualWallClock& wall, uint64_t seed,
+                                              uint64_t ops) {
+  Rng rng(seed);
+  HallWorkloadReport report;
+  const int64_t first_day = DaysFromCivil(2026, 1, 5);
+  std::vector<LiveCase> cases;
+  // Sittings waiting: (ready day, order of scheduling, case index).
+  std::set<std::tuple<int64_t, uint64_t, size_t>> queue;
+  uint64_t schedule_order = 0;
+  int64_t day = first_day;
+  int64_t last_day = first_day;
+
+  auto schedule = [&](size_t case_index, int64_t today) {
+    LiveCase& c = cases[case_index];
+    if (c.next >= c.sittings.size()) return;
+    int64_t ready = today;
+    for (int k = 0; k < c.sittings[c.next].delay_days; ++k) {
+      do {
+        ++ready;
+      } while (!IsWorkingDay(ready));
+    }
+    queue.insert({ready, schedule_order++, case_index});
+  };
+  // Runs one sitting. Returns false once the op budget is spent.
+  auto run_sitting = [&](size_t case_index, int64_t today) -> Result<bool> {
+    LiveCase& c = cases[case_index];
+    wall.Set(wall.NowMs() + static_cast<uint64_t>(rng.Between(20, 180)) * 1000);
+    for (const Step& step : c.sittings[c.next].steps) {
+      if (report.ops >= ops) return false;
+      wall.Set(wall.NowMs() + static_cast<uint64_t>(rng.Between(5, 60)) * 1000);
+      auto kind = AuthorStep(store, step, &c.id);
+      if (!kind.ok())
+        return Internal("hall script failed on " + store.config().node_id.value + " for case " + Quote(c.id) + ": " +
+                        kind.status().ToString());
+      ++report.ops;
+      ++report.ops_by_kind[*kind];
+      if (step.kind == Step::Kind::kCreate) ++report.cases;
+    }
+    ++c.next;
+    schedule(case_index, today);
+    return true;
+  };
+
+  bool budget_left = ops > 0;
+  while (budget_left) {
+    if (!IsWorkingDay(day)) {
+      ++day;
+      continue;
+    }
+    last_day = day;
+    ++report.working_days;
+    wall.Set(static_cast<uint64_t>(day) * kMsPerDay + kOpeningMs + static_cast<uint64_t>(rng.Between(0, 600)) * 1000);
+    std::vector<int> work;  // 0: a walk-in, 1: a follow-up sitting due today
+    for (auto it = queue.begin(); it != queue.end() && std::get<0>(*it) <= day; ++it) work.push_back(1);
+    int arrivals = rng.Between(14, 36);
+    for (int a = 0; a < arrivals; ++a) work.push_back(0);
+    for (size_t i = work.size(); i > 1; --i) std::swap(work[i - 1], work[static_cast<size_t>(rng.Below(i))]);
+    for (int w : work) {
+      size_t case_index;
+      if (w == 0) {
+        case_index = cases.size();
+        cases.push_back(LiveCase{"", MakeCaseScript(rng, 0, -1), 0});
+      } else {
+        case_index = std::get<2>(*queue.begin());
+        queue.erase(queue.begin());
+      }
+      SILIAN_ASSIGN_OR_RETURN(budget_left, run_sitting(case_index, day));
+      if (!budget_left) break;
+    }
+    while (budget_left && !queue.empty() && std::get<0>(*queue.begin()) <= day) {
+      size_t case_index = std::get<2>(*queue.begin());
+      queue.erase(queue.begin());
+      SILIAN_ASSIGN_OR_RETURN(budget_left, run_sitting(case_index, day));
+    }
+    ++day;
+  }
+  report.first_day = CivilFromDays(first_day);
+  report.last_day = CivilFromDays(last_day);
+  return report;
+}
+
 // ---------------------------------------------------------------------------------------------- window session
 
 WindowSession::WindowSession(sync::LedgerStore& store, uint64_t seed) : store_(store), rng_(seed) {}

@@ -147,6 +147,22 @@ struct WorkloadReport {
 // Errors: whatever the store or bundle codec reports (an authoring refusal here is a bug in the script).
 Result<WorkloadReport> GenerateWorkload(const WorkloadOptions& options);
 
+// One township hall working alone: window cases only (MakeCaseScript with home = township), so every sitting
+// of every case happens at this node. Day by day from 2026-01-05 as GenerateWorkload runs the hall: 14 to 36
+// walk-ins a day, interleaved with the follow-up sittings due that day, on `wall` (the store's wall clock,
+// set to each working day's opening and moved on between steps). Stops after exactly `ops` ops.
+struct HallWorkloadReport {
+  uint64_t ops = 0;
+  uint64_t cases = 0;
+  int working_days = 0;
+  std::string first_day;  // YYYY-MM-DD
+  std::string last_day;
+  std::map<std::string, uint64_t> ops_by_kind;  // case_created, transition, material_received, ...
+};
+// Errors: whatever the store reports (a refusal here is a bug in the script).
+Result<HallWorkloadReport> AuthorHallWorkload(sync::LedgerStore& store, sync::ManualWallClock& wall, uint64_t seed,
+                                              uint64_t ops);
+
 // Authors window cases (MakeCaseScript with home = township) on `store`, one op per Next() call.
 class WindowSession {
  public:
