@@ -80,6 +80,7 @@ CREATE TABLE conflicts(
   detail TEXT NOT NULL) WITHOUT ROWID;
 CREATE INDEX conflicts_by_case ON conflicts(case_id);
 CREATE INDEX skips_by_end ON skips(origin, to_seq);
+CREATE TABLE stale_cases(case_id TEXT PRIMARY KEY) WITHOUT ROWID;
 CREATE TABLE receipts(
   level TEXT NOT NULL,
   hub_id TEXT NOT NULL,
@@ -389,6 +390,20 @@ struct LedgerStore::Impl {
     return Status::Ok();
   }
 
+  // Removes and returns the cases whose projection an earlier import deferred. REQUIRES: a transaction.
+  Result<std::vector<std::string>> TakeStaleCases() {
+    std::vector<std::string> out;
+    Stmt s;
+    SILIAN_RETURN_IF_ERROR(s.Prepare(db, "SELECT case_id FROM stale_cases"));
+    for (;;) {
+      SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      out.push_back(s.Text(0));
+    }
+    if (!out.empty()) SILIAN_RETURN_IF_ERROR(Exec(db, "DELETE FROM stale_cases"));
+    return out;
+  }
+
   // Receipts only move forward: a level that once held an op still holds it.
   Status SaveReceipts(const std::vector<pb::LevelReceipt>& receipts) {
     Stmt s;
@@ -599,7 +614,26 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string& path, 
   impl->epoch = *epoch;
   SILIAN_RETURN_IF_ERROR(impl->LoadFrontier());
   SILIAN_RETURN_IF_ERROR(impl->LoadClock());
-  return std::unique_ptr<LedgerStore>(new LedgerStore(std::move(impl)));
+  auto store = std::unique_ptr<LedgerStore>(new LedgerStore(std::move(impl)));
+  // A session cut between deferred imports leaves cases to re-project: do it before anyone reads them.
+  SILIAN_RETURN_IF_ERROR(store->RefreshStaleCases());
+  return store;
+}
+
+Status LedgerStore::RefreshStaleCases() {
+  Impl& m = *impl_;
+  {
+    Stmt any;
+    SILIAN_RETURN_IF_ERROR(any.Prepare(m.db, "SELECT 1 FROM stale_cases LIMIT 1"));
+    SILIAN_ASSIGN_OR_RETURN(bool row, any.Step());
+    if (!row) return Status::Ok();
+  }
+  auto done = m.InTransaction<bool>([&]() -> Result<bool> {
+    SILIAN_ASSIGN_OR_RETURN(auto stale, m.TakeStaleCases());
+    for (const auto& case_id : stale) SILIAN_RETURN_IF_ERROR(m.Reproject(case_id).status());
+    return true;
+  });
+  return done.status();
 }
 
 const NodeConfig& LedgerStore::config() const { return impl_->config; }
@@ -1000,11 +1034,21 @@ class ImportImpl final : public LedgerStore::Import {
     return m_.SaveReceipts(receipts);
   }
 
+  void DeferProjection() override { defer_ = true; }
+
   Result<ImportStats> Commit(const pb::Frontier* sender_frontier) override {
     if (done_) return FailedPrecondition("import already finished");
-    for (const auto& case_id : touched_) {
-      auto p = m_.Reproject(case_id);
-      if (!p.ok()) return p.status();
+    if (defer_) {
+      Stmt mark;
+      SILIAN_RETURN_IF_ERROR(mark.Prepare(m_.db, "INSERT OR IGNORE INTO stale_cases(case_id) VALUES(?)"));
+      for (const auto& case_id : touched_) SILIAN_RETURN_IF_ERROR(mark.Reset().Bind(1, case_id).Run());
+    } else {
+      SILIAN_ASSIGN_OR_RETURN(auto stale, m_.TakeStaleCases());
+      touched_.insert(stale.begin(), stale.end());
+      for (const auto& case_id : touched_) {
+        auto p = m_.Reproject(case_id);
+        if (!p.ok()) return p.status();
+      }
     }
     stats_.cases_touched = touched_.size();
     for (const auto& origin : dirty_origins_) SILIAN_RETURN_IF_ERROR(m_.SaveFrontier(origin));
@@ -1179,6 +1223,7 @@ class ImportImpl final : public LedgerStore::Import {
 
   LedgerStore::Impl& m_;
   bool done_ = false;
+  bool defer_ = false;
   uint64_t entry_index_ = 0;
   ImportStats stats_;
   std::set<std::string> touched_;

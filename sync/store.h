@@ -166,12 +166,18 @@ class LedgerStore {
     // Compares the result with the sender's frontier (warnings on divergence), recomputes touched cases,
     // commits durably.
     virtual Result<ImportStats> Commit(const pb::Frontier* sender_frontier) = 0;
+    // Leaves the touched cases' projections for a later Commit without this call (or RefreshStaleCases):
+    // a session of many batches then re-projects each case once instead of once per batch. Until then
+    // list, conflict and digest reads may show those cases as they were.
+    virtual void DeferProjection() = 0;
     // Records, in the same transaction, how far this replica has pulled from hub `hub_key` (a URL or
     // node id) and what it heard there: its pull cursor in `epoch` and the receipts of every level.
     virtual Status RecordPull(const std::string& hub_key, const std::string& epoch, uint64_t cursor,
                               const std::vector<pb::LevelReceipt>& receipts) = 0;
   };
   Result<std::unique_ptr<Import>> BeginImport();
+  // Re-projects the cases left by deferred imports (also done by Open and by every non-deferred Commit).
+  Status RefreshStaleCases();
 
   // ---- Serving pulls (hubs; any replica can serve a narrower one).
   // A random id of this ledger file, made at Create: a pull cursor is meaningful only with its epoch.

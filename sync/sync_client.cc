@@ -88,9 +88,10 @@ Result<pb::SyncReply> SyncClient::Call(const pb::SyncRequest& request, SyncSumma
 }
 
 // Stores the pulled ops, the new cursor and the receipts in one transaction.
-Status SyncClient::Apply(const pb::SyncReply& reply, SyncSummary& summary) {
+Status SyncClient::Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection) {
   auto lock = Lock();
   SILIAN_ASSIGN_OR_RETURN(auto import, store_.BeginImport());
+  if (defer_projection) import->DeferProjection();
   if (reply.pulled().entries_size() > 0) SILIAN_RETURN_IF_ERROR(import->Add(reply.pulled()));
   std::vector<pb::LevelReceipt> receipts;
   pb::LevelReceipt own;
@@ -124,8 +125,15 @@ Result<SyncSummary> SyncClient::SyncOnce() {
   for (;;) {
     SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());
     req.set_pull(true);
-    SILIAN_ASSIGN_OR_RETURN(last, Call(req, summary));
-    SILIAN_RETURN_IF_ERROR(Apply(last, summary));
+    auto reply = Call(req, summary);
+    Status applied = reply.ok() ? Apply(*reply, summary, reply->more()) : reply.status();
+    if (reply.ok()) last = std::move(*reply);
+    if (!applied.ok()) {
+      // A cut session must not leave cases unprojected for readers until the next one.
+      auto lock = Lock();
+      store_.RefreshStaleCases().IgnoreError();
+      return applied;
+    }
     if (options_.progress && (last.more() || summary.pulled > 0))
       options_.progress(SyncProgress{"pull", summary.pulled, 0});
     if (last.more()) continue;
@@ -166,7 +174,7 @@ Result<SyncSummary> SyncClient::SyncOnce() {
     *req.mutable_push() = std::move(batch);
     req.set_pull(false);
     SILIAN_ASSIGN_OR_RETURN(pb::SyncReply reply, Call(req, summary));
-    SILIAN_RETURN_IF_ERROR(Apply(reply, summary));
+    SILIAN_RETURN_IF_ERROR(Apply(reply, summary, false));
     summary.pushed += reply.pushed_new();
     summary.push_known += reply.pushed_known();
     if (options_.progress) options_.progress(SyncProgress{"push", summary.pushed, 0});

@@ -72,7 +72,8 @@ class SyncClient {
  private:
   Result<pb::SyncReply> Call(const pb::SyncRequest& request, SyncSummary& summary);
   Result<pb::SyncRequest> BaseRequest();
-  Status Apply(const pb::SyncReply& reply, SyncSummary& summary);
+  // `defer_projection`: more pull replies follow; their cases are re-projected once, with the last.
+  Status Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection);
 
   std::unique_lock<std::mutex> Lock();
 
