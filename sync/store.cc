@@ -22,8 +22,7 @@ const std::string kZeroHash(kHashBytes, '\0');
 // Schema version 1. Ops are immutable rows; `id` is the local arrival order. Out-of-scope runs of an
 // origin are `skips`; ops and skips together cover 1..frontier.seq of every origin with no gap and no
 // overlap. A skip's `scope` is the division prefix none of its ops belongs to (see pb::Skip). `cases` and `conflicts` are projections, recomputed from `ops`.
-constexpr const char* kSchemaV1 = R"sql(
-CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+constexpr const char* kOpsTableDdl = R"sql(
 CREATE TABLE ops(
   id INTEGER PRIMARY KEY,
   origin TEXT NOT NULL,
@@ -35,6 +34,11 @@ CREATE TABLE ops(
   bytes BLOB NOT NULL,
   UNIQUE(origin, seq));
 CREATE INDEX ops_by_case ON ops(case_id);
+)sql";
+
+// The rest of schema version 1; kOpsTableDdl comes first.
+constexpr const char* kSchemaV1 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
 CREATE TABLE skips(
   origin TEXT NOT NULL,
   from_seq INTEGER NOT NULL,
@@ -219,6 +223,8 @@ std::string ToHex(const std::string& bytes) {
   }
   return out;
 }
+
+const char* OpsTableDdl() { return kOpsTableDdl; }
 
 std::string LedgerDigest::ToLine() const {
   return "ops=" + std::to_string(ops) + " ledger=" + ledger_hex + " state=" + state_hex;
@@ -552,7 +558,7 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::Create(const std::string& path
   if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
     return fail(Internal("SQLite cannot open " + Quote(path)));
   Status s = Configure(impl->db, options.durable);
-  if (s.ok()) s = Exec(impl->db, std::string("BEGIN;") + kSchemaV1 + "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";");
+  if (s.ok()) s = Exec(impl->db, std::string("BEGIN;") + kOpsTableDdl + kSchemaV1 + "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";");
   if (s.ok()) s = impl->PrepareAll();
   if (s.ok()) s = impl->SetMeta("format", "silian-ledger");
   if (s.ok()) s = impl->SetMeta("node_id", config.node_id.value);

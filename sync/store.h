@@ -249,5 +249,7 @@ class LedgerStore {
 // BLAKE2b-256 chain step: H(prev ‖ op_bytes). The chain starts from 32 zero bytes.
 std::string ChainHash(const std::string& prev, const std::string& op_bytes);
 std::string ToHex(const std::string& bytes);
+// The DDL of the ops table and its index, for benchmarks that compare with plain SQLite inserts.
+const char* OpsTableDdl();
 
 }  // namespace silian::sync

@@ -1,5 +1,7 @@
 #include "bench/bench_util.h"
 
+#include "sync/store.h"
+
 #include <sqlite3.h>
 #include <sys/statfs.h>
 #include <unistd.h>
@@ -147,20 +149,6 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
-// The ops table and its index exactly as sync/store.cc's kSchemaV1 declares them. Keep in step with it.
-constexpr const char* kOpsTableDdl = R"sql(
-CREATE TABLE ops(
-  id INTEGER PRIMARY KEY,
-  origin TEXT NOT NULL,
-  seq INTEGER NOT NULL,
-  hlc INTEGER NOT NULL,
-  case_id TEXT NOT NULL,
-  division TEXT NOT NULL,
-  chain_hash BLOB NOT NULL,
-  bytes BLOB NOT NULL,
-  UNIQUE(origin, seq));
-CREATE INDEX ops_by_case ON ops(case_id);
-)sql";
 
 std::string ColumnBytes(sqlite3_stmt* s, int col) {
   const void* p = sqlite3_column_blob(s, col);
@@ -199,7 +187,7 @@ Result<BaselineFigures> RunBaseline(const std::string& path, const std::vector<O
   SILIAN_RETURN_IF_ERROR(db.Open(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE));
   SILIAN_RETURN_IF_ERROR(db.Exec("PRAGMA journal_mode=WAL"));
   SILIAN_RETURN_IF_ERROR(db.Exec("PRAGMA synchronous=FULL"));
-  SILIAN_RETURN_IF_ERROR(db.Exec(kOpsTableDdl));
+  SILIAN_RETURN_IF_ERROR(db.Exec(sync::OpsTableDdl()));
   BaselineFigures f;
   auto t0 = Clock::now();
   SILIAN_RETURN_IF_ERROR(db.Exec("BEGIN IMMEDIATE"));

@@ -193,7 +193,10 @@ Result<double> HubProcess::CpuSeconds() const {
 Result<std::string> HubProcess::Get(const std::string& path) const {
   sync::CurlTransport::Options options;
   options.connect_timeout_ms = 2000;
-  options.total_timeout_s = 60;
+  options.total_timeout_s = 120;
+  // /v1/status waits for the store lock, which a catching-up hub holds while it re-projects a session's
+  // cases at the last batch: a slow answer is a busy hub, not a dead one.
+  options.low_speed_time_s = 120;
   SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url(), options));
   SILIAN_ASSIGN_OR_RETURN(auto reply, transport->Get(path));
   if (reply.http_status != 200)
