@@ -224,6 +224,92 @@ std::string RenderCase(const json& view) {
     for (const auto& [name, value] : fields.items()) add_field(name);
   out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
 
+  const json& item = Member(view, "item");
+  if (item.is_object()) {
+    out += "\nitem\n";
+    auto limit = [&](const char* key) {
+      const json& l = Member(item, key);
+      return Str(l, "value") + " " + Str(l, "unit");
+    };
+    std::vector<std::pair<std::string, std::string>> pairs = {
+        {"name", Str(item, "name") + " (version " + Str(item, "version") + ")"},
+        {"exercise level", Str(item, "exercise_level") + (Member(item, "instant").is_boolean() && item["instant"].get<bool>() ? ", instant item" : "")},
+        {"legal limit", limit("legal_limit")},
+        {"promised limit", limit("promised_limit")}};
+    if (item.contains("lead_department")) pairs.push_back({"lead department", Str(item, "lead_department")});
+    if (item.contains("departments")) pairs.push_back({"parallel with", Join(item, "departments")});
+    out += RenderPairs(pairs, "  ");
+  }
+  const json& clocks = Member(view, "clocks");
+  if (clocks.is_object()) {
+    out += "\nclocks\n";
+    std::vector<std::pair<std::string, std::string>> pairs;
+    if (Member(clocks, "started").is_boolean() && !clocks["started"].get<bool>())
+      pairs.push_back({"stage", Str(clocks, "stage") + " (the clocks start at acceptance)"});
+    if (Member(clocks, "deemed_accepted").is_boolean() && clocks["deemed_accepted"].get<bool>())
+      pairs.push_back({"acceptance", "deemed accepted: no one-time notice within 5 working days of receipt"});
+    for (const char* which : {"legal", "promised"}) {
+      const json& c = Member(clocks, which);
+      if (!c.is_object() || !(Member(clocks, "started").is_boolean() && clocks["started"].get<bool>())) continue;
+      std::string line = "due " + Str(c, "due") + ", " + Str(c, "remaining_wd") + " working days left, " + Str(c, "state");
+      if (Member(c, "provisional").is_boolean() && c["provisional"].get<bool>()) line += " (provisional: calendar not published)";
+      pairs.push_back({which, line});
+    }
+    if (clocks.contains("calendar")) pairs.push_back({"calendar", Str(clocks, "calendar")});
+    if (!pairs.empty()) out += RenderPairs(pairs, "  ");
+  }
+  const json& departments = Member(view, "departments");
+  if (departments.is_object() && !departments.empty()) {
+    out += "\ndepartments\n";
+    rows.clear();
+    for (const auto& [name, d] : departments.items()) {
+      std::vector<std::string> row = {name, Str(d, "decision"), Str(d, "opinion"), Str(d, "op"), Str(d, "actor")};
+      if (d.contains("conflict")) row.push_back("CONFLICT " + Str(d, "conflict"));
+      rows.push_back(std::move(row));
+    }
+    out += Indent(RenderTable(rows), "  ");
+  }
+  const json& fees = Member(view, "fees");
+  if (fees.is_object()) {
+    out += "\nfees (fen)\n";
+    out += RenderPairs({{"charged", Str(fees, "charged_fen")}, {"paid", Str(fees, "paid_fen")},
+                        {"refunded", Str(fees, "refunded_fen")}},
+                       "  ");
+    rows.clear();
+    if (Member(fees, "entries").is_array())
+      for (const auto& e : fees["entries"])
+        rows.push_back({Str(e, "kind"), Str(e, "name"), Str(e, "amount_fen"), Str(e, "bank_receipt"), Str(e, "op")});
+    if (!rows.empty()) out += Indent(RenderTable(rows), "  ");
+  }
+  for (const char* key : {"certificate", "delivery", "owed"}) {
+    const json& o = Member(view, key);
+    if (!o.is_object()) continue;
+    std::vector<std::pair<std::string, std::string>> pairs;
+    for (const auto& [k, v] : o.items())
+      if (!(v.is_string() && v.get<std::string>().empty())) pairs.push_back({k, v.is_string() ? v.get<std::string>() : v.dump()});
+    out += "\n" + std::string(key) + "\n" + RenderPairs(pairs, "  ");
+  }
+  const json& evaluations = Member(view, "evaluations");
+  if (evaluations.is_array() && !evaluations.empty()) {
+    out += "\nevaluations\n";
+    rows.clear();
+    for (const auto& e : evaluations) {
+      std::string rect;
+      if (e.contains("rectification")) {
+        const json& r = e["rectification"];
+        rect = "rectification " + Str(r, "state") + (r.contains("category") ? " (" + Str(r, "category") + ")" : "");
+      }
+      rows.push_back({Str(e, "op"), Str(e, "rating"), Str(e, "channel"), Str(e, "target_kind") + " " + Str(e, "target"),
+                      Str(e, "stage"), rect});
+    }
+    out += Indent(RenderTable(rows), "  ");
+  }
+  const json& refused = Member(view, "refused");
+  if (refused.is_array() && !refused.empty()) {
+    out += "\nrefused ops (no authority; kept in the log, not applied)\n";
+    for (const auto& r : refused) out += "  " + Str(r, "op") + ": " + Str(r, "rule") + "\n";
+  }
+
   out += "\nmaterials\n";
   rows.clear();
   const json& materials = Member(view, "materials");

@@ -1,10 +1,12 @@
 #include "console/views.h"
 
+#include <ctime>
 #include <iostream>
 
 #include "console/render.h"
 #include "console/support.h"
 #include "sync/case_model.h"
+#include "sync/workflow.h"
 
 namespace silian::console {
 
@@ -47,6 +49,14 @@ Status RunCaseList(const GlobalOptions& g, const ListCasesOptions& o) {
 Status RunCaseShow(const GlobalOptions& g, const std::string& case_ref) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
   SILIAN_ASSIGN_OR_RETURN(json view, store->ShowCase(case_ref));
+  // The clocks depend on today, so they are computed when shown, never stored.
+  if (view.contains("item") && view.contains("division")) {
+    SILIAN_ASSIGN_OR_RETURN(sync::WorkingCalendar calendar, store->CalendarFor(view["division"].get<std::string>()));
+    sync::Date today = sync::DateOfUnixMs(static_cast<uint64_t>(std::time(nullptr)) * 1000);
+    view["clocks"] = sync::ClocksToJson(sync::ComputeCaseClocks(view, calendar, today));
+    view["clocks"]["calendar"] = calendar.VersionLabel();
+    view["clocks"]["as_of"] = sync::FormatDate(today);
+  }
   if (g.json) {
     PrintJson(view);
   } else {

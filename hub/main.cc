@@ -3,7 +3,12 @@
 // input), signals. Library exceptions stop here.
 #include <signal.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <random>
+#include <ctime>
+#include <map>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -13,13 +18,16 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "console/reference.h"
 #include "console/render.h"
 #include "console/support.h"
 #include "console/views.h"
+#include "hub/notifier.h"
 #include "hub/relay.h"
 #include "hub/server.h"
 #include "sync/curl_transport.h"
 #include "sync/store.h"
+#include "sync/workflow.h"
 
 namespace silian::hub {
 namespace {
@@ -40,6 +48,20 @@ struct CommandLine {
   console::ListCasesOptions case_list;
   std::string case_ref;
   std::optional<std::string> scope;
+  // catalog, calendar
+  bool all_versions = false;
+  std::string code, date;
+  std::optional<uint32_t> version;
+  std::optional<int> year;
+  // notices, config
+  std::optional<std::string> notice_state;
+  int64_t limit = 100;
+  std::string config_key, config_value;
+  // report, supervise
+  std::string from, to, by, format = "text";
+  std::optional<std::string> today;
+  int warning_days = 1;
+  std::optional<int> rectification_days;
   std::function<Status()> run;
 };
 
@@ -49,6 +71,223 @@ Result<std::unique_ptr<sync::LedgerStore>> OpenHubLedger(const GlobalOptions& g)
     return InvalidArgument("ledger " + Quote(g.db_path) + " belongs to a " + sync::LevelName(store->config().level) +
                            " node; silian-hub serves county and city ledgers");
   return store;
+}
+
+// Settings a hub keeps in its ledger, with what each accepts.
+const std::vector<std::pair<std::string, std::string>>& HubSettings() {
+  static const std::vector<std::pair<std::string, std::string>> settings = {
+      {"parent", "URL of the hub above"},
+      {"notify", "on or off: create notices to applicants for case events (one hub per area should)"},
+      {"notify-url", "http(s) URL of the SMS gateway notices are posted to (empty: write them to notify-log)"},
+      {"notify-log", "file notices are appended to when no gateway is set (default: notices.log next to the ledger)"},
+      {"rectification-days", "working days to rectify after a negative evaluation (default 15)"},
+  };
+  return settings;
+}
+
+Status RunConfigSet(const CommandLine& cl) {
+  const auto& settings = HubSettings();
+  auto it = std::find_if(settings.begin(), settings.end(), [&](const auto& s) { return s.first == cl.config_key; });
+  if (it == settings.end()) {
+    std::string names;
+    for (const auto& s : settings) names += (names.empty() ? "" : ", ") + s.first;
+    return InvalidArgument("setting " + Quote(cl.config_key) + " is not one of: " + names);
+  }
+  const std::string& v = cl.config_value;
+  if (cl.config_key == "parent" && !v.empty()) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(v));
+  if (cl.config_key == "notify" && v != "on" && v != "off")
+    return InvalidArgument("notify " + Quote(v) + " must be on or off");
+  if (cl.config_key == "notify-url" && !v.empty()) SILIAN_RETURN_IF_ERROR(ValidateGatewayUrl(v));
+  if (cl.config_key == "rectification-days") {
+    bool digits = !v.empty() && v.size() <= 3 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || std::stoi(v) < 1 || std::stoi(v) > 365)
+      return InvalidArgument("rectification-days " + Quote(v) + " must be a number of working days, 1 to 365");
+  }
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
+  SILIAN_RETURN_IF_ERROR(store->SetSetting(cl.config_key, v));
+  if (!cl.global.json) std::cout << cl.config_key << " = " << v << "\n";
+  return Status::Ok();
+}
+
+Status RunConfigShow(const CommandLine& cl) {
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
+  nlohmann::json out = nlohmann::json::object();
+  std::vector<std::vector<std::string>> rows = {{"SETTING", "VALUE", "MEANING"}};
+  for (const auto& [key, meaning] : HubSettings()) {
+    SILIAN_ASSIGN_OR_RETURN(auto value, store->GetSetting(key));
+    out[key] = value ? *value : "";
+    rows.push_back({key, value ? *value : std::string("-"), meaning});
+  }
+  if (cl.global.json) {
+    console::PrintJson(out);
+  } else {
+    std::cout << console::RenderTable(rows);
+  }
+  return Status::Ok();
+}
+
+// The phone number with all but its last four digits hidden: notices hold personal data.
+std::string MaskPhone(const std::string& phone) {
+  if (phone.size() <= 4) return phone;
+  return std::string(phone.size() - 4, '*') + phone.substr(phone.size() - 4);
+}
+
+Status RunNoticeList(const CommandLine& cl) {
+  if (cl.limit < 1) return InvalidArgument("--limit " + std::to_string(cl.limit) + " must be 1 or more");
+  static const std::vector<std::string> kStates = {"pending", "sent", "failed", "no_phone"};
+  if (cl.notice_state && std::find(kStates.begin(), kStates.end(), *cl.notice_state) == kStates.end())
+    return InvalidArgument("state " + Quote(*cl.notice_state) + " is not one of: pending, sent, failed, no_phone");
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
+  SILIAN_ASSIGN_OR_RETURN(auto notices, store->ListNotices(cl.notice_state, static_cast<size_t>(cl.limit)));
+  nlohmann::json arr = nlohmann::json::array();
+  std::vector<std::vector<std::string>> rows = {{"NOTICE", "CASE NUMBER", "KIND", "PHONE", "STATE", "ATTEMPTS", "SENT", "LAST ERROR"}};
+  for (const auto& n : notices) {
+    std::string sent = n.sent_ms ? sync::HlcToIso(n.sent_ms << 16) : "-";
+    arr.push_back({{"id", n.id}, {"case_id", n.case_id}, {"case_number", n.case_number}, {"kind", n.kind},
+                   {"phone", MaskPhone(n.phone)}, {"state", n.state}, {"attempts", n.attempts},
+                   {"created", sync::HlcToIso(n.created_ms << 16)}, {"sent", sent}, {"last_error", n.last_error},
+                   {"text", n.text}});
+    rows.push_back({n.id, n.case_number, n.kind, MaskPhone(n.phone), n.state, std::to_string(n.attempts), sent,
+                    n.last_error});
+  }
+  if (cl.global.json) {
+    console::PrintJson(arr);
+  } else if (notices.empty()) {
+    std::cout << "no notices (turn them on with `silian-hub config set notify on`)\n";
+  } else {
+    std::cout << console::RenderTable(rows);
+  }
+  return Status::Ok();
+}
+
+uint64_t NowMs() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+// Calendars by division, built once per command from the layers the ledger holds.
+class CalendarCache {
+ public:
+  explicit CalendarCache(std::vector<sync::CalendarLayer> layers) : layers_(std::move(layers)) {}
+  const sync::WorkingCalendar& For(const std::string& division) {
+    auto it = cache_.find(division);
+    if (it == cache_.end()) it = cache_.emplace(division, sync::WorkingCalendar::Build(layers_, division)).first;
+    return it->second;
+  }
+
+ private:
+  std::vector<sync::CalendarLayer> layers_;
+  std::map<std::string, sync::WorkingCalendar> cache_;
+};
+
+Result<sync::Date> TodayOr(const std::optional<std::string>& given) {
+  if (given) return sync::ParseDate(*given);
+  return sync::DateOfUnixMs(static_cast<uint64_t>(std::time(nullptr)) * 1000);
+}
+
+// The rectification deadline in working days: --rectification-days, else the hub's setting, else 15.
+Result<int> RectificationDays(const CommandLine& cl, sync::LedgerStore& store) {
+  if (cl.rectification_days) {
+    if (*cl.rectification_days < 1 || *cl.rectification_days > 365)
+      return InvalidArgument("--rectification-days " + std::to_string(*cl.rectification_days) + " must be 1 to 365");
+    return *cl.rectification_days;
+  }
+  SILIAN_ASSIGN_OR_RETURN(auto setting, store.GetSetting("rectification-days"));
+  if (!setting) return 15;
+  try {
+    return std::stoi(*setting);
+  } catch (const std::exception&) {
+    return InvalidArgument("setting rectification-days " + Quote(*setting) + " is not a number");
+  }
+}
+
+Status RunReport(const CommandLine& cl) {
+  if (cl.format != "text" && cl.format != "csv" && cl.format != "json")
+    return InvalidArgument("--format " + Quote(cl.format) + " is not one of: text, csv, json");
+  if (cl.warning_days < 0 || cl.warning_days > 30)
+    return InvalidArgument("--warning-days " + std::to_string(cl.warning_days) + " must be 0 to 30");
+  sync::ReportOptions o;
+  {
+    auto from = sync::ParseDate(cl.from);
+    if (!from.ok()) return InvalidArgument("--from: " + from.status().message());
+    auto to = sync::ParseDate(cl.to);
+    if (!to.ok()) return InvalidArgument("--to: " + to.status().message());
+    o.from = *from;
+    o.to = *to;
+  }
+  if (cl.scope) SILIAN_RETURN_IF_ERROR(sync::ParseScopePrefix(*cl.scope).status());
+  o.division_prefix = cl.scope ? *cl.scope : "";
+  o.by = cl.by;
+  SILIAN_ASSIGN_OR_RETURN(o.today, TodayOr(cl.today));
+  o.warning_wd = cl.warning_days;
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
+  SILIAN_ASSIGN_OR_RETURN(o.rectification_wd, RectificationDays(cl, *store));
+  SILIAN_RETURN_IF_ERROR(sync::ValidateReportOptions(o));
+  SILIAN_ASSIGN_OR_RETURN(auto layers, store->CalendarLayers());
+  CalendarCache calendars(std::move(layers));
+  sync::ReportBuilder report(o, [&](const std::string& division) -> const sync::WorkingCalendar& {
+    return calendars.For(division);
+  });
+  std::string scope = o.division_prefix.empty() ? store->scope() : o.division_prefix;
+  SILIAN_RETURN_IF_ERROR(store->ForEachCaseView(scope, [&](const nlohmann::json& view) {
+    report.Add(view);
+    return Status::Ok();
+  }));
+  auto rows = report.Rows();
+  auto total = report.Total();
+  if (cl.global.json || cl.format == "json") {
+    console::PrintJson(sync::ReportToJson(o, rows, total));
+  } else if (cl.format == "csv") {
+    std::cout << sync::RenderReportCsv(rows, total);
+  } else {
+    std::cout << sync::RenderReportText(o, rows, total);
+  }
+  return Status::Ok();
+}
+
+Status RunSupervise(const CommandLine& cl) {
+  if (cl.warning_days < 0 || cl.warning_days > 30)
+    return InvalidArgument("--warning-days " + std::to_string(cl.warning_days) + " must be 0 to 30");
+  if (cl.scope) SILIAN_RETURN_IF_ERROR(sync::ParseScopePrefix(*cl.scope).status());
+  SILIAN_ASSIGN_OR_RETURN(sync::Date today, TodayOr(cl.today));
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
+  SILIAN_ASSIGN_OR_RETURN(int rectification_wd, RectificationDays(cl, *store));
+  SILIAN_ASSIGN_OR_RETURN(auto layers, store->CalendarLayers());
+  CalendarCache calendars(std::move(layers));
+  std::vector<sync::SupervisionItem> items;
+  std::string scope = cl.scope ? *cl.scope : store->scope();
+  SILIAN_ASSIGN_OR_RETURN(auto notify_setting, store->GetSetting("notify"));
+  const bool notify_on = notify_setting && *notify_setting == "on";
+  size_t apologies = 0;
+  SILIAN_RETURN_IF_ERROR(store->ForEachCaseView(scope, [&](const nlohmann::json& view) {
+    if (!view.contains("division")) return Status::Ok();
+    auto found = sync::Supervise(view, calendars.For(view["division"].get<std::string>()), today, cl.warning_days,
+                                 rectification_wd);
+    for (const auto& item : found) {
+      if (!notify_on || item.problem != "overdue") continue;
+      // The overdue apology, once per case however often supervision runs.
+      sync::LedgerStore::Notice n;
+      n.id = item.case_id + "/overdue_apology";
+      n.case_id = item.case_id;
+      n.case_number = item.case_number;
+      n.kind = "overdue_apology";
+      if (view.contains("fields") && view["fields"].contains("phone")) n.phone = view["fields"]["phone"]["value"];
+      n.text = "【四联政务】很抱歉，您的" + item.item + "申请（办件编号" + item.case_number +
+               "）已超过承诺办理时限，我们正在加紧办理，办结后将第一时间通知您。";
+      n.event_ms = NowMs();
+      SILIAN_ASSIGN_OR_RETURN(bool created, store->AddNotice(n));
+      apologies += created ? 1 : 0;
+    }
+    items.insert(items.end(), found.begin(), found.end());
+    return Status::Ok();
+  }));
+  if (cl.global.json) {
+    console::PrintJson(sync::SupervisionToJson(items));
+  } else {
+    std::cout << sync::RenderSupervisionText(items);
+    if (apologies > 0) std::cout << apologies << " overdue apology notices queued for the applicants\n";
+  }
+  return Status::Ok();
 }
 
 Status RunInit(const CommandLine& cl) {
@@ -82,6 +321,42 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
+// The hub ledger's outbox as the dispatcher sees it: every call takes the store lock, since the dispatcher
+// runs on its own thread beside the HTTP server and the relay.
+class StoreOutbox final : public NoticeOutbox {
+ public:
+  StoreOutbox(sync::LedgerStore& store, std::mutex& mutex) : store_(store), mutex_(mutex) {}
+  Result<std::vector<OutgoingNotice>> Due(uint64_t now_ms, size_t limit) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    SILIAN_ASSIGN_OR_RETURN(auto due, store_.DueNotices(now_ms, limit));
+    std::vector<OutgoingNotice> out;
+    for (const auto& n : due)
+      out.push_back(OutgoingNotice{n.id, n.case_id, n.case_number, n.kind, n.phone, n.text, n.attempts});
+    return out;
+  }
+  Status MarkSent(const std::string& id, uint64_t now_ms) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return store_.MarkNoticeSent(id, now_ms);
+  }
+  Status MarkFailed(const std::string& id, const std::string& error, uint64_t next_attempt_ms, bool give_up) override {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return store_.MarkNoticeFailed(id, error, next_attempt_ms, give_up);
+  }
+
+ private:
+  sync::LedgerStore& store_;
+  std::mutex& mutex_;
+};
+
+// The sender the hub's settings name: the SMS gateway at notify-url, else the file at notify-log (default:
+// the ledger's path + ".notices.log").
+Result<std::unique_ptr<NoticeSender>> SenderFromSettings(sync::LedgerStore& store, const std::string& db_path) {
+  SILIAN_ASSIGN_OR_RETURN(auto url, store.GetSetting("notify-url"));
+  if (url && !url->empty()) return MakeHttpSender(*url);
+  SILIAN_ASSIGN_OR_RETURN(auto log, store.GetSetting("notify-log"));
+  return MakeLogFileSender(log && !log->empty() ? *log : db_path + ".notices.log");
+}
+
 Status RunServe(const CommandLine& cl) {
   sigset_t stop_signals = BlockStopSignals();
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
@@ -102,9 +377,24 @@ Status RunServe(const CommandLine& cl) {
     options.interval_ms = static_cast<uint64_t>(cl.sync_interval_s * 1000);
     relay = std::make_unique<UpstreamRelay>(*store, store_mutex, options);
   }
+  // Notices to applicants: delivered from the outbox when this hub creates them (setting notify = on).
+  SILIAN_ASSIGN_OR_RETURN(auto notify, store->GetSetting("notify"));
+  std::unique_ptr<NoticeSender> sender;
+  std::unique_ptr<StoreOutbox> outbox;
+  std::unique_ptr<NoticeDispatcher> dispatcher;
+  if (notify && *notify == "on") {
+    SILIAN_ASSIGN_OR_RETURN(sender, SenderFromSettings(*store, cl.global.db_path));
+    outbox = std::make_unique<StoreOutbox>(*store, store_mutex);
+    auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
+    dispatcher = std::make_unique<NoticeDispatcher>(*outbox, *sender, NowMs, [rng] { return (*rng)(); });
+  }
   HubServer server(*store, store_mutex, relay.get(), sync::SyncLimits());
   SILIAN_RETURN_IF_ERROR(server.Start(cl.listen));
   if (relay) relay->Start();
+  if (dispatcher) {
+    dispatcher->Start();
+    spdlog::info("delivering notices to applicants through {}", sender->Describe());
+  }
   spdlog::info("{} hub {} serving area {} on http://{}{}", sync::LevelName(store->config().level),
                store->config().node_id.value, store->scope(), cl.listen, parent.empty() ? "" : ", parent " + parent);
   int sig = 0;
@@ -112,6 +402,7 @@ Status RunServe(const CommandLine& cl) {
   spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();  // no new requests; those in flight finish, each batch is one transaction
   if (relay) relay->Stop();
+  if (dispatcher) dispatcher->Stop();
   std::lock_guard<std::mutex> lock(store_mutex);
   store.reset();
   spdlog::info("stopped");
@@ -228,6 +519,61 @@ int Main(int argc, char** argv) {
   app.add_subcommand("status", "The hub's ledger: ops, cases, frontier, conflicts")->callback([&cl] {
     cl.run = [&cl] { return console::RunStatus(cl.global); };
   });
+
+  CLI::App* catalog = app.add_subcommand("catalog", "The item catalogue this hub holds (silian-admin publishes it)");
+  catalog->require_subcommand(1);
+  CLI::App* cmd = catalog->add_subcommand("list", "List the items: code, version, level, limits, kind");
+  cmd->add_flag("--all-versions", cl.all_versions, "every version, not only the latest");
+  cmd->callback([&cl] { cl.run = [&cl] { return console::RunCatalogList(cl.global, cl.all_versions); }; });
+  cmd = catalog->add_subcommand("show", "Show one item");
+  cmd->add_option("CODE", cl.code, "the item code")->required();
+  cmd->add_option("--version", cl.version, "a version (default: the latest)");
+  cmd->callback([&cl] { cl.run = [&cl] { return console::RunCatalogShow(cl.global, cl.code, cl.version); }; });
+
+  CLI::App* calendar = app.add_subcommand("calendar", "The working-day calendars of this hub's area");
+  calendar->require_subcommand(1);
+  cmd = calendar->add_subcommand("check", "Say whether DATE is a working day, and why");
+  cmd->add_option("DATE", cl.date, "YYYY-MM-DD")->required();
+  cmd->add_option("--division", cl.scope, "whose calendar (default: the hub's division)");
+  cmd->callback([&cl] { cl.run = [&cl] { return console::RunCalendarCheck(cl.global, cl.date, cl.scope); }; });
+  cmd = calendar->add_subcommand("show", "List the rest days and make-up working days of a year");
+  cmd->add_option("--year", cl.year, "the year (default: this year)");
+  cmd->add_option("--division", cl.scope, "whose calendar (default: the hub's division)");
+  cmd->callback([&cl] { cl.run = [&cl] { return console::RunCalendarShow(cl.global, cl.year, cl.scope); }; });
+
+  CLI::App* report = app.add_subcommand("report", "Statistics of the cases of an area over a period (docs/report.md)");
+  report->add_option("--from", cl.from, "first day of the period, YYYY-MM-DD")->required();
+  report->add_option("--to", cl.to, "last day of the period, YYYY-MM-DD")->required();
+  report->add_option("--division", cl.scope, "only cases whose division starts with this prefix");
+  report->add_option("--by", cl.by, "group rows by node, level, item, department or staff");
+  report->add_option("--format", cl.format, "text, csv or json")->capture_default_str();
+  report->add_option("--today", cl.today, "count overdue and warning cases as of this day (default: today)");
+  report->add_option("--warning-days", cl.warning_days, "working days left at which a clock warns")->capture_default_str();
+  report->add_option("--rectification-days", cl.rectification_days,
+                     "working days to rectify after a negative evaluation (default: setting rectification-days, else 15)");
+  report->callback([&cl] { cl.run = [&cl] { return RunReport(cl); }; });
+
+  CLI::App* supervise = app.add_subcommand("supervise", "Overdue and warning cases, owed materials, deemed acceptances, late rectifications");
+  supervise->add_option("--division", cl.scope, "only cases whose division starts with this prefix");
+  supervise->add_option("--today", cl.today, "as of this day (default: today)");
+  supervise->add_option("--warning-days", cl.warning_days, "working days left at which a clock warns")->capture_default_str();
+  supervise->add_option("--rectification-days", cl.rectification_days, "working days to rectify (default 15)");
+  supervise->callback([&cl] { cl.run = [&cl] { return RunSupervise(cl); }; });
+
+  CLI::App* notices = app.add_subcommand("notices", "The outbox of notices to applicants");
+  notices->require_subcommand(1);
+  cmd = notices->add_subcommand("list", "List notices, newest first, with their delivery state");
+  cmd->add_option("--state", cl.notice_state, "pending, sent, failed or no_phone");
+  cmd->add_option("--limit", cl.limit, "at most this many")->capture_default_str();
+  cmd->callback([&cl] { cl.run = [&cl] { return RunNoticeList(cl); }; });
+
+  CLI::App* config = app.add_subcommand("config", "Show or change the hub's settings");
+  config->require_subcommand(1);
+  cmd = config->add_subcommand("set", "Change a setting: parent, notify, notify-url, notify-log");
+  cmd->add_option("KEY", cl.config_key, "the setting")->required();
+  cmd->add_option("VALUE", cl.config_value, "its value")->required();
+  cmd->callback([&cl] { cl.run = [&cl] { return RunConfigSet(cl); }; });
+  config->add_subcommand("show", "Show the settings")->callback([&cl] { cl.run = [&cl] { return RunConfigShow(cl); }; });
 
   try {
     app.parse(argc, argv);

@@ -105,7 +105,15 @@ Status RunCaseSet(const GlobalOptions& g, const SetFieldsOptions& o) {
 Status RunCaseAct(const GlobalOptions& g, const ActOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(sync::Action action, sync::ParseAction(o.action));
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->Act(o.case_ref, action, o.reason, ActorFor(o.actor, *store)));
+  std::vector<std::pair<std::string, std::string>> details;
+  for (const auto& d : o.details) {
+    auto eq = d.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return InvalidArgument("detail " + Quote(d) + " must be KEY=VALUE, e.g. days=10");
+    details.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+  }
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op,
+                          store->Act(o.case_ref, action, o.reason, ActorFor(o.actor, *store), details));
   PrintOpId(g, op);
   return Status::Ok();
 }

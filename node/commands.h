@@ -54,6 +54,46 @@ struct ActOptions {
   std::string case_ref;
   std::string action;
   std::string reason;
+  std::vector<std::string> details;  // "KEY=VALUE"
+  std::optional<std::string> actor;
+};
+
+struct DecideOptions {
+  std::string case_ref;
+  std::string department;
+  std::string decision;
+  std::string opinion;
+  std::optional<std::string> actor;
+};
+
+struct FeeOptions {
+  std::string case_ref;
+  std::string kind;                   // charge, payment, refund
+  std::optional<std::string> amount;  // yuan, e.g. "80.00"; a charge defaults to the catalogue's fees
+  std::string name;
+  std::string bank_receipt;
+  std::string reason;
+  std::optional<std::string> actor;
+};
+
+struct EvaluateOptions {
+  std::string case_ref;
+  std::string rating;
+  std::string channel;
+  std::optional<std::string> staff;
+  std::optional<std::string> node;
+  std::string stage = "completion";
+  std::string comment;
+  bool real_name = false;
+  std::optional<std::string> actor;
+};
+
+struct RectifyOptions {
+  std::string case_ref;
+  std::string evaluation;  // the evaluation's op id
+  std::string step;
+  std::string note;
+  std::string due;
   std::optional<std::string> actor;
 };
 
@@ -102,6 +142,14 @@ Status RunCaseNote(const GlobalOptions& g, const NoteOptions& o);
 Status RunCaseMaterial(const GlobalOptions& g, const MaterialOptions& o);
 Status RunConflicts(const GlobalOptions& g);
 Status RunConflictsResolve(const GlobalOptions& g, const ResolveOptions& o);
+
+// workflow.cc
+Status RunCaseDecide(const GlobalOptions& g, const DecideOptions& o);
+Status RunCaseFee(const GlobalOptions& g, const FeeOptions& o);
+Status RunCaseEvaluate(const GlobalOptions& g, const EvaluateOptions& o);
+Status RunCaseRectify(const GlobalOptions& g, const RectifyOptions& o);
+// "12.50" yuan -> 1250 fen; kInvalidArgument naming the value.
+Result<int64_t> ParseYuan(const std::string& text);
 
 // exchange.cc
 Status RunBundleExport(const GlobalOptions& g, const BundleExportOptions& o);

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "console/reference.h"
 #include "node/commands.h"
 #include "sync/case_model.h"
 
@@ -38,6 +39,16 @@ struct CommandLine {
   std::string case_ref;
   SetFieldsOptions case_set;
   ActOptions case_act;
+  DecideOptions case_decide;
+  FeeOptions case_fee;
+  EvaluateOptions case_evaluate;
+  RectifyOptions case_rectify;
+  bool all_versions = false;
+  std::string code;
+  std::optional<uint32_t> version;
+  std::string date;
+  std::optional<std::string> division;
+  std::optional<int> year;
   NoteOptions case_note;
   MaterialOptions case_material;
   ResolveOptions resolve;
@@ -109,8 +120,59 @@ void AddCase(CLI::App& app, CommandLine& cl) {
   cmd->add_option("REF", cl.case_act.case_ref, "case id or case number")->required();
   cmd->add_option("ACTION", cl.case_act.action, "one of: " + ActionNames())->required();
   cmd->add_option("--reason", cl.case_act.reason, "why; required for not-accept, suspend, deny, withdraw, ...");
+  cmd->add_option("--detail", cl.case_act.details,
+                  "KEY=VALUE, repeatable: certificate_name, certificate_number, valid_until (issue-certificate); "
+                  "method=window|post|agent, tracking_number (deliver); days (extend); procedure (suspend); "
+                  "owed, owed_due (accept, approve-tolerant)");
   AddActorOption(cmd, &cl.case_act.actor);
   cmd->callback([&cl] { cl.run = [&cl] { return RunCaseAct(cl.global, cl.case_act); }; });
+
+  cmd = group->add_subcommand("decide", "Record a department's decision on its part of a parallel item");
+  cmd->add_option("REF", cl.case_decide.case_ref, "case id or case number")->required();
+  cmd->add_option("DEPARTMENT", cl.case_decide.department, "the deciding department, as in the catalogue")->required();
+  cmd->add_option("DECISION", cl.case_decide.decision, "approve or deny")->required();
+  cmd->add_option("--opinion", cl.case_decide.opinion, "the department's review opinion (required to deny)");
+  AddActorOption(cmd, &cl.case_decide.actor);
+  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseDecide(cl.global, cl.case_decide); }; });
+
+  cmd = group->add_subcommand("fee", "Record a fee charged, a payment (bank receipt) or a refund");
+  cmd->add_option("REF", cl.case_fee.case_ref, "case id or case number")->required();
+  cmd->add_option("KIND", cl.case_fee.kind, "charge, payment or refund")->required();
+  cmd->add_option("--amount", cl.case_fee.amount,
+                  "yuan, e.g. 80.00 (default: a charge takes the catalogue's fees, a payment what is owed)");
+  cmd->add_option("--name", cl.case_fee.name, "the fee's name");
+  cmd->add_option("--bank-receipt", cl.case_fee.bank_receipt, "the bank's receipt number (payments)");
+  cmd->add_option("--reason", cl.case_fee.reason, "why (refunds)");
+  AddActorOption(cmd, &cl.case_fee.actor);
+  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseFee(cl.global, cl.case_fee); }; });
+
+  cmd = group->add_subcommand("evaluate", "Record the applicant's evaluation of the service (haochaping)");
+  cmd->add_option("REF", cl.case_evaluate.case_ref, "case id or case number")->required();
+  cmd->add_option("RATING", cl.case_evaluate.rating,
+                  "very_satisfied, satisfied, basically_satisfied, dissatisfied or very_dissatisfied")->required();
+  cmd->add_option("--channel", cl.case_evaluate.channel,
+                  "pc, mobile, qr_code, hall_tablet, hall_terminal, phone or sms")->required();
+  cmd->add_option("--staff", cl.case_evaluate.staff, "the staff member evaluated");
+  cmd->add_option("--node", cl.case_evaluate.node, "the node evaluated");
+  cmd->add_option("--stage", cl.case_evaluate.stage, "acceptance or completion")->capture_default_str();
+  cmd->add_option("--comment", cl.case_evaluate.comment, "the applicant's words");
+  cmd->add_flag("--real-name", cl.case_evaluate.real_name, "the evaluator gave their real name (call-back required)");
+  AddActorOption(cmd, &cl.case_evaluate.actor);
+  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseEvaluate(cl.global, cl.case_evaluate); }; });
+
+  cmd = group->add_subcommand("rectify", "Record a step of the rectification a negative evaluation opened");
+  cmd->add_option("REF", cl.case_rectify.case_ref, "case id or case number")->required();
+  cmd->add_option("EVALUATION", cl.case_rectify.evaluation, "the evaluation's op id (origin:seq)")->required();
+  cmd->add_option("STEP", cl.case_rectify.step, "call_back, fix_now, fix_by_deadline, explain, appeal or close")
+      ->required();
+  cmd->add_option("--note", cl.case_rectify.note, "what was done or said");
+  cmd->add_option("--due", cl.case_rectify.due, "YYYY-MM-DD, for fix_by_deadline");
+  AddActorOption(cmd, &cl.case_rectify.actor);
+  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseRectify(cl.global, cl.case_rectify); }; });
+
+  cmd = group->add_subcommand("notice", "Print the one-time notice of every required material not yet received");
+  cmd->add_option("REF", cl.case_ref, "case id or case number")->required();
+  cmd->callback([&cl] { cl.run = [&cl] { return console::RunCaseNotice(cl.global, cl.case_ref); }; });
 
   cmd = group->add_subcommand("note", "Add a note to a case; prints the op id");
   cmd->add_option("REF", cl.case_note.case_ref, "case id or case number")->required();
@@ -124,6 +186,29 @@ void AddCase(CLI::App& app, CommandLine& cl) {
   cmd->add_option("--copies", cl.case_material.copies, "number of copies")->capture_default_str();
   AddActorOption(cmd, &cl.case_material.actor);
   cmd->callback([&cl] { cl.run = [&cl] { return RunCaseMaterial(cl.global, cl.case_material); }; });
+}
+
+void AddReference(CLI::App& app, CommandLine& cl) {
+  CLI::App* group = app.add_subcommand("catalog", "The item catalogue this node holds (published by the hubs)");
+  group->require_subcommand(1);
+  CLI::App* cmd = group->add_subcommand("list", "List the items: code, version, level, limits, kind");
+  cmd->add_flag("--all-versions", cl.all_versions, "every version, not only the latest");
+  cmd->callback([&cl] { cl.run = [&cl] { return console::RunCatalogList(cl.global, cl.all_versions); }; });
+  cmd = group->add_subcommand("show", "Show one item: limits, departments, materials, fees");
+  cmd->add_option("CODE", cl.code, "the item code")->required();
+  cmd->add_option("--version", cl.version, "a version (default: the latest)");
+  cmd->callback([&cl] { cl.run = [&cl] { return console::RunCatalogShow(cl.global, cl.code, cl.version); }; });
+
+  group = app.add_subcommand("calendar", "The working-day calendar: national base and local overlays");
+  group->require_subcommand(1);
+  cmd = group->add_subcommand("check", "Say whether DATE is a working day here, and why");
+  cmd->add_option("DATE", cl.date, "YYYY-MM-DD")->required();
+  cmd->add_option("--division", cl.division, "whose calendar (default: this node's division)");
+  cmd->callback([&cl] { cl.run = [&cl] { return console::RunCalendarCheck(cl.global, cl.date, cl.division); }; });
+  cmd = group->add_subcommand("show", "List the rest days and make-up working days of a year");
+  cmd->add_option("--year", cl.year, "the year (default: this year)");
+  cmd->add_option("--division", cl.division, "whose calendar (default: this node's division)");
+  cmd->callback([&cl] { cl.run = [&cl] { return console::RunCalendarShow(cl.global, cl.year, cl.division); }; });
 }
 
 void AddConflicts(CLI::App& app, CommandLine& cl) {
@@ -227,6 +312,7 @@ int Main(int argc, char** argv) {
   AddInit(app, cl);
   AddCase(app, cl);
   AddConflicts(app, cl);
+  AddReference(app, cl);
   AddExchange(app, cl);
   AddSync(app, cl);
   AddReports(app, cl);

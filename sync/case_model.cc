@@ -1,6 +1,9 @@
 #include "sync/case_model.h"
 
 #include <array>
+#include <map>
+
+#include "sync/calendar.h"
 
 namespace silian::sync {
 namespace {
@@ -16,7 +19,7 @@ constexpr std::array<const char*, kCaseStatusCount> kStatusNames = {
 constexpr std::array<const char*, kActionCount> kActionNames = {
     "receive", "forward", "accept",  "request-correction", "supply-correction", "not-accept",
     "start-review", "suspend", "resume", "approve", "approve-tolerant", "deny",
-    "complete", "issue-certificate", "deliver", "withdraw", "revoke", "terminate"};
+    "complete", "issue-certificate", "deliver", "withdraw", "revoke", "terminate", "extend"};
 
 using S = CaseStatus;
 
@@ -60,6 +63,7 @@ bool Allowed(S from, Action a) {
     case Action::kTerminate:
       return Undecided(from);
     case Action::kRevoke: return !Terminal(from) && from != S::kDraft;
+    case Action::kExtend: return In(from, {S::kAccepted, S::kInReview, S::kSuspended});
   }
   return false;
 }
@@ -151,12 +155,14 @@ CaseStatus TargetStatus(Action action) {
     case Action::kWithdraw: return S::kWithdrawn;
     case Action::kRevoke: return S::kRevoked;
     case Action::kTerminate: return S::kTerminated;
+    case Action::kExtend: return S::kInReview;
   }
   return S::kDraft;
 }
 
 std::optional<CaseStatus> NextStatus(CaseStatus from, Action action) {
   if (!Allowed(from, action)) return std::nullopt;
+  if (action == Action::kExtend) return from;
   return TargetStatus(action);
 }
 
@@ -176,6 +182,7 @@ bool ReasonRequired(Action action) {
     case Action::kWithdraw:
     case Action::kRevoke:
     case Action::kTerminate:
+    case Action::kExtend:
       return true;
     default:
       return false;
@@ -195,6 +202,83 @@ Status CheckTransition(CaseStatus from, Action action, std::string_view reason) 
   if (Utf8Length(reason) > 2000) return InvalidArgument("reason is longer than 2000 characters");
   if (!ValidUtf8(reason)) return InvalidArgument("reason is not valid UTF-8");
   return Status::Ok();
+}
+
+Status CheckDetails(Action action, const std::vector<std::pair<std::string, std::string>>& details) {
+  static const std::map<Action, std::vector<std::string>> kTaken = {
+      {Action::kIssueCertificate, {"certificate_name", "certificate_number", "valid_until"}},
+      {Action::kDeliver, {"method", "tracking_number"}},
+      {Action::kExtend, {"days"}},
+      {Action::kSuspend, {"procedure"}},
+      {Action::kAccept, {"owed", "owed_due"}},
+      {Action::kApproveTolerant, {"owed", "owed_due"}},
+  };
+  auto taken_it = kTaken.find(action);
+  const std::vector<std::string> none;
+  const auto& taken = taken_it == kTaken.end() ? none : taken_it->second;
+  std::map<std::string, std::string> d;
+  for (const auto& [name, value] : details) {
+    if (std::find(taken.begin(), taken.end(), name) == taken.end()) {
+      std::string list;
+      for (const auto& t : taken) list += std::string(list.empty() ? "" : ", ") + t;
+      return InvalidArgument("action \"" + std::string(ActionName(action)) + "\" takes no detail " + Quote(name) +
+                             (list.empty() ? std::string() : "; it takes: " + list));
+    }
+    if (!d.emplace(name, value).second) return InvalidArgument("detail " + Quote(name) + " is given twice");
+    if (!ValidUtf8(value) || Utf8Length(value) > 200)
+      return InvalidArgument("detail " + Quote(name) + " must be valid UTF-8 of at most 200 characters");
+  }
+  auto need = [&](const char* name) -> Status {
+    if (d[name].empty())
+      return InvalidArgument("action \"" + std::string(ActionName(action)) + "\" needs the detail " + Quote(name));
+    return Status::Ok();
+  };
+  auto date = [&](const char* name) -> Status {
+    if (d[name].empty()) return Status::Ok();
+    auto parsed = ParseDate(d[name]);
+    if (!parsed.ok()) return InvalidArgument("detail " + Quote(name) + ": " + parsed.status().message());
+    return Status::Ok();
+  };
+  switch (action) {
+    case Action::kIssueCertificate:
+      if (!d["certificate_number"].empty()) SILIAN_RETURN_IF_ERROR(need("certificate_name"));
+      return date("valid_until");
+    case Action::kDeliver: {
+      const std::string& m = d["method"];
+      if (m.empty()) return d["tracking_number"].empty() ? Status::Ok() : need("method");
+      if (m != "window" && m != "post" && m != "agent")
+        return InvalidArgument("delivery method " + Quote(m) + " is not one of: window, post, agent");
+      if (m == "post") return need("tracking_number");
+      return Status::Ok();
+    }
+    case Action::kExtend: {
+      SILIAN_RETURN_IF_ERROR(need("days"));
+      const std::string& v = d["days"];
+      int days = 0;
+      for (char c : v) {
+        if (c < '0' || c > '9' || days > 1000) return InvalidArgument("extension days " + Quote(v) + " must be a number 1 to 30");
+        days = days * 10 + (c - '0');
+      }
+      if (days < 1 || days > 30) return InvalidArgument("extension days " + Quote(v) + " must be a number 1 to 30");
+      return Status::Ok();
+    }
+    case Action::kSuspend: {
+      if (d["procedure"].empty()) return Status::Ok();
+      static const std::vector<std::string> kProcedures = {"site_inspection", "expert_review", "hearing",
+                                                           "public_notice", "testing", "other"};
+      if (std::find(kProcedures.begin(), kProcedures.end(), d["procedure"]) == kProcedures.end())
+        return InvalidArgument("special procedure " + Quote(d["procedure"]) +
+                               " is not one of: site_inspection, expert_review, hearing, public_notice, testing, other");
+      return Status::Ok();
+    }
+    case Action::kAccept:
+    case Action::kApproveTolerant:
+      if (!d["owed"].empty()) SILIAN_RETURN_IF_ERROR(need("owed_due"));
+      if (!d["owed_due"].empty()) SILIAN_RETURN_IF_ERROR(need("owed"));
+      return date("owed_due");
+    default:
+      return Status::Ok();
+  }
 }
 
 bool IsGuardedField(std::string_view field) {

@@ -53,12 +53,13 @@ enum class Action {
   kWithdraw,
   kRevoke,
   kTerminate,
+  kExtend,  // extends the limit by `days` working days; the status does not change
 };
-inline constexpr int kActionCount = 18;
+inline constexpr int kActionCount = 19;
 const char* ActionName(Action action);  // "request-correction", ...
 Result<Action> ParseAction(std::string_view text);
 
-// The status an action leads to, whatever the status it starts from.
+// The status an action leads to, whatever the status it starts from (extend: in_review).
 CaseStatus TargetStatus(Action action);
 // The status after `action` in `from`, or nullopt when the action is not allowed there.
 std::optional<CaseStatus> NextStatus(CaseStatus from, Action action);
@@ -69,6 +70,12 @@ bool ReasonRequired(Action action);
 // OK when `action` may be taken in `from` with this reason; otherwise kFailedPrecondition naming the
 // status and the allowed actions, or kInvalidArgument when a required reason is missing.
 Status CheckTransition(CaseStatus from, Action action, std::string_view reason);
+
+// Checks an action's details (FieldValue names and values, see pb::Transition): which names the action
+// takes and their values (dates YYYY-MM-DD, delivery method window|post|agent, extension days 1..30,
+// special procedure). Required: days for extend, a tracking number for delivery by post, owed_due with owed,
+// a certificate name with a certificate number. kInvalidArgument naming the detail and the value.
+Status CheckDetails(Action action, const std::vector<std::pair<std::string, std::string>>& details);
 
 // Fields. Guarded fields raise a conflict when written concurrently; plain fields are last-writer-wins.
 bool IsGuardedField(std::string_view field);

@@ -43,6 +43,10 @@ bool InScope(std::string_view division, std::string_view scope_prefix) {
   return division.substr(0, scope_prefix.size()) == scope_prefix;
 }
 
+bool OpInScope(std::string_view division, std::string_view scope_prefix) {
+  return InScope(division, scope_prefix) || InScope(scope_prefix, division);
+}
+
 const char* LevelName(Level level) {
   switch (level) {
     case Level::kVillage: return "village";

@@ -27,6 +27,10 @@ Result<DivisionCode> ParseDivisionCode(std::string_view text);
 // A scope: a prefix of a division code of 4, 6, 9 or 12 digits ("" is everything).
 Result<std::string> ParseScopePrefix(std::string_view text);
 bool InScope(std::string_view division, std::string_view scope_prefix);
+// Whether a replica holding `scope_prefix` holds an op of `division`: a case op (12 digits) when it is in
+// the scope; a reference op (its area, 4 to 12 digits) also when its area contains the scope, so the
+// city's catalogue reaches every village and a county overlay reaches the county's nodes.
+bool OpInScope(std::string_view division, std::string_view scope_prefix);
 
 enum class Level { kVillage, kTownship, kCounty, kCity };
 const char* LevelName(Level level);  // "village", "township", "county", "city"

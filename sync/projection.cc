@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "sync/case_model.h"
+#include "sync/catalog.h"
 
 namespace silian::sync {
 namespace {
@@ -40,6 +41,28 @@ struct GuardedWrite {
   std::string value;
 };
 
+struct DepartmentWrite {
+  size_t node;
+  std::string decision;  // "approve" or "deny"
+  std::string opinion;
+};
+
+json TermsToJson(const pb::ItemTerms& t) {
+  json out = {{"version", t.version()}, {"name", t.name()}, {"exercise_level", t.exercise_level()},
+              {"instant", t.instant()},
+              {"legal_limit", {{"value", t.legal_limit().value()}, {"unit", t.legal_limit().unit()}}},
+              {"promised_limit", {{"value", t.promised_limit().value()}, {"unit", t.promised_limit().unit()}}}};
+  if (!t.lead_department().empty()) out["lead_department"] = t.lead_department();
+  if (t.departments_size() > 0) out["departments"] = std::vector<std::string>(t.departments().begin(), t.departments().end());
+  return out;
+}
+
+uint64_t HlcMs(uint64_t hlc) { return hlc >> 16; }
+
+bool IsNegativeRating(std::string_view rating) {
+  return rating == "dissatisfied" || rating == "very_dissatisfied";
+}
+
 struct TransitionConflict {
   size_t rejected;
   std::optional<size_t> applied;  // the transition that brought the case to status_then
@@ -47,7 +70,9 @@ struct TransitionConflict {
   bool resolved = false;
 };
 
-const char* KindName(const pb::Op& op) {
+}  // namespace
+
+const char* OpKindName(const pb::Op& op) {
   switch (op.body_case()) {
     case pb::Op::kCaseCreated: return "case_created";
     case pb::Op::kFieldsSet: return "fields_set";
@@ -55,10 +80,18 @@ const char* KindName(const pb::Op& op) {
     case pb::Op::kNoteAdded: return "note_added";
     case pb::Op::kTransition: return "transition";
     case pb::Op::kConflictResolved: return "conflict_resolved";
+    case pb::Op::kDepartmentDecision: return "department_decision";
+    case pb::Op::kFeeRecorded: return "fee_recorded";
+    case pb::Op::kEvaluationGiven: return "evaluation_given";
+    case pb::Op::kRectificationStep: return "rectification_step";
+    case pb::Op::kItemPublished: return "item_published";
+    case pb::Op::kCalendarPublished: return "calendar_published";
     case pb::Op::BODY_NOT_SET: break;
   }
   return "unknown";
 }
+
+namespace {
 
 // One history entry of the case view, built only when the history is wanted: on import, where every
 // touched case is re-projected, it is not, and building it is most of the fold's cost.
@@ -146,7 +179,7 @@ class Folder {
     HistoryEntry h(with_history_);
     if (with_history_)
       h.entry = {{"op", id_text_[i]}, {"time", HlcToIso(op.hlc())}, {"actor", op.actor()},
-                 {"kind", KindName(op)}, {"outcome", "applied"}};
+                 {"kind", OpKindName(op)}, {"outcome", "applied"}};
     last_hlc_ = std::max(last_hlc_, op.hlc());
     switch (op.body_case()) {
       case pb::Op::kCaseCreated: ApplyCreated(i, h); break;
@@ -163,6 +196,7 @@ class Folder {
           }
         }
         h.Set("fields", fields);
+        if (op.fields_set().has_terms()) terms_ = op.fields_set().terms();
         break;
       }
       case pb::Op::kMaterialReceived: {
@@ -190,6 +224,15 @@ class Folder {
       }
       case pb::Op::kTransition: ApplyTransition(i, h); break;
       case pb::Op::kConflictResolved: ApplyResolution(i, h); break;
+      case pb::Op::kDepartmentDecision: ApplyDepartment(i, h); break;
+      case pb::Op::kFeeRecorded: ApplyFee(i, h); break;
+      case pb::Op::kEvaluationGiven: ApplyEvaluation(i, h); break;
+      case pb::Op::kRectificationStep: ApplyRectification(i, h); break;
+      case pb::Op::kItemPublished:
+      case pb::Op::kCalendarPublished:
+        h.Set("outcome", "ignored");
+        h.Set("why", "reference data does not belong to a case");
+        break;
       case pb::Op::BODY_NOT_SET:
         // Written by a newer version with a kind this one does not know: kept, shown, not interpreted.
         h.Set("outcome", "ignored");
@@ -218,6 +261,7 @@ class Folder {
     SetPlain("address", i, c.address());
     SetPlain("summary", i, c.summary());
     SetPlain("channel", i, c.channel());
+    if (c.has_terms()) terms_ = c.terms();
   }
 
   // Ops are indexed in (hlc, origin, seq) order, so the larger index is the later writer.
@@ -237,12 +281,22 @@ class Folder {
       h.Set("why", "action unknown to this version");
       return;
     }
+    if (terms_ && !t.level().empty() && NeedsAuthority(t.action())) {
+      Status authority = CheckAuthority(*terms_, t.action(), t.level());
+      if (!authority.ok()) return Refuse(i, h, authority.message());
+    }
+    if (terms_ && terms_->departments_size() > 0 &&
+        (*action == Action::kApprove || *action == Action::kApproveTolerant || *action == Action::kDeny))
+      return Refuse(i, h, "item \"" + terms_->name() + "\" is a parallel item: it is decided by the decisions of "
+                              "its departments (department-decision), not by \"" + t.action() + "\"");
     if (auto next = NextStatus(status_, *action)) {
       SetStatus(*next, i);
       h.Set("to", CaseStatusName(*next));
+      RecordApplied(i, *action, t);
+      MaybeDecideByDepartments(i, h);
       return;
     }
-    if (TargetStatus(*action) == status_ && last_transition_ &&
+    if (TargetStatus(*action) == status_ && last_transition_ && ops_[*last_transition_].has_transition() &&
         ops_[*last_transition_].transition().action() == t.action() &&
         !ancestry_->IsAncestor(*last_transition_, i)) {
       h.Set("outcome", "duplicate");
@@ -253,6 +307,228 @@ class Folder {
     std::string cid = case_id_.value + "/transition/" + id_text_[i];
     h.Set("conflict", cid);
     transition_conflicts_[cid] = {i, last_transition_, CaseStatusName(status_), false};
+  }
+
+  void Refuse(size_t i, HistoryEntry& h, const std::string& rule) {
+    h.Set("outcome", "refused");
+    h.Set("why", rule);
+    refused_.push_back({id_text_[i], rule});
+  }
+
+  static std::map<std::string, std::string> Details(const pb::Transition& t) {
+    std::map<std::string, std::string> out;
+    for (const auto& d : t.details()) out[d.field()] = d.value();
+    return out;
+  }
+
+  // The facts a transition leaves on the case, besides its status: its time, and the details of
+  // suspensions, extensions, tolerant acceptance, certificates and delivery.
+  void RecordApplied(size_t i, Action action, const pb::Transition& t) {
+    const uint64_t ms = HlcMs(ops_[i].hlc());
+    auto details = Details(t);
+    events_.push_back({id_text_[i], t.action(), CaseStatusName(status_), ops_[i].hlc()});
+    auto by = [&](const char* key) {
+      handled_[key] = {{"actor", ops_[i].actor()}, {"node", ops_[i].origin()}, {"level", t.level()}};
+    };
+    auto first = [&](const char* key) { timeline_.emplace(key, ms); };
+    auto last = [&](const char* key) { timeline_[key] = ms; };
+    switch (action) {
+      case Action::kReceive:
+        first("received");
+        if (!handled_.contains("received")) by("received");
+        break;
+      case Action::kForward: last("forwarded"); break;
+      case Action::kAccept:
+        last("accepted");
+        first("first_response");
+        by("accepted");
+        break;
+      case Action::kRequestCorrection:
+      case Action::kNotAccept:
+        first("first_response");
+        if (action == Action::kNotAccept) last("closed");
+        break;
+      case Action::kSupplyCorrection: last("correction_supplied"); break;
+      case Action::kStartReview: first("review_started"); break;
+      case Action::kSuspend:
+        suspensions_.push_back({{"start", ms}, {"op", id_text_[i]}, {"procedure", details["procedure"]},
+                                {"reason", t.reason()}});
+        break;
+      case Action::kResume:
+        if (!suspensions_.empty() && !suspensions_.back().contains("end")) suspensions_.back()["end"] = ms;
+        break;
+      case Action::kExtend: {
+        int days = 0;
+        try {
+          days = std::stoi(details["days"]);
+        } catch (const std::exception&) {
+          days = 0;
+        }
+        extensions_.push_back({{"days", days}, {"op", id_text_[i]}, {"reason", t.reason()}});
+        break;
+      }
+      case Action::kApprove:
+      case Action::kApproveTolerant:
+      case Action::kDeny:
+        last("decided");
+        by("decided");
+        break;
+      case Action::kComplete:
+        last("completed");
+        by("completed");
+        break;
+      case Action::kIssueCertificate:
+        last("certificate_issued");
+        certificate_ = {{"name", details["certificate_name"]}, {"number", details["certificate_number"]},
+                        {"valid_until", details["valid_until"]}, {"op", id_text_[i]}, {"actor", ops_[i].actor()}};
+        break;
+      case Action::kDeliver:
+        last("delivered");
+        delivery_ = {{"method", details["method"]}, {"tracking_number", details["tracking_number"]},
+                     {"op", id_text_[i]}, {"actor", ops_[i].actor()}, {"time", ms}};
+        break;
+      case Action::kWithdraw:
+      case Action::kRevoke:
+      case Action::kTerminate:
+        last("closed");
+        break;
+    }
+    if ((action == Action::kAccept || action == Action::kApproveTolerant) && !details["owed"].empty())
+      owed_ = {{"materials", details["owed"]}, {"due", details["owed_due"]}, {"op", id_text_[i]}};
+  }
+
+  // The current decision of each department (nullopt while a department has not decided or its decisions
+  // conflict). Writes superseded by a descendant do not count.
+  std::optional<std::string> DepartmentDecision(const std::string& dept, bool* conflict) const {
+    *conflict = false;
+    auto it = departments_.find(dept);
+    if (it == departments_.end()) return std::nullopt;
+    std::optional<std::string> value;
+    for (const auto& w : it->second) {
+      bool superseded = false;
+      for (const auto& other : it->second)
+        if (other.node != w.node && ancestry_->IsAncestor(w.node, other.node)) superseded = true;
+      if (superseded) continue;
+      if (value && *value != w.decision) *conflict = true;
+      value = w.decision;
+    }
+    if (*conflict) return std::nullopt;
+    return value;
+  }
+
+  std::vector<std::string> AllDepartments() const {
+    std::vector<std::string> all;
+    if (!terms_) return all;
+    all.push_back(terms_->lead_department());
+    for (const auto& d : terms_->departments()) all.push_back(d);
+    return all;
+  }
+
+  void MaybeDecideByDepartments(size_t i, HistoryEntry& h) {
+    if (!terms_ || terms_->departments_size() == 0) return;
+    if (status_ != CaseStatus::kAccepted && status_ != CaseStatus::kInReview) return;
+    bool any_deny = false;
+    for (const auto& dept : AllDepartments()) {
+      bool conflict = false;
+      auto d = DepartmentDecision(dept, &conflict);
+      if (!d) return;
+      if (*d == "deny") any_deny = true;
+    }
+    SetStatus(any_deny ? CaseStatus::kDecidedDenied : CaseStatus::kDecidedApproved, i);
+    h.Set("decided", CaseStatusName(status_));
+    timeline_["decided"] = HlcMs(ops_[i].hlc());
+    events_.push_back({id_text_[i], "decided-by-departments", CaseStatusName(status_), ops_[i].hlc()});
+  }
+
+  void ApplyDepartment(size_t i, HistoryEntry& h) {
+    const auto& d = ops_[i].department_decision();
+    h.Set("department", d.department());
+    h.Set("decision", d.decision());
+    if (!d.opinion().empty()) h.Set("opinion", d.opinion());
+    auto all = AllDepartments();
+    if (!terms_ || terms_->departments_size() == 0) {
+      h.Set("outcome", "ignored");
+      h.Set("why", "not a parallel item");
+      return;
+    }
+    if (std::find(all.begin(), all.end(), d.department()) == all.end()) {
+      h.Set("outcome", "ignored");
+      h.Set("why", "department is not a part of this item");
+      return;
+    }
+    if (d.decision() != "approve" && d.decision() != "deny") {
+      h.Set("outcome", "ignored");
+      h.Set("why", "decision must be approve or deny");
+      return;
+    }
+    if (!d.level().empty()) {
+      Status authority = CheckAuthority(*terms_, "department-decision", d.level());
+      if (!authority.ok()) return Refuse(i, h, authority.message());
+    }
+    departments_[d.department()].push_back({i, d.decision(), d.opinion()});
+    MaybeDecideByDepartments(i, h);
+  }
+
+  void ApplyFee(size_t i, HistoryEntry& h) {
+    const auto& f = ops_[i].fee_recorded();
+    h.Set("fee", f.kind());
+    h.Set("amount_fen", f.amount_fen());
+    if (f.kind() == "charge") {
+      charged_fen_ += f.amount_fen();
+    } else if (f.kind() == "payment") {
+      paid_fen_ += f.amount_fen();
+    } else if (f.kind() == "refund") {
+      refunded_fen_ += f.amount_fen();
+    } else {
+      h.Set("outcome", "ignored");
+      h.Set("why", "fee kind unknown to this version");
+      return;
+    }
+    json entry = {{"op", id_text_[i]}, {"kind", f.kind()}, {"name", f.name()}, {"amount_fen", f.amount_fen()},
+                  {"actor", ops_[i].actor()}, {"time", HlcMs(ops_[i].hlc())}};
+    if (!f.bank_receipt().empty()) entry["bank_receipt"] = f.bank_receipt();
+    if (!f.reason().empty()) entry["reason"] = f.reason();
+    fee_entries_.push_back(std::move(entry));
+  }
+
+  void ApplyEvaluation(size_t i, HistoryEntry& h) {
+    const auto& e = ops_[i].evaluation_given();
+    h.Set("rating", e.rating());
+    json entry = {{"op", id_text_[i]},         {"rating", e.rating()},       {"channel", e.channel()},
+                  {"target_kind", e.target_kind()}, {"target", e.target()}, {"real_name", e.real_name()},
+                  {"stage", e.stage()},       {"time", HlcMs(ops_[i].hlc())}, {"origin", ops_[i].origin()}};
+    if (!e.comment().empty()) entry["comment"] = e.comment();
+    if (IsNegativeRating(e.rating()))
+      entry["rectification"] = {{"state", "open"}, {"called_back", false}, {"steps", json::array()}};
+    evaluation_index_[id_text_[i]] = evaluations_.size();
+    evaluations_.push_back(std::move(entry));
+  }
+
+  void ApplyRectification(size_t i, HistoryEntry& h) {
+    const auto& r = ops_[i].rectification_step();
+    std::string target = OpId{r.evaluation().origin(), r.evaluation().seq()}.ToString();
+    h.Set("evaluation", target);
+    h.Set("step", r.step());
+    auto it = evaluation_index_.find(target);
+    if (it == evaluation_index_.end() || !evaluations_[it->second].contains("rectification")) {
+      h.Set("outcome", "ignored");
+      h.Set("why", "no negative evaluation with that op id on this case");
+      return;
+    }
+    json& rect = evaluations_[it->second]["rectification"];
+    json step = {{"op", id_text_[i]}, {"step", r.step()}, {"actor", ops_[i].actor()}, {"time", HlcMs(ops_[i].hlc())}};
+    if (!r.note().empty()) step["note"] = r.note();
+    if (!r.due_date().empty()) step["due_date"] = r.due_date();
+    rect["steps"].push_back(step);
+    if (r.step() == "call_back") {
+      rect["called_back"] = true;
+    } else if (r.step() == "close") {
+      rect["state"] = "closed";
+      rect["closed"] = HlcMs(ops_[i].hlc());
+    } else {
+      rect["category"] = r.step();
+      if (!r.due_date().empty()) rect["due_date"] = r.due_date();
+    }
   }
 
   void ApplyResolution(size_t i, HistoryEntry& h) {
@@ -266,6 +542,24 @@ class Folder {
     }
     const std::string field_prefix = case_id_.value + "/field/";
     const std::string transition_prefix = case_id_.value + "/transition/";
+    const std::string department_prefix = case_id_.value + "/department/";
+    if (r.conflict_id().rfind(department_prefix, 0) == 0) {
+      std::string dept = r.conflict_id().substr(department_prefix.size());
+      auto it = departments_.find(dept);
+      std::optional<DepartmentWrite> kept;
+      if (it != departments_.end() && keep)
+        for (const auto& w : it->second)
+          if (w.node == *keep) kept = w;
+      if (!kept) {
+        h.Set("outcome", "ignored");
+        h.Set("why", "the kept op is not a decision of this department");
+        return;
+      }
+      h.Set("value", kept->decision);
+      it->second.push_back({i, kept->decision, kept->opinion});
+      MaybeDecideByDepartments(i, h);
+      return;
+    }
     if (r.conflict_id().rfind(field_prefix, 0) == 0) {
       std::string field = r.conflict_id().substr(field_prefix.size());
       if (!IsGuardedField(field)) {
@@ -380,7 +674,39 @@ class Folder {
                      {"status_then", tc.status_then}, {"candidates", candidates}};
       p.conflicts.push_back({cid, "transition", rejected.transition().action(), detail});
     }
+    json departments = json::object();
+    for (const auto& [dept, writes] : departments_) {
+      bool conflict = false;
+      auto decision = DepartmentDecision(dept, &conflict);
+      const DepartmentWrite* latest = &writes.front();
+      for (const auto& w : writes)
+        if (w.node > latest->node) latest = &w;
+      json d = {{"decision", decision ? *decision : latest->decision}, {"opinion", latest->opinion},
+                {"op", id_text_[latest->node]}, {"actor", ops_[latest->node].actor()},
+                {"time", HlcMs(ops_[latest->node].hlc())}};
+      if (conflict) {
+        std::string cid = case_id_.value + "/department/" + dept;
+        d["conflict"] = cid;
+        json candidates = json::array();
+        for (const auto& w : writes) {
+          bool superseded = false;
+          for (const auto& other : writes)
+            if (other.node != w.node && ancestry_->IsAncestor(w.node, other.node)) superseded = true;
+          if (!superseded)
+            candidates.push_back({{"op", id_text_[w.node]}, {"actor", ops_[w.node].actor()},
+                                  {"value", w.decision}, {"time", HlcToIso(ops_[w.node].hlc())}});
+        }
+        json detail = {{"id", cid}, {"case_id", case_id_.value}, {"case_number", case_number_},
+                       {"kind", "department"}, {"field", dept}, {"candidates", candidates}};
+        p.conflicts.push_back({cid, "department", dept, detail});
+      }
+      departments[dept] = d;
+    }
     std::sort(p.conflicts.begin(), p.conflicts.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+    p.events = std::move(events_);
+    p.terms = terms_;
+    p.refused = refused_;
+    if (auto it = plain_.find("phone"); it != plain_.end()) p.phone = it->second.value;
 
     for (size_t i = 0; i < ops_.size(); ++i)
       if (children_[i].empty()) p.heads.push_back(ids_[i]);
@@ -402,6 +728,25 @@ class Folder {
               {"heads", heads},
               {"op_count", ops_.size()},
               {"last_update", HlcToIso(last_hlc_)}};
+    // Workflow facts, present only when the case has them (the stored summary stays small).
+    if (terms_) p.view["item"] = TermsToJson(*terms_);
+    if (!timeline_.empty()) p.view["timeline"] = timeline_;
+    if (!handled_.empty()) p.view["handled_by"] = handled_;
+    if (!suspensions_.empty()) p.view["suspensions"] = suspensions_;
+    if (!extensions_.empty()) p.view["extensions"] = extensions_;
+    if (!owed_.is_null()) p.view["owed"] = owed_;
+    if (!departments.empty()) p.view["departments"] = departments;
+    if (!fee_entries_.empty())
+      p.view["fees"] = {{"charged_fen", charged_fen_}, {"paid_fen", paid_fen_}, {"refunded_fen", refunded_fen_},
+                        {"entries", fee_entries_}};
+    if (!certificate_.is_null()) p.view["certificate"] = certificate_;
+    if (!delivery_.is_null()) p.view["delivery"] = delivery_;
+    if (!evaluations_.empty()) p.view["evaluations"] = evaluations_;
+    if (!refused_.empty()) {
+      json refused = json::array();
+      for (const auto& r : refused_) refused.push_back({{"op", r.op}, {"rule", r.rule}});
+      p.view["refused"] = refused;
+    }
     if (with_history_) p.view["history"] = std::move(history_);
     return p;
   }
@@ -429,6 +774,20 @@ class Folder {
   };
   std::map<std::string, PlainWrite> plain_;
   std::map<std::string, TransitionConflict> transition_conflicts_;
+  std::optional<pb::ItemTerms> terms_;
+  std::map<std::string, uint64_t> timeline_;
+  json handled_ = json::object();
+  json suspensions_ = json::array();
+  json extensions_ = json::array();
+  json owed_;
+  std::map<std::string, std::vector<DepartmentWrite>> departments_;
+  int64_t charged_fen_ = 0, paid_fen_ = 0, refunded_fen_ = 0;
+  json fee_entries_ = json::array();
+  json certificate_, delivery_;
+  json evaluations_ = json::array();
+  std::map<std::string, size_t> evaluation_index_;
+  std::vector<CaseEvent> events_;
+  std::vector<RefusedOp> refused_;
   json materials_ = json::array();
   json notes_ = json::array();
   json history_ = json::array();

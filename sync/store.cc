@@ -12,10 +12,13 @@
 #include <map>
 #include <set>
 
+#include "sync/calendar.h"
+#include "sync/catalog.h"
+
 namespace silian::sync {
 namespace {
 
-constexpr int kSchemaVersion = 1;
+constexpr int kSchemaVersion = 2;
 constexpr size_t kHashBytes = 32;
 const std::string kZeroHash(kHashBytes, '\0');
 
@@ -102,6 +105,45 @@ CREATE TABLE peers(
   ops_sent INTEGER NOT NULL DEFAULT 0,
   errors INTEGER NOT NULL DEFAULT 0,
   last_error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+)sql";
+
+// Schema version 2 adds the reference data indexed from reference ops (the catalogue and calendars; the
+// ops table stays the truth) and the hub's outbox of notices to applicants. A version-1 ledger is
+// migrated by creating these tables: version 1 had no reference ops or notices.
+constexpr const char* kSchemaV2 = R"sql(
+CREATE TABLE catalog_items(
+  code TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  area TEXT NOT NULL,
+  op_origin TEXT NOT NULL,
+  op_seq INTEGER NOT NULL,
+  hlc INTEGER NOT NULL,
+  item BLOB NOT NULL,
+  PRIMARY KEY(code, version)) WITHOUT ROWID;
+CREATE TABLE calendars(
+  area TEXT NOT NULL,
+  name TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  op_origin TEXT NOT NULL,
+  op_seq INTEGER NOT NULL,
+  hlc INTEGER NOT NULL,
+  calendar BLOB NOT NULL,
+  PRIMARY KEY(area, name, version)) WITHOUT ROWID;
+CREATE TABLE outbox(
+  notice_id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL,
+  case_number TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  text TEXT NOT NULL,
+  event_ms INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  sent_ms INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
 )sql";
 
 // The per-scope indexes of a replica that serves pulls (county and city hubs): a pull for a village,
@@ -196,6 +238,8 @@ std::string CstDate(uint64_t now_ms) {
   return buf;
 }
 
+bool IsReferenceOp(const pb::Op& op) { return op.has_item_published() || op.has_calendar_published(); }
+
 struct FrontierPoint {
   uint64_t seq = 0;
   std::string hash = kZeroHash;
@@ -243,6 +287,9 @@ struct LedgerStore::Impl {
   WallClock* wall = nullptr;
   std::unique_ptr<HybridClock> clock;
   std::map<std::string, FrontierPoint> frontier;
+  int64_t data_version = -1;
+  bool notify = false;            // setting "notify": create notices to applicants (hubs)
+  uint64_t notify_since_ms = 0;   // events before this time get no notice
 
   Stmt insert_op, select_op_bytes, select_case_ops, insert_skip, extend_skip, last_skip, upsert_frontier,
       insert_pending, next_pending, delete_pending, insert_equivocation, upsert_case, delete_conflicts,
@@ -287,8 +334,10 @@ struct LedgerStore::Impl {
   Result<std::optional<std::string>> GetMeta(const std::string& key) {
     get_meta.Reset().Bind(1, key);
     SILIAN_ASSIGN_OR_RETURN(bool row, get_meta.Step());
-    if (!row) return std::optional<std::string>();
-    return std::optional<std::string>(get_meta.Text(0));
+    std::optional<std::string> value;
+    if (row) value = get_meta.Text(0);
+    get_meta.Reset();  // a statement left on a row would hold an old snapshot
+    return value;
   }
   Status SetMeta(const std::string& key, const std::string& value) {
     return set_meta.Reset().Bind(1, key).Bind(2, value).Run();
@@ -325,6 +374,7 @@ struct LedgerStore::Impl {
   }
 
   Status InsertOp(const pb::Op& op, const std::string& bytes, const std::string& chain_hash) {
+    if (IsReferenceOp(op)) SILIAN_RETURN_IF_ERROR(IndexReference(op));
     return insert_op.Reset()
         .Bind(1, op.origin())
         .Bind(2, op.seq())
@@ -334,6 +384,37 @@ struct LedgerStore::Impl {
         .BindBlob(6, chain_hash)
         .BindBlob(7, bytes)
         .Run();
+  }
+
+  // Keeps the catalogue and calendar tables equal to a fold of the reference ops: of two publications of
+  // the same (code, version) or (area, name, version), the one with the greater (hlc, origin) stands. An
+  // item or calendar that breaks the content rules is kept in the log but not indexed.
+  Status IndexReference(const pb::Op& op) {
+    Stmt s;
+    if (op.has_item_published()) {
+      const pb::Item& item = op.item_published();
+      if (!ValidateItem(item).ok() || item.version() == 0) return Status::Ok();
+      SILIAN_RETURN_IF_ERROR(s.Prepare(
+          db,
+          "INSERT INTO catalog_items(code, version, area, op_origin, op_seq, hlc, item) VALUES(?1,?2,?3,?4,?5,?6,?7) "
+          "ON CONFLICT(code, version) DO UPDATE SET area=?3, op_origin=?4, op_seq=?5, hlc=?6, item=?7 "
+          "WHERE (?6, ?4) > (hlc, op_origin)"));
+      std::string bytes;
+      item.SerializeToString(&bytes);
+      return s.Bind(1, item.code()).Bind(2, static_cast<int64_t>(item.version())).Bind(3, op.division())
+          .Bind(4, op.origin()).Bind(5, op.seq()).Bind(6, op.hlc()).BindBlob(7, bytes).Run();
+    }
+    const pb::Calendar& cal = op.calendar_published();
+    if (!ValidateCalendar(cal).ok()) return Status::Ok();
+    SILIAN_RETURN_IF_ERROR(s.Prepare(
+        db,
+        "INSERT INTO calendars(area, name, version, op_origin, op_seq, hlc, calendar) VALUES(?1,?2,?3,?4,?5,?6,?7) "
+        "ON CONFLICT(area, name, version) DO UPDATE SET op_origin=?4, op_seq=?5, hlc=?6, calendar=?7 "
+        "WHERE (?6, ?4) > (hlc, op_origin)"));
+    std::string bytes;
+    cal.SerializeToString(&bytes);
+    return s.Bind(1, op.division()).Bind(2, cal.name()).Bind(3, static_cast<int64_t>(cal.version()))
+        .Bind(4, op.origin()).Bind(5, op.seq()).Bind(6, op.hlc()).BindBlob(7, bytes).Run();
   }
 
   // Records seqs from..to of `origin` as skipped (none of them in `scope`), merging with an adjacent
@@ -370,6 +451,7 @@ struct LedgerStore::Impl {
     CaseProjection p = ProjectCase(CaseId{case_id}, std::move(ops), ProjectionDetail::kSummary);
     if (p.division.empty()) p.division = division;
     SILIAN_RETURN_IF_ERROR(WriteCase(p));
+    SILIAN_RETURN_IF_ERROR(CreateNotices(p));
     return p;
   }
 
@@ -426,18 +508,57 @@ struct LedgerStore::Impl {
     return Status::Ok();
   }
 
+  // Another process (silian-admin publishing a catalogue next to a serving hub) may have written since
+  // this connection last did: PRAGMA data_version changes only for other connections' commits, and then
+  // the cached frontier and clock are reloaded. REQUIRES: inside a write transaction.
+  Status RefreshIfChangedElsewhere() {
+    ResetStatements();
+    Stmt v;
+    SILIAN_RETURN_IF_ERROR(v.Prepare(db, "PRAGMA data_version"));
+    SILIAN_ASSIGN_OR_RETURN(bool row, v.Step());
+    int64_t now = row ? v.Int(0) : 0;
+    if (now == data_version) return Status::Ok();
+    data_version = now;
+    SILIAN_RETURN_IF_ERROR(LoadFrontier());
+    SILIAN_RETURN_IF_ERROR(LoadSettings());
+    return LoadClock();
+  }
+
+  // A prepared statement left on a row holds a read transaction open, and with it an old snapshot of the
+  // database: a serving hub would never see what another process wrote. Reads that serve peers start here.
+  void ResetStatements() {
+    for (Stmt* st : {&insert_op, &select_op_bytes, &select_case_ops, &insert_skip, &extend_skip, &last_skip,
+                     &upsert_frontier, &insert_pending, &next_pending, &delete_pending, &insert_equivocation,
+                     &upsert_case, &delete_conflicts, &insert_conflict, &get_meta, &set_meta})
+      st->Reset();
+  }
+
+  Status LoadSettings() {
+    SILIAN_ASSIGN_OR_RETURN(auto notify_setting, GetMeta("setting/notify"));
+    notify = notify_setting && *notify_setting == "on";
+    SILIAN_ASSIGN_OR_RETURN(auto since, GetMeta("notify_since_ms"));
+    notify_since_ms = since ? std::stoull(*since) : 0;
+    return Status::Ok();
+  }
+
   // Runs `body` in one IMMEDIATE transaction; rolls back (and reloads cached state) on error.
   template <typename T>
   Result<T> InTransaction(const std::function<Result<T>()>& body) {
     SILIAN_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE"));
+    if (Status fresh = RefreshIfChangedElsewhere(); !fresh.ok()) {
+      Exec(db, "ROLLBACK").IgnoreError();
+      return fresh;
+    }
     Result<T> r = body();
     if (!r.ok()) {
+      ResetStatements();
       Exec(db, "ROLLBACK").IgnoreError();
       LoadFrontier().IgnoreError();
       LoadClock().IgnoreError();
       return r;
     }
     Status c = Exec(db, "COMMIT");
+    ResetStatements();
     if (!c.ok()) {
       Exec(db, "ROLLBACK").IgnoreError();
       LoadFrontier().IgnoreError();
@@ -456,7 +577,8 @@ struct LedgerStore::Impl {
     op.set_seq(f.seq + 1);
     op.set_hlc(clock->Now().value);
     op.set_actor(actor.empty() ? self : actor);
-    op.set_case_id(case_id.empty() ? OpId{self, f.seq + 1}.ToString() : case_id);
+    const bool reference = IsReferenceOp(op);
+    op.set_case_id(reference ? std::string() : case_id.empty() ? OpId{self, f.seq + 1}.ToString() : case_id);
     op.set_division(division);
     for (const auto& p : parents) {
       auto* ref = op.add_parents();
@@ -470,8 +592,7 @@ struct LedgerStore::Impl {
     f = FrontierPoint{op.seq(), hash};
     SILIAN_RETURN_IF_ERROR(SaveFrontier(self));
     SILIAN_RETURN_IF_ERROR(SaveClock());
-    SILIAN_ASSIGN_OR_RETURN(auto projection, Reproject(op.case_id()));
-    (void)projection;
+    if (!reference) SILIAN_RETURN_IF_ERROR(Reproject(op.case_id()).status());
     return OpId{self, op.seq()};
   }
 
@@ -497,6 +618,115 @@ struct LedgerStore::Impl {
   }
 
   // Loads the case and its projection for authoring a follow-up op.
+  // The terms a new case (or a change of item code) records: those of the latest version of the item.
+  // nullopt when this replica holds no catalogue at all (a laptop that has not synced yet);
+  // kInvalidArgument when the catalogue lacks the code or it is withdrawn.
+  Result<std::optional<pb::ItemTerms>> TermsForNewCase(const std::string& code) {
+    Stmt any;
+    SILIAN_RETURN_IF_ERROR(any.Prepare(db, "SELECT count(DISTINCT code) FROM catalog_items"));
+    SILIAN_ASSIGN_OR_RETURN(bool row, any.Step());
+    int64_t codes = row ? any.Int(0) : 0;
+    if (codes == 0) return std::optional<pb::ItemTerms>();
+    SILIAN_ASSIGN_OR_RETURN(std::optional<pb::Item> item, LatestItem(code));
+    if (!item)
+      return InvalidArgument("item code " + Quote(code) + " is not in this replica's catalogue (" +
+                             std::to_string(codes) + " items; see `catalog list`)");
+    if (item->withdrawn())
+      return InvalidArgument("item " + Quote(code) + " (" + item->name() + ") is withdrawn from the catalogue");
+    return std::optional<pb::ItemTerms>(TermsOf(*item));
+  }
+
+  Result<std::optional<pb::Item>> LatestItem(const std::string& code, std::optional<uint32_t> version = std::nullopt) {
+    Stmt s;
+    SILIAN_RETURN_IF_ERROR(s.Prepare(db, version ? "SELECT item FROM catalog_items WHERE code=?1 AND version=?2"
+                                                 : "SELECT item FROM catalog_items WHERE code=?1 ORDER BY version DESC LIMIT 1"));
+    s.Bind(1, code);
+    if (version) s.Bind(2, static_cast<int64_t>(*version));
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::optional<pb::Item>();
+    pb::Item item;
+    if (!item.ParseFromString(s.Text(0))) return DataLoss("stored catalogue item " + Quote(code) + " does not parse");
+    return std::optional<pb::Item>(std::move(item));
+  }
+
+  Status CheckAuthorityFor(const CaseProjection& p, std::string_view action) {
+    if (!p.terms) return Status::Ok();
+    Status s = CheckAuthority(*p.terms, action, LevelName(config.level), p.item_code);
+    if (!s.ok()) return Status(s.code(), "case " + p.case_number + ": " + s.message());
+    return Status::Ok();
+  }
+
+  // The notices of a case's events (setting "notify"), once per event: the id is the event's op id.
+  Status CreateNotices(const CaseProjection& p) {
+    if (!notify) return Status::Ok();
+    std::string item_name = p.terms ? p.terms->name() : p.item_code;
+    bool denied = false;
+    for (const auto& e : p.events) {
+      uint64_t event_ms = e.hlc >> 16;
+      if (e.to == "decided_denied") denied = true;
+      if (e.to == "decided_approved" || e.to == "decided_approved_tolerance") denied = false;
+      if (event_ms < notify_since_ms) continue;
+      std::string kind, text;
+      const std::string head = "【四联政务】您的" + item_name + "申请（办件编号" + p.case_number + "）";
+      if (e.action == "accept") {
+        kind = "accepted";
+        text = head + "已受理。";
+      } else if (e.action == "request-correction") {
+        kind = "correction_needed";
+        text = head + "需补正材料：" + MissingList(p) + "。请一次性补齐后提交。";
+      } else if (e.action == "approve" || e.action == "approve-tolerant" || e.action == "deny" ||
+                 e.action == "decided-by-departments") {
+        kind = "decided";
+        text = head + (e.to == "decided_denied" ? "经审查不予许可，理由详见决定书。" : "已审批通过。");
+      } else if (e.action == "issue-certificate" || (e.action == "complete" && denied)) {
+        kind = "ready_for_collection";
+        text = head + (e.action == "complete" ? "的决定书已办结，请领取。" : "的证照已制发，请领取或等待送达。");
+      } else {
+        continue;
+      }
+      Notice n;
+      n.id = e.op + "/" + kind;
+      n.case_id = p.case_id.value;
+      n.case_number = p.case_number;
+      n.kind = kind;
+      n.phone = p.phone;
+      n.text = text;
+      n.event_ms = event_ms;
+      SILIAN_RETURN_IF_ERROR(InsertNotice(n).status());
+    }
+    return Status::Ok();
+  }
+
+  // "材料A（原件1份）、材料B（复印件2份）" from the catalogue item and the materials received so far.
+  std::string MissingList(const CaseProjection& p) {
+    if (!p.terms) return "详见一次性告知书";
+    auto item = LatestItem(p.item_code, p.terms->version());
+    if (!item.ok() || !*item) return "详见一次性告知书";
+    std::vector<std::pair<std::string, uint32_t>> received;
+    for (const auto& m : p.view["materials"]) received.emplace_back(m[1].get<std::string>(), m[2].get<uint32_t>());
+    std::string out;
+    for (const auto& m : MissingMaterials(**item, received))
+      out += std::string(out.empty() ? "" : "、") + m.name + "（" + (m.form == "original" ? "原件" : "复印件") +
+             std::to_string(m.count - m.received) + "份）";
+    return out.empty() ? "详见一次性告知书" : out;
+  }
+
+  Result<bool> InsertNotice(const Notice& n) {
+    Stmt s;
+    SILIAN_RETURN_IF_ERROR(s.Prepare(
+        db,
+        "INSERT OR IGNORE INTO outbox(notice_id, case_id, case_number, kind, phone, text, event_ms, created_ms, "
+        "state, next_attempt_ms, last_error) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+    uint64_t now = wall->NowMs();
+    bool has_phone = !n.phone.empty();
+    SILIAN_RETURN_IF_ERROR(s.Bind(1, n.id).Bind(2, n.case_id).Bind(3, n.case_number).Bind(4, n.kind)
+                               .Bind(5, n.phone).Bind(6, n.text).Bind(7, n.event_ms).Bind(8, now)
+                               .Bind(9, std::string_view(has_phone ? "pending" : "no_phone")).Bind(10, now)
+                               .Bind(11, std::string_view(has_phone ? "" : "the case has no phone number"))
+                               .Run());
+    return sqlite3_changes(db) > 0;
+  }
+
   Result<CaseProjection> CaseForWrite(const std::string& ref) {
     SILIAN_ASSIGN_OR_RETURN(CaseId id, FindCase(ref));
     SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, LoadCaseOps(id.value));
@@ -558,7 +788,7 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::Create(const std::string& path
   if (sqlite3_open_v2(path.c_str(), &impl->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
     return fail(Internal("SQLite cannot open " + Quote(path)));
   Status s = Configure(impl->db, options.durable);
-  if (s.ok()) s = Exec(impl->db, std::string("BEGIN;") + kOpsTableDdl + kSchemaV1 + "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";");
+  if (s.ok()) s = Exec(impl->db, std::string("BEGIN;") + kOpsTableDdl + kSchemaV1 + kSchemaV2 + "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";");
   if (s.ok()) s = impl->PrepareAll();
   if (s.ok()) s = impl->SetMeta("format", "silian-ledger");
   if (s.ok()) s = impl->SetMeta("node_id", config.node_id.value);
@@ -602,6 +832,8 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string& path, 
     return DataLoss("ledger " + Quote(path) + " has schema version " + std::to_string(version) +
                     ", newer than this program's " + std::to_string(kSchemaVersion) + "; upgrade Silian");
   SILIAN_RETURN_IF_ERROR(Configure(impl->db, options.durable));
+  if (version == 1)
+    SILIAN_RETURN_IF_ERROR(Exec(impl->db, std::string("BEGIN IMMEDIATE;") + kSchemaV2 + "PRAGMA user_version=2; COMMIT;"));
   SILIAN_RETURN_IF_ERROR(impl->PrepareAll());
   SILIAN_ASSIGN_OR_RETURN(auto format, impl->GetMeta("format"));
   if (!format || *format != "silian-ledger") return DataLoss(Quote(path) + " is not a Silian ledger");
@@ -620,6 +852,7 @@ Result<std::unique_ptr<LedgerStore>> LedgerStore::Open(const std::string& path, 
   impl->epoch = *epoch;
   SILIAN_RETURN_IF_ERROR(impl->LoadFrontier());
   SILIAN_RETURN_IF_ERROR(impl->LoadClock());
+  SILIAN_RETURN_IF_ERROR(impl->LoadSettings());
   auto store = std::unique_ptr<LedgerStore>(new LedgerStore(std::move(impl)));
   // A session cut between deferred imports leaves cases to re-project: do it before anyone reads them.
   SILIAN_RETURN_IF_ERROR(store->RefreshStaleCases());
@@ -660,6 +893,7 @@ Result<CaseProjection> LedgerStore::CreateCase(const NewCase& c) {
   if (!InScope(division, m.scope))
     return InvalidArgument("division " + Quote(division) + " is outside this node's area " + Quote(m.scope));
   return m.InTransaction<CaseProjection>([&]() -> Result<CaseProjection> {
+    SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, m.TermsForNewCase(c.item_code));
     SILIAN_ASSIGN_OR_RETURN(auto counter_text, m.GetMeta("case_counter"));
     uint64_t counter = (counter_text ? std::stoull(*counter_text) : 0) + 1;
     SILIAN_RETURN_IF_ERROR(m.SetMeta("case_counter", std::to_string(counter)));
@@ -678,6 +912,7 @@ Result<CaseProjection> LedgerStore::CreateCase(const NewCase& c) {
     body->set_address(c.address);
     body->set_summary(c.summary);
     body->set_channel(c.channel);
+    if (terms) *body->mutable_terms() = *terms;
     SILIAN_ASSIGN_OR_RETURN(OpId id, m.Author(std::move(op), c.actor, "", division, {}));
     return m.Reproject(id.ToString());
   });
@@ -703,22 +938,171 @@ Result<OpId> LedgerStore::SetFields(const std::string& case_ref,
       auto* fv = op.mutable_fields_set()->add_values();
       fv->set_field(field);
       fv->set_value(value);
+      if (field == "item_code") {
+        SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, m.TermsForNewCase(value));
+        if (terms) *op.mutable_fields_set()->mutable_terms() = *terms;
+      }
     }
     return m.Author(std::move(op), actor, p.case_id.value, p.division, p.heads);
   });
 }
 
 Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const std::string& reason,
-                              const std::string& actor) {
+                              const std::string& actor, const std::vector<std::pair<std::string, std::string>>& details) {
   Impl& m = *impl_;
+  SILIAN_RETURN_IF_ERROR(CheckDetails(action, details));
   return m.InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, m.CaseForWrite(case_ref));
     SILIAN_ASSIGN_OR_RETURN(CaseStatus status, ParseCaseStatus(p.status));
+    SILIAN_RETURN_IF_ERROR(m.CheckAuthorityFor(p, ActionName(action)));
+    if (p.terms && p.terms->departments_size() > 0 &&
+        (action == Action::kApprove || action == Action::kApproveTolerant || action == Action::kDeny))
+      return FailedPrecondition("case " + p.case_number + ": item " + Quote(p.terms->name()) +
+                                " is a parallel item; each department records its decision with "
+                                "`case decide REF --department NAME approve|deny`");
     Status check = CheckTransition(status, action, reason);
     if (!check.ok()) return Status(check.code(), "case " + p.case_number + ": " + check.message());
     pb::Op op;
-    op.mutable_transition()->set_action(ActionName(action));
-    op.mutable_transition()->set_reason(reason);
+    auto* t = op.mutable_transition();
+    t->set_action(ActionName(action));
+    t->set_reason(reason);
+    t->set_level(LevelName(m.config.level));
+    for (const auto& [name, value] : details) {
+      auto* fv = t->add_details();
+      fv->set_field(name);
+      fv->set_value(value);
+    }
+    return m.Author(std::move(op), actor, p.case_id.value, p.division, p.heads);
+  });
+}
+
+Result<OpId> LedgerStore::DecideDepartment(const std::string& case_ref, const std::string& department,
+                                           const std::string& decision, const std::string& opinion,
+                                           const std::string& actor) {
+  Impl& m = *impl_;
+  if (decision != "approve" && decision != "deny")
+    return InvalidArgument("decision " + Quote(decision) + " is not one of: approve, deny");
+  if (decision == "deny" && opinion.empty()) return InvalidArgument("a denial needs --opinion with the reasons");
+  if (opinion.size() > 4000) return InvalidArgument("opinion has " + std::to_string(opinion.size()) + " bytes; at most 4000");
+  return m.InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, m.CaseForWrite(case_ref));
+    if (!p.terms || p.terms->departments_size() == 0)
+      return FailedPrecondition("case " + p.case_number + " is not a parallel item; decide it with `case act`");
+    std::vector<std::string> all = {p.terms->lead_department()};
+    for (const auto& d : p.terms->departments()) all.push_back(d);
+    if (std::find(all.begin(), all.end(), department) == all.end()) {
+      std::string list;
+      for (const auto& d : all) list += std::string(list.empty() ? "" : ", ") + d;
+      return InvalidArgument("department " + Quote(department) + " has no part in item " + Quote(p.terms->name()) +
+                             "; its departments: " + list);
+    }
+    SILIAN_RETURN_IF_ERROR(m.CheckAuthorityFor(p, "department-decision"));
+    if (p.status != "accepted" && p.status != "in_review")
+      return FailedPrecondition("case " + p.case_number + " is " + p.status +
+                                "; departments decide while it is accepted or in review");
+    pb::Op op;
+    auto* d = op.mutable_department_decision();
+    d->set_department(department);
+    d->set_decision(decision);
+    d->set_opinion(opinion);
+    d->set_level(LevelName(m.config.level));
+    return m.Author(std::move(op), actor, p.case_id.value, p.division, p.heads);
+  });
+}
+
+Result<OpId> LedgerStore::RecordFee(const std::string& case_ref, const pb::FeeRecorded& fee, const std::string& actor) {
+  Impl& m = *impl_;
+  if (fee.kind() != "charge" && fee.kind() != "payment" && fee.kind() != "refund")
+    return InvalidArgument("fee kind " + Quote(fee.kind()) + " is not one of: charge, payment, refund");
+  if (fee.amount_fen() <= 0 || fee.amount_fen() > kMaxFeeFen)
+    return InvalidArgument("amount " + FormatFen(fee.amount_fen()) + " must be more than 0 and at most " +
+                           FormatFen(kMaxFeeFen) + " yuan");
+  if (fee.kind() == "payment" && fee.bank_receipt().empty())
+    return InvalidArgument("a payment needs --bank-receipt: windows only record what the bank collected");
+  if (fee.kind() == "refund" && fee.reason().empty()) return InvalidArgument("a refund needs --reason");
+  if (fee.bank_receipt().size() > 64) return InvalidArgument("bank receipt number " + Quote(fee.bank_receipt()) + " is longer than 64 bytes");
+  if (fee.name().size() > 400 || fee.reason().size() > 2000) return InvalidArgument("fee name or reason is too long");
+  return m.InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, m.CaseForWrite(case_ref));
+    if (fee.kind() == "refund") {
+      int64_t paid = 0, refunded = 0;
+      if (p.view.contains("fees")) {
+        paid = p.view["fees"]["paid_fen"].get<int64_t>();
+        refunded = p.view["fees"]["refunded_fen"].get<int64_t>();
+      }
+      if (fee.amount_fen() > paid - refunded)
+        return FailedPrecondition("case " + p.case_number + ": refund of " + FormatFen(fee.amount_fen()) +
+                                  " yuan exceeds what was paid and not refunded (" + FormatFen(paid - refunded) + ")");
+    }
+    pb::Op op;
+    *op.mutable_fee_recorded() = fee;
+    return m.Author(std::move(op), actor, p.case_id.value, p.division, p.heads);
+  });
+}
+
+Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::EvaluationGiven& e, const std::string& actor) {
+  Impl& m = *impl_;
+  static const std::vector<std::string> kRatings = {"very_satisfied", "satisfied", "basically_satisfied",
+                                                    "dissatisfied", "very_dissatisfied"};
+  static const std::vector<std::string> kChannels = {"pc", "mobile", "qr_code", "hall_tablet", "hall_terminal",
+                                                     "phone", "sms"};
+  auto one_of = [](const std::vector<std::string>& set, const std::string& v) {
+    return std::find(set.begin(), set.end(), v) != set.end();
+  };
+  if (!one_of(kRatings, e.rating()))
+    return InvalidArgument("rating " + Quote(e.rating()) +
+                           " is not one of: very_satisfied, satisfied, basically_satisfied, dissatisfied, very_dissatisfied");
+  if (!one_of(kChannels, e.channel()))
+    return InvalidArgument("channel " + Quote(e.channel()) +
+                           " is not one of: pc, mobile, qr_code, hall_tablet, hall_terminal, phone, sms");
+  if (e.target_kind() != "node" && e.target_kind() != "staff")
+    return InvalidArgument("target kind " + Quote(e.target_kind()) + " is not one of: node, staff");
+  if (e.target().empty() || e.target().size() > 64) return InvalidArgument("target " + Quote(e.target()) + " must have 1 to 64 bytes");
+  if (e.stage() != "acceptance" && e.stage() != "completion")
+    return InvalidArgument("stage " + Quote(e.stage()) + " is not one of: acceptance, completion");
+  if (e.comment().size() > 4000) return InvalidArgument("comment is longer than 4000 bytes");
+  return m.InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, m.CaseForWrite(case_ref));
+    if (p.view.contains("evaluations"))
+      for (const auto& prior : p.view["evaluations"])
+        if (prior["stage"] == e.stage())
+          return FailedPrecondition("case " + p.case_number + " already has an evaluation at " + e.stage() +
+                                    " (op " + prior["op"].get<std::string>() + "): one per case and stage");
+    pb::Op op;
+    *op.mutable_evaluation_given() = e;
+    return m.Author(std::move(op), actor, p.case_id.value, p.division, p.heads);
+  });
+}
+
+Result<OpId> LedgerStore::Rectify(const std::string& case_ref, const OpId& evaluation, const std::string& step,
+                                  const std::string& note, const std::string& due_date, const std::string& actor) {
+  Impl& m = *impl_;
+  static const std::vector<std::string> kSteps = {"call_back", "fix_now", "fix_by_deadline", "explain", "appeal", "close"};
+  if (std::find(kSteps.begin(), kSteps.end(), step) == kSteps.end())
+    return InvalidArgument("rectification step " + Quote(step) +
+                           " is not one of: call_back, fix_now, fix_by_deadline, explain, appeal, close");
+  if (step == "fix_by_deadline" && due_date.empty()) return InvalidArgument("fix_by_deadline needs --due YYYY-MM-DD");
+  if (!due_date.empty()) SILIAN_RETURN_IF_ERROR(ParseDate(due_date).status());
+  if (note.size() > 4000) return InvalidArgument("note is longer than 4000 bytes");
+  return m.InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, m.CaseForWrite(case_ref));
+    const nlohmann::json* found = nullptr;
+    if (p.view.contains("evaluations"))
+      for (const auto& e : p.view["evaluations"])
+        if (e["op"] == evaluation.ToString()) found = &e;
+    if (found == nullptr || !found->contains("rectification"))
+      return NotFound("case " + p.case_number + " has no negative evaluation " + Quote(evaluation.ToString()));
+    if ((*found)["rectification"]["state"] == "closed")
+      return FailedPrecondition("the rectification of evaluation " + Quote(evaluation.ToString()) + " is closed");
+    if (step == "close" && !(*found)["rectification"].contains("category"))
+      return FailedPrecondition("choose fix_now, fix_by_deadline, explain or appeal before closing");
+    pb::Op op;
+    auto* r = op.mutable_rectification_step();
+    r->mutable_evaluation()->set_origin(evaluation.origin);
+    r->mutable_evaluation()->set_seq(evaluation.seq);
+    r->set_step(step);
+    r->set_note(note);
+    r->set_due_date(due_date);
     return m.Author(std::move(op), actor, p.case_id.value, p.division, p.heads);
   });
 }
@@ -794,7 +1178,250 @@ Result<OpId> LedgerStore::ResolveConflict(const std::string& conflict_id, std::o
   });
 }
 
+// ------------------------------------------------------------------------------------------------ reference
+
+namespace {
+
+// Two items are the same publication when they differ at most in version.
+bool SameContent(pb::Item a, pb::Item b) {
+  a.set_version(0);
+  b.set_version(0);
+  std::string x, y;
+  a.SerializeToString(&x);
+  b.SerializeToString(&y);
+  return x == y;
+}
+
+bool SameContent(pb::Calendar a, pb::Calendar b) {
+  a.set_version(0);
+  b.set_version(0);
+  std::string x, y;
+  a.SerializeToString(&x);
+  b.SerializeToString(&y);
+  return x == y;
+}
+
+}  // namespace
+
+Result<LedgerStore::PublishResult> LedgerStore::PublishItems(std::vector<pb::Item> items, const std::string& actor) {
+  Impl& m = *impl_;
+  if (m.config.level != Level::kCounty && m.config.level != Level::kCity)
+    return FailedPrecondition(std::string("the catalogue is published at a county or city hub; this is a ") +
+                              LevelName(m.config.level) + " node");
+  std::set<std::string> codes;
+  for (const auto& item : items) {
+    SILIAN_RETURN_IF_ERROR(ValidateItem(item));
+    if (!codes.insert(item.code()).second) return InvalidArgument("item " + Quote(item.code()) + " is given twice");
+  }
+  return m.InTransaction<PublishResult>([&]() -> Result<PublishResult> {
+    PublishResult out;
+    for (auto& item : items) {
+      SILIAN_ASSIGN_OR_RETURN(std::optional<pb::Item> latest, m.LatestItem(item.code()));
+      uint32_t next = latest ? latest->version() + 1 : 1;
+      if (latest && SameContent(*latest, item) && (item.version() == 0 || item.version() == latest->version())) {
+        out.unchanged.push_back(item.code());
+        continue;
+      }
+      if (item.version() != 0 && item.version() != next)
+        return InvalidArgument("item " + Quote(item.code()) + " has version " + std::to_string(item.version()) +
+                               " but the next version of this code is " + std::to_string(next) +
+                               " (leave version out to take the next one)");
+      item.set_version(next);
+      pb::Op op;
+      *op.mutable_item_published() = item;
+      SILIAN_RETURN_IF_ERROR(m.Author(std::move(op), actor, "", m.scope, {}).status());
+      out.published.push_back(item);
+    }
+    return out;
+  });
+}
+
+Result<bool> LedgerStore::PublishCalendar(pb::Calendar calendar, const std::string& actor) {
+  Impl& m = *impl_;
+  if (m.config.level != Level::kCounty && m.config.level != Level::kCity)
+    return FailedPrecondition(std::string("calendars are published at a county or city hub; this is a ") +
+                              LevelName(m.config.level) + " node");
+  SILIAN_RETURN_IF_ERROR(ValidateCalendar(calendar));
+  return m.InTransaction<bool>([&]() -> Result<bool> {
+    Stmt s;
+    SILIAN_RETURN_IF_ERROR(s.Prepare(
+        m.db, "SELECT calendar FROM calendars WHERE area=? AND name=? ORDER BY version DESC LIMIT 1"));
+    s.Bind(1, m.scope).Bind(2, calendar.name());
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    uint32_t next = 1;
+    if (!row && calendar.name() == kNationalCalendarName && SameContent(BuiltInNationalCalendar(), calendar) &&
+        calendar.version() <= BuiltInNationalCalendar().version())
+      return false;  // the built-in calendar already says this
+    if (row) {
+      pb::Calendar latest;
+      if (!latest.ParseFromString(s.Text(0))) return DataLoss("stored calendar " + Quote(calendar.name()) + " does not parse");
+      if (SameContent(latest, calendar) && (calendar.version() == 0 || calendar.version() == latest.version()))
+        return false;
+      next = latest.version() + 1;
+    }
+    // The built-in national calendar is version 1: a published national calendar supersedes it only from 2.
+    if (calendar.name() == kNationalCalendarName)
+      next = std::max(next, BuiltInNationalCalendar().version() + 1);
+    if (calendar.version() != 0 && calendar.version() < next)
+      return InvalidArgument("calendar " + Quote(calendar.name()) + " has version " + std::to_string(calendar.version()) +
+                             "; it must be at least " + std::to_string(next) + " (leave version out to take the next one)");
+    if (calendar.version() == 0) calendar.set_version(next);
+    pb::Op op;
+    *op.mutable_calendar_published() = calendar;
+    SILIAN_RETURN_IF_ERROR(m.Author(std::move(op), actor, "", m.scope, {}).status());
+    return true;
+  });
+}
+
+Result<std::vector<pb::Item>> LedgerStore::CatalogItems(bool all_versions) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(
+      impl_->db, all_versions ? "SELECT item FROM catalog_items ORDER BY code, version"
+                              : "SELECT item FROM catalog_items c WHERE version=(SELECT max(version) FROM "
+                                "catalog_items WHERE code=c.code) ORDER BY code"));
+  std::vector<pb::Item> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    pb::Item item;
+    if (!item.ParseFromString(s.Text(0))) return DataLoss("a stored catalogue item does not parse");
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+Result<pb::Item> LedgerStore::FindItem(const std::string& code, std::optional<uint32_t> version) {
+  SILIAN_ASSIGN_OR_RETURN(std::optional<pb::Item> item, impl_->LatestItem(code, version));
+  if (!item)
+    return NotFound("no item " + Quote(code) + (version ? " version " + std::to_string(*version) : std::string()) +
+                    " in this replica's catalogue");
+  return std::move(*item);
+}
+
+Result<std::vector<CalendarLayer>> LedgerStore::CalendarLayers() {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(impl_->db,
+                                   "SELECT area, calendar FROM calendars c WHERE version=(SELECT max(version) FROM "
+                                   "calendars WHERE area=c.area AND name=c.name) ORDER BY area, name"));
+  std::vector<CalendarLayer> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    CalendarLayer layer;
+    layer.area = s.Text(0);
+    if (!layer.calendar.ParseFromString(s.Text(1))) return DataLoss("a stored calendar does not parse");
+    out.push_back(std::move(layer));
+  }
+  return out;
+}
+
+Result<WorkingCalendar> LedgerStore::CalendarFor(const std::string& division) {
+  SILIAN_ASSIGN_OR_RETURN(auto layers, CalendarLayers());
+  return WorkingCalendar::Build(layers, division);
+}
+
+// ------------------------------------------------------------------------------------------------ notices
+
+namespace {
+
+LedgerStore::Notice ReadNotice(const Stmt& s) {
+  LedgerStore::Notice n;
+  n.id = s.Text(0);
+  n.case_id = s.Text(1);
+  n.case_number = s.Text(2);
+  n.kind = s.Text(3);
+  n.phone = s.Text(4);
+  n.text = s.Text(5);
+  n.state = s.Text(6);
+  n.event_ms = static_cast<uint64_t>(s.Int(7));
+  n.created_ms = static_cast<uint64_t>(s.Int(8));
+  n.next_attempt_ms = static_cast<uint64_t>(s.Int(9));
+  n.sent_ms = static_cast<uint64_t>(s.Int(10));
+  n.attempts = static_cast<uint32_t>(s.Int(11));
+  n.last_error = s.Text(12);
+  return n;
+}
+
+constexpr const char* kNoticeColumns =
+    "notice_id, case_id, case_number, kind, phone, text, state, event_ms, created_ms, next_attempt_ms, sent_ms, "
+    "attempts, last_error";
+
+}  // namespace
+
+Result<bool> LedgerStore::AddNotice(const Notice& notice) {
+  Impl& m = *impl_;
+  return m.InTransaction<bool>([&]() -> Result<bool> { return m.InsertNotice(notice); });
+}
+
+Result<std::vector<LedgerStore::Notice>> LedgerStore::ListNotices(std::optional<std::string> state, size_t limit) {
+  Stmt s;
+  std::string sql = std::string("SELECT ") + kNoticeColumns + " FROM outbox" + (state ? " WHERE state=?1" : "") +
+                    " ORDER BY created_ms DESC, notice_id LIMIT ?2";
+  SILIAN_RETURN_IF_ERROR(s.Prepare(impl_->db, sql.c_str()));
+  if (state) s.Bind(1, *state);
+  s.Bind(2, static_cast<int64_t>(limit));
+  std::vector<Notice> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(ReadNotice(s));
+  }
+  return out;
+}
+
+Result<std::vector<LedgerStore::Notice>> LedgerStore::DueNotices(uint64_t now_ms, size_t limit) {
+  Stmt s;
+  std::string sql = std::string("SELECT ") + kNoticeColumns +
+                    " FROM outbox WHERE state='pending' AND next_attempt_ms<=?1 ORDER BY next_attempt_ms, notice_id LIMIT ?2";
+  SILIAN_RETURN_IF_ERROR(s.Prepare(impl_->db, sql.c_str()));
+  s.Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
+  std::vector<Notice> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(ReadNotice(s));
+  }
+  return out;
+}
+
+Status LedgerStore::MarkNoticeSent(const std::string& id, uint64_t now_ms) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(impl_->db,
+                                   "UPDATE outbox SET state='sent', sent_ms=?2, attempts=attempts+1, last_error='' "
+                                   "WHERE notice_id=?1"));
+  SILIAN_RETURN_IF_ERROR(s.Bind(1, id).Bind(2, now_ms).Run());
+  if (sqlite3_changes(impl_->db) == 0) return NotFound("no notice " + Quote(id));
+  return Status::Ok();
+}
+
+Status LedgerStore::MarkNoticeFailed(const std::string& id, const std::string& error, uint64_t next_attempt_ms,
+                                     bool give_up) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(impl_->db,
+                                   "UPDATE outbox SET state=?2, next_attempt_ms=?3, attempts=attempts+1, "
+                                   "last_error=?4 WHERE notice_id=?1"));
+  SILIAN_RETURN_IF_ERROR(
+      s.Bind(1, id).Bind(2, std::string_view(give_up ? "failed" : "pending")).Bind(3, next_attempt_ms).Bind(4, error).Run());
+  if (sqlite3_changes(impl_->db) == 0) return NotFound("no notice " + Quote(id));
+  return Status::Ok();
+}
+
 // ------------------------------------------------------------------------------------------------ reading
+
+Status LedgerStore::ForEachCaseView(const std::string& scope, const std::function<Status(const nlohmann::json&)>& fn) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(
+      s.Prepare(impl_->db, "SELECT view FROM cases WHERE substr(division, 1, length(?1))=?1 ORDER BY case_id"));
+  s.Bind(1, scope);
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    auto view = nlohmann::json::parse(s.Text(0), nullptr, false);
+    if (view.is_discarded()) return DataLoss("a stored case view is not JSON");
+    SILIAN_RETURN_IF_ERROR(fn(view));
+  }
+  return Status::Ok();
+}
 
 Result<CaseId> LedgerStore::FindCase(const std::string& case_ref) { return impl_->FindCase(case_ref); }
 
@@ -891,6 +1518,7 @@ Result<LedgerDigest> LedgerStore::Digest(std::optional<std::string> scope) {
 }
 
 Result<pb::Frontier> LedgerStore::GetFrontier() {
+  SILIAN_RETURN_IF_ERROR(impl_->RefreshIfChangedElsewhere());
   pb::Frontier f;
   f.set_node_id(impl_->config.node_id.value);
   f.set_scope(impl_->scope);
@@ -927,6 +1555,7 @@ Result<StoreStatus> LedgerStore::GetStatus() {
 
 Status LedgerStore::Export(const pb::Frontier& holder, const std::function<Status(pb::Entry)>& sink) {
   Impl& m = *impl_;
+  SILIAN_RETURN_IF_ERROR(m.RefreshIfChangedElsewhere());
   const std::string holder_scope = holder.scope().empty() ? m.scope : holder.scope();
   std::map<std::string, uint64_t> held;
   for (const auto& e : holder.entries()) held[e.origin()] = e.seq();
@@ -964,7 +1593,7 @@ Status LedgerStore::Export(const pb::Frontier& holder, const std::function<Statu
     uint64_t pos = start;
     while (pos <= point.seq) {
       if (have_op && static_cast<uint64_t>(ops_stmt.Int(0)) == pos) {
-        if (InScope(ops_stmt.Text(1), holder_scope)) {
+        if (OpInScope(ops_stmt.Text(1), holder_scope)) {
           SILIAN_RETURN_IF_ERROR(flush());
           pb::Entry e;
           e.set_op(ops_stmt.Text(3));
@@ -1008,6 +1637,7 @@ class ImportImpl final : public LedgerStore::Import {
 
   Status Begin() {
     SILIAN_RETURN_IF_ERROR(Exec(m_.db, "BEGIN IMMEDIATE"));
+    SILIAN_RETURN_IF_ERROR(m_.RefreshIfChangedElsewhere());
     Stmt s;
     SILIAN_RETURN_IF_ERROR(s.Prepare(m_.db, "SELECT DISTINCT origin FROM pending"));
     for (;;) {
@@ -1054,6 +1684,8 @@ class ImportImpl final : public LedgerStore::Import {
       for (const auto& case_id : touched_) {
         auto p = m_.Reproject(case_id);
         if (!p.ok()) return p.status();
+        for (const auto& r : p->refused)
+          if (new_ops_.count(r.op)) stats_.refused.push_back({r.op, r.rule});
       }
     }
     stats_.cases_touched = touched_.size();
@@ -1076,6 +1708,7 @@ class ImportImpl final : public LedgerStore::Import {
       stats_.pending = row ? static_cast<uint64_t>(s.Int(0)) : 0;
     }
     SILIAN_RETURN_IF_ERROR(Exec(m_.db, "COMMIT"));
+    m_.ResetStatements();
     done_ = true;
     return stats_;
   }
@@ -1091,8 +1724,14 @@ class ImportImpl final : public LedgerStore::Import {
     };
     if (!ParseNodeId(op.origin()).ok()) return DataLoss(where() + " has an invalid origin");
     if (op.seq() == 0) return DataLoss(where() + " has seq 0");
-    if (op.case_id().empty() || op.case_id().size() > 100) return DataLoss(where() + " has an invalid case id");
-    if (!ParseDivisionCode(op.division()).ok()) return DataLoss(where() + " has an invalid division code");
+    if (IsReferenceOp(op)) {
+      if (!op.case_id().empty()) return DataLoss(where() + " is reference data but names a case");
+      if (op.division().empty() || !ParseScopePrefix(op.division()).ok())
+        return DataLoss(where() + " is reference data for an invalid area " + Quote(op.division()));
+    } else {
+      if (op.case_id().empty() || op.case_id().size() > 100) return DataLoss(where() + " has an invalid case id");
+      if (!ParseDivisionCode(op.division()).ok()) return DataLoss(where() + " has an invalid division code");
+    }
     FrontierPoint& f = Point(op.origin());
     if (op.seq() <= f.seq) return CheckKnown(op, bytes);
     if (op.seq() > f.seq + 1) return AddPending(op.origin(), op.seq(), op.seq(), "", "", bytes);
@@ -1129,9 +1768,10 @@ class ImportImpl final : public LedgerStore::Import {
   Status Advance(const pb::Op& op, const std::string& bytes) {
     FrontierPoint& f = Point(op.origin());
     std::string hash = ChainHash(f.hash, bytes);
-    if (InScope(op.division(), m_.scope)) {
+    if (OpInScope(op.division(), m_.scope)) {
       SILIAN_RETURN_IF_ERROR(m_.InsertOp(op, bytes, hash));
-      touched_.insert(op.case_id());
+      if (!op.case_id().empty()) touched_.insert(op.case_id());
+      new_ops_.insert(OpId{op.origin(), op.seq()}.ToString());
       m_.clock->Observe(Hlc{op.hlc()});
       ++stats_.new_ops;
     } else {
@@ -1233,6 +1873,7 @@ class ImportImpl final : public LedgerStore::Import {
   uint64_t entry_index_ = 0;
   ImportStats stats_;
   std::set<std::string> touched_;
+  std::set<std::string> new_ops_;  // "origin:seq" of the ops this import stored
   std::set<std::string> dirty_origins_;
   std::set<std::string> pending_origins_;
 };
@@ -1251,6 +1892,7 @@ const std::string& LedgerStore::epoch() const { return impl_->epoch; }
 Result<LedgerStore::PullResult> LedgerStore::Pull(const std::string& child_scope, const pb::Frontier& child_frontier,
                                                   uint64_t cursor, size_t max_entries, size_t max_bytes) {
   Impl& m = *impl_;
+  SILIAN_RETURN_IF_ERROR(m.RefreshIfChangedElsewhere());
   std::map<std::string, uint64_t> held;
   for (const auto& e : child_frontier.entries()) held[e.origin()] = e.seq();
   std::string sql = "SELECT id, origin, seq, bytes FROM ops WHERE ";
@@ -1267,58 +1909,99 @@ Result<LedgerStore::PullResult> LedgerStore::Pull(const std::string& child_scope
   SILIAN_RETURN_IF_ERROR(op_hash.Prepare(m.db, "SELECT chain_hash FROM ops WHERE origin=? AND seq=?"));
   SILIAN_RETURN_IF_ERROR(skip_hash.Prepare(m.db, "SELECT hash FROM skips WHERE origin=? AND to_seq=?"));
   rows.Bind(1, child_scope).Bind(2, cursor).Bind(3, static_cast<int64_t>(max_entries));
+  // Reference ops of the areas that contain the child's scope (the city's catalogue for a village) are
+  // not under the child's prefix: they come from a second, small query, merged in arrival order.
+  struct Row {
+    uint64_t id;
+    std::string origin;
+    uint64_t seq;
+    std::string bytes;
+  };
+  std::vector<Row> wider;
+  {
+    std::string in;
+    for (size_t digits : {4, 6, 9})
+      if (digits < child_scope.size()) in += std::string(in.empty() ? "" : ",") + "'" + child_scope.substr(0, digits) + "'";
+    if (!in.empty()) {
+      Stmt ref;
+      std::string ref_sql = "SELECT id, origin, seq, bytes FROM ops WHERE division IN (" + in + ") AND id>?1 ORDER BY id LIMIT ?2";
+      SILIAN_RETURN_IF_ERROR(ref.Prepare(m.db, ref_sql.c_str()));
+      ref.Bind(1, cursor).Bind(2, static_cast<int64_t>(max_entries));
+      for (;;) {
+        SILIAN_ASSIGN_OR_RETURN(bool row, ref.Step());
+        if (!row) break;
+        wider.push_back({static_cast<uint64_t>(ref.Int(0)), ref.Text(1), static_cast<uint64_t>(ref.Int(2)), ref.Text(3)});
+      }
+    }
+  }
   PullResult out;
   out.next_cursor = cursor;
   size_t rows_read = 0;
   size_t bytes = 0;
-  for (;;) {
-    SILIAN_ASSIGN_OR_RETURN(bool row, rows.Step());
-    if (!row) break;
-    ++rows_read;
-    out.next_cursor = static_cast<uint64_t>(rows.Int(0));
-    std::string origin = rows.Text(1);
-    uint64_t seq = static_cast<uint64_t>(rows.Int(2));
-    uint64_t& have = held[origin];
-    if (seq > have) {
-      if (seq > have + 1) {
+  // Adds one stored op (and a skip before it when the child's frontier has a gap); true when the reply
+  // is full.
+  auto take = [&](Row r) -> Result<bool> {
+    out.next_cursor = r.id;
+    uint64_t& have = held[r.origin];
+    if (r.seq > have) {
+      if (r.seq > have + 1) {
         // Everything of this origin in the child's scope up to seq arrived here before this op, so it
         // was either pulled already (the child's frontier covers it) or is in this reply: the gap is
         // outside the child's scope.
         std::string hash;
-        op_hash.Reset().Bind(1, origin).Bind(2, seq - 1);
+        op_hash.Reset().Bind(1, r.origin).Bind(2, r.seq - 1);
         SILIAN_ASSIGN_OR_RETURN(bool found, op_hash.Step());
         if (found) {
           hash = op_hash.Text(0);
         } else {
-          skip_hash.Reset().Bind(1, origin).Bind(2, seq - 1);
+          skip_hash.Reset().Bind(1, r.origin).Bind(2, r.seq - 1);
           SILIAN_ASSIGN_OR_RETURN(bool in_skip, skip_hash.Step());
           if (!in_skip)
-            return Internal("ledger has no chain hash for " + Quote(origin) + " seq " + std::to_string(seq - 1));
+            return Internal("ledger has no chain hash for " + Quote(r.origin) + " seq " + std::to_string(r.seq - 1));
           hash = skip_hash.Text(0);
         }
         pb::Skip* skip = out.batch.add_entries()->mutable_skip();
-        skip->set_origin(origin);
+        skip->set_origin(r.origin);
         skip->set_from_seq(have + 1);
-        skip->set_to_seq(seq - 1);
+        skip->set_to_seq(r.seq - 1);
         skip->set_hash(hash);
         skip->set_scope(child_scope);
-        bytes += origin.size() + 60;
+        bytes += r.origin.size() + 60;
       }
-      std::string op = rows.Text(3);
-      bytes += op.size() + 4;
-      out.batch.add_entries()->set_op(std::move(op));
-      have = seq;
+      bytes += r.bytes.size() + 4;
+      out.batch.add_entries()->set_op(std::move(r.bytes));
+      have = r.seq;
     }
-    if (bytes >= max_bytes || static_cast<size_t>(out.batch.entries_size()) >= max_entries) {
-      out.more = true;
-      break;
+    return bytes >= max_bytes || static_cast<size_t>(out.batch.entries_size()) >= max_entries;
+  };
+  size_t next_wider = 0;
+  bool full = false;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) break;
+    ++rows_read;
+    Row r{static_cast<uint64_t>(rows.Int(0)), rows.Text(1), static_cast<uint64_t>(rows.Int(2)), rows.Text(3)};
+    while (!full && next_wider < wider.size() && wider[next_wider].id < r.id) {
+      SILIAN_ASSIGN_OR_RETURN(full, take(std::move(wider[next_wider++])));
     }
+    if (full) break;
+    SILIAN_ASSIGN_OR_RETURN(full, take(std::move(r)));
+    if (full) break;
   }
+  // The prefix query ran dry before its limit: the wider ops after its last row come next.
+  if (!full && rows_read < max_entries) {
+    while (!full && next_wider < wider.size()) {
+      SILIAN_ASSIGN_OR_RETURN(full, take(std::move(wider[next_wider++])));
+    }
+    if (next_wider < wider.size() || wider.size() == max_entries) out.more = true;
+  }
+  if (full) out.more = true;
   if (rows_read == max_entries) out.more = true;
   return out;
 }
 
 Result<pb::Frontier> LedgerStore::Receipt(const std::vector<std::string>& origins) {
+  SILIAN_RETURN_IF_ERROR(impl_->RefreshIfChangedElsewhere());
   pb::Frontier f;
   f.set_node_id(impl_->config.node_id.value);
   f.set_scope(impl_->scope);
@@ -1412,7 +2095,16 @@ Status LedgerStore::RecordSyncDone(const std::string& hub_key) {
 }
 
 Status LedgerStore::SetSetting(const std::string& key, const std::string& value) {
-  return impl_->SetMeta("setting/" + key, value);
+  Impl& m = *impl_;
+  return m.InTransaction<bool>([&]() -> Result<bool> {
+           SILIAN_RETURN_IF_ERROR(m.SetMeta("setting/" + key, value));
+           // Turning notices on does not notify applicants of what happened before.
+           if (key == "notify" && value == "on" && !m.notify)
+             SILIAN_RETURN_IF_ERROR(m.SetMeta("notify_since_ms", std::to_string(m.wall->NowMs())));
+           SILIAN_RETURN_IF_ERROR(m.LoadSettings());
+           return true;
+         })
+      .status();
 }
 
 Result<std::optional<std::string>> LedgerStore::GetSetting(const std::string& key) {

@@ -26,6 +26,7 @@
 #include <nlohmann/json.hpp>
 
 #include "silian.pb.h"
+#include "sync/calendar.h"
 #include "sync/case_model.h"
 #include "sync/hlc.h"
 #include "sync/ids.h"
@@ -50,6 +51,8 @@ struct ImportStats {
   uint64_t pending = 0;        // entries waiting for a gap to fill
   uint64_t equivocations = 0;  // known ids offered with other bytes: refused
   uint64_t cases_touched = 0;
+  // New ops this import stored whose author lacked authority: kept in the log, not applied to the case.
+  std::vector<RefusedOp> refused;
   std::vector<std::string> warnings;  // e.g. chain divergence against the sender's frontier
 };
 
@@ -130,16 +133,83 @@ class LedgerStore {
   Result<CaseProjection> CreateCase(const NewCase& c);
   Result<OpId> SetFields(const std::string& case_ref, const std::vector<std::pair<std::string, std::string>>& values,
                          const std::string& actor);
-  // kFailedPrecondition naming the status and the allowed actions when `action` is not allowed now.
-  Result<OpId> Act(const std::string& case_ref, Action action, const std::string& reason, const std::string& actor);
   Result<OpId> AddNote(const std::string& case_ref, const std::string& text, const std::string& actor);
   Result<OpId> AddMaterial(const std::string& case_ref, const std::string& name, uint32_t copies,
                            const std::string& actor);
+  // A transition with its details (docs/architecture.md, "Workflow"): certificate_name, certificate_number,
+  // valid_until for issue-certificate; method (window, post, agent) and tracking_number for deliver; days for
+  // extend; procedure for suspend; owed and owed_due for accept / approve-tolerant with owed materials.
+  // kFailedPrecondition naming the status and the allowed actions when `action` is not allowed now, or
+  // naming the rule when this node's level lacks authority for the case's item.
+  Result<OpId> Act(const std::string& case_ref, Action action, const std::string& reason, const std::string& actor,
+                   const std::vector<std::pair<std::string, std::string>>& details = {});
+  // A department's decision ("approve" or "deny") on its part of a parallel item.
+  Result<OpId> DecideDepartment(const std::string& case_ref, const std::string& department,
+                                const std::string& decision, const std::string& opinion, const std::string& actor);
+  // A fee record: kind "charge", "payment" (needs a bank receipt number) or "refund" (needs a reason and at
+  // most what was paid and not yet refunded).
+  Result<OpId> RecordFee(const std::string& case_ref, const pb::FeeRecorded& fee, const std::string& actor);
+  Result<OpId> Evaluate(const std::string& case_ref, const pb::EvaluationGiven& evaluation, const std::string& actor);
+  // A step of the rectification opened by negative evaluation `evaluation` (its op id) of the case.
+  Result<OpId> Rectify(const std::string& case_ref, const OpId& evaluation, const std::string& step,
+                       const std::string& note, const std::string& due_date, const std::string& actor);
   // Exactly one of keep / value. kNotFound for an unknown or already closed conflict.
   Result<OpId> ResolveConflict(const std::string& conflict_id, std::optional<OpId> keep,
                                std::optional<std::string> value, const std::string& actor);
 
+  // ---- Reference data: the item catalogue and working-day calendars. County and city hubs publish them
+  // as reference ops for their whole area; every replica in that area receives and reads them.
+  struct PublishResult {
+    std::vector<pb::Item> published;     // with the versions assigned
+    std::vector<std::string> unchanged;  // codes whose latest version already had this content
+  };
+  // One op per changed item, all in one durable transaction. An item with version 0 gets the next version
+  // of its code; an explicit version must be the next one. kFailedPrecondition at a village or township
+  // node; kInvalidArgument naming the item for a content error.
+  Result<PublishResult> PublishItems(std::vector<pb::Item> items, const std::string& actor);
+  // Publishes a calendar layer for this replica's area (name "national" for the base). Returns false when
+  // the latest version of that layer already has this content. Version 0 means the next version.
+  Result<bool> PublishCalendar(pb::Calendar calendar, const std::string& actor);
+  // The latest version of every item code, sorted by code (every version with all_versions).
+  Result<std::vector<pb::Item>> CatalogItems(bool all_versions);
+  // The item of `code` at `version` (the latest when absent). kNotFound naming the code.
+  Result<pb::Item> FindItem(const std::string& code, std::optional<uint32_t> version);
+  // The latest version of every calendar layer held, with its area.
+  Result<std::vector<CalendarLayer>> CalendarLayers();
+  // The working-day calendar of a division: the built-in national calendar and the layers held.
+  Result<WorkingCalendar> CalendarFor(const std::string& division);
+
+  // ---- Notices to applicants (a hub's transactional outbox). With setting "notify" = "on", re-projecting
+  // a case creates one notice per event (accepted, correction_needed, decided, ready_for_collection) in the
+  // same transaction, keyed by the event's op id, so an event that arrives twice makes one notice.
+  struct Notice {
+    std::string id;
+    std::string case_id;
+    std::string case_number;
+    std::string kind;
+    std::string phone;
+    std::string text;
+    std::string state;  // pending, sent, failed, no_phone
+    uint64_t event_ms = 0;
+    uint64_t created_ms = 0;
+    uint64_t next_attempt_ms = 0;
+    uint64_t sent_ms = 0;
+    uint32_t attempts = 0;
+    std::string last_error;
+  };
+  // Creates `notice` (state pending) unless a notice with its id exists. Returns whether it was created.
+  Result<bool> AddNotice(const Notice& notice);
+  // Notices by creation time, newest first; `state` filters.
+  Result<std::vector<Notice>> ListNotices(std::optional<std::string> state, size_t limit);
+  // Pending notices whose next attempt is due at `now_ms`, oldest first.
+  Result<std::vector<Notice>> DueNotices(uint64_t now_ms, size_t limit);
+  Status MarkNoticeSent(const std::string& id, uint64_t now_ms);
+  // Records a failed attempt: pending again at next_attempt_ms, or failed for good when give_up.
+  Status MarkNoticeFailed(const std::string& id, const std::string& error, uint64_t next_attempt_ms, bool give_up);
+
   // ---- Reading.
+  // Stored case views (summary, no history) in `scope` (a division prefix; all when empty), by case id.
+  Status ForEachCaseView(const std::string& scope, const std::function<Status(const nlohmann::json& view)>& fn);
   // A case reference is a case id ("origin:seq") or a case number. kNotFound when no case matches.
   Result<CaseId> FindCase(const std::string& case_ref);
   Result<nlohmann::json> ShowCase(const std::string& case_ref);

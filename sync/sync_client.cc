@@ -177,6 +177,8 @@ Result<SyncSummary> SyncClient::SyncOnce() {
     SILIAN_RETURN_IF_ERROR(Apply(reply, summary, false));
     summary.pushed += reply.pushed_new();
     summary.push_known += reply.pushed_known();
+    for (const auto& r : reply.refused())
+      summary.warnings.push_back("the hub stored op " + r.op() + " but refused it on its case: " + r.rule());
     if (options_.progress) options_.progress(SyncProgress{"push", summary.pushed, 0});
     // Stop when the hub's frontier did not move: what is left waits for ops this replica cannot supply.
     std::map<std::string, uint64_t> before;

@@ -76,6 +76,7 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
   std::set<std::string> origins;
   for (const auto& e : req.frontier().entries()) origins.insert(e.origin());
   std::vector<std::pair<std::string, std::string>> op_divisions;  // (op id, division)
+  std::vector<std::string> own_reference_ops;  // reference data the sender itself authored
   for (int i = 0; i < req.push().entries_size(); ++i) {
     const pb::Entry& e = req.push().entries(i);
     if (e.has_op()) {
@@ -83,6 +84,8 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
       if (!op.ParseFromString(e.op()))
         return ErrorOutcome(400, "malformed", "push entry " + std::to_string(i) + " is not a valid op");
       op_divisions.emplace_back(op.origin() + ":" + std::to_string(op.seq()), op.division());
+      if ((op.has_item_published() || op.has_calendar_published()) && op.origin() == *node_id)
+        own_reference_ops.push_back(op_divisions.back().first);
       origins.insert(op.origin());
     } else if (e.has_skip()) {
       origins.insert(e.skip().origin());
@@ -110,8 +113,15 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
                           "node " + Quote(*node_id) + " serves " + child_scope + ", outside this hub's area " +
                               store_.scope());
     }
+    if (!own_reference_ops.empty() && p.level != Level::kCounty && p.level != Level::kCity) {
+      std::string msg = "op " + Quote(own_reference_ops.front()) + " publishes reference data, but node " +
+                        Quote(*node_id) + " is a " + LevelName(p.level) +
+                        " node: only county and city hubs publish the catalogue and calendars";
+      store_.RecordContact(*node_id, 0, 0, msg).IgnoreError();
+      return ErrorOutcome(422, "no_authority", msg);
+    }
     for (const auto& [id, division] : op_divisions) {
-      if (!InScope(division, child_scope)) {
+      if (!OpInScope(division, child_scope)) {
         std::string msg = "op " + Quote(id) + " is for division " + Quote(division) + ", outside the area " +
                           child_scope + " of node " + Quote(*node_id);
         store_.RecordContact(*node_id, 0, 0, msg).IgnoreError();
@@ -133,6 +143,11 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
       reply.set_pushed_new(stats->new_ops);
       reply.set_pushed_known(stats->known);
       reply.set_pushed_pending(stats->pending);
+      for (const auto& r : stats->refused) {
+        auto* record = reply.add_refused();
+        record->set_op(r.op);
+        record->set_rule(r.rule);
+      }
       stored_new = stats->new_ops > 0;
     }
 

@@ -21,11 +21,12 @@ const std::map<std::string, std::vector<std::string>>& ExpectedAllowed() {
       {"received", {"forward", "accept", "request-correction", "not-accept", "withdraw", "revoke", "terminate"}},
       {"forwarded", {"accept", "request-correction", "not-accept", "withdraw", "revoke", "terminate"}},
       {"accepted",
-       {"start-review", "approve", "approve-tolerant", "deny", "withdraw", "revoke", "terminate"}},
+       {"start-review", "approve", "approve-tolerant", "deny", "withdraw", "revoke", "terminate", "extend"}},
       {"correction_pending", {"supply-correction", "not-accept", "withdraw", "revoke", "terminate"}},
       {"not_accepted", {}},
-      {"in_review", {"suspend", "approve", "approve-tolerant", "deny", "withdraw", "revoke", "terminate"}},
-      {"suspended", {"resume", "withdraw", "revoke", "terminate"}},
+      {"in_review",
+       {"suspend", "approve", "approve-tolerant", "deny", "withdraw", "revoke", "terminate", "extend"}},
+      {"suspended", {"resume", "withdraw", "revoke", "terminate", "extend"}},
       {"decided_approved", {"complete", "revoke"}},
       {"decided_approved_tolerance", {"complete", "revoke"}},
       {"decided_denied", {"complete", "revoke"}},
@@ -59,6 +60,7 @@ const std::map<std::string, std::string>& ExpectedTarget() {
       {"withdraw", "withdrawn"},
       {"revoke", "revoked"},
       {"terminate", "terminated"},
+      {"extend", "in_review"},  // only forced by a resolution; applied, extend keeps the status
   };
   return table;
 }
@@ -133,7 +135,7 @@ TEST_CASE("Case model: every action leads to its one target status, from every s
       bool expect_allowed = std::find(allowed.begin(), allowed.end(), action) != allowed.end();
       auto next = NextStatus(s, a);
       CHECK(next.has_value() == expect_allowed);
-      if (next) CHECK(*next == TargetStatus(a));
+      if (next) CHECK(*next == (a == Action::kExtend ? s : TargetStatus(a)));
     }
   }
 }
@@ -177,7 +179,7 @@ TEST_CASE("Case model: correction and instant-decision paths are allowed", "[cas
 TEST_CASE("Case model: reasons are required for refusals, pauses, decisions against and endings",
           "[case_model]") {
   const std::set<std::string> need_reason = {"request-correction", "not-accept", "suspend", "deny",
-                                             "withdraw",           "revoke",     "terminate"};
+                                             "withdraw",           "revoke",     "terminate", "extend"};
   for (Action a : AllActions()) {
     std::string action = ActionName(a);
     CAPTURE(action);

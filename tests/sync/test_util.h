@@ -525,7 +525,15 @@ class Workload {
         forward.push_back(a);
     sync::Action a = (forward.empty() || rng_.Percent(7)) ? rng_.Pick(allowed) : rng_.Pick(forward);
     std::string reason = sync::ReasonRequired(a) || rng_.Percent(20) ? "reason " + std::to_string(rng_.Below(5)) : "";
-    SILIAN_TAKE(r->Act(case_id, a, reason, actor));
+    std::vector<std::pair<std::string, std::string>> details;
+    if (a == sync::Action::kExtend) details.emplace_back("days", std::to_string(rng_.Between(1, 15)));
+    if (a == sync::Action::kSuspend) details.emplace_back("procedure", "site_inspection");
+    if (a == sync::Action::kIssueCertificate) {
+      details.emplace_back("certificate_name", "licence");
+      details.emplace_back("certificate_number", "N" + std::to_string(rng_.Below(1000)));
+    }
+    if (a == sync::Action::kDeliver) details.emplace_back("method", "window");
+    SILIAN_TAKE(r->Act(case_id, a, reason, actor, details));
     ++counts_.transitions;
   }
 

@@ -359,19 +359,6 @@ constexpr uint64_t kOpeningMs = 30 * 60 * 1000;
 
 // ---------------------------------------------------------------------------------------------- driver
 
-const char* OpKind(const pb::Op& op) {
-  switch (op.body_case()) {
-    case pb::Op::kCaseCreated: return "case_created";
-    case pb::Op::kFieldsSet: return "fields_set";
-    case pb::Op::kMaterialReceived: return "material_received";
-    case pb::Op::kNoteAdded: return "note_added";
-    case pb::Op::kTransition: return "transition";
-    case pb::Op::kConflictResolved: return "conflict_resolved";
-    case pb::Op::BODY_NOT_SET: break;
-  }
-  return "unknown";
-}
-
 struct SimNode {
   std::unique_ptr<sync::ManualWallClock> wall;
   std::unique_ptr<sync::LedgerStore> store;
@@ -767,7 +754,7 @@ Result<WorkloadReport> GenerateWorkload(const WorkloadOptions& options) {
       if (e.has_op()) {
         pb::Op op;
         if (!op.ParseFromString(e.op())) return Internal("exported op does not parse");
-        ++report.ops_by_kind[OpKind(op)];
+        ++report.ops_by_kind[sync::OpKindName(op)];
         ++report.ops_by_origin[op.origin()];
         report.op_bytes += e.op().size();
         ++report.bundle_ops;

@@ -1,0 +1,26 @@
+// Views of the reference data a replica holds (item catalogue, working-day calendars) and the workflow
+// commands that read it, shared by silian-node and silian-hub. Each prints to stdout (text, or one JSON
+// document with --json) and returns a Status naming the problem and the value.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "console/support.h"
+#include "sync/status.h"
+
+namespace silian::console {
+
+// `catalog list`: the latest version of every item (every version with all_versions).
+Status RunCatalogList(const GlobalOptions& g, bool all_versions);
+// `catalog show CODE [--version N]`.
+Status RunCatalogShow(const GlobalOptions& g, const std::string& code, std::optional<uint32_t> version);
+// `calendar check DATE [--division D]`: whether DATE is a working day in D's calendar (default: the
+// replica's own division) and why.
+Status RunCalendarCheck(const GlobalOptions& g, const std::string& date, const std::optional<std::string>& division);
+// `calendar show [--year Y] [--division D]`: the layers in force and the listed days of the year.
+Status RunCalendarShow(const GlobalOptions& g, std::optional<int> year, const std::optional<std::string>& division);
+// `case notice REF`: the one-time notice (一次性告知书) of every required material not yet received.
+Status RunCaseNotice(const GlobalOptions& g, const std::string& case_ref);
+
+}  // namespace silian::console

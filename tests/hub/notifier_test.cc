@@ -1,0 +1,709 @@
+#include "hub/notifier.h"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <condition_variable>
+#include <cpprest/http_listener.h>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace silian::hub {
+namespace {
+
+namespace http = web::http;
+using Clock = std::chrono::steady_clock;
+
+constexpr uint64_t kT0 = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
+
+// A port that was free a moment ago: cpprestsdk cannot listen on port 0 and report the port it got.
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A stand-in SMS gateway on 127.0.0.1: records every request and answers as told.
+class Receiver {
+ public:
+  struct Seen {
+    std::string key;  // Idempotency-Key
+    std::string content_type;
+    std::string auth;
+    std::string body;
+    int answered = 0;  // HTTP status answered, 0 while held
+  };
+
+  Receiver() {
+    for (int attempt = 1;; ++attempt) {
+      url_ = "http://127.0.0.1:" + std::to_string(FreePort());
+      listener_ = std::make_unique<http::experimental::listener::http_listener>(url_);
+      listener_->support([this](const http::http_request& request) { Handle(request); });
+      try {
+        listener_->open().wait();
+        return;
+      } catch (const std::exception& e) {
+        INFO("cannot listen on " << url_ << ": " << e.what());
+        REQUIRE(attempt < 8);
+      }
+    }
+  }
+  ~Receiver() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      closing_ = true;
+    }
+    cv_.notify_all();
+    try {
+      listener_->close().wait();
+    } catch (const std::exception&) {
+    }
+  }
+  Receiver(const Receiver&) = delete;
+  Receiver& operator=(const Receiver&) = delete;
+
+  const std::string& url() const { return url_; }
+
+  // The first `k` requests (counted from now) get `status`.
+  void FailFirst(int k, int status = 503) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fail_left_ = k;
+    fail_status_ = status;
+  }
+  // Every request for notice `id` gets 400.
+  void RefuseId(std::string id) {
+    std::lock_guard<std::mutex> lock(mu_);
+    refuse_id_ = std::move(id);
+  }
+  // The next `count` requests are held for `delay_ms` (or until the receiver closes), then get 503.
+  void Delay(int delay_ms, int count) {
+    std::lock_guard<std::mutex> lock(mu_);
+    delay_ms_ = delay_ms;
+    delay_left_ = count;
+  }
+  // Every request gets `status` with the request's own body followed by `padding` bytes.
+  void EchoWith(int status, size_t padding) {
+    std::lock_guard<std::mutex> lock(mu_);
+    echo_status_ = status;
+    echo_padding_ = padding;
+  }
+
+  std::vector<Seen> seen() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return seen_;
+  }
+  // Per Idempotency-Key, how many requests were answered with a 2xx.
+  std::map<std::string, int> Delivered() const {
+    std::map<std::string, int> out;
+    for (const Seen& s : seen())
+      if (s.answered >= 200 && s.answered < 300) ++out[s.key];
+    return out;
+  }
+  bool WaitForRequests(size_t n, std::chrono::milliseconds limit) const {
+    auto deadline = Clock::now() + limit;
+    while (Clock::now() < deadline) {
+      if (seen().size() >= n) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    return false;
+  }
+
+ private:
+  static std::string Header(const http::http_request& request, const std::string& name) {
+    auto it = request.headers().find(name);
+    return it == request.headers().end() ? "" : it->second;
+  }
+
+  void Handle(const http::http_request& request) {
+    Seen s;
+    s.key = Header(request, "Idempotency-Key");
+    s.content_type = Header(request, "Content-Type");
+    s.auth = Header(request, "Authorization");
+    try {
+      auto raw = request.extract_vector().get();
+      s.body.assign(raw.begin(), raw.end());
+    } catch (const std::exception&) {
+    }
+    int status = 200;
+    std::string body = "{\"ok\":true}";
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      size_t index = seen_.size();
+      seen_.push_back(s);  // recorded on arrival; `answered` is set below
+      if (delay_left_ > 0) {
+        --delay_left_;
+        cv_.wait_for(lock, std::chrono::milliseconds(delay_ms_), [this] { return closing_; });
+        status = 503;
+      } else if (fail_left_ > 0) {
+        --fail_left_;
+        status = fail_status_;
+        body = "busy";
+      } else if (!refuse_id_.empty() && s.key == refuse_id_) {
+        status = 400;
+        body = "{\"error\":\"phone number not allowed\"}";
+      } else if (echo_status_ != 0) {
+        status = echo_status_;
+        body = "you sent: " + s.body + std::string(echo_padding_, 'x');
+      }
+      seen_[index].answered = status;
+    }
+    http::http_response response(static_cast<http::status_code>(status));
+    response.set_body(std::vector<unsigned char>(body.begin(), body.end()));
+    request.reply(response).then([](pplx::task<void> t) {
+      try {
+        t.get();
+      } catch (const std::exception&) {  // the client gave up
+      }
+    });
+  }
+
+  std::string url_;
+  std::unique_ptr<http::experimental::listener::http_listener> listener_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool closing_ = false;
+  int fail_left_ = 0;
+  int fail_status_ = 503;
+  std::string refuse_id_;
+  int delay_ms_ = 0;
+  int delay_left_ = 0;
+  int echo_status_ = 0;
+  size_t echo_padding_ = 0;
+  std::vector<Seen> seen_;
+};
+
+// The outbox in memory, thread-safe, with a record of every call.
+class MemoryOutbox final : public NoticeOutbox {
+ public:
+  struct Row {
+    OutgoingNotice notice;
+    uint64_t next_attempt_ms = 0;
+    std::string state = "pending";
+    std::string last_error;
+    std::vector<uint64_t> retry_at;  // next_attempt_ms of each MarkFailed without give_up
+  };
+
+  void Add(OutgoingNotice notice, uint64_t due_ms = 0) {
+    std::lock_guard<std::mutex> lock(mu_);
+    order_.push_back(notice.id);
+    rows_[notice.id].notice = std::move(notice);
+    rows_[order_.back()].next_attempt_ms = due_ms;
+  }
+  Row Get(const std::string& id) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = rows_.find(id);
+    REQUIRE(it != rows_.end());
+    return it->second;
+  }
+  int due_calls() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return due_calls_;
+  }
+
+  Result<std::vector<OutgoingNotice>> Due(uint64_t now_ms, size_t limit) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++due_calls_;
+    std::vector<OutgoingNotice> out;
+    for (const std::string& id : order_) {
+      const Row& row = rows_.at(id);
+      if (out.size() < limit && row.state == "pending" && row.next_attempt_ms <= now_ms) out.push_back(row.notice);
+    }
+    return out;
+  }
+  Status MarkSent(const std::string& id, uint64_t) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Row& row = rows_.at(id);
+    if (row.state != "pending") return FailedPrecondition("notice " + id + " is " + row.state);
+    row.state = "sent";
+    return Status::Ok();
+  }
+  Status MarkFailed(const std::string& id, const std::string& error, uint64_t next_attempt_ms, bool give_up) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Row& row = rows_.at(id);
+    if (row.state != "pending") return FailedPrecondition("notice " + id + " is " + row.state);
+    ++row.notice.attempts;
+    row.last_error = error;
+    if (give_up) {
+      row.state = "failed";
+    } else {
+      row.next_attempt_ms = next_attempt_ms;
+      row.retry_at.push_back(next_attempt_ms);
+    }
+    return Status::Ok();
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> order_;
+  std::map<std::string, Row> rows_;
+  int due_calls_ = 0;
+};
+
+// A seeded random source that remembers what it gave, so that tests can recompute the retry delays.
+struct RecordingRandom {
+  explicit RecordingRandom(uint64_t seed) : gen(seed) {}
+  std::mt19937_64 gen;
+  std::vector<uint64_t> drawn;
+  std::mutex mu;
+  std::function<uint64_t()> Fn() {
+    return [this] {
+      std::lock_guard<std::mutex> lock(mu);
+      drawn.push_back(gen());
+      return drawn.back();
+    };
+  }
+};
+
+OutgoingNotice MakeNotice(int i) {
+  OutgoingNotice n;
+  n.id = "op-" + std::to_string(1000 + i) + "/accepted";
+  n.case_id = "case-" + std::to_string(i);
+  n.case_number = "150201-2024-" + std::to_string(10000 + i);
+  n.kind = "accepted";
+  n.phone = "1381234" + std::to_string(5000 + i);
+  n.text = "您的申请（受理号 " + n.case_number + "）已受理。王小明 \"quoted\"";
+  return n;
+}
+
+std::unique_ptr<NoticeSender> Http(const std::string& url, HttpSenderOptions options = {}) {
+  auto sender = MakeHttpSender(url, std::move(options));
+  INFO(sender.status().ToString());
+  REQUIRE(sender.ok());
+  return std::move(sender).value();
+}
+
+std::string TempDir() {
+  std::string templ = (std::filesystem::temp_directory_path() / "silian-notifier-XXXXXX").string();
+  REQUIRE(::mkdtemp(templ.data()) != nullptr);
+  return templ;
+}
+
+long ElapsedMs(Clock::time_point start) {
+  return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+TEST_CASE("RetryDelayMs: doubles from 1 s up to 30 min with jitter within 25 percent", "[notifier]") {
+  const uint64_t seed = std::random_device{}();
+  INFO("seed " << seed);
+  std::mt19937_64 gen(seed);
+  for (uint32_t attempts : {0u, 1u, 2u, 3u, 5u, 11u, 12u, 21u, 22u, 40u, 1000u, 0xFFFFFFFFu}) {
+    uint64_t base = attempts <= 1 ? 1000 : std::min<uint64_t>(30 * 60 * 1000, attempts - 1 < 40 ? 1000ull << (attempts - 1) : ~0ull);
+    INFO("attempts " << attempts << " base " << base);
+    CHECK(RetryDelayMs(attempts, 0) == base - base / 4);
+    CHECK(RetryDelayMs(attempts, base / 2) == base + base / 4);
+    uint64_t lo = ~0ull, hi = 0;
+    for (int i = 0; i < 2000; ++i) {
+      uint64_t d = RetryDelayMs(attempts, gen());
+      lo = std::min(lo, d);
+      hi = std::max(hi, d);
+    }
+    CHECK(lo >= base * 3 / 4);
+    CHECK(hi <= base * 5 / 4);
+    CHECK(hi - lo > base / 4);  // the jitter spreads
+  }
+  CHECK(RetryDelayMs(1, 250) == 1000);
+  CHECK(RetryDelayMs(2, 500) == 2000);
+  CHECK(RetryDelayMs(12, 1 << 30) <= kNoticeRetryMaxMs * 5 / 4);
+  CHECK(RetryDelayMs(0xFFFFFFFFu, ~0ull) <= kNoticeRetryMaxMs * 5 / 4);
+}
+
+TEST_CASE("ValidateGatewayUrl: accepts http and https only and names the URL it refuses", "[notifier]") {
+  for (const char* good : {"http://127.0.0.1:8080", "https://sms.gov.example/api/v1/notices", "HTTPS://gw:443/x?y=1",
+                           "http://[::1]:9000/notices"}) {
+    INFO(good);
+    CHECK(ValidateGatewayUrl(good).ok());
+  }
+  for (const char* bad : {"ftp://gw/notices", "gw.example/notices", "http://", "http://:80/x", "https://user:pw@gw/x",
+                          "http://gw:99999/", "http://gw:port/", "http://gw/a b", "http://[::1/x", "file:///etc/passwd"}) {
+    INFO(bad);
+    Status s = ValidateGatewayUrl(bad);
+    CHECK(s.code() == StatusCode::kInvalidArgument);
+    CHECK(s.message().find(bad) != std::string::npos);
+  }
+  auto sender = MakeHttpSender("ftp://gw/notices", {});
+  REQUIRE_FALSE(sender.ok());
+  CHECK(sender.status().code() == StatusCode::kInvalidArgument);
+  CHECK(sender.status().message().find("ftp://gw/notices") != std::string::npos);
+  HttpSenderOptions injected;
+  injected.auth_header = "Authorization: x\r\nX-Evil: 1";
+  CHECK(MakeHttpSender("http://gw/notices", injected).status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("HttpSender: posts the notice as JSON with the idempotency key and the auth header", "[notifier]") {
+  Receiver receiver;
+  HttpSenderOptions options;
+  options.auth_header = "Authorization: Bearer t0ken";
+  auto sender = Http(receiver.url() + "/notices", options);
+  OutgoingNotice n = MakeNotice(1);
+  Status s = sender->Send(n);
+  INFO(s.ToString());
+  REQUIRE(s.ok());
+  auto seen = receiver.seen();
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0].key == n.id);
+  CHECK(seen[0].content_type == "application/json");
+  CHECK(seen[0].auth == "Bearer t0ken");
+  auto body = nlohmann::json::parse(seen[0].body);
+  CHECK(body.at("id") == n.id);
+  CHECK(body.at("case_number") == n.case_number);
+  CHECK(body.at("kind") == n.kind);
+  CHECK(body.at("phone") == n.phone);
+  CHECK(body.at("text") == n.text);
+  CHECK(sender->Describe().find(receiver.url()) != std::string::npos);
+}
+
+TEST_CASE("HttpSender: classifies HTTP statuses and never puts personal data in the message", "[notifier]") {
+  Receiver receiver;
+  auto sender = Http(receiver.url() + "/notices");
+  OutgoingNotice n = MakeNotice(2);
+  struct Case {
+    int status;
+    StatusCode code;
+  };
+  for (Case c : {Case{400, StatusCode::kInvalidArgument}, Case{404, StatusCode::kInvalidArgument},
+                 Case{401, StatusCode::kInvalidArgument}, Case{408, StatusCode::kUnavailable},
+                 Case{429, StatusCode::kUnavailable}, Case{500, StatusCode::kUnavailable},
+                 Case{503, StatusCode::kUnavailable}}) {
+    // The gateway echoes the request (phone and text included) and pads the reply to 1 MiB, past the
+    // 64 KiB cap: the status must still be known.
+    receiver.EchoWith(c.status, 1 << 20);
+    Status s = sender->Send(n);
+    INFO("HTTP " << c.status << " -> " << s.ToString());
+    CHECK(s.code() == c.code);
+    CHECK(s.message().find(receiver.url() + "/notices") != std::string::npos);
+    CHECK(s.message().find("HTTP " + std::to_string(c.status)) != std::string::npos);
+    CHECK(s.message().find("you sent") != std::string::npos);  // the start of the reply body
+    CHECK(s.message().find(n.phone) == std::string::npos);
+    CHECK(s.message().find(n.phone.substr(0, 7)) == std::string::npos);
+    CHECK(s.message().find("王小明") == std::string::npos);
+    CHECK(s.message().size() < receiver.url().size() + 300);
+  }
+}
+
+TEST_CASE("HttpSender: a gateway that does not answer in time is a retryable failure", "[notifier]") {
+  Receiver receiver;
+  receiver.Delay(5000, 1);
+  HttpSenderOptions options;
+  options.total_timeout_ms = 300;
+  auto sender = Http(receiver.url(), options);
+  auto start = Clock::now();
+  Status s = sender->Send(MakeNotice(3));
+  INFO(s.ToString());
+  CHECK(s.code() == StatusCode::kUnavailable);
+  CHECK(s.message().find(receiver.url()) != std::string::npos);
+  CHECK(ElapsedMs(start) < 2000);
+}
+
+TEST_CASE("NoticeDispatcher: delivers 20 notices exactly once through 503s and a 400", "[notifier]") {
+  Receiver receiver;
+  auto sender = Http(receiver.url() + "/notices");
+  MemoryOutbox outbox;
+  std::vector<OutgoingNotice> notices;
+  for (int i = 0; i < 20; ++i) {
+    notices.push_back(MakeNotice(i));
+    outbox.Add(notices.back());
+  }
+  const std::string refused = notices[7].id;
+  receiver.FailFirst(23);  // the whole first pass and the first 3 requests of the second
+  receiver.RefuseId(refused);
+  std::atomic<uint64_t> now{kT0};
+  RecordingRandom random(42);
+  NoticeDispatcher::Options options;
+  options.batch = 8;  // several batches per pass
+  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn(), options);
+
+  auto pass1 = dispatcher.RunOnce();
+  REQUIRE(pass1.ok());
+  CHECK(pass1->sent == 0);
+  CHECK(pass1->retry == 20);
+  CHECK(pass1->failed == 0);
+  REQUIRE(random.drawn.size() == 20);
+  uint64_t latest = 0;
+  for (int i = 0; i < 20; ++i) {
+    auto row = outbox.Get(notices[i].id);
+    CHECK(row.state == "pending");
+    CHECK(row.notice.attempts == 1);
+    CHECK(row.next_attempt_ms == kT0 + RetryDelayMs(1, random.drawn[i]));
+    CHECK(row.last_error.find("HTTP 503") != std::string::npos);
+    latest = std::max(latest, row.next_attempt_ms);
+  }
+  CHECK(latest <= kT0 + 1250);
+
+  // Nothing is due before the delays have passed.
+  auto early = dispatcher.RunOnce();
+  REQUIRE(early.ok());
+  CHECK(early->sent + early->retry + early->failed == 0);
+  CHECK(receiver.seen().size() == 20);
+
+  now = latest;
+  auto pass2 = dispatcher.RunOnce();
+  REQUIRE(pass2.ok());
+  CHECK(pass2->sent == 16);
+  CHECK(pass2->retry == 3);
+  CHECK(pass2->failed == 1);
+  auto refused_row = outbox.Get(refused);
+  CHECK(refused_row.state == "failed");
+  CHECK(refused_row.notice.attempts == 2);
+  CHECK(refused_row.last_error.find("HTTP 400") != std::string::npos);
+  latest = 0;
+  for (int i = 0; i < 3; ++i) {
+    auto row = outbox.Get(notices[i].id);
+    CHECK(row.notice.attempts == 2);
+    CHECK(row.next_attempt_ms == now + RetryDelayMs(2, random.drawn[20 + i]));
+    CHECK(row.next_attempt_ms >= now + 1500);
+    CHECK(row.next_attempt_ms <= now + 2500);
+    latest = std::max(latest, row.next_attempt_ms);
+  }
+
+  now = latest;
+  auto pass3 = dispatcher.RunOnce();
+  REQUIRE(pass3.ok());
+  CHECK(pass3->sent == 3);
+  CHECK(pass3->retry + pass3->failed == 0);
+
+  now += 24ull * 3600 * 1000;
+  auto pass4 = dispatcher.RunOnce();
+  REQUIRE(pass4.ok());
+  CHECK(pass4->sent + pass4->retry + pass4->failed == 0);
+
+  auto seen = receiver.seen();
+  CHECK(seen.size() == 20 + 20 + 3);
+  auto delivered = receiver.Delivered();
+  for (const auto& n : notices) {
+    INFO(n.id);
+    CHECK(delivered[n.id] == (n.id == refused ? 0 : 1));
+    CHECK(outbox.Get(n.id).state == (n.id == refused ? "failed" : "sent"));
+  }
+  int refused_requests = 0;
+  for (const auto& s : seen) {
+    CHECK(nlohmann::json::parse(s.body).at("id") == s.key);
+    if (s.key == refused) ++refused_requests;
+  }
+  CHECK(refused_requests == 2);  // the 503, then the 400, never again
+}
+
+TEST_CASE("NoticeDispatcher: a notice refused with 400 fails at once", "[notifier]") {
+  Receiver receiver;
+  auto sender = Http(receiver.url());
+  MemoryOutbox outbox;
+  OutgoingNotice n = MakeNotice(0);
+  outbox.Add(n);
+  receiver.RefuseId(n.id);
+  std::atomic<uint64_t> now{kT0};
+  RecordingRandom random(1);
+  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn());
+  auto counts = dispatcher.RunOnce();
+  REQUIRE(counts.ok());
+  CHECK(counts->failed == 1);
+  CHECK(outbox.Get(n.id).state == "failed");
+  CHECK(outbox.Get(n.id).notice.attempts == 1);
+  now += 24ull * 3600 * 1000;
+  REQUIRE(dispatcher.RunOnce().ok());
+  CHECK(receiver.seen().size() == 1);
+}
+
+TEST_CASE("NoticeDispatcher: gives up after kMaxNoticeAttempts when the gateway is down", "[notifier]") {
+  const std::string url = "http://127.0.0.1:" + std::to_string(FreePort()) + "/notices";  // nobody listens
+  auto sender = Http(url);
+  MemoryOutbox outbox;
+  OutgoingNotice n = MakeNotice(5);
+  outbox.Add(n);
+  std::atomic<uint64_t> now{kT0};
+  RecordingRandom random(7);
+  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn());
+  for (uint32_t attempt = 1; attempt < kMaxNoticeAttempts; ++attempt) {
+    auto counts = dispatcher.RunOnce();
+    REQUIRE(counts.ok());
+    REQUIRE(counts->retry == 1);
+    auto row = outbox.Get(n.id);
+    INFO("attempt " << attempt << ": " << row.last_error);
+    REQUIRE(row.state == "pending");
+    CHECK(row.notice.attempts == attempt);
+    CHECK(row.next_attempt_ms == now + RetryDelayMs(attempt, random.drawn.back()));
+    CHECK(row.last_error.find(url) != std::string::npos);
+    CHECK(row.last_error.find(n.phone) == std::string::npos);
+    // Not due a moment before its time.
+    now = row.next_attempt_ms - 1;
+    auto idle = dispatcher.RunOnce();
+    REQUIRE(idle.ok());
+    CHECK(idle->retry == 0);
+    now = row.next_attempt_ms;
+  }
+  auto last = dispatcher.RunOnce();
+  REQUIRE(last.ok());
+  CHECK(last->failed == 1);
+  auto row = outbox.Get(n.id);
+  CHECK(row.state == "failed");
+  CHECK(row.notice.attempts == kMaxNoticeAttempts);
+  CHECK(row.retry_at.size() == kMaxNoticeAttempts - 1);
+  now += 24ull * 3600 * 1000;
+  auto after = dispatcher.RunOnce();
+  REQUIRE(after.ok());
+  CHECK(after->sent + after->retry + after->failed == 0);
+}
+
+TEST_CASE("NoticeDispatcher: a timeout is retried with the same idempotency key", "[notifier]") {
+  Receiver receiver;
+  receiver.Delay(5000, 1);
+  HttpSenderOptions options;
+  options.total_timeout_ms = 300;
+  auto sender = Http(receiver.url(), options);
+  MemoryOutbox outbox;
+  OutgoingNotice n = MakeNotice(9);
+  outbox.Add(n);
+  std::atomic<uint64_t> now{kT0};
+  RecordingRandom random(9);
+  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn());
+  auto first = dispatcher.RunOnce();
+  REQUIRE(first.ok());
+  CHECK(first->retry == 1);
+  auto row = outbox.Get(n.id);
+  CHECK(row.state == "pending");
+  CHECK(row.next_attempt_ms == kT0 + RetryDelayMs(1, random.drawn[0]));
+  now = row.next_attempt_ms;
+  auto second = dispatcher.RunOnce();
+  REQUIRE(second.ok());
+  CHECK(second->sent == 1);
+  CHECK(outbox.Get(n.id).state == "sent");
+  REQUIRE(receiver.WaitForRequests(2, std::chrono::milliseconds(2000)));
+  auto seen = receiver.seen();
+  REQUIRE(seen.size() == 2);
+  CHECK(seen[0].key == n.id);
+  CHECK(seen[1].key == n.id);
+  CHECK(receiver.Delivered()[n.id] == 1);
+}
+
+TEST_CASE("NoticeDispatcher: Stop returns promptly while the gateway is slow", "[notifier]") {
+  Receiver receiver;
+  receiver.Delay(30000, 1);
+  auto sender = Http(receiver.url());  // default 15 s total timeout
+  MemoryOutbox outbox;
+  OutgoingNotice n = MakeNotice(11);
+  outbox.Add(n);
+  std::atomic<uint64_t> now{kT0};
+  RecordingRandom random(11);
+  NoticeDispatcher::Options options;
+  options.poll_interval_ms = 50;
+  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn(), options);
+  dispatcher.Start();
+  REQUIRE(receiver.WaitForRequests(1, std::chrono::milliseconds(5000)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the transfer waits on the reply
+  auto start = Clock::now();
+  dispatcher.Stop();
+  long stop_ms = ElapsedMs(start);
+  CHECK(stop_ms < 2000);
+  dispatcher.Stop();  // idempotent
+  // The notice in flight was finished: due again at once, not given up.
+  auto row = outbox.Get(n.id);
+  CHECK(row.state == "pending");
+  CHECK(row.notice.attempts == 1);
+  CHECK(row.next_attempt_ms <= now.load());
+  // The sender works again after the stop.
+  Status s = sender->Send(n);
+  INFO(s.ToString());
+  CHECK(s.ok());
+}
+
+TEST_CASE("NoticeDispatcher: Wake runs a pass before the poll interval", "[notifier]") {
+  Receiver receiver;
+  auto sender = Http(receiver.url());
+  MemoryOutbox outbox;
+  std::atomic<uint64_t> now{kT0};
+  RecordingRandom random(13);
+  NoticeDispatcher::Options options;
+  options.poll_interval_ms = 60000;
+  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn(), options);
+  dispatcher.Start();
+  // Start runs a pass at once.
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  while (outbox.due_calls() == 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  REQUIRE(outbox.due_calls() >= 1);
+  OutgoingNotice n = MakeNotice(12);
+  outbox.Add(n);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(receiver.seen().empty());  // no pass without a Wake
+  auto start = Clock::now();
+  dispatcher.Wake();
+  REQUIRE(receiver.WaitForRequests(1, std::chrono::milliseconds(2000)));
+  CHECK(ElapsedMs(start) < 2000);
+  deadline = Clock::now() + std::chrono::seconds(2);
+  while (outbox.Get(n.id).state != "sent" && Clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  CHECK(outbox.Get(n.id).state == "sent");
+  dispatcher.Stop();
+}
+
+TEST_CASE("LogFileSender: writes one JSON line per notice with the phone masked, in a 0600 file", "[notifier]") {
+  std::string dir = TempDir();
+  std::string path = dir + "/notices.jsonl";
+  uint64_t now = kT0 + 123;
+  auto sender = MakeLogFileSender(path, [&] { return now; });
+  OutgoingNotice a = MakeNotice(1);
+  a.phone = "13812345678";
+  OutgoingNotice b = MakeNotice(2);
+  b.phone = "+86 139-8765-4321";
+  OutgoingNotice c = MakeNotice(3);
+  c.phone = "1234";
+  for (const auto* n : {&a, &b, &c}) {
+    Status s = sender->Send(*n);
+    INFO(s.ToString());
+    REQUIRE(s.ok());
+  }
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+
+  std::ifstream in(path);
+  std::vector<nlohmann::json> lines;
+  std::string line;
+  std::string all;
+  while (std::getline(in, line)) {
+    INFO(line);
+    all += line;
+    REQUIRE_NOTHROW(lines.push_back(nlohmann::json::parse(line)));
+  }
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0].at("id") == a.id);
+  CHECK(lines[0].at("case_number") == a.case_number);
+  CHECK(lines[0].at("kind") == a.kind);
+  CHECK(lines[0].at("text") == a.text);
+  CHECK(lines[0].at("time") == "2023-11-14T22:13:20.123Z");
+  CHECK(lines[0].at("phone") == "*******5678");
+  CHECK(lines[1].at("phone") == "*************4321");
+  CHECK(lines[2].at("phone") == "****");
+  CHECK(all.find("138123") == std::string::npos);
+  CHECK(all.find("8765") == std::string::npos);
+  CHECK(sender->Describe().find(path) != std::string::npos);
+
+  auto nowhere = MakeLogFileSender(dir + "/missing/notices.jsonl");
+  Status s = nowhere->Send(a);
+  CHECK(s.code() == StatusCode::kUnavailable);
+  CHECK(s.message().find(dir + "/missing/notices.jsonl") != std::string::npos);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace silian::hub

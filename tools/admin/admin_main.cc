@@ -1,0 +1,175 @@
+// silian-admin: administration of a hub's reference data. `catalog import FILE` and `calendar import FILE`
+// publish the item catalogue and working-day calendars (docs/catalog-format.md, docs/calendar-format.md)
+// as reference ops of the hub's ledger, for its whole area; the hub's nodes receive them at their next
+// sync. Safe next to a running `silian-hub serve` (the ledger notices the other writer) and safe to run
+// again: unchanged items and calendars are not published twice.
+#include <fstream>
+#include <iostream>
+#include <new>
+#include <optional>
+#include <sstream>
+#include <string>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "console/reference.h"
+#include "console/support.h"
+#include "sync/calendar.h"
+#include "sync/catalog.h"
+#include "sync/store.h"
+
+namespace silian::admin {
+namespace {
+
+using console::GlobalOptions;
+using console::PrintJson;
+using console::Quote;
+
+constexpr size_t kMaxFileBytes = 16 << 20;
+
+void PrintError(const std::string& message) {
+  std::string line = message;
+  for (char& c : line)
+    if (c == '\n' || c == '\r') c = ' ';
+  std::cerr << "silian-admin: " << line << '\n';
+}
+
+Result<std::string> ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return InvalidArgument("cannot read " + Quote(path));
+  in.seekg(0, std::ios::end);
+  auto size = static_cast<size_t>(in.tellg());
+  if (size > kMaxFileBytes)
+    return InvalidArgument(Quote(path) + " has " + std::to_string(size) + " bytes; at most " +
+                           std::to_string(kMaxFileBytes) + " are read");
+  in.seekg(0);
+  std::ostringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::string BaseName(const std::string& path) {
+  auto slash = path.find_last_of('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Status RunCatalogImport(const GlobalOptions& g, const std::string& file, const std::string& actor, bool dry_run) {
+  SILIAN_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  SILIAN_ASSIGN_OR_RETURN(auto items, sync::ParseCatalogJson(text, BaseName(file)));
+  SILIAN_ASSIGN_OR_RETURN(auto store, console::OpenLedger(g));
+  if (dry_run) {
+    if (g.json) {
+      PrintJson({{"file", file}, {"items", items.size()}, {"dry_run", true}});
+    } else {
+      std::cout << file << ": " << items.size() << " items, all valid (not published: --dry-run)\n";
+    }
+    return Status::Ok();
+  }
+  std::cerr << "publishing " << items.size() << " items from " << file << " ...\n";
+  SILIAN_ASSIGN_OR_RETURN(auto result, store->PublishItems(std::move(items), actor));
+  if (g.json) {
+    nlohmann::json published = nlohmann::json::array();
+    for (const auto& item : result.published) published.push_back({{"code", item.code()}, {"version", item.version()}});
+    PrintJson({{"file", file}, {"published", published}, {"unchanged", result.unchanged}});
+  } else {
+    for (const auto& item : result.published)
+      std::cout << "published " << item.code() << " version " << item.version() << "  " << item.name() << "\n";
+    std::cout << result.published.size() << " items published, " << result.unchanged.size()
+              << " unchanged; nodes receive them at their next sync\n";
+  }
+  return Status::Ok();
+}
+
+Status RunCalendarImport(const GlobalOptions& g, const std::string& file, const std::string& actor) {
+  SILIAN_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  SILIAN_ASSIGN_OR_RETURN(auto calendar, sync::ParseCalendarJson(text, BaseName(file)));
+  SILIAN_ASSIGN_OR_RETURN(auto store, console::OpenLedger(g));
+  std::string name = calendar.name();
+  SILIAN_ASSIGN_OR_RETURN(bool published, store->PublishCalendar(std::move(calendar), actor));
+  if (g.json) {
+    PrintJson({{"file", file}, {"calendar", name}, {"area", store->scope()}, {"published", published}});
+  } else if (published) {
+    std::cout << "published calendar " << name << " for area " << store->scope() << "\n";
+  } else {
+    std::cout << "calendar " << name << " for area " << store->scope() << " is unchanged; nothing published\n";
+  }
+  return Status::Ok();
+}
+
+int Main(int argc, char** argv) {
+  GlobalOptions g;
+  std::string file;
+  std::string actor = "admin";
+  bool dry_run = false;
+  bool all_versions = false;
+  std::string code;
+  std::optional<uint32_t> version;
+  std::optional<int> year;
+  std::optional<std::string> division;
+  std::function<Status()> run;
+
+  CLI::App app("Silian admin: publish the item catalogue and working-day calendars from a county or city hub.",
+               "silian-admin");
+  app.fallthrough();
+  app.add_option("--db", g.db_path, "the hub's ledger file")->envname("SILIAN_DB");
+  app.add_flag("--json", g.json, "print one JSON document instead of text");
+  app.add_option("--actor", actor, "who publishes, recorded on the ops")->capture_default_str();
+  app.require_subcommand(1);
+
+  CLI::App* catalog = app.add_subcommand("catalog", "The item catalogue");
+  catalog->require_subcommand(1);
+  CLI::App* cmd = catalog->add_subcommand("import", "Check a catalogue file and publish the items that changed");
+  cmd->add_option("FILE", file, "the catalogue (JSON, docs/catalog-format.md)")->required();
+  cmd->add_flag("--dry-run", dry_run, "only check the file");
+  cmd->callback([&] { run = [&] { return RunCatalogImport(g, file, actor, dry_run); }; });
+  cmd = catalog->add_subcommand("list", "List the items the ledger holds");
+  cmd->add_flag("--all-versions", all_versions, "every version, not only the latest");
+  cmd->callback([&] { run = [&] { return console::RunCatalogList(g, all_versions); }; });
+  cmd = catalog->add_subcommand("show", "Show one item");
+  cmd->add_option("CODE", code, "the item code")->required();
+  cmd->add_option("--version", version, "a version (default: the latest)");
+  cmd->callback([&] { run = [&] { return console::RunCatalogShow(g, code, version); }; });
+
+  CLI::App* calendar = app.add_subcommand("calendar", "Working-day calendars");
+  calendar->require_subcommand(1);
+  cmd = calendar->add_subcommand("import", "Check a calendar file and publish it for the hub's area");
+  cmd->add_option("FILE", file, "the calendar (JSON, docs/calendar-format.md)")->required();
+  cmd->callback([&] { run = [&] { return RunCalendarImport(g, file, actor); }; });
+  cmd = calendar->add_subcommand("show", "List the rest days and make-up working days of a year");
+  cmd->add_option("--year", year, "the year (default: this year)");
+  cmd->add_option("--division", division, "whose calendar (default: the hub's division)");
+  cmd->callback([&] { run = [&] { return console::RunCalendarShow(g, year, division); }; });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
+    PrintError(std::string(e.what()) + " (see --help)");
+    return 2;
+  }
+  if (!run) {
+    PrintError("no command given (see --help)");
+    return 2;
+  }
+  Status status = run();
+  if (!status.ok()) {
+    PrintError(status.message());
+    return console::ExitCodeFor(status.code());
+  }
+  return 0;
+}
+
+}  // namespace
+}  // namespace silian::admin
+
+int main(int argc, char** argv) {
+  try {
+    return silian::admin::Main(argc, argv);
+  } catch (const std::bad_alloc&) {
+    silian::admin::PrintError("out of memory");
+  } catch (const std::exception& e) {
+    silian::admin::PrintError(std::string("internal error: ") + e.what());
+  }
+  return 1;
+}
