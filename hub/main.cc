@@ -18,6 +18,7 @@
 #include <CLI/CLI.hpp>
 #include <spdlog/spdlog.h>
 
+#include "console/cases.h"
 #include "console/reference.h"
 #include "console/render.h"
 #include "console/support.h"
@@ -45,8 +46,7 @@ struct CommandLine {
   // node add
   std::string peer_id, peer_level, peer_division;
   // case
-  console::ListCasesOptions case_list;
-  std::string case_ref;
+  console::CaseCommands cases;
   std::optional<std::string> scope;
   // catalog, calendar
   bool all_versions = false;
@@ -153,7 +153,9 @@ Status RunNoticeList(const CommandLine& cl) {
   if (cl.global.json) {
     console::PrintJson(arr);
   } else if (notices.empty()) {
-    std::cout << "no notices (turn them on with `silian-hub config set notify on`)\n";
+    SILIAN_ASSIGN_OR_RETURN(auto notify, store->GetSetting("notify"));
+    std::cout << (notify && *notify == "on" ? "no notices yet\n"
+                                            : "no notices (turn them on with `silian-hub config set notify on`)\n");
   } else {
     std::cout << console::RenderTable(rows);
   }
@@ -471,6 +473,8 @@ void PrintError(const std::string& message) {
 int Main(int argc, char** argv) {
   CLI::App app{"silian-hub: the county and city servers of Silian"};
   app.require_subcommand(1);
+  // Global options may come after the command too: `silian-hub supervise --json`.
+  app.fallthrough();
   CommandLine cl;
   if (const char* env = std::getenv("SILIAN_DB")) cl.global.db_path = env;
   app.add_option("--db", cl.global.db_path, "the hub's ledger file (or SILIAN_DB)");
@@ -503,14 +507,12 @@ int Main(int argc, char** argv) {
   remove->add_option("ID", cl.peer_id, "the node's id")->required();
   remove->callback([&cl] { cl.run = [&cl] { return RunNodeRemove(cl); }; });
 
-  CLI::App* cases = app.add_subcommand("case", "Read-only views of the cases of this hub's area");
+  // County and city clerks work cases here: an item of county or city exercise level is accepted and
+  // decided at its hub. The commands are those of silian-node; they write to the hub's ledger, which a
+  // running `serve` picks up (it notices another writer).
+  CLI::App* cases = app.add_subcommand("case", "Register, list, show and work the cases of this hub's area");
   cases->require_subcommand(1);
-  CLI::App* list = cases->add_subcommand("list", "List cases, newest first");
-  console::AddCaseListOptions(list, cl.case_list);
-  list->callback([&cl] { cl.run = [&cl] { return console::RunCaseList(cl.global, cl.case_list); }; });
-  CLI::App* show = cases->add_subcommand("show", "Show one case: fields, materials, notes, history, conflicts");
-  show->add_option("REF", cl.case_ref, "case id or case number")->required();
-  show->callback([&cl] { cl.run = [&cl] { return console::RunCaseShow(cl.global, cl.case_ref); }; });
+  console::AddCaseCommands(cases, &cl.cases, &cl.global, &cl.run);
 
   CLI::App* digest = app.add_subcommand("digest", "Print ops=N ledger=HEX state=HEX for an area");
   digest->add_option("--scope", cl.scope, "a division prefix (default: the hub's area)");
@@ -569,7 +571,7 @@ int Main(int argc, char** argv) {
 
   CLI::App* config = app.add_subcommand("config", "Show or change the hub's settings");
   config->require_subcommand(1);
-  cmd = config->add_subcommand("set", "Change a setting: parent, notify, notify-url, notify-log");
+  cmd = config->add_subcommand("set", "Change a setting: parent, notify, notify-url, notify-log, rectification-days");
   cmd->add_option("KEY", cl.config_key, "the setting")->required();
   cmd->add_option("VALUE", cl.config_value, "its value")->required();
   cmd->callback([&cl] { cl.run = [&cl] { return RunConfigSet(cl); }; });

@@ -12,6 +12,7 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "console/cases.h"
 #include "console/reference.h"
 #include "node/commands.h"
 #include "sync/case_model.h"
@@ -34,23 +35,13 @@ void PrintError(const std::string& message) {
 struct CommandLine {
   GlobalOptions global;
   InitOptions init;
-  NewCaseOptions case_new;
-  ListCasesOptions case_list;
-  std::string case_ref;
-  SetFieldsOptions case_set;
-  ActOptions case_act;
-  DecideOptions case_decide;
-  FeeOptions case_fee;
-  EvaluateOptions case_evaluate;
-  RectifyOptions case_rectify;
+  console::CaseCommands cases;
   bool all_versions = false;
   std::string code;
   std::optional<uint32_t> version;
   std::string date;
   std::optional<std::string> division;
   std::optional<int> year;
-  NoteOptions case_note;
-  MaterialOptions case_material;
   ResolveOptions resolve;
   BundleExportOptions bundle_export;
   std::string file;
@@ -63,13 +54,6 @@ struct CommandLine {
 
 void AddActorOption(CLI::App* cmd, std::optional<std::string>* actor) {
   cmd->add_option("--actor", *actor, "staff or agent id recorded on the op (default: SILIAN_ACTOR, else the node id)");
-}
-
-std::string ActionNames() {
-  std::string names;
-  for (int i = 0; i < sync::kActionCount; ++i)
-    names += (names.empty() ? "" : ", ") + std::string(sync::ActionName(static_cast<sync::Action>(i)));
-  return names;
 }
 
 void AddInit(CLI::App& app, CommandLine& cl) {
@@ -86,106 +70,7 @@ void AddInit(CLI::App& app, CommandLine& cl) {
 void AddCase(CLI::App& app, CommandLine& cl) {
   CLI::App* group = app.add_subcommand("case", "Create, list, show and change cases");
   group->require_subcommand(1);
-
-  CLI::App* cmd = group->add_subcommand("new", "Register a new case; prints its case number and case id");
-  NewCaseOptions& n = cl.case_new;
-  cmd->add_option("--item", n.item_code, "item code (事项编码)")->required();
-  cmd->add_option("--applicant-name", n.applicant_name, "applicant's name")->required();
-  cmd->add_option("--applicant-id", n.applicant_id, "applicant's ID number")->required();
-  cmd->add_option("--applicant-id-type", n.applicant_id_type, "kind of ID number")->capture_default_str();
-  cmd->add_option("--phone", n.phone, "applicant's phone");
-  cmd->add_option("--address", n.address, "applicant's address");
-  cmd->add_option("--summary", n.summary, "what is applied for");
-  cmd->add_option("--channel", n.channel, "how the application came in: agent, window, ...");
-  cmd->add_option("--division", n.division, "the case's 12-digit division code (default: this node's)");
-  AddActorOption(cmd, &n.actor);
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseNew(cl.global, cl.case_new); }; });
-
-  cmd = group->add_subcommand("list", "List cases, newest first");
-  console::AddCaseListOptions(cmd, cl.case_list);
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseList(cl.global, cl.case_list); }; });
-
-  cmd = group->add_subcommand("show", "Show a case: status, fields, materials, notes, history, conflicts");
-  cmd->add_option("REF", cl.case_ref, "case id (origin:seq) or case number")->required();
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseShow(cl.global, cl.case_ref); }; });
-
-  cmd = group->add_subcommand("set", "Set fields of a case; prints the op id");
-  cmd->add_option("REF", cl.case_set.case_ref, "case id or case number")->required();
-  cmd->add_option("FIELD=VALUE", cl.case_set.assignments, "one or more assignments, split on the first '='")
-      ->required();
-  AddActorOption(cmd, &cl.case_set.actor);
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseSet(cl.global, cl.case_set); }; });
-
-  cmd = group->add_subcommand("act", "Take an action on a case (receive, accept, approve, ...); prints the op id");
-  cmd->add_option("REF", cl.case_act.case_ref, "case id or case number")->required();
-  cmd->add_option("ACTION", cl.case_act.action, "one of: " + ActionNames())->required();
-  cmd->add_option("--reason", cl.case_act.reason, "why; required for not-accept, suspend, deny, withdraw, ...");
-  cmd->add_option("--detail", cl.case_act.details,
-                  "KEY=VALUE, repeatable: certificate_name, certificate_number, valid_until (issue-certificate); "
-                  "method=window|post|agent, tracking_number (deliver); days (extend); procedure (suspend); "
-                  "owed, owed_due (accept, approve-tolerant)");
-  AddActorOption(cmd, &cl.case_act.actor);
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseAct(cl.global, cl.case_act); }; });
-
-  cmd = group->add_subcommand("decide", "Record a department's decision on its part of a parallel item");
-  cmd->add_option("REF", cl.case_decide.case_ref, "case id or case number")->required();
-  cmd->add_option("DEPARTMENT", cl.case_decide.department, "the deciding department, as in the catalogue")->required();
-  cmd->add_option("DECISION", cl.case_decide.decision, "approve or deny")->required();
-  cmd->add_option("--opinion", cl.case_decide.opinion, "the department's review opinion (required to deny)");
-  AddActorOption(cmd, &cl.case_decide.actor);
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseDecide(cl.global, cl.case_decide); }; });
-
-  cmd = group->add_subcommand("fee", "Record a fee charged, a payment (bank receipt) or a refund");
-  cmd->add_option("REF", cl.case_fee.case_ref, "case id or case number")->required();
-  cmd->add_option("KIND", cl.case_fee.kind, "charge, payment or refund")->required();
-  cmd->add_option("--amount", cl.case_fee.amount,
-                  "yuan, e.g. 80.00 (default: a charge takes the catalogue's fees, a payment what is owed)");
-  cmd->add_option("--name", cl.case_fee.name, "the fee's name");
-  cmd->add_option("--bank-receipt", cl.case_fee.bank_receipt, "the bank's receipt number (payments)");
-  cmd->add_option("--reason", cl.case_fee.reason, "why (refunds)");
-  AddActorOption(cmd, &cl.case_fee.actor);
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseFee(cl.global, cl.case_fee); }; });
-
-  cmd = group->add_subcommand("evaluate", "Record the applicant's evaluation of the service (haochaping)");
-  cmd->add_option("REF", cl.case_evaluate.case_ref, "case id or case number")->required();
-  cmd->add_option("RATING", cl.case_evaluate.rating,
-                  "very_satisfied, satisfied, basically_satisfied, dissatisfied or very_dissatisfied")->required();
-  cmd->add_option("--channel", cl.case_evaluate.channel,
-                  "pc, mobile, qr_code, hall_tablet, hall_terminal, phone or sms")->required();
-  cmd->add_option("--staff", cl.case_evaluate.staff, "the staff member evaluated");
-  cmd->add_option("--node", cl.case_evaluate.node, "the node evaluated");
-  cmd->add_option("--stage", cl.case_evaluate.stage, "acceptance or completion")->capture_default_str();
-  cmd->add_option("--comment", cl.case_evaluate.comment, "the applicant's words");
-  cmd->add_flag("--real-name", cl.case_evaluate.real_name, "the evaluator gave their real name (call-back required)");
-  AddActorOption(cmd, &cl.case_evaluate.actor);
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseEvaluate(cl.global, cl.case_evaluate); }; });
-
-  cmd = group->add_subcommand("rectify", "Record a step of the rectification a negative evaluation opened");
-  cmd->add_option("REF", cl.case_rectify.case_ref, "case id or case number")->required();
-  cmd->add_option("EVALUATION", cl.case_rectify.evaluation, "the evaluation's op id (origin:seq)")->required();
-  cmd->add_option("STEP", cl.case_rectify.step, "call_back, fix_now, fix_by_deadline, explain, appeal or close")
-      ->required();
-  cmd->add_option("--note", cl.case_rectify.note, "what was done or said");
-  cmd->add_option("--due", cl.case_rectify.due, "YYYY-MM-DD, for fix_by_deadline");
-  AddActorOption(cmd, &cl.case_rectify.actor);
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseRectify(cl.global, cl.case_rectify); }; });
-
-  cmd = group->add_subcommand("notice", "Print the one-time notice of every required material not yet received");
-  cmd->add_option("REF", cl.case_ref, "case id or case number")->required();
-  cmd->callback([&cl] { cl.run = [&cl] { return console::RunCaseNotice(cl.global, cl.case_ref); }; });
-
-  cmd = group->add_subcommand("note", "Add a note to a case; prints the op id");
-  cmd->add_option("REF", cl.case_note.case_ref, "case id or case number")->required();
-  cmd->add_option("TEXT", cl.case_note.text, "the note")->required();
-  AddActorOption(cmd, &cl.case_note.actor);
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseNote(cl.global, cl.case_note); }; });
-
-  cmd = group->add_subcommand("material", "Record a material handed in; prints the op id");
-  cmd->add_option("REF", cl.case_material.case_ref, "case id or case number")->required();
-  cmd->add_option("NAME", cl.case_material.name, "the material, e.g. household register")->required();
-  cmd->add_option("--copies", cl.case_material.copies, "number of copies")->capture_default_str();
-  AddActorOption(cmd, &cl.case_material.actor);
-  cmd->callback([&cl] { cl.run = [&cl] { return RunCaseMaterial(cl.global, cl.case_material); }; });
+  console::AddCaseCommands(group, &cl.cases, &cl.global, &cl.run);
 }
 
 void AddReference(CLI::App& app, CommandLine& cl) {

@@ -325,10 +325,27 @@ class Folder {
   // suspensions, extensions, tolerant acceptance, certificates and delivery.
   void RecordApplied(size_t i, Action action, const pb::Transition& t) {
     const uint64_t ms = HlcMs(ops_[i].hlc());
-    auto details = Details(t);
-    events_.push_back({id_text_[i], t.action(), CaseStatusName(status_), ops_[i].hlc()});
+    // Every case's transitions pass here on import, so nothing is built that the action does not need.
+    std::map<std::string, std::string> details;
+    if (t.details_size() > 0) details = Details(t);
+    switch (action) {
+      case Action::kAccept:
+      case Action::kRequestCorrection:
+      case Action::kApprove:
+      case Action::kApproveTolerant:
+      case Action::kDeny:
+      case Action::kComplete:
+      case Action::kIssueCertificate:
+        events_.push_back({id_text_[i], t.action(), CaseStatusName(status_), ops_[i].hlc()});
+        break;
+      default:
+        break;
+    }
     auto by = [&](const char* key) {
-      handled_[key] = {{"actor", ops_[i].actor()}, {"node", ops_[i].origin()}, {"level", t.level()}};
+      json& h = handled_[key];
+      h["actor"] = ops_[i].actor();
+      h["node"] = ops_[i].origin();
+      if (!t.level().empty()) h["level"] = t.level();
     };
     auto first = [&](const char* key) { timeline_.emplace(key, ms); };
     auto last = [&](const char* key) { timeline_[key] = ms; };
@@ -379,13 +396,16 @@ class Folder {
         break;
       case Action::kIssueCertificate:
         last("certificate_issued");
-        certificate_ = {{"name", details["certificate_name"]}, {"number", details["certificate_number"]},
-                        {"valid_until", details["valid_until"]}, {"op", id_text_[i]}, {"actor", ops_[i].actor()}};
+        certificate_ = {{"op", id_text_[i]}, {"actor", ops_[i].actor()}};
+        for (const auto& [key, name] : {std::pair<const char*, const char*>{"certificate_name", "name"},
+                                        {"certificate_number", "number"}, {"valid_until", "valid_until"}})
+          if (auto it = details.find(key); it != details.end()) certificate_[name] = it->second;
         break;
       case Action::kDeliver:
         last("delivered");
-        delivery_ = {{"method", details["method"]}, {"tracking_number", details["tracking_number"]},
-                     {"op", id_text_[i]}, {"actor", ops_[i].actor()}, {"time", ms}};
+        delivery_ = {{"op", id_text_[i]}, {"actor", ops_[i].actor()}, {"time", ms}};
+        for (const char* key : {"method", "tracking_number"})
+          if (auto it = details.find(key); it != details.end()) delivery_[key] = it->second;
         break;
       case Action::kWithdraw:
       case Action::kRevoke:
@@ -729,19 +749,20 @@ class Folder {
               {"op_count", ops_.size()},
               {"last_update", HlcToIso(last_hlc_)}};
     // Workflow facts, present only when the case has them (the stored summary stays small).
+    // Finish runs once per fold: the collected facts move into the view.
     if (terms_) p.view["item"] = TermsToJson(*terms_);
     if (!timeline_.empty()) p.view["timeline"] = timeline_;
-    if (!handled_.empty()) p.view["handled_by"] = handled_;
-    if (!suspensions_.empty()) p.view["suspensions"] = suspensions_;
-    if (!extensions_.empty()) p.view["extensions"] = extensions_;
-    if (!owed_.is_null()) p.view["owed"] = owed_;
-    if (!departments.empty()) p.view["departments"] = departments;
+    if (!handled_.empty()) p.view["handled_by"] = std::move(handled_);
+    if (!suspensions_.empty()) p.view["suspensions"] = std::move(suspensions_);
+    if (!extensions_.empty()) p.view["extensions"] = std::move(extensions_);
+    if (!owed_.is_null()) p.view["owed"] = std::move(owed_);
+    if (!departments.empty()) p.view["departments"] = std::move(departments);
     if (!fee_entries_.empty())
       p.view["fees"] = {{"charged_fen", charged_fen_}, {"paid_fen", paid_fen_}, {"refunded_fen", refunded_fen_},
-                        {"entries", fee_entries_}};
-    if (!certificate_.is_null()) p.view["certificate"] = certificate_;
-    if (!delivery_.is_null()) p.view["delivery"] = delivery_;
-    if (!evaluations_.empty()) p.view["evaluations"] = evaluations_;
+                        {"entries", std::move(fee_entries_)}};
+    if (!certificate_.is_null()) p.view["certificate"] = std::move(certificate_);
+    if (!delivery_.is_null()) p.view["delivery"] = std::move(delivery_);
+    if (!evaluations_.empty()) p.view["evaluations"] = std::move(evaluations_);
     if (!refused_.empty()) {
       json refused = json::array();
       for (const auto& r : refused_) refused.push_back({{"op", r.op}, {"rule", r.rule}});

@@ -3,6 +3,8 @@
 // as reference ops of the hub's ledger, for its whole area; the hub's nodes receive them at their next
 // sync. Safe next to a running `silian-hub serve` (the ledger notices the other writer) and safe to run
 // again: unchanged items and calendars are not published twice.
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <iostream>
 #include <new>
@@ -37,7 +39,7 @@ void PrintError(const std::string& message) {
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument("cannot read " + Quote(path));
+  if (!in) return InvalidArgument("cannot read " + Quote(path) + ": " + std::strerror(errno));
   in.seekg(0, std::ios::end);
   auto size = static_cast<size_t>(in.tellg());
   if (size > kMaxFileBytes)
@@ -66,6 +68,9 @@ Status RunCatalogImport(const GlobalOptions& g, const std::string& file, const s
     }
     return Status::Ok();
   }
+  if (store->config().level != sync::Level::kCounty && store->config().level != sync::Level::kCity)
+    return FailedPrecondition(std::string("the catalogue is published at a county or city hub; ") + Quote(g.db_path) +
+                              " is the ledger of a " + sync::LevelName(store->config().level) + " node");
   std::cerr << "publishing " << items.size() << " items from " << file << " ...\n";
   SILIAN_ASSIGN_OR_RETURN(auto result, store->PublishItems(std::move(items), actor));
   if (g.json) {
@@ -75,7 +80,8 @@ Status RunCatalogImport(const GlobalOptions& g, const std::string& file, const s
   } else {
     for (const auto& item : result.published)
       std::cout << "published " << item.code() << " version " << item.version() << "  " << item.name() << "\n";
-    std::cout << result.published.size() << " items published, " << result.unchanged.size()
+    std::cout << result.published.size() << (result.published.size() == 1 ? " item" : " items") << " published, "
+              << result.unchanged.size()
               << " unchanged; nodes receive them at their next sync\n";
   }
   return Status::Ok();

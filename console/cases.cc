@@ -1,0 +1,316 @@
+#include "console/cases.h"
+
+#include <iostream>
+
+#include "console/reference.h"
+#include "console/render.h"
+#include "sync/case_model.h"
+#include "sync/catalog.h"
+#include "sync/store.h"
+
+namespace silian::console {
+namespace {
+
+using nlohmann::json;
+
+void PrintOpId(const GlobalOptions& g, const sync::OpId& op) {
+  if (g.json) {
+    PrintJson({{"op", op.ToString()}});
+  } else {
+    std::cout << op.ToString() << '\n';
+  }
+}
+
+void AddActorOption(CLI::App* cmd, std::optional<std::string>* actor) {
+  cmd->add_option("--actor", *actor, "staff or agent id recorded on the op (default: SILIAN_ACTOR, else the node id)");
+}
+
+std::string ActionNames() {
+  std::string names;
+  for (int i = 0; i < sync::kActionCount; ++i)
+    names += (names.empty() ? "" : ", ") + std::string(sync::ActionName(static_cast<sync::Action>(i)));
+  return names;
+}
+
+}  // namespace
+
+void AddCaseCommands(CLI::App* group, CaseCommands* cp, GlobalOptions* gp, std::function<Status()>* rp) {
+  CaseCommands& c = *cp;
+  CLI::App* cmd = group->add_subcommand("new", "Register a new case; prints its case number and case id");
+  NewCaseOptions& n = c.case_new;
+  cmd->add_option("--item", n.item_code, "item code (事项编码)")->required();
+  cmd->add_option("--applicant-name", n.applicant_name, "applicant's name")->required();
+  cmd->add_option("--applicant-id", n.applicant_id, "applicant's ID number")->required();
+  cmd->add_option("--applicant-id-type", n.applicant_id_type, "kind of ID number")->capture_default_str();
+  cmd->add_option("--phone", n.phone, "applicant's phone");
+  cmd->add_option("--address", n.address, "applicant's address");
+  cmd->add_option("--summary", n.summary, "what is applied for");
+  cmd->add_option("--channel", n.channel, "how the application came in: agent, window, ...");
+  cmd->add_option("--division", n.division, "the case's 12-digit division code (default: this node's)");
+  AddActorOption(cmd, &n.actor);
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseNew(*gp, cp->case_new); }; });
+
+  cmd = group->add_subcommand("list", "List cases, newest first");
+  AddCaseListOptions(cmd, c.case_list);
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseList(*gp, cp->case_list); }; });
+
+  cmd = group->add_subcommand("show", "Show a case: status, fields, materials, notes, history, conflicts");
+  cmd->add_option("REF", c.case_ref, "case id (origin:seq) or case number")->required();
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseShow(*gp, cp->case_ref); }; });
+
+  cmd = group->add_subcommand("set", "Set fields of a case; prints the op id");
+  cmd->add_option("REF", c.case_set.case_ref, "case id or case number")->required();
+  cmd->add_option("FIELD=VALUE", c.case_set.assignments, "one or more assignments, split on the first '='")
+      ->required();
+  AddActorOption(cmd, &c.case_set.actor);
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseSet(*gp, cp->case_set); }; });
+
+  cmd = group->add_subcommand("act", "Take an action on a case (receive, accept, approve, ...); prints the op id");
+  cmd->add_option("REF", c.case_act.case_ref, "case id or case number")->required();
+  cmd->add_option("ACTION", c.case_act.action, "one of: " + ActionNames())->required();
+  cmd->add_option("--reason", c.case_act.reason, "why; required for not-accept, suspend, deny, withdraw, ...");
+  cmd->add_option("--detail", c.case_act.details,
+                  "KEY=VALUE, repeatable: certificate_name, certificate_number, valid_until (issue-certificate); "
+                  "method=window|post|agent, tracking_number (deliver); days (extend); procedure (suspend); "
+                  "owed, owed_due (accept, approve-tolerant)");
+  AddActorOption(cmd, &c.case_act.actor);
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseAct(*gp, cp->case_act); }; });
+
+  cmd = group->add_subcommand("decide", "Record a department's decision on its part of a parallel item");
+  cmd->add_option("REF", c.case_decide.case_ref, "case id or case number")->required();
+  cmd->add_option("DEPARTMENT", c.case_decide.department, "the deciding department, as in the catalogue")->required();
+  cmd->add_option("DECISION", c.case_decide.decision, "approve or deny")->required();
+  cmd->add_option("--opinion", c.case_decide.opinion, "the department's review opinion (required to deny)");
+  AddActorOption(cmd, &c.case_decide.actor);
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseDecide(*gp, cp->case_decide); }; });
+
+  cmd = group->add_subcommand("fee", "Record a fee charged, a payment (bank receipt) or a refund");
+  cmd->add_option("REF", c.case_fee.case_ref, "case id or case number")->required();
+  cmd->add_option("KIND", c.case_fee.kind, "charge, payment or refund")->required();
+  cmd->add_option("--amount", c.case_fee.amount,
+                  "yuan, e.g. 80.00 (default: a charge takes the catalogue's fees, a payment what is owed)");
+  cmd->add_option("--name", c.case_fee.name, "the fee's name");
+  cmd->add_option("--bank-receipt", c.case_fee.bank_receipt, "the bank's receipt number (payments)");
+  cmd->add_option("--reason", c.case_fee.reason, "why (refunds)");
+  AddActorOption(cmd, &c.case_fee.actor);
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseFee(*gp, cp->case_fee); }; });
+
+  cmd = group->add_subcommand("evaluate", "Record the applicant's evaluation of the service (haochaping)");
+  cmd->add_option("REF", c.case_evaluate.case_ref, "case id or case number")->required();
+  cmd->add_option("RATING", c.case_evaluate.rating,
+                  "very_satisfied, satisfied, basically_satisfied, dissatisfied or very_dissatisfied")->required();
+  cmd->add_option("--channel", c.case_evaluate.channel,
+                  "pc, mobile, qr_code, hall_tablet, hall_terminal, phone or sms")->required();
+  cmd->add_option("--staff", c.case_evaluate.staff, "the staff member evaluated");
+  cmd->add_option("--node", c.case_evaluate.node, "the node evaluated");
+  cmd->add_option("--stage", c.case_evaluate.stage, "acceptance or completion")->capture_default_str();
+  cmd->add_option("--comment", c.case_evaluate.comment, "the applicant's words");
+  cmd->add_flag("--real-name", c.case_evaluate.real_name, "the evaluator gave their real name (call-back required)");
+  AddActorOption(cmd, &c.case_evaluate.actor);
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseEvaluate(*gp, cp->case_evaluate); }; });
+
+  cmd = group->add_subcommand("rectify", "Record a step of the rectification a negative evaluation opened");
+  cmd->add_option("REF", c.case_rectify.case_ref, "case id or case number")->required();
+  cmd->add_option("EVALUATION", c.case_rectify.evaluation, "the evaluation's op id (origin:seq)")->required();
+  cmd->add_option("STEP", c.case_rectify.step, "call_back, fix_now, fix_by_deadline, explain, appeal or close")
+      ->required();
+  cmd->add_option("--note", c.case_rectify.note, "what was done or said");
+  cmd->add_option("--due", c.case_rectify.due, "YYYY-MM-DD, for fix_by_deadline");
+  AddActorOption(cmd, &c.case_rectify.actor);
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseRectify(*gp, cp->case_rectify); }; });
+
+  cmd = group->add_subcommand("notice", "Print the one-time notice of every required material not yet received");
+  cmd->add_option("REF", c.case_ref, "case id or case number")->required();
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseNotice(*gp, cp->case_ref); }; });
+
+  cmd = group->add_subcommand("note", "Add a note to a case; prints the op id");
+  cmd->add_option("REF", c.case_note.case_ref, "case id or case number")->required();
+  cmd->add_option("TEXT", c.case_note.text, "the note")->required();
+  AddActorOption(cmd, &c.case_note.actor);
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseNote(*gp, cp->case_note); }; });
+
+  cmd = group->add_subcommand("material", "Record a material handed in; prints the op id");
+  cmd->add_option("REF", c.case_material.case_ref, "case id or case number")->required();
+  cmd->add_option("NAME", c.case_material.name, "the material, e.g. household register")->required();
+  cmd->add_option("--copies", c.case_material.copies, "number of copies")->capture_default_str();
+  AddActorOption(cmd, &c.case_material.actor);
+  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseMaterial(*gp, cp->case_material); }; });
+}
+
+Status RunCaseNew(const GlobalOptions& g, const NewCaseOptions& o) {
+  sync::NewCase c;
+  c.item_code = o.item_code;
+  c.applicant_name = o.applicant_name;
+  c.applicant_id_type = o.applicant_id_type;
+  c.applicant_id = o.applicant_id;
+  c.phone = o.phone;
+  c.address = o.address;
+  c.summary = o.summary;
+  c.channel = o.channel;
+  if (o.division) {
+    SILIAN_ASSIGN_OR_RETURN(c.division, sync::ParseDivisionCode(*o.division));
+  }
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  c.actor = ActorFor(o.actor, *store);
+  SILIAN_ASSIGN_OR_RETURN(sync::CaseProjection created, store->CreateCase(c));
+  if (g.json) {
+    PrintJson({{"case_number", created.case_number}, {"case_id", created.case_id.value}});
+  } else {
+    std::cout << "case number: " << created.case_number << "\ncase id: " << created.case_id.value << '\n';
+  }
+  return Status::Ok();
+}
+
+Status RunCaseSet(const GlobalOptions& g, const SetFieldsOptions& o) {
+  std::vector<std::pair<std::string, std::string>> values;
+  for (const auto& a : o.assignments) {
+    size_t eq = a.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      std::string fields;
+      for (const auto& f : sync::AllFieldNames()) fields += (fields.empty() ? "" : ", ") + f;
+      return InvalidArgument("argument " + Quote(a) + " must look like FIELD=VALUE, FIELD one of: " + fields);
+    }
+    values.emplace_back(a.substr(0, eq), a.substr(eq + 1));
+  }
+  if (values.empty()) return InvalidArgument("case set needs at least one FIELD=VALUE");
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->SetFields(o.case_ref, values, ActorFor(o.actor, *store)));
+  PrintOpId(g, op);
+  return Status::Ok();
+}
+
+Status RunCaseAct(const GlobalOptions& g, const ActOptions& o) {
+  SILIAN_ASSIGN_OR_RETURN(sync::Action action, sync::ParseAction(o.action));
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  std::vector<std::pair<std::string, std::string>> details;
+  for (const auto& d : o.details) {
+    auto eq = d.find('=');
+    if (eq == std::string::npos || eq == 0)
+      return InvalidArgument("detail " + Quote(d) + " must be KEY=VALUE, e.g. days=10");
+    details.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+  }
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op,
+                          store->Act(o.case_ref, action, o.reason, ActorFor(o.actor, *store), details));
+  PrintOpId(g, op);
+  return Status::Ok();
+}
+
+Status RunCaseNote(const GlobalOptions& g, const NoteOptions& o) {
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->AddNote(o.case_ref, o.text, ActorFor(o.actor, *store)));
+  PrintOpId(g, op);
+  return Status::Ok();
+}
+
+Status RunCaseMaterial(const GlobalOptions& g, const MaterialOptions& o) {
+  // The store checks the upper limit; this keeps the value inside uint32_t.
+  if (o.copies < 1 || o.copies > int64_t{UINT32_MAX})
+    return InvalidArgument("copies " + std::to_string(o.copies) + " must be 1 or more");
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->AddMaterial(o.case_ref, o.name, static_cast<uint32_t>(o.copies),
+                                                            ActorFor(o.actor, *store)));
+  PrintOpId(g, op);
+  return Status::Ok();
+}
+
+Result<int64_t> ParseYuan(const std::string& text) {
+  auto bad = [&] { return InvalidArgument("amount " + Quote(text) + " must be yuan with at most two decimals, e.g. 80 or 12.50"); };
+  if (text.empty() || text.size() > 14) return bad();
+  int64_t whole = 0, cents = 0;
+  size_t i = 0;
+  for (; i < text.size() && text[i] != '.'; ++i) {
+    if (text[i] < '0' || text[i] > '9') return bad();
+    whole = whole * 10 + (text[i] - '0');
+  }
+  if (i == 0) return bad();
+  if (i < text.size()) {
+    size_t decimals = text.size() - i - 1;
+    if (decimals == 0 || decimals > 2) return bad();
+    for (size_t k = i + 1; k < text.size(); ++k) {
+      if (text[k] < '0' || text[k] > '9') return bad();
+      cents = cents * 10 + (text[k] - '0');
+    }
+    if (decimals == 1) cents *= 10;
+  }
+  return whole * 100 + cents;
+}
+
+Status RunCaseDecide(const GlobalOptions& g, const DecideOptions& o) {
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->DecideDepartment(o.case_ref, o.department, o.decision, o.opinion,
+                                                                 ActorFor(o.actor, *store)));
+  PrintOpId(g, op);
+  return Status::Ok();
+}
+
+Status RunCaseFee(const GlobalOptions& g, const FeeOptions& o) {
+  if (o.kind != "charge" && o.kind != "payment" && o.kind != "refund")
+    return InvalidArgument("fee kind " + Quote(o.kind) + " is not one of: charge, payment, refund");
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  silian::pb::FeeRecorded fee;
+  fee.set_kind(o.kind);
+  fee.set_name(o.name);
+  fee.set_bank_receipt(o.bank_receipt);
+  fee.set_reason(o.reason);
+  if (o.amount) {
+    SILIAN_ASSIGN_OR_RETURN(int64_t fen, ParseYuan(*o.amount));
+    fee.set_amount_fen(fen);
+  } else {
+    // Without --amount: the catalogue's fees of the item the case was received under (charge), or what is
+    // charged and not yet paid (payment).
+    SILIAN_ASSIGN_OR_RETURN(nlohmann::json view, store->ShowCase(o.case_ref));
+    if (o.kind == "refund") return InvalidArgument("a refund needs --amount");
+    int64_t charged = view.contains("fees") ? view["fees"]["charged_fen"].get<int64_t>() : 0;
+    int64_t paid = view.contains("fees") ? view["fees"]["paid_fen"].get<int64_t>() : 0;
+    if (o.kind == "payment") {
+      if (charged - paid <= 0) return FailedPrecondition("nothing is owed on this case; give --amount");
+      fee.set_amount_fen(charged - paid);
+    } else {
+      if (!view.contains("item")) return FailedPrecondition("the case has no catalogue item; give --amount");
+      SILIAN_ASSIGN_OR_RETURN(auto item, store->FindItem(view["fields"]["item_code"]["value"].get<std::string>(),
+                                                         view["item"]["version"].get<uint32_t>()));
+      int64_t total = sync::TotalFeesFen(item);
+      if (total == 0) return FailedPrecondition("item " + Quote(item.name()) + " is free of charge");
+      fee.set_amount_fen(total);
+      if (fee.name().empty()) {
+        std::string names;
+        for (const auto& f : item.fees()) names += std::string(names.empty() ? "" : " + ") + f.name();
+        fee.set_name(names);
+      }
+    }
+  }
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->RecordFee(o.case_ref, fee, ActorFor(o.actor, *store)));
+  if (g.json) {
+    PrintJson({{"op", op.ToString()}, {"kind", fee.kind()}, {"amount_fen", fee.amount_fen()}});
+  } else {
+    std::cout << op.ToString() << ' ' << fee.kind() << ' ' << sync::FormatFen(fee.amount_fen()) << " yuan\n";
+  }
+  return Status::Ok();
+}
+
+Status RunCaseEvaluate(const GlobalOptions& g, const EvaluateOptions& o) {
+  if (o.staff.has_value() == o.node.has_value()) return InvalidArgument("give exactly one of --staff ID and --node ID");
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  silian::pb::EvaluationGiven e;
+  e.set_rating(o.rating);
+  e.set_channel(o.channel);
+  e.set_target_kind(o.staff ? "staff" : "node");
+  e.set_target(o.staff ? *o.staff : *o.node);
+  e.set_stage(o.stage);
+  e.set_comment(o.comment);
+  e.set_real_name(o.real_name);
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->Evaluate(o.case_ref, e, ActorFor(o.actor, *store)));
+  PrintOpId(g, op);
+  return Status::Ok();
+}
+
+Status RunCaseRectify(const GlobalOptions& g, const RectifyOptions& o) {
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId evaluation, sync::ParseOpId(o.evaluation));
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->Rectify(o.case_ref, evaluation, o.step, o.note, o.due,
+                                                        ActorFor(o.actor, *store)));
+  PrintOpId(g, op);
+  return Status::Ok();
+}
+
+}  // namespace silian::console
