@@ -13,14 +13,6 @@ namespace {
 
 using nlohmann::json;
 
-void PrintOpId(const GlobalOptions& g, const sync::OpId& op) {
-  if (g.json) {
-    PrintJson({{"op", op.ToString()}});
-  } else {
-    std::cout << op.ToString() << '\n';
-  }
-}
-
 void AddActorOption(CLI::App* cmd, std::optional<std::string>* actor) {
   cmd->add_option("--actor", *actor, "staff or agent id recorded on the op (default: SILIAN_ACTOR, else the node id)");
 }

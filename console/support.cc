@@ -47,4 +47,12 @@ void PrintJson(const nlohmann::json& value) {
   std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }
 
+void PrintOpId(const GlobalOptions& g, const sync::OpId& op) {
+  if (g.json) {
+    PrintJson({{"op", op.ToString()}});
+  } else {
+    std::cout << op.ToString() << '\n';
+  }
+}
+
 }  // namespace silian::console

@@ -38,6 +38,9 @@ Status WithContext(const Status& status, std::string_view subject, const std::st
 // `"text"`, as messages quote values.
 std::string Quote(std::string_view text);
 
+// Prints the id of an op just written: the id alone, or {"op": "..."} with --json.
+void PrintOpId(const GlobalOptions& g, const sync::OpId& op);
+
 // Writes one JSON document to stdout: indented by 2, keys sorted, invalid UTF-8 replaced rather than
 // thrown on, so the same value always prints the same bytes.
 void PrintJson(const nlohmann::json& value);

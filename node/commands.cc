@@ -17,15 +17,6 @@ using namespace console;  // NOLINT: the shared console helpers are this file's 
 
 using nlohmann::json;
 
-// Prints the id of an op just written: the id alone, or {"op": "..."}.
-void PrintOpId(const GlobalOptions& g, const sync::OpId& op) {
-  if (g.json) {
-    PrintJson({{"op", op.ToString()}});
-  } else {
-    std::cout << op.ToString() << '\n';
-  }
-}
-
 }  // namespace
 
 Status RunInit(const GlobalOptions& g, const InitOptions& o) {

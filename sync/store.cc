@@ -1182,17 +1182,9 @@ Result<OpId> LedgerStore::ResolveConflict(const std::string& conflict_id, std::o
 
 namespace {
 
-// Two items are the same publication when they differ at most in version.
-bool SameContent(pb::Item a, pb::Item b) {
-  a.set_version(0);
-  b.set_version(0);
-  std::string x, y;
-  a.SerializeToString(&x);
-  b.SerializeToString(&y);
-  return x == y;
-}
-
-bool SameContent(pb::Calendar a, pb::Calendar b) {
+// Two items (or calendars) are the same publication when they differ at most in version.
+template <typename Message>
+bool SameContent(Message a, Message b) {
   a.set_version(0);
   b.set_version(0);
   std::string x, y;
