@@ -5,6 +5,9 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
+#include <thread>
+#include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <ctime>
@@ -43,6 +46,7 @@ struct CommandLine {
   // serve
   std::string listen = "127.0.0.1:8700";
   double sync_interval_s = 10;
+  double supervise_interval_s = 3600;
   // node add
   std::string peer_id, peer_level, peer_division;
   // case
@@ -247,27 +251,26 @@ Status RunReport(const CommandLine& cl) {
   return Status::Ok();
 }
 
-Status RunSupervise(const CommandLine& cl) {
-  if (cl.warning_days < 0 || cl.warning_days > 30)
-    return InvalidArgument("--warning-days " + std::to_string(cl.warning_days) + " must be 0 to 30");
-  if (cl.scope) SILIAN_RETURN_IF_ERROR(sync::ParseScopePrefix(*cl.scope).status());
-  SILIAN_ASSIGN_OR_RETURN(sync::Date today, TodayOr(cl.today));
-  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
-  SILIAN_ASSIGN_OR_RETURN(int rectification_wd, RectificationDays(cl, *store));
-  SILIAN_ASSIGN_OR_RETURN(auto layers, store->CalendarLayers());
-  CalendarCache calendars(std::move(layers));
+struct Supervision {
   std::vector<sync::SupervisionItem> items;
-  std::string scope = cl.scope ? *cl.scope : store->scope();
-  SILIAN_ASSIGN_OR_RETURN(auto notify_setting, store->GetSetting("notify"));
-  const bool notify_on = notify_setting && *notify_setting == "on";
-  size_t apologies = 0;
-  SILIAN_RETURN_IF_ERROR(store->ForEachCaseView(scope, [&](const nlohmann::json& view) {
+  size_t apologies_queued = 0;
+};
+
+// Supervises every case of `scope` as of `today` and, when the hub sends notices, queues the overdue
+// apology of each overdue case: once per case, however often supervision runs (the notice id is the
+// case's). Used by `supervise` and, every --supervise-interval, by `serve`.
+Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& scope, sync::Date today,
+                                  int warning_wd, int rectification_wd) {
+  SILIAN_ASSIGN_OR_RETURN(auto layers, store.CalendarLayers());
+  CalendarCache calendars(std::move(layers));
+  Supervision out;
+  std::vector<sync::LedgerStore::Notice> apologies;
+  SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(scope, [&](const nlohmann::json& view) {
     if (!view.contains("division")) return Status::Ok();
-    auto found = sync::Supervise(view, calendars.For(view["division"].get<std::string>()), today, cl.warning_days,
+    auto found = sync::Supervise(view, calendars.For(view["division"].get<std::string>()), today, warning_wd,
                                  rectification_wd);
     for (const auto& item : found) {
-      if (!notify_on || item.problem != "overdue") continue;
-      // The overdue apology, once per case however often supervision runs.
+      if (item.problem != "overdue") continue;
       sync::LedgerStore::Notice n;
       n.id = item.case_id + "/overdue_apology";
       n.case_id = item.case_id;
@@ -277,20 +280,95 @@ Status RunSupervise(const CommandLine& cl) {
       n.text = "【四联政务】很抱歉，您的" + item.item + "申请（办件编号" + item.case_number +
                "）已超过承诺办理时限，我们正在加紧办理，办结后将第一时间通知您。";
       n.event_ms = NowMs();
-      SILIAN_ASSIGN_OR_RETURN(bool created, store->AddNotice(n));
-      apologies += created ? 1 : 0;
+      apologies.push_back(std::move(n));
     }
-    items.insert(items.end(), found.begin(), found.end());
+    out.items.insert(out.items.end(), found.begin(), found.end());
     return Status::Ok();
   }));
+  SILIAN_ASSIGN_OR_RETURN(auto notify, store.GetSetting("notify"));
+  if (notify && *notify == "on") {
+    for (const auto& n : apologies) {
+      SILIAN_ASSIGN_OR_RETURN(bool created, store.AddNotice(n));
+      out.apologies_queued += created ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+Status RunSupervise(const CommandLine& cl) {
+  if (cl.warning_days < 0 || cl.warning_days > 30)
+    return InvalidArgument("--warning-days " + std::to_string(cl.warning_days) + " must be 0 to 30");
+  if (cl.scope) SILIAN_RETURN_IF_ERROR(sync::ParseScopePrefix(*cl.scope).status());
+  SILIAN_ASSIGN_OR_RETURN(sync::Date today, TodayOr(cl.today));
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
+  SILIAN_ASSIGN_OR_RETURN(int rectification_wd, RectificationDays(cl, *store));
+  SILIAN_ASSIGN_OR_RETURN(Supervision result, SuperviseArea(*store, cl.scope ? *cl.scope : store->scope(), today,
+                                                            cl.warning_days, rectification_wd));
   if (cl.global.json) {
-    console::PrintJson(sync::SupervisionToJson(items));
+    console::PrintJson(sync::SupervisionToJson(result.items));
   } else {
-    std::cout << sync::RenderSupervisionText(items);
-    if (apologies > 0) std::cout << apologies << " overdue apology notices queued for the applicants\n";
+    std::cout << sync::RenderSupervisionText(result.items);
+    if (result.apologies_queued > 0)
+      std::cout << result.apologies_queued << " overdue apology notices queued for the applicants\n";
   }
   return Status::Ok();
 }
+
+// `serve`'s periodic supervision: queues overdue apologies while the hub runs. Stops promptly on Stop().
+class SupervisionLoop {
+ public:
+  SupervisionLoop(sync::LedgerStore& store, std::mutex& store_mutex, uint64_t interval_ms)
+      : store_(store), store_mutex_(store_mutex), interval_ms_(interval_ms) {}
+  ~SupervisionLoop() { Stop(); }
+  void Start() {
+    thread_ = std::thread([this] { Run(); });
+  }
+  void Stop() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stopping_ = true;
+    }
+    wake_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void Run() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!stopping_) {
+      lock.unlock();
+      Pass();
+      lock.lock();
+      wake_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; });
+    }
+  }
+  void Pass() {
+    std::lock_guard<std::mutex> lock(store_mutex_);
+    auto rectification_wd = [&]() -> int {
+      auto setting = store_.GetSetting("rectification-days");
+      if (!setting.ok() || !*setting) return 15;
+      try {
+        return std::stoi(**setting);
+      } catch (const std::exception&) {
+        return 15;
+      }
+    }();
+    auto result = SuperviseArea(store_, store_.scope(), sync::DateOfUnixMs(NowMs()), 1, rectification_wd);
+    if (!result.ok()) {
+      spdlog::warn("supervision pass failed: {}", result.status().message());
+    } else if (result->apologies_queued > 0) {
+      spdlog::info("supervision: {} overdue apology notices queued", result->apologies_queued);
+    }
+  }
+
+  sync::LedgerStore& store_;
+  std::mutex& store_mutex_;
+  uint64_t interval_ms_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
 
 Status RunInit(const CommandLine& cl) {
   if (cl.global.db_path.empty()) return InvalidArgument("no ledger given: pass --db PATH or set SILIAN_DB");
@@ -311,6 +389,13 @@ Status RunInit(const CommandLine& cl) {
               << cl.global.db_path << (cl.parent.empty() ? "" : ", parent " + cl.parent) << "\n";
   }
   return Status::Ok();
+}
+
+// A number of seconds as the user typed it: "0", "2.5".
+std::string Seconds(double s) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", s);
+  return buf;
 }
 
 // Blocks SIGINT and SIGTERM in every thread; the main thread then waits for them with sigwait.
@@ -363,8 +448,11 @@ Status RunServe(const CommandLine& cl) {
   sigset_t stop_signals = BlockStopSignals();
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
   SILIAN_RETURN_IF_ERROR(ParseListenAddress(cl.listen).status());
+  if (cl.supervise_interval_s < 1 || cl.supervise_interval_s > 86400)
+    return InvalidArgument("--supervise-interval " + Seconds(cl.supervise_interval_s) +
+                           " must be between 1 and 86400 seconds");
   if (cl.sync_interval_s <= 0 || cl.sync_interval_s > 86400)
-    return InvalidArgument("--sync-interval " + std::to_string(cl.sync_interval_s) + " must be between 0 and 86400 seconds");
+    return InvalidArgument("--sync-interval " + Seconds(cl.sync_interval_s) + " must be between 0 and 86400 seconds");
   std::string parent = cl.parent;
   if (parent.empty()) {
     SILIAN_ASSIGN_OR_RETURN(auto stored, store->GetSetting("parent"));
@@ -393,9 +481,13 @@ Status RunServe(const CommandLine& cl) {
   HubServer server(*store, store_mutex, relay.get(), sync::SyncLimits());
   SILIAN_RETURN_IF_ERROR(server.Start(cl.listen));
   if (relay) relay->Start();
+  std::unique_ptr<SupervisionLoop> supervision;
   if (dispatcher) {
     dispatcher->Start();
     spdlog::info("delivering notices to applicants through {}", sender->Describe());
+    supervision = std::make_unique<SupervisionLoop>(*store, store_mutex,
+                                                    static_cast<uint64_t>(cl.supervise_interval_s * 1000));
+    supervision->Start();
   }
   spdlog::info("{} hub {} serving area {} on http://{}{}", sync::LevelName(store->config().level),
                store->config().node_id.value, store->scope(), cl.listen, parent.empty() ? "" : ", parent " + parent);
@@ -404,6 +496,7 @@ Status RunServe(const CommandLine& cl) {
   spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.Stop();  // no new requests; those in flight finish, each batch is one transaction
   if (relay) relay->Stop();
+  if (supervision) supervision->Stop();
   if (dispatcher) dispatcher->Stop();
   std::lock_guard<std::mutex> lock(store_mutex);
   store.reset();
@@ -491,6 +584,9 @@ int Main(int argc, char** argv) {
   serve->add_option("--listen", cl.listen, "HOST:PORT to listen on")->capture_default_str();
   serve->add_option("--sync-interval", cl.sync_interval_s, "seconds between upstream syncs")->capture_default_str();
   serve->add_option("--parent", cl.parent, "URL of the hub above (overrides the one given at init)");
+  serve->add_option("--supervise-interval", cl.supervise_interval_s,
+                    "seconds between supervision passes that queue overdue apologies (with notify on)")
+      ->capture_default_str();
   serve->callback([&cl] { cl.run = [&cl] { return RunServe(cl); }; });
 
   CLI::App* node = app.add_subcommand("node", "The registry of nodes allowed to sync with this hub");
