@@ -21,8 +21,11 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "support/free_port.h"
 
 namespace silian::e2e {
+
+using test::FreePort;
 
 inline const std::string kHubBin = SILIAN_HUB_BIN;
 inline const std::string kNodeBin = SILIAN_NODE_BIN;
@@ -34,21 +37,6 @@ inline std::string ReadFile(const std::string& path) {
   return out.str();
 }
 
-// A port that was free a moment ago: bound to 127.0.0.1:0, read back, closed. Another process may take
-// it before the hub binds it; HubProcess::Start then tries another.
-inline int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // Plain HTTP with libcurl.

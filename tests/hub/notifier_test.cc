@@ -20,29 +20,17 @@
 #include <string>
 #include <thread>
 #include <vector>
+#include "support/free_port.h"
 
 namespace silian::hub {
 namespace {
 
 namespace http = web::http;
+using silian::test::FreePort;
 using Clock = std::chrono::steady_clock;
 
 constexpr uint64_t kT0 = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
 
-// A port that was free a moment ago: cpprestsdk cannot listen on port 0 and report the port it got.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // A stand-in SMS gateway on 127.0.0.1: records every request and answers as told.
 class Receiver {

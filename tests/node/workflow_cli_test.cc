@@ -25,10 +25,12 @@
 
 #include "node/process.h"
 #include "sync/calendar.h"
+#include "support/free_port.h"
 
 namespace {
 
 using nlohmann::json;
+using silian::test::FreePort;
 using silian::testing::ProcessResult;
 using silian::testing::RunProcess;
 using silian::testing::TempDir;
@@ -105,20 +107,6 @@ void RequireRefused(const ProcessResult& r, const std::string& program, const st
 
 bool Contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
 
-// A port that was free a moment ago.
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  REQUIRE(fd >= 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
-  socklen_t len = sizeof addr;
-  REQUIRE(::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 // `silian-hub --db DB serve` on a free loopback port, killed when the object goes away (and when the test
 // process dies). Started means: it logged that it serves on our port, which it does after binding.
