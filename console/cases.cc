@@ -4,9 +4,9 @@
 
 #include "console/reference.h"
 #include "console/render.h"
-#include "sync/case_model.h"
-#include "sync/catalog.h"
-#include "sync/store.h"
+#include "domain/case_model.h"
+#include "domain/catalog.h"
+#include "domain/store.h"
 
 namespace silian::console {
 namespace {

@@ -15,7 +15,7 @@
 
 #include "console/support.h"
 #include "console/views.h"
-#include "sync/status.h"
+#include "base/status.h"
 
 namespace silian::console {
 

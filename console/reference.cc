@@ -3,10 +3,10 @@
 #include <iostream>
 
 #include "console/render.h"
-#include "sync/calendar.h"
-#include "sync/catalog.h"
-#include "sync/deadline.h"
-#include "sync/store.h"
+#include "domain/calendar.h"
+#include "domain/catalog.h"
+#include "domain/deadline.h"
+#include "domain/store.h"
 
 namespace silian::console {
 

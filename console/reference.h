@@ -7,7 +7,7 @@
 #include <string>
 
 #include "console/support.h"
-#include "sync/status.h"
+#include "base/status.h"
 
 namespace silian::console {
 

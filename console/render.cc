@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <set>
 
-#include "sync/case_model.h"
-#include "sync/ids.h"
+#include "domain/case_model.h"
+#include "base/ids.h"
 
 namespace silian::console {
 namespace {

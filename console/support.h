@@ -9,8 +9,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sync/status.h"
-#include "sync/store.h"
+#include "base/status.h"
+#include "domain/store.h"
 
 namespace silian::console {
 

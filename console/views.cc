@@ -5,8 +5,8 @@
 
 #include "console/render.h"
 #include "console/support.h"
-#include "sync/case_model.h"
-#include "sync/workflow.h"
+#include "domain/case_model.h"
+#include "domain/workflow.h"
 
 namespace silian::console {
 

@@ -10,7 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "console/support.h"
-#include "sync/status.h"
+#include "base/status.h"
 
 namespace silian::console {
 

@@ -29,9 +29,9 @@
 #include "hub/notifier.h"
 #include "hub/relay.h"
 #include "hub/server.h"
-#include "sync/curl_transport.h"
-#include "sync/store.h"
-#include "sync/workflow.h"
+#include "http/curl_transport.h"
+#include "domain/store.h"
+#include "domain/workflow.h"
 
 namespace silian::hub {
 namespace {

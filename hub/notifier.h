@@ -22,7 +22,7 @@
 #include <thread>
 #include <vector>
 
-#include "sync/status.h"
+#include "base/status.h"
 
 namespace silian::hub {
 

@@ -4,8 +4,8 @@
 
 #include <spdlog/spdlog.h>
 
-#include "sync/curl_transport.h"
-#include "sync/sync_client.h"
+#include "http/curl_transport.h"
+#include "net/client.h"
 
 namespace silian::hub {
 

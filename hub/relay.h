@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sync/store.h"
+#include "domain/store.h"
 
 namespace silian::hub {
 

@@ -8,8 +8,8 @@
 
 #include "hub/metrics.h"
 #include "hub/relay.h"
-#include "sync/store.h"
-#include "sync/sync_service.h"
+#include "domain/store.h"
+#include "net/service.h"
 
 namespace silian::hub {
 

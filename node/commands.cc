@@ -5,10 +5,10 @@
 #include "node/commands.h"
 #include "console/render.h"
 #include "console/support.h"
-#include "sync/case_model.h"
-#include "sync/curl_transport.h"
-#include "sync/ids.h"
-#include "sync/store.h"
+#include "domain/case_model.h"
+#include "http/curl_transport.h"
+#include "base/ids.h"
+#include "domain/store.h"
 
 namespace silian::node {
 namespace {

@@ -12,7 +12,7 @@
 #include "console/cases.h"
 #include "console/support.h"
 #include "console/views.h"
-#include "sync/status.h"
+#include "base/status.h"
 
 namespace silian::node {
 

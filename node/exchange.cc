@@ -12,8 +12,8 @@
 
 #include "node/commands.h"
 #include "console/support.h"
-#include "sync/bundle.h"
-#include "sync/store.h"
+#include "ledger/bundle.h"
+#include "domain/store.h"
 
 namespace silian::node {
 namespace {

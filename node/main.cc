@@ -15,7 +15,7 @@
 #include "console/cases.h"
 #include "console/reference.h"
 #include "node/commands.h"
-#include "sync/case_model.h"
+#include "domain/case_model.h"
 
 namespace silian::node {
 namespace {

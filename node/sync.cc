@@ -11,8 +11,8 @@
 
 #include "console/support.h"
 #include "node/commands.h"
-#include "sync/curl_transport.h"
-#include "sync/sync_client.h"
+#include "http/curl_transport.h"
+#include "net/client.h"
 
 namespace silian::node {
 namespace {

@@ -19,11 +19,11 @@
 
 #include "e2e/hub_harness.h"
 #include "node/process.h"
-#include "sync/curl_transport.h"
-#include "sync/store.h"
-#include "sync/sync_client.h"
-#include "sync/sync_protocol.h"
-#include "sync/test_util.h"
+#include "http/curl_transport.h"
+#include "domain/store.h"
+#include "net/client.h"
+#include "net/protocol.h"
+#include "support/test_util.h"
 
 namespace silian::e2e {
 namespace {

@@ -19,10 +19,10 @@
 
 #include "e2e/hub_harness.h"
 #include "node/process.h"
-#include "sync/catalog.h"
-#include "sync/store.h"
-#include "sync/sync_protocol.h"
-#include "sync/test_util.h"
+#include "domain/catalog.h"
+#include "domain/store.h"
+#include "net/protocol.h"
+#include "support/test_util.h"
 
 namespace silian::e2e {
 namespace {

@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "node/process.h"
-#include "sync/bundle.h"
+#include "ledger/bundle.h"
 
 namespace {
 

@@ -24,7 +24,7 @@
 #include <vector>
 
 #include "node/process.h"
-#include "sync/calendar.h"
+#include "domain/calendar.h"
 #include "support/free_port.h"
 
 namespace {

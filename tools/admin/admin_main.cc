@@ -17,9 +17,9 @@
 
 #include "console/reference.h"
 #include "console/support.h"
-#include "sync/calendar.h"
-#include "sync/catalog.h"
-#include "sync/store.h"
+#include "domain/calendar.h"
+#include "domain/catalog.h"
+#include "domain/store.h"
 
 namespace silian::admin {
 namespace {

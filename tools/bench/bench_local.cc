@@ -20,9 +20,9 @@
 
 #include "bench/bench_util.h"
 #include "bench/workload.h"
-#include "sync/bundle.h"
-#include "sync/projection.h"
-#include "sync/store.h"
+#include "ledger/bundle.h"
+#include "domain/projection.h"
+#include "domain/store.h"
 
 namespace silian::bench {
 namespace {

@@ -17,7 +17,7 @@
 #include <ostream>
 #include <string>
 
-#include "sync/status.h"
+#include "base/status.h"
 
 namespace silian::bench {
 

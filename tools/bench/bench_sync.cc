@@ -23,9 +23,9 @@
 #include "bench/bench_util.h"
 #include "bench/hub_process.h"
 #include "bench/workload.h"
-#include "sync/curl_transport.h"
-#include "sync/store.h"
-#include "sync/sync_client.h"
+#include "http/curl_transport.h"
+#include "domain/store.h"
+#include "net/client.h"
 
 namespace silian::bench {
 namespace {

@@ -1,6 +1,6 @@
 #include "bench/bench_util.h"
 
-#include "sync/store.h"
+#include "domain/store.h"
 
 #include <sqlite3.h>
 #include <sys/statfs.h>

@@ -15,7 +15,7 @@
 #include <sstream>
 #include <thread>
 
-#include "sync/curl_transport.h"
+#include "http/curl_transport.h"
 
 namespace silian::bench {
 namespace {

@@ -13,7 +13,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "sync/status.h"
+#include "base/status.h"
 
 namespace silian::bench {
 

@@ -6,8 +6,8 @@
 #include <set>
 #include <tuple>
 
-#include "sync/calendar.h"
-#include "sync/bundle.h"
+#include "domain/calendar.h"
+#include "ledger/bundle.h"
 
 namespace silian::bench {
 namespace {

@@ -21,11 +21,11 @@
 #include <utility>
 #include <vector>
 
-#include "sync/case_model.h"
-#include "sync/hlc.h"
-#include "sync/ids.h"
-#include "sync/status.h"
-#include "sync/store.h"
+#include "domain/case_model.h"
+#include "base/hlc.h"
+#include "base/ids.h"
+#include "base/status.h"
+#include "domain/store.h"
 
 namespace silian::bench {
 

@@ -1,0 +1,331 @@
+#include "domain/case_model.h"
+
+#include <array>
+#include <map>
+
+#include "domain/calendar.h"
+
+namespace silian::sync {
+namespace {
+
+constexpr std::array<const char*, kCaseStatusCount> kStatusNames = {
+    "draft",        "received",         "forwarded",
+    "accepted",     "correction_pending", "not_accepted",
+    "in_review",    "suspended",        "decided_approved",
+    "decided_approved_tolerance", "decided_denied", "completed",
+    "certificate_issued", "delivered",  "withdrawn",
+    "revoked",      "terminated"};
+
+constexpr std::array<const char*, kActionCount> kActionNames = {
+    "receive", "forward", "accept",  "request-correction", "supply-correction", "not-accept",
+    "start-review", "suspend", "resume", "approve", "approve-tolerant", "deny",
+    "complete", "issue-certificate", "deliver", "withdraw", "revoke", "terminate", "extend"};
+
+using S = CaseStatus;
+
+bool In(S s, std::initializer_list<S> set) {
+  for (S x : set)
+    if (x == s) return true;
+  return false;
+}
+
+// Before a decision: the applicant may withdraw, the organ may terminate.
+bool Undecided(S s) {
+  return In(s, {S::kDraft, S::kReceived, S::kForwarded, S::kAccepted, S::kCorrectionPending, S::kInReview,
+                S::kSuspended});
+}
+
+bool Terminal(S s) { return In(s, {S::kNotAccepted, S::kDelivered, S::kWithdrawn, S::kRevoked, S::kTerminated}); }
+
+bool Allowed(S from, Action a) {
+  switch (a) {
+    case Action::kReceive: return from == S::kDraft;
+    case Action::kForward: return from == S::kReceived;
+    case Action::kAccept:
+    case Action::kRequestCorrection:
+      return In(from, {S::kReceived, S::kForwarded});
+    case Action::kSupplyCorrection: return from == S::kCorrectionPending;
+    case Action::kNotAccept: return In(from, {S::kReceived, S::kForwarded, S::kCorrectionPending});
+    case Action::kStartReview: return from == S::kAccepted;
+    case Action::kSuspend: return from == S::kInReview;
+    case Action::kResume: return from == S::kSuspended;
+    // Instant items are decided on the spot, straight from accepted.
+    case Action::kApprove:
+    case Action::kApproveTolerant:
+    case Action::kDeny:
+      return In(from, {S::kAccepted, S::kInReview});
+    case Action::kComplete:
+      return In(from, {S::kDecidedApproved, S::kDecidedApprovedTolerance, S::kDecidedDenied});
+    case Action::kIssueCertificate: return from == S::kCompleted;
+    // A denial is delivered as a decision letter, straight from completed.
+    case Action::kDeliver: return In(from, {S::kCompleted, S::kCertificateIssued});
+    case Action::kWithdraw:
+    case Action::kTerminate:
+      return Undecided(from);
+    case Action::kRevoke: return !Terminal(from) && from != S::kDraft;
+    case Action::kExtend: return In(from, {S::kAccepted, S::kInReview, S::kSuspended});
+  }
+  return false;
+}
+
+std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+size_t Utf8Length(std::string_view s) {
+  size_t n = 0;
+  for (unsigned char c : s)
+    if ((c & 0xC0) != 0x80) ++n;
+  return n;
+}
+
+bool ValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
+    i += len;
+  }
+  return true;
+}
+
+// GB 11643: 17 digits and a check character over ISO 7064 MOD 11-2.
+Status CheckResidentId(std::string_view id) {
+  if (id.size() != 18) return InvalidArgument("resident ID number " + Quote(id) + " must have 18 characters");
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr char kCheck[11] = {'1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'};
+  int sum = 0;
+  for (int i = 0; i < 17; ++i) {
+    char c = id[static_cast<size_t>(i)];
+    if (c < '0' || c > '9')
+      return InvalidArgument("resident ID number " + Quote(id) + " must start with 17 digits");
+    sum += (c - '0') * kWeights[i];
+  }
+  char expected = kCheck[sum % 11];
+  char got = id[17] == 'x' ? 'X' : id[17];
+  if (got != expected)
+    return InvalidArgument("resident ID number " + Quote(id) + " has check character '" + std::string(1, id[17]) +
+                           "', expected '" + std::string(1, expected) + "'");
+  return Status::Ok();
+}
+
+const std::vector<std::string> kGuarded = {"applicant_name", "applicant_id_type", "applicant_id", "item_code"};
+const std::vector<std::string> kPlain = {"phone", "address", "summary", "channel"};
+
+}  // namespace
+
+const char* CaseStatusName(CaseStatus status) { return kStatusNames[static_cast<size_t>(status)]; }
+
+Result<CaseStatus> ParseCaseStatus(std::string_view text) {
+  for (size_t i = 0; i < kStatusNames.size(); ++i)
+    if (text == kStatusNames[i]) return static_cast<CaseStatus>(i);
+  std::string all;
+  for (const char* n : kStatusNames) all += std::string(all.empty() ? "" : ", ") + n;
+  return InvalidArgument("status " + Quote(text) + " is not one of: " + all);
+}
+
+const char* ActionName(Action action) { return kActionNames[static_cast<size_t>(action)]; }
+
+Result<Action> ParseAction(std::string_view text) {
+  for (size_t i = 0; i < kActionNames.size(); ++i)
+    if (text == kActionNames[i]) return static_cast<Action>(i);
+  std::string all;
+  for (const char* n : kActionNames) all += std::string(all.empty() ? "" : ", ") + n;
+  return InvalidArgument("action " + Quote(text) + " is not one of: " + all);
+}
+
+CaseStatus TargetStatus(Action action) {
+  switch (action) {
+    case Action::kReceive: return S::kReceived;
+    case Action::kForward: return S::kForwarded;
+    case Action::kAccept: return S::kAccepted;
+    case Action::kRequestCorrection: return S::kCorrectionPending;
+    case Action::kSupplyCorrection: return S::kReceived;
+    case Action::kNotAccept: return S::kNotAccepted;
+    case Action::kStartReview: return S::kInReview;
+    case Action::kSuspend: return S::kSuspended;
+    case Action::kResume: return S::kInReview;
+    case Action::kApprove: return S::kDecidedApproved;
+    case Action::kApproveTolerant: return S::kDecidedApprovedTolerance;
+    case Action::kDeny: return S::kDecidedDenied;
+    case Action::kComplete: return S::kCompleted;
+    case Action::kIssueCertificate: return S::kCertificateIssued;
+    case Action::kDeliver: return S::kDelivered;
+    case Action::kWithdraw: return S::kWithdrawn;
+    case Action::kRevoke: return S::kRevoked;
+    case Action::kTerminate: return S::kTerminated;
+    case Action::kExtend: return S::kInReview;
+  }
+  return S::kDraft;
+}
+
+std::optional<CaseStatus> NextStatus(CaseStatus from, Action action) {
+  if (!Allowed(from, action)) return std::nullopt;
+  if (action == Action::kExtend) return from;
+  return TargetStatus(action);
+}
+
+std::vector<Action> AllowedActions(CaseStatus status) {
+  std::vector<Action> out;
+  for (int i = 0; i < kActionCount; ++i)
+    if (Allowed(status, static_cast<Action>(i))) out.push_back(static_cast<Action>(i));
+  return out;
+}
+
+bool ReasonRequired(Action action) {
+  switch (action) {
+    case Action::kRequestCorrection:
+    case Action::kNotAccept:
+    case Action::kSuspend:
+    case Action::kDeny:
+    case Action::kWithdraw:
+    case Action::kRevoke:
+    case Action::kTerminate:
+    case Action::kExtend:
+      return true;
+    default:
+      return false;
+  }
+}
+
+Status CheckTransition(CaseStatus from, Action action, std::string_view reason) {
+  if (!Allowed(from, action)) {
+    std::string allowed;
+    for (Action a : AllowedActions(from)) allowed += std::string(allowed.empty() ? "" : ", ") + ActionName(a);
+    if (allowed.empty()) allowed = "none (the case is closed)";
+    return FailedPrecondition("action \"" + std::string(ActionName(action)) + "\" is not allowed in status \"" +
+                              CaseStatusName(from) + "\"; allowed there: " + allowed);
+  }
+  if (ReasonRequired(action) && reason.empty())
+    return InvalidArgument("action \"" + std::string(ActionName(action)) + "\" needs --reason");
+  if (Utf8Length(reason) > 2000) return InvalidArgument("reason is longer than 2000 characters");
+  if (!ValidUtf8(reason)) return InvalidArgument("reason is not valid UTF-8");
+  return Status::Ok();
+}
+
+Status CheckDetails(Action action, const std::vector<std::pair<std::string, std::string>>& details) {
+  static const std::map<Action, std::vector<std::string>> kTaken = {
+      {Action::kIssueCertificate, {"certificate_name", "certificate_number", "valid_until"}},
+      {Action::kDeliver, {"method", "tracking_number"}},
+      {Action::kExtend, {"days"}},
+      {Action::kSuspend, {"procedure"}},
+      {Action::kAccept, {"owed", "owed_due"}},
+      {Action::kApproveTolerant, {"owed", "owed_due"}},
+  };
+  auto taken_it = kTaken.find(action);
+  const std::vector<std::string> none;
+  const auto& taken = taken_it == kTaken.end() ? none : taken_it->second;
+  std::map<std::string, std::string> d;
+  for (const auto& [name, value] : details) {
+    if (std::find(taken.begin(), taken.end(), name) == taken.end()) {
+      std::string list;
+      for (const auto& t : taken) list += std::string(list.empty() ? "" : ", ") + t;
+      return InvalidArgument("action \"" + std::string(ActionName(action)) + "\" takes no detail " + Quote(name) +
+                             (list.empty() ? std::string() : "; it takes: " + list));
+    }
+    if (!d.emplace(name, value).second) return InvalidArgument("detail " + Quote(name) + " is given twice");
+    if (!ValidUtf8(value) || Utf8Length(value) > 200)
+      return InvalidArgument("detail " + Quote(name) + " must be valid UTF-8 of at most 200 characters");
+  }
+  auto need = [&](const char* name) -> Status {
+    if (d[name].empty())
+      return InvalidArgument("action \"" + std::string(ActionName(action)) + "\" needs the detail " + Quote(name));
+    return Status::Ok();
+  };
+  auto date = [&](const char* name) -> Status {
+    if (d[name].empty()) return Status::Ok();
+    auto parsed = ParseDate(d[name]);
+    if (!parsed.ok()) return InvalidArgument("detail " + Quote(name) + ": " + parsed.status().message());
+    return Status::Ok();
+  };
+  switch (action) {
+    case Action::kIssueCertificate:
+      if (!d["certificate_number"].empty()) SILIAN_RETURN_IF_ERROR(need("certificate_name"));
+      return date("valid_until");
+    case Action::kDeliver: {
+      const std::string& m = d["method"];
+      if (m.empty()) return d["tracking_number"].empty() ? Status::Ok() : need("method");
+      if (m != "window" && m != "post" && m != "agent")
+        return InvalidArgument("delivery method " + Quote(m) + " is not one of: window, post, agent");
+      if (m == "post") return need("tracking_number");
+      return Status::Ok();
+    }
+    case Action::kExtend: {
+      SILIAN_RETURN_IF_ERROR(need("days"));
+      const std::string& v = d["days"];
+      int days = 0;
+      for (char c : v) {
+        if (c < '0' || c > '9' || days > 1000) return InvalidArgument("extension days " + Quote(v) + " must be a number 1 to 30");
+        days = days * 10 + (c - '0');
+      }
+      if (days < 1 || days > 30) return InvalidArgument("extension days " + Quote(v) + " must be a number 1 to 30");
+      return Status::Ok();
+    }
+    case Action::kSuspend: {
+      if (d["procedure"].empty()) return Status::Ok();
+      static const std::vector<std::string> kProcedures = {"site_inspection", "expert_review", "hearing",
+                                                           "public_notice", "testing", "other"};
+      if (std::find(kProcedures.begin(), kProcedures.end(), d["procedure"]) == kProcedures.end())
+        return InvalidArgument("special procedure " + Quote(d["procedure"]) +
+                               " is not one of: site_inspection, expert_review, hearing, public_notice, testing, other");
+      return Status::Ok();
+    }
+    case Action::kAccept:
+    case Action::kApproveTolerant:
+      if (!d["owed"].empty()) SILIAN_RETURN_IF_ERROR(need("owed_due"));
+      if (!d["owed_due"].empty()) SILIAN_RETURN_IF_ERROR(need("owed"));
+      return date("owed_due");
+    default:
+      return Status::Ok();
+  }
+}
+
+bool IsGuardedField(std::string_view field) {
+  for (const auto& f : kGuarded)
+    if (f == field) return true;
+  return false;
+}
+
+bool IsPlainField(std::string_view field) {
+  for (const auto& f : kPlain)
+    if (f == field) return true;
+  return false;
+}
+
+const std::vector<std::string>& AllFieldNames() {
+  static const std::vector<std::string> all = [] {
+    std::vector<std::string> v = kGuarded;
+    v.insert(v.end(), kPlain.begin(), kPlain.end());
+    return v;
+  }();
+  return all;
+}
+
+Status ValidateField(std::string_view field, std::string_view value, std::string_view id_type) {
+  if (!IsGuardedField(field) && !IsPlainField(field)) {
+    std::string all;
+    for (const auto& f : AllFieldNames()) all += std::string(all.empty() ? "" : ", ") + f;
+    return InvalidArgument("field " + Quote(field) + " is not one of: " + all);
+  }
+  if (!ValidUtf8(value)) return InvalidArgument("value of " + std::string(field) + " is not valid UTF-8");
+  size_t max_len = field == "summary" ? 2000 : field == "address" ? 200 : 50;
+  if (Utf8Length(value) > max_len)
+    return InvalidArgument("value of " + std::string(field) + " has " + std::to_string(Utf8Length(value)) +
+                           " characters; at most " + std::to_string(max_len) + " are allowed");
+  for (unsigned char c : value)
+    if (c < 0x20) return InvalidArgument("value of " + std::string(field) + " contains a control character");
+  if ((field == "applicant_name" || field == "item_code" || field == "applicant_id" ||
+       field == "applicant_id_type") &&
+      value.empty())
+    return InvalidArgument(std::string(field) + " must not be empty");
+  if (field == "applicant_id" && id_type == "resident_id") return CheckResidentId(value);
+  if (field == "phone") {
+    for (char c : value)
+      if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == ' '))
+        return InvalidArgument("phone " + Quote(value) + " may use only digits, '+', '-' and spaces");
+  }
+  return Status::Ok();
+}
+
+}  // namespace silian::sync

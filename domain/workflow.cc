@@ -1,0 +1,612 @@
+#include "domain/workflow.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <set>
+#include <string_view>
+#include <utility>
+
+#include "domain/catalog.h"
+
+namespace silian::sync {
+namespace {
+
+using nlohmann::json;
+
+const json* Find(const json& obj, std::string_view key) {
+  if (!obj.is_object()) return nullptr;
+  auto it = obj.find(key);
+  return it == obj.end() ? nullptr : &*it;
+}
+
+const json* Path(const json& obj, std::initializer_list<std::string_view> keys) {
+  const json* cur = &obj;
+  for (auto k : keys) {
+    cur = Find(*cur, k);
+    if (cur == nullptr) return nullptr;
+  }
+  return cur;
+}
+
+std::string Text(const json& obj, std::initializer_list<std::string_view> keys) {
+  const json* v = Path(obj, keys);
+  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
+}
+
+std::optional<uint64_t> Ms(const json* v) {
+  if (v == nullptr || !v->is_number_integer() || v->get<int64_t>() < 0) return std::nullopt;
+  return v->get<uint64_t>();
+}
+
+std::optional<Date> DateAt(const json& obj, std::initializer_list<std::string_view> keys) {
+  auto ms = Ms(Path(obj, keys));
+  if (!ms) return std::nullopt;
+  return DateOfUnixMs(*ms);
+}
+
+std::optional<Date> Timeline(const json& view, std::string_view key) { return DateAt(view, {"timeline", key}); }
+
+pb::Limit LimitOf(const json& item, std::string_view key) {
+  pb::Limit l;
+  const json* v = Path(item, {key, "value"});
+  if (v != nullptr && v->is_number_integer())
+    l.set_value(static_cast<uint32_t>(std::clamp<int64_t>(v->get<int64_t>(), 0, kMaxClockWorkingDays)));
+  l.set_unit(Text(item, {key, "unit"}));
+  return l;
+}
+
+bool InRange(std::optional<Date> d, const ReportOptions& o) { return d && *d >= o.from && *d <= o.to; }
+
+bool IsPositive(const std::string& rating) {
+  return rating == "very_satisfied" || rating == "satisfied" || rating == "basically_satisfied";
+}
+bool IsNegative(const std::string& rating) { return rating == "dissatisfied" || rating == "very_dissatisfied"; }
+
+// The due day of a rectification: its own deadline when fixed by deadline, else rectification_wd working days
+// after the evaluation.
+std::optional<Date> RectificationDue(const json& evaluation, const WorkingCalendar& calendar, int rectification_wd) {
+  const json* rect = Find(evaluation, "rectification");
+  if (rect == nullptr) return std::nullopt;
+  if (Text(*rect, {"category"}) == "fix_by_deadline") {
+    Result<Date> d = ParseDate(Text(*rect, {"due_date"}));
+    if (d.ok()) return *d;
+  }
+  auto when = DateAt(evaluation, {"time"});
+  if (!when) return std::nullopt;
+  return calendar.AddWorkingDays(*when, rectification_wd);
+}
+
+bool RectificationOpen(const json& evaluation) {
+  return Text(evaluation, {"rectification", "state"}) == "open";
+}
+
+bool Running(const CaseClocks& c) { return c.started && c.stage != "stopped"; }
+
+// The node and actor responsible: who accepted, else who received.
+std::pair<std::string, std::string> Responsible(const json& view) {
+  for (const char* key : {"accepted", "received"}) {
+    const json* h = Path(view, {"handled_by", key});
+    if (h != nullptr) return {Text(*h, {"node"}), Text(*h, {"actor"})};
+  }
+  return {};
+}
+
+std::string Fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::vector<std::string> SplitOwed(const std::string& text) {
+  std::vector<std::string> out;
+  std::string cur;
+  auto flush = [&] {
+    size_t b = cur.find_first_not_of(" \t");
+    size_t e = cur.find_last_not_of(" \t");
+    if (b != std::string::npos) out.push_back(cur.substr(b, e - b + 1));
+    cur.clear();
+  };
+  static const std::vector<std::string> kSeparators = {",", ";", "，", "；", "、"};
+  for (size_t i = 0; i < text.size();) {
+    bool sep = false;
+    for (const auto& s : kSeparators) {
+      if (text.compare(i, s.size(), s) == 0) {
+        flush();
+        i += s.size();
+        sep = true;
+        break;
+      }
+    }
+    if (!sep) cur += text[i++];
+  }
+  flush();
+  return out;
+}
+
+bool OwedSupplied(const json& view) {
+  std::set<std::string> names;
+  if (const json* m = Find(view, "materials"); m != nullptr && m->is_array()) {
+    for (const auto& rec : *m) {
+      if (rec.is_array() && rec.size() >= 2 && rec[1].is_string()) names.insert(rec[1].get<std::string>());
+      if (rec.is_object()) names.insert(Text(rec, {"name"}));
+    }
+  }
+  for (const auto& owed : SplitOwed(Text(view, {"owed", "materials"})))
+    if (!names.contains(owed)) return false;
+  return true;
+}
+
+}  // namespace
+
+// ---- Clocks ----
+
+CaseClocks ComputeCaseClocks(const json& view, const WorkingCalendar& calendar, Date today, int warning_wd) {
+  CaseClocks c;
+  const std::optional<Date> received = Timeline(view, "received");
+  const std::optional<Date> forwarded = Timeline(view, "forwarded");
+  const std::optional<Date> accepted = Timeline(view, "accepted");
+  const std::optional<Date> first_response = Timeline(view, "first_response");
+  const std::optional<Date> closed = Timeline(view, "closed");
+  std::optional<Date> organ_receipt = forwarded ? forwarded : received;
+  if (organ_receipt) {
+    // A case closed (withdrawn) before any response stops the window at its closing.
+    Date as_of = (!first_response && closed) ? std::min(today, *closed) : today;
+    c.notice = OneTimeNoticeWindow(calendar, *organ_receipt, first_response, as_of, kNoticeWindowWd);
+  }
+  const json* item = Find(view, "item");
+  if (item == nullptr || !item->is_object()) {
+    c.stage = "no_item";
+    return c;
+  }
+  if (accepted) {
+    c.started = true;
+    c.start = *accepted;
+  } else if (c.notice && c.notice->deemed_accepted) {
+    c.started = true;
+    c.deemed_accepted = true;
+    c.start = *organ_receipt;
+  }
+  if (!c.started) {
+    c.stage = "before_acceptance";
+    return c;
+  }
+
+  ClockInput in;
+  in.start = c.start;
+  if (auto d = Timeline(view, "decided")) {
+    in.stopped = d;
+  } else if (auto done = Timeline(view, "completed")) {
+    in.stopped = done;
+  } else if (closed) {
+    in.stopped = closed;
+  }
+  bool open_suspension = false;
+  if (const json* s = Find(view, "suspensions"); s != nullptr && s->is_array()) {
+    for (const auto& susp : *s) {
+      auto from = DateAt(susp, {"start"});
+      if (!from) continue;
+      auto to = DateAt(susp, {"end"});
+      if (!to) open_suspension = true;
+      in.suspensions.push_back({*from, to});
+    }
+  }
+  int64_t extension = 0;
+  if (const json* e = Find(view, "extensions"); e != nullptr && e->is_array())
+    for (const auto& ext : *e)
+      if (const json* d = Find(ext, "days"); d != nullptr && d->is_number_integer())
+        extension += std::clamp<int64_t>(d->get<int64_t>(), 0, kMaxClockWorkingDays);
+  in.extension_days = static_cast<int>(std::min<int64_t>(extension, kMaxClockWorkingDays));
+
+  in.limit = LimitOf(*item, "legal_limit");
+  c.legal = ComputeClock(calendar, in, today, warning_wd);
+  in.limit = LimitOf(*item, "promised_limit");
+  c.promised = ComputeClock(calendar, in, today, warning_wd);
+  c.stage = in.stopped ? "stopped" : open_suspension ? "suspended" : "running";
+  return c;
+}
+
+json ClocksToJson(const CaseClocks& c) {
+  json out = {{"stage", c.stage}, {"started", c.started}, {"deemed_accepted", c.deemed_accepted}};
+  if (c.notice) out["notice"] = {{"due", FormatDate(c.notice->due)}, {"deemed_accepted", c.notice->deemed_accepted}};
+  if (!c.started) return out;
+  out["start"] = FormatDate(c.start);
+  auto clock = [](const ClockResult& r) {
+    return json{{"due", r.due ? json(FormatDate(*r.due)) : json(nullptr)},
+                {"remaining_wd", r.remaining_wd},
+                {"used_wd", r.used_wd},
+                {"paused_wd", r.paused_wd},
+                {"ahead_wd", r.ahead_wd},
+                {"state", r.state},
+                {"provisional", r.provisional},
+                {"calendar", r.calendar}};
+  };
+  out["legal"] = clock(c.legal);
+  out["promised"] = clock(c.promised);
+  return out;
+}
+
+// ---- Report ----
+
+Status ValidateReportOptions(const ReportOptions& o) {
+  static const std::set<std::string> kBy = {"", "node", "level", "item", "department", "staff"};
+  if (!kBy.contains(o.by))
+    return InvalidArgument("report grouping \"" + o.by +
+                           "\" is not one of: node, level, item, department, staff (or none)");
+  if (o.to < o.from)
+    return InvalidArgument("report period " + FormatDate(o.from) + ".." + FormatDate(o.to) + " ends before it starts");
+  if (o.division_prefix.size() > 12 ||
+      !std::all_of(o.division_prefix.begin(), o.division_prefix.end(), [](char ch) { return ch >= '0' && ch <= '9'; }))
+    return InvalidArgument("report division prefix \"" + o.division_prefix + "\" must be up to 12 digits");
+  if (o.warning_wd < 0) return InvalidArgument("report warning_wd " + std::to_string(o.warning_wd) + " must be >= 0");
+  if (o.rectification_wd < 1)
+    return InvalidArgument("report rectification_wd " + std::to_string(o.rectification_wd) + " must be >= 1");
+  return Status::Ok();
+}
+
+ReportBuilder::ReportBuilder(ReportOptions options,
+                             std::function<const WorkingCalendar&(const std::string& division)> calendar_for)
+    : options_(std::move(options)), calendar_for_(std::move(calendar_for)) {
+  SILIAN_CHECK(ValidateReportOptions(options_).ok());
+  total_.row.group = "total";
+}
+
+namespace {
+
+void AddInto(ReportBuilder::Sums& to, const ReportBuilder::Sums& c) {
+  ReportRow& r = to.row;
+  const ReportRow& x = c.row;
+  r.received += x.received;
+  r.accepted += x.accepted;
+  r.not_accepted += x.not_accepted;
+  r.completed += x.completed;
+  r.completed_on_time += x.completed_on_time;
+  r.ahead_wd_total += x.ahead_wd_total;
+  r.overdue_now += x.overdue_now;
+  r.warning_now += x.warning_now;
+  r.fees_charged_fen += x.fees_charged_fen;
+  r.fees_paid_fen += x.fees_paid_fen;
+  r.fees_refunded_fen += x.fees_refunded_fen;
+  r.evaluations += x.evaluations;
+  r.negative_evaluations += x.negative_evaluations;
+  r.rectifications_open += x.rectifications_open;
+  r.rectifications_closed += x.rectifications_closed;
+  r.rectifications_overdue += x.rectifications_overdue;
+  to.handling_wd_sum += c.handling_wd_sum;
+  to.handling_count += c.handling_count;
+  to.satisfied += c.satisfied;
+}
+
+ReportRow Finish(const ReportBuilder::Sums& s) {
+  ReportRow r = s.row;
+  auto ratio = [](uint64_t n, uint64_t d) { return d == 0 ? 0.0 : static_cast<double>(n) / static_cast<double>(d); };
+  r.completion_rate = ratio(r.completed, r.accepted);
+  r.average_handling_wd = ratio(s.handling_wd_sum, s.handling_count);
+  r.satisfaction_rate = ratio(s.satisfied, r.evaluations);
+  return r;
+}
+
+std::string OrNone(std::string s) { return s.empty() ? "(none)" : s; }
+
+std::vector<std::string> GroupsOf(const json& view, const std::string& by) {
+  if (by == "node") {
+    std::string node = Text(view, {"handled_by", "received", "node"});
+    if (node.empty()) {
+      std::string id = Text(view, {"case_id"});
+      node = id.substr(0, id.find(':'));
+    }
+    return {OrNone(node)};
+  }
+  if (by == "level") return {OrNone(Text(view, {"handled_by", "received", "level"}))};
+  if (by == "item") {
+    std::string code = Text(view, {"fields", "item_code", "value"});
+    std::string name = Text(view, {"item", "name"});
+    std::string g = code.empty() ? name : name.empty() ? code : code + " " + name;
+    return {OrNone(g)};
+  }
+  if (by == "department") {
+    std::vector<std::string> out = {OrNone(Text(view, {"item", "lead_department"}))};
+    if (const json* d = Path(view, {"item", "departments"}); d != nullptr && d->is_array())
+      for (const auto& dept : *d)
+        if (dept.is_string() && std::find(out.begin(), out.end(), dept.get<std::string>()) == out.end())
+          out.push_back(dept.get<std::string>());
+    return out;
+  }
+  if (by == "staff") {
+    std::string actor = Text(view, {"handled_by", "accepted", "actor"});
+    if (actor.empty()) actor = Text(view, {"handled_by", "received", "actor"});
+    return {OrNone(actor)};
+  }
+  return {};
+}
+
+}  // namespace
+
+void ReportBuilder::Add(const json& view) {
+  const std::string division = Text(view, {"division"});
+  if (division.rfind(options_.division_prefix, 0) != 0) return;
+  const WorkingCalendar& calendar = calendar_for_(division);
+  const CaseClocks clocks = ComputeCaseClocks(view, calendar, options_.today, options_.warning_wd);
+
+  Sums c;
+  ReportRow& r = c.row;
+  if (InRange(Timeline(view, "received"), options_)) r.received = 1;
+  if (InRange(Timeline(view, "accepted"), options_)) r.accepted = 1;
+  if (Text(view, {"status"}) == "not_accepted" && InRange(Timeline(view, "closed"), options_)) r.not_accepted = 1;
+  if (InRange(Timeline(view, "completed"), options_)) {
+    r.completed = 1;
+    if (clocks.started) {
+      c.handling_wd_sum = static_cast<uint64_t>(clocks.legal.used_wd);
+      c.handling_count = 1;
+      if (clocks.promised.state == "met") {
+        r.completed_on_time = 1;
+        r.ahead_wd_total = static_cast<uint64_t>(clocks.promised.ahead_wd);
+      }
+    }
+  }
+  if (Running(clocks)) {
+    if (clocks.legal.state == "overdue" || clocks.promised.state == "overdue") {
+      r.overdue_now = 1;
+    } else if (clocks.legal.state == "warning" || clocks.promised.state == "warning") {
+      r.warning_now = 1;
+    }
+  }
+  if (const json* entries = Path(view, {"fees", "entries"}); entries != nullptr && entries->is_array()) {
+    for (const auto& e : *entries) {
+      if (!InRange(DateAt(e, {"time"}), options_)) continue;
+      const json* amount = Find(e, "amount_fen");
+      if (amount == nullptr || !amount->is_number_integer()) continue;
+      const int64_t fen = amount->get<int64_t>();
+      const std::string kind = Text(e, {"kind"});
+      if (kind == "charge") r.fees_charged_fen += fen;
+      if (kind == "payment") r.fees_paid_fen += fen;
+      if (kind == "refund") r.fees_refunded_fen += fen;
+    }
+  }
+  if (const json* evals = Find(view, "evaluations"); evals != nullptr && evals->is_array()) {
+    for (const auto& e : *evals) {
+      if (!InRange(DateAt(e, {"time"}), options_)) continue;
+      ++r.evaluations;
+      const std::string rating = Text(e, {"rating"});
+      if (IsPositive(rating)) ++c.satisfied;
+      if (IsNegative(rating)) ++r.negative_evaluations;
+      if (Find(e, "rectification") == nullptr) continue;
+      if (RectificationOpen(e)) {
+        ++r.rectifications_open;
+        auto due = RectificationDue(e, calendar, options_.rectification_wd);
+        if (due && options_.today > *due) ++r.rectifications_overdue;
+      } else {
+        ++r.rectifications_closed;
+      }
+    }
+  }
+
+  AddInto(total_, c);
+  for (const auto& g : GroupsOf(view, options_.by)) {
+    Sums& s = groups_[g];
+    s.row.group = g;
+    AddInto(s, c);
+  }
+}
+
+std::vector<ReportRow> ReportBuilder::Rows() const {
+  std::vector<ReportRow> out;
+  out.reserve(groups_.size());
+  for (const auto& [name, sums] : groups_) out.push_back(Finish(sums));
+  return out;
+}
+
+ReportRow ReportBuilder::Total() const { return Finish(total_); }
+
+namespace {
+
+std::vector<std::string> RowFields(const ReportRow& r) {
+  return {r.group,
+          std::to_string(r.received),
+          std::to_string(r.accepted),
+          std::to_string(r.not_accepted),
+          std::to_string(r.completed),
+          Fixed(r.completion_rate, 4),
+          std::to_string(r.completed_on_time),
+          std::to_string(r.ahead_wd_total),
+          Fixed(r.average_handling_wd, 2),
+          std::to_string(r.overdue_now),
+          std::to_string(r.warning_now),
+          FormatFen(r.fees_charged_fen),
+          FormatFen(r.fees_paid_fen),
+          FormatFen(r.fees_refunded_fen),
+          std::to_string(r.evaluations),
+          std::to_string(r.negative_evaluations),
+          Fixed(r.satisfaction_rate, 4),
+          std::to_string(r.rectifications_open),
+          std::to_string(r.rectifications_closed),
+          std::to_string(r.rectifications_overdue)};
+}
+
+const std::vector<std::string>& CsvHeader() {
+  static const std::vector<std::string> h = {
+      "group",          "received",          "accepted",        "not_accepted",         "completed",
+      "completion_rate", "completed_on_time", "ahead_wd_total",  "average_handling_wd",  "overdue_now",
+      "warning_now",    "fees_charged_yuan", "fees_paid_yuan",  "fees_refunded_yuan",   "evaluations",
+      "negative_evaluations", "satisfaction_rate", "rectifications_open", "rectifications_closed",
+      "rectifications_overdue"};
+  return h;
+}
+
+std::string CsvField(const std::string& f) {
+  if (f.find_first_of(",\"\r\n") == std::string::npos) return f;
+  std::string out = "\"";
+  for (char ch : f) {
+    if (ch == '"') out += '"';
+    out += ch;
+  }
+  return out + "\"";
+}
+
+std::string CsvLine(const std::vector<std::string>& fields) {
+  std::string out;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (i > 0) out += ',';
+    out += CsvField(fields[i]);
+  }
+  return out + "\r\n";
+}
+
+// Display columns of UTF-8 text: a character of three or more bytes (CJK) counts 2.
+size_t Columns(const std::string& s) {
+  size_t cols = 0;
+  for (size_t i = 0; i < s.size();) {
+    unsigned char ch = static_cast<unsigned char>(s[i]);
+    size_t len = ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
+    cols += len >= 3 ? 2 : 1;
+    i += len;
+  }
+  return cols;
+}
+
+std::string Pad(const std::string& s, size_t width, bool right) {
+  size_t c = Columns(s);
+  std::string fill(c < width ? width - c : 0, ' ');
+  return right ? fill + s : s + fill;
+}
+
+}  // namespace
+
+std::string RenderReportText(const ReportOptions& o, const std::vector<ReportRow>& rows, const ReportRow& total) {
+  std::string out = "Report " + FormatDate(o.from) + ".." + FormatDate(o.to) +
+                    (o.division_prefix.empty() ? "" : " division " + o.division_prefix + "*") +
+                    (o.by.empty() ? "" : " by " + o.by) + " (now = " + FormatDate(o.today) + ")\n";
+  std::vector<std::vector<std::string>> table = {{"group", "recv", "acc", "n/acc", "done", "rate", "ontime", "ahead",
+                                                  "avg_wd", "overdue", "warn", "charged", "paid", "refunded", "evals",
+                                                  "neg", "satisf", "rect_open", "rect_closed", "rect_late"}};
+  for (const auto& r : rows) table.push_back(RowFields(r));
+  table.push_back(RowFields(total));
+  std::vector<size_t> width(table[0].size(), 0);
+  for (const auto& line : table)
+    for (size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], Columns(line[i]));
+  for (const auto& line : table) {
+    std::string text;
+    for (size_t i = 0; i < line.size(); ++i) {
+      if (i > 0) text += "  ";
+      text += Pad(line[i], width[i], i > 0);
+    }
+    out += text.substr(0, text.find_last_not_of(' ') + 1) + "\n";
+  }
+  return out;
+}
+
+std::string RenderReportCsv(const std::vector<ReportRow>& rows, const ReportRow& total) {
+  std::string out = CsvLine(CsvHeader());
+  for (const auto& r : rows) out += CsvLine(RowFields(r));
+  ReportRow t = total;
+  t.group = "total";
+  out += CsvLine(RowFields(t));
+  return out;
+}
+
+namespace {
+
+json RowToJson(const ReportRow& r) {
+  return {{"group", r.group},
+          {"received", r.received},
+          {"accepted", r.accepted},
+          {"not_accepted", r.not_accepted},
+          {"completed", r.completed},
+          {"completion_rate", r.completion_rate},
+          {"completed_on_time", r.completed_on_time},
+          {"ahead_wd_total", r.ahead_wd_total},
+          {"average_handling_wd", r.average_handling_wd},
+          {"overdue_now", r.overdue_now},
+          {"warning_now", r.warning_now},
+          {"fees_charged_fen", r.fees_charged_fen},
+          {"fees_paid_fen", r.fees_paid_fen},
+          {"fees_refunded_fen", r.fees_refunded_fen},
+          {"evaluations", r.evaluations},
+          {"negative_evaluations", r.negative_evaluations},
+          {"satisfaction_rate", r.satisfaction_rate},
+          {"rectifications_open", r.rectifications_open},
+          {"rectifications_closed", r.rectifications_closed},
+          {"rectifications_overdue", r.rectifications_overdue}};
+}
+
+}  // namespace
+
+json ReportToJson(const ReportOptions& o, const std::vector<ReportRow>& rows, const ReportRow& total) {
+  json list = json::array();
+  for (const auto& r : rows) list.push_back(RowToJson(r));
+  return {{"from", FormatDate(o.from)}, {"to", FormatDate(o.to)}, {"division_prefix", o.division_prefix},
+          {"by", o.by}, {"today", FormatDate(o.today)}, {"rows", list}, {"total", RowToJson(total)}};
+}
+
+// ---- Supervision ----
+
+std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& calendar, Date today, int warning_wd,
+                                       int rectification_wd) {
+  std::vector<SupervisionItem> out;
+  const CaseClocks clocks = ComputeCaseClocks(view, calendar, today, warning_wd);
+  auto [node, actor] = Responsible(view);
+  std::string item = Text(view, {"item", "name"});
+  if (item.empty()) item = Text(view, {"fields", "item_code", "value"});
+  auto add = [&](std::string problem, std::string clock, std::optional<Date> due) {
+    SupervisionItem s;
+    s.case_id = Text(view, {"case_id"});
+    s.case_number = Text(view, {"case_number"});
+    s.division = Text(view, {"division"});
+    s.status = Text(view, {"status"});
+    s.item = item;
+    s.problem = std::move(problem);
+    s.clock = std::move(clock);
+    s.due = due;
+    s.remaining_wd = due ? calendar.WorkingDaysBetween(today, *due) : 0;
+    s.responsible_node = node;
+    s.responsible_actor = actor;
+    s.step = s.status;
+    out.push_back(std::move(s));
+  };
+
+  if (Running(clocks)) {
+    for (const char* problem : {"overdue", "warning"}) {
+      if (clocks.legal.state == problem) add(problem, "legal", clocks.legal.due);
+      if (clocks.promised.state == problem) add(problem, "promised", clocks.promised.due);
+    }
+  }
+  if (Find(view, "owed") != nullptr && !Timeline(view, "closed")) {
+    Result<Date> due = ParseDate(Text(view, {"owed", "due"}));
+    if (due.ok() && *due < today && !OwedSupplied(view)) add("owed_materials_overdue", "", *due);
+  }
+  if (clocks.deemed_accepted && clocks.stage != "stopped") add("deemed_accepted", "", clocks.notice->due);
+  if (const json* evals = Find(view, "evaluations"); evals != nullptr && evals->is_array()) {
+    for (const auto& e : *evals) {
+      if (Find(e, "rectification") == nullptr || !RectificationOpen(e)) continue;
+      auto due = RectificationDue(e, calendar, rectification_wd);
+      if (due && today > *due) add("rectification_overdue", "", due);
+    }
+  }
+  return out;
+}
+
+std::string RenderSupervisionText(const std::vector<SupervisionItem>& items) {
+  if (items.empty()) return "No cases need supervision.\n";
+  std::string out;
+  for (const auto& s : items) {
+    out += s.problem;
+    if (!s.clock.empty()) out += " (" + s.clock + ")";
+    out += "  " + (s.case_number.empty() ? s.case_id : s.case_number) + "  " + s.item;
+    if (s.due) out += "  due " + FormatDate(*s.due) + " (" + std::to_string(s.remaining_wd) + " WD left)";
+    out += "  responsible " + (s.responsible_node.empty() ? std::string("?") : s.responsible_node) + "/" +
+           (s.responsible_actor.empty() ? std::string("?") : s.responsible_actor) + "  step " + s.step + "\n";
+  }
+  return out;
+}
+
+json SupervisionToJson(const std::vector<SupervisionItem>& items) {
+  json out = json::array();
+  for (const auto& s : items)
+    out.push_back({{"case_id", s.case_id}, {"case_number", s.case_number}, {"division", s.division},
+                   {"status", s.status}, {"item", s.item}, {"problem", s.problem}, {"clock", s.clock},
+                   {"due", s.due ? json(FormatDate(*s.due)) : json(nullptr)}, {"remaining_wd", s.remaining_wd},
+                   {"responsible_node", s.responsible_node}, {"responsible_actor", s.responsible_actor},
+                   {"step", s.step}});
+  return out;
+}
+
+}  // namespace silian::sync

@@ -1,0 +1,163 @@
+#include "http/curl_transport.h"
+
+#include <curl/curl.h>
+
+#include <mutex>
+#include <cctype>
+
+namespace silian::sync {
+namespace {
+
+void GlobalInit() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+struct Sink {
+  std::string* out;
+  uint64_t limit;
+  bool overflow = false;
+};
+
+size_t WriteBody(char* data, size_t size, size_t n, void* user) {
+  auto* sink = static_cast<Sink*>(user);
+  size_t len = size * n;
+  if (sink->out->size() + len > sink->limit) {
+    sink->overflow = true;
+    return 0;  // aborts the transfer
+  }
+  sink->out->append(data, len);
+  return len;
+}
+
+// Bytes on the wire, headers included, as libcurl hands them to the debug callback. CURLINFO_REQUEST_SIZE
+// cannot be used for this: it includes a POST body that libcurl sends in one buffer with the headers (bodies
+// under 64 KiB) and leaves out a larger one, so adding CURLINFO_SIZE_UPLOAD to it counts small bodies twice.
+struct WireCount {
+  uint64_t sent = 0;
+  uint64_t received = 0;
+};
+
+int CountWire(CURL*, curl_infotype type, char*, size_t size, void* user) {
+  auto* count = static_cast<WireCount*>(user);
+  if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT) count->sent += size;
+  if (type == CURLINFO_HEADER_IN || type == CURLINFO_DATA_IN) count->received += size;
+  return 0;
+}
+
+}  // namespace
+
+Status ValidateHubUrl(const std::string& url) {
+  Status bad = InvalidArgument("hub URL \"" + url + "\" must look like http://HOST:PORT");
+  std::string rest;
+  if (url.rfind("http://", 0) == 0) {
+    rest = url.substr(7);
+  } else if (url.rfind("https://", 0) == 0) {
+    rest = url.substr(8);
+  } else {
+    return bad;
+  }
+  if (!rest.empty() && rest.back() == '/') rest.pop_back();
+  std::string host = rest;
+  std::string port;
+  if (!rest.empty() && rest.front() == '[') {  // [IPv6]:port
+    auto close = rest.find(']');
+    if (close == std::string::npos) return bad;
+    host = rest.substr(1, close - 1);
+    if (close + 1 < rest.size()) {
+      if (rest[close + 1] != ':') return bad;
+      port = rest.substr(close + 2);
+    }
+    for (char c : host)
+      if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == ':')) return bad;
+  } else {
+    auto colon = rest.rfind(':');
+    if (colon != std::string::npos) {
+      host = rest.substr(0, colon);
+      port = rest.substr(colon + 1);
+    }
+    for (char c : host)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '-')) return bad;
+  }
+  if (host.empty()) return bad;
+  if (!port.empty() || rest.find(':') != std::string::npos) {
+    if (port.empty() || port.size() > 5) return bad;
+    for (char c : port)
+      if (!std::isdigit(static_cast<unsigned char>(c))) return bad;
+    int n = std::stoi(port);
+    if (n < 1 || n > 65535) return bad;
+  }
+  return Status::Ok();
+}
+
+Result<std::unique_ptr<CurlTransport>> CurlTransport::Create(const std::string& base_url, Options options) {
+  SILIAN_RETURN_IF_ERROR(ValidateHubUrl(base_url));
+  GlobalInit();
+  CURL* curl = curl_easy_init();
+  if (curl == nullptr) return Internal("libcurl could not start");
+  std::string base = base_url;
+  if (!base.empty() && base.back() == '/') base.pop_back();
+  return std::unique_ptr<CurlTransport>(new CurlTransport(base, options, curl));
+}
+
+CurlTransport::CurlTransport(std::string base_url, Options options, void* handle)
+    : base_url_(std::move(base_url)), options_(options), curl_(handle) {}
+
+CurlTransport::~CurlTransport() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
+
+Result<Transport::Reply> CurlTransport::Post(const std::string& path, const std::string& body,
+                                             const std::string& node_id) {
+  return Perform(base_url_ + path, true, &body, node_id);
+}
+
+Result<Transport::Reply> CurlTransport::Get(const std::string& path) {
+  return Perform(base_url_ + path, false, nullptr, "");
+}
+
+Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool post, const std::string* body,
+                                                const std::string& node_id) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  curl_easy_reset(curl);
+  Reply reply;
+  Sink sink{&reply.body, options_.max_reply_bytes};
+  curl_slist* headers = nullptr;
+  std::string auth = "Authorization: " + MakeAuthorization(node_id);
+  if (post) {
+    headers = curl_slist_append(headers, (std::string("Content-Type: ") + kSyncContentType).c_str());
+    headers = curl_slist_append(headers, auth.c_str());
+    headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
+    curl_easy_setopt(curl, CURLOPT_POST, 1L);
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body->size()));
+  }
+  headers = curl_slist_append(headers, "Accept:");
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, nullptr);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes_per_s);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.total_timeout_s);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  WireCount wire;
+  curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, CountWire);
+  curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &wire);
+  curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);  // the debug callback is called only in verbose mode
+  CURLcode rc = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+  sent_ += wire.sent;
+  received_ += wire.received;
+  if (sink.overflow)
+    return ResourceExhausted("reply from " + url + " exceeds the limit of " + std::to_string(options_.max_reply_bytes) +
+                             " bytes");
+  if (rc != CURLE_OK) return Unavailable("cannot reach " + url + ": " + curl_easy_strerror(rc));
+  long status = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
+  reply.http_status = static_cast<int>(status);
+  return reply;
+}
+
+}  // namespace silian::sync

@@ -1,0 +1,207 @@
+#include "net/client.h"
+
+#include <map>
+#include <set>
+
+#include <nlohmann/json.hpp>
+
+namespace silian::sync {
+namespace {
+
+// A 4xx/5xx reply as a Status: the hub's JSON error code and message, or the raw status.
+Status HubError(int http_status, const std::string& body) {
+  std::string code = "http_" + std::to_string(http_status);
+  std::string message = body.substr(0, 300);
+  try {
+    auto j = nlohmann::json::parse(body);
+    code = j.value("error", code);
+    message = j.value("message", message);
+  } catch (const nlohmann::json::exception&) {
+  }
+  std::string text = "hub refused the request (HTTP " + std::to_string(http_status) + " " + code + "): " + message;
+  if (http_status >= 500) return Unavailable(text);
+  if (http_status == 413) return ResourceExhausted(text);
+  return FailedPrecondition(text);
+}
+
+// Whether every origin of `now` is among those of `asked`.
+bool AskedAbout(const pb::Frontier& asked, const pb::Frontier& now) {
+  std::set<std::string> origins;
+  for (const auto& e : asked.entries()) origins.insert(e.origin());
+  for (const auto& e : now.entries())
+    if (!origins.count(e.origin())) return false;
+  return true;
+}
+
+uint64_t OpenConflicts(LedgerStore& store) {
+  auto st = store.GetStatus();
+  return st.ok() ? st->open_conflicts : 0;
+}
+
+}  // namespace
+
+SyncClient::SyncClient(LedgerStore& store, Transport& transport, std::string hub_key, SyncOptions options)
+    : store_(store), transport_(transport), hub_key_(std::move(hub_key)), options_(std::move(options)) {}
+
+std::unique_lock<std::mutex> SyncClient::Lock() {
+  return options_.store_mutex ? std::unique_lock<std::mutex>(*options_.store_mutex) : std::unique_lock<std::mutex>();
+}
+
+Result<pb::SyncRequest> SyncClient::BaseRequest() {
+  auto lock = Lock();
+  pb::SyncRequest req;
+  req.set_protocol_version(kSyncProtocolVersion);
+  req.set_node_id(store_.config().node_id.value);
+  req.set_level(LevelName(store_.config().level));
+  req.set_division(store_.config().division.value);
+  SILIAN_ASSIGN_OR_RETURN(*req.mutable_frontier(), store_.GetFrontier());
+  // The hashes are for checking chains; a sync request only needs them for this node's own origin.
+  for (auto& e : *req.mutable_frontier()->mutable_entries())
+    if (e.origin() != store_.config().node_id.value) e.clear_hash();
+  SILIAN_ASSIGN_OR_RETURN(auto pull_state, store_.GetPullState(hub_key_));
+  req.set_hub_epoch(pull_state.epoch);
+  req.set_cursor(pull_state.cursor);
+  req.set_max_pull_entries(options_.pull_batch_entries);
+  req.set_max_pull_bytes(options_.pull_batch_bytes);
+  return req;
+}
+
+Result<pb::SyncReply> SyncClient::Call(const pb::SyncRequest& request, SyncSummary& summary) {
+  std::string plain;
+  request.SerializeToString(&plain);
+  std::string body = CompressBody(plain, options_.zstd_level);
+  summary.body_bytes_sent += body.size();
+  ++summary.requests;
+  SILIAN_ASSIGN_OR_RETURN(Transport::Reply reply, transport_.Post(kSyncPath, body, request.node_id()));
+  summary.body_bytes_received += reply.body.size();
+  if (reply.http_status != 200) return HubError(reply.http_status, reply.body);
+  auto decoded = DecompressBody(reply.body, SyncLimits().max_decompressed_bytes);
+  if (!decoded.ok()) return Unavailable("hub reply is unreadable: " + decoded.status().message());
+  pb::SyncReply out;
+  if (!out.ParseFromString(*decoded)) return Unavailable("hub reply is not a SyncReply");
+  if (out.protocol_version() != kSyncProtocolVersion)
+    return FailedPrecondition("hub speaks protocol version " + std::to_string(out.protocol_version()) +
+                              "; this program speaks " + std::to_string(kSyncProtocolVersion));
+  summary.hub_id = out.hub_id();
+  summary.hub_level = out.hub_level();
+  return out;
+}
+
+// Stores the pulled ops, the new cursor and the receipts in one transaction.
+Status SyncClient::Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection) {
+  auto lock = Lock();
+  SILIAN_ASSIGN_OR_RETURN(auto import, store_.BeginImport());
+  if (defer_projection) import->DeferProjection();
+  if (reply.pulled().entries_size() > 0) SILIAN_RETURN_IF_ERROR(import->Add(reply.pulled()));
+  std::vector<pb::LevelReceipt> receipts;
+  pb::LevelReceipt own;
+  own.set_level(reply.hub_level());
+  own.set_hub_id(reply.hub_id());
+  own.set_as_of_ms(SystemWallClock().NowMs());
+  for (const auto& e : reply.receipt().entries()) *own.add_entries() = e;
+  receipts.push_back(std::move(own));
+  for (const auto& r : reply.upstream()) receipts.push_back(r);
+  // A push-only reply carries no cursor: keep the one from the same hub ledger.
+  uint64_t cursor = reply.next_cursor();
+  SILIAN_ASSIGN_OR_RETURN(auto previous, store_.GetPullState(hub_key_));
+  if (reply.hub_epoch() == previous.epoch && cursor < previous.cursor) cursor = previous.cursor;
+  SILIAN_RETURN_IF_ERROR(import->RecordPull(hub_key_, reply.hub_epoch(), cursor, receipts));
+  SILIAN_ASSIGN_OR_RETURN(ImportStats stats, import->Commit(nullptr));
+  summary.pulled += stats.new_ops;
+  for (auto& w : stats.warnings) summary.warnings.push_back(std::move(w));
+  return Status::Ok();
+}
+
+Result<SyncSummary> SyncClient::SyncOnce() {
+  SyncSummary summary;
+  uint64_t conflicts_before;
+  {
+    auto lock = Lock();
+    conflicts_before = OpenConflicts(store_);
+  }
+
+  // Pull until the hub has nothing more for this scope. The first reply also carries the hub's receipt.
+  pb::SyncReply last;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());
+    req.set_pull(true);
+    auto reply = Call(req, summary);
+    Status applied = reply.ok() ? Apply(*reply, summary, reply->more()) : reply.status();
+    if (reply.ok()) last = std::move(*reply);
+    if (!applied.ok()) {
+      // A cut session must not leave cases unprojected for readers until the next one.
+      auto lock = Lock();
+      store_.RefreshStaleCases().IgnoreError();
+      return applied;
+    }
+    if (options_.progress && (last.more() || summary.pulled > 0))
+      options_.progress(SyncProgress{"pull", summary.pulled, 0});
+    if (last.more()) continue;
+    // The receipt covers the origins of the request's frontier only. When the reply brought the first ops
+    // of other origins, the push below would send them all back to the hub that just sent them: one more
+    // pull (with nothing left to pull, a small reply) gets a receipt that covers them.
+    pb::Frontier now;
+    {
+      auto lock = Lock();
+      SILIAN_ASSIGN_OR_RETURN(now, store_.GetFrontier());
+    }
+    if (AskedAbout(req.frontier(), now)) break;
+  }
+
+  // Push what the hub's receipt shows it lacks, a bounded batch at a time.
+  pb::Frontier holder = last.receipt();
+  holder.set_scope(last.hub_scope());
+  for (;;) {
+    pb::Batch batch;
+    {
+      auto lock = Lock();
+      uint64_t bytes = 0;
+      bool full = false;
+      Status s = store_.Export(holder, [&](pb::Entry e) -> Status {
+        if (static_cast<uint32_t>(batch.entries_size()) >= options_.push_batch_entries ||
+            bytes >= options_.push_batch_bytes) {
+          full = true;
+          return ResourceExhausted("batch full");
+        }
+        bytes += e.ByteSizeLong();
+        *batch.add_entries() = std::move(e);
+        return Status::Ok();
+      });
+      if (!s.ok() && !full) return s;
+    }
+    if (batch.entries_size() == 0) break;
+    SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());
+    *req.mutable_push() = std::move(batch);
+    req.set_pull(false);
+    SILIAN_ASSIGN_OR_RETURN(pb::SyncReply reply, Call(req, summary));
+    SILIAN_RETURN_IF_ERROR(Apply(reply, summary, false));
+    summary.pushed += reply.pushed_new();
+    summary.push_known += reply.pushed_known();
+    for (const auto& r : reply.refused())
+      summary.warnings.push_back("the hub stored op " + r.op() + " but refused it on its case: " + r.rule());
+    if (options_.progress) options_.progress(SyncProgress{"push", summary.pushed, 0});
+    // Stop when the hub's frontier did not move: what is left waits for ops this replica cannot supply.
+    std::map<std::string, uint64_t> before;
+    for (const auto& e : holder.entries()) before[e.origin()] = e.seq();
+    bool advanced = false;
+    for (const auto& e : reply.receipt().entries())
+      if (e.seq() > before[e.origin()]) advanced = true;
+    holder = reply.receipt();
+    holder.set_scope(reply.hub_scope());
+    if (!advanced) {
+      summary.warnings.push_back("the hub holds " + std::to_string(reply.pushed_pending()) +
+                                 " pushed ops that wait for earlier ops of their origin");
+      break;
+    }
+  }
+
+  {
+    auto lock = Lock();
+    SILIAN_RETURN_IF_ERROR(store_.RecordSyncDone(hub_key_));
+    uint64_t after = OpenConflicts(store_);
+    summary.conflicts_raised = after > conflicts_before ? after - conflicts_before : 0;
+  }
+  return summary;
+}
+
+}  // namespace silian::sync

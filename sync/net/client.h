@@ -1,0 +1,86 @@
+// The client side of the sync protocol: one session with one hub. Pulls what the hub has for this
+// replica's scope, then pushes what the hub lacks in bounded batches, recording the hub's receipts (and
+// those of the levels above it) as it goes. Every request is idempotent and every reply is applied in one
+// transaction, so a session cut at any point resumes at the last acknowledged batch.
+// Not thread-safe; when another thread uses the same store, pass its mutex in SyncOptions.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "domain/store.h"
+#include "net/protocol.h"
+
+namespace silian::sync {
+
+// Carries one request to a hub. Tests and the simulator replace it.
+class Transport {
+ public:
+  struct Reply {
+    int http_status = 0;
+    std::string body;
+  };
+  virtual ~Transport() = default;
+  // POSTs `body` to `path` with an Authorization header for `node_id`. kUnavailable when the hub cannot
+  // be reached or the link fails mid-way; an HTTP error status is a reply, not an error.
+  virtual Result<Reply> Post(const std::string& path, const std::string& body, const std::string& node_id) = 0;
+  // Bytes sent and received on the wire so far, headers included, when the transport can tell.
+  virtual uint64_t wire_bytes_sent() const { return 0; }
+  virtual uint64_t wire_bytes_received() const { return 0; }
+};
+
+struct SyncProgress {
+  std::string phase;  // "pull" or "push"
+  uint64_t done = 0;  // ops moved so far in this phase
+  uint64_t total = 0; // ops known to remain at the start of the phase, 0 if unknown
+};
+
+struct SyncOptions {
+  uint32_t push_batch_entries = 5000;
+  uint64_t push_batch_bytes = 2u << 20;
+  uint32_t pull_batch_entries = 10000;
+  uint64_t pull_batch_bytes = 8u << 20;
+  int zstd_level = 3;
+  std::mutex* store_mutex = nullptr;  // borrowed; locked around every use of the store
+  std::function<void(const SyncProgress&)> progress;
+};
+
+struct SyncSummary {
+  std::string hub_id;
+  std::string hub_level;
+  uint64_t pushed = 0;        // ops the hub stored from this session
+  uint64_t push_known = 0;    // ops the hub already had
+  uint64_t pulled = 0;        // new ops stored here
+  uint64_t conflicts_raised = 0;  // open conflicts here after minus before
+  uint64_t requests = 0;
+  uint64_t body_bytes_sent = 0;
+  uint64_t body_bytes_received = 0;
+  std::vector<std::string> warnings;
+};
+
+class SyncClient {
+ public:
+  // `hub_key` names the hub in this ledger's records (its URL). All references are borrowed.
+  SyncClient(LedgerStore& store, Transport& transport, std::string hub_key, SyncOptions options);
+  // One session. Errors: kUnavailable (retry later), kFailedPrecondition / kInvalidArgument carrying the
+  // hub's refusal ("unknown_node: ..."), kInternal.
+  Result<SyncSummary> SyncOnce();
+
+ private:
+  Result<pb::SyncReply> Call(const pb::SyncRequest& request, SyncSummary& summary);
+  Result<pb::SyncRequest> BaseRequest();
+  // `defer_projection`: more pull replies follow; their cases are re-projected once, with the last.
+  Status Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection);
+
+  std::unique_lock<std::mutex> Lock();
+
+  LedgerStore& store_;
+  Transport& transport_;
+  std::string hub_key_;
+  SyncOptions options_;
+};
+
+}  // namespace silian::sync

@@ -1,0 +1,38 @@
+// The sync protocol's constants and body codec, shared by the server side (SyncService) and the client
+// side (SyncClient). docs/protocol.md ("Sync over HTTP") is the normative description.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/status.h"
+
+namespace silian::sync {
+
+// Version log (keep in step with docs/protocol.md):
+//   1  first version: POST /v1/sync with a zstd-compressed SyncRequest, one reply per request.
+inline constexpr uint32_t kSyncProtocolVersion = 1;
+inline constexpr const char* kSyncPath = "/v1/sync";
+inline constexpr const char* kSyncContentType = "application/x-silian-sync";
+// "Authorization: Silian node=<node id>". The security issue adds a signature parameter.
+inline constexpr const char* kAuthScheme = "Silian";
+
+struct SyncLimits {
+  uint64_t max_body_bytes = 32ull << 20;          // compressed request or reply body
+  uint64_t max_decompressed_bytes = 64ull << 20;  // the same body decompressed
+  uint32_t max_push_entries = 100000;
+  uint32_t max_pull_entries = 20000;
+  uint64_t max_pull_bytes = 8ull << 20;
+};
+
+// zstd of a whole message body.
+std::string CompressBody(const std::string& plain, int level);
+// Refuses (kResourceExhausted) a body that would decompress beyond `max_bytes`, before allocating it;
+// kInvalidArgument for bytes that are not one complete zstd frame.
+Result<std::string> DecompressBody(const std::string& compressed, uint64_t max_bytes);
+
+// "Silian node=ID" -> ID; kInvalidArgument naming the header otherwise.
+Result<std::string> ParseAuthorization(const std::string& header);
+std::string MakeAuthorization(const std::string& node_id);
+
+}  // namespace silian::sync

@@ -1,0 +1,677 @@
+// The sync protocol in one process: SyncClient sessions against a SyncService, with a transport that hands
+// each request straight to the service (no sockets), and ledgers on throwaway files. Covers the session
+// (push, pull, cursors, receipts), its resumption after a lost request or reply, and the service's refusal
+// of every class of bad input with its own status and JSON error body.
+//
+// Replay one seed of the interrupted-session test: SILIAN_SEED=N silian_sync_tests "SyncService: *"
+#include "net/service.h"
+
+#include <zstd.h>
+
+#include <catch2/catch.hpp>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "net/client.h"
+#include "net/protocol.h"
+#include "support/test_util.h"
+
+namespace silian::sync {
+namespace {
+
+using test::MakeReplica;
+using test::NodeAt;
+using test::Replica;
+using test::TempDir;
+
+constexpr const char* kCity = "152200000000";
+constexpr const char* kCounty = "152222000000";
+constexpr const char* kTownship = "152222104000";
+
+// A hub in this process: a ledger, the mutex that guards it, and the service answering sync requests.
+struct Hub {
+  Replica replica;
+  std::mutex mutex;
+  std::unique_ptr<SyncService> service;
+
+  LedgerStore& store() { return *replica.store; }
+};
+
+std::unique_ptr<Hub> MakeHub(const TempDir& dir, const std::string& id, Level level, const std::string& division,
+                             SyncLimits limits = SyncLimits()) {
+  auto hub = std::make_unique<Hub>();
+  hub->replica = MakeReplica(dir, NodeAt(id, level, division));
+  hub->service = std::make_unique<SyncService>(*hub->replica.store, hub->mutex, limits);
+  return hub;
+}
+
+void Register(Hub& hub, const std::string& id, Level level, const std::string& division) {
+  LedgerStore::Peer p;
+  p.node_id = NodeId{id};
+  p.level = level;
+  p.division = DivisionCode{division};
+  SILIAN_REQUIRE_OK(hub.store().AddPeer(p));
+}
+
+// Hands each request to the service as the hub's HTTP layer would, with "Authorization: Silian node=ID".
+// Can break the link at one call: before the request reaches the hub, or after the hub handled it (the
+// reply is lost).
+class DirectTransport final : public Transport {
+ public:
+  enum class Break { kNone, kBeforeRequest, kAfterRequest };
+
+  explicit DirectTransport(SyncService& service) : service_(service) {}
+
+  void BreakAt(int call, Break how) {
+    break_call_ = call;
+    break_how_ = how;
+  }
+  int calls() const { return calls_; }
+
+  Result<Reply> Post(const std::string& path, const std::string& body, const std::string& node_id) override {
+    REQUIRE(path == kSyncPath);
+    ++calls_;
+    bool broken = calls_ == break_call_;
+    if (broken && break_how_ == Break::kBeforeRequest)
+      return Unavailable("link down before request " + std::to_string(calls_));
+    SyncOutcome out = service_.Handle(MakeAuthorization(node_id), body);
+    if (broken && break_how_ == Break::kAfterRequest)
+      return Unavailable("reply to request " + std::to_string(calls_) + " lost");
+    return Reply{out.http_status, out.body};
+  }
+
+ private:
+  SyncService& service_;
+  int calls_ = 0;
+  int break_call_ = 0;
+  Break break_how_ = Break::kNone;
+};
+
+Result<SyncSummary> SyncWith(Hub& hub, Replica& node, SyncOptions options = SyncOptions()) {
+  DirectTransport transport(*hub.service);
+  return SyncClient(*node, transport, "hub:" + hub.store().config().node_id.value, std::move(options)).SyncOnce();
+}
+
+// The county syncs with the city as its relay does: through the county hub's own mutex.
+Result<SyncSummary> RelayUp(Hub& county, Hub& city) {
+  DirectTransport transport(*city.service);
+  SyncOptions options;
+  options.store_mutex = &county.mutex;
+  return SyncClient(county.store(), transport, "hub:" + city.store().config().node_id.value, options).SyncOnce();
+}
+
+std::string DigestOf(LedgerStore& s, std::optional<std::string> scope = std::nullopt) {
+  return SILIAN_TAKE(s.Digest(std::move(scope))).ToLine();
+}
+
+uint64_t OpCount(LedgerStore& s) { return SILIAN_TAKE(s.GetStatus()).op_count; }
+
+uint64_t FrontierSeq(LedgerStore& s, const std::string& origin) {
+  const pb::Frontier frontier = SILIAN_TAKE(s.GetFrontier());
+  for (const auto& e : frontier.entries())
+    if (e.origin() == origin) return e.seq();
+  return 0;
+}
+
+// Own ops that `level` does not hold yet, as the node last heard; nullopt when it has no line for it.
+std::optional<uint64_t> MissingAt(LedgerStore& s, const std::string& level) {
+  for (const auto& l : SILIAN_TAKE(s.LevelStatuses()))
+    if (l.level == level) return l.own_ops_missing;
+  return std::nullopt;
+}
+
+// A sample case that a township clerk registers for one of its villages.
+NewCase CaseIn(uint32_t n, const std::string& division) {
+  NewCase c = test::SampleCase(n, "clerk-1");
+  c.division = DivisionCode{division};
+  return c;
+}
+
+// Authors `cases` cases with two more ops each on `node`, in `division` (default: the node's own).
+uint64_t AuthorCases(Replica& node, uint32_t cases, uint32_t first = 0,
+                     std::optional<std::string> division = std::nullopt) {
+  for (uint32_t i = 0; i < cases; ++i) {
+    NewCase c = test::SampleCase(first + i);
+    if (division) c.division = DivisionCode{*division};
+    std::string id = SILIAN_TAKE(node->CreateCase(c)).case_id.value;
+    SILIAN_TAKE(node->Act(id, Action::kReceive, "", "agent-1"));
+    SILIAN_TAKE(node->AddNote(id, "called back", "agent-1"));
+  }
+  return 3ull * cases;
+}
+
+// ---- Raw requests, for what a SyncClient never sends.
+
+pb::SyncRequest RequestFrom(LedgerStore& node) {
+  pb::SyncRequest req;
+  req.set_protocol_version(kSyncProtocolVersion);
+  req.set_node_id(node.config().node_id.value);
+  req.set_level(LevelName(node.config().level));
+  req.set_division(node.config().division.value);
+  *req.mutable_frontier() = SILIAN_TAKE(node.GetFrontier());
+  return req;
+}
+
+std::string Encode(const pb::SyncRequest& req) { return CompressBody(req.SerializeAsString(), 3); }
+
+pb::SyncReply Decode(const SyncOutcome& out) {
+  INFO("HTTP " << out.http_status << " " << out.body.substr(0, 300));
+  REQUIRE(out.http_status == 200);
+  REQUIRE(out.content_type == kSyncContentType);
+  std::string plain = SILIAN_TAKE(DecompressBody(out.body, 64u << 20));
+  pb::SyncReply reply;
+  REQUIRE(reply.ParseFromString(plain));
+  return reply;
+}
+
+std::vector<std::string> Names(const pb::Batch& batch) {
+  std::vector<std::string> out;
+  for (const auto& e : batch.entries()) out.push_back(test::EntryName(e));
+  return out;
+}
+
+std::vector<pb::Entry> Entries(const pb::Batch& batch) { return {batch.entries().begin(), batch.entries().end()}; }
+
+// A refusal: the status, the JSON body {"error": code, "message": non-empty}, the code for metrics.
+void RequireRefusal(const SyncOutcome& out, int http_status, const std::string& code) {
+  INFO("HTTP " << out.http_status << " " << out.body);
+  REQUIRE(out.http_status == http_status);
+  CHECK(out.content_type == "application/json");
+  CHECK(out.error == code);
+  nlohmann::json j = nlohmann::json::parse(out.body, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j.size() == 2);
+  CHECK(j.value("error", "") == code);
+  CHECK_FALSE(j.value("message", "").empty());
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+TEST_CASE("SyncService: a village's ops reach its township through the county, and the township's edit comes back",
+          "[sync_service]") {
+  TempDir dir;
+  auto county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
+  Register(*county, "village-1", Level::kVillage, test::kVillage);
+  Register(*county, "township-1", Level::kTownship, kTownship);
+  Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
+  Replica township = MakeReplica(dir, NodeAt("township-1", Level::kTownship, kTownship));
+
+  uint64_t authored = AuthorCases(village, 3);
+  SyncSummary up = SILIAN_TAKE(SyncWith(*county, village));
+  CHECK(up.pushed == authored);
+  CHECK(up.pulled == 0);
+  CHECK(up.hub_id == "county-1522");
+  CHECK(up.hub_level == "county");
+  CHECK(OpCount(county->store()) == authored);
+
+  SyncSummary down = SILIAN_TAKE(SyncWith(*county, township));
+  CHECK(down.pulled == authored);
+  CHECK(down.pushed == 0);
+  std::string case_id = SILIAN_TAKE(township->ListCases(CaseFilter())).front().case_id;
+  SILIAN_TAKE(township->AddMaterial(case_id, "household register", 2, "clerk-1"));
+  CHECK(SILIAN_TAKE(SyncWith(*county, township)).pushed == 1);
+
+  SyncSummary back = SILIAN_TAKE(SyncWith(*county, village));
+  CHECK(back.pulled == 1);
+  CHECK(back.pushed == 0);
+
+  test::Snapshot at_village = test::TakeSnapshot(*village, std::string(test::kVillage));
+  test::Snapshot at_township = test::TakeSnapshot(*township, std::string(test::kVillage));
+  test::Snapshot at_county = test::TakeSnapshot(county->store(), std::string(test::kVillage));
+  INFO(test::FirstDifference(at_village, at_county));
+  CHECK(at_village == at_county);
+  CHECK(at_township == at_county);
+  CHECK(OpCount(county->store()) == authored + 1);
+}
+
+TEST_CASE("SyncService: pushing the same request twice stores its ops once", "[sync_service]") {
+  TempDir dir;
+  auto county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
+  Register(*county, "village-1", Level::kVillage, test::kVillage);
+  Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
+  uint64_t authored = AuthorCases(village, 2);
+
+  pb::SyncRequest req = RequestFrom(*village);
+  for (auto& e : test::ExportAll(*village)) *req.mutable_push()->add_entries() = std::move(e);
+  const std::string body = Encode(req);
+
+  pb::SyncReply first = Decode(county->service->Handle(MakeAuthorization("village-1"), body));
+  CHECK(first.pushed_new() == authored);
+  CHECK(first.pushed_known() == 0);
+  std::string digest = DigestOf(county->store());
+
+  pb::SyncReply again = Decode(county->service->Handle(MakeAuthorization("village-1"), body));
+  CHECK(again.pushed_new() == 0);
+  CHECK(again.pushed_known() == authored);
+  CHECK(again.receipt().SerializeAsString() == first.receipt().SerializeAsString());
+  CHECK(OpCount(county->store()) == authored);
+  CHECK(DigestOf(county->store()) == digest);
+  CHECK(SILIAN_TAKE(county->store().GetStatus()).equivocation_count == 0);
+
+  // A whole session after that finds nothing to move either way.
+  SyncSummary idle = SILIAN_TAKE(SyncWith(*county, village));
+  CHECK(idle.pushed == 0);
+  CHECK(idle.push_known == 0);
+  CHECK(idle.pulled == 0);
+  CHECK(OpCount(county->store()) == authored);
+}
+
+TEST_CASE("SyncService: a pull returns only the child's area, with skips that keep its frontier contiguous",
+          "[sync_service]") {
+  TempDir dir;
+  auto county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
+  Register(*county, "village-1", Level::kVillage, test::kVillage);
+  Register(*county, "village-2", Level::kVillage, test::kOtherVillage);
+  Register(*county, "township-1", Level::kTownship, kTownship);
+  Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
+  Replica neighbour = MakeReplica(dir, NodeAt("village-2", Level::kVillage, test::kOtherVillage));
+  Replica township = MakeReplica(dir, NodeAt("township-1", Level::kTownship, kTownship));
+
+  // The township's origin writes in both villages: seq 1 and 3 in village 1, seq 2 and 4 in village 2.
+  std::string ours = SILIAN_TAKE(township->CreateCase(CaseIn(1, test::kVillage))).case_id.value;
+  std::string theirs = SILIAN_TAKE(township->CreateCase(CaseIn(2, test::kOtherVillage))).case_id.value;
+  SILIAN_TAKE(township->AddNote(ours, "for village 1", "clerk-1"));
+  SILIAN_TAKE(township->AddNote(theirs, "for village 2", "clerk-1"));
+  uint64_t neighbour_ops = AuthorCases(neighbour, 2);
+  SILIAN_TAKE(SyncWith(*county, township));
+  SILIAN_TAKE(SyncWith(*county, neighbour));
+  REQUIRE(OpCount(county->store()) == 4 + neighbour_ops);
+
+  pb::SyncRequest req = RequestFrom(*village);
+  req.set_pull(true);
+  pb::SyncReply reply = Decode(county->service->Handle(MakeAuthorization("village-1"), Encode(req)));
+  CHECK(Names(reply.pulled()) == std::vector<std::string>{"township-1:1", "skip:township-1:2-2", "township-1:3"});
+  CHECK(reply.pulled().entries(1).skip().scope() == test::kVillage);
+  CHECK_FALSE(reply.more());
+  // Seq 4 lies beyond the last op of village 1: nothing is said about it until an op of village 1 follows.
+
+  SyncSummary s = SILIAN_TAKE(SyncWith(*county, village));
+  CHECK(s.pulled == 2);
+  StoreStatus st = SILIAN_TAKE(village->GetStatus());
+  CHECK(st.op_count == 2);
+  CHECK(st.pending_count == 0);
+  CHECK(FrontierSeq(*village, "township-1") == 3);
+  CHECK(FrontierSeq(*village, "village-2") == 0);
+  CHECK(SILIAN_TAKE(village->ListCases(CaseFilter())).size() == 1);
+  CHECK(DigestOf(*village) == DigestOf(county->store(), std::string(test::kVillage)));
+
+  // The next op of village 1 after the gap arrives with a skip over seq 4, and the frontier stays whole.
+  SILIAN_TAKE(township->AddNote(ours, "again for village 1", "clerk-1"));
+  SILIAN_TAKE(SyncWith(*county, township));
+  CHECK(SILIAN_TAKE(SyncWith(*county, village)).pulled == 1);
+  CHECK(FrontierSeq(*village, "township-1") == 5);
+  CHECK(SILIAN_TAKE(village->GetStatus()).pending_count == 0);
+  CHECK(DigestOf(*village) == DigestOf(county->store(), std::string(test::kVillage)));
+}
+
+TEST_CASE("SyncService: a pull resumes after its cursor, and a cursor of another epoch restarts without duplicates",
+          "[sync_service]") {
+  TempDir dir;
+  auto county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
+  Register(*county, "village-1", Level::kVillage, test::kVillage);
+  Register(*county, "township-1", Level::kTownship, kTownship);
+  Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
+  Replica township = MakeReplica(dir, NodeAt("township-1", Level::kTownship, kTownship));
+  for (uint32_t i = 0; i < 7; ++i) SILIAN_TAKE(township->CreateCase(CaseIn(i, test::kVillage)));
+  SILIAN_TAKE(SyncWith(*county, township));
+
+  auto pull = [&](const std::string& epoch, uint64_t cursor, uint32_t max_entries) {
+    pb::SyncRequest req = RequestFrom(*village);
+    req.set_pull(true);
+    req.set_hub_epoch(epoch);
+    req.set_cursor(cursor);
+    req.set_max_pull_entries(max_entries);
+    return Decode(county->service->Handle(MakeAuthorization("village-1"), Encode(req)));
+  };
+
+  pb::SyncReply first = pull("", 0, 3);
+  CHECK(Names(first.pulled()) == std::vector<std::string>{"township-1:1", "township-1:2", "township-1:3"});
+  CHECK(first.more());
+  CHECK(first.hub_epoch() == county->store().epoch());
+  test::ImportEntries(*village, Entries(first.pulled()));
+
+  pb::SyncReply second = pull(first.hub_epoch(), first.next_cursor(), 3);
+  CHECK(Names(second.pulled()) == std::vector<std::string>{"township-1:4", "township-1:5", "township-1:6"});
+  CHECK(second.more());
+  CHECK(second.next_cursor() > first.next_cursor());
+  test::ImportEntries(*village, Entries(second.pulled()));
+
+  // A cursor beyond everything, but of another ledger: the hub starts again from its first op and sends
+  // only what the village's frontier lacks. (Rows the village holds count against max_entries.)
+  pb::SyncReply foreign = pull("0123456789abcdef", second.next_cursor() + 1000, 100);
+  CHECK(Names(foreign.pulled()) == std::vector<std::string>{"township-1:7"});
+  CHECK(foreign.hub_epoch() == county->store().epoch());
+  CHECK_FALSE(foreign.more());
+
+  // The same cursor with the right epoch is past the end: nothing.
+  pb::SyncReply past = pull(county->store().epoch(), second.next_cursor() + 1000, 100);
+  CHECK(past.pulled().entries_size() == 0);
+
+  test::ImportEntries(*village, Entries(foreign.pulled()));
+  CHECK(OpCount(*village) == 7);
+  CHECK(SILIAN_TAKE(village->GetStatus()).equivocation_count == 0);
+  CHECK(DigestOf(*village) == DigestOf(county->store(), std::string(test::kVillage)));
+}
+
+TEST_CASE("SyncService: a session cut after any request resumes and converges, applying nothing twice",
+          "[sync_service][random]") {
+  // Small batches make a session of many requests: pulls of the township's ops, pushes of the village's.
+  SyncOptions small;
+  small.push_batch_entries = 2;
+  small.pull_batch_entries = 2;
+
+  struct World {
+    TempDir dir;
+    std::unique_ptr<Hub> county;
+    Replica village, township;
+    uint64_t village_ops = 0, township_ops = 0;
+  };
+  auto make_world = [](uint64_t seed) {
+    auto w = std::make_unique<World>();
+    test::Rng rng(seed);
+    w->county = MakeHub(w->dir, "county-1522", Level::kCounty, kCounty);
+    Register(*w->county, "village-1", Level::kVillage, test::kVillage);
+    Register(*w->county, "township-1", Level::kTownship, kTownship);
+    w->village = MakeReplica(w->dir, NodeAt("village-1", Level::kVillage, test::kVillage));
+    w->township = MakeReplica(w->dir, NodeAt("township-1", Level::kTownship, kTownship));
+    w->township_ops =
+        AuthorCases(w->township, static_cast<uint32_t>(rng.Between(1, 3)), 0, std::string(test::kVillage));
+    SILIAN_TAKE(SyncWith(*w->county, w->township));
+    w->village_ops = AuthorCases(w->village, static_cast<uint32_t>(rng.Between(1, 3)), 10);
+    return w;
+  };
+
+  for (uint64_t seed : test::Seeds(1, 4)) {
+    INFO("seed " << seed << "; replay with SILIAN_SEED=" << seed);
+    // How many requests an uncut session makes.
+    int requests = 0;
+    {
+      auto w = make_world(seed);
+      DirectTransport t(*w->county->service);
+      SILIAN_TAKE(SyncClient(*w->village, t, "county", small).SyncOnce());
+      requests = t.calls();
+    }
+    REQUIRE(requests >= 4);
+    for (int cut = 1; cut <= requests; ++cut) {
+      for (auto how : {DirectTransport::Break::kBeforeRequest, DirectTransport::Break::kAfterRequest}) {
+        INFO("link cut at request " << cut << " of " << requests
+                                    << (how == DirectTransport::Break::kBeforeRequest ? ", before it reached the hub"
+                                                                                      : ", after the hub handled it"));
+        auto w = make_world(seed);
+        const uint64_t total = w->village_ops + w->township_ops;
+        {
+          DirectTransport t(*w->county->service);
+          t.BreakAt(cut, how);
+          auto cut_session = SyncClient(*w->village, t, "county", small).SyncOnce();
+          REQUIRE(cut_session.status().code() == StatusCode::kUnavailable);
+        }
+        SyncSummary resumed = SILIAN_TAKE(SyncWith(*w->county, w->village, small));
+        CHECK(resumed.warnings.empty());
+        SyncSummary idle = SILIAN_TAKE(SyncWith(*w->county, w->village, small));
+        CHECK(idle.pushed == 0);
+        CHECK(idle.pulled == 0);
+
+        for (LedgerStore* s : {&*w->village, &w->county->store()}) {
+          StoreStatus st = SILIAN_TAKE(s->GetStatus());
+          CHECK(st.op_count == total);
+          CHECK(st.equivocation_count == 0);
+          CHECK(st.pending_count == 0);
+        }
+        CHECK(DigestOf(*w->village) == DigestOf(w->county->store(), std::string(test::kVillage)));
+        CHECK(FrontierSeq(w->county->store(), "village-1") == w->village_ops);
+        CHECK(MissingAt(*w->village, "county") == std::optional<uint64_t>(0));
+      }
+    }
+  }
+}
+
+TEST_CASE("SyncService: after the county syncs to the city, the village's status shows its ops at the city",
+          "[sync_service][receipts]") {
+  TempDir dir;
+  auto city = MakeHub(dir, "city-1522", Level::kCity, kCity);
+  auto county = MakeHub(dir, "county-152222", Level::kCounty, kCounty);
+  Register(*city, "county-152222", Level::kCounty, kCounty);
+  Register(*county, "village-1", Level::kVillage, test::kVillage);
+  Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
+
+  // Nothing heard yet: every own op is missing at both levels.
+  uint64_t authored = AuthorCases(village, 2);
+  CHECK(MissingAt(*village, "county") == authored);
+  CHECK(MissingAt(*village, "city") == authored);
+
+  SILIAN_TAKE(SyncWith(*county, village));
+  CHECK(MissingAt(*village, "county") == std::optional<uint64_t>(0));
+  CHECK(MissingAt(*village, "city") == authored);
+
+  SyncSummary relay = SILIAN_TAKE(RelayUp(*county, *city));
+  CHECK(relay.pushed == authored);
+  CHECK(OpCount(city->store()) == authored);
+  // The village hears what the city holds the next time it talks to its county.
+  CHECK(MissingAt(*village, "city") == authored);
+  SILIAN_TAKE(SyncWith(*county, village));
+  CHECK(MissingAt(*village, "county") == std::optional<uint64_t>(0));
+  CHECK(MissingAt(*village, "city") == std::optional<uint64_t>(0));
+  bool named = false;
+  for (const auto& l : SILIAN_TAKE(village->LevelStatuses()))
+    if (l.level == "city") named = l.hub_id == "city-1522" && l.heard_ms > 0;
+  CHECK(named);
+
+  // New ops are at the county at once and at the city only after the next relay.
+  SILIAN_TAKE(village->AddNote(SILIAN_TAKE(village->ListCases(CaseFilter())).front().case_id, "more", "agent-1"));
+  SILIAN_TAKE(SyncWith(*county, village));
+  CHECK(MissingAt(*village, "county") == std::optional<uint64_t>(0));
+  CHECK(MissingAt(*village, "city") == std::optional<uint64_t>(1));
+  SILIAN_TAKE(RelayUp(*county, *city));
+  SILIAN_TAKE(SyncWith(*county, village));
+  CHECK(MissingAt(*village, "city") == std::optional<uint64_t>(0));
+}
+
+// ---- Refusals. Each class of bad input has its own status and error code, and stores nothing.
+
+struct RefusalWorld {
+  TempDir dir;
+  std::unique_ptr<Hub> county;
+  Replica village;
+  std::string digest_before;
+  uint64_t ops_before = 0;
+
+  RefusalWorld() {
+    SyncLimits limits;
+    limits.max_body_bytes = 64u << 10;
+    limits.max_decompressed_bytes = 256u << 10;
+    limits.max_push_entries = 50;
+    county = MakeHub(dir, "county-1522", Level::kCounty, kCounty, limits);
+    Register(*county, "village-1", Level::kVillage, test::kVillage);
+    village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
+    AuthorCases(village, 1);
+    SILIAN_TAKE(SyncWith(*county, village));
+    AuthorCases(village, 1, 5);  // not pushed yet: a bad request must not store these
+    digest_before = DigestOf(county->store());
+    ops_before = OpCount(county->store());
+  }
+
+  // A well-formed request from the village that pushes what the county lacks.
+  pb::SyncRequest GoodPush() {
+    pb::SyncRequest req = RequestFrom(*village);
+    pb::Frontier holder = SILIAN_TAKE(county->store().GetFrontier());
+    for (auto& e : test::ExportEntries(*village, holder)) *req.mutable_push()->add_entries() = std::move(e);
+    REQUIRE(req.push().entries_size() == 3);
+    return req;
+  }
+
+  SyncOutcome Send(const std::string& authorization, const std::string& body) {
+    return county->service->Handle(authorization, body);
+  }
+
+  // Nothing stored, and the service still takes a good session.
+  void RequireUnchangedAndServing() {
+    CHECK(OpCount(county->store()) == ops_before);
+    CHECK(DigestOf(county->store()) == digest_before);
+    SyncSummary s = SILIAN_TAKE(SyncWith(*county, village));
+    CHECK(s.pushed == 3);
+  }
+};
+
+TEST_CASE("SyncService: a request without credentials is refused with 401 missing_credentials",
+          "[sync_service][refusal]") {
+  RefusalWorld w;
+  const std::string body = Encode(w.GoodPush());
+  RequireRefusal(w.Send("", body), 401, "missing_credentials");
+  RequireRefusal(w.Send("Bearer abc", body), 401, "missing_credentials");
+  RequireRefusal(w.Send("Silian node=", body), 401, "missing_credentials");
+  RequireRefusal(w.Send("Silian node=bad id!", body), 401, "missing_credentials");
+  w.RequireUnchangedAndServing();
+}
+
+TEST_CASE("SyncService: a node the hub does not know is refused with 403 unknown_node", "[sync_service][refusal]") {
+  RefusalWorld w;
+  pb::SyncRequest req = w.GoodPush();
+  req.set_node_id("village-9");
+  SyncOutcome out = w.Send(MakeAuthorization("village-9"), Encode(req));
+  RequireRefusal(out, 403, "unknown_node");
+  CHECK_THAT(out.body, Catch::Contains("village-9"));
+  w.RequireUnchangedAndServing();
+}
+
+TEST_CASE("SyncService: oversized bodies are refused with 413 too_large before they are read",
+          "[sync_service][refusal]") {
+  RefusalWorld w;
+  const std::string auth = MakeAuthorization("village-1");
+  SECTION("compressed body over the limit") {
+    pb::SyncRequest req = w.GoodPush();
+    // An incompressible frontier hash pushes the compressed body over 64 KiB.
+    test::Rng rng(7);
+    std::string noise;
+    for (int i = 0; i < 80000; ++i) noise.push_back(static_cast<char>(rng.Below(256)));
+    req.mutable_frontier()->add_entries()->set_hash(noise);
+    std::string body = Encode(req);
+    REQUIRE(body.size() > (64u << 10));
+    RequireRefusal(w.Send(auth, body), 413, "too_large");
+  }
+  SECTION("body that decompresses beyond the limit") {
+    std::string bomb = CompressBody(std::string(1u << 20, '\0'), 3);
+    REQUIRE(bomb.size() < (64u << 10));
+    RequireRefusal(w.Send(auth, bomb), 413, "too_large");
+  }
+  SECTION("a zstd frame that does not state its size and decompresses beyond the limit") {
+    ZSTD_CCtx* cctx = ZSTD_createCCtx();
+    REQUIRE(!ZSTD_isError(ZSTD_CCtx_setParameter(cctx, ZSTD_c_contentSizeFlag, 0)));
+    std::string plain(1u << 20, 'x');
+    std::string out(ZSTD_compressBound(plain.size()), '\0');
+    ZSTD_outBuffer ob{out.data(), out.size(), 0};
+    ZSTD_inBuffer ib{plain.data(), plain.size(), 0};
+    REQUIRE(ZSTD_compressStream2(cctx, &ob, &ib, ZSTD_e_end) == 0);
+    ZSTD_freeCCtx(cctx);
+    out.resize(ob.pos);
+    REQUIRE(ZSTD_getFrameContentSize(out.data(), out.size()) == ZSTD_CONTENTSIZE_UNKNOWN);
+    RequireRefusal(w.Send(auth, out), 413, "too_large");
+  }
+  SECTION("push of more entries than allowed") {
+    pb::SyncRequest req = w.GoodPush();
+    for (int i = 0; i < 60; ++i) *req.mutable_push()->add_entries() = req.push().entries(0);
+    RequireRefusal(w.Send(auth, Encode(req)), 413, "too_large");
+  }
+  w.RequireUnchangedAndServing();
+}
+
+TEST_CASE("SyncService: bodies that are not a zstd SyncRequest are refused with 400 malformed",
+          "[sync_service][refusal]") {
+  RefusalWorld w;
+  const std::string auth = MakeAuthorization("village-1");
+  SECTION("not zstd") { RequireRefusal(w.Send(auth, "plain text, not compressed"), 400, "malformed"); }
+  SECTION("empty body") { RequireRefusal(w.Send(auth, ""), 400, "malformed"); }
+  SECTION("a truncated zstd frame") {
+    std::string body = Encode(w.GoodPush());
+    RequireRefusal(w.Send(auth, body.substr(0, body.size() / 2)), 400, "malformed");
+  }
+  SECTION("zstd of bytes that are not a SyncRequest") {
+    // Field 2 (node_id) claims 16 bytes and has 3.
+    RequireRefusal(w.Send(auth, CompressBody(std::string("\x12\x10"
+                                                         "abc",
+                                                         5),
+                                             3)),
+                   400, "malformed");
+  }
+  SECTION("the body names another node than the Authorization header") {
+    Register(*w.county, "village-2", Level::kVillage, test::kVillage);
+    RequireRefusal(w.Send(MakeAuthorization("village-2"), Encode(w.GoodPush())), 400, "malformed");
+  }
+  SECTION("a push entry that is neither op nor skip") {
+    pb::SyncRequest req = w.GoodPush();
+    req.mutable_push()->add_entries();
+    RequireRefusal(w.Send(auth, Encode(req)), 400, "malformed");
+  }
+  SECTION("a push entry whose op bytes do not parse") {
+    pb::SyncRequest req = w.GoodPush();
+    req.mutable_push()->add_entries()->set_op(
+        std::string("\x12\x10"
+                    "abc",
+                    5));
+    RequireRefusal(w.Send(auth, Encode(req)), 400, "malformed");
+  }
+  SECTION("a pushed op with an invalid envelope, after good ones") {
+    pb::SyncRequest req = w.GoodPush();
+    pb::Op op;
+    REQUIRE(op.ParseFromString(req.push().entries(2).op()));
+    op.set_seq(op.seq() + 1);
+    op.set_case_id("");
+    req.mutable_push()->add_entries()->set_op(op.SerializeAsString());
+    RequireRefusal(w.Send(auth, Encode(req)), 400, "malformed");
+    // The refusal is counted against the node, for `silian-hub node list`.
+    auto peer = SILIAN_TAKE(w.county->store().FindPeer("village-1"));
+    REQUIRE(peer.has_value());
+    CHECK(peer->errors == 1);
+    CHECK_THAT(peer->last_error, Catch::Contains("case id"));
+  }
+  w.RequireUnchangedAndServing();
+}
+
+TEST_CASE("SyncService: protocol version 2 is refused with 426 version_mismatch", "[sync_service][refusal]") {
+  RefusalWorld w;
+  pb::SyncRequest req = w.GoodPush();
+  req.set_protocol_version(2);
+  SyncOutcome out = w.Send(MakeAuthorization("village-1"), Encode(req));
+  RequireRefusal(out, 426, "version_mismatch");
+  CHECK_THAT(out.body, Catch::Contains("protocol version 2"));
+  w.RequireUnchangedAndServing();
+}
+
+TEST_CASE("SyncService: a push or a claim outside the sender's area is refused with 422 out_of_scope",
+          "[sync_service][refusal]") {
+  RefusalWorld w;
+  const std::string auth = MakeAuthorization("village-1");
+  SECTION("an op of another village among good ones: none of them is stored") {
+    pb::SyncRequest req = w.GoodPush();
+    pb::Op op = test::CreatedOp({"village-1:99", test::Stamp(test::kT0Ms), {}, "village-1:99"});
+    op.set_division(test::kOtherVillage);
+    req.mutable_push()->add_entries()->set_op(op.SerializeAsString());
+    SyncOutcome out = w.Send(auth, Encode(req));
+    RequireRefusal(out, 422, "out_of_scope");
+    CHECK_THAT(out.body, Catch::Contains(test::kOtherVillage));
+  }
+  SECTION("a node that claims another village's division") {
+    pb::SyncRequest req = w.GoodPush();
+    req.set_division(test::kOtherVillage);
+    req.set_pull(true);
+    RequireRefusal(w.Send(auth, Encode(req)), 422, "out_of_scope");
+  }
+  SECTION("a node that claims another level") {
+    pb::SyncRequest req = RequestFrom(*w.village);
+    req.set_level("township");
+    req.set_division(kTownship);
+    req.set_pull(true);
+    RequireRefusal(w.Send(auth, Encode(req)), 422, "out_of_scope");
+  }
+  auto peer = SILIAN_TAKE(w.county->store().FindPeer("village-1"));
+  REQUIRE(peer.has_value());
+  CHECK(peer->errors == 1);
+  CHECK_FALSE(peer->last_error.empty());
+  w.RequireUnchangedAndServing();
+}
+
+}  // namespace
+}  // namespace silian::sync
