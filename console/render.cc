@@ -1,4 +1,5 @@
 #include "console/render.h"
+#include "ledger/chain.h"
 
 #include <algorithm>
 #include <set>

@@ -1,18 +1,10 @@
-// The ledger store: one SQLite file holding a replica's op log, its frontier, and the case projections.
-// Used by node and hub alike. docs/architecture.md ("Ledger store") describes the tables.
-//
-// Guarantees:
-// - Ops are immutable and identified by (origin, seq). Inserting a known op is a no-op; the same id with
-//   other bytes is an equivocation: refused, kept as evidence, counted.
-// - Per origin, the store holds seq 1..N with no gap: in-scope ops in full, out-of-scope runs as skips
-//   (their chain hash only). Ops or skips that arrive ahead of a gap wait in a pending area and are applied
-//   when the gap fills. Ops outside this replica's scope are never stored in full.
-// - Every authoring call is one durable transaction (synchronous=FULL): once it returns OK the op survives
-//   a crash. An import is one transaction: it applies completely or not at all.
-// - Case projections are recomputed from the ops of every case an op touched, so they always equal
-//   ProjectCase() over the stored ops.
-// Not thread-safe: one LedgerStore per process and file (SQLite's locking keeps other processes out while
-// a write is in progress).
+// The store: the front that silian-node, silian-hub and silian-admin use. It owns a generic Ledger
+// (ledger/ledger.h: op log, frontier, exchange) with the service domain's CaseProjector plugged in (case
+// tables, reference index, outbox), and adds what the service centre authors: cases and their follow-up
+// ops, the catalogue and calendars. Each authoring call validates its input, then writes one op in one
+// durable transaction of the ledger; reads go to the collaborator that holds the table. Generic calls are
+// passed to the ledger unchanged (sync code takes the Ledger itself: ledger()).
+// Not thread-safe: one LedgerStore per process and file (a hub's HubLedger holds the lock).
 #pragma once
 
 #include <cstdint>
@@ -26,62 +18,18 @@
 #include <nlohmann/json.hpp>
 
 #include "silian.pb.h"
-#include "domain/calendar.h"
-#include "domain/case_model.h"
 #include "base/hlc.h"
 #include "base/ids.h"
-#include "domain/projection.h"
 #include "base/status.h"
+#include "domain/calendar.h"
+#include "domain/case_model.h"
+#include "domain/case_projector.h"
+#include "domain/case_tables.h"
+#include "domain/outbox.h"
+#include "domain/projection.h"
+#include "ledger/ledger.h"
 
 namespace silian::sync {
-
-struct NodeConfig {
-  NodeId node_id;
-  Level level = Level::kVillage;
-  DivisionCode division;
-  std::string device = "01";  // two digits, unique among the devices of one division
-};
-
-struct ImportStats {
-  uint64_t new_ops = 0;        // in-scope ops stored now
-  uint64_t known = 0;          // ops or skips already held
-  uint64_t out_of_scope = 0;   // ops outside this replica's scope, kept as skips only
-  uint64_t skipped_runs = 0;   // skip entries applied
-  uint64_t skips_refused = 0;  // skips cut for a narrower scope than this replica's: not applied
-  uint64_t pending = 0;        // entries waiting for a gap to fill
-  uint64_t equivocations = 0;  // known ids offered with other bytes: refused
-  uint64_t cases_touched = 0;
-  // New ops this import stored whose author lacked authority: kept in the log, not applied to the case.
-  std::vector<RefusedOp> refused;
-  std::vector<std::string> warnings;  // e.g. chain divergence against the sender's frontier
-};
-
-struct LedgerDigest {
-  uint64_t ops = 0;
-  std::string ledger_hex;
-  std::string state_hex;
-  // "ops=N ledger=HEX state=HEX"
-  std::string ToLine() const;
-};
-
-struct CaseFilter {
-  std::optional<std::string> status;        // a CaseStatus name
-  std::optional<std::string> applicant_id;
-  std::optional<std::string> scope;         // a division prefix
-  size_t limit = 1000;
-};
-
-struct CaseSummary {
-  std::string case_id;
-  std::string case_number;
-  std::string status;
-  std::string applicant_name;
-  std::string applicant_id;
-  std::string item_code;
-  std::string division;
-  std::string last_update;  // ISO time of the latest op
-  int open_conflicts = 0;
-};
 
 struct StoreStatus {
   NodeConfig config;
@@ -110,11 +58,13 @@ struct NewCase {
 
 class LedgerStore {
  public:
-  struct Options {
-    bool durable = true;        // synchronous=FULL; off only for tests and benchmarks on throwaway files
-    WallClock* wall = nullptr;  // borrowed; null means the system clock
-    uint64_t max_forward_skew_ms = HybridClock::kDefaultMaxForwardSkewMs;
-  };
+  using Options = Ledger::Options;
+  using Import = Ledger::Import;
+  using PullResult = Ledger::PullResult;
+  using PullState = Ledger::PullState;
+  using LevelStatus = Ledger::LevelStatus;
+  using Peer = sync::Peer;
+  using Notice = sync::Notice;
 
   // Creates a new ledger file (mode 0600). kFailedPrecondition if `path` exists.
   static Result<std::unique_ptr<LedgerStore>> Create(const std::string& path, const NodeConfig& config,
@@ -182,21 +132,6 @@ class LedgerStore {
   // ---- Notices to applicants (a hub's transactional outbox). With setting "notify" = "on", re-projecting
   // a case creates one notice per event (accepted, correction_needed, decided, ready_for_collection) in the
   // same transaction, keyed by the event's op id, so an event that arrives twice makes one notice.
-  struct Notice {
-    std::string id;
-    std::string case_id;
-    std::string case_number;
-    std::string kind;
-    std::string phone;
-    std::string text;
-    std::string state;  // pending, sent, failed, no_phone
-    uint64_t event_ms = 0;
-    uint64_t created_ms = 0;
-    uint64_t next_attempt_ms = 0;
-    uint64_t sent_ms = 0;
-    uint32_t attempts = 0;
-    std::string last_error;
-  };
   // Creates `notice` (state pending) unless a notice with its id exists. Returns whether it was created.
   Result<bool> AddNotice(const Notice& notice);
   // Notices by creation time, newest first; `state` filters.
@@ -228,23 +163,6 @@ class LedgerStore {
   Status Export(const pb::Frontier& holder, const std::function<Status(pb::Entry)>& sink);
 
   // An import transaction. Destroying it without Commit() rolls everything back.
-  class Import {
-   public:
-    virtual ~Import() = default;
-    // Applies one batch. kDataLoss for a malformed op (the whole import must then be abandoned).
-    virtual Status Add(const pb::Batch& batch) = 0;
-    // Compares the result with the sender's frontier (warnings on divergence), recomputes touched cases,
-    // commits durably.
-    virtual Result<ImportStats> Commit(const pb::Frontier* sender_frontier) = 0;
-    // Leaves the touched cases' projections for a later Commit without this call (or RefreshStaleCases):
-    // a session of many batches then re-projects each case once instead of once per batch. Until then
-    // list, conflict and digest reads may show those cases as they were.
-    virtual void DeferProjection() = 0;
-    // Records, in the same transaction, how far this replica has pulled from hub `hub_key` (a URL or
-    // node id) and what it heard there: its pull cursor in `epoch` and the receipts of every level.
-    virtual Status RecordPull(const std::string& hub_key, const std::string& epoch, uint64_t cursor,
-                              const std::vector<pb::LevelReceipt>& receipts) = 0;
-  };
   Result<std::unique_ptr<Import>> BeginImport();
   // Re-projects the cases left by deferred imports (also done by Open and by every non-deferred Commit).
   Status RefreshStaleCases();
@@ -252,11 +170,6 @@ class LedgerStore {
   // ---- Serving pulls (hubs; any replica can serve a narrower one).
   // A random id of this ledger file, made at Create: a pull cursor is meaningful only with its epoch.
   const std::string& epoch() const;
-  struct PullResult {
-    pb::Batch batch;
-    uint64_t next_cursor = 0;
-    bool more = false;
-  };
   // The ops in `child_scope` that arrived here after `cursor` (local arrival order), minus those the child
   // holds per `child_frontier`, with skips before them wherever the child's frontier has a gap, so the
   // child's frontier stays contiguous. Costs O(returned ops) given the per-scope indexes of a hub.
@@ -266,20 +179,9 @@ class LedgerStore {
   Result<pb::Frontier> Receipt(const std::vector<std::string>& origins);
 
   // ---- What this replica heard from the hubs it syncs with.
-  struct PullState {
-    std::string epoch;
-    uint64_t cursor = 0;
-  };
   Result<PullState> GetPullState(const std::string& hub_key);
   // Receipts of each level above, as last recorded, restricted to `origins` (all when empty).
   Result<std::vector<pb::LevelReceipt>> Receipts(const std::vector<std::string>& origins);
-  struct LevelStatus {
-    std::string level;
-    std::string hub_id;
-    uint64_t own_ops_missing = 0;     // this node's own ops that level does not hold yet
-    uint64_t oldest_missing_age_ms = 0;  // age of the oldest of them, 0 when none
-    uint64_t heard_ms = 0;            // when that level last said what it holds
-  };
   Result<std::vector<LevelStatus>> LevelStatuses();
   // When this replica last completed a sync with `hub_key`, 0 if never.
   Result<uint64_t> LastSyncMs(const std::string& hub_key);
@@ -290,17 +192,6 @@ class LedgerStore {
   Result<std::optional<std::string>> GetSetting(const std::string& key);
 
   // ---- Peers allowed to sync with this replica (a hub's registry).
-  struct Peer {
-    NodeId node_id;
-    Level level = Level::kVillage;
-    DivisionCode division;
-    uint64_t added_ms = 0;
-    uint64_t last_contact_ms = 0;
-    uint64_t ops_received = 0;
-    uint64_t ops_sent = 0;
-    uint64_t errors = 0;
-    std::string last_error;
-  };
   // kFailedPrecondition when the peer exists with another level or division.
   Status AddPeer(const Peer& peer);
   // kNotFound when absent.
@@ -309,17 +200,22 @@ class LedgerStore {
   Result<std::optional<Peer>> FindPeer(const std::string& node_id);
   Status RecordContact(const std::string& node_id, uint64_t ops_received, uint64_t ops_sent, const std::string& error);
 
+  // The generic ledger, for sync sessions, serving and exchange. Borrowed; lives as long as this store.
+  Ledger& ledger() { return *ledger_; }
+
  private:
-  struct Impl;
-  friend class ImportImpl;
-  explicit LedgerStore(std::unique_ptr<Impl> impl);
-  std::unique_ptr<Impl> impl_;
+  LedgerStore(std::unique_ptr<CaseProjector> projector, std::unique_ptr<Ledger> ledger);
+  // The case and its projection, for authoring a follow-up op. REQUIRES: inside a transaction.
+  Result<CaseProjection> CaseForWrite(const std::string& ref);
+  // kFailedPrecondition naming the rule when this node's level lacks authority for `action` on the case.
+  Status CheckAuthorityFor(const CaseProjection& p, std::string_view action);
+  // Appends `op` to case `p` (its heads as parents). REQUIRES: inside a transaction.
+  Result<OpId> AppendToCase(pb::Op op, const std::string& actor, const CaseProjection& p);
+
+  // Declared first: the ledger calls the projector until it is destroyed.
+  std::unique_ptr<CaseProjector> projector_;
+  std::unique_ptr<Ledger> ledger_;
 };
 
-// BLAKE2b-256 chain step: H(prev ‖ op_bytes). The chain starts from 32 zero bytes.
-std::string ChainHash(const std::string& prev, const std::string& op_bytes);
-std::string ToHex(const std::string& bytes);
-// The DDL of the ops table and its index, for benchmarks that compare with plain SQLite inserts.
-const char* OpsTableDdl();
 
 }  // namespace silian::sync

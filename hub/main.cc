@@ -26,6 +26,7 @@
 #include "console/render.h"
 #include "console/support.h"
 #include "console/views.h"
+#include "hub/hub_ledger.h"
 #include "hub/notifier.h"
 #include "hub/relay.h"
 #include "hub/server.h"
@@ -317,8 +318,7 @@ Status RunSupervise(const CommandLine& cl) {
 // `serve`'s periodic supervision: queues overdue apologies while the hub runs. Stops promptly on Stop().
 class SupervisionLoop {
  public:
-  SupervisionLoop(sync::LedgerStore& store, std::mutex& store_mutex, uint64_t interval_ms)
-      : store_(store), store_mutex_(store_mutex), interval_ms_(interval_ms) {}
+  SupervisionLoop(HubLedger& ledger, uint64_t interval_ms) : ledger_(ledger), interval_ms_(interval_ms) {}
   ~SupervisionLoop() { Stop(); }
   void Start() {
     thread_ = std::thread([this] { Run(); });
@@ -343,26 +343,26 @@ class SupervisionLoop {
     }
   }
   void Pass() {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    auto rectification_wd = [&]() -> int {
-      auto setting = store_.GetSetting("rectification-days");
-      if (!setting.ok() || !*setting) return 15;
-      try {
-        return std::stoi(**setting);
-      } catch (const std::exception&) {
-        return 15;
-      }
-    }();
-    auto result = SuperviseArea(store_, store_.scope(), sync::DateOfUnixMs(NowMs()), 1, rectification_wd);
-    if (!result.ok()) {
-      spdlog::warn("supervision pass failed: {}", result.status().message());
-    } else if (result->apologies_queued > 0) {
-      spdlog::info("supervision: {} overdue apology notices queued", result->apologies_queued);
-    }
+    Status pass = ledger_.WithStore([](sync::LedgerStore& store) -> Status {
+      auto rectification_wd = [&]() -> int {
+        auto setting = store.GetSetting("rectification-days");
+        if (!setting.ok() || !*setting) return 15;
+        try {
+          return std::stoi(**setting);
+        } catch (const std::exception&) {
+          return 15;
+        }
+      }();
+      SILIAN_ASSIGN_OR_RETURN(Supervision result,
+                              SuperviseArea(store, store.scope(), sync::DateOfUnixMs(NowMs()), 1, rectification_wd));
+      if (result.apologies_queued > 0)
+        spdlog::info("supervision: {} overdue apology notices queued", result.apologies_queued);
+      return Status::Ok();
+    });
+    if (!pass.ok()) spdlog::warn("supervision pass failed: {}", pass.message());
   }
 
-  sync::LedgerStore& store_;
-  std::mutex& store_mutex_;
+  HubLedger& ledger_;
   uint64_t interval_ms_;
   std::mutex mutex_;
   std::condition_variable wake_;
@@ -408,31 +408,31 @@ sigset_t BlockStopSignals() {
   return set;
 }
 
-// The hub ledger's outbox as the dispatcher sees it: every call takes the store lock, since the dispatcher
-// runs on its own thread beside the HTTP server and the relay.
+// The hub ledger's outbox as the dispatcher sees it: every call goes through the hub ledger's lock, since
+// the dispatcher runs on its own thread beside the HTTP server and the relay.
 class StoreOutbox final : public NoticeOutbox {
  public:
-  StoreOutbox(sync::LedgerStore& store, std::mutex& mutex) : store_(store), mutex_(mutex) {}
+  explicit StoreOutbox(HubLedger& ledger) : ledger_(ledger) {}
   Result<std::vector<OutgoingNotice>> Due(uint64_t now_ms, size_t limit) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    SILIAN_ASSIGN_OR_RETURN(auto due, store_.DueNotices(now_ms, limit));
     std::vector<OutgoingNotice> out;
-    for (const auto& n : due)
-      out.push_back(OutgoingNotice{n.id, n.case_id, n.case_number, n.kind, n.phone, n.text, n.attempts});
+    SILIAN_RETURN_IF_ERROR(ledger_.WithStore([&](sync::LedgerStore& store) -> Status {
+      SILIAN_ASSIGN_OR_RETURN(auto due, store.DueNotices(now_ms, limit));
+      for (const auto& n : due)
+        out.push_back(OutgoingNotice{n.id, n.case_id, n.case_number, n.kind, n.phone, n.text, n.attempts});
+      return Status::Ok();
+    }));
     return out;
   }
   Status MarkSent(const std::string& id, uint64_t now_ms) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return store_.MarkNoticeSent(id, now_ms);
+    return ledger_.WithStore([&](sync::LedgerStore& store) { return store.MarkNoticeSent(id, now_ms); });
   }
   Status MarkFailed(const std::string& id, const std::string& error, uint64_t next_attempt_ms, bool give_up) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return store_.MarkNoticeFailed(id, error, next_attempt_ms, give_up);
+    return ledger_.WithStore(
+        [&](sync::LedgerStore& store) { return store.MarkNoticeFailed(id, error, next_attempt_ms, give_up); });
   }
 
  private:
-  sync::LedgerStore& store_;
-  std::mutex& mutex_;
+  HubLedger& ledger_;
 };
 
 // The sender the hub's settings name: the SMS gateway at notify-url, else the file at notify-log (default:
@@ -458,39 +458,44 @@ Status RunServe(const CommandLine& cl) {
     SILIAN_ASSIGN_OR_RETURN(auto stored, store->GetSetting("parent"));
     if (stored) parent = *stored;
   }
-  std::mutex store_mutex;
+  // Read what the threads need before the ledger moves into its owner.
+  SILIAN_ASSIGN_OR_RETURN(auto notify, store->GetSetting("notify"));
+  std::unique_ptr<NoticeSender> sender;
+  if (notify && *notify == "on") {
+    SILIAN_ASSIGN_OR_RETURN(sender, SenderFromSettings(*store, cl.global.db_path));
+  }
+  const std::string level = sync::LevelName(store->config().level);
+  const std::string node_id = store->config().node_id.value;
+  const std::string scope = store->scope();
+  HubLedger ledger(std::move(store));
   std::unique_ptr<UpstreamRelay> relay;
   if (!parent.empty()) {
     SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(parent));
     UpstreamRelay::Options options;
     options.parent_url = parent;
     options.interval_ms = static_cast<uint64_t>(cl.sync_interval_s * 1000);
-    relay = std::make_unique<UpstreamRelay>(*store, store_mutex, options);
+    relay = std::make_unique<UpstreamRelay>(ledger, options);
   }
   // Notices to applicants: delivered from the outbox when this hub creates them (setting notify = on).
-  SILIAN_ASSIGN_OR_RETURN(auto notify, store->GetSetting("notify"));
-  std::unique_ptr<NoticeSender> sender;
   std::unique_ptr<StoreOutbox> outbox;
   std::unique_ptr<NoticeDispatcher> dispatcher;
-  if (notify && *notify == "on") {
-    SILIAN_ASSIGN_OR_RETURN(sender, SenderFromSettings(*store, cl.global.db_path));
-    outbox = std::make_unique<StoreOutbox>(*store, store_mutex);
+  if (sender) {
+    outbox = std::make_unique<StoreOutbox>(ledger);
     auto rng = std::make_shared<std::mt19937_64>(std::random_device{}());
     dispatcher = std::make_unique<NoticeDispatcher>(*outbox, *sender, NowMs, [rng] { return (*rng)(); });
   }
-  HubServer server(*store, store_mutex, relay.get(), sync::SyncLimits());
+  HubServer server(ledger, relay.get(), sync::SyncLimits());
   SILIAN_RETURN_IF_ERROR(server.Start(cl.listen));
   if (relay) relay->Start();
   std::unique_ptr<SupervisionLoop> supervision;
   if (dispatcher) {
     dispatcher->Start();
     spdlog::info("delivering notices to applicants through {}", sender->Describe());
-    supervision = std::make_unique<SupervisionLoop>(*store, store_mutex,
-                                                    static_cast<uint64_t>(cl.supervise_interval_s * 1000));
+    supervision = std::make_unique<SupervisionLoop>(ledger, static_cast<uint64_t>(cl.supervise_interval_s * 1000));
     supervision->Start();
   }
-  spdlog::info("{} hub {} serving area {} on http://{}{}", sync::LevelName(store->config().level),
-               store->config().node_id.value, store->scope(), cl.listen, parent.empty() ? "" : ", parent " + parent);
+  spdlog::info("{} hub {} serving area {} on http://{}{}", level, node_id, scope, cl.listen,
+               parent.empty() ? "" : ", parent " + parent);
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("received {}, stopping", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -498,8 +503,7 @@ Status RunServe(const CommandLine& cl) {
   if (relay) relay->Stop();
   if (supervision) supervision->Stop();
   if (dispatcher) dispatcher->Stop();
-  std::lock_guard<std::mutex> lock(store_mutex);
-  store.reset();
+  ledger.Close();  // after the request in flight, if any: its batch is one transaction
   spdlog::info("stopped");
   return Status::Ok();
 }

@@ -9,8 +9,8 @@
 
 namespace silian::hub {
 
-UpstreamRelay::UpstreamRelay(sync::LedgerStore& store, std::mutex& store_mutex, Options options)
-    : store_(store), store_mutex_(store_mutex), options_(std::move(options)), rng_(std::random_device{}()) {}
+UpstreamRelay::UpstreamRelay(sync::LedgerAccess& ledger, Options options)
+    : ledger_(ledger), options_(std::move(options)), rng_(std::random_device{}()) {}
 
 UpstreamRelay::~UpstreamRelay() { Stop(); }
 
@@ -56,10 +56,9 @@ void UpstreamRelay::Run() {
       poked_ = false;
     }
     sync::SyncOptions sync_options;
-    sync_options.store_mutex = &store_mutex_;
     auto transport = sync::CurlTransport::Create(options_.parent_url);
     Result<sync::SyncSummary> result = transport.ok()
-        ? sync::SyncClient(store_, **transport, options_.parent_url, sync_options).SyncOnce()
+        ? sync::SyncClient(ledger_, **transport, options_.parent_url, sync_options).SyncOnce()
         : Result<sync::SyncSummary>(transport.status());
     std::lock_guard<std::mutex> lock(mu_);
     if (result.ok()) {

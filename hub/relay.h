@@ -12,7 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "domain/store.h"
+#include "ledger/access.h"
 
 namespace silian::hub {
 
@@ -25,8 +25,8 @@ class UpstreamRelay {
     uint64_t backoff_max_ms = 60000;
     uint64_t debounce_ms = 200;  // waits this long after new ops, to relay them in one session
   };
-  // `store` and `store_mutex` are borrowed.
-  UpstreamRelay(sync::LedgerStore& store, std::mutex& store_mutex, Options options);
+  // `ledger` is borrowed (a hub's HubLedger: sessions take its lock only around ledger work).
+  UpstreamRelay(sync::LedgerAccess& ledger, Options options);
   ~UpstreamRelay();  // stops the thread
 
   void Start();
@@ -39,8 +39,7 @@ class UpstreamRelay {
  private:
   void Run();
 
-  sync::LedgerStore& store_;
-  std::mutex& store_mutex_;
+  sync::LedgerAccess& ledger_;
   Options options_;
   std::thread thread_;
   mutable std::mutex mu_;

@@ -9,16 +9,14 @@ namespace silian::hub {
 namespace http = web::http;
 
 struct HubServer::Impl {
-  sync::LedgerStore& store;
-  std::mutex& store_mutex;
+  HubLedger& ledger;
   UpstreamRelay* relay;
   sync::SyncService service;
   Metrics metrics;
   std::unique_ptr<http::experimental::listener::http_listener> listener;
   uint64_t started_ms = sync::SystemWallClock().NowMs();
 
-  Impl(sync::LedgerStore& s, std::mutex& m, UpstreamRelay* r, sync::SyncLimits limits)
-      : store(s), store_mutex(m), relay(r), service(s, m, limits) {
+  Impl(HubLedger& l, UpstreamRelay* r, sync::SyncLimits limits) : ledger(l), relay(r), service(l, limits) {
     if (relay != nullptr) service.set_on_new_ops([this] { relay->Poke(); });
   }
 
@@ -89,24 +87,30 @@ struct HubServer::Impl {
 
   nlohmann::json StatusJson() {
     nlohmann::json j;
-    std::lock_guard<std::mutex> lock(store_mutex);
-    auto st = store.GetStatus();
-    if (!st.ok()) return {{"error", st.status().message()}};
-    j["node"] = st->config.node_id.value;
-    j["level"] = sync::LevelName(st->config.level);
-    j["division"] = st->config.division.value;
-    j["scope"] = st->scope;
-    j["op_count"] = st->op_count;
-    j["case_count"] = st->case_count;
-    j["pending"] = st->pending_count;
-    j["equivocations"] = st->equivocation_count;
-    j["open_conflicts"] = st->open_conflicts;
-    uint64_t total_seq = 0;
-    for (const auto& e : st->frontier.entries()) total_seq += e.seq();
-    j["frontier"] = {{"origins", st->frontier.entries_size()}, {"ops", total_seq}};
+    Status read = ledger.WithStore([&](sync::LedgerStore& store) { return StoreJson(store, j); });
+    if (!read.ok()) return {{"error", read.message()}};
     j["ops_received"] = metrics.ops_in();
     j["errors"] = metrics.rejections();
     j["started_ms"] = started_ms;
+    if (relay != nullptr) j["upstream"] = relay->StatusJson();
+    return j;
+  }
+
+  // The ledger's part of the status. REQUIRES: the hub ledger's lock (WithStore).
+  static Status StoreJson(sync::LedgerStore& store, nlohmann::json& j) {
+    SILIAN_ASSIGN_OR_RETURN(auto st, store.GetStatus());
+    j["node"] = st.config.node_id.value;
+    j["level"] = sync::LevelName(st.config.level);
+    j["division"] = st.config.division.value;
+    j["scope"] = st.scope;
+    j["op_count"] = st.op_count;
+    j["case_count"] = st.case_count;
+    j["pending"] = st.pending_count;
+    j["equivocations"] = st.equivocation_count;
+    j["open_conflicts"] = st.open_conflicts;
+    uint64_t total_seq = 0;
+    for (const auto& e : st.frontier.entries()) total_seq += e.seq();
+    j["frontier"] = {{"origins", st.frontier.entries_size()}, {"ops", total_seq}};
     nlohmann::json children = nlohmann::json::array();
     auto peers = store.ListPeers();
     if (peers.ok()) {
@@ -121,8 +125,7 @@ struct HubServer::Impl {
                             {"last_error", p.last_error}});
     }
     j["children"] = children;
-    if (relay != nullptr) j["upstream"] = relay->StatusJson();
-    return j;
+    return Status::Ok();
   }
 
   void Handle(const http::http_request& request) {
@@ -156,8 +159,8 @@ struct HubServer::Impl {
   }
 };
 
-HubServer::HubServer(sync::LedgerStore& store, std::mutex& store_mutex, UpstreamRelay* relay, sync::SyncLimits limits)
-    : impl_(std::make_unique<Impl>(store, store_mutex, relay, limits)) {}
+HubServer::HubServer(HubLedger& ledger, UpstreamRelay* relay, sync::SyncLimits limits)
+    : impl_(std::make_unique<Impl>(ledger, relay, limits)) {}
 
 HubServer::~HubServer() { Stop(); }
 

@@ -6,6 +6,7 @@
 #include <mutex>
 #include <string>
 
+#include "hub/hub_ledger.h"
 #include "hub/metrics.h"
 #include "hub/relay.h"
 #include "domain/store.h"
@@ -15,8 +16,8 @@ namespace silian::hub {
 
 class HubServer {
  public:
-  // `store` and `store_mutex` are borrowed; `relay` may be null (a hub without a parent).
-  HubServer(sync::LedgerStore& store, std::mutex& store_mutex, UpstreamRelay* relay, sync::SyncLimits limits);
+  // `ledger` is borrowed; `relay` may be null (a hub without a parent).
+  HubServer(HubLedger& ledger, UpstreamRelay* relay, sync::SyncLimits limits);
   ~HubServer();
 
   // Starts listening on http://HOST:PORT. kUnavailable when the address cannot be bound.

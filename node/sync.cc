@@ -56,11 +56,19 @@ struct SessionResult {
   uint64_t wire_sent = 0;
   uint64_t wire_received = 0;
   double seconds = 0;
+  uint64_t conflicts_raised = 0;  // open conflicts here after the session minus before
 };
+
+uint64_t OpenConflicts(sync::LedgerStore& store) {
+  auto st = store.GetStatus();
+  return st.ok() ? st->open_conflicts : 0;
+}
 
 // Tries each hub in turn (failover) until one session succeeds.
 Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std::string>& urls, bool show_progress) {
   Status last = Unavailable("no hub answered");
+  const uint64_t conflicts_before = OpenConflicts(store);
+  sync::DirectAccess ledger(store.ledger());
   for (const auto& url : urls) {
     SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url));
     sync::SyncOptions options;
@@ -74,12 +82,14 @@ Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std
         std::cerr << "\r" << p.phase << ": " << p.done << " ops" << std::flush;
       };
     }
-    sync::SyncClient client(store, *transport, url, options);
+    sync::SyncClient client(ledger, *transport, url, options);
     auto summary = client.SyncOnce();
     if (show_progress && std::chrono::steady_clock::now() - start >= std::chrono::seconds(1)) std::cerr << "\r\033[K";
     if (summary.ok()) {
       SessionResult r{url, std::move(*summary), transport->wire_bytes_sent(), transport->wire_bytes_received(),
                       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count()};
+      const uint64_t after = OpenConflicts(store);
+      r.conflicts_raised = after > conflicts_before ? after - conflicts_before : 0;
       return r;
     }
     last = summary.status();
@@ -97,7 +107,7 @@ nlohmann::json SessionJson(const SessionResult& r) {
           {"pushed", r.summary.pushed},
           {"already_at_hub", r.summary.push_known},
           {"pulled", r.summary.pulled},
-          {"conflicts_raised", r.summary.conflicts_raised},
+          {"conflicts_raised", r.conflicts_raised},
           {"requests", r.summary.requests},
           {"bytes_sent", r.wire_sent},
           {"bytes_received", r.wire_received},
@@ -111,7 +121,7 @@ void PrintSession(const GlobalOptions& g, const SessionResult& r) {
     return;
   }
   std::cout << "synced with " << r.summary.hub_level << " hub " << r.summary.hub_id << " (" << r.url << "): pushed "
-            << r.summary.pushed << ", pulled " << r.summary.pulled << ", conflicts raised " << r.summary.conflicts_raised
+            << r.summary.pushed << ", pulled " << r.summary.pulled << ", conflicts raised " << r.conflicts_raised
             << ", " << r.wire_sent << " bytes sent, " << r.wire_received << " bytes received\n";
   for (const auto& w : r.summary.warnings) std::cerr << "silian-node: warning: " << w << "\n";
 }
@@ -140,7 +150,7 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
     double wait_s = o.interval_s;
     if (r.ok()) {
       failures = 0;
-      if (r->summary.pushed + r->summary.pulled + r->summary.conflicts_raised > 0 || g.json) PrintSession(g, *r);
+      if (r->summary.pushed + r->summary.pulled + r->conflicts_raised > 0 || g.json) PrintSession(g, *r);
     } else {
       ++failures;
       // Exponential backoff with jitter while offline: 1 s, 2 s, 4 s ... up to 5 minutes.

@@ -33,34 +33,35 @@ bool AskedAbout(const pb::Frontier& asked, const pb::Frontier& now) {
   return true;
 }
 
-uint64_t OpenConflicts(LedgerStore& store) {
-  auto st = store.GetStatus();
-  return st.ok() ? st->open_conflicts : 0;
-}
 
 }  // namespace
 
-SyncClient::SyncClient(LedgerStore& store, Transport& transport, std::string hub_key, SyncOptions options)
-    : store_(store), transport_(transport), hub_key_(std::move(hub_key)), options_(std::move(options)) {}
+SyncClient::SyncClient(LedgerAccess& ledger, Transport& transport, std::string hub_key, SyncOptions options)
+    : ledger_(ledger), transport_(transport), hub_key_(std::move(hub_key)), options_(std::move(options)) {}
 
-std::unique_lock<std::mutex> SyncClient::Lock() {
-  return options_.store_mutex ? std::unique_lock<std::mutex>(*options_.store_mutex) : std::unique_lock<std::mutex>();
-}
+SyncClient::SyncClient(Ledger& ledger, Transport& transport, std::string hub_key, SyncOptions options)
+    : direct_(std::make_unique<DirectAccess>(ledger)),
+      ledger_(*direct_),
+      transport_(transport),
+      hub_key_(std::move(hub_key)),
+      options_(std::move(options)) {}
 
 Result<pb::SyncRequest> SyncClient::BaseRequest() {
-  auto lock = Lock();
   pb::SyncRequest req;
-  req.set_protocol_version(kSyncProtocolVersion);
-  req.set_node_id(store_.config().node_id.value);
-  req.set_level(LevelName(store_.config().level));
-  req.set_division(store_.config().division.value);
-  SILIAN_ASSIGN_OR_RETURN(*req.mutable_frontier(), store_.GetFrontier());
-  // The hashes are for checking chains; a sync request only needs them for this node's own origin.
-  for (auto& e : *req.mutable_frontier()->mutable_entries())
-    if (e.origin() != store_.config().node_id.value) e.clear_hash();
-  SILIAN_ASSIGN_OR_RETURN(auto pull_state, store_.GetPullState(hub_key_));
-  req.set_hub_epoch(pull_state.epoch);
-  req.set_cursor(pull_state.cursor);
+  SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) -> Status {
+    req.set_protocol_version(kSyncProtocolVersion);
+    req.set_node_id(ledger.config().node_id.value);
+    req.set_level(LevelName(ledger.config().level));
+    req.set_division(ledger.config().division.value);
+    SILIAN_ASSIGN_OR_RETURN(*req.mutable_frontier(), ledger.GetFrontier());
+    // The hashes are for checking chains; a sync request only needs them for this node's own origin.
+    for (auto& e : *req.mutable_frontier()->mutable_entries())
+      if (e.origin() != ledger.config().node_id.value) e.clear_hash();
+    SILIAN_ASSIGN_OR_RETURN(auto pull_state, ledger.GetPullState(hub_key_));
+    req.set_hub_epoch(pull_state.epoch);
+    req.set_cursor(pull_state.cursor);
+    return Status::Ok();
+  }));
   req.set_max_pull_entries(options_.pull_batch_entries);
   req.set_max_pull_bytes(options_.pull_batch_bytes);
   return req;
@@ -89,21 +90,24 @@ Result<pb::SyncReply> SyncClient::Call(const pb::SyncRequest& request, SyncSumma
 
 // Stores the pulled ops, the new cursor and the receipts in one transaction.
 Status SyncClient::Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection) {
-  auto lock = Lock();
-  SILIAN_ASSIGN_OR_RETURN(auto import, store_.BeginImport());
+  return ledger_.With([&](Ledger& ledger) { return Apply(ledger, reply, summary, defer_projection); });
+}
+
+Status SyncClient::Apply(Ledger& ledger, const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection) {
+  SILIAN_ASSIGN_OR_RETURN(auto import, ledger.BeginImport());
   if (defer_projection) import->DeferProjection();
   if (reply.pulled().entries_size() > 0) SILIAN_RETURN_IF_ERROR(import->Add(reply.pulled()));
   std::vector<pb::LevelReceipt> receipts;
   pb::LevelReceipt own;
   own.set_level(reply.hub_level());
   own.set_hub_id(reply.hub_id());
-  own.set_as_of_ms(SystemWallClock().NowMs());
+  own.set_as_of_ms(ledger.wall().NowMs());
   for (const auto& e : reply.receipt().entries()) *own.add_entries() = e;
   receipts.push_back(std::move(own));
   for (const auto& r : reply.upstream()) receipts.push_back(r);
   // A push-only reply carries no cursor: keep the one from the same hub ledger.
   uint64_t cursor = reply.next_cursor();
-  SILIAN_ASSIGN_OR_RETURN(auto previous, store_.GetPullState(hub_key_));
+  SILIAN_ASSIGN_OR_RETURN(auto previous, ledger.GetPullState(hub_key_));
   if (reply.hub_epoch() == previous.epoch && cursor < previous.cursor) cursor = previous.cursor;
   SILIAN_RETURN_IF_ERROR(import->RecordPull(hub_key_, reply.hub_epoch(), cursor, receipts));
   SILIAN_ASSIGN_OR_RETURN(ImportStats stats, import->Commit(nullptr));
@@ -114,11 +118,6 @@ Status SyncClient::Apply(const pb::SyncReply& reply, SyncSummary& summary, bool 
 
 Result<SyncSummary> SyncClient::SyncOnce() {
   SyncSummary summary;
-  uint64_t conflicts_before;
-  {
-    auto lock = Lock();
-    conflicts_before = OpenConflicts(store_);
-  }
 
   // Pull until the hub has nothing more for this scope. The first reply also carries the hub's receipt.
   pb::SyncReply last;
@@ -130,8 +129,7 @@ Result<SyncSummary> SyncClient::SyncOnce() {
     if (reply.ok()) last = std::move(*reply);
     if (!applied.ok()) {
       // A cut session must not leave cases unprojected for readers until the next one.
-      auto lock = Lock();
-      store_.RefreshStaleCases().IgnoreError();
+      ledger_.With([](Ledger& ledger) { return ledger.RefreshStaleCases(); }).IgnoreError();
       return applied;
     }
     if (options_.progress && (last.more() || summary.pulled > 0))
@@ -141,10 +139,10 @@ Result<SyncSummary> SyncClient::SyncOnce() {
     // of other origins, the push below would send them all back to the hub that just sent them: one more
     // pull (with nothing left to pull, a small reply) gets a receipt that covers them.
     pb::Frontier now;
-    {
-      auto lock = Lock();
-      SILIAN_ASSIGN_OR_RETURN(now, store_.GetFrontier());
-    }
+    SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) -> Status {
+      SILIAN_ASSIGN_OR_RETURN(now, ledger.GetFrontier());
+      return Status::Ok();
+    }));
     if (AskedAbout(req.frontier(), now)) break;
   }
 
@@ -154,10 +152,9 @@ Result<SyncSummary> SyncClient::SyncOnce() {
   for (;;) {
     pb::Batch batch;
     {
-      auto lock = Lock();
       uint64_t bytes = 0;
       bool full = false;
-      Status s = store_.Export(holder, [&](pb::Entry e) -> Status {
+      Status s = ledger_.With([&](Ledger& ledger) { return ledger.Export(holder, [&](pb::Entry e) -> Status {
         if (static_cast<uint32_t>(batch.entries_size()) >= options_.push_batch_entries ||
             bytes >= options_.push_batch_bytes) {
           full = true;
@@ -166,7 +163,7 @@ Result<SyncSummary> SyncClient::SyncOnce() {
         bytes += e.ByteSizeLong();
         *batch.add_entries() = std::move(e);
         return Status::Ok();
-      });
+      }); });
       if (!s.ok() && !full) return s;
     }
     if (batch.entries_size() == 0) break;
@@ -195,12 +192,7 @@ Result<SyncSummary> SyncClient::SyncOnce() {
     }
   }
 
-  {
-    auto lock = Lock();
-    SILIAN_RETURN_IF_ERROR(store_.RecordSyncDone(hub_key_));
-    uint64_t after = OpenConflicts(store_);
-    summary.conflicts_raised = after > conflicts_before ? after - conflicts_before : 0;
-  }
+  SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) { return ledger.RecordSyncDone(hub_key_); }));
   return summary;
 }
 

@@ -2,16 +2,17 @@
 // replica's scope, then pushes what the hub lacks in bounded batches, recording the hub's receipts (and
 // those of the levels above it) as it goes. Every request is idempotent and every reply is applied in one
 // transaction, so a session cut at any point resumes at the last acknowledged batch.
-// Not thread-safe; when another thread uses the same store, pass its mutex in SyncOptions.
+// Not thread-safe itself; it uses the ledger only inside LedgerAccess::With (the owner's lock), never
+// across network I/O.
 #pragma once
 
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <string>
 
-#include "domain/store.h"
+#include "ledger/access.h"
+#include "ledger/ledger.h"
 #include "net/protocol.h"
 
 namespace silian::sync {
@@ -44,7 +45,6 @@ struct SyncOptions {
   uint32_t pull_batch_entries = 10000;
   uint64_t pull_batch_bytes = 8u << 20;
   int zstd_level = 3;
-  std::mutex* store_mutex = nullptr;  // borrowed; locked around every use of the store
   std::function<void(const SyncProgress&)> progress;
 };
 
@@ -54,7 +54,6 @@ struct SyncSummary {
   uint64_t pushed = 0;        // ops the hub stored from this session
   uint64_t push_known = 0;    // ops the hub already had
   uint64_t pulled = 0;        // new ops stored here
-  uint64_t conflicts_raised = 0;  // open conflicts here after minus before
   uint64_t requests = 0;
   uint64_t body_bytes_sent = 0;
   uint64_t body_bytes_received = 0;
@@ -64,7 +63,9 @@ struct SyncSummary {
 class SyncClient {
  public:
   // `hub_key` names the hub in this ledger's records (its URL). All references are borrowed.
-  SyncClient(LedgerStore& store, Transport& transport, std::string hub_key, SyncOptions options);
+  SyncClient(LedgerAccess& ledger, Transport& transport, std::string hub_key, SyncOptions options);
+  // For a ledger that no other thread uses.
+  SyncClient(Ledger& ledger, Transport& transport, std::string hub_key, SyncOptions options);
   // One session. Errors: kUnavailable (retry later), kFailedPrecondition / kInvalidArgument carrying the
   // hub's refusal ("unknown_node: ..."), kInternal.
   Result<SyncSummary> SyncOnce();
@@ -74,10 +75,10 @@ class SyncClient {
   Result<pb::SyncRequest> BaseRequest();
   // `defer_projection`: more pull replies follow; their cases are re-projected once, with the last.
   Status Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection);
+  Status Apply(Ledger& ledger, const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection);
 
-  std::unique_lock<std::mutex> Lock();
-
-  LedgerStore& store_;
+  std::unique_ptr<DirectAccess> direct_;  // set by the Ledger& constructor; declared before ledger_
+  LedgerAccess& ledger_;
   Transport& transport_;
   std::string hub_key_;
   SyncOptions options_;

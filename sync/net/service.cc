@@ -1,13 +1,21 @@
 #include "net/service.h"
 
+#include <algorithm>
 #include <set>
 
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
+
 namespace silian::sync {
 namespace {
 
-std::string Quote(const std::string& s) { return "\"" + s + "\""; }
+// The number of ops (not skips) in `batch`.
+uint64_t OpsIn(const pb::Batch& batch) {
+  uint64_t n = 0;
+  for (const auto& e : batch.entries()) n += e.has_op() ? 1 : 0;
+  return n;
+}
 
 SyncOutcome FromStatus(const Status& s) {
   switch (s.code()) {
@@ -31,15 +39,152 @@ SyncOutcome ErrorOutcome(int http_status, const std::string& code, const std::st
   return o;
 }
 
-std::optional<SyncOutcome> SyncService::FindRegistered(const std::string& node_id, LedgerStore::Peer* peer) {
-  auto found = store_.FindPeer(node_id);
+std::optional<SyncOutcome> SyncService::FindRegistered(Ledger& ledger, const std::string& node_id, Peer* peer) {
+  auto found = ledger.peers().Find(node_id);
   if (!found.ok()) return FromStatus(found.status());
   if (!found->has_value())
     return ErrorOutcome(403, "unknown_node",
-                        "node " + Quote(node_id) + " is not registered at hub " + Quote(store_.config().node_id.value) +
+                        "node " + Quote(node_id) + " is not registered at hub " + Quote(ledger.config().node_id.value) +
                             " (silian-hub node add)");
   *peer = **found;
   return std::nullopt;
+}
+
+// What a push holds, read before the lock is taken: every op must parse.
+struct SyncService::PushSummary {
+  std::set<std::string> origins;                               // of the frontier and of every entry
+  std::vector<std::pair<std::string, std::string>> divisions;  // (op id, division)
+  std::vector<pb::Op> own_ops;                                 // the ops the sender itself authored
+};
+
+std::optional<SyncOutcome> SyncService::Summarise(const pb::SyncRequest& req, const std::string& node_id,
+                                                  PushSummary* out) {
+  for (const auto& e : req.frontier().entries()) out->origins.insert(e.origin());
+  for (int i = 0; i < req.push().entries_size(); ++i) {
+    const pb::Entry& e = req.push().entries(i);
+    if (e.has_op()) {
+      pb::Op op;
+      if (!op.ParseFromString(e.op()))
+        return ErrorOutcome(400, "malformed", "push entry " + std::to_string(i) + " is not a valid op");
+      out->divisions.emplace_back(op.origin() + ":" + std::to_string(op.seq()), op.division());
+      out->origins.insert(op.origin());
+      if (op.origin() == node_id) out->own_ops.push_back(std::move(op));
+    } else if (e.has_skip()) {
+      out->origins.insert(e.skip().origin());
+    } else {
+      return ErrorOutcome(400, "malformed", "push entry " + std::to_string(i) + " is neither an op nor a skip");
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<SyncOutcome> SyncService::CheckScope(Ledger& ledger, const std::string& node_id, const Peer& p,
+                                                   const pb::SyncRequest& req, const PushSummary& push) {
+  const std::string child_scope = ScopeOf(p.level, p.division);
+  auto refuse = [&](const std::string& code, const std::string& msg, const std::string& note) {
+    ledger.peers().RecordContact(node_id, 0, 0, note.empty() ? msg : note).IgnoreError();
+    return ErrorOutcome(422, code, msg);
+  };
+  if (req.level() != LevelName(p.level) || req.division() != p.division.value)
+    return refuse("out_of_scope",
+                  "node " + Quote(node_id) + " is registered as " + LevelName(p.level) + " " + p.division.value +
+                      " but says it is " + req.level() + " " + req.division(),
+                  "registration mismatch");
+  if (!InScope(child_scope, ledger.scope()))
+    return refuse("out_of_scope",
+                  "node " + Quote(node_id) + " serves " + child_scope + ", outside this hub's area " + ledger.scope(),
+                  "outside the hub's area");
+  if (p.level != Level::kCounty && p.level != Level::kCity)
+    for (const pb::Op& op : push.own_ops)
+      if (ledger.IsReference(op))
+        return refuse("no_authority",
+                      "op " + Quote(op.origin() + ":" + std::to_string(op.seq())) +
+                          " publishes reference data, but node " + Quote(node_id) + " is a " + LevelName(p.level) +
+                          " node: only county and city hubs publish the catalogue and calendars",
+                      "");
+  for (const auto& [id, division] : push.divisions)
+    if (!OpInScope(division, child_scope))
+      return refuse("out_of_scope",
+                    "op " + Quote(id) + " is for division " + Quote(division) + ", outside the area " + child_scope +
+                        " of node " + Quote(node_id),
+                    "");
+  return std::nullopt;
+}
+
+std::optional<SyncOutcome> SyncService::ApplyPush(Ledger& ledger, const std::string& node_id,
+                                                  const pb::SyncRequest& req, pb::SyncReply* reply) {
+  auto import = ledger.BeginImport();
+  if (!import.ok()) return FromStatus(import.status());
+  Status added = (*import)->Add(req.push());
+  if (!added.ok()) {
+    (*import).reset();  // roll back first: recorded inside the import, the error would be rolled back too
+    ledger.peers().RecordContact(node_id, 0, 0, added.message()).IgnoreError();
+    return FromStatus(added);
+  }
+  auto stats = (*import)->Commit(&req.frontier());
+  if (!stats.ok()) return FromStatus(stats.status());
+  reply->set_pushed_new(stats->new_ops);
+  reply->set_pushed_known(stats->known);
+  reply->set_pushed_pending(stats->pending);
+  for (const auto& r : stats->refused) {
+    auto* record = reply->add_refused();
+    record->set_op(r.op);
+    record->set_rule(r.rule);
+  }
+  return std::nullopt;
+}
+
+std::optional<SyncOutcome> SyncService::AnswerPull(Ledger& ledger, const std::string& child_scope,
+                                                   const pb::SyncRequest& req, pb::SyncReply* reply) {
+  uint64_t cursor = req.hub_epoch() == ledger.epoch() ? req.cursor() : 0;
+  size_t max_entries = std::min<size_t>(req.max_pull_entries() ? req.max_pull_entries() : limits_.max_pull_entries,
+                                        limits_.max_pull_entries);
+  size_t max_bytes = std::min<uint64_t>(req.max_pull_bytes() ? req.max_pull_bytes() : limits_.max_pull_bytes,
+                                        limits_.max_pull_bytes);
+  auto pulled = ledger.Pull(child_scope, req.frontier(), cursor, max_entries, max_bytes);
+  if (!pulled.ok()) return FromStatus(pulled.status());
+  *reply->mutable_pulled() = std::move(pulled->batch);
+  reply->set_next_cursor(pulled->next_cursor);
+  reply->set_more(pulled->more);
+  return std::nullopt;
+}
+
+std::optional<SyncOutcome> SyncService::Serve(Ledger& ledger, const std::string& node_id, const pb::SyncRequest& req,
+                                              const PushSummary& push, pb::SyncReply* reply) {
+  Peer p;
+  if (auto refused = FindRegistered(ledger, node_id, &p)) return refused;
+  if (auto refused = CheckScope(ledger, node_id, p, req, push)) return refused;
+  if (req.push().entries_size() > 0)
+    if (auto failed = ApplyPush(ledger, node_id, req, reply)) return failed;
+  if (req.pull())
+    if (auto failed = AnswerPull(ledger, ScopeOf(p.level, p.division), req, reply)) return failed;
+
+  std::vector<std::string> origin_list(push.origins.begin(), push.origins.end());
+  auto receipt = ledger.Receipt(origin_list);
+  if (!receipt.ok()) return FromStatus(receipt.status());
+  *reply->mutable_receipt() = std::move(*receipt);
+  auto upstream = ledger.Receipts(origin_list);
+  if (!upstream.ok()) return FromStatus(upstream.status());
+  for (auto& r : *upstream) *reply->add_upstream() = std::move(r);
+
+  reply->set_protocol_version(kSyncProtocolVersion);
+  reply->set_hub_id(ledger.config().node_id.value);
+  reply->set_hub_level(LevelName(ledger.config().level));
+  reply->set_hub_scope(ledger.scope());
+  reply->set_hub_epoch(ledger.epoch());
+  ledger.peers().RecordContact(node_id, reply->pushed_new(), OpsIn(reply->pulled()), "").IgnoreError();
+  return std::nullopt;
+}
+
+// Runs `fn` under the owner's lock; its outcome, or a 500 when the lock holder failed otherwise.
+std::optional<SyncOutcome> SyncService::Locked(const std::function<std::optional<SyncOutcome>(Ledger&)>& fn) {
+  std::optional<SyncOutcome> out;
+  Status s = ledger_.With([&](Ledger& ledger) {
+    out = fn(ledger);
+    return Status::Ok();
+  });
+  if (!s.ok()) return FromStatus(s);
+  return out;
 }
 
 SyncOutcome SyncService::Handle(const std::string& authorization, const std::string& body) {
@@ -50,12 +195,12 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
   if (body.size() > limits_.max_body_bytes)
     return ErrorOutcome(413, "too_large", "request body of " + std::to_string(body.size()) +
                                               " bytes exceeds the limit of " + std::to_string(limits_.max_body_bytes));
-  {
-    // Unknown senders are turned away before their body costs any decompression or parsing.
-    std::lock_guard<std::mutex> lock(mutex_);
-    LedgerStore::Peer unused;
-    if (auto refused = FindRegistered(*node_id, &unused)) return *refused;
-  }
+  // Unknown senders are turned away before their body costs any decompression or parsing.
+  if (auto refused = Locked([&](Ledger& ledger) {
+        Peer unused;
+        return FindRegistered(ledger, *node_id, &unused);
+      }))
+    return *refused;
   auto plain = DecompressBody(body, limits_.max_decompressed_bytes);
   if (!plain.ok()) return FromStatus(plain.status());
   pb::SyncRequest req;
@@ -71,117 +216,11 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
   if (static_cast<uint64_t>(req.push().entries_size()) > limits_.max_push_entries)
     return ErrorOutcome(413, "too_large", "push of " + std::to_string(req.push().entries_size()) +
                                               " entries exceeds the limit of " + std::to_string(limits_.max_push_entries));
-
-  // Validate the push outside the lock: every op must parse and lie in the sender's scope.
-  std::set<std::string> origins;
-  for (const auto& e : req.frontier().entries()) origins.insert(e.origin());
-  std::vector<std::pair<std::string, std::string>> op_divisions;  // (op id, division)
-  std::vector<std::string> own_reference_ops;  // reference data the sender itself authored
-  for (int i = 0; i < req.push().entries_size(); ++i) {
-    const pb::Entry& e = req.push().entries(i);
-    if (e.has_op()) {
-      pb::Op op;
-      if (!op.ParseFromString(e.op()))
-        return ErrorOutcome(400, "malformed", "push entry " + std::to_string(i) + " is not a valid op");
-      op_divisions.emplace_back(op.origin() + ":" + std::to_string(op.seq()), op.division());
-      if ((op.has_item_published() || op.has_calendar_published()) && op.origin() == *node_id)
-        own_reference_ops.push_back(op_divisions.back().first);
-      origins.insert(op.origin());
-    } else if (e.has_skip()) {
-      origins.insert(e.skip().origin());
-    } else {
-      return ErrorOutcome(400, "malformed", "push entry " + std::to_string(i) + " is neither an op nor a skip");
-    }
-  }
+  PushSummary push;
+  if (auto refused = Summarise(req, *node_id, &push)) return *refused;
 
   pb::SyncReply reply;
-  bool stored_new = false;
-  {
-    std::lock_guard<std::mutex> lock(mutex_);
-    LedgerStore::Peer p;
-    if (auto refused = FindRegistered(*node_id, &p)) return *refused;
-    std::string child_scope = ScopeOf(p.level, p.division);
-    if (req.level() != LevelName(p.level) || req.division() != p.division.value) {
-      store_.RecordContact(*node_id, 0, 0, "registration mismatch").IgnoreError();
-      return ErrorOutcome(422, "out_of_scope",
-                          "node " + Quote(*node_id) + " is registered as " + LevelName(p.level) + " " +
-                              p.division.value + " but says it is " + req.level() + " " + req.division());
-    }
-    if (!InScope(child_scope, store_.scope())) {
-      store_.RecordContact(*node_id, 0, 0, "outside the hub's area").IgnoreError();
-      return ErrorOutcome(422, "out_of_scope",
-                          "node " + Quote(*node_id) + " serves " + child_scope + ", outside this hub's area " +
-                              store_.scope());
-    }
-    if (!own_reference_ops.empty() && p.level != Level::kCounty && p.level != Level::kCity) {
-      std::string msg = "op " + Quote(own_reference_ops.front()) + " publishes reference data, but node " +
-                        Quote(*node_id) + " is a " + LevelName(p.level) +
-                        " node: only county and city hubs publish the catalogue and calendars";
-      store_.RecordContact(*node_id, 0, 0, msg).IgnoreError();
-      return ErrorOutcome(422, "no_authority", msg);
-    }
-    for (const auto& [id, division] : op_divisions) {
-      if (!OpInScope(division, child_scope)) {
-        std::string msg = "op " + Quote(id) + " is for division " + Quote(division) + ", outside the area " +
-                          child_scope + " of node " + Quote(*node_id);
-        store_.RecordContact(*node_id, 0, 0, msg).IgnoreError();
-        return ErrorOutcome(422, "out_of_scope", msg);
-      }
-    }
-
-    if (req.push().entries_size() > 0) {
-      auto import = store_.BeginImport();
-      if (!import.ok()) return FromStatus(import.status());
-      Status added = (*import)->Add(req.push());
-      if (!added.ok()) {
-        (*import).reset();  // roll back first: recorded inside the import, the error would be rolled back too
-        store_.RecordContact(*node_id, 0, 0, added.message()).IgnoreError();
-        return FromStatus(added);
-      }
-      auto stats = (*import)->Commit(&req.frontier());
-      if (!stats.ok()) return FromStatus(stats.status());
-      reply.set_pushed_new(stats->new_ops);
-      reply.set_pushed_known(stats->known);
-      reply.set_pushed_pending(stats->pending);
-      for (const auto& r : stats->refused) {
-        auto* record = reply.add_refused();
-        record->set_op(r.op);
-        record->set_rule(r.rule);
-      }
-      stored_new = stats->new_ops > 0;
-    }
-
-    if (req.pull()) {
-      uint64_t cursor = req.hub_epoch() == store_.epoch() ? req.cursor() : 0;
-      size_t max_entries = std::min<size_t>(req.max_pull_entries() ? req.max_pull_entries() : limits_.max_pull_entries,
-                                            limits_.max_pull_entries);
-      size_t max_bytes = std::min<uint64_t>(req.max_pull_bytes() ? req.max_pull_bytes() : limits_.max_pull_bytes,
-                                            limits_.max_pull_bytes);
-      auto pulled = store_.Pull(child_scope, req.frontier(), cursor, max_entries, max_bytes);
-      if (!pulled.ok()) return FromStatus(pulled.status());
-      *reply.mutable_pulled() = std::move(pulled->batch);
-      reply.set_next_cursor(pulled->next_cursor);
-      reply.set_more(pulled->more);
-    }
-
-    std::vector<std::string> origin_list(origins.begin(), origins.end());
-    auto receipt = store_.Receipt(origin_list);
-    if (!receipt.ok()) return FromStatus(receipt.status());
-    *reply.mutable_receipt() = std::move(*receipt);
-    auto upstream = store_.Receipts(origin_list);
-    if (!upstream.ok()) return FromStatus(upstream.status());
-    for (auto& r : *upstream) *reply.add_upstream() = std::move(r);
-
-    reply.set_protocol_version(kSyncProtocolVersion);
-    reply.set_hub_id(store_.config().node_id.value);
-    reply.set_hub_level(LevelName(store_.config().level));
-    reply.set_hub_scope(store_.scope());
-    reply.set_hub_epoch(store_.epoch());
-
-    uint64_t ops_out = 0;
-    for (const auto& e : reply.pulled().entries()) ops_out += e.has_op() ? 1 : 0;
-    store_.RecordContact(*node_id, reply.pushed_new(), ops_out, "").IgnoreError();
-  }
+  if (auto failed = Locked([&](Ledger& ledger) { return Serve(ledger, *node_id, req, push, &reply); })) return *failed;
 
   SyncOutcome out;
   out.content_type = kSyncContentType;
@@ -189,8 +228,8 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
   reply.SerializeToString(&plain_reply);
   out.body = CompressBody(plain_reply, 3);
   out.ops_in = reply.pushed_new();
-  for (const auto& e : reply.pulled().entries()) out.ops_out += e.has_op() ? 1 : 0;
-  if (stored_new && on_new_ops_) on_new_ops_();
+  out.ops_out = OpsIn(reply.pulled());
+  if (reply.pushed_new() > 0 && on_new_ops_) on_new_ops_();
   return out;
 }
 

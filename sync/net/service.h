@@ -1,16 +1,21 @@
 // The server side of the sync protocol: validates a request from a registered peer, applies its push in
 // one transaction, and answers with a receipt and the ops the peer lacks. Transport-independent: the hub's
 // HTTP layer hands it the authenticated node id and the raw body, and sends back what it returns.
-// Thread-safe: every use of the store happens under `store_mutex`.
+// Thread-safe: it uses the ledger only inside LedgerAccess::With (the owner's lock), and never holds it
+// across decompression, parsing or compression.
 #pragma once
 
 #include <cstdint>
 #include <functional>
-#include <mutex>
+#include <functional>
+#include <optional>
+#include <set>
+#include <vector>
 #include <optional>
 #include <string>
 
-#include "domain/store.h"
+#include "ledger/access.h"
+#include "ledger/ledger.h"
 #include "net/protocol.h"
 
 namespace silian::sync {
@@ -29,9 +34,8 @@ SyncOutcome ErrorOutcome(int http_status, const std::string& code, const std::st
 
 class SyncService {
  public:
-  // `store` and `store_mutex` are borrowed and must outlive the service.
-  SyncService(LedgerStore& store, std::mutex& store_mutex, SyncLimits limits)
-      : store_(store), mutex_(store_mutex), limits_(limits) {}
+  // `ledger` is borrowed and must outlive the service.
+  SyncService(LedgerAccess& ledger, SyncLimits limits) : ledger_(ledger), limits_(limits) {}
 
   // Handles one POST /v1/sync. `authorization` is the raw Authorization header ("" when absent).
   // Replies: 200 with a compressed SyncReply; 400 malformed; 401 missing_credentials; 403 unknown_node;
@@ -44,11 +48,21 @@ class SyncService {
   const SyncLimits& limits() const { return limits_; }
 
  private:
-  // The registry entry of `node_id` into `peer`, or the 403 reply. REQUIRES: mutex_ held.
-  std::optional<SyncOutcome> FindRegistered(const std::string& node_id, LedgerStore::Peer* peer);
+  struct PushSummary;
+  // Each returns the error reply, or nullopt to go on. Those taking a Ledger run under the owner's lock.
+  std::optional<SyncOutcome> Locked(const std::function<std::optional<SyncOutcome>(Ledger&)>& fn);
+  static std::optional<SyncOutcome> FindRegistered(Ledger& ledger, const std::string& node_id, Peer* peer);
+  static std::optional<SyncOutcome> Summarise(const pb::SyncRequest& req, const std::string& node_id, PushSummary* out);
+  static std::optional<SyncOutcome> CheckScope(Ledger& ledger, const std::string& node_id, const Peer& p,
+                                               const pb::SyncRequest& req, const PushSummary& push);
+  static std::optional<SyncOutcome> ApplyPush(Ledger& ledger, const std::string& node_id, const pb::SyncRequest& req,
+                                              pb::SyncReply* reply);
+  std::optional<SyncOutcome> AnswerPull(Ledger& ledger, const std::string& child_scope, const pb::SyncRequest& req,
+                                        pb::SyncReply* reply);
+  std::optional<SyncOutcome> Serve(Ledger& ledger, const std::string& node_id, const pb::SyncRequest& req,
+                                   const PushSummary& push, pb::SyncReply* reply);
 
-  LedgerStore& store_;
-  std::mutex& mutex_;
+  LedgerAccess& ledger_;
   SyncLimits limits_;
   std::function<void()> on_new_ops_;
 };

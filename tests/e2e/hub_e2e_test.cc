@@ -89,13 +89,24 @@ std::string HubDigest(const std::string& db, const std::string& scope) {
   return Trim(Run(kHubBin, {"--db", db, "digest", "--scope", scope}));
 }
 
+// A session's summary and the conflicts it raised here (open conflicts after minus before).
+struct Session : SyncSummary {
+  uint64_t conflicts_raised = 0;
+};
+
 // One session of an in-process node with a hub over HTTP.
-Result<SyncSummary> SyncOver(LedgerStore& store, const std::string& url, SyncOptions options = SyncOptions()) {
+Result<Session> SyncOver(LedgerStore& store, const std::string& url, SyncOptions options = SyncOptions()) {
   sync::CurlTransport::Options t;
   t.connect_timeout_ms = 2000;
   auto transport = sync::CurlTransport::Create(url, t);
   if (!transport.ok()) return transport.status();
-  return SyncClient(store, **transport, url, std::move(options)).SyncOnce();
+  const uint64_t before = SILIAN_TAKE(store.GetStatus()).open_conflicts;
+  auto summary = SyncClient(store.ledger(), **transport, url, std::move(options)).SyncOnce();
+  if (!summary.ok()) return summary.status();
+  Session out{*summary};
+  const uint64_t after = SILIAN_TAKE(store.GetStatus()).open_conflicts;
+  out.conflicts_raised = after > before ? after - before : 0;
+  return out;
 }
 
 std::optional<uint64_t> MissingAt(LedgerStore& s, const std::string& level) {
@@ -632,7 +643,7 @@ bool SignalMidBatch(const LongOfflineVillage& v, int signal, uint64_t seed) {
   {
     auto curl = SILIAN_TAKE(sync::CurlTransport::Create(hub.url()));
     KillingTransport transport(*curl, hub, signal, kill_at, delay_ms);
-    auto cut = SyncClient(*node, transport, hub.url(), v.Options()).SyncOnce();
+    auto cut = SyncClient(node->ledger(), transport, hub.url(), v.Options()).SyncOnce();
     transport.Join();
     INFO("cut session: " << (cut.ok() ? std::string("completed") : cut.status().ToString()));
     CHECK((cut.ok() || cut.status().code() == StatusCode::kUnavailable));

@@ -32,10 +32,11 @@ constexpr const char* kCity = "152200000000";
 constexpr const char* kCounty = "152222000000";
 constexpr const char* kTownship = "152222104000";
 
-// A hub in this process: a ledger, the mutex that guards it, and the service answering sync requests.
+// A hub in this process: a ledger, the access the service and the relay share, and the service answering
+// sync requests.
 struct Hub {
   Replica replica;
-  std::mutex mutex;
+  std::unique_ptr<DirectAccess> access;
   std::unique_ptr<SyncService> service;
 
   LedgerStore& store() { return *replica.store; }
@@ -45,7 +46,8 @@ std::unique_ptr<Hub> MakeHub(const TempDir& dir, const std::string& id, Level le
                              SyncLimits limits = SyncLimits()) {
   auto hub = std::make_unique<Hub>();
   hub->replica = MakeReplica(dir, NodeAt(id, level, division));
-  hub->service = std::make_unique<SyncService>(*hub->replica.store, hub->mutex, limits);
+  hub->access = std::make_unique<DirectAccess>(hub->replica.store->ledger());
+  hub->service = std::make_unique<SyncService>(*hub->access, limits);
   return hub;
 }
 
@@ -93,15 +95,14 @@ class DirectTransport final : public Transport {
 
 Result<SyncSummary> SyncWith(Hub& hub, Replica& node, SyncOptions options = SyncOptions()) {
   DirectTransport transport(*hub.service);
-  return SyncClient(*node, transport, "hub:" + hub.store().config().node_id.value, std::move(options)).SyncOnce();
+  return SyncClient((*node).ledger(), transport, "hub:" + hub.store().config().node_id.value, std::move(options))
+      .SyncOnce();
 }
 
-// The county syncs with the city as its relay does: through the county hub's own mutex.
+// The county syncs with the city as its relay does: through the county hub's own ledger access.
 Result<SyncSummary> RelayUp(Hub& county, Hub& city) {
   DirectTransport transport(*city.service);
-  SyncOptions options;
-  options.store_mutex = &county.mutex;
-  return SyncClient(county.store(), transport, "hub:" + city.store().config().node_id.value, options).SyncOnce();
+  return SyncClient(*county.access, transport, "hub:" + city.store().config().node_id.value, SyncOptions()).SyncOnce();
 }
 
 std::string DigestOf(LedgerStore& s, std::optional<std::string> scope = std::nullopt) {
@@ -392,7 +393,7 @@ TEST_CASE("SyncService: a session cut after any request resumes and converges, a
     {
       auto w = make_world(seed);
       DirectTransport t(*w->county->service);
-      SILIAN_TAKE(SyncClient(*w->village, t, "county", small).SyncOnce());
+      SILIAN_TAKE(SyncClient((*w->village).ledger(), t, "county", small).SyncOnce());
       requests = t.calls();
     }
     REQUIRE(requests >= 4);
@@ -406,7 +407,7 @@ TEST_CASE("SyncService: a session cut after any request resumes and converges, a
         {
           DirectTransport t(*w->county->service);
           t.BreakAt(cut, how);
-          auto cut_session = SyncClient(*w->village, t, "county", small).SyncOnce();
+          auto cut_session = SyncClient((*w->village).ledger(), t, "county", small).SyncOnce();
           REQUIRE(cut_session.status().code() == StatusCode::kUnavailable);
         }
         SyncSummary resumed = SILIAN_TAKE(SyncWith(*w->county, w->village, small));

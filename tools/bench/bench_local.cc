@@ -21,6 +21,7 @@
 #include "bench/bench_util.h"
 #include "bench/workload.h"
 #include "ledger/bundle.h"
+#include "ledger/chain.h"
 #include "domain/projection.h"
 #include "domain/store.h"
 

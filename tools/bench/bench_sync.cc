@@ -138,7 +138,7 @@ struct Session {
 // One session over a fresh transport, as `silian-node sync` runs one.
 Result<Session> SyncOnce(sync::LedgerStore& store, const std::string& url) {
   SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url));
-  sync::SyncClient client(store, *transport, url, sync::SyncOptions());
+  sync::SyncClient client(store.ledger(), *transport, url, sync::SyncOptions());
   auto t0 = Clock::now();
   SILIAN_ASSIGN_OR_RETURN(sync::SyncSummary summary, client.SyncOnce());
   Session s;
@@ -173,7 +173,7 @@ Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url
   std::vector<std::thread> threads;
   for (size_t i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
-      sync::SyncClient client(*halls[i].store, *transports[i], url, sync::SyncOptions());
+      sync::SyncClient client(halls[i].store->ledger(), *transports[i], url, sync::SyncOptions());
       ready.count_down();
       go.wait();
       results[i] = client.SyncOnce();

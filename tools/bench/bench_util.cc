@@ -1,6 +1,7 @@
 #include "bench/bench_util.h"
 
 #include "domain/store.h"
+#include "ledger/ledger.h"
 
 #include <sqlite3.h>
 #include <sys/statfs.h>

@@ -79,7 +79,7 @@ struct BaselineFigures {
 };
 
 // Inserts `rows` into a new database at `path` as plain SQLite would: the ops table and its index exactly
-// as sync/store.cc declares them, WAL, synchronous=FULL, one transaction, one prepared statement.
+// as the ledger declares them (OpsTableDdl), WAL, synchronous=FULL, one transaction, one prepared statement.
 // kInternal on an SQLite error.
 Result<BaselineFigures> RunBaseline(const std::string& path, const std::vector<OpRow>& rows);
 

@@ -1,0 +1,334 @@
+// What the service centre authors on a case: the store's authoring calls. Each validates its input as
+// strictly as an import would, then writes one op in one durable transaction of the ledger.
+#include <algorithm>
+#include <cstdio>
+#include <ctime>
+#include <set>
+
+#include "base/text.h"
+#include "domain/catalog.h"
+#include "domain/store.h"
+
+namespace silian::sync {
+namespace {
+
+// The calendar date in China Standard Time (UTC+8), where case numbers are read.
+std::string CstDate(uint64_t now_ms) {
+  std::time_t secs = static_cast<std::time_t>(now_ms / 1000 + 8 * 3600);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof buf, "%Y%m%d", &tm);
+  return buf;
+}
+
+}  // namespace
+
+Result<CaseProjection> LedgerStore::CaseForWrite(const std::string& ref) {
+  SILIAN_ASSIGN_OR_RETURN(CaseId id, projector_->cases().Find(ref));
+  SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id.value));
+  std::string division = ops.empty() ? std::string() : ops.front().division();
+  CaseProjection p = ProjectCase(id, std::move(ops), ProjectionDetail::kSummary);
+  if (!p.created)
+    return FailedPrecondition("case " + Quote(ref) + " has not been fully received here yet (its creation op is missing)");
+  if (p.division.empty()) p.division = division;
+  return p;
+}
+
+Status LedgerStore::CheckAuthorityFor(const CaseProjection& p, std::string_view action) {
+  if (!p.terms) return Status::Ok();
+  Status s = CheckAuthority(*p.terms, action, LevelName(ledger_->config().level), p.item_code);
+  if (!s.ok()) return Status(s.code(), "case " + p.case_number + ": " + s.message());
+  return Status::Ok();
+}
+
+Result<OpId> LedgerStore::AppendToCase(pb::Op op, const std::string& actor, const CaseProjection& p) {
+  return ledger_->Append(std::move(op), actor, p.case_id.value, p.division, p.heads);
+}
+
+Result<CaseProjection> LedgerStore::CreateCase(const NewCase& c) {
+  SILIAN_RETURN_IF_ERROR(ValidateField("item_code", c.item_code, ""));
+  SILIAN_RETURN_IF_ERROR(ValidateField("applicant_name", c.applicant_name, ""));
+  SILIAN_RETURN_IF_ERROR(ValidateField("applicant_id_type", c.applicant_id_type, ""));
+  SILIAN_RETURN_IF_ERROR(ValidateField("applicant_id", c.applicant_id, c.applicant_id_type));
+  for (const auto& [field, value] : {std::pair<const char*, const std::string&>{"phone", c.phone},
+                                     {"address", c.address}, {"summary", c.summary}, {"channel", c.channel}})
+    SILIAN_RETURN_IF_ERROR(ValidateField(field, value, ""));
+  std::string division = c.division ? c.division->value : ledger_->config().division.value;
+  if (!InScope(division, ledger_->scope()))
+    return InvalidArgument("division " + Quote(division) + " is outside this node's area " + Quote(ledger_->scope()));
+  return ledger_->InTransaction<CaseProjection>([&]() -> Result<CaseProjection> {
+    SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, projector_->reference().TermsForNewCase(c.item_code));
+    SILIAN_ASSIGN_OR_RETURN(auto counter_text, ledger_->GetMeta("case_counter"));
+    uint64_t counter = (counter_text ? std::stoull(*counter_text) : 0) + 1;
+    SILIAN_RETURN_IF_ERROR(ledger_->SetMeta("case_counter", std::to_string(counter)));
+    char seq[24];
+    std::snprintf(seq, sizeof seq, "%04llu", static_cast<unsigned long long>(counter));
+    std::string number =
+        ledger_->config().division.value + "-" + ledger_->config().device + "-" + CstDate(ledger_->wall().NowMs()) + "-" + seq;
+    pb::Op op;
+    auto* body = op.mutable_case_created();
+    body->set_case_number(number);
+    body->set_item_code(c.item_code);
+    body->set_applicant_name(c.applicant_name);
+    body->set_applicant_id_type(c.applicant_id_type);
+    body->set_applicant_id(c.applicant_id);
+    body->set_phone(c.phone);
+    body->set_address(c.address);
+    body->set_summary(c.summary);
+    body->set_channel(c.channel);
+    if (terms) *body->mutable_terms() = *terms;
+    SILIAN_ASSIGN_OR_RETURN(OpId id, ledger_->Append(std::move(op), c.actor, "", division, {}));
+    SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id.ToString()));
+    return projector_->ProjectAndStore(id.ToString(), std::move(ops));
+  });
+}
+
+Result<OpId> LedgerStore::SetFields(const std::string& case_ref,
+                                    const std::vector<std::pair<std::string, std::string>>& values,
+                                    const std::string& actor) {
+  if (values.empty()) return InvalidArgument("give at least one FIELD=VALUE");
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    std::string id_type = p.view["fields"].contains("applicant_id_type")
+                              ? p.view["fields"]["applicant_id_type"]["value"].get<std::string>()
+                              : "resident_id";
+    for (const auto& [field, value] : values)
+      if (field == "applicant_id_type") id_type = value;
+    pb::Op op;
+    std::set<std::string> seen;
+    for (const auto& [field, value] : values) {
+      SILIAN_RETURN_IF_ERROR(ValidateField(field, value, id_type));
+      if (!seen.insert(field).second) return InvalidArgument("field " + Quote(field) + " is given twice");
+      auto* fv = op.mutable_fields_set()->add_values();
+      fv->set_field(field);
+      fv->set_value(value);
+      if (field == "item_code") {
+        SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, projector_->reference().TermsForNewCase(value));
+        if (terms) *op.mutable_fields_set()->mutable_terms() = *terms;
+      }
+    }
+    return AppendToCase(std::move(op), actor, p);
+  });
+}
+
+Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const std::string& reason,
+                              const std::string& actor, const std::vector<std::pair<std::string, std::string>>& details) {
+  SILIAN_RETURN_IF_ERROR(CheckDetails(action, details));
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    SILIAN_ASSIGN_OR_RETURN(CaseStatus status, ParseCaseStatus(p.status));
+    SILIAN_RETURN_IF_ERROR(CheckAuthorityFor(p, ActionName(action)));
+    if (p.terms && p.terms->departments_size() > 0 &&
+        (action == Action::kApprove || action == Action::kApproveTolerant || action == Action::kDeny))
+      return FailedPrecondition("case " + p.case_number + ": item " + Quote(p.terms->name()) +
+                                " is a parallel item; each department records its decision with "
+                                "`case decide REF --department NAME approve|deny`");
+    Status check = CheckTransition(status, action, reason);
+    if (!check.ok()) return Status(check.code(), "case " + p.case_number + ": " + check.message());
+    pb::Op op;
+    auto* t = op.mutable_transition();
+    t->set_action(ActionName(action));
+    t->set_reason(reason);
+    t->set_level(LevelName(ledger_->config().level));
+    for (const auto& [name, value] : details) {
+      auto* fv = t->add_details();
+      fv->set_field(name);
+      fv->set_value(value);
+    }
+    return AppendToCase(std::move(op), actor, p);
+  });
+}
+
+Result<OpId> LedgerStore::DecideDepartment(const std::string& case_ref, const std::string& department,
+                                           const std::string& decision, const std::string& opinion,
+                                           const std::string& actor) {
+  if (decision != "approve" && decision != "deny")
+    return InvalidArgument("decision " + Quote(decision) + " is not one of: approve, deny");
+  if (decision == "deny" && opinion.empty()) return InvalidArgument("a denial needs --opinion with the reasons");
+  if (opinion.size() > 4000) return InvalidArgument("opinion has " + std::to_string(opinion.size()) + " bytes; at most 4000");
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    if (!p.terms || p.terms->departments_size() == 0)
+      return FailedPrecondition("case " + p.case_number + " is not a parallel item; decide it with `case act`");
+    std::vector<std::string> all = {p.terms->lead_department()};
+    for (const auto& d : p.terms->departments()) all.push_back(d);
+    if (std::find(all.begin(), all.end(), department) == all.end()) {
+      std::string list;
+      for (const auto& d : all) list += std::string(list.empty() ? "" : ", ") + d;
+      return InvalidArgument("department " + Quote(department) + " has no part in item " + Quote(p.terms->name()) +
+                             "; its departments: " + list);
+    }
+    SILIAN_RETURN_IF_ERROR(CheckAuthorityFor(p, "department-decision"));
+    if (p.status != "accepted" && p.status != "in_review")
+      return FailedPrecondition("case " + p.case_number + " is " + p.status +
+                                "; departments decide while it is accepted or in review");
+    pb::Op op;
+    auto* d = op.mutable_department_decision();
+    d->set_department(department);
+    d->set_decision(decision);
+    d->set_opinion(opinion);
+    d->set_level(LevelName(ledger_->config().level));
+    return AppendToCase(std::move(op), actor, p);
+  });
+}
+
+Result<OpId> LedgerStore::RecordFee(const std::string& case_ref, const pb::FeeRecorded& fee, const std::string& actor) {
+  if (fee.kind() != "charge" && fee.kind() != "payment" && fee.kind() != "refund")
+    return InvalidArgument("fee kind " + Quote(fee.kind()) + " is not one of: charge, payment, refund");
+  if (fee.amount_fen() <= 0 || fee.amount_fen() > kMaxFeeFen)
+    return InvalidArgument("amount " + FormatFen(fee.amount_fen()) + " must be more than 0 and at most " +
+                           FormatFen(kMaxFeeFen) + " yuan");
+  if (fee.kind() == "payment" && fee.bank_receipt().empty())
+    return InvalidArgument("a payment needs --bank-receipt: windows only record what the bank collected");
+  if (fee.kind() == "refund" && fee.reason().empty()) return InvalidArgument("a refund needs --reason");
+  if (fee.bank_receipt().size() > 64) return InvalidArgument("bank receipt number " + Quote(fee.bank_receipt()) + " is longer than 64 bytes");
+  if (fee.name().size() > 400 || fee.reason().size() > 2000) return InvalidArgument("fee name or reason is too long");
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    if (fee.kind() == "refund") {
+      int64_t paid = 0, refunded = 0;
+      if (p.view.contains("fees")) {
+        paid = p.view["fees"]["paid_fen"].get<int64_t>();
+        refunded = p.view["fees"]["refunded_fen"].get<int64_t>();
+      }
+      if (fee.amount_fen() > paid - refunded)
+        return FailedPrecondition("case " + p.case_number + ": refund of " + FormatFen(fee.amount_fen()) +
+                                  " yuan exceeds what was paid and not refunded (" + FormatFen(paid - refunded) + ")");
+    }
+    pb::Op op;
+    *op.mutable_fee_recorded() = fee;
+    return AppendToCase(std::move(op), actor, p);
+  });
+}
+
+Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::EvaluationGiven& e, const std::string& actor) {
+  static const std::vector<std::string> kRatings = {"very_satisfied", "satisfied", "basically_satisfied",
+                                                    "dissatisfied", "very_dissatisfied"};
+  static const std::vector<std::string> kChannels = {"pc", "mobile", "qr_code", "hall_tablet", "hall_terminal",
+                                                     "phone", "sms"};
+  auto one_of = [](const std::vector<std::string>& set, const std::string& v) {
+    return std::find(set.begin(), set.end(), v) != set.end();
+  };
+  if (!one_of(kRatings, e.rating()))
+    return InvalidArgument("rating " + Quote(e.rating()) +
+                           " is not one of: very_satisfied, satisfied, basically_satisfied, dissatisfied, very_dissatisfied");
+  if (!one_of(kChannels, e.channel()))
+    return InvalidArgument("channel " + Quote(e.channel()) +
+                           " is not one of: pc, mobile, qr_code, hall_tablet, hall_terminal, phone, sms");
+  if (e.target_kind() != "node" && e.target_kind() != "staff")
+    return InvalidArgument("target kind " + Quote(e.target_kind()) + " is not one of: node, staff");
+  if (e.target().empty() || e.target().size() > 64) return InvalidArgument("target " + Quote(e.target()) + " must have 1 to 64 bytes");
+  if (e.stage() != "acceptance" && e.stage() != "completion")
+    return InvalidArgument("stage " + Quote(e.stage()) + " is not one of: acceptance, completion");
+  if (e.comment().size() > 4000) return InvalidArgument("comment is longer than 4000 bytes");
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    if (p.view.contains("evaluations"))
+      for (const auto& prior : p.view["evaluations"])
+        if (prior["stage"] == e.stage())
+          return FailedPrecondition("case " + p.case_number + " already has an evaluation at " + e.stage() +
+                                    " (op " + prior["op"].get<std::string>() + "): one per case and stage");
+    pb::Op op;
+    *op.mutable_evaluation_given() = e;
+    return AppendToCase(std::move(op), actor, p);
+  });
+}
+
+Result<OpId> LedgerStore::Rectify(const std::string& case_ref, const OpId& evaluation, const std::string& step,
+                                  const std::string& note, const std::string& due_date, const std::string& actor) {
+  static const std::vector<std::string> kSteps = {"call_back", "fix_now", "fix_by_deadline", "explain", "appeal", "close"};
+  if (std::find(kSteps.begin(), kSteps.end(), step) == kSteps.end())
+    return InvalidArgument("rectification step " + Quote(step) +
+                           " is not one of: call_back, fix_now, fix_by_deadline, explain, appeal, close");
+  if (step == "fix_by_deadline" && due_date.empty()) return InvalidArgument("fix_by_deadline needs --due YYYY-MM-DD");
+  if (!due_date.empty()) SILIAN_RETURN_IF_ERROR(ParseDate(due_date).status());
+  if (note.size() > 4000) return InvalidArgument("note is longer than 4000 bytes");
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    const nlohmann::json* found = nullptr;
+    if (p.view.contains("evaluations"))
+      for (const auto& e : p.view["evaluations"])
+        if (e["op"] == evaluation.ToString()) found = &e;
+    if (found == nullptr || !found->contains("rectification"))
+      return NotFound("case " + p.case_number + " has no negative evaluation " + Quote(evaluation.ToString()));
+    if ((*found)["rectification"]["state"] == "closed")
+      return FailedPrecondition("the rectification of evaluation " + Quote(evaluation.ToString()) + " is closed");
+    if (step == "close" && !(*found)["rectification"].contains("category"))
+      return FailedPrecondition("choose fix_now, fix_by_deadline, explain or appeal before closing");
+    pb::Op op;
+    auto* r = op.mutable_rectification_step();
+    r->mutable_evaluation()->set_origin(evaluation.origin);
+    r->mutable_evaluation()->set_seq(evaluation.seq);
+    r->set_step(step);
+    r->set_note(note);
+    r->set_due_date(due_date);
+    return AppendToCase(std::move(op), actor, p);
+  });
+}
+
+Result<OpId> LedgerStore::AddNote(const std::string& case_ref, const std::string& text, const std::string& actor) {
+  if (text.empty()) return InvalidArgument("a note must not be empty");
+  if (text.size() > 8000) return InvalidArgument("a note has " + std::to_string(text.size()) + " bytes; at most 8000 are allowed");
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    pb::Op op;
+    op.mutable_note_added()->set_text(text);
+    return AppendToCase(std::move(op), actor, p);
+  });
+}
+
+Result<OpId> LedgerStore::AddMaterial(const std::string& case_ref, const std::string& name, uint32_t copies,
+                                      const std::string& actor) {
+  if (name.empty() || name.size() > 400) return InvalidArgument("material name must have 1 to 400 bytes");
+  if (copies == 0 || copies > 1000) return InvalidArgument("copies " + std::to_string(copies) + " must be 1 to 1000");
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    pb::Op op;
+    op.mutable_material_received()->set_name(name);
+    op.mutable_material_received()->set_copies(copies);
+    return AppendToCase(std::move(op), actor, p);
+  });
+}
+
+Result<OpId> LedgerStore::ResolveConflict(const std::string& conflict_id, std::optional<OpId> keep,
+                                          std::optional<std::string> value, const std::string& actor) {
+  if (keep.has_value() == value.has_value()) return InvalidArgument("give exactly one of --keep OPID and --value V");
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(StoredConflict stored, projector_->cases().FindConflict(conflict_id));
+    const std::string& case_id = stored.case_id;
+    const std::string& kind = stored.kind;
+    const nlohmann::json& detail = stored.detail;
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_id));
+    if (kind == "transition" && value) return InvalidArgument("a transition conflict is resolved with --keep OPID");
+    if (keep) {
+      bool candidate = false;
+      std::string ids;
+      for (const auto& c : detail["candidates"]) {
+        ids += std::string(ids.empty() ? "" : ", ") + c["op"].get<std::string>();
+        if (c["op"] == keep->ToString()) candidate = true;
+      }
+      if (!candidate)
+        return InvalidArgument("op " + Quote(keep->ToString()) + " is not one of the competing ops of conflict " +
+                               Quote(conflict_id) + ": " + ids);
+    }
+    if (value) {
+      std::string field = detail["field"];
+      std::string id_type = p.view["fields"].contains("applicant_id_type")
+                                ? p.view["fields"]["applicant_id_type"]["value"].get<std::string>()
+                                : "resident_id";
+      SILIAN_RETURN_IF_ERROR(ValidateField(field, *value, id_type));
+    }
+    pb::Op op;
+    auto* r = op.mutable_conflict_resolved();
+    r->set_conflict_id(conflict_id);
+    if (keep) {
+      r->mutable_keep()->set_origin(keep->origin);
+      r->mutable_keep()->set_seq(keep->seq);
+    }
+    if (value) r->set_value(*value);
+    return AppendToCase(std::move(op), actor, p);
+  });
+}
+
+}  // namespace silian::sync

@@ -1,0 +1,46 @@
+// The service domain's Projector (ledger/projector.h): it gives the ledger's ops their meaning. Case ops
+// are folded by ProjectCase (domain/projection.h) into the case tables; reference ops (catalogue items,
+// calendars) are indexed; notices to applicants are queued in the outbox. Its collaborators share the
+// ledger's SQLite connection and transactions. Not thread-safe (as the Ledger).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "domain/case_tables.h"
+#include "domain/outbox.h"
+#include "domain/projection.h"
+#include "domain/reference_index.h"
+#include "ledger/ledger.h"
+#include "ledger/projector.h"
+
+namespace silian::sync {
+
+class CaseProjector final : public Projector {
+ public:
+  std::string SchemaStep(int version) const override;
+  Status Attach(Ledger& ledger) override;
+  Status Reload() override;
+  bool IsReference(const pb::Op& op) const override;
+  Status OnReferenceOp(const pb::Op& op) override;
+  Result<std::vector<Refusal>> Project(const std::string& case_id, std::vector<pb::Op> ops) override;
+  Status HashState(const std::string& scope, const std::function<void(std::string_view)>& update) override;
+
+  // Folds and stores case `case_id` from `ops` (all its ops), queues its notices, and returns the
+  // projection. REQUIRES: attached, inside a write transaction.
+  Result<CaseProjection> ProjectAndStore(const std::string& case_id, std::vector<pb::Op> ops);
+
+  // REQUIRES: attached.
+  CaseTables& cases() { return *cases_; }
+  ReferenceIndex& reference() { return *reference_; }
+  Outbox& outbox() { return *outbox_; }
+
+ private:
+  Ledger* ledger_ = nullptr;
+  std::unique_ptr<CaseTables> cases_;
+  std::unique_ptr<ReferenceIndex> reference_;
+  std::unique_ptr<Outbox> outbox_;
+};
+
+}  // namespace silian::sync

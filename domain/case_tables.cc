@@ -1,0 +1,175 @@
+#include "domain/case_tables.h"
+
+#include "base/text.h"
+#include "domain/case_model.h"
+
+namespace silian::sync {
+
+std::string CaseTables::SchemaStep(int version) {
+  if (version != 1) return "";
+  return R"sql(
+CREATE TABLE cases(
+  case_id TEXT PRIMARY KEY,
+  case_number TEXT NOT NULL,
+  division TEXT NOT NULL,
+  status TEXT NOT NULL,
+  applicant_name TEXT NOT NULL,
+  applicant_id TEXT NOT NULL,
+  item_code TEXT NOT NULL,
+  last_hlc INTEGER NOT NULL,
+  open_conflicts INTEGER NOT NULL,
+  heads TEXT NOT NULL,
+  view TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX cases_by_status ON cases(status, last_hlc);
+CREATE INDEX cases_by_number ON cases(case_number);
+CREATE INDEX cases_by_applicant ON cases(applicant_id);
+CREATE TABLE conflicts(
+  conflict_id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  detail TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX conflicts_by_case ON conflicts(case_id);
+)sql";
+}
+
+Result<std::unique_ptr<CaseTables>> CaseTables::Attach(sqlite3* db) {
+  std::unique_ptr<CaseTables> t(new CaseTables(db));
+  SILIAN_RETURN_IF_ERROR(t->upsert_case_.Prepare(
+      db,
+      "INSERT OR REPLACE INTO cases(case_id, case_number, division, status, applicant_name, applicant_id, "
+      "item_code, last_hlc, open_conflicts, heads, view) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+  SILIAN_RETURN_IF_ERROR(t->delete_conflicts_.Prepare(db, "DELETE FROM conflicts WHERE case_id=?"));
+  SILIAN_RETURN_IF_ERROR(t->insert_conflict_.Prepare(
+      db, "INSERT OR REPLACE INTO conflicts(conflict_id, case_id, kind, detail) VALUES(?,?,?,?)"));
+  return t;
+}
+
+Status CaseTables::Write(const CaseProjection& p) {
+  nlohmann::json heads = nlohmann::json::array();
+  for (const auto& h : p.heads) heads.push_back(h.ToString());
+  SILIAN_RETURN_IF_ERROR(upsert_case_.Reset()
+                             .Bind(1, p.case_id.value)
+                             .Bind(2, p.case_number)
+                             .Bind(3, p.division)
+                             .Bind(4, p.status)
+                             .Bind(5, p.applicant_name)
+                             .Bind(6, p.applicant_id)
+                             .Bind(7, p.item_code)
+                             .Bind(8, p.last_hlc)
+                             .Bind(9, static_cast<int64_t>(p.conflicts.size()))
+                             .Bind(10, heads.dump())
+                             .Bind(11, p.view.dump())
+                             .Run());
+  SILIAN_RETURN_IF_ERROR(delete_conflicts_.Reset().Bind(1, p.case_id.value).Run());
+  for (const auto& c : p.conflicts)
+    SILIAN_RETURN_IF_ERROR(
+        insert_conflict_.Reset().Bind(1, c.id).Bind(2, p.case_id.value).Bind(3, c.kind).Bind(4, c.detail.dump()).Run());
+  upsert_case_.Reset();
+  delete_conflicts_.Reset();
+  insert_conflict_.Reset();
+  return Status::Ok();
+}
+
+Result<CaseId> CaseTables::Find(const std::string& ref) {
+  Stmt s;
+  bool by_id = ref.find(':') != std::string::npos;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, by_id ? "SELECT case_id FROM cases WHERE case_id=?"
+                                              : "SELECT case_id FROM cases WHERE case_number=? LIMIT 5"));
+  s.Bind(1, ref);
+  std::vector<std::string> found;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    found.push_back(s.Text(0));
+  }
+  if (found.empty()) return NotFound("no case " + Quote(ref) + " in this ledger (give a case id or case number)");
+  if (found.size() > 1) {
+    std::string ids;
+    for (const auto& f : found) ids += (ids.empty() ? "" : ", ") + f;
+    return FailedPrecondition("case number " + Quote(ref) + " matches several cases; give a case id: " + ids);
+  }
+  return CaseId{found.front()};
+}
+
+Status CaseTables::ForEachView(const std::string& scope, const std::function<Status(const nlohmann::json&)>& fn) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(
+      s.Prepare(db_, "SELECT view FROM cases WHERE substr(division, 1, length(?1))=?1 ORDER BY case_id"));
+  s.Bind(1, scope);
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    auto view = nlohmann::json::parse(s.Text(0), nullptr, false);
+    if (view.is_discarded()) return DataLoss("a stored case view is not JSON");
+    SILIAN_RETURN_IF_ERROR(fn(view));
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<CaseSummary>> CaseTables::List(const CaseFilter& filter) {
+  std::string sql =
+      "SELECT case_id, case_number, status, applicant_name, applicant_id, item_code, division, last_hlc, "
+      "open_conflicts FROM cases WHERE 1";
+  if (filter.status) {
+    SILIAN_RETURN_IF_ERROR(ParseCaseStatus(*filter.status).status());
+    sql += " AND status=?1";
+  }
+  if (filter.applicant_id) sql += " AND applicant_id=?2";
+  if (filter.scope) sql += " AND substr(division, 1, length(?3))=?3";
+  sql += " ORDER BY last_hlc DESC, case_id LIMIT ?4";
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, sql.c_str()));
+  if (filter.status) s.Bind(1, *filter.status);
+  if (filter.applicant_id) s.Bind(2, *filter.applicant_id);
+  if (filter.scope) s.Bind(3, *filter.scope);
+  s.Bind(4, static_cast<int64_t>(filter.limit));
+  std::vector<CaseSummary> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(CaseSummary{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
+                              HlcToIso(static_cast<uint64_t>(s.Int(7))), static_cast<int>(s.Int(8))});
+  }
+  return out;
+}
+
+Result<std::vector<nlohmann::json>> CaseTables::ListConflicts() {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, "SELECT detail FROM conflicts ORDER BY conflict_id"));
+  std::vector<nlohmann::json> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(nlohmann::json::parse(s.Text(0)));
+  }
+  return out;
+}
+
+Result<StoredConflict> CaseTables::FindConflict(const std::string& conflict_id) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, "SELECT case_id, kind, detail FROM conflicts WHERE conflict_id=?"));
+  s.Bind(1, conflict_id);
+  SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return NotFound("no open conflict " + Quote(conflict_id) + " (list them with `conflicts`)");
+  return StoredConflict{s.Text(0), s.Text(1), nlohmann::json::parse(s.Text(2))};
+}
+
+Status CaseTables::HashState(const std::string& scope, const std::function<void(std::string_view)>& update) {
+  Stmt c;
+  SILIAN_RETURN_IF_ERROR(
+      c.Prepare(db_, "SELECT case_id, view FROM cases WHERE substr(division, 1, length(?1))=?1 ORDER BY case_id"));
+  c.Bind(1, scope);
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, c.Step());
+    if (!row) return Status::Ok();
+    std::string id = c.Text(0);
+    std::string view = c.Text(1);
+    update(std::string_view(id.c_str(), id.size() + 1));
+    update(std::string_view(view.c_str(), view.size() + 1));
+  }
+}
+
+Result<uint64_t> CaseTables::CaseCount() { return QueryCount(db_, "SELECT count(*) FROM cases"); }
+Result<uint64_t> CaseTables::OpenConflictCount() { return QueryCount(db_, "SELECT count(*) FROM conflicts"); }
+
+}  // namespace silian::sync

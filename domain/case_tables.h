@@ -1,0 +1,82 @@
+// The case tables: each case's stored projection (its summary view, status, number, applicant, heads) and
+// its open conflicts, kept in the ledger's SQLite file by the case projector (domain/case_projector.h).
+// They are derived data: always equal to ProjectCase over the case's stored ops, rewritten in the
+// transaction that stores an op of the case. Not thread-safe (as the Ledger).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/ids.h"
+#include "base/status.h"
+#include "domain/projection.h"
+#include "ledger/db.h"
+
+namespace silian::sync {
+
+struct CaseFilter {
+  std::optional<std::string> status;  // a CaseStatus name
+  std::optional<std::string> applicant_id;
+  std::optional<std::string> scope;  // a division prefix
+  size_t limit = 1000;
+};
+
+struct CaseSummary {
+  std::string case_id;
+  std::string case_number;
+  std::string status;
+  std::string applicant_name;
+  std::string applicant_id;
+  std::string item_code;
+  std::string division;
+  std::string last_update;  // ISO time of the latest op
+  int open_conflicts = 0;
+};
+
+// An open conflict as stored: its case, kind and the JSON shown to a person.
+struct StoredConflict {
+  std::string case_id;
+  std::string kind;
+  nlohmann::json detail;
+};
+
+class CaseTables {
+ public:
+  // The DDL schema version `version` of the ledger file adds for these tables ("" for none).
+  static std::string SchemaStep(int version);
+
+  // `db` is borrowed from the ledger. Prepares the statements that every write uses.
+  static Result<std::unique_ptr<CaseTables>> Attach(sqlite3* db);
+
+  // Replaces the stored projection and conflicts of `p`'s case. REQUIRES: inside a write transaction.
+  Status Write(const CaseProjection& p);
+  // A case reference is a case id ("origin:seq") or a case number. kNotFound when no case matches;
+  // kFailedPrecondition listing the ids when a case number matches several.
+  Result<CaseId> Find(const std::string& case_ref);
+  // Stored case views (summary, no history) in `scope` (a division prefix; all when empty), by case id.
+  Status ForEachView(const std::string& scope, const std::function<Status(const nlohmann::json& view)>& fn);
+  Result<std::vector<CaseSummary>> List(const CaseFilter& filter);
+  // Open conflicts, as JSON objects (id, case, kind, field, candidates), ordered by id.
+  Result<std::vector<nlohmann::json>> ListConflicts();
+  // kNotFound naming the id when no such conflict is open.
+  Result<StoredConflict> FindConflict(const std::string& conflict_id);
+  // Feeds `update` with (case id, view) of every case in `scope`, by case id, each with its NUL.
+  Status HashState(const std::string& scope, const std::function<void(std::string_view)>& update);
+  Result<uint64_t> CaseCount();
+  Result<uint64_t> OpenConflictCount();
+
+ private:
+  explicit CaseTables(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+  Stmt upsert_case_, delete_conflicts_, insert_conflict_;
+};
+
+}  // namespace silian::sync

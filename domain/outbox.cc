@@ -1,0 +1,194 @@
+#include "domain/outbox.h"
+
+#include "base/text.h"
+#include "domain/catalog.h"
+#include "ledger/db.h"
+#include "ledger/ledger.h"
+
+namespace silian::sync {
+namespace {
+
+Notice ReadNotice(const Stmt& s) {
+  Notice n;
+  n.id = s.Text(0);
+  n.case_id = s.Text(1);
+  n.case_number = s.Text(2);
+  n.kind = s.Text(3);
+  n.phone = s.Text(4);
+  n.text = s.Text(5);
+  n.state = s.Text(6);
+  n.event_ms = static_cast<uint64_t>(s.Int(7));
+  n.created_ms = static_cast<uint64_t>(s.Int(8));
+  n.next_attempt_ms = static_cast<uint64_t>(s.Int(9));
+  n.sent_ms = static_cast<uint64_t>(s.Int(10));
+  n.attempts = static_cast<uint32_t>(s.Int(11));
+  n.last_error = s.Text(12);
+  return n;
+}
+
+constexpr const char* kNoticeColumns =
+    "notice_id, case_id, case_number, kind, phone, text, state, event_ms, created_ms, next_attempt_ms, sent_ms, "
+    "attempts, last_error";
+
+}  // namespace
+
+std::string Outbox::SchemaStep(int version) {
+  if (version != 2) return "";
+  return R"sql(
+CREATE TABLE outbox(
+  notice_id TEXT PRIMARY KEY,
+  case_id TEXT NOT NULL,
+  case_number TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  phone TEXT NOT NULL,
+  text TEXT NOT NULL,
+  event_ms INTEGER NOT NULL,
+  created_ms INTEGER NOT NULL,
+  state TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_ms INTEGER NOT NULL,
+  sent_ms INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+CREATE INDEX outbox_due ON outbox(state, next_attempt_ms);
+)sql";
+}
+
+Status Outbox::Reload() {
+  SILIAN_ASSIGN_OR_RETURN(auto notify_setting, ledger_.GetSetting("notify"));
+  notify_ = notify_setting.value_or(std::string()) == "on";
+  SILIAN_ASSIGN_OR_RETURN(auto since, ledger_.GetMeta("notify_since_ms"));
+  notify_since_ms_ = since ? std::stoull(*since) : 0;
+  return Status::Ok();
+}
+
+Status Outbox::OnNotifySetting(const std::string& value) {
+  if (value == "on" && !notify_)
+    SILIAN_RETURN_IF_ERROR(ledger_.SetMeta("notify_since_ms", std::to_string(ledger_.wall().NowMs())));
+  return Status::Ok();
+}
+
+Status Outbox::CreateNotices(const CaseProjection& p) {
+  if (!notify_) return Status::Ok();
+  std::string item_name = p.terms ? p.terms->name() : p.item_code;
+  bool denied = false;
+  for (const auto& e : p.events) {
+    uint64_t event_ms = e.hlc >> 16;
+    if (e.to == "decided_denied") denied = true;
+    if (e.to == "decided_approved" || e.to == "decided_approved_tolerance") denied = false;
+    if (event_ms < notify_since_ms_) continue;
+    std::string kind, text;
+    const std::string head = "【四联政务】您的" + item_name + "申请（办件编号" + p.case_number + "）";
+    if (e.action == "accept") {
+      kind = "accepted";
+      text = head + "已受理。";
+    } else if (e.action == "request-correction") {
+      kind = "correction_needed";
+      text = head + "需补正材料：" + MissingList(p) + "。请一次性补齐后提交。";
+    } else if (e.action == "approve" || e.action == "approve-tolerant" || e.action == "deny" ||
+               e.action == "decided-by-departments") {
+      kind = "decided";
+      text = head + (e.to == "decided_denied" ? "经审查不予许可，理由详见决定书。" : "已审批通过。");
+    } else if (e.action == "issue-certificate" || (e.action == "complete" && denied)) {
+      kind = "ready_for_collection";
+      text = head + (e.action == "complete" ? "的决定书已办结，请领取。" : "的证照已制发，请领取或等待送达。");
+    } else {
+      continue;
+    }
+    Notice n;
+    n.id = e.op + "/" + kind;
+    n.case_id = p.case_id.value;
+    n.case_number = p.case_number;
+    n.kind = kind;
+    n.phone = p.phone;
+    n.text = text;
+    n.event_ms = event_ms;
+    SILIAN_RETURN_IF_ERROR(Insert(n).status());
+  }
+  return Status::Ok();
+}
+
+// "材料A（原件1份）、材料B（复印件2份）" from the catalogue item and the materials received so far.
+std::string Outbox::MissingList(const CaseProjection& p) {
+  if (!p.terms) return "详见一次性告知书";
+  auto item = reference_.Item(p.item_code, p.terms->version());
+  if (!item.ok() || !*item) return "详见一次性告知书";
+  std::vector<std::pair<std::string, uint32_t>> received;
+  for (const auto& m : p.view["materials"]) received.emplace_back(m[1].get<std::string>(), m[2].get<uint32_t>());
+  std::string out;
+  for (const auto& m : MissingMaterials(**item, received))
+    out += std::string(out.empty() ? "" : "、") + m.name + "（" + (m.form == "original" ? "原件" : "复印件") +
+           std::to_string(m.count - m.received) + "份）";
+  return out.empty() ? "详见一次性告知书" : out;
+}
+
+Result<bool> Outbox::Insert(const Notice& n) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(
+      ledger_.db(),
+      "INSERT OR IGNORE INTO outbox(notice_id, case_id, case_number, kind, phone, text, event_ms, created_ms, "
+      "state, next_attempt_ms, last_error) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+  uint64_t now = ledger_.wall().NowMs();
+  bool has_phone = !n.phone.empty();
+  SILIAN_RETURN_IF_ERROR(s.Bind(1, n.id).Bind(2, n.case_id).Bind(3, n.case_number).Bind(4, n.kind)
+                             .Bind(5, n.phone).Bind(6, n.text).Bind(7, n.event_ms).Bind(8, now)
+                             .Bind(9, std::string_view(has_phone ? "pending" : "no_phone")).Bind(10, now)
+                             .Bind(11, std::string_view(has_phone ? "" : "the case has no phone number"))
+                             .Run());
+  return sqlite3_changes(ledger_.db()) > 0;
+}
+
+
+Result<std::vector<Notice>> Outbox::List(std::optional<std::string> state, size_t limit) {
+  Stmt s;
+  std::string sql = std::string("SELECT ") + kNoticeColumns + " FROM outbox" + (state ? " WHERE state=?1" : "") +
+                    " ORDER BY created_ms DESC, notice_id LIMIT ?2";
+  SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_.db(), sql.c_str()));
+  if (state) s.Bind(1, *state);
+  s.Bind(2, static_cast<int64_t>(limit));
+  std::vector<Notice> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(ReadNotice(s));
+  }
+  return out;
+}
+
+Result<std::vector<Notice>> Outbox::Due(uint64_t now_ms, size_t limit) {
+  Stmt s;
+  std::string sql = std::string("SELECT ") + kNoticeColumns +
+                    " FROM outbox WHERE state='pending' AND next_attempt_ms<=?1 ORDER BY next_attempt_ms, notice_id LIMIT ?2";
+  SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_.db(), sql.c_str()));
+  s.Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
+  std::vector<Notice> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(ReadNotice(s));
+  }
+  return out;
+}
+
+Status Outbox::MarkSent(const std::string& id, uint64_t now_ms) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_.db(),
+                                   "UPDATE outbox SET state='sent', sent_ms=?2, attempts=attempts+1, last_error='' "
+                                   "WHERE notice_id=?1"));
+  SILIAN_RETURN_IF_ERROR(s.Bind(1, id).Bind(2, now_ms).Run());
+  if (sqlite3_changes(ledger_.db()) == 0) return NotFound("no notice " + Quote(id));
+  return Status::Ok();
+}
+
+Status Outbox::MarkFailed(const std::string& id, const std::string& error, uint64_t next_attempt_ms,
+                                     bool give_up) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_.db(),
+                                   "UPDATE outbox SET state=?2, next_attempt_ms=?3, attempts=attempts+1, "
+                                   "last_error=?4 WHERE notice_id=?1"));
+  SILIAN_RETURN_IF_ERROR(
+      s.Bind(1, id).Bind(2, std::string_view(give_up ? "failed" : "pending")).Bind(3, next_attempt_ms).Bind(4, error).Run());
+  if (sqlite3_changes(ledger_.db()) == 0) return NotFound("no notice " + Quote(id));
+  return Status::Ok();
+}
+
+}  // namespace silian::sync

@@ -1,0 +1,76 @@
+// The outbox of notices to applicants (a hub's transactional outbox), in the ledger's SQLite file. With
+// setting "notify" = "on", re-projecting a case creates one notice per event (accepted, correction_needed,
+// decided, ready_for_collection) in the same transaction, keyed by the event's op id, so an event that
+// arrives twice makes one notice; events from before notices were turned on make none. A collaborator of
+// the case projector. Not thread-safe (as the Ledger).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "domain/projection.h"
+#include "domain/reference_index.h"
+
+namespace silian::sync {
+
+class Ledger;
+
+struct Notice {
+  std::string id;
+  std::string case_id;
+  std::string case_number;
+  std::string kind;
+  std::string phone;
+  std::string text;
+  std::string state;  // pending, sent, failed, no_phone
+  uint64_t event_ms = 0;
+  uint64_t created_ms = 0;
+  uint64_t next_attempt_ms = 0;
+  uint64_t sent_ms = 0;
+  uint32_t attempts = 0;
+  std::string last_error;
+};
+
+class Outbox {
+ public:
+  // The DDL schema version `version` of the ledger file adds for the outbox ("" for none).
+  static std::string SchemaStep(int version);
+  // `ledger` and `reference` are borrowed (the connection, the clock and the settings are the ledger's).
+  Outbox(Ledger& ledger, ReferenceIndex& reference) : ledger_(ledger), reference_(reference) {}
+
+  // Reads the settings "notify" and the time notices were turned on.
+  Status Reload();
+  // Setting "notify" changes to `value` now: turning it on does not notify applicants of what happened
+  // before. REQUIRES: inside a write transaction.
+  Status OnNotifySetting(const std::string& value);
+  // The notices of `p`'s events, once per event. REQUIRES: inside a write transaction.
+  Status CreateNotices(const CaseProjection& p);
+
+  // Creates `notice` (state pending, or no_phone) unless a notice with its id exists. Returns whether it
+  // was created. REQUIRES: inside a write transaction.
+  Result<bool> Insert(const Notice& notice);
+  // Notices by creation time, newest first; `state` filters.
+  Result<std::vector<Notice>> List(std::optional<std::string> state, size_t limit);
+  // Pending notices whose next attempt is due at `now_ms`, oldest first.
+  Result<std::vector<Notice>> Due(uint64_t now_ms, size_t limit);
+  // kNotFound naming the id when there is no such notice.
+  Status MarkSent(const std::string& id, uint64_t now_ms);
+  // Records a failed attempt: pending again at next_attempt_ms, or failed for good when give_up.
+  Status MarkFailed(const std::string& id, const std::string& error, uint64_t next_attempt_ms, bool give_up);
+
+ private:
+  // "材料A（原件1份）、材料B（复印件2份）" from the catalogue item and the materials received so far.
+  std::string MissingList(const CaseProjection& p);
+
+  Ledger& ledger_;
+  ReferenceIndex& reference_;
+  bool notify_ = false;           // setting "notify": create notices to applicants (hubs)
+  uint64_t notify_since_ms_ = 0;  // events before this time get no notice
+};
+
+}  // namespace silian::sync

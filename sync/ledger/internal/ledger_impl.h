@@ -1,0 +1,72 @@
+// The Ledger's state, shared by its implementation files (ledger.cc, exchange.cc, serving.cc,
+// sync_state.cc). Private to the ledger module.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "ledger/db.h"
+#include "ledger/ledger.h"
+
+namespace silian::sync {
+
+struct FrontierPoint {
+  uint64_t seq = 0;
+  std::string hash;  // the chain hash at seq; ZeroHash() at 0
+};
+
+struct Ledger::Impl {
+  std::string path;
+  sqlite3* db = nullptr;
+  Projector* projector = nullptr;
+  NodeConfig config;
+  std::string scope;
+  std::string epoch;
+  Options options;
+  SystemWallClock system_wall;
+  WallClock* wall = nullptr;
+  std::unique_ptr<HybridClock> clock;
+  std::map<std::string, FrontierPoint> frontier;
+  std::unique_ptr<PeerRegistry> peers;
+  int64_t data_version = -1;
+  bool in_transaction = false;
+
+  Stmt insert_op, select_op_bytes, select_case_ops, insert_skip, extend_skip, last_skip, upsert_frontier,
+      insert_pending, next_pending, delete_pending, insert_equivocation, get_meta, set_meta;
+
+  ~Impl();
+
+  Status PrepareAll();
+  Result<std::optional<std::string>> GetMeta(const std::string& key);
+  Status SetMeta(const std::string& key, const std::string& value);
+  Status LoadFrontier();
+  Status LoadClock();
+  Status SaveClock();
+  Status SaveFrontier(const std::string& origin);
+  FrontierPoint& Point(const std::string& origin);
+  // Stores an op in scope (and tells the projector of a reference op).
+  Status InsertOp(const pb::Op& op, const std::string& bytes, const std::string& chain_hash);
+  // Records seqs from..to of `origin` as skipped (none of them in `skip_scope`), merging with an adjacent
+  // earlier run of the same scope.
+  Status AddSkip(const std::string& origin, uint64_t from, uint64_t to, const std::string& hash,
+                 const std::string& skip_scope);
+  Status AddEquivocation(const std::string& origin, uint64_t seq, const std::string& held, const std::string& offered);
+  // Loads the case's ops and has the projector store its projection; returns the projector's refusals.
+  Result<std::vector<Refusal>> Reproject(const std::string& case_id);
+  // Removes and returns the cases whose projection an earlier import deferred. REQUIRES: a transaction.
+  Result<std::vector<std::string>> TakeStaleCases();
+  Status SaveReceipts(const std::vector<pb::LevelReceipt>& receipts);
+  // Another process (silian-admin publishing a catalogue next to a serving hub) may have written since
+  // this connection last did: PRAGMA data_version changes only for other connections' commits, and then
+  // the cached frontier, clock and the projector's settings are reloaded. REQUIRES: inside a write
+  // transaction, or before a read that serves peers.
+  Status RefreshIfChangedElsewhere();
+  // A prepared statement left on a row holds a read transaction open, and with it an old snapshot of the
+  // database: a serving hub would never see what another process wrote. Reads that serve peers start here.
+  void ResetStatements();
+  // After a rollback: the cached frontier, clock and settings are those of the file again.
+  void ReloadAfterRollback();
+};
+
+}  // namespace silian::sync

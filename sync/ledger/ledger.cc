@@ -1,0 +1,584 @@
+#include "ledger/ledger.h"
+
+#include <fcntl.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/text.h"
+#include "ledger/chain.h"
+#include "ledger/internal/ledger_impl.h"
+
+namespace silian::sync {
+namespace {
+
+// Schema version 1. Ops are immutable rows; `id` is the local arrival order. Out-of-scope runs of an
+// origin are `skips`; ops and skips together cover 1..frontier.seq of every origin with no gap and no
+// overlap. A skip's `scope` is the division prefix none of its ops belongs to (see pb::Skip).
+constexpr const char* kOpsTableDdl = R"sql(
+CREATE TABLE ops(
+  id INTEGER PRIMARY KEY,
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hlc INTEGER NOT NULL,
+  case_id TEXT NOT NULL,
+  division TEXT NOT NULL,
+  chain_hash BLOB NOT NULL,
+  bytes BLOB NOT NULL,
+  UNIQUE(origin, seq));
+CREATE INDEX ops_by_case ON ops(case_id);
+)sql";
+
+// The rest of the ledger's tables of schema version 1; kOpsTableDdl comes first. Version 2 added none.
+constexpr const char* kLedgerV1 = R"sql(
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE skips(
+  origin TEXT NOT NULL,
+  from_seq INTEGER NOT NULL,
+  to_seq INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  scope TEXT NOT NULL,
+  PRIMARY KEY(origin, from_seq)) WITHOUT ROWID;
+CREATE TABLE frontier(origin TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE pending(
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  to_seq INTEGER NOT NULL,
+  hash BLOB,
+  scope TEXT,
+  bytes BLOB,
+  PRIMARY KEY(origin, seq)) WITHOUT ROWID;
+CREATE TABLE equivocations(
+  id INTEGER PRIMARY KEY,
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  held BLOB NOT NULL,
+  offered BLOB NOT NULL,
+  seen_ms INTEGER NOT NULL);
+CREATE INDEX skips_by_end ON skips(origin, to_seq);
+CREATE TABLE stale_cases(case_id TEXT PRIMARY KEY) WITHOUT ROWID;
+CREATE TABLE receipts(
+  level TEXT NOT NULL,
+  hub_id TEXT NOT NULL,
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  as_of_ms INTEGER NOT NULL,
+  PRIMARY KEY(level, origin)) WITHOUT ROWID;
+CREATE TABLE peers(
+  node_id TEXT PRIMARY KEY,
+  level TEXT NOT NULL,
+  division TEXT NOT NULL,
+  added_ms INTEGER NOT NULL,
+  last_contact_ms INTEGER NOT NULL DEFAULT 0,
+  ops_received INTEGER NOT NULL DEFAULT 0,
+  ops_sent INTEGER NOT NULL DEFAULT 0,
+  errors INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
+)sql";
+
+// The per-scope indexes of a replica that serves pulls (county and city hubs): a pull for a village,
+// township or county costs O(returned ops).
+constexpr const char* kServingIndexes = R"sql(
+CREATE INDEX ops_scope12 ON ops(division, id);
+CREATE INDEX ops_scope9 ON ops(substr(division, 1, 9), id);
+CREATE INDEX ops_scope6 ON ops(substr(division, 1, 6), id);
+)sql";
+
+// The DDL of schema version `version` for the ledger and its projector.
+std::string SchemaStep(int version, const Projector& projector) {
+  std::string ddl = version == 1 ? std::string(kOpsTableDdl) + kLedgerV1 : std::string();
+  return ddl + projector.SchemaStep(version);
+}
+
+bool FileExists(const std::string& path) {
+  struct stat st{};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+Status Configure(sqlite3* db, bool durable) {
+  sqlite3_busy_timeout(db, 10000);
+  SILIAN_RETURN_IF_ERROR(Exec(db, "PRAGMA journal_mode=WAL"));
+  // SQLite's default page cache (2 MiB) is far smaller than the pages one import touches in a hub's
+  // ledger: a county catching up a million ops spent a third of its time re-reading pages with pread and
+  // looking them up in the WAL. The limit is a cap; pages are allocated as they are used.
+  SILIAN_RETURN_IF_ERROR(Exec(db, "PRAGMA cache_size=-65536"));
+  return Exec(db, durable ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=OFF");
+}
+
+std::unique_ptr<Ledger::Impl> NewImpl(const std::string& path, const Ledger::Options& options, Projector& projector) {
+  auto impl = std::make_unique<Ledger::Impl>();
+  impl->path = path;
+  impl->options = options;
+  impl->projector = &projector;
+  impl->wall = options.wall ? options.wall : &impl->system_wall;
+  return impl;
+}
+
+Status Open(Ledger::Impl& impl) {
+  if (sqlite3_open_v2(impl.path.c_str(), &impl.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
+    return Internal("SQLite cannot open " + Quote(impl.path));
+  impl.peers = std::make_unique<PeerRegistry>(impl.db, *impl.wall);
+  return Status::Ok();
+}
+
+Status WriteNewFile(Ledger::Impl& impl, const NodeConfig& config) {
+  std::string ddl = "BEGIN;";
+  for (int v = 1; v <= Ledger::kSchemaVersion; ++v) ddl += SchemaStep(v, *impl.projector);
+  SILIAN_RETURN_IF_ERROR(Exec(impl.db, ddl + "PRAGMA user_version=" + std::to_string(Ledger::kSchemaVersion) + ";"));
+  SILIAN_RETURN_IF_ERROR(impl.PrepareAll());
+  for (const auto& [key, value] : {std::pair<const char*, std::string>{"format", "silian-ledger"},
+                                   {"node_id", config.node_id.value},
+                                   {"level", LevelName(config.level)},
+                                   {"division", config.division.value},
+                                   {"device", config.device},
+                                   {"case_counter", "0"}})
+    SILIAN_RETURN_IF_ERROR(impl.SetMeta(key, value));
+  unsigned char raw[16];
+  randombytes_buf(raw, sizeof raw);
+  impl.epoch = ToHex(std::string(reinterpret_cast<const char*>(raw), sizeof raw));
+  SILIAN_RETURN_IF_ERROR(impl.SetMeta("epoch", impl.epoch));
+  if (config.level == Level::kCounty || config.level == Level::kCity)
+    SILIAN_RETURN_IF_ERROR(Exec(impl.db, kServingIndexes));
+  SILIAN_RETURN_IF_ERROR(Exec(impl.db, "COMMIT"));
+  return impl.LoadClock();
+}
+
+// The file's schema version, migrated to this program's. kDataLoss when it is not a ledger or is newer.
+Status CheckAndMigrate(Ledger::Impl& impl) {
+  const std::string& path = impl.path;
+  Stmt v;
+  if (!v.Prepare(impl.db, "PRAGMA user_version").ok() || !v.Step().ok())
+    return DataLoss(Quote(path) + " is not a Silian ledger (not an SQLite database)");
+  const int version = static_cast<int>(v.Int(0));
+  v.Reset();
+  if (version == 0) return DataLoss(Quote(path) + " is not a Silian ledger");
+  if (version > Ledger::kSchemaVersion)
+    return DataLoss("ledger " + Quote(path) + " has schema version " + std::to_string(version) +
+                    ", newer than this program's " + std::to_string(Ledger::kSchemaVersion) + "; upgrade Silian");
+  SILIAN_RETURN_IF_ERROR(Configure(impl.db, impl.options.durable));
+  if (version == Ledger::kSchemaVersion) return Status::Ok();
+  std::string ddl = "BEGIN IMMEDIATE;";
+  for (int step = version + 1; step <= Ledger::kSchemaVersion; ++step) ddl += SchemaStep(step, *impl.projector);
+  return Exec(impl.db, ddl + "PRAGMA user_version=" + std::to_string(Ledger::kSchemaVersion) + "; COMMIT;");
+}
+
+Status LoadConfig(Ledger::Impl& impl) {
+  const std::string& path = impl.path;
+  SILIAN_ASSIGN_OR_RETURN(auto format, impl.GetMeta("format"));
+  if (!format || *format != "silian-ledger") return DataLoss(Quote(path) + " is not a Silian ledger");
+  SILIAN_ASSIGN_OR_RETURN(auto node_id, impl.GetMeta("node_id"));
+  SILIAN_ASSIGN_OR_RETURN(auto level, impl.GetMeta("level"));
+  SILIAN_ASSIGN_OR_RETURN(auto division, impl.GetMeta("division"));
+  SILIAN_ASSIGN_OR_RETURN(auto device, impl.GetMeta("device"));
+  if (!node_id || !level || !division || !device) return DataLoss("ledger " + Quote(path) + " lacks its node settings");
+  SILIAN_ASSIGN_OR_RETURN(impl.config.node_id, ParseNodeId(*node_id));
+  SILIAN_ASSIGN_OR_RETURN(impl.config.level, ParseLevel(*level));
+  SILIAN_ASSIGN_OR_RETURN(impl.config.division, ParseDivisionCode(*division));
+  impl.config.device = *device;
+  impl.scope = ScopeOf(impl.config.level, impl.config.division);
+  SILIAN_ASSIGN_OR_RETURN(auto epoch, impl.GetMeta("epoch"));
+  if (!epoch) return DataLoss("ledger " + Quote(path) + " lacks its epoch");
+  impl.epoch = *epoch;
+  return Status::Ok();
+}
+
+bool ValidDevice(const std::string& device) {
+  return device.size() == 2 && std::isdigit(static_cast<unsigned char>(device[0])) &&
+         std::isdigit(static_cast<unsigned char>(device[1]));
+}
+
+}  // namespace
+
+const char* OpsTableDdl() { return kOpsTableDdl; }
+
+std::string LedgerDigest::ToLine() const {
+  return "ops=" + std::to_string(ops) + " ledger=" + ledger_hex + " state=" + state_hex;
+}
+
+// ------------------------------------------------------------------------------------------------ Impl
+
+Ledger::Impl::~Impl() {
+  if (db != nullptr) sqlite3_close_v2(db);
+}
+
+Status Ledger::Impl::PrepareAll() {
+  const std::pair<Stmt*, const char*> statements[] = {
+      {&insert_op, "INSERT INTO ops(origin, seq, hlc, case_id, division, chain_hash, bytes) VALUES(?,?,?,?,?,?,?)"},
+      {&select_op_bytes, "SELECT bytes FROM ops WHERE origin=? AND seq=?"},
+      {&select_case_ops, "SELECT bytes FROM ops WHERE case_id=?"},
+      {&insert_skip, "INSERT INTO skips(origin, from_seq, to_seq, hash, scope) VALUES(?,?,?,?,?)"},
+      {&extend_skip, "UPDATE skips SET to_seq=?, hash=? WHERE origin=? AND from_seq=?"},
+      {&last_skip, "SELECT from_seq, to_seq, scope FROM skips WHERE origin=? ORDER BY from_seq DESC LIMIT 1"},
+      {&upsert_frontier, "INSERT OR REPLACE INTO frontier(origin, seq, hash) VALUES(?,?,?)"},
+      {&insert_pending, "INSERT OR IGNORE INTO pending(origin, seq, to_seq, hash, scope, bytes) VALUES(?,?,?,?,?,?)"},
+      {&next_pending, "SELECT seq, to_seq, hash, scope, bytes FROM pending WHERE origin=? AND seq<=? ORDER BY seq LIMIT 1"},
+      {&delete_pending, "DELETE FROM pending WHERE origin=? AND seq=?"},
+      {&insert_equivocation, "INSERT INTO equivocations(origin, seq, held, offered, seen_ms) VALUES(?,?,?,?,?)"},
+      {&get_meta, "SELECT value FROM meta WHERE key=?"},
+      {&set_meta, "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)"},
+  };
+  for (const auto& [stmt, sql] : statements) SILIAN_RETURN_IF_ERROR(stmt->Prepare(db, sql));
+  return Status::Ok();
+}
+
+Result<std::optional<std::string>> Ledger::Impl::GetMeta(const std::string& key) {
+  get_meta.Reset().Bind(1, key);
+  SILIAN_ASSIGN_OR_RETURN(bool row, get_meta.Step());
+  std::optional<std::string> value;
+  if (row) value = get_meta.Text(0);
+  get_meta.Reset();  // a statement left on a row would hold an old snapshot
+  return value;
+}
+
+Status Ledger::Impl::SetMeta(const std::string& key, const std::string& value) {
+  return set_meta.Reset().Bind(1, key).Bind(2, value).Run();
+}
+
+Status Ledger::Impl::LoadFrontier() {
+  frontier.clear();
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db, "SELECT origin, seq, hash FROM frontier"));
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    frontier[s.Text(0)] = FrontierPoint{static_cast<uint64_t>(s.Int(1)), s.Text(2)};
+  }
+  return Status::Ok();
+}
+
+Status Ledger::Impl::LoadClock() {
+  SILIAN_ASSIGN_OR_RETURN(auto last, GetMeta("hlc_last"));
+  SILIAN_ASSIGN_OR_RETURN(auto skew, GetMeta("max_skew_ms"));
+  clock = std::make_unique<HybridClock>(*wall, Hlc{last ? std::stoull(*last) : 0}, options.max_forward_skew_ms);
+  if (skew) clock->set_max_skew_seen_ms(std::stoull(*skew));
+  return Status::Ok();
+}
+
+Status Ledger::Impl::SaveClock() {
+  SILIAN_RETURN_IF_ERROR(SetMeta("hlc_last", std::to_string(clock->last().value)));
+  return SetMeta("max_skew_ms", std::to_string(clock->max_skew_seen_ms()));
+}
+
+FrontierPoint& Ledger::Impl::Point(const std::string& origin) {
+  auto [it, added] = frontier.try_emplace(origin);
+  if (added) it->second.hash = ZeroHash();
+  return it->second;
+}
+
+Status Ledger::Impl::SaveFrontier(const std::string& origin) {
+  const FrontierPoint& f = Point(origin);
+  return upsert_frontier.Reset().Bind(1, origin).Bind(2, f.seq).BindBlob(3, f.hash).Run();
+}
+
+Status Ledger::Impl::InsertOp(const pb::Op& op, const std::string& bytes, const std::string& chain_hash) {
+  if (projector->IsReference(op)) SILIAN_RETURN_IF_ERROR(projector->OnReferenceOp(op));
+  return insert_op.Reset()
+      .Bind(1, op.origin())
+      .Bind(2, op.seq())
+      .Bind(3, op.hlc())
+      .Bind(4, op.case_id())
+      .Bind(5, op.division())
+      .BindBlob(6, chain_hash)
+      .BindBlob(7, bytes)
+      .Run();
+}
+
+Status Ledger::Impl::AddSkip(const std::string& origin, uint64_t from, uint64_t to, const std::string& hash,
+                             const std::string& skip_scope) {
+  last_skip.Reset().Bind(1, origin);
+  SILIAN_ASSIGN_OR_RETURN(bool row, last_skip.Step());
+  if (row && static_cast<uint64_t>(last_skip.Int(1)) + 1 == from && last_skip.Text(2) == skip_scope) {
+    int64_t run_from = last_skip.Int(0);
+    return extend_skip.Reset().Bind(1, to).BindBlob(2, hash).Bind(3, origin).Bind(4, run_from).Run();
+  }
+  return insert_skip.Reset().Bind(1, origin).Bind(2, from).Bind(3, to).BindBlob(4, hash).Bind(5, skip_scope).Run();
+}
+
+Status Ledger::Impl::AddEquivocation(const std::string& origin, uint64_t seq, const std::string& held,
+                                     const std::string& offered) {
+  return insert_equivocation.Reset()
+      .Bind(1, origin)
+      .Bind(2, seq)
+      .BindBlob(3, held)
+      .BindBlob(4, offered)
+      .Bind(5, wall->NowMs())
+      .Run();
+}
+
+Result<std::vector<Refusal>> Ledger::Impl::Reproject(const std::string& case_id) {
+  std::vector<pb::Op> ops;
+  select_case_ops.Reset().Bind(1, case_id);
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, select_case_ops.Step());
+    if (!row) break;
+    pb::Op op;
+    if (!op.ParseFromString(select_case_ops.Text(0)))
+      return DataLoss("stored op of case " + Quote(case_id) + " does not parse");
+    ops.push_back(std::move(op));
+  }
+  if (ops.empty()) return NotFound("no case " + Quote(case_id));
+  return projector->Project(case_id, std::move(ops));
+}
+
+Result<std::vector<std::string>> Ledger::Impl::TakeStaleCases() {
+  std::vector<std::string> out;
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db, "SELECT case_id FROM stale_cases"));
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out.push_back(s.Text(0));
+  }
+  if (!out.empty()) SILIAN_RETURN_IF_ERROR(Exec(db, "DELETE FROM stale_cases"));
+  return out;
+}
+
+Status Ledger::Impl::RefreshIfChangedElsewhere() {
+  ResetStatements();
+  Stmt v;
+  SILIAN_RETURN_IF_ERROR(v.Prepare(db, "PRAGMA data_version"));
+  SILIAN_ASSIGN_OR_RETURN(bool row, v.Step());
+  int64_t now = row ? v.Int(0) : 0;
+  if (now == data_version) return Status::Ok();
+  data_version = now;
+  SILIAN_RETURN_IF_ERROR(LoadFrontier());
+  SILIAN_RETURN_IF_ERROR(projector->Reload());
+  return LoadClock();
+}
+
+void Ledger::Impl::ResetStatements() {
+  for (Stmt* st : {&insert_op, &select_op_bytes, &select_case_ops, &insert_skip, &extend_skip, &last_skip,
+                   &upsert_frontier, &insert_pending, &next_pending, &delete_pending, &insert_equivocation,
+                   &get_meta, &set_meta})
+    st->Reset();
+}
+
+void Ledger::Impl::ReloadAfterRollback() {
+  ResetStatements();
+  LoadFrontier().IgnoreError();
+  LoadClock().IgnoreError();
+  projector->Reload().IgnoreError();
+}
+
+// ------------------------------------------------------------------------------------------------ open
+
+Ledger::Ledger(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Ledger::~Ledger() = default;
+
+Result<std::unique_ptr<Ledger>> Ledger::Create(const std::string& path, const NodeConfig& config, Options options,
+                                               Projector& projector) {
+  if (sodium_init() < 0) return Internal("libsodium failed to initialise");
+  if (!ValidDevice(config.device)) return InvalidArgument("device number " + Quote(config.device) + " must have 2 digits");
+  // O_EXCL: two concurrent inits cannot both succeed, and an existing ledger is never touched.
+  int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (errno == EEXIST) return FailedPrecondition("a file already exists at " + Quote(path) + "; refusing to overwrite it");
+    return InvalidArgument("cannot create ledger " + Quote(path) + ": " + std::strerror(errno));
+  }
+  ::close(fd);
+  auto impl = NewImpl(path, options, projector);
+  impl->config = config;
+  impl->scope = ScopeOf(config.level, config.division);
+  Status s = sync::Open(*impl);
+  if (s.ok()) s = Configure(impl->db, options.durable);
+  if (s.ok()) s = WriteNewFile(*impl, config);
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(impl)));
+  if (s.ok()) s = projector.Attach(*ledger);
+  if (!s.ok()) {
+    ledger.reset();  // closes the file before it is removed
+    for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
+    return s;
+  }
+  return ledger;
+}
+
+Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, Options options, Projector& projector) {
+  if (sodium_init() < 0) return Internal("libsodium failed to initialise");
+  if (!FileExists(path)) return NotFound("no ledger at " + Quote(path) + " (create it with `init`)");
+  auto impl = NewImpl(path, options, projector);
+  SILIAN_RETURN_IF_ERROR(sync::Open(*impl));
+  SILIAN_RETURN_IF_ERROR(CheckAndMigrate(*impl));
+  SILIAN_RETURN_IF_ERROR(impl->PrepareAll());
+  SILIAN_RETURN_IF_ERROR(LoadConfig(*impl));
+  SILIAN_RETURN_IF_ERROR(impl->LoadFrontier());
+  SILIAN_RETURN_IF_ERROR(impl->LoadClock());
+  std::unique_ptr<Ledger> ledger(new Ledger(std::move(impl)));
+  SILIAN_RETURN_IF_ERROR(projector.Attach(*ledger));
+  SILIAN_RETURN_IF_ERROR(projector.Reload());
+  // A session cut between deferred imports leaves cases to re-project: do it before anyone reads them.
+  SILIAN_RETURN_IF_ERROR(ledger->RefreshStaleCases());
+  return ledger;
+}
+
+const NodeConfig& Ledger::config() const { return impl_->config; }
+const std::string& Ledger::scope() const { return impl_->scope; }
+const std::string& Ledger::epoch() const { return impl_->epoch; }
+WallClock& Ledger::wall() { return *impl_->wall; }
+sqlite3* Ledger::db() { return impl_->db; }
+bool Ledger::IsReference(const pb::Op& op) const { return impl_->projector->IsReference(op); }
+PeerRegistry& Ledger::peers() { return *impl_->peers; }
+
+// ------------------------------------------------------------------------------------------------ writing
+
+Status Ledger::RunTransaction(const std::function<Status()>& body) {
+  Impl& m = *impl_;
+  SILIAN_CHECK(!m.in_transaction);
+  SILIAN_RETURN_IF_ERROR(Exec(m.db, "BEGIN IMMEDIATE"));
+  m.in_transaction = true;
+  Status s = m.RefreshIfChangedElsewhere();
+  if (s.ok()) s = body();
+  if (s.ok()) {
+    s = Exec(m.db, "COMMIT");
+    m.ResetStatements();
+  }
+  m.in_transaction = false;
+  if (!s.ok()) {
+    m.ResetStatements();
+    Exec(m.db, "ROLLBACK").IgnoreError();
+    m.ReloadAfterRollback();
+  }
+  return s;
+}
+
+Result<OpId> Ledger::Append(pb::Op op, const std::string& actor, const std::string& case_id,
+                            const std::string& division, const std::vector<OpId>& parents) {
+  Impl& m = *impl_;
+  SILIAN_CHECK(m.in_transaction);
+  const std::string& self = m.config.node_id.value;
+  FrontierPoint& f = m.Point(self);
+  op.set_origin(self);
+  op.set_seq(f.seq + 1);
+  op.set_hlc(m.clock->Now().value);
+  op.set_actor(actor.empty() ? self : actor);
+  const bool reference = m.projector->IsReference(op);
+  op.set_case_id(reference ? std::string() : case_id.empty() ? OpId{self, f.seq + 1}.ToString() : case_id);
+  op.set_division(division);
+  for (const auto& p : parents) {
+    auto* ref = op.add_parents();
+    ref->set_origin(p.origin);
+    ref->set_seq(p.seq);
+  }
+  std::string bytes;
+  if (!op.SerializeToString(&bytes)) return Internal("cannot serialize an op");
+  std::string hash = ChainHash(f.hash, bytes);
+  SILIAN_RETURN_IF_ERROR(m.InsertOp(op, bytes, hash));
+  f = FrontierPoint{op.seq(), hash};
+  SILIAN_RETURN_IF_ERROR(m.SaveFrontier(self));
+  SILIAN_RETURN_IF_ERROR(m.SaveClock());
+  if (!reference) SILIAN_RETURN_IF_ERROR(m.Reproject(op.case_id()).status());
+  return OpId{self, op.seq()};
+}
+
+Result<std::vector<pb::Op>> Ledger::LoadCaseOps(const std::string& case_id) {
+  Impl& m = *impl_;
+  std::vector<pb::Op> ops;
+  m.select_case_ops.Reset().Bind(1, case_id);
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, m.select_case_ops.Step());
+    if (!row) break;
+    pb::Op op;
+    if (!op.ParseFromString(m.select_case_ops.Text(0)))
+      return DataLoss("stored op of case " + Quote(case_id) + " does not parse");
+    ops.push_back(std::move(op));
+  }
+  m.select_case_ops.Reset();
+  return ops;
+}
+
+Status Ledger::RefreshStaleCases() {
+  Impl& m = *impl_;
+  {
+    Stmt any;
+    SILIAN_RETURN_IF_ERROR(any.Prepare(m.db, "SELECT 1 FROM stale_cases LIMIT 1"));
+    SILIAN_ASSIGN_OR_RETURN(bool row, any.Step());
+    if (!row) return Status::Ok();
+  }
+  return RunTransaction([&]() -> Status {
+    SILIAN_ASSIGN_OR_RETURN(auto stale, m.TakeStaleCases());
+    for (const auto& case_id : stale) SILIAN_RETURN_IF_ERROR(m.Reproject(case_id).status());
+    return Status::Ok();
+  });
+}
+
+Result<std::optional<std::string>> Ledger::GetMeta(const std::string& key) { return impl_->GetMeta(key); }
+Status Ledger::SetMeta(const std::string& key, const std::string& value) { return impl_->SetMeta(key, value); }
+Result<std::optional<std::string>> Ledger::GetSetting(const std::string& key) {
+  return impl_->GetMeta("setting/" + key);
+}
+
+// ------------------------------------------------------------------------------------------------ reading
+
+namespace {
+
+// BLAKE2b-256 over what `feed` gives it.
+std::string HashOf(const std::function<Status(const std::function<void(std::string_view)>&)>& feed, Status* status) {
+  crypto_generichash_state st;
+  crypto_generichash_init(&st, nullptr, 0, kHashBytes);
+  *status = feed([&st](std::string_view bytes) {
+    crypto_generichash_update(&st, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  });
+  std::string out(kHashBytes, '\0');
+  crypto_generichash_final(&st, reinterpret_cast<unsigned char*>(out.data()), kHashBytes);
+  return ToHex(out);
+}
+
+}  // namespace
+
+Result<LedgerDigest> Ledger::Digest(std::optional<std::string> scope) {
+  const std::string prefix = scope ? *scope : impl_->scope;
+  LedgerDigest d;
+  Status s;
+  d.ledger_hex = HashOf(
+      [&](const std::function<void(std::string_view)>& update) -> Status {
+        Stmt q;
+        SILIAN_RETURN_IF_ERROR(q.Prepare(
+            impl_->db, "SELECT origin, seq, chain_hash FROM ops WHERE substr(division, 1, length(?1))=?1 ORDER BY origin, seq"));
+        q.Bind(1, prefix);
+        for (;;) {
+          SILIAN_ASSIGN_OR_RETURN(bool row, q.Step());
+          if (!row) return Status::Ok();
+          std::string origin = q.Text(0);
+          uint64_t seq = static_cast<uint64_t>(q.Int(1));
+          char seq_be[8];
+          for (int i = 0; i < 8; ++i) seq_be[i] = static_cast<char>(seq >> (56 - 8 * i));
+          update(std::string_view(origin.c_str(), origin.size() + 1));  // with its NUL: origins are delimited
+          update(std::string_view(seq_be, 8));
+          update(q.Text(2));
+          ++d.ops;
+        }
+      },
+      &s);
+  SILIAN_RETURN_IF_ERROR(s);
+  d.state_hex = HashOf(
+      [&](const std::function<void(std::string_view)>& update) { return impl_->projector->HashState(prefix, update); }, &s);
+  SILIAN_RETURN_IF_ERROR(s);
+  return d;
+}
+
+Result<LedgerCounts> Ledger::Counts() {
+  LedgerCounts c;
+  SILIAN_ASSIGN_OR_RETURN(c.op_count, QueryCount(impl_->db, "SELECT count(*) FROM ops"));
+  SILIAN_ASSIGN_OR_RETURN(c.pending_count, QueryCount(impl_->db, "SELECT count(*) FROM pending"));
+  SILIAN_ASSIGN_OR_RETURN(c.equivocation_count, QueryCount(impl_->db, "SELECT count(*) FROM equivocations"));
+  c.max_skew_seen_ms = impl_->clock->max_skew_seen_ms();
+  return c;
+}
+
+Result<pb::Frontier> Ledger::GetFrontier() {
+  SILIAN_RETURN_IF_ERROR(impl_->RefreshIfChangedElsewhere());
+  pb::Frontier f;
+  f.set_node_id(impl_->config.node_id.value);
+  f.set_scope(impl_->scope);
+  for (const auto& [origin, point] : impl_->frontier) {
+    auto* e = f.add_entries();
+    e->set_origin(origin);
+    e->set_seq(point.seq);
+    e->set_hash(point.hash);
+  }
+  return f;
+}
+
+}  // namespace silian::sync

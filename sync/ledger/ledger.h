@@ -1,0 +1,216 @@
+// The ledger: one SQLite file holding a replica's op log, its frontier, and what it heard from its peers.
+// Generic: it knows nothing of cases, catalogues or calendars; the application's Projector
+// (ledger/projector.h) gives ops their meaning and keeps its tables in the same file and transactions.
+// docs/architecture.md ("The ledger") describes the tables.
+//
+// Guarantees:
+// - Ops are immutable and identified by (origin, seq). Inserting a known op is a no-op; the same id with
+//   other bytes is an equivocation: refused, kept as evidence, counted.
+// - Per origin, the ledger holds seq 1..N with no gap: in-scope ops in full, out-of-scope runs as skips
+//   (their chain hash only). Ops or skips that arrive ahead of a gap wait in a pending area and are applied
+//   when the gap fills. Ops outside this replica's scope are never stored in full.
+// - Every write transaction is durable when Options::durable (synchronous=FULL): once it returns OK, it
+//   survives a crash. An import is one transaction: it applies completely or not at all.
+// - Every case an op touched is re-projected (Projector::Project) in the transaction that stored the op,
+//   or, for a deferred import, before anyone reads it after the session (RefreshStaleCases).
+// Not thread-safe: one Ledger per process and file, used by one thread at a time (the hub's owner object
+// holds the lock; hub/hub_ledger.h). SQLite's locking keeps other processes out while a write is in
+// progress, and every write transaction first notices what another process committed.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "silian.pb.h"
+#include "base/hlc.h"
+#include "base/ids.h"
+#include "base/status.h"
+#include "ledger/peers.h"
+#include "ledger/projector.h"
+
+namespace silian::sync {
+
+struct NodeConfig {
+  NodeId node_id;
+  Level level = Level::kVillage;
+  DivisionCode division;
+  std::string device = "01";  // two digits, unique among the devices of one division
+};
+
+struct ImportStats {
+  uint64_t new_ops = 0;        // in-scope ops stored now
+  uint64_t known = 0;          // ops or skips already held
+  uint64_t out_of_scope = 0;   // ops outside this replica's scope, kept as skips only
+  uint64_t skipped_runs = 0;   // skip entries applied
+  uint64_t skips_refused = 0;  // skips cut for a narrower scope than this replica's: not applied
+  uint64_t pending = 0;        // entries waiting for a gap to fill
+  uint64_t equivocations = 0;  // known ids offered with other bytes: refused
+  uint64_t cases_touched = 0;
+  // New ops this import stored that the projection refused (no authority): kept in the log, not applied.
+  std::vector<Refusal> refused;
+  std::vector<std::string> warnings;  // e.g. chain divergence against the sender's frontier
+};
+
+struct LedgerDigest {
+  uint64_t ops = 0;
+  std::string ledger_hex;
+  std::string state_hex;
+  // "ops=N ledger=HEX state=HEX"
+  std::string ToLine() const;
+};
+
+// The ledger's own counters (the projection's are added by its owner).
+struct LedgerCounts {
+  uint64_t op_count = 0;
+  uint64_t pending_count = 0;
+  uint64_t equivocation_count = 0;
+  uint64_t max_skew_seen_ms = 0;
+};
+
+class Ledger {
+ public:
+  struct Options {
+    bool durable = true;        // synchronous=FULL; off only for tests and benchmarks on throwaway files
+    WallClock* wall = nullptr;  // borrowed; null means the system clock
+    uint64_t max_forward_skew_ms = HybridClock::kDefaultMaxForwardSkewMs;
+  };
+  // The schema version this program writes: `PRAGMA user_version` of the file. Each version step adds the
+  // ledger's tables and the projector's (Projector::SchemaStep).
+  static constexpr int kSchemaVersion = 2;
+
+  // Creates a new ledger file (mode 0600, O_EXCL). kFailedPrecondition if `path` exists; kInvalidArgument
+  // naming the device number when it is not two digits. `projector` is borrowed and outlives the ledger.
+  static Result<std::unique_ptr<Ledger>> Create(const std::string& path, const NodeConfig& config, Options options,
+                                                Projector& projector);
+  // Opens an existing ledger, migrating its schema if older, and re-projects cases a cut session left.
+  // kNotFound if `path` does not exist, kDataLoss if it is not a Silian ledger or is newer than this program.
+  static Result<std::unique_ptr<Ledger>> Open(const std::string& path, Options options, Projector& projector);
+  ~Ledger();
+
+  const NodeConfig& config() const;
+  // The division prefix this replica holds.
+  const std::string& scope() const;
+  // A random id of this ledger file, made at Create: a pull cursor is meaningful only with its epoch.
+  const std::string& epoch() const;
+  WallClock& wall();
+  // The connection, for collaborators that keep their tables in this file. Borrowed.
+  sqlite3* db();
+  // Whether `op` is reference data by its kind (the projector's rule). Pure; thread-safe.
+  bool IsReference(const pb::Op& op) const;
+
+  // ---- Transactions and authoring.
+  // Runs `body` in one IMMEDIATE write transaction, after reloading what another process committed;
+  // commits when it returns OK, else rolls back and reloads cached state. Not re-entrant.
+  Status RunTransaction(const std::function<Status()>& body);
+  template <typename T>
+  Result<T> InTransaction(const std::function<Result<T>()>& body) {
+    std::optional<Result<T>> out;
+    Status s = RunTransaction([&]() -> Status {
+      out.emplace(body());
+      return out->status();
+    });
+    if (!s.ok()) return s;
+    return std::move(*out);
+  }
+  // Authors one op of this node: fills origin, seq, hlc, actor (this node's id when empty), case id (a new
+  // case's is the op's own id), division and parents, stores it and re-projects its case.
+  // REQUIRES: inside RunTransaction.
+  Result<OpId> Append(pb::Op op, const std::string& actor, const std::string& case_id, const std::string& division,
+                      const std::vector<OpId>& parents);
+  // The stored ops of `case_id`, in arrival order; empty when none. kDataLoss when one does not parse.
+  Result<std::vector<pb::Op>> LoadCaseOps(const std::string& case_id);
+  // Re-projects the cases left by deferred imports (also done by Open and by every non-deferred Commit).
+  Status RefreshStaleCases();
+
+  // ---- Small persistent values. Keys of the application are kept apart from the ledger's own.
+  Result<std::optional<std::string>> GetMeta(const std::string& key);
+  Status SetMeta(const std::string& key, const std::string& value);
+  // Settings of the program using this ledger (hub URL, parent URL, ...): meta "setting/KEY".
+  Result<std::optional<std::string>> GetSetting(const std::string& key);
+
+  // ---- Reading.
+  // Over the ops and cases whose division starts with `scope` (default: this replica's scope).
+  Result<LedgerDigest> Digest(std::optional<std::string> scope);
+  Result<LedgerCounts> Counts();
+  Result<pb::Frontier> GetFrontier();
+
+  // ---- Exchange.
+  // Feeds `sink`, in seq order per origin, every op and skip this replica holds beyond `holder`'s frontier;
+  // ops outside holder.scope() (or this replica's scope when it is empty) become skips. An empty holder
+  // frontier means everything.
+  Status Export(const pb::Frontier& holder, const std::function<Status(pb::Entry)>& sink);
+
+  // An import transaction. Destroying it without Commit() rolls everything back.
+  class Import {
+   public:
+    virtual ~Import() = default;
+    // Applies one batch. kDataLoss for a malformed op (the whole import must then be abandoned).
+    virtual Status Add(const pb::Batch& batch) = 0;
+    // Compares the result with the sender's frontier (warnings on divergence), re-projects touched cases,
+    // commits durably.
+    virtual Result<ImportStats> Commit(const pb::Frontier* sender_frontier) = 0;
+    // Leaves the touched cases' projections for a later Commit without this call (or RefreshStaleCases):
+    // a session of many batches then re-projects each case once instead of once per batch. Until then
+    // list, conflict and digest reads may show those cases as they were.
+    virtual void DeferProjection() = 0;
+    // Records, in the same transaction, how far this replica has pulled from hub `hub_key` (a URL or
+    // node id) and what it heard there: its pull cursor in `epoch` and the receipts of every level.
+    virtual Status RecordPull(const std::string& hub_key, const std::string& epoch, uint64_t cursor,
+                              const std::vector<pb::LevelReceipt>& receipts) = 0;
+  };
+  Result<std::unique_ptr<Import>> BeginImport();
+
+  // ---- Serving pulls (hubs; any replica can serve a narrower one).
+  struct PullResult {
+    pb::Batch batch;
+    uint64_t next_cursor = 0;
+    bool more = false;
+  };
+  // The ops in `child_scope` that arrived here after `cursor` (local arrival order), minus those the child
+  // holds per `child_frontier`, with skips before them wherever the child's frontier has a gap, so the
+  // child's frontier stays contiguous. Costs O(returned ops) given the per-scope indexes of a hub.
+  Result<PullResult> Pull(const std::string& child_scope, const pb::Frontier& child_frontier, uint64_t cursor,
+                          size_t max_entries, size_t max_bytes);
+  // This replica's frontier restricted to `origins` (seq only, no hashes): a receipt.
+  Result<pb::Frontier> Receipt(const std::vector<std::string>& origins);
+
+  // ---- What this replica heard from the hubs it syncs with.
+  struct PullState {
+    std::string epoch;
+    uint64_t cursor = 0;
+  };
+  Result<PullState> GetPullState(const std::string& hub_key);
+  // Receipts of each level above, as last recorded, restricted to `origins` (all when empty).
+  Result<std::vector<pb::LevelReceipt>> Receipts(const std::vector<std::string>& origins);
+  struct LevelStatus {
+    std::string level;
+    std::string hub_id;
+    uint64_t own_ops_missing = 0;        // this node's own ops that level does not hold yet
+    uint64_t oldest_missing_age_ms = 0;  // age of the oldest of them, 0 when none
+    uint64_t heard_ms = 0;               // when that level last said what it holds
+  };
+  Result<std::vector<LevelStatus>> LevelStatuses();
+  // When this replica last completed a sync with `hub_key`, 0 if never.
+  Result<uint64_t> LastSyncMs(const std::string& hub_key);
+  Status RecordSyncDone(const std::string& hub_key);
+
+  // ---- Peers allowed to sync with this replica (a hub's registry), in the same file.
+  PeerRegistry& peers();
+
+  struct Impl;
+
+ private:
+  explicit Ledger(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// The DDL of the ops table and its index, for benchmarks that compare with plain SQLite inserts.
+const char* OpsTableDdl();
+
+}  // namespace silian::sync

@@ -1,0 +1,55 @@
+// What the ledger needs from the application that gives its ops meaning. The ledger stores, orders, chains,
+// exchanges and digests ops without knowing what they say; the projector (the service domain's case
+// projection, domain/case_projector.h) interprets them and keeps its own tables in the same SQLite file,
+// as LevelDB takes a Comparator. Tests plug in their own.
+//
+// Every call but HashState is made on the ledger's connection inside its write transaction, so what the
+// projector writes commits or rolls back with the ops that caused it.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "silian.pb.h"
+#include "base/status.h"
+
+namespace silian::sync {
+
+class Ledger;
+
+// An op the projection kept in the log but did not apply, with the rule it broke.
+struct Refusal {
+  std::string op;    // "origin:seq"
+  std::string rule;  // the message naming the rule
+};
+
+class Projector {
+ public:
+  virtual ~Projector() = default;
+
+  // The DDL that schema version `version` (1, 2, ...) of the ledger file adds for the projector's tables;
+  // "" when that version added none. Run in the transaction that creates or migrates the file.
+  virtual std::string SchemaStep(int version) const = 0;
+  // Called once the file is open and its schema current, before any other call but SchemaStep.
+  // `ledger` outlives every later call.
+  virtual Status Attach(Ledger& ledger) = 0;
+  // Cached state (settings) may be stale: another connection committed, or a transaction rolled back.
+  virtual Status Reload() = 0;
+
+  // Whether `op` is reference data (it applies to an area and names no case) by its kind. The ledger
+  // refuses an op whose kind and case id disagree.
+  virtual bool IsReference(const pb::Op& op) const = 0;
+  // A reference op was stored.
+  virtual Status OnReferenceOp(const pb::Op& op) = 0;
+  // Recomputes case `case_id` from all its stored ops (in any order, no duplicates) and stores the result.
+  // Returns the ops it refused to apply, with their rules.
+  virtual Result<std::vector<Refusal>> Project(const std::string& case_id, std::vector<pb::Op> ops) = 0;
+
+  // Feeds `update` with the projected state of the cases whose division starts with `scope`, in an order
+  // that depends only on that state: equal on replicas holding the same ops.
+  virtual Status HashState(const std::string& scope, const std::function<void(std::string_view)>& update) = 0;
+};
+
+}  // namespace silian::sync

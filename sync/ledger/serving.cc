@@ -1,0 +1,182 @@
+// Serving pulls and receipts to narrower replicas.
+#include "ledger/ledger.h"
+
+#include <map>
+#include <optional>
+#include <set>
+
+#include "base/text.h"
+#include "ledger/chain.h"
+#include "ledger/internal/ledger_impl.h"
+
+namespace silian::sync {
+
+namespace {
+
+// One stored op as a pull reads it, in local arrival order.
+struct PullRow {
+  uint64_t id = 0;
+  std::string origin;
+  uint64_t seq = 0;
+  std::string bytes;
+};
+
+PullRow ReadRow(const Stmt& s) {
+  return PullRow{static_cast<uint64_t>(s.Int(0)), s.Text(1), static_cast<uint64_t>(s.Int(2)), s.Text(3)};
+}
+
+// The ops under the child's prefix after the cursor. A 12-digit scope uses the plain division index; a
+// shorter one the index on its prefix length (kServingIndexes).
+std::string PrefixQuery(const std::string& child_scope) {
+  std::string sql = "SELECT id, origin, seq, bytes FROM ops WHERE ";
+  if (child_scope.size() == 12) {
+    sql += "division=?1";
+  } else if (!child_scope.empty()) {
+    sql += "substr(division, 1, " + std::to_string(child_scope.size()) + ")=?1";
+  } else {
+    sql += "?1=''";
+  }
+  return sql + " AND id>?2 ORDER BY id LIMIT ?3";
+}
+
+// Reference ops of the areas that contain the child's scope (the city's catalogue for a village) are not
+// under the child's prefix: they come from a second, small query, merged in arrival order.
+Result<std::vector<PullRow>> WiderRows(sqlite3* db, const std::string& child_scope, uint64_t cursor,
+                                       size_t max_entries) {
+  std::vector<PullRow> wider;
+  std::string in;
+  for (size_t digits : {4, 6, 9})
+    if (digits < child_scope.size()) in += std::string(in.empty() ? "" : ",") + "'" + child_scope.substr(0, digits) + "'";
+  if (in.empty()) return wider;
+  Stmt ref;
+  std::string sql = "SELECT id, origin, seq, bytes FROM ops WHERE division IN (" + in + ") AND id>?1 ORDER BY id LIMIT ?2";
+  SILIAN_RETURN_IF_ERROR(ref.Prepare(db, sql.c_str()));
+  ref.Bind(1, cursor).Bind(2, static_cast<int64_t>(max_entries));
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, ref.Step());
+    if (!row) return wider;
+    wider.push_back(ReadRow(ref));
+  }
+}
+
+// Builds one pull reply: each stored op the child lacks, with a skip before it wherever the child's
+// frontier has a gap.
+class PullBuilder {
+ public:
+  PullBuilder(sqlite3* db, const std::string& child_scope, const pb::Frontier& child_frontier, uint64_t cursor,
+              size_t max_entries, size_t max_bytes)
+      : db_(db), child_scope_(child_scope), max_entries_(max_entries), max_bytes_(max_bytes) {
+    for (const auto& e : child_frontier.entries()) held_[e.origin()] = e.seq();
+    out_.next_cursor = cursor;
+  }
+  Status Prepare() {
+    SILIAN_RETURN_IF_ERROR(op_hash_.Prepare(db_, "SELECT chain_hash FROM ops WHERE origin=? AND seq=?"));
+    return skip_hash_.Prepare(db_, "SELECT hash FROM skips WHERE origin=? AND to_seq=?");
+  }
+  // Adds one stored op; true when the reply is full.
+  Result<bool> Take(PullRow r) {
+    out_.next_cursor = r.id;
+    uint64_t& have = held_[r.origin];
+    if (r.seq > have) {
+      if (r.seq > have + 1) SILIAN_RETURN_IF_ERROR(AddGap(r.origin, have + 1, r.seq - 1));
+      bytes_ += r.bytes.size() + 4;
+      out_.batch.add_entries()->set_op(std::move(r.bytes));
+      have = r.seq;
+    }
+    return bytes_ >= max_bytes_ || static_cast<size_t>(out_.batch.entries_size()) >= max_entries_;
+  }
+  Ledger::PullResult& result() { return out_; }
+
+ private:
+  // Everything of this origin in the child's scope up to `to` arrived here before the op after it, so it
+  // was either pulled already (the child's frontier covers it) or is in this reply: the gap is outside the
+  // child's scope.
+  Status AddGap(const std::string& origin, uint64_t from, uint64_t to) {
+    std::string hash;
+    op_hash_.Reset().Bind(1, origin).Bind(2, to);
+    SILIAN_ASSIGN_OR_RETURN(bool found, op_hash_.Step());
+    if (found) {
+      hash = op_hash_.Text(0);
+    } else {
+      skip_hash_.Reset().Bind(1, origin).Bind(2, to);
+      SILIAN_ASSIGN_OR_RETURN(bool in_skip, skip_hash_.Step());
+      if (!in_skip) return Internal("ledger has no chain hash for " + Quote(origin) + " seq " + std::to_string(to));
+      hash = skip_hash_.Text(0);
+    }
+    pb::Skip* skip = out_.batch.add_entries()->mutable_skip();
+    skip->set_origin(origin);
+    skip->set_from_seq(from);
+    skip->set_to_seq(to);
+    skip->set_hash(hash);
+    skip->set_scope(child_scope_);
+    bytes_ += origin.size() + 60;
+    return Status::Ok();
+  }
+
+  sqlite3* db_;
+  const std::string& child_scope_;
+  size_t max_entries_;
+  size_t max_bytes_;
+  std::map<std::string, uint64_t> held_;
+  Stmt op_hash_, skip_hash_;
+  Ledger::PullResult out_;
+  size_t bytes_ = 0;
+};
+
+}  // namespace
+
+Result<Ledger::PullResult> Ledger::Pull(const std::string& child_scope, const pb::Frontier& child_frontier,
+                                        uint64_t cursor, size_t max_entries, size_t max_bytes) {
+  Impl& m = *impl_;
+  SILIAN_RETURN_IF_ERROR(m.RefreshIfChangedElsewhere());
+  Stmt rows;
+  SILIAN_RETURN_IF_ERROR(rows.Prepare(m.db, PrefixQuery(child_scope).c_str()));
+  rows.Bind(1, child_scope).Bind(2, cursor).Bind(3, static_cast<int64_t>(max_entries));
+  SILIAN_ASSIGN_OR_RETURN(std::vector<PullRow> wider, WiderRows(m.db, child_scope, cursor, max_entries));
+  PullBuilder builder(m.db, child_scope, child_frontier, cursor, max_entries, max_bytes);
+  SILIAN_RETURN_IF_ERROR(builder.Prepare());
+  size_t rows_read = 0;
+  size_t next_wider = 0;
+  bool full = false;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, rows.Step());
+    if (!row) break;
+    ++rows_read;
+    PullRow r = ReadRow(rows);
+    while (!full && next_wider < wider.size() && wider[next_wider].id < r.id) {
+      SILIAN_ASSIGN_OR_RETURN(full, builder.Take(std::move(wider[next_wider++])));
+    }
+    if (full) break;
+    SILIAN_ASSIGN_OR_RETURN(full, builder.Take(std::move(r)));
+    if (full) break;
+  }
+  PullResult& out = builder.result();
+  // The prefix query ran dry before its limit: the wider ops after its last row come next.
+  if (!full && rows_read < max_entries) {
+    while (!full && next_wider < wider.size()) {
+      SILIAN_ASSIGN_OR_RETURN(full, builder.Take(std::move(wider[next_wider++])));
+    }
+    if (next_wider < wider.size() || wider.size() == max_entries) out.more = true;
+  }
+  if (full || rows_read == max_entries) out.more = true;
+  return std::move(out);
+}
+
+Result<pb::Frontier> Ledger::Receipt(const std::vector<std::string>& origins) {
+  SILIAN_RETURN_IF_ERROR(impl_->RefreshIfChangedElsewhere());
+  pb::Frontier f;
+  f.set_node_id(impl_->config.node_id.value);
+  f.set_scope(impl_->scope);
+  std::set<std::string> unique(origins.begin(), origins.end());
+  for (const auto& origin : unique) {
+    auto it = impl_->frontier.find(origin);
+    if (it == impl_->frontier.end()) continue;
+    auto* e = f.add_entries();
+    e->set_origin(origin);
+    e->set_seq(it->second.seq);
+  }
+  return f;
+}
+
+
+}  // namespace silian::sync
