@@ -123,26 +123,16 @@ Result<std::vector<CaseSummary>> CaseTables::List(const CaseFilter& filter) {
   if (filter.applicant_id) s.Bind(2, *filter.applicant_id);
   if (filter.scope) s.Bind(3, *filter.scope);
   s.Bind(4, static_cast<int64_t>(filter.limit));
-  std::vector<CaseSummary> out;
-  for (;;) {
-    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(CaseSummary{s.Text(0), s.Text(1), s.Text(2), s.Text(3), s.Text(4), s.Text(5), s.Text(6),
-                              HlcToIso(static_cast<uint64_t>(s.Int(7))), static_cast<int>(s.Int(8))});
-  }
-  return out;
+  return CollectRows<CaseSummary>(s, [](const Stmt& r) {
+    return CaseSummary{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6),
+                       HlcToIso(static_cast<uint64_t>(r.Int(7))), static_cast<int>(r.Int(8))};
+  });
 }
 
 Result<std::vector<nlohmann::json>> CaseTables::ListConflicts() {
   Stmt s;
   SILIAN_RETURN_IF_ERROR(s.Prepare(db_, "SELECT detail FROM conflicts ORDER BY conflict_id"));
-  std::vector<nlohmann::json> out;
-  for (;;) {
-    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(nlohmann::json::parse(s.Text(0)));
-  }
-  return out;
+  return CollectRows<nlohmann::json>(s, [](const Stmt& r) { return nlohmann::json::parse(r.Text(0)); });
 }
 
 Result<StoredConflict> CaseTables::FindConflict(const std::string& conflict_id) {

@@ -145,13 +145,7 @@ Result<std::vector<Notice>> Outbox::List(std::optional<std::string> state, size_
   SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_.db(), sql.c_str()));
   if (state) s.Bind(1, *state);
   s.Bind(2, static_cast<int64_t>(limit));
-  std::vector<Notice> out;
-  for (;;) {
-    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(ReadNotice(s));
-  }
-  return out;
+  return CollectRows<Notice>(s, ReadNotice);
 }
 
 Result<std::vector<Notice>> Outbox::Due(uint64_t now_ms, size_t limit) {
@@ -160,13 +154,7 @@ Result<std::vector<Notice>> Outbox::Due(uint64_t now_ms, size_t limit) {
                     " FROM outbox WHERE state='pending' AND next_attempt_ms<=?1 ORDER BY next_attempt_ms, notice_id LIMIT ?2";
   SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_.db(), sql.c_str()));
   s.Bind(1, now_ms).Bind(2, static_cast<int64_t>(limit));
-  std::vector<Notice> out;
-  for (;;) {
-    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(ReadNotice(s));
-  }
-  return out;
+  return CollectRows<Notice>(s, ReadNotice);
 }
 
 Status Outbox::MarkSent(const std::string& id, uint64_t now_ms) {

@@ -84,7 +84,6 @@ Result<bool> LedgerStore::PublishCalendar(pb::Calendar calendar, const std::stri
   if (ledger_->config().level != Level::kCounty && ledger_->config().level != Level::kCity)
     return FailedPrecondition(std::string("calendars are published at a county or city hub; this is a ") +
                               LevelName(ledger_->config().level) + " node");
-  SILIAN_RETURN_IF_ERROR(ValidateCalendar(calendar));
   return ledger_->InTransaction<bool>([&]() -> Result<bool> {
     SILIAN_ASSIGN_OR_RETURN(std::optional<pb::Calendar> latest,
                             projector_->reference().LatestCalendar(ledger_->scope(), calendar.name()));
@@ -104,6 +103,8 @@ Result<bool> LedgerStore::PublishCalendar(pb::Calendar calendar, const std::stri
       return InvalidArgument("calendar " + Quote(calendar.name()) + " has version " + std::to_string(calendar.version()) +
                              "; it must be at least " + std::to_string(next) + " (leave version out to take the next one)");
     if (calendar.version() == 0) calendar.set_version(next);
+    // Checked once the version is known: version 0 ("the next one") is not a valid stored version.
+    SILIAN_RETURN_IF_ERROR(ValidateCalendar(calendar));
     pb::Op op;
     *op.mutable_calendar_published() = calendar;
     SILIAN_RETURN_IF_ERROR(ledger_->Append(std::move(op), actor, "", ledger_->scope(), {}).status());

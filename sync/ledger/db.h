@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -43,6 +44,20 @@ class Stmt {
   sqlite3* db_ = nullptr;
   sqlite3_stmt* stmt_ = nullptr;
 };
+
+// Every row of `s` (already bound), each turned into a T by `read(const Stmt&)`. Resets `s` at the end.
+template <typename T, typename Read>
+Result<std::vector<T>> CollectRows(Stmt& s, Read&& read) {
+  std::vector<T> out;
+  for (;;) {
+    Result<bool> row = s.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out.push_back(read(static_cast<const Stmt&>(s)));
+  }
+  s.Reset();
+  return out;
+}
 
 // Runs `sql` (one or more statements). kInternal naming SQLite's message on failure.
 Status Exec(sqlite3* db, const std::string& sql);

@@ -54,13 +54,7 @@ Status PeerRegistry::Remove(const NodeId& node_id) {
 Result<std::vector<Peer>> PeerRegistry::List() {
   Stmt s;
   SILIAN_RETURN_IF_ERROR(s.Prepare(db_, (std::string("SELECT ") + kPeerColumns + " FROM peers ORDER BY node_id").c_str()));
-  std::vector<Peer> out;
-  for (;;) {
-    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
-    if (!row) break;
-    out.push_back(ReadPeer(s));
-  }
-  return out;
+  return CollectRows<Peer>(s, ReadPeer);
 }
 
 Result<std::optional<Peer>> PeerRegistry::Find(const std::string& node_id) {
