@@ -1,5 +1,5 @@
 // The generic merge core on its own: fold order, ancestry and the two registers, with op ids and strings,
-// no cases.
+// no cases. Replay a seed of the random test: SILIAN_SEED=N silian_sync_tests "Merge core: *"
 #include "domain/merge.h"
 
 #include <algorithm>
@@ -32,14 +32,14 @@ size_t At(const Graph& g, const std::string& origin, uint64_t seq) {
   return *i;
 }
 
-TEST_CASE("Merge: stamps order by hlc, then origin, then seq", "[merge]") {
+TEST_CASE("Merge core: stamps order by hlc, then origin, then seq", "[merge]") {
   CHECK(StampLess({1, Op("b", 9)}, {2, Op("a", 1)}));
   CHECK(StampLess({2, Op("a", 9)}, {2, Op("b", 1)}));
   CHECK(StampLess({2, Op("a", 1)}, {2, Op("a", 2)}));
   CHECK_FALSE(StampLess({2, Op("a", 2)}, {2, Op("a", 2)}));
 }
 
-TEST_CASE("Merge: a child is folded after its parent even when its stamp is smaller", "[merge]") {
+TEST_CASE("Merge core: a child is folded after its parent even when its stamp is smaller", "[merge]") {
   // b:1 saw a:1 but its clock was behind.
   Graph g({N(5, "b", 1, {Op("a", 1)}), N(7, "c", 1), N(10, "a", 1)});
   CHECK(Ids(g, g.FoldOrder()) == std::vector<std::string>{"c:1", "a:1", "b:1"});
@@ -47,12 +47,12 @@ TEST_CASE("Merge: a child is folded after its parent even when its stamp is smal
   CHECK_FALSE(g.IsAncestor(At(g, "b", 1), At(g, "a", 1)));
 }
 
-TEST_CASE("Merge: among ready ops the smallest stamp is folded first", "[merge]") {
+TEST_CASE("Merge core: among ready ops the smallest stamp is folded first", "[merge]") {
   Graph g({N(1, "a", 1), N(2, "b", 1, {Op("a", 1)}), N(2, "c", 1, {Op("a", 1)}), N(3, "a", 2, {Op("b", 1)})});
   CHECK(Ids(g, g.FoldOrder()) == std::vector<std::string>{"a:1", "b:1", "c:1", "a:2"});
 }
 
-TEST_CASE("Merge: ancestry is transitive and concurrent ops are not ancestors of each other", "[merge]") {
+TEST_CASE("Merge core: ancestry is transitive and concurrent ops are not ancestors of each other", "[merge]") {
   Graph g({N(1, "a", 1), N(2, "a", 2, {Op("a", 1)}), N(3, "a", 3, {Op("a", 2)}), N(4, "b", 1, {Op("a", 1)})});
   const size_t a1 = At(g, "a", 1), a2 = At(g, "a", 2), a3 = At(g, "a", 3), b1 = At(g, "b", 1);
   CHECK(g.IsAncestor(a1, a3));
@@ -65,7 +65,7 @@ TEST_CASE("Merge: ancestry is transitive and concurrent ops are not ancestors of
   CHECK_FALSE(g.IsHead(a1));
 }
 
-TEST_CASE("Merge: unknown, repeated and self parents are ignored", "[merge]") {
+TEST_CASE("Merge core: unknown, repeated and self parents are ignored", "[merge]") {
   Graph g({N(1, "a", 1, {Op("a", 1), Op("zz", 4)}), N(2, "a", 2, {Op("a", 1), Op("a", 1), Op("x", 1)})});
   CHECK(Ids(g, g.FoldOrder()) == std::vector<std::string>{"a:1", "a:2"});
   CHECK(g.IsAncestor(0, 1));
@@ -73,7 +73,7 @@ TEST_CASE("Merge: unknown, repeated and self parents are ignored", "[merge]") {
   CHECK_FALSE(g.IndexOf(Op("zz", 4)).has_value());
 }
 
-TEST_CASE("Merge: ops caught in a forged parent cycle follow in stamp order and every op is folded once",
+TEST_CASE("Merge core: ops caught in a forged parent cycle follow in stamp order and every op is folded once",
           "[merge]") {
   Graph g({N(1, "a", 1), N(2, "b", 1, {Op("c", 1)}), N(3, "c", 1, {Op("b", 1)}), N(4, "d", 1, {Op("a", 1)})});
   CHECK(Ids(g, g.FoldOrder()) == std::vector<std::string>{"a:1", "d:1", "b:1", "c:1"});
@@ -82,13 +82,13 @@ TEST_CASE("Merge: ops caught in a forged parent cycle follow in stamp order and 
   CHECK_FALSE(g.IsAncestor(At(g, "c", 1), At(g, "b", 1)));
 }
 
-TEST_CASE("Merge: an empty graph folds nothing", "[merge]") {
+TEST_CASE("Merge core: an empty graph folds nothing", "[merge]") {
   Graph g({});
   CHECK(g.size() == 0);
   CHECK(g.FoldOrder().empty());
 }
 
-TEST_CASE("Merge: last writer wins by stamp whatever order the writes come in", "[merge]") {
+TEST_CASE("Merge core: last writer wins by stamp whatever order the writes come in", "[merge]") {
   LastWriter<std::string> r;
   CHECK_FALSE(r.current().has_value());
   r.Set(3, "three");
@@ -115,7 +115,7 @@ std::vector<std::string> Values(const std::vector<const Write<std::string>*>& wr
 
 const auto kSame = [](const std::string& v) { return v; };
 
-TEST_CASE("Merge: a write seen by a later write is superseded by it", "[merge]") {
+TEST_CASE("Merge core: a write seen by a later write is superseded by it", "[merge]") {
   Graph g = Diamond();
   MultiValue<std::string> r;
   r.Add(0, "x");
@@ -125,7 +125,7 @@ TEST_CASE("Merge: a write seen by a later write is superseded by it", "[merge]")
   CHECK_FALSE(MultiValue<std::string>::Disagree(current, kSame));
 }
 
-TEST_CASE("Merge: concurrent different writes disagree; the provisional one has the greatest stamp", "[merge]") {
+TEST_CASE("Merge core: concurrent different writes disagree and the provisional one has the greatest stamp", "[merge]") {
   Graph g = Diamond();
   MultiValue<std::string> r;
   r.Add(2, "b");
@@ -139,7 +139,7 @@ TEST_CASE("Merge: concurrent different writes disagree; the provisional one has 
   CHECK(Values(r.Current(g)) == std::vector<std::string>{"c"});
 }
 
-TEST_CASE("Merge: concurrent writes of one value agree", "[merge]") {
+TEST_CASE("Merge core: concurrent writes of one value agree", "[merge]") {
   Graph g = Diamond();
   MultiValue<std::string> r;
   r.Add(1, "same");
@@ -149,7 +149,7 @@ TEST_CASE("Merge: concurrent writes of one value agree", "[merge]") {
   CHECK_FALSE(MultiValue<std::string>::Disagree(current, kSame));
 }
 
-TEST_CASE("Merge: values can be compared by a part of them", "[merge]") {
+TEST_CASE("Merge core: values can be compared by a part of them", "[merge]") {
   struct Decision {
     std::string verdict;
     std::string opinion;
@@ -163,7 +163,7 @@ TEST_CASE("Merge: values can be compared by a part of them", "[merge]") {
   CHECK(MultiValue<Decision>::Disagree(current, [](const Decision& d) { return d.opinion; }));
 }
 
-TEST_CASE("Merge: the last write of a node is found by its node; the latest write may be superseded", "[merge]") {
+TEST_CASE("Merge core: the last write of a node is found by its node, and the latest write may be superseded", "[merge]") {
   // c:1 saw b:1, whose clock was ahead: b:1 has the greatest stamp yet is superseded.
   Graph g({N(1, "a", 1), N(5, "c", 1, {Op("b", 1)}), N(9, "b", 1, {Op("a", 1)})});
   // By stamp: a:1 is node 0, c:1 node 1, b:1 node 2.
@@ -179,7 +179,7 @@ TEST_CASE("Merge: the last write of a node is found by its node; the latest writ
 
 // Random acyclic graphs: the fold order is a topological order holding every node once, and IsAncestor is
 // exactly reachability through parents.
-TEST_CASE("Merge: random graphs fold in a topological order and ancestry is reachability", "[merge][random]") {
+TEST_CASE("Merge core: random graphs fold in a topological order and ancestry is reachability", "[merge][random]") {
   const char* env = std::getenv("SILIAN_SEED");
   const uint64_t first = env != nullptr && *env != '\0' ? std::strtoull(env, nullptr, 10) : 1;
   const uint64_t count = env != nullptr && *env != '\0' ? 1 : 200;
