@@ -401,11 +401,11 @@ Status ValidateCalendar(const pb::Calendar& calendar) {
   return CheckCalendar(calendar, prefix, [](int i) { return "days[" + std::to_string(i) + "].date"; });
 }
 
-Result<pb::Calendar> ParseCalendarJson(std::string_view text, std::string_view source) {
-  const std::string prefix = source.empty() ? std::string() : std::string(source) + ": ";
-  nlohmann::json doc;
+namespace {
+
+Result<nlohmann::json> ParseCalendarDocument(std::string_view text, std::string_view source) {
   try {
-    doc = nlohmann::json::parse(text.begin(), text.end());
+    return nlohmann::json::parse(text.begin(), text.end());
   } catch (const nlohmann::json::parse_error& e) {
     const auto [line, column] = LineAndColumn(text, e.byte);
     std::string detail = e.what();
@@ -414,115 +414,134 @@ Result<pb::Calendar> ParseCalendarJson(std::string_view text, std::string_view s
     return InvalidArgument(std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column) +
                            ": JSON syntax error: " + detail);
   }
-  if (!doc.is_object()) return InvalidArgument(prefix + "the file must hold a JSON object");
-  SILIAN_RETURN_IF_ERROR(RefuseUnknownKeys(doc, {"name", "version", "years", "days"}, prefix, ""));
+}
 
-  pb::Calendar c;
+// "name", "version" and "years" of the file's object.
+Status ReadCalendarHeader(const nlohmann::json& doc, const std::string& prefix, pb::Calendar* c) {
   if (!doc.contains("name") || !doc["name"].is_string()) {
     return InvalidArgument(prefix + "name " + (doc.contains("name") ? JsonValueText(doc["name"]) : "missing") +
                            " must be a string");
   }
-  c.set_name(doc["name"].get<std::string>());
-  if (!ValidName(c.name())) {
-    return InvalidArgument(prefix + "name " + Quote(c.name()) + " must be 1..40 characters of [a-z0-9_-]");
+  c->set_name(doc["name"].get<std::string>());
+  if (!ValidName(c->name())) {
+    return InvalidArgument(prefix + "name " + Quote(c->name()) + " must be 1..40 characters of [a-z0-9_-]");
   }
-  const bool national = c.name() == kNationalCalendarName;
-
   const nlohmann::json* version = doc.contains("version") ? &doc["version"] : nullptr;
   if (version == nullptr || !version->is_number_integer() || version->get<int64_t>() < 1 ||
       version->get<int64_t>() > int64_t{UINT32_MAX}) {
     return InvalidArgument(prefix + "version " + (version ? JsonValueText(*version) : "missing") +
                            " must be an integer >= 1");
   }
-  c.set_version(version->get<uint32_t>());
-
-  if (doc.contains("years")) {
-    const nlohmann::json& years = doc["years"];
-    if (!years.is_array()) return InvalidArgument(prefix + "years " + JsonValueText(years) + " must be an array");
-    for (size_t i = 0; i < years.size(); ++i) {
-      const nlohmann::json& y = years[i];
-      if (!y.is_number_integer() || y.get<int64_t>() < kMinListedYear || y.get<int64_t>() > kMaxListedYear) {
-        return InvalidArgument(prefix + "years[" + std::to_string(i) + "] " + JsonValueText(y) +
-                               " must be an integer within 1900..2200");
-      }
-      c.add_years(y.get<uint32_t>());
-    }
-  } else if (national) {
+  c->set_version(version->get<uint32_t>());
+  if (!doc.contains("years")) {
+    if (c->name() != kNationalCalendarName) return Status::Ok();
     return InvalidArgument(prefix + "years missing: the national calendar must declare the years it publishes");
   }
+  const nlohmann::json& years = doc["years"];
+  if (!years.is_array()) return InvalidArgument(prefix + "years " + JsonValueText(years) + " must be an array");
+  for (size_t i = 0; i < years.size(); ++i) {
+    const nlohmann::json& y = years[i];
+    if (!y.is_number_integer() || y.get<int64_t>() < kMinListedYear || y.get<int64_t>() > kMaxListedYear) {
+      return InvalidArgument(prefix + "years[" + std::to_string(i) + "] " + JsonValueText(y) +
+                             " must be an integer within 1900..2200");
+    }
+    c->add_years(y.get<uint32_t>());
+  }
+  return Status::Ok();
+}
 
+// The days an entry of "days" covers: "date", or "from" and "to" (at most 366 days). `path` names the
+// entry in later messages.
+Status ReadEntryDates(const nlohmann::json& entry, const std::string& prefix, const std::string& where, Date* from,
+                      Date* to, std::string* path) {
+  auto date_field = [&](const char* key, Date* out) -> Status {
+    const nlohmann::json& v = entry[key];
+    if (!v.is_string()) {
+      return InvalidArgument(prefix + where + "." + key + " " + JsonValueText(v) + " must be a string YYYY-MM-DD");
+    }
+    const std::string s = v.get<std::string>();
+    if (DateError e = ParseDateInto(s, out); e != DateError::kNone) {
+      return InvalidArgument(prefix + where + "." + key + " " + Quote(s) + " " + DateErrorText(e));
+    }
+    return Status::Ok();
+  };
+  if (entry.contains("date")) {
+    if (entry.contains("from") || entry.contains("to")) {
+      return InvalidArgument(prefix + where + " has both date and from/to: give one or the other");
+    }
+    SILIAN_RETURN_IF_ERROR(date_field("date", from));
+    *to = *from;
+    *path = where + ".date";
+    return Status::Ok();
+  }
+  if (!entry.contains("from") || !entry.contains("to")) {
+    return InvalidArgument(prefix + where + " needs date, or from and to");
+  }
+  SILIAN_RETURN_IF_ERROR(date_field("from", from));
+  SILIAN_RETURN_IF_ERROR(date_field("to", to));
+  if (*to < *from) {
+    return InvalidArgument(prefix + where + ".to " + Quote(FormatDate(*to)) + " is before from " +
+                           Quote(FormatDate(*from)));
+  }
+  if (to->days - from->days >= 366) {
+    return InvalidArgument(prefix + where + " from " + Quote(FormatDate(*from)) + " to " + Quote(FormatDate(*to)) +
+                           " spans more than 366 days");
+  }
+  *path = where + " (from..to)";
+  return Status::Ok();
+}
+
+// Entry `i` of "days": each day it covers is appended to `c` with the entry's working flag and reason, and
+// the entry's path to `paths`.
+Status ReadCalendarEntry(const nlohmann::json& entry, size_t i, const std::string& prefix, pb::Calendar* c,
+                         std::vector<std::string>* paths) {
+  const std::string where = "days[" + std::to_string(i) + "]";
+  if (!entry.is_object()) return InvalidArgument(prefix + where + " " + JsonValueText(entry) + " must be an object");
+  SILIAN_RETURN_IF_ERROR(RefuseUnknownKeys(entry, {"date", "from", "to", "working", "reason"}, prefix, where + ": "));
+  Date from, to;
+  std::string path;
+  SILIAN_RETURN_IF_ERROR(ReadEntryDates(entry, prefix, where, &from, &to, &path));
+  if (!entry.contains("working") || !entry["working"].is_boolean()) {
+    return InvalidArgument(prefix + where + ".working " +
+                           (entry.contains("working") ? JsonValueText(entry["working"]) : "missing") +
+                           " must be true or false");
+  }
+  if (!entry.contains("reason") || !entry["reason"].is_string() || entry["reason"].get<std::string>().empty() ||
+      entry["reason"].get<std::string>().size() > kMaxCalendarReasonBytes) {
+    return InvalidArgument(prefix + where + ".reason " +
+                           (entry.contains("reason") ? JsonValueText(entry["reason"]) : "missing") +
+                           " must be a string of 1..200 bytes");
+  }
+  for (Date d = from; d <= to; d = AddDays(d, 1)) {
+    if (c->days_size() >= kMaxCalendarDays) {
+      return ResourceExhausted(prefix + "lists more than the " + std::to_string(kMaxCalendarDays) + " days allowed");
+    }
+    pb::CalendarDay* day = c->add_days();
+    day->set_date(FormatDate(d));
+    day->set_working(entry["working"].get<bool>());
+    day->set_reason(entry["reason"].get<std::string>());
+    paths->push_back(path);
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<pb::Calendar> ParseCalendarJson(std::string_view text, std::string_view source) {
+  const std::string prefix = source.empty() ? std::string() : std::string(source) + ": ";
+  SILIAN_ASSIGN_OR_RETURN(const nlohmann::json doc, ParseCalendarDocument(text, source));
+  if (!doc.is_object()) return InvalidArgument(prefix + "the file must hold a JSON object");
+  SILIAN_RETURN_IF_ERROR(RefuseUnknownKeys(doc, {"name", "version", "years", "days"}, prefix, ""));
+  pb::Calendar c;
+  SILIAN_RETURN_IF_ERROR(ReadCalendarHeader(doc, prefix, &c));
   if (!doc.contains("days") || !doc["days"].is_array()) {
     return InvalidArgument(prefix + "days " + (doc.contains("days") ? JsonValueText(doc["days"]) : "missing") +
                            " must be an array");
   }
   std::vector<std::string> paths;  // per expanded day, as the file spelled it
   const nlohmann::json& days = doc["days"];
-  for (size_t i = 0; i < days.size(); ++i) {
-    const std::string where = "days[" + std::to_string(i) + "]";
-    const nlohmann::json& entry = days[i];
-    if (!entry.is_object()) return InvalidArgument(prefix + where + " " + JsonValueText(entry) + " must be an object");
-    SILIAN_RETURN_IF_ERROR(
-        RefuseUnknownKeys(entry, {"date", "from", "to", "working", "reason"}, prefix, where + ": "));
-    auto date_field = [&](const char* key, Date* out) -> Status {
-      const nlohmann::json& v = entry[key];
-      if (!v.is_string()) {
-        return InvalidArgument(prefix + where + "." + key + " " + JsonValueText(v) + " must be a string YYYY-MM-DD");
-      }
-      const std::string s = v.get<std::string>();
-      if (DateError e = ParseDateInto(s, out); e != DateError::kNone) {
-        return InvalidArgument(prefix + where + "." + key + " " + Quote(s) + " " + DateErrorText(e));
-      }
-      return Status::Ok();
-    };
-    Date from, to;
-    std::string path;
-    if (entry.contains("date")) {
-      if (entry.contains("from") || entry.contains("to")) {
-        return InvalidArgument(prefix + where + " has both date and from/to: give one or the other");
-      }
-      SILIAN_RETURN_IF_ERROR(date_field("date", &from));
-      to = from;
-      path = where + ".date";
-    } else if (entry.contains("from") && entry.contains("to")) {
-      SILIAN_RETURN_IF_ERROR(date_field("from", &from));
-      SILIAN_RETURN_IF_ERROR(date_field("to", &to));
-      if (to < from) {
-        return InvalidArgument(prefix + where + ".to " + Quote(FormatDate(to)) + " is before from " +
-                               Quote(FormatDate(from)));
-      }
-      if (to.days - from.days >= 366) {
-        return InvalidArgument(prefix + where + " from " + Quote(FormatDate(from)) + " to " + Quote(FormatDate(to)) +
-                               " spans more than 366 days");
-      }
-      path = where + " (from..to)";
-    } else {
-      return InvalidArgument(prefix + where + " needs date, or from and to");
-    }
-    if (!entry.contains("working") || !entry["working"].is_boolean()) {
-      return InvalidArgument(prefix + where + ".working " +
-                             (entry.contains("working") ? JsonValueText(entry["working"]) : "missing") +
-                             " must be true or false");
-    }
-    if (!entry.contains("reason") || !entry["reason"].is_string() || entry["reason"].get<std::string>().empty() ||
-        entry["reason"].get<std::string>().size() > kMaxCalendarReasonBytes) {
-      return InvalidArgument(prefix + where + ".reason " +
-                             (entry.contains("reason") ? JsonValueText(entry["reason"]) : "missing") +
-                             " must be a string of 1..200 bytes");
-    }
-    for (Date d = from; d <= to; d = AddDays(d, 1)) {
-      if (c.days_size() >= kMaxCalendarDays) {
-        return ResourceExhausted(prefix + "lists more than the " + std::to_string(kMaxCalendarDays) +
-                                 " days allowed");
-      }
-      pb::CalendarDay* day = c.add_days();
-      day->set_date(FormatDate(d));
-      day->set_working(entry["working"].get<bool>());
-      day->set_reason(entry["reason"].get<std::string>());
-      paths.push_back(path);
-    }
-  }
-  SILIAN_RETURN_IF_ERROR(
-      CheckCalendar(c, prefix, [&paths](int i) { return paths[static_cast<size_t>(i)]; }));
+  for (size_t i = 0; i < days.size(); ++i) SILIAN_RETURN_IF_ERROR(ReadCalendarEntry(days[i], i, prefix, &c, &paths));
+  SILIAN_RETURN_IF_ERROR(CheckCalendar(c, prefix, [&paths](int i) { return paths[static_cast<size_t>(i)]; }));
   SortCalendar(&c);
   return c;
 }

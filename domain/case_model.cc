@@ -1,25 +1,24 @@
 #include "domain/case_model.h"
 
-#include <array>
+#include <algorithm>
 #include <map>
 
 #include "domain/calendar.h"
+#include "domain/enums.h"
+#include "domain/internal/name_table.h"
 
 namespace silian::sync {
 namespace {
 
-constexpr std::array<const char*, kCaseStatusCount> kStatusNames = {
-    "draft",        "received",         "forwarded",
-    "accepted",     "correction_pending", "not_accepted",
-    "in_review",    "suspended",        "decided_approved",
-    "decided_approved_tolerance", "decided_denied", "completed",
-    "certificate_issued", "delivered",  "withdrawn",
-    "revoked",      "terminated"};
+constexpr internal::NameTable<CaseStatus, kCaseStatusCount> kStatuses(
+    "status", {"draft", "received", "forwarded", "accepted", "correction_pending", "not_accepted", "in_review",
+               "suspended", "decided_approved", "decided_approved_tolerance", "decided_denied", "completed",
+               "certificate_issued", "delivered", "withdrawn", "revoked", "terminated"});
 
-constexpr std::array<const char*, kActionCount> kActionNames = {
-    "receive", "forward", "accept",  "request-correction", "supply-correction", "not-accept",
-    "start-review", "suspend", "resume", "approve", "approve-tolerant", "deny",
-    "complete", "issue-certificate", "deliver", "withdraw", "revoke", "terminate", "extend"};
+constexpr internal::NameTable<Action, kActionCount> kActions(
+    "action", {"receive", "forward", "accept", "request-correction", "supply-correction", "not-accept",
+               "start-review", "suspend", "resume", "approve", "approve-tolerant", "deny", "complete",
+               "issue-certificate", "deliver", "withdraw", "revoke", "terminate", "extend"});
 
 using S = CaseStatus;
 
@@ -115,25 +114,13 @@ const std::vector<std::string> kPlain = {"phone", "address", "summary", "channel
 
 }  // namespace
 
-const char* CaseStatusName(CaseStatus status) { return kStatusNames[static_cast<size_t>(status)]; }
+const char* CaseStatusName(CaseStatus status) { return kStatuses.Name(status); }
 
-Result<CaseStatus> ParseCaseStatus(std::string_view text) {
-  for (size_t i = 0; i < kStatusNames.size(); ++i)
-    if (text == kStatusNames[i]) return static_cast<CaseStatus>(i);
-  std::string all;
-  for (const char* n : kStatusNames) all += std::string(all.empty() ? "" : ", ") + n;
-  return InvalidArgument("status " + Quote(text) + " is not one of: " + all);
-}
+Result<CaseStatus> ParseCaseStatus(std::string_view text) { return kStatuses.Parse(text); }
 
-const char* ActionName(Action action) { return kActionNames[static_cast<size_t>(action)]; }
+const char* ActionName(Action action) { return kActions.Name(action); }
 
-Result<Action> ParseAction(std::string_view text) {
-  for (size_t i = 0; i < kActionNames.size(); ++i)
-    if (text == kActionNames[i]) return static_cast<Action>(i);
-  std::string all;
-  for (const char* n : kActionNames) all += std::string(all.empty() ? "" : ", ") + n;
-  return InvalidArgument("action " + Quote(text) + " is not one of: " + all);
-}
+Result<Action> ParseAction(std::string_view text) { return kActions.Parse(text); }
 
 CaseStatus TargetStatus(Action action) {
   switch (action) {
@@ -246,9 +233,8 @@ Status CheckDetails(Action action, const std::vector<std::pair<std::string, std:
     case Action::kDeliver: {
       const std::string& m = d["method"];
       if (m.empty()) return d["tracking_number"].empty() ? Status::Ok() : need("method");
-      if (m != "window" && m != "post" && m != "agent")
-        return InvalidArgument("delivery method " + Quote(m) + " is not one of: window, post, agent");
-      if (m == "post") return need("tracking_number");
+      SILIAN_ASSIGN_OR_RETURN(DeliveryMethod method, ParseDeliveryMethod(m));
+      if (method == DeliveryMethod::kPost) return need("tracking_number");
       return Status::Ok();
     }
     case Action::kExtend: {
@@ -264,12 +250,7 @@ Status CheckDetails(Action action, const std::vector<std::pair<std::string, std:
     }
     case Action::kSuspend: {
       if (d["procedure"].empty()) return Status::Ok();
-      static const std::vector<std::string> kProcedures = {"site_inspection", "expert_review", "hearing",
-                                                           "public_notice", "testing", "other"};
-      if (std::find(kProcedures.begin(), kProcedures.end(), d["procedure"]) == kProcedures.end())
-        return InvalidArgument("special procedure " + Quote(d["procedure"]) +
-                               " is not one of: site_inspection, expert_review, hearing, public_notice, testing, other");
-      return Status::Ok();
+      return ParseSpecialProcedure(d["procedure"]).status();
     }
     case Action::kAccept:
     case Action::kApproveTolerant:
@@ -319,7 +300,11 @@ Status ValidateField(std::string_view field, std::string_view value, std::string
        field == "applicant_id_type") &&
       value.empty())
     return InvalidArgument(std::string(field) + " must not be empty");
-  if (field == "applicant_id" && id_type == "resident_id") return CheckResidentId(value);
+  if (field == "applicant_id_type") return ParseIdType(value).status();
+  if (field == "applicant_id") {
+    auto type = ParseIdType(id_type);
+    if (type.ok() && *type == IdType::kResidentId) return CheckResidentId(value);
+  }
   if (field == "phone") {
     for (char c : value)
       if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == ' '))

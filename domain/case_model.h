@@ -1,5 +1,8 @@
 // The case model: statuses, actions and the state machine of shared/domain.md, and the case's fields.
-// Pure functions, thread-safe.
+// Statuses and actions are stored by name: XName gives it (REQUIRES a value of the enumeration), ParseX
+// takes it back or returns kInvalidArgument naming the text and every allowed name
+// (`action "teleport" is not one of: receive, forward, ...`). The workflow's other enumerations (fee
+// kinds, ratings, ID types, ...) are in enums.h. Pure functions, thread-safe.
 #pragma once
 
 #include <optional>
@@ -82,8 +85,11 @@ bool IsGuardedField(std::string_view field);
 bool IsPlainField(std::string_view field);
 // Every settable field name, guarded first.
 const std::vector<std::string>& AllFieldNames();
-// Checks a value for a field (length, characters; a resident ID number's form and check digit).
-// `id_type` is the applicant ID type in force, used when field is "applicant_id".
+// Checks a value for a field before it is written: a known field name, valid UTF-8 without control
+// characters, at most 50 characters (address 200, summary 2000), not empty for a guarded field; an
+// applicant_id_type one of the IdType names (enums.h); a phone of digits, '+', '-' and spaces; and, when
+// `id_type` (the applicant ID type in force, used only for "applicant_id") is "resident_id", the ID
+// number's form and GB 11643 check character. OK, or kInvalidArgument naming the field and the value.
 Status ValidateField(std::string_view field, std::string_view value, std::string_view id_type);
 
 }  // namespace silian::sync

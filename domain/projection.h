@@ -1,14 +1,14 @@
 // The per-case projection: a pure, deterministic fold of a case's ops.
 //
 // Order: ops are folded in a topological order of their `parents` edges, ties broken by (hlc, origin,
-// seq). Any replica holding the same set of ops computes byte-identical state, whatever order they arrived
-// in. Merge rules:
+// seq) (merge.h, Graph::FoldOrder). Any replica holding the same set of ops computes byte-identical state,
+// whatever order they arrived in. Merge rules:
 // - materials and notes are append-only and never conflict;
-// - plain fields: the write with the greatest (hlc, origin, seq) wins;
+// - plain fields: the write with the greatest (hlc, origin, seq) wins (merge::LastWriter);
 // - guarded fields: a write is superseded only by a write that has seen it (a descendant through
-//   `parents`). More than one unsuperseded write is an open conflict, id "<case>/field/<name>"; the
-//   provisional value is the one with the greatest (hlc, origin, seq). A resolution op writes the chosen
-//   value having seen all competitors, which closes the conflict;
+//   `parents`; merge::MultiValue). More than one unsuperseded value is an open conflict, id
+//   "<case>/field/<name>"; the provisional value is the one with the greatest (hlc, origin, seq). A
+//   resolution op writes the chosen value having seen all competitors, which closes the conflict;
 // - transitions are checked against the state machine in fold order. An invalid one stays in the log and
 //   is marked rejected with an open conflict "<case>/transition/<op id>", except a concurrent repeat of the
 //   action that brought the case to its current status, which is marked duplicate. Resolving with --keep
@@ -16,14 +16,19 @@
 // - authority: a transition or department decision that needs the item's exercise level (catalog.h,
 //   NeedsAuthority) from a node of a lower level is refused: kept in the log, shown under "refused" with the
 //   rule, not applied. The item's terms are those the case was received under (CaseCreated.terms), or
-//   the terms carried by the latest item_code change;
+//   the terms carried by the latest item_code change in fold order;
 // - parallel items: each department's decision is a multi-value register of its own (concurrent different
 //   decisions of one department are a conflict "<case>/department/<name>"); decisions of different
 //   departments never conflict. When every department (lead and participants) has decided and the case is
 //   accepted or in review, it becomes decided_denied if any denied, else decided_approved. approve/deny
 //   transitions of a parallel item are refused;
 // - fees, evaluations and rectification steps are append-only facts.
-// No I/O; thread-safe.
+// Ops of a kind, action, field, fee kind or rectification target this version does not know are kept,
+// shown in the history as "ignored" with the reason, and not interpreted.
+//
+// The fold is a generic merge core (merge.h) and one small reducer per kind of fact
+// (domain/internal/*_reducer.h), each keeping typed facts; JSON is made only of the finished facts
+// (domain/internal/case_view.h) and of the history entries. No I/O; thread-safe (no shared state).
 #pragma once
 
 #include <optional>
@@ -37,10 +42,11 @@
 
 namespace silian::sync {
 
+// A conflict a person must resolve (by a conflict_resolved op naming its id).
 struct OpenConflict {
-  std::string id;
-  std::string kind;   // "field" or "transition"
-  std::string field;  // the field name, or the rejected action
+  std::string id;     // "<case id>/<kind>/<name>"
+  std::string kind;   // "field", "transition" or "department"
+  std::string field;  // the field name, the rejected action, or the department
   nlohmann::json detail;  // canonical JSON of the conflict as shown to a person
 };
 
@@ -65,6 +71,7 @@ struct CaseProjection {
   std::string division;
   std::string status;  // a CaseStatus name
   std::string applicant_name;
+  std::optional<std::string> applicant_id_type;  // absent until the field is written
   std::string applicant_id;
   std::string item_code;
   uint64_t last_hlc = 0;
@@ -72,7 +79,7 @@ struct CaseProjection {
   std::vector<OpenConflict> conflicts;
   std::vector<CaseEvent> events;
   std::vector<RefusedOp> refused;
-  std::string phone;
+  std::string phone;  // "" until written
   std::optional<pb::ItemTerms> terms;  // the item terms in force (absent: item unlisted)
   // The whole case as shown by `case show --json`: sorted keys, no local or arrival-order data.
   nlohmann::json view;
@@ -83,9 +90,14 @@ enum class ProjectionDetail {
   kSummary,      // what the store keeps per case: no "history", materials and notes as compact arrays
 };
 
-// Folds `ops` (all ops of case `case_id`, any order, no duplicates by op id).
+// Folds `ops` (all ops of case `case_id`, in any order) into the case. REQUIRES: no two ops with one op id
+// (a ledger holds each op once).
 CaseProjection ProjectCase(const CaseId& case_id, std::vector<pb::Op> ops,
                            ProjectionDetail detail = ProjectionDetail::kWithHistory);
+
+// The applicant ID type in force: the case's applicant_id_type field, or "resident_id" (kDefaultIdType)
+// when the case has none yet. What ValidateField (case_model.h) takes as `id_type`.
+std::string ApplicantIdTypeInForce(const CaseProjection& p);
 
 // The kind of an op, the name of its body field: "case_created", "transition", ... ("unknown" when unset).
 const char* OpKindName(const pb::Op& op);

@@ -6,7 +6,9 @@
 #include <string_view>
 #include <utility>
 
+#include "domain/case_model.h"
 #include "domain/catalog.h"
+#include "domain/enums.h"
 
 namespace silian::sync {
 namespace {
@@ -57,17 +59,14 @@ pb::Limit LimitOf(const json& item, std::string_view key) {
 
 bool InRange(std::optional<Date> d, const ReportOptions& o) { return d && *d >= o.from && *d <= o.to; }
 
-bool IsPositive(const std::string& rating) {
-  return rating == "very_satisfied" || rating == "satisfied" || rating == "basically_satisfied";
-}
-bool IsNegative(const std::string& rating) { return rating == "dissatisfied" || rating == "very_dissatisfied"; }
 
 // The due day of a rectification: its own deadline when fixed by deadline, else rectification_wd working days
 // after the evaluation.
 std::optional<Date> RectificationDue(const json& evaluation, const WorkingCalendar& calendar, int rectification_wd) {
   const json* rect = Find(evaluation, "rectification");
   if (rect == nullptr) return std::nullopt;
-  if (Text(*rect, {"category"}) == "fix_by_deadline") {
+  auto category = ParseRectificationStep(Text(*rect, {"category"}));
+  if (category.ok() && *category == RectificationStep::kFixByDeadline) {
     Result<Date> d = ParseDate(Text(*rect, {"due_date"}));
     if (d.ok()) return *d;
   }
@@ -77,7 +76,7 @@ std::optional<Date> RectificationDue(const json& evaluation, const WorkingCalend
 }
 
 bool RectificationOpen(const json& evaluation) {
-  return Text(evaluation, {"rectification", "state"}) == "open";
+  return Text(evaluation, {"rectification", "state"}) == RectificationStateName(RectificationState::kOpen);
 }
 
 bool Running(const CaseClocks& c) { return c.started && c.stage != "stopped"; }
@@ -331,7 +330,7 @@ void ReportBuilder::Add(const json& view) {
   ReportRow& r = c.row;
   if (InRange(Timeline(view, "received"), options_)) r.received = 1;
   if (InRange(Timeline(view, "accepted"), options_)) r.accepted = 1;
-  if (Text(view, {"status"}) == "not_accepted" && InRange(Timeline(view, "closed"), options_)) r.not_accepted = 1;
+  if (Text(view, {"status"}) == CaseStatusName(CaseStatus::kNotAccepted) && InRange(Timeline(view, "closed"), options_)) r.not_accepted = 1;
   if (InRange(Timeline(view, "completed"), options_)) {
     r.completed = 1;
     if (clocks.started) {
@@ -356,19 +355,22 @@ void ReportBuilder::Add(const json& view) {
       const json* amount = Find(e, "amount_fen");
       if (amount == nullptr || !amount->is_number_integer()) continue;
       const int64_t fen = amount->get<int64_t>();
-      const std::string kind = Text(e, {"kind"});
-      if (kind == "charge") r.fees_charged_fen += fen;
-      if (kind == "payment") r.fees_paid_fen += fen;
-      if (kind == "refund") r.fees_refunded_fen += fen;
+      auto kind = ParseFeeKind(Text(e, {"kind"}));
+      if (!kind.ok()) continue;
+      switch (*kind) {
+        case FeeKind::kCharge: r.fees_charged_fen += fen; break;
+        case FeeKind::kPayment: r.fees_paid_fen += fen; break;
+        case FeeKind::kRefund: r.fees_refunded_fen += fen; break;
+      }
     }
   }
   if (const json* evals = Find(view, "evaluations"); evals != nullptr && evals->is_array()) {
     for (const auto& e : *evals) {
       if (!InRange(DateAt(e, {"time"}), options_)) continue;
       ++r.evaluations;
-      const std::string rating = Text(e, {"rating"});
-      if (IsPositive(rating)) ++c.satisfied;
-      if (IsNegative(rating)) ++r.negative_evaluations;
+      // A rating this version does not know counts as an evaluation, neither satisfied nor negative.
+      if (auto rating = ParseRating(Text(e, {"rating"})); rating.ok())
+        ++(IsNegativeRating(*rating) ? r.negative_evaluations : c.satisfied);
       if (Find(e, "rectification") == nullptr) continue;
       if (RectificationOpen(e)) {
         ++r.rectifications_open;

@@ -1,0 +1,273 @@
+#include "domain/internal/case_view.h"
+
+#include <algorithm>
+
+namespace silian::sync::fold {
+namespace {
+
+using nlohmann::json;
+
+json TermsJson(const pb::ItemTerms& t) {
+  json out = {{"version", t.version()}, {"name", t.name()}, {"exercise_level", t.exercise_level()},
+              {"instant", t.instant()},
+              {"legal_limit", {{"value", t.legal_limit().value()}, {"unit", t.legal_limit().unit()}}},
+              {"promised_limit", {{"value", t.promised_limit().value()}, {"unit", t.promised_limit().unit()}}}};
+  if (!t.lead_department().empty()) out["lead_department"] = t.lead_department();
+  if (t.departments_size() > 0) out["departments"] = std::vector<std::string>(t.departments().begin(), t.departments().end());
+  return out;
+}
+
+// The detail of a conflict as shown to a person: its id, case, kind and field, and kind-specific keys.
+json ConflictDetail(const CaseOps& ops, const CaseFacts& facts, const std::string& id, ConflictKind kind,
+                    const std::string& field) {
+  return {{"id", id}, {"case_id", ops.case_id().value}, {"case_number", facts.case_number},
+          {"kind", ConflictKindName(kind)}, {"field", field}};
+}
+
+json Candidate(const CaseOps& ops, size_t node, const std::string& value) {
+  return {{"op", ops.id_text(node)}, {"actor", ops.actor(node)}, {"value", value}, {"time", ops.time_text(node)}};
+}
+
+void AddFieldConflicts(const CaseOps& ops, const CaseFacts& facts, std::vector<OpenConflict>& out) {
+  for (const FieldFact& f : facts.fields) {
+    if (!f.conflict()) continue;
+    const std::string id = ConflictId(ops.case_id(), ConflictKind::kField, f.name);
+    json candidates = json::array();
+    for (const auto& w : f.candidates) candidates.push_back(Candidate(ops, w.node, w.value));
+    json detail = ConflictDetail(ops, facts, id, ConflictKind::kField, f.name);
+    detail["provisional"] = f.value;
+    detail["candidates"] = std::move(candidates);
+    out.push_back({id, ConflictKindName(ConflictKind::kField), f.name, std::move(detail)});
+  }
+}
+
+json TransitionCandidate(const CaseOps& ops, size_t node, const std::string& action, const char* outcome) {
+  return {{"op", ops.id_text(node)}, {"actor", ops.actor(node)}, {"action", action}, {"outcome", outcome},
+          {"time", ops.time_text(node)}};
+}
+
+void AddTransitionConflicts(const CaseOps& ops, const CaseFacts& facts, std::vector<OpenConflict>& out) {
+  for (const auto& [id, tc] : facts.lifecycle.conflicts) {
+    if (tc.resolved) continue;
+    const std::string& action = ops.op(tc.rejected).transition().action();
+    json candidates = json::array({TransitionCandidate(ops, tc.rejected, action, "rejected")});
+    if (tc.applied) {
+      // The status may have been set by a resolution or a department decision rather than a transition.
+      const pb::Op& applied = ops.op(*tc.applied);
+      candidates.push_back(TransitionCandidate(
+          ops, *tc.applied, applied.has_transition() ? applied.transition().action() : "resolution", "applied"));
+    }
+    json detail = ConflictDetail(ops, facts, id, ConflictKind::kTransition, action);
+    detail["status_then"] = tc.status_then;
+    detail["candidates"] = std::move(candidates);
+    out.push_back({id, ConflictKindName(ConflictKind::kTransition), action, std::move(detail)});
+  }
+}
+
+void AddDepartmentConflicts(const CaseOps& ops, const CaseFacts& facts, std::vector<OpenConflict>& out) {
+  for (const DepartmentFact& d : facts.departments) {
+    if (!d.conflict()) continue;
+    const std::string id = ConflictId(ops.case_id(), ConflictKind::kDepartment, d.department);
+    json candidates = json::array();
+    for (const auto& w : d.candidates) candidates.push_back(Candidate(ops, w.node, VerdictName(w.value.verdict)));
+    json detail = ConflictDetail(ops, facts, id, ConflictKind::kDepartment, d.department);
+    detail["candidates"] = std::move(candidates);
+    out.push_back({id, ConflictKindName(ConflictKind::kDepartment), d.department, std::move(detail)});
+  }
+}
+
+json FieldsJson(const CaseOps& ops, const std::vector<FieldFact>& fields) {
+  json out = json::object();
+  for (const FieldFact& f : fields) {
+    json field = {{"value", f.value}, {"op", ops.id_text(f.op)}};
+    if (f.conflict()) field["conflict"] = ConflictId(ops.case_id(), ConflictKind::kField, f.name);
+    out[f.name] = std::move(field);
+  }
+  return out;
+}
+
+json DepartmentsJson(const CaseOps& ops, const std::vector<DepartmentFact>& departments) {
+  json out = json::object();
+  for (const DepartmentFact& d : departments) {
+    const size_t latest = d.latest.node;
+    json dept = {{"decision", VerdictName(d.shown)}, {"opinion", d.latest.value.opinion},
+                 {"op", ops.id_text(latest)}, {"actor", ops.actor(latest)}, {"time", ops.ms(latest)}};
+    if (d.conflict()) dept["conflict"] = ConflictId(ops.case_id(), ConflictKind::kDepartment, d.department);
+    out[d.department] = std::move(dept);
+  }
+  return out;
+}
+
+// The stored summary keeps the same facts as arrays, without the derived time text.
+json MaterialsJson(const std::vector<MaterialRecord>& materials, ProjectionDetail detail) {
+  json out = json::array();
+  for (const auto& m : materials) {
+    if (detail == ProjectionDetail::kWithHistory) {
+      out.push_back({{"name", m.name}, {"copies", m.copies}, {"op", m.op}, {"actor", m.actor}, {"time", HlcToIso(m.hlc)}});
+    } else {
+      out.push_back(json::array({m.op, m.name, m.copies, m.actor}));
+    }
+  }
+  return out;
+}
+
+json NotesJson(const std::vector<NoteRecord>& notes, ProjectionDetail detail) {
+  json out = json::array();
+  for (const auto& n : notes) {
+    if (detail == ProjectionDetail::kWithHistory) {
+      out.push_back({{"text", n.text}, {"op", n.op}, {"actor", n.actor}, {"time", HlcToIso(n.hlc)}});
+    } else {
+      out.push_back(json::array({n.op, n.text, n.actor}));
+    }
+  }
+  return out;
+}
+
+json TimelineJson(const LifecycleFacts& l) {
+  json out = json::object();
+  for (const auto& [m, ms] : l.timeline) out[MilestoneName(m)] = ms;
+  return out;
+}
+
+json HandledByJson(const LifecycleFacts& l) {
+  json out = json::object();
+  for (const auto& [m, h] : l.handled_by) {
+    json handler = {{"actor", h.actor}, {"node", h.node}};
+    if (!h.level.empty()) handler["level"] = h.level;
+    out[MilestoneName(m)] = std::move(handler);
+  }
+  return out;
+}
+
+json SuspensionsJson(const LifecycleFacts& l) {
+  json out = json::array();
+  for (const auto& s : l.suspensions) {
+    json one = {{"start", s.start_ms}, {"op", s.op}, {"procedure", s.procedure}, {"reason", s.reason}};
+    if (s.end_ms) one["end"] = *s.end_ms;
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
+json ExtensionsJson(const LifecycleFacts& l) {
+  json out = json::array();
+  for (const auto& e : l.extensions) out.push_back({{"days", e.days}, {"op", e.op}, {"reason", e.reason}});
+  return out;
+}
+
+void SetDetail(json& obj, const char* key, const Detail& value) {
+  if (value) obj[key] = *value;
+}
+
+json CertificateJson(const Certificate& c) {
+  json out = {{"op", c.op}, {"actor", c.actor}};
+  SetDetail(out, "name", c.name);
+  SetDetail(out, "number", c.number);
+  SetDetail(out, "valid_until", c.valid_until);
+  return out;
+}
+
+json DeliveryJson(const Delivery& d) {
+  json out = {{"op", d.op}, {"actor", d.actor}, {"time", d.ms}};
+  SetDetail(out, "method", d.method);
+  SetDetail(out, "tracking_number", d.tracking_number);
+  return out;
+}
+
+json FeesJson(const FeeFacts& fees) {
+  json entries = json::array();
+  for (const auto& f : fees.entries) {
+    json entry = {{"op", f.op},         {"kind", FeeKindName(f.kind)}, {"name", f.name}, {"amount_fen", f.amount_fen},
+                  {"actor", f.actor},   {"time", f.ms}};
+    if (!f.bank_receipt.empty()) entry["bank_receipt"] = f.bank_receipt;
+    if (!f.reason.empty()) entry["reason"] = f.reason;
+    entries.push_back(std::move(entry));
+  }
+  return {{"charged_fen", fees.charged_fen}, {"paid_fen", fees.paid_fen}, {"refunded_fen", fees.refunded_fen},
+          {"entries", std::move(entries)}};
+}
+
+json RectificationJson(const Rectification& r) {
+  json steps = json::array();
+  for (const auto& s : r.steps) {
+    json step = {{"op", s.op}, {"step", s.step}, {"actor", s.actor}, {"time", s.ms}};
+    if (!s.note.empty()) step["note"] = s.note;
+    if (!s.due_date.empty()) step["due_date"] = s.due_date;
+    steps.push_back(std::move(step));
+  }
+  json out = {{"state", RectificationStateName(r.state)}, {"called_back", r.called_back}, {"steps", std::move(steps)}};
+  if (r.category) out["category"] = *r.category;
+  if (!r.due_date.empty()) out["due_date"] = r.due_date;
+  if (r.closed_ms) out["closed"] = *r.closed_ms;
+  return out;
+}
+
+json EvaluationsJson(const std::vector<Evaluation>& evaluations) {
+  json out = json::array();
+  for (const auto& e : evaluations) {
+    json one = {{"op", e.op},           {"rating", e.rating},   {"channel", e.channel},
+                {"target_kind", e.target_kind}, {"target", e.target}, {"real_name", e.real_name},
+                {"stage", e.stage},     {"time", e.ms},         {"origin", e.origin}};
+    if (!e.comment.empty()) one["comment"] = e.comment;
+    if (e.rectification) one["rectification"] = RectificationJson(*e.rectification);
+    out.push_back(std::move(one));
+  }
+  return out;
+}
+
+// Workflow facts, present only when the case has them (the stored summary stays small).
+void AddWorkflow(const CaseOps& ops, const CaseFacts& facts, json& view) {
+  const LifecycleFacts& l = facts.lifecycle;
+  if (facts.terms) view["item"] = TermsJson(*facts.terms);
+  if (!l.timeline.empty()) view["timeline"] = TimelineJson(l);
+  if (!l.handled_by.empty()) view["handled_by"] = HandledByJson(l);
+  if (!l.suspensions.empty()) view["suspensions"] = SuspensionsJson(l);
+  if (!l.extensions.empty()) view["extensions"] = ExtensionsJson(l);
+  if (l.owed) view["owed"] = {{"materials", l.owed->materials}, {"due", l.owed->due}, {"op", l.owed->op}};
+  if (!facts.departments.empty()) view["departments"] = DepartmentsJson(ops, facts.departments);
+  if (!facts.fees.entries.empty()) view["fees"] = FeesJson(facts.fees);
+  if (l.certificate) view["certificate"] = CertificateJson(*l.certificate);
+  if (l.delivery) view["delivery"] = DeliveryJson(*l.delivery);
+  if (!facts.evaluations.empty()) view["evaluations"] = EvaluationsJson(facts.evaluations);
+  if (!facts.refused.empty()) {
+    json refused = json::array();
+    for (const auto& r : facts.refused) refused.push_back({{"op", r.op}, {"rule", r.rule}});
+    view["refused"] = std::move(refused);
+  }
+}
+
+}  // namespace
+
+std::vector<OpenConflict> OpenConflicts(const CaseOps& ops, const CaseFacts& facts) {
+  std::vector<OpenConflict> out;
+  AddFieldConflicts(ops, facts, out);
+  AddTransitionConflicts(ops, facts, out);
+  AddDepartmentConflicts(ops, facts, out);
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  return out;
+}
+
+json CaseView(const CaseOps& ops, const CaseFacts& facts, const std::vector<OpenConflict>& conflicts,
+              const std::vector<OpId>& heads, ProjectionDetail detail, json history) {
+  json conflict_details = json::array();
+  for (const auto& c : conflicts) conflict_details.push_back(c.detail);
+  json head_ids = json::array();
+  for (const auto& h : heads) head_ids.push_back(h.ToString());
+  json view = {{"case_id", ops.case_id().value},
+               {"case_number", facts.case_number},
+               {"division", facts.division},
+               {"created", facts.created},
+               {"status", CaseStatusName(facts.lifecycle.status)},
+               {"fields", FieldsJson(ops, facts.fields)},
+               {"materials", MaterialsJson(facts.records.materials, detail)},
+               {"notes", NotesJson(facts.records.notes, detail)},
+               {"conflicts", std::move(conflict_details)},
+               {"heads", std::move(head_ids)},
+               {"op_count", ops.size()},
+               {"last_update", HlcToIso(facts.last_hlc)}};
+  AddWorkflow(ops, facts, view);
+  if (!history.is_null()) view["history"] = std::move(history);
+  return view;
+}
+
+}  // namespace silian::sync::fold

@@ -1,0 +1,63 @@
+#include "domain/internal/fold.h"
+
+#include <algorithm>
+
+#include "base/status.h"
+
+namespace silian::sync::fold {
+
+// Sorts in place (ops_ is built before graph_) and returns the graph's nodes in the same order.
+std::vector<merge::Node> CaseOps::Nodes(std::vector<pb::Op>& ops) {
+  auto stamp = [](const pb::Op& op) { return merge::Stamp{op.hlc(), OpId{op.origin(), op.seq()}}; };
+  std::sort(ops.begin(), ops.end(), [&](const pb::Op& a, const pb::Op& b) { return merge::StampLess(stamp(a), stamp(b)); });
+  std::vector<merge::Node> nodes;
+  nodes.reserve(ops.size());
+  for (const pb::Op& op : ops) {
+    merge::Node node{stamp(op), {}};
+    for (const auto& p : op.parents()) node.parents.push_back(OpId{p.origin(), p.seq()});
+    nodes.push_back(std::move(node));
+  }
+  return nodes;
+}
+
+CaseOps::CaseOps(CaseId case_id, std::vector<pb::Op> ops)
+    : case_id_(std::move(case_id)), ops_(std::move(ops)), graph_(Nodes(ops_)) {
+  id_text_.reserve(ops_.size());
+  for (size_t i = 0; i < ops_.size(); ++i) id_text_.push_back(graph_.id(i).ToString());
+}
+
+History::History(bool enabled, const CaseOps& ops, size_t i) : enabled_(enabled) {
+  if (!enabled_) return;
+  entry_ = {{"op", ops.id_text(i)}, {"time", ops.time_text(i)}, {"actor", ops.actor(i)},
+            {"kind", OpKindName(ops.op(i))}, {"outcome", "applied"}};
+}
+
+void Refusals::Refuse(const CaseOps& ops, size_t i, History& h, const std::string& rule) {
+  h.Set("outcome", "refused");
+  h.Set("why", rule);
+  list_.push_back({ops.id_text(i), rule});
+}
+
+const char* ConflictKindName(ConflictKind kind) {
+  switch (kind) {
+    case ConflictKind::kField: return "field";
+    case ConflictKind::kTransition: return "transition";
+    case ConflictKind::kDepartment: return "department";
+  }
+  SILIAN_CHECK(false && "not a ConflictKind");
+  return "";
+}
+
+std::string ConflictId(const CaseId& case_id, ConflictKind kind, const std::string& name) {
+  return case_id.value + "/" + ConflictKindName(kind) + "/" + name;
+}
+
+std::optional<ParsedConflictId> ParseConflictId(const CaseId& case_id, const std::string& id) {
+  for (ConflictKind kind : {ConflictKind::kDepartment, ConflictKind::kField, ConflictKind::kTransition}) {
+    const std::string prefix = ConflictId(case_id, kind, "");
+    if (id.rfind(prefix, 0) == 0) return ParsedConflictId{kind, id.substr(prefix.size())};
+  }
+  return std::nullopt;
+}
+
+}  // namespace silian::sync::fold

@@ -1,0 +1,237 @@
+#include "domain/internal/lifecycle_reducer.h"
+
+#include <map>
+#include <stdexcept>
+
+#include "domain/internal/authority.h"
+
+namespace silian::sync::fold {
+namespace {
+
+// The details of a transition by name; of a name given twice, the last.
+std::map<std::string, std::string> DetailsOf(const pb::Transition& t) {
+  std::map<std::string, std::string> out;
+  for (const auto& d : t.details()) out[d.field()] = d.value();
+  return out;
+}
+
+Detail Find(const std::map<std::string, std::string>& details, const char* key) {
+  auto it = details.find(key);
+  return it == details.end() ? Detail() : Detail(it->second);
+}
+
+// The "days" detail as std::stoi reads it (leading digits, a sign); 0 when it is no number.
+int DaysOf(const std::string& text) {
+  try {
+    return std::stoi(text);
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+// The actions whose effect is an event of the case (notices and reports are made of events).
+bool RaisesEvent(Action a) {
+  switch (a) {
+    case Action::kAccept:
+    case Action::kRequestCorrection:
+    case Action::kApprove:
+    case Action::kApproveTolerant:
+    case Action::kDeny:
+    case Action::kComplete:
+    case Action::kIssueCertificate:
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+const char* MilestoneName(Milestone m) {
+  switch (m) {
+    case Milestone::kReceived: return "received";
+    case Milestone::kForwarded: return "forwarded";
+    case Milestone::kAccepted: return "accepted";
+    case Milestone::kFirstResponse: return "first_response";
+    case Milestone::kCorrectionSupplied: return "correction_supplied";
+    case Milestone::kReviewStarted: return "review_started";
+    case Milestone::kDecided: return "decided";
+    case Milestone::kCompleted: return "completed";
+    case Milestone::kCertificateIssued: return "certificate_issued";
+    case Milestone::kDelivered: return "delivered";
+    case Milestone::kClosed: return "closed";
+  }
+  SILIAN_CHECK(false && "not a Milestone");
+  return "";
+}
+
+LifecycleReducer::Outcome LifecycleReducer::ApplyTransition(const CaseOps& ops, size_t i,
+                                                            const std::optional<pb::ItemTerms>& terms,
+                                                            Refusals& refusals, History& h) {
+  const auto& t = ops.op(i).transition();
+  h.Set("action", t.action());
+  if (!t.reason().empty()) h.Set("reason", t.reason());
+  h.Set("from", CaseStatusName(facts_.status));
+  auto action = ParseAction(t.action());
+  if (!action.ok()) {
+    h.Ignore("action unknown to this version");
+    return Outcome::kNotApplied;
+  }
+  if (auto rule = TransitionRefusal(terms, t, *action)) {
+    refusals.Refuse(ops, i, h, *rule);
+    return Outcome::kNotApplied;
+  }
+  if (auto next = NextStatus(facts_.status, *action)) {
+    SetStatus(*next, i);
+    h.Set("to", CaseStatusName(*next));
+    RecordApplied(ops, i, *action);
+    return Outcome::kApplied;
+  }
+  if (IsDuplicate(ops, i, *action)) {
+    h.Set("outcome", "duplicate");
+    h.Set("duplicate_of", ops.id_text(*last_transition_));
+    return Outcome::kNotApplied;
+  }
+  h.Set("outcome", "rejected");
+  std::string cid = ConflictId(ops.case_id(), ConflictKind::kTransition, ops.id_text(i));
+  h.Set("conflict", cid);
+  facts_.conflicts[cid] = {i, last_transition_, CaseStatusName(facts_.status), false};
+  return Outcome::kNotApplied;
+}
+
+// A concurrent repeat of the action that brought the case to its status (two agents both pressed
+// "receive"): its author had not seen the first.
+bool LifecycleReducer::IsDuplicate(const CaseOps& ops, size_t i, Action action) const {
+  if (TargetStatus(action) != facts_.status || !last_transition_) return false;
+  const pb::Op& last = ops.op(*last_transition_);
+  return last.has_transition() && last.transition().action() == ops.op(i).transition().action() &&
+         !ops.graph().IsAncestor(*last_transition_, i);
+}
+
+void LifecycleReducer::Resolve(const CaseOps& ops, size_t i, const std::string& conflict_id,
+                               std::optional<size_t> keep, History& h) {
+  auto it = facts_.conflicts.find(conflict_id);
+  if (it == facts_.conflicts.end() || it->second.resolved) return h.Ignore("no such open conflict");
+  it->second.resolved = true;
+  if (keep && *keep == it->second.rejected) {
+    auto action = ParseAction(ops.op(*keep).transition().action());
+    SILIAN_CHECK(action.ok());  // a rejected transition had a known action
+    SetStatus(TargetStatus(*action), i);
+    h.Set("forced", CaseStatusName(facts_.status));
+  } else {
+    h.Set("dismissed", true);
+  }
+}
+
+bool LifecycleReducer::DecideByDepartments(const CaseOps& ops, size_t i, bool any_deny, History& h) {
+  if (facts_.status != CaseStatus::kAccepted && facts_.status != CaseStatus::kInReview) return false;
+  SetStatus(any_deny ? CaseStatus::kDecidedDenied : CaseStatus::kDecidedApproved, i);
+  h.Set("decided", CaseStatusName(facts_.status));
+  facts_.timeline[Milestone::kDecided] = ops.ms(i);
+  facts_.events.push_back({ops.id_text(i), "decided-by-departments", CaseStatusName(facts_.status),
+                           ops.op(i).hlc()});
+  return true;
+}
+
+void LifecycleReducer::SetStatus(CaseStatus s, size_t by) {
+  facts_.status = s;
+  last_transition_ = by;
+}
+
+// The facts an applied transition leaves on the case besides its status. Every case's transitions pass
+// here on import, so nothing is built that the action does not need.
+void LifecycleReducer::RecordApplied(const CaseOps& ops, size_t i, Action action) {
+  if (RaisesEvent(action))
+    facts_.events.push_back({ops.id_text(i), ops.op(i).transition().action(), CaseStatusName(facts_.status),
+                             ops.op(i).hlc()});
+  RecordMilestones(ops, i, action);
+  RecordDetails(ops, i, action);
+}
+
+void LifecycleReducer::HandledBy(const CaseOps& ops, size_t i, Milestone m) {
+  Handler& handler = facts_.handled_by[m];
+  handler.actor = ops.actor(i);
+  handler.node = ops.op(i).origin();
+  if (!ops.op(i).transition().level().empty()) handler.level = ops.op(i).transition().level();
+}
+
+// A first milestone keeps the earliest time in fold order, a last one the latest.
+void LifecycleReducer::RecordMilestones(const CaseOps& ops, size_t i, Action action) {
+  const uint64_t ms = ops.ms(i);
+  auto first = [&](Milestone m) { facts_.timeline.emplace(m, ms); };
+  auto last = [&](Milestone m) { facts_.timeline[m] = ms; };
+  switch (action) {
+    case Action::kReceive:
+      first(Milestone::kReceived);
+      if (!facts_.handled_by.contains(Milestone::kReceived)) HandledBy(ops, i, Milestone::kReceived);
+      break;
+    case Action::kForward: last(Milestone::kForwarded); break;
+    case Action::kAccept:
+      last(Milestone::kAccepted);
+      first(Milestone::kFirstResponse);
+      HandledBy(ops, i, Milestone::kAccepted);
+      break;
+    case Action::kRequestCorrection: first(Milestone::kFirstResponse); break;
+    case Action::kNotAccept:
+      first(Milestone::kFirstResponse);
+      last(Milestone::kClosed);
+      break;
+    case Action::kSupplyCorrection: last(Milestone::kCorrectionSupplied); break;
+    case Action::kStartReview: first(Milestone::kReviewStarted); break;
+    case Action::kApprove:
+    case Action::kApproveTolerant:
+    case Action::kDeny:
+      last(Milestone::kDecided);
+      HandledBy(ops, i, Milestone::kDecided);
+      break;
+    case Action::kComplete:
+      last(Milestone::kCompleted);
+      HandledBy(ops, i, Milestone::kCompleted);
+      break;
+    case Action::kIssueCertificate: last(Milestone::kCertificateIssued); break;
+    case Action::kDeliver: last(Milestone::kDelivered); break;
+    case Action::kWithdraw:
+    case Action::kRevoke:
+    case Action::kTerminate:
+      last(Milestone::kClosed);
+      break;
+    case Action::kSuspend:
+    case Action::kResume:
+    case Action::kExtend:
+      break;
+  }
+}
+
+// Suspensions, extensions, the certificate, the delivery and owed materials.
+void LifecycleReducer::RecordDetails(const CaseOps& ops, size_t i, Action action) {
+  const pb::Transition& t = ops.op(i).transition();
+  const std::map<std::string, std::string> details = DetailsOf(t);
+  const std::string& op = ops.id_text(i);
+  switch (action) {
+    case Action::kSuspend:
+      facts_.suspensions.push_back({ops.ms(i), op, Find(details, "procedure").value_or(""), t.reason(), {}});
+      break;
+    case Action::kResume:
+      if (!facts_.suspensions.empty() && !facts_.suspensions.back().end_ms) facts_.suspensions.back().end_ms = ops.ms(i);
+      break;
+    case Action::kExtend:
+      facts_.extensions.push_back({DaysOf(Find(details, "days").value_or("")), op, t.reason()});
+      break;
+    case Action::kIssueCertificate:
+      facts_.certificate = Certificate{op, ops.actor(i), Find(details, "certificate_name"),
+                                       Find(details, "certificate_number"), Find(details, "valid_until")};
+      break;
+    case Action::kDeliver:
+      facts_.delivery = Delivery{op, ops.actor(i), ops.ms(i), Find(details, "method"), Find(details, "tracking_number")};
+      break;
+    case Action::kAccept:
+    case Action::kApproveTolerant:
+      if (!Find(details, "owed").value_or("").empty())
+        facts_.owed = Owed{details.at("owed"), Find(details, "owed_due").value_or(""), op};
+      break;
+    default:
+      break;
+  }
+}
+
+}  // namespace silian::sync::fold
