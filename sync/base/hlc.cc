@@ -1,4 +1,4 @@
-#include "sync/hlc.h"
+#include "base/hlc.h"
 
 #include <chrono>
 
