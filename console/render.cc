@@ -3,8 +3,9 @@
 #include <algorithm>
 #include <set>
 
-#include "domain/case_model.h"
 #include "base/ids.h"
+#include "base/text.h"
+#include "domain/case_model.h"
 
 namespace silian::console {
 namespace {
@@ -27,8 +28,6 @@ const json& Member(const json& j, const std::string& key) {
   return it == j.end() ? kNull : *it;
 }
 
-std::string QuoteValue(const std::string& s) { return "\"" + s + "\""; }
-
 // The elements of an array member, comma separated.
 std::string Join(const json& j, const std::string& key) {
   const json& items = Member(j, key);
@@ -39,25 +38,12 @@ std::string Join(const json& j, const std::string& key) {
   return out;
 }
 
-bool IsWide(char32_t c) {
-  return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) || (c >= 0x3041 && c <= 0x33FF) ||
-         (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
-         (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
-         (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
-         (c >= 0x20000 && c <= 0x3FFFD);
-}
-
-std::string Pad(const std::string& s, size_t width) {
-  size_t w = DisplayWidth(s);
-  return w >= width ? s : s + std::string(width - w, ' ');
-}
-
 // "  label       value" lines, labels padded to one width.
 std::string RenderPairs(const std::vector<std::pair<std::string, std::string>>& pairs, const std::string& indent) {
   size_t width = 0;
   for (const auto& [label, value] : pairs) width = std::max(width, DisplayWidth(label));
   std::string out;
-  for (const auto& [label, value] : pairs) out += indent + Pad(label, width) + "  " + value + "\n";
+  for (const auto& [label, value] : pairs) out += indent + PadToWidth(label, width) + "  " + value + "\n";
   return out;
 }
 
@@ -77,7 +63,7 @@ std::string FieldsDetail(const json& fields) {
   std::string out;
   if (!fields.is_object()) return out;
   for (const auto& [name, value] : fields.items())
-    out += (out.empty() ? "" : ", ") + name + "=" + QuoteValue(value.is_string() ? value.get<std::string>() : value.dump());
+    out += (out.empty() ? "" : ", ") + name + "=" + Quote(value.is_string() ? value.get<std::string>() : value.dump());
   return out;
 }
 
@@ -91,19 +77,19 @@ std::string HistoryDetail(const json& h) {
     out = FieldsDetail(Member(h, "fields"));
     if (Member(h, "ignored_fields").is_array()) out += "; ignored fields " + Join(h, "ignored_fields");
   } else if (kind == "material_received") {
-    out = QuoteValue(Str(h, "material")) + " copies " + Str(h, "copies");
+    out = Quote(Str(h, "material")) + " copies " + Str(h, "copies");
   } else if (kind == "note_added") {
-    out = QuoteValue(Str(h, "text"));
+    out = Quote(Str(h, "text"));
   } else if (kind == "transition") {
     out = Str(h, "action") + ": " + Str(h, "from");
     if (h.contains("to")) out += " -> " + Str(h, "to");
-    if (h.contains("reason")) out += "; reason " + QuoteValue(Str(h, "reason"));
+    if (h.contains("reason")) out += "; reason " + Quote(Str(h, "reason"));
     if (h.contains("duplicate_of")) out += "; duplicate of " + Str(h, "duplicate_of");
     if (h.contains("conflict")) out += "; conflict " + Str(h, "conflict");
   } else if (kind == "conflict_resolved") {
     out = Str(h, "conflict");
     if (h.contains("keep")) out += "; keep " + Str(h, "keep");
-    if (h.contains("value")) out += "; value " + QuoteValue(Str(h, "value"));
+    if (h.contains("value")) out += "; value " + Quote(Str(h, "value"));
     if (h.contains("forced")) out += "; status forced to " + Str(h, "forced");
     if (h.contains("dismissed")) out += "; dismissed";
   }
@@ -112,21 +98,6 @@ std::string HistoryDetail(const json& h) {
 }
 
 }  // namespace
-
-size_t DisplayWidth(std::string_view text) {
-  size_t width = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
-    char32_t cp = len == 1 ? c : c & (0x7F >> len);
-    for (size_t k = 1; k < len && i + k < text.size(); ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    width += IsWide(cp) ? 2 : 1;
-    i += len;
-  }
-  return width;
-}
 
 std::string RenderTable(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;
@@ -137,7 +108,7 @@ std::string RenderTable(const std::vector<std::vector<std::string>>& rows) {
   std::string out;
   for (const auto& row : rows) {
     std::string line;
-    for (size_t i = 0; i < row.size(); ++i) line += i + 1 == row.size() ? row[i] : Pad(row[i], widths[i]) + "  ";
+    for (size_t i = 0; i < row.size(); ++i) line += i + 1 == row.size() ? row[i] : PadToWidth(row[i], widths[i]) + "  ";
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
@@ -169,11 +140,11 @@ std::string RenderConflict(const json& conflict) {
   bool transition = Str(conflict, "kind") == "transition";
   if (transition) {
     std::string what = Str(conflict, "field") + " rejected";
-    if (conflict.contains("status_then")) what += " in status " + QuoteValue(Str(conflict, "status_then"));
+    if (conflict.contains("status_then")) what += " in status " + Quote(Str(conflict, "status_then"));
     pairs.push_back({"transition", what});
   } else {
     std::string what = Str(conflict, "field");
-    if (conflict.contains("provisional")) what += ", provisional value " + QuoteValue(Str(conflict, "provisional"));
+    if (conflict.contains("provisional")) what += ", provisional value " + Quote(Str(conflict, "provisional"));
     pairs.push_back({"field", what});
   }
   const json& candidates = Member(conflict, "candidates");
@@ -184,7 +155,7 @@ std::string RenderConflict(const json& conflict) {
         line += Str(c, "action");
         if (c.contains("outcome")) line += " (" + Str(c, "outcome") + ")";
       } else {
-        line += QuoteValue(Str(c, "value"));
+        line += Quote(Str(c, "value"));
       }
       if (c.contains("time")) line += " at " + Str(c, "time");
       pairs.push_back({"candidate", line});

@@ -3,6 +3,7 @@
 #include <array>
 #include <map>
 
+#include "base/text.h"
 #include "domain/calendar.h"
 
 namespace silian::sync {
@@ -67,8 +68,6 @@ bool Allowed(S from, Action a) {
   }
   return false;
 }
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 size_t Utf8Length(std::string_view s) {
   size_t n = 0;

@@ -12,6 +12,7 @@
 #include <map>
 #include <set>
 
+#include "base/text.h"
 #include "domain/calendar.h"
 #include "domain/catalog.h"
 
@@ -153,8 +154,6 @@ CREATE INDEX ops_scope12 ON ops(division, id);
 CREATE INDEX ops_scope9 ON ops(substr(division, 1, 9), id);
 CREATE INDEX ops_scope6 ON ops(substr(division, 1, 6), id);
 )sql";
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 // A prepared statement; resets itself before each use.
 class Stmt {

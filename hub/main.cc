@@ -37,7 +37,6 @@ namespace silian::hub {
 namespace {
 
 using console::GlobalOptions;
-using console::Quote;
 
 struct CommandLine {
   GlobalOptions global;

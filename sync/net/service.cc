@@ -4,10 +4,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
+
 namespace silian::sync {
 namespace {
-
-std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
 SyncOutcome FromStatus(const Status& s) {
   switch (s.code()) {
