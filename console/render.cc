@@ -6,6 +6,7 @@
 #include "base/ids.h"
 #include "base/text.h"
 #include "domain/case_model.h"
+#include "domain/view.h"
 
 namespace silian::console {
 namespace {
@@ -283,10 +284,8 @@ std::string RenderCase(const json& view) {
 
   out += "\nmaterials\n";
   rows.clear();
-  const json& materials = Member(view, "materials");
-  if (materials.is_array())
-    for (const auto& m : materials)
-      rows.push_back({Str(m, "name"), "copies " + Str(m, "copies"), Str(m, "op"), Str(m, "actor"), Str(m, "time")});
+  for (const auto& m : sync::ViewMaterials(view))
+    rows.push_back({m.name, "copies " + std::to_string(m.copies), m.op, m.actor, m.time});
   out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
 
   out += "\nnotes\n";

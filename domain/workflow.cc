@@ -8,6 +8,7 @@
 
 #include "base/text.h"
 #include "domain/catalog.h"
+#include "domain/view.h"
 
 namespace silian::sync {
 namespace {
@@ -61,7 +62,6 @@ bool InRange(std::optional<Date> d, const ReportOptions& o) { return d && *d >= 
 bool IsPositive(const std::string& rating) {
   return rating == "very_satisfied" || rating == "satisfied" || rating == "basically_satisfied";
 }
-bool IsNegative(const std::string& rating) { return rating == "dissatisfied" || rating == "very_dissatisfied"; }
 
 // The due day of a rectification: its own deadline when fixed by deadline, else rectification_wd working days
 // after the evaluation.
@@ -126,12 +126,7 @@ std::vector<std::string> SplitOwed(const std::string& text) {
 
 bool OwedSupplied(const json& view) {
   std::set<std::string> names;
-  if (const json* m = Find(view, "materials"); m != nullptr && m->is_array()) {
-    for (const auto& rec : *m) {
-      if (rec.is_array() && rec.size() >= 2 && rec[1].is_string()) names.insert(rec[1].get<std::string>());
-      if (rec.is_object()) names.insert(Text(rec, {"name"}));
-    }
-  }
+  for (const auto& m : ViewMaterials(view)) names.insert(m.name);
   for (const auto& owed : SplitOwed(Text(view, {"owed", "materials"})))
     if (!names.contains(owed)) return false;
   return true;
@@ -369,7 +364,7 @@ void ReportBuilder::Add(const json& view) {
       ++r.evaluations;
       const std::string rating = Text(e, {"rating"});
       if (IsPositive(rating)) ++c.satisfied;
-      if (IsNegative(rating)) ++r.negative_evaluations;
+      if (IsNegativeRating(rating)) ++r.negative_evaluations;
       if (Find(e, "rectification") == nullptr) continue;
       if (RectificationOpen(e)) {
         ++r.rectifications_open;

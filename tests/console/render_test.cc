@@ -47,6 +47,19 @@ TEST_CASE("Console: table columns align under CJK, dashes, arrows and combining 
   CHECK(lines[2].back() == '2');  // no trailing spaces
 }
 
+TEST_CASE("Console: case show lists materials from either shape of the view", "[console]") {
+  json with_history = {{"case_number", "152222104200-01-20260302-0001"},
+                       {"materials", json::array({{{"name", "户口簿"}, {"copies", 1}, {"op", "n1:2"},
+                                                   {"actor", "agent-1"}, {"time", "2026-03-02T01:00:00.000Z"}}})}};
+  json summary = {{"case_number", "152222104200-01-20260302-0001"},
+                  {"materials", json::array({json::array({"n1:2", "户口簿", 1, "agent-1"})})}};
+  for (const json* view : {&with_history, &summary}) {
+    std::string text = RenderCase(*view);
+    INFO(text);
+    CHECK(text.find("\nmaterials\n  户口簿  copies 1  n1:2  agent-1") != std::string::npos);
+  }
+}
+
 TEST_CASE("Console: case show quotes values so that quotes and line breaks stay visible", "[console]") {
   json view = {{"history", json::array({{{"op", "n1:3"}, {"kind", "note_added"}, {"text", "said \"no\"\nthen left"}}})}};
   std::string text = RenderCase(view);
