@@ -167,21 +167,20 @@ std::string RenderConflict(const json& conflict) {
   return Str(conflict, "id") + "\n" + RenderPairs(pairs, "  ");
 }
 
-std::string RenderCase(const json& view) {
-  std::string out = "case " + Str(view, "case_number") + "\n";
-  out += RenderPairs({{"case id", Str(view, "case_id")},
-                      {"status", Str(view, "status")},
-                      {"division", Str(view, "division")},
-                      {"last update", Str(view, "last_update")},
-                      {"ops", Str(view, "op_count")},
-                      {"heads", Join(view, "heads")}},
-                     "  ");
-  if (Member(view, "created").is_boolean() && !Member(view, "created").get<bool>())
-    out += "  (the creation op of this case has not arrived yet)\n";
+namespace {
 
-  out += "\nfields\n";
+using Rows = std::vector<std::vector<std::string>>;
+
+// "\n<title>\n" and the rows as an indented table, or "  none" without rows.
+std::string ListSection(const std::string& title, const Rows& rows) {
+  return "\n" + title + "\n" + (rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  "));
+}
+
+bool IsTrue(const json& j, const std::string& key) { return Member(j, key).is_boolean() && j[key].get<bool>(); }
+
+std::string FieldsSection(const json& view) {
   const json& fields = Member(view, "fields");
-  std::vector<std::vector<std::string>> rows;
+  Rows rows;
   std::set<std::string> shown;
   auto add_field = [&](const std::string& name) {
     const json& f = Member(fields, name);
@@ -194,65 +193,75 @@ std::string RenderCase(const json& view) {
   for (const auto& name : sync::AllFieldNames()) add_field(name);
   if (fields.is_object())
     for (const auto& [name, value] : fields.items()) add_field(name);
-  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
+  return ListSection("fields", rows);
+}
 
+std::string ItemSection(const json& view) {
   const json& item = Member(view, "item");
-  if (item.is_object()) {
-    out += "\nitem\n";
-    auto limit = [&](const char* key) {
-      const json& l = Member(item, key);
-      return Str(l, "value") + " " + Str(l, "unit");
-    };
-    std::vector<std::pair<std::string, std::string>> pairs = {
-        {"name", Str(item, "name") + " (version " + Str(item, "version") + ")"},
-        {"exercise level", Str(item, "exercise_level") + (Member(item, "instant").is_boolean() && item["instant"].get<bool>() ? ", instant item" : "")},
-        {"legal limit", limit("legal_limit")},
-        {"promised limit", limit("promised_limit")}};
-    if (item.contains("lead_department")) pairs.push_back({"lead department", Str(item, "lead_department")});
-    if (item.contains("departments")) pairs.push_back({"parallel with", Join(item, "departments")});
-    out += RenderPairs(pairs, "  ");
-  }
+  if (!item.is_object()) return "";
+  auto limit = [&](const char* key) {
+    const json& l = Member(item, key);
+    return Str(l, "value") + " " + Str(l, "unit");
+  };
+  std::vector<std::pair<std::string, std::string>> pairs = {
+      {"name", Str(item, "name") + " (version " + Str(item, "version") + ")"},
+      {"exercise level", Str(item, "exercise_level") + (IsTrue(item, "instant") ? ", instant item" : "")},
+      {"legal limit", limit("legal_limit")},
+      {"promised limit", limit("promised_limit")}};
+  if (item.contains("lead_department")) pairs.push_back({"lead department", Str(item, "lead_department")});
+  if (item.contains("departments")) pairs.push_back({"parallel with", Join(item, "departments")});
+  return "\nitem\n" + RenderPairs(pairs, "  ");
+}
+
+std::string ClocksSection(const json& view) {
   const json& clocks = Member(view, "clocks");
-  if (clocks.is_object()) {
-    out += "\nclocks\n";
-    std::vector<std::pair<std::string, std::string>> pairs;
-    if (Member(clocks, "started").is_boolean() && !clocks["started"].get<bool>())
-      pairs.push_back({"stage", Str(clocks, "stage") + " (the clocks start at acceptance)"});
-    if (Member(clocks, "deemed_accepted").is_boolean() && clocks["deemed_accepted"].get<bool>())
-      pairs.push_back({"acceptance", "deemed accepted: no one-time notice within 5 working days of receipt"});
-    for (const char* which : {"legal", "promised"}) {
-      const json& c = Member(clocks, which);
-      if (!c.is_object() || !(Member(clocks, "started").is_boolean() && clocks["started"].get<bool>())) continue;
-      std::string line = "due " + Str(c, "due") + ", " + Str(c, "remaining_wd") + " working days left, " + Str(c, "state");
-      if (Member(c, "provisional").is_boolean() && c["provisional"].get<bool>()) line += " (provisional: calendar not published)";
-      pairs.push_back({which, line});
-    }
-    if (clocks.contains("calendar")) pairs.push_back({"calendar", Str(clocks, "calendar")});
-    if (!pairs.empty()) out += RenderPairs(pairs, "  ");
+  if (!clocks.is_object()) return "";
+  std::vector<std::pair<std::string, std::string>> pairs;
+  bool started = IsTrue(clocks, "started");
+  if (Member(clocks, "started").is_boolean() && !started)
+    pairs.push_back({"stage", Str(clocks, "stage") + " (the clocks start at acceptance)"});
+  if (IsTrue(clocks, "deemed_accepted"))
+    pairs.push_back({"acceptance", "deemed accepted: no one-time notice within 5 working days of receipt"});
+  for (const char* which : {"legal", "promised"}) {
+    const json& c = Member(clocks, which);
+    if (!c.is_object() || !started) continue;
+    std::string line = "due " + Str(c, "due") + ", " + Str(c, "remaining_wd") + " working days left, " + Str(c, "state");
+    if (IsTrue(c, "provisional")) line += " (provisional: calendar not published)";
+    pairs.push_back({which, line});
   }
+  if (clocks.contains("calendar")) pairs.push_back({"calendar", Str(clocks, "calendar")});
+  return "\nclocks\n" + (pairs.empty() ? "" : RenderPairs(pairs, "  "));
+}
+
+std::string DepartmentsSection(const json& view) {
   const json& departments = Member(view, "departments");
-  if (departments.is_object() && !departments.empty()) {
-    out += "\ndepartments\n";
-    rows.clear();
-    for (const auto& [name, d] : departments.items()) {
-      std::vector<std::string> row = {name, Str(d, "decision"), Str(d, "opinion"), Str(d, "op"), Str(d, "actor")};
-      if (d.contains("conflict")) row.push_back("CONFLICT " + Str(d, "conflict"));
-      rows.push_back(std::move(row));
-    }
-    out += Indent(RenderTable(rows), "  ");
+  if (!departments.is_object() || departments.empty()) return "";
+  Rows rows;
+  for (const auto& [name, d] : departments.items()) {
+    std::vector<std::string> row = {name, Str(d, "decision"), Str(d, "opinion"), Str(d, "op"), Str(d, "actor")};
+    if (d.contains("conflict")) row.push_back("CONFLICT " + Str(d, "conflict"));
+    rows.push_back(std::move(row));
   }
+  return "\ndepartments\n" + Indent(RenderTable(rows), "  ");
+}
+
+std::string FeesSection(const json& view) {
   const json& fees = Member(view, "fees");
-  if (fees.is_object()) {
-    out += "\nfees (fen)\n";
-    out += RenderPairs({{"charged", Str(fees, "charged_fen")}, {"paid", Str(fees, "paid_fen")},
-                        {"refunded", Str(fees, "refunded_fen")}},
-                       "  ");
-    rows.clear();
-    if (Member(fees, "entries").is_array())
-      for (const auto& e : fees["entries"])
-        rows.push_back({Str(e, "kind"), Str(e, "name"), Str(e, "amount_fen"), Str(e, "bank_receipt"), Str(e, "op")});
-    if (!rows.empty()) out += Indent(RenderTable(rows), "  ");
-  }
+  if (!fees.is_object()) return "";
+  std::string out = "\nfees (fen)\n" + RenderPairs({{"charged", Str(fees, "charged_fen")},
+                                                      {"paid", Str(fees, "paid_fen")},
+                                                      {"refunded", Str(fees, "refunded_fen")}},
+                                                     "  ");
+  Rows rows;
+  if (Member(fees, "entries").is_array())
+    for (const auto& e : fees["entries"])
+      rows.push_back({Str(e, "kind"), Str(e, "name"), Str(e, "amount_fen"), Str(e, "bank_receipt"), Str(e, "op")});
+  return rows.empty() ? out : out + Indent(RenderTable(rows), "  ");
+}
+
+// certificate, delivery, owed: their non-empty members.
+std::string RecordSections(const json& view) {
+  std::string out;
   for (const char* key : {"certificate", "delivery", "owed"}) {
     const json& o = Member(view, key);
     if (!o.is_object()) continue;
@@ -261,57 +270,74 @@ std::string RenderCase(const json& view) {
       if (!(v.is_string() && v.get<std::string>().empty())) pairs.push_back({k, v.is_string() ? v.get<std::string>() : v.dump()});
     out += "\n" + std::string(key) + "\n" + RenderPairs(pairs, "  ");
   }
-  const json& evaluations = Member(view, "evaluations");
-  if (evaluations.is_array() && !evaluations.empty()) {
-    out += "\nevaluations\n";
-    rows.clear();
-    for (const auto& e : evaluations) {
-      std::string rect;
-      if (e.contains("rectification")) {
-        const json& r = e["rectification"];
-        rect = "rectification " + Str(r, "state") + (r.contains("category") ? " (" + Str(r, "category") + ")" : "");
-      }
-      rows.push_back({Str(e, "op"), Str(e, "rating"), Str(e, "channel"), Str(e, "target_kind") + " " + Str(e, "target"),
-                      Str(e, "stage"), rect});
-    }
-    out += Indent(RenderTable(rows), "  ");
-  }
-  const json& refused = Member(view, "refused");
-  if (refused.is_array() && !refused.empty()) {
-    out += "\nrefused ops (no authority; kept in the log, not applied)\n";
-    for (const auto& r : refused) out += "  " + Str(r, "op") + ": " + Str(r, "rule") + "\n";
-  }
+  return out;
+}
 
-  out += "\nmaterials\n";
-  rows.clear();
+std::string EvaluationsSection(const json& view) {
+  const json& evaluations = Member(view, "evaluations");
+  if (!evaluations.is_array() || evaluations.empty()) return "";
+  Rows rows;
+  for (const auto& e : evaluations) {
+    std::string rect;
+    if (e.contains("rectification")) {
+      const json& r = e["rectification"];
+      rect = "rectification " + Str(r, "state") + (r.contains("category") ? " (" + Str(r, "category") + ")" : "");
+    }
+    rows.push_back({Str(e, "op"), Str(e, "rating"), Str(e, "channel"), Str(e, "target_kind") + " " + Str(e, "target"),
+                    Str(e, "stage"), rect});
+  }
+  return "\nevaluations\n" + Indent(RenderTable(rows), "  ");
+}
+
+std::string RefusedSection(const json& view) {
+  const json& refused = Member(view, "refused");
+  if (!refused.is_array() || refused.empty()) return "";
+  std::string out = "\nrefused ops (no authority; kept in the log, not applied)\n";
+  for (const auto& r : refused) out += "  " + Str(r, "op") + ": " + Str(r, "rule") + "\n";
+  return out;
+}
+
+// materials, notes, history and open conflicts.
+std::string LogSections(const json& view) {
+  Rows rows;
   for (const auto& m : sync::ViewMaterials(view))
     rows.push_back({m.name, "copies " + std::to_string(m.copies), m.op, m.actor, m.time});
-  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
-
-  out += "\nnotes\n";
+  std::string out = ListSection("materials", rows);
   rows.clear();
   const json& notes = Member(view, "notes");
   if (notes.is_array())
     for (const auto& n : notes) rows.push_back({Str(n, "time"), Str(n, "op"), Str(n, "actor"), Str(n, "text")});
-  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
-
-  out += "\nhistory\n";
+  out += ListSection("notes", rows);
   rows.clear();
   const json& history = Member(view, "history");
   if (history.is_array())
     for (const auto& h : history)
       rows.push_back({Str(h, "op"), Str(h, "time"), Str(h, "actor"), Str(h, "kind"), Str(h, "outcome"),
                       HistoryDetail(h)});
-  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
-
+  out += ListSection("history", rows);
   out += "\nopen conflicts\n";
   const json& conflicts = Member(view, "conflicts");
-  if (!conflicts.is_array() || conflicts.empty()) {
-    out += "  none\n";
-  } else {
-    for (const auto& c : conflicts) out += Indent(RenderConflict(c), "  ");
-  }
+  if (!conflicts.is_array() || conflicts.empty()) return out + "  none\n";
+  for (const auto& c : conflicts) out += Indent(RenderConflict(c), "  ");
   return out;
+}
+
+}  // namespace
+
+std::string RenderCase(const json& view) {
+  std::string out = "case " + Str(view, "case_number") + "\n";
+  out += RenderPairs({{"case id", Str(view, "case_id")},
+                      {"status", Str(view, "status")},
+                      {"division", Str(view, "division")},
+                      {"last update", Str(view, "last_update")},
+                      {"ops", Str(view, "op_count")},
+                      {"heads", Join(view, "heads")}},
+                     "  ");
+  if (Member(view, "created").is_boolean() && !Member(view, "created").get<bool>())
+    out += "  (the creation op of this case has not arrived yet)\n";
+  return out + FieldsSection(view) + ItemSection(view) + ClocksSection(view) + DepartmentsSection(view) +
+         FeesSection(view) + RecordSections(view) + EvaluationsSection(view) + RefusedSection(view) +
+         LogSections(view);
 }
 
 json StatusJson(const sync::StoreStatus& s) {
