@@ -7,6 +7,7 @@
 #include "domain/case_model.h"
 #include "domain/catalog.h"
 #include "domain/store.h"
+#include "domain/view.h"
 
 namespace silian::console {
 namespace {
@@ -259,7 +260,7 @@ Status RunCaseFee(const GlobalOptions& g, const FeeOptions& o) {
       fee.set_amount_fen(charged - paid);
     } else {
       if (!view.contains("item")) return FailedPrecondition("the case has no catalogue item; give --amount");
-      SILIAN_ASSIGN_OR_RETURN(auto item, store->FindItem(view["fields"]["item_code"]["value"].get<std::string>(),
+      SILIAN_ASSIGN_OR_RETURN(auto item, store->FindItem(sync::ViewFieldValue(view, "item_code").value_or(""),
                                                          view["item"]["version"].get<uint32_t>()));
       int64_t total = sync::TotalFeesFen(item);
       if (total == 0) return FailedPrecondition("item " + Quote(item.name()) + " is free of charge");

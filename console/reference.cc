@@ -7,6 +7,7 @@
 #include "domain/catalog.h"
 #include "domain/deadline.h"
 #include "domain/store.h"
+#include "domain/view.h"
 
 namespace silian::console {
 
@@ -123,17 +124,17 @@ Status RunCaseNotice(const GlobalOptions& g, const std::string& case_ref) {
   if (!view.contains("item"))
     return FailedPrecondition("case " + view["case_number"].get<std::string>() +
                               " has no catalogue item terms (it was registered before this replica had a catalogue)");
-  std::string code = view["fields"]["item_code"]["value"];
+  std::string code = sync::ViewFieldValue(view, "item_code").value_or("");
   uint32_t version = view["item"]["version"];
   SILIAN_ASSIGN_OR_RETURN(auto item, store->FindItem(code, version));
   std::vector<std::pair<std::string, uint32_t>> received;
-  for (const auto& m : view["materials"]) received.emplace_back(m["name"].get<std::string>(), m["copies"].get<uint32_t>());
+  for (const auto& m : sync::ViewMaterials(view)) received.emplace_back(m.name, m.copies);
   auto missing = sync::MissingMaterials(item, received);
   // Materials are due within the one-time-notice window: 5 working days from today.
   SILIAN_ASSIGN_OR_RETURN(sync::WorkingCalendar calendar, store->CalendarFor(view["division"].get<std::string>()));
   sync::Date today = sync::DateOfUnixMs(static_cast<uint64_t>(std::time(nullptr)) * 1000);
   std::string due = sync::FormatDate(calendar.AddWorkingDays(today, 5));
-  std::string applicant = view["fields"].contains("applicant_name") ? view["fields"]["applicant_name"]["value"].get<std::string>() : "";
+  std::string applicant = sync::ViewFieldValue(view, "applicant_name").value_or("");
   std::string text = sync::OneTimeNoticeText(item, view["case_number"].get<std::string>(), applicant, missing, due);
   if (g.json) {
     json list = json::array();

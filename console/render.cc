@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <set>
 
-#include "domain/case_model.h"
 #include "base/ids.h"
+#include "base/text.h"
+#include "domain/case_model.h"
+#include "domain/view.h"
 
 namespace silian::console {
 namespace {
@@ -28,8 +30,6 @@ const json& Member(const json& j, const std::string& key) {
   return it == j.end() ? kNull : *it;
 }
 
-std::string QuoteValue(const std::string& s) { return "\"" + s + "\""; }
-
 // The elements of an array member, comma separated.
 std::string Join(const json& j, const std::string& key) {
   const json& items = Member(j, key);
@@ -40,25 +40,12 @@ std::string Join(const json& j, const std::string& key) {
   return out;
 }
 
-bool IsWide(char32_t c) {
-  return (c >= 0x1100 && c <= 0x115F) || (c >= 0x2E80 && c <= 0x303E) || (c >= 0x3041 && c <= 0x33FF) ||
-         (c >= 0x3400 && c <= 0x4DBF) || (c >= 0x4E00 && c <= 0x9FFF) || (c >= 0xA000 && c <= 0xA4CF) ||
-         (c >= 0xAC00 && c <= 0xD7A3) || (c >= 0xF900 && c <= 0xFAFF) || (c >= 0xFE30 && c <= 0xFE4F) ||
-         (c >= 0xFF00 && c <= 0xFF60) || (c >= 0xFFE0 && c <= 0xFFE6) || (c >= 0x1F300 && c <= 0x1F64F) ||
-         (c >= 0x20000 && c <= 0x3FFFD);
-}
-
-std::string Pad(const std::string& s, size_t width) {
-  size_t w = DisplayWidth(s);
-  return w >= width ? s : s + std::string(width - w, ' ');
-}
-
 // "  label       value" lines, labels padded to one width.
 std::string RenderPairs(const std::vector<std::pair<std::string, std::string>>& pairs, const std::string& indent) {
   size_t width = 0;
   for (const auto& [label, value] : pairs) width = std::max(width, DisplayWidth(label));
   std::string out;
-  for (const auto& [label, value] : pairs) out += indent + Pad(label, width) + "  " + value + "\n";
+  for (const auto& [label, value] : pairs) out += indent + PadToWidth(label, width) + "  " + value + "\n";
   return out;
 }
 
@@ -78,7 +65,7 @@ std::string FieldsDetail(const json& fields) {
   std::string out;
   if (!fields.is_object()) return out;
   for (const auto& [name, value] : fields.items())
-    out += (out.empty() ? "" : ", ") + name + "=" + QuoteValue(value.is_string() ? value.get<std::string>() : value.dump());
+    out += (out.empty() ? "" : ", ") + name + "=" + Quote(value.is_string() ? value.get<std::string>() : value.dump());
   return out;
 }
 
@@ -92,19 +79,19 @@ std::string HistoryDetail(const json& h) {
     out = FieldsDetail(Member(h, "fields"));
     if (Member(h, "ignored_fields").is_array()) out += "; ignored fields " + Join(h, "ignored_fields");
   } else if (kind == "material_received") {
-    out = QuoteValue(Str(h, "material")) + " copies " + Str(h, "copies");
+    out = Quote(Str(h, "material")) + " copies " + Str(h, "copies");
   } else if (kind == "note_added") {
-    out = QuoteValue(Str(h, "text"));
+    out = Quote(Str(h, "text"));
   } else if (kind == "transition") {
     out = Str(h, "action") + ": " + Str(h, "from");
     if (h.contains("to")) out += " -> " + Str(h, "to");
-    if (h.contains("reason")) out += "; reason " + QuoteValue(Str(h, "reason"));
+    if (h.contains("reason")) out += "; reason " + Quote(Str(h, "reason"));
     if (h.contains("duplicate_of")) out += "; duplicate of " + Str(h, "duplicate_of");
     if (h.contains("conflict")) out += "; conflict " + Str(h, "conflict");
   } else if (kind == "conflict_resolved") {
     out = Str(h, "conflict");
     if (h.contains("keep")) out += "; keep " + Str(h, "keep");
-    if (h.contains("value")) out += "; value " + QuoteValue(Str(h, "value"));
+    if (h.contains("value")) out += "; value " + Quote(Str(h, "value"));
     if (h.contains("forced")) out += "; status forced to " + Str(h, "forced");
     if (h.contains("dismissed")) out += "; dismissed";
   }
@@ -113,21 +100,6 @@ std::string HistoryDetail(const json& h) {
 }
 
 }  // namespace
-
-size_t DisplayWidth(std::string_view text) {
-  size_t width = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    unsigned char c = static_cast<unsigned char>(text[i]);
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 1;
-    char32_t cp = len == 1 ? c : c & (0x7F >> len);
-    for (size_t k = 1; k < len && i + k < text.size(); ++k)
-      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
-    width += IsWide(cp) ? 2 : 1;
-    i += len;
-  }
-  return width;
-}
 
 std::string RenderTable(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;
@@ -138,7 +110,7 @@ std::string RenderTable(const std::vector<std::vector<std::string>>& rows) {
   std::string out;
   for (const auto& row : rows) {
     std::string line;
-    for (size_t i = 0; i < row.size(); ++i) line += i + 1 == row.size() ? row[i] : Pad(row[i], widths[i]) + "  ";
+    for (size_t i = 0; i < row.size(); ++i) line += i + 1 == row.size() ? row[i] : PadToWidth(row[i], widths[i]) + "  ";
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
@@ -170,11 +142,11 @@ std::string RenderConflict(const json& conflict) {
   bool transition = Str(conflict, "kind") == "transition";
   if (transition) {
     std::string what = Str(conflict, "field") + " rejected";
-    if (conflict.contains("status_then")) what += " in status " + QuoteValue(Str(conflict, "status_then"));
+    if (conflict.contains("status_then")) what += " in status " + Quote(Str(conflict, "status_then"));
     pairs.push_back({"transition", what});
   } else {
     std::string what = Str(conflict, "field");
-    if (conflict.contains("provisional")) what += ", provisional value " + QuoteValue(Str(conflict, "provisional"));
+    if (conflict.contains("provisional")) what += ", provisional value " + Quote(Str(conflict, "provisional"));
     pairs.push_back({"field", what});
   }
   const json& candidates = Member(conflict, "candidates");
@@ -185,7 +157,7 @@ std::string RenderConflict(const json& conflict) {
         line += Str(c, "action");
         if (c.contains("outcome")) line += " (" + Str(c, "outcome") + ")";
       } else {
-        line += QuoteValue(Str(c, "value"));
+        line += Quote(Str(c, "value"));
       }
       if (c.contains("time")) line += " at " + Str(c, "time");
       pairs.push_back({"candidate", line});
@@ -196,21 +168,20 @@ std::string RenderConflict(const json& conflict) {
   return Str(conflict, "id") + "\n" + RenderPairs(pairs, "  ");
 }
 
-std::string RenderCase(const json& view) {
-  std::string out = "case " + Str(view, "case_number") + "\n";
-  out += RenderPairs({{"case id", Str(view, "case_id")},
-                      {"status", Str(view, "status")},
-                      {"division", Str(view, "division")},
-                      {"last update", Str(view, "last_update")},
-                      {"ops", Str(view, "op_count")},
-                      {"heads", Join(view, "heads")}},
-                     "  ");
-  if (Member(view, "created").is_boolean() && !Member(view, "created").get<bool>())
-    out += "  (the creation op of this case has not arrived yet)\n";
+namespace {
 
-  out += "\nfields\n";
+using Rows = std::vector<std::vector<std::string>>;
+
+// "\n<title>\n" and the rows as an indented table, or "  none" without rows.
+std::string ListSection(const std::string& title, const Rows& rows) {
+  return "\n" + title + "\n" + (rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  "));
+}
+
+bool IsTrue(const json& j, const std::string& key) { return Member(j, key).is_boolean() && j[key].get<bool>(); }
+
+std::string FieldsSection(const json& view) {
   const json& fields = Member(view, "fields");
-  std::vector<std::vector<std::string>> rows;
+  Rows rows;
   std::set<std::string> shown;
   auto add_field = [&](const std::string& name) {
     const json& f = Member(fields, name);
@@ -223,65 +194,75 @@ std::string RenderCase(const json& view) {
   for (const auto& name : sync::AllFieldNames()) add_field(name);
   if (fields.is_object())
     for (const auto& [name, value] : fields.items()) add_field(name);
-  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
+  return ListSection("fields", rows);
+}
 
+std::string ItemSection(const json& view) {
   const json& item = Member(view, "item");
-  if (item.is_object()) {
-    out += "\nitem\n";
-    auto limit = [&](const char* key) {
-      const json& l = Member(item, key);
-      return Str(l, "value") + " " + Str(l, "unit");
-    };
-    std::vector<std::pair<std::string, std::string>> pairs = {
-        {"name", Str(item, "name") + " (version " + Str(item, "version") + ")"},
-        {"exercise level", Str(item, "exercise_level") + (Member(item, "instant").is_boolean() && item["instant"].get<bool>() ? ", instant item" : "")},
-        {"legal limit", limit("legal_limit")},
-        {"promised limit", limit("promised_limit")}};
-    if (item.contains("lead_department")) pairs.push_back({"lead department", Str(item, "lead_department")});
-    if (item.contains("departments")) pairs.push_back({"parallel with", Join(item, "departments")});
-    out += RenderPairs(pairs, "  ");
-  }
+  if (!item.is_object()) return "";
+  auto limit = [&](const char* key) {
+    const json& l = Member(item, key);
+    return Str(l, "value") + " " + Str(l, "unit");
+  };
+  std::vector<std::pair<std::string, std::string>> pairs = {
+      {"name", Str(item, "name") + " (version " + Str(item, "version") + ")"},
+      {"exercise level", Str(item, "exercise_level") + (IsTrue(item, "instant") ? ", instant item" : "")},
+      {"legal limit", limit("legal_limit")},
+      {"promised limit", limit("promised_limit")}};
+  if (item.contains("lead_department")) pairs.push_back({"lead department", Str(item, "lead_department")});
+  if (item.contains("departments")) pairs.push_back({"parallel with", Join(item, "departments")});
+  return "\nitem\n" + RenderPairs(pairs, "  ");
+}
+
+std::string ClocksSection(const json& view) {
   const json& clocks = Member(view, "clocks");
-  if (clocks.is_object()) {
-    out += "\nclocks\n";
-    std::vector<std::pair<std::string, std::string>> pairs;
-    if (Member(clocks, "started").is_boolean() && !clocks["started"].get<bool>())
-      pairs.push_back({"stage", Str(clocks, "stage") + " (the clocks start at acceptance)"});
-    if (Member(clocks, "deemed_accepted").is_boolean() && clocks["deemed_accepted"].get<bool>())
-      pairs.push_back({"acceptance", "deemed accepted: no one-time notice within 5 working days of receipt"});
-    for (const char* which : {"legal", "promised"}) {
-      const json& c = Member(clocks, which);
-      if (!c.is_object() || !(Member(clocks, "started").is_boolean() && clocks["started"].get<bool>())) continue;
-      std::string line = "due " + Str(c, "due") + ", " + Str(c, "remaining_wd") + " working days left, " + Str(c, "state");
-      if (Member(c, "provisional").is_boolean() && c["provisional"].get<bool>()) line += " (provisional: calendar not published)";
-      pairs.push_back({which, line});
-    }
-    if (clocks.contains("calendar")) pairs.push_back({"calendar", Str(clocks, "calendar")});
-    if (!pairs.empty()) out += RenderPairs(pairs, "  ");
+  if (!clocks.is_object()) return "";
+  std::vector<std::pair<std::string, std::string>> pairs;
+  bool started = IsTrue(clocks, "started");
+  if (Member(clocks, "started").is_boolean() && !started)
+    pairs.push_back({"stage", Str(clocks, "stage") + " (the clocks start at acceptance)"});
+  if (IsTrue(clocks, "deemed_accepted"))
+    pairs.push_back({"acceptance", "deemed accepted: no one-time notice within 5 working days of receipt"});
+  for (const char* which : {"legal", "promised"}) {
+    const json& c = Member(clocks, which);
+    if (!c.is_object() || !started) continue;
+    std::string line = "due " + Str(c, "due") + ", " + Str(c, "remaining_wd") + " working days left, " + Str(c, "state");
+    if (IsTrue(c, "provisional")) line += " (provisional: calendar not published)";
+    pairs.push_back({which, line});
   }
+  if (clocks.contains("calendar")) pairs.push_back({"calendar", Str(clocks, "calendar")});
+  return "\nclocks\n" + (pairs.empty() ? "" : RenderPairs(pairs, "  "));
+}
+
+std::string DepartmentsSection(const json& view) {
   const json& departments = Member(view, "departments");
-  if (departments.is_object() && !departments.empty()) {
-    out += "\ndepartments\n";
-    rows.clear();
-    for (const auto& [name, d] : departments.items()) {
-      std::vector<std::string> row = {name, Str(d, "decision"), Str(d, "opinion"), Str(d, "op"), Str(d, "actor")};
-      if (d.contains("conflict")) row.push_back("CONFLICT " + Str(d, "conflict"));
-      rows.push_back(std::move(row));
-    }
-    out += Indent(RenderTable(rows), "  ");
+  if (!departments.is_object() || departments.empty()) return "";
+  Rows rows;
+  for (const auto& [name, d] : departments.items()) {
+    std::vector<std::string> row = {name, Str(d, "decision"), Str(d, "opinion"), Str(d, "op"), Str(d, "actor")};
+    if (d.contains("conflict")) row.push_back("CONFLICT " + Str(d, "conflict"));
+    rows.push_back(std::move(row));
   }
+  return "\ndepartments\n" + Indent(RenderTable(rows), "  ");
+}
+
+std::string FeesSection(const json& view) {
   const json& fees = Member(view, "fees");
-  if (fees.is_object()) {
-    out += "\nfees (fen)\n";
-    out += RenderPairs({{"charged", Str(fees, "charged_fen")}, {"paid", Str(fees, "paid_fen")},
-                        {"refunded", Str(fees, "refunded_fen")}},
-                       "  ");
-    rows.clear();
-    if (Member(fees, "entries").is_array())
-      for (const auto& e : fees["entries"])
-        rows.push_back({Str(e, "kind"), Str(e, "name"), Str(e, "amount_fen"), Str(e, "bank_receipt"), Str(e, "op")});
-    if (!rows.empty()) out += Indent(RenderTable(rows), "  ");
-  }
+  if (!fees.is_object()) return "";
+  std::string out = "\nfees (fen)\n" + RenderPairs({{"charged", Str(fees, "charged_fen")},
+                                                      {"paid", Str(fees, "paid_fen")},
+                                                      {"refunded", Str(fees, "refunded_fen")}},
+                                                     "  ");
+  Rows rows;
+  if (Member(fees, "entries").is_array())
+    for (const auto& e : fees["entries"])
+      rows.push_back({Str(e, "kind"), Str(e, "name"), Str(e, "amount_fen"), Str(e, "bank_receipt"), Str(e, "op")});
+  return rows.empty() ? out : out + Indent(RenderTable(rows), "  ");
+}
+
+// certificate, delivery, owed: their non-empty members.
+std::string RecordSections(const json& view) {
+  std::string out;
   for (const char* key : {"certificate", "delivery", "owed"}) {
     const json& o = Member(view, key);
     if (!o.is_object()) continue;
@@ -290,59 +271,74 @@ std::string RenderCase(const json& view) {
       if (!(v.is_string() && v.get<std::string>().empty())) pairs.push_back({k, v.is_string() ? v.get<std::string>() : v.dump()});
     out += "\n" + std::string(key) + "\n" + RenderPairs(pairs, "  ");
   }
+  return out;
+}
+
+std::string EvaluationsSection(const json& view) {
   const json& evaluations = Member(view, "evaluations");
-  if (evaluations.is_array() && !evaluations.empty()) {
-    out += "\nevaluations\n";
-    rows.clear();
-    for (const auto& e : evaluations) {
-      std::string rect;
-      if (e.contains("rectification")) {
-        const json& r = e["rectification"];
-        rect = "rectification " + Str(r, "state") + (r.contains("category") ? " (" + Str(r, "category") + ")" : "");
-      }
-      rows.push_back({Str(e, "op"), Str(e, "rating"), Str(e, "channel"), Str(e, "target_kind") + " " + Str(e, "target"),
-                      Str(e, "stage"), rect});
+  if (!evaluations.is_array() || evaluations.empty()) return "";
+  Rows rows;
+  for (const auto& e : evaluations) {
+    std::string rect;
+    if (e.contains("rectification")) {
+      const json& r = e["rectification"];
+      rect = "rectification " + Str(r, "state") + (r.contains("category") ? " (" + Str(r, "category") + ")" : "");
     }
-    out += Indent(RenderTable(rows), "  ");
+    rows.push_back({Str(e, "op"), Str(e, "rating"), Str(e, "channel"), Str(e, "target_kind") + " " + Str(e, "target"),
+                    Str(e, "stage"), rect});
   }
+  return "\nevaluations\n" + Indent(RenderTable(rows), "  ");
+}
+
+std::string RefusedSection(const json& view) {
   const json& refused = Member(view, "refused");
-  if (refused.is_array() && !refused.empty()) {
-    out += "\nrefused ops (no authority; kept in the log, not applied)\n";
-    for (const auto& r : refused) out += "  " + Str(r, "op") + ": " + Str(r, "rule") + "\n";
-  }
+  if (!refused.is_array() || refused.empty()) return "";
+  std::string out = "\nrefused ops (no authority; kept in the log, not applied)\n";
+  for (const auto& r : refused) out += "  " + Str(r, "op") + ": " + Str(r, "rule") + "\n";
+  return out;
+}
 
-  out += "\nmaterials\n";
-  rows.clear();
-  const json& materials = Member(view, "materials");
-  if (materials.is_array())
-    for (const auto& m : materials)
-      rows.push_back({Str(m, "name"), "copies " + Str(m, "copies"), Str(m, "op"), Str(m, "actor"), Str(m, "time")});
-  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
-
-  out += "\nnotes\n";
+// materials, notes, history and open conflicts.
+std::string LogSections(const json& view) {
+  Rows rows;
+  for (const auto& m : sync::ViewMaterials(view))
+    rows.push_back({m.name, "copies " + std::to_string(m.copies), m.op, m.actor, m.time});
+  std::string out = ListSection("materials", rows);
   rows.clear();
   const json& notes = Member(view, "notes");
   if (notes.is_array())
     for (const auto& n : notes) rows.push_back({Str(n, "time"), Str(n, "op"), Str(n, "actor"), Str(n, "text")});
-  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
-
-  out += "\nhistory\n";
+  out += ListSection("notes", rows);
   rows.clear();
   const json& history = Member(view, "history");
   if (history.is_array())
     for (const auto& h : history)
       rows.push_back({Str(h, "op"), Str(h, "time"), Str(h, "actor"), Str(h, "kind"), Str(h, "outcome"),
                       HistoryDetail(h)});
-  out += rows.empty() ? "  none\n" : Indent(RenderTable(rows), "  ");
-
+  out += ListSection("history", rows);
   out += "\nopen conflicts\n";
   const json& conflicts = Member(view, "conflicts");
-  if (!conflicts.is_array() || conflicts.empty()) {
-    out += "  none\n";
-  } else {
-    for (const auto& c : conflicts) out += Indent(RenderConflict(c), "  ");
-  }
+  if (!conflicts.is_array() || conflicts.empty()) return out + "  none\n";
+  for (const auto& c : conflicts) out += Indent(RenderConflict(c), "  ");
   return out;
+}
+
+}  // namespace
+
+std::string RenderCase(const json& view) {
+  std::string out = "case " + Str(view, "case_number") + "\n";
+  out += RenderPairs({{"case id", Str(view, "case_id")},
+                      {"status", Str(view, "status")},
+                      {"division", Str(view, "division")},
+                      {"last update", Str(view, "last_update")},
+                      {"ops", Str(view, "op_count")},
+                      {"heads", Join(view, "heads")}},
+                     "  ");
+  if (Member(view, "created").is_boolean() && !Member(view, "created").get<bool>())
+    out += "  (the creation op of this case has not arrived yet)\n";
+  return out + FieldsSection(view) + ItemSection(view) + ClocksSection(view) + DepartmentsSection(view) +
+         FeesSection(view) + RecordSections(view) + EvaluationsSection(view) + RefusedSection(view) +
+         LogSections(view);
 }
 
 json StatusJson(const sync::StoreStatus& s) {

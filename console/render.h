@@ -1,4 +1,4 @@
-// Human-readable text for silian-node's outputs. Pure functions over the store's values and JSON views;
+// Human-readable text for the programs' outputs. Pure functions over the store's values and JSON views;
 // they tolerate missing keys (an older or newer view shape prints what it has).
 #pragma once
 
@@ -13,10 +13,8 @@
 
 namespace silian::console {
 
-// Terminal columns `text` (UTF-8) takes: East Asian wide characters count 2.
-size_t DisplayWidth(std::string_view text);
-
-// Rows of cells as aligned columns separated by two spaces; the first row is the heading.
+// Rows of cells as aligned columns (by base/text.h DisplayWidth, so CJK and "—" align) separated by two
+// spaces; the first row is the heading. Trailing spaces are trimmed.
 std::string RenderTable(const std::vector<std::vector<std::string>>& rows);
 
 // `case list`.

@@ -22,8 +22,6 @@ int ExitCodeFor(StatusCode code) {
   return 1;
 }
 
-std::string Quote(std::string_view text) { return "\"" + std::string(text) + "\""; }
-
 Status WithContext(const Status& status, std::string_view subject, const std::string& context) {
   if (status.ok()) return status;
   if (!subject.empty() && status.message().find(subject) != std::string::npos) return status;

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "base/text.h"
 #include "domain/store.h"
 
 namespace silian::console {
@@ -34,9 +35,6 @@ std::string ActorFor(const std::optional<std::string>& flag, const sync::LedgerS
 // Returns `status` with "<context>: " in front of its message, unless the message already contains
 // `subject` (a path or id the store's message names by itself). OK statuses pass through.
 Status WithContext(const Status& status, std::string_view subject, const std::string& context);
-
-// `"text"`, as messages quote values.
-std::string Quote(std::string_view text);
 
 // Prints the id of an op just written: the id alone, or {"op": "..."} with --json.
 void PrintOpId(const GlobalOptions& g, const sync::OpId& op);

@@ -7,7 +7,9 @@
 
 #include "base/text.h"
 #include "domain/catalog.h"
+#include "domain/enums.h"
 #include "domain/store.h"
+#include "domain/view.h"
 
 namespace silian::sync {
 namespace {
@@ -90,9 +92,7 @@ Result<OpId> LedgerStore::SetFields(const std::string& case_ref,
   if (values.empty()) return InvalidArgument("give at least one FIELD=VALUE");
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
-    std::string id_type = p.view["fields"].contains("applicant_id_type")
-                              ? p.view["fields"]["applicant_id_type"]["value"].get<std::string>()
-                              : "resident_id";
+    std::string id_type = ViewApplicantIdType(p.view);
     for (const auto& [field, value] : values)
       if (field == "applicant_id_type") id_type = value;
     pb::Op op;
@@ -143,9 +143,8 @@ Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const 
 Result<OpId> LedgerStore::DecideDepartment(const std::string& case_ref, const std::string& department,
                                            const std::string& decision, const std::string& opinion,
                                            const std::string& actor) {
-  if (decision != "approve" && decision != "deny")
-    return InvalidArgument("decision " + Quote(decision) + " is not one of: approve, deny");
-  if (decision == "deny" && opinion.empty()) return InvalidArgument("a denial needs --opinion with the reasons");
+  SILIAN_ASSIGN_OR_RETURN(Verdict verdict, ParseVerdict(decision));
+  if (verdict == Verdict::kDeny && opinion.empty()) return InvalidArgument("a denial needs --opinion with the reasons");
   if (opinion.size() > 4000) return InvalidArgument("opinion has " + std::to_string(opinion.size()) + " bytes; at most 4000");
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
@@ -174,19 +173,18 @@ Result<OpId> LedgerStore::DecideDepartment(const std::string& case_ref, const st
 }
 
 Result<OpId> LedgerStore::RecordFee(const std::string& case_ref, const pb::FeeRecorded& fee, const std::string& actor) {
-  if (fee.kind() != "charge" && fee.kind() != "payment" && fee.kind() != "refund")
-    return InvalidArgument("fee kind " + Quote(fee.kind()) + " is not one of: charge, payment, refund");
+  SILIAN_ASSIGN_OR_RETURN(FeeKind kind, ParseFeeKind(fee.kind()));
   if (fee.amount_fen() <= 0 || fee.amount_fen() > kMaxFeeFen)
     return InvalidArgument("amount " + FormatFen(fee.amount_fen()) + " must be more than 0 and at most " +
                            FormatFen(kMaxFeeFen) + " yuan");
-  if (fee.kind() == "payment" && fee.bank_receipt().empty())
+  if (kind == FeeKind::kPayment && fee.bank_receipt().empty())
     return InvalidArgument("a payment needs --bank-receipt: windows only record what the bank collected");
-  if (fee.kind() == "refund" && fee.reason().empty()) return InvalidArgument("a refund needs --reason");
+  if (kind == FeeKind::kRefund && fee.reason().empty()) return InvalidArgument("a refund needs --reason");
   if (fee.bank_receipt().size() > 64) return InvalidArgument("bank receipt number " + Quote(fee.bank_receipt()) + " is longer than 64 bytes");
   if (fee.name().size() > 400 || fee.reason().size() > 2000) return InvalidArgument("fee name or reason is too long");
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
-    if (fee.kind() == "refund") {
+    if (kind == FeeKind::kRefund) {
       int64_t paid = 0, refunded = 0;
       if (p.view.contains("fees")) {
         paid = p.view["fees"]["paid_fen"].get<int64_t>();
@@ -203,16 +201,12 @@ Result<OpId> LedgerStore::RecordFee(const std::string& case_ref, const pb::FeeRe
 }
 
 Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::EvaluationGiven& e, const std::string& actor) {
-  static const std::vector<std::string> kRatings = {"very_satisfied", "satisfied", "basically_satisfied",
-                                                    "dissatisfied", "very_dissatisfied"};
   static const std::vector<std::string> kChannels = {"pc", "mobile", "qr_code", "hall_tablet", "hall_terminal",
                                                      "phone", "sms"};
   auto one_of = [](const std::vector<std::string>& set, const std::string& v) {
     return std::find(set.begin(), set.end(), v) != set.end();
   };
-  if (!one_of(kRatings, e.rating()))
-    return InvalidArgument("rating " + Quote(e.rating()) +
-                           " is not one of: very_satisfied, satisfied, basically_satisfied, dissatisfied, very_dissatisfied");
+  SILIAN_RETURN_IF_ERROR(ParseRating(e.rating()).status());
   if (!one_of(kChannels, e.channel()))
     return InvalidArgument("channel " + Quote(e.channel()) +
                            " is not one of: pc, mobile, qr_code, hall_tablet, hall_terminal, phone, sms");
@@ -237,11 +231,8 @@ Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::Evalua
 
 Result<OpId> LedgerStore::Rectify(const std::string& case_ref, const OpId& evaluation, const std::string& step,
                                   const std::string& note, const std::string& due_date, const std::string& actor) {
-  static const std::vector<std::string> kSteps = {"call_back", "fix_now", "fix_by_deadline", "explain", "appeal", "close"};
-  if (std::find(kSteps.begin(), kSteps.end(), step) == kSteps.end())
-    return InvalidArgument("rectification step " + Quote(step) +
-                           " is not one of: call_back, fix_now, fix_by_deadline, explain, appeal, close");
-  if (step == "fix_by_deadline" && due_date.empty()) return InvalidArgument("fix_by_deadline needs --due YYYY-MM-DD");
+  SILIAN_ASSIGN_OR_RETURN(RectificationStep parsed, ParseRectificationStep(step));
+  if (parsed == RectificationStep::kFixByDeadline && due_date.empty()) return InvalidArgument("fix_by_deadline needs --due YYYY-MM-DD");
   if (!due_date.empty()) SILIAN_RETURN_IF_ERROR(ParseDate(due_date).status());
   if (note.size() > 4000) return InvalidArgument("note is longer than 4000 bytes");
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
@@ -254,7 +245,7 @@ Result<OpId> LedgerStore::Rectify(const std::string& case_ref, const OpId& evalu
       return NotFound("case " + p.case_number + " has no negative evaluation " + Quote(evaluation.ToString()));
     if ((*found)["rectification"]["state"] == "closed")
       return FailedPrecondition("the rectification of evaluation " + Quote(evaluation.ToString()) + " is closed");
-    if (step == "close" && !(*found)["rectification"].contains("category"))
+    if (parsed == RectificationStep::kClose && !(*found)["rectification"].contains("category"))
       return FailedPrecondition("choose fix_now, fix_by_deadline, explain or appeal before closing");
     pb::Op op;
     auto* r = op.mutable_rectification_step();
@@ -314,9 +305,7 @@ Result<OpId> LedgerStore::ResolveConflict(const std::string& conflict_id, std::o
     }
     if (value) {
       std::string field = detail["field"];
-      std::string id_type = p.view["fields"].contains("applicant_id_type")
-                                ? p.view["fields"]["applicant_id_type"]["value"].get<std::string>()
-                                : "resident_id";
+      std::string id_type = ViewApplicantIdType(p.view);
       SILIAN_RETURN_IF_ERROR(ValidateField(field, *value, id_type));
     }
     pb::Op op;

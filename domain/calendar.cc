@@ -6,6 +6,8 @@
 #include <functional>
 #include <utility>
 
+#include "base/text.h"
+
 namespace silian::sync {
 namespace {
 
@@ -57,8 +59,6 @@ DateError ParseDateInto(std::string_view text, Date* out) {
 std::string DateErrorText(DateError e) {
   return e == DateError::kForm ? "must be YYYY-MM-DD" : "is not a real date";
 }
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 bool ValidName(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameChars) return false;

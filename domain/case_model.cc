@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/text.h"
 #include "domain/calendar.h"
 #include "domain/enums.h"
 #include "domain/internal/name_table.h"
@@ -66,8 +67,6 @@ bool Allowed(S from, Action a) {
   }
   return false;
 }
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 size_t Utf8Length(std::string_view s) {
   size_t n = 0;

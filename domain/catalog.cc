@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "base/text.h"
+
 namespace silian::sync {
 
 namespace {
@@ -36,48 +38,10 @@ std::string List(const std::array<std::string_view, N>& names) {
   return out;
 }
 
-// JSON-style quoting, so that an empty or odd value is visible in a message; never throws.
-std::string Quote(std::string_view s) {
-  return json(std::string(s)).dump(-1, ' ', false, json::error_handler_t::replace);
-}
-
 std::string ValueText(const json& j) {
   std::string text = j.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > 80) text = text.substr(0, 77) + "...";
   return text;
-}
-
-// Decodes one UTF-8 code point at s[*i], advancing *i; returns -1 for an invalid sequence.
-int32_t NextCodePoint(std::string_view s, size_t* i) {
-  auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  uint8_t b0 = byte(*i);
-  int extra;
-  int32_t cp;
-  if (b0 < 0x80) {
-    ++*i;
-    return b0;
-  } else if ((b0 & 0xE0) == 0xC0) {
-    extra = 1;
-    cp = b0 & 0x1F;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    extra = 2;
-    cp = b0 & 0x0F;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    extra = 3;
-    cp = b0 & 0x07;
-  } else {
-    return -1;
-  }
-  if (*i + static_cast<size_t>(extra) >= s.size()) return -1;
-  for (int k = 1; k <= extra; ++k) {
-    uint8_t b = byte(*i + static_cast<size_t>(k));
-    if ((b & 0xC0) != 0x80) return -1;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  static constexpr int32_t kMin[4] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return -1;
-  *i += static_cast<size_t>(extra) + 1;
-  return cp;
 }
 
 // Number of code points, or -1 when `s` is not valid UTF-8 or holds a control character.
@@ -430,26 +394,6 @@ Status ReadItem(const std::string& base, const json& v, pb::Item* out, std::stri
 }
 
 // ---- Notice layout ----
-
-int CodePointWidth(int32_t cp) {
-  if ((cp >= 0x1100 && cp <= 0x115F) || (cp >= 0x2E80 && cp <= 0xA4CF) || (cp >= 0xAC00 && cp <= 0xD7A3) ||
-      (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0xFE30 && cp <= 0xFE4F) || (cp >= 0xFF00 && cp <= 0xFF60) ||
-      (cp >= 0xFFE0 && cp <= 0xFFE6) || (cp >= 0x20000 && cp <= 0x3FFFD)) {
-    return 2;
-  }
-  return 1;
-}
-
-size_t DisplayWidth(std::string_view s) {
-  size_t width = 0;
-  for (size_t i = 0; i < s.size();) {
-    size_t start = i;
-    int32_t cp = NextCodePoint(s, &i);
-    if (cp < 0) i = start + 1;  // a stray byte counts one column
-    width += cp < 0 ? 1 : static_cast<size_t>(CodePointWidth(cp));
-  }
-  return width;
-}
 
 // Punctuation that must not start a line (避头): it stays with the character before it.
 bool NoLineStart(int32_t cp) {

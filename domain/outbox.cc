@@ -2,6 +2,7 @@
 
 #include "base/text.h"
 #include "domain/catalog.h"
+#include "domain/view.h"
 #include "ledger/db.h"
 #include "ledger/ledger.h"
 
@@ -113,7 +114,7 @@ std::string Outbox::MissingList(const CaseProjection& p) {
   auto item = reference_.Item(p.item_code, p.terms->version());
   if (!item.ok() || !*item) return "详见一次性告知书";
   std::vector<std::pair<std::string, uint32_t>> received;
-  for (const auto& m : p.view["materials"]) received.emplace_back(m[1].get<std::string>(), m[2].get<uint32_t>());
+  for (const auto& m : ViewMaterials(p.view)) received.emplace_back(m.name, m.copies);
   std::string out;
   for (const auto& m : MissingMaterials(**item, received))
     out += std::string(out.empty() ? "" : "、") + m.name + "（" + (m.form == "original" ? "原件" : "复印件") +

@@ -6,9 +6,11 @@
 #include <string_view>
 #include <utility>
 
+#include "base/text.h"
 #include "domain/case_model.h"
 #include "domain/catalog.h"
 #include "domain/enums.h"
+#include "domain/view.h"
 
 namespace silian::sync {
 namespace {
@@ -124,12 +126,7 @@ std::vector<std::string> SplitOwed(const std::string& text) {
 
 bool OwedSupplied(const json& view) {
   std::set<std::string> names;
-  if (const json* m = Find(view, "materials"); m != nullptr && m->is_array()) {
-    for (const auto& rec : *m) {
-      if (rec.is_array() && rec.size() >= 2 && rec[1].is_string()) names.insert(rec[1].get<std::string>());
-      if (rec.is_object()) names.insert(Text(rec, {"name"}));
-    }
-  }
+  for (const auto& m : ViewMaterials(view)) names.insert(m.name);
   for (const auto& owed : SplitOwed(Text(view, {"owed", "materials"})))
     if (!names.contains(owed)) return false;
   return true;
@@ -453,24 +450,6 @@ std::string CsvLine(const std::vector<std::string>& fields) {
   return out + "\r\n";
 }
 
-// Display columns of UTF-8 text: a character of three or more bytes (CJK) counts 2.
-size_t Columns(const std::string& s) {
-  size_t cols = 0;
-  for (size_t i = 0; i < s.size();) {
-    unsigned char ch = static_cast<unsigned char>(s[i]);
-    size_t len = ch < 0x80 ? 1 : ch < 0xE0 ? 2 : ch < 0xF0 ? 3 : 4;
-    cols += len >= 3 ? 2 : 1;
-    i += len;
-  }
-  return cols;
-}
-
-std::string Pad(const std::string& s, size_t width, bool right) {
-  size_t c = Columns(s);
-  std::string fill(c < width ? width - c : 0, ' ');
-  return right ? fill + s : s + fill;
-}
-
 }  // namespace
 
 std::string RenderReportText(const ReportOptions& o, const std::vector<ReportRow>& rows, const ReportRow& total) {
@@ -484,12 +463,12 @@ std::string RenderReportText(const ReportOptions& o, const std::vector<ReportRow
   table.push_back(RowFields(total));
   std::vector<size_t> width(table[0].size(), 0);
   for (const auto& line : table)
-    for (size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], Columns(line[i]));
+    for (size_t i = 0; i < line.size(); ++i) width[i] = std::max(width[i], DisplayWidth(line[i]));
   for (const auto& line : table) {
     std::string text;
     for (size_t i = 0; i < line.size(); ++i) {
       if (i > 0) text += "  ";
-      text += Pad(line[i], width[i], i > 0);
+      text += PadToWidth(line[i], width[i], i > 0 ? Align::kRight : Align::kLeft);
     }
     out += text.substr(0, text.find_last_not_of(' ') + 1) + "\n";
   }

@@ -38,7 +38,6 @@ namespace silian::hub {
 namespace {
 
 using console::GlobalOptions;
-using console::Quote;
 
 struct CommandLine {
   GlobalOptions global;

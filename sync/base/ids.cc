@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "base/text.h"
+
 namespace silian::sync {
 namespace {
 
@@ -10,8 +12,6 @@ bool IsDigits(std::string_view s) {
     if (c < '0' || c > '9') return false;
   return true;
 }
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 }  // namespace
 

@@ -26,7 +26,6 @@ namespace {
 
 using console::GlobalOptions;
 using console::PrintJson;
-using console::Quote;
 
 constexpr size_t kMaxFileBytes = 16 << 20;
 

@@ -18,8 +18,6 @@ namespace silian::bench {
 
 double Seconds(Clock::time_point from, Clock::time_point to) { return std::chrono::duration<double>(to - from).count(); }
 
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
-
 std::string Fixed(double v, int decimals) {
   char buf[64];
   std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
@@ -149,7 +147,6 @@ class Statement {
  private:
   sqlite3_stmt* stmt_ = nullptr;
 };
-
 
 std::string ColumnBytes(sqlite3_stmt* s, int col) {
   const void* p = sqlite3_column_blob(s, col);

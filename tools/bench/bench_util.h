@@ -10,13 +10,13 @@
 #include <vector>
 
 #include "base/status.h"
+#include "base/text.h"
 
 namespace silian::bench {
 
 using Clock = std::chrono::steady_clock;
 
 double Seconds(Clock::time_point from, Clock::time_point to);
-std::string Quote(std::string_view s);
 std::string Fixed(double v, int decimals);
 // 1234567 -> "1,234,567"
 std::string Grouped(uint64_t v);

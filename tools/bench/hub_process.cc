@@ -15,12 +15,11 @@
 #include <sstream>
 #include <thread>
 
+#include "base/text.h"
 #include "http/curl_transport.h"
 
 namespace silian::bench {
 namespace {
-
-std::string Quote(const std::string& s) { return "\"" + s + "\""; }
 
 std::string ReadTail(const std::string& path, size_t max_bytes) {
   std::ifstream in(path, std::ios::binary);

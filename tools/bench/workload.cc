@@ -6,6 +6,7 @@
 #include <set>
 #include <tuple>
 
+#include "base/text.h"
 #include "domain/calendar.h"
 #include "ledger/bundle.h"
 
@@ -13,8 +14,6 @@ namespace silian::bench {
 namespace {
 
 using sync::Action;
-
-std::string Quote(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 std::string Pad(uint64_t value, int width) {
   char buf[32];
