@@ -1,6 +1,5 @@
 #include "domain/catalog.h"
 
-#include <fstream>
 #include <limits>
 #include <map>
 #include <set>
@@ -10,6 +9,8 @@
 
 #include <catch2/catch.hpp>
 #include <google/protobuf/util/message_differencer.h>
+
+#include "support/files.h"
 
 namespace silian::sync {
 namespace {
@@ -66,12 +67,7 @@ pb::ItemTerms TermsAt(const std::string& level) {
 }
 
 TEST_CASE("Catalog: the sample catalogue loads and has the promised variety", "[catalog]") {
-#ifdef SILIAN_SOURCE_DIR
-  std::ifstream in(SILIAN_SOURCE_DIR "/reference/catalog.json", std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  auto parsed = ParseCatalogJson(buffer.str(), "reference/catalog.json");
+  auto parsed = ParseCatalogJson(test::ReadFile(test::SourceFile("reference/catalog.json")), "reference/catalog.json");
   INFO(parsed.status().message());
   REQUIRE(parsed.ok());
   const std::vector<pb::Item>& items = *parsed;
@@ -117,9 +113,6 @@ TEST_CASE("Catalog: the sample catalogue loads and has the promised variety", "[
   CHECK(charged < static_cast<int>(items.size()) / 2);  // most items are free
   CHECK(legal_20 * 2 > static_cast<int>(items.size()));
   CHECK(with_optional >= 5);
-#else
-  WARN("SILIAN_SOURCE_DIR is not defined: the sample catalogue is not checked");
-#endif
 }
 
 TEST_CASE("Catalog: a good file parses into items in file order", "[catalog]") {

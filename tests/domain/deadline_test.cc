@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/dates.h"
+
 namespace silian::sync {
 namespace {
 
@@ -12,12 +14,7 @@ namespace {
 // with make-up Saturdays 02-14 and 02-28; Mid-Autumn rest 09-25..09-27; National Day rest 10-01..10-07
 // with make-up Sun 09-20 and Sat 10-10; Qingming rest 04-04..04-06.
 
-Date D(const char* text) {
-  Result<Date> d = ParseDate(text);
-  INFO(text);
-  REQUIRE(d.ok());
-  return *d;
-}
+Date D(const char* text) { return test::DateOf(text); }
 
 pb::Limit Wd(uint32_t n) {
   pb::Limit l;

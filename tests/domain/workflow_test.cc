@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include "domain/projection.h"
+#include "support/dates.h"
 #include "support/test_util.h"
 
 namespace silian::sync {
@@ -22,12 +23,7 @@ namespace {
 
 using nlohmann::json;
 
-Date D(const char* text) {
-  Result<Date> d = ParseDate(text);
-  INFO(text);
-  REQUIRE(d.ok());
-  return *d;
-}
+Date D(const char* text) { return test::DateOf(text); }
 
 // 10:00 China Standard Time on the day.
 uint64_t MsAt(Date d, int hour = 10, int minute = 0) {

@@ -1,185 +1,33 @@
 #include "hub/notifier.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <condition_variable>
-#include <cpprest/http_listener.h>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/files.h"
 #include "support/free_port.h"
+#include "support/seeds.h"
+#include "support/sms_gateway.h"
+#include "support/wait.h"
 
 namespace silian::hub {
 namespace {
 
-namespace http = web::http;
-using silian::test::FreePort;
 using Clock = std::chrono::steady_clock;
+using test::SmsGateway;
+using test::FreePort;
 
 constexpr uint64_t kT0 = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
-
-
-// A stand-in SMS gateway on 127.0.0.1: records every request and answers as told.
-class Receiver {
- public:
-  struct Seen {
-    std::string key;  // Idempotency-Key
-    std::string content_type;
-    std::string auth;
-    std::string body;
-    int answered = 0;  // HTTP status answered, 0 while held
-  };
-
-  Receiver() {
-    for (int attempt = 1;; ++attempt) {
-      url_ = "http://127.0.0.1:" + std::to_string(FreePort());
-      listener_ = std::make_unique<http::experimental::listener::http_listener>(url_);
-      listener_->support([this](const http::http_request& request) { Handle(request); });
-      try {
-        listener_->open().wait();
-        return;
-      } catch (const std::exception& e) {
-        INFO("cannot listen on " << url_ << ": " << e.what());
-        REQUIRE(attempt < 8);
-      }
-    }
-  }
-  ~Receiver() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      closing_ = true;
-    }
-    cv_.notify_all();
-    try {
-      listener_->close().wait();
-    } catch (const std::exception&) {
-    }
-  }
-  Receiver(const Receiver&) = delete;
-  Receiver& operator=(const Receiver&) = delete;
-
-  const std::string& url() const { return url_; }
-
-  // The first `k` requests (counted from now) get `status`.
-  void FailFirst(int k, int status = 503) {
-    std::lock_guard<std::mutex> lock(mu_);
-    fail_left_ = k;
-    fail_status_ = status;
-  }
-  // Every request for notice `id` gets 400.
-  void RefuseId(std::string id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    refuse_id_ = std::move(id);
-  }
-  // The next `count` requests are held for `delay_ms` (or until the receiver closes), then get 503.
-  void Delay(int delay_ms, int count) {
-    std::lock_guard<std::mutex> lock(mu_);
-    delay_ms_ = delay_ms;
-    delay_left_ = count;
-  }
-  // Every request gets `status` with the request's own body followed by `padding` bytes.
-  void EchoWith(int status, size_t padding) {
-    std::lock_guard<std::mutex> lock(mu_);
-    echo_status_ = status;
-    echo_padding_ = padding;
-  }
-
-  std::vector<Seen> seen() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return seen_;
-  }
-  // Per Idempotency-Key, how many requests were answered with a 2xx.
-  std::map<std::string, int> Delivered() const {
-    std::map<std::string, int> out;
-    for (const Seen& s : seen())
-      if (s.answered >= 200 && s.answered < 300) ++out[s.key];
-    return out;
-  }
-  bool WaitForRequests(size_t n, std::chrono::milliseconds limit) const {
-    auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-      if (seen().size() >= n) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
-  }
-
- private:
-  static std::string Header(const http::http_request& request, const std::string& name) {
-    auto it = request.headers().find(name);
-    return it == request.headers().end() ? "" : it->second;
-  }
-
-  void Handle(const http::http_request& request) {
-    Seen s;
-    s.key = Header(request, "Idempotency-Key");
-    s.content_type = Header(request, "Content-Type");
-    s.auth = Header(request, "Authorization");
-    try {
-      auto raw = request.extract_vector().get();
-      s.body.assign(raw.begin(), raw.end());
-    } catch (const std::exception&) {
-    }
-    int status = 200;
-    std::string body = "{\"ok\":true}";
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      size_t index = seen_.size();
-      seen_.push_back(s);  // recorded on arrival; `answered` is set below
-      if (delay_left_ > 0) {
-        --delay_left_;
-        cv_.wait_for(lock, std::chrono::milliseconds(delay_ms_), [this] { return closing_; });
-        status = 503;
-      } else if (fail_left_ > 0) {
-        --fail_left_;
-        status = fail_status_;
-        body = "busy";
-      } else if (!refuse_id_.empty() && s.key == refuse_id_) {
-        status = 400;
-        body = "{\"error\":\"phone number not allowed\"}";
-      } else if (echo_status_ != 0) {
-        status = echo_status_;
-        body = "you sent: " + s.body + std::string(echo_padding_, 'x');
-      }
-      seen_[index].answered = status;
-    }
-    http::http_response response(static_cast<http::status_code>(status));
-    response.set_body(std::vector<unsigned char>(body.begin(), body.end()));
-    request.reply(response).then([](pplx::task<void> t) {
-      try {
-        t.get();
-      } catch (const std::exception&) {  // the client gave up
-      }
-    });
-  }
-
-  std::string url_;
-  std::unique_ptr<http::experimental::listener::http_listener> listener_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool closing_ = false;
-  int fail_left_ = 0;
-  int fail_status_ = 503;
-  std::string refuse_id_;
-  int delay_ms_ = 0;
-  int delay_left_ = 0;
-  int echo_status_ = 0;
-  size_t echo_padding_ = 0;
-  std::vector<Seen> seen_;
-};
 
 // The outbox in memory, thread-safe, with a record of every call.
 class MemoryOutbox final : public NoticeOutbox {
@@ -281,12 +129,6 @@ std::unique_ptr<NoticeSender> Http(const std::string& url, HttpSenderOptions opt
   return std::move(sender).value();
 }
 
-std::string TempDir() {
-  std::string templ = (std::filesystem::temp_directory_path() / "silian-notifier-XXXXXX").string();
-  REQUIRE(::mkdtemp(templ.data()) != nullptr);
-  return templ;
-}
-
 long ElapsedMs(Clock::time_point start) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
 }
@@ -294,8 +136,8 @@ long ElapsedMs(Clock::time_point start) {
 // ---------------------------------------------------------------------------------------------------
 
 TEST_CASE("RetryDelayMs: doubles from 1 s up to 30 min with jitter within 25 percent", "[notifier]") {
-  const uint64_t seed = std::random_device{}();
-  INFO("seed " << seed);
+  const uint64_t seed = test::SeedFromEnv().value_or(std::random_device{}());
+  INFO(test::SeedNote(seed));
   std::mt19937_64 gen(seed);
   for (uint32_t attempts : {0u, 1u, 2u, 3u, 5u, 11u, 12u, 21u, 22u, 40u, 1000u, 0xFFFFFFFFu}) {
     uint64_t base = attempts <= 1 ? 1000 : std::min<uint64_t>(30 * 60 * 1000, attempts - 1 < 40 ? 1000ull << (attempts - 1) : ~0ull);
@@ -341,7 +183,7 @@ TEST_CASE("ValidateGatewayUrl: accepts http and https only and names the URL it 
 }
 
 TEST_CASE("HttpSender: posts the notice as JSON with the idempotency key and the auth header", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   HttpSenderOptions options;
   options.auth_header = "Authorization: Bearer t0ken";
   auto sender = Http(receiver.url() + "/notices", options);
@@ -364,7 +206,7 @@ TEST_CASE("HttpSender: posts the notice as JSON with the idempotency key and the
 }
 
 TEST_CASE("HttpSender: classifies HTTP statuses and never puts personal data in the message", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   auto sender = Http(receiver.url() + "/notices");
   OutgoingNotice n = MakeNotice(2);
   struct Case {
@@ -392,7 +234,7 @@ TEST_CASE("HttpSender: classifies HTTP statuses and never puts personal data in 
 }
 
 TEST_CASE("HttpSender: a gateway that does not answer in time is a retryable failure", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   receiver.Delay(5000, 1);
   HttpSenderOptions options;
   options.total_timeout_ms = 300;
@@ -406,7 +248,7 @@ TEST_CASE("HttpSender: a gateway that does not answer in time is a retryable fai
 }
 
 TEST_CASE("NoticeDispatcher: delivers 20 notices exactly once through 503s and a 400", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   auto sender = Http(receiver.url() + "/notices");
   MemoryOutbox outbox;
   std::vector<OutgoingNotice> notices;
@@ -494,7 +336,7 @@ TEST_CASE("NoticeDispatcher: delivers 20 notices exactly once through 503s and a
 }
 
 TEST_CASE("NoticeDispatcher: a notice refused with 400 fails at once", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   auto sender = Http(receiver.url());
   MemoryOutbox outbox;
   OutgoingNotice n = MakeNotice(0);
@@ -554,7 +396,7 @@ TEST_CASE("NoticeDispatcher: gives up after kMaxNoticeAttempts when the gateway 
 }
 
 TEST_CASE("NoticeDispatcher: a timeout is retried with the same idempotency key", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   receiver.Delay(5000, 1);
   HttpSenderOptions options;
   options.total_timeout_ms = 300;
@@ -585,7 +427,7 @@ TEST_CASE("NoticeDispatcher: a timeout is retried with the same idempotency key"
 }
 
 TEST_CASE("NoticeDispatcher: Stop returns promptly while the gateway is slow", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   receiver.Delay(30000, 1);
   auto sender = Http(receiver.url());  // default 15 s total timeout
   MemoryOutbox outbox;
@@ -616,7 +458,7 @@ TEST_CASE("NoticeDispatcher: Stop returns promptly while the gateway is slow", "
 }
 
 TEST_CASE("NoticeDispatcher: Wake runs a pass before the poll interval", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   auto sender = Http(receiver.url());
   MemoryOutbox outbox;
   std::atomic<uint64_t> now{kT0};
@@ -626,8 +468,7 @@ TEST_CASE("NoticeDispatcher: Wake runs a pass before the poll interval", "[notif
   NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn(), options);
   dispatcher.Start();
   // Start runs a pass at once.
-  auto deadline = Clock::now() + std::chrono::seconds(5);
-  while (outbox.due_calls() == 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  test::WaitUntil([&] { return outbox.due_calls() != 0; }, std::chrono::seconds(5), std::chrono::milliseconds(2));
   REQUIRE(outbox.due_calls() >= 1);
   OutgoingNotice n = MakeNotice(12);
   outbox.Add(n);
@@ -637,15 +478,15 @@ TEST_CASE("NoticeDispatcher: Wake runs a pass before the poll interval", "[notif
   dispatcher.Wake();
   REQUIRE(receiver.WaitForRequests(1, std::chrono::milliseconds(2000)));
   CHECK(ElapsedMs(start) < 2000);
-  deadline = Clock::now() + std::chrono::seconds(2);
-  while (outbox.Get(n.id).state != "sent" && Clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  test::WaitUntil([&] { return outbox.Get(n.id).state == "sent"; }, std::chrono::seconds(2),
+                  std::chrono::milliseconds(2));
   CHECK(outbox.Get(n.id).state == "sent");
   dispatcher.Stop();
 }
 
 TEST_CASE("LogFileSender: writes one JSON line per notice with the phone masked, in a 0600 file", "[notifier]") {
-  std::string dir = TempDir();
+  test::TempDir temp;
+  const std::string dir = temp.path().string();
   std::string path = dir + "/notices.jsonl";
   uint64_t now = kT0 + 123;
   auto sender = MakeLogFileSender(path, [&] { return now; });
@@ -690,7 +531,6 @@ TEST_CASE("LogFileSender: writes one JSON line per notice with the phone masked,
   Status s = nowhere->Send(a);
   CHECK(s.code() == StatusCode::kUnavailable);
   CHECK(s.message().find(dir + "/missing/notices.jsonl") != std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

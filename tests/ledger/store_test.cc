@@ -15,23 +15,16 @@
 namespace silian::sync {
 namespace {
 
+using test::CaseIn;
+using test::DigestOf;
 using test::ExportAll;
+using test::FrontierSeq;
 using test::ImportEntries;
 using test::MakeReplica;
 using test::NodeAt;
 using test::Replica;
 using test::TempDir;
 
-std::string DigestOf(LedgerStore& s, std::optional<std::string> scope = std::nullopt) {
-  return SILIAN_TAKE(s.Digest(std::move(scope))).ToLine();
-}
-
-uint64_t FrontierSeq(LedgerStore& s, const std::string& origin) {
-  const pb::Frontier frontier = SILIAN_TAKE(s.GetFrontier());
-  for (const auto& e : frontier.entries())
-    if (e.origin() == origin) return e.seq();
-  return 0;
-}
 
 std::vector<std::string> Names(const std::vector<pb::Entry>& entries) {
   std::vector<std::string> out;
@@ -232,7 +225,7 @@ TEST_CASE("Store: field writes are validated and written as one op", "[store]") 
 
 TEST_CASE("Store: the case list filters by status, applicant id and scope", "[store]") {
   TempDir dir;
-  Replica r = MakeReplica(dir, NodeAt("hall", Level::kTownship, "152222104000"));
+  Replica r = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
   std::vector<std::string> ids;
   for (uint32_t i = 0; i < 4; ++i) {
     NewCase c = test::SampleCase(i % 3);
@@ -444,12 +437,9 @@ TEST_CASE("Store: an equivocating op offered while the original waits in the pen
 TEST_CASE("Store: out-of-scope ops become skips, count as out of scope, and the frontier still advances",
           "[store]") {
   TempDir dir;
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, "152222104000"));
+  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
   Replica village = MakeReplica(dir, NodeAt("agent", Level::kVillage, test::kVillage));
-  NewCase here = test::SampleCase(1);
-  here.division = DivisionCode{test::kVillage};
-  NewCase there = test::SampleCase(2);
-  there.division = DivisionCode{test::kOtherVillage};
+  const NewCase here = CaseIn(1, test::kVillage), there = CaseIn(2, test::kOtherVillage);
   std::string here_id = SILIAN_TAKE(hall->CreateCase(here)).case_id.value;    // hall:1
   std::string there_id = SILIAN_TAKE(hall->CreateCase(there)).case_id.value;  // hall:2
   SILIAN_TAKE(hall->AddNote(there_id, "elsewhere", "clerk"));                 // hall:3
@@ -499,12 +489,9 @@ TEST_CASE("Store: a replica never forwards its skips over ops that are in the ho
   // other village's ops as a skip. If A then hands a bundle to agent B of that other village (or to the
   // county), the skip must not stand in for B's own ops: B must still get them from the hall.
   TempDir dir;
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, "152222104000"));
+  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
   Replica a = MakeReplica(dir, NodeAt("agent-a", Level::kVillage, test::kVillage));
-  NewCase here = test::SampleCase(1);
-  here.division = DivisionCode{test::kVillage};
-  NewCase there = test::SampleCase(2);
-  there.division = DivisionCode{test::kOtherVillage};
+  const NewCase here = CaseIn(1, test::kVillage), there = CaseIn(2, test::kOtherVillage);
   SILIAN_TAKE(hall->CreateCase(here));                                        // hall:1, A's village
   std::string there_id = SILIAN_TAKE(hall->CreateCase(there)).case_id.value;  // hall:2, B's village
   SILIAN_TAKE(hall->AddNote(there_id, "for B", "clerk"));                     // hall:3
@@ -533,7 +520,7 @@ TEST_CASE("Store: a skip cut for a narrower scope than the replica's is refused 
           "[store]") {
   TempDir dir;
   Replica village = MakeReplica(dir, NodeAt("agent", Level::kVillage, test::kVillage));
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, "152222104000"));
+  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
   NewCase c = test::SampleCase(1);
   c.division = DivisionCode{test::kOtherVillage};
   Replica author = MakeReplica(dir, NodeAt("author", Level::kTownship, "152222104000", "02"));
@@ -581,12 +568,9 @@ TEST_CASE("Store: Export with a holder frontier sends only what the holder lacks
 
 TEST_CASE("Store: Export to a holder of a narrower scope sends the rest as merged skips", "[store]") {
   TempDir dir;
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, "152222104000"));
+  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
   Replica b = MakeReplica(dir, NodeAt("agent-b", Level::kVillage, test::kOtherVillage));
-  NewCase here = test::SampleCase(1);
-  here.division = DivisionCode{test::kVillage};
-  NewCase there = test::SampleCase(2);
-  there.division = DivisionCode{test::kOtherVillage};
+  const NewCase here = CaseIn(1, test::kVillage), there = CaseIn(2, test::kOtherVillage);
   std::string here_id = SILIAN_TAKE(hall->CreateCase(here)).case_id.value;
   SILIAN_TAKE(hall->AddNote(here_id, "1", "c"));
   SILIAN_TAKE(hall->CreateCase(there));

@@ -9,6 +9,7 @@
 #include <zstd.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -23,14 +24,7 @@
 namespace silian::sync {
 namespace {
 
-using test::MakeReplica;
-using test::NodeAt;
-using test::Replica;
-using test::TempDir;
-
-constexpr const char* kCity = "152200000000";
-constexpr const char* kCounty = "152222000000";
-constexpr const char* kTownship = "152222104000";
+using namespace test;  // the support library: replicas, exchanges, the tests' divisions
 
 // A hub in this process: a ledger, the mutex that guards it, and the service answering sync requests.
 struct Hub {
@@ -104,32 +98,7 @@ Result<SyncSummary> RelayUp(Hub& county, Hub& city) {
   return SyncClient(county.store(), transport, "hub:" + city.store().config().node_id.value, options).SyncOnce();
 }
 
-std::string DigestOf(LedgerStore& s, std::optional<std::string> scope = std::nullopt) {
-  return SILIAN_TAKE(s.Digest(std::move(scope))).ToLine();
-}
-
 uint64_t OpCount(LedgerStore& s) { return SILIAN_TAKE(s.GetStatus()).op_count; }
-
-uint64_t FrontierSeq(LedgerStore& s, const std::string& origin) {
-  const pb::Frontier frontier = SILIAN_TAKE(s.GetFrontier());
-  for (const auto& e : frontier.entries())
-    if (e.origin() == origin) return e.seq();
-  return 0;
-}
-
-// Own ops that `level` does not hold yet, as the node last heard; nullopt when it has no line for it.
-std::optional<uint64_t> MissingAt(LedgerStore& s, const std::string& level) {
-  for (const auto& l : SILIAN_TAKE(s.LevelStatuses()))
-    if (l.level == level) return l.own_ops_missing;
-  return std::nullopt;
-}
-
-// A sample case that a township clerk registers for one of its villages.
-NewCase CaseIn(uint32_t n, const std::string& division) {
-  NewCase c = test::SampleCase(n, "clerk-1");
-  c.division = DivisionCode{division};
-  return c;
-}
 
 // Authors `cases` cases with two more ops each on `node`, in `division` (default: the node's own).
 uint64_t AuthorCases(Replica& node, uint32_t cases, uint32_t first = 0,
@@ -272,8 +241,8 @@ TEST_CASE("SyncService: a pull returns only the child's area, with skips that ke
   Replica township = MakeReplica(dir, NodeAt("township-1", Level::kTownship, kTownship));
 
   // The township's origin writes in both villages: seq 1 and 3 in village 1, seq 2 and 4 in village 2.
-  std::string ours = SILIAN_TAKE(township->CreateCase(CaseIn(1, test::kVillage))).case_id.value;
-  std::string theirs = SILIAN_TAKE(township->CreateCase(CaseIn(2, test::kOtherVillage))).case_id.value;
+  std::string ours = SILIAN_TAKE(township->CreateCase(CaseIn(1, test::kVillage, "clerk-1"))).case_id.value;
+  std::string theirs = SILIAN_TAKE(township->CreateCase(CaseIn(2, test::kOtherVillage, "clerk-1"))).case_id.value;
   SILIAN_TAKE(township->AddNote(ours, "for village 1", "clerk-1"));
   SILIAN_TAKE(township->AddNote(theirs, "for village 2", "clerk-1"));
   uint64_t neighbour_ops = AuthorCases(neighbour, 2);
@@ -316,7 +285,7 @@ TEST_CASE("SyncService: a pull resumes after its cursor, and a cursor of another
   Register(*county, "township-1", Level::kTownship, kTownship);
   Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
   Replica township = MakeReplica(dir, NodeAt("township-1", Level::kTownship, kTownship));
-  for (uint32_t i = 0; i < 7; ++i) SILIAN_TAKE(township->CreateCase(CaseIn(i, test::kVillage)));
+  for (uint32_t i = 0; i < 7; ++i) SILIAN_TAKE(township->CreateCase(CaseIn(i, test::kVillage, "clerk-1")));
   SILIAN_TAKE(SyncWith(*county, township));
 
   auto pull = [&](const std::string& epoch, uint64_t cursor, uint32_t max_entries) {
@@ -507,6 +476,13 @@ struct RefusalWorld {
     return county->service->Handle(authorization, body);
   }
 
+  // GoodPush() changed by `edit`, sent as node `as`.
+  SyncOutcome SendEdited(const std::string& as, const std::function<void(pb::SyncRequest&)>& edit) {
+    pb::SyncRequest req = GoodPush();
+    edit(req);
+    return Send(MakeAuthorization(as), Encode(req));
+  }
+
   // Nothing stored, and the service still takes a good session.
   void RequireUnchangedAndServing() {
     CHECK(OpCount(county->store()) == ops_before);
@@ -529,9 +505,7 @@ TEST_CASE("SyncService: a request without credentials is refused with 401 missin
 
 TEST_CASE("SyncService: a node the hub does not know is refused with 403 unknown_node", "[sync_service][refusal]") {
   RefusalWorld w;
-  pb::SyncRequest req = w.GoodPush();
-  req.set_node_id("village-9");
-  SyncOutcome out = w.Send(MakeAuthorization("village-9"), Encode(req));
+  SyncOutcome out = w.SendEdited("village-9", [](pb::SyncRequest& req) { req.set_node_id("village-9"); });
   RequireRefusal(out, 403, "unknown_node");
   CHECK_THAT(out.body, Catch::Contains("village-9"));
   w.RequireUnchangedAndServing();
@@ -632,9 +606,7 @@ TEST_CASE("SyncService: bodies that are not a zstd SyncRequest are refused with 
 
 TEST_CASE("SyncService: protocol version 2 is refused with 426 version_mismatch", "[sync_service][refusal]") {
   RefusalWorld w;
-  pb::SyncRequest req = w.GoodPush();
-  req.set_protocol_version(2);
-  SyncOutcome out = w.Send(MakeAuthorization("village-1"), Encode(req));
+  SyncOutcome out = w.SendEdited("village-1", [](pb::SyncRequest& req) { req.set_protocol_version(2); });
   RequireRefusal(out, 426, "version_mismatch");
   CHECK_THAT(out.body, Catch::Contains("protocol version 2"));
   w.RequireUnchangedAndServing();
