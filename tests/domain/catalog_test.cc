@@ -1,5 +1,6 @@
 #include "domain/catalog.h"
 
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -199,27 +200,24 @@ TEST_CASE("Catalog: a missing required key is named", "[catalog]") {
 }
 
 TEST_CASE("Catalog: a value of the wrong type names the path and the value", "[catalog]") {
-  json item = GoodItem();
-  item["legal_limit"]["value"] = "20";
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("legal_limit.value \"20\" must be a whole number"));
-  item = GoodItem();
-  item["materials"][0]["count"] = 1.5;
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("materials[0].count 1.5 must be a whole number"));
-  item = GoodItem();
-  item["instant"] = "no";
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("instant \"no\" must be true or false"));
-  item = GoodItem();
-  item["fees"][0]["amount_fen"] = -1;
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("fees[0].amount_fen -1 must be a whole number from 0"));
-  item = GoodItem();
-  item["fees"][0]["amount_fen"] = 1000000001;
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("fees[0].amount_fen 1000000001 must be"));
-  item = GoodItem();
-  item["departments"] = "科右中旗民政局";
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("departments \"科右中旗民政局\" must be an array"));
-  item = GoodItem();
-  item["version"] = -1;
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("version -1 must be a whole number"));
+  struct Bad {
+    std::function<void(json&)> spoil;  // applied to GoodItem()
+    std::string message;
+  };
+  const std::vector<Bad> bad = {
+      {[](json& i) { i["legal_limit"]["value"] = "20"; }, "legal_limit.value \"20\" must be a whole number"},
+      {[](json& i) { i["materials"][0]["count"] = 1.5; }, "materials[0].count 1.5 must be a whole number"},
+      {[](json& i) { i["instant"] = "no"; }, "instant \"no\" must be true or false"},
+      {[](json& i) { i["fees"][0]["amount_fen"] = -1; }, "fees[0].amount_fen -1 must be a whole number from 0"},
+      {[](json& i) { i["fees"][0]["amount_fen"] = 1000000001; }, "fees[0].amount_fen 1000000001 must be"},
+      {[](json& i) { i["departments"] = "科右中旗民政局"; }, "departments \"科右中旗民政局\" must be an array"},
+      {[](json& i) { i["version"] = -1; }, "version -1 must be a whole number"},
+  };
+  for (const Bad& b : bad) {
+    json item = GoodItem();
+    b.spoil(item);
+    CHECK_THAT(Refusal(FileOf({item})), Catch::Contains(b.message));
+  }
 }
 
 TEST_CASE("Catalog: a bad unit or level is refused naming the value and the choices", "[catalog]") {

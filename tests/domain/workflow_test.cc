@@ -163,6 +163,27 @@ TEST_CASE("Workflow: extensions add up and extend both clocks", "[workflow]") {
   CHECK(FormatDate(*c.promised.due) == "2026-03-19");
 }
 
+// What the one supervision item of a case should say.
+struct ExpectedProblem {
+  std::string problem;
+  std::string due;  // YYYY-MM-DD
+  int remaining_wd = 0;
+  std::string responsible_node, responsible_actor, step;
+};
+
+// The supervision items of `view` as of `today`: REQUIREs exactly one and CHECKs it against `want`.
+std::vector<SupervisionItem> OnlyProblem(const json& view, const char* today, const ExpectedProblem& want) {
+  std::vector<SupervisionItem> items = Supervise(view, National(), D(today));
+  REQUIRE(items.size() == 1);
+  CHECK(items[0].problem == want.problem);
+  CHECK(FormatDate(*items[0].due) == want.due);
+  CHECK(items[0].remaining_wd == want.remaining_wd);
+  CHECK(items[0].responsible_node == want.responsible_node);
+  CHECK(items[0].responsible_actor == want.responsible_actor);
+  CHECK(items[0].step == want.step);
+  return items;
+}
+
 TEST_CASE("Workflow: a case without a response within five working days counts as accepted from receipt",
           "[workflow]") {
   // Received Thu 09-24. Rest 09-25..09-27; 09-28 (1), 09-29 (2), 09-30 (3), rest 10-01..10-07, 10-08 (4),
@@ -187,14 +208,7 @@ TEST_CASE("Workflow: a case without a response within five working days counts a
   CHECK(c.deemed_accepted);
   CHECK(FormatDate(c.start) == "2026-09-24");
   CHECK(c.legal.used_wd == 6);  // 09-28..09-30, 10-08..10-10
-  auto items = Supervise(view, National(), D("2026-10-10"));
-  REQUIRE(items.size() == 1);
-  CHECK(items[0].problem == "deemed_accepted");
-  CHECK(FormatDate(*items[0].due) == "2026-10-09");
-  CHECK(items[0].remaining_wd == -1);
-  CHECK(items[0].responsible_node == "n2");
-  CHECK(items[0].responsible_actor == "agent-2");
-  CHECK(items[0].step == "received");
+  OnlyProblem(view, "2026-10-10", {"deemed_accepted", "2026-10-09", -1, "n2", "agent-2", "received"});
 
   // A correction requested in time keeps the clock from starting.
   view["timeline"]["first_response"] = MsAt("2026-10-08");
@@ -280,15 +294,8 @@ TEST_CASE("Workflow: a running promise is in warning on its last day and overdue
   r = ReportOf(Options("2026-03-01", "2026-03-31", "2026-03-10"), {view});
   CHECK(r.warning_now == 0);
   CHECK(r.overdue_now == 1);
-  items = Supervise(view, National(), D("2026-03-10"));
-  REQUIRE(items.size() == 1);
-  CHECK(items[0].problem == "overdue");
+  items = OnlyProblem(view, "2026-03-10", {"overdue", "2026-03-09", -1, "t1", "staff-7", "in_review"});
   CHECK(items[0].clock == "promised");
-  CHECK(FormatDate(*items[0].due) == "2026-03-09");
-  CHECK(items[0].remaining_wd == -1);
-  CHECK(items[0].responsible_node == "t1");
-  CHECK(items[0].responsible_actor == "staff-7");
-  CHECK(items[0].step == "in_review");
   CHECK(items[0].item == "Pension certificate");
 
   // The now figures are not restricted to the period.

@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
@@ -111,6 +112,24 @@ struct RecordingRandom {
   }
 };
 
+// A NoticeDispatcher over an in-memory outbox, on a hand-set clock that starts at kT0, drawing from a
+// random source of `seed` that records what it gave. `sender` is borrowed: declare the rig after it.
+struct DispatchRig {
+  DispatchRig(NoticeSender& sender, uint64_t seed, NoticeDispatcher::Options options = {})
+      : random(seed), dispatcher(outbox, sender, [this] { return now.load(); }, random.Fn(), options) {}
+
+  MemoryOutbox outbox;
+  std::atomic<uint64_t> now{kT0};
+  RecordingRandom random;
+  NoticeDispatcher dispatcher;
+};
+
+NoticeDispatcher::Options PollEvery(uint64_t ms) {
+  NoticeDispatcher::Options options;
+  options.poll_interval_ms = ms;
+  return options;
+}
+
 OutgoingNotice MakeNotice(int i) {
   OutgoingNotice n;
   n.id = "op-" + std::to_string(1000 + i) + "/accepted";
@@ -132,6 +151,19 @@ std::unique_ptr<NoticeSender> Http(const std::string& url, HttpSenderOptions opt
 long ElapsedMs(Clock::time_point start) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
 }
+
+// A gateway that holds its first request for 5 s, and a sender to it that gives up after 300 ms.
+struct SlowGateway {
+  SmsGateway receiver;
+  std::unique_ptr<NoticeSender> sender;
+
+  SlowGateway() {
+    receiver.Delay(5000, 1);
+    HttpSenderOptions options;
+    options.total_timeout_ms = 300;
+    sender = Http(receiver.url(), options);
+  }
+};
 
 // ---------------------------------------------------------------------------------------------------
 
@@ -233,12 +265,8 @@ TEST_CASE("HttpSender: classifies HTTP statuses and never puts personal data in 
   }
 }
 
-TEST_CASE("HttpSender: a gateway that does not answer in time is a retryable failure", "[notifier]") {
-  SmsGateway receiver;
-  receiver.Delay(5000, 1);
-  HttpSenderOptions options;
-  options.total_timeout_ms = 300;
-  auto sender = Http(receiver.url(), options);
+TEST_CASE_METHOD(SlowGateway, "HttpSender: a gateway that does not answer in time is a retryable failure",
+                 "[notifier]") {
   auto start = Clock::now();
   Status s = sender->Send(MakeNotice(3));
   INFO(s.ToString());
@@ -250,72 +278,69 @@ TEST_CASE("HttpSender: a gateway that does not answer in time is a retryable fai
 TEST_CASE("NoticeDispatcher: delivers 20 notices exactly once through 503s and a 400", "[notifier]") {
   SmsGateway receiver;
   auto sender = Http(receiver.url() + "/notices");
-  MemoryOutbox outbox;
+  NoticeDispatcher::Options options;
+  options.batch = 8;  // several batches per pass
+  DispatchRig rig(*sender, 42, options);
   std::vector<OutgoingNotice> notices;
   for (int i = 0; i < 20; ++i) {
     notices.push_back(MakeNotice(i));
-    outbox.Add(notices.back());
+    rig.outbox.Add(notices.back());
   }
   const std::string refused = notices[7].id;
   receiver.FailFirst(23);  // the whole first pass and the first 3 requests of the second
   receiver.RefuseId(refused);
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(42);
-  NoticeDispatcher::Options options;
-  options.batch = 8;  // several batches per pass
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn(), options);
 
-  auto pass1 = dispatcher.RunOnce();
+  auto pass1 = rig.dispatcher.RunOnce();
   REQUIRE(pass1.ok());
   CHECK(pass1->sent == 0);
   CHECK(pass1->retry == 20);
   CHECK(pass1->failed == 0);
-  REQUIRE(random.drawn.size() == 20);
+  REQUIRE(rig.random.drawn.size() == 20);
   uint64_t latest = 0;
   for (int i = 0; i < 20; ++i) {
-    auto row = outbox.Get(notices[i].id);
+    auto row = rig.outbox.Get(notices[i].id);
     CHECK(row.state == "pending");
     CHECK(row.notice.attempts == 1);
-    CHECK(row.next_attempt_ms == kT0 + RetryDelayMs(1, random.drawn[i]));
+    CHECK(row.next_attempt_ms == kT0 + RetryDelayMs(1, rig.random.drawn[i]));
     CHECK(row.last_error.find("HTTP 503") != std::string::npos);
     latest = std::max(latest, row.next_attempt_ms);
   }
   CHECK(latest <= kT0 + 1250);
 
   // Nothing is due before the delays have passed.
-  auto early = dispatcher.RunOnce();
+  auto early = rig.dispatcher.RunOnce();
   REQUIRE(early.ok());
   CHECK(early->sent + early->retry + early->failed == 0);
   CHECK(receiver.seen().size() == 20);
 
-  now = latest;
-  auto pass2 = dispatcher.RunOnce();
+  rig.now = latest;
+  auto pass2 = rig.dispatcher.RunOnce();
   REQUIRE(pass2.ok());
   CHECK(pass2->sent == 16);
   CHECK(pass2->retry == 3);
   CHECK(pass2->failed == 1);
-  auto refused_row = outbox.Get(refused);
+  auto refused_row = rig.outbox.Get(refused);
   CHECK(refused_row.state == "failed");
   CHECK(refused_row.notice.attempts == 2);
   CHECK(refused_row.last_error.find("HTTP 400") != std::string::npos);
   latest = 0;
   for (int i = 0; i < 3; ++i) {
-    auto row = outbox.Get(notices[i].id);
+    auto row = rig.outbox.Get(notices[i].id);
     CHECK(row.notice.attempts == 2);
-    CHECK(row.next_attempt_ms == now + RetryDelayMs(2, random.drawn[20 + i]));
-    CHECK(row.next_attempt_ms >= now + 1500);
-    CHECK(row.next_attempt_ms <= now + 2500);
+    CHECK(row.next_attempt_ms == rig.now + RetryDelayMs(2, rig.random.drawn[20 + i]));
+    CHECK(row.next_attempt_ms >= rig.now + 1500);
+    CHECK(row.next_attempt_ms <= rig.now + 2500);
     latest = std::max(latest, row.next_attempt_ms);
   }
 
-  now = latest;
-  auto pass3 = dispatcher.RunOnce();
+  rig.now = latest;
+  auto pass3 = rig.dispatcher.RunOnce();
   REQUIRE(pass3.ok());
   CHECK(pass3->sent == 3);
   CHECK(pass3->retry + pass3->failed == 0);
 
-  now += 24ull * 3600 * 1000;
-  auto pass4 = dispatcher.RunOnce();
+  rig.now += 24ull * 3600 * 1000;
+  auto pass4 = rig.dispatcher.RunOnce();
   REQUIRE(pass4.ok());
   CHECK(pass4->sent + pass4->retry + pass4->failed == 0);
 
@@ -325,7 +350,7 @@ TEST_CASE("NoticeDispatcher: delivers 20 notices exactly once through 503s and a
   for (const auto& n : notices) {
     INFO(n.id);
     CHECK(delivered[n.id] == (n.id == refused ? 0 : 1));
-    CHECK(outbox.Get(n.id).state == (n.id == refused ? "failed" : "sent"));
+    CHECK(rig.outbox.Get(n.id).state == (n.id == refused ? "failed" : "sent"));
   }
   int refused_requests = 0;
   for (const auto& s : seen) {
@@ -338,86 +363,72 @@ TEST_CASE("NoticeDispatcher: delivers 20 notices exactly once through 503s and a
 TEST_CASE("NoticeDispatcher: a notice refused with 400 fails at once", "[notifier]") {
   SmsGateway receiver;
   auto sender = Http(receiver.url());
-  MemoryOutbox outbox;
+  DispatchRig rig(*sender, 1);
   OutgoingNotice n = MakeNotice(0);
-  outbox.Add(n);
+  rig.outbox.Add(n);
   receiver.RefuseId(n.id);
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(1);
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn());
-  auto counts = dispatcher.RunOnce();
+  auto counts = rig.dispatcher.RunOnce();
   REQUIRE(counts.ok());
   CHECK(counts->failed == 1);
-  CHECK(outbox.Get(n.id).state == "failed");
-  CHECK(outbox.Get(n.id).notice.attempts == 1);
-  now += 24ull * 3600 * 1000;
-  REQUIRE(dispatcher.RunOnce().ok());
+  CHECK(rig.outbox.Get(n.id).state == "failed");
+  CHECK(rig.outbox.Get(n.id).notice.attempts == 1);
+  rig.now += 24ull * 3600 * 1000;
+  REQUIRE(rig.dispatcher.RunOnce().ok());
   CHECK(receiver.seen().size() == 1);
 }
 
 TEST_CASE("NoticeDispatcher: gives up after kMaxNoticeAttempts when the gateway is down", "[notifier]") {
   const std::string url = "http://127.0.0.1:" + std::to_string(FreePort()) + "/notices";  // nobody listens
   auto sender = Http(url);
-  MemoryOutbox outbox;
+  DispatchRig rig(*sender, 7);
   OutgoingNotice n = MakeNotice(5);
-  outbox.Add(n);
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(7);
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn());
+  rig.outbox.Add(n);
   for (uint32_t attempt = 1; attempt < kMaxNoticeAttempts; ++attempt) {
-    auto counts = dispatcher.RunOnce();
+    auto counts = rig.dispatcher.RunOnce();
     REQUIRE(counts.ok());
     REQUIRE(counts->retry == 1);
-    auto row = outbox.Get(n.id);
+    auto row = rig.outbox.Get(n.id);
     INFO("attempt " << attempt << ": " << row.last_error);
     REQUIRE(row.state == "pending");
     CHECK(row.notice.attempts == attempt);
-    CHECK(row.next_attempt_ms == now + RetryDelayMs(attempt, random.drawn.back()));
+    CHECK(row.next_attempt_ms == rig.now + RetryDelayMs(attempt, rig.random.drawn.back()));
     CHECK(row.last_error.find(url) != std::string::npos);
     CHECK(row.last_error.find(n.phone) == std::string::npos);
     // Not due a moment before its time.
-    now = row.next_attempt_ms - 1;
-    auto idle = dispatcher.RunOnce();
+    rig.now = row.next_attempt_ms - 1;
+    auto idle = rig.dispatcher.RunOnce();
     REQUIRE(idle.ok());
     CHECK(idle->retry == 0);
-    now = row.next_attempt_ms;
+    rig.now = row.next_attempt_ms;
   }
-  auto last = dispatcher.RunOnce();
+  auto last = rig.dispatcher.RunOnce();
   REQUIRE(last.ok());
   CHECK(last->failed == 1);
-  auto row = outbox.Get(n.id);
+  auto row = rig.outbox.Get(n.id);
   CHECK(row.state == "failed");
   CHECK(row.notice.attempts == kMaxNoticeAttempts);
   CHECK(row.retry_at.size() == kMaxNoticeAttempts - 1);
-  now += 24ull * 3600 * 1000;
-  auto after = dispatcher.RunOnce();
+  rig.now += 24ull * 3600 * 1000;
+  auto after = rig.dispatcher.RunOnce();
   REQUIRE(after.ok());
   CHECK(after->sent + after->retry + after->failed == 0);
 }
 
-TEST_CASE("NoticeDispatcher: a timeout is retried with the same idempotency key", "[notifier]") {
-  SmsGateway receiver;
-  receiver.Delay(5000, 1);
-  HttpSenderOptions options;
-  options.total_timeout_ms = 300;
-  auto sender = Http(receiver.url(), options);
-  MemoryOutbox outbox;
+TEST_CASE_METHOD(SlowGateway, "NoticeDispatcher: a timeout is retried with the same idempotency key", "[notifier]") {
+  DispatchRig rig(*sender, 9);
   OutgoingNotice n = MakeNotice(9);
-  outbox.Add(n);
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(9);
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn());
-  auto first = dispatcher.RunOnce();
+  rig.outbox.Add(n);
+  auto first = rig.dispatcher.RunOnce();
   REQUIRE(first.ok());
   CHECK(first->retry == 1);
-  auto row = outbox.Get(n.id);
+  auto row = rig.outbox.Get(n.id);
   CHECK(row.state == "pending");
-  CHECK(row.next_attempt_ms == kT0 + RetryDelayMs(1, random.drawn[0]));
-  now = row.next_attempt_ms;
-  auto second = dispatcher.RunOnce();
+  CHECK(row.next_attempt_ms == kT0 + RetryDelayMs(1, rig.random.drawn[0]));
+  rig.now = row.next_attempt_ms;
+  auto second = rig.dispatcher.RunOnce();
   REQUIRE(second.ok());
   CHECK(second->sent == 1);
-  CHECK(outbox.Get(n.id).state == "sent");
+  CHECK(rig.outbox.Get(n.id).state == "sent");
   REQUIRE(receiver.WaitForRequests(2, std::chrono::milliseconds(2000)));
   auto seen = receiver.seen();
   REQUIRE(seen.size() == 2);
@@ -430,27 +441,22 @@ TEST_CASE("NoticeDispatcher: Stop returns promptly while the gateway is slow", "
   SmsGateway receiver;
   receiver.Delay(30000, 1);
   auto sender = Http(receiver.url());  // default 15 s total timeout
-  MemoryOutbox outbox;
+  DispatchRig rig(*sender, 11, PollEvery(50));
   OutgoingNotice n = MakeNotice(11);
-  outbox.Add(n);
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(11);
-  NoticeDispatcher::Options options;
-  options.poll_interval_ms = 50;
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn(), options);
-  dispatcher.Start();
+  rig.outbox.Add(n);
+  rig.dispatcher.Start();
   REQUIRE(receiver.WaitForRequests(1, std::chrono::milliseconds(5000)));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the transfer waits on the reply
   auto start = Clock::now();
-  dispatcher.Stop();
+  rig.dispatcher.Stop();
   long stop_ms = ElapsedMs(start);
   CHECK(stop_ms < 2000);
-  dispatcher.Stop();  // idempotent
+  rig.dispatcher.Stop();  // idempotent
   // The notice in flight was finished: due again at once, not given up.
-  auto row = outbox.Get(n.id);
+  auto row = rig.outbox.Get(n.id);
   CHECK(row.state == "pending");
   CHECK(row.notice.attempts == 1);
-  CHECK(row.next_attempt_ms <= now.load());
+  CHECK(row.next_attempt_ms <= rig.now.load());
   // The sender works again after the stop.
   Status s = sender->Send(n);
   INFO(s.ToString());
@@ -460,28 +466,23 @@ TEST_CASE("NoticeDispatcher: Stop returns promptly while the gateway is slow", "
 TEST_CASE("NoticeDispatcher: Wake runs a pass before the poll interval", "[notifier]") {
   SmsGateway receiver;
   auto sender = Http(receiver.url());
-  MemoryOutbox outbox;
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(13);
-  NoticeDispatcher::Options options;
-  options.poll_interval_ms = 60000;
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn(), options);
-  dispatcher.Start();
+  DispatchRig rig(*sender, 13, PollEvery(60000));
+  rig.dispatcher.Start();
   // Start runs a pass at once.
-  test::WaitUntil([&] { return outbox.due_calls() != 0; }, std::chrono::seconds(5), std::chrono::milliseconds(2));
-  REQUIRE(outbox.due_calls() >= 1);
+  test::WaitUntil([&] { return rig.outbox.due_calls() != 0; }, std::chrono::seconds(5), std::chrono::milliseconds(2));
+  REQUIRE(rig.outbox.due_calls() >= 1);
   OutgoingNotice n = MakeNotice(12);
-  outbox.Add(n);
+  rig.outbox.Add(n);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(receiver.seen().empty());  // no pass without a Wake
   auto start = Clock::now();
-  dispatcher.Wake();
+  rig.dispatcher.Wake();
   REQUIRE(receiver.WaitForRequests(1, std::chrono::milliseconds(2000)));
   CHECK(ElapsedMs(start) < 2000);
-  test::WaitUntil([&] { return outbox.Get(n.id).state == "sent"; }, std::chrono::seconds(2),
+  test::WaitUntil([&] { return rig.outbox.Get(n.id).state == "sent"; }, std::chrono::seconds(2),
                   std::chrono::milliseconds(2));
-  CHECK(outbox.Get(n.id).state == "sent");
-  dispatcher.Stop();
+  CHECK(rig.outbox.Get(n.id).state == "sent");
+  rig.dispatcher.Stop();
 }
 
 TEST_CASE("LogFileSender: writes one JSON line per notice with the phone masked, in a 0600 file", "[notifier]") {

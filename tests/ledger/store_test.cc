@@ -41,6 +41,22 @@ std::string CaseWithHistory(Replica& r, uint32_t n) {
   return id;
 }
 
+// Two laptops of one village, devices 01 and 02, on throwaway ledgers.
+struct TwoLaptops {
+  TempDir dir;
+  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
+  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+};
+
+// A township hall above test::kVillage and test::kOtherVillage, and an application for each of the two
+// villages that the hall registers.
+struct HallWorld {
+  TempDir dir;
+  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
+  const NewCase here = CaseIn(1, test::kVillage);
+  const NewCase there = CaseIn(2, test::kOtherVillage);
+};
+
 // ---- Files.
 
 TEST_CASE("Store: create refuses an existing path and leaves the file alone", "[store]") {
@@ -154,10 +170,7 @@ TEST_CASE("Store: a new case has a case number from division, device, date and a
   CHECK(r->ShowCase("nope").status().code() == StatusCode::kNotFound);
 }
 
-TEST_CASE("Store: two devices of one village never make the same case number", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: two devices of one village never make the same case number", "[store]") {
   std::set<std::string> numbers;
   for (uint32_t i = 0; i < 5; ++i) {
     numbers.insert(SILIAN_TAKE(a->CreateCase(test::SampleCase(i))).case_number);
@@ -288,10 +301,7 @@ TEST_CASE("Store: ShowCase is the projection of the stored ops", "[store]") {
 
 // ---- Exchange.
 
-TEST_CASE("Store: re-importing the same ops is idempotent", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: re-importing the same ops is idempotent", "[store]") {
   CaseWithHistory(a, 1);
   CaseWithHistory(a, 2);
   auto entries = ExportAll(*a.store);
@@ -332,11 +342,10 @@ TEST_CASE("Store: an author's own ops coming back are known", "[store]") {
   CHECK(DigestOf(*a.store) == before);
 }
 
-TEST_CASE("Store: equivocation is detected: same origin and seq, other bytes: refused, counted, digest unchanged",
-          "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops,
+                 "Store: equivocation is detected: same origin and seq, other bytes: refused, counted, "
+                 "digest unchanged",
+                 "[store]") {
   std::string id = CaseWithHistory(a, 1);
   auto entries = ExportAll(*a.store);
   ImportEntries(*b.store, entries);
@@ -362,10 +371,7 @@ TEST_CASE("Store: equivocation is detected: same origin and seq, other bytes: re
   }
 }
 
-TEST_CASE("Store: an import whose sender's frontier has another chain hash warns", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: an import whose sender's frontier has another chain hash warns", "[store]") {
   CaseWithHistory(a, 1);
   pb::Frontier sender = SILIAN_TAKE(a->GetFrontier());
   ImportStats honest = ImportEntries(*b.store, ExportAll(*a.store), 1000, &sender);
@@ -377,10 +383,8 @@ TEST_CASE("Store: an import whose sender's frontier has another chain hash warns
   CHECK_THAT(s.warnings[0], Catch::Contains("\"a\""));
 }
 
-TEST_CASE("Store: ops arriving ahead of a gap wait in the pending area, then apply when it fills", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: ops arriving ahead of a gap wait in the pending area, then apply when it fills",
+                 "[store]") {
   std::string id = SILIAN_TAKE(a->CreateCase(test::SampleCase(1))).case_id.value;
   SILIAN_TAKE(a->AddNote(id, "second", "x"));
   SILIAN_TAKE(a->AddNote(id, "third", "x"));
@@ -414,11 +418,9 @@ TEST_CASE("Store: ops arriving ahead of a gap wait in the pending area, then app
   CHECK(DigestOf(*b.store) == DigestOf(*a.store));
 }
 
-TEST_CASE("Store: an equivocating op offered while the original waits in the pending area is counted",
-          "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops,
+                 "Store: an equivocating op offered while the original waits in the pending area is counted",
+                 "[store]") {
   std::string id = SILIAN_TAKE(a->CreateCase(test::SampleCase(1))).case_id.value;
   SILIAN_TAKE(a->AddNote(id, "second", "x"));
   SILIAN_TAKE(a->AddNote(id, "third", "x"));
@@ -434,12 +436,10 @@ TEST_CASE("Store: an equivocating op offered while the original waits in the pen
   CHECK(DigestOf(*b.store) == DigestOf(*a.store));
 }
 
-TEST_CASE("Store: out-of-scope ops become skips, count as out of scope, and the frontier still advances",
-          "[store]") {
-  TempDir dir;
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
+TEST_CASE_METHOD(HallWorld,
+                 "Store: out-of-scope ops become skips, count as out of scope, and the frontier still advances",
+                 "[store]") {
   Replica village = MakeReplica(dir, NodeAt("agent", Level::kVillage, test::kVillage));
-  const NewCase here = CaseIn(1, test::kVillage), there = CaseIn(2, test::kOtherVillage);
   std::string here_id = SILIAN_TAKE(hall->CreateCase(here)).case_id.value;    // hall:1
   std::string there_id = SILIAN_TAKE(hall->CreateCase(there)).case_id.value;  // hall:2
   SILIAN_TAKE(hall->AddNote(there_id, "elsewhere", "clerk"));                 // hall:3
@@ -484,14 +484,12 @@ TEST_CASE("Store: out-of-scope ops become skips, count as out of scope, and the 
   }
 }
 
-TEST_CASE("Store: a replica never forwards its skips over ops that are in the holder's scope", "[store]") {
+TEST_CASE_METHOD(HallWorld, "Store: a replica never forwards its skips over ops that are in the holder's scope",
+                 "[store]") {
   // The hall (township) writes cases for two villages. Agent A's laptop syncs with the hall and holds the
   // other village's ops as a skip. If A then hands a bundle to agent B of that other village (or to the
   // county), the skip must not stand in for B's own ops: B must still get them from the hall.
-  TempDir dir;
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
   Replica a = MakeReplica(dir, NodeAt("agent-a", Level::kVillage, test::kVillage));
-  const NewCase here = CaseIn(1, test::kVillage), there = CaseIn(2, test::kOtherVillage);
   SILIAN_TAKE(hall->CreateCase(here));                                        // hall:1, A's village
   std::string there_id = SILIAN_TAKE(hall->CreateCase(there)).case_id.value;  // hall:2, B's village
   SILIAN_TAKE(hall->AddNote(there_id, "for B", "clerk"));                     // hall:3
@@ -546,10 +544,7 @@ TEST_CASE("Store: a skip cut for a narrower scope than the replica's is refused 
   CHECK(import->Add(batch).code() == StatusCode::kDataLoss);
 }
 
-TEST_CASE("Store: Export with a holder frontier sends only what the holder lacks", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: Export with a holder frontier sends only what the holder lacks", "[store]") {
   std::string id = SILIAN_TAKE(a->CreateCase(test::SampleCase(1))).case_id.value;
   for (int i = 0; i < 9; ++i) SILIAN_TAKE(a->AddNote(id, "note " + std::to_string(i), "x"));
   SILIAN_TAKE(b->AddNote(SILIAN_TAKE(b->CreateCase(test::SampleCase(2))).case_id.value, "b's", "y"));
@@ -566,11 +561,8 @@ TEST_CASE("Store: Export with a holder frontier sends only what the holder lacks
         std::vector<std::string>{"b:1", "b:2"});
 }
 
-TEST_CASE("Store: Export to a holder of a narrower scope sends the rest as merged skips", "[store]") {
-  TempDir dir;
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
+TEST_CASE_METHOD(HallWorld, "Store: Export to a holder of a narrower scope sends the rest as merged skips", "[store]") {
   Replica b = MakeReplica(dir, NodeAt("agent-b", Level::kVillage, test::kOtherVillage));
-  const NewCase here = CaseIn(1, test::kVillage), there = CaseIn(2, test::kOtherVillage);
   std::string here_id = SILIAN_TAKE(hall->CreateCase(here)).case_id.value;
   SILIAN_TAKE(hall->AddNote(here_id, "1", "c"));
   SILIAN_TAKE(hall->CreateCase(there));
@@ -622,11 +614,8 @@ TEST_CASE("Store: the digest is equal whatever order the ops arrived in", "[stor
   }
 }
 
-TEST_CASE("Store: concurrent guarded writes show one conflict everywhere until a resolution arrives",
-          "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: concurrent guarded writes show one conflict everywhere until a resolution arrives",
+                 "[store]") {
   std::string id = SILIAN_TAKE(a->CreateCase(test::SampleCase(1))).case_id.value;
   test::Exchange(*a.store, *b.store);
   OpId wa = SILIAN_TAKE(a->SetFields(id, {{"applicant_name", "Bayar"}}, "x"));
@@ -700,10 +689,7 @@ TEST_CASE("Store: a remote op stamped far in the future does not drag the clock,
   CHECK(SILIAN_TAKE(a->GetStatus()).max_skew_seen_ms == three_days_ms);
 }
 
-TEST_CASE("Store: an abandoned import leaves nothing behind", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: an abandoned import leaves nothing behind", "[store]") {
   CaseWithHistory(a, 1);
   auto entries = ExportAll(*a.store);
   std::string before = DigestOf(*b.store);

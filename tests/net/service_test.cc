@@ -158,17 +158,25 @@ void RequireRefusal(const SyncOutcome& out, int http_status, const std::string& 
   CHECK_FALSE(j.value("message", "").empty());
 }
 
-// ---------------------------------------------------------------------------------------------------
-
-TEST_CASE("SyncService: a village's ops reach its township through the county, and the township's edit comes back",
-          "[sync_service]") {
+// A county hub with village-1 (test::kVillage) and township-1 (kTownship) registered, and their ledgers.
+struct CountyWorld {
   TempDir dir;
-  auto county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
-  Register(*county, "village-1", Level::kVillage, test::kVillage);
-  Register(*county, "township-1", Level::kTownship, kTownship);
+  std::unique_ptr<Hub> county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
   Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
   Replica township = MakeReplica(dir, NodeAt("township-1", Level::kTownship, kTownship));
 
+  CountyWorld() {
+    Register(*county, "village-1", Level::kVillage, test::kVillage);
+    Register(*county, "township-1", Level::kTownship, kTownship);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------
+
+TEST_CASE_METHOD(CountyWorld,
+                 "SyncService: a village's ops reach its township through the county, and the township's edit "
+                 "comes back",
+                 "[sync_service]") {
   uint64_t authored = AuthorCases(village, 3);
   SyncSummary up = SILIAN_TAKE(SyncWith(*county, village));
   CHECK(up.pushed == authored);
@@ -277,14 +285,10 @@ TEST_CASE("SyncService: a pull returns only the child's area, with skips that ke
   CHECK(DigestOf(*village) == DigestOf(county->store(), std::string(test::kVillage)));
 }
 
-TEST_CASE("SyncService: a pull resumes after its cursor, and a cursor of another epoch restarts without duplicates",
-          "[sync_service]") {
-  TempDir dir;
-  auto county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
-  Register(*county, "village-1", Level::kVillage, test::kVillage);
-  Register(*county, "township-1", Level::kTownship, kTownship);
-  Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
-  Replica township = MakeReplica(dir, NodeAt("township-1", Level::kTownship, kTownship));
+TEST_CASE_METHOD(CountyWorld,
+                 "SyncService: a pull resumes after its cursor, and a cursor of another epoch restarts without "
+                 "duplicates",
+                 "[sync_service]") {
   for (uint32_t i = 0; i < 7; ++i) SILIAN_TAKE(township->CreateCase(CaseIn(i, test::kVillage, "clerk-1")));
   SILIAN_TAKE(SyncWith(*county, township));
 
@@ -447,6 +451,7 @@ struct RefusalWorld {
   Replica village;
   std::string digest_before;
   uint64_t ops_before = 0;
+  const std::string auth = MakeAuthorization("village-1");  // the village's own credentials
 
   RefusalWorld() {
     SyncLimits limits;
@@ -492,31 +497,28 @@ struct RefusalWorld {
   }
 };
 
-TEST_CASE("SyncService: a request without credentials is refused with 401 missing_credentials",
-          "[sync_service][refusal]") {
-  RefusalWorld w;
-  const std::string body = Encode(w.GoodPush());
-  RequireRefusal(w.Send("", body), 401, "missing_credentials");
-  RequireRefusal(w.Send("Bearer abc", body), 401, "missing_credentials");
-  RequireRefusal(w.Send("Silian node=", body), 401, "missing_credentials");
-  RequireRefusal(w.Send("Silian node=bad id!", body), 401, "missing_credentials");
-  w.RequireUnchangedAndServing();
+TEST_CASE_METHOD(RefusalWorld, "SyncService: a request without credentials is refused with 401 missing_credentials",
+                 "[sync_service][refusal]") {
+  const std::string body = Encode(GoodPush());
+  RequireRefusal(Send("", body), 401, "missing_credentials");
+  RequireRefusal(Send("Bearer abc", body), 401, "missing_credentials");
+  RequireRefusal(Send("Silian node=", body), 401, "missing_credentials");
+  RequireRefusal(Send("Silian node=bad id!", body), 401, "missing_credentials");
+  RequireUnchangedAndServing();
 }
 
-TEST_CASE("SyncService: a node the hub does not know is refused with 403 unknown_node", "[sync_service][refusal]") {
-  RefusalWorld w;
-  SyncOutcome out = w.SendEdited("village-9", [](pb::SyncRequest& req) { req.set_node_id("village-9"); });
+TEST_CASE_METHOD(RefusalWorld, "SyncService: a node the hub does not know is refused with 403 unknown_node",
+                 "[sync_service][refusal]") {
+  SyncOutcome out = SendEdited("village-9", [](pb::SyncRequest& req) { req.set_node_id("village-9"); });
   RequireRefusal(out, 403, "unknown_node");
   CHECK_THAT(out.body, Catch::Contains("village-9"));
-  w.RequireUnchangedAndServing();
+  RequireUnchangedAndServing();
 }
 
-TEST_CASE("SyncService: oversized bodies are refused with 413 too_large before they are read",
-          "[sync_service][refusal]") {
-  RefusalWorld w;
-  const std::string auth = MakeAuthorization("village-1");
+TEST_CASE_METHOD(RefusalWorld, "SyncService: oversized bodies are refused with 413 too_large before they are read",
+                 "[sync_service][refusal]") {
   SECTION("compressed body over the limit") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     // An incompressible frontier hash pushes the compressed body over 64 KiB.
     test::Rng rng(7);
     std::string noise;
@@ -524,12 +526,12 @@ TEST_CASE("SyncService: oversized bodies are refused with 413 too_large before t
     req.mutable_frontier()->add_entries()->set_hash(noise);
     std::string body = Encode(req);
     REQUIRE(body.size() > (64u << 10));
-    RequireRefusal(w.Send(auth, body), 413, "too_large");
+    RequireRefusal(Send(auth, body), 413, "too_large");
   }
   SECTION("body that decompresses beyond the limit") {
     std::string bomb = CompressBody(std::string(1u << 20, '\0'), 3);
     REQUIRE(bomb.size() < (64u << 10));
-    RequireRefusal(w.Send(auth, bomb), 413, "too_large");
+    RequireRefusal(Send(auth, bomb), 413, "too_large");
   }
   SECTION("a zstd frame that does not state its size and decompresses beyond the limit") {
     ZSTD_CCtx* cctx = ZSTD_createCCtx();
@@ -542,107 +544,104 @@ TEST_CASE("SyncService: oversized bodies are refused with 413 too_large before t
     ZSTD_freeCCtx(cctx);
     out.resize(ob.pos);
     REQUIRE(ZSTD_getFrameContentSize(out.data(), out.size()) == ZSTD_CONTENTSIZE_UNKNOWN);
-    RequireRefusal(w.Send(auth, out), 413, "too_large");
+    RequireRefusal(Send(auth, out), 413, "too_large");
   }
   SECTION("push of more entries than allowed") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     for (int i = 0; i < 60; ++i) *req.mutable_push()->add_entries() = req.push().entries(0);
-    RequireRefusal(w.Send(auth, Encode(req)), 413, "too_large");
+    RequireRefusal(Send(auth, Encode(req)), 413, "too_large");
   }
-  w.RequireUnchangedAndServing();
+  RequireUnchangedAndServing();
 }
 
-TEST_CASE("SyncService: bodies that are not a zstd SyncRequest are refused with 400 malformed",
-          "[sync_service][refusal]") {
-  RefusalWorld w;
-  const std::string auth = MakeAuthorization("village-1");
-  SECTION("not zstd") { RequireRefusal(w.Send(auth, "plain text, not compressed"), 400, "malformed"); }
-  SECTION("empty body") { RequireRefusal(w.Send(auth, ""), 400, "malformed"); }
+TEST_CASE_METHOD(RefusalWorld, "SyncService: bodies that are not a zstd SyncRequest are refused with 400 malformed",
+                 "[sync_service][refusal]") {
+  SECTION("not zstd") { RequireRefusal(Send(auth, "plain text, not compressed"), 400, "malformed"); }
+  SECTION("empty body") { RequireRefusal(Send(auth, ""), 400, "malformed"); }
   SECTION("a truncated zstd frame") {
-    std::string body = Encode(w.GoodPush());
-    RequireRefusal(w.Send(auth, body.substr(0, body.size() / 2)), 400, "malformed");
+    std::string body = Encode(GoodPush());
+    RequireRefusal(Send(auth, body.substr(0, body.size() / 2)), 400, "malformed");
   }
   SECTION("zstd of bytes that are not a SyncRequest") {
     // Field 2 (node_id) claims 16 bytes and has 3.
-    RequireRefusal(w.Send(auth, CompressBody(std::string("\x12\x10"
+    RequireRefusal(Send(auth, CompressBody(std::string("\x12\x10"
                                                          "abc",
                                                          5),
                                              3)),
                    400, "malformed");
   }
   SECTION("the body names another node than the Authorization header") {
-    Register(*w.county, "village-2", Level::kVillage, test::kVillage);
-    RequireRefusal(w.Send(MakeAuthorization("village-2"), Encode(w.GoodPush())), 400, "malformed");
+    Register(*county, "village-2", Level::kVillage, test::kVillage);
+    RequireRefusal(Send(MakeAuthorization("village-2"), Encode(GoodPush())), 400, "malformed");
   }
   SECTION("a push entry that is neither op nor skip") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     req.mutable_push()->add_entries();
-    RequireRefusal(w.Send(auth, Encode(req)), 400, "malformed");
+    RequireRefusal(Send(auth, Encode(req)), 400, "malformed");
   }
   SECTION("a push entry whose op bytes do not parse") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     req.mutable_push()->add_entries()->set_op(
         std::string("\x12\x10"
                     "abc",
                     5));
-    RequireRefusal(w.Send(auth, Encode(req)), 400, "malformed");
+    RequireRefusal(Send(auth, Encode(req)), 400, "malformed");
   }
   SECTION("a pushed op with an invalid envelope, after good ones") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     pb::Op op;
     REQUIRE(op.ParseFromString(req.push().entries(2).op()));
     op.set_seq(op.seq() + 1);
     op.set_case_id("");
     req.mutable_push()->add_entries()->set_op(op.SerializeAsString());
-    RequireRefusal(w.Send(auth, Encode(req)), 400, "malformed");
+    RequireRefusal(Send(auth, Encode(req)), 400, "malformed");
     // The refusal is counted against the node, for `silian-hub node list`.
-    auto peer = SILIAN_TAKE(w.county->store().FindPeer("village-1"));
+    auto peer = SILIAN_TAKE(county->store().FindPeer("village-1"));
     REQUIRE(peer.has_value());
     CHECK(peer->errors == 1);
     CHECK_THAT(peer->last_error, Catch::Contains("case id"));
   }
-  w.RequireUnchangedAndServing();
+  RequireUnchangedAndServing();
 }
 
-TEST_CASE("SyncService: protocol version 2 is refused with 426 version_mismatch", "[sync_service][refusal]") {
-  RefusalWorld w;
-  SyncOutcome out = w.SendEdited("village-1", [](pb::SyncRequest& req) { req.set_protocol_version(2); });
+TEST_CASE_METHOD(RefusalWorld, "SyncService: protocol version 2 is refused with 426 version_mismatch",
+                 "[sync_service][refusal]") {
+  SyncOutcome out = SendEdited("village-1", [](pb::SyncRequest& req) { req.set_protocol_version(2); });
   RequireRefusal(out, 426, "version_mismatch");
   CHECK_THAT(out.body, Catch::Contains("protocol version 2"));
-  w.RequireUnchangedAndServing();
+  RequireUnchangedAndServing();
 }
 
-TEST_CASE("SyncService: a push or a claim outside the sender's area is refused with 422 out_of_scope",
-          "[sync_service][refusal]") {
-  RefusalWorld w;
-  const std::string auth = MakeAuthorization("village-1");
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncService: a push or a claim outside the sender's area is refused with 422 out_of_scope",
+                 "[sync_service][refusal]") {
   SECTION("an op of another village among good ones: none of them is stored") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     pb::Op op = test::CreatedOp({"village-1:99", test::Stamp(test::kT0Ms), {}, "village-1:99"});
     op.set_division(test::kOtherVillage);
     req.mutable_push()->add_entries()->set_op(op.SerializeAsString());
-    SyncOutcome out = w.Send(auth, Encode(req));
+    SyncOutcome out = Send(auth, Encode(req));
     RequireRefusal(out, 422, "out_of_scope");
     CHECK_THAT(out.body, Catch::Contains(test::kOtherVillage));
   }
   SECTION("a node that claims another village's division") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     req.set_division(test::kOtherVillage);
     req.set_pull(true);
-    RequireRefusal(w.Send(auth, Encode(req)), 422, "out_of_scope");
+    RequireRefusal(Send(auth, Encode(req)), 422, "out_of_scope");
   }
   SECTION("a node that claims another level") {
-    pb::SyncRequest req = RequestFrom(*w.village);
+    pb::SyncRequest req = RequestFrom(*village);
     req.set_level("township");
     req.set_division(kTownship);
     req.set_pull(true);
-    RequireRefusal(w.Send(auth, Encode(req)), 422, "out_of_scope");
+    RequireRefusal(Send(auth, Encode(req)), 422, "out_of_scope");
   }
-  auto peer = SILIAN_TAKE(w.county->store().FindPeer("village-1"));
+  auto peer = SILIAN_TAKE(county->store().FindPeer("village-1"));
   REQUIRE(peer.has_value());
   CHECK(peer->errors == 1);
   CHECK_FALSE(peer->last_error.empty());
-  w.RequireUnchangedAndServing();
+  RequireUnchangedAndServing();
 }
 
 }  // namespace

@@ -389,15 +389,14 @@ TEST_CASE("silian-node calendar check on a node that never synced uses the built
 TEST_CASE_METHOD(PublishedWorld,
                  "silian-node workflow commands refuse bad input with exit 2 and leave the ledger unchanged",
                  "[workflow_cli]") {
-  const Village& v = village;
   // A county item with fees, received and paid in full at the village point.
-  const std::string fee_case = v.ReceivedCase(kFeeItem);
-  v.Ok({"case", "fee", fee_case, "charge"});
-  v.Ok({"case", "fee", fee_case, "payment", "--bank-receipt", "B-0001"});
+  const std::string fee_case = village.ReceivedCase(kFeeItem);
+  village.Ok({"case", "fee", fee_case, "charge"});
+  village.Ok({"case", "fee", fee_case, "payment", "--bank-receipt", "B-0001"});
   // A village item accepted at the village point.
-  const std::string accepted = v.ReceivedCase(kVillageItem);
-  v.Ok({"case", "act", accepted, "accept"});
-  const std::string before = v.Digest();
+  const std::string accepted = village.ReceivedCase(kVillageItem);
+  village.Ok({"case", "act", accepted, "accept"});
+  const std::string before = village.Digest();
 
   struct Bad {
     std::vector<std::string> args;
@@ -424,28 +423,27 @@ TEST_CASE_METHOD(PublishedWorld,
     std::string command;
     for (const auto& a : b.args) command += a + " ";
     INFO("silian-node " << command);
-    RequireRefused(v.Run(b.args), "silian-node", b.needles);
-    CHECK(v.Digest() == before);
+    RequireRefused(village.Run(b.args), "silian-node", b.needles);
+    CHECK(village.Digest() == before);
   }
 }
 
 TEST_CASE_METHOD(PublishedWorld,
                  "silian-node fee charge without --amount takes the catalogue's fees and payment pays what is owed",
                  "[workflow_cli]") {
-  const Village& v = village;
-  const std::string id = v.ReceivedCase(kFeeItem);
+  const std::string id = village.ReceivedCase(kFeeItem);
 
-  std::string charged = v.Ok({"case", "fee", id, "charge"});
+  std::string charged = village.Ok({"case", "fee", id, "charge"});
   INFO(charged);
   CHECK(Contains(charged, "charge 90.00 yuan"));
-  json fees = v.Show(id).at("fees");
+  json fees = village.Show(id).at("fees");
   CHECK(fees.at("charged_fen") == kFeeItemFen);
   CHECK(fees.at("paid_fen") == 0);
 
-  std::string paid = v.Ok({"case", "fee", id, "payment", "--bank-receipt", "B-0001"});
+  std::string paid = village.Ok({"case", "fee", id, "payment", "--bank-receipt", "B-0001"});
   INFO(paid);
   CHECK(Contains(paid, "payment 90.00 yuan"));
-  fees = v.Show(id).at("fees");
+  fees = village.Show(id).at("fees");
   CHECK(fees.at("charged_fen") == kFeeItemFen);
   CHECK(fees.at("paid_fen") == kFeeItemFen);
   CHECK(fees.at("refunded_fen") == 0);
@@ -456,34 +454,33 @@ TEST_CASE_METHOD(PublishedWorld,
   CHECK(fees["entries"][1].at("bank_receipt") == "B-0001");
 
   // A refund of part of it is recorded; more than what is left is refused.
-  v.Ok({"case", "fee", id, "refund", "--amount", "10", "--reason", "no certificate needed"});
-  CHECK(v.Show(id).at("fees").at("refunded_fen") == 1000);
-  const std::string before = v.Digest();
-  RequireRefused(v.Run({"case", "fee", id, "refund", "--amount", "80.01", "--reason", "again"}), "silian-node",
+  village.Ok({"case", "fee", id, "refund", "--amount", "10", "--reason", "no certificate needed"});
+  CHECK(village.Show(id).at("fees").at("refunded_fen") == 1000);
+  const std::string before = village.Digest();
+  RequireRefused(village.Run({"case", "fee", id, "refund", "--amount", "80.01", "--reason", "again"}), "silian-node",
                  {"80.01", "80.00"});
-  CHECK(v.Digest() == before);
+  CHECK(village.Digest() == before);
 
   // A free item has no fees to take.
-  const std::string free_case = v.NewCase(kVillageItem);
-  const std::string free_before = v.Digest();
-  RequireRefused(v.Run({"case", "fee", free_case, "charge"}), "silian-node", {"free of charge"});
-  CHECK(v.Digest() == free_before);
+  const std::string free_case = village.NewCase(kVillageItem);
+  const std::string free_before = village.Digest();
+  RequireRefused(village.Run({"case", "fee", free_case, "charge"}), "silian-node", {"free of charge"});
+  CHECK(village.Digest() == free_before);
 }
 
 TEST_CASE_METHOD(PublishedWorld,
                  "silian-node case show --json shows the fees and the legal and promised clocks of an accepted case",
                  "[workflow_cli]") {
-  const Village& v = village;
-  const std::string id = v.ReceivedCase(kVillageItem);
-  json before_acceptance = v.Show(id).at("clocks");
+  const std::string id = village.ReceivedCase(kVillageItem);
+  json before_acceptance = village.Show(id).at("clocks");
   CHECK(before_acceptance.at("started") == false);
   CHECK(before_acceptance.at("stage") == "before_acceptance");
 
-  v.Ok({"case", "act", id, "accept"});
-  v.Ok({"case", "fee", id, "charge", "--amount", "12.50", "--name", "copying"});
-  v.Ok({"case", "fee", id, "payment", "--bank-receipt", "B-0007"});
+  village.Ok({"case", "act", id, "accept"});
+  village.Ok({"case", "fee", id, "charge", "--amount", "12.50", "--name", "copying"});
+  village.Ok({"case", "fee", id, "payment", "--bank-receipt", "B-0007"});
 
-  json shown = v.Show(id);
+  json shown = village.Show(id);
   INFO(shown.dump(1));
   CHECK(shown.at("status") == "accepted");
   json fees = shown.at("fees");
@@ -518,14 +515,14 @@ TEST_CASE_METHOD(PublishedWorld,
 TEST_CASE_METHOD(PublishedWorld,
                  "silian-hub report --format csv prints a header row and a total row counting synced cases",
                  "[workflow_cli]") {
-  const Village& v = village;
-  const std::string id = v.ReceivedCase(kFeeItem);
-  v.Ok({"case", "fee", id, "charge"});
+  const std::string id = village.ReceivedCase(kFeeItem);
+  village.Ok({"case", "fee", id, "charge"});
   Sync();
 
   // The case's receipt falls on today (China Standard Time): report on the year it falls in.
   const std::string received_day =
-      silian::sync::FormatDate(silian::sync::DateOfUnixMs(v.Show(id).at("timeline").at("received").get<uint64_t>()));
+      silian::sync::FormatDate(silian::sync::DateOfUnixMs(
+          village.Show(id).at("timeline").at("received").get<uint64_t>()));
   const std::string year = received_day.substr(0, 4);
   std::string csv = county.hub.Ok({"report", "--from", year + "-01-01", "--to", year + "-12-31", "--format", "csv"});
   INFO(csv);

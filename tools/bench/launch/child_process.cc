@@ -186,7 +186,8 @@ Result<ProcessResult> RunProcess(const std::string& program, const std::vector<s
     pollfd fds[3] = {{out.read, POLLIN, 0}, {err.read, POLLIN, 0}, {in.write, POLLOUT, 0}};
     int wait_ms = -1;
     if (options.timeout_ms > 0 && !result.timed_out) {
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) {
         ::kill(*pid, SIGKILL);
         result.timed_out = true;
