@@ -27,6 +27,7 @@
 #include "support/hub_harness.h"
 #include "support/process.h"
 #include "support/programs.h"
+#include "support/sync_requests.h"
 #include "support/test_util.h"
 #include "support/wait.h"
 
@@ -65,27 +66,6 @@ Result<SyncSummary> SyncOver(LedgerStore& store, const std::string& url, SyncOpt
   if (!transport.ok()) return transport.status();
   return SyncClient(store, **transport, url, std::move(options)).SyncOnce();
 }
-
-// ---- Raw sync requests, for what SyncClient never sends.
-
-pb::SyncRequest RequestFrom(LedgerStore& node) {
-  pb::SyncRequest req;
-  req.set_protocol_version(sync::kSyncProtocolVersion);
-  req.set_node_id(node.config().node_id.value);
-  req.set_level(sync::LevelName(node.config().level));
-  req.set_division(node.config().division.value);
-  *req.mutable_frontier() = SILIAN_TAKE(node.GetFrontier());
-  return req;
-}
-
-std::string Encode(const pb::SyncRequest& req) { return sync::CompressBody(req.SerializeAsString(), 3); }
-
-HttpReply PostSync(const std::string& url, const std::string& body, std::vector<std::string> headers) {
-  headers.push_back(std::string("Content-Type: ") + sync::kSyncContentType);
-  return Http("POST", url + sync::kSyncPath, body, headers);
-}
-
-std::string AuthHeader(const std::string& node_id) { return "Authorization: " + sync::MakeAuthorization(node_id); }
 
 // A refusal over HTTP: the status and the JSON body {"error": code, "message": non-empty}.
 void RequireRefusal(const HttpReply& r, long status, const std::string& code) {

@@ -19,6 +19,7 @@
 #include "support/process.h"
 #include "support/programs.h"
 #include "support/sms_gateway.h"
+#include "support/sync_requests.h"
 #include "support/test_util.h"
 #include "support/wait.h"
 
@@ -58,30 +59,10 @@ size_t NodeCatalogItems(const std::string& db) {
 
 // Waits until a hub's /v1/status counts at least `ops` ops.
 void WaitForOps(const HubProcess& hub, uint64_t ops) {
-  bool reached = WaitUntil([&] { return hub.Status().at("op_count").get<uint64_t>() >= ops; }, std::chrono::seconds(20));
+  bool reached =
+      WaitUntil([&] { return hub.Status().at("op_count").get<uint64_t>() >= ops; }, std::chrono::seconds(20));
   INFO(hub.name() << " status: " << hub.Status().dump() << "\nlog:\n" << hub.log());
   REQUIRE(reached);
-}
-
-// ---- Raw sync requests, for what silian-node never sends.
-
-HttpReply PostSync(const std::string& url, const pb::SyncRequest& req) {
-  return Http("POST", url + sync::kSyncPath, sync::CompressBody(req.SerializeAsString(), 3),
-              {"Authorization: " + sync::MakeAuthorization(req.node_id()),
-               std::string("Content-Type: ") + sync::kSyncContentType});
-}
-
-// A push of `entries` as node `node_id` of `level` and `division`, with `frontier` as the sender's.
-pb::SyncRequest PushRequest(const std::string& node_id, const std::string& level, const std::string& division,
-                            const pb::Frontier& frontier, const std::vector<pb::Entry>& entries) {
-  pb::SyncRequest req;
-  req.set_protocol_version(sync::kSyncProtocolVersion);
-  req.set_node_id(node_id);
-  req.set_level(level);
-  req.set_division(division);
-  *req.mutable_frontier() = frontier;
-  for (const auto& e : entries) *req.mutable_push()->add_entries() = e;
-  return req;
 }
 
 // ===================================================================================================
@@ -164,7 +145,7 @@ TEST_CASE("E2E: notices reach the SMS gateway exactly once even when the event a
     const pb::Frontier node_frontier = SILIAN_TAKE(node->GetFrontier());
     for (const auto& f : node_frontier.entries())
       if (f.origin() == "town-a") *county_frontier.add_entries() = f;
-    HttpReply r = PostSync(city.url(), PushRequest("county-a", "county", kCounty, county_frontier, own));
+    HttpReply r = PostSync(city.url(), RequestAs("county-a", "county", kCounty, county_frontier, own));
     INFO("HTTP " << r.status << " " << r.error << " " << r.body.substr(0, 300));
     REQUIRE(r.status == 200);
     pb::SyncReply reply;
@@ -301,7 +282,8 @@ TEST_CASE("E2E: a hub refuses reference data published by a village node with 42
     std::vector<pb::Entry> entries = ExportAll(*forged);
     REQUIRE(entries.size() == 2);
 
-    HttpReply r = PostSync(county.url(), PushRequest(f.id, f.level, f.division, SILIAN_TAKE(forged->GetFrontier()), entries));
+    HttpReply r =
+        PostSync(county.url(), RequestAs(f.id, f.level, f.division, SILIAN_TAKE(forged->GetFrontier()), entries));
     INFO("HTTP " << r.status << " " << r.error << " " << r.body.substr(0, 500));
     REQUIRE(r.status == 422);
     json body = json::parse(r.body, nullptr, false);

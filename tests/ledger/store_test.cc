@@ -26,12 +26,6 @@ using test::Replica;
 using test::TempDir;
 
 
-std::vector<std::string> Names(const std::vector<pb::Entry>& entries) {
-  std::vector<std::string> out;
-  for (const auto& e : entries) out.push_back(test::EntryName(e));
-  return out;
-}
-
 // A case with a few ops authored on `r`; returns its id.
 std::string CaseWithHistory(Replica& r, uint32_t n) {
   std::string id = SILIAN_TAKE(r->CreateCase(test::SampleCase(n))).case_id.value;
@@ -389,7 +383,7 @@ TEST_CASE_METHOD(TwoLaptops, "Store: ops arriving ahead of a gap wait in the pen
   SILIAN_TAKE(a->AddNote(id, "second", "x"));
   SILIAN_TAKE(a->AddNote(id, "third", "x"));
   auto entries = ExportAll(*a.store);
-  REQUIRE(Names(entries) == std::vector<std::string>{"a:1", "a:2", "a:3"});
+  REQUIRE(test::EntryNames(entries) == std::vector<std::string>{"a:1", "a:2", "a:3"});
 
   ImportStats early = ImportEntries(*b.store, {entries[2]});
   CHECK(early.new_ops == 0);
@@ -465,7 +459,7 @@ TEST_CASE_METHOD(HallWorld,
   SECTION("the village passes its skips on to another replica of the same village") {
     Replica laptop = MakeReplica(dir, NodeAt("laptop", Level::kVillage, test::kVillage, "02"));
     auto entries = ExportAll(*village.store);
-    CHECK(Names(entries) == std::vector<std::string>{"hall:1", "skip:hall:2-3", "hall:4", "skip:hall:5-5"});
+    CHECK(test::EntryNames(entries) == std::vector<std::string>{"hall:1", "skip:hall:2-3", "hall:4", "skip:hall:5-5"});
     ImportStats t = ImportEntries(*laptop.store, entries);
     CHECK(t.new_ops == 2);
     CHECK(t.skipped_runs == 2);
@@ -553,11 +547,11 @@ TEST_CASE_METHOD(TwoLaptops, "Store: Export with a holder frontier sends only wh
   ImportEntries(*b.store, std::vector<pb::Entry>(all.begin(), all.begin() + 6));
 
   auto rest = test::ExportEntries(*a.store, SILIAN_TAKE(b->GetFrontier()));
-  CHECK(Names(rest) == std::vector<std::string>{"a:7", "a:8", "a:9", "a:10"});
+  CHECK(test::EntryNames(rest) == std::vector<std::string>{"a:7", "a:8", "a:9", "a:10"});
   ImportEntries(*b.store, rest);
   CHECK(test::ExportEntries(*a.store, SILIAN_TAKE(b->GetFrontier())).empty());
   // The other way: b has its own two ops that a lacks.
-  CHECK(Names(test::ExportEntries(*b.store, SILIAN_TAKE(a->GetFrontier()))) ==
+  CHECK(test::EntryNames(test::ExportEntries(*b.store, SILIAN_TAKE(a->GetFrontier()))) ==
         std::vector<std::string>{"b:1", "b:2"});
 }
 
@@ -568,7 +562,7 @@ TEST_CASE_METHOD(HallWorld, "Store: Export to a holder of a narrower scope sends
   SILIAN_TAKE(hall->CreateCase(there));
   SILIAN_TAKE(hall->AddNote(here_id, "2", "c"));
   auto entries = test::ExportEntries(*hall.store, SILIAN_TAKE(b->GetFrontier()));
-  CHECK(Names(entries) == std::vector<std::string>{"skip:hall:1-2", "hall:3", "skip:hall:4-4"});
+  CHECK(test::EntryNames(entries) == std::vector<std::string>{"skip:hall:1-2", "hall:3", "skip:hall:4-4"});
   ImportEntries(*b.store, entries);
   CHECK(FrontierSeq(*b.store, "hall") == 4);
   CHECK(DigestOf(*b.store) == DigestOf(*hall.store, std::string(test::kOtherVillage)));

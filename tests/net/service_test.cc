@@ -19,6 +19,7 @@
 
 #include "net/client.h"
 #include "net/protocol.h"
+#include "support/sync_requests.h"
 #include "support/test_util.h"
 
 namespace silian::sync {
@@ -115,18 +116,6 @@ uint64_t AuthorCases(Replica& node, uint32_t cases, uint32_t first = 0,
 
 // ---- Raw requests, for what a SyncClient never sends.
 
-pb::SyncRequest RequestFrom(LedgerStore& node) {
-  pb::SyncRequest req;
-  req.set_protocol_version(kSyncProtocolVersion);
-  req.set_node_id(node.config().node_id.value);
-  req.set_level(LevelName(node.config().level));
-  req.set_division(node.config().division.value);
-  *req.mutable_frontier() = SILIAN_TAKE(node.GetFrontier());
-  return req;
-}
-
-std::string Encode(const pb::SyncRequest& req) { return CompressBody(req.SerializeAsString(), 3); }
-
 pb::SyncReply Decode(const SyncOutcome& out) {
   INFO("HTTP " << out.http_status << " " << out.body.substr(0, 300));
   REQUIRE(out.http_status == 200);
@@ -137,13 +126,9 @@ pb::SyncReply Decode(const SyncOutcome& out) {
   return reply;
 }
 
-std::vector<std::string> Names(const pb::Batch& batch) {
-  std::vector<std::string> out;
-  for (const auto& e : batch.entries()) out.push_back(test::EntryName(e));
-  return out;
-}
-
 std::vector<pb::Entry> Entries(const pb::Batch& batch) { return {batch.entries().begin(), batch.entries().end()}; }
+
+std::vector<std::string> Names(const pb::Batch& batch) { return EntryNames(Entries(batch)); }
 
 // A refusal: the status, the JSON body {"error": code, "message": non-empty}, the code for metrics.
 void RequireRefusal(const SyncOutcome& out, int http_status, const std::string& code) {

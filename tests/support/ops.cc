@@ -107,4 +107,10 @@ std::string EntryName(const pb::Entry& e) {
   return sync::OpId{op.origin(), op.seq()}.ToString();
 }
 
+std::vector<std::string> EntryNames(const std::vector<pb::Entry>& entries) {
+  std::vector<std::string> out;
+  for (const auto& e : entries) out.push_back(EntryName(e));
+  return out;
+}
+
 }  // namespace silian::test

@@ -38,5 +38,7 @@ pb::Entry OpEntry(const pb::Op& op);
 
 // The op id of an op entry, or "skip:origin:from-to" for a skip.
 std::string EntryName(const pb::Entry& e);
+// EntryName of each entry, in order.
+std::vector<std::string> EntryNames(const std::vector<pb::Entry>& entries);
 
 }  // namespace silian::test
