@@ -120,7 +120,7 @@ TEST_CASE("Projection: the fold does not depend on the order ops are given in", 
   const std::vector<pb::Op> ops = BusyCase();
   const std::string reference = Project(ops).view.dump();
   for (uint64_t seed : test::Seeds(1, 300)) {
-    CAPTURE(seed);
+    INFO(test::SeedNote(seed));
     test::Rng rng(seed);
     std::vector<pb::Op> shuffled = ops;
     rng.Shuffle(shuffled);
@@ -529,7 +529,7 @@ std::vector<pb::Op> RandomCase(test::Rng& rng, int n) {
 
 TEST_CASE("Projection: random cases fold to the same state in every order", "[projection][random]") {
   for (uint64_t seed : test::Seeds(1, 300)) {
-    CAPTURE(seed);
+    INFO(test::SeedNote(seed));
     test::Rng rng(seed);
     auto ops = RandomCase(rng, static_cast<int>(rng.Between(2, 25)));
     const std::string reference = Project(ops).view.dump();

@@ -852,7 +852,7 @@ TEST_CASE("Workflow: report figures equal an independent day-by-day count over r
   static const std::vector<std::string> kPrefixes = {"", "152222", "152223", "152222104201"};
   uint64_t overdue_seen = 0, warning_seen = 0, on_time_seen = 0, deemed_seen = 0, rect_overdue_seen = 0;
   for (uint64_t seed : test::Seeds(1, 40)) {
-    INFO("seed " << seed << " (replay with SILIAN_SEED=" << seed << ")");
+    INFO(test::SeedNote(seed));
     test::Rng rng(seed);
     const auto& period = rng.Pick(kPeriods);
     ReportOptions o = Options(period.first.c_str(), period.second.c_str(), rng.Pick(kTodays).c_str());

@@ -597,7 +597,7 @@ TEST_CASE("Store: the digest is equal whatever order the ops arrived in", "[stor
   std::vector<pb::Entry> all = ops_a;
   all.insert(all.end(), ops_b.begin(), ops_b.end());
   for (uint64_t seed : test::Seeds(1, 10)) {
-    CAPTURE(seed);
+    INFO(test::SeedNote(seed));
     test::Rng rng(seed);
     std::vector<pb::Entry> shuffled = all;
     rng.Shuffle(shuffled);

@@ -344,7 +344,7 @@ TEST_CASE("SyncService: a session cut after any request resumes and converges, a
   };
 
   for (uint64_t seed : test::Seeds(1, 4)) {
-    INFO("seed " << seed << "; replay with SILIAN_SEED=" << seed);
+    INFO(SeedNote(seed));
     // How many requests an uncut session makes.
     int requests = 0;
     {

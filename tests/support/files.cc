@@ -3,11 +3,10 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <sstream>
 #include <system_error>
 
 #include <catch2/catch.hpp>
-
-#include "launch/child_process.h"
 
 namespace silian::test {
 
@@ -30,7 +29,9 @@ std::string ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
   INFO("reading " << path);
   REQUIRE(in.good());
-  return launch::ReadWholeFile(path);
+  std::ostringstream all;
+  all << in.rdbuf();
+  return all.str();
 }
 
 void WriteFile(const std::string& path, const std::string& bytes) {
