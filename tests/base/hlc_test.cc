@@ -168,7 +168,7 @@ TEST_CASE("HLC: a long burst of stamps in one millisecond stays strictly increas
 
 TEST_CASE("HLC: random wall clock moves and remote stamps never make a stamp go back", "[hlc][random]") {
   for (uint64_t seed : test::Seeds(1, 200)) {
-    CAPTURE(seed);
+    INFO(test::SeedNote(seed));
     test::Rng rng(seed);
     ManualWallClock wall(kT0Ms);
     HybridClock clock(wall, Hlc{}, 60'000);

@@ -1,11 +1,12 @@
 #include "domain/calendar.h"
 
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include <catch2/catch.hpp>
+
+#include "support/dates.h"
+#include "support/files.h"
 
 namespace silian::sync {
 namespace {
@@ -13,12 +14,7 @@ namespace {
 // Expectations below are worked out by hand from the State Council notices (see domain.md), never by
 // the code under test.
 
-Date D(const char* text) {
-  Result<Date> d = ParseDate(text);
-  INFO(text);
-  REQUIRE(d.ok());
-  return *d;
-}
+Date D(const char* text) { return test::DateOf(text); }
 
 std::string Msg(const Status& s) { return s.message(); }
 
@@ -345,19 +341,9 @@ TEST_CASE("Calendar: ranges expand to one day each, sorted by date", "[calendar]
   CHECK(c->years_size() == 0);
 }
 
-#ifdef SILIAN_SOURCE_DIR
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  INFO(path);
-  REQUIRE(in.good());
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 TEST_CASE("Calendar: reference/calendars/national.json equals the built-in calendar", "[calendar]") {
   Result<pb::Calendar> c =
-      ParseCalendarJson(ReadFile(SILIAN_SOURCE_DIR "/reference/calendars/national.json"), "national.json");
+      ParseCalendarJson(test::ReadFile(test::SourceFile("reference/calendars/national.json")), "national.json");
   INFO(c.status().ToString());
   REQUIRE(c.ok());
   CHECK(c->SerializeAsString() == BuiltInNationalCalendar().SerializeAsString());
@@ -365,14 +351,14 @@ TEST_CASE("Calendar: reference/calendars/national.json equals the built-in calen
 
 TEST_CASE("Calendar: the reference Naadam overlay closes 13 to 15 July 2026 in its banner", "[calendar]") {
   Result<pb::Calendar> c =
-      ParseCalendarJson(ReadFile(SILIAN_SOURCE_DIR "/reference/calendars/152222-naadam.json"), "152222-naadam.json");
+      ParseCalendarJson(test::ReadFile(test::SourceFile("reference/calendars/152222-naadam.json")),
+                        "152222-naadam.json");
   INFO(c.status().ToString());
   REQUIRE(c.ok());
   const WorkingCalendar cal = WorkingCalendar::Build({{"152222", *c}}, "152222101001");
   CHECK(cal.VersionLabel() == "national v1 + 152222/naadam v2");
   CHECK(cal.WorkingDaysBetween(D("2026-07-12"), D("2026-07-17")) == 2);
 }
-#endif
 
 TEST_CASE("Calendar: a JSON syntax error names the file and the line", "[calendar]") {
   const char* text =

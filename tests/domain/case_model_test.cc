@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -77,25 +78,25 @@ std::vector<Action> AllActions() {
   return v;
 }
 
+// Each of `values` has a name that `expected` (keyed by name) holds and that parses back to the value.
+template <typename T, typename Expected>
+void CheckNamesRoundTrip(const std::vector<T>& values, const char* (*name_of)(T),
+                         Result<T> (*parse)(std::string_view), const Expected& expected) {
+  for (T v : values) {
+    std::string name = name_of(v);
+    CAPTURE(name);
+    CHECK(expected.count(name) == 1);
+    auto parsed = parse(name);
+    REQUIRE(parsed.ok());
+    CHECK(*parsed == v);
+  }
+}
+
 TEST_CASE("Case model: status and action names round-trip and match the domain's spelling", "[case_model]") {
   REQUIRE(ExpectedAllowed().size() == static_cast<size_t>(kCaseStatusCount));
   REQUIRE(ExpectedTarget().size() == static_cast<size_t>(kActionCount));
-  for (CaseStatus s : AllStatuses()) {
-    std::string name = CaseStatusName(s);
-    CAPTURE(name);
-    CHECK(ExpectedAllowed().count(name) == 1);
-    auto parsed = ParseCaseStatus(name);
-    REQUIRE(parsed.ok());
-    CHECK(*parsed == s);
-  }
-  for (Action a : AllActions()) {
-    std::string name = ActionName(a);
-    CAPTURE(name);
-    CHECK(ExpectedTarget().count(name) == 1);
-    auto parsed = ParseAction(name);
-    REQUIRE(parsed.ok());
-    CHECK(*parsed == a);
-  }
+  CheckNamesRoundTrip(AllStatuses(), CaseStatusName, ParseCaseStatus, ExpectedAllowed());
+  CheckNamesRoundTrip(AllActions(), ActionName, ParseAction, ExpectedTarget());
 }
 
 TEST_CASE("Case model: unknown status and action names are refused with the list of valid ones",

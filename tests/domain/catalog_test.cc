@@ -1,6 +1,6 @@
 #include "domain/catalog.h"
 
-#include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <set>
@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 #include <google/protobuf/util/message_differencer.h>
+
+#include "support/files.h"
 
 namespace silian::sync {
 namespace {
@@ -66,12 +68,7 @@ pb::ItemTerms TermsAt(const std::string& level) {
 }
 
 TEST_CASE("Catalog: the sample catalogue loads and has the promised variety", "[catalog]") {
-#ifdef SILIAN_SOURCE_DIR
-  std::ifstream in(SILIAN_SOURCE_DIR "/reference/catalog.json", std::ios::binary);
-  REQUIRE(in.good());
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  auto parsed = ParseCatalogJson(buffer.str(), "reference/catalog.json");
+  auto parsed = ParseCatalogJson(test::ReadFile(test::SourceFile("reference/catalog.json")), "reference/catalog.json");
   INFO(parsed.status().message());
   REQUIRE(parsed.ok());
   const std::vector<pb::Item>& items = *parsed;
@@ -117,9 +114,6 @@ TEST_CASE("Catalog: the sample catalogue loads and has the promised variety", "[
   CHECK(charged < static_cast<int>(items.size()) / 2);  // most items are free
   CHECK(legal_20 * 2 > static_cast<int>(items.size()));
   CHECK(with_optional >= 5);
-#else
-  WARN("SILIAN_SOURCE_DIR is not defined: the sample catalogue is not checked");
-#endif
 }
 
 TEST_CASE("Catalog: a good file parses into items in file order", "[catalog]") {
@@ -206,27 +200,24 @@ TEST_CASE("Catalog: a missing required key is named", "[catalog]") {
 }
 
 TEST_CASE("Catalog: a value of the wrong type names the path and the value", "[catalog]") {
-  json item = GoodItem();
-  item["legal_limit"]["value"] = "20";
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("legal_limit.value \"20\" must be a whole number"));
-  item = GoodItem();
-  item["materials"][0]["count"] = 1.5;
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("materials[0].count 1.5 must be a whole number"));
-  item = GoodItem();
-  item["instant"] = "no";
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("instant \"no\" must be true or false"));
-  item = GoodItem();
-  item["fees"][0]["amount_fen"] = -1;
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("fees[0].amount_fen -1 must be a whole number from 0"));
-  item = GoodItem();
-  item["fees"][0]["amount_fen"] = 1000000001;
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("fees[0].amount_fen 1000000001 must be"));
-  item = GoodItem();
-  item["departments"] = "科右中旗民政局";
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("departments \"科右中旗民政局\" must be an array"));
-  item = GoodItem();
-  item["version"] = -1;
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("version -1 must be a whole number"));
+  struct Bad {
+    std::function<void(json&)> spoil;  // applied to GoodItem()
+    std::string message;
+  };
+  const std::vector<Bad> bad = {
+      {[](json& i) { i["legal_limit"]["value"] = "20"; }, "legal_limit.value \"20\" must be a whole number"},
+      {[](json& i) { i["materials"][0]["count"] = 1.5; }, "materials[0].count 1.5 must be a whole number"},
+      {[](json& i) { i["instant"] = "no"; }, "instant \"no\" must be true or false"},
+      {[](json& i) { i["fees"][0]["amount_fen"] = -1; }, "fees[0].amount_fen -1 must be a whole number from 0"},
+      {[](json& i) { i["fees"][0]["amount_fen"] = 1000000001; }, "fees[0].amount_fen 1000000001 must be"},
+      {[](json& i) { i["departments"] = "科右中旗民政局"; }, "departments \"科右中旗民政局\" must be an array"},
+      {[](json& i) { i["version"] = -1; }, "version -1 must be a whole number"},
+  };
+  for (const Bad& b : bad) {
+    json item = GoodItem();
+    b.spoil(item);
+    CHECK_THAT(Refusal(FileOf({item})), Catch::Contains(b.message));
+  }
 }
 
 TEST_CASE("Catalog: a bad unit or level is refused naming the value and the choices", "[catalog]") {

@@ -5,6 +5,8 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/dates.h"
+
 namespace silian::sync {
 namespace {
 
@@ -12,12 +14,7 @@ namespace {
 // with make-up Saturdays 02-14 and 02-28; Mid-Autumn rest 09-25..09-27; National Day rest 10-01..10-07
 // with make-up Sun 09-20 and Sat 10-10; Qingming rest 04-04..04-06.
 
-Date D(const char* text) {
-  Result<Date> d = ParseDate(text);
-  INFO(text);
-  REQUIRE(d.ok());
-  return *d;
-}
+Date D(const char* text) { return test::DateOf(text); }
 
 pb::Limit Wd(uint32_t n) {
   pb::Limit l;
@@ -81,31 +78,26 @@ TEST_CASE("Deadline: states go normal then warning then overdue", "[deadline]") 
   CHECK(ComputeClock(cal, in, D("2026-03-10"), 3).state == "normal");
 }
 
-TEST_CASE("Deadline: a clock stopped on or before due is met and counts the days ahead", "[deadline]") {
-  const WorkingCalendar cal = WorkingCalendar::National();
+// A 20-working-day clock started 2026-02-10 (due 2026-03-16) and stopped on `stopped`, as seen on
+// 2026-04-01: CHECKs its state and its working days ahead of due, used and remaining.
+void CheckStoppedClock(const char* stopped, const char* state, int ahead_wd, int used_wd, int remaining_wd) {
+  INFO("stopped on " << stopped);
   ClockInput in = In(D("2026-02-10"), Wd(20));
-  in.stopped = D("2026-03-10");
-  ClockResult r = ComputeClock(cal, in, D("2026-04-01"));
-  CHECK(r.state == "met");
-  CHECK(r.ahead_wd == 4);  // 03-11, 03-12, 03-13, 03-16
-  CHECK(r.used_wd == 16);
-  CHECK(r.remaining_wd == 4);
+  in.stopped = D(stopped);
+  ClockResult r = ComputeClock(WorkingCalendar::National(), in, D("2026-04-01"));
+  CHECK(r.state == state);
+  CHECK(r.ahead_wd == ahead_wd);
+  CHECK(r.used_wd == used_wd);
+  CHECK(r.remaining_wd == remaining_wd);
+}
 
-  in.stopped = D("2026-03-16");
-  r = ComputeClock(cal, in, D("2026-04-01"));
-  CHECK(r.state == "met");
-  CHECK(r.ahead_wd == 0);
+TEST_CASE("Deadline: a clock stopped on or before due is met and counts the days ahead", "[deadline]") {
+  CheckStoppedClock("2026-03-10", "met", 4, 16, 4);  // ahead: 03-11, 03-12, 03-13, 03-16
+  CheckStoppedClock("2026-03-16", "met", 0, 20, 0);
 }
 
 TEST_CASE("Deadline: a clock stopped after due is missed with nothing ahead", "[deadline]") {
-  const WorkingCalendar cal = WorkingCalendar::National();
-  ClockInput in = In(D("2026-02-10"), Wd(20));
-  in.stopped = D("2026-03-18");
-  ClockResult r = ComputeClock(cal, in, D("2026-04-01"));
-  CHECK(r.state == "missed");
-  CHECK(r.ahead_wd == 0);
-  CHECK(r.used_wd == 22);
-  CHECK(r.remaining_wd == -2);
+  CheckStoppedClock("2026-03-18", "missed", 0, 22, -2);
 }
 
 TEST_CASE("Deadline: a 10 working-day extension moves due by ten working days", "[deadline]") {

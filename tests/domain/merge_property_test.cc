@@ -133,7 +133,7 @@ TEST_CASE("Merge: replicas given the same ops in any order show the same cases, 
   const auto seeds = test::Seeds(1, 500);
   auto start = std::chrono::steady_clock::now();
   for (uint64_t seed : seeds) {
-    INFO("seed " << seed << "; replay with SILIAN_SEED=" << seed);
+    INFO(test::SeedNote(seed));
     RunSeed(seed, tally);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

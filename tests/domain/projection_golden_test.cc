@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/projection.h"
+#include "support/files.h"
 
 namespace silian::sync {
 namespace {
@@ -33,7 +34,7 @@ using nlohmann::json;
 
 constexpr int kCases = 300;
 constexpr uint64_t kT0Ms = 1767225600000ull;  // 2026-01-01T00:00:00Z
-const char* const kGoldenPath = SILIAN_SOURCE_DIR "/tests/domain/golden/projection_views.jsonl";
+const std::string kGoldenPath = test::SourceFile("tests/domain/golden/projection_views.jsonl");
 
 // splitmix64, kept here so that the generator cannot change under this test.
 class Rng {

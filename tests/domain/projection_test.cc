@@ -35,6 +35,17 @@ const json& HistoryOf(const CaseProjection& p, const std::string& op_id) {
   return kNone;
 }
 
+// The conflict of `p`, REQUIREd to be its only one, with its id, kind and field CHECKed.
+const OpenConflict& OnlyConflict(const CaseProjection& p, const std::string& id, const std::string& kind,
+                                 const std::string& field) {
+  REQUIRE(p.conflicts.size() == 1);
+  const OpenConflict& c = p.conflicts[0];
+  CHECK(c.id == id);
+  CHECK(c.kind == kind);
+  CHECK(c.field == field);
+  return c;
+}
+
 std::vector<std::string> ConflictIds(const CaseProjection& p) {
   std::vector<std::string> ids;
   for (const auto& c : p.conflicts) ids.push_back(c.id);
@@ -109,7 +120,7 @@ TEST_CASE("Projection: the fold does not depend on the order ops are given in", 
   const std::vector<pb::Op> ops = BusyCase();
   const std::string reference = Project(ops).view.dump();
   for (uint64_t seed : test::Seeds(1, 300)) {
-    CAPTURE(seed);
+    INFO(test::SeedNote(seed));
     test::Rng rng(seed);
     std::vector<pb::Op> shuffled = ops;
     rng.Shuffle(shuffled);
@@ -171,11 +182,7 @@ TEST_CASE("Projection: concurrent writes of a guarded field raise a conflict wit
   auto p = Project({CreatedOp({"n1:1", T(1), {}}),
                     SetOp({"n1:2", T(2), {"n1:1"}}, {{"applicant_name", "Bayar Temur"}}),
                     SetOp({"n2:1", T(3), {"n1:1"}}, {{"applicant_name", "Bayartemur"}})});
-  REQUIRE(p.conflicts.size() == 1);
-  const OpenConflict& c = p.conflicts[0];
-  CHECK(c.id == "n1:1/field/applicant_name");
-  CHECK(c.kind == "field");
-  CHECK(c.field == "applicant_name");
+  const OpenConflict& c = OnlyConflict(p, "n1:1/field/applicant_name", "field", "applicant_name");
   // The provisional value is the write with the greatest (hlc, origin, seq).
   CHECK(c.detail.at("provisional") == "Bayartemur");
   CHECK(p.applicant_name == "Bayartemur");
@@ -333,11 +340,7 @@ TEST_CASE("Projection: approve and deny concurrently: one is applied, the other 
   const json& rejected = HistoryOf(p, "n2:1");
   CHECK(rejected.at("outcome") == "rejected");
   CHECK(rejected.at("conflict") == "n1:1/transition/n2:1");
-  REQUIRE(p.conflicts.size() == 1);
-  const OpenConflict& c = p.conflicts[0];
-  CHECK(c.id == "n1:1/transition/n2:1");
-  CHECK(c.kind == "transition");
-  CHECK(c.field == "deny");
+  const OpenConflict& c = OnlyConflict(p, "n1:1/transition/n2:1", "transition", "deny");
   CHECK(c.detail.at("status_then") == "decided_approved");
   const json& candidates = c.detail.at("candidates");
   REQUIRE(candidates.size() == 2);
@@ -526,7 +529,7 @@ std::vector<pb::Op> RandomCase(test::Rng& rng, int n) {
 
 TEST_CASE("Projection: random cases fold to the same state in every order", "[projection][random]") {
   for (uint64_t seed : test::Seeds(1, 300)) {
-    CAPTURE(seed);
+    INFO(test::SeedNote(seed));
     test::Rng rng(seed);
     auto ops = RandomCase(rng, static_cast<int>(rng.Between(2, 25)));
     const std::string reference = Project(ops).view.dump();

@@ -10,13 +10,7 @@
 namespace silian::sync {
 namespace {
 
-using test::Exchange;
-using test::MakeReplica;
-using test::NodeAt;
-using test::TempDir;
-
-constexpr const char* kCounty = "152222000000";
-constexpr const char* kTownship = "152222104000";
+using namespace test;  // the support library: replicas, exchanges, the tests' divisions
 
 // A county item (accepted and decided at the county), a village item, and a parallel county item.
 pb::Item CountyItem() {
@@ -290,7 +284,7 @@ TEST_CASE("Workflow: the outbox makes one notice per event even when the event a
           "[workflow_store]") {
   Network net;
   TempDir dir(TempDir::Where::kMemory);
-  auto city = MakeReplica(dir, NodeAt("city", Level::kCity, "152200000000"));
+  auto city = MakeReplica(dir, NodeAt("city", Level::kCity, kCity));
   SILIAN_REQUIRE_OK(city->SetSetting("notify", "on"));
   auto c = SILIAN_TAKE(net.village->CreateCase(CaseOf(VillageItem(), 1)));
   net.village.wall->Set(test::kT0Ms + 1000);

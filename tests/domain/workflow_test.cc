@@ -15,6 +15,7 @@
 #include <catch2/catch.hpp>
 
 #include "domain/projection.h"
+#include "support/dates.h"
 #include "support/test_util.h"
 
 namespace silian::sync {
@@ -22,12 +23,7 @@ namespace {
 
 using nlohmann::json;
 
-Date D(const char* text) {
-  Result<Date> d = ParseDate(text);
-  INFO(text);
-  REQUIRE(d.ok());
-  return *d;
-}
+Date D(const char* text) { return test::DateOf(text); }
 
 // 10:00 China Standard Time on the day.
 uint64_t MsAt(Date d, int hour = 10, int minute = 0) {
@@ -167,6 +163,27 @@ TEST_CASE("Workflow: extensions add up and extend both clocks", "[workflow]") {
   CHECK(FormatDate(*c.promised.due) == "2026-03-19");
 }
 
+// What the one supervision item of a case should say.
+struct ExpectedProblem {
+  std::string problem;
+  std::string due;  // YYYY-MM-DD
+  int remaining_wd = 0;
+  std::string responsible_node, responsible_actor, step;
+};
+
+// The supervision items of `view` as of `today`: REQUIREs exactly one and CHECKs it against `want`.
+std::vector<SupervisionItem> OnlyProblem(const json& view, const char* today, const ExpectedProblem& want) {
+  std::vector<SupervisionItem> items = Supervise(view, National(), D(today));
+  REQUIRE(items.size() == 1);
+  CHECK(items[0].problem == want.problem);
+  CHECK(FormatDate(*items[0].due) == want.due);
+  CHECK(items[0].remaining_wd == want.remaining_wd);
+  CHECK(items[0].responsible_node == want.responsible_node);
+  CHECK(items[0].responsible_actor == want.responsible_actor);
+  CHECK(items[0].step == want.step);
+  return items;
+}
+
 TEST_CASE("Workflow: a case without a response within five working days counts as accepted from receipt",
           "[workflow]") {
   // Received Thu 09-24. Rest 09-25..09-27; 09-28 (1), 09-29 (2), 09-30 (3), rest 10-01..10-07, 10-08 (4),
@@ -191,14 +208,7 @@ TEST_CASE("Workflow: a case without a response within five working days counts a
   CHECK(c.deemed_accepted);
   CHECK(FormatDate(c.start) == "2026-09-24");
   CHECK(c.legal.used_wd == 6);  // 09-28..09-30, 10-08..10-10
-  auto items = Supervise(view, National(), D("2026-10-10"));
-  REQUIRE(items.size() == 1);
-  CHECK(items[0].problem == "deemed_accepted");
-  CHECK(FormatDate(*items[0].due) == "2026-10-09");
-  CHECK(items[0].remaining_wd == -1);
-  CHECK(items[0].responsible_node == "n2");
-  CHECK(items[0].responsible_actor == "agent-2");
-  CHECK(items[0].step == "received");
+  OnlyProblem(view, "2026-10-10", {"deemed_accepted", "2026-10-09", -1, "n2", "agent-2", "received"});
 
   // A correction requested in time keeps the clock from starting.
   view["timeline"]["first_response"] = MsAt("2026-10-08");
@@ -284,15 +294,8 @@ TEST_CASE("Workflow: a running promise is in warning on its last day and overdue
   r = ReportOf(Options("2026-03-01", "2026-03-31", "2026-03-10"), {view});
   CHECK(r.warning_now == 0);
   CHECK(r.overdue_now == 1);
-  items = Supervise(view, National(), D("2026-03-10"));
-  REQUIRE(items.size() == 1);
-  CHECK(items[0].problem == "overdue");
+  items = OnlyProblem(view, "2026-03-10", {"overdue", "2026-03-09", -1, "t1", "staff-7", "in_review"});
   CHECK(items[0].clock == "promised");
-  CHECK(FormatDate(*items[0].due) == "2026-03-09");
-  CHECK(items[0].remaining_wd == -1);
-  CHECK(items[0].responsible_node == "t1");
-  CHECK(items[0].responsible_actor == "staff-7");
-  CHECK(items[0].step == "in_review");
   CHECK(items[0].item == "Pension certificate");
 
   // The now figures are not restricted to the period.
@@ -849,7 +852,7 @@ TEST_CASE("Workflow: report figures equal an independent day-by-day count over r
   static const std::vector<std::string> kPrefixes = {"", "152222", "152223", "152222104201"};
   uint64_t overdue_seen = 0, warning_seen = 0, on_time_seen = 0, deemed_seen = 0, rect_overdue_seen = 0;
   for (uint64_t seed : test::Seeds(1, 40)) {
-    INFO("seed " << seed << " (replay with SILIAN_SEED=" << seed << ")");
+    INFO(test::SeedNote(seed));
     test::Rng rng(seed);
     const auto& period = rng.Pick(kPeriods);
     ReportOptions o = Options(period.first.c_str(), period.second.c_str(), rng.Pick(kTodays).c_str());

@@ -6,6 +6,8 @@
 // Replay one seed of a random test: SILIAN_SEED=N silian_e2e_tests "E2E: <name>". A replay runs the same
 // schedule; hubs relay in the background on real time, so what a node holds at a given step (and the
 // details that depend on it) can differ slightly between runs.
+#include <signal.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -17,13 +19,17 @@
 #include <thread>
 #include <vector>
 
-#include "e2e/hub_harness.h"
-#include "node/process.h"
-#include "http/curl_transport.h"
 #include "domain/store.h"
+#include "http/curl_transport.h"
 #include "net/client.h"
 #include "net/protocol.h"
+#include "support/http_client.h"
+#include "support/hub_harness.h"
+#include "support/process.h"
+#include "support/programs.h"
+#include "support/sync_requests.h"
 #include "support/test_util.h"
+#include "support/wait.h"
 
 namespace silian::e2e {
 namespace {
@@ -34,50 +40,13 @@ using sync::Level;
 using sync::SyncClient;
 using sync::SyncOptions;
 using sync::SyncSummary;
-using test::Rng;
-using test::TempDir;
-using testing::ProcessResult;
-using testing::RunProcess;
+using namespace test;  // the support library: hubs, programs, replicas, seeds
 
-constexpr const char* kCityDivision = "152200000000";
-constexpr const char* kCountyA = "152222000000";
+// County A is test::kCounty, with test::kTownship and its villages test::kVillage and test::kOtherVillage.
 constexpr const char* kCountyB = "152223000000";
-constexpr const char* kTownA = "152222104000";
-constexpr const char* kVillageA1 = "152222104200";
-constexpr const char* kVillageA2 = "152222104201";
 constexpr const char* kTownB = "152223105000";
 constexpr const char* kVillageB1 = "152223105200";
 constexpr const char* kItem = "11152222MB1234567X-1-001";
-
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
-
-// Runs a program and REQUIREs exit 0; returns its stdout.
-std::string Run(const std::string& bin, const std::vector<std::string>& args) {
-  ProcessResult r = RunProcess(bin, args);
-  std::string command = bin;
-  for (const auto& a : args) command += " " + a;
-  INFO(command << "\n" << Describe(r));
-  REQUIRE(r.exit_code == 0);
-  return r.out;
-}
-
-struct PeerSpec {
-  std::string id;
-  std::string level;
-  std::string division;
-};
-
-// `silian-hub init` and `node add` for each peer, as an operator sets a hub up.
-void InitHub(const std::string& db, const std::string& id, const std::string& level, const std::string& division,
-             const std::vector<PeerSpec>& peers, const std::string& parent = "") {
-  std::vector<std::string> args = {"--db", db, "init", "--node-id", id, "--level", level, "--division", division};
-  if (!parent.empty()) args.insert(args.end(), {"--parent", parent});
-  Run(kHubBin, args);
-  for (const auto& p : peers)
-    Run(kHubBin, {"--db", db, "node", "add", p.id, "--level", p.level, "--division", p.division});
-}
 
 std::string Trim(std::string s) {
   while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
@@ -86,7 +55,7 @@ std::string Trim(std::string s) {
 
 // `silian-hub digest --scope PREFIX`.
 std::string HubDigest(const std::string& db, const std::string& scope) {
-  return Trim(Run(kHubBin, {"--db", db, "digest", "--scope", scope}));
+  return Trim(RunOk(HubBin(), {"--db", db, "digest", "--scope", scope}));
 }
 
 // A session's summary and the conflicts it raised here (open conflicts after minus before).
@@ -108,59 +77,6 @@ Result<Session> SyncOver(LedgerStore& store, const std::string& url, SyncOptions
   out.conflicts_raised = after > before ? after - before : 0;
   return out;
 }
-
-std::optional<uint64_t> MissingAt(LedgerStore& s, const std::string& level) {
-  for (const auto& l : SILIAN_TAKE(s.LevelStatuses()))
-    if (l.level == level) return l.own_ops_missing;
-  return std::nullopt;
-}
-
-uint64_t OwnSeq(LedgerStore& s) {
-  const pb::Frontier frontier = SILIAN_TAKE(s.GetFrontier());
-  for (const auto& e : frontier.entries())
-    if (e.origin() == s.config().node_id.value) return e.seq();
-  return 0;
-}
-
-std::unique_ptr<LedgerStore> OpenLedger(const std::string& path) {
-  LedgerStore::Options o;
-  o.durable = false;
-  return SILIAN_TAKE(LedgerStore::Open(path, o));
-}
-
-std::unique_ptr<LedgerStore> CreateNode(const std::string& path, const std::string& id, Level level,
-                                        const std::string& division) {
-  LedgerStore::Options o;
-  o.durable = false;
-  return SILIAN_TAKE(LedgerStore::Create(path, test::NodeAt(id, level, division), o));
-}
-
-void CopyLedger(const std::string& from, const std::string& to) {
-  namespace fs = std::filesystem;
-  fs::copy_file(from, to, fs::copy_options::overwrite_existing);
-  if (fs::exists(from + "-wal")) fs::copy_file(from + "-wal", to + "-wal", fs::copy_options::overwrite_existing);
-}
-
-// ---- Raw sync requests, for what SyncClient never sends.
-
-pb::SyncRequest RequestFrom(LedgerStore& node) {
-  pb::SyncRequest req;
-  req.set_protocol_version(sync::kSyncProtocolVersion);
-  req.set_node_id(node.config().node_id.value);
-  req.set_level(sync::LevelName(node.config().level));
-  req.set_division(node.config().division.value);
-  *req.mutable_frontier() = SILIAN_TAKE(node.GetFrontier());
-  return req;
-}
-
-std::string Encode(const pb::SyncRequest& req) { return sync::CompressBody(req.SerializeAsString(), 3); }
-
-HttpReply PostSync(const std::string& url, const std::string& body, std::vector<std::string> headers) {
-  headers.push_back(std::string("Content-Type: ") + sync::kSyncContentType);
-  return Http("POST", url + sync::kSyncPath, body, headers);
-}
-
-std::string AuthHeader(const std::string& node_id) { return "Authorization: " + sync::MakeAuthorization(node_id); }
 
 // A refusal over HTTP: the status and the JSON body {"error": code, "message": non-empty}.
 void RequireRefusal(const HttpReply& r, long status, const std::string& code) {
@@ -193,9 +109,9 @@ struct NodeSpec {
 
 const std::vector<NodeSpec>& Nodes() {
   static const std::vector<NodeSpec> nodes = {
-      {"town-a", Level::kTownship, kTownA, 0, {kVillageA1, kVillageA2}},
-      {"vil-a1", Level::kVillage, kVillageA1, 0, {}},
-      {"vil-a2", Level::kVillage, kVillageA2, 0, {}},
+      {"town-a", Level::kTownship, kTownship, 0, {kVillage, kOtherVillage}},
+      {"vil-a1", Level::kVillage, kVillage, 0, {}},
+      {"vil-a2", Level::kVillage, kOtherVillage, 0, {}},
       {"town-b", Level::kTownship, kTownB, 1, {kVillageB1}},
       {"vil-b1", Level::kVillage, kVillageB1, 1, {}},
   };
@@ -213,15 +129,15 @@ struct HubTemplates {
     city = dir.File("city.db");
     county_a = dir.File("county-a.db");
     county_b = dir.File("county-b.db");
-    std::vector<PeerSpec> city_peers = {{"county-a", "county", kCountyA}, {"county-b", "county", kCountyB}};
+    std::vector<PeerSpec> city_peers = {{"county-a", "county", kCounty}, {"county-b", "county", kCountyB}};
     std::vector<PeerSpec> a_peers, b_peers;
     for (const auto& n : Nodes()) {
       PeerSpec p{n.id, sync::LevelName(n.level), n.division};
       city_peers.push_back(p);  // every node may fail over to the city
       (n.county == 0 ? a_peers : b_peers).push_back(p);
     }
-    InitHub(city, "city-1522", "city", kCityDivision, city_peers);
-    InitHub(county_a, "county-a", "county", kCountyA, a_peers);
+    InitHub(city, "city-1522", "city", kCity, city_peers);
+    InitHub(county_a, "county-a", "county", kCounty, a_peers);
     InitHub(county_b, "county-b", "county", kCountyB, b_peers);
   }
 };
@@ -231,26 +147,11 @@ struct Tally {
   uint64_t conflicts_raised = 0, resolutions = 0, open_conflicts_at_end = 0;
 };
 
-const std::vector<std::string>& Names() {
-  static const std::vector<std::string> v = {"Bayar", "Sarangerel", "Wang Fang", "Oyunaa"};
-  return v;
-}
-
-std::vector<sync::CaseSummary> WritableCases(LedgerStore& s) {
-  sync::CaseFilter all;
-  all.limit = 100000;
-  std::vector<sync::CaseSummary> out;
-  // A case whose creation op has not arrived here yet cannot be written to.
-  for (auto& c : SILIAN_TAKE(s.ListCases(all)))
-    if (!c.case_number.empty()) out.push_back(std::move(c));
-  return out;
-}
-
 void CreateCase(LedgerStore& s, const NodeSpec& spec, Rng& rng) {
   sync::NewCase c;
   c.item_code = kItem;
-  c.applicant_name = rng.Pick(Names());
-  c.applicant_id = test::ResidentId(static_cast<uint32_t>(rng.Below(5)));
+  c.applicant_name = rng.Pick(NamePool());
+  c.applicant_id = ResidentId(static_cast<uint32_t>(rng.Below(5)));
   c.phone = "0482-" + std::to_string(rng.Between(1000, 1003));
   c.summary = "application " + std::to_string(rng.Below(100));
   c.channel = spec.level == Level::kVillage ? "agent" : "window";
@@ -261,10 +162,7 @@ void CreateCase(LedgerStore& s, const NodeSpec& spec, Rng& rng) {
 
 // Resolves a random open conflict at `s` by keeping one of its candidates; false when there is none.
 bool ResolveOne(LedgerStore& s, const std::string& actor, Rng& rng) {
-  std::vector<json> conflicts;
-  // A conflict on a case whose creation op has not arrived here cannot be resolved here.
-  for (auto& c : SILIAN_TAKE(s.ListConflicts()))
-    if (!c.value("case_number", "").empty()) conflicts.push_back(std::move(c));
+  std::vector<json> conflicts = ResolvableConflicts(s);
   if (conflicts.empty()) return false;
   const json& c = rng.Pick(conflicts);
   const json& candidates = c.at("candidates");
@@ -291,7 +189,7 @@ bool AuthorOne(LedgerStore& s, const NodeSpec& spec, Rng& rng) {
   if (what < 20) {
     SILIAN_TAKE(s.SetFields(case_id, {{"phone", "0482-" + std::to_string(rng.Between(1000, 1003))}}, actor));
   } else if (what < 40) {
-    SILIAN_TAKE(s.SetFields(case_id, {{"applicant_name", rng.Pick(Names())}}, actor));
+    SILIAN_TAKE(s.SetFields(case_id, {{"applicant_name", rng.Pick(NamePool())}}, actor));
   } else if (what < 76) {
     json view = SILIAN_TAKE(s.ShowCase(case_id));
     auto status = sync::ParseCaseStatus(view.at("status").get<std::string>());
@@ -301,11 +199,7 @@ bool AuthorOne(LedgerStore& s, const NodeSpec& spec, Rng& rng) {
       SILIAN_TAKE(s.AddNote(case_id, "closed case, note only", actor));
       return false;
     }
-    std::vector<sync::Action> forward;
-    for (sync::Action a : allowed)
-      if (a != sync::Action::kWithdraw && a != sync::Action::kTerminate && a != sync::Action::kRevoke)
-        forward.push_back(a);
-    sync::Action a = (forward.empty() || rng.Percent(5)) ? rng.Pick(allowed) : rng.Pick(forward);
+    sync::Action a = PickAction(allowed, rng, 5);
     SILIAN_TAKE(s.Act(case_id, a, sync::ReasonRequired(a) ? "reason " + std::to_string(rng.Below(3)) : "", actor));
   } else if (what < 88) {
     SILIAN_TAKE(s.AddNote(case_id, "note " + std::to_string(rng.Below(1000)), actor));
@@ -315,15 +209,9 @@ bool AuthorOne(LedgerStore& s, const NodeSpec& spec, Rng& rng) {
   return false;
 }
 
-// A node of the convergence test: its ledger and the hand-set wall clock it authors with.
-struct TestNode {
-  std::unique_ptr<sync::ManualWallClock> wall;
-  std::unique_ptr<LedgerStore> store;
-};
-
 // Township `town` and its village `village` both rename the applicant of a case they both hold,
 // differently. False when they share no case yet.
-bool EditAtTwoLevels(std::vector<TestNode>& nodes, size_t town, size_t village, Rng& detail) {
+bool EditAtTwoLevels(std::vector<Replica>& nodes, size_t town, size_t village, Rng& detail) {
   std::map<std::string, bool> at_village;
   for (const auto& c : WritableCases(*nodes[village].store)) at_village[c.case_id] = true;
   std::vector<std::string> shared;
@@ -380,16 +268,8 @@ void RunConvergenceSeed(uint64_t seed, const HubTemplates& templates, Tally& tal
 
   // Node clocks start now, to stay near the hubs' clocks, and move by the schedule.
   const uint64_t t0 = NowMs();
-  std::vector<TestNode> nodes;
-  for (const auto& n : Nodes()) {
-    TestNode node;
-    node.wall = std::make_unique<sync::ManualWallClock>(t0);
-    LedgerStore::Options o;
-    o.durable = false;
-    o.wall = node.wall.get();
-    node.store = SILIAN_TAKE(LedgerStore::Create(dir.File(n.id + ".db"), test::NodeAt(n.id, n.level, n.division), o));
-    nodes.push_back(std::move(node));
-  }
+  std::vector<Replica> nodes;
+  for (const auto& n : Nodes()) nodes.push_back(MakeReplica(dir, NodeAt(n.id, n.level, n.division), t0));
 
   auto stop = [&](HubProcess& c) {
     if (schedule.Percent(50)) {
@@ -531,10 +411,10 @@ TEST_CASE("E2E: replicas at all four levels converge after random offline edits,
           "[e2e][random][slow]") {
   HubTemplates templates;
   Tally tally;
-  const auto seeds = test::Seeds(1, 50);
+  const auto seeds = Seeds(1, 50);
   auto start = std::chrono::steady_clock::now();
   for (uint64_t seed : seeds) {
-    INFO("seed " << seed << "; replay with SILIAN_SEED=" << seed);
+    INFO(SeedNote(seed));
     RunConvergenceSeed(seed, templates, tally);
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -605,10 +485,10 @@ struct LongOfflineVillage {
   static constexpr uint32_t kBatch = 250;  // ops per push request
 
   LongOfflineVillage() {
-    InitHub(hub_template, "county-a", "county", kCountyA, {{"vil-a1", "village", kVillageA1}});
-    auto node = CreateNode(node_template, "vil-a1", Level::kVillage, kVillageA1);
+    InitHub(hub_template, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}});
+    auto node = CreateLedger(node_template, NodeAt("vil-a1", Level::kVillage, kVillage));
     for (uint32_t i = 0; i < 2400; ++i) {
-      sync::NewCase c = test::SampleCase(i % 900);
+      sync::NewCase c = SampleCase(i % 900);
       c.summary = "application " + std::to_string(i);
       SILIAN_TAKE(node->CreateCase(c));
     }
@@ -673,7 +553,7 @@ bool SignalMidBatch(const LongOfflineVillage& v, int signal, uint64_t seed) {
   CHECK(st.at("equivocations").get<uint64_t>() == 0);
   CHECK(MissingAt(*node, "county") == std::optional<uint64_t>(0));
   CHECK(hub.Terminate() == 0);
-  CHECK(HubDigest(hub.db(), kVillageA1) == SILIAN_TAKE(node->Digest(std::nullopt)).ToLine());
+  CHECK(HubDigest(hub.db(), kVillage) == SILIAN_TAKE(node->Digest(std::nullopt)).ToLine());
   return in_flight;
 }
 
@@ -681,9 +561,9 @@ TEST_CASE("E2E: a hub killed with SIGKILL mid-batch loses nothing it acknowledge
           "[e2e][crash][random][slow]") {
   LongOfflineVillage village;
   int in_flight = 0;
-  const auto seeds = test::Seeds(1, 8);
+  const auto seeds = Seeds(1, 8);
   for (uint64_t seed : seeds) {
-    INFO("seed " << seed << "; replay with SILIAN_SEED=" << seed);
+    INFO(SeedNote(seed));
     in_flight += SignalMidBatch(village, SIGKILL, seed) ? 1 : 0;
   }
   WARN(in_flight << " of " << seeds.size() << " kills landed while a push was in flight");
@@ -691,8 +571,8 @@ TEST_CASE("E2E: a hub killed with SIGKILL mid-batch loses nothing it acknowledge
 
 TEST_CASE("E2E: SIGTERM during a push stops the hub with exit 0 and no half-applied batch", "[e2e][crash][random]") {
   LongOfflineVillage village;
-  for (uint64_t seed : test::Seeds(1, 3)) {
-    INFO("seed " << seed << "; replay with SILIAN_SEED=" << seed);
+  for (uint64_t seed : Seeds(1, 3)) {
+    INFO(SeedNote(seed));
     SignalMidBatch(village, SIGTERM, seed);
   }
 }
@@ -702,8 +582,8 @@ TEST_CASE("E2E: SIGTERM during a push stops the hub with exit 0 and no half-appl
 
 // `silian-node case new` for a village; returns the case id.
 std::string NodeCaseNew(const std::string& db, uint32_t n) {
-  json out = json::parse(Run(kNodeBin, {"--db", db, "--json", "case", "new", "--item", kItem, "--applicant-name",
-                                        "Applicant " + std::to_string(n), "--applicant-id", test::ResidentId(n)}));
+  json out = json::parse(RunOk(NodeBin(), {"--db", db, "--json", "case", "new", "--item", kItem, "--applicant-name",
+                                        "Applicant " + std::to_string(n), "--applicant-id", ResidentId(n)}));
   return out.at("case_id").get<std::string>();
 }
 
@@ -711,51 +591,52 @@ TEST_CASE("E2E: a village pulls only its own area, and a node claiming another v
           "[e2e][scope]") {
   TempDir dir;
   const std::string hub_db = dir.File("county.db");
-  InitHub(hub_db, "county-a", "county", kCountyA,
-          {{"vil-a1", "village", kVillageA1}, {"vil-a2", "village", kVillageA2}});
+  InitHub(hub_db, "county-a", "county", kCounty,
+          {{"vil-a1", "village", kVillage}, {"vil-a2", "village", kOtherVillage}});
   HubProcess hub("county hub", hub_db, dir.File("county.log"));
   hub.Start();
 
   const std::string a1 = dir.File("a1.db"), a2 = dir.File("a2.db");
-  Run(kNodeBin,
-      {"--db", a1, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillageA1, "--hub", hub.url()});
-  Run(kNodeBin,
-      {"--db", a2, "init", "--node-id", "vil-a2", "--level", "village", "--division", kVillageA2, "--hub", hub.url()});
+  RunOk(NodeBin(),
+      {"--db", a1, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillage, "--hub", hub.url()});
+  RunOk(NodeBin(),
+      {"--db", a2, "init", "--node-id", "vil-a2", "--level", "village", "--division", kOtherVillage, "--hub",
+       hub.url()});
   NodeCaseNew(a1, 1);
   NodeCaseNew(a1, 2);
   NodeCaseNew(a2, 3);
   NodeCaseNew(a2, 4);
   NodeCaseNew(a2, 5);
-  Run(kNodeBin, {"--db", a1, "sync"});
-  json synced = json::parse(Run(kNodeBin, {"--db", a2, "--json", "sync"}));
+  RunOk(NodeBin(), {"--db", a1, "sync"});
+  json synced = json::parse(RunOk(NodeBin(), {"--db", a2, "--json", "sync"}));
   CHECK(synced.at("pushed") == 3);
   CHECK(synced.at("pulled") == 0);
-  synced = json::parse(Run(kNodeBin, {"--db", a1, "--json", "sync"}));
+  synced = json::parse(RunOk(NodeBin(), {"--db", a1, "--json", "sync"}));
   CHECK(synced.at("pulled") == 0);  // the county holds village 2's cases, and keeps them there
 
-  json cases = json::parse(Run(kNodeBin, {"--db", a1, "--json", "case", "list"}));
+  json cases = json::parse(RunOk(NodeBin(), {"--db", a1, "--json", "case", "list"}));
   REQUIRE(cases.size() == 2);
-  for (const auto& c : cases) CHECK(c.at("division") == kVillageA1);
-  json status = json::parse(Run(kNodeBin, {"--db", a1, "--json", "status"}));
+  for (const auto& c : cases) CHECK(c.at("division") == kVillage);
+  json status = json::parse(RunOk(NodeBin(), {"--db", a1, "--json", "status"}));
   CHECK(status.at("op_count") == 2);
   for (const auto& f : status.at("frontier")) CHECK(f.at("origin") != "vil-a2");
-  CHECK(Trim(Run(kNodeBin, {"--db", a1, "digest"})) == HubDigest(hub_db, kVillageA1));
-  CHECK(Trim(Run(kNodeBin, {"--db", a2, "digest"})) == HubDigest(hub_db, kVillageA2));
+  CHECK(Trim(RunOk(NodeBin(), {"--db", a1, "digest"})) == HubDigest(hub_db, kVillage));
+  CHECK(Trim(RunOk(NodeBin(), {"--db", a2, "digest"})) == HubDigest(hub_db, kOtherVillage));
 
   // A ledger that says it is vil-a1 but claims village 2's division gets nothing.
   const std::string imposter = dir.File("imposter.db");
-  Run(kNodeBin, {"--db", imposter, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillageA2,
+  RunOk(NodeBin(), {"--db", imposter, "init", "--node-id", "vil-a1", "--level", "village", "--division", kOtherVillage,
                  "--hub", hub.url()});
-  ProcessResult refused = RunProcess(kNodeBin, {"--db", imposter, "sync"});
+  ProcessResult refused = RunProgram(NodeBin(), {"--db", imposter, "sync"});
   INFO(Describe(refused));
   CHECK(refused.exit_code != 0);
   CHECK_THAT(refused.err, Catch::Contains("422") && Catch::Contains("out_of_scope"));
-  CHECK(json::parse(Run(kNodeBin, {"--db", imposter, "--json", "status"})).at("op_count") == 0);
+  CHECK(json::parse(RunOk(NodeBin(), {"--db", imposter, "--json", "status"})).at("op_count") == 0);
 
   // The same claim as a raw request, asking to pull.
-  auto probe = CreateNode(dir.File("probe.db"), "vil-a1", Level::kVillage, kVillageA1);
+  auto probe = CreateLedger(dir.File("probe.db"), NodeAt("vil-a1", Level::kVillage, kVillage));
   pb::SyncRequest req = RequestFrom(*probe);
-  req.set_division(kVillageA2);
+  req.set_division(kOtherVillage);
   req.set_pull(true);
   RequireRefusal(PostSync(hub.url(), Encode(req), {AuthHeader("vil-a1")}), 422, "out_of_scope");
 
@@ -771,24 +652,24 @@ TEST_CASE("E2E: after the county relays to the city, the village's status shows 
           "[e2e][receipts]") {
   TempDir dir;
   const std::string city_db = dir.File("city.db"), county_db = dir.File("county.db");
-  InitHub(city_db, "city-1522", "city", kCityDivision, {{"county-a", "county", kCountyA}});
+  InitHub(city_db, "city-1522", "city", kCity, {{"county-a", "county", kCounty}});
   HubProcess city("city hub", city_db, dir.File("city.log"));
   city.Start();
-  InitHub(county_db, "county-a", "county", kCountyA, {{"vil-a1", "village", kVillageA1}}, city.url());
+  InitHub(county_db, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}}, city.url());
   HubProcess county("county hub", county_db, dir.File("county.log"));
   // A long interval: the county relays only because new ops arrived.
   county.Start({"--sync-interval", "600"});
 
   const std::string village = dir.File("village.db");
-  Run(kNodeBin, {"--db", village, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillageA1,
+  RunOk(NodeBin(), {"--db", village, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillage,
                  "--hub", county.url()});
   std::string case_id = NodeCaseNew(village, 1);
   NodeCaseNew(village, 2);
-  Run(kNodeBin, {"--db", village, "case", "note", case_id, "applicant called"});
+  RunOk(NodeBin(), {"--db", village, "case", "note", case_id, "applicant called"});
   const uint64_t authored = 3;
 
   auto levels = [&] {
-    json st = json::parse(Run(kNodeBin, {"--db", village, "--json", "status"}));
+    json st = json::parse(RunOk(NodeBin(), {"--db", village, "--json", "status"}));
     std::map<std::string, json> by_level;
     for (const auto& l : st.at("levels")) by_level[l.at("level").get<std::string>()] = l;
     REQUIRE(by_level.count("county") == 1);
@@ -799,32 +680,26 @@ TEST_CASE("E2E: after the county relays to the city, the village's status shows 
   CHECK(before["county"].at("own_ops_not_there") == authored);
   CHECK(before["city"].at("own_ops_not_there") == authored);
 
-  Run(kNodeBin, {"--db", village, "sync"});
+  RunOk(NodeBin(), {"--db", village, "sync"});
   auto at_county = levels();
   CHECK(at_county["county"].at("own_ops_not_there") == 0);
   CHECK(at_county["county"].at("hub") == "county-a");
   CHECK(at_county["city"].at("own_ops_not_there") == authored);
 
   // The push woke the county's relay; wait until the city holds the ops.
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (city.Status().at("op_count").get<uint64_t>() < authored) {
-    if (std::chrono::steady_clock::now() > deadline)
-      FAIL("the county did not relay to the city: " << county.Status().dump());
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
+  if (!WaitUntil([&] { return city.Status().at("op_count").get<uint64_t>() >= authored; }, std::chrono::seconds(30)))
+    FAIL("the county did not relay to the city: " << county.Status().dump());
   // The relay session records the city's receipt when its push reply arrives, just after the city stored
   // the ops; a village session that starts first would still hear the old one.
-  deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (county.Status().at("upstream").at("ops_pushed").get<uint64_t>() < authored) {
-    if (std::chrono::steady_clock::now() > deadline) FAIL("the relay did not finish: " << county.Status().dump());
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  Run(kNodeBin, {"--db", village, "sync"});
+  if (!WaitUntil([&] { return county.Status().at("upstream").at("ops_pushed").get<uint64_t>() >= authored; },
+                 std::chrono::seconds(30)))
+    FAIL("the relay did not finish: " << county.Status().dump());
+  RunOk(NodeBin(), {"--db", village, "sync"});
   auto at_city = levels();
   CHECK(at_city["county"].at("own_ops_not_there") == 0);
   CHECK(at_city["city"].at("own_ops_not_there") == 0);
   CHECK(at_city["city"].at("hub") == "city-1522");
-  CHECK(HubDigest(city_db, kVillageA1) == Trim(Run(kNodeBin, {"--db", village, "digest"})));
+  CHECK(HubDigest(city_db, kVillage) == Trim(RunOk(NodeBin(), {"--db", village, "digest"})));
 
   CHECK(county.Terminate() == 0);
   CHECK(city.Terminate() == 0);
@@ -834,17 +709,17 @@ TEST_CASE("E2E: each kind of bad request gets its own 4xx over HTTP, the hub goe
           "[e2e][refusal]") {
   TempDir dir;
   const std::string hub_db = dir.File("county.db");
-  InitHub(hub_db, "county-a", "county", kCountyA, {{"vil-a1", "village", kVillageA1}});
+  InitHub(hub_db, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}});
   HubProcess hub("county hub", hub_db, dir.File("county.log"));
   hub.Start();
-  auto node = CreateNode(dir.File("vil-a1.db"), "vil-a1", Level::kVillage, kVillageA1);
+  auto node = CreateLedger(dir.File("vil-a1.db"), NodeAt("vil-a1", Level::kVillage, kVillage));
   uint64_t at_hub = 0;  // the node's ops the hub holds
 
   // After each refusal: nothing was stored, and the next request, a real session, is served.
   auto still_serving = [&] {
     CHECK(Http("GET", hub.url() + "/healthz").status == 200);
     CHECK(hub.Status().at("op_count").get<uint64_t>() == at_hub);
-    SILIAN_TAKE(node->CreateCase(test::SampleCase(static_cast<uint32_t>(OwnSeq(*node)))));
+    SILIAN_TAKE(node->CreateCase(SampleCase(static_cast<uint32_t>(OwnSeq(*node)))));
     SyncSummary s = SILIAN_TAKE(SyncOver(*node, hub.url()));
     CHECK(s.pushed == OwnSeq(*node) - at_hub);
     at_hub = OwnSeq(*node);
@@ -852,15 +727,15 @@ TEST_CASE("E2E: each kind of bad request gets its own 4xx over HTTP, the hub goe
   still_serving();
 
   // A good request pushing the node's next op: what the bad requests below are made from.
-  SILIAN_TAKE(node->CreateCase(test::SampleCase(500)));
+  SILIAN_TAKE(node->CreateCase(SampleCase(500)));
   pb::SyncRequest request = RequestFrom(*node);
   {
     pb::Frontier holder;
-    holder.set_scope(kCountyA);
+    holder.set_scope(kCounty);
     auto* e = holder.add_entries();
     e->set_origin("vil-a1");
     e->set_seq(at_hub);
-    for (auto& entry : test::ExportEntries(*node, holder)) *request.mutable_push()->add_entries() = std::move(entry);
+    for (auto& entry : ExportEntries(*node, holder)) *request.mutable_push()->add_entries() = std::move(entry);
     REQUIRE(request.push().entries_size() == 1);
   }
   const std::string body = Encode(request);
@@ -910,13 +785,13 @@ TEST_CASE("E2E: each kind of bad request gets its own 4xx over HTTP, the hub goe
     pb::SyncRequest req = request;
     pb::Op op;
     REQUIRE(op.ParseFromString(req.push().entries(0).op()));
-    op.set_division(kVillageA2);
+    op.set_division(kOtherVillage);
     req.mutable_push()->mutable_entries(0)->set_op(op.SerializeAsString());
     RequireRefusal(PostSync(hub.url(), Encode(req), {AuthHeader("vil-a1")}), 422, "out_of_scope");
   }
   SECTION("a node claiming another village's division: 422 out_of_scope") {
     pb::SyncRequest req = request;
-    req.set_division(kVillageA2);
+    req.set_division(kOtherVillage);
     RequireRefusal(PostSync(hub.url(), Encode(req), {AuthHeader("vil-a1")}), 422, "out_of_scope");
   }
   SECTION("GET on the sync endpoint: 405, and an unknown path: 404") {

@@ -1,185 +1,34 @@
 #include "hub/notifier.h"
 
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
-#include <condition_variable>
-#include <cpprest/http_listener.h>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "support/files.h"
 #include "support/free_port.h"
+#include "support/seeds.h"
+#include "support/sms_gateway.h"
+#include "support/wait.h"
 
 namespace silian::hub {
 namespace {
 
-namespace http = web::http;
-using silian::test::FreePort;
 using Clock = std::chrono::steady_clock;
+using test::SmsGateway;
+using test::FreePort;
 
 constexpr uint64_t kT0 = 1'700'000'000'000;  // 2023-11-14T22:13:20Z
-
-
-// A stand-in SMS gateway on 127.0.0.1: records every request and answers as told.
-class Receiver {
- public:
-  struct Seen {
-    std::string key;  // Idempotency-Key
-    std::string content_type;
-    std::string auth;
-    std::string body;
-    int answered = 0;  // HTTP status answered, 0 while held
-  };
-
-  Receiver() {
-    for (int attempt = 1;; ++attempt) {
-      url_ = "http://127.0.0.1:" + std::to_string(FreePort());
-      listener_ = std::make_unique<http::experimental::listener::http_listener>(url_);
-      listener_->support([this](const http::http_request& request) { Handle(request); });
-      try {
-        listener_->open().wait();
-        return;
-      } catch (const std::exception& e) {
-        INFO("cannot listen on " << url_ << ": " << e.what());
-        REQUIRE(attempt < 8);
-      }
-    }
-  }
-  ~Receiver() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      closing_ = true;
-    }
-    cv_.notify_all();
-    try {
-      listener_->close().wait();
-    } catch (const std::exception&) {
-    }
-  }
-  Receiver(const Receiver&) = delete;
-  Receiver& operator=(const Receiver&) = delete;
-
-  const std::string& url() const { return url_; }
-
-  // The first `k` requests (counted from now) get `status`.
-  void FailFirst(int k, int status = 503) {
-    std::lock_guard<std::mutex> lock(mu_);
-    fail_left_ = k;
-    fail_status_ = status;
-  }
-  // Every request for notice `id` gets 400.
-  void RefuseId(std::string id) {
-    std::lock_guard<std::mutex> lock(mu_);
-    refuse_id_ = std::move(id);
-  }
-  // The next `count` requests are held for `delay_ms` (or until the receiver closes), then get 503.
-  void Delay(int delay_ms, int count) {
-    std::lock_guard<std::mutex> lock(mu_);
-    delay_ms_ = delay_ms;
-    delay_left_ = count;
-  }
-  // Every request gets `status` with the request's own body followed by `padding` bytes.
-  void EchoWith(int status, size_t padding) {
-    std::lock_guard<std::mutex> lock(mu_);
-    echo_status_ = status;
-    echo_padding_ = padding;
-  }
-
-  std::vector<Seen> seen() const {
-    std::lock_guard<std::mutex> lock(mu_);
-    return seen_;
-  }
-  // Per Idempotency-Key, how many requests were answered with a 2xx.
-  std::map<std::string, int> Delivered() const {
-    std::map<std::string, int> out;
-    for (const Seen& s : seen())
-      if (s.answered >= 200 && s.answered < 300) ++out[s.key];
-    return out;
-  }
-  bool WaitForRequests(size_t n, std::chrono::milliseconds limit) const {
-    auto deadline = Clock::now() + limit;
-    while (Clock::now() < deadline) {
-      if (seen().size() >= n) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    return false;
-  }
-
- private:
-  static std::string Header(const http::http_request& request, const std::string& name) {
-    auto it = request.headers().find(name);
-    return it == request.headers().end() ? "" : it->second;
-  }
-
-  void Handle(const http::http_request& request) {
-    Seen s;
-    s.key = Header(request, "Idempotency-Key");
-    s.content_type = Header(request, "Content-Type");
-    s.auth = Header(request, "Authorization");
-    try {
-      auto raw = request.extract_vector().get();
-      s.body.assign(raw.begin(), raw.end());
-    } catch (const std::exception&) {
-    }
-    int status = 200;
-    std::string body = "{\"ok\":true}";
-    {
-      std::unique_lock<std::mutex> lock(mu_);
-      size_t index = seen_.size();
-      seen_.push_back(s);  // recorded on arrival; `answered` is set below
-      if (delay_left_ > 0) {
-        --delay_left_;
-        cv_.wait_for(lock, std::chrono::milliseconds(delay_ms_), [this] { return closing_; });
-        status = 503;
-      } else if (fail_left_ > 0) {
-        --fail_left_;
-        status = fail_status_;
-        body = "busy";
-      } else if (!refuse_id_.empty() && s.key == refuse_id_) {
-        status = 400;
-        body = "{\"error\":\"phone number not allowed\"}";
-      } else if (echo_status_ != 0) {
-        status = echo_status_;
-        body = "you sent: " + s.body + std::string(echo_padding_, 'x');
-      }
-      seen_[index].answered = status;
-    }
-    http::http_response response(static_cast<http::status_code>(status));
-    response.set_body(std::vector<unsigned char>(body.begin(), body.end()));
-    request.reply(response).then([](pplx::task<void> t) {
-      try {
-        t.get();
-      } catch (const std::exception&) {  // the client gave up
-      }
-    });
-  }
-
-  std::string url_;
-  std::unique_ptr<http::experimental::listener::http_listener> listener_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool closing_ = false;
-  int fail_left_ = 0;
-  int fail_status_ = 503;
-  std::string refuse_id_;
-  int delay_ms_ = 0;
-  int delay_left_ = 0;
-  int echo_status_ = 0;
-  size_t echo_padding_ = 0;
-  std::vector<Seen> seen_;
-};
 
 // The outbox in memory, thread-safe, with a record of every call.
 class MemoryOutbox final : public NoticeOutbox {
@@ -263,6 +112,24 @@ struct RecordingRandom {
   }
 };
 
+// A NoticeDispatcher over an in-memory outbox, on a hand-set clock that starts at kT0, drawing from a
+// random source of `seed` that records what it gave. `sender` is borrowed: declare the rig after it.
+struct DispatchRig {
+  DispatchRig(NoticeSender& sender, uint64_t seed, NoticeDispatcher::Options options = {})
+      : random(seed), dispatcher(outbox, sender, [this] { return now.load(); }, random.Fn(), options) {}
+
+  MemoryOutbox outbox;
+  std::atomic<uint64_t> now{kT0};
+  RecordingRandom random;
+  NoticeDispatcher dispatcher;
+};
+
+NoticeDispatcher::Options PollEvery(uint64_t ms) {
+  NoticeDispatcher::Options options;
+  options.poll_interval_ms = ms;
+  return options;
+}
+
 OutgoingNotice MakeNotice(int i) {
   OutgoingNotice n;
   n.id = "op-" + std::to_string(1000 + i) + "/accepted";
@@ -281,21 +148,28 @@ std::unique_ptr<NoticeSender> Http(const std::string& url, HttpSenderOptions opt
   return std::move(sender).value();
 }
 
-std::string TempDir() {
-  std::string templ = (std::filesystem::temp_directory_path() / "silian-notifier-XXXXXX").string();
-  REQUIRE(::mkdtemp(templ.data()) != nullptr);
-  return templ;
-}
-
 long ElapsedMs(Clock::time_point start) {
   return static_cast<long>(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start).count());
 }
 
+// A gateway that holds its first request for 5 s, and a sender to it that gives up after 300 ms.
+struct SlowGateway {
+  SmsGateway receiver;
+  std::unique_ptr<NoticeSender> sender;
+
+  SlowGateway() {
+    receiver.Delay(5000, 1);
+    HttpSenderOptions options;
+    options.total_timeout_ms = 300;
+    sender = Http(receiver.url(), options);
+  }
+};
+
 // ---------------------------------------------------------------------------------------------------
 
 TEST_CASE("RetryDelayMs: doubles from 1 s up to 30 min with jitter within 25 percent", "[notifier]") {
-  const uint64_t seed = std::random_device{}();
-  INFO("seed " << seed);
+  const uint64_t seed = test::SeedFromEnv().value_or(std::random_device{}());
+  INFO(test::SeedNote(seed));
   std::mt19937_64 gen(seed);
   for (uint32_t attempts : {0u, 1u, 2u, 3u, 5u, 11u, 12u, 21u, 22u, 40u, 1000u, 0xFFFFFFFFu}) {
     uint64_t base = attempts <= 1 ? 1000 : std::min<uint64_t>(30 * 60 * 1000, attempts - 1 < 40 ? 1000ull << (attempts - 1) : ~0ull);
@@ -341,7 +215,7 @@ TEST_CASE("ValidateGatewayUrl: accepts http and https only and names the URL it 
 }
 
 TEST_CASE("HttpSender: posts the notice as JSON with the idempotency key and the auth header", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   HttpSenderOptions options;
   options.auth_header = "Authorization: Bearer t0ken";
   auto sender = Http(receiver.url() + "/notices", options);
@@ -364,7 +238,7 @@ TEST_CASE("HttpSender: posts the notice as JSON with the idempotency key and the
 }
 
 TEST_CASE("HttpSender: classifies HTTP statuses and never puts personal data in the message", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   auto sender = Http(receiver.url() + "/notices");
   OutgoingNotice n = MakeNotice(2);
   struct Case {
@@ -391,12 +265,8 @@ TEST_CASE("HttpSender: classifies HTTP statuses and never puts personal data in 
   }
 }
 
-TEST_CASE("HttpSender: a gateway that does not answer in time is a retryable failure", "[notifier]") {
-  Receiver receiver;
-  receiver.Delay(5000, 1);
-  HttpSenderOptions options;
-  options.total_timeout_ms = 300;
-  auto sender = Http(receiver.url(), options);
+TEST_CASE_METHOD(SlowGateway, "HttpSender: a gateway that does not answer in time is a retryable failure",
+                 "[notifier]") {
   auto start = Clock::now();
   Status s = sender->Send(MakeNotice(3));
   INFO(s.ToString());
@@ -406,74 +276,71 @@ TEST_CASE("HttpSender: a gateway that does not answer in time is a retryable fai
 }
 
 TEST_CASE("NoticeDispatcher: delivers 20 notices exactly once through 503s and a 400", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   auto sender = Http(receiver.url() + "/notices");
-  MemoryOutbox outbox;
+  NoticeDispatcher::Options options;
+  options.batch = 8;  // several batches per pass
+  DispatchRig rig(*sender, 42, options);
   std::vector<OutgoingNotice> notices;
   for (int i = 0; i < 20; ++i) {
     notices.push_back(MakeNotice(i));
-    outbox.Add(notices.back());
+    rig.outbox.Add(notices.back());
   }
   const std::string refused = notices[7].id;
   receiver.FailFirst(23);  // the whole first pass and the first 3 requests of the second
   receiver.RefuseId(refused);
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(42);
-  NoticeDispatcher::Options options;
-  options.batch = 8;  // several batches per pass
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn(), options);
 
-  auto pass1 = dispatcher.RunOnce();
+  auto pass1 = rig.dispatcher.RunOnce();
   REQUIRE(pass1.ok());
   CHECK(pass1->sent == 0);
   CHECK(pass1->retry == 20);
   CHECK(pass1->failed == 0);
-  REQUIRE(random.drawn.size() == 20);
+  REQUIRE(rig.random.drawn.size() == 20);
   uint64_t latest = 0;
   for (int i = 0; i < 20; ++i) {
-    auto row = outbox.Get(notices[i].id);
+    auto row = rig.outbox.Get(notices[i].id);
     CHECK(row.state == "pending");
     CHECK(row.notice.attempts == 1);
-    CHECK(row.next_attempt_ms == kT0 + RetryDelayMs(1, random.drawn[i]));
+    CHECK(row.next_attempt_ms == kT0 + RetryDelayMs(1, rig.random.drawn[i]));
     CHECK(row.last_error.find("HTTP 503") != std::string::npos);
     latest = std::max(latest, row.next_attempt_ms);
   }
   CHECK(latest <= kT0 + 1250);
 
   // Nothing is due before the delays have passed.
-  auto early = dispatcher.RunOnce();
+  auto early = rig.dispatcher.RunOnce();
   REQUIRE(early.ok());
   CHECK(early->sent + early->retry + early->failed == 0);
   CHECK(receiver.seen().size() == 20);
 
-  now = latest;
-  auto pass2 = dispatcher.RunOnce();
+  rig.now = latest;
+  auto pass2 = rig.dispatcher.RunOnce();
   REQUIRE(pass2.ok());
   CHECK(pass2->sent == 16);
   CHECK(pass2->retry == 3);
   CHECK(pass2->failed == 1);
-  auto refused_row = outbox.Get(refused);
+  auto refused_row = rig.outbox.Get(refused);
   CHECK(refused_row.state == "failed");
   CHECK(refused_row.notice.attempts == 2);
   CHECK(refused_row.last_error.find("HTTP 400") != std::string::npos);
   latest = 0;
   for (int i = 0; i < 3; ++i) {
-    auto row = outbox.Get(notices[i].id);
+    auto row = rig.outbox.Get(notices[i].id);
     CHECK(row.notice.attempts == 2);
-    CHECK(row.next_attempt_ms == now + RetryDelayMs(2, random.drawn[20 + i]));
-    CHECK(row.next_attempt_ms >= now + 1500);
-    CHECK(row.next_attempt_ms <= now + 2500);
+    CHECK(row.next_attempt_ms == rig.now + RetryDelayMs(2, rig.random.drawn[20 + i]));
+    CHECK(row.next_attempt_ms >= rig.now + 1500);
+    CHECK(row.next_attempt_ms <= rig.now + 2500);
     latest = std::max(latest, row.next_attempt_ms);
   }
 
-  now = latest;
-  auto pass3 = dispatcher.RunOnce();
+  rig.now = latest;
+  auto pass3 = rig.dispatcher.RunOnce();
   REQUIRE(pass3.ok());
   CHECK(pass3->sent == 3);
   CHECK(pass3->retry + pass3->failed == 0);
 
-  now += 24ull * 3600 * 1000;
-  auto pass4 = dispatcher.RunOnce();
+  rig.now += 24ull * 3600 * 1000;
+  auto pass4 = rig.dispatcher.RunOnce();
   REQUIRE(pass4.ok());
   CHECK(pass4->sent + pass4->retry + pass4->failed == 0);
 
@@ -483,7 +350,7 @@ TEST_CASE("NoticeDispatcher: delivers 20 notices exactly once through 503s and a
   for (const auto& n : notices) {
     INFO(n.id);
     CHECK(delivered[n.id] == (n.id == refused ? 0 : 1));
-    CHECK(outbox.Get(n.id).state == (n.id == refused ? "failed" : "sent"));
+    CHECK(rig.outbox.Get(n.id).state == (n.id == refused ? "failed" : "sent"));
   }
   int refused_requests = 0;
   for (const auto& s : seen) {
@@ -494,88 +361,74 @@ TEST_CASE("NoticeDispatcher: delivers 20 notices exactly once through 503s and a
 }
 
 TEST_CASE("NoticeDispatcher: a notice refused with 400 fails at once", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   auto sender = Http(receiver.url());
-  MemoryOutbox outbox;
+  DispatchRig rig(*sender, 1);
   OutgoingNotice n = MakeNotice(0);
-  outbox.Add(n);
+  rig.outbox.Add(n);
   receiver.RefuseId(n.id);
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(1);
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn());
-  auto counts = dispatcher.RunOnce();
+  auto counts = rig.dispatcher.RunOnce();
   REQUIRE(counts.ok());
   CHECK(counts->failed == 1);
-  CHECK(outbox.Get(n.id).state == "failed");
-  CHECK(outbox.Get(n.id).notice.attempts == 1);
-  now += 24ull * 3600 * 1000;
-  REQUIRE(dispatcher.RunOnce().ok());
+  CHECK(rig.outbox.Get(n.id).state == "failed");
+  CHECK(rig.outbox.Get(n.id).notice.attempts == 1);
+  rig.now += 24ull * 3600 * 1000;
+  REQUIRE(rig.dispatcher.RunOnce().ok());
   CHECK(receiver.seen().size() == 1);
 }
 
 TEST_CASE("NoticeDispatcher: gives up after kMaxNoticeAttempts when the gateway is down", "[notifier]") {
   const std::string url = "http://127.0.0.1:" + std::to_string(FreePort()) + "/notices";  // nobody listens
   auto sender = Http(url);
-  MemoryOutbox outbox;
+  DispatchRig rig(*sender, 7);
   OutgoingNotice n = MakeNotice(5);
-  outbox.Add(n);
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(7);
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn());
+  rig.outbox.Add(n);
   for (uint32_t attempt = 1; attempt < kMaxNoticeAttempts; ++attempt) {
-    auto counts = dispatcher.RunOnce();
+    auto counts = rig.dispatcher.RunOnce();
     REQUIRE(counts.ok());
     REQUIRE(counts->retry == 1);
-    auto row = outbox.Get(n.id);
+    auto row = rig.outbox.Get(n.id);
     INFO("attempt " << attempt << ": " << row.last_error);
     REQUIRE(row.state == "pending");
     CHECK(row.notice.attempts == attempt);
-    CHECK(row.next_attempt_ms == now + RetryDelayMs(attempt, random.drawn.back()));
+    CHECK(row.next_attempt_ms == rig.now + RetryDelayMs(attempt, rig.random.drawn.back()));
     CHECK(row.last_error.find(url) != std::string::npos);
     CHECK(row.last_error.find(n.phone) == std::string::npos);
     // Not due a moment before its time.
-    now = row.next_attempt_ms - 1;
-    auto idle = dispatcher.RunOnce();
+    rig.now = row.next_attempt_ms - 1;
+    auto idle = rig.dispatcher.RunOnce();
     REQUIRE(idle.ok());
     CHECK(idle->retry == 0);
-    now = row.next_attempt_ms;
+    rig.now = row.next_attempt_ms;
   }
-  auto last = dispatcher.RunOnce();
+  auto last = rig.dispatcher.RunOnce();
   REQUIRE(last.ok());
   CHECK(last->failed == 1);
-  auto row = outbox.Get(n.id);
+  auto row = rig.outbox.Get(n.id);
   CHECK(row.state == "failed");
   CHECK(row.notice.attempts == kMaxNoticeAttempts);
   CHECK(row.retry_at.size() == kMaxNoticeAttempts - 1);
-  now += 24ull * 3600 * 1000;
-  auto after = dispatcher.RunOnce();
+  rig.now += 24ull * 3600 * 1000;
+  auto after = rig.dispatcher.RunOnce();
   REQUIRE(after.ok());
   CHECK(after->sent + after->retry + after->failed == 0);
 }
 
-TEST_CASE("NoticeDispatcher: a timeout is retried with the same idempotency key", "[notifier]") {
-  Receiver receiver;
-  receiver.Delay(5000, 1);
-  HttpSenderOptions options;
-  options.total_timeout_ms = 300;
-  auto sender = Http(receiver.url(), options);
-  MemoryOutbox outbox;
+TEST_CASE_METHOD(SlowGateway, "NoticeDispatcher: a timeout is retried with the same idempotency key", "[notifier]") {
+  DispatchRig rig(*sender, 9);
   OutgoingNotice n = MakeNotice(9);
-  outbox.Add(n);
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(9);
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn());
-  auto first = dispatcher.RunOnce();
+  rig.outbox.Add(n);
+  auto first = rig.dispatcher.RunOnce();
   REQUIRE(first.ok());
   CHECK(first->retry == 1);
-  auto row = outbox.Get(n.id);
+  auto row = rig.outbox.Get(n.id);
   CHECK(row.state == "pending");
-  CHECK(row.next_attempt_ms == kT0 + RetryDelayMs(1, random.drawn[0]));
-  now = row.next_attempt_ms;
-  auto second = dispatcher.RunOnce();
+  CHECK(row.next_attempt_ms == kT0 + RetryDelayMs(1, rig.random.drawn[0]));
+  rig.now = row.next_attempt_ms;
+  auto second = rig.dispatcher.RunOnce();
   REQUIRE(second.ok());
   CHECK(second->sent == 1);
-  CHECK(outbox.Get(n.id).state == "sent");
+  CHECK(rig.outbox.Get(n.id).state == "sent");
   REQUIRE(receiver.WaitForRequests(2, std::chrono::milliseconds(2000)));
   auto seen = receiver.seen();
   REQUIRE(seen.size() == 2);
@@ -585,30 +438,25 @@ TEST_CASE("NoticeDispatcher: a timeout is retried with the same idempotency key"
 }
 
 TEST_CASE("NoticeDispatcher: Stop returns promptly while the gateway is slow", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   receiver.Delay(30000, 1);
   auto sender = Http(receiver.url());  // default 15 s total timeout
-  MemoryOutbox outbox;
+  DispatchRig rig(*sender, 11, PollEvery(50));
   OutgoingNotice n = MakeNotice(11);
-  outbox.Add(n);
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(11);
-  NoticeDispatcher::Options options;
-  options.poll_interval_ms = 50;
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn(), options);
-  dispatcher.Start();
+  rig.outbox.Add(n);
+  rig.dispatcher.Start();
   REQUIRE(receiver.WaitForRequests(1, std::chrono::milliseconds(5000)));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the transfer waits on the reply
   auto start = Clock::now();
-  dispatcher.Stop();
+  rig.dispatcher.Stop();
   long stop_ms = ElapsedMs(start);
   CHECK(stop_ms < 2000);
-  dispatcher.Stop();  // idempotent
+  rig.dispatcher.Stop();  // idempotent
   // The notice in flight was finished: due again at once, not given up.
-  auto row = outbox.Get(n.id);
+  auto row = rig.outbox.Get(n.id);
   CHECK(row.state == "pending");
   CHECK(row.notice.attempts == 1);
-  CHECK(row.next_attempt_ms <= now.load());
+  CHECK(row.next_attempt_ms <= rig.now.load());
   // The sender works again after the stop.
   Status s = sender->Send(n);
   INFO(s.ToString());
@@ -616,36 +464,30 @@ TEST_CASE("NoticeDispatcher: Stop returns promptly while the gateway is slow", "
 }
 
 TEST_CASE("NoticeDispatcher: Wake runs a pass before the poll interval", "[notifier]") {
-  Receiver receiver;
+  SmsGateway receiver;
   auto sender = Http(receiver.url());
-  MemoryOutbox outbox;
-  std::atomic<uint64_t> now{kT0};
-  RecordingRandom random(13);
-  NoticeDispatcher::Options options;
-  options.poll_interval_ms = 60000;
-  NoticeDispatcher dispatcher(outbox, *sender, [&] { return now.load(); }, random.Fn(), options);
-  dispatcher.Start();
+  DispatchRig rig(*sender, 13, PollEvery(60000));
+  rig.dispatcher.Start();
   // Start runs a pass at once.
-  auto deadline = Clock::now() + std::chrono::seconds(5);
-  while (outbox.due_calls() == 0 && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  REQUIRE(outbox.due_calls() >= 1);
+  test::WaitUntil([&] { return rig.outbox.due_calls() != 0; }, std::chrono::seconds(5), std::chrono::milliseconds(2));
+  REQUIRE(rig.outbox.due_calls() >= 1);
   OutgoingNotice n = MakeNotice(12);
-  outbox.Add(n);
+  rig.outbox.Add(n);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(receiver.seen().empty());  // no pass without a Wake
   auto start = Clock::now();
-  dispatcher.Wake();
+  rig.dispatcher.Wake();
   REQUIRE(receiver.WaitForRequests(1, std::chrono::milliseconds(2000)));
   CHECK(ElapsedMs(start) < 2000);
-  deadline = Clock::now() + std::chrono::seconds(2);
-  while (outbox.Get(n.id).state != "sent" && Clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  CHECK(outbox.Get(n.id).state == "sent");
-  dispatcher.Stop();
+  test::WaitUntil([&] { return rig.outbox.Get(n.id).state == "sent"; }, std::chrono::seconds(2),
+                  std::chrono::milliseconds(2));
+  CHECK(rig.outbox.Get(n.id).state == "sent");
+  rig.dispatcher.Stop();
 }
 
 TEST_CASE("LogFileSender: writes one JSON line per notice with the phone masked, in a 0600 file", "[notifier]") {
-  std::string dir = TempDir();
+  test::TempDir temp;
+  const std::string dir = temp.path().string();
   std::string path = dir + "/notices.jsonl";
   uint64_t now = kT0 + 123;
   auto sender = MakeLogFileSender(path, [&] { return now; });
@@ -690,7 +532,6 @@ TEST_CASE("LogFileSender: writes one JSON line per notice with the phone masked,
   Status s = nowhere->Send(a);
   CHECK(s.code() == StatusCode::kUnavailable);
   CHECK(s.message().find(dir + "/missing/notices.jsonl") != std::string::npos);
-  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

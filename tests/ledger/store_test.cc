@@ -15,29 +15,16 @@
 namespace silian::sync {
 namespace {
 
+using test::CaseIn;
+using test::DigestOf;
 using test::ExportAll;
+using test::FrontierSeq;
 using test::ImportEntries;
 using test::MakeReplica;
 using test::NodeAt;
 using test::Replica;
 using test::TempDir;
 
-std::string DigestOf(LedgerStore& s, std::optional<std::string> scope = std::nullopt) {
-  return SILIAN_TAKE(s.Digest(std::move(scope))).ToLine();
-}
-
-uint64_t FrontierSeq(LedgerStore& s, const std::string& origin) {
-  const pb::Frontier frontier = SILIAN_TAKE(s.GetFrontier());
-  for (const auto& e : frontier.entries())
-    if (e.origin() == origin) return e.seq();
-  return 0;
-}
-
-std::vector<std::string> Names(const std::vector<pb::Entry>& entries) {
-  std::vector<std::string> out;
-  for (const auto& e : entries) out.push_back(test::EntryName(e));
-  return out;
-}
 
 // A case with a few ops authored on `r`; returns its id.
 std::string CaseWithHistory(Replica& r, uint32_t n) {
@@ -47,6 +34,22 @@ std::string CaseWithHistory(Replica& r, uint32_t n) {
   SILIAN_TAKE(r->AddNote(id, "applicant will call back", "agent-1"));
   return id;
 }
+
+// Two laptops of one village, devices 01 and 02, on throwaway ledgers.
+struct TwoLaptops {
+  TempDir dir;
+  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
+  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+};
+
+// A township hall above test::kVillage and test::kOtherVillage, and an application for each of the two
+// villages that the hall registers.
+struct HallWorld {
+  TempDir dir;
+  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
+  const NewCase here = CaseIn(1, test::kVillage);
+  const NewCase there = CaseIn(2, test::kOtherVillage);
+};
 
 // ---- Files.
 
@@ -161,10 +164,7 @@ TEST_CASE("Store: a new case has a case number from division, device, date and a
   CHECK(r->ShowCase("nope").status().code() == StatusCode::kNotFound);
 }
 
-TEST_CASE("Store: two devices of one village never make the same case number", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: two devices of one village never make the same case number", "[store]") {
   std::set<std::string> numbers;
   for (uint32_t i = 0; i < 5; ++i) {
     numbers.insert(SILIAN_TAKE(a->CreateCase(test::SampleCase(i))).case_number);
@@ -232,7 +232,7 @@ TEST_CASE("Store: field writes are validated and written as one op", "[store]") 
 
 TEST_CASE("Store: the case list filters by status, applicant id and scope", "[store]") {
   TempDir dir;
-  Replica r = MakeReplica(dir, NodeAt("hall", Level::kTownship, "152222104000"));
+  Replica r = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
   std::vector<std::string> ids;
   for (uint32_t i = 0; i < 4; ++i) {
     NewCase c = test::SampleCase(i % 3);
@@ -295,10 +295,7 @@ TEST_CASE("Store: ShowCase is the projection of the stored ops", "[store]") {
 
 // ---- Exchange.
 
-TEST_CASE("Store: re-importing the same ops is idempotent", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: re-importing the same ops is idempotent", "[store]") {
   CaseWithHistory(a, 1);
   CaseWithHistory(a, 2);
   auto entries = ExportAll(*a.store);
@@ -339,11 +336,10 @@ TEST_CASE("Store: an author's own ops coming back are known", "[store]") {
   CHECK(DigestOf(*a.store) == before);
 }
 
-TEST_CASE("Store: equivocation is detected: same origin and seq, other bytes: refused, counted, digest unchanged",
-          "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops,
+                 "Store: equivocation is detected: same origin and seq, other bytes: refused, counted, "
+                 "digest unchanged",
+                 "[store]") {
   std::string id = CaseWithHistory(a, 1);
   auto entries = ExportAll(*a.store);
   ImportEntries(*b.store, entries);
@@ -369,10 +365,7 @@ TEST_CASE("Store: equivocation is detected: same origin and seq, other bytes: re
   }
 }
 
-TEST_CASE("Store: an import whose sender's frontier has another chain hash warns", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: an import whose sender's frontier has another chain hash warns", "[store]") {
   CaseWithHistory(a, 1);
   pb::Frontier sender = SILIAN_TAKE(a->GetFrontier());
   ImportStats honest = ImportEntries(*b.store, ExportAll(*a.store), 1000, &sender);
@@ -384,15 +377,13 @@ TEST_CASE("Store: an import whose sender's frontier has another chain hash warns
   CHECK_THAT(s.warnings[0], Catch::Contains("\"a\""));
 }
 
-TEST_CASE("Store: ops arriving ahead of a gap wait in the pending area, then apply when it fills", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: ops arriving ahead of a gap wait in the pending area, then apply when it fills",
+                 "[store]") {
   std::string id = SILIAN_TAKE(a->CreateCase(test::SampleCase(1))).case_id.value;
   SILIAN_TAKE(a->AddNote(id, "second", "x"));
   SILIAN_TAKE(a->AddNote(id, "third", "x"));
   auto entries = ExportAll(*a.store);
-  REQUIRE(Names(entries) == std::vector<std::string>{"a:1", "a:2", "a:3"});
+  REQUIRE(test::EntryNames(entries) == std::vector<std::string>{"a:1", "a:2", "a:3"});
 
   ImportStats early = ImportEntries(*b.store, {entries[2]});
   CHECK(early.new_ops == 0);
@@ -421,11 +412,9 @@ TEST_CASE("Store: ops arriving ahead of a gap wait in the pending area, then app
   CHECK(DigestOf(*b.store) == DigestOf(*a.store));
 }
 
-TEST_CASE("Store: an equivocating op offered while the original waits in the pending area is counted",
-          "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops,
+                 "Store: an equivocating op offered while the original waits in the pending area is counted",
+                 "[store]") {
   std::string id = SILIAN_TAKE(a->CreateCase(test::SampleCase(1))).case_id.value;
   SILIAN_TAKE(a->AddNote(id, "second", "x"));
   SILIAN_TAKE(a->AddNote(id, "third", "x"));
@@ -441,15 +430,10 @@ TEST_CASE("Store: an equivocating op offered while the original waits in the pen
   CHECK(DigestOf(*b.store) == DigestOf(*a.store));
 }
 
-TEST_CASE("Store: out-of-scope ops become skips, count as out of scope, and the frontier still advances",
-          "[store]") {
-  TempDir dir;
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, "152222104000"));
+TEST_CASE_METHOD(HallWorld,
+                 "Store: out-of-scope ops become skips, count as out of scope, and the frontier still advances",
+                 "[store]") {
   Replica village = MakeReplica(dir, NodeAt("agent", Level::kVillage, test::kVillage));
-  NewCase here = test::SampleCase(1);
-  here.division = DivisionCode{test::kVillage};
-  NewCase there = test::SampleCase(2);
-  there.division = DivisionCode{test::kOtherVillage};
   std::string here_id = SILIAN_TAKE(hall->CreateCase(here)).case_id.value;    // hall:1
   std::string there_id = SILIAN_TAKE(hall->CreateCase(there)).case_id.value;  // hall:2
   SILIAN_TAKE(hall->AddNote(there_id, "elsewhere", "clerk"));                 // hall:3
@@ -475,7 +459,7 @@ TEST_CASE("Store: out-of-scope ops become skips, count as out of scope, and the 
   SECTION("the village passes its skips on to another replica of the same village") {
     Replica laptop = MakeReplica(dir, NodeAt("laptop", Level::kVillage, test::kVillage, "02"));
     auto entries = ExportAll(*village.store);
-    CHECK(Names(entries) == std::vector<std::string>{"hall:1", "skip:hall:2-3", "hall:4", "skip:hall:5-5"});
+    CHECK(test::EntryNames(entries) == std::vector<std::string>{"hall:1", "skip:hall:2-3", "hall:4", "skip:hall:5-5"});
     ImportStats t = ImportEntries(*laptop.store, entries);
     CHECK(t.new_ops == 2);
     CHECK(t.skipped_runs == 2);
@@ -494,17 +478,12 @@ TEST_CASE("Store: out-of-scope ops become skips, count as out of scope, and the 
   }
 }
 
-TEST_CASE("Store: a replica never forwards its skips over ops that are in the holder's scope", "[store]") {
+TEST_CASE_METHOD(HallWorld, "Store: a replica never forwards its skips over ops that are in the holder's scope",
+                 "[store]") {
   // The hall (township) writes cases for two villages. Agent A's laptop syncs with the hall and holds the
   // other village's ops as a skip. If A then hands a bundle to agent B of that other village (or to the
   // county), the skip must not stand in for B's own ops: B must still get them from the hall.
-  TempDir dir;
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, "152222104000"));
   Replica a = MakeReplica(dir, NodeAt("agent-a", Level::kVillage, test::kVillage));
-  NewCase here = test::SampleCase(1);
-  here.division = DivisionCode{test::kVillage};
-  NewCase there = test::SampleCase(2);
-  there.division = DivisionCode{test::kOtherVillage};
   SILIAN_TAKE(hall->CreateCase(here));                                        // hall:1, A's village
   std::string there_id = SILIAN_TAKE(hall->CreateCase(there)).case_id.value;  // hall:2, B's village
   SILIAN_TAKE(hall->AddNote(there_id, "for B", "clerk"));                     // hall:3
@@ -533,7 +512,7 @@ TEST_CASE("Store: a skip cut for a narrower scope than the replica's is refused 
           "[store]") {
   TempDir dir;
   Replica village = MakeReplica(dir, NodeAt("agent", Level::kVillage, test::kVillage));
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, "152222104000"));
+  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, test::kTownship));
   NewCase c = test::SampleCase(1);
   c.division = DivisionCode{test::kOtherVillage};
   Replica author = MakeReplica(dir, NodeAt("author", Level::kTownship, "152222104000", "02"));
@@ -559,10 +538,7 @@ TEST_CASE("Store: a skip cut for a narrower scope than the replica's is refused 
   CHECK(import->Add(batch).code() == StatusCode::kDataLoss);
 }
 
-TEST_CASE("Store: Export with a holder frontier sends only what the holder lacks", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: Export with a holder frontier sends only what the holder lacks", "[store]") {
   std::string id = SILIAN_TAKE(a->CreateCase(test::SampleCase(1))).case_id.value;
   for (int i = 0; i < 9; ++i) SILIAN_TAKE(a->AddNote(id, "note " + std::to_string(i), "x"));
   SILIAN_TAKE(b->AddNote(SILIAN_TAKE(b->CreateCase(test::SampleCase(2))).case_id.value, "b's", "y"));
@@ -571,28 +547,22 @@ TEST_CASE("Store: Export with a holder frontier sends only what the holder lacks
   ImportEntries(*b.store, std::vector<pb::Entry>(all.begin(), all.begin() + 6));
 
   auto rest = test::ExportEntries(*a.store, SILIAN_TAKE(b->GetFrontier()));
-  CHECK(Names(rest) == std::vector<std::string>{"a:7", "a:8", "a:9", "a:10"});
+  CHECK(test::EntryNames(rest) == std::vector<std::string>{"a:7", "a:8", "a:9", "a:10"});
   ImportEntries(*b.store, rest);
   CHECK(test::ExportEntries(*a.store, SILIAN_TAKE(b->GetFrontier())).empty());
   // The other way: b has its own two ops that a lacks.
-  CHECK(Names(test::ExportEntries(*b.store, SILIAN_TAKE(a->GetFrontier()))) ==
+  CHECK(test::EntryNames(test::ExportEntries(*b.store, SILIAN_TAKE(a->GetFrontier()))) ==
         std::vector<std::string>{"b:1", "b:2"});
 }
 
-TEST_CASE("Store: Export to a holder of a narrower scope sends the rest as merged skips", "[store]") {
-  TempDir dir;
-  Replica hall = MakeReplica(dir, NodeAt("hall", Level::kTownship, "152222104000"));
+TEST_CASE_METHOD(HallWorld, "Store: Export to a holder of a narrower scope sends the rest as merged skips", "[store]") {
   Replica b = MakeReplica(dir, NodeAt("agent-b", Level::kVillage, test::kOtherVillage));
-  NewCase here = test::SampleCase(1);
-  here.division = DivisionCode{test::kVillage};
-  NewCase there = test::SampleCase(2);
-  there.division = DivisionCode{test::kOtherVillage};
   std::string here_id = SILIAN_TAKE(hall->CreateCase(here)).case_id.value;
   SILIAN_TAKE(hall->AddNote(here_id, "1", "c"));
   SILIAN_TAKE(hall->CreateCase(there));
   SILIAN_TAKE(hall->AddNote(here_id, "2", "c"));
   auto entries = test::ExportEntries(*hall.store, SILIAN_TAKE(b->GetFrontier()));
-  CHECK(Names(entries) == std::vector<std::string>{"skip:hall:1-2", "hall:3", "skip:hall:4-4"});
+  CHECK(test::EntryNames(entries) == std::vector<std::string>{"skip:hall:1-2", "hall:3", "skip:hall:4-4"});
   ImportEntries(*b.store, entries);
   CHECK(FrontierSeq(*b.store, "hall") == 4);
   CHECK(DigestOf(*b.store) == DigestOf(*hall.store, std::string(test::kOtherVillage)));
@@ -627,7 +597,7 @@ TEST_CASE("Store: the digest is equal whatever order the ops arrived in", "[stor
   std::vector<pb::Entry> all = ops_a;
   all.insert(all.end(), ops_b.begin(), ops_b.end());
   for (uint64_t seed : test::Seeds(1, 10)) {
-    CAPTURE(seed);
+    INFO(test::SeedNote(seed));
     test::Rng rng(seed);
     std::vector<pb::Entry> shuffled = all;
     rng.Shuffle(shuffled);
@@ -638,11 +608,8 @@ TEST_CASE("Store: the digest is equal whatever order the ops arrived in", "[stor
   }
 }
 
-TEST_CASE("Store: concurrent guarded writes show one conflict everywhere until a resolution arrives",
-          "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: concurrent guarded writes show one conflict everywhere until a resolution arrives",
+                 "[store]") {
   std::string id = SILIAN_TAKE(a->CreateCase(test::SampleCase(1))).case_id.value;
   test::Exchange(*a.store, *b.store);
   OpId wa = SILIAN_TAKE(a->SetFields(id, {{"applicant_name", "Bayar"}}, "x"));
@@ -716,10 +683,7 @@ TEST_CASE("Store: a remote op stamped far in the future does not drag the clock,
   CHECK(SILIAN_TAKE(a->GetStatus()).max_skew_seen_ms == three_days_ms);
 }
 
-TEST_CASE("Store: an abandoned import leaves nothing behind", "[store]") {
-  TempDir dir;
-  Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
-  Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"));
+TEST_CASE_METHOD(TwoLaptops, "Store: an abandoned import leaves nothing behind", "[store]") {
   CaseWithHistory(a, 1);
   auto entries = ExportAll(*a.store);
   std::string before = DigestOf(*b.store);

@@ -9,6 +9,7 @@
 #include <zstd.h>
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -18,19 +19,13 @@
 
 #include "net/client.h"
 #include "net/protocol.h"
+#include "support/sync_requests.h"
 #include "support/test_util.h"
 
 namespace silian::sync {
 namespace {
 
-using test::MakeReplica;
-using test::NodeAt;
-using test::Replica;
-using test::TempDir;
-
-constexpr const char* kCity = "152200000000";
-constexpr const char* kCounty = "152222000000";
-constexpr const char* kTownship = "152222104000";
+using namespace test;  // the support library: replicas, exchanges, the tests' divisions
 
 // A hub in this process: a ledger, the access the service and the relay share, and the service answering
 // sync requests.
@@ -105,32 +100,7 @@ Result<SyncSummary> RelayUp(Hub& county, Hub& city) {
   return SyncClient(*county.access, transport, "hub:" + city.store().config().node_id.value, SyncOptions()).SyncOnce();
 }
 
-std::string DigestOf(LedgerStore& s, std::optional<std::string> scope = std::nullopt) {
-  return SILIAN_TAKE(s.Digest(std::move(scope))).ToLine();
-}
-
 uint64_t OpCount(LedgerStore& s) { return SILIAN_TAKE(s.GetStatus()).op_count; }
-
-uint64_t FrontierSeq(LedgerStore& s, const std::string& origin) {
-  const pb::Frontier frontier = SILIAN_TAKE(s.GetFrontier());
-  for (const auto& e : frontier.entries())
-    if (e.origin() == origin) return e.seq();
-  return 0;
-}
-
-// Own ops that `level` does not hold yet, as the node last heard; nullopt when it has no line for it.
-std::optional<uint64_t> MissingAt(LedgerStore& s, const std::string& level) {
-  for (const auto& l : SILIAN_TAKE(s.LevelStatuses()))
-    if (l.level == level) return l.own_ops_missing;
-  return std::nullopt;
-}
-
-// A sample case that a township clerk registers for one of its villages.
-NewCase CaseIn(uint32_t n, const std::string& division) {
-  NewCase c = test::SampleCase(n, "clerk-1");
-  c.division = DivisionCode{division};
-  return c;
-}
 
 // Authors `cases` cases with two more ops each on `node`, in `division` (default: the node's own).
 uint64_t AuthorCases(Replica& node, uint32_t cases, uint32_t first = 0,
@@ -147,18 +117,6 @@ uint64_t AuthorCases(Replica& node, uint32_t cases, uint32_t first = 0,
 
 // ---- Raw requests, for what a SyncClient never sends.
 
-pb::SyncRequest RequestFrom(LedgerStore& node) {
-  pb::SyncRequest req;
-  req.set_protocol_version(kSyncProtocolVersion);
-  req.set_node_id(node.config().node_id.value);
-  req.set_level(LevelName(node.config().level));
-  req.set_division(node.config().division.value);
-  *req.mutable_frontier() = SILIAN_TAKE(node.GetFrontier());
-  return req;
-}
-
-std::string Encode(const pb::SyncRequest& req) { return CompressBody(req.SerializeAsString(), 3); }
-
 pb::SyncReply Decode(const SyncOutcome& out) {
   INFO("HTTP " << out.http_status << " " << out.body.substr(0, 300));
   REQUIRE(out.http_status == 200);
@@ -169,13 +127,9 @@ pb::SyncReply Decode(const SyncOutcome& out) {
   return reply;
 }
 
-std::vector<std::string> Names(const pb::Batch& batch) {
-  std::vector<std::string> out;
-  for (const auto& e : batch.entries()) out.push_back(test::EntryName(e));
-  return out;
-}
-
 std::vector<pb::Entry> Entries(const pb::Batch& batch) { return {batch.entries().begin(), batch.entries().end()}; }
+
+std::vector<std::string> Names(const pb::Batch& batch) { return EntryNames(Entries(batch)); }
 
 // A refusal: the status, the JSON body {"error": code, "message": non-empty}, the code for metrics.
 void RequireRefusal(const SyncOutcome& out, int http_status, const std::string& code) {
@@ -190,17 +144,25 @@ void RequireRefusal(const SyncOutcome& out, int http_status, const std::string& 
   CHECK_FALSE(j.value("message", "").empty());
 }
 
-// ---------------------------------------------------------------------------------------------------
-
-TEST_CASE("SyncService: a village's ops reach its township through the county, and the township's edit comes back",
-          "[sync_service]") {
+// A county hub with village-1 (test::kVillage) and township-1 (kTownship) registered, and their ledgers.
+struct CountyWorld {
   TempDir dir;
-  auto county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
-  Register(*county, "village-1", Level::kVillage, test::kVillage);
-  Register(*county, "township-1", Level::kTownship, kTownship);
+  std::unique_ptr<Hub> county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
   Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
   Replica township = MakeReplica(dir, NodeAt("township-1", Level::kTownship, kTownship));
 
+  CountyWorld() {
+    Register(*county, "village-1", Level::kVillage, test::kVillage);
+    Register(*county, "township-1", Level::kTownship, kTownship);
+  }
+};
+
+// ---------------------------------------------------------------------------------------------------
+
+TEST_CASE_METHOD(CountyWorld,
+                 "SyncService: a village's ops reach its township through the county, and the township's edit "
+                 "comes back",
+                 "[sync_service]") {
   uint64_t authored = AuthorCases(village, 3);
   SyncSummary up = SILIAN_TAKE(SyncWith(*county, village));
   CHECK(up.pushed == authored);
@@ -273,8 +235,8 @@ TEST_CASE("SyncService: a pull returns only the child's area, with skips that ke
   Replica township = MakeReplica(dir, NodeAt("township-1", Level::kTownship, kTownship));
 
   // The township's origin writes in both villages: seq 1 and 3 in village 1, seq 2 and 4 in village 2.
-  std::string ours = SILIAN_TAKE(township->CreateCase(CaseIn(1, test::kVillage))).case_id.value;
-  std::string theirs = SILIAN_TAKE(township->CreateCase(CaseIn(2, test::kOtherVillage))).case_id.value;
+  std::string ours = SILIAN_TAKE(township->CreateCase(CaseIn(1, test::kVillage, "clerk-1"))).case_id.value;
+  std::string theirs = SILIAN_TAKE(township->CreateCase(CaseIn(2, test::kOtherVillage, "clerk-1"))).case_id.value;
   SILIAN_TAKE(township->AddNote(ours, "for village 1", "clerk-1"));
   SILIAN_TAKE(township->AddNote(theirs, "for village 2", "clerk-1"));
   uint64_t neighbour_ops = AuthorCases(neighbour, 2);
@@ -309,15 +271,11 @@ TEST_CASE("SyncService: a pull returns only the child's area, with skips that ke
   CHECK(DigestOf(*village) == DigestOf(county->store(), std::string(test::kVillage)));
 }
 
-TEST_CASE("SyncService: a pull resumes after its cursor, and a cursor of another epoch restarts without duplicates",
-          "[sync_service]") {
-  TempDir dir;
-  auto county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
-  Register(*county, "village-1", Level::kVillage, test::kVillage);
-  Register(*county, "township-1", Level::kTownship, kTownship);
-  Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
-  Replica township = MakeReplica(dir, NodeAt("township-1", Level::kTownship, kTownship));
-  for (uint32_t i = 0; i < 7; ++i) SILIAN_TAKE(township->CreateCase(CaseIn(i, test::kVillage)));
+TEST_CASE_METHOD(CountyWorld,
+                 "SyncService: a pull resumes after its cursor, and a cursor of another epoch restarts without "
+                 "duplicates",
+                 "[sync_service]") {
+  for (uint32_t i = 0; i < 7; ++i) SILIAN_TAKE(township->CreateCase(CaseIn(i, test::kVillage, "clerk-1")));
   SILIAN_TAKE(SyncWith(*county, township));
 
   auto pull = [&](const std::string& epoch, uint64_t cursor, uint32_t max_entries) {
@@ -387,7 +345,7 @@ TEST_CASE("SyncService: a session cut after any request resumes and converges, a
   };
 
   for (uint64_t seed : test::Seeds(1, 4)) {
-    INFO("seed " << seed << "; replay with SILIAN_SEED=" << seed);
+    INFO(SeedNote(seed));
     // How many requests an uncut session makes.
     int requests = 0;
     {
@@ -479,6 +437,7 @@ struct RefusalWorld {
   Replica village;
   std::string digest_before;
   uint64_t ops_before = 0;
+  const std::string auth = MakeAuthorization("village-1");  // the village's own credentials
 
   RefusalWorld() {
     SyncLimits limits;
@@ -508,6 +467,13 @@ struct RefusalWorld {
     return county->service->Handle(authorization, body);
   }
 
+  // GoodPush() changed by `edit`, sent as node `as`.
+  SyncOutcome SendEdited(const std::string& as, const std::function<void(pb::SyncRequest&)>& edit) {
+    pb::SyncRequest req = GoodPush();
+    edit(req);
+    return Send(MakeAuthorization(as), Encode(req));
+  }
+
   // Nothing stored, and the service still takes a good session.
   void RequireUnchangedAndServing() {
     CHECK(OpCount(county->store()) == ops_before);
@@ -517,33 +483,28 @@ struct RefusalWorld {
   }
 };
 
-TEST_CASE("SyncService: a request without credentials is refused with 401 missing_credentials",
-          "[sync_service][refusal]") {
-  RefusalWorld w;
-  const std::string body = Encode(w.GoodPush());
-  RequireRefusal(w.Send("", body), 401, "missing_credentials");
-  RequireRefusal(w.Send("Bearer abc", body), 401, "missing_credentials");
-  RequireRefusal(w.Send("Silian node=", body), 401, "missing_credentials");
-  RequireRefusal(w.Send("Silian node=bad id!", body), 401, "missing_credentials");
-  w.RequireUnchangedAndServing();
+TEST_CASE_METHOD(RefusalWorld, "SyncService: a request without credentials is refused with 401 missing_credentials",
+                 "[sync_service][refusal]") {
+  const std::string body = Encode(GoodPush());
+  RequireRefusal(Send("", body), 401, "missing_credentials");
+  RequireRefusal(Send("Bearer abc", body), 401, "missing_credentials");
+  RequireRefusal(Send("Silian node=", body), 401, "missing_credentials");
+  RequireRefusal(Send("Silian node=bad id!", body), 401, "missing_credentials");
+  RequireUnchangedAndServing();
 }
 
-TEST_CASE("SyncService: a node the hub does not know is refused with 403 unknown_node", "[sync_service][refusal]") {
-  RefusalWorld w;
-  pb::SyncRequest req = w.GoodPush();
-  req.set_node_id("village-9");
-  SyncOutcome out = w.Send(MakeAuthorization("village-9"), Encode(req));
+TEST_CASE_METHOD(RefusalWorld, "SyncService: a node the hub does not know is refused with 403 unknown_node",
+                 "[sync_service][refusal]") {
+  SyncOutcome out = SendEdited("village-9", [](pb::SyncRequest& req) { req.set_node_id("village-9"); });
   RequireRefusal(out, 403, "unknown_node");
   CHECK_THAT(out.body, Catch::Contains("village-9"));
-  w.RequireUnchangedAndServing();
+  RequireUnchangedAndServing();
 }
 
-TEST_CASE("SyncService: oversized bodies are refused with 413 too_large before they are read",
-          "[sync_service][refusal]") {
-  RefusalWorld w;
-  const std::string auth = MakeAuthorization("village-1");
+TEST_CASE_METHOD(RefusalWorld, "SyncService: oversized bodies are refused with 413 too_large before they are read",
+                 "[sync_service][refusal]") {
   SECTION("compressed body over the limit") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     // An incompressible frontier hash pushes the compressed body over 64 KiB.
     test::Rng rng(7);
     std::string noise;
@@ -551,12 +512,12 @@ TEST_CASE("SyncService: oversized bodies are refused with 413 too_large before t
     req.mutable_frontier()->add_entries()->set_hash(noise);
     std::string body = Encode(req);
     REQUIRE(body.size() > (64u << 10));
-    RequireRefusal(w.Send(auth, body), 413, "too_large");
+    RequireRefusal(Send(auth, body), 413, "too_large");
   }
   SECTION("body that decompresses beyond the limit") {
     std::string bomb = CompressBody(std::string(1u << 20, '\0'), 3);
     REQUIRE(bomb.size() < (64u << 10));
-    RequireRefusal(w.Send(auth, bomb), 413, "too_large");
+    RequireRefusal(Send(auth, bomb), 413, "too_large");
   }
   SECTION("a zstd frame that does not state its size and decompresses beyond the limit") {
     ZSTD_CCtx* cctx = ZSTD_createCCtx();
@@ -569,109 +530,104 @@ TEST_CASE("SyncService: oversized bodies are refused with 413 too_large before t
     ZSTD_freeCCtx(cctx);
     out.resize(ob.pos);
     REQUIRE(ZSTD_getFrameContentSize(out.data(), out.size()) == ZSTD_CONTENTSIZE_UNKNOWN);
-    RequireRefusal(w.Send(auth, out), 413, "too_large");
+    RequireRefusal(Send(auth, out), 413, "too_large");
   }
   SECTION("push of more entries than allowed") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     for (int i = 0; i < 60; ++i) *req.mutable_push()->add_entries() = req.push().entries(0);
-    RequireRefusal(w.Send(auth, Encode(req)), 413, "too_large");
+    RequireRefusal(Send(auth, Encode(req)), 413, "too_large");
   }
-  w.RequireUnchangedAndServing();
+  RequireUnchangedAndServing();
 }
 
-TEST_CASE("SyncService: bodies that are not a zstd SyncRequest are refused with 400 malformed",
-          "[sync_service][refusal]") {
-  RefusalWorld w;
-  const std::string auth = MakeAuthorization("village-1");
-  SECTION("not zstd") { RequireRefusal(w.Send(auth, "plain text, not compressed"), 400, "malformed"); }
-  SECTION("empty body") { RequireRefusal(w.Send(auth, ""), 400, "malformed"); }
+TEST_CASE_METHOD(RefusalWorld, "SyncService: bodies that are not a zstd SyncRequest are refused with 400 malformed",
+                 "[sync_service][refusal]") {
+  SECTION("not zstd") { RequireRefusal(Send(auth, "plain text, not compressed"), 400, "malformed"); }
+  SECTION("empty body") { RequireRefusal(Send(auth, ""), 400, "malformed"); }
   SECTION("a truncated zstd frame") {
-    std::string body = Encode(w.GoodPush());
-    RequireRefusal(w.Send(auth, body.substr(0, body.size() / 2)), 400, "malformed");
+    std::string body = Encode(GoodPush());
+    RequireRefusal(Send(auth, body.substr(0, body.size() / 2)), 400, "malformed");
   }
   SECTION("zstd of bytes that are not a SyncRequest") {
     // Field 2 (node_id) claims 16 bytes and has 3.
-    RequireRefusal(w.Send(auth, CompressBody(std::string("\x12\x10"
+    RequireRefusal(Send(auth, CompressBody(std::string("\x12\x10"
                                                          "abc",
                                                          5),
                                              3)),
                    400, "malformed");
   }
   SECTION("the body names another node than the Authorization header") {
-    Register(*w.county, "village-2", Level::kVillage, test::kVillage);
-    RequireRefusal(w.Send(MakeAuthorization("village-2"), Encode(w.GoodPush())), 400, "malformed");
+    Register(*county, "village-2", Level::kVillage, test::kVillage);
+    RequireRefusal(Send(MakeAuthorization("village-2"), Encode(GoodPush())), 400, "malformed");
   }
   SECTION("a push entry that is neither op nor skip") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     req.mutable_push()->add_entries();
-    RequireRefusal(w.Send(auth, Encode(req)), 400, "malformed");
+    RequireRefusal(Send(auth, Encode(req)), 400, "malformed");
   }
   SECTION("a push entry whose op bytes do not parse") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     req.mutable_push()->add_entries()->set_op(
         std::string("\x12\x10"
                     "abc",
                     5));
-    RequireRefusal(w.Send(auth, Encode(req)), 400, "malformed");
+    RequireRefusal(Send(auth, Encode(req)), 400, "malformed");
   }
   SECTION("a pushed op with an invalid envelope, after good ones") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     pb::Op op;
     REQUIRE(op.ParseFromString(req.push().entries(2).op()));
     op.set_seq(op.seq() + 1);
     op.set_case_id("");
     req.mutable_push()->add_entries()->set_op(op.SerializeAsString());
-    RequireRefusal(w.Send(auth, Encode(req)), 400, "malformed");
+    RequireRefusal(Send(auth, Encode(req)), 400, "malformed");
     // The refusal is counted against the node, for `silian-hub node list`.
-    auto peer = SILIAN_TAKE(w.county->store().FindPeer("village-1"));
+    auto peer = SILIAN_TAKE(county->store().FindPeer("village-1"));
     REQUIRE(peer.has_value());
     CHECK(peer->errors == 1);
     CHECK_THAT(peer->last_error, Catch::Contains("case id"));
   }
-  w.RequireUnchangedAndServing();
+  RequireUnchangedAndServing();
 }
 
-TEST_CASE("SyncService: protocol version 2 is refused with 426 version_mismatch", "[sync_service][refusal]") {
-  RefusalWorld w;
-  pb::SyncRequest req = w.GoodPush();
-  req.set_protocol_version(2);
-  SyncOutcome out = w.Send(MakeAuthorization("village-1"), Encode(req));
+TEST_CASE_METHOD(RefusalWorld, "SyncService: protocol version 2 is refused with 426 version_mismatch",
+                 "[sync_service][refusal]") {
+  SyncOutcome out = SendEdited("village-1", [](pb::SyncRequest& req) { req.set_protocol_version(2); });
   RequireRefusal(out, 426, "version_mismatch");
   CHECK_THAT(out.body, Catch::Contains("protocol version 2"));
-  w.RequireUnchangedAndServing();
+  RequireUnchangedAndServing();
 }
 
-TEST_CASE("SyncService: a push or a claim outside the sender's area is refused with 422 out_of_scope",
-          "[sync_service][refusal]") {
-  RefusalWorld w;
-  const std::string auth = MakeAuthorization("village-1");
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncService: a push or a claim outside the sender's area is refused with 422 out_of_scope",
+                 "[sync_service][refusal]") {
   SECTION("an op of another village among good ones: none of them is stored") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     pb::Op op = test::CreatedOp({"village-1:99", test::Stamp(test::kT0Ms), {}, "village-1:99"});
     op.set_division(test::kOtherVillage);
     req.mutable_push()->add_entries()->set_op(op.SerializeAsString());
-    SyncOutcome out = w.Send(auth, Encode(req));
+    SyncOutcome out = Send(auth, Encode(req));
     RequireRefusal(out, 422, "out_of_scope");
     CHECK_THAT(out.body, Catch::Contains(test::kOtherVillage));
   }
   SECTION("a node that claims another village's division") {
-    pb::SyncRequest req = w.GoodPush();
+    pb::SyncRequest req = GoodPush();
     req.set_division(test::kOtherVillage);
     req.set_pull(true);
-    RequireRefusal(w.Send(auth, Encode(req)), 422, "out_of_scope");
+    RequireRefusal(Send(auth, Encode(req)), 422, "out_of_scope");
   }
   SECTION("a node that claims another level") {
-    pb::SyncRequest req = RequestFrom(*w.village);
+    pb::SyncRequest req = RequestFrom(*village);
     req.set_level("township");
     req.set_division(kTownship);
     req.set_pull(true);
-    RequireRefusal(w.Send(auth, Encode(req)), 422, "out_of_scope");
+    RequireRefusal(Send(auth, Encode(req)), 422, "out_of_scope");
   }
-  auto peer = SILIAN_TAKE(w.county->store().FindPeer("village-1"));
+  auto peer = SILIAN_TAKE(county->store().FindPeer("village-1"));
   REQUIRE(peer.has_value());
   CHECK(peer->errors == 1);
   CHECK_FALSE(peer->last_error.empty());
-  w.RequireUnchangedAndServing();
+  RequireUnchangedAndServing();
 }
 
 }  // namespace

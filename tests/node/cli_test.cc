@@ -4,62 +4,23 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdint>
-#include <fstream>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
-#include "node/process.h"
 #include "ledger/bundle.h"
+#include "support/files.h"
+#include "support/ledger.h"
+#include "support/process.h"
+#include "support/programs.h"
 
 namespace {
 
 using nlohmann::json;
-using silian::testing::ProcessResult;
-using silian::testing::RunProcess;
-using silian::testing::TempDir;
-
-const std::string kBin = SILIAN_NODE_BIN;
-const std::string kVillage = "152222104200";
-const std::string kOtherVillage = "152222104201";
-const std::string kTownship = "152222104000";
-
-// A resident ID number (GB 11643) with a correct check character.
-std::string ResidentId(const std::string& first17) {
-  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  int sum = 0;
-  for (size_t i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
-  return first17 + "10X98765432"[sum % 11];
-}
-
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
-
-// The lines of `text`, which must end in a newline.
-std::vector<std::string> Lines(const std::string& text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
-    lines.push_back(text.substr(start, end - start));
-  CHECK(start == text.size());
-  return lines;
-}
+using namespace silian::test;  // the support library: programs, files, the tests' divisions
 
 // "origin:seq" with a plausible origin and a sequence number.
 bool IsOpId(const std::string& text) {
@@ -74,54 +35,21 @@ bool IsHex(const std::string& text) {
   return !text.empty() && text.find_first_not_of("0123456789abcdef") == std::string::npos;
 }
 
-// The shape every error must have: exit 2, nothing on stdout, one line on stderr that starts with
-// "silian-node: " and contains `needle`.
+// The shape every error must have (RequireRefused), naming `needle`.
 void RequireUsageError(const ProcessResult& r, const std::string& needle) {
-  INFO(Describe(r));
-  REQUIRE(r.exit_code == 2);
-  CHECK(r.out.empty());
-  REQUIRE(r.err.rfind("silian-node: ", 0) == 0);
-  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-  CHECK(r.err.back() == '\n');
-  CHECK(r.err.find(needle) != std::string::npos);
+  RequireRefused(r, "silian-node", {needle});
 }
 
-// One replica: a ledger file, driven through the real binary. SILIAN_DB and SILIAN_ACTOR of the test's own
-// environment never leak in.
-class Node {
+// One replica: a ledger file, driven through the real silian-node.
+class Node : public LedgerCli {
  public:
-  Node(const TempDir& dir, const std::string& name) : db_(dir / (name + ".db")), name_(name) {}
+  Node(const TempDir& dir, const std::string& name) : LedgerCli(NodeBin(), dir.File(name + ".db")), name_(name) {}
 
-  const std::string& db() const { return db_; }
   const std::string& name() const { return name_; }
 
-  ProcessResult Run(std::vector<std::string> args, std::map<std::string, std::string> env = {}) const {
-    args.insert(args.begin(), {"--db", db_});
-    return RunRaw(std::move(args), std::move(env));
-  }
-
-  static ProcessResult RunRaw(std::vector<std::string> args, std::map<std::string, std::string> env = {}) {
-    env.emplace("SILIAN_DB", "");
-    env.emplace("SILIAN_ACTOR", "");
-    return RunProcess(kBin, args, env);
-  }
-
-  // Runs a command that must succeed; returns its stdout.
-  std::string Ok(std::vector<std::string> args, std::map<std::string, std::string> env = {}) const {
-    ProcessResult r = Run(std::move(args), std::move(env));
-    INFO(name_ << ": " << Describe(r));
-    REQUIRE(r.exit_code == 0);
-    return r.out;
-  }
-
-  // Runs a command with --json that must succeed; returns the parsed document.
-  json Json(std::vector<std::string> args, std::map<std::string, std::string> env = {}) const {
-    args.insert(args.begin(), "--json");
-    std::string out = Ok(std::move(args), std::move(env));
-    INFO(name_ << ": " << out);
-    json doc;
-    REQUIRE_NOTHROW(doc = json::parse(out));
-    return doc;
+  // silian-node without a ledger.
+  static ProcessResult RunRaw(std::vector<std::string> args, const Env& env = {}) {
+    return RunProgram(NodeBin(), args, env);
   }
 
   void Init(const std::string& division, const std::string& device = "01", const std::string& level = "village") const {
@@ -131,11 +59,10 @@ class Node {
   // Creates a case; returns its case id.
   std::string NewCase(const std::string& applicant, const std::string& id17 = "15222219800101001") const {
     json j = Json({"case", "new", "--item", "152222000000000001-1-00001", "--applicant-name", applicant,
-                   "--applicant-id", ResidentId(id17), "--phone", "13800000000", "--channel", "agent"});
+                   "--applicant-id", ResidentIdOf(id17), "--phone", "13800000000", "--channel", "agent"});
     return j.at("case_id").get<std::string>();
   }
 
-  std::string Digest() const { return Ok({"digest"}); }
   std::string Show(const std::string& ref) const { return Ok({"--json", "case", "show", ref}); }
   json Status() const { return Json({"status"}); }
   json Conflicts() const { return Json({"conflicts"}); }
@@ -149,7 +76,6 @@ class Node {
   json Import(const std::string& file) const { return Json({"bundle", "import", file}); }
 
  private:
-  std::string db_;
   std::string name_;
 };
 
@@ -162,14 +88,36 @@ std::string SeedCase(const Node& n, const std::string& applicant = "Wang Fang") 
   return id;
 }
 
+// A fresh directory and one village node in it, initialised as device 01.
+struct OneNode {
+  TempDir dir;
+  Node a{dir, "agent-a"};
+  OneNode() { a.Init(kVillage); }
+};
+
+// A fresh directory and two nodes of one village in it, devices 01 and 02.
+struct TwoNodes {
+  TempDir dir;
+  Node a{dir, "agent-a"};
+  Node b{dir, "agent-b"};
+  TwoNodes() {
+    a.Init(kVillage, "01");
+    b.Init(kVillage, "02");
+  }
+  // Each node exports a bundle ("a<tag>.bundle", "b<tag>.bundle") and imports the other's.
+  void ExchangeBundles(const std::string& tag) const {
+    a.Export(dir.File("a" + tag + ".bundle"));
+    b.Export(dir.File("b" + tag + ".bundle"));
+    a.Import(dir.File("b" + tag + ".bundle"));
+    b.Import(dir.File("a" + tag + ".bundle"));
+  }
+};
+
 }  // namespace
 
-TEST_CASE("CLI: init, case new, case show and case list round-trip") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  a.Init(kVillage);
+TEST_CASE_METHOD(OneNode, "CLI: init, case new, case show and case list round-trip") {
 
-  std::string id_number = ResidentId("15222219800101001");
+  std::string id_number = ResidentIdOf("15222219800101001");
   ProcessResult created = a.Run({"case", "new", "--item", "ITEM-001", "--applicant-name", "Wang Fang",
                                  "--applicant-id", id_number, "--phone", "13800000000", "--summary", "pension",
                                  "--channel", "agent", "--actor", "agent-wang"});
@@ -225,7 +173,7 @@ TEST_CASE("CLI: init, case new, case show and case list round-trip") {
   CHECK(a.Json({"case", "list", "--status", "received"}).size() == 1);
   CHECK(a.Json({"case", "list", "--status", "draft"}).empty());
   CHECK(a.Json({"case", "list", "--applicant-id", id_number}).size() == 1);
-  CHECK(a.Json({"case", "list", "--applicant-id", ResidentId("15222219900101002")}).empty());
+  CHECK(a.Json({"case", "list", "--applicant-id", ResidentIdOf("15222219900101002")}).empty());
 }
 
 TEST_CASE("CLI: --json makes every data command print one JSON document") {
@@ -235,7 +183,7 @@ TEST_CASE("CLI: --json makes every data command print one JSON document") {
   CHECK(init.at("scope") == kVillage);
 
   json created = a.Json({"case", "new", "--item", "ITEM-001", "--applicant-name", "Wang Fang", "--applicant-id",
-                         ResidentId("15222219800101001")});
+                         ResidentIdOf("15222219800101001")});
   std::string id = created.at("case_id");
   CHECK(created.at("case_number").is_string());
   CHECK(a.Json({"case", "act", id, "receive"}).at("op").is_string());
@@ -259,7 +207,7 @@ TEST_CASE("CLI: --json makes every data command print one JSON document") {
   CHECK(status.at("frontier")[0].at("seq") == 5);
 
   std::string status_text = a.Ok({"status"});
-  for (const char* expected : {"agent-a", "village", kVillage.c_str(), "frontier", "clock skew seen", "open conflicts"})
+  for (const char* expected : {"agent-a", "village", kVillage, "frontier", "clock skew seen", "open conflicts"})
     CHECK(status_text.find(expected) != std::string::npos);
 
   json digest = a.Json({"digest"});
@@ -272,20 +220,17 @@ TEST_CASE("CLI: --json makes every data command print one JSON document") {
   CHECK(a.Ok({"digest", "--scope", "152222"}) == line);
 
   CHECK(a.Json({"conflicts"}) == json::array());
-  json frontier = a.Json({"frontier", "export", dir / "a.frontier"});
+  json frontier = a.Json({"frontier", "export", dir.File("a.frontier")});
   CHECK(frontier.at("origins") == 1);
-  json exported = a.Export(dir / "a.bundle");
+  json exported = a.Export(dir.File("a.bundle"));
   CHECK(exported.at("ops") == 5);
-  CHECK(exported.at("bytes").get<uint64_t>() == ReadFile(dir / "a.bundle").size());
-  json imported = a.Import(dir / "a.bundle");
+  CHECK(exported.at("bytes").get<uint64_t>() == ReadFile(dir.File("a.bundle")).size());
+  json imported = a.Import(dir.File("a.bundle"));
   CHECK(imported.at("new") == 0);
   CHECK(imported.at("known") == 5);
 }
 
-TEST_CASE("CLI: usage errors exit 2 with one line naming the problem") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  a.Init(kVillage);
+TEST_CASE_METHOD(OneNode, "CLI: usage errors exit 2 with one line naming the problem") {
   std::string id = a.NewCase("Wang Fang");
 
   SECTION("no ledger given") { RequireUsageError(Node::RunRaw({"status"}), "--db"); }
@@ -295,11 +240,11 @@ TEST_CASE("CLI: usage errors exit 2 with one line naming the problem") {
     CHECK(r.exit_code == 0);
   }
   SECTION("a ledger that does not exist") {
-    RequireUsageError(Node::RunRaw({"--db", dir / "missing.db", "status"}), dir / "missing.db");
+    RequireUsageError(Node::RunRaw({"--db", dir.File("missing.db"), "status"}), dir.File("missing.db"));
   }
   SECTION("a file that is not a ledger") {
-    WriteFile(dir / "junk.db", "this is not a ledger\n");
-    RequireUsageError(Node::RunRaw({"--db", dir / "junk.db", "status"}), dir / "junk.db");
+    WriteFile(dir.File("junk.db"), "this is not a ledger\n");
+    RequireUsageError(Node::RunRaw({"--db", dir.File("junk.db"), "status"}), dir.File("junk.db"));
   }
   SECTION("an unknown option") { RequireUsageError(a.Run({"status", "--bogus"}), "--bogus"); }
   SECTION("an unknown command") { RequireUsageError(a.Run({"frobnicate"}), "frobnicate"); }
@@ -335,8 +280,8 @@ TEST_CASE("CLI: usage errors exit 2 with one line naming the problem") {
                       id + "/field/applicant_name");
   }
   SECTION("a frontier file that does not exist") {
-    RequireUsageError(a.Run({"bundle", "export", dir / "x.bundle", "--for", dir / "missing.frontier"}),
-                      dir / "missing.frontier");
+    RequireUsageError(a.Run({"bundle", "export", dir.File("x.bundle"), "--for", dir.File("missing.frontier")}),
+                      dir.File("missing.frontier"));
   }
   SECTION("--help everywhere exits 0 with usage on stdout") {
     for (std::vector<std::string> args : std::vector<std::vector<std::string>>{
@@ -352,10 +297,7 @@ TEST_CASE("CLI: usage errors exit 2 with one line naming the problem") {
   }
 }
 
-TEST_CASE("CLI: init refuses to overwrite an existing ledger") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  a.Init(kVillage);
+TEST_CASE_METHOD(OneNode, "CLI: init refuses to overwrite an existing ledger") {
   SeedCase(a);
   std::string before = a.Digest();
   RequireUsageError(a.Run({"init", "--node-id", "agent-z", "--level", "village", "--division", kVillage}), a.db());
@@ -382,19 +324,16 @@ TEST_CASE("CLI: a malformed division code is refused with exit 2") {
   SeedCase(a);
   std::string before = a.Digest();
   RequireUsageError(a.Run({"case", "new", "--item", "X", "--applicant-name", "Li", "--applicant-id",
-                           ResidentId("15222219800101001"), "--division", "1522221042"}),
+                           ResidentIdOf("15222219800101001"), "--division", "1522221042"}),
                     "\"1522221042\"");
   // A well-formed code outside this node's area is refused too.
   RequireUsageError(a.Run({"case", "new", "--item", "X", "--applicant-name", "Li", "--applicant-id",
-                           ResidentId("15222219800101001"), "--division", "150102001001"}),
+                           ResidentIdOf("15222219800101001"), "--division", "150102001001"}),
                     "\"150102001001\"");
   CHECK(a.Digest() == before);
 }
 
-TEST_CASE("CLI: an unknown case reference is refused with exit 2") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  a.Init(kVillage);
+TEST_CASE_METHOD(OneNode, "CLI: an unknown case reference is refused with exit 2") {
   SeedCase(a);
   std::string before = a.Digest();
   for (const std::string ref : {"no-such-case", "agent-a:99", "152222104200-01-20990101-9999"}) {
@@ -407,10 +346,8 @@ TEST_CASE("CLI: an unknown case reference is refused with exit 2") {
   CHECK(a.Digest() == before);
 }
 
-TEST_CASE("CLI: an action the status does not allow is refused naming the status and the allowed actions") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  a.Init(kVillage);
+TEST_CASE_METHOD(OneNode,
+                 "CLI: an action the status does not allow is refused naming the status and the allowed actions") {
   std::string id = a.NewCase("Wang Fang");
   std::string before = a.Digest();
   ProcessResult r = a.Run({"case", "act", id, "approve"});
@@ -429,10 +366,7 @@ TEST_CASE("CLI: an action the status does not allow is refused naming the status
   CHECK(json::parse(a.Show(id)).at("status") == "received");
 }
 
-TEST_CASE("CLI: an action that needs a reason is refused without --reason") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  a.Init(kVillage);
+TEST_CASE_METHOD(OneNode, "CLI: an action that needs a reason is refused without --reason") {
   std::string id = a.NewCase("Wang Fang");
   a.Ok({"case", "act", id, "receive"});
   std::string before = a.Digest();
@@ -445,21 +379,16 @@ TEST_CASE("CLI: an action that needs a reason is refused without --reason") {
   CHECK(a.Ok({"case", "show", id}).find("applicant moved away") != std::string::npos);
 }
 
-TEST_CASE("CLI: bad bundle files are refused with exit 2 and leave the ledger unchanged") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  Node b(dir, "agent-b");
-  a.Init(kVillage, "01");
-  b.Init(kVillage, "02");
+TEST_CASE_METHOD(TwoNodes, "CLI: bad bundle files are refused with exit 2 and leave the ledger unchanged") {
   SeedCase(a, "Wang Fang");
   SeedCase(a, "Li Si");
-  const std::string good_path = dir / "good.bundle";
+  const std::string good_path = dir.File("good.bundle");
   a.Export(good_path);
   const std::string good = ReadFile(good_path);
   REQUIRE(good.size() > 16);
   SeedCase(b, "Zhao Liu");
   const std::string before = b.Digest();
-  const std::string bad = dir / "bad.bundle";
+  const std::string bad = dir.File("bad.bundle");
 
   auto require_refused = [&](const std::string& path, const std::string& needle) {
     ProcessResult r = b.Run({"bundle", "import", path});
@@ -472,8 +401,8 @@ TEST_CASE("CLI: bad bundle files are refused with exit 2 and leave the ledger un
     CHECK(status.at("op_count") == 4);
   };
 
-  SECTION("a file that does not exist") { require_refused(dir / "missing.bundle", "No such file"); }
-  SECTION("a directory") { require_refused(dir.path(), "not a regular file"); }
+  SECTION("a file that does not exist") { require_refused(dir.File("missing.bundle"), "No such file"); }
+  SECTION("a directory") { require_refused(dir.path().string(), "not a regular file"); }
   SECTION("an empty file") {
     WriteFile(bad, "");
     require_refused(bad, "empty");
@@ -522,26 +451,21 @@ TEST_CASE("CLI: bad bundle files are refused with exit 2 and leave the ledger un
   }
 }
 
-TEST_CASE("CLI: two nodes exchange bundles both ways, in full and by frontier, and converge") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  Node b(dir, "agent-b");
-  a.Init(kVillage, "01");
-  b.Init(kVillage, "02");
+TEST_CASE_METHOD(TwoNodes, "CLI: two nodes exchange bundles both ways, in full and by frontier, and converge") {
   std::string c1 = SeedCase(a, "Wang Fang");
   std::string c2 = SeedCase(a, "Li Si");
 
   // Full, a -> b.
-  json exported = a.Export(dir / "a1.bundle");
+  json exported = a.Export(dir.File("a1.bundle"));
   CHECK(exported.at("ops") == 8);
-  std::string report = b.Ok({"bundle", "import", dir / "a1.bundle"});
+  std::string report = b.Ok({"bundle", "import", dir.File("a1.bundle")});
   CHECK(report == "new 8, already known 0, out of scope 0, pending 0, equivocations 0, cases touched 2\n");
 
   // Full, b -> a: a already holds its own ops.
   b.Ok({"case", "note", c1, "visited the applicant"});
   std::string c3 = SeedCase(b, "Zhao Liu");
-  b.Export(dir / "b1.bundle");
-  json imported = a.Import(dir / "b1.bundle");
+  b.Export(dir.File("b1.bundle"));
+  json imported = a.Import(dir.File("b1.bundle"));
   CHECK(imported.at("new") == 5);
   CHECK(imported.at("known") == 8);
   CHECK(imported.at("cases_touched") == 2);
@@ -550,20 +474,20 @@ TEST_CASE("CLI: two nodes exchange bundles both ways, in full and by frontier, a
   // By frontier, a -> b: only what b lacks.
   a.Ok({"case", "act", c3, "forward"});
   a.Ok({"case", "material", c2, "photo", "--copies", "1"});
-  b.Ok({"frontier", "export", dir / "b.frontier"});
-  exported = a.Export(dir / "a2.bundle", dir / "b.frontier");
+  b.Ok({"frontier", "export", dir.File("b.frontier")});
+  exported = a.Export(dir.File("a2.bundle"), dir.File("b.frontier"));
   CHECK(exported.at("ops") == 2);
   CHECK(exported.at("for_node") == "agent-b");
-  imported = b.Import(dir / "a2.bundle");
+  imported = b.Import(dir.File("a2.bundle"));
   CHECK(imported.at("new") == 2);
   CHECK(imported.at("known") == 0);
 
   // By frontier, b -> a.
   b.Ok({"case", "set", c2, "address=Group 5"});
-  a.Ok({"frontier", "export", dir / "a.frontier"});
-  exported = b.Export(dir / "b2.bundle", dir / "a.frontier");
+  a.Ok({"frontier", "export", dir.File("a.frontier")});
+  exported = b.Export(dir.File("b2.bundle"), dir.File("a.frontier"));
   CHECK(exported.at("ops") == 1);
-  imported = a.Import(dir / "b2.bundle");
+  imported = a.Import(dir.File("b2.bundle"));
   CHECK(imported.at("new") == 1);
   CHECK(imported.at("known") == 0);
 
@@ -575,39 +499,27 @@ TEST_CASE("CLI: two nodes exchange bundles both ways, in full and by frontier, a
   CHECK(a.Status().at("frontier") == b.Status().at("frontier"));
 }
 
-TEST_CASE("CLI: importing the same bundle twice reports everything already known") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  Node b(dir, "agent-b");
-  a.Init(kVillage, "01");
-  b.Init(kVillage, "02");
+TEST_CASE_METHOD(TwoNodes, "CLI: importing the same bundle twice reports everything already known") {
   SeedCase(a);
-  a.Export(dir / "a.bundle");
-  CHECK(b.Ok({"bundle", "import", dir / "a.bundle"}) ==
+  a.Export(dir.File("a.bundle"));
+  CHECK(b.Ok({"bundle", "import", dir.File("a.bundle")}) ==
         "new 4, already known 0, out of scope 0, pending 0, equivocations 0, cases touched 1\n");
   std::string after_first = b.Digest();
-  CHECK(b.Ok({"bundle", "import", dir / "a.bundle"}) ==
+  CHECK(b.Ok({"bundle", "import", dir.File("a.bundle")}) ==
         "new 0, already known 4, out of scope 0, pending 0, equivocations 0, cases touched 0\n");
   CHECK(b.Digest() == after_first);
   CHECK(b.Digest() == a.Digest());
 }
 
-TEST_CASE("CLI: concurrent applicant_name edits raise a conflict that resolving on one node closes on both") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  Node b(dir, "agent-b");
-  a.Init(kVillage, "01");
-  b.Init(kVillage, "02");
+TEST_CASE_METHOD(TwoNodes,
+                 "CLI: concurrent applicant_name edits raise a conflict that resolving on one node closes on both") {
   std::string id = SeedCase(a, "Wang Fang");
-  a.Export(dir / "a0.bundle");
-  b.Import(dir / "a0.bundle");
+  a.Export(dir.File("a0.bundle"));
+  b.Import(dir.File("a0.bundle"));
 
   std::string op_a = a.Json({"case", "set", id, "applicant_name=Wang Fang2", "--actor", "clerk-a"}).at("op");
   std::string op_b = b.Json({"case", "set", id, "applicant_name=Wang Fangg"}, {{"SILIAN_ACTOR", "clerk-b"}}).at("op");
-  a.Export(dir / "a1.bundle");
-  b.Export(dir / "b1.bundle");
-  a.Import(dir / "b1.bundle");
-  b.Import(dir / "a1.bundle");
+  ExchangeBundles("1");
 
   const std::string conflict_id = id + "/field/applicant_name";
   for (const Node* n : {&a, &b}) {
@@ -633,8 +545,8 @@ TEST_CASE("CLI: concurrent applicant_name edits raise a conflict that resolving 
   a.Ok({"conflicts", "resolve", conflict_id, "--value", "Wang Fang"});
   CHECK(a.Conflicts().empty());
   CHECK(b.Conflicts().size() == 1);
-  a.Export(dir / "a2.bundle");
-  b.Import(dir / "a2.bundle");
+  a.Export(dir.File("a2.bundle"));
+  b.Import(dir.File("a2.bundle"));
   CHECK(b.Conflicts().empty());
   CHECK(b.Ok({"conflicts"}) == "no open conflicts\n");
   CHECK(a.Digest() == b.Digest());
@@ -643,23 +555,15 @@ TEST_CASE("CLI: concurrent applicant_name edits raise a conflict that resolving 
   CHECK(b.Status().at("open_conflicts") == 0);
 }
 
-TEST_CASE("CLI: concurrent decisions raise a transition conflict that --keep resolves on both nodes") {
-  TempDir dir;
-  Node a(dir, "agent-a");
-  Node b(dir, "agent-b");
-  a.Init(kVillage, "01");
-  b.Init(kVillage, "02");
+TEST_CASE_METHOD(TwoNodes, "CLI: concurrent decisions raise a transition conflict that --keep resolves on both nodes") {
   std::string id = SeedCase(a);
   a.Ok({"case", "act", id, "accept"});
-  a.Export(dir / "a0.bundle");
-  b.Import(dir / "a0.bundle");
+  a.Export(dir.File("a0.bundle"));
+  b.Import(dir.File("a0.bundle"));
 
   a.Ok({"case", "act", id, "approve"});
   b.Ok({"case", "act", id, "deny", "--reason", "materials forged"});
-  a.Export(dir / "a1.bundle");
-  b.Export(dir / "b1.bundle");
-  a.Import(dir / "b1.bundle");
-  b.Import(dir / "a1.bundle");
+  ExchangeBundles("1");
 
   json conflicts = a.Conflicts();
   REQUIRE(conflicts.size() == 1);
@@ -673,8 +577,8 @@ TEST_CASE("CLI: concurrent decisions raise a transition conflict that --keep res
   RequireUsageError(b.Run({"conflicts", "resolve", conflict_id, "--value", "approve"}), "--keep");
 
   b.Ok({"conflicts", "resolve", conflict_id, "--keep", rejected});
-  b.Export(dir / "b2.bundle");
-  a.Import(dir / "b2.bundle");
+  b.Export(dir.File("b2.bundle"));
+  a.Import(dir.File("b2.bundle"));
   CHECK(a.Conflicts().empty());
   CHECK(b.Conflicts().empty());
   CHECK(a.Show(id) == b.Show(id));
@@ -691,22 +595,22 @@ TEST_CASE("CLI: a node of another village counts the ops of a bundle as out of s
   t.Init(kTownship, "01", "township");
   SeedCase(a);
   SeedCase(a, "Li Si");
-  a.Export(dir / "a.bundle");
+  a.Export(dir.File("a.bundle"));
 
   std::string before = c.Digest();
-  json imported = c.Import(dir / "a.bundle");
+  json imported = c.Import(dir.File("a.bundle"));
   CHECK(imported.at("out_of_scope") == 8);
   CHECK(imported.at("new") == 0);
   CHECK(c.Digest() == before);
   CHECK(c.Json({"case", "list"}).empty());
   // Again: nothing new, the ledger unchanged.
-  imported = c.Import(dir / "a.bundle");
+  imported = c.Import(dir.File("a.bundle"));
   CHECK(imported.at("new") == 0);
   CHECK(imported.at("known").get<uint64_t>() + imported.at("out_of_scope").get<uint64_t>() == 8);
   CHECK(c.Digest() == before);
 
   // The township hall above both villages holds them in full.
-  imported = t.Import(dir / "a.bundle");
+  imported = t.Import(dir.File("a.bundle"));
   CHECK(imported.at("new") == 8);
   CHECK(imported.at("out_of_scope") == 0);
   CHECK(t.Ok({"digest", "--scope", kVillage}) == a.Digest());

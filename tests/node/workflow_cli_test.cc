@@ -3,48 +3,29 @@
 // silian-node recording fees, evaluations, rectifications and actions on cases. Real processes, real
 // files in a temporary directory; a node learns the catalogue by syncing with a county hub served on a
 // loopback port (silian-hub cannot export bundles).
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/prctl.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <catch2/catch.hpp>
-#include <cerrno>
-#include <chrono>
-#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
-#include <sstream>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "node/process.h"
 #include "domain/calendar.h"
-#include "support/free_port.h"
+#include "support/files.h"
+#include "support/hub_harness.h"
+#include "support/ledger.h"
+#include "support/process.h"
+#include "support/programs.h"
 
 namespace {
 
 using nlohmann::json;
-using silian::test::FreePort;
-using silian::testing::ProcessResult;
-using silian::testing::RunProcess;
-using silian::testing::TempDir;
+using namespace silian::test;  // the support library: programs, hubs, files, the tests' divisions
 
-const std::string kNodeBin = SILIAN_NODE_BIN;
-const std::string kHubBin = SILIAN_HUB_BIN;
-const std::string kAdminBin = SILIAN_ADMIN_BIN;
-const std::string kSourceDir = SILIAN_SOURCE_DIR;
-const std::string kCatalog = kSourceDir + "/reference/catalog.json";
-const std::string kNational = kSourceDir + "/reference/calendars/national.json";
-const std::string kNaadam = kSourceDir + "/reference/calendars/152222-naadam.json";
+const std::string kCatalog = SourceFile("reference/catalog.json");
+const std::string kNational = SourceFile("reference/calendars/national.json");
+const std::string kNaadam = SourceFile("reference/calendars/152222-naadam.json");
 
-const std::string kCountyDivision = "152222000000";
-const std::string kVillage = "152222104200";
 constexpr size_t kSampleItems = 47;
 
 // Items of reference/catalog.json the tests rely on.
@@ -56,207 +37,51 @@ const std::string kVillageItem = "54152222MEA0Q7K6766040172800100";
 constexpr int kVillageItemLegalWd = 5;
 constexpr int kVillageItemPromisedWd = 2;
 
-std::string Describe(const ProcessResult& r) {
-  return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
-}
-
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-void WriteFile(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << bytes;
-}
-
-// Runs one of the programs; SILIAN_DB and SILIAN_ACTOR of the test's own environment never leak in.
-ProcessResult Run(const std::string& program, const std::vector<std::string>& args) {
-  return RunProcess(program, args, {{"SILIAN_DB", ""}, {"SILIAN_ACTOR", ""}});
-}
-
-// Runs a command that must succeed; returns its stdout.
-std::string Ok(const std::string& program, const std::vector<std::string>& args) {
-  ProcessResult r = Run(program, args);
-  INFO(program << ": " << Describe(r));
-  REQUIRE(r.exit_code == 0);
-  return r.out;
-}
-
-// Runs a command that must succeed and print one JSON document.
-json OkJson(const std::string& program, const std::vector<std::string>& args) {
-  std::string out = Ok(program, args);
-  INFO(out);
-  json doc;
-  REQUIRE_NOTHROW(doc = json::parse(out));
-  return doc;
-}
-
-// The shape of a refusal: exit 2, nothing on stdout, one line on stderr that starts with "<program>: "
-// and contains every needle.
-void RequireRefused(const ProcessResult& r, const std::string& program, const std::vector<std::string>& needles) {
-  INFO(Describe(r));
-  REQUIRE(r.exit_code == 2);
-  CHECK(r.out.empty());
-  REQUIRE(r.err.rfind(program + ": ", 0) == 0);
-  CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
-  for (const auto& needle : needles) CHECK(r.err.find(needle) != std::string::npos);
-}
-
 bool Contains(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
 
-
-// `silian-hub --db DB serve` on a free loopback port, killed when the object goes away (and when the test
-// process dies). Started means: it logged that it serves on our port, which it does after binding.
-class ServedHub {
- public:
-  ServedHub(std::string db, std::string log) : db_(std::move(db)), log_(std::move(log)) {
-    for (int attempt = 1;; ++attempt) {
-      port_ = FreePort();
-      size_t log_offset = ReadFile(log_).size();
-      Spawn();
-      if (WaitServing(log_offset)) return;
-      std::string tail = ReadFile(log_).substr(log_offset);
-      INFO("silian-hub serve did not start (attempt " << attempt << "); its log:\n" << tail);
-      REQUIRE(Contains(tail, "cannot listen"));  // another process took the port: try another
-      REQUIRE(attempt < 8);
-    }
-  }
-  ~ServedHub() {
-    if (pid_ <= 0) return;
-    ::kill(pid_, SIGKILL);
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
-    }
-  }
-  ServedHub(const ServedHub&) = delete;
-  ServedHub& operator=(const ServedHub&) = delete;
-
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
-
- private:
-  void Spawn() {
-    std::vector<std::string> args = {kHubBin, "--db", db_, "serve", "--listen", "127.0.0.1:" + std::to_string(port_)};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    int log_fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    REQUIRE(log_fd >= 0);
-    pid_t parent = ::getpid();
-    pid_t pid = ::fork();
-    REQUIRE(pid >= 0);
-    if (pid == 0) {
-      // Only async-signal-safe calls between fork and exec.
-      ::prctl(PR_SET_PDEATHSIG, SIGKILL);
-      if (::getppid() != parent) ::_exit(127);
-      int null_fd = ::open("/dev/null", O_RDONLY);
-      ::dup2(null_fd, 0);
-      ::dup2(log_fd, 1);
-      ::dup2(log_fd, 2);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
-    ::close(log_fd);
-    pid_ = pid;
+// A county hub ledger (area 152222) in a temporary directory, with silian-hub and silian-admin on it.
+struct County {
+  explicit County(const TempDir& dir) : hub(HubBin(), dir.File("county.db")), admin(AdminBin(), hub.db()) {
+    hub.Ok({"init", "--node-id", "c", "--level", "county", "--division", kCounty});
   }
 
-  // True once the log says the hub serves on our port; false (reaped) when the process exited first.
-  bool WaitServing(size_t log_offset) {
-    const std::string line = " serving area 152222 on " + url();
-    auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
-    while (std::chrono::steady_clock::now() < deadline) {
-      int status = 0;
-      if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-        pid_ = -1;
-        return false;
-      }
-      std::string log = ReadFile(log_);
-      if (log.size() > log_offset && log.find(line, log_offset) != std::string::npos) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    }
-    FAIL("silian-hub serve did not start within 20 s; its log:\n" << ReadFile(log_));
-    return false;
-  }
-
-  std::string db_;
-  std::string log_;
-  int port_ = 0;
-  pid_t pid_ = -1;
-};
-
-// A county hub ledger (area 152222) in a temporary directory.
-class County {
- public:
-  explicit County(const TempDir& dir) : db_(dir / "county.db") {
-    Ok(kHubBin, {"--db", db_, "init", "--node-id", "c", "--level", "county", "--division", kCountyDivision});
-  }
-
-  const std::string& db() const { return db_; }
-
-  ProcessResult Hub(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--db", db_});
-    return Run(kHubBin, args);
-  }
-  std::string HubOk(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--db", db_});
-    return Ok(kHubBin, args);
-  }
-  ProcessResult Admin(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--db", db_});
-    return Run(kAdminBin, args);
-  }
-  std::string AdminOk(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--db", db_});
-    return Ok(kAdminBin, args);
-  }
-  std::string Digest() const { return HubOk({"digest"}); }
+  const std::string& db() const { return hub.db(); }
+  std::string Digest() const { return hub.Digest(); }
 
   // Publishes the sample catalogue and the Naadam overlay.
   void Publish() const {
-    AdminOk({"catalog", "import", kCatalog});
-    AdminOk({"calendar", "import", kNaadam});
+    admin.Ok({"catalog", "import", kCatalog});
+    admin.Ok({"calendar", "import", kNaadam});
   }
 
- private:
-  std::string db_;
+  LedgerCli hub;
+  LedgerCli admin;
 };
 
 // A village node ledger driven through silian-node.
-class Village {
+class Village : public LedgerCli {
  public:
-  Village(const TempDir& dir, std::string name) : db_(dir / (name + ".db")), name_(std::move(name)) {}
+  Village(const TempDir& dir, std::string name)
+      : LedgerCli(NodeBin(), dir.File(name + ".db")), name_(std::move(name)) {}
 
-  void Init() const {
-    Ok(kNodeBin, {"--db", db_, "init", "--node-id", name_, "--level", "village", "--division", kVillage});
-  }
+  void Init() const { Ok({"init", "--node-id", name_, "--level", "village", "--division", kVillage}); }
   const std::string& name() const { return name_; }
-
-  ProcessResult Node(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--db", db_});
-    return Run(kNodeBin, args);
-  }
-  std::string NodeOk(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--db", db_});
-    return Ok(kNodeBin, args);
-  }
-  json NodeJson(std::vector<std::string> args) const {
-    args.insert(args.begin(), {"--db", db_, "--json"});
-    return OkJson(kNodeBin, args);
-  }
-  std::string Digest() const { return NodeOk({"digest"}); }
-  json Show(const std::string& ref) const { return NodeJson({"case", "show", ref}); }
+  json Show(const std::string& ref) const { return Json({"case", "show", ref}); }
 
   // Registers a case of `item`; returns its case id.
   std::string NewCase(const std::string& item) const {
-    json j = NodeJson({"case", "new", "--item", item, "--applicant-name", "Wang Fang", "--applicant-id",
-                       "152222198001010017", "--phone", "13800000000", "--channel", "agent"});
+    json j = Json({"case", "new", "--item", item, "--applicant-name", "Wang Fang", "--applicant-id",
+                   "152222198001010017", "--phone", "13800000000", "--channel", "agent"});
     return j.at("case_id").get<std::string>();
+  }
+  // Registers a case of `item` and receives it; returns its case id.
+  std::string ReceivedCase(const std::string& item) const {
+    const std::string id = NewCase(item);
+    Ok({"case", "act", id, "receive"});
+    return id;
   }
 
  private:
-  std::string db_;
   std::string name_;
 };
 
@@ -266,19 +91,20 @@ struct PublishedWorld {
   TempDir dir;
   County county{dir};
   Village village{dir, "v1"};
-  std::unique_ptr<ServedHub> served;
+  HubProcess served{"county hub", county.db(), dir.File("hub.log")};
 
   PublishedWorld() {
     county.Publish();
-    county.HubOk({"node", "add", village.name(), "--level", "village", "--division", kVillage});
+    county.hub.Ok({"node", "add", village.name(), "--level", "village", "--division", kVillage});
     village.Init();
-    served = std::make_unique<ServedHub>(county.db(), dir / "hub.log");
+    served.Start();
+    CHECK(Contains(served.log(), " serving area 152222 on " + served.url()));
     Sync();
-    REQUIRE(village.NodeJson({"catalog", "list"}).at("items").size() == kSampleItems);
+    REQUIRE(village.Json({"catalog", "list"}).at("items").size() == kSampleItems);
   }
 
   void Sync() const {
-    std::string out = village.NodeOk({"sync", "--hub", served->url()});
+    std::string out = village.Ok({"sync", "--hub", served.url()});
     INFO(out);
     CHECK(Contains(out, "synced with county hub c"));
   }
@@ -299,25 +125,25 @@ TEST_CASE("silian-admin catalog import publishes the sample catalogue once and t
   std::string empty = county.Digest();
   CHECK(Contains(empty, "ops=0 "));
 
-  std::string first = county.AdminOk({"catalog", "import", kCatalog});
+  std::string first = county.admin.Ok({"catalog", "import", kCatalog});
   INFO(first);
   CHECK(Contains(first, "47 items published, 0 unchanged"));
   CHECK(Contains(first, "published " + kFeeItem + " version 1"));
   std::string after_first = county.Digest();
   CHECK(Contains(after_first, "ops=47 "));
 
-  std::string second = county.AdminOk({"catalog", "import", kCatalog});
+  std::string second = county.admin.Ok({"catalog", "import", kCatalog});
   INFO(second);
   CHECK(Contains(second, "0 items published, 47 unchanged"));
   CHECK(county.Digest() == after_first);
 
-  json third = OkJson(kAdminBin, {"--db", county.db(), "--json", "catalog", "import", kCatalog});
+  json third = RunJson(AdminBin(), {"--db", county.db(), "--json", "catalog", "import", kCatalog});
   CHECK(third.at("published").empty());
   CHECK(third.at("unchanged").size() == kSampleItems);
   CHECK(county.Digest() == after_first);
 
   // The hub holds what was published, at version 1.
-  json listed = OkJson(kHubBin, {"--db", county.db(), "--json", "catalog", "list"});
+  json listed = RunJson(HubBin(), {"--db", county.db(), "--json", "catalog", "list"});
   REQUIRE(listed.at("items").size() == kSampleItems);
   for (const auto& item : listed.at("items")) CHECK(item.at("version") == 1);
 }
@@ -327,19 +153,19 @@ TEST_CASE("silian-admin catalog import --dry-run checks the file and publishes n
   County county(dir);
   std::string before = county.Digest();
 
-  std::string out = county.AdminOk({"catalog", "import", kCatalog, "--dry-run"});
+  std::string out = county.admin.Ok({"catalog", "import", kCatalog, "--dry-run"});
   INFO(out);
   CHECK(Contains(out, "47 items, all valid"));
   CHECK(Contains(out, "--dry-run"));
   CHECK(county.Digest() == before);
 
-  json doc = OkJson(kAdminBin, {"--db", county.db(), "--json", "catalog", "import", kCatalog, "--dry-run"});
+  json doc = RunJson(AdminBin(), {"--db", county.db(), "--json", "catalog", "import", kCatalog, "--dry-run"});
   CHECK(doc.at("dry_run") == true);
   CHECK(doc.at("items") == kSampleItems);
   CHECK(county.Digest() == before);
 
   // What a dry run accepted, a real run publishes in full.
-  CHECK(Contains(county.AdminOk({"catalog", "import", kCatalog}), "47 items published"));
+  CHECK(Contains(county.admin.Ok({"catalog", "import", kCatalog}), "47 items published"));
 }
 
 TEST_CASE("silian-admin catalog import refuses a bad file with exit 2 naming the file and the fault",
@@ -348,7 +174,7 @@ TEST_CASE("silian-admin catalog import refuses a bad file with exit 2 naming the
   County county(dir);
   // Refusals at a hub that already holds the catalogue must not publish anything either.
   SECTION("at an empty hub") {}
-  SECTION("at a hub holding the catalogue") { county.AdminOk({"catalog", "import", kCatalog}); }
+  SECTION("at a hub holding the catalogue") { county.admin.Ok({"catalog", "import", kCatalog}); }
   const std::string before = county.Digest();
   json sample = SampleCatalog();
   const std::string code1 = sample["items"][1]["code"];
@@ -395,15 +221,15 @@ TEST_CASE("silian-admin catalog import refuses a bad file with exit 2 naming the
   bad.push_back({"repeat.json", "{\"format\": 1, \"format\": 1, \"items\": []}", {"repeat.json", "\"format\" appears twice"}});
 
   for (const auto& b : bad) {
-    WriteFile(dir / b.file, b.text);
+    WriteFile(dir.File(b.file), b.text);
     INFO(b.file);
-    RequireRefused(county.Admin({"catalog", "import", dir / b.file}), "silian-admin", b.needles);
-    RequireRefused(county.Admin({"catalog", "import", dir / b.file, "--dry-run"}), "silian-admin", b.needles);
+    RequireRefused(county.admin.Run({"catalog", "import", dir.File(b.file)}), "silian-admin", b.needles);
+    RequireRefused(county.admin.Run({"catalog", "import", dir.File(b.file), "--dry-run"}), "silian-admin", b.needles);
     CHECK(county.Digest() == before);
   }
 
-  RequireRefused(county.Admin({"catalog", "import", dir / "no-such-catalog.json"}), "silian-admin",
-                 {dir / "no-such-catalog.json"});
+  RequireRefused(county.admin.Run({"catalog", "import", dir.File("no-such-catalog.json")}), "silian-admin",
+                 {dir.File("no-such-catalog.json")});
   CHECK(county.Digest() == before);
 }
 
@@ -412,11 +238,13 @@ TEST_CASE("silian-admin refuses to publish into a village ledger", "[workflow_cl
   Village village(dir, "v1");
   village.Init();
   const std::string before = village.Digest();
-  const std::string db = dir / "v1.db";
-  RequireRefused(Run(kAdminBin, {"--db", db, "catalog", "import", kCatalog}), "silian-admin", {"county or city hub"});
-  RequireRefused(Run(kAdminBin, {"--db", db, "calendar", "import", kNaadam}), "silian-admin", {"county or city hub"});
+  const std::string db = dir.File("v1.db");
+  RequireRefused(RunProgram(AdminBin(), {"--db", db, "catalog", "import", kCatalog}), "silian-admin",
+                 {"county or city hub"});
+  RequireRefused(RunProgram(AdminBin(), {"--db", db, "calendar", "import", kNaadam}), "silian-admin",
+                 {"county or city hub"});
   CHECK(village.Digest() == before);
-  CHECK(village.NodeJson({"catalog", "list"}).at("items").empty());
+  CHECK(village.Json({"catalog", "list"}).at("items").empty());
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -428,27 +256,27 @@ TEST_CASE("silian-admin calendar import publishes the Naadam overlay once and na
   County county(dir);
   const std::string empty = county.Digest();
 
-  std::string first = county.AdminOk({"calendar", "import", kNaadam});
+  std::string first = county.admin.Ok({"calendar", "import", kNaadam});
   INFO(first);
   CHECK(Contains(first, "published calendar naadam for area 152222"));
   const std::string published = county.Digest();
   CHECK(published != empty);
   CHECK(Contains(published, "ops=1 "));
 
-  std::string again = county.AdminOk({"calendar", "import", kNaadam});
+  std::string again = county.admin.Ok({"calendar", "import", kNaadam});
   INFO(again);
   CHECK(Contains(again, "naadam"));
   CHECK(Contains(again, "unchanged"));
   CHECK(county.Digest() == published);
 
   // national.json equals the built-in national calendar: nothing to publish.
-  std::string national = county.AdminOk({"calendar", "import", kNational});
+  std::string national = county.admin.Ok({"calendar", "import", kNational});
   INFO(national);
   CHECK(Contains(national, "national"));
   CHECK(Contains(national, "unchanged"));
   CHECK(county.Digest() == published);
 
-  json doc = OkJson(kAdminBin, {"--db", county.db(), "--json", "calendar", "import", kNational});
+  json doc = RunJson(AdminBin(), {"--db", county.db(), "--json", "calendar", "import", kNational});
   CHECK(doc.at("calendar") == "national");
   CHECK(doc.at("published") == false);
   CHECK(county.Digest() == published);
@@ -460,20 +288,21 @@ TEST_CASE("silian-admin calendar import refuses a bad date or an unknown key nam
   County county(dir);
   const std::string before = county.Digest();
 
-  WriteFile(dir / "bad-date.json",
+  WriteFile(dir.File("bad-date.json"),
             R"({"name": "naadam", "version": 3, "years": [2026],
  "days": [{"date": "2026-07-13", "working": false, "reason": "Naadam"},
           {"date": "2026-02-30", "working": false, "reason": "Naadam"}]})");
-  RequireRefused(county.Admin({"calendar", "import", dir / "bad-date.json"}), "silian-admin",
+  RequireRefused(county.admin.Run({"calendar", "import", dir.File("bad-date.json")}), "silian-admin",
                  {"bad-date.json: days[1].date \"2026-02-30\" is not a real date"});
 
-  WriteFile(dir / "top-key.json", R"({"name": "naadam", "version": 3, "years": [2026], "colour": "red", "days": []})");
-  RequireRefused(county.Admin({"calendar", "import", dir / "top-key.json"}), "silian-admin",
+  WriteFile(dir.File("top-key.json"),
+            R"({"name": "naadam", "version": 3, "years": [2026], "colour": "red", "days": []})");
+  RequireRefused(county.admin.Run({"calendar", "import", dir.File("top-key.json")}), "silian-admin",
                  {"top-key.json", "unknown key \"colour\""});
 
-  WriteFile(dir / "entry-key.json", R"({"name": "naadam", "version": 3, "years": [2026],
+  WriteFile(dir.File("entry-key.json"), R"({"name": "naadam", "version": 3, "years": [2026],
  "days": [{"date": "2026-07-13", "working": false, "reason": "Naadam", "holiday": true}]})");
-  RequireRefused(county.Admin({"calendar", "import", dir / "entry-key.json"}), "silian-admin",
+  RequireRefused(county.admin.Run({"calendar", "import", dir.File("entry-key.json")}), "silian-admin",
                  {"entry-key.json: days[0]", "unknown key \"holiday\""});
 
   CHECK(county.Digest() == before);
@@ -486,35 +315,36 @@ TEST_CASE("silian-hub calendar check explains make-up days, holidays, the Naadam
           "[workflow_cli]") {
   TempDir dir;
   County county(dir);
-  county.AdminOk({"calendar", "import", kNaadam});
+  county.admin.Ok({"calendar", "import", kNaadam});
 
-  std::string makeup = county.HubOk({"calendar", "check", "2026-10-10"});
+  std::string makeup = county.hub.Ok({"calendar", "check", "2026-10-10"});
   INFO(makeup);
   CHECK(Contains(makeup, "2026-10-10 is a working day"));
   CHECK(Contains(makeup, "make-up working day for National Day"));
 
-  std::string national_day = county.HubOk({"calendar", "check", "2026-10-01"});
+  std::string national_day = county.hub.Ok({"calendar", "check", "2026-10-01"});
   INFO(national_day);
   CHECK(Contains(national_day, "2026-10-01 is a rest day"));
   CHECK(Contains(national_day, "National Day"));
 
-  std::string naadam = county.HubOk({"calendar", "check", "2026-07-14", "--division", kVillage});
+  std::string naadam = county.hub.Ok({"calendar", "check", "2026-07-14", "--division", kVillage});
   INFO(naadam);
-  CHECK(Contains(naadam, "2026-07-14 is a rest day in " + kVillage));
+  CHECK(Contains(naadam, "2026-07-14 is a rest day in " + std::string(kVillage)));
   CHECK(Contains(naadam, "Naadam"));
   CHECK(Contains(naadam, "152222/naadam v2"));
 
   // The overlay belongs to 152222 only: the neighbouring banner works on that Tuesday.
-  std::string neighbour = county.HubOk({"calendar", "check", "2026-07-14", "--division", "152221104200"});
+  std::string neighbour = county.hub.Ok({"calendar", "check", "2026-07-14", "--division", "152221104200"});
   INFO(neighbour);
   CHECK(Contains(neighbour, "2026-07-14 is a working day in 152221104200"));
   CHECK(!Contains(neighbour, "Naadam"));
 
-  std::string next_year = county.HubOk({"calendar", "check", "2027-03-03"});
+  std::string next_year = county.hub.Ok({"calendar", "check", "2027-03-03"});
   INFO(next_year);
   CHECK(Contains(next_year, "provisional"));
 
-  json j = OkJson(kHubBin, {"--db", county.db(), "--json", "calendar", "check", "2026-07-14", "--division", kVillage});
+  json j =
+      RunJson(HubBin(), {"--db", county.db(), "--json", "calendar", "check", "2026-07-14", "--division", kVillage});
   CHECK(j.at("date") == "2026-07-14");
   CHECK(j.at("division") == kVillage);
   CHECK(j.at("working") == false);
@@ -523,15 +353,15 @@ TEST_CASE("silian-hub calendar check explains make-up days, holidays, the Naadam
   CHECK(j.at("calendar") == "national v1 + 152222/naadam v2");
   CHECK(Contains(j.at("why").get<std::string>(), "Naadam"));
 
-  json makeup_json = OkJson(kHubBin, {"--db", county.db(), "--json", "calendar", "check", "2026-10-10"});
+  json makeup_json = RunJson(HubBin(), {"--db", county.db(), "--json", "calendar", "check", "2026-10-10"});
   CHECK(makeup_json.at("working") == true);
   CHECK(makeup_json.at("source") == "national v1");
 
-  json provisional = OkJson(kHubBin, {"--db", county.db(), "--json", "calendar", "check", "2027-03-03"});
+  json provisional = RunJson(HubBin(), {"--db", county.db(), "--json", "calendar", "check", "2027-03-03"});
   CHECK(provisional.at("provisional") == true);
   CHECK(provisional.at("working") == true);  // a Wednesday, by the weekday rule
 
-  RequireRefused(county.Hub({"calendar", "check", "2026-02-30"}), "silian-hub", {"\"2026-02-30\""});
+  RequireRefused(county.hub.Run({"calendar", "check", "2026-02-30"}), "silian-hub", {"\"2026-02-30\""});
 }
 
 TEST_CASE("silian-node calendar check on a node that never synced uses the built-in national calendar",
@@ -539,37 +369,34 @@ TEST_CASE("silian-node calendar check on a node that never synced uses the built
   TempDir dir;
   Village village(dir, "v1");
   village.Init();
-  std::string out = village.NodeOk({"calendar", "check", "2026-10-10"});
+  std::string out = village.Ok({"calendar", "check", "2026-10-10"});
   INFO(out);
   CHECK(Contains(out, "2026-10-10 is a working day"));
   CHECK(Contains(out, "make-up working day for National Day"));
 
-  json j = village.NodeJson({"calendar", "check", "2026-10-10"});
+  json j = village.Json({"calendar", "check", "2026-10-10"});
   CHECK(j.at("working") == true);
   CHECK(j.at("calendar") == "national v1");
   CHECK(j.at("division") == kVillage);
 
   // Without the overlay, Naadam is an ordinary Tuesday.
-  CHECK(village.NodeJson({"calendar", "check", "2026-07-14"}).at("working") == true);
+  CHECK(village.Json({"calendar", "check", "2026-07-14"}).at("working") == true);
 }
 
 // ---------------------------------------------------------------------------------------------------
 // silian-node workflow commands
 
-TEST_CASE("silian-node workflow commands refuse bad input with exit 2 and leave the ledger unchanged",
-          "[workflow_cli]") {
-  PublishedWorld world;
-  const Village& v = world.village;
+TEST_CASE_METHOD(PublishedWorld,
+                 "silian-node workflow commands refuse bad input with exit 2 and leave the ledger unchanged",
+                 "[workflow_cli]") {
   // A county item with fees, received and paid in full at the village point.
-  const std::string fee_case = v.NewCase(kFeeItem);
-  v.NodeOk({"case", "act", fee_case, "receive"});
-  v.NodeOk({"case", "fee", fee_case, "charge"});
-  v.NodeOk({"case", "fee", fee_case, "payment", "--bank-receipt", "B-0001"});
+  const std::string fee_case = village.ReceivedCase(kFeeItem);
+  village.Ok({"case", "fee", fee_case, "charge"});
+  village.Ok({"case", "fee", fee_case, "payment", "--bank-receipt", "B-0001"});
   // A village item accepted at the village point.
-  const std::string accepted = v.NewCase(kVillageItem);
-  v.NodeOk({"case", "act", accepted, "receive"});
-  v.NodeOk({"case", "act", accepted, "accept"});
-  const std::string before = v.Digest();
+  const std::string accepted = village.ReceivedCase(kVillageItem);
+  village.Ok({"case", "act", accepted, "accept"});
+  const std::string before = village.Digest();
 
   struct Bad {
     std::vector<std::string> args;
@@ -596,29 +423,27 @@ TEST_CASE("silian-node workflow commands refuse bad input with exit 2 and leave 
     std::string command;
     for (const auto& a : b.args) command += a + " ";
     INFO("silian-node " << command);
-    RequireRefused(v.Node(b.args), "silian-node", b.needles);
-    CHECK(v.Digest() == before);
+    RequireRefused(village.Run(b.args), "silian-node", b.needles);
+    CHECK(village.Digest() == before);
   }
 }
 
-TEST_CASE("silian-node fee charge without --amount takes the catalogue's fees and payment pays what is owed",
-          "[workflow_cli]") {
-  PublishedWorld world;
-  const Village& v = world.village;
-  const std::string id = v.NewCase(kFeeItem);
-  v.NodeOk({"case", "act", id, "receive"});
+TEST_CASE_METHOD(PublishedWorld,
+                 "silian-node fee charge without --amount takes the catalogue's fees and payment pays what is owed",
+                 "[workflow_cli]") {
+  const std::string id = village.ReceivedCase(kFeeItem);
 
-  std::string charged = v.NodeOk({"case", "fee", id, "charge"});
+  std::string charged = village.Ok({"case", "fee", id, "charge"});
   INFO(charged);
   CHECK(Contains(charged, "charge 90.00 yuan"));
-  json fees = v.Show(id).at("fees");
+  json fees = village.Show(id).at("fees");
   CHECK(fees.at("charged_fen") == kFeeItemFen);
   CHECK(fees.at("paid_fen") == 0);
 
-  std::string paid = v.NodeOk({"case", "fee", id, "payment", "--bank-receipt", "B-0001"});
+  std::string paid = village.Ok({"case", "fee", id, "payment", "--bank-receipt", "B-0001"});
   INFO(paid);
   CHECK(Contains(paid, "payment 90.00 yuan"));
-  fees = v.Show(id).at("fees");
+  fees = village.Show(id).at("fees");
   CHECK(fees.at("charged_fen") == kFeeItemFen);
   CHECK(fees.at("paid_fen") == kFeeItemFen);
   CHECK(fees.at("refunded_fen") == 0);
@@ -629,35 +454,33 @@ TEST_CASE("silian-node fee charge without --amount takes the catalogue's fees an
   CHECK(fees["entries"][1].at("bank_receipt") == "B-0001");
 
   // A refund of part of it is recorded; more than what is left is refused.
-  v.NodeOk({"case", "fee", id, "refund", "--amount", "10", "--reason", "no certificate needed"});
-  CHECK(v.Show(id).at("fees").at("refunded_fen") == 1000);
-  const std::string before = v.Digest();
-  RequireRefused(v.Node({"case", "fee", id, "refund", "--amount", "80.01", "--reason", "again"}), "silian-node",
+  village.Ok({"case", "fee", id, "refund", "--amount", "10", "--reason", "no certificate needed"});
+  CHECK(village.Show(id).at("fees").at("refunded_fen") == 1000);
+  const std::string before = village.Digest();
+  RequireRefused(village.Run({"case", "fee", id, "refund", "--amount", "80.01", "--reason", "again"}), "silian-node",
                  {"80.01", "80.00"});
-  CHECK(v.Digest() == before);
+  CHECK(village.Digest() == before);
 
   // A free item has no fees to take.
-  const std::string free_case = v.NewCase(kVillageItem);
-  const std::string free_before = v.Digest();
-  RequireRefused(v.Node({"case", "fee", free_case, "charge"}), "silian-node", {"free of charge"});
-  CHECK(v.Digest() == free_before);
+  const std::string free_case = village.NewCase(kVillageItem);
+  const std::string free_before = village.Digest();
+  RequireRefused(village.Run({"case", "fee", free_case, "charge"}), "silian-node", {"free of charge"});
+  CHECK(village.Digest() == free_before);
 }
 
-TEST_CASE("silian-node case show --json shows the fees and the legal and promised clocks of an accepted case",
-          "[workflow_cli]") {
-  PublishedWorld world;
-  const Village& v = world.village;
-  const std::string id = v.NewCase(kVillageItem);
-  v.NodeOk({"case", "act", id, "receive"});
-  json before_acceptance = v.Show(id).at("clocks");
+TEST_CASE_METHOD(PublishedWorld,
+                 "silian-node case show --json shows the fees and the legal and promised clocks of an accepted case",
+                 "[workflow_cli]") {
+  const std::string id = village.ReceivedCase(kVillageItem);
+  json before_acceptance = village.Show(id).at("clocks");
   CHECK(before_acceptance.at("started") == false);
   CHECK(before_acceptance.at("stage") == "before_acceptance");
 
-  v.NodeOk({"case", "act", id, "accept"});
-  v.NodeOk({"case", "fee", id, "charge", "--amount", "12.50", "--name", "copying"});
-  v.NodeOk({"case", "fee", id, "payment", "--bank-receipt", "B-0007"});
+  village.Ok({"case", "act", id, "accept"});
+  village.Ok({"case", "fee", id, "charge", "--amount", "12.50", "--name", "copying"});
+  village.Ok({"case", "fee", id, "payment", "--bank-receipt", "B-0007"});
 
-  json shown = v.Show(id);
+  json shown = village.Show(id);
   INFO(shown.dump(1));
   CHECK(shown.at("status") == "accepted");
   json fees = shown.at("fees");
@@ -689,20 +512,19 @@ TEST_CASE("silian-node case show --json shows the fees and the legal and promise
 // ---------------------------------------------------------------------------------------------------
 // silian-hub report, supervise, config, notices
 
-TEST_CASE("silian-hub report --format csv prints a header row and a total row counting synced cases",
-          "[workflow_cli]") {
-  PublishedWorld world;
-  const Village& v = world.village;
-  const std::string id = v.NewCase(kFeeItem);
-  v.NodeOk({"case", "act", id, "receive"});
-  v.NodeOk({"case", "fee", id, "charge"});
-  world.Sync();
+TEST_CASE_METHOD(PublishedWorld,
+                 "silian-hub report --format csv prints a header row and a total row counting synced cases",
+                 "[workflow_cli]") {
+  const std::string id = village.ReceivedCase(kFeeItem);
+  village.Ok({"case", "fee", id, "charge"});
+  Sync();
 
   // The case's receipt falls on today (China Standard Time): report on the year it falls in.
   const std::string received_day =
-      silian::sync::FormatDate(silian::sync::DateOfUnixMs(v.Show(id).at("timeline").at("received").get<uint64_t>()));
+      silian::sync::FormatDate(silian::sync::DateOfUnixMs(
+          village.Show(id).at("timeline").at("received").get<uint64_t>()));
   const std::string year = received_day.substr(0, 4);
-  std::string csv = world.county.HubOk({"report", "--from", year + "-01-01", "--to", year + "-12-31", "--format", "csv"});
+  std::string csv = county.hub.Ok({"report", "--from", year + "-01-01", "--to", year + "-12-31", "--format", "csv"});
   INFO(csv);
   std::vector<std::string> lines;
   for (size_t start = 0, end; (end = csv.find('\n', start)) != std::string::npos; start = end + 1) {
@@ -719,7 +541,8 @@ TEST_CASE("silian-hub report --format csv prints a header row and a total row co
 
   // Another year has nothing in it.
   const std::string other = std::to_string(std::stoi(year) - 1);
-  std::string empty = world.county.HubOk({"report", "--from", other + "-01-01", "--to", other + "-12-31", "--format", "csv"});
+  std::string empty =
+      county.hub.Ok({"report", "--from", other + "-01-01", "--to", other + "-12-31", "--format", "csv"});
   CHECK(Contains(empty, "total,0,0,"));
 }
 
@@ -728,22 +551,22 @@ TEST_CASE("silian-hub report, supervise, config and notices refuse bad arguments
   County county(dir);
   county.Publish();
   const std::string before = county.Digest();
-  const std::string settings = county.HubOk({"config", "show"});
+  const std::string settings = county.hub.Ok({"config", "show"});
 
-  RequireRefused(county.Hub({"report", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "xml"}), "silian-hub",
-                 {"\"xml\""});
-  RequireRefused(county.Hub({"report", "--from", "2026-13-01", "--to", "2026-12-31"}), "silian-hub",
+  RequireRefused(county.hub.Run({"report", "--from", "2026-01-01", "--to", "2026-12-31", "--format", "xml"}),
+                 "silian-hub", {"\"xml\""});
+  RequireRefused(county.hub.Run({"report", "--from", "2026-13-01", "--to", "2026-12-31"}), "silian-hub",
                  {"\"2026-13-01\""});
-  RequireRefused(county.Hub({"report", "--from", "2026-01-01", "--to", "2026-12-31", "--by", "color"}), "silian-hub",
-                 {"\"color\""});
-  RequireRefused(county.Hub({"config", "set", "notify", "maybe"}), "silian-hub", {"\"maybe\""});
-  RequireRefused(county.Hub({"config", "set", "notify-url", "ftp://x"}), "silian-hub", {"\"ftp://x\""});
-  RequireRefused(county.Hub({"notices", "list", "--state", "bogus"}), "silian-hub", {"\"bogus\""});
-  CHECK(county.HubOk({"config", "show"}) == settings);
+  RequireRefused(county.hub.Run({"report", "--from", "2026-01-01", "--to", "2026-12-31", "--by", "color"}),
+                 "silian-hub", {"\"color\""});
+  RequireRefused(county.hub.Run({"config", "set", "notify", "maybe"}), "silian-hub", {"\"maybe\""});
+  RequireRefused(county.hub.Run({"config", "set", "notify-url", "ftp://x"}), "silian-hub", {"\"ftp://x\""});
+  RequireRefused(county.hub.Run({"notices", "list", "--state", "bogus"}), "silian-hub", {"\"bogus\""});
+  CHECK(county.hub.Ok({"config", "show"}) == settings);
   CHECK(county.Digest() == before);
 
   // Supervision of a hub without cases: an empty JSON array.
-  json problems = OkJson(kHubBin, {"--db", county.db(), "supervise", "--json"});
+  json problems = RunJson(HubBin(), {"--db", county.db(), "supervise", "--json"});
   CHECK(problems.is_array());
   CHECK(problems.empty());
 }

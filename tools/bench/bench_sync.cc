@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <latch>
 #include <map>
@@ -21,17 +22,34 @@
 #include <nlohmann/json.hpp>
 
 #include "bench/bench_util.h"
-#include "bench/hub_process.h"
 #include "bench/workload.h"
 #include "http/curl_transport.h"
 #include "domain/store.h"
+#include "launch/child_process.h"
+#include "launch/hub_process.h"
 #include "net/client.h"
 
 namespace silian::bench {
 namespace {
 
+using launch::HubProcess;
 using nlohmann::json;
 using Progress = std::function<void(const std::string&)>;
+
+// Runs `hub_bin ARGS...` to completion, its stderr appended to `log_path`. Returns its stdout when it exits 0;
+// kInternal naming the command, its exit code and the end of its stderr otherwise, or when it cannot start.
+Result<std::string> RunHubCommand(const std::string& hub_bin, const std::vector<std::string>& args,
+                                  const std::string& log_path) {
+  SILIAN_ASSIGN_OR_RETURN(launch::ProcessResult r, launch::RunProcess(hub_bin, args));
+  {
+    std::ofstream log(log_path, std::ios::binary | std::ios::app);
+    log << r.err;
+  }
+  if (r.exit_code != 0)
+    return Internal("`silian-hub" + launch::CommandLine("", args) + "` exited with code " + std::to_string(r.exit_code) +
+                    ": " + launch::ReadTail(log_path, 600));
+  return r.out;
+}
 
 constexpr const char* kCityDivision = "152200000000";         // 兴安盟
 constexpr const char* kCountyDivision = "152222000000";       // 科尔沁右翼中旗 (kCountyCode)
@@ -584,7 +602,7 @@ Status RunSync(const SyncBenchOptions& o, std::ostream& out, std::ostream& err) 
   if (idle.summary.pushed + idle.summary.pulled + idle.summary.push_known != 0)
     return Internal("the idle sync moved ops: pushed " + std::to_string(idle.summary.pushed) + ", pulled " +
                     std::to_string(idle.summary.pulled));
-  const int ingest_exit = county_ingest.Stop();
+  const int ingest_exit = county_ingest.Stop().code;
   if (ingest_exit != 0)
     return Internal("the county hub exited with code " + std::to_string(ingest_exit) + " on SIGTERM: " + county_ingest.LogTail(600));
 
@@ -648,7 +666,7 @@ Status RunSync(const SyncBenchOptions& o, std::ostream& out, std::ostream& err) 
                     " differs from the city's for its area " + Quote(catchup.city_digest));
   if (catchup.ops != o.catchup_ops)
     return Internal("the county holds " + std::to_string(catchup.ops) + " ops, expected " + std::to_string(o.catchup_ops));
-  const int county_exit = county.Stop();
+  const int county_exit = county.Stop().code;
   if (county_exit != 0)
     return Internal("the county hub exited with code " + std::to_string(county_exit) + " on SIGTERM: " + county.LogTail(600));
   // The county's next upstream session, nothing new either way: the same ledger and pull state, in-process.
@@ -660,7 +678,7 @@ Status RunSync(const SyncBenchOptions& o, std::ostream& out, std::ostream& err) 
   if (county_idle.summary.pushed + county_idle.summary.pulled != 0)
     return Internal("the county's idle sync moved ops: pushed " + std::to_string(county_idle.summary.pushed) +
                     ", pulled " + std::to_string(county_idle.summary.pulled));
-  const int city_exit = city.Stop();
+  const int city_exit = city.Stop().code;
   if (city_exit != 0) return Internal("the city hub exited with code " + std::to_string(city_exit) + " on SIGTERM: " + city.LogTail(600));
 
   // ---- Figures.

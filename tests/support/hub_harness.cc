@@ -1,0 +1,62 @@
+#include "support/hub_harness.h"
+
+#include <catch2/catch.hpp>
+
+#include "support/process.h"
+#include "support/programs.h"
+#include "support/status.h"
+
+namespace silian::test {
+namespace {
+
+constexpr int kStopGraceS = 30;
+
+launch::HubProcess::Options KillOnDestruction() {
+  launch::HubProcess::Options o;
+  o.destroy_grace_s = 0;
+  return o;
+}
+
+}  // namespace
+
+HubProcess::HubProcess(std::string name, std::string db, std::string log)
+    : process_(HubBin(), std::move(name), std::move(db), std::move(log), KillOnDestruction()) {}
+
+void HubProcess::Start(const std::vector<std::string>& extra) {
+  REQUIRE_FALSE(running());
+  const silian::Status started = process_.Start(extra);
+  if (!started.ok()) FAIL(name() << " did not start: " << started.ToString() << "\nits log:\n" << log());
+}
+
+int HubProcess::Checked(launch::HubProcess::Exit exit) {
+  if (exit.forced) FAIL_CHECK(name() << " did not stop within " << kStopGraceS << " s of SIGTERM; killed");
+  return exit.code;
+}
+
+int HubProcess::Terminate() {
+  REQUIRE(running());
+  return Checked(process_.Stop(kStopGraceS));
+}
+
+void HubProcess::Kill() {
+  REQUIRE(running());
+  process_.Stop(0);
+}
+
+int HubProcess::Wait() {
+  REQUIRE(running());
+  return Checked(process_.Wait(kStopGraceS));
+}
+
+nlohmann::json HubProcess::Status() const { return SILIAN_TAKE(process_.StatusJson()); }
+
+void InitHub(const std::string& db, const std::string& id, const std::string& level, const std::string& division,
+             const std::vector<PeerSpec>& peers, const std::string& parent) {
+  std::vector<std::string> args = {"--db", db, "init", "--node-id", id, "--level", level, "--division", division};
+  if (!parent.empty()) args.insert(args.end(), {"--parent", parent});
+  RunOk(HubBin(), args);
+  for (const auto& p : peers)
+    RunOk(HubBin(), {"--db", db, "node", "add", p.id, "--level", p.level, "--division", p.division});
+}
+
+}  // namespace silian::test

@@ -1,0 +1,172 @@
+#include "support/ledger.h"
+
+#include <algorithm>
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+
+#include "support/files.h"
+#include "support/status.h"
+
+namespace silian::test {
+
+uint64_t Stamp(uint64_t ms, uint64_t logical) { return sync::Hlc::From(ms, logical).value; }
+
+std::string ResidentIdOf(const std::string& first17) {
+  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
+  static constexpr char kCheck[12] = "10X98765432";
+  REQUIRE(first17.size() == 17);
+  int sum = 0;
+  for (size_t i = 0; i < 17; ++i) sum += (first17[i] - '0') * kWeights[i];
+  return first17 + kCheck[sum % 11];
+}
+
+std::string ResidentId(uint32_t n) {
+  return ResidentIdOf("15222219800101" + std::to_string(100 + n % 900).substr(0, 3));
+}
+
+sync::OpId Id(const std::string& text) {
+  auto id = sync::ParseOpId(text);
+  INFO("op id \"" << text << "\"");
+  REQUIRE(id.ok());
+  return *id;
+}
+
+sync::NodeConfig NodeAt(const std::string& node_id, sync::Level level, const std::string& division,
+                        const std::string& device) {
+  sync::NodeConfig c;
+  c.node_id = sync::NodeId{node_id};
+  c.level = level;
+  c.division = sync::DivisionCode{division};
+  c.device = device;
+  return c;
+}
+
+sync::LedgerStore::Options FastOptions(sync::WallClock* wall) {
+  sync::LedgerStore::Options o;
+  o.durable = false;
+  o.wall = wall;
+  return o;
+}
+
+Replica MakeReplica(const TempDir& dir, const sync::NodeConfig& config, uint64_t now_ms, bool durable) {
+  Replica r;
+  r.path = dir.File(config.node_id.value + ".db");
+  r.wall = std::make_unique<sync::ManualWallClock>(now_ms);
+  sync::LedgerStore::Options o = FastOptions(r.wall.get());
+  o.durable = durable;
+  r.store = SILIAN_TAKE(sync::LedgerStore::Create(r.path, config, o));
+  return r;
+}
+
+std::unique_ptr<sync::LedgerStore> CreateLedger(const std::string& path, const sync::NodeConfig& config) {
+  sync::LedgerStore::Options o;
+  o.durable = false;
+  return SILIAN_TAKE(sync::LedgerStore::Create(path, config, o));
+}
+
+std::unique_ptr<sync::LedgerStore> OpenLedger(const std::string& path) {
+  sync::LedgerStore::Options o;
+  o.durable = false;
+  return SILIAN_TAKE(sync::LedgerStore::Open(path, o));
+}
+
+void CopyLedger(const std::string& from, const std::string& to) {
+  namespace fs = std::filesystem;
+  fs::copy_file(from, to, fs::copy_options::overwrite_existing);
+  if (fs::exists(from + "-wal")) fs::copy_file(from + "-wal", to + "-wal", fs::copy_options::overwrite_existing);
+}
+
+sync::NewCase SampleCase(uint32_t n, const std::string& actor) {
+  sync::NewCase c;
+  c.item_code = "11152222MB1234567X-1-001";
+  c.applicant_name = "Applicant " + std::to_string(n);
+  c.applicant_id = ResidentId(n);
+  c.phone = "0482-55501" + std::to_string(10 + n % 90);
+  c.address = "Gacha road " + std::to_string(n);
+  c.summary = "pension certificate";
+  c.channel = "agent";
+  c.actor = actor;
+  return c;
+}
+
+sync::NewCase CaseIn(uint32_t n, const std::string& division, const std::string& actor) {
+  sync::NewCase c = SampleCase(n, actor);
+  c.division = sync::DivisionCode{division};
+  return c;
+}
+
+uint64_t FrontierSeq(sync::LedgerStore& store, const std::string& origin) {
+  const pb::Frontier frontier = SILIAN_TAKE(store.GetFrontier());
+  for (const auto& e : frontier.entries())
+    if (e.origin() == origin) return e.seq();
+  return 0;
+}
+
+uint64_t OwnSeq(sync::LedgerStore& store) { return FrontierSeq(store, store.config().node_id.value); }
+
+std::string DigestOf(sync::LedgerStore& store, std::optional<std::string> scope) {
+  return SILIAN_TAKE(store.Digest(std::move(scope))).ToLine();
+}
+
+std::optional<uint64_t> MissingAt(sync::LedgerStore& store, const std::string& level) {
+  for (const auto& l : SILIAN_TAKE(store.LevelStatuses()))
+    if (l.level == level) return l.own_ops_missing;
+  return std::nullopt;
+}
+
+std::vector<pb::Entry> ExportEntries(sync::LedgerStore& from, const pb::Frontier& holder) {
+  std::vector<pb::Entry> out;
+  SILIAN_REQUIRE_OK(from.Export(holder, [&](pb::Entry e) {
+    out.push_back(std::move(e));
+    return Status::Ok();
+  }));
+  return out;
+}
+
+std::vector<pb::Entry> ExportAll(sync::LedgerStore& from) { return ExportEntries(from, pb::Frontier()); }
+
+sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Entry>& entries, size_t batch_entries,
+                                const pb::Frontier* sender) {
+  auto import = SILIAN_TAKE(to.BeginImport());
+  for (size_t i = 0; i < entries.size(); i += batch_entries) {
+    pb::Batch batch;
+    for (size_t k = i; k < std::min(entries.size(), i + batch_entries); ++k) *batch.add_entries() = entries[k];
+    SILIAN_REQUIRE_OK(import->Add(batch));
+  }
+  return SILIAN_TAKE(import->Commit(sender));
+}
+
+sync::ImportStats Exchange(sync::LedgerStore& from, sync::LedgerStore& to) {
+  pb::Frontier holder = SILIAN_TAKE(to.GetFrontier());
+  pb::Frontier sender = SILIAN_TAKE(from.GetFrontier());
+  return ImportEntries(to, ExportEntries(from, holder), 1000, &sender);
+}
+
+Snapshot TakeSnapshot(sync::LedgerStore& s, std::optional<std::string> scope) {
+  Snapshot snap;
+  snap.digest = SILIAN_TAKE(s.Digest(scope)).ToLine();
+  sync::CaseFilter all;
+  all.limit = 100000;
+  for (const auto& c : SILIAN_TAKE(s.ListCases(all)))
+    snap.cases[c.case_id] = SILIAN_TAKE(s.ShowCase(c.case_id)).dump();
+  nlohmann::json conflicts = nlohmann::json::array();
+  for (auto& c : SILIAN_TAKE(s.ListConflicts())) conflicts.push_back(std::move(c));
+  snap.conflicts = conflicts.dump();
+  return snap;
+}
+
+std::string FirstDifference(const Snapshot& a, const Snapshot& b) {
+  if (a.digest != b.digest) return "digest: " + a.digest + " vs " + b.digest;
+  if (a.cases.size() != b.cases.size())
+    return "case count: " + std::to_string(a.cases.size()) + " vs " + std::to_string(b.cases.size());
+  for (const auto& [id, json] : a.cases) {
+    auto it = b.cases.find(id);
+    if (it == b.cases.end()) return "case " + id + " missing in the second";
+    if (it->second != json) return "case " + id + ":\n  " + json + "\nvs\n  " + it->second;
+  }
+  if (a.conflicts != b.conflicts) return "conflicts:\n  " + a.conflicts + "\nvs\n  " + b.conflicts;
+  return "";
+}
+
+}  // namespace silian::test

@@ -1,0 +1,39 @@
+#include "support/sync_requests.h"
+
+#include "net/protocol.h"
+#include "support/status.h"
+
+namespace silian::test {
+
+pb::SyncRequest RequestAs(const std::string& node_id, const std::string& level, const std::string& division,
+                          const pb::Frontier& frontier, const std::vector<pb::Entry>& entries) {
+  pb::SyncRequest req;
+  req.set_protocol_version(sync::kSyncProtocolVersion);
+  req.set_node_id(node_id);
+  req.set_level(level);
+  req.set_division(division);
+  *req.mutable_frontier() = frontier;
+  for (const auto& e : entries) *req.mutable_push()->add_entries() = e;
+  return req;
+}
+
+pb::SyncRequest RequestFrom(sync::LedgerStore& node) {
+  const sync::NodeConfig& config = node.config();
+  return RequestAs(config.node_id.value, sync::LevelName(config.level), config.division.value,
+                   SILIAN_TAKE(node.GetFrontier()));
+}
+
+std::string Encode(const pb::SyncRequest& request) { return sync::CompressBody(request.SerializeAsString(), 3); }
+
+std::string AuthHeader(const std::string& node_id) { return "Authorization: " + sync::MakeAuthorization(node_id); }
+
+HttpReply PostSync(const std::string& url, const std::string& body, std::vector<std::string> headers) {
+  headers.push_back(std::string("Content-Type: ") + sync::kSyncContentType);
+  return Http("POST", url + sync::kSyncPath, body, headers);
+}
+
+HttpReply PostSync(const std::string& url, const pb::SyncRequest& request) {
+  return PostSync(url, Encode(request), {AuthHeader(request.node_id())});
+}
+
+}  // namespace silian::test

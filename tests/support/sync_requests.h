@@ -1,0 +1,34 @@
+// Sync requests made by hand, for what a SyncClient never sends: bad requests, requests in another node's
+// name, pushes of chosen entries; in process (to a SyncService) or over HTTP (to a hub).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "silian.pb.h"
+#include "domain/store.h"
+#include "support/http_client.h"
+
+namespace silian::test {
+
+// A request as node `node_id` of `level` ("village", ...) and `division`, with `frontier` as the sender's,
+// pushing `entries` (none: a plain request).
+pb::SyncRequest RequestAs(const std::string& node_id, const std::string& level, const std::string& division,
+                          const pb::Frontier& frontier, const std::vector<pb::Entry>& entries = {});
+
+// A request in the name of `node` (its id, level, division and current frontier), pushing nothing.
+pb::SyncRequest RequestFrom(sync::LedgerStore& node);
+
+// The request body on the wire: the serialized request, zstd-compressed.
+std::string Encode(const pb::SyncRequest& request);
+
+// "Authorization: Silian node=ID", the header a node sends.
+std::string AuthHeader(const std::string& node_id);
+
+// POSTs `body` to the sync endpoint of the hub at `url` with the sync content type and `headers`.
+HttpReply PostSync(const std::string& url, const std::string& body, std::vector<std::string> headers);
+
+// POSTs `request`, encoded, with the Authorization header of the node it names.
+HttpReply PostSync(const std::string& url, const pb::SyncRequest& request);
+
+}  // namespace silian::test
