@@ -24,7 +24,8 @@ namespace silian::sync::fold {
 
 class CaseOps {
  public:
-  // Sorts `ops` into stamp order and builds their graph. REQUIRES: no two ops with one op id.
+  // Sorts `ops` into stamp order and builds their graph. REQUIRES: no two ops with one op id (ProjectCase's
+  // precondition; merge::Graph tolerates a repeat).
   CaseOps(CaseId case_id, std::vector<pb::Op> ops);
 
   const CaseId& case_id() const { return case_id_; }
