@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/ids.h"
 #include "base/text.h"
 
 namespace silian::sync {
@@ -18,7 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr std::array<std::string_view, 4> kLevels = {"village", "township", "county", "city"};
 constexpr std::array<std::string_view, 3> kUnits = {"working_days", "natural_days", "hours"};
 constexpr std::array<std::string_view, 2> kForms = {"original", "copy"};
 constexpr std::array<std::string_view, 3> kSteps = {"preliminary_review", "review", "approval"};
@@ -79,6 +79,14 @@ std::string_view Trim(std::string_view s) {
 }
 
 bool IsBlank(std::string_view s) { return Trim(s).empty(); }
+
+// The node and exercise levels (base/ids.h), lowest first: "village, township, county, city".
+std::string LevelList() {
+  std::string out;
+  for (Level l : {Level::kVillage, Level::kTownship, Level::kCounty, Level::kCity})
+    out += std::string(out.empty() ? "" : ", ") + LevelName(l);
+  return out;
+}
 
 // ---- Content rules shared by the file and protobuf paths ----
 
@@ -151,7 +159,7 @@ Status CheckItemContent(const std::string& where, const pb::Item& item) {
   SILIAN_RETURN_IF_ERROR(CheckText(where, "name", item.name(), kMaxItemNameChars));
   if (LevelRank(item.exercise_level()) < 0) {
     return InvalidArgument(where + " exercise_level " + Quote(item.exercise_level()) +
-                           " is not one of: " + List(kLevels));
+                           " is not one of: " + LevelList());
   }
   SILIAN_RETURN_IF_ERROR(CheckLimits(where, item));
   SILIAN_RETURN_IF_ERROR(CheckText(where, "lead_department", item.lead_department(), kMaxDepartmentChars));
@@ -492,10 +500,8 @@ const char* FormName(std::string_view form) {
 }  // namespace
 
 int LevelRank(std::string_view level) {
-  for (size_t i = 0; i < kLevels.size(); ++i) {
-    if (kLevels[i] == level) return static_cast<int>(i);
-  }
-  return -1;
+  auto parsed = ParseLevel(level);  // Level is declared lowest first
+  return parsed.ok() ? static_cast<int>(*parsed) : -1;
 }
 
 Result<std::vector<pb::Item>> ParseCatalogJson(std::string_view text, std::string_view source) {
@@ -623,7 +629,7 @@ Status CheckAuthority(const pb::ItemTerms& terms, std::string_view action, std::
                       std::string_view item_code) {
   int node_rank = LevelRank(node_level);
   if (node_rank < 0) {
-    return InvalidArgument("node level " + Quote(node_level) + " is not one of: " + List(kLevels));
+    return InvalidArgument("node level " + Quote(node_level) + " is not one of: " + LevelList());
   }
   std::string item = "item " + Quote(terms.name()) + " (" +
                      (item_code.empty() ? "version " + std::to_string(terms.version()) : std::string(item_code)) +
@@ -631,7 +637,7 @@ Status CheckAuthority(const pb::ItemTerms& terms, std::string_view action, std::
   int item_rank = LevelRank(terms.exercise_level());
   if (item_rank < 0) {
     return InvalidArgument(item + " exercise_level " + Quote(terms.exercise_level()) +
-                           " is not one of: " + List(kLevels));
+                           " is not one of: " + LevelList());
   }
   if (!NeedsAuthority(action) || node_rank >= item_rank) return Status::Ok();
   const std::string& level = terms.exercise_level();

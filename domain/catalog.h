@@ -33,7 +33,8 @@ inline constexpr uint32_t kMaxLimitValue = 1000;
 inline constexpr uint32_t kMaxMaterialCount = 99;
 inline constexpr int64_t kMaxFeeFen = 1'000'000'000;   // 10^9 fen = 10 million yuan
 
-// Rank of an exercise level or node level: village 0, township 1, county 2, city 3; -1 for any other text.
+// Rank of an exercise level or node level (a Level name, base/ids.h): village 0, township 1, county 2, city 3;
+// -1 for any other text.
 int LevelRank(std::string_view level);
 
 // ---- The file ----
@@ -65,6 +66,10 @@ nlohmann::json CatalogToJson(const std::vector<pb::Item>& items);
 pb::ItemTerms TermsOf(const pb::Item& item);
 
 // ---- Authority ----
+
+// The name under which a department's decision of a parallel item is checked for authority, as if it
+// were an action.
+inline constexpr std::string_view kDepartmentDecisionAction = "department-decision";
 
 // True for the actions that only a node of the item's exercise level or above may take: accept,
 // request-correction, not-accept, start-review, suspend, resume, extend, approve, approve-tolerant, deny,

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "base/hlc.h"
 #include "domain/enums.h"
 #include "domain/internal/case_view.h"
 #include "domain/internal/department_reducer.h"
@@ -195,7 +196,7 @@ std::string ApplicantIdTypeInForce(const CaseProjection& p) {
 }
 
 std::string HlcToIso(uint64_t hlc) {
-  uint64_t ms = hlc >> 16;
+  uint64_t ms = Hlc{hlc}.physical_ms();
   std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);

@@ -50,10 +50,13 @@ struct OpenConflict {
   nlohmann::json detail;  // canonical JSON of the conflict as shown to a person
 };
 
+// The action of the event of a parallel item decided by its departments' decisions.
+inline constexpr const char* kDecidedByDepartments = "decided-by-departments";
+
 // A transition that took effect, in fold order: what notices and reports are made of.
 struct CaseEvent {
   std::string op;      // op id text
-  std::string action;  // an action name, or "decided-by-departments"
+  std::string action;  // an action name (ActionName), or kDecidedByDepartments
   std::string to;      // the status it led to
   uint64_t hlc = 0;
 };

@@ -100,12 +100,14 @@ struct ReportRow {
   uint64_t warning_now = 0;  // neither is "overdue" and at least one is "warning".
   double completion_rate = 0;      // completed / accepted; 0 when accepted is 0 (may exceed 1: flows)
   double average_handling_wd = 0;  // mean legal-clock used_wd over completed in range with started clocks; 0 if none
-  double satisfaction_rate = 0;    // (very_satisfied + satisfied + basically_satisfied) / evaluations; 0 if none
+  // (very_satisfied + satisfied + basically_satisfied) / evaluations; 0 if none. A rating this version does
+  // not know (enums.h, Rating) counts in evaluations only.
+  double satisfaction_rate = 0;
   int64_t fees_charged_fen = 0;    // sum of fees.entries[].amount_fen of kind charge with time in range
   int64_t fees_paid_fen = 0;       // ... of kind payment
   int64_t fees_refunded_fen = 0;   // ... of kind refund
   uint64_t evaluations = 0;           // evaluations[] with time in range
-  uint64_t negative_evaluations = 0;  // of those, rating dissatisfied or very_dissatisfied
+  uint64_t negative_evaluations = 0;  // of those, IsNegativeRating: dissatisfied or very_dissatisfied
   // Of the evaluations in range that carry a rectification (the negative ones), by its current state:
   uint64_t rectifications_open = 0;
   uint64_t rectifications_closed = 0;

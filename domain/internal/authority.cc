@@ -14,13 +14,13 @@ std::optional<std::string> TransitionRefusal(const std::optional<pb::ItemTerms>&
   const bool decision = action == Action::kApprove || action == Action::kApproveTolerant || action == Action::kDeny;
   if (terms->departments_size() > 0 && decision)
     return "item \"" + terms->name() + "\" is a parallel item: it is decided by the decisions of its departments "
-           "(department-decision), not by \"" + t.action() + "\"";
+           "(" + std::string(kDepartmentDecisionAction) + "), not by \"" + t.action() + "\"";
   return std::nullopt;
 }
 
 std::optional<std::string> DepartmentRefusal(const pb::ItemTerms& terms, const pb::DepartmentDecision& d) {
   if (d.level().empty()) return std::nullopt;
-  Status authority = CheckAuthority(terms, "department-decision", d.level());
+  Status authority = CheckAuthority(terms, kDepartmentDecisionAction, d.level());
   if (!authority.ok()) return authority.message();
   return std::nullopt;
 }

@@ -21,7 +21,7 @@ std::optional<std::string> TransitionRefusal(const std::optional<pb::ItemTerms>&
                                              Action action);
 
 // The rule department decision `d` breaks under `terms`, or nullopt: with a level on the op,
-// CheckAuthority's message for "department-decision".
+// CheckAuthority's message for kDepartmentDecisionAction.
 std::optional<std::string> DepartmentRefusal(const pb::ItemTerms& terms, const pb::DepartmentDecision& d);
 
 }  // namespace silian::sync::fold

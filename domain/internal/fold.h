@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "silian.pb.h"
+#include "base/hlc.h"
 #include "base/ids.h"
 #include "domain/merge.h"
 #include "domain/projection.h"
@@ -24,7 +25,8 @@ namespace silian::sync::fold {
 
 class CaseOps {
  public:
-  // Sorts `ops` into stamp order and builds their graph. REQUIRES: no two ops with one op id.
+  // Sorts `ops` into stamp order and builds their graph. REQUIRES: no two ops with one op id (ProjectCase's
+  // precondition; merge::Graph tolerates a repeat).
   CaseOps(CaseId case_id, std::vector<pb::Op> ops);
 
   const CaseId& case_id() const { return case_id_; }
@@ -33,7 +35,7 @@ class CaseOps {
   const OpId& id(size_t i) const { return graph_.id(i); }
   const std::string& id_text(size_t i) const { return id_text_[i]; }  // "origin:seq"
   const std::string& actor(size_t i) const { return ops_[i].actor(); }
-  uint64_t ms(size_t i) const { return ops_[i].hlc() >> 16; }  // the physical part of the stamp
+  uint64_t ms(size_t i) const { return Hlc{ops_[i].hlc()}.physical_ms(); }
   std::string time_text(size_t i) const { return HlcToIso(ops_[i].hlc()); }
   const merge::Graph& graph() const { return graph_; }
   // The index of the op `ref` names, or nullopt when it is not one of the case's ops.

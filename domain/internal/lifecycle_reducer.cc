@@ -128,7 +128,7 @@ bool LifecycleReducer::DecideByDepartments(const CaseOps& ops, size_t i, bool an
   SetStatus(any_deny ? CaseStatus::kDecidedDenied : CaseStatus::kDecidedApproved, i);
   h.Set("decided", CaseStatusName(facts_.status));
   facts_.timeline[Milestone::kDecided] = ops.ms(i);
-  facts_.events.push_back({ops.id_text(i), "decided-by-departments", CaseStatusName(facts_.status),
+  facts_.events.push_back({ops.id_text(i), kDecidedByDepartments, CaseStatusName(facts_.status),
                            ops.op(i).hlc()});
   return true;
 }
