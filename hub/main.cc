@@ -129,12 +129,6 @@ Status RunConfigShow(const CommandLine& cl) {
   return Status::Ok();
 }
 
-// The phone number with all but its last four digits hidden: notices hold personal data.
-std::string MaskPhone(const std::string& phone) {
-  if (phone.size() <= 4) return phone;
-  return std::string(phone.size() - 4, '*') + phone.substr(phone.size() - 4);
-}
-
 Status RunNoticeList(const CommandLine& cl) {
   if (cl.limit < 1) return InvalidArgument("--limit " + std::to_string(cl.limit) + " must be 1 or more");
   static const std::vector<std::string> kStates = {"pending", "sent", "failed", "no_phone"};
