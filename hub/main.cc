@@ -64,7 +64,7 @@ struct CommandLine {
   std::string from, to, by, format = "text";
   std::optional<std::string> today;
   int warning_days = 1;
-  std::optional<int> rectification_days;
+  std::optional<std::string> rectification_days;
   std::function<Status()> run;
 };
 
@@ -101,11 +101,7 @@ Status RunConfigSet(const CommandLine& cl) {
   if (cl.config_key == "notify" && v != "on" && v != "off")
     return InvalidArgument("notify " + Quote(v) + " must be on or off");
   if (cl.config_key == "notify-url" && !v.empty()) SILIAN_RETURN_IF_ERROR(ValidateGatewayUrl(v));
-  if (cl.config_key == "rectification-days") {
-    bool digits = !v.empty() && v.size() <= 3 && std::all_of(v.begin(), v.end(), [](char c) { return c >= '0' && c <= '9'; });
-    if (!digits || std::stoi(v) < 1 || std::stoi(v) > 365)
-      return InvalidArgument("rectification-days " + Quote(v) + " must be a number of working days, 1 to 365");
-  }
+  if (cl.config_key == "rectification-days") SILIAN_RETURN_IF_ERROR(sync::ParseRectificationDays(cl.config_key, v).status());
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
   SILIAN_RETURN_IF_ERROR(store->SetSetting(cl.config_key, v));
   if (!cl.global.json) std::cout << cl.config_key << " = " << v << "\n";
@@ -184,20 +180,13 @@ Result<sync::Date> TodayOr(const std::optional<std::string>& given) {
   return sync::DateOfUnixMs(static_cast<uint64_t>(std::time(nullptr)) * 1000);
 }
 
-// The rectification deadline in working days: --rectification-days, else the hub's setting, else 15.
-Result<int> RectificationDays(const CommandLine& cl, sync::LedgerStore& store) {
-  if (cl.rectification_days) {
-    if (*cl.rectification_days < 1 || *cl.rectification_days > 365)
-      return InvalidArgument("--rectification-days " + std::to_string(*cl.rectification_days) + " must be 1 to 365");
-    return *cl.rectification_days;
-  }
+// The rectification deadline in working days: --rectification-days, else the hub's setting, else 15. An
+// error naming the value when the flag or the setting is not 1 to 365.
+Result<int> RectificationDays(sync::LedgerStore& store, const std::optional<std::string>& flag) {
+  if (flag) return sync::ParseRectificationDays("--rectification-days", *flag);
   SILIAN_ASSIGN_OR_RETURN(auto setting, store.GetSetting("rectification-days"));
-  if (!setting) return 15;
-  try {
-    return std::stoi(*setting);
-  } catch (const std::exception&) {
-    return InvalidArgument("setting rectification-days " + Quote(*setting) + " is not a number");
-  }
+  if (!setting) return sync::kDefaultRectificationWd;
+  return sync::ParseRectificationDays("setting rectification-days", *setting);
 }
 
 Status RunReport(const CommandLine& cl) {
@@ -220,7 +209,7 @@ Status RunReport(const CommandLine& cl) {
   SILIAN_ASSIGN_OR_RETURN(o.today, TodayOr(cl.today));
   o.warning_wd = cl.warning_days;
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
-  SILIAN_ASSIGN_OR_RETURN(o.rectification_wd, RectificationDays(cl, *store));
+  SILIAN_ASSIGN_OR_RETURN(o.rectification_wd, RectificationDays(*store, cl.rectification_days));
   SILIAN_RETURN_IF_ERROR(sync::ValidateReportOptions(o));
   SILIAN_ASSIGN_OR_RETURN(auto layers, store->CalendarLayers());
   CalendarCache calendars(std::move(layers));
@@ -294,7 +283,7 @@ Status RunSupervise(const CommandLine& cl) {
   if (cl.scope) SILIAN_RETURN_IF_ERROR(sync::ParseScopePrefix(*cl.scope).status());
   SILIAN_ASSIGN_OR_RETURN(sync::Date today, TodayOr(cl.today));
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(cl.global));
-  SILIAN_ASSIGN_OR_RETURN(int rectification_wd, RectificationDays(cl, *store));
+  SILIAN_ASSIGN_OR_RETURN(int rectification_wd, RectificationDays(*store, cl.rectification_days));
   SILIAN_ASSIGN_OR_RETURN(Supervision result, SuperviseArea(*store, cl.scope ? *cl.scope : store->scope(), today,
                                                             cl.warning_days, rectification_wd));
   if (cl.global.json) {
@@ -337,16 +326,12 @@ class SupervisionLoop {
   }
   void Pass() {
     std::lock_guard<std::mutex> lock(store_mutex_);
-    auto rectification_wd = [&]() -> int {
-      auto setting = store_.GetSetting("rectification-days");
-      if (!setting.ok() || !*setting) return 15;
-      try {
-        return std::stoi(**setting);
-      } catch (const std::exception&) {
-        return 15;
-      }
-    }();
-    auto result = SuperviseArea(store_, store_.scope(), sync::DateOfUnixMs(NowMs()), 1, rectification_wd);
+    auto rectification_wd = RectificationDays(store_, std::nullopt);
+    if (!rectification_wd.ok()) {
+      spdlog::warn("supervision pass skipped: {}", rectification_wd.status().message());
+      return;
+    }
+    auto result = SuperviseArea(store_, store_.scope(), sync::DateOfUnixMs(NowMs()), 1, *rectification_wd);
     if (!result.ok()) {
       spdlog::warn("supervision pass failed: {}", result.status().message());
     } else if (result->apologies_queued > 0) {
