@@ -5,13 +5,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <thread>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <ctime>
-#include <map>
 #include <iostream>
 #include <memory>
 #include <mutex>
@@ -26,9 +23,12 @@
 #include "console/render.h"
 #include "console/support.h"
 #include "console/views.h"
+#include "hub/calendar_cache.h"
 #include "hub/notifier.h"
 #include "hub/relay.h"
 #include "hub/server.h"
+#include "hub/store_outbox.h"
+#include "hub/supervision.h"
 #include "http/curl_transport.h"
 #include "domain/store.h"
 #include "domain/workflow.h"
@@ -160,33 +160,9 @@ uint64_t NowMs() {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-// Calendars by division, built once per command from the layers the ledger holds.
-class CalendarCache {
- public:
-  explicit CalendarCache(std::vector<sync::CalendarLayer> layers) : layers_(std::move(layers)) {}
-  const sync::WorkingCalendar& For(const std::string& division) {
-    auto it = cache_.find(division);
-    if (it == cache_.end()) it = cache_.emplace(division, sync::WorkingCalendar::Build(layers_, division)).first;
-    return it->second;
-  }
-
- private:
-  std::vector<sync::CalendarLayer> layers_;
-  std::map<std::string, sync::WorkingCalendar> cache_;
-};
-
 Result<sync::Date> TodayOr(const std::optional<std::string>& given) {
   if (given) return sync::ParseDate(*given);
   return sync::DateOfUnixMs(static_cast<uint64_t>(std::time(nullptr)) * 1000);
-}
-
-// The rectification deadline in working days: --rectification-days, else the hub's setting, else 15. An
-// error naming the value when the flag or the setting is not 1 to 365.
-Result<int> RectificationDays(sync::LedgerStore& store, const std::optional<std::string>& flag) {
-  if (flag) return sync::ParseRectificationDays("--rectification-days", *flag);
-  SILIAN_ASSIGN_OR_RETURN(auto setting, store.GetSetting("rectification-days"));
-  if (!setting) return sync::kDefaultRectificationWd;
-  return sync::ParseRectificationDays("setting rectification-days", *setting);
 }
 
 Status RunReport(const CommandLine& cl) {
@@ -233,50 +209,6 @@ Status RunReport(const CommandLine& cl) {
   return Status::Ok();
 }
 
-struct Supervision {
-  std::vector<sync::SupervisionItem> items;
-  size_t apologies_queued = 0;
-};
-
-// Supervises every case of `scope` as of `today` and, when the hub sends notices, queues the overdue
-// apology of each overdue case: once per case, however often supervision runs (the notice id is the
-// case's). Used by `supervise` and, every --supervise-interval, by `serve`.
-Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& scope, sync::Date today,
-                                  int warning_wd, int rectification_wd) {
-  SILIAN_ASSIGN_OR_RETURN(auto layers, store.CalendarLayers());
-  CalendarCache calendars(std::move(layers));
-  Supervision out;
-  std::vector<sync::LedgerStore::Notice> apologies;
-  SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(scope, [&](const nlohmann::json& view) {
-    if (!view.contains("division")) return Status::Ok();
-    auto found = sync::Supervise(view, calendars.For(view["division"].get<std::string>()), today, warning_wd,
-                                 rectification_wd);
-    for (const auto& item : found) {
-      if (item.problem != "overdue") continue;
-      sync::LedgerStore::Notice n;
-      n.id = item.case_id + "/overdue_apology";
-      n.case_id = item.case_id;
-      n.case_number = item.case_number;
-      n.kind = "overdue_apology";
-      if (view.contains("fields") && view["fields"].contains("phone")) n.phone = view["fields"]["phone"]["value"];
-      n.text = "【四联政务】很抱歉，您的" + item.item + "申请（办件编号" + item.case_number +
-               "）已超过承诺办理时限，我们正在加紧办理，办结后将第一时间通知您。";
-      n.event_ms = NowMs();
-      apologies.push_back(std::move(n));
-    }
-    out.items.insert(out.items.end(), found.begin(), found.end());
-    return Status::Ok();
-  }));
-  SILIAN_ASSIGN_OR_RETURN(auto notify, store.GetSetting("notify"));
-  if (notify && *notify == "on") {
-    for (const auto& n : apologies) {
-      SILIAN_ASSIGN_OR_RETURN(bool created, store.AddNotice(n));
-      out.apologies_queued += created ? 1 : 0;
-    }
-  }
-  return out;
-}
-
 Status RunSupervise(const CommandLine& cl) {
   if (cl.warning_days < 0 || cl.warning_days > 30)
     return InvalidArgument("--warning-days " + std::to_string(cl.warning_days) + " must be 0 to 30");
@@ -295,58 +227,6 @@ Status RunSupervise(const CommandLine& cl) {
   }
   return Status::Ok();
 }
-
-// `serve`'s periodic supervision: queues overdue apologies while the hub runs. Stops promptly on Stop().
-class SupervisionLoop {
- public:
-  SupervisionLoop(sync::LedgerStore& store, std::mutex& store_mutex, uint64_t interval_ms)
-      : store_(store), store_mutex_(store_mutex), interval_ms_(interval_ms) {}
-  ~SupervisionLoop() { Stop(); }
-  void Start() {
-    thread_ = std::thread([this] { Run(); });
-  }
-  void Stop() {
-    {
-      std::lock_guard<std::mutex> lock(mutex_);
-      stopping_ = true;
-    }
-    wake_.notify_all();
-    if (thread_.joinable()) thread_.join();
-  }
-
- private:
-  void Run() {
-    std::unique_lock<std::mutex> lock(mutex_);
-    while (!stopping_) {
-      lock.unlock();
-      Pass();
-      lock.lock();
-      wake_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; });
-    }
-  }
-  void Pass() {
-    std::lock_guard<std::mutex> lock(store_mutex_);
-    auto rectification_wd = RectificationDays(store_, std::nullopt);
-    if (!rectification_wd.ok()) {
-      spdlog::warn("supervision pass skipped: {}", rectification_wd.status().message());
-      return;
-    }
-    auto result = SuperviseArea(store_, store_.scope(), sync::DateOfUnixMs(NowMs()), 1, *rectification_wd);
-    if (!result.ok()) {
-      spdlog::warn("supervision pass failed: {}", result.status().message());
-    } else if (result->apologies_queued > 0) {
-      spdlog::info("supervision: {} overdue apology notices queued", result->apologies_queued);
-    }
-  }
-
-  sync::LedgerStore& store_;
-  std::mutex& store_mutex_;
-  uint64_t interval_ms_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
-};
 
 Status RunInit(const CommandLine& cl) {
   if (cl.global.db_path.empty()) return InvalidArgument("no ledger given: pass --db PATH or set SILIAN_DB");
@@ -385,33 +265,6 @@ sigset_t BlockStopSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   return set;
 }
-
-// The hub ledger's outbox as the dispatcher sees it: every call takes the store lock, since the dispatcher
-// runs on its own thread beside the HTTP server and the relay.
-class StoreOutbox final : public NoticeOutbox {
- public:
-  StoreOutbox(sync::LedgerStore& store, std::mutex& mutex) : store_(store), mutex_(mutex) {}
-  Result<std::vector<OutgoingNotice>> Due(uint64_t now_ms, size_t limit) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    SILIAN_ASSIGN_OR_RETURN(auto due, store_.DueNotices(now_ms, limit));
-    std::vector<OutgoingNotice> out;
-    for (const auto& n : due)
-      out.push_back(OutgoingNotice{n.id, n.case_id, n.case_number, n.kind, n.phone, n.text, n.attempts});
-    return out;
-  }
-  Status MarkSent(const std::string& id, uint64_t now_ms) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return store_.MarkNoticeSent(id, now_ms);
-  }
-  Status MarkFailed(const std::string& id, const std::string& error, uint64_t next_attempt_ms, bool give_up) override {
-    std::lock_guard<std::mutex> lock(mutex_);
-    return store_.MarkNoticeFailed(id, error, next_attempt_ms, give_up);
-  }
-
- private:
-  sync::LedgerStore& store_;
-  std::mutex& mutex_;
-};
 
 // The sender the hub's settings name: the SMS gateway at notify-url, else the file at notify-log (default:
 // the ledger's path + ".notices.log").
