@@ -14,10 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-void AddActorOption(CLI::App* cmd, std::optional<std::string>* actor) {
-  cmd->add_option("--actor", *actor, "staff or agent id recorded on the op (default: SILIAN_ACTOR, else the node id)");
-}
-
 std::string ActionNames() {
   std::string names;
   for (int i = 0; i < sync::kActionCount; ++i)
@@ -25,12 +21,18 @@ std::string ActionNames() {
   return names;
 }
 
-}  // namespace
+// A case command of `group` whose first argument is the case: REF, a case id or case number, into `*ref`.
+CLI::App* AddCaseCommand(CLI::App* group, const std::string& name, const std::string& help, std::string* ref) {
+  CLI::App* cmd = group->add_subcommand(name, help);
+  cmd->add_option("REF", *ref, "case id (origin:seq) or case number")->required();
+  return cmd;
+}
 
-void AddCaseCommands(CLI::App* group, CaseCommands* cp, GlobalOptions* gp, std::function<Status()>* rp) {
-  CaseCommands& c = *cp;
+// new, list, show, set, act: the case record and its status.
+void AddRecordCommands(CLI::App* group, CaseCommands* c, Program* p) {
+  const GlobalOptions* g = &p->global();
   CLI::App* cmd = group->add_subcommand("new", "Register a new case; prints its case number and case id");
-  NewCaseOptions& n = c.case_new;
+  NewCaseOptions& n = c->case_new;
   cmd->add_option("--item", n.item_code, "item code (事项编码)")->required();
   cmd->add_option("--applicant-name", n.applicant_name, "applicant's name")->required();
   cmd->add_option("--applicant-id", n.applicant_id, "applicant's ID number")->required();
@@ -41,93 +43,117 @@ void AddCaseCommands(CLI::App* group, CaseCommands* cp, GlobalOptions* gp, std::
   cmd->add_option("--channel", n.channel, "how the application came in: agent, window, ...");
   cmd->add_option("--division", n.division, "the case's 12-digit division code (default: this node's)");
   AddActorOption(cmd, &n.actor);
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseNew(*gp, cp->case_new); }; });
+  p->OnRun(cmd, [g, c] { return RunCaseNew(*g, c->case_new); });
 
   cmd = group->add_subcommand("list", "List cases, newest first");
-  AddCaseListOptions(cmd, c.case_list);
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseList(*gp, cp->case_list); }; });
+  AddCaseListOptions(cmd, c->case_list);
+  p->OnRun(cmd, [g, c] { return RunCaseList(*g, c->case_list); });
 
-  cmd = group->add_subcommand("show", "Show a case: status, fields, materials, notes, history, conflicts");
-  cmd->add_option("REF", c.case_ref, "case id (origin:seq) or case number")->required();
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseShow(*gp, cp->case_ref); }; });
+  cmd = AddCaseCommand(group, "show", "Show a case: status, fields, materials, notes, history, conflicts", &c->case_ref);
+  p->OnRun(cmd, [g, c] { return RunCaseShow(*g, c->case_ref); });
 
-  cmd = group->add_subcommand("set", "Set fields of a case; prints the op id");
-  cmd->add_option("REF", c.case_set.case_ref, "case id or case number")->required();
-  cmd->add_option("FIELD=VALUE", c.case_set.assignments, "one or more assignments, split on the first '='")
+  cmd = AddCaseCommand(group, "set", "Set fields of a case; prints the op id", &c->case_set.case_ref);
+  cmd->add_option("FIELD=VALUE", c->case_set.assignments, "one or more assignments, split on the first '='")
       ->required();
-  AddActorOption(cmd, &c.case_set.actor);
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseSet(*gp, cp->case_set); }; });
+  AddActorOption(cmd, &c->case_set.actor);
+  p->OnRun(cmd, [g, c] { return RunCaseSet(*g, c->case_set); });
 
-  cmd = group->add_subcommand("act", "Take an action on a case (receive, accept, approve, ...); prints the op id");
-  cmd->add_option("REF", c.case_act.case_ref, "case id or case number")->required();
-  cmd->add_option("ACTION", c.case_act.action, "one of: " + ActionNames())->required();
-  cmd->add_option("--reason", c.case_act.reason, "why; required for not-accept, suspend, deny, withdraw, ...");
-  cmd->add_option("--detail", c.case_act.details,
+  cmd = AddCaseCommand(group, "act", "Take an action on a case (receive, accept, approve, ...); prints the op id",
+                       &c->case_act.case_ref);
+  cmd->add_option("ACTION", c->case_act.action, "one of: " + ActionNames())->required();
+  cmd->add_option("--reason", c->case_act.reason, "why; required for not-accept, suspend, deny, withdraw, ...");
+  cmd->add_option("--detail", c->case_act.details,
                   "KEY=VALUE, repeatable: certificate_name, certificate_number, valid_until (issue-certificate); "
                   "method=window|post|agent, tracking_number (deliver); days (extend); procedure (suspend); "
                   "owed, owed_due (accept, approve-tolerant)");
-  AddActorOption(cmd, &c.case_act.actor);
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseAct(*gp, cp->case_act); }; });
+  AddActorOption(cmd, &c->case_act.actor);
+  p->OnRun(cmd, [g, c] { return RunCaseAct(*g, c->case_act); });
+}
 
-  cmd = group->add_subcommand("decide", "Record a department's decision on its part of a parallel item");
-  cmd->add_option("REF", c.case_decide.case_ref, "case id or case number")->required();
-  cmd->add_option("DEPARTMENT", c.case_decide.department, "the deciding department, as in the catalogue")->required();
-  cmd->add_option("DECISION", c.case_decide.decision, "approve or deny")->required();
-  cmd->add_option("--opinion", c.case_decide.opinion, "the department's review opinion (required to deny)");
-  AddActorOption(cmd, &c.case_decide.actor);
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseDecide(*gp, cp->case_decide); }; });
+// decide, fee, evaluate, rectify, notice: the service-centre workflow.
+void AddWorkflowCommands(CLI::App* group, CaseCommands* c, Program* p) {
+  const GlobalOptions* g = &p->global();
+  CLI::App* cmd = AddCaseCommand(group, "decide", "Record a department's decision on its part of a parallel item",
+                                 &c->case_decide.case_ref);
+  cmd->add_option("DEPARTMENT", c->case_decide.department, "the deciding department, as in the catalogue")->required();
+  cmd->add_option("DECISION", c->case_decide.decision, "approve or deny")->required();
+  cmd->add_option("--opinion", c->case_decide.opinion, "the department's review opinion (required to deny)");
+  AddActorOption(cmd, &c->case_decide.actor);
+  p->OnRun(cmd, [g, c] { return RunCaseDecide(*g, c->case_decide); });
 
-  cmd = group->add_subcommand("fee", "Record a fee charged, a payment (bank receipt) or a refund");
-  cmd->add_option("REF", c.case_fee.case_ref, "case id or case number")->required();
-  cmd->add_option("KIND", c.case_fee.kind, "charge, payment or refund")->required();
-  cmd->add_option("--amount", c.case_fee.amount,
+  cmd = AddCaseCommand(group, "fee", "Record a fee charged, a payment (bank receipt) or a refund", &c->case_fee.case_ref);
+  cmd->add_option("KIND", c->case_fee.kind, "charge, payment or refund")->required();
+  cmd->add_option("--amount", c->case_fee.amount,
                   "yuan, e.g. 80.00 (default: a charge takes the catalogue's fees, a payment what is owed)");
-  cmd->add_option("--name", c.case_fee.name, "the fee's name");
-  cmd->add_option("--bank-receipt", c.case_fee.bank_receipt, "the bank's receipt number (payments)");
-  cmd->add_option("--reason", c.case_fee.reason, "why (refunds)");
-  AddActorOption(cmd, &c.case_fee.actor);
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseFee(*gp, cp->case_fee); }; });
+  cmd->add_option("--name", c->case_fee.name, "the fee's name");
+  cmd->add_option("--bank-receipt", c->case_fee.bank_receipt, "the bank's receipt number (payments)");
+  cmd->add_option("--reason", c->case_fee.reason, "why (refunds)");
+  AddActorOption(cmd, &c->case_fee.actor);
+  p->OnRun(cmd, [g, c] { return RunCaseFee(*g, c->case_fee); });
 
-  cmd = group->add_subcommand("evaluate", "Record the applicant's evaluation of the service (haochaping)");
-  cmd->add_option("REF", c.case_evaluate.case_ref, "case id or case number")->required();
-  cmd->add_option("RATING", c.case_evaluate.rating,
+  EvaluateOptions& e = c->case_evaluate;
+  cmd = AddCaseCommand(group, "evaluate", "Record the applicant's evaluation of the service (haochaping)", &e.case_ref);
+  cmd->add_option("RATING", e.rating,
                   "very_satisfied, satisfied, basically_satisfied, dissatisfied or very_dissatisfied")->required();
-  cmd->add_option("--channel", c.case_evaluate.channel,
-                  "pc, mobile, qr_code, hall_tablet, hall_terminal, phone or sms")->required();
-  cmd->add_option("--staff", c.case_evaluate.staff, "the staff member evaluated");
-  cmd->add_option("--node", c.case_evaluate.node, "the node evaluated");
-  cmd->add_option("--stage", c.case_evaluate.stage, "acceptance or completion")->capture_default_str();
-  cmd->add_option("--comment", c.case_evaluate.comment, "the applicant's words");
-  cmd->add_flag("--real-name", c.case_evaluate.real_name, "the evaluator gave their real name (call-back required)");
-  AddActorOption(cmd, &c.case_evaluate.actor);
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseEvaluate(*gp, cp->case_evaluate); }; });
+  cmd->add_option("--channel", e.channel, "pc, mobile, qr_code, hall_tablet, hall_terminal, phone or sms")->required();
+  cmd->add_option("--staff", e.staff, "the staff member evaluated");
+  cmd->add_option("--node", e.node, "the node evaluated");
+  cmd->add_option("--stage", e.stage, "acceptance or completion")->capture_default_str();
+  cmd->add_option("--comment", e.comment, "the applicant's words");
+  cmd->add_flag("--real-name", e.real_name, "the evaluator gave their real name (call-back required)");
+  AddActorOption(cmd, &e.actor);
+  p->OnRun(cmd, [g, c] { return RunCaseEvaluate(*g, c->case_evaluate); });
 
-  cmd = group->add_subcommand("rectify", "Record a step of the rectification a negative evaluation opened");
-  cmd->add_option("REF", c.case_rectify.case_ref, "case id or case number")->required();
-  cmd->add_option("EVALUATION", c.case_rectify.evaluation, "the evaluation's op id (origin:seq)")->required();
-  cmd->add_option("STEP", c.case_rectify.step, "call_back, fix_now, fix_by_deadline, explain, appeal or close")
+  cmd = AddCaseCommand(group, "rectify", "Record a step of the rectification a negative evaluation opened",
+                       &c->case_rectify.case_ref);
+  cmd->add_option("EVALUATION", c->case_rectify.evaluation, "the evaluation's op id (origin:seq)")->required();
+  cmd->add_option("STEP", c->case_rectify.step, "call_back, fix_now, fix_by_deadline, explain, appeal or close")
       ->required();
-  cmd->add_option("--note", c.case_rectify.note, "what was done or said");
-  cmd->add_option("--due", c.case_rectify.due, "YYYY-MM-DD, for fix_by_deadline");
-  AddActorOption(cmd, &c.case_rectify.actor);
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseRectify(*gp, cp->case_rectify); }; });
+  cmd->add_option("--note", c->case_rectify.note, "what was done or said");
+  cmd->add_option("--due", c->case_rectify.due, "YYYY-MM-DD, for fix_by_deadline");
+  AddActorOption(cmd, &c->case_rectify.actor);
+  p->OnRun(cmd, [g, c] { return RunCaseRectify(*g, c->case_rectify); });
 
-  cmd = group->add_subcommand("notice", "Print the one-time notice of every required material not yet received");
-  cmd->add_option("REF", c.case_ref, "case id or case number")->required();
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseNotice(*gp, cp->case_ref); }; });
+  cmd = AddCaseCommand(group, "notice", "Print the one-time notice of every required material not yet received",
+                       &c->case_ref);
+  p->OnRun(cmd, [g, c] { return RunCaseNotice(*g, c->case_ref); });
+}
 
-  cmd = group->add_subcommand("note", "Add a note to a case; prints the op id");
-  cmd->add_option("REF", c.case_note.case_ref, "case id or case number")->required();
-  cmd->add_option("TEXT", c.case_note.text, "the note")->required();
-  AddActorOption(cmd, &c.case_note.actor);
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseNote(*gp, cp->case_note); }; });
+// note, material: what is appended to a case.
+void AddAppendCommands(CLI::App* group, CaseCommands* c, Program* p) {
+  const GlobalOptions* g = &p->global();
+  CLI::App* cmd = AddCaseCommand(group, "note", "Add a note to a case; prints the op id", &c->case_note.case_ref);
+  cmd->add_option("TEXT", c->case_note.text, "the note")->required();
+  AddActorOption(cmd, &c->case_note.actor);
+  p->OnRun(cmd, [g, c] { return RunCaseNote(*g, c->case_note); });
 
-  cmd = group->add_subcommand("material", "Record a material handed in; prints the op id");
-  cmd->add_option("REF", c.case_material.case_ref, "case id or case number")->required();
-  cmd->add_option("NAME", c.case_material.name, "the material, e.g. household register")->required();
-  cmd->add_option("--copies", c.case_material.copies, "number of copies")->capture_default_str();
-  AddActorOption(cmd, &c.case_material.actor);
-  cmd->callback([cp, gp, rp] { *rp = [cp, gp] { return RunCaseMaterial(*gp, cp->case_material); }; });
+  cmd = AddCaseCommand(group, "material", "Record a material handed in; prints the op id", &c->case_material.case_ref);
+  cmd->add_option("NAME", c->case_material.name, "the material, e.g. household register")->required();
+  cmd->add_option("--copies", c->case_material.copies, "number of copies")->capture_default_str();
+  AddActorOption(cmd, &c->case_material.actor);
+  p->OnRun(cmd, [g, c] { return RunCaseMaterial(*g, c->case_material); });
+}
+
+}  // namespace
+
+// Opens the ledger, writes one op with `write` (given the store and the actor: `actor`, else SILIAN_ACTOR,
+// else the node id) and prints the op's id.
+Status AuthorOp(const GlobalOptions& g, const std::optional<std::string>& actor,
+                const std::function<Result<sync::OpId>(sync::LedgerStore&, const std::string&)>& write) {
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, write(*store, ActorFor(actor, *store)));
+  PrintOpId(g, op);
+  return Status::Ok();
+}
+
+void AddActorOption(CLI::App* cmd, std::optional<std::string>* actor) {
+  cmd->add_option("--actor", *actor, "staff or agent id recorded on the op (default: SILIAN_ACTOR, else the node id)");
+}
+
+void AddCaseCommands(CLI::App* group, CaseCommands* commands, Program* program) {
+  AddRecordCommands(group, commands, program);
+  AddWorkflowCommands(group, commands, program);
+  AddAppendCommands(group, commands, program);
 }
 
 Status RunCaseNew(const GlobalOptions& g, const NewCaseOptions& o) {
@@ -166,44 +192,38 @@ Status RunCaseSet(const GlobalOptions& g, const SetFieldsOptions& o) {
     values.emplace_back(a.substr(0, eq), a.substr(eq + 1));
   }
   if (values.empty()) return InvalidArgument("case set needs at least one FIELD=VALUE");
-  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->SetFields(o.case_ref, values, ActorFor(o.actor, *store)));
-  PrintOpId(g, op);
-  return Status::Ok();
+  return AuthorOp(g, o.actor, [&](sync::LedgerStore& store, const std::string& actor) {
+    return store.SetFields(o.case_ref, values, actor);
+  });
 }
 
 Status RunCaseAct(const GlobalOptions& g, const ActOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(sync::Action action, sync::ParseAction(o.action));
-  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  std::vector<std::pair<std::string, std::string>> details;
-  for (const auto& d : o.details) {
-    auto eq = d.find('=');
-    if (eq == std::string::npos || eq == 0)
-      return InvalidArgument("detail " + Quote(d) + " must be KEY=VALUE, e.g. days=10");
-    details.emplace_back(d.substr(0, eq), d.substr(eq + 1));
-  }
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op,
-                          store->Act(o.case_ref, action, o.reason, ActorFor(o.actor, *store), details));
-  PrintOpId(g, op);
-  return Status::Ok();
+  return AuthorOp(g, o.actor, [&](sync::LedgerStore& store, const std::string& actor) -> Result<sync::OpId> {
+    std::vector<std::pair<std::string, std::string>> details;
+    for (const auto& d : o.details) {
+      auto eq = d.find('=');
+      if (eq == std::string::npos || eq == 0)
+        return InvalidArgument("detail " + Quote(d) + " must be KEY=VALUE, e.g. days=10");
+      details.emplace_back(d.substr(0, eq), d.substr(eq + 1));
+    }
+    return store.Act(o.case_ref, action, o.reason, actor, details);
+  });
 }
 
 Status RunCaseNote(const GlobalOptions& g, const NoteOptions& o) {
-  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->AddNote(o.case_ref, o.text, ActorFor(o.actor, *store)));
-  PrintOpId(g, op);
-  return Status::Ok();
+  return AuthorOp(g, o.actor, [&](sync::LedgerStore& store, const std::string& actor) {
+    return store.AddNote(o.case_ref, o.text, actor);
+  });
 }
 
 Status RunCaseMaterial(const GlobalOptions& g, const MaterialOptions& o) {
   // The store checks the upper limit; this keeps the value inside uint32_t.
   if (o.copies < 1 || o.copies > int64_t{UINT32_MAX})
     return InvalidArgument("copies " + std::to_string(o.copies) + " must be 1 or more");
-  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->AddMaterial(o.case_ref, o.name, static_cast<uint32_t>(o.copies),
-                                                            ActorFor(o.actor, *store)));
-  PrintOpId(g, op);
-  return Status::Ok();
+  return AuthorOp(g, o.actor, [&](sync::LedgerStore& store, const std::string& actor) {
+    return store.AddMaterial(o.case_ref, o.name, static_cast<uint32_t>(o.copies), actor);
+  });
 }
 
 Result<int64_t> ParseYuan(const std::string& text) {
@@ -229,11 +249,9 @@ Result<int64_t> ParseYuan(const std::string& text) {
 }
 
 Status RunCaseDecide(const GlobalOptions& g, const DecideOptions& o) {
-  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->DecideDepartment(o.case_ref, o.department, o.decision, o.opinion,
-                                                                 ActorFor(o.actor, *store)));
-  PrintOpId(g, op);
-  return Status::Ok();
+  return AuthorOp(g, o.actor, [&](sync::LedgerStore& store, const std::string& actor) {
+    return store.DecideDepartment(o.case_ref, o.department, o.decision, o.opinion, actor);
+  });
 }
 
 Status RunCaseFee(const GlobalOptions& g, const FeeOptions& o) {
@@ -283,7 +301,6 @@ Status RunCaseFee(const GlobalOptions& g, const FeeOptions& o) {
 
 Status RunCaseEvaluate(const GlobalOptions& g, const EvaluateOptions& o) {
   if (o.staff.has_value() == o.node.has_value()) return InvalidArgument("give exactly one of --staff ID and --node ID");
-  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
   silian::pb::EvaluationGiven e;
   e.set_rating(o.rating);
   e.set_channel(o.channel);
@@ -292,18 +309,16 @@ Status RunCaseEvaluate(const GlobalOptions& g, const EvaluateOptions& o) {
   e.set_stage(o.stage);
   e.set_comment(o.comment);
   e.set_real_name(o.real_name);
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->Evaluate(o.case_ref, e, ActorFor(o.actor, *store)));
-  PrintOpId(g, op);
-  return Status::Ok();
+  return AuthorOp(g, o.actor, [&](sync::LedgerStore& store, const std::string& actor) {
+    return store.Evaluate(o.case_ref, e, actor);
+  });
 }
 
 Status RunCaseRectify(const GlobalOptions& g, const RectifyOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(sync::OpId evaluation, sync::ParseOpId(o.evaluation));
-  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->Rectify(o.case_ref, evaluation, o.step, o.note, o.due,
-                                                        ActorFor(o.actor, *store)));
-  PrintOpId(g, op);
-  return Status::Ok();
+  return AuthorOp(g, o.actor, [&](sync::LedgerStore& store, const std::string& actor) {
+    return store.Rectify(o.case_ref, evaluation, o.step, o.note, o.due, actor);
+  });
 }
 
 }  // namespace silian::console

@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "console/program.h"
 #include "console/support.h"
 #include "console/views.h"
 #include "base/status.h"
@@ -114,8 +115,18 @@ struct CaseCommands {
 };
 
 // Adds new, list, show, set, act, decide, fee, evaluate, rectify, notice, note and material to `group`;
-// the chosen one sets `*run`. `commands`, `global` and `run` must outlive the parse and the run.
-void AddCaseCommands(CLI::App* group, CaseCommands* commands, GlobalOptions* global, std::function<Status()>* run);
+// the chosen one becomes the command `program` runs. `commands` and `program` must outlive the parse and
+// the run.
+void AddCaseCommands(CLI::App* group, CaseCommands* commands, Program* program);
+
+// Adds --actor, the staff or agent id recorded on the op, to a command that writes one.
+void AddActorOption(CLI::App* cmd, std::optional<std::string>* actor);
+
+// Opens the ledger of `g`, writes one op with `write`, given the store and the actor (`actor`, else
+// SILIAN_ACTOR, else the node id: ActorFor), and prints the op's id (PrintOpId). The error of the open or
+// of `write` otherwise.
+Status AuthorOp(const GlobalOptions& g, const std::optional<std::string>& actor,
+                const std::function<Result<sync::OpId>(sync::LedgerStore&, const std::string&)>& write);
 
 Status RunCaseNew(const GlobalOptions& g, const NewCaseOptions& o);
 Status RunCaseSet(const GlobalOptions& g, const SetFieldsOptions& o);

@@ -19,6 +19,27 @@ std::string LimitText(const silian::pb::Limit& l) { return std::to_string(l.valu
 
 }  // namespace
 
+void AddReferenceCommands(CLI::App* catalog, CLI::App* calendar, ReferenceCommands* o, Program* program) {
+  const GlobalOptions* g = &program->global();
+  CLI::App* cmd = catalog->add_subcommand("list", "List the items: code, version, level, limits, kind");
+  cmd->add_flag("--all-versions", o->all_versions, "every version, not only the latest");
+  program->OnRun(cmd, [g, o] { return RunCatalogList(*g, o->all_versions); });
+  cmd = catalog->add_subcommand("show", "Show one item: limits, departments, materials, fees");
+  cmd->add_option("CODE", o->code, "the item code")->required();
+  cmd->add_option("--version", o->version, "a version (default: the latest)");
+  program->OnRun(cmd, [g, o] { return RunCatalogShow(*g, o->code, o->version); });
+
+  const std::string division_help = "whose calendar (default: the ledger's own division)";
+  cmd = calendar->add_subcommand("check", "Say whether DATE is a working day, and why");
+  cmd->add_option("DATE", o->date, "YYYY-MM-DD")->required();
+  cmd->add_option("--division", o->division, division_help);
+  program->OnRun(cmd, [g, o] { return RunCalendarCheck(*g, o->date, o->division); });
+  cmd = calendar->add_subcommand("show", "List the rest days and make-up working days of a year");
+  cmd->add_option("--year", o->year, "the year (default: this year)");
+  cmd->add_option("--division", o->division, division_help);
+  program->OnRun(cmd, [g, o] { return RunCalendarShow(*g, o->year, o->division); });
+}
+
 Status RunCatalogList(const GlobalOptions& g, bool all_versions) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
   SILIAN_ASSIGN_OR_RETURN(auto items, store->CatalogItems(all_versions));
@@ -93,7 +114,7 @@ Status RunCalendarShow(const GlobalOptions& g, std::optional<int> year, const st
   if (division) SILIAN_RETURN_IF_ERROR(sync::ParseScopePrefix(*division).status());
   if (year && (*year < 1900 || *year > 2200)) return InvalidArgument("--year " + std::to_string(*year) + " must be 1900 to 2200");
   SILIAN_ASSIGN_OR_RETURN(sync::WorkingCalendar calendar, store->CalendarFor(where));
-  int y = year ? *year : sync::YearOf(sync::DateOfUnixMs(static_cast<uint64_t>(std::time(nullptr)) * 1000));
+  int y = year ? *year : sync::YearOf(Today());
   SILIAN_ASSIGN_OR_RETURN(sync::Date first, sync::ParseDate(std::to_string(y) + "-01-01"));
   json days = json::array();
   std::vector<std::vector<std::string>> rows = {{"DATE", "DAY", "WHY"}};
@@ -132,8 +153,7 @@ Status RunCaseNotice(const GlobalOptions& g, const std::string& case_ref) {
   auto missing = sync::MissingMaterials(item, received);
   // Materials are due within the one-time-notice window: 5 working days from today.
   SILIAN_ASSIGN_OR_RETURN(sync::WorkingCalendar calendar, store->CalendarFor(view["division"].get<std::string>()));
-  sync::Date today = sync::DateOfUnixMs(static_cast<uint64_t>(std::time(nullptr)) * 1000);
-  std::string due = sync::FormatDate(calendar.AddWorkingDays(today, 5));
+  std::string due = sync::FormatDate(calendar.AddWorkingDays(Today(), 5));
   std::string applicant = sync::ViewFieldValue(view, "applicant_name").value_or("");
   std::string text = sync::OneTimeNoticeText(item, view["case_number"].get<std::string>(), applicant, missing, due);
   if (g.json) {

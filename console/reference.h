@@ -1,15 +1,34 @@
 // Views of the reference data a replica holds (item catalogue, working-day calendars) and the workflow
-// commands that read it, shared by silian-node and silian-hub. Each prints to stdout (text, or one JSON
-// document with --json) and returns a Status naming the problem and the value.
+// commands that read it, shared by silian-node, silian-hub and silian-admin. Each prints to stdout (text,
+// or one JSON document with --json) and returns a Status naming the problem and the value.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
+#include "console/program.h"
 #include "console/support.h"
 #include "base/status.h"
 
 namespace silian::console {
+
+// The options of the catalogue and calendar commands, filled by the parser.
+struct ReferenceCommands {
+  bool all_versions = false;
+  std::string code;
+  std::optional<uint32_t> version;
+  std::string date;
+  std::optional<std::string> division;
+  std::optional<int> year;
+};
+
+// Adds `list` and `show` to the command group `catalog` and `check` and `show` to the group `calendar`:
+// the one registration of these commands, which every program offers alike. `options` and `program` must
+// outlive the parse and the run.
+void AddReferenceCommands(CLI::App* catalog, CLI::App* calendar, ReferenceCommands* options, Program* program);
 
 // `catalog list`: the latest version of every item (every version with all_versions).
 Status RunCatalogList(const GlobalOptions& g, bool all_versions);

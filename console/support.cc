@@ -3,6 +3,8 @@
 #include <cstdlib>
 #include <iostream>
 
+#include "base/hlc.h"
+
 namespace silian::console {
 
 int ExitCodeFor(StatusCode code) {
@@ -21,6 +23,8 @@ int ExitCodeFor(StatusCode code) {
   }
   return 1;
 }
+
+sync::Date Today() { return sync::DateOfUnixMs(sync::SystemWallClock().NowMs()); }
 
 Status WithContext(const Status& status, std::string_view subject, const std::string& context) {
   if (status.ok()) return status;

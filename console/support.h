@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "base/text.h"
+#include "domain/calendar.h"
 #include "domain/store.h"
 
 namespace silian::console {
@@ -35,6 +36,9 @@ std::string ActorFor(const std::optional<std::string>& flag, const sync::LedgerS
 // Returns `status` with "<context>: " in front of its message, unless the message already contains
 // `subject` (a path or id the store's message names by itself). OK statuses pass through.
 Status WithContext(const Status& status, std::string_view subject, const std::string& context);
+
+// Today's date in China Standard Time, from the system clock: the day clocks and calendars count from.
+sync::Date Today();
 
 // Prints the id of an op just written: the id alone, or {"op": "..."} with --json.
 void PrintOpId(const GlobalOptions& g, const sync::OpId& op);

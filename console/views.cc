@@ -1,6 +1,5 @@
 #include "console/views.h"
 
-#include <ctime>
 #include <iostream>
 
 #include "console/render.h"
@@ -52,7 +51,7 @@ Status RunCaseShow(const GlobalOptions& g, const std::string& case_ref) {
   // The clocks depend on today, so they are computed when shown, never stored.
   if (view.contains("item") && view.contains("division")) {
     SILIAN_ASSIGN_OR_RETURN(sync::WorkingCalendar calendar, store->CalendarFor(view["division"].get<std::string>()));
-    sync::Date today = sync::DateOfUnixMs(static_cast<uint64_t>(std::time(nullptr)) * 1000);
+    sync::Date today = Today();
     view["clocks"] = sync::ClocksToJson(sync::ComputeCaseClocks(view, calendar, today));
     view["clocks"]["calendar"] = calendar.VersionLabel();
     view["clocks"]["as_of"] = sync::FormatDate(today);

@@ -223,6 +223,16 @@ json ClocksToJson(const CaseClocks& c) {
 
 // ---- Report ----
 
+Result<int> ParseRectificationDays(std::string_view what, std::string_view text) {
+  bool digits = !text.empty() && text.size() <= 3 && std::all_of(text.begin(), text.end(), [](char c) {
+    return c >= '0' && c <= '9';
+  });
+  int days = digits ? std::stoi(std::string(text)) : 0;
+  if (days < 1 || days > 365)
+    return InvalidArgument(std::string(what) + " " + Quote(text) + " must be a number of working days, 1 to 365");
+  return days;
+}
+
 Status ValidateReportOptions(const ReportOptions& o) {
   static const std::set<std::string> kBy = {"", "node", "level", "item", "department", "staff"};
   if (!kBy.contains(o.by))

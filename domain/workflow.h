@@ -13,6 +13,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -68,6 +69,15 @@ nlohmann::json ClocksToJson(const CaseClocks& clocks);
 
 // ---- The statistics report ----
 
+// A rectification without a deadline of its own is due this many working days after the evaluation, unless
+// the hub's setting rectification-days or a command's --rectification-days says otherwise.
+inline constexpr int kDefaultRectificationWd = 15;
+
+// Parses a number of working days to rectify: 1 to 365 in decimal digits. kInvalidArgument naming `what`
+// (the option or setting the text came from) and the value otherwise:
+//   rectification-days "0" must be a number of working days, 1 to 365
+Result<int> ParseRectificationDays(std::string_view what, std::string_view text);
+
 struct ReportOptions {
   Date from;  // the period, both days included
   Date to;
@@ -75,7 +85,7 @@ struct ReportOptions {
   std::string by;               // "", "node", "level", "item", "department" or "staff"
   Date today;                   // for the "now" figures
   int warning_wd = 1;
-  int rectification_wd = 15;  // a rectification without its own deadline is due this many WD after the evaluation
+  int rectification_wd = kDefaultRectificationWd;  // see kDefaultRectificationWd
 };
 
 // OK, or kInvalidArgument naming the value:
@@ -192,7 +202,7 @@ struct SupervisionItem {
 
 // The problems of one case as of `today`, in the order of the list above (legal before promised).
 std::vector<SupervisionItem> Supervise(const nlohmann::json& view, const WorkingCalendar& calendar, Date today,
-                                       int warning_wd = 1, int rectification_wd = 15);
+                                       int warning_wd = 1, int rectification_wd = kDefaultRectificationWd);
 
 // One line per item: problem, clock, case number, item, due, remaining, responsible, step.
 std::string RenderSupervisionText(const std::vector<SupervisionItem>& items);

@@ -12,11 +12,14 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <ctime>
 #include <set>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+
+#include "base/hlc.h"
+#include "domain/projection.h"
+#include "http/curl_setup.h"
 
 namespace silian::hub {
 namespace {
@@ -24,40 +27,10 @@ namespace {
 constexpr size_t kMaxReplyBytes = 64 * 1024;
 constexpr size_t kMaxSnippetBytes = 200;
 
-uint64_t SystemNowMs() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
-
 std::string ErrnoText(int err) { return std::strerror(err); }
 
 // Invalid UTF-8 in a notice becomes U+FFFD rather than failing the notice: the applicant still gets it.
 std::string DumpJson(const nlohmann::json& j) { return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); }
-
-std::string MaskPhone(const std::string& phone) {
-  size_t digits = static_cast<size_t>(std::count_if(phone.begin(), phone.end(), [](char c) { return c >= '0' && c <= '9'; }));
-  std::string masked(phone.size(), '*');
-  if (digits <= 4) return masked;
-  size_t kept = 0;
-  for (size_t i = phone.size(); i-- > 0 && kept < 4;) {
-    if (phone[i] >= '0' && phone[i] <= '9') {
-      masked[i] = phone[i];
-      ++kept;
-    }
-  }
-  return masked;
-}
-
-std::string Rfc3339Utc(uint64_t ms) {
-  std::time_t seconds = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[64];
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03uZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-                tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<unsigned>(ms % 1000));
-  return buf;
-}
 
 void ReplaceAll(std::string& s, const std::string& what, const std::string& with) {
   if (what.empty()) return;
@@ -90,12 +63,12 @@ std::string ReplySnippet(std::string body, const OutgoingNotice& notice) {
 class LogFileSender final : public NoticeSender {
  public:
   LogFileSender(std::string path, std::function<uint64_t()> now_ms) : path_(std::move(path)), now_ms_(std::move(now_ms)) {
-    if (!now_ms_) now_ms_ = SystemNowMs;
+    if (!now_ms_) now_ms_ = [] { return sync::SystemWallClock().NowMs(); };
   }
 
   Status Send(const OutgoingNotice& notice) override {
     nlohmann::json line = {{"id", notice.id},     {"case_number", notice.case_number}, {"kind", notice.kind},
-                           {"phone", MaskPhone(notice.phone)}, {"text", notice.text}, {"time", Rfc3339Utc(now_ms_())}};
+                           {"phone", MaskPhone(notice.phone)}, {"text", notice.text}, {"time", sync::HlcToIso(now_ms_() << 16)}};
     std::string bytes = DumpJson(line) + "\n";
     std::lock_guard<std::mutex> lock(mu_);
     int fd = ::open(path_.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC);
@@ -152,11 +125,6 @@ class LogFileSender final : public NoticeSender {
 
 // ---------------------------------------------------------------------------------------------------
 
-void CurlGlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
-
 struct Sink {
   std::string body;
 };
@@ -193,19 +161,14 @@ class HttpSender final : public NoticeSender {
     headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
     if (!options_.auth_header.empty()) headers = curl_slist_append(headers, options_.auth_header.c_str());
     Sink sink;
-    curl_easy_setopt(curl_, CURLOPT_URL, url_.c_str());
-    curl_easy_setopt(curl_, CURLOPT_PROTOCOLS_STR, "http,https");
+    sync::SetCurlBasics(curl_, url_,
+                        sync::CurlLimits{options_.connect_timeout_ms, options_.low_speed_bytes_per_s,
+                                         options_.low_speed_time_s, options_.total_timeout_ms});
     curl_easy_setopt(curl_, CURLOPT_POST, 1L);
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDS, body.data());
     curl_easy_setopt(curl_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
     curl_easy_setopt(curl_, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl_, CURLOPT_USERAGENT, "silian-hub");
-    curl_easy_setopt(curl_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl_, CURLOPT_TCP_NODELAY, 1L);
-    curl_easy_setopt(curl_, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-    curl_easy_setopt(curl_, CURLOPT_TIMEOUT_MS, options_.total_timeout_ms);
-    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes_per_s);
-    curl_easy_setopt(curl_, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
     curl_easy_setopt(curl_, CURLOPT_WRITEFUNCTION, WriteReply);
     curl_easy_setopt(curl_, CURLOPT_WRITEDATA, &sink);
     // Cancellation: the progress callback aborts the transfer, and SetCancelled shuts the sockets down so
@@ -281,6 +244,20 @@ uint64_t RetryDelayMs(uint32_t attempts, uint64_t random) {
   return base - base / 4 + random % (spread + 1);
 }
 
+std::string MaskPhone(const std::string& phone) {
+  size_t digits = static_cast<size_t>(std::count_if(phone.begin(), phone.end(), [](char c) { return c >= '0' && c <= '9'; }));
+  std::string masked(phone.size(), '*');
+  if (digits <= 4) return masked;
+  size_t kept = 0;
+  for (size_t i = phone.size(); i-- > 0 && kept < 4;) {
+    if (phone[i] >= '0' && phone[i] <= '9') {
+      masked[i] = phone[i];
+      ++kept;
+    }
+  }
+  return masked;
+}
+
 std::unique_ptr<NoticeSender> MakeLogFileSender(std::string path, std::function<uint64_t()> now_ms) {
   return std::make_unique<LogFileSender>(std::move(path), std::move(now_ms));
 }
@@ -338,7 +315,7 @@ Result<std::unique_ptr<NoticeSender>> MakeHttpSender(std::string url, HttpSender
     return InvalidArgument("auth header for notice gateway " + url + " must not contain CR or LF");
   if (!options.auth_header.empty() && options.auth_header.find(':') == std::string::npos)
     return InvalidArgument("auth header for notice gateway " + url + " must look like \"Name: value\"");
-  CurlGlobalInit();
+  sync::CurlGlobalInit();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Internal("libcurl could not start for notice gateway " + url);
   return std::unique_ptr<NoticeSender>(std::make_unique<HttpSender>(std::move(url), std::move(options), curl));

@@ -69,10 +69,15 @@ class NoticeSender {
   virtual void SetCancelled(bool cancelled) { static_cast<void>(cancelled); }
 };
 
+// `phone` as notices show it wherever it leaves the outbox (the log file, `notices list`): its last 4
+// digits kept and every other character (digits, spaces, '+', '-') replaced by '*', so the length is kept;
+// all of it '*' when it has 4 digits or fewer (a short number would otherwise be shown whole). Pure.
+//   "13812345678" -> "*******5678", "1234" -> "****", "" -> ""
+std::string MaskPhone(const std::string& phone);
+
 // Appends one JSON line per notice to the file at `path`:
 //   {"id":..,"case_number":..,"kind":..,"phone":"*******5678","text":..,"time":"2024-05-01T08:00:00.123Z"}
-// The phone keeps only its last 4 digits; every other character becomes '*' (all of it when it has 4
-// digits or fewer). The file is created with mode 0600 (an existing file keeps its mode); each line is
+// The phone is masked by MaskPhone. The file is created with mode 0600 (an existing file keeps its mode); each line is
 // written with one append and fdatasync'd before Send returns OK. A file that cannot be opened or written
 // gives kUnavailable naming the path and the system error. `now_ms` (wall clock, ms since the epoch) dates
 // the lines; empty means the system clock. Thread-safe.

@@ -72,10 +72,9 @@ Status RunConflictsResolve(const GlobalOptions& g, const ResolveOptions& o) {
   if (o.keep) {
     SILIAN_ASSIGN_OR_RETURN(keep, sync::ParseOpId(*o.keep));
   }
-  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->ResolveConflict(o.conflict_id, keep, o.value, ActorFor(o.actor, *store)));
-  PrintOpId(g, op);
-  return Status::Ok();
+  return AuthorOp(g, o.actor, [&](sync::LedgerStore& store, const std::string& actor) {
+    return store.ResolveConflict(o.conflict_id, keep, o.value, actor);
+  });
 }
 
 

@@ -1,7 +1,7 @@
 // The commands of silian-node, independent of the command-line parser: main.cc maps arguments onto these
 // option structs and calls one Run* function. Each writes its requested output to stdout (text, or one
 // JSON document with --json), warnings and progress to stderr, and returns a Status whose message names
-// the problem and the value; main.cc turns that into the one-line error and the exit code.
+// the problem and the value; console::Program turns that into the one-line error and the exit code.
 #pragma once
 
 #include <cstdint>
@@ -16,11 +16,7 @@
 
 namespace silian::node {
 
-using console::ExitCodeFor;
 using console::GlobalOptions;
-using console::ListCasesOptions;
-using console::RunCaseList;
-using console::RunCaseShow;
 using console::RunDigest;
 using console::RunStatus;
 

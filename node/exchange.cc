@@ -12,6 +12,7 @@
 
 #include "node/commands.h"
 #include "console/support.h"
+#include "base/hlc.h"
 #include "ledger/bundle.h"
 #include "domain/store.h"
 
@@ -26,12 +27,6 @@ struct FileCloser {
   void operator()(std::FILE* f) const { std::fclose(f); }
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
-
-uint64_t NowMs() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count());
-}
 
 void Warn(const std::string& message) { std::cerr << "silian-node: warning: " << message << '\n'; }
 
@@ -98,7 +93,7 @@ Result<pb::BundleEnd> WriteBundle(sync::LedgerStore& store, const pb::Frontier& 
   header.set_sender_scope(store.scope());
   *header.mutable_sender_frontier() = std::move(own);
   header.set_for_node(holder.node_id());
-  header.set_created_ms(NowMs());
+  header.set_created_ms(sync::SystemWallClock().NowMs());
   sync::ByteSink file_sink = sync::FileSink(file);
   sync::ByteSink sink = [file_sink, bytes](const char* data, size_t size) {
     *bytes += size;

@@ -1,17 +1,11 @@
 #include "http/curl_transport.h"
 
-#include <curl/curl.h>
-
-#include <mutex>
 #include <cctype>
+
+#include "http/curl_setup.h"
 
 namespace silian::sync {
 namespace {
-
-void GlobalInit() {
-  static std::once_flag once;
-  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 struct Sink {
   std::string* out;
@@ -92,7 +86,7 @@ Status ValidateHubUrl(const std::string& url) {
 
 Result<std::unique_ptr<CurlTransport>> CurlTransport::Create(const std::string& base_url, Options options) {
   SILIAN_RETURN_IF_ERROR(ValidateHubUrl(base_url));
-  GlobalInit();
+  CurlGlobalInit();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Internal("libcurl could not start");
   std::string base = base_url;
@@ -132,14 +126,10 @@ Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool pos
   }
   headers = curl_slist_append(headers, "Accept:");
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  SetCurlBasics(curl, url,
+                CurlLimits{options_.connect_timeout_ms, options_.low_speed_bytes_per_s, options_.low_speed_time_s,
+                           options_.total_timeout_s * 1000});
   curl_easy_setopt(curl, CURLOPT_USERAGENT, nullptr);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TCP_NODELAY, 1L);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, options_.connect_timeout_ms);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, options_.low_speed_bytes_per_s);
-  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options_.low_speed_time_s);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, options_.total_timeout_s);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
   WireCount wire;

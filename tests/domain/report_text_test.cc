@@ -1,4 +1,4 @@
-// The report's text table (domain/workflow.h), as a clerk reads it.
+// The report's text table and its rectification-days option (domain/workflow.h), as a clerk reads them.
 #include <sstream>
 #include <string>
 #include <vector>
@@ -50,6 +50,21 @@ TEST_CASE("Report: text columns align when groups hold CJK, \"—\" and \"→\""
   // The second column starts where the widest group ends, plus the two spaces between columns.
   CHECK(lines[2].find("科右中旗—巴彦呼舒镇  ") == 0);
   CHECK(lines[4].find("a                    ") == 0);
+}
+
+TEST_CASE("Report: rectification days are 1 to 365 working days, and a wrong value is named", "[report]") {
+  CHECK(kDefaultRectificationWd == 15);
+  CHECK(*ParseRectificationDays("rectification-days", "1") == 1);
+  CHECK(*ParseRectificationDays("rectification-days", "15") == 15);
+  CHECK(*ParseRectificationDays("rectification-days", "365") == 365);
+  for (const char* bad : {"0", "366", "", "-1", "15 ", "1e2", "abc", "0015"}) {
+    INFO(bad);
+    Result<int> r = ParseRectificationDays("setting rectification-days", bad);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == StatusCode::kInvalidArgument);
+    CHECK(r.status().message() == "setting rectification-days " + Quote(bad) +
+                                      " must be a number of working days, 1 to 365");
+  }
 }
 
 }  // namespace

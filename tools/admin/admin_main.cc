@@ -7,14 +7,13 @@
 #include <cstring>
 #include <fstream>
 #include <iostream>
-#include <new>
-#include <optional>
 #include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "console/program.h"
 #include "console/reference.h"
 #include "console/support.h"
 #include "domain/calendar.h"
@@ -28,13 +27,6 @@ using console::GlobalOptions;
 using console::PrintJson;
 
 constexpr size_t kMaxFileBytes = 16 << 20;
-
-void PrintError(const std::string& message) {
-  std::string line = message;
-  for (char& c : line)
-    if (c == '\n' || c == '\r') c = ' ';
-  std::cerr << "silian-admin: " << line << '\n';
-}
 
 Result<std::string> ReadFile(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -102,79 +94,39 @@ Status RunCalendarImport(const GlobalOptions& g, const std::string& file, const 
   return Status::Ok();
 }
 
-int Main(int argc, char** argv) {
-  GlobalOptions g;
+// The options of silian-admin's commands, filled by the parser.
+struct CommandLine {
   std::string file;
   std::string actor = "admin";
   bool dry_run = false;
-  bool all_versions = false;
-  std::string code;
-  std::optional<uint32_t> version;
-  std::optional<int> year;
-  std::optional<std::string> division;
-  std::function<Status()> run;
+  console::ReferenceCommands reference;
+};
 
-  CLI::App app("Silian admin: publish the item catalogue and working-day calendars from a county or city hub.",
-               "silian-admin");
-  app.fallthrough();
-  app.add_option("--db", g.db_path, "the hub's ledger file")->envname("SILIAN_DB");
-  app.add_flag("--json", g.json, "print one JSON document instead of text");
-  app.add_option("--actor", actor, "who publishes, recorded on the ops")->capture_default_str();
-  app.require_subcommand(1);
-
-  CLI::App* catalog = app.add_subcommand("catalog", "The item catalogue");
+void AddCommands(console::Program& p, CommandLine& cl) {
+  p.app().add_option("--actor", cl.actor, "who publishes, recorded on the ops")->capture_default_str();
+  CLI::App* catalog = p.app().add_subcommand("catalog", "The item catalogue");
   catalog->require_subcommand(1);
   CLI::App* cmd = catalog->add_subcommand("import", "Check a catalogue file and publish the items that changed");
-  cmd->add_option("FILE", file, "the catalogue (JSON, docs/catalog-format.md)")->required();
-  cmd->add_flag("--dry-run", dry_run, "only check the file");
-  cmd->callback([&] { run = [&] { return RunCatalogImport(g, file, actor, dry_run); }; });
-  cmd = catalog->add_subcommand("list", "List the items the ledger holds");
-  cmd->add_flag("--all-versions", all_versions, "every version, not only the latest");
-  cmd->callback([&] { run = [&] { return console::RunCatalogList(g, all_versions); }; });
-  cmd = catalog->add_subcommand("show", "Show one item");
-  cmd->add_option("CODE", code, "the item code")->required();
-  cmd->add_option("--version", version, "a version (default: the latest)");
-  cmd->callback([&] { run = [&] { return console::RunCatalogShow(g, code, version); }; });
+  cmd->add_option("FILE", cl.file, "the catalogue (JSON, docs/catalog-format.md)")->required();
+  cmd->add_flag("--dry-run", cl.dry_run, "only check the file");
+  p.OnRun(cmd, [&p, &cl] { return RunCatalogImport(p.global(), cl.file, cl.actor, cl.dry_run); });
 
-  CLI::App* calendar = app.add_subcommand("calendar", "Working-day calendars");
+  CLI::App* calendar = p.app().add_subcommand("calendar", "Working-day calendars");
   calendar->require_subcommand(1);
   cmd = calendar->add_subcommand("import", "Check a calendar file and publish it for the hub's area");
-  cmd->add_option("FILE", file, "the calendar (JSON, docs/calendar-format.md)")->required();
-  cmd->callback([&] { run = [&] { return RunCalendarImport(g, file, actor); }; });
-  cmd = calendar->add_subcommand("show", "List the rest days and make-up working days of a year");
-  cmd->add_option("--year", year, "the year (default: this year)");
-  cmd->add_option("--division", division, "whose calendar (default: the hub's division)");
-  cmd->callback([&] { run = [&] { return console::RunCalendarShow(g, year, division); }; });
+  cmd->add_option("FILE", cl.file, "the calendar (JSON, docs/calendar-format.md)")->required();
+  p.OnRun(cmd, [&p, &cl] { return RunCalendarImport(p.global(), cl.file, cl.actor); });
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app.exit(e);
-    PrintError(std::string(e.what()) + " (see --help)");
-    return 2;
-  }
-  if (!run) {
-    PrintError("no command given (see --help)");
-    return 2;
-  }
-  Status status = run();
-  if (!status.ok()) {
-    PrintError(status.message());
-    return console::ExitCodeFor(status.code());
-  }
-  return 0;
+  console::AddReferenceCommands(catalog, calendar, &cl.reference, &p);
 }
 
 }  // namespace
 }  // namespace silian::admin
 
 int main(int argc, char** argv) {
-  try {
-    return silian::admin::Main(argc, argv);
-  } catch (const std::bad_alloc&) {
-    silian::admin::PrintError("out of memory");
-  } catch (const std::exception& e) {
-    silian::admin::PrintError(std::string("internal error: ") + e.what());
-  }
-  return 1;
+  silian::console::Program program(
+      "silian-admin", "Silian admin: publish the item catalogue and working-day calendars from a county or city hub.",
+      "the hub's ledger file");
+  silian::admin::CommandLine cl;
+  return program.Main(argc, argv, [&] { silian::admin::AddCommands(program, cl); });
 }

@@ -1,0 +1,73 @@
+// The commands of silian-hub, independent of the command-line parser: main.cc maps arguments onto these
+// option structs and calls one Run* function. Each writes its requested output to stdout (text, or one
+// JSON document with --json), logs to stderr, and returns a Status whose message names the problem and
+// the value; console::Program turns that into the one-line error and the exit code.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "base/status.h"
+#include "console/support.h"
+#include "domain/store.h"
+
+namespace silian::hub {
+
+using console::GlobalOptions;
+
+// Opens the ledger of --db and checks that it is a hub's (county or city): kInvalidArgument naming the
+// path and its level otherwise.
+Result<std::unique_ptr<sync::LedgerStore>> OpenHubLedger(const GlobalOptions& g);
+
+// init_cmd.cc
+struct InitOptions {
+  std::string node_id, level, division;
+  std::string parent;  // optional URL of the hub above
+};
+Status RunInit(const GlobalOptions& g, const InitOptions& o);
+
+// serve.cc
+struct ServeOptions {
+  std::string listen = "127.0.0.1:8700";
+  double sync_interval_s = 10;
+  double supervise_interval_s = 3600;
+  std::string parent;  // overrides the setting parent when given
+};
+// Serves until SIGTERM or SIGINT (hub/server.h), with the upstream relay when the hub has a parent and,
+// with notices on, the notice dispatcher and the supervision loop.
+Status RunServe(const GlobalOptions& g, const ServeOptions& o);
+
+// peers_cmd.cc: the registry of nodes allowed to sync with this hub.
+struct PeerOptions {
+  std::string id, level, division;
+};
+Status RunNodeAdd(const GlobalOptions& g, const PeerOptions& o);
+Status RunNodeList(const GlobalOptions& g);
+Status RunNodeRemove(const GlobalOptions& g, const std::string& id);
+
+// config_cmd.cc: the settings a hub keeps in its ledger.
+Status RunConfigSet(const GlobalOptions& g, const std::string& key, const std::string& value);
+Status RunConfigShow(const GlobalOptions& g);
+
+// notices_cmd.cc: the outbox of notices to applicants.
+struct NoticeListOptions {
+  std::optional<std::string> state;
+  int64_t limit = 100;
+};
+Status RunNoticeList(const GlobalOptions& g, const NoticeListOptions& o);
+
+// report_cmd.cc: the statistics report and supervision.
+struct ReportCommandOptions {
+  std::string from, to, by, format = "text";
+  std::optional<std::string> scope;  // a division prefix
+  std::optional<std::string> today;  // YYYY-MM-DD; default today
+  int warning_days = 1;
+  std::optional<std::string> rectification_days;  // default: the hub's setting, else 15
+};
+Status RunReport(const GlobalOptions& g, const ReportCommandOptions& o);
+// Uses scope, today, warning_days and rectification_days of `o`.
+Status RunSupervise(const GlobalOptions& g, const ReportCommandOptions& o);
+
+}  // namespace silian::hub

@@ -1,0 +1,72 @@
+// `config set | show`: the settings a hub keeps in its ledger, each checked before it is stored.
+#include <algorithm>
+#include <iostream>
+#include <utility>
+#include <vector>
+
+#include "console/render.h"
+#include "domain/workflow.h"
+#include "http/curl_transport.h"
+#include "hub/commands.h"
+#include "hub/notifier.h"
+
+namespace silian::hub {
+namespace {
+
+// Settings a hub keeps in its ledger, with what each accepts.
+const std::vector<std::pair<std::string, std::string>>& HubSettings() {
+  static const std::vector<std::pair<std::string, std::string>> settings = {
+      {"parent", "URL of the hub above"},
+      {"notify", "on or off: create notices to applicants for case events (one hub per area should)"},
+      {"notify-url", "http(s) URL of the SMS gateway notices are posted to (empty: write them to notify-log)"},
+      {"notify-log", "file notices are appended to when no gateway is set (default: notices.log next to the ledger)"},
+      {"rectification-days", "working days to rectify after a negative evaluation (default 15)"},
+  };
+  return settings;
+}
+
+// OK when `value` is one `key` accepts; kInvalidArgument naming the value otherwise.
+Status CheckSetting(const std::string& key, const std::string& value) {
+  if (key == "parent" && !value.empty()) return sync::ValidateHubUrl(value);
+  if (key == "notify" && value != "on" && value != "off")
+    return InvalidArgument("notify " + Quote(value) + " must be on or off");
+  if (key == "notify-url" && !value.empty()) return ValidateGatewayUrl(value);
+  if (key == "rectification-days") return sync::ParseRectificationDays(key, value).status();
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status RunConfigSet(const GlobalOptions& g, const std::string& key, const std::string& value) {
+  const auto& settings = HubSettings();
+  auto it = std::find_if(settings.begin(), settings.end(), [&](const auto& s) { return s.first == key; });
+  if (it == settings.end()) {
+    std::string names;
+    for (const auto& s : settings) names += (names.empty() ? "" : ", ") + s.first;
+    return InvalidArgument("setting " + Quote(key) + " is not one of: " + names);
+  }
+  SILIAN_RETURN_IF_ERROR(CheckSetting(key, value));
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
+  SILIAN_RETURN_IF_ERROR(store->SetSetting(key, value));
+  if (!g.json) std::cout << key << " = " << value << "\n";
+  return Status::Ok();
+}
+
+Status RunConfigShow(const GlobalOptions& g) {
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
+  nlohmann::json out = nlohmann::json::object();
+  std::vector<std::vector<std::string>> rows = {{"SETTING", "VALUE", "MEANING"}};
+  for (const auto& [key, meaning] : HubSettings()) {
+    SILIAN_ASSIGN_OR_RETURN(auto value, store->GetSetting(key));
+    out[key] = value ? *value : "";
+    rows.push_back({key, value ? *value : std::string("-"), meaning});
+  }
+  if (g.json) {
+    console::PrintJson(out);
+  } else {
+    std::cout << console::RenderTable(rows);
+  }
+  return Status::Ok();
+}
+
+}  // namespace silian::hub

@@ -1,0 +1,38 @@
+// The hub's ledger: `init` creates it, every other command opens it with OpenHubLedger.
+#include <iostream>
+
+#include "hub/commands.h"
+#include "http/curl_transport.h"
+
+namespace silian::hub {
+
+Result<std::unique_ptr<sync::LedgerStore>> OpenHubLedger(const GlobalOptions& g) {
+  SILIAN_ASSIGN_OR_RETURN(auto store, console::OpenLedger(g));
+  if (store->config().level != sync::Level::kCounty && store->config().level != sync::Level::kCity)
+    return InvalidArgument("ledger " + Quote(g.db_path) + " belongs to a " + sync::LevelName(store->config().level) +
+                           " node; silian-hub serves county and city ledgers");
+  return store;
+}
+
+Status RunInit(const GlobalOptions& g, const InitOptions& o) {
+  if (g.db_path.empty()) return InvalidArgument("no ledger given: pass --db PATH or set SILIAN_DB");
+  SILIAN_ASSIGN_OR_RETURN(sync::NodeId id, sync::ParseNodeId(o.node_id));
+  SILIAN_ASSIGN_OR_RETURN(sync::Level level, sync::ParseLevel(o.level));
+  if (level != sync::Level::kCounty && level != sync::Level::kCity)
+    return InvalidArgument("level " + Quote(o.level) + " is not a hub level: use county or city");
+  SILIAN_ASSIGN_OR_RETURN(sync::DivisionCode division, sync::ParseDivisionCode(o.division));
+  if (!o.parent.empty()) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(o.parent));
+  sync::NodeConfig config{id, level, division, "01"};
+  SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(g.db_path, config, sync::LedgerStore::Options()));
+  if (!o.parent.empty()) SILIAN_RETURN_IF_ERROR(store->SetSetting("parent", o.parent));
+  if (g.json) {
+    console::PrintJson({{"node", id.value}, {"level", o.level}, {"division", division.value},
+                        {"scope", store->scope()}, {"parent", o.parent}, {"db", g.db_path}});
+  } else {
+    std::cout << "created " << o.level << " hub " << id.value << " for area " << store->scope() << " in "
+              << g.db_path << (o.parent.empty() ? "" : ", parent " + o.parent) << "\n";
+  }
+  return Status::Ok();
+}
+
+}  // namespace silian::hub

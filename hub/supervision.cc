@@ -1,0 +1,103 @@
+#include "hub/supervision.h"
+
+#include <chrono>
+
+#include <spdlog/spdlog.h>
+
+#include "base/hlc.h"
+#include "domain/view.h"
+#include "hub/calendar_cache.h"
+
+namespace silian::hub {
+namespace {
+
+// The overdue apology of one overdue case, for its applicant's phone.
+sync::LedgerStore::Notice OverdueApology(const sync::SupervisionItem& item, const nlohmann::json& view,
+                                         uint64_t now_ms) {
+  sync::LedgerStore::Notice n;
+  n.id = item.case_id + "/overdue_apology";
+  n.case_id = item.case_id;
+  n.case_number = item.case_number;
+  n.kind = "overdue_apology";
+  n.phone = sync::ViewFieldValue(view, "phone").value_or("");
+  n.text = "【四联政务】很抱歉，您的" + item.item + "申请（办件编号" + item.case_number +
+           "）已超过承诺办理时限，我们正在加紧办理，办结后将第一时间通知您。";
+  n.event_ms = now_ms;
+  return n;
+}
+
+}  // namespace
+
+Result<int> RectificationDays(sync::LedgerStore& store, const std::optional<std::string>& flag) {
+  if (flag) return sync::ParseRectificationDays("--rectification-days", *flag);
+  SILIAN_ASSIGN_OR_RETURN(auto setting, store.GetSetting("rectification-days"));
+  if (!setting) return sync::kDefaultRectificationWd;
+  return sync::ParseRectificationDays("setting rectification-days", *setting);
+}
+
+Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& scope, sync::Date today,
+                                  int warning_wd, int rectification_wd) {
+  SILIAN_ASSIGN_OR_RETURN(auto layers, store.CalendarLayers());
+  CalendarCache calendars(std::move(layers));
+  Supervision out;
+  std::vector<sync::LedgerStore::Notice> apologies;
+  const uint64_t now_ms = sync::SystemWallClock().NowMs();
+  SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(scope, [&](const nlohmann::json& view) {
+    if (!view.contains("division")) return Status::Ok();
+    auto found = sync::Supervise(view, calendars.For(view["division"].get<std::string>()), today, warning_wd,
+                                 rectification_wd);
+    for (const auto& item : found)
+      if (item.problem == "overdue") apologies.push_back(OverdueApology(item, view, now_ms));
+    out.items.insert(out.items.end(), found.begin(), found.end());
+    return Status::Ok();
+  }));
+  SILIAN_ASSIGN_OR_RETURN(auto notify, store.GetSetting("notify"));
+  if (notify && *notify == "on") {
+    for (const auto& n : apologies) {
+      SILIAN_ASSIGN_OR_RETURN(bool created, store.AddNotice(n));
+      out.apologies_queued += created ? 1 : 0;
+    }
+  }
+  return out;
+}
+
+void SupervisionLoop::Start() {
+  thread_ = std::thread([this] { Run(); });
+}
+
+void SupervisionLoop::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SupervisionLoop::Run() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    Pass();
+    lock.lock();
+    wake_.wait_for(lock, std::chrono::milliseconds(interval_ms_), [this] { return stopping_; });
+  }
+}
+
+void SupervisionLoop::Pass() {
+  Status pass = ledger_.WithStore([](sync::LedgerStore& store) -> Status {
+    auto rectification_wd = RectificationDays(store, std::nullopt);
+    if (!rectification_wd.ok()) {
+      spdlog::warn("supervision pass skipped: {}", rectification_wd.status().message());
+      return Status::Ok();
+    }
+    auto today = sync::DateOfUnixMs(sync::SystemWallClock().NowMs());
+    SILIAN_ASSIGN_OR_RETURN(Supervision result, SuperviseArea(store, store.scope(), today, 1, *rectification_wd));
+    if (result.apologies_queued > 0)
+      spdlog::info("supervision: {} overdue apology notices queued", result.apologies_queued);
+    return Status::Ok();
+  });
+  if (!pass.ok()) spdlog::warn("supervision pass failed: {}", pass.message());
+}
+
+}  // namespace silian::hub
