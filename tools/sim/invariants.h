@@ -1,0 +1,34 @@
+// The invariants a settled network must satisfy (docs/simulator.md lists them with their numbers):
+//   1 digest        every replica's digest equals the city's digest over that replica's scope
+//   2 acknowledged  every op a hub acknowledged to a client (its receipt) is at the city
+//   3 scope         no replica holds an op or a case outside its scope
+//   4 case_numbers  every case number is unique network-wide, and every case created is at the city
+//                   under the number its creator printed
+//   5 report        the city's report over each county equals the county's own, and the city's total is
+//                   the sum of the counties'
+//   6 authored      every op any replica authored is at the city
+//   7 integrity     no replica holds equivocations or ops still waiting for a gap (also checked during the
+//                   run: failed imports change nothing, hubs never refuse a registered node)
+// Invariant 0 (settle: the network stops moving ops) is checked by the simulator before these.
+#pragma once
+
+#include <vector>
+
+#include "sim/network.h"
+#include "sim/stats.h"
+#include "sim/workload.h"
+#include "sync/calendar.h"
+#include "sync/status.h"
+
+namespace silian::sim {
+
+struct ReportPeriod {
+  sync::Date from, to, today;
+};
+
+// Checks invariants 1 to 7 and adds what is violated to `out`. Errors: kInternal when a ledger cannot be
+// read (the check could not be made).
+Status CheckInvariants(Network& net, const Acknowledgements& acks, const std::vector<CaseRecord>& cases,
+                       const ReportPeriod& period, Violations& out);
+
+}  // namespace silian::sim
