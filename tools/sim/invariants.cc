@@ -126,7 +126,8 @@ Status CheckCaseNumbers(Network& net, const std::vector<CaseRecord>& cases, Viol
   return Status::Ok();
 }
 
-// The report total over the views of `prefix` held by `store`, with the calendars it holds.
+}  // namespace
+
 Result<sync::ReportRow> ReportTotal(sync::LedgerStore& store, const std::string& prefix, const ReportPeriod& period) {
   sync::ReportOptions o;
   o.from = period.from;
@@ -147,6 +148,8 @@ Result<sync::ReportRow> ReportTotal(sync::LedgerStore& store, const std::string&
   }));
   return report.Total();
 }
+
+namespace {
 
 // The figures of a report row that add up over disjoint sets of cases.
 const std::vector<std::pair<const char*, uint64_t sync::ReportRow::*>>& CountFields() {
@@ -220,10 +223,45 @@ Status CheckIntegrity(Network& net, Violations& out) {
   return Status::Ok();
 }
 
+// 8: a ledger rebuilt from everything the city exports folds every case from scratch to the same state.
+Status CheckRebuild(Network& net, const std::string& scratch, Violations& out) {
+  sync::LedgerStore& city = net.store(Network::kCity);
+  sync::ManualWallClock wall(net.at(Network::kCity).wall.NowMs());
+  sync::LedgerStore::Options options;
+  options.durable = false;
+  options.wall = &wall;
+  sync::NodeConfig config = city.config();
+  config.node_id = sync::NodeId{"auditor"};
+  SILIAN_ASSIGN_OR_RETURN(auto auditor, sync::LedgerStore::Create(scratch + "/auditor.db", config, options));
+  SILIAN_ASSIGN_OR_RETURN(auto import, auditor->BeginImport());
+  pb::Frontier nothing;
+  nothing.set_scope(city.scope());
+  pb::Batch batch;
+  auto flush = [&]() -> Status {
+    Status s = import->Add(batch);
+    batch.Clear();
+    return s;
+  };
+  SILIAN_RETURN_IF_ERROR(city.Export(nothing, [&](pb::Entry e) -> Status {
+    *batch.add_entries() = std::move(e);
+    return batch.entries_size() >= 5000 ? flush() : Status::Ok();
+  }));
+  SILIAN_RETURN_IF_ERROR(flush());
+  SILIAN_ASSIGN_OR_RETURN(pb::Frontier sender, city.GetFrontier());
+  SILIAN_ASSIGN_OR_RETURN(sync::ImportStats stats, import->Commit(&sender));
+  SILIAN_ASSIGN_OR_RETURN(sync::LedgerDigest rebuilt, auditor->Digest(std::nullopt));
+  SILIAN_ASSIGN_OR_RETURN(sync::LedgerDigest kept, city.Digest(std::nullopt));
+  if (rebuilt.ToLine() != kept.ToLine() || stats.pending != 0 || !stats.warnings.empty())
+    out.Add(8, "rebuild", "a ledger rebuilt from the city's " + std::to_string(stats.new_ops) + " ops has digest " +
+                              rebuilt.ToLine() + " (" + std::to_string(stats.pending) + " pending); the city has " +
+                              kept.ToLine());
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CheckInvariants(Network& net, const Acknowledgements& acks, const std::vector<CaseRecord>& cases,
-                       const ReportPeriod& period, Violations& out) {
+                       const ReportPeriod& period, const std::string& scratch, Violations& out) {
   auto checked = [](const Status& s) -> Status {
     if (s.ok() || s.code() == StatusCode::kInternal) return s;
     return Internal("checking the invariants: " + s.ToString());
@@ -233,7 +271,8 @@ Status CheckInvariants(Network& net, const Acknowledgements& acks, const std::ve
   SILIAN_RETURN_IF_ERROR(checked(CheckScope(net, out)));
   SILIAN_RETURN_IF_ERROR(checked(CheckCaseNumbers(net, cases, out)));
   SILIAN_RETURN_IF_ERROR(checked(CheckReports(net, period, out)));
-  return checked(CheckIntegrity(net, out));
+  SILIAN_RETURN_IF_ERROR(checked(CheckIntegrity(net, out)));
+  return checked(CheckRebuild(net, scratch, out));
 }
 
 }  // namespace silian::sim

@@ -9,6 +9,9 @@
 //   6 authored      every op any replica authored is at the city
 //   7 integrity     no replica holds equivocations or ops still waiting for a gap (also checked during the
 //                   run: failed imports change nothing, hubs never refuse a registered node)
+//   8 rebuild       a fresh ledger of the city's scope that imports everything the city exports (so every
+//                   case is folded once, from scratch) has the city's digest: the projections kept up op by
+//                   op, batch by batch and across restarts equal a fold of the ops
 // Invariant 0 (settle: the network stops moving ops) is checked by the simulator before these.
 #pragma once
 
@@ -19,6 +22,7 @@
 #include "sim/workload.h"
 #include "sync/calendar.h"
 #include "sync/status.h"
+#include "sync/workflow.h"
 
 namespace silian::sim {
 
@@ -26,9 +30,13 @@ struct ReportPeriod {
   sync::Date from, to, today;
 };
 
-// Checks invariants 1 to 7 and adds what is violated to `out`. Errors: kInternal when a ledger cannot be
-// read (the check could not be made).
+// The report total (sync/workflow.h) over the case views of `prefix` that `store` holds, with the calendars
+// it holds: what `silian-hub report` prints as its total line.
+Result<sync::ReportRow> ReportTotal(sync::LedgerStore& store, const std::string& prefix, const ReportPeriod& period);
+
+// Checks invariants 1 to 8 and adds what is violated to `out`. `scratch` is a directory for the rebuilt
+// ledger. Errors: kInternal when a ledger cannot be read or written (the check could not be made).
 Status CheckInvariants(Network& net, const Acknowledgements& acks, const std::vector<CaseRecord>& cases,
-                       const ReportPeriod& period, Violations& out);
+                       const ReportPeriod& period, const std::string& scratch, Violations& out);
 
 }  // namespace silian::sim

@@ -79,6 +79,7 @@ class Simulator {
   Status UsbDay();
   Status Settle();
   void Progress(int day);
+  Status Outcome(const ReportPeriod& period);
   Status Fatal();
 
   const SimOptions& options_;
@@ -233,6 +234,25 @@ void Simulator::Progress(int day) {
   progress_ << line << std::flush;
 }
 
+// What the settled city holds: its digest, open conflicts, cases by status and its report's total.
+Status Simulator::Outcome(const ReportPeriod& period) {
+  sync::LedgerStore& city = net_->store(Network::kCity);
+  SILIAN_ASSIGN_OR_RETURN(auto digest, city.Digest(std::nullopt));
+  stats_.city_digest = digest.ToLine();
+  SILIAN_ASSIGN_OR_RETURN(auto status, city.GetStatus());
+  stats_.open_conflicts_at_end = status.open_conflicts;
+  sync::CaseFilter all;
+  all.limit = 100000000;
+  SILIAN_ASSIGN_OR_RETURN(auto cases, city.ListCases(all));
+  for (const auto& c : cases) ++stats_.final_status[c.status];
+  SILIAN_ASSIGN_OR_RETURN(sync::ReportRow total, ReportTotal(city, city.scope(), period));
+  stats_.city_report = {{"received", total.received},       {"accepted", total.accepted},
+                        {"completed", total.completed},     {"completed_on_time", total.completed_on_time},
+                        {"overdue_now", total.overdue_now}, {"fees_paid_fen", total.fees_paid_fen},
+                        {"evaluations", total.evaluations}, {"negative_evaluations", total.negative_evaluations}};
+  return Status::Ok();
+}
+
 RunResult Simulator::Run() {
   RunResult result;
   result.seed = seed_;
@@ -246,12 +266,8 @@ RunResult Simulator::Run() {
     sync::Date start = sync::DateOfUnixMs(kStartMs);
     sync::Date today = sync::DateOfUnixMs(net_->now_ms());
     ReportPeriod period{sync::AddDays(start, -7), sync::AddDays(today, 7), today};
-    SILIAN_RETURN_IF_ERROR(CheckInvariants(*net_, acks_, workload_->cases(), period, violations_));
-    SILIAN_ASSIGN_OR_RETURN(auto digest, net_->store(Network::kCity).Digest(std::nullopt));
-    stats_.city_digest = digest.ToLine();
-    SILIAN_ASSIGN_OR_RETURN(auto status, net_->store(Network::kCity).GetStatus());
-    stats_.open_conflicts_at_end = status.open_conflicts;
-    return Status::Ok();
+    SILIAN_RETURN_IF_ERROR(CheckInvariants(*net_, acks_, workload_->cases(), period, scratch_.path(), violations_));
+    return Outcome(period);
   }();
   if (net_) net_->CloseAll();
   result.stats = std::move(stats_);

@@ -29,6 +29,8 @@ struct SimStats {
   uint64_t settle_rounds = 0;
   bool settled = false;
   std::string city_digest;                            // the city's digest line after settling
+  std::map<std::string, uint64_t> final_status;       // cases at the city by status, after settling
+  nlohmann::json city_report;                         // figures of the city's report total, after settling
 
   void Fault(const std::string& kind) { ++faults[kind]; }
   // The summary without wall-clock figures (they are added by the caller).

@@ -60,7 +60,9 @@ nlohmann::json SimStats::ToJson() const {
           {"open_conflicts_at_end", open_conflicts_at_end},
           {"settle_rounds", settle_rounds},
           {"settled", settled},
-          {"city_digest", city_digest}};
+          {"city_digest", city_digest},
+          {"final_status", final_status},
+          {"city_report", city_report}};
 }
 
 std::string ReplayCommand(const SimOptions& o, uint64_t seed) {
@@ -115,6 +117,8 @@ std::string SummaryText(const SimOptions& o, const RunResult& run) {
       << "  conflicts  " << s.conflicts_resolved << " resolved, " << s.open_conflicts_at_end
       << " open at the city at the end\n"
       << "  settled    " << (s.settled ? "yes" : "no") << " after " << s.settle_rounds << " rounds\n"
+      << "  statuses   " << List(s.final_status) << "\n"
+      << "  report     " << (s.city_report.is_null() ? "-" : s.city_report.dump()) << "\n"
       << "  city       " << (s.city_digest.empty() ? "-" : s.city_digest) << "\n"
       << "  speed      " << speed << "\n";
   if (!run.error.ok()) {
