@@ -36,10 +36,15 @@ Result<Exchanges::SessionResult> Exchanges::Sync(int client, int hub) {
   options.store_mutex = &net_.at(c).mutex;
   options.push_batch_entries = faults_.DrawBatchEntries(options.push_batch_entries);
   options.pull_batch_entries = faults_.DrawBatchEntries(options.pull_batch_entries);
-  Result<sync::SyncSummary> summary =
-      sync::SyncClient(net_.store(c), transport, net_.at(static_cast<size_t>(hub)).hub_key(), options).SyncOnce();
+  Result<sync::SyncSummary> summary = Unavailable("the node crashed mid-session");
+  bool crashed = false;
+  try {
+    summary = sync::SyncClient(net_.store(c), transport, net_.at(static_cast<size_t>(hub)).hub_key(), options).SyncOnce();
+  } catch (const ClientCrashed&) {
+    crashed = true;
+  }
   if (!transport.fatal().ok()) return transport.fatal();
-  if (transport.client_crashed()) SILIAN_RETURN_IF_ERROR(net_.Restart(c));
+  if (crashed) SILIAN_RETURN_IF_ERROR(net_.Restart(c));
   SessionResult result;
   if (!summary.ok()) {
     ++stats_.sessions_failed;

@@ -15,8 +15,13 @@ const char* RequestFaultName(RequestFault fault) {
   return "unknown";
 }
 
-Faults::Faults(Network& net, Rng& rng, SimStats& stats, bool enabled)
-    : net_(net), rng_(rng), stats_(stats), enabled_(enabled), down_until_hour_(net.size(), 0) {}
+Faults::Faults(Network& net, Rng& rng, SimStats& stats, bool enabled, double scale)
+    : net_(net), rng_(rng), stats_(stats), enabled_(enabled), scale_(scale), down_until_hour_(net.size(), 0) {}
+
+bool Faults::Chance(uint64_t per_million) {
+  double scaled = static_cast<double>(per_million) * scale_;
+  return rng_.PerMillion(scaled >= 1e6 ? 1000000 : static_cast<uint64_t>(scaled));
+}
 
 Status Faults::StartOfDay() {
   if (!enabled()) return Status::Ok();
@@ -33,20 +38,20 @@ void Faults::StartPartitions() {
     stats_.Fault(kind);
   };
   const auto& counties = net_.counties();
-  if (rng_.Percent(8)) cut(rng_.Pick(counties), rng_.Between(24, 4 * 24), "partition_county");
+  if (Chance(80000)) cut(rng_.Pick(counties), rng_.Between(24, 4 * 24), "partition_county");
   const auto& townships = net_.townships();
-  if (rng_.Percent(10)) cut(rng_.Pick(townships), rng_.Between(12, 3 * 24), "partition_township");
+  if (Chance(100000)) cut(rng_.Pick(townships), rng_.Between(12, 3 * 24), "partition_township");
   const auto& laptops = net_.laptops();
   if (!laptops.empty()) {
-    if (rng_.Percent(25)) cut(rng_.Pick(laptops), rng_.Between(7 * 24, 28 * 24), "partition_village");
+    if (Chance(250000)) cut(rng_.Pick(laptops), rng_.Between(7 * 24, 28 * 24), "partition_village");
     for (int i : laptops)
-      if (rng_.PerMillion(2000)) cut(i, rng_.Between(7 * 24, 28 * 24), "partition_village");
+      if (Chance(2000)) cut(i, rng_.Between(7 * 24, 28 * 24), "partition_village");
   }
-  if (rng_.Percent(3)) cut(Network::kCity, rng_.Between(1, 6), "partition_city");
+  if (Chance(30000)) cut(Network::kCity, rng_.Between(1, 6), "partition_city");
 }
 
 void Faults::MoveClocks() {
-  if (rng_.Percent(20)) {
+  if (Chance(200000)) {
     size_t i = static_cast<size_t>(rng_.Below(net_.size()));
     net_.at(i).skew_ms = rng_.Between(-kMaxSkewMs, kMaxSkewMs);
     net_.Tick(i);
@@ -63,7 +68,7 @@ void Faults::MoveClocks() {
 }
 
 Status Faults::CrashIdleNodes() {
-  if (!rng_.Percent(15)) return Status::Ok();
+  if (!Chance(150000)) return Status::Ok();
   size_t i = static_cast<size_t>(rng_.Below(net_.size()));
   stats_.Fault("crash_idle");
   return net_.Restart(i);
@@ -71,17 +76,22 @@ Status Faults::CrashIdleNodes() {
 
 RequestFault Faults::Draw() {
   if (!enabled()) return RequestFault::kNone;
-  uint64_t r = rng_.Below(10000);
-  if (r < 150) return RequestFault::kDropped;
-  if (r < 300) return RequestFault::kReplyLost;
-  if (r < 450) return RequestFault::kDuplicated;
-  if (r < 480) return RequestFault::kHubCrashAfter;
-  if (r < 530) return RequestFault::kHubCrashMidImport;
-  if (r < 570) return RequestFault::kClientCrash;
+  // Chances per million requests at scale 1; at the largest scale (10) they add up to 57%.
+  static constexpr std::pair<RequestFault, uint64_t> kChances[] = {
+      {RequestFault::kDropped, 15000},      {RequestFault::kReplyLost, 15000},
+      {RequestFault::kDuplicated, 15000},   {RequestFault::kHubCrashAfter, 3000},
+      {RequestFault::kHubCrashMidImport, 5000}, {RequestFault::kClientCrash, 4000},
+  };
+  double r = static_cast<double>(rng_.Below(1000000));
+  double bound = 0;
+  for (const auto& [fault, per_million] : kChances) {
+    bound += static_cast<double>(per_million) * scale_;
+    if (r < bound) return fault;
+  }
   return RequestFault::kNone;
 }
 
-bool Faults::DrawReplay() { return enabled() && rng_.Percent(2); }
+bool Faults::DrawReplay() { return enabled() && Chance(20000); }
 
 uint32_t Faults::DrawBatchEntries(uint32_t normal) {
   if (!enabled() || !rng_.Percent(30)) return normal;

@@ -2,7 +2,7 @@
 // for weeks, the city for hours), skewed node clocks (up to +-3 days), crashes of idle nodes, and the fault
 // drawn for each request (dropped, reply lost, duplicated, a hub or client crash mid-session). Every draw
 // comes from the run's one Rng, so a seed replays the same faults. With faults disabled nothing is drawn
-// from the Rng here and every link is up.
+// from the Rng here and every link is up. The fault scale multiplies every chance (not the durations).
 // Not thread-safe.
 #pragma once
 
@@ -32,8 +32,8 @@ const char* RequestFaultName(RequestFault fault);
 
 class Faults {
  public:
-  // `net`, `rng` and `stats` are borrowed.
-  Faults(Network& net, Rng& rng, SimStats& stats, bool enabled);
+  // `net`, `rng` and `stats` are borrowed. REQUIRES: 0 < scale <= 10.
+  Faults(Network& net, Rng& rng, SimStats& stats, bool enabled, double scale);
 
   // Whether faults are being drawn: enabled for the run, started, and not healed yet.
   bool enabled() const { return enabled_ && started_ && !healed_; }
@@ -61,6 +61,8 @@ class Faults {
   void HealAll();
 
  private:
+  // True with probability per_million / 10^6 times the scale (at most 1).
+  bool Chance(uint64_t per_million);
   void StartPartitions();
   void MoveClocks();
   Status CrashIdleNodes();
@@ -69,6 +71,7 @@ class Faults {
   Rng& rng_;
   SimStats& stats_;
   bool enabled_;
+  double scale_;
   bool started_ = false;
   bool healed_ = false;
   int64_t hour_ = 0;

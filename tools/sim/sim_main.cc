@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
 
 #include <CLI/CLI.hpp>
@@ -48,6 +49,9 @@ void AddFlags(CLI::App& app, SimOptions& o, std::string& faults, std::string& ca
   app.add_option("--faults", faults, "all: inject every kind of fault; none: a clean network")
       ->capture_default_str()
       ->check(CLI::IsMember({"all", "none"}));
+  app.add_option("--fault-scale", o.fault_scale_text,
+                 "multiplies the chance of every fault (0 < X <= 10): more crashes, cuts and partitions")
+      ->capture_default_str();
   app.add_option("--cases-per-day", o.cases_per_day_text,
                  "new cases per village laptop per day (halls x2, counties x4, the city x6 per working day)")
       ->capture_default_str();
@@ -66,15 +70,24 @@ void AddFlags(CLI::App& app, SimOptions& o, std::string& faults, std::string& ca
   app.add_flag("--verbose", o.verbose, "print every authoring call the rules refused on stderr");
 }
 
+// `text` as a number in [low, high] (above `low` when `open_low`), or nullopt.
+std::optional<double> Number(const std::string& text, double low, double high, bool open_low) {
+  char* end = nullptr;
+  double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || end == nullptr || *end != '\0' || !std::isfinite(v) || v < low || v > high) return std::nullopt;
+  if (open_low && v == low) return std::nullopt;
+  return v;
+}
+
 // Checks what CLI11 cannot. Returns a message naming the flag and value, or "".
 std::string Finish(SimOptions& o, const std::string& faults, const std::string& calendar, int second_laptops,
                    const CLI::App& app) {
-  char* end = nullptr;
-  const std::string& text = o.cases_per_day_text;
-  o.cases_per_day = std::strtod(text.c_str(), &end);
-  if (text.empty() || end == nullptr || *end != '\0' || !std::isfinite(o.cases_per_day) || o.cases_per_day < 0 ||
-      o.cases_per_day > 50)
-    return "--cases-per-day \"" + text + "\" must be a number from 0 to 50";
+  auto cases = Number(o.cases_per_day_text, 0, 50, false);
+  if (!cases) return "--cases-per-day \"" + o.cases_per_day_text + "\" must be a number from 0 to 50";
+  o.cases_per_day = *cases;
+  auto scale = Number(o.fault_scale_text, 0, 10, true);
+  if (!scale) return "--fault-scale \"" + o.fault_scale_text + "\" must be a number above 0 and at most 10";
+  o.fault_scale = *scale;
   o.faults = faults == "all";
   o.topology.second_laptops = app.count("--second-laptops") > 0 ? second_laptops : o.topology.villages / 25;
   o.catalog_given = app.count("--catalog") > 0;

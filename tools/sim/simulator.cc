@@ -105,7 +105,7 @@ Status Simulator::Setup() {
   // Clocks drift a little everywhere; the faults add days of skew.
   for (size_t i = 0; i < net_->size(); ++i) net_->at(i).skew_ms = rng_.Between(-120000, 120000);
   net_->SetAll(kStartMs);
-  faults_ = std::make_unique<Faults>(*net_, rng_, stats_, options_.faults);
+  faults_ = std::make_unique<Faults>(*net_, rng_, stats_, options_.faults, options_.fault_scale);
   wire_ = std::make_unique<Wire>(*net_, *faults_, rng_, stats_, acks_, violations_);
   exchanges_ = std::make_unique<Exchanges>(*net_, *wire_, *faults_, rng_, stats_, violations_);
   WorkloadOptions w;

@@ -28,6 +28,8 @@ struct SimOptions {
   Topology topology;
   int days = 90;
   bool faults = true;
+  double fault_scale = 1;
+  std::string fault_scale_text = "1";  // as given, for the replay command
   double cases_per_day = 0.4;
   std::string cases_per_day_text = "0.4";  // as given, for the replay command
   std::string catalog;                     // the catalogue file the city publishes

@@ -71,6 +71,7 @@ std::string ReplayCommand(const SimOptions& o, uint64_t seed) {
       << o.topology.townships << " --villages " << o.topology.villages << " --second-laptops "
       << o.topology.second_laptops << " --days " << o.days << " --faults " << (o.faults ? "all" : "none")
       << " --cases-per-day " << ShellWord(o.cases_per_day_text);
+  if (o.fault_scale_text != "1") cmd << " --fault-scale " << ShellWord(o.fault_scale_text);
   if (o.catalog_given) cmd << " --catalog " << ShellWord(o.catalog);
   if (o.calendar_given) cmd << " --calendar " << ShellWord(o.calendar);
   return cmd.str();

@@ -60,7 +60,6 @@ Result<sync::Transport::Reply> SimTransport::Post(const std::string& path, const
   Network& net = wire_.net();
   ++wire_.stats().requests;
   if (path != sync::kSyncPath) return Internal("the simulated hub has no endpoint " + Quote(path));
-  if (client_crashed_) return Unavailable("node " + Quote(node_id) + " is down");
   if (!wire_.faults().LinkUp(client_, hub_))
     return Unavailable("no route from " + Quote(net.at(static_cast<size_t>(client_)).id()) + " to " +
                        Quote(net.at(static_cast<size_t>(hub_)).id()));
@@ -82,8 +81,7 @@ Result<sync::Transport::Reply> SimTransport::Post(const std::string& path, const
     }
     case RequestFault::kClientCrash:
       if (out.http_status == 200) CrashClientWhileApplying(out.body);
-      client_crashed_ = true;
-      return Unavailable("node crashed while applying the reply");
+      throw ClientCrashed{};
     default: break;
   }
   if (out.http_status == 200) wire_.RecordReceipt(out.body);

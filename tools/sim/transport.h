@@ -58,14 +58,18 @@ class Wire {
   std::vector<std::deque<Stale>> stale_;  // by hub replica index
 };
 
+// Thrown out of SimTransport::Post when the client crashes mid-session: it unwinds through SyncClient as
+// a killed process would stop it, skipping the cleanup a cut session does (uncommitted imports roll back
+// with their destructors, as a crash rolls them back), and is caught by the simulator, which restarts
+// the client's ledger. Not an error type: nothing else throws it.
+struct ClientCrashed {};
+
 class SimTransport final : public sync::Transport {
  public:
   SimTransport(Wire& wire, int client, int hub) : wire_(wire), client_(client), hub_(hub) {}
 
   Result<Reply> Post(const std::string& path, const std::string& body, const std::string& node_id) override;
 
-  // The client crashed during the session: the simulator restarts it once the session has returned.
-  bool client_crashed() const { return client_crashed_; }
   // A restart failed (kInternal): the run cannot go on.
   const Status& fatal() const { return fatal_; }
 
@@ -76,7 +80,6 @@ class SimTransport final : public sync::Transport {
   Wire& wire_;
   int client_;
   int hub_;
-  bool client_crashed_ = false;
   Status fatal_;
 };
 
