@@ -30,6 +30,8 @@ Status Faults::StartOfDay() {
   return CrashIdleNodes();
 }
 
+// Each kind of fault strikes every replica of its kind with a small daily chance, so a big network sees
+// them often, and one random replica of the kind with a larger one, so a small network sees them too.
 void Faults::StartPartitions() {
   auto cut = [this](int i, int64_t hours, const char* kind) {
     auto& until = down_until_hour_[static_cast<size_t>(i)];
@@ -37,41 +39,49 @@ void Faults::StartPartitions() {
     until = hour_ + hours;
     stats_.Fault(kind);
   };
-  const auto& counties = net_.counties();
-  if (Chance(80000)) cut(rng_.Pick(counties), rng_.Between(24, 4 * 24), "partition_county");
-  const auto& townships = net_.townships();
-  if (Chance(100000)) cut(rng_.Pick(townships), rng_.Between(12, 3 * 24), "partition_township");
-  const auto& laptops = net_.laptops();
-  if (!laptops.empty()) {
-    if (Chance(250000)) cut(rng_.Pick(laptops), rng_.Between(7 * 24, 28 * 24), "partition_village");
-    for (int i : laptops)
-      if (Chance(2000)) cut(i, rng_.Between(7 * 24, 28 * 24), "partition_village");
-  }
+  auto county_hours = [this] { return rng_.Between(24, 4 * 24); };
+  auto township_hours = [this] { return rng_.Between(12, 3 * 24); };
+  auto village_hours = [this] { return rng_.Between(7 * 24, 28 * 24); };
+  if (Chance(50000)) cut(rng_.Pick(net_.counties()), county_hours(), "partition_county");
+  for (int i : net_.counties())
+    if (Chance(25000)) cut(i, county_hours(), "partition_county");
+  if (Chance(50000)) cut(rng_.Pick(net_.townships()), township_hours(), "partition_township");
+  for (int i : net_.townships())
+    if (Chance(15000)) cut(i, township_hours(), "partition_township");
+  if (!net_.laptops().empty() && Chance(200000)) cut(rng_.Pick(net_.laptops()), village_hours(), "partition_village");
+  for (int i : net_.laptops())
+    if (Chance(3000)) cut(i, village_hours(), "partition_village");
   if (Chance(30000)) cut(Network::kCity, rng_.Between(1, 6), "partition_city");
 }
 
+// Clocks jump by up to +-3 days; a jumped clock is set right again after ten days or so.
 void Faults::MoveClocks() {
-  if (Chance(200000)) {
-    size_t i = static_cast<size_t>(rng_.Below(net_.size()));
+  auto jump = [this](size_t i) {
     net_.at(i).skew_ms = rng_.Between(-kMaxSkewMs, kMaxSkewMs);
     net_.Tick(i);
     stats_.Fault("clock_skew");
-  }
-  if (rng_.Percent(10)) {
-    size_t i = static_cast<size_t>(rng_.Below(net_.size()));
-    if (net_.at(i).skew_ms > 5 * 60 * 1000 || net_.at(i).skew_ms < -5 * 60 * 1000) {
-      net_.at(i).skew_ms = rng_.Between(-60 * 1000, 60 * 1000);
+  };
+  for (size_t i = 0; i < net_.size(); ++i) {
+    Replica& r = net_.at(i);
+    if ((r.skew_ms > 5 * 60 * 1000 || r.skew_ms < -5 * 60 * 1000) && rng_.Percent(10)) {
+      r.skew_ms = rng_.Between(-60 * 1000, 60 * 1000);
       net_.Tick(i);
       stats_.Fault("clock_corrected");
     }
+    if (Chance(500)) jump(i);
   }
+  if (Chance(150000)) jump(static_cast<size_t>(rng_.Below(net_.size())));
 }
 
 Status Faults::CrashIdleNodes() {
-  if (!Chance(150000)) return Status::Ok();
-  size_t i = static_cast<size_t>(rng_.Below(net_.size()));
-  stats_.Fault("crash_idle");
-  return net_.Restart(i);
+  auto crash = [this](size_t i) {
+    stats_.Fault("crash_idle");
+    return net_.Restart(i);
+  };
+  for (size_t i = 0; i < net_.size(); ++i)
+    if (Chance(500)) SILIAN_RETURN_IF_ERROR(crash(i));
+  if (Chance(100000)) return crash(static_cast<size_t>(rng_.Below(net_.size())));
+  return Status::Ok();
 }
 
 RequestFault Faults::Draw() {
