@@ -1233,7 +1233,6 @@ Result<bool> LedgerStore::PublishCalendar(pb::Calendar calendar, const std::stri
   if (m.config.level != Level::kCounty && m.config.level != Level::kCity)
     return FailedPrecondition(std::string("calendars are published at a county or city hub; this is a ") +
                               LevelName(m.config.level) + " node");
-  SILIAN_RETURN_IF_ERROR(ValidateCalendar(calendar));
   return m.InTransaction<bool>([&]() -> Result<bool> {
     Stmt s;
     SILIAN_RETURN_IF_ERROR(s.Prepare(
@@ -1258,6 +1257,8 @@ Result<bool> LedgerStore::PublishCalendar(pb::Calendar calendar, const std::stri
       return InvalidArgument("calendar " + Quote(calendar.name()) + " has version " + std::to_string(calendar.version()) +
                              "; it must be at least " + std::to_string(next) + " (leave version out to take the next one)");
     if (calendar.version() == 0) calendar.set_version(next);
+    // Checked once the version is known: version 0 ("the next one") is not a valid stored version.
+    SILIAN_RETURN_IF_ERROR(ValidateCalendar(calendar));
     pb::Op op;
     *op.mutable_calendar_published() = calendar;
     SILIAN_RETURN_IF_ERROR(m.Author(std::move(op), actor, "", m.scope, {}).status());
