@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <set>
 
 #include "sync/ids.h"
 #include "sync/workflow.h"
@@ -258,6 +259,39 @@ Status CheckRebuild(Network& net, const std::string& scratch, Violations& out) {
   return Status::Ok();
 }
 
+// What a replica holds of the reference data: "item CODE vN" and "calendar AREA/NAME vN" lines.
+Result<std::set<std::string>> ReferenceHeld(sync::LedgerStore& store, const std::string& scope) {
+  std::set<std::string> out;
+  SILIAN_ASSIGN_OR_RETURN(auto items, store.CatalogItems(true));
+  for (const auto& item : items) out.insert("item " + item.code() + " v" + std::to_string(item.version()));
+  SILIAN_ASSIGN_OR_RETURN(auto layers, store.CalendarLayers());
+  for (const auto& layer : layers)
+    if (sync::OpInScope(layer.area, scope))
+      out.insert("calendar " + layer.area + "/" + layer.calendar.name() + " v" + std::to_string(layer.calendar.version()));
+  return out;
+}
+
+// 9: every replica holds the reference data of its area that the city holds.
+Status CheckReference(Network& net, Violations& out) {
+  for (size_t i = 1; i < net.size(); ++i) {
+    const std::string scope = net.store(i).scope();
+    SILIAN_ASSIGN_OR_RETURN(auto expected, ReferenceHeld(net.store(Network::kCity), scope));
+    SILIAN_ASSIGN_OR_RETURN(auto held, ReferenceHeld(net.store(i), scope));
+    if (held == expected) continue;
+    std::string missing, extra;
+    for (const auto& e : expected)
+      if (!held.count(e) && missing.empty()) missing = e;
+    for (const auto& h : held)
+      if (!expected.count(h) && extra.empty()) extra = h;
+    out.Add(9, "reference", "replica " + Quote(net.at(i).id()) + " (scope " + scope + ") holds " +
+                                std::to_string(held.size()) + " reference versions, the city " +
+                                std::to_string(expected.size()) + " for that area" +
+                                (missing.empty() ? "" : "; missing: " + missing) + (extra.empty() ? "" : "; extra: " + extra));
+    return Status::Ok();
+  }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status CheckInvariants(Network& net, const Acknowledgements& acks, const std::vector<CaseRecord>& cases,
@@ -272,7 +306,8 @@ Status CheckInvariants(Network& net, const Acknowledgements& acks, const std::ve
   SILIAN_RETURN_IF_ERROR(checked(CheckCaseNumbers(net, cases, out)));
   SILIAN_RETURN_IF_ERROR(checked(CheckReports(net, period, out)));
   SILIAN_RETURN_IF_ERROR(checked(CheckIntegrity(net, out)));
-  return checked(CheckRebuild(net, scratch, out));
+  SILIAN_RETURN_IF_ERROR(checked(CheckRebuild(net, scratch, out)));
+  return checked(CheckReference(net, out));
 }
 
 }  // namespace silian::sim

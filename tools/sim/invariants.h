@@ -12,6 +12,9 @@
 //   8 rebuild       a fresh ledger of the city's scope that imports everything the city exports (so every
 //                   case is folded once, from scratch) has the city's digest: the projections kept up op by
 //                   op, batch by batch and across restarts equal a fold of the ops
+//   9 reference     every replica holds every version of every catalogue item (the city publishes them)
+//                   and the latest version of every calendar layer whose area contains its scope, as the
+//                   city does: reference ops are outside every digest of a narrower scope
 // Invariant 0 (settle: the network stops moving ops) is checked by the simulator before these.
 #pragma once
 
@@ -34,7 +37,7 @@ struct ReportPeriod {
 // it holds: what `silian-hub report` prints as its total line.
 Result<sync::ReportRow> ReportTotal(sync::LedgerStore& store, const std::string& prefix, const ReportPeriod& period);
 
-// Checks invariants 1 to 8 and adds what is violated to `out`. `scratch` is a directory for the rebuilt
+// Checks invariants 1 to 9 and adds what is violated to `out`. `scratch` is a directory for the rebuilt
 // ledger. Errors: kInternal when a ledger cannot be read or written (the check could not be made).
 Status CheckInvariants(Network& net, const Acknowledgements& acks, const std::vector<CaseRecord>& cases,
                        const ReportPeriod& period, const std::string& scratch, Violations& out);

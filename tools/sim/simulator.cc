@@ -11,6 +11,7 @@
 #include "sim/exchange.h"
 #include "sim/faults.h"
 #include "sim/invariants.h"
+#include "sim/reference.h"
 #include "sim/rng.h"
 #include "sim/transport.h"
 #include "sim/workload.h"
@@ -95,6 +96,7 @@ class Simulator {
   std::unique_ptr<Wire> wire_;
   std::unique_ptr<Exchanges> exchanges_;
   std::unique_ptr<Workload> workload_;
+  std::unique_ptr<ReferenceUpdates> reference_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
@@ -112,6 +114,7 @@ Status Simulator::Setup() {
   w.cases_per_day = options_.cases_per_day;
   w.verbose = options_.verbose;
   workload_ = std::make_unique<Workload>(*net_, rng_, stats_, options_.items, w);
+  reference_ = std::make_unique<ReferenceUpdates>(*net_, rng_, stats_, options_.overlay);
 
   SILIAN_ASSIGN_OR_RETURN(auto published, net_->store(Network::kCity).PublishItems(options_.items, "admin"));
   stats_.ops_authored += published.published.size();
@@ -180,6 +183,7 @@ Status Simulator::Hour(int64_t hour) {
     SILIAN_RETURN_IF_ERROR(faults_->StartOfDay());
     SILIAN_RETURN_IF_ERROR(UsbDay());
   }
+  SILIAN_RETURN_IF_ERROR(reference_->Hour(hour));
   workload_->NewCases(hour);
   workload_->Advance(hour);
   workload_->ResolveConflicts(hour);
