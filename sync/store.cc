@@ -1969,6 +1969,11 @@ Result<LedgerStore::PullResult> LedgerStore::Pull(const std::string& child_scope
   };
   size_t next_wider = 0;
   bool full = false;
+  // When the wider query hit its limit, ops of it may follow its last row: no row of the prefix query
+  // beyond that row may be taken now, or the cursor would pass reference ops never sent (and the next op
+  // of their origin would cover them with a skip, as if they lay outside the child's scope).
+  const uint64_t wider_cut = wider.size() == max_entries ? wider.back().id : UINT64_MAX;
+  bool cut = false;
   for (;;) {
     SILIAN_ASSIGN_OR_RETURN(bool row, rows.Step());
     if (!row) break;
@@ -1978,9 +1983,14 @@ Result<LedgerStore::PullResult> LedgerStore::Pull(const std::string& child_scope
       SILIAN_ASSIGN_OR_RETURN(full, take(std::move(wider[next_wider++])));
     }
     if (full) break;
+    if (r.id > wider_cut) {
+      cut = true;
+      break;
+    }
     SILIAN_ASSIGN_OR_RETURN(full, take(std::move(r)));
     if (full) break;
   }
+  if (cut) out.more = true;
   // The prefix query ran dry before its limit: the wider ops after its last row come next.
   if (!full && rows_read < max_entries) {
     while (!full && next_wider < wider.size()) {
