@@ -73,6 +73,8 @@ int64_t Workload::Receive(CaseRecord& c, int actor) {
 // At the creator: forward to the competent node. At the competent node: the first response.
 int64_t Workload::FirstResponse(CaseRecord& c, const json& view, int actor) {
   if (actor != c.competent) {
+    // Now and then someone tries to accept what only a higher level may accept: the node refuses.
+    if (rng_.Percent(3)) ActOn(c, actor, Action::kAccept, "");
     ActOn(c, actor, Action::kForward, "");
     return rng_.Between(1, 8);
   }
