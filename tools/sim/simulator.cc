@@ -150,7 +150,9 @@ Status Simulator::SyncHour(int64_t hour) {
     if (hour_of_day >= 7 && hour_of_day < 21 && rng_.Percent(20)) order.push_back(i);
   if (office_hours)
     for (int i : net_->townships()) order.push_back(i);
-  for (int i : net_->counties()) order.push_back(i);
+  // The relay runs hourly while people work and every four hours at night, when little moves.
+  if ((hour_of_day >= 7 && hour_of_day < 22) || hour_of_day % 4 == 0)
+    for (int i : net_->counties()) order.push_back(i);
   rng_.Shuffle(order);
   for (int i : order) {
     if (net_->at(static_cast<size_t>(i)).is_hub()) {
