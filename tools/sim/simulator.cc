@@ -181,10 +181,8 @@ Status Simulator::Fatal() { return workload_->fatal(); }
 Status Simulator::Hour(int64_t hour) {
   faults_->set_hour(hour);
   net_->SetAll(kStartMs + static_cast<uint64_t>(hour) * kHourMs);
-  if (hour % 24 == 0) {
-    SILIAN_RETURN_IF_ERROR(faults_->StartOfDay());
-    SILIAN_RETURN_IF_ERROR(UsbDay());
-  }
+  if (hour % 24 == 0) SILIAN_RETURN_IF_ERROR(faults_->StartOfDay());
+  if (hour % 24 == 11) SILIAN_RETURN_IF_ERROR(UsbDay());
   SILIAN_RETURN_IF_ERROR(reference_->Hour(hour));
   workload_->NewCases(hour);
   workload_->Advance(hour);
