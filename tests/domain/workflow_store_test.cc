@@ -343,6 +343,38 @@ TEST_CASE("Workflow: a serving hub sees what silian-admin published from another
   CHECK(SILIAN_TAKE(admin->FindItem("PUBLISHED-BY-HUB", std::nullopt)).version() == 1);
 }
 
+TEST_CASE("Workflow: a calendar published without a version takes the next one", "[workflow_store]") {
+  Network net;
+  pb::Calendar local;
+  local.set_name("local");
+  local.add_years(2026);
+  auto* day = local.add_days();
+  day->set_date("2026-06-01");
+  day->set_working(false);
+  day->set_reason("hall closed for repairs");
+  auto version_of_local = [&]() -> uint32_t {
+    for (const auto& layer : SILIAN_TAKE(net.county->CalendarLayers()))
+      if (layer.calendar.name() == "local") return layer.calendar.version();
+    return 0;
+  };
+  CHECK(SILIAN_TAKE(net.county->PublishCalendar(local, "admin")));  // version 0: the next one
+  CHECK(version_of_local() == 1);
+  CHECK_FALSE(SILIAN_TAKE(net.county->PublishCalendar(local, "admin")));  // unchanged
+  day = local.add_days();
+  day->set_date("2026-06-02");
+  day->set_working(false);
+  day->set_reason("hall closed for repairs");
+  CHECK(SILIAN_TAKE(net.county->PublishCalendar(local, "admin")));
+  CHECK(version_of_local() == 2);
+  // The content is still checked, with the version it would have had.
+  day->set_date("2026-02-30");
+  auto refused = net.county->PublishCalendar(local, "admin");
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("v3") && Catch::Contains("2026-02-30"));
+  CHECK(version_of_local() == 2);
+}
+
 TEST_CASE("Workflow: only hubs publish reference data", "[workflow_store]") {
   Network net;
   auto r = net.village->PublishItems({CountyItem()}, "agent");

@@ -271,6 +271,62 @@ TEST_CASE("SyncService: a pull returns only the child's area, with skips that ke
   CHECK(DigestOf(*village) == DigestOf(county->store(), std::string(test::kVillage)));
 }
 
+// A county item: code "11152222MB0000NNNX2000000001".
+pb::Item CountyItem(int n) {
+  pb::Item item;
+  item.set_code("11152222MB0000" + std::to_string(100 + n) + "X2000000001");
+  item.set_name("county item " + std::to_string(n));
+  item.set_exercise_level("county");
+  item.mutable_legal_limit()->set_value(20);
+  item.mutable_legal_limit()->set_unit("working_days");
+  item.mutable_promised_limit()->set_value(9);
+  item.mutable_promised_limit()->set_unit("working_days");
+  item.set_lead_department("market regulation");
+  auto* m = item.add_materials();
+  m->set_name("ID card");
+  m->set_form("copy");
+  m->set_count(1);
+  return item;
+}
+
+// Found by silian-sim (invariant 9): the reference ops of wider areas come from a second query with its own
+// LIMIT; when the child already held the ones that query returned, the pull went on to a later op of the
+// child's own prefix, moved the cursor past the reference ops the LIMIT had cut off, and covered them with
+// a skip "outside the child's scope": the village never received those catalogue items.
+TEST_CASE("SyncService: a pull in small batches brings every catalogue item the child lacks after those it holds",
+          "[sync_service]") {
+  TempDir dir;
+  auto county = MakeHub(dir, "county-1522", Level::kCounty, kCounty);
+  Register(*county, "village-1", Level::kVillage, test::kVillage);
+  Replica village = MakeReplica(dir, NodeAt("village-1", Level::kVillage, test::kVillage));
+  SILIAN_TAKE(county->store().PublishItems({CountyItem(1)}, "admin"));
+  SILIAN_TAKE(SyncWith(*county, village));
+  // A revision publishes six items (county seq 2..7); the village gets the first three by another path (a
+  // USB stick from a hall that pulled them in a session cut short).
+  std::vector<pb::Item> revision;
+  for (int n = 2; n <= 7; ++n) revision.push_back(CountyItem(n));
+  REQUIRE(SILIAN_TAKE(county->store().PublishItems(revision, "admin")).published.size() == 6);
+  std::vector<pb::Entry> entries = test::ExportEntries(county->store(), SILIAN_TAKE(village->GetFrontier()));
+  REQUIRE(entries.size() == 6);
+  entries.resize(3);
+  test::ImportEntries(*village, entries);
+  REQUIRE(FrontierSeq(*village, "county-1522") == 4);
+  // Then the county registers a case of the village (county seq 8), and the village syncs in small batches.
+  NewCase c = CaseIn(1, test::kVillage);
+  c.item_code = CountyItem(1).code();
+  SILIAN_TAKE(county->store().CreateCase(c));
+  SyncOptions small;
+  small.pull_batch_entries = 3;
+  SILIAN_TAKE(SyncWith(*county, village, small));
+  for (int n = 1; n <= 7; ++n) {
+    INFO("item " << n);
+    CHECK(village->FindItem(CountyItem(n).code(), std::nullopt).ok());
+  }
+  CHECK(FrontierSeq(*village, "county-1522") == 8);
+  CHECK(SILIAN_TAKE(village->GetStatus()).op_count == 8);
+  CHECK(DigestOf(*village) == DigestOf(county->store(), std::string(test::kVillage)));
+}
+
 TEST_CASE_METHOD(CountyWorld,
                  "SyncService: a pull resumes after its cursor, and a cursor of another epoch restarts without "
                  "duplicates",

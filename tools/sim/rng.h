@@ -1,0 +1,72 @@
+// The simulator's only source of randomness: xoshiro256** seeded through splitmix64, with its own bounded
+// integers. <random> distributions are not used anywhere in the simulator: their output differs between
+// standard libraries, and a seed must replay the same run on any build.
+// Not thread-safe (the simulator is single-threaded).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+namespace silian::sim {
+
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) {
+    uint64_t x = seed;
+    for (auto& word : s_) word = SplitMix(x);
+  }
+
+  // 64 uniformly random bits.
+  uint64_t Next() {
+    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
+    const uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = Rotl(s_[3], 45);
+    return result;
+  }
+
+  // Uniform in [0, n), unbiased (rejection of the short last range). REQUIRES: n > 0.
+  uint64_t Below(uint64_t n) {
+    const uint64_t threshold = (0 - n) % n;  // 2^64 mod n
+    for (;;) {
+      uint64_t r = Next();
+      if (r >= threshold) return r % n;
+    }
+  }
+  // Uniform in [lo, hi]. REQUIRES: lo <= hi.
+  int64_t Between(int64_t lo, int64_t hi) {
+    return lo + static_cast<int64_t>(Below(static_cast<uint64_t>(hi - lo) + 1));
+  }
+  // True with probability per_million / 1,000,000.
+  bool PerMillion(uint64_t per_million) { return Below(1000000) < per_million; }
+  // True with probability percent / 100.
+  bool Percent(uint64_t percent) { return Below(100) < percent; }
+
+  template <typename T>
+  const T& Pick(const std::vector<T>& v) {
+    return v[static_cast<size_t>(Below(v.size()))];
+  }
+  template <typename T>
+  void Shuffle(std::vector<T>& v) {
+    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[static_cast<size_t>(Below(i))]);
+  }
+
+ private:
+  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+  static uint64_t SplitMix(uint64_t& x) {
+    uint64_t z = (x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+  }
+
+  uint64_t s_[4];
+};
+
+}  // namespace silian::sim
