@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/random.h"
+
 namespace silian::test {
 
 // The seed given in SILIAN_SEED, if any: random tests then run that seed only. FAILs the test when the
@@ -29,12 +31,7 @@ std::string SeedNote(uint64_t seed);
 class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  uint64_t Next() { return SplitMix64(state_); }
   // Uniform in [0, n). REQUIRES: n > 0.
   uint64_t Below(uint64_t n) { return Next() % n; }
   // Uniform in [lo, hi]. REQUIRES: lo <= hi.

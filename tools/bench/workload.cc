@@ -21,15 +21,6 @@ std::string Pad(uint64_t value, int width) {
   return buf;
 }
 
-uint64_t SplitMix(uint64_t& x) {
-  uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
 // ---------------------------------------------------------------------------------------------- names
 
 const std::vector<std::string> kHanSurnames = {
@@ -396,22 +387,9 @@ Status Exchange(sync::LedgerStore& from, sync::LedgerStore& to) {
 
 // ---------------------------------------------------------------------------------------------- Rng
 
-Rng::Rng(uint64_t seed) {
-  uint64_t x = seed;
-  for (auto& s : s_) s = SplitMix(x);
-}
+Rng::Rng(uint64_t seed) : core_(seed) {}
 
-uint64_t Rng::Next() {
-  const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-  const uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = Rotl(s_[3], 45);
-  return result;
-}
+uint64_t Rng::Next() { return core_.Next(); }
 
 uint64_t Rng::Below(uint64_t n) {
   SILIAN_CHECK(n > 0);

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/random.h"
 #include "domain/case_model.h"
 #include "base/hlc.h"
 #include "base/ids.h"
@@ -46,7 +47,7 @@ class Rng {
   }
 
  private:
-  uint64_t s_[4];
+  Xoshiro256 core_;
 };
 
 // ---- Reference data.

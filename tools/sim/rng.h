@@ -1,4 +1,4 @@
-// The simulator's only source of randomness: xoshiro256** seeded through splitmix64, with its own bounded
+// The simulator's only source of randomness: xoshiro256** (base/random.h) with its own bounded
 // integers. <random> distributions are not used anywhere in the simulator: their output differs between
 // standard libraries, and a seed must replay the same run on any build.
 // Not thread-safe (the simulator is single-threaded).
@@ -9,27 +9,16 @@
 #include <utility>
 #include <vector>
 
+#include "base/random.h"
+
 namespace silian::sim {
 
 class Rng {
  public:
-  explicit Rng(uint64_t seed) {
-    uint64_t x = seed;
-    for (auto& word : s_) word = SplitMix(x);
-  }
+  explicit Rng(uint64_t seed) : core_(seed) {}
 
   // 64 uniformly random bits.
-  uint64_t Next() {
-    const uint64_t result = Rotl(s_[1] * 5, 7) * 9;
-    const uint64_t t = s_[1] << 17;
-    s_[2] ^= s_[0];
-    s_[3] ^= s_[1];
-    s_[1] ^= s_[2];
-    s_[0] ^= s_[3];
-    s_[2] ^= t;
-    s_[3] = Rotl(s_[3], 45);
-    return result;
-  }
+  uint64_t Next() { return core_.Next(); }
 
   // Uniform in [0, n), unbiased (rejection of the short last range). REQUIRES: n > 0.
   uint64_t Below(uint64_t n) {
@@ -58,15 +47,7 @@ class Rng {
   }
 
  private:
-  static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-  static uint64_t SplitMix(uint64_t& x) {
-    uint64_t z = (x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-
-  uint64_t s_[4];
+  Xoshiro256 core_;
 };
 
 }  // namespace silian::sim
