@@ -14,6 +14,7 @@ int ExitCodeFor(StatusCode code) {
     case StatusCode::kInvalidArgument:
     case StatusCode::kNotFound:
     case StatusCode::kFailedPrecondition:
+    case StatusCode::kPermissionDenied:
     case StatusCode::kDataLoss:
     case StatusCode::kResourceExhausted:
       return 2;

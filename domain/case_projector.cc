@@ -20,6 +20,10 @@ bool CaseProjector::IsReference(const pb::Op& op) const {
   return op.has_item_published() || op.has_calendar_published();
 }
 
+Status CaseProjector::CheckContent(const pb::Op&) const { return Status::Ok(); }
+
+Status CaseProjector::Admit(const pb::Op&) { return Status::Ok(); }
+
 Status CaseProjector::OnReferenceOp(const pb::Op& op) { return reference_->Index(op); }
 
 Result<CaseProjection> CaseProjector::ProjectAndStore(const std::string& case_id, std::vector<pb::Op> ops) {

@@ -23,6 +23,8 @@ class CaseProjector final : public Projector {
   Status Attach(Ledger& ledger) override;
   Status Reload() override;
   bool IsReference(const pb::Op& op) const override;
+  Status CheckContent(const pb::Op& op) const override;
+  Status Admit(const pb::Op& op) override;
   Status OnReferenceOp(const pb::Op& op) override;
   Result<std::vector<Refusal>> Project(const std::string& case_id, std::vector<pb::Op> ops) override;
   Status HashState(const std::string& scope, const std::function<void(std::string_view)>& update) override;

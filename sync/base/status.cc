@@ -13,6 +13,7 @@ const char* StatusCodeName(StatusCode code) {
     case StatusCode::kDataLoss: return "data_loss";
     case StatusCode::kResourceExhausted: return "resource_exhausted";
     case StatusCode::kUnavailable: return "unavailable";
+    case StatusCode::kPermissionDenied: return "permission_denied";
     case StatusCode::kInternal: return "internal";
   }
   return "unknown";

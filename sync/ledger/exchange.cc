@@ -192,6 +192,7 @@ class ImportImpl final : public Ledger::Import {
       if (op.case_id().empty() || op.case_id().size() > 100) return DataLoss(where() + " has an invalid case id");
       if (!ParseDivisionCode(op.division()).ok()) return DataLoss(where() + " has an invalid division code");
     }
+    SILIAN_RETURN_IF_ERROR(m_.projector->CheckContent(op));
     FrontierPoint& f = Point(op.origin());
     if (op.seq() <= f.seq) return CheckKnown(op, bytes);
     if (op.seq() > f.seq + 1) return AddPending(op.origin(), op.seq(), op.seq(), "", "", bytes);
@@ -229,6 +230,7 @@ class ImportImpl final : public Ledger::Import {
     FrontierPoint& f = Point(op.origin());
     std::string hash = ChainHash(f.hash, bytes);
     if (OpInScope(op.division(), m_.scope)) {
+      SILIAN_RETURN_IF_ERROR(m_.projector->Admit(op));
       SILIAN_RETURN_IF_ERROR(m_.InsertOp(op, bytes, hash));
       if (!op.case_id().empty()) touched_.insert(op.case_id());
       new_ops_.insert(OpId{op.origin(), op.seq()}.ToString());
@@ -315,9 +317,15 @@ class ImportImpl final : public Ledger::Import {
         if (!op.ParseFromString(bytes)) continue;  // validated before it was stored
         if (op.seq() <= f.seq) {
           SILIAN_RETURN_IF_ERROR(CheckKnown(op, bytes));
-        } else {
-          SILIAN_RETURN_IF_ERROR(Advance(op, bytes));
+          continue;
         }
+        Status advanced = Advance(op, bytes);
+        if (advanced.code() == StatusCode::kPermissionDenied || advanced.code() == StatusCode::kInvalidArgument) {
+          // Handed in by an earlier import; refusing it must not fail this one. The origin waits here.
+          stats_.refused.push_back(Refusal{OpId{op.origin(), op.seq()}.ToString(), advanced.message()});
+          return Status::Ok();
+        }
+        SILIAN_RETURN_IF_ERROR(advanced);
       } else if (to_seq > f.seq) {
         SILIAN_RETURN_IF_ERROR(m_.AddSkip(origin, f.seq + 1, to_seq, hash, skip_scope));
         f = FrontierPoint{to_seq, hash};

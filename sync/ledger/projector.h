@@ -41,6 +41,17 @@ class Projector {
   // Whether `op` is reference data (it applies to an area and names no case) by its kind. The ledger
   // refuses an op whose kind and case id disagree.
   virtual bool IsReference(const pb::Op& op) const = 0;
+  // Content rules every op must meet, whoever wrote it and however it arrived: the same rules the
+  // application applies when it authors an op (field syntax, closed lists, no control characters).
+  // Pure: depends on `op` only. kInvalidArgument naming the op, the field and the value when broken.
+  // The ledger calls it for every op it is handed, before storing anything; a refusal aborts the import.
+  virtual Status CheckContent(const pb::Op& op) const = 0;
+  // Whether `op` may join the log here given what the replica holds now (publisher rights of reference
+  // data, the origin's registered level, ...). Called in chain order, just before an op within this
+  // replica's scope is stored. kPermissionDenied (or kInvalidArgument) naming the op and the rule when not.
+  // A refusal aborts the import that handed the op in; an op that waited in `pending` and is refused when
+  // its turn comes is dropped from there and reported in ImportStats::refused.
+  virtual Status Admit(const pb::Op& op) = 0;
   // A reference op was stored.
   virtual Status OnReferenceOp(const pb::Op& op) = 0;
   // Recomputes case `case_id` from all its stored ops (in any order, no duplicates) and stores the result.

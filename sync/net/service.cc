@@ -22,6 +22,7 @@ SyncOutcome FromStatus(const Status& s) {
     case StatusCode::kResourceExhausted: return ErrorOutcome(413, "too_large", s.message());
     case StatusCode::kInvalidArgument:
     case StatusCode::kDataLoss: return ErrorOutcome(400, "malformed", s.message());
+    case StatusCode::kPermissionDenied: return ErrorOutcome(403, "refused", s.message());
     default: return ErrorOutcome(500, "internal", s.message());
   }
 }
@@ -119,6 +120,8 @@ std::optional<SyncOutcome> SyncService::ApplyPush(Ledger& ledger, const std::str
   if (!added.ok()) {
     (*import).reset();  // roll back first: recorded inside the import, the error would be rolled back too
     ledger.peers().RecordContact(node_id, 0, 0, added.message()).IgnoreError();
+    // An op whose content breaks the rules every author follows (Projector::CheckContent, Admit).
+    if (added.code() == StatusCode::kInvalidArgument) return ErrorOutcome(422, "invalid_op", added.message());
     return FromStatus(added);
   }
   auto stats = (*import)->Commit(&req.frontier());
