@@ -50,7 +50,9 @@ class Projector {
   // data, the origin's registered level, ...). Called in chain order, just before an op within this
   // replica's scope is stored. kPermissionDenied (or kInvalidArgument) naming the op and the rule when not.
   // A refusal aborts the import that handed the op in; an op that waited in `pending` and is refused when
-  // its turn comes is dropped from there and reported in ImportStats::refused.
+  // its turn comes is dropped from there and reported in ImportStats::refused. kUnavailable means "not
+  // yet": a fact the decision needs (its publisher's registration, say) has not arrived; the ledger parks
+  // the op in `pending` and asks again once other ops have been applied.
   virtual Status Admit(const pb::Op& op) = 0;
   // A reference op was stored.
   virtual Status OnReferenceOp(const pb::Op& op) = 0;
