@@ -12,6 +12,7 @@
 #include <cstring>
 #include <cerrno>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <vector>
 
@@ -210,221 +211,218 @@ const T& MedianBy(const std::vector<T>& runs, double T::*field) {
   return *sorted[(sorted.size() - 1) / 2];
 }
 
-}  // namespace
+// Everything one `silian-bench local` run measured, and the figures derived from it.
+struct LocalRun {
+  std::string dir, fs;
+  bool removed_at_end = false;
+  WorkloadReport w;
+  DurableFigures d;
+  std::vector<ImportFigures> imports;
+  std::vector<BaselineFigures> baselines;
+  uint64_t ledger_bytes = 0;
+  uint64_t row_bytes = 0;
+  Breakdown bd;
+  // The median runs, and what is computed from them (Derive).
+  const ImportFigures* imp = nullptr;
+  const BaselineFigures* base = nullptr;
+  double durable_rate = 0, import_rate = 0, base_rate = 0, ratio = 0, bytes_per_op = 0;
+  bool ratio_pass = false, bytes_pass = false;
+  std::vector<double> import_s, base_s;
+  std::string build, versions;
+};
 
-Status RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) {
+Status CheckOptions(const LocalOptions& options) {
   if (options.ops == 0) return InvalidArgument("--ops must be at least 1");
   if (options.durable_ops == 0) return InvalidArgument("--durable-ops must be at least 1");
   if (options.runs < 1) return InvalidArgument("--runs must be at least 1");
   if (!options.dir.empty() && !std::filesystem::is_directory(options.dir))
     return InvalidArgument("--dir " + Quote(options.dir) + " is not a directory");
-  ScratchDir scratch;
-  SILIAN_RETURN_IF_ERROR(scratch.Make(options.dir, options.dir.empty() && !options.keep));
-  const std::string dir = scratch.path();
-  const std::string fs = FileSystemName(dir);
-  auto progress = [&](const std::string& line) { err << "silian-bench: " << line << "\n" << std::flush; };
-  progress("seed " + std::to_string(options.seed) + ", scratch " + dir + " (" + fs + ")");
-  if (fs == "tmpfs") progress("warning: the scratch directory is on tmpfs, where fsync costs nothing");
+  return Status::Ok();
+}
 
-  // 1. Workload.
-  progress("[1/4] authoring the workload: " + Grouped(options.ops) + " ops by 1 township hall and " +
-           std::to_string(options.villages) + " village agent points");
-  WorkloadOptions wo;
-  wo.seed = options.seed;
-  wo.ops = options.ops;
-  wo.villages = options.villages;
-  wo.dir = dir;
-  wo.bundle_path = dir + "/workload.bundle";
-  wo.progress = progress;
-  SILIAN_ASSIGN_OR_RETURN(WorkloadReport w, GenerateWorkload(wo));
-  progress("      done in " + Fixed(w.seconds, 1) + " s: " + Grouped(w.cases) + " cases, bundle " +
-           Grouped(w.bundle_bytes) + " bytes");
-  if (w.bundle_ops != options.ops)
-    return Internal("the bundle holds " + std::to_string(w.bundle_ops) + " ops, expected " +
-                    std::to_string(options.ops));
-
-  // 2. Single-op durable commits.
-  progress("[2/4] timing " + Grouped(options.durable_ops) + " single-op durable commits");
-  SILIAN_ASSIGN_OR_RETURN(DurableFigures d, RunDurable(dir + "/durable.db", options.durable_ops, options.seed));
-  progress("      done in " + Fixed(d.seconds, 1) + " s");
-
-  // 3. Import into an empty, durable ledger of the same area, and the plain-SQLite baseline, alternating.
-  std::vector<ImportFigures> imports;
-  std::vector<BaselineFigures> baselines;
+// Phase 3: imports into an empty, durable ledger of the same area, and the plain-SQLite baseline, alternating.
+Status MeasureImports(const LocalOptions& options, const std::string& bundle_path, const Progress& progress,
+                      LocalRun& r) {
   std::vector<OpRow> rows;
-  uint64_t ledger_bytes = 0;
-  uint64_t row_bytes = 0;
   for (int run = 1; run <= options.runs; ++run) {
     const std::string tag = std::to_string(run);
     progress("[3/4] run " + tag + "/" + std::to_string(options.runs) +
              ": importing the bundle into an empty durable township ledger");
     sync::NodeConfig importer{sync::NodeId{"th-152222104-b"}, sync::Level::kTownship,
                               sync::DivisionCode{kTownshipDivision}, "02"};
-    const std::string ledger = dir + "/import-" + tag + ".db";
+    const std::string ledger = r.dir + "/import-" + tag + ".db";
     SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(ledger, importer, {}));
-    SILIAN_ASSIGN_OR_RETURN(ImportFigures imp, RunImport(*store, wo.bundle_path));
+    SILIAN_ASSIGN_OR_RETURN(ImportFigures imp, RunImport(*store, bundle_path));
     if (imp.stats.new_ops != options.ops || imp.stats.pending != 0 || imp.stats.equivocations != 0)
       return Internal("the import stored " + std::to_string(imp.stats.new_ops) + " new ops (" +
                       std::to_string(imp.stats.pending) + " pending), expected " + std::to_string(options.ops));
     SILIAN_ASSIGN_OR_RETURN(sync::LedgerDigest digest, store->Digest(std::nullopt));
     imp.digest = digest.ToLine();
-    if (imp.digest != w.exporter_digest)
+    if (imp.digest != r.w.exporter_digest)
       return Internal("the imported ledger's digest " + Quote(imp.digest) + " differs from the exporter's " +
-                      Quote(w.exporter_digest));
+                      Quote(r.w.exporter_digest));
     store.reset();  // closing checkpoints the WAL into the ledger file
     if (run == 1) {
       std::error_code ec;
-      ledger_bytes = std::filesystem::file_size(ledger, ec);
+      r.ledger_bytes = std::filesystem::file_size(ledger, ec);
       SILIAN_ASSIGN_OR_RETURN(rows, ReadOpRows(ledger));
-      for (const auto& r : rows) row_bytes += r.bytes.size();
+      for (const auto& row : rows) r.row_bytes += row.bytes.size();
     }
     progress("      " + Fixed(imp.seconds, 2) + " s; plain SQLite baseline: the same rows into a fresh file");
-    SILIAN_ASSIGN_OR_RETURN(BaselineFigures base, RunBaseline(dir + "/baseline-" + tag + ".db", rows));
+    SILIAN_ASSIGN_OR_RETURN(BaselineFigures base, RunBaseline(r.dir + "/baseline-" + tag + ".db", rows));
     progress("      " + Fixed(base.seconds, 2) + " s");
-    imports.push_back(std::move(imp));
-    baselines.push_back(base);
+    r.imports.push_back(std::move(imp));
+    r.baselines.push_back(base);
   }
-  rows.clear();
-  const ImportFigures& imp = MedianBy(imports, &ImportFigures::seconds);
-  const BaselineFigures& base = MedianBy(baselines, &BaselineFigures::seconds);
+  return Status::Ok();
+}
 
-  // 4. Where the import's time goes.
-  Breakdown bd;
-  if (options.breakdown) {
-    progress("[4/4] timing the pieces of an import alone");
-    SILIAN_ASSIGN_OR_RETURN(bd, RunBreakdown(wo.bundle_path));
-  } else {
-    progress("[4/4] skipped (--no-breakdown)");
-  }
-
+void Derive(const LocalOptions& options, LocalRun& r) {
+  r.imp = &MedianBy(r.imports, &ImportFigures::seconds);
+  r.base = &MedianBy(r.baselines, &BaselineFigures::seconds);
   const double ops = static_cast<double>(options.ops);
-  const double durable_rate = static_cast<double>(d.ops) / d.seconds;
-  const double import_rate = ops / imp.seconds;
-  const double base_rate = static_cast<double>(base.rows) / base.seconds;
-  const double ratio = import_rate / base_rate;
-  const double bytes_per_op = static_cast<double>(w.bundle_bytes) / ops;
-  const bool ratio_pass = ratio >= kTargetImportRatio;
-  const bool bytes_pass = bytes_per_op <= kTargetBundleBytesPerOp;
-  std::vector<double> import_s, base_s;
-  for (const auto& r : imports) import_s.push_back(r.seconds);
-  for (const auto& r : baselines) base_s.push_back(r.seconds);
+  r.durable_rate = static_cast<double>(r.d.ops) / r.d.seconds;
+  r.import_rate = ops / r.imp->seconds;
+  r.base_rate = static_cast<double>(r.base->rows) / r.base->seconds;
+  r.ratio = r.import_rate / r.base_rate;
+  r.bytes_per_op = static_cast<double>(r.w.bundle_bytes) / ops;
+  r.ratio_pass = r.ratio >= kTargetImportRatio;
+  r.bytes_pass = r.bytes_per_op <= kTargetBundleBytesPerOp;
+  for (const auto& x : r.imports) r.import_s.push_back(x.seconds);
+  for (const auto& x : r.baselines) r.base_s.push_back(x.seconds);
 #ifdef __OPTIMIZE__
-  const std::string build = "optimized";
+  r.build = "optimized";
 #else
-  const std::string build = "NOT optimized: the figures are not representative";
+  r.build = "NOT optimized: the figures are not representative";
 #endif
-  const std::string versions = std::string("SQLite ") + sqlite3_libversion() + ", zstd " + ZSTD_versionString() +
-                               ", protobuf " + google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION);
+  r.versions = std::string("SQLite ") + sqlite3_libversion() + ", zstd " + ZSTD_versionString() + ", protobuf " +
+               google::protobuf::internal::VersionString(GOOGLE_PROTOBUF_VERSION);
+}
 
-  if (options.json) {
-    json j;
-    j["seed"] = options.seed;
-    j["ops"] = options.ops;
-    j["durable_ops"] = options.durable_ops;
-    j["villages"] = options.villages;
-    j["runs"] = options.runs;
-    j["scratch"] = {{"dir", dir}, {"filesystem", fs}, {"removed", scratch.removed_at_end()}};
-    j["build"] = build;
-    j["versions"] = versions;
-    j["workload"] = {{"origins", w.origins},
-                     {"village_origins", w.village_origins},
-                     {"cases", w.cases},
-                     {"ops", w.ops},
-                     {"working_days", w.working_days},
-                     {"first_day", w.first_day},
-                     {"last_day", w.last_day},
-                     {"ops_by_kind", w.ops_by_kind},
-                     {"ops_by_origin", w.ops_by_origin},
-                     {"transitions_by_action", w.transitions_by_action},
-                     {"exchanges", w.exchanges},
-                     {"seconds", w.seconds}};
-    j["bundle"] = {{"bytes", w.bundle_bytes},
-                   {"ops", w.bundle_ops},
-                   {"bytes_per_op", bytes_per_op},
-                   {"op_bytes_per_op", static_cast<double>(w.op_bytes) / ops},
-                   {"decompressed_bytes", imp.decompressed_bytes},
-                   {"batches", imp.batches}};
-    j["durable"] = {{"ops", d.ops},
-                    {"seconds", d.seconds},
-                    {"ops_per_s", durable_rate},
-                    {"p50_ms", d.latency.p50_ms},
-                    {"p90_ms", d.latency.p90_ms},
-                    {"p99_ms", d.latency.p99_ms},
-                    {"max_ms", d.latency.max_ms},
-                    {"fdatasync_p50_ms", d.fdatasync.p50_ms},
-                    {"fdatasync_p99_ms", d.fdatasync.p99_ms},
-                    {"ops_by_kind", d.by_kind}};
-    j["import"] = {{"ops", imp.stats.new_ops},
-                   {"cases", imp.stats.cases_touched},
-                   {"seconds", imp.seconds},
-                   {"ops_per_s", import_rate},
-                   {"runs_s", import_s},
-                   {"phases_s", {{"open", imp.open_s}, {"next", imp.next_s}, {"add", imp.add_s}, {"commit", imp.commit_s}}},
-                   {"ledger_bytes", ledger_bytes},
-                   {"digest", imp.digest},
-                   {"digest_matches_exporter", true}};
-    j["baseline"] = {{"rows", base.rows},         {"seconds", base.seconds},   {"rows_per_s", base_rate},
-                     {"runs_s", base_s},          {"insert_s", base.insert_s}, {"commit_s", base.commit_s},
-                     {"file_bytes", base.file_bytes}};
-    j["targets"] = {
-        {"import_ratio", {{"value", ratio}, {"target_min", kTargetImportRatio}, {"verdict", Verdict(ratio_pass)}}},
-        {"bundle_bytes_per_op",
-         {{"value", bytes_per_op}, {"target_max", kTargetBundleBytesPerOp}, {"verdict", Verdict(bytes_pass)}}}};
-    if (options.breakdown)
-      j["breakdown"] = {{"decode_s", bd.decode_s},   {"parse_s", bd.parse_s}, {"hash_s", bd.hash_s},
-                        {"project_s", bd.project_s}, {"json_dump_s", bd.dump_s}, {"cases", bd.cases},
-                        {"max_case_ops", bd.max_case_ops}, {"view_bytes", bd.view_bytes}};
-    out << j.dump(2) << "\n";
-    return Status::Ok();
-  }
+json WorkloadJson(const WorkloadReport& w, const ImportFigures& imp, double bytes_per_op, double ops,
+                  json* bundle) {
+  *bundle = {{"bytes", w.bundle_bytes},
+             {"ops", w.bundle_ops},
+             {"bytes_per_op", bytes_per_op},
+             {"op_bytes_per_op", static_cast<double>(w.op_bytes) / ops},
+             {"decompressed_bytes", imp.decompressed_bytes},
+             {"batches", imp.batches}};
+  return {{"origins", w.origins},
+          {"village_origins", w.village_origins},
+          {"cases", w.cases},
+          {"ops", w.ops},
+          {"working_days", w.working_days},
+          {"first_day", w.first_day},
+          {"last_day", w.last_day},
+          {"ops_by_kind", w.ops_by_kind},
+          {"ops_by_origin", w.ops_by_origin},
+          {"transitions_by_action", w.transitions_by_action},
+          {"exchanges", w.exchanges},
+          {"seconds", w.seconds}};
+}
 
+json LocalJson(const LocalOptions& options, const LocalRun& r) {
+  const ImportFigures& imp = *r.imp;
+  const BaselineFigures& base = *r.base;
+  const DurableFigures& d = r.d;
+  json j;
+  j["seed"] = options.seed;
+  j["ops"] = options.ops;
+  j["durable_ops"] = options.durable_ops;
+  j["villages"] = options.villages;
+  j["runs"] = options.runs;
+  j["scratch"] = {{"dir", r.dir}, {"filesystem", r.fs}, {"removed", r.removed_at_end}};
+  j["build"] = r.build;
+  j["versions"] = r.versions;
+  json bundle;
+  j["workload"] = WorkloadJson(r.w, imp, r.bytes_per_op, static_cast<double>(options.ops), &bundle);
+  j["bundle"] = bundle;
+  j["durable"] = {{"ops", d.ops},
+                  {"seconds", d.seconds},
+                  {"ops_per_s", r.durable_rate},
+                  {"p50_ms", d.latency.p50_ms},
+                  {"p90_ms", d.latency.p90_ms},
+                  {"p99_ms", d.latency.p99_ms},
+                  {"max_ms", d.latency.max_ms},
+                  {"fdatasync_p50_ms", d.fdatasync.p50_ms},
+                  {"fdatasync_p99_ms", d.fdatasync.p99_ms},
+                  {"ops_by_kind", d.by_kind}};
+  j["import"] = {{"ops", imp.stats.new_ops},
+                 {"cases", imp.stats.cases_touched},
+                 {"seconds", imp.seconds},
+                 {"ops_per_s", r.import_rate},
+                 {"runs_s", r.import_s},
+                 {"phases_s", {{"open", imp.open_s}, {"next", imp.next_s}, {"add", imp.add_s}, {"commit", imp.commit_s}}},
+                 {"ledger_bytes", r.ledger_bytes},
+                 {"digest", imp.digest},
+                 {"digest_matches_exporter", true}};
+  j["baseline"] = {{"rows", base.rows},         {"seconds", base.seconds},   {"rows_per_s", r.base_rate},
+                   {"runs_s", r.base_s},        {"insert_s", base.insert_s}, {"commit_s", base.commit_s},
+                   {"file_bytes", base.file_bytes}};
+  j["targets"] = {
+      {"import_ratio", {{"value", r.ratio}, {"target_min", kTargetImportRatio}, {"verdict", Verdict(r.ratio_pass)}}},
+      {"bundle_bytes_per_op",
+       {{"value", r.bytes_per_op}, {"target_max", kTargetBundleBytesPerOp}, {"verdict", Verdict(r.bytes_pass)}}}};
+  if (options.breakdown)
+    j["breakdown"] = {{"decode_s", r.bd.decode_s},   {"parse_s", r.bd.parse_s},     {"hash_s", r.bd.hash_s},
+                      {"project_s", r.bd.project_s}, {"json_dump_s", r.bd.dump_s}, {"cases", r.bd.cases},
+                      {"max_case_ops", r.bd.max_case_ops}, {"view_bytes", r.bd.view_bytes}};
+  return j;
+}
+
+// "a 40%, b 35%, ..." from counts, largest first.
+std::string Mix(const std::map<std::string, uint64_t>& counts, const std::function<std::string(uint64_t)>& show) {
+  std::vector<std::pair<uint64_t, std::string>> sorted;
+  for (const auto& [k, n] : counts) sorted.push_back({n, k});
+  std::sort(sorted.rbegin(), sorted.rend());
+  std::string mix;
+  for (const auto& [n, k] : sorted) mix += (mix.empty() ? "" : ", ") + k + " " + show(n);
+  return mix;
+}
+
+std::string WorkloadText(const WorkloadReport& w, double ops) {
+  std::string o = "\nworkload: authored through LedgerStore on non-durable ledgers, then exported by the hall\n";
+  o += Row("origins", std::to_string(w.origins) + ": township hall " + w.exporter.node_id.value + " + " +
+                          std::to_string(w.village_origins) + " village agent points");
+  o += Row("cases", Grouped(w.cases) + " over " + std::to_string(w.working_days) + " working days (" + w.first_day +
+                        " .. " + w.last_day + ")");
+  o += Row("ops", Grouped(w.ops) + ", " + Fixed(ops / static_cast<double>(std::max<uint64_t>(w.cases, 1)), 1) +
+                      " per case");
+  o += Row("op mix", Mix(w.ops_by_kind, [&](uint64_t n) { return Percent(n, w.ops); }));
+  std::string by_origin;
+  for (const auto& [origin, n] : w.ops_by_origin)
+    by_origin += (by_origin.empty() ? "" : ", ") + origin + " " + Grouped(n);
+  o += Row("ops by origin", by_origin);
+  o += Row("transitions", Mix(w.transitions_by_action, [](uint64_t n) { return Grouped(n); }));
+  o += Row("exchanges", Grouped(w.exchanges) + " bundle imports between the hall and the agent points");
+  o += Row("authoring time", Fixed(w.seconds, 1) + " s");
+  return o;
+}
+
+std::string FiguresText(const LocalRun& r) {
+  std::string o = "\n  " + Cell("figure", 40) + Cell("measured", 26) + Cell("target", 10) + "verdict\n";
+  o += Row("single-op durable commits", Rate(r.durable_rate) + " ops/s");
+  o += Row("import into an empty ledger", Rate(r.import_rate) + " ops/s");
+  o += Row("plain SQLite, same rows", Rate(r.base_rate) + " rows/s");
+  o += Row("import / plain SQLite", Cell(Fixed(r.ratio * 100, 1) + "%", 26) +
+                                        Cell(">= " + Fixed(kTargetImportRatio * 100, 0) + "%", 10) +
+                                        Verdict(r.ratio_pass));
+  o += Row("bundle bytes per op", Cell(Fixed(r.bytes_per_op, 1), 26) +
+                                      Cell("<= " + Fixed(kTargetBundleBytesPerOp, 0), 10) + Verdict(r.bytes_pass));
+  return o;
+}
+
+std::string DetailsText(const LocalOptions& options, const LocalRun& r) {
+  const ImportFigures& imp = *r.imp;
+  const BaselineFigures& base = *r.base;
+  const DurableFigures& d = r.d;
+  const double ops = static_cast<double>(options.ops);
   auto list = [](const std::vector<double>& v) {
     std::string s;
     for (double x : v) s += (s.empty() ? "" : ", ") + Fixed(x, 3);
     return s;
   };
-  std::string o;
-  o += "silian-bench local\n";
-  o += Row("seed", std::to_string(options.seed) + " (replay with --seed " + std::to_string(options.seed) + ")");
-  o += Row("scratch", dir + " (" + fs + ")" + (scratch.removed_at_end() ? ", removed at the end" : ", kept"));
-  o += Row("build", build + "; " + versions);
-
-  o += "\nworkload: authored through LedgerStore on non-durable ledgers, then exported by the hall\n";
-  o += Row("origins", std::to_string(w.origins) + ": township hall " + w.exporter.node_id.value + " + " +
-                          std::to_string(w.village_origins) + " village agent points");
-  o += Row("cases", Grouped(w.cases) + " over " + std::to_string(w.working_days) + " working days (" + w.first_day +
-                        " .. " + w.last_day + ")");
-  std::vector<std::pair<uint64_t, std::string>> kinds;
-  for (const auto& [k, n] : w.ops_by_kind) kinds.push_back({n, k});
-  std::sort(kinds.rbegin(), kinds.rend());
-  std::string mix;
-  for (const auto& [n, k] : kinds) mix += (mix.empty() ? "" : ", ") + k + " " + Percent(n, w.ops);
-  o += Row("ops", Grouped(w.ops) + ", " + Fixed(ops / static_cast<double>(std::max<uint64_t>(w.cases, 1)), 1) +
-                      " per case");
-  o += Row("op mix", mix);
-  std::string by_origin;
-  for (const auto& [origin, n] : w.ops_by_origin)
-    by_origin += (by_origin.empty() ? "" : ", ") + origin + " " + Grouped(n);
-  o += Row("ops by origin", by_origin);
-  std::vector<std::pair<uint64_t, std::string>> acts;
-  for (const auto& [a, n] : w.transitions_by_action) acts.push_back({n, a});
-  std::sort(acts.rbegin(), acts.rend());
-  std::string actions;
-  for (const auto& [n, a] : acts) actions += (actions.empty() ? "" : ", ") + a + " " + Grouped(n);
-  o += Row("transitions", actions);
-  o += Row("exchanges", Grouped(w.exchanges) + " bundle imports between the hall and the agent points");
-  o += Row("authoring time", Fixed(w.seconds, 1) + " s");
-
-  o += "\n  " + Cell("figure", 40) + Cell("measured", 26) + Cell("target", 10) + "verdict\n";
-  o += Row("single-op durable commits", Rate(durable_rate) + " ops/s");
-  o += Row("import into an empty ledger", Rate(import_rate) + " ops/s");
-  o += Row("plain SQLite, same rows", Rate(base_rate) + " rows/s");
-  o += Row("import / plain SQLite", Cell(Fixed(ratio * 100, 1) + "%", 26) +
-                                        Cell(">= " + Fixed(kTargetImportRatio * 100, 0) + "%", 10) + Verdict(ratio_pass));
-  o += Row("bundle bytes per op", Cell(Fixed(bytes_per_op, 1), 26) +
-                                      Cell("<= " + Fixed(kTargetBundleBytesPerOp, 0), 10) + Verdict(bytes_pass));
-
-  o += "\ndetails\n";
+  std::string o = "\ndetails\n";
   o += Row("durable commits", Grouped(d.ops) + " authoring calls in " + Fixed(d.seconds, 2) + " s, one " +
                                   "synchronous=FULL transaction each; latency p50 " + Fixed(d.latency.p50_ms, 2) +
                                   " ms, p90 " + Fixed(d.latency.p90_ms, 2) + " ms, p99 " +
@@ -433,43 +431,104 @@ Status RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& er
                                  Fixed(d.fdatasync.p99_ms, 2) + " ms (a WAL commit needs one)");
   o += Row("import", Grouped(imp.stats.new_ops) + " ops, " + Grouped(imp.stats.cases_touched) + " cases; median of " +
                          std::to_string(options.runs) + " runs: " + Fixed(imp.seconds, 3) + " s (runs: " +
-                         list(import_s) + " s), file open to Commit returned");
+                         list(r.import_s) + " s), file open to Commit returned");
   o += Row("plain SQLite", Grouped(base.rows) + " rows; median of " + std::to_string(options.runs) + " runs: " +
-                               Fixed(base.seconds, 3) + " s (runs: " + list(base_s) +
+                               Fixed(base.seconds, 3) + " s (runs: " + list(r.base_s) +
                                " s), BEGIN to COMMIT returned; WAL, synchronous=FULL");
-  o += Row("bundle", Grouped(w.bundle_bytes) + " bytes for " + Grouped(w.bundle_ops) + " ops in " +
-                         Grouped(imp.batches) + " batches; " + Fixed(static_cast<double>(w.op_bytes) / ops, 1) +
+  o += Row("bundle", Grouped(r.w.bundle_bytes) + " bytes for " + Grouped(r.w.bundle_ops) + " ops in " +
+                         Grouped(imp.batches) + " batches; " + Fixed(static_cast<double>(r.w.op_bytes) / ops, 1) +
                          " bytes/op serialized, " + Grouped(imp.decompressed_bytes) + " bytes decompressed (zstd " +
                          Fixed(static_cast<double>(imp.decompressed_bytes) /
-                                   static_cast<double>(std::max<uint64_t>(w.bundle_bytes, 1)), 1) + "x)");
-  o += Row("ledger after import", Grouped(ledger_bytes) + " bytes (plain SQLite file " + Grouped(base.file_bytes) +
-                                      " bytes; op bytes alone " + Grouped(row_bytes) + ")");
+                                   static_cast<double>(std::max<uint64_t>(r.w.bundle_bytes, 1)), 1) + "x)");
+  o += Row("ledger after import", Grouped(r.ledger_bytes) + " bytes (plain SQLite file " +
+                                      Grouped(base.file_bytes) + " bytes; op bytes alone " + Grouped(r.row_bytes) + ")");
   o += Row("digest check", "every imported ledger equals the exporter's: " + imp.digest.substr(0, 30) + "...");
+  return o;
+}
 
+std::string PhasesText(const LocalOptions& options, const LocalRun& r) {
+  const ImportFigures& imp = *r.imp;
+  const Breakdown& bd = r.bd;
   auto share = [&](double s) { return Cell(Fixed(s, 3) + " s", 10) + Fixed(100 * s / imp.seconds, 1) + "%"; };
-  o += "\nimport phases (the median run, timed inside it)\n";
+  std::string o = "\nimport phases (the median run, timed inside it)\n";
   o += Row("open file, header, BeginImport", share(imp.open_s));
   o += Row("BundleReader::Next: zstd, records", share(imp.next_s));
   o += Row("Import::Add: parse, check, hash, INSERT", share(imp.add_s));
   o += Row("Import::Commit: reproject, COMMIT", share(imp.commit_s));
   o += Row("plain SQLite (median run)",
-           "INSERT loop " + Fixed(base.insert_s, 3) + " s, COMMIT " + Fixed(base.commit_s, 3) + " s");
+           "INSERT loop " + Fixed(r.base->insert_s, 3) + " s, COMMIT " + Fixed(r.base->commit_s, 3) + " s");
+  if (!options.breakdown) return o;
+  o += "\npieces of the import, each timed alone over the same ops\n";
+  o += Row("decode the bundle", Cell(Fixed(bd.decode_s, 3) + " s", 10) + "zstd and batch records");
+  o += Row("pb::Op parse of every op", Cell(Fixed(bd.parse_s, 3) + " s", 10) +
+                                           "Add parses each op, Commit's reprojection again");
+  o += Row("ChainHash of every op", Cell(Fixed(bd.hash_s, 3) + " s", 10) + "BLAKE2b");
+  o += Row("ProjectCase of every case", Cell(Fixed(bd.project_s, 3) + " s", 10) + Grouped(bd.cases) +
+                                            " cases, up to " + std::to_string(bd.max_case_ops) + " ops each");
+  o += Row("JSON dump of views and heads", Cell(Fixed(bd.dump_s, 3) + " s", 10) + Grouped(bd.view_bytes) +
+                                               " bytes, written into the cases table");
+  o += Row("=> rest of Add", Cell(Fixed(imp.add_s - bd.parse_s - bd.hash_s, 3) + " s", 10) +
+                                 "checks and INSERT (plain SQLite INSERT loop " + Fixed(r.base->insert_s, 3) + " s)");
+  o += Row("=> rest of Commit", Cell(Fixed(imp.commit_s - bd.parse_s - bd.project_s - bd.dump_s, 3) + " s", 10) +
+                                    "SELECT of case ops, cases/conflicts rows, COMMIT");
+  return o;
+}
+
+std::string LocalText(const LocalOptions& options, const LocalRun& r) {
+  std::string o = "silian-bench local\n";
+  o += Row("seed", std::to_string(options.seed) + " (replay with --seed " + std::to_string(options.seed) + ")");
+  o += Row("scratch", r.dir + " (" + r.fs + ")" + (r.removed_at_end ? ", removed at the end" : ", kept"));
+  o += Row("build", r.build + "; " + r.versions);
+  o += WorkloadText(r.w, static_cast<double>(options.ops));
+  o += FiguresText(r);
+  o += DetailsText(options, r);
+  o += PhasesText(options, r);
+  return o;
+}
+
+}  // namespace
+
+Status RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& err) {
+  SILIAN_RETURN_IF_ERROR(CheckOptions(options));
+  ScratchDir scratch;
+  SILIAN_RETURN_IF_ERROR(scratch.Make(options.dir, options.dir.empty() && !options.keep));
+  LocalRun r;
+  r.dir = scratch.path();
+  r.fs = FileSystemName(r.dir);
+  Progress progress = [&](const std::string& line) { err << "silian-bench: " << line << "\n" << std::flush; };
+  progress("seed " + std::to_string(options.seed) + ", scratch " + r.dir + " (" + r.fs + ")");
+  if (r.fs == "tmpfs") progress("warning: the scratch directory is on tmpfs, where fsync costs nothing");
+
+  progress("[1/4] authoring the workload: " + Grouped(options.ops) + " ops by 1 township hall and " +
+           std::to_string(options.villages) + " village agent points");
+  WorkloadOptions wo;
+  wo.seed = options.seed;
+  wo.ops = options.ops;
+  wo.villages = options.villages;
+  wo.dir = r.dir;
+  wo.bundle_path = r.dir + "/workload.bundle";
+  wo.progress = progress;
+  SILIAN_ASSIGN_OR_RETURN(r.w, GenerateWorkload(wo));
+  progress("      done in " + Fixed(r.w.seconds, 1) + " s: " + Grouped(r.w.cases) + " cases, bundle " +
+           Grouped(r.w.bundle_bytes) + " bytes");
+  if (r.w.bundle_ops != options.ops)
+    return Internal("the bundle holds " + std::to_string(r.w.bundle_ops) + " ops, expected " +
+                    std::to_string(options.ops));
+
+  progress("[2/4] timing " + Grouped(options.durable_ops) + " single-op durable commits");
+  SILIAN_ASSIGN_OR_RETURN(r.d, RunDurable(r.dir + "/durable.db", options.durable_ops, options.seed));
+  progress("      done in " + Fixed(r.d.seconds, 1) + " s");
+
+  SILIAN_RETURN_IF_ERROR(MeasureImports(options, wo.bundle_path, progress, r));
   if (options.breakdown) {
-    o += "\npieces of the import, each timed alone over the same ops\n";
-    o += Row("decode the bundle", Cell(Fixed(bd.decode_s, 3) + " s", 10) + "zstd and batch records");
-    o += Row("pb::Op parse of every op", Cell(Fixed(bd.parse_s, 3) + " s", 10) +
-                                             "Add parses each op, Commit's reprojection again");
-    o += Row("ChainHash of every op", Cell(Fixed(bd.hash_s, 3) + " s", 10) + "BLAKE2b");
-    o += Row("ProjectCase of every case", Cell(Fixed(bd.project_s, 3) + " s", 10) + Grouped(bd.cases) +
-                                              " cases, up to " + std::to_string(bd.max_case_ops) + " ops each");
-    o += Row("JSON dump of views and heads", Cell(Fixed(bd.dump_s, 3) + " s", 10) + Grouped(bd.view_bytes) +
-                                                 " bytes, written into the cases table");
-    o += Row("=> rest of Add", Cell(Fixed(imp.add_s - bd.parse_s - bd.hash_s, 3) + " s", 10) +
-                                   "checks and INSERT (plain SQLite INSERT loop " + Fixed(base.insert_s, 3) + " s)");
-    o += Row("=> rest of Commit", Cell(Fixed(imp.commit_s - bd.parse_s - bd.project_s - bd.dump_s, 3) + " s", 10) +
-                                      "SELECT of case ops, cases/conflicts rows, COMMIT");
+    progress("[4/4] timing the pieces of an import alone");
+    SILIAN_ASSIGN_OR_RETURN(r.bd, RunBreakdown(wo.bundle_path));
+  } else {
+    progress("[4/4] skipped (--no-breakdown)");
   }
-  out << o << std::flush;
+  r.removed_at_end = scratch.removed_at_end();
+  Derive(options, r);
+  out << (options.json ? LocalJson(options, r).dump(2) + "\n" : LocalText(options, r)) << std::flush;
   return Status::Ok();
 }
 

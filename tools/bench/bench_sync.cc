@@ -1,4 +1,5 @@
 #include "bench/bench_sync.h"
+#include "bench/sync_run.h"
 
 #include <unistd.h>
 
@@ -34,7 +35,6 @@ namespace {
 
 using launch::HubProcess;
 using nlohmann::json;
-using Progress = std::function<void(const std::string&)>;
 
 // Runs `hub_bin ARGS...` to completion, its stderr appended to `log_path`. Returns its stdout when it exits 0;
 // kInternal naming the command, its exit code and the end of its stderr otherwise, or when it cannot start.
@@ -53,7 +53,6 @@ Result<std::string> RunHubCommand(const std::string& hub_bin, const std::vector<
 
 constexpr const char* kCityDivision = "152200000000";         // 兴安盟
 constexpr const char* kCountyDivision = "152222000000";       // 科尔沁右翼中旗 (kCountyCode)
-constexpr const char* kNeighbourCountyCode = "152221";        // 科尔沁右翼前旗, the city's other county here
 constexpr const char* kCityHubId = "city-1522";
 constexpr const char* kCountyHubId = "county-152222";
 constexpr int kMaxNodes = 64;
@@ -61,8 +60,6 @@ constexpr uint64_t kCloneTownships = 400;  // township codes 101..500 for clones
 constexpr uint64_t kMaxClones = kCloneTownships * 99;
 constexpr int kImportBatchEntries = 5000;
 constexpr uint64_t kImportCommitOps = 100000;
-constexpr int kBaselineRuns = 3;
-constexpr double kCatchupPollS = 1.0;
 constexpr double kCatchupStallS = 180;  // no new op at the county for this long: the catch-up has failed
 
 std::string Pad(uint64_t value, int width) {
@@ -87,13 +84,6 @@ std::string Trim(std::string s) {
 }
 
 // ---------------------------------------------------------------------------------------------- the halls
-
-struct Hall {
-  sync::NodeConfig config;
-  std::unique_ptr<sync::ManualWallClock> wall;
-  std::unique_ptr<sync::LedgerStore> store;
-  HallWorkloadReport report;
-};
 
 // Township hall i of the county: township code 101 + i.
 sync::NodeConfig HallConfig(int i) {
@@ -144,15 +134,6 @@ Status AuthorHalls(std::vector<Hall>& halls, const std::string& dir, const SyncB
 
 // ---------------------------------------------------------------------------------------------- sessions
 
-struct Session {
-  sync::SyncSummary summary;
-  uint64_t wire_sent = 0;
-  uint64_t wire_received = 0;
-  double seconds = 0;
-  uint64_t wire() const { return wire_sent + wire_received; }
-  uint64_t body() const { return summary.body_bytes_sent + summary.body_bytes_received; }
-};
-
 // One session over a fresh transport, as `silian-node sync` runs one.
 Result<Session> SyncOnce(sync::LedgerStore& store, const std::string& url) {
   SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url));
@@ -166,15 +147,6 @@ Result<Session> SyncOnce(sync::LedgerStore& store, const std::string& url) {
   s.wire_received = transport->wire_bytes_received();
   return s;
 }
-
-struct Ingest {
-  std::vector<Session> sessions;
-  double seconds = 0;  // common start .. the last session ended
-  uint64_t pushed = 0;
-  uint64_t requests = 0;
-  uint64_t wire = 0;
-  uint64_t body = 0;
-};
 
 // Every hall pushes at once, each on its own thread with its own transport and client.
 Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url) {
@@ -226,13 +198,6 @@ Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url
 }
 
 // ---------------------------------------------------------------------------------------------- hub metrics
-
-struct HubMetrics {
-  uint64_t bytes_in = 0;   // sync request bodies
-  uint64_t bytes_out = 0;  // sync reply bodies
-  double batch_seconds = 0;
-  uint64_t batches = 0;
-};
 
 HubMetrics ParseMetrics(const std::string& text) {
   HubMetrics m;
@@ -341,16 +306,6 @@ Result<std::string> CloneOp(const Clone& c, size_t pos, pb::Op& op) {
   return bytes;
 }
 
-struct CityLoad {
-  uint64_t ops = 0;
-  uint64_t origins = 0;
-  uint64_t cases = 0;
-  uint64_t transactions = 0;
-  double clone_s = 0;   // parsing, rewriting, serializing
-  double import_s = 0;  // Import::Add and Commit
-  double seconds = 0;
-};
-
 // Imports every clone's ops into the city ledger in HLC order, kImportCommitOps per transaction.
 Result<CityLoad> LoadCity(const std::string& city_db, const std::vector<Clone>& clones, const Progress& progress) {
   const auto t0 = Clock::now();
@@ -428,22 +383,6 @@ Result<CityLoad> LoadCity(const std::string& city_db, const std::vector<Clone>& 
 
 // ---------------------------------------------------------------------------------------------- catch-up
 
-struct Catchup {
-  double seconds = 0;        // county hub started .. its /v1/status first showed every op
-  double relay_s = 0;        // county hub started .. its relay's first session ended (its own clock)
-  double healthy_s = 0;      // county hub started .. /healthz answered
-  uint64_t ops = 0;
-  uint64_t origins = 0;
-  uint64_t polls = 0;
-  double poll_max_s = 0;     // the slowest GET /v1/status (it counts the ledger's rows under the store lock)
-  double poll_sum_s = 0;
-  double county_cpu_s = 0;   // CPU time of the county hub process, start .. caught up
-  double city_cpu_s = 0;     // CPU time of the city hub process meanwhile
-  HubMetrics city;           // the city's counters for the catch-up
-  std::string city_digest;
-  std::string county_digest;
-};
-
 Result<Catchup> RunCatchup(HubProcess& county, const HubProcess& city, uint64_t expected, const Progress& progress) {
   Catchup c;
   SILIAN_ASSIGN_OR_RETURN(HubMetrics city_before, GetMetrics(city));
@@ -519,339 +458,205 @@ Result<std::string> LocateHubBinary(const std::string& given) {
   return path;
 }
 
-}  // namespace
-
 // ---------------------------------------------------------------------------------------------- the run
 
-Status RunSync(const SyncBenchOptions& o, std::ostream& out, std::ostream& err) {
+}  // namespace
+
+Result<std::string> SyncRun::Hub(const std::vector<std::string>& args) const {
+  return RunHubCommand(hub_bin, args, dir + "/hub-commands.log");
+}
+
+namespace {
+
+Status CheckOptions(const SyncBenchOptions& o) {
   if (o.nodes < 1 || o.nodes > kMaxNodes) return InvalidArgument("--nodes must be 1 to " + std::to_string(kMaxNodes));
   if (o.ops_per_node < 1) return InvalidArgument("--ops-per-node must be at least 1");
   if (o.catchup_ops < 1) return InvalidArgument("--catchup-ops must be at least 1");
   if (!o.dir.empty() && !std::filesystem::is_directory(o.dir))
     return InvalidArgument("--dir " + Quote(o.dir) + " is not a directory");
-  SILIAN_ASSIGN_OR_RETURN(const std::string hub_bin, LocateHubBinary(o.hub_bin));
-  ScratchDir scratch;
-  SILIAN_RETURN_IF_ERROR(scratch.Make(o.dir, o.dir.empty() && !o.keep));
-  const std::string dir = scratch.path();
-  const std::string fs = FileSystemName(dir);
-  Progress progress = [&](const std::string& line) { err << "silian-bench: " << line << "\n" << std::flush; };
-  const int author_threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 2);
-  progress("seed " + std::to_string(o.seed) + ", scratch " + dir + " (" + fs + "), hub " + hub_bin);
-  if (fs == "tmpfs") progress("warning: the scratch directory is on tmpfs, where fsync costs nothing");
-  auto hub = [&](const std::vector<std::string>& args) { return RunHubCommand(hub_bin, args, dir + "/hub-commands.log"); };
+  return Status::Ok();
+}
 
-  // 1. Every hall's workload.
+Status StopHub(HubProcess& hub, const std::string& name) {
+  const int code = hub.Stop().code;
+  if (code == 0) return Status::Ok();
+  return Internal("the " + name + " exited with code " + std::to_string(code) + " on SIGTERM: " + hub.LogTail(600));
+}
+
+// 1. Every hall's workload.
+Status AuthorStage(const SyncBenchOptions& o, const Progress& progress, SyncRun& r) {
   progress("[1/6] authoring " + Grouped(o.ops_per_node) + " ops in each of " + std::to_string(o.nodes) +
-           " township halls (non-durable ledgers, " + std::to_string(author_threads) + " at a time)");
+           " township halls (non-durable ledgers, " + std::to_string(r.author_threads) + " at a time)");
   auto t_author = Clock::now();
-  std::vector<Hall> halls;
-  SILIAN_RETURN_IF_ERROR(AuthorHalls(halls, dir, o, author_threads, progress));
-  const double author_s = SecondsSince(t_author);
-  uint64_t ingest_ops = 0, hall_cases = 0;
-  std::map<std::string, uint64_t> ops_by_kind;
-  for (const auto& h : halls) {
-    ingest_ops += h.report.ops;
-    hall_cases += h.report.cases;
-    for (const auto& [k, n] : h.report.ops_by_kind) ops_by_kind[k] += n;
+  SILIAN_RETURN_IF_ERROR(AuthorHalls(r.halls, r.dir, o, r.author_threads, progress));
+  r.author_s = SecondsSince(t_author);
+  for (const auto& h : r.halls) {
+    r.ingest_ops += h.report.ops;
+    r.hall_cases += h.report.cases;
+    for (const auto& [k, n] : h.report.ops_by_kind) r.ops_by_kind[k] += n;
   }
-  progress("      done in " + Fixed(author_s, 1) + " s: " + Grouped(ingest_ops) + " ops, " + Grouped(hall_cases) + " cases");
+  progress("      done in " + Fixed(r.author_s, 1) + " s: " + Grouped(r.ingest_ops) + " ops, " +
+           Grouped(r.hall_cases) + " cases");
+  return Status::Ok();
+}
 
-  // 2. The county hub, its registry, and the pushes.
-  const sync::NodeConfig replica{sync::NodeId{halls[0].config.node_id.value + "-r"}, sync::Level::kTownship,
-                                 halls[0].config.division, "02"};
+// 2. The county hub, its registry, and the pushes; 3. catch-up pull of one township, and an idle sync.
+Status IngestStage(const SyncBenchOptions& o, const Progress& progress, SyncRun& r) {
+  r.replica = sync::NodeConfig{sync::NodeId{r.halls[0].config.node_id.value + "-r"}, sync::Level::kTownship,
+                               r.halls[0].config.division, "02"};
   progress("[2/6] county hub: init, " + std::to_string(o.nodes + 1) + " nodes registered, serve; " +
            std::to_string(o.nodes) + " halls push at once");
-  const std::string ingest_db = dir + "/county-ingest.db";
-  SILIAN_RETURN_IF_ERROR(
-      hub({"--db", ingest_db, "init", "--node-id", kCountyHubId, "--level", "county", "--division", kCountyDivision}).status());
-  for (const auto& h : halls)
-    SILIAN_RETURN_IF_ERROR(hub({"--db", ingest_db, "node", "add", h.config.node_id.value, "--level", "township",
-                                "--division", h.config.division.value}).status());
-  SILIAN_RETURN_IF_ERROR(hub({"--db", ingest_db, "node", "add", replica.node_id.value, "--level", "township",
-                              "--division", replica.division.value}).status());
-  HubProcess county_ingest(hub_bin, "county hub (ingest)", ingest_db, dir + "/county-ingest.log");
-  SILIAN_RETURN_IF_ERROR(county_ingest.Start({}));
-  SILIAN_ASSIGN_OR_RETURN(HubMetrics ingest_before, GetMetrics(county_ingest));
-  SILIAN_ASSIGN_OR_RETURN(double ingest_cpu_before, county_ingest.CpuSeconds());
-  SILIAN_ASSIGN_OR_RETURN(Ingest ingest, PushConcurrently(halls, county_ingest.url()));
-  SILIAN_ASSIGN_OR_RETURN(double ingest_cpu_after, county_ingest.CpuSeconds());
-  const double ingest_hub_cpu_s = ingest_cpu_after - ingest_cpu_before;
-  SILIAN_ASSIGN_OR_RETURN(HubMetrics ingest_after, GetMetrics(county_ingest));
-  SILIAN_ASSIGN_OR_RETURN(json ingest_status, county_ingest.StatusJson());
-  if (ingest_status.value("op_count", uint64_t{0}) != ingest_ops)
-    return Internal("the county hub holds " + ingest_status.value("op_count", json()).dump() + " ops after the pushes, expected " +
-                    std::to_string(ingest_ops));
-  const double ingest_rate = static_cast<double>(ingest.pushed) / ingest.seconds;
-  progress("      " + Grouped(ingest.pushed) + " ops in " + Fixed(ingest.seconds, 2) + " s: " + Rate(ingest_rate) + " ops/s");
+  r.ingest_db = r.dir + "/county-ingest.db";
+  SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.ingest_db, "init", "--node-id", kCountyHubId, "--level", "county",
+                                "--division", kCountyDivision}).status());
+  std::vector<sync::NodeConfig> nodes;
+  for (const auto& h : r.halls) nodes.push_back(h.config);
+  nodes.push_back(r.replica);
+  for (const auto& n : nodes)
+    SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.ingest_db, "node", "add", n.node_id.value, "--level", "township",
+                                  "--division", n.division.value}).status());
+  HubProcess county(r.hub_bin, "county hub (ingest)", r.ingest_db, r.dir + "/county-ingest.log");
+  SILIAN_RETURN_IF_ERROR(county.Start({}));
+  SILIAN_ASSIGN_OR_RETURN(r.ingest_before, GetMetrics(county));
+  SILIAN_ASSIGN_OR_RETURN(double cpu_before, county.CpuSeconds());
+  SILIAN_ASSIGN_OR_RETURN(r.ingest, PushConcurrently(r.halls, county.url()));
+  SILIAN_ASSIGN_OR_RETURN(double cpu_after, county.CpuSeconds());
+  r.ingest_hub_cpu_s = cpu_after - cpu_before;
+  SILIAN_ASSIGN_OR_RETURN(r.ingest_after, GetMetrics(county));
+  SILIAN_ASSIGN_OR_RETURN(json status, county.StatusJson());
+  if (status.value("op_count", uint64_t{0}) != r.ingest_ops)
+    return Internal("the county hub holds " + status.value("op_count", json()).dump() +
+                    " ops after the pushes, expected " + std::to_string(r.ingest_ops));
+  progress("      " + Grouped(r.ingest.pushed) + " ops in " + Fixed(r.ingest.seconds, 2) + " s: " +
+           Rate(static_cast<double>(r.ingest.pushed) / r.ingest.seconds) + " ops/s");
 
-  // 3. Catch-up pull of one township, and an idle sync.
-  progress("[3/6] a fresh replica of " + halls[0].config.node_id.value + "'s township pulls its area; idle sync of " +
-           halls[0].config.node_id.value);
-  Session pull;
+  const Hall& first = r.halls[0];
+  progress("[3/6] a fresh replica of " + first.config.node_id.value + "'s township pulls its area; idle sync of " +
+           first.config.node_id.value);
   {
     sync::LedgerStore::Options so;
     so.durable = false;
-    SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(dir + "/" + replica.node_id.value + ".db", replica, so));
-    SILIAN_ASSIGN_OR_RETURN(pull, SyncOnce(*store, county_ingest.url()));
+    SILIAN_ASSIGN_OR_RETURN(auto store,
+                            sync::LedgerStore::Create(r.dir + "/" + r.replica.node_id.value + ".db", r.replica, so));
+    SILIAN_ASSIGN_OR_RETURN(r.pull, SyncOnce(*store, county.url()));
   }
-  if (pull.summary.pulled != halls[0].report.ops)
-    return Internal("the fresh replica pulled " + std::to_string(pull.summary.pulled) + " ops, expected " +
-                    std::to_string(halls[0].report.ops));
-  SILIAN_ASSIGN_OR_RETURN(Session settle, SyncOnce(*halls[0].store, county_ingest.url()));
-  SILIAN_ASSIGN_OR_RETURN(Session idle, SyncOnce(*halls[0].store, county_ingest.url()));
-  if (idle.summary.pushed + idle.summary.pulled + idle.summary.push_known != 0)
-    return Internal("the idle sync moved ops: pushed " + std::to_string(idle.summary.pushed) + ", pulled " +
-                    std::to_string(idle.summary.pulled));
-  const int ingest_exit = county_ingest.Stop().code;
-  if (ingest_exit != 0)
-    return Internal("the county hub exited with code " + std::to_string(ingest_exit) + " on SIGTERM: " + county_ingest.LogTail(600));
+  if (r.pull.summary.pulled != first.report.ops)
+    return Internal("the fresh replica pulled " + std::to_string(r.pull.summary.pulled) + " ops, expected " +
+                    std::to_string(first.report.ops));
+  SILIAN_ASSIGN_OR_RETURN(r.settle, SyncOnce(*first.store, county.url()));
+  SILIAN_ASSIGN_OR_RETURN(r.idle, SyncOnce(*first.store, county.url()));
+  if (r.idle.summary.pushed + r.idle.summary.pulled + r.idle.summary.push_known != 0)
+    return Internal("the idle sync moved ops: pushed " + std::to_string(r.idle.summary.pushed) + ", pulled " +
+                    std::to_string(r.idle.summary.pulled));
+  return StopHub(county, "county hub");
+}
 
-  // 4. Plain-SQLite baseline of the ingested rows.
-  progress("[4/6] plain SQLite baseline: the ingested rows into a fresh file, " + std::to_string(kBaselineRuns) + " runs");
+// 4. Plain-SQLite baseline of the ingested rows.
+Status BaselineStage(const Progress& progress, SyncRun& r) {
+  progress("[4/6] plain SQLite baseline: the ingested rows into a fresh file, " + std::to_string(kBaselineRuns) +
+           " runs");
   std::vector<BaselineFigures> baselines;
-  {
-    SILIAN_ASSIGN_OR_RETURN(std::vector<OpRow> rows, ReadOpRows(ingest_db));
-    for (int run = 1; run <= kBaselineRuns; ++run) {
-      SILIAN_ASSIGN_OR_RETURN(BaselineFigures b, RunBaseline(dir + "/baseline-" + std::to_string(run) + ".db", rows));
-      baselines.push_back(b);
-    }
+  SILIAN_ASSIGN_OR_RETURN(std::vector<OpRow> rows, ReadOpRows(r.ingest_db));
+  for (int run = 1; run <= kBaselineRuns; ++run) {
+    SILIAN_ASSIGN_OR_RETURN(BaselineFigures b, RunBaseline(r.dir + "/baseline-" + std::to_string(run) + ".db", rows));
+    baselines.push_back(b);
   }
   std::sort(baselines.begin(), baselines.end(), [](const auto& a, const auto& b) { return a.seconds < b.seconds; });
-  const BaselineFigures base = baselines[baselines.size() / 2];
-  const double base_rate = static_cast<double>(base.rows) / base.seconds;
-  progress("      " + Rate(base_rate) + " rows/s (median)");
+  r.base = baselines[baselines.size() / 2];
+  progress("      " + Rate(static_cast<double>(r.base.rows) / r.base.seconds) + " rows/s (median)");
+  return Status::Ok();
+}
 
-  // 5. The city ledger with the catch-up set.
-  const uint64_t other_ops = o.catchup_ops / 10;
-  progress("[5/6] city hub: " + Grouped(o.catchup_ops) + " ops of county " + kCountyCode + " and " + Grouped(other_ops) +
-           " of county " + kNeighbourCountyCode + ", cloned from the halls' streams and imported in HLC order");
+// 5. The city ledger with the catch-up set, then the city hub started.
+Status CityStage(const SyncBenchOptions& o, const Progress& progress, HubProcess& city, SyncRun& r) {
+  r.other_ops = o.catchup_ops / 10;
+  progress("[5/6] city hub: " + Grouped(o.catchup_ops) + " ops of county " + kCountyCode + " and " +
+           Grouped(r.other_ops) + " of county " + kNeighbourCountyCode +
+           ", cloned from the halls' streams and imported in HLC order");
   std::vector<Template> templates;
-  for (auto& h : halls) {
+  for (auto& h : r.halls) {
     SILIAN_ASSIGN_OR_RETURN(Template t, ReadTemplate(h));
     templates.push_back(std::move(t));
     h.store.reset();
   }
   SILIAN_ASSIGN_OR_RETURN(std::vector<Clone> clones, PlanClones(templates, kCountyCode, o.catchup_ops));
-  const size_t county_clones = clones.size();
-  if (other_ops > 0) {
-    SILIAN_ASSIGN_OR_RETURN(std::vector<Clone> more, PlanClones(templates, kNeighbourCountyCode, other_ops));
+  r.county_clones = clones.size();
+  if (r.other_ops > 0) {
+    SILIAN_ASSIGN_OR_RETURN(std::vector<Clone> more, PlanClones(templates, kNeighbourCountyCode, r.other_ops));
     clones.insert(clones.end(), more.begin(), more.end());
   }
-  const std::string city_db = dir + "/city.db";
-  SILIAN_RETURN_IF_ERROR(
-      hub({"--db", city_db, "init", "--node-id", kCityHubId, "--level", "city", "--division", kCityDivision}).status());
-  SILIAN_ASSIGN_OR_RETURN(CityLoad city_load, LoadCity(city_db, clones, progress));
-  progress("      done in " + Fixed(city_load.seconds, 1) + " s: " + Grouped(city_load.ops) + " ops, " +
-           Grouped(city_load.cases) + " cases, " + std::to_string(clones.size()) + " origins");
-  templates.clear();
-  SILIAN_RETURN_IF_ERROR(hub({"--db", city_db, "node", "add", kCountyHubId, "--level", "county", "--division",
-                              kCountyDivision}).status());
-  HubProcess city(hub_bin, "city hub", city_db, dir + "/city.log");
-  SILIAN_RETURN_IF_ERROR(city.Start({}));
+  SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.city_db, "init", "--node-id", kCityHubId, "--level", "city", "--division",
+                                kCityDivision}).status());
+  SILIAN_ASSIGN_OR_RETURN(r.city_load, LoadCity(r.city_db, clones, progress));
+  progress("      done in " + Fixed(r.city_load.seconds, 1) + " s: " + Grouped(r.city_load.ops) + " ops, " +
+           Grouped(r.city_load.cases) + " cases, " + std::to_string(clones.size()) + " origins");
+  SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.city_db, "node", "add", kCountyHubId, "--level", "county", "--division",
+                                kCountyDivision}).status());
+  return city.Start({});
+}
 
-  // 6. A fresh county hub catches up from the city.
+// 6. A fresh county hub catches up from the city; then its next, idle, session.
+Status CatchupStage(const SyncBenchOptions& o, const Progress& progress, HubProcess& city, SyncRun& r) {
   progress("[6/6] a fresh county hub with the city as parent catches up " + Grouped(o.catchup_ops) + " ops");
-  const std::string county_db = dir + "/county.db";
-  SILIAN_RETURN_IF_ERROR(hub({"--db", county_db, "init", "--node-id", kCountyHubId, "--level", "county", "--division",
-                              kCountyDivision, "--parent", city.url()}).status());
-  HubProcess county(hub_bin, "county hub (catch-up)", county_db, dir + "/county.log");
-  SILIAN_ASSIGN_OR_RETURN(Catchup catchup, RunCatchup(county, city, o.catchup_ops, progress));
-  progress("      " + Grouped(catchup.ops) + " ops in " + Fixed(catchup.seconds, 1) + " s; comparing digests");
-  SILIAN_ASSIGN_OR_RETURN(std::string city_digest, hub({"--db", city_db, "digest", "--scope", kCountyCode}));
-  SILIAN_ASSIGN_OR_RETURN(std::string county_digest, hub({"--db", county_db, "digest"}));
-  catchup.city_digest = Trim(city_digest);
-  catchup.county_digest = Trim(county_digest);
-  if (catchup.city_digest != catchup.county_digest)
-    return Internal("after the catch-up the county's digest " + Quote(catchup.county_digest) +
-                    " differs from the city's for its area " + Quote(catchup.city_digest));
-  if (catchup.ops != o.catchup_ops)
-    return Internal("the county holds " + std::to_string(catchup.ops) + " ops, expected " + std::to_string(o.catchup_ops));
-  const int county_exit = county.Stop().code;
-  if (county_exit != 0)
-    return Internal("the county hub exited with code " + std::to_string(county_exit) + " on SIGTERM: " + county.LogTail(600));
+  SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.county_db, "init", "--node-id", kCountyHubId, "--level", "county",
+                                "--division", kCountyDivision, "--parent", city.url()}).status());
+  HubProcess county(r.hub_bin, "county hub (catch-up)", r.county_db, r.dir + "/county.log");
+  SILIAN_ASSIGN_OR_RETURN(r.catchup, RunCatchup(county, city, o.catchup_ops, progress));
+  progress("      " + Grouped(r.catchup.ops) + " ops in " + Fixed(r.catchup.seconds, 1) + " s; comparing digests");
+  SILIAN_ASSIGN_OR_RETURN(std::string city_digest, r.Hub({"--db", r.city_db, "digest", "--scope", kCountyCode}));
+  SILIAN_ASSIGN_OR_RETURN(std::string county_digest, r.Hub({"--db", r.county_db, "digest"}));
+  r.catchup.city_digest = Trim(city_digest);
+  r.catchup.county_digest = Trim(county_digest);
+  if (r.catchup.city_digest != r.catchup.county_digest)
+    return Internal("after the catch-up the county's digest " + Quote(r.catchup.county_digest) +
+                    " differs from the city's for its area " + Quote(r.catchup.city_digest));
+  if (r.catchup.ops != o.catchup_ops)
+    return Internal("the county holds " + std::to_string(r.catchup.ops) + " ops, expected " +
+                    std::to_string(o.catchup_ops));
+  SILIAN_RETURN_IF_ERROR(StopHub(county, "county hub"));
   // The county's next upstream session, nothing new either way: the same ledger and pull state, in-process.
-  Session county_idle;
   {
-    SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Open(county_db, sync::LedgerStore::Options()));
-    SILIAN_ASSIGN_OR_RETURN(county_idle, SyncOnce(*store, city.url()));
+    SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Open(r.county_db, sync::LedgerStore::Options()));
+    SILIAN_ASSIGN_OR_RETURN(r.county_idle, SyncOnce(*store, city.url()));
   }
-  if (county_idle.summary.pushed + county_idle.summary.pulled != 0)
-    return Internal("the county's idle sync moved ops: pushed " + std::to_string(county_idle.summary.pushed) +
-                    ", pulled " + std::to_string(county_idle.summary.pulled));
-  const int city_exit = city.Stop().code;
-  if (city_exit != 0) return Internal("the city hub exited with code " + std::to_string(city_exit) + " on SIGTERM: " + city.LogTail(600));
+  if (r.county_idle.summary.pushed + r.county_idle.summary.pulled != 0)
+    return Internal("the county's idle sync moved ops: pushed " + std::to_string(r.county_idle.summary.pushed) +
+                    ", pulled " + std::to_string(r.county_idle.summary.pulled));
+  return StopHub(city, "city hub");
+}
 
-  // ---- Figures.
-  const double push_bpo = static_cast<double>(ingest.wire) / static_cast<double>(ingest.pushed);
-  const double pull_bpo = static_cast<double>(pull.wire()) / static_cast<double>(pull.summary.pulled);
-  const double catchup_target_s = kTargetCatchupSecondsPerMillion * static_cast<double>(o.catchup_ops) / 1e6;
-  const double catchup_rate = static_cast<double>(catchup.ops) / catchup.seconds;
-  const double catchup_body_bpo =
-      static_cast<double>(catchup.city.bytes_in + catchup.city.bytes_out) / static_cast<double>(catchup.ops);
-  const bool ingest_pass = ingest_rate >= kTargetIngestOpsPerS;
-  const bool push_pass = push_bpo <= kTargetWireBytesPerOp;
-  const bool pull_pass = pull_bpo <= kTargetWireBytesPerOp;
-  const bool idle_pass = static_cast<double>(idle.wire()) <= kTargetIdleSyncBytes;
-  const bool county_idle_pass = static_cast<double>(county_idle.wire()) <= kTargetIdleSyncBytes;
-  const bool catchup_pass = catchup.seconds <= catchup_target_s;
-  std::vector<double> session_s;
-  for (const auto& s : ingest.sessions) session_s.push_back(s.seconds);
-  std::sort(session_s.begin(), session_s.end());
-  const double ingest_hub_s = ingest_after.batch_seconds - ingest_before.batch_seconds;
-  const uint64_t ingest_hub_batches = ingest_after.batches - ingest_before.batches;
-#ifdef __OPTIMIZE__
-  const std::string build = "optimized";
-#else
-  const std::string build = "NOT optimized: the figures are not representative";
-#endif
+}  // namespace
 
+Status RunSync(const SyncBenchOptions& o, std::ostream& out, std::ostream& err) {
+  SILIAN_RETURN_IF_ERROR(CheckOptions(o));
+  SyncRun r;
+  SILIAN_ASSIGN_OR_RETURN(r.hub_bin, LocateHubBinary(o.hub_bin));
+  ScratchDir scratch;
+  SILIAN_RETURN_IF_ERROR(scratch.Make(o.dir, o.dir.empty() && !o.keep));
+  r.dir = scratch.path();
+  r.fs = FileSystemName(r.dir);
+  r.removed_at_end = scratch.removed_at_end();
+  r.city_db = r.dir + "/city.db";
+  r.county_db = r.dir + "/county.db";
+  Progress progress = [&](const std::string& line) { err << "silian-bench: " << line << "\n" << std::flush; };
+  r.author_threads = std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, 2);
+  progress("seed " + std::to_string(o.seed) + ", scratch " + r.dir + " (" + r.fs + "), hub " + r.hub_bin);
+  if (r.fs == "tmpfs") progress("warning: the scratch directory is on tmpfs, where fsync costs nothing");
+
+  SILIAN_RETURN_IF_ERROR(AuthorStage(o, progress, r));
+  SILIAN_RETURN_IF_ERROR(IngestStage(o, progress, r));
+  SILIAN_RETURN_IF_ERROR(BaselineStage(progress, r));
+  HubProcess city(r.hub_bin, "city hub", r.city_db, r.dir + "/city.log");
+  SILIAN_RETURN_IF_ERROR(CityStage(o, progress, city, r));
+  SILIAN_RETURN_IF_ERROR(CatchupStage(o, progress, city, r));
+
+  const SyncFigures f = Derive(o, r);
   if (o.json) {
-    json j;
-    j["seed"] = o.seed;
-    j["nodes"] = o.nodes;
-    j["ops_per_node"] = o.ops_per_node;
-    j["catchup_ops"] = o.catchup_ops;
-    j["scratch"] = {{"dir", dir}, {"filesystem", fs}, {"removed", scratch.removed_at_end()}};
-    j["hub_bin"] = hub_bin;
-    j["build"] = build;
-    j["workload"] = {{"halls", o.nodes},     {"ops", ingest_ops},        {"cases", hall_cases},
-                     {"ops_by_kind", ops_by_kind}, {"seconds", author_s}, {"threads", author_threads}};
-    j["ingest"] = {{"ops", ingest.pushed},
-                   {"seconds", ingest.seconds},
-                   {"ops_per_s", ingest_rate},
-                   {"session_seconds", session_s},
-                   {"requests", ingest.requests},
-                   {"wire_bytes", ingest.wire},
-                   {"body_bytes", ingest.body},
-                   {"wire_bytes_per_op", push_bpo},
-                   {"hub_cpu_seconds", ingest_hub_cpu_s},
-                   {"hub_batch_seconds", ingest_hub_s},
-                   {"hub_batches", ingest_hub_batches}};
-    j["pull"] = {{"ops", pull.summary.pulled},   {"seconds", pull.seconds},  {"requests", pull.summary.requests},
-                 {"pushed_back_known", pull.summary.push_known},
-                 {"wire_bytes", pull.wire()},     {"body_bytes", pull.body()}, {"wire_bytes_per_op", pull_bpo}};
-    j["idle"] = {{"township", {{"wire_sent", idle.wire_sent}, {"wire_received", idle.wire_received},
-                               {"wire_bytes", idle.wire()}, {"body_bytes", idle.body()}, {"requests", idle.summary.requests},
-                               {"settling_session_wire_bytes", settle.wire()}}},
-                 {"county", {{"wire_sent", county_idle.wire_sent}, {"wire_received", county_idle.wire_received},
-                             {"wire_bytes", county_idle.wire()}, {"body_bytes", county_idle.body()},
-                             {"requests", county_idle.summary.requests}, {"origins", catchup.origins}}}};
-    j["city_load"] = {{"ops", city_load.ops},         {"county_ops", o.catchup_ops}, {"other_county_ops", other_ops},
-                      {"origins", city_load.origins}, {"county_origins", county_clones}, {"cases", city_load.cases},
-                      {"transactions", city_load.transactions}, {"clone_s", city_load.clone_s},
-                      {"import_s", city_load.import_s}, {"seconds", city_load.seconds}};
-    j["catchup"] = {{"ops", catchup.ops},
-                    {"seconds", catchup.seconds},
-                    {"ops_per_s", catchup_rate},
-                    {"relay_session_s", catchup.relay_s},
-                    {"healthy_s", catchup.healthy_s},
-                    {"county_cpu_seconds", catchup.county_cpu_s},
-                    {"city_cpu_seconds", catchup.city_cpu_s},
-                    {"status_polls", catchup.polls},
-                    {"status_poll_max_s", catchup.poll_max_s},
-                    {"status_poll_sum_s", catchup.poll_sum_s},
-                    {"city_batches", catchup.city.batches},
-                    {"city_batch_seconds", catchup.city.batch_seconds},
-                    {"city_body_bytes_in", catchup.city.bytes_in},
-                    {"city_body_bytes_out", catchup.city.bytes_out},
-                    {"body_bytes_per_op", catchup_body_bpo},
-                    {"digest", catchup.county_digest},
-                    {"digests_match", true}};
-    j["baseline"] = {{"rows", base.rows}, {"seconds", base.seconds}, {"rows_per_s", base_rate},
-                     {"insert_s", base.insert_s}, {"commit_s", base.commit_s}};
-    j["targets"] = {
-        {"ingest_ops_per_s", {{"value", ingest_rate}, {"target_min", kTargetIngestOpsPerS}, {"verdict", Verdict(ingest_pass)}}},
-        {"push_wire_bytes_per_op", {{"value", push_bpo}, {"target_max", kTargetWireBytesPerOp}, {"verdict", Verdict(push_pass)}}},
-        {"pull_wire_bytes_per_op", {{"value", pull_bpo}, {"target_max", kTargetWireBytesPerOp}, {"verdict", Verdict(pull_pass)}}},
-        {"idle_sync_bytes_township", {{"value", idle.wire()}, {"target_max", kTargetIdleSyncBytes}, {"verdict", Verdict(idle_pass)}}},
-        {"idle_sync_bytes_county", {{"value", county_idle.wire()}, {"target_max", kTargetIdleSyncBytes}, {"verdict", Verdict(county_idle_pass)}}},
-        {"catchup_seconds", {{"value", catchup.seconds}, {"target_max", catchup_target_s}, {"verdict", Verdict(catchup_pass)}}}};
-    j["ratios"] = {{"ingest_to_baseline", ingest_rate / base_rate}, {"catchup_to_baseline", catchup_rate / base_rate}};
-    out << j.dump(2) << "\n";
-    return Status::Ok();
+    out << SyncJson(o, r, f).dump(2) << "\n";
+  } else {
+    out << SyncText(o, r, f);
   }
-
-  auto figure = [](const std::string& label, const std::string& measured, const std::string& target, bool pass) {
-    return "  " + Cell(label, 44) + Cell(measured, 22) + Cell(target, 12) + Verdict(pass) + "\n";
-  };
-  std::string r;
-  r += "silian-bench sync\n";
-  r += Row("seed", std::to_string(o.seed) + " (replay with --seed " + std::to_string(o.seed) + ")");
-  r += Row("scratch", dir + " (" + fs + ")" + (scratch.removed_at_end() ? ", removed at the end" : ", kept"));
-  r += Row("build", build + "; hubs: " + hub_bin + ", loopback, durable ledgers");
-  r += "\nworkload: township halls of county " + std::string(kCountyCode) +
-       ", window cases authored through LedgerStore on non-durable ledgers\n";
-  std::vector<std::pair<uint64_t, std::string>> kinds;
-  for (const auto& [k, n] : ops_by_kind) kinds.push_back({n, k});
-  std::sort(kinds.rbegin(), kinds.rend());
-  std::string mix;
-  for (const auto& [n, k] : kinds) mix += (mix.empty() ? "" : ", ") + k + " " + Percent(n, ingest_ops);
-  r += Row("halls", std::to_string(o.nodes) + " (" + halls.front().config.node_id.value + " .. " +
-                        halls.back().config.node_id.value + "), " + Grouped(o.ops_per_node) + " ops each");
-  r += Row("ops", Grouped(ingest_ops) + " in " + Grouped(hall_cases) + " cases; " + mix);
-  r += Row("authoring time", Fixed(author_s, 1) + " s, " + std::to_string(author_threads) + " halls at a time");
-  r += Row("catch-up set at the city", Grouped(o.catchup_ops) + " ops of county " + kCountyCode + " (" +
-                                           std::to_string(county_clones) + " origins) + " + Grouped(other_ops) +
-                                           " of county " + kNeighbourCountyCode + "; " + Grouped(city_load.cases) +
-                                           " cases; loaded in " + Fixed(city_load.seconds, 1) + " s");
-
-  std::string target_catchup = "<= " + Fixed(catchup_target_s, catchup_target_s < 10 ? 1 : 0) + " s";
-  r += "\n  " + Cell("figure", 44) + Cell("measured", 22) + Cell("target", 12) + "verdict\n";
-  r += figure("hub ingest, " + std::to_string(o.nodes) + " nodes pushing at once", Rate(ingest_rate) + " ops/s",
-              ">= " + Rate(kTargetIngestOpsPerS), ingest_pass);
-  r += figure("wire bytes per op, batched push", Fixed(push_bpo, 1), "<= " + Fixed(kTargetWireBytesPerOp, 0), push_pass);
-  r += figure("wire bytes per op, catch-up pull", Fixed(pull_bpo, 1), "<= " + Fixed(kTargetWireBytesPerOp, 0), pull_pass);
-  r += figure("idle sync, township node", Grouped(idle.wire()) + " bytes", "<= " + Rate(kTargetIdleSyncBytes), idle_pass);
-  r += figure("idle sync, county hub (" + Grouped(catchup.origins) + " origins)", Grouped(county_idle.wire()) + " bytes",
-              "<= " + Rate(kTargetIdleSyncBytes), county_idle_pass);
-  r += figure("catch-up of " + Grouped(o.catchup_ops) + " ops, fresh county", Fixed(catchup.seconds, 1) + " s",
-              target_catchup, catchup_pass);
-  r += "  " + Cell("plain SQLite insert, same rows", 44) + Rate(base_rate) + " rows/s\n";
-  r += "  " + Cell("ingest / plain SQLite", 44) + Fixed(100 * ingest_rate / base_rate, 1) + "%\n";
-  r += "  " + Cell("catch-up / plain SQLite", 44) + Fixed(100 * catchup_rate / base_rate, 1) + "% (" +
-       Rate(catchup_rate) + " ops/s)\n";
-  if (o.catchup_ops != 1000000) r += "  (catch-up target scaled from 60 s per 1,000,000 ops)\n";
-
-  r += "\ndetails\n";
-  r += Row("ingest", Grouped(ingest.pushed) + " ops, " + Grouped(ingest.requests) + " requests in " +
-                         Fixed(ingest.seconds, 3) + " s; sessions ended after " + Fixed(session_s.front(), 2) + " .. " +
-                         Fixed(session_s.back(), 2) + " s (median " + Fixed(session_s[session_s.size() / 2], 2) + ")");
-  r += Row("ingest at the hub", Grouped(ingest_hub_batches) + " sync requests; hub CPU " + Fixed(ingest_hub_cpu_s, 2) +
-                                    " s (" + Rate(static_cast<double>(ingest.pushed) / ingest_hub_cpu_s) +
-                                    " ops per CPU second); request latencies at the hub add up to " +
-                                    Fixed(ingest_hub_s, 2) + " s (they overlap: waiting for the store lock counts)");
-  r += Row("push bytes", Grouped(ingest.wire) + " on the wire, " + Grouped(ingest.body) + " of them bodies (" +
-                             Fixed(static_cast<double>(ingest.wire - ingest.body) / static_cast<double>(ingest.requests), 0) +
-                             " bytes of headers per request)");
-  r += Row("catch-up pull", Grouped(pull.summary.pulled) + " ops of township " + replica.division.value.substr(0, 9) + " to " +
-                                replica.node_id.value + " in " + std::to_string(pull.summary.requests) + " requests, " +
-                                Fixed(pull.seconds, 2) + " s, " + Grouped(pull.wire()) + " bytes on the wire" +
-                                (pull.summary.push_known > 0 ? "; it pushed back " + Grouped(pull.summary.push_known) +
-                                                                   " ops the hub already had"
-                                                             : ""));
-  r += Row("idle sync, township node", Grouped(idle.wire_sent) + " sent + " + Grouped(idle.wire_received) + " received, " +
-                                           std::to_string(idle.summary.requests) + " request; the session before it (right after the push) " +
-                                           Grouped(settle.wire()) + " bytes");
-  r += Row("idle sync, county hub", Grouped(county_idle.wire_sent) + " sent + " + Grouped(county_idle.wire_received) +
-                                        " received, " + std::to_string(county_idle.summary.requests) +
-                                        " request; its frontier and the city's receipt carry one entry per origin");
-  r += Row("catch-up", "county hub answering after " + Fixed(catchup.healthy_s, 2) + " s; its relay's first session ended after " +
-                           Fixed(catchup.relay_s, 1) + " s; " + std::to_string(catchup.polls) + " status polls (" +
-                           Fixed(kCatchupPollS, 0) + " s apart, slowest " + Fixed(catchup.poll_max_s, 3) + " s)");
-  r += Row("catch-up CPU", "county hub " + Fixed(catchup.county_cpu_s, 1) + " s (" +
-                               Percent(static_cast<uint64_t>(catchup.county_cpu_s * 1000),
-                                       static_cast<uint64_t>(catchup.seconds * 1000)) +
-                               " of the wall time), city hub " + Fixed(catchup.city_cpu_s, 1) + " s");
-  r += Row("catch-up at the city", Grouped(catchup.city.batches) + " pull requests served in " +
-                                       Fixed(catchup.city.batch_seconds, 1) + " s in total (" +
-                                       Percent(static_cast<uint64_t>(catchup.city.batch_seconds * 1000),
-                                               static_cast<uint64_t>(catchup.seconds * 1000)) +
-                                       " of the catch-up); bodies " + Fixed(catchup_body_bpo, 1) + " bytes/op");
-  r += Row("digests", "county = city for " + std::string(kCountyCode) + ": " + catchup.county_digest.substr(0, 40) + "...");
-  r += Row("plain SQLite", Grouped(base.rows) + " rows; median of " + std::to_string(kBaselineRuns) + " runs " +
-                               Fixed(base.seconds, 3) + " s (INSERT loop " + Fixed(base.insert_s, 3) + " s, COMMIT " +
-                               Fixed(base.commit_s, 3) + " s); WAL, synchronous=FULL, one transaction");
-  out << r << std::flush;
+  out << std::flush;
   return Status::Ok();
 }
 

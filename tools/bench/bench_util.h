@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,9 @@
 #include "base/text.h"
 
 namespace silian::bench {
+
+// Receives one line of progress for the user (stderr).
+using Progress = std::function<void(const std::string&)>;
 
 using Clock = std::chrono::steady_clock;
 

@@ -1,0 +1,236 @@
+// The report of `silian-bench sync`: the figures derived from a run, as JSON and as text tables.
+#include <algorithm>
+
+#include "bench/sync_run.h"
+
+namespace silian::bench {
+
+using nlohmann::json;
+
+SyncFigures Derive(const SyncBenchOptions& o, const SyncRun& r) {
+  SyncFigures f;
+  f.ingest_rate = static_cast<double>(r.ingest.pushed) / r.ingest.seconds;
+  f.base_rate = static_cast<double>(r.base.rows) / r.base.seconds;
+  f.push_bpo = static_cast<double>(r.ingest.wire) / static_cast<double>(r.ingest.pushed);
+  f.pull_bpo = static_cast<double>(r.pull.wire()) / static_cast<double>(r.pull.summary.pulled);
+  f.catchup_target_s = kTargetCatchupSecondsPerMillion * static_cast<double>(o.catchup_ops) / 1e6;
+  f.catchup_rate = static_cast<double>(r.catchup.ops) / r.catchup.seconds;
+  f.catchup_body_bpo = static_cast<double>(r.catchup.city.bytes_in + r.catchup.city.bytes_out) /
+                       static_cast<double>(r.catchup.ops);
+  f.ingest_pass = f.ingest_rate >= kTargetIngestOpsPerS;
+  f.push_pass = f.push_bpo <= kTargetWireBytesPerOp;
+  f.pull_pass = f.pull_bpo <= kTargetWireBytesPerOp;
+  f.idle_pass = static_cast<double>(r.idle.wire()) <= kTargetIdleSyncBytes;
+  f.county_idle_pass = static_cast<double>(r.county_idle.wire()) <= kTargetIdleSyncBytes;
+  f.catchup_pass = r.catchup.seconds <= f.catchup_target_s;
+  for (const auto& s : r.ingest.sessions) f.session_s.push_back(s.seconds);
+  std::sort(f.session_s.begin(), f.session_s.end());
+  f.ingest_hub_s = r.ingest_after.batch_seconds - r.ingest_before.batch_seconds;
+  f.ingest_hub_batches = r.ingest_after.batches - r.ingest_before.batches;
+#ifdef __OPTIMIZE__
+  f.build = "optimized";
+#else
+  f.build = "NOT optimized: the figures are not representative";
+#endif
+  return f;
+}
+
+namespace {
+
+json TransfersJson(const SyncRun& r, const SyncFigures& f) {
+  json j;
+  j["ingest"] = {{"ops", r.ingest.pushed},
+                 {"seconds", r.ingest.seconds},
+                 {"ops_per_s", f.ingest_rate},
+                 {"session_seconds", f.session_s},
+                 {"requests", r.ingest.requests},
+                 {"wire_bytes", r.ingest.wire},
+                 {"body_bytes", r.ingest.body},
+                 {"wire_bytes_per_op", f.push_bpo},
+                 {"hub_cpu_seconds", r.ingest_hub_cpu_s},
+                 {"hub_batch_seconds", f.ingest_hub_s},
+                 {"hub_batches", f.ingest_hub_batches}};
+  j["pull"] = {{"ops", r.pull.summary.pulled},   {"seconds", r.pull.seconds},  {"requests", r.pull.summary.requests},
+               {"pushed_back_known", r.pull.summary.push_known},
+               {"wire_bytes", r.pull.wire()},     {"body_bytes", r.pull.body()}, {"wire_bytes_per_op", f.pull_bpo}};
+  const Session& idle = r.idle;
+  const Session& county_idle = r.county_idle;
+  j["idle"] = {{"township", {{"wire_sent", idle.wire_sent}, {"wire_received", idle.wire_received},
+                             {"wire_bytes", idle.wire()}, {"body_bytes", idle.body()}, {"requests", idle.summary.requests},
+                             {"settling_session_wire_bytes", r.settle.wire()}}},
+               {"county", {{"wire_sent", county_idle.wire_sent}, {"wire_received", county_idle.wire_received},
+                           {"wire_bytes", county_idle.wire()}, {"body_bytes", county_idle.body()},
+                           {"requests", county_idle.summary.requests}, {"origins", r.catchup.origins}}}};
+  return j;
+}
+
+json CatchupJson(const SyncBenchOptions& o, const SyncRun& r, const SyncFigures& f) {
+  const Catchup& c = r.catchup;
+  json j;
+  j["city_load"] = {{"ops", r.city_load.ops},         {"county_ops", o.catchup_ops}, {"other_county_ops", r.other_ops},
+                    {"origins", r.city_load.origins}, {"county_origins", r.county_clones}, {"cases", r.city_load.cases},
+                    {"transactions", r.city_load.transactions}, {"clone_s", r.city_load.clone_s},
+                    {"import_s", r.city_load.import_s}, {"seconds", r.city_load.seconds}};
+  j["catchup"] = {{"ops", c.ops},
+                  {"seconds", c.seconds},
+                  {"ops_per_s", f.catchup_rate},
+                  {"relay_session_s", c.relay_s},
+                  {"healthy_s", c.healthy_s},
+                  {"county_cpu_seconds", c.county_cpu_s},
+                  {"city_cpu_seconds", c.city_cpu_s},
+                  {"status_polls", c.polls},
+                  {"status_poll_max_s", c.poll_max_s},
+                  {"status_poll_sum_s", c.poll_sum_s},
+                  {"city_batches", c.city.batches},
+                  {"city_batch_seconds", c.city.batch_seconds},
+                  {"city_body_bytes_in", c.city.bytes_in},
+                  {"city_body_bytes_out", c.city.bytes_out},
+                  {"body_bytes_per_op", f.catchup_body_bpo},
+                  {"digest", c.county_digest},
+                  {"digests_match", true}};
+  return j;
+}
+
+std::string WorkloadText(const SyncBenchOptions& o, const SyncRun& r, const SyncFigures& f) {
+  std::string t = "silian-bench sync\n";
+  t += Row("seed", std::to_string(o.seed) + " (replay with --seed " + std::to_string(o.seed) + ")");
+  t += Row("scratch", r.dir + " (" + r.fs + ")" + (r.removed_at_end ? ", removed at the end" : ", kept"));
+  t += Row("build", f.build + "; hubs: " + r.hub_bin + ", loopback, durable ledgers");
+  t += "\nworkload: township halls of county " + std::string(kCountyCode) +
+       ", window cases authored through LedgerStore on non-durable ledgers\n";
+  std::vector<std::pair<uint64_t, std::string>> kinds;
+  for (const auto& [k, n] : r.ops_by_kind) kinds.push_back({n, k});
+  std::sort(kinds.rbegin(), kinds.rend());
+  std::string mix;
+  for (const auto& [n, k] : kinds) mix += (mix.empty() ? "" : ", ") + k + " " + Percent(n, r.ingest_ops);
+  t += Row("halls", std::to_string(o.nodes) + " (" + r.halls.front().config.node_id.value + " .. " +
+                        r.halls.back().config.node_id.value + "), " + Grouped(o.ops_per_node) + " ops each");
+  t += Row("ops", Grouped(r.ingest_ops) + " in " + Grouped(r.hall_cases) + " cases; " + mix);
+  t += Row("authoring time", Fixed(r.author_s, 1) + " s, " + std::to_string(r.author_threads) + " halls at a time");
+  t += Row("catch-up set at the city", Grouped(o.catchup_ops) + " ops of county " + kCountyCode + " (" +
+                                           std::to_string(r.county_clones) + " origins) + " + Grouped(r.other_ops) +
+                                           " of county " + kNeighbourCountyCode + "; " + Grouped(r.city_load.cases) +
+                                           " cases; loaded in " + Fixed(r.city_load.seconds, 1) + " s");
+  return t;
+}
+
+std::string FiguresTable(const SyncBenchOptions& o, const SyncRun& r, const SyncFigures& f) {
+  auto figure = [](const std::string& label, const std::string& measured, const std::string& target, bool pass) {
+    return "  " + Cell(label, 44) + Cell(measured, 22) + Cell(target, 12) + Verdict(pass) + "\n";
+  };
+  const std::string wire_target = "<= " + Fixed(kTargetWireBytesPerOp, 0);
+  std::string t = "\n  " + Cell("figure", 44) + Cell("measured", 22) + Cell("target", 12) + "verdict\n";
+  t += figure("hub ingest, " + std::to_string(o.nodes) + " nodes pushing at once", Rate(f.ingest_rate) + " ops/s",
+              ">= " + Rate(kTargetIngestOpsPerS), f.ingest_pass);
+  t += figure("wire bytes per op, batched push", Fixed(f.push_bpo, 1), wire_target, f.push_pass);
+  t += figure("wire bytes per op, catch-up pull", Fixed(f.pull_bpo, 1), wire_target, f.pull_pass);
+  t += figure("idle sync, township node", Grouped(r.idle.wire()) + " bytes", "<= " + Rate(kTargetIdleSyncBytes),
+              f.idle_pass);
+  t += figure("idle sync, county hub (" + Grouped(r.catchup.origins) + " origins)",
+              Grouped(r.county_idle.wire()) + " bytes", "<= " + Rate(kTargetIdleSyncBytes), f.county_idle_pass);
+  t += figure("catch-up of " + Grouped(o.catchup_ops) + " ops, fresh county", Fixed(r.catchup.seconds, 1) + " s",
+              "<= " + Fixed(f.catchup_target_s, f.catchup_target_s < 10 ? 1 : 0) + " s", f.catchup_pass);
+  t += "  " + Cell("plain SQLite insert, same rows", 44) + Rate(f.base_rate) + " rows/s\n";
+  t += "  " + Cell("ingest / plain SQLite", 44) + Fixed(100 * f.ingest_rate / f.base_rate, 1) + "%\n";
+  t += "  " + Cell("catch-up / plain SQLite", 44) + Fixed(100 * f.catchup_rate / f.base_rate, 1) + "% (" +
+       Rate(f.catchup_rate) + " ops/s)\n";
+  if (o.catchup_ops != 1000000) t += "  (catch-up target scaled from 60 s per 1,000,000 ops)\n";
+  return t;
+}
+
+std::string TransferDetails(const SyncRun& r, const SyncFigures& f) {
+  const Ingest& in = r.ingest;
+  const Session& pull = r.pull;
+  std::string t = "\ndetails\n";
+  t += Row("ingest", Grouped(in.pushed) + " ops, " + Grouped(in.requests) + " requests in " + Fixed(in.seconds, 3) +
+                         " s; sessions ended after " + Fixed(f.session_s.front(), 2) + " .. " +
+                         Fixed(f.session_s.back(), 2) + " s (median " +
+                         Fixed(f.session_s[f.session_s.size() / 2], 2) + ")");
+  t += Row("ingest at the hub", Grouped(f.ingest_hub_batches) + " sync requests; hub CPU " +
+                                    Fixed(r.ingest_hub_cpu_s, 2) + " s (" +
+                                    Rate(static_cast<double>(in.pushed) / r.ingest_hub_cpu_s) +
+                                    " ops per CPU second); request latencies at the hub add up to " +
+                                    Fixed(f.ingest_hub_s, 2) + " s (they overlap: waiting for the store lock counts)");
+  t += Row("push bytes", Grouped(in.wire) + " on the wire, " + Grouped(in.body) + " of them bodies (" +
+                             Fixed(static_cast<double>(in.wire - in.body) / static_cast<double>(in.requests), 0) +
+                             " bytes of headers per request)");
+  t += Row("catch-up pull", Grouped(pull.summary.pulled) + " ops of township " + r.replica.division.value.substr(0, 9) +
+                                " to " + r.replica.node_id.value + " in " + std::to_string(pull.summary.requests) +
+                                " requests, " + Fixed(pull.seconds, 2) + " s, " + Grouped(pull.wire()) +
+                                " bytes on the wire" +
+                                (pull.summary.push_known > 0 ? "; it pushed back " + Grouped(pull.summary.push_known) +
+                                                                   " ops the hub already had"
+                                                             : ""));
+  t += Row("idle sync, township node", Grouped(r.idle.wire_sent) + " sent + " + Grouped(r.idle.wire_received) +
+                                           " received, " + std::to_string(r.idle.summary.requests) +
+                                           " request; the session before it (right after the push) " +
+                                           Grouped(r.settle.wire()) + " bytes");
+  t += Row("idle sync, county hub", Grouped(r.county_idle.wire_sent) + " sent + " +
+                                        Grouped(r.county_idle.wire_received) + " received, " +
+                                        std::to_string(r.county_idle.summary.requests) +
+                                        " request; its frontier and the city's receipt carry one entry per origin");
+  return t;
+}
+
+std::string CatchupDetails(const SyncRun& r, const SyncFigures& f) {
+  const Catchup& c = r.catchup;
+  const BaselineFigures& base = r.base;
+  auto ms = [](double s) { return static_cast<uint64_t>(s * 1000); };
+  std::string t;
+  t += Row("catch-up", "county hub answering after " + Fixed(c.healthy_s, 2) +
+                           " s; its relay's first session ended after " + Fixed(c.relay_s, 1) + " s; " +
+                           std::to_string(c.polls) + " status polls (" + Fixed(kCatchupPollS, 0) +
+                           " s apart, slowest " + Fixed(c.poll_max_s, 3) + " s)");
+  t += Row("catch-up CPU", "county hub " + Fixed(c.county_cpu_s, 1) + " s (" + Percent(ms(c.county_cpu_s), ms(c.seconds)) +
+                               " of the wall time), city hub " + Fixed(c.city_cpu_s, 1) + " s");
+  t += Row("catch-up at the city", Grouped(c.city.batches) + " pull requests served in " +
+                                       Fixed(c.city.batch_seconds, 1) + " s in total (" +
+                                       Percent(ms(c.city.batch_seconds), ms(c.seconds)) +
+                                       " of the catch-up); bodies " + Fixed(f.catchup_body_bpo, 1) + " bytes/op");
+  t += Row("digests", "county = city for " + std::string(kCountyCode) + ": " + c.county_digest.substr(0, 40) + "...");
+  t += Row("plain SQLite", Grouped(base.rows) + " rows; median of " + std::to_string(kBaselineRuns) + " runs " +
+                               Fixed(base.seconds, 3) + " s (INSERT loop " + Fixed(base.insert_s, 3) + " s, COMMIT " +
+                               Fixed(base.commit_s, 3) + " s); WAL, synchronous=FULL, one transaction");
+  return t;
+}
+
+}  // namespace
+
+json SyncJson(const SyncBenchOptions& o, const SyncRun& r, const SyncFigures& f) {
+  json j;
+  j["seed"] = o.seed;
+  j["nodes"] = o.nodes;
+  j["ops_per_node"] = o.ops_per_node;
+  j["catchup_ops"] = o.catchup_ops;
+  j["scratch"] = {{"dir", r.dir}, {"filesystem", r.fs}, {"removed", r.removed_at_end}};
+  j["hub_bin"] = r.hub_bin;
+  j["build"] = f.build;
+  j["workload"] = {{"halls", o.nodes},        {"ops", r.ingest_ops},    {"cases", r.hall_cases},
+                   {"ops_by_kind", r.ops_by_kind}, {"seconds", r.author_s}, {"threads", r.author_threads}};
+  j.update(TransfersJson(r, f));
+  j.update(CatchupJson(o, r, f));
+  const BaselineFigures& base = r.base;
+  j["baseline"] = {{"rows", base.rows}, {"seconds", base.seconds}, {"rows_per_s", f.base_rate},
+                   {"insert_s", base.insert_s}, {"commit_s", base.commit_s}};
+  auto target = [](double value, const char* bound, double limit, bool pass) {
+    return json{{"value", value}, {bound, limit}, {"verdict", Verdict(pass)}};
+  };
+  j["targets"] = {
+      {"ingest_ops_per_s", target(f.ingest_rate, "target_min", kTargetIngestOpsPerS, f.ingest_pass)},
+      {"push_wire_bytes_per_op", target(f.push_bpo, "target_max", kTargetWireBytesPerOp, f.push_pass)},
+      {"pull_wire_bytes_per_op", target(f.pull_bpo, "target_max", kTargetWireBytesPerOp, f.pull_pass)},
+      {"idle_sync_bytes_township",
+       target(static_cast<double>(r.idle.wire()), "target_max", kTargetIdleSyncBytes, f.idle_pass)},
+      {"idle_sync_bytes_county",
+       target(static_cast<double>(r.county_idle.wire()), "target_max", kTargetIdleSyncBytes, f.county_idle_pass)},
+      {"catchup_seconds", target(r.catchup.seconds, "target_max", f.catchup_target_s, f.catchup_pass)}};
+  j["ratios"] = {{"ingest_to_baseline", f.ingest_rate / f.base_rate},
+                 {"catchup_to_baseline", f.catchup_rate / f.base_rate}};
+  return j;
+}
+
+std::string SyncText(const SyncBenchOptions& o, const SyncRun& r, const SyncFigures& f) {
+  return WorkloadText(o, r, f) + FiguresTable(o, r, f) + TransferDetails(r, f) + CatchupDetails(r, f);
+}
+
+}  // namespace silian::bench
