@@ -4,7 +4,10 @@
 // Pure arithmetic; not thread-safe (one generator per thread).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <utility>
+#include <vector>
 
 namespace silian {
 
@@ -40,5 +43,17 @@ class Xoshiro256 {
   static uint64_t Rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
   uint64_t s_[4];
 };
+
+// A uniformly chosen element of `v`, drawn with `rng.Below(n)` (uniform in [0, n)). REQUIRES: !v.empty().
+template <typename Rng, typename T>
+const T& PickFrom(Rng& rng, const std::vector<T>& v) {
+  return v[static_cast<size_t>(rng.Below(v.size()))];
+}
+
+// Fisher-Yates shuffle of `v` with `rng.Below(n)`.
+template <typename Rng, typename T>
+void ShuffleWith(Rng& rng, std::vector<T>& v) {
+  for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[static_cast<size_t>(rng.Below(i))]);
+}
 
 }  // namespace silian

@@ -24,6 +24,7 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/random.h"
 #include "domain/projection.h"
 #include "support/files.h"
 
@@ -36,26 +37,21 @@ constexpr int kCases = 300;
 constexpr uint64_t kT0Ms = 1767225600000ull;  // 2026-01-01T00:00:00Z
 const std::string kGoldenPath = test::SourceFile("tests/domain/golden/projection_views.jsonl");
 
-// splitmix64, kept here so that the generator cannot change under this test.
+// splitmix64 seeded as below, kept here so that the golden stream cannot change under this test.
 class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {}
-  uint64_t Next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
+  uint64_t Next() { return SplitMix64(state_); }
   uint64_t Below(uint64_t n) { return Next() % n; }
   uint64_t Between(uint64_t lo, uint64_t hi) { return lo + Below(hi - lo + 1); }
   bool Percent(uint64_t p) { return Below(100) < p; }
   template <typename T>
   const T& Pick(const std::vector<T>& v) {
-    return v[static_cast<size_t>(Below(v.size()))];
+    return PickFrom(*this, v);
   }
   template <typename T>
   void Shuffle(std::vector<T>& v) {
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[static_cast<size_t>(Below(i))]);
+    ShuffleWith(*this, v);
   }
 
  private:

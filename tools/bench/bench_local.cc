@@ -370,16 +370,6 @@ json LocalJson(const LocalOptions& options, const LocalRun& r) {
   return j;
 }
 
-// "a 40%, b 35%, ..." from counts, largest first.
-std::string Mix(const std::map<std::string, uint64_t>& counts, const std::function<std::string(uint64_t)>& show) {
-  std::vector<std::pair<uint64_t, std::string>> sorted;
-  for (const auto& [k, n] : counts) sorted.push_back({n, k});
-  std::sort(sorted.rbegin(), sorted.rend());
-  std::string mix;
-  for (const auto& [n, k] : sorted) mix += (mix.empty() ? "" : ", ") + k + " " + show(n);
-  return mix;
-}
-
 std::string WorkloadText(const WorkloadReport& w, double ops) {
   std::string o = "\nworkload: authored through LedgerStore on non-durable ledgers, then exported by the hall\n";
   o += Row("origins", std::to_string(w.origins) + ": township hall " + w.exporter.node_id.value + " + " +

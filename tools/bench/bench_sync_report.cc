@@ -98,11 +98,7 @@ std::string WorkloadText(const SyncBenchOptions& o, const SyncRun& r, const Sync
   t += Row("build", f.build + "; hubs: " + r.hub_bin + ", loopback, durable ledgers");
   t += "\nworkload: township halls of county " + std::string(kCountyCode) +
        ", window cases authored through LedgerStore on non-durable ledgers\n";
-  std::vector<std::pair<uint64_t, std::string>> kinds;
-  for (const auto& [k, n] : r.ops_by_kind) kinds.push_back({n, k});
-  std::sort(kinds.rbegin(), kinds.rend());
-  std::string mix;
-  for (const auto& [n, k] : kinds) mix += (mix.empty() ? "" : ", ") + k + " " + Percent(n, r.ingest_ops);
+  const std::string mix = Mix(r.ops_by_kind, [&](uint64_t n) { return Percent(n, r.ingest_ops); });
   t += Row("halls", std::to_string(o.nodes) + " (" + r.halls.front().config.node_id.value + " .. " +
                         r.halls.back().config.node_id.value + "), " + Grouped(o.ops_per_node) + " ops each");
   t += Row("ops", Grouped(r.ingest_ops) + " in " + Grouped(r.hall_cases) + " cases; " + mix);

@@ -216,4 +216,13 @@ Result<BaselineFigures> RunBaseline(const std::string& path, const std::vector<O
   f.file_bytes = std::filesystem::file_size(path, ec);
   return f;
 }
+std::string Mix(const std::map<std::string, uint64_t>& counts, const std::function<std::string(uint64_t)>& show) {
+  std::vector<std::pair<uint64_t, std::string>> sorted;
+  for (const auto& [k, n] : counts) sorted.push_back({n, k});
+  std::sort(sorted.rbegin(), sorted.rend());
+  std::string mix;
+  for (const auto& [n, k] : sorted) mix += (mix.empty() ? "" : ", ") + k + " " + show(n);
+  return mix;
+}
+
 }  // namespace silian::bench

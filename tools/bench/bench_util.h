@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,5 +87,8 @@ struct BaselineFigures {
 // as the ledger declares them (OpsTableDdl), WAL, synchronous=FULL, one transaction, one prepared statement.
 // kInternal on an SQLite error.
 Result<BaselineFigures> RunBaseline(const std::string& path, const std::vector<OpRow>& rows);
+
+// "a 40.0%, b 35.0%, ...": each key with show(its count), largest count first.
+std::string Mix(const std::map<std::string, uint64_t>& counts, const std::function<std::string(uint64_t)>& show);
 
 }  // namespace silian::bench

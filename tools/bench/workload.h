@@ -43,7 +43,7 @@ class Rng {
   bool Chance(double p);
   template <typename T>
   const T& Pick(const std::vector<T>& v) {
-    return v[static_cast<size_t>(Below(v.size()))];
+    return PickFrom(*this, v);
   }
 
  private:

@@ -39,11 +39,11 @@ class Rng {
 
   template <typename T>
   const T& Pick(const std::vector<T>& v) {
-    return v[static_cast<size_t>(Below(v.size()))];
+    return PickFrom(*this, v);
   }
   template <typename T>
   void Shuffle(std::vector<T>& v) {
-    for (size_t i = v.size(); i > 1; --i) std::swap(v[i - 1], v[static_cast<size_t>(Below(i))]);
+    ShuffleWith(*this, v);
   }
 
  private:
