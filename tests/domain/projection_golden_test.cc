@@ -24,9 +24,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
-#include "base/random.h"
 #include "domain/projection.h"
 #include "support/files.h"
+#include "support/seeds.h"
 
 namespace silian::sync {
 namespace {
@@ -37,26 +37,8 @@ constexpr int kCases = 300;
 constexpr uint64_t kT0Ms = 1767225600000ull;  // 2026-01-01T00:00:00Z
 const std::string kGoldenPath = test::SourceFile("tests/domain/golden/projection_views.jsonl");
 
-// splitmix64 seeded as below, kept here so that the golden stream cannot change under this test.
-class Rng {
- public:
-  explicit Rng(uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {}
-  uint64_t Next() { return SplitMix64(state_); }
-  uint64_t Below(uint64_t n) { return Next() % n; }
-  uint64_t Between(uint64_t lo, uint64_t hi) { return lo + Below(hi - lo + 1); }
-  bool Percent(uint64_t p) { return Below(100) < p; }
-  template <typename T>
-  const T& Pick(const std::vector<T>& v) {
-    return PickFrom(*this, v);
-  }
-  template <typename T>
-  void Shuffle(std::vector<T>& v) {
-    ShuffleWith(*this, v);
-  }
-
- private:
-  uint64_t state_;
-};
+// The shared test generator: its stream is pinned by this test's golden file.
+using test::Rng;
 
 const std::vector<std::string> kLevels = {"village", "township", "county", "city"};
 const std::vector<std::string> kDepartments = {"Market Bureau", "Fire Brigade", "Environment Office",

@@ -27,7 +27,8 @@ std::vector<uint64_t> Seeds(uint64_t first, size_t count);
 // "seed N (replay with SILIAN_SEED=N)", for the INFO of a random test.
 std::string SeedNote(uint64_t seed);
 
-// splitmix64: small, fast, identical everywhere. Not thread-safe.
+// splitmix64: small, fast, identical everywhere. Not thread-safe. Its stream is pinned by
+// tests/domain/projection_golden_test.cc (a change regenerates different cases there).
 class Rng {
  public:
   explicit Rng(uint64_t seed) : state_(seed * 0x9E3779B97F4A7C15ull + 0x2545F4914F6CDD1Dull) {}
