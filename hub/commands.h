@@ -34,6 +34,7 @@ struct ServeOptions {
   double sync_interval_s = 10;
   double supervise_interval_s = 3600;
   std::string parent;  // overrides the setting parent when given
+  bool direct = false;  // allows a listen address other than loopback (no front: hub/front/nginx_config.h)
 };
 // Serves until SIGTERM or SIGINT (hub/server.h), with the upstream relay when the hub has a parent and,
 // with notices on, the notice dispatcher and the supervision loop.
