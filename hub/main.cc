@@ -37,6 +37,7 @@ void AddFront(console::Program& p, CommandLine& cl) {
   cmd->add_option("--listen", f.listen, "HOST:PORT where nodes and child hubs connect")->capture_default_str();
   cmd->add_option("--hub", f.hub, "the hub's serve --listen address (loopback)")->capture_default_str();
   cmd->add_option("--dir", f.dir, "absolute folder for nginx.conf, its pid, log and temporary files")->required();
+  cmd->add_option("--user", f.user, "the user nginx runs its worker as when started by root (default: nobody)");
   cmd->add_option("--header-timeout", f.header_timeout_s, "seconds to send the request headers")->capture_default_str();
   cmd->add_option("--body-timeout", f.body_timeout_s, "seconds between two reads of a body")->capture_default_str();
   cmd->add_option("--idle-timeout", f.idle_timeout_s, "seconds a kept-alive connection may idle")->capture_default_str();

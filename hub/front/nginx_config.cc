@@ -22,7 +22,7 @@ constexpr const char* kTemplate = R"(# Written by `silian-hub front-config`; run
 #   {{COMMAND}}
 # Stop it with SIGQUIT (graceful) or SIGTERM; SIGHUP rereads this file.
 daemon off;
-worker_processes 1;
+{{USER}}worker_processes 1;
 pid {{DIR}}/nginx.pid;
 error_log {{DIR}}/error.log warn;
 worker_rlimit_nofile {{NOFILE}};
@@ -157,9 +157,17 @@ Status WriteFileAtomically(const std::string& path, const std::string& content) 
   return Status::Ok();
 }
 
-Status MakeDir(const std::string& path) {
-  if (::mkdir(path.c_str(), 0700) != 0 && errno != EEXIST)
+// A folder of the front with `mode`. nginx started by root runs its worker as another user (nobody unless
+// configured), which must reach the temporary folders: the front's folder and tmp/ are 0755; nginx makes
+// each temporary folder 0700 and gives it to the worker's user, so request bodies stay private.
+Status MakeDir(const std::string& path, mode_t mode) {
+  if (::mkdir(path.c_str(), mode) != 0 && errno != EEXIST)
     return Internal("cannot create the folder \"" + path + "\": " + std::strerror(errno));
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
+    return Internal("\"" + path + "\" is not a folder");
+  if (::chmod(path.c_str(), mode) != 0)
+    return Internal("cannot set the mode of \"" + path + "\": " + std::strerror(errno));
   return Status::Ok();
 }
 
@@ -178,6 +186,7 @@ Status CheckFrontOptions(const FrontOptions& o) {
   if (o.listen == o.hub) return InvalidArgument("--listen and --hub are both \"" + o.listen + "\"");
   if (!IsPlain(o.listen) || !IsPlain(o.hub))
     return InvalidArgument("addresses must not hold spaces, quotes or any of ;{}$#\\");
+  if (!IsPlain(o.user)) return InvalidArgument("--user \"" + o.user.substr(0, 64) + "\" is not a user name");
   if (o.dir.empty() || o.dir[0] != '/' || !IsPlain(o.dir))
     return InvalidArgument("--dir \"" + o.dir.substr(0, 200) +
                            "\" must be an absolute path without spaces, quotes or any of ;{}$#\\");
@@ -211,16 +220,33 @@ std::string NginxConfig(const FrontOptions& o) {
                           {"PER_IP", std::to_string(o.max_requests_per_ip)},
                           {"ALL", std::to_string(o.max_requests)},
                           {"HUB", o.hub},
-                          {"LISTEN", o.listen}});
+                          {"LISTEN", o.listen},
+                          {"USER", o.user.empty() ? "" : "user " + o.user + ";\n"}});
+}
+
+std::string UnreachableFolderWarning(const FrontOptions& o) {
+  if (::geteuid() != 0 || o.user == "root") return "";
+  for (size_t slash = o.dir.find('/', 1);; slash = o.dir.find('/', slash + 1)) {
+    const std::string folder = slash == std::string::npos ? o.dir : o.dir.substr(0, slash);
+    struct stat st {};
+    if (::stat(folder.c_str(), &st) == 0 && (st.st_mode & S_IXOTH) == 0) {
+      char mode[8];
+      std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+      return "nginx started by root runs its worker as " + (o.user.empty() ? std::string("nobody") : o.user) +
+             ", which cannot enter \"" + folder + "\" (mode " + mode +
+             "): request bodies over 256 KiB would fail with 500; choose another --dir or --user";
+    }
+    if (slash == std::string::npos) return "";
+  }
 }
 
 Status RunFrontConfig(const FrontOptions& o) {
   SILIAN_RETURN_IF_ERROR(CheckFrontOptions(o));
-  SILIAN_RETURN_IF_ERROR(MakeDir(o.dir));
-  SILIAN_RETURN_IF_ERROR(MakeDir(o.dir + "/tmp"));
-  for (const char* sub : {"body", "proxy", "fastcgi", "uwsgi", "scgi"})
-    SILIAN_RETURN_IF_ERROR(MakeDir(o.dir + "/tmp/" + sub));
+  SILIAN_RETURN_IF_ERROR(MakeDir(o.dir, 0755));
+  SILIAN_RETURN_IF_ERROR(MakeDir(o.dir + "/tmp", 0755));
   SILIAN_RETURN_IF_ERROR(WriteFileAtomically(o.dir + "/nginx.conf", NginxConfig(o)));
+  if (auto warning = UnreachableFolderWarning(o); !warning.empty())
+    std::fprintf(stderr, "silian-hub: warning: %s\n", warning.c_str());
   std::printf("wrote %s/nginx.conf: the front on %s for the hub on %s\nrun it with: %s\n", o.dir.c_str(),
               o.listen.c_str(), o.hub.c_str(), NginxCommand(o).c_str());
   return Status::Ok();

@@ -25,6 +25,7 @@ struct FrontOptions {
   std::string listen = "0.0.0.0:8700";  // where nodes and child hubs connect: HOST:PORT
   std::string hub = "127.0.0.1:8701";   // the hub's `serve --listen`, a loopback address
   std::string dir;                      // nginx's folder: nginx.conf, pid, error log, temporary bodies
+  std::string user;                     // the worker's user when nginx starts as root ("": nginx's default)
   int header_timeout_s = 10;            // to send the request line and headers; also a new idle connection
   int body_timeout_s = 20;              // between two reads of a request body (and two writes of a reply)
   int idle_timeout_s = 30;              // a kept-alive connection between requests
@@ -45,9 +46,14 @@ std::string NginxConfig(const FrontOptions& o);
 // DIR/nginx.conf`); SIGQUIT stops it gracefully, SIGHUP rereads the configuration.
 std::string NginxCommand(const FrontOptions& o);
 
+// Where nginx started by root could not run: a message naming the first folder on the way to `o.dir`
+// that its worker user (o.user, else nobody) cannot enter; "" when there is none or we are not root.
+std::string UnreachableFolderWarning(const FrontOptions& o);
+
 // `silian-hub front-config`: checks `o`, creates `o.dir` and its temporary folders, writes
 // `o.dir/nginx.conf` (replacing the file atomically: a running front rereads it on SIGHUP) and prints the
-// command that runs it. kInvalidArgument for bad options; kInternal naming the path when a write fails.
+// command that runs it; prints UnreachableFolderWarning on stderr. kInvalidArgument for bad options;
+// kInternal naming the path when a write fails.
 Status RunFrontConfig(const FrontOptions& o);
 
 // Whether `host` (of HOST:PORT) is a loopback address: 127.x.y.z, ::1, [::1] or localhost.
