@@ -368,6 +368,19 @@ TEST_CASE("Edge: 40 compression bombs at once cost the hub bounded memory and ar
   rig.HonestSync();
 }
 
+TEST_CASE("Edge: front-config writes a configuration nginx accepts, with the front's folders", "[edge]") {
+  TempDir dir;
+  const std::string front = dir.File("front");
+  const std::string out = RunOk(HubBin(), {"front-config", "--dir", front, "--listen", "0.0.0.0:8700", "--hub",
+                                           "127.0.0.1:8701", "--user", "root"});
+  CHECK_THAT(out, Catch::Contains("run it with: nginx -p " + front + "/ -e " + front + "/error.log -c " + front +
+                                  "/nginx.conf"));
+  const ProcessResult t =
+      RunProgram(NginxBin(), {"-t", "-p", front + "/", "-e", front + "/error.log", "-c", front + "/nginx.conf"});
+  INFO(Describe(t));
+  CHECK(t.exit_code == 0);
+}
+
 TEST_CASE("Edge: serve refuses a public address without --direct, and front-config a hub off loopback",
           "[edge]") {
   TempDir dir;
