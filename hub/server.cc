@@ -1,6 +1,7 @@
 #include "hub/server.h"
 
 #include <chrono>
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <optional>
@@ -74,6 +75,7 @@ class JobGate {
       std::lock_guard<std::mutex> lock(mu_);
       if (waiting_.empty()) {
         --running_;
+        if (running_ == 0) idle_.notify_all();
         return true;
       }
       job = std::move(waiting_.front());
@@ -81,10 +83,17 @@ class JobGate {
     }
   }
 
+  // Blocks until no job runs or waits.
+  void WaitIdle() {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return running_ == 0 && waiting_.empty(); });
+  }
+
  private:
   const size_t max_running_;
   const size_t max_waiting_;
   std::mutex mu_;
+  std::condition_variable idle_;
   size_t running_ = 0;
   std::deque<std::function<void()>> waiting_;
 };
@@ -318,6 +327,7 @@ void HubServer::Stop() {
     spdlog::warn("closing the listener: {}", e.what());
   }
   impl_->listener.reset();
+  impl_->gate.WaitIdle();  // the sync requests already read finish before the ledger closes
 }
 
 Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text) {
