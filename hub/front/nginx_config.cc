@@ -174,7 +174,21 @@ Status MakeDir(const std::string& path, mode_t mode) {
 }  // namespace
 
 bool IsLoopbackHost(const std::string& host) {
-  return host.rfind("127.", 0) == 0 || host == "::1" || host == "[::1]" || host == "localhost";
+  if (host == "::1" || host == "[::1]" || host == "localhost") return true;
+  // 127.A.B.C in digits: a name that merely starts with "127." may resolve anywhere.
+  int octets = 0, digits = 0, value = 0;
+  for (char c : host + ".") {
+    if (c >= '0' && c <= '9' && digits < 3) {
+      value = value * 10 + (c - '0');
+      ++digits;
+    } else if (c == '.' && digits > 0 && value <= 255 && (octets > 0 || value == 127)) {
+      ++octets;
+      digits = value = 0;
+    } else {
+      return false;
+    }
+  }
+  return octets == 4;
 }
 
 Status CheckFrontOptions(const FrontOptions& o) {

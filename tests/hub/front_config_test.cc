@@ -77,6 +77,10 @@ TEST_CASE("Front config: loopback means 127.0.0.0/8, ::1 and localhost", "[edge]
   CHECK_FALSE(IsLoopbackHost("0.0.0.0"));
   CHECK_FALSE(IsLoopbackHost("10.0.0.1"));
   CHECK_FALSE(IsLoopbackHost("[::]"));
+  CHECK_FALSE(IsLoopbackHost("127.evil.example"));
+  CHECK_FALSE(IsLoopbackHost("127.0.0.1.example"));
+  CHECK_FALSE(IsLoopbackHost("127.0.0.256"));
+  CHECK_FALSE(IsLoopbackHost("128.0.0.1"));
 }
 
 }  // namespace
