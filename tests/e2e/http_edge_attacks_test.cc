@@ -368,6 +368,29 @@ TEST_CASE("Edge: 40 compression bombs at once cost the hub bounded memory and ar
   rig.HonestSync();
 }
 
+TEST_CASE("Edge: a body within the limit but beyond the front's memory buffer reaches the hub whole", "[edge]") {
+  EdgeRig rig;
+  const std::string digest = rig.HubDigest();
+  std::string plain(6 * kMiB, '\0');
+  uint64_t x = 88172645463325252ull;  // xorshift: bytes that do not compress and are no SyncRequest
+  for (char& c : plain) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    c = static_cast<char>(x);
+  }
+  const std::string body = sync::CompressBody(plain, 1);
+  REQUIRE(body.size() > 6 * kMiB);
+  const HttpReply r = Http("POST", rig.front().url() + "/v1/sync", body, {"Authorization: Silian node=vil-a1"});
+  INFO(r.body << r.error << "\n" << rig.front().ErrorLog());
+  // The hub's answer once it decompressed the whole frame: a cut body would be "truncated".
+  CHECK(r.status == 400);
+  CHECK(ErrorCode(r.body) == "malformed");
+  CHECK_THAT(r.body, Catch::Contains("not a SyncRequest"));
+  CHECK(rig.HubDigest() == digest);
+  rig.HonestSync();
+}
+
 TEST_CASE("Edge: front-config writes a configuration nginx accepts, with the front's folders", "[edge]") {
   TempDir dir;
   const std::string front = dir.File("front");
