@@ -24,7 +24,7 @@ constexpr const char* kTemplate = R"(# Written by `silian-hub front-config`; run
 daemon off;
 {{USER}}worker_processes 1;
 pid {{DIR}}/nginx.pid;
-error_log {{DIR}}/error.log warn;
+error_log {{DIR}}/error.log error;
 worker_rlimit_nofile {{NOFILE}};
 events {
     worker_connections {{SOCKETS}};
@@ -60,7 +60,7 @@ http {
     limit_conn_zone $binary_remote_addr zone=silian_per_ip:1m;
     limit_conn_zone $server_port zone=silian_all:1m;
     limit_conn_status 503;
-    limit_conn_log_level warn;
+    limit_conn_log_level info;  # not logged: a flood of refusals must not fill the disk with lines
 
     upstream silian_hub {
         server {{HUB}};
