@@ -320,10 +320,10 @@ TEST_CASE("Edge: the hub itself refuses a chunked or non-numeric length and caps
   rig.HonestSync();
 }
 
-TEST_CASE("Edge: 40 compression bombs at once cost the hub bounded memory and are refused with 413", "[edge]") {
-  FrontProcess::Options options;
-  options.max_requests_per_ip = 64;
-  EdgeRig rig(options);
+// 40 zstd bombs of 2 KB (64 MiB of zeros each; one in four states its size) sent at once to `port`, with a
+// registered node's credentials so that the hub decompresses them: each is refused with 413, or with 503
+// when a cap is reached; the hub's resident memory stays within two decompression limits.
+void FortyBombs(EdgeRig& rig, int port) {
   const std::string digest = rig.HubDigest();
   const pid_t hub = rig.hub().pid();
   const uint64_t rss_before = ResidentBytes(hub);
@@ -345,7 +345,7 @@ TEST_CASE("Edge: 40 compression bombs at once cost the hub bounded memory and ar
   std::vector<Reply> replies(40);
   std::vector<std::thread> senders;
   for (size_t i = 0; i < replies.size(); ++i)
-    senders.emplace_back([&, i, port = rig.front().port()] {
+    senders.emplace_back([&, i] {
       const std::string& bomb = i % 4 == 0 ? stated : unstated;
       const std::string request = SyncRequestHead(std::string(kAuth) + "Connection: close\r\nContent-Length: " +
                                                   std::to_string(bomb.size()) + "\r\n") + bomb;
@@ -361,11 +361,24 @@ TEST_CASE("Edge: 40 compression bombs at once cost the hub bounded memory and ar
     if (r.status == 413) ++too_large;
   }
   CHECK(too_large >= 30);
-  const uint64_t growth = peak - rss_before;
-  WARN("hub resident memory: " << rss_before / kMiB << " MiB before, peak " << peak / kMiB << " MiB under 40 bombs");
-  CHECK(growth < 2 * (sync::SyncLimits().max_decompressed_bytes + 16 * kMiB));
+  INFO("hub resident memory: " << rss_before / kMiB << " MiB before, peak " << peak / kMiB << " MiB under 40 bombs");
+  CHECK(peak - rss_before < 2 * (sync::SyncLimits().max_decompressed_bytes + 16 * kMiB));
   CHECK(rig.HubDigest() == digest);
   rig.HonestSync();
+}
+
+TEST_CASE("Edge: 40 compression bombs at once through the front cost the hub bounded memory and get 413",
+          "[edge]") {
+  FrontProcess::Options options;
+  options.max_requests_per_ip = 64;
+  EdgeRig rig(options);
+  FortyBombs(rig, rig.front().port());
+}
+
+TEST_CASE("Edge: 40 compression bombs straight at the hub: its gate bounds memory and answers 503 busy beyond",
+          "[edge]") {
+  EdgeRig rig;
+  FortyBombs(rig, rig.hub().port());
 }
 
 TEST_CASE("Edge: a body within the limit but beyond the front's memory buffer reaches the hub whole", "[edge]") {
