@@ -33,7 +33,7 @@ class FrontProcess {
   FrontProcess& operator=(const FrontProcess&) = delete;
 
   // Writes the configuration for the hub at 127.0.0.1:`hub_port`, starts nginx and waits until GET
-  // /healthz through it answers 200 (so the hub must serve). The first start picks a free port; a port
+  // /healthz through it answers 200. REQUIRES: the hub serves already (HubProcess::Start returned). The first start picks a free port; a port
   // taken meanwhile is retried with another. FAILs with the front's error log when it does not serve
   // within 20 s. REQUIRES: !running().
   void Start(int hub_port, const Options& options);
