@@ -30,10 +30,11 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o);
 
 // serve.cc
 struct ServeOptions {
-  std::string listen = "127.0.0.1:8700";
+  std::string listen = "127.0.0.1:8701";  // behind the front, which takes port 8700 (front-config)
   double sync_interval_s = 10;
   double supervise_interval_s = 3600;
   std::string parent;  // overrides the setting parent when given
+  bool direct = false;  // allows a listen address other than loopback (no front: hub/front/nginx_config.h)
 };
 // Serves until SIGTERM or SIGINT (hub/server.h), with the upstream relay when the hub has a parent and,
 // with notices on, the notice dispatcher and the supervision loop.

@@ -10,6 +10,7 @@
 #include "console/reference.h"
 #include "console/views.h"
 #include "hub/commands.h"
+#include "hub/front/nginx_config.h"
 
 namespace silian::hub {
 namespace {
@@ -25,7 +26,28 @@ struct CommandLine {
   NoticeListOptions notices;
   console::ConfigCommands config;
   ReportCommandOptions report;
+  FrontOptions front;
 };
+
+// front-config: the nginx front that takes the hub's HTTP edge (hub/front/nginx_config.h).
+void AddFront(console::Program& p, CommandLine& cl) {
+  CLI::App* cmd = p.app().add_subcommand(
+      "front-config", "Write the nginx configuration of the front that a hub reachable by others runs behind");
+  FrontOptions& f = cl.front;
+  cmd->add_option("--listen", f.listen, "HOST:PORT where nodes and child hubs connect")->capture_default_str();
+  cmd->add_option("--hub", f.hub, "the hub's serve --listen address (loopback)")->capture_default_str();
+  cmd->add_option("--dir", f.dir, "absolute folder for nginx.conf, its pid, log and temporary files")->required();
+  cmd->add_option("--user", f.user, "the user nginx runs its worker as when started by root (default: nobody)");
+  cmd->add_option("--header-timeout", f.header_timeout_s, "seconds to send the request headers")->capture_default_str();
+  cmd->add_option("--body-timeout", f.body_timeout_s, "seconds between two reads of a body")->capture_default_str();
+  cmd->add_option("--idle-timeout", f.idle_timeout_s, "seconds a kept-alive connection may idle")->capture_default_str();
+  cmd->add_option("--max-requests", f.max_requests, "requests in progress at once, in all")->capture_default_str();
+  cmd->add_option("--max-requests-per-ip", f.max_requests_per_ip, "the same from one client address")
+      ->capture_default_str();
+  cmd->add_option("--max-sockets", f.max_sockets, "open client connections, idle ones included")
+      ->capture_default_str();
+  p.OnRun(cmd, [&cl] { return RunFrontConfig(cl.front); });
+}
 
 void AddServer(console::Program& p, CommandLine& cl) {
   CLI::App* cmd = p.app().add_subcommand("init", "Create a hub ledger (never overwrites one)");
@@ -42,7 +64,10 @@ void AddServer(console::Program& p, CommandLine& cl) {
   cmd->add_option("--supervise-interval", cl.serve.supervise_interval_s,
                   "seconds between supervision passes that queue overdue apologies (with notify on)")
       ->capture_default_str();
+  cmd->add_flag("--direct", cl.serve.direct,
+               "allow a --listen address other than loopback, with no front (see front-config)");
   p.OnRun(cmd, [&p, &cl] { return RunServe(p.global(), cl.serve); });
+  AddFront(p, cl);
 
   CLI::App* group = p.app().add_subcommand("node", "The registry of nodes allowed to sync with this hub");
   group->require_subcommand(1);

@@ -11,6 +11,7 @@
 #include "base/hlc.h"
 #include "http/curl_transport.h"
 #include "hub/commands.h"
+#include "hub/front/nginx_config.h"
 #include "hub/notifier.h"
 #include "hub/relay.h"
 #include "hub/hub_ledger.h"
@@ -34,6 +35,19 @@ Status CheckIntervals(const ServeOptions& o) {
                            " must be between 1 and 86400 seconds");
   if (o.sync_interval_s <= 0 || o.sync_interval_s > 86400)
     return InvalidArgument("--sync-interval " + Seconds(o.sync_interval_s) + " must be between 0 and 86400 seconds");
+  return Status::Ok();
+}
+
+// The hub answers on loopback, behind its front (hub/front/nginx_config.h), unless told --direct.
+Status CheckListen(const ServeOptions& o) {
+  SILIAN_ASSIGN_OR_RETURN(auto address, ParseListenAddress(o.listen));
+  if (!o.direct && !IsLoopbackHost(address.first))
+    return InvalidArgument("--listen \"" + o.listen +
+                           "\" is not a loopback address: a hub others reach runs behind its front (silian-hub "
+                           "front-config) and listens on 127.0.0.1; add --direct to serve this address anyway");
+  if (o.direct && !IsLoopbackHost(address.first))
+    spdlog::warn("serving {} directly, with no front: no header, body or idle timeouts and no connection cap",
+                 o.listen);
   return Status::Ok();
 }
 
@@ -95,7 +109,7 @@ Result<NoticeDelivery> PrepareNotices(const GlobalOptions& g, const ServeOptions
 Status RunServe(const GlobalOptions& g, const ServeOptions& o) {
   sigset_t stop_signals = BlockStopSignals();
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
-  SILIAN_RETURN_IF_ERROR(ParseListenAddress(o.listen).status());
+  SILIAN_RETURN_IF_ERROR(CheckListen(o));
   SILIAN_RETURN_IF_ERROR(CheckIntervals(o));
   SILIAN_ASSIGN_OR_RETURN(std::string parent, ParentOf(o, *store));
   const std::string level = sync::LevelName(store->config().level);

@@ -1,12 +1,104 @@
 #include "hub/server.h"
 
 #include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <optional>
 
 #include <cpprest/http_listener.h>
 #include <spdlog/spdlog.h>
 
+#include "base/text.h"
+
 namespace silian::hub {
 namespace http = web::http;
+
+namespace {
+
+// Sync requests decompressed, parsed and applied at once (the ledger takes one writer anyway), and how
+// many more may wait for them; beyond, 503 busy. Together with the body limit they bound the memory that
+// sync requests take: kMaxParallelSyncs x (body + decompressed body + parsed request).
+constexpr size_t kMaxParallelSyncs = 2;
+constexpr size_t kMaxWaitingSyncs = 32;
+// The longest Authorization header: "Silian node=" and a node id, with room for the signature to come.
+constexpr size_t kMaxAuthorizationBytes = 512;
+// The longest message in an error reply, and the longest piece of a request a message shows.
+constexpr size_t kMaxMessageBytes = 1024;
+constexpr size_t kMaxShownBytes = 64;
+
+// The first `max_bytes` of `text`, not cutting a UTF-8 sequence, with "..." and the full size when cut.
+std::string Cut(const std::string& text, size_t max_bytes) {
+  if (text.size() <= max_bytes) return text;
+  size_t end = max_bytes;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) --end;
+  return text.substr(0, end) + "... (" + std::to_string(text.size()) + " bytes)";
+}
+
+std::string Capped(const std::string& message) { return Cut(message, kMaxMessageBytes); }
+
+// A value from the request, as a message shows it: quoted, and cut.
+std::string Shown(const std::string& value) { return Quote(Cut(value, kMaxShownBytes)); }
+
+// A Content-Length value: digits only, at most 18 of them (RFC 9110 allows neither signs nor lists).
+bool ParseContentLength(const std::string& text, uint64_t* length) {
+  if (text.empty() || text.size() > 18) return false;
+  uint64_t n = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return false;
+    n = n * 10 + static_cast<uint64_t>(c - '0');
+  }
+  *length = n;
+  return true;
+}
+
+// Runs at most `max_running` jobs at once; up to `max_waiting` more wait, in arrival order, and run on the
+// thread of a job that finishes. No thread ever blocks waiting for a turn. Thread-safe.
+class JobGate {
+ public:
+  JobGate(size_t max_running, size_t max_waiting) : max_running_(max_running), max_waiting_(max_waiting) {}
+
+  // Runs `job` now on this thread, or queues it. false (and `job` dropped) when as many already wait.
+  // REQUIRES: `job` does not throw.
+  bool Submit(std::function<void()> job) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (running_ >= max_running_) {
+        if (waiting_.size() >= max_waiting_) return false;
+        waiting_.push_back(std::move(job));
+        return true;
+      }
+      ++running_;
+    }
+    for (;;) {
+      job();
+      std::lock_guard<std::mutex> lock(mu_);
+      if (waiting_.empty()) {
+        --running_;
+        if (running_ == 0) idle_.notify_all();
+        return true;
+      }
+      job = std::move(waiting_.front());
+      waiting_.pop_front();
+    }
+  }
+
+  // Blocks until no job runs or waits.
+  void WaitIdle() {
+    std::unique_lock<std::mutex> lock(mu_);
+    idle_.wait(lock, [this] { return running_ == 0 && waiting_.empty(); });
+  }
+
+ private:
+  const size_t max_running_;
+  const size_t max_waiting_;
+  std::mutex mu_;
+  std::condition_variable idle_;
+  size_t running_ = 0;
+  std::deque<std::function<void()>> waiting_;
+};
+
+}  // namespace
 
 struct HubServer::Impl {
   HubLedger& ledger;
@@ -15,6 +107,7 @@ struct HubServer::Impl {
   Metrics metrics;
   std::unique_ptr<http::experimental::listener::http_listener> listener;
   uint64_t started_ms = sync::SystemWallClock().NowMs();
+  JobGate gate{kMaxParallelSyncs, kMaxWaitingSyncs};
 
   Impl(HubLedger& l, UpstreamRelay* r, sync::SyncLimits limits) : ledger(l), relay(r), service(l, limits) {
     if (relay != nullptr) service.set_on_new_ops([this] { relay->Poke(); });
@@ -38,51 +131,97 @@ struct HubServer::Impl {
   void ReplyError(const http::http_request& request, const std::string& endpoint, int status,
                   const std::string& code, const std::string& message) {
     metrics.CountRejection(code);
-    auto outcome = sync::ErrorOutcome(status, code, message);
+    auto outcome = sync::ErrorOutcome(status, code, Capped(message));
     Reply(request, endpoint, status, outcome.body, outcome.content_type);
+  }
+
+  // The headers of a sync request, checked before its body is used: nullopt when they are acceptable.
+  std::optional<sync::SyncOutcome> CheckSyncHeaders(const http::http_headers& headers, std::string* authorization) {
+    if (headers.has(http::header_names::transfer_encoding))
+      return sync::ErrorOutcome(411, "length_required",
+                                "a sync request must have a Content-Length header and no Transfer-Encoding (found " +
+                                    Shown(headers.find(http::header_names::transfer_encoding)->second) + ")");
+    if (!headers.has(http::header_names::content_length))
+      return sync::ErrorOutcome(411, "length_required", "a sync request must have a Content-Length header");
+    const std::string length_text = headers.find(http::header_names::content_length)->second;
+    uint64_t length = 0;
+    if (!ParseContentLength(length_text, &length))
+      return sync::ErrorOutcome(400, "malformed", "Content-Length " + Shown(length_text) + " is not one number");
+    if (length > service.limits().max_body_bytes)
+      return sync::ErrorOutcome(413, "too_large",
+                                "request body of " + std::to_string(length) + " bytes exceeds the limit of " +
+                                    std::to_string(service.limits().max_body_bytes));
+    if (headers.has(http::header_names::authorization))
+      *authorization = headers.find(http::header_names::authorization)->second;
+    if (authorization->size() > kMaxAuthorizationBytes)
+      return sync::ErrorOutcome(401, "missing_credentials",
+                                "the Authorization header has " + std::to_string(authorization->size()) +
+                                    " bytes; at most " + std::to_string(kMaxAuthorizationBytes) + " are allowed");
+    return std::nullopt;
   }
 
   void HandleSync(const http::http_request& request) {
     auto start = std::chrono::steady_clock::now();
-    const auto& headers = request.headers();
-    if (!headers.has(http::header_names::content_length)) {
-      ReplyError(request, "sync", 411, "length_required", "a sync request must have a Content-Length header");
-      return;
-    }
-    uint64_t length = headers.content_length();
-    if (length > service.limits().max_body_bytes) {
-      ReplyError(request, "sync", 413, "too_large",
-                 "request body of " + std::to_string(length) + " bytes exceeds the limit of " +
-                     std::to_string(service.limits().max_body_bytes));
-      return;
-    }
     std::string authorization;
-    if (headers.has(http::header_names::authorization)) authorization = headers.find(http::header_names::authorization)->second;
+    if (auto refused = CheckSyncHeaders(request.headers(), &authorization)) {
+      ReplyOutcome(request, *refused);
+      return;
+    }
     // The body is read asynchronously: a pool thread never blocks waiting for a slow client's bytes.
     request.extract_vector().then([this, request, authorization, start](pplx::task<std::vector<unsigned char>> t) {
-      std::vector<unsigned char> raw;
+      std::string body;
       try {
-        raw = t.get();
+        std::vector<unsigned char> raw = t.get();
+        body.assign(raw.begin(), raw.end());
       } catch (const std::exception& e) {
         ReplyError(request, "sync", 400, "malformed", std::string("cannot read the request body: ") + e.what());
         return;
       }
-      std::string body(raw.begin(), raw.end());
-      sync::SyncOutcome outcome;
-      try {
-        outcome = service.Handle(authorization, body);
-      } catch (const std::exception& e) {
-        outcome = sync::ErrorOutcome(500, "internal", e.what());
-      }
-      double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      if (outcome.error.empty()) {
-        metrics.CountSync(outcome.ops_in, outcome.ops_out, body.size(), outcome.body.size(), seconds);
-      } else {
-        metrics.CountRejection(outcome.error);
-        if (outcome.http_status >= 500) spdlog::error("sync request failed: {}", outcome.body);
-      }
-      Reply(request, "sync", outcome.http_status, outcome.body, outcome.content_type);
+      auto job = [this, request, authorization, start, body = std::move(body)] {
+        try {
+          Serve(request, authorization, body, start);
+        } catch (const std::exception& e) {
+          spdlog::error("sync request failed: {}", Capped(e.what()));
+        }
+      };
+      if (!gate.Submit(std::move(job)))
+        ReplyError(request, "sync", 503, "busy",
+                   "the hub is handling " + std::to_string(kMaxParallelSyncs) + " sync requests and has " +
+                       std::to_string(kMaxWaitingSyncs) + " waiting; try again later");
     });
+  }
+
+  // Decompresses, checks and applies one sync request and replies. Runs inside the gate, so at most
+  // kMaxParallelSyncs bodies are decompressed and parsed at once.
+  void Serve(const http::http_request& request, const std::string& authorization, const std::string& body,
+             std::chrono::steady_clock::time_point start) {
+    sync::SyncOutcome outcome;
+    try {
+      outcome = service.Handle(authorization, body);
+    } catch (const std::exception& e) {
+      outcome = sync::ErrorOutcome(500, "internal", e.what());
+    }
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (outcome.error.empty()) {
+      metrics.CountSync(outcome.ops_in, outcome.ops_out, body.size(), outcome.body.size(), seconds);
+    } else if (outcome.http_status >= 500) {
+      spdlog::error("sync request failed: {}", outcome.body.substr(0, kMaxMessageBytes));
+    }
+    ReplyOutcome(request, outcome);
+  }
+
+  // A service outcome as the reply: an error's message is cut to kMaxMessageBytes, so no reply echoes a
+  // large input, whatever the message quotes.
+  void ReplyOutcome(const http::http_request& request, const sync::SyncOutcome& outcome) {
+    if (outcome.error.empty()) {
+      Reply(request, "sync", outcome.http_status, outcome.body, outcome.content_type);
+      return;
+    }
+    std::string message = outcome.body;
+    auto parsed = nlohmann::json::parse(outcome.body, nullptr, false);
+    if (!parsed.is_discarded() && parsed.contains("message") && parsed["message"].is_string())
+      message = parsed["message"].get<std::string>();
+    ReplyError(request, "sync", outcome.http_status, outcome.error, message);
   }
 
   nlohmann::json StatusJson() {
@@ -134,14 +273,14 @@ struct HubServer::Impl {
     try {
       if (path == sync::kSyncPath) {
         if (method != http::methods::POST) {
-          ReplyError(request, "sync", 405, "method_not_allowed", "use POST for " + path);
+          ReplyError(request, "sync", 405, "method_not_allowed", "use POST for " + path);  // path is kSyncPath
           return;
         }
         HandleSync(request);
         return;
       }
       if (method != http::methods::GET) {
-        ReplyError(request, "other", 405, "method_not_allowed", "use GET for " + path);
+        ReplyError(request, "other", 405, "method_not_allowed", "use GET for " + Shown(path));
         return;
       }
       if (path == "/healthz") {
@@ -151,7 +290,7 @@ struct HubServer::Impl {
       } else if (path == "/v1/status") {
         Reply(request, "status", 200, StatusJson().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n", "application/json");
       } else {
-        ReplyError(request, "other", 404, "not_found", "no endpoint " + path);
+        ReplyError(request, "other", 404, "not_found", "no endpoint " + Shown(path));
       }
     } catch (const std::exception& e) {
       ReplyError(request, "other", 500, "internal", e.what());
@@ -188,6 +327,7 @@ void HubServer::Stop() {
     spdlog::warn("closing the listener: {}", e.what());
   }
   impl_->listener.reset();
+  impl_->gate.WaitIdle();  // the sync requests already read finish before the ledger closes
 }
 
 Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text) {

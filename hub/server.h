@@ -1,5 +1,9 @@
 // The hub's HTTP server (cpprestsdk): POST /v1/sync, GET /v1/status, GET /healthz, GET /metrics.
-// Bodies are size-checked from Content-Length before they are read (cpprestsdk has no limit of its own).
+// cpprestsdk reads every body whole before a reply can leave and has no timeouts or connection cap, so a
+// hub others reach listens on loopback behind its nginx front (hub/front/nginx_config.h), which enforces
+// them. This layer still refuses what it can see: a sync request with Transfer-Encoding or without one
+// numeric Content-Length within the limit, an oversized Authorization header; it decompresses and applies
+// at most 2 sync requests at once (32 more wait, then 503 busy) and cuts every message it echoes.
 #pragma once
 
 #include <memory>

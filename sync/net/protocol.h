@@ -18,8 +18,8 @@ inline constexpr const char* kSyncContentType = "application/x-silian-sync";
 inline constexpr const char* kAuthScheme = "Silian";
 
 struct SyncLimits {
-  uint64_t max_body_bytes = 32ull << 20;          // compressed request or reply body
-  uint64_t max_decompressed_bytes = 64ull << 20;  // the same body decompressed
+  uint64_t max_body_bytes = 8ull << 20;           // compressed request or reply body
+  uint64_t max_decompressed_bytes = 16ull << 20;  // the same body decompressed
   uint32_t max_push_entries = 100000;
   uint32_t max_pull_entries = 20000;
   uint64_t max_pull_bytes = 8ull << 20;
@@ -27,8 +27,11 @@ struct SyncLimits {
 
 // zstd of a whole message body.
 std::string CompressBody(const std::string& plain, int level);
-// Refuses (kResourceExhausted) a body that would decompress beyond `max_bytes`, before allocating it;
-// kInvalidArgument for bytes that are not one complete zstd frame.
+// Decompresses a body in a stream: refuses (kResourceExhausted) one that would decompress beyond
+// `max_bytes` (before allocating for a frame that states its size, else as soon as the output passes the
+// limit) or whose zstd window exceeds 8 MiB; its memory never exceeds max_bytes + 1 plus the window.
+// kInvalidArgument for bytes that are not complete zstd frames. Thread-safe. The hub bounds how many run at
+// once (hub/server.cc).
 Result<std::string> DecompressBody(const std::string& compressed, uint64_t max_bytes);
 
 // "Silian node=ID" -> ID; kInvalidArgument naming the header otherwise.

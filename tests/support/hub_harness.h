@@ -37,6 +37,7 @@ class HubProcess {
   void Signal(int sig) const { process_.Signal(sig); }
 
   bool running() const { return process_.running(); }
+  pid_t pid() const { return process_.pid(); }  // -1 when it does not run
   int port() const { return process_.port(); }
   std::string url() const { return process_.url(); }
   const std::string& db() const { return process_.db(); }

@@ -59,6 +59,8 @@ class HubProcess {
   Exit Stop(int grace_s = 30);
 
   bool running() const { return pid_.load() > 0; }
+  // The hub's process id while it runs, else -1.
+  pid_t pid() const { return pid_.load(); }
   int port() const { return port_; }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const std::string& name() const { return name_; }
