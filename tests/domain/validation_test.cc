@@ -203,6 +203,29 @@ TEST_CASE("Validation: the item terms a case carries follow the catalogue's rule
   CHECK_THAT(RefusalOf(op), Catch::Contains("exercise_level"));
 }
 
+TEST_CASE("Validation: a published item whose text holds a bidi override or a C1 control is refused",
+          "[validation]") {
+  pb::Op op = Stamped(test::Envelope(HeadOf("county-a:1")));
+  op.set_case_id("");
+  op.set_division("152222");
+  pb::Item* item = op.mutable_item_published();
+  item->set_code("ITEM-1");
+  item->set_version(1);
+  item->set_name("养老保险待遇申领");
+  item->set_exercise_level("county");
+  item->mutable_legal_limit()->set_value(20);
+  item->mutable_legal_limit()->set_unit("working_days");
+  item->mutable_promised_limit()->set_value(10);
+  item->mutable_promised_limit()->set_unit("working_days");
+  item->set_lead_department("人社局");
+  CHECK(CheckOpContent(op).ok());
+  item->set_name("\xe2\x80\xae" "申领");
+  CHECK_THAT(RefusalOf(op), Catch::Contains("county-a:1") && Catch::Contains("name"));
+  item->set_name("申领");
+  item->set_lead_department("人社局\xc2\x9b");
+  CHECK_FALSE(CheckOpContent(op).ok());
+}
+
 TEST_CASE("Validation: imported field writes, notes, materials and transitions meet the authoring rules",
           "[validation]") {
   test::Head h = HeadOf("n1:2", "n1:1");
