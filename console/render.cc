@@ -2,6 +2,7 @@
 #include "ledger/chain.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "base/ids.h"
@@ -119,12 +120,15 @@ class TerminalGuard::Filter final : public std::streambuf {
   int_type overflow(int_type c) override {
     if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
     held_ += traits_type::to_char_type(c);
-    if (held_.size() >= kChunk && !Drain(false)) return traits_type::eof();
+    if ((c == '\n' || held_.size() >= kChunk) && !Drain(false)) return traits_type::eof();
     return c;
   }
   std::streamsize xsputn(const char* s, std::streamsize n) override {
     held_.append(s, static_cast<size_t>(n));
-    if (held_.size() >= kChunk && !Drain(false)) return 0;
+    // Whole lines go on at once, so the stream below buffers as it did without the guard (by line on a
+    // terminal: `sync --watch` and `serve` print as they go).
+    bool line = std::memchr(s, '\n', static_cast<size_t>(n)) != nullptr;
+    if ((line || held_.size() >= kChunk) && !Drain(false)) return 0;
     return n;
   }
   int sync() override { return Drain(false) ? out_->pubsync() : -1; }
