@@ -226,6 +226,21 @@ TEST_CASE("Validation: a published item whose text holds a bidi override or a C1
   CHECK_FALSE(CheckOpContent(op).ok());
 }
 
+TEST_CASE("Validation: a published calendar whose day reason holds a control character is refused", "[validation]") {
+  pb::Op op = Stamped(test::Envelope(HeadOf("county-a:2")));
+  op.set_case_id("");
+  op.set_division("152222");
+  pb::Calendar* calendar = op.mutable_calendar_published();
+  calendar->set_name("naadam");
+  calendar->set_version(1);
+  pb::CalendarDay* day = calendar->add_days();
+  day->set_date("2026-07-13");
+  day->set_reason("那达慕");
+  CHECK(CheckOpContent(op).ok());
+  day->set_reason("那达慕\x1b[5m");
+  CHECK_THAT(RefusalOf(op), Catch::Contains("county-a:2") && Catch::Contains("reason"));
+}
+
 TEST_CASE("Validation: imported field writes, notes, materials and transitions meet the authoring rules",
           "[validation]") {
   test::Head h = HeadOf("n1:2", "n1:1");
