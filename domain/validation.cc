@@ -38,14 +38,6 @@ std::string Hex(char32_t cp) {
   return buf;
 }
 
-// Code points that may not appear in any text: controls, bidirectional controls, line and paragraph
-// separators and the byte-order mark.
-bool Forbidden(char32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
-         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 ||
-         cp == 0xFEFF;
-}
-
 // White space and characters that take no column: a text made only of these shows as nothing.
 bool Invisible(char32_t cp) {
   return cp == ' ' || cp == 0xA0 || cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200A) || cp == 0x202F ||
@@ -178,7 +170,7 @@ Status CheckText(std::string_view what, std::string_view value, size_t max_chars
     int32_t cp = NextCodePoint(value, &pos);
     if (cp < 0) return InvalidArgument(std::string(what) + " " + Shown(value) + " is not valid UTF-8");
     char32_t c = static_cast<char32_t>(cp);
-    if (Forbidden(c))
+    if (IsUnsafeForTerminal(c))  // base/text.h: the characters no value may hold
       return InvalidArgument(std::string(what) + " " + Shown(value) + " contains the control character " + Hex(c));
     if (!Invisible(c)) visible = true;
     ++chars;
