@@ -6,6 +6,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/text.h"
+#include "console/render.h"
+
 namespace silian::console {
 namespace {
 
@@ -35,7 +38,7 @@ void Program::PrintError(const std::string& message) const {
   std::string line = message;
   for (char& c : line)
     if (c == '\n' || c == '\r') c = ' ';
-  std::cerr << name_ << ": " << line << '\n';
+  std::cerr << name_ << ": " << Printable(line) << '\n';
 }
 
 // CLI11 says only "A subcommand is required" when a command group such as `case` is given no command or an
@@ -82,6 +85,7 @@ int Program::ParseAndRun(int argc, char** argv) {
 }
 
 int Program::Main(int argc, char** argv, const std::function<void()>& wire) {
+  TerminalGuard guard(std::cout);
   try {
     wire();
     return ParseAndRun(argc, argv);

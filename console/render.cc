@@ -2,6 +2,7 @@
 #include "ledger/chain.h"
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "base/ids.h"
@@ -14,14 +15,19 @@ namespace {
 
 using nlohmann::json;
 
-// The text of `j[key]`: strings as they are, other values as compact JSON, "" when absent.
-std::string Str(const json& j, const std::string& key) {
+// The text of `j[key]`: strings as they are, other values as compact JSON, "" when absent. For messages
+// that quote it (Quote escapes what a terminal would act on) and for comparisons.
+std::string Raw(const json& j, const std::string& key) {
   if (!j.is_object()) return "";
   auto it = j.find(key);
   if (it == j.end() || it->is_null()) return "";
   if (it->is_string()) return it->get<std::string>();
   return it->dump(-1, ' ', false, json::error_handler_t::replace);
 }
+
+// Raw(j, key) safe to print: what came from the ledger never reaches the terminal with its control
+// characters (base/text.h Printable).
+std::string Str(const json& j, const std::string& key) { return Printable(Raw(j, key)); }
 
 const json& Member(const json& j, const std::string& key) {
   static const json kNull;
@@ -37,15 +43,16 @@ std::string Join(const json& j, const std::string& key) {
   std::string out;
   for (const auto& item : items)
     out += (out.empty() ? "" : ", ") + (item.is_string() ? item.get<std::string>() : item.dump());
-  return out;
+  return Printable(out);
 }
 
 // "  label       value" lines, labels padded to one width.
 std::string RenderPairs(const std::vector<std::pair<std::string, std::string>>& pairs, const std::string& indent) {
   size_t width = 0;
-  for (const auto& [label, value] : pairs) width = std::max(width, DisplayWidth(label));
+  for (const auto& [label, value] : pairs) width = std::max(width, DisplayWidth(Printable(label)));
   std::string out;
-  for (const auto& [label, value] : pairs) out += indent + PadToWidth(label, width) + "  " + value + "\n";
+  for (const auto& [label, value] : pairs)
+    out += indent + PadToWidth(Printable(label), width) + "  " + Printable(value) + "\n";
   return out;
 }
 
@@ -65,7 +72,7 @@ std::string FieldsDetail(const json& fields) {
   std::string out;
   if (!fields.is_object()) return out;
   for (const auto& [name, value] : fields.items())
-    out += (out.empty() ? "" : ", ") + name + "=" + Quote(value.is_string() ? value.get<std::string>() : value.dump());
+    out += (out.empty() ? "" : ", ") + Printable(name) + "=" + Quote(value.is_string() ? value.get<std::string>() : value.dump());
   return out;
 }
 
@@ -79,19 +86,19 @@ std::string HistoryDetail(const json& h) {
     out = FieldsDetail(Member(h, "fields"));
     if (Member(h, "ignored_fields").is_array()) out += "; ignored fields " + Join(h, "ignored_fields");
   } else if (kind == "material_received") {
-    out = Quote(Str(h, "material")) + " copies " + Str(h, "copies");
+    out = Quote(Raw(h, "material")) + " copies " + Str(h, "copies");
   } else if (kind == "note_added") {
-    out = Quote(Str(h, "text"));
+    out = Quote(Raw(h, "text"));
   } else if (kind == "transition") {
     out = Str(h, "action") + ": " + Str(h, "from");
     if (h.contains("to")) out += " -> " + Str(h, "to");
-    if (h.contains("reason")) out += "; reason " + Quote(Str(h, "reason"));
+    if (h.contains("reason")) out += "; reason " + Quote(Raw(h, "reason"));
     if (h.contains("duplicate_of")) out += "; duplicate of " + Str(h, "duplicate_of");
     if (h.contains("conflict")) out += "; conflict " + Str(h, "conflict");
   } else if (kind == "conflict_resolved") {
     out = Str(h, "conflict");
     if (h.contains("keep")) out += "; keep " + Str(h, "keep");
-    if (h.contains("value")) out += "; value " + Quote(Str(h, "value"));
+    if (h.contains("value")) out += "; value " + Quote(Raw(h, "value"));
     if (h.contains("forced")) out += "; status forced to " + Str(h, "forced");
     if (h.contains("dismissed")) out += "; dismissed";
   }
@@ -101,16 +108,88 @@ std::string HistoryDetail(const json& h) {
 
 }  // namespace
 
+class TerminalGuard::Filter final : public std::streambuf {
+ public:
+  explicit Filter(std::streambuf* out) : out_(out) {}
+  // Writes what is held, the incomplete tail too (as U+FFFD or an escaped CR).
+  void Finish() {
+    if (Drain(true)) out_->pubsync();
+  }
+
+ protected:
+  int_type overflow(int_type c) override {
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    held_ += traits_type::to_char_type(c);
+    if ((c == '\n' || held_.size() >= kChunk) && !Drain(false)) return traits_type::eof();
+    return c;
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    held_.append(s, static_cast<size_t>(n));
+    // Whole lines go on at once, so the stream below buffers as it did without the guard (by line on a
+    // terminal: `sync --watch` and `serve` print as they go).
+    bool line = std::memchr(s, '\n', static_cast<size_t>(n)) != nullptr;
+    if ((line || held_.size() >= kChunk) && !Drain(false)) return 0;
+    return n;
+  }
+  int sync() override { return Drain(false) ? out_->pubsync() : -1; }
+
+ private:
+  static constexpr size_t kChunk = 8192;
+
+  // Bytes a UTF-8 sequence starting with `lead` has; 1 for anything that cannot start one.
+  static size_t SequenceLength(unsigned char lead) {
+    return lead >= 0xF0 && lead < 0xF8 ? 4 : lead >= 0xE0 && lead < 0xF0 ? 3 : lead >= 0xC0 && lead < 0xE0 ? 2 : 1;
+  }
+
+  // Escapes and writes `held_`, keeping back (unless `all`) a tail that may still be completed: part of a
+  // UTF-8 sequence, or a CR whose LF has not come yet. False when the stream below refused bytes.
+  bool Drain(bool all) {
+    size_t end = held_.size();
+    if (!all && end > 0) {
+      size_t lead = end - 1;
+      while (lead > 0 && end - lead < 4 && (static_cast<unsigned char>(held_[lead]) & 0xC0) == 0x80) --lead;
+      if (SequenceLength(static_cast<unsigned char>(held_[lead])) > end - lead) end = lead;
+      else if (held_[end - 1] == '\r') end -= 1;
+    }
+    std::string out;
+    size_t start = 0;
+    for (size_t i = 0; i <= end; ++i) {
+      bool line_end = i < end && (held_[i] == '\n' || (held_[i] == '\r' && i + 1 < held_.size() && held_[i + 1] == '\n'));
+      if (i < end && !line_end) continue;
+      out += Printable(std::string_view(held_).substr(start, i - start));
+      if (i < end) out += held_[i];
+      start = i + 1;
+    }
+    held_.erase(0, end);
+    return out_->sputn(out.data(), static_cast<std::streamsize>(out.size())) == static_cast<std::streamsize>(out.size());
+  }
+
+  std::streambuf* out_;
+  std::string held_;
+};
+
+TerminalGuard::TerminalGuard(std::ostream& stream)
+    : stream_(stream), filter_(std::make_unique<Filter>(stream.rdbuf())), original_(stream.rdbuf(filter_.get())) {}
+
+TerminalGuard::~TerminalGuard() {
+  stream_.flush();
+  filter_->Finish();
+  stream_.rdbuf(original_);
+}
+
 std::string RenderTable(const std::vector<std::vector<std::string>>& rows) {
   std::vector<size_t> widths;
   for (const auto& row : rows) {
     if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(row[i]));
+    for (size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], DisplayWidth(Printable(row[i])));
   }
   std::string out;
   for (const auto& row : rows) {
     std::string line;
-    for (size_t i = 0; i < row.size(); ++i) line += i + 1 == row.size() ? row[i] : PadToWidth(row[i], widths[i]) + "  ";
+    for (size_t i = 0; i < row.size(); ++i) {
+      std::string cell = Printable(row[i]);
+      line += i + 1 == row.size() ? cell : PadToWidth(cell, widths[i]) + "  ";
+    }
     while (!line.empty() && line.back() == ' ') line.pop_back();
     out += line + "\n";
   }
@@ -142,11 +221,11 @@ std::string RenderConflict(const json& conflict) {
   bool transition = Str(conflict, "kind") == "transition";
   if (transition) {
     std::string what = Str(conflict, "field") + " rejected";
-    if (conflict.contains("status_then")) what += " in status " + Quote(Str(conflict, "status_then"));
+    if (conflict.contains("status_then")) what += " in status " + Quote(Raw(conflict, "status_then"));
     pairs.push_back({"transition", what});
   } else {
     std::string what = Str(conflict, "field");
-    if (conflict.contains("provisional")) what += ", provisional value " + Quote(Str(conflict, "provisional"));
+    if (conflict.contains("provisional")) what += ", provisional value " + Quote(Raw(conflict, "provisional"));
     pairs.push_back({"field", what});
   }
   const json& candidates = Member(conflict, "candidates");
@@ -157,7 +236,7 @@ std::string RenderConflict(const json& conflict) {
         line += Str(c, "action");
         if (c.contains("outcome")) line += " (" + Str(c, "outcome") + ")";
       } else {
-        line += Quote(Str(c, "value"));
+        line += Quote(Raw(c, "value"));
       }
       if (c.contains("time")) line += " at " + Str(c, "time");
       pairs.push_back({"candidate", line});

@@ -3,6 +3,9 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
+#include <ostream>
+#include <streambuf>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,8 +16,29 @@
 
 namespace silian::console {
 
+// While it lives, every byte written to `stream` (the programs' stdout) passes through base/text.h
+// Printable, except line ends ("\n", and "\r\n" as CSV writes them): a last guard, so that nothing a
+// command prints from the ledger can drive the terminal (ESC sequences, BEL, a lone CR, C1 controls,
+// bidirectional overrides), whatever command printed it. JSON output keeps its meaning (the escape is
+// JSON's). UTF-8 sequences split across writes are joined first. The destructor flushes and puts the
+// stream's own buffer back. Not thread-safe (neither is the stream).
+class TerminalGuard {
+ public:
+  explicit TerminalGuard(std::ostream& stream);
+  ~TerminalGuard();
+  TerminalGuard(const TerminalGuard&) = delete;
+  TerminalGuard& operator=(const TerminalGuard&) = delete;
+
+ private:
+  class Filter;
+  std::ostream& stream_;
+  std::unique_ptr<Filter> filter_;
+  std::streambuf* original_;
+};
+
 // Rows of cells as aligned columns (by base/text.h DisplayWidth, so CJK and "—" align) separated by two
-// spaces; the first row is the heading. Trailing spaces are trimmed.
+// spaces; the first row is the heading. Trailing spaces are trimmed. Every cell is printed through
+// Printable, so a value with a control character cannot break the table or the terminal.
 std::string RenderTable(const std::vector<std::vector<std::string>>& rows);
 
 // `case list`.

@@ -5,6 +5,7 @@
 #include "console/render.h"
 #include "console/support.h"
 #include "domain/case_model.h"
+#include "domain/validation.h"
 #include "domain/workflow.h"
 
 namespace silian::console {
@@ -27,7 +28,12 @@ Status RunCaseList(const GlobalOptions& g, const ListCasesOptions& o) {
     SILIAN_ASSIGN_OR_RETURN(sync::CaseStatus status, sync::ParseCaseStatus(*o.status));
     filter.status = sync::CaseStatusName(status);
   }
-  filter.applicant_id = o.applicant_id;
+  if (o.applicant_id) {
+    // Stored numbers are in normal form (domain/validation.h): trimmed, a resident ID's 'x' upper-cased.
+    std::string id(sync::TrimText(*o.applicant_id));
+    if (id.size() == 18 && id.back() == 'x') id.back() = 'X';
+    filter.applicant_id = id;
+  }
   if (o.scope) {
     SILIAN_ASSIGN_OR_RETURN(filter.scope, sync::ParseScopePrefix(*o.scope));
   }

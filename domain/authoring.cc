@@ -9,6 +9,7 @@
 #include "domain/catalog.h"
 #include "domain/enums.h"
 #include "domain/store.h"
+#include "domain/validation.h"
 #include "domain/view.h"
 
 namespace silian::sync {
@@ -22,6 +23,39 @@ std::string CstDate(uint64_t now_ms) {
   char buf[16];
   std::strftime(buf, sizeof buf, "%Y%m%d", &tm);
   return buf;
+}
+
+// The op as Ledger::Append will write it, checked by the rules every import applies (CheckOpContent), so
+// that this node never authors an op another replica refuses. The seq is not known yet; content rules do
+// not depend on it.
+Status CheckAuthored(const pb::Op& body, const NodeConfig& config, uint64_t now_ms, const std::string& actor,
+                     const std::string& case_id, const std::string& division, const std::vector<OpId>& parents) {
+  pb::Op op = body;
+  const std::string& self = config.node_id.value;
+  op.set_origin(self);
+  op.set_seq(1);
+  op.set_hlc(now_ms << 16);
+  op.set_actor(actor.empty() ? self : actor);
+  op.set_case_id(case_id.empty() ? self + ":1" : case_id);
+  op.set_division(division);
+  for (const auto& p : parents) {
+    auto* ref = op.add_parents();
+    ref->set_origin(p.origin);
+    ref->set_seq(p.seq);
+  }
+  return CheckOpContent(op);
+}
+
+// A text typed for `what`, in normal form (trimmed), or why it is refused.
+Status Normalize(const char* what, std::string* value, size_t max_chars, bool required) {
+  SILIAN_ASSIGN_OR_RETURN(*value, NormalizeText(what, *value, max_chars, required));
+  return Status::Ok();
+}
+
+// The actor typed or configured, in normal form; "" stays "" (Append records this node's id).
+Result<std::string> AuthoringActor(const std::string& actor) {
+  if (actor.empty()) return actor;
+  return NormalizeText("actor", actor, kMaxActorChars, true);
 }
 
 }  // namespace
@@ -45,17 +79,23 @@ Status LedgerStore::CheckAuthorityFor(const CaseProjection& p, std::string_view 
 }
 
 Result<OpId> LedgerStore::AppendToCase(pb::Op op, const std::string& actor, const CaseProjection& p) {
-  return ledger_->Append(std::move(op), actor, p.case_id.value, p.division, p.heads);
+  SILIAN_ASSIGN_OR_RETURN(std::string who, AuthoringActor(actor));
+  SILIAN_RETURN_IF_ERROR(
+      CheckAuthored(op, ledger_->config(), ledger_->wall().NowMs(), who, p.case_id.value, p.division, p.heads));
+  return ledger_->Append(std::move(op), who, p.case_id.value, p.division, p.heads);
 }
 
-Result<CaseProjection> LedgerStore::CreateCase(const NewCase& c) {
-  SILIAN_RETURN_IF_ERROR(ValidateField("item_code", c.item_code, ""));
-  SILIAN_RETURN_IF_ERROR(ValidateField("applicant_name", c.applicant_name, ""));
-  SILIAN_RETURN_IF_ERROR(ValidateField("applicant_id_type", c.applicant_id_type, ""));
-  SILIAN_RETURN_IF_ERROR(ValidateField("applicant_id", c.applicant_id, c.applicant_id_type));
-  for (const auto& [field, value] : {std::pair<const char*, const std::string&>{"phone", c.phone},
-                                     {"address", c.address}, {"summary", c.summary}, {"channel", c.channel}})
-    SILIAN_RETURN_IF_ERROR(ValidateField(field, value, ""));
+Result<CaseProjection> LedgerStore::CreateCase(const NewCase& typed) {
+  NewCase c = typed;
+  const Date today = DateOfUnixMs(ledger_->wall().NowMs());
+  SILIAN_ASSIGN_OR_RETURN(c.applicant_id_type, NormalizeField("applicant_id_type", c.applicant_id_type, "", today));
+  for (auto [field, value] : {std::pair<const char*, std::string*>{"item_code", &c.item_code},
+                              {"applicant_name", &c.applicant_name}, {"applicant_id", &c.applicant_id},
+                              {"phone", &c.phone}, {"address", &c.address}, {"summary", &c.summary},
+                              {"channel", &c.channel}}) {
+    SILIAN_ASSIGN_OR_RETURN(*value, NormalizeField(field, *value, c.applicant_id_type, today));
+  }
+  SILIAN_ASSIGN_OR_RETURN(c.actor, AuthoringActor(c.actor));
   std::string division = c.division ? c.division->value : ledger_->config().division.value;
   if (!InScope(division, ledger_->scope()))
     return InvalidArgument("division " + Quote(division) + " is outside this node's area " + Quote(ledger_->scope()));
@@ -80,6 +120,7 @@ Result<CaseProjection> LedgerStore::CreateCase(const NewCase& c) {
     body->set_summary(c.summary);
     body->set_channel(c.channel);
     if (terms) *body->mutable_terms() = *terms;
+    SILIAN_RETURN_IF_ERROR(CheckAuthored(op, ledger_->config(), ledger_->wall().NowMs(), c.actor, "", division, {}));
     SILIAN_ASSIGN_OR_RETURN(OpId id, ledger_->Append(std::move(op), c.actor, "", division, {}));
     SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id.ToString()));
     return projector_->ProjectAndStore(id.ToString(), std::move(ops));
@@ -92,13 +133,23 @@ Result<OpId> LedgerStore::SetFields(const std::string& case_ref,
   if (values.empty()) return InvalidArgument("give at least one FIELD=VALUE");
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    const Date today = DateOfUnixMs(ledger_->wall().NowMs());
     std::string id_type = ViewApplicantIdType(p.view);
-    for (const auto& [field, value] : values)
-      if (field == "applicant_id_type") id_type = value;
+    bool sets_id = false, sets_type = false;
+    for (const auto& [field, value] : values) {
+      if (field == "applicant_id_type") {
+        SILIAN_ASSIGN_OR_RETURN(id_type, NormalizeField(field, value, "", today));
+        sets_type = true;
+      }
+      sets_id = sets_id || field == "applicant_id";
+    }
+    std::vector<std::pair<std::string, std::string>> all = values;
+    // An ID number is checked under its type, so the type in force travels with it (CheckOpContent).
+    if (sets_id && !sets_type) all.emplace_back("applicant_id_type", id_type);
     pb::Op op;
     std::set<std::string> seen;
-    for (const auto& [field, value] : values) {
-      SILIAN_RETURN_IF_ERROR(ValidateField(field, value, id_type));
+    for (const auto& [field, typed] : all) {
+      SILIAN_ASSIGN_OR_RETURN(std::string value, NormalizeField(field, typed, id_type, today));
       if (!seen.insert(field).second) return InvalidArgument("field " + Quote(field) + " is given twice");
       auto* fv = op.mutable_fields_set()->add_values();
       fv->set_field(field);
@@ -112,8 +163,12 @@ Result<OpId> LedgerStore::SetFields(const std::string& case_ref,
   });
 }
 
-Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const std::string& reason,
-                              const std::string& actor, const std::vector<std::pair<std::string, std::string>>& details) {
+Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const std::string& typed_reason,
+                              const std::string& actor, const std::vector<std::pair<std::string, std::string>>& typed) {
+  std::string reason = typed_reason;
+  SILIAN_RETURN_IF_ERROR(Normalize("reason", &reason, kMaxReasonChars, false));
+  std::vector<std::pair<std::string, std::string>> details = typed;
+  for (auto& [name, value] : details) SILIAN_RETURN_IF_ERROR(Normalize("detail value", &value, kMaxDetailChars, false));
   SILIAN_RETURN_IF_ERROR(CheckDetails(action, details));
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
@@ -141,11 +196,12 @@ Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const 
 }
 
 Result<OpId> LedgerStore::DecideDepartment(const std::string& case_ref, const std::string& department,
-                                           const std::string& decision, const std::string& opinion,
+                                           const std::string& decision, const std::string& typed_opinion,
                                            const std::string& actor) {
   SILIAN_ASSIGN_OR_RETURN(Verdict verdict, ParseVerdict(decision));
+  std::string opinion = typed_opinion;
+  SILIAN_RETURN_IF_ERROR(Normalize("opinion", &opinion, kMaxOpinionChars, false));
   if (verdict == Verdict::kDeny && opinion.empty()) return InvalidArgument("a denial needs --opinion with the reasons");
-  if (opinion.size() > 4000) return InvalidArgument("opinion has " + std::to_string(opinion.size()) + " bytes; at most 4000");
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     if (!p.terms || p.terms->departments_size() == 0)
@@ -172,16 +228,18 @@ Result<OpId> LedgerStore::DecideDepartment(const std::string& case_ref, const st
   });
 }
 
-Result<OpId> LedgerStore::RecordFee(const std::string& case_ref, const pb::FeeRecorded& fee, const std::string& actor) {
-  SILIAN_ASSIGN_OR_RETURN(FeeKind kind, ParseFeeKind(fee.kind()));
+Result<OpId> LedgerStore::RecordFee(const std::string& case_ref, const pb::FeeRecorded& typed, const std::string& actor) {
+  SILIAN_ASSIGN_OR_RETURN(FeeKind kind, ParseFeeKind(typed.kind()));
+  pb::FeeRecorded fee = typed;
+  SILIAN_RETURN_IF_ERROR(Normalize("fee name", fee.mutable_name(), kMaxMaterialChars, false));
+  SILIAN_RETURN_IF_ERROR(Normalize("bank receipt", fee.mutable_bank_receipt(), kMaxBankReceiptChars, false));
+  SILIAN_RETURN_IF_ERROR(Normalize("fee reason", fee.mutable_reason(), kMaxReasonChars, false));
   if (fee.amount_fen() <= 0 || fee.amount_fen() > kMaxFeeFen)
     return InvalidArgument("amount " + FormatFen(fee.amount_fen()) + " must be more than 0 and at most " +
                            FormatFen(kMaxFeeFen) + " yuan");
   if (kind == FeeKind::kPayment && fee.bank_receipt().empty())
     return InvalidArgument("a payment needs --bank-receipt: windows only record what the bank collected");
   if (kind == FeeKind::kRefund && fee.reason().empty()) return InvalidArgument("a refund needs --reason");
-  if (fee.bank_receipt().size() > 64) return InvalidArgument("bank receipt number " + Quote(fee.bank_receipt()) + " is longer than 64 bytes");
-  if (fee.name().size() > 400 || fee.reason().size() > 2000) return InvalidArgument("fee name or reason is too long");
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     if (kind == FeeKind::kRefund) {
@@ -200,7 +258,10 @@ Result<OpId> LedgerStore::RecordFee(const std::string& case_ref, const pb::FeeRe
   });
 }
 
-Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::EvaluationGiven& e, const std::string& actor) {
+Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::EvaluationGiven& typed, const std::string& actor) {
+  pb::EvaluationGiven e = typed;
+  SILIAN_RETURN_IF_ERROR(Normalize("evaluation target", e.mutable_target(), kMaxActorChars, true));
+  SILIAN_RETURN_IF_ERROR(Normalize("comment", e.mutable_comment(), kMaxOpinionChars, false));
   static const std::vector<std::string> kChannels = {"pc", "mobile", "qr_code", "hall_tablet", "hall_terminal",
                                                      "phone", "sms"};
   auto one_of = [](const std::vector<std::string>& set, const std::string& v) {
@@ -212,10 +273,8 @@ Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::Evalua
                            " is not one of: pc, mobile, qr_code, hall_tablet, hall_terminal, phone, sms");
   if (e.target_kind() != "node" && e.target_kind() != "staff")
     return InvalidArgument("target kind " + Quote(e.target_kind()) + " is not one of: node, staff");
-  if (e.target().empty() || e.target().size() > 64) return InvalidArgument("target " + Quote(e.target()) + " must have 1 to 64 bytes");
   if (e.stage() != "acceptance" && e.stage() != "completion")
     return InvalidArgument("stage " + Quote(e.stage()) + " is not one of: acceptance, completion");
-  if (e.comment().size() > 4000) return InvalidArgument("comment is longer than 4000 bytes");
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     if (p.view.contains("evaluations"))
@@ -230,11 +289,12 @@ Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::Evalua
 }
 
 Result<OpId> LedgerStore::Rectify(const std::string& case_ref, const OpId& evaluation, const std::string& step,
-                                  const std::string& note, const std::string& due_date, const std::string& actor) {
+                                  const std::string& typed_note, const std::string& due_date, const std::string& actor) {
+  std::string note = typed_note;
+  SILIAN_RETURN_IF_ERROR(Normalize("rectification note", &note, kMaxOpinionChars, false));
   SILIAN_ASSIGN_OR_RETURN(RectificationStep parsed, ParseRectificationStep(step));
   if (parsed == RectificationStep::kFixByDeadline && due_date.empty()) return InvalidArgument("fix_by_deadline needs --due YYYY-MM-DD");
   if (!due_date.empty()) SILIAN_RETURN_IF_ERROR(ParseDate(due_date).status());
-  if (note.size() > 4000) return InvalidArgument("note is longer than 4000 bytes");
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     const nlohmann::json* found = nullptr;
@@ -258,9 +318,9 @@ Result<OpId> LedgerStore::Rectify(const std::string& case_ref, const OpId& evalu
   });
 }
 
-Result<OpId> LedgerStore::AddNote(const std::string& case_ref, const std::string& text, const std::string& actor) {
-  if (text.empty()) return InvalidArgument("a note must not be empty");
-  if (text.size() > 8000) return InvalidArgument("a note has " + std::to_string(text.size()) + " bytes; at most 8000 are allowed");
+Result<OpId> LedgerStore::AddNote(const std::string& case_ref, const std::string& typed, const std::string& actor) {
+  std::string text = typed;
+  SILIAN_RETURN_IF_ERROR(Normalize("note text", &text, kMaxNoteChars, true));
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     pb::Op op;
@@ -269,10 +329,12 @@ Result<OpId> LedgerStore::AddNote(const std::string& case_ref, const std::string
   });
 }
 
-Result<OpId> LedgerStore::AddMaterial(const std::string& case_ref, const std::string& name, uint32_t copies,
+Result<OpId> LedgerStore::AddMaterial(const std::string& case_ref, const std::string& typed, uint32_t copies,
                                       const std::string& actor) {
-  if (name.empty() || name.size() > 400) return InvalidArgument("material name must have 1 to 400 bytes");
-  if (copies == 0 || copies > 1000) return InvalidArgument("copies " + std::to_string(copies) + " must be 1 to 1000");
+  std::string name = typed;
+  SILIAN_RETURN_IF_ERROR(Normalize("material name", &name, kMaxMaterialChars, true));
+  if (copies == 0 || copies > kMaxMaterialCopies)
+    return InvalidArgument("copies " + std::to_string(copies) + " must be 1 to " + std::to_string(kMaxMaterialCopies));
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     pb::Op op;
@@ -306,7 +368,7 @@ Result<OpId> LedgerStore::ResolveConflict(const std::string& conflict_id, std::o
     if (value) {
       std::string field = detail["field"];
       std::string id_type = ViewApplicantIdType(p.view);
-      SILIAN_RETURN_IF_ERROR(ValidateField(field, *value, id_type));
+      SILIAN_ASSIGN_OR_RETURN(*value, NormalizeField(field, *value, id_type, DateOfUnixMs(ledger_->wall().NowMs())));
     }
     pb::Op op;
     auto* r = op.mutable_conflict_resolved();

@@ -67,6 +67,15 @@ bool ValidName(std::string_view name) {
   });
 }
 
+// Valid UTF-8 without what a terminal would act on (base/text.h IsUnsafeForTerminal).
+bool PlainText(std::string_view text) {
+  for (size_t i = 0; i < text.size();) {
+    int32_t cp = NextCodePoint(text, &i);
+    if (cp < 0 || IsUnsafeForTerminal(static_cast<char32_t>(cp))) return false;
+  }
+  return true;
+}
+
 // The checks shared by ValidateCalendar and ParseCalendarJson. `prefix` starts every message;
 // `day_path(i)` names days[i] of the message as the input spelled it (JSON ranges expand to many days).
 Status CheckCalendar(const pb::Calendar& c, const std::string& prefix,
@@ -116,6 +125,10 @@ Status CheckCalendar(const pb::Calendar& c, const std::string& prefix,
     if (day.reason().empty() || day.reason().size() > kMaxCalendarReasonBytes) {
       return InvalidArgument(prefix + "days[" + std::to_string(i) + "].reason " + Quote(day.reason()) +
                              " must be 1..200 bytes");
+    }
+    if (!PlainText(day.reason())) {
+      return InvalidArgument(prefix + "days[" + std::to_string(i) + "].reason " + Quote(day.reason()) +
+                             " must be UTF-8 without control or bidirectional characters");
     }
   }
   return Status::Ok();

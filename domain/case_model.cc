@@ -7,9 +7,12 @@
 #include "domain/calendar.h"
 #include "domain/enums.h"
 #include "domain/internal/name_table.h"
+#include "domain/validation.h"
 
 namespace silian::sync {
 namespace {
+
+constexpr int32_t kLastDate = 2932896;  // 9999-12-31: ValidateField knows no today
 
 constexpr internal::NameTable<CaseStatus, kCaseStatusCount> kStatuses(
     "status", {"draft", "received", "forwarded", "accepted", "correction_pending", "not_accepted", "in_review",
@@ -86,26 +89,6 @@ bool ValidUtf8(std::string_view s) {
     i += len;
   }
   return true;
-}
-
-// GB 11643: 17 digits and a check character over ISO 7064 MOD 11-2.
-Status CheckResidentId(std::string_view id) {
-  if (id.size() != 18) return InvalidArgument("resident ID number " + Quote(id) + " must have 18 characters");
-  static constexpr int kWeights[17] = {7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2};
-  static constexpr char kCheck[11] = {'1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'};
-  int sum = 0;
-  for (int i = 0; i < 17; ++i) {
-    char c = id[static_cast<size_t>(i)];
-    if (c < '0' || c > '9')
-      return InvalidArgument("resident ID number " + Quote(id) + " must start with 17 digits");
-    sum += (c - '0') * kWeights[i];
-  }
-  char expected = kCheck[sum % 11];
-  char got = id[17] == 'x' ? 'X' : id[17];
-  if (got != expected)
-    return InvalidArgument("resident ID number " + Quote(id) + " has check character '" + std::string(1, id[17]) +
-                           "', expected '" + std::string(1, expected) + "'");
-  return Status::Ok();
 }
 
 const std::vector<std::string> kGuarded = {"applicant_name", "applicant_id_type", "applicant_id", "item_code"};
@@ -283,33 +266,7 @@ const std::vector<std::string>& AllFieldNames() {
 }
 
 Status ValidateField(std::string_view field, std::string_view value, std::string_view id_type) {
-  if (!IsGuardedField(field) && !IsPlainField(field)) {
-    std::string all;
-    for (const auto& f : AllFieldNames()) all += std::string(all.empty() ? "" : ", ") + f;
-    return InvalidArgument("field " + Quote(field) + " is not one of: " + all);
-  }
-  if (!ValidUtf8(value)) return InvalidArgument("value of " + std::string(field) + " is not valid UTF-8");
-  size_t max_len = field == "summary" ? 2000 : field == "address" ? 200 : 50;
-  if (Utf8Length(value) > max_len)
-    return InvalidArgument("value of " + std::string(field) + " has " + std::to_string(Utf8Length(value)) +
-                           " characters; at most " + std::to_string(max_len) + " are allowed");
-  for (unsigned char c : value)
-    if (c < 0x20) return InvalidArgument("value of " + std::string(field) + " contains a control character");
-  if ((field == "applicant_name" || field == "item_code" || field == "applicant_id" ||
-       field == "applicant_id_type") &&
-      value.empty())
-    return InvalidArgument(std::string(field) + " must not be empty");
-  if (field == "applicant_id_type") return ParseIdType(value).status();
-  if (field == "applicant_id") {
-    auto type = ParseIdType(id_type);
-    if (type.ok() && *type == IdType::kResidentId) return CheckResidentId(value);
-  }
-  if (field == "phone") {
-    for (char c : value)
-      if (!((c >= '0' && c <= '9') || c == '+' || c == '-' || c == ' '))
-        return InvalidArgument("phone " + Quote(value) + " may use only digits, '+', '-' and spaces");
-  }
-  return Status::Ok();
+  return NormalizeField(field, value, id_type, Date{kLastDate}).status();
 }
 
 }  // namespace silian::sync

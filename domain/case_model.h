@@ -85,11 +85,9 @@ bool IsGuardedField(std::string_view field);
 bool IsPlainField(std::string_view field);
 // Every settable field name, guarded first.
 const std::vector<std::string>& AllFieldNames();
-// Checks a value for a field before it is written: a known field name, valid UTF-8 without control
-// characters, at most 50 characters (address 200, summary 2000), not empty for a guarded field; an
-// applicant_id_type one of the IdType names (enums.h); a phone of digits, '+', '-' and spaces; and, when
-// `id_type` (the applicant ID type in force, used only for "applicant_id") is "resident_id", the ID
-// number's form and GB 11643 check character. OK, or kInvalidArgument naming the field and the value.
+// Whether `value` is acceptable for `field` once normalised: NormalizeField (domain/validation.h, the one
+// definition of the content rules) with no bound on birth dates but the calendar's. OK, or kInvalidArgument
+// naming the field and the value.
 Status ValidateField(std::string_view field, std::string_view value, std::string_view id_type);
 
 }  // namespace silian::sync

@@ -1,5 +1,7 @@
 #include "domain/case_projector.h"
 
+#include "domain/validation.h"
+
 namespace silian::sync {
 
 std::string CaseProjector::SchemaStep(int version) const {
@@ -20,7 +22,7 @@ bool CaseProjector::IsReference(const pb::Op& op) const {
   return op.has_item_published() || op.has_calendar_published();
 }
 
-Status CaseProjector::CheckContent(const pb::Op&) const { return Status::Ok(); }
+Status CaseProjector::CheckContent(const pb::Op& op) const { return CheckOpContent(op); }
 
 Status CaseProjector::Admit(const pb::Op&) { return Status::Ok(); }
 

@@ -49,7 +49,7 @@ int64_t TextChars(std::string_view s) {
   int64_t n = 0;
   for (size_t i = 0; i < s.size();) {
     int32_t cp = NextCodePoint(s, &i);
-    if (cp < 0 || cp < 0x20 || cp == 0x7F) return -1;
+    if (cp < 0 || IsUnsafeForTerminal(static_cast<char32_t>(cp))) return -1;  // base/text.h: controls, C1, bidi
     ++n;
   }
   return n;

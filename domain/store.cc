@@ -5,6 +5,7 @@
 
 #include "base/text.h"
 #include "domain/catalog.h"
+#include "domain/validation.h"
 
 namespace silian::sync {
 
@@ -49,6 +50,7 @@ bool SameContent(Message a, Message b) {
 }  // namespace
 
 Result<LedgerStore::PublishResult> LedgerStore::PublishItems(std::vector<pb::Item> items, const std::string& actor) {
+  SILIAN_RETURN_IF_ERROR(CheckText("actor", actor, kMaxActorChars, false));  // as every import checks it
   if (ledger_->config().level != Level::kCounty && ledger_->config().level != Level::kCity)
     return FailedPrecondition(std::string("the catalogue is published at a county or city hub; this is a ") +
                               LevelName(ledger_->config().level) + " node");
@@ -81,6 +83,7 @@ Result<LedgerStore::PublishResult> LedgerStore::PublishItems(std::vector<pb::Ite
 }
 
 Result<bool> LedgerStore::PublishCalendar(pb::Calendar calendar, const std::string& actor) {
+  SILIAN_RETURN_IF_ERROR(CheckText("actor", actor, kMaxActorChars, false));  // as every import checks it
   if (ledger_->config().level != Level::kCounty && ledger_->config().level != Level::kCity)
     return FailedPrecondition(std::string("calendars are published at a county or city hub; this is a ") +
                               LevelName(ledger_->config().level) + " node");

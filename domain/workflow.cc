@@ -441,7 +441,32 @@ const std::vector<std::string>& CsvHeader() {
   return h;
 }
 
-std::string CsvField(const std::string& f) {
+// A number as the report writes one: an optional '-', digits, an optional fraction.
+bool IsNumber(std::string_view f) {
+  size_t i = !f.empty() && f[0] == '-' ? 1 : 0;
+  size_t digits = 0, dots = 0;
+  for (; i < f.size(); ++i) {
+    if (f[i] == '.') {
+      ++dots;
+    } else if (f[i] >= '0' && f[i] <= '9') {
+      ++digits;
+    } else {
+      return false;
+    }
+  }
+  return digits > 0 && dots <= 1;
+}
+
+// A cell a spreadsheet would take as a formula (= + - @, or a leading tab or CR that some strip first) is
+// written with a leading apostrophe, as OWASP advises against CSV injection (=cmd|' /C calc'!A0); numbers
+// stay numbers.
+std::string CsvText(const std::string& f) {
+  if (f.empty() || IsNumber(f) || std::string_view("=+-@\t\r").find(f[0]) == std::string_view::npos) return f;
+  return "'" + f;
+}
+
+std::string CsvField(const std::string& raw) {
+  const std::string f = CsvText(raw);
   if (f.find_first_of(",\"\r\n") == std::string::npos) return f;
   std::string out = "\"";
   for (char ch : f) {

@@ -9,6 +9,7 @@
 #include "http/curl_transport.h"
 #include "base/ids.h"
 #include "domain/store.h"
+#include "domain/validation.h"
 
 namespace silian::node {
 namespace {
@@ -28,6 +29,7 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
                            " is not for silian-node, which runs at village or township level (county and city run "
                            "silian-hub)");
   SILIAN_ASSIGN_OR_RETURN(sync::DivisionCode division, sync::ParseDivisionCode(o.division));
+  SILIAN_RETURN_IF_ERROR(sync::CheckDeviceNumber(o.device));
   if (!o.hub.empty()) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(o.hub));
 
   sync::NodeConfig config{node_id, level, division, o.device};

@@ -28,7 +28,7 @@ struct FileCloser {
 };
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
-void Warn(const std::string& message) { std::cerr << "silian-node: warning: " << message << '\n'; }
+void Warn(const std::string& message) { std::cerr << "silian-node: warning: " << Printable(message) << '\n'; }
 
 // Makes a rename inside the directory of `path` durable.
 Status SyncParentDirectory(const std::string& path) {

@@ -95,7 +95,7 @@ Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std
     last = summary.status();
     // A hub that refuses (unknown node, out of scope) is as final as one that is down is not: try the next
     // either way, and report the last reason.
-    if (urls.size() > 1) std::cerr << "silian-node: " << url << ": " << last.message() << "\n";
+    if (urls.size() > 1) std::cerr << "silian-node: " << url << ": " << Printable(last.message()) << "\n";
   }
   return last;
 }
@@ -123,7 +123,7 @@ void PrintSession(const GlobalOptions& g, const SessionResult& r) {
   std::cout << "synced with " << r.summary.hub_level << " hub " << r.summary.hub_id << " (" << r.url << "): pushed "
             << r.summary.pushed << ", pulled " << r.summary.pulled << ", conflicts raised " << r.conflicts_raised
             << ", " << r.wire_sent << " bytes sent, " << r.wire_received << " bytes received\n";
-  for (const auto& w : r.summary.warnings) std::cerr << "silian-node: warning: " << w << "\n";
+  for (const auto& w : r.summary.warnings) std::cerr << "silian-node: warning: " << Printable(w) << "\n";
 }
 
 }  // namespace
@@ -156,7 +156,7 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
       // Exponential backoff with jitter while offline: 1 s, 2 s, 4 s ... up to 5 minutes.
       double backoff = std::min(300.0, static_cast<double>(1ull << std::min<uint64_t>(failures - 1, 9)));
       wait_s = backoff * std::uniform_real_distribution<double>(0.5, 1.5)(rng);
-      std::cerr << "silian-node: " << r.status().message() << " (retry in " << static_cast<int>(wait_s + 0.5)
+      std::cerr << "silian-node: " << Printable(r.status().message()) << " (retry in " << static_cast<int>(wait_s + 0.5)
                 << " s)\n";
       if (r.status().code() != StatusCode::kUnavailable && failures > 3) return r.status();
     }

@@ -101,6 +101,39 @@ std::string PadToWidth(std::string_view text, size_t width, Align align) {
   return align == Align::kRight ? fill + std::string(text) : std::string(text) + fill;
 }
 
+bool IsUnsafeForTerminal(char32_t cp) {
+  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x061C || cp == 0x200E || cp == 0x200F ||
+         (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029 ||
+         cp == 0xFEFF;
+}
+
+namespace {
+
+void AppendEscape(std::string* out, char32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
+  *out += buf;
+}
+
+}  // namespace
+
+std::string Printable(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size();) {
+    size_t start = i;
+    int32_t cp = NextCodePoint(text, &i);
+    if (cp < 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+    } else if (IsUnsafeForTerminal(static_cast<char32_t>(cp))) {
+      AppendEscape(&out, static_cast<char32_t>(cp));
+    } else {
+      out.append(text.substr(start, i - start));
+    }
+  }
+  return out;
+}
+
 std::string Quote(std::string_view text) {
   std::string out = "\"";
   out.reserve(text.size() + 2);
@@ -118,10 +151,8 @@ std::string Quote(std::string_view text) {
       out += "\\r";
     } else if (cp == '\t') {
       out += "\\t";
-    } else if (cp < 0x20 || cp == 0x7F) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", static_cast<unsigned>(cp));
-      out += buf;
+    } else if (IsUnsafeForTerminal(static_cast<char32_t>(cp))) {
+      AppendEscape(&out, static_cast<char32_t>(cp));
     } else {
       out.append(text.substr(start, i - start));
     }

@@ -36,6 +36,10 @@ Outcome Run(std::vector<std::string> args, Status status = Status::Ok()) {
       return Status::Ok();
     });
     program.OnRun(program.app().add_subcommand("fail", "fails"), [status] { return status; });
+    program.OnRun(program.app().add_subcommand("hostile", "prints what a ledger value could hold"), [] {
+      std::cout << "name \x1b[2J\x1b]0;pwned\x07" "x\rover\xc2\x9b" "31m\xe2\x80\xae" "txt\n";
+      return Status::Ok();
+    });
     program.OnRun(program.app().add_subcommand("throw", "throws"), []() -> Status {
       throw std::runtime_error("boom");
     });
@@ -67,7 +71,7 @@ TEST_CASE("Program: a command that succeeds prints its output and exits 0", "[pr
 }
 
 TEST_CASE("Program: bad usage is one line naming the word, exit 2", "[program]") {
-  RequireOneLineError(Run({}), 2, "needs a command, one of: ok, fail, throw, group");
+  RequireOneLineError(Run({}), 2, "needs a command, one of: ok, fail, hostile, throw, group");
   RequireOneLineError(Run({"frobnicate"}), 2, "frobnicate");
   RequireOneLineError(Run({"ok", "--bogus"}), 2, "--bogus");
   RequireOneLineError(Run({"group"}), 2, "silian-test group needs a command, one of: one");
@@ -92,6 +96,17 @@ TEST_CASE("Program: --help prints the commands on stdout and exits 0", "[program
   CHECK(r.out.find("a test program") != std::string::npos);
   CHECK(r.out.find("group") != std::string::npos);
   CHECK(r.err.empty());
+}
+
+TEST_CASE("Program: nothing a command prints or fails with reaches the terminal with its control characters",
+          "[program]") {
+  Outcome r = Run({"hostile"});
+  CHECK(r.exit_code == 0);
+  CHECK(r.out == "name \\u001b[2J\\u001b]0;pwned\\u0007x\\u000dover\\u009b31m\\u202etxt\n");
+  r = Run({"fail"}, InvalidArgument("applicant_name \x1b[31mred\x07"));
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(r.err == "silian-test: applicant_name \\u001b[31mred\\u0007\n");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include "base/text.h"
+#include "domain/workflow.h"
 
 namespace silian::console {
 namespace {
@@ -65,6 +66,95 @@ TEST_CASE("Console: case show quotes values so that quotes and line breaks stay 
   std::string text = RenderCase(view);
   INFO(text);
   CHECK(text.find("\"said \\\"no\\\"\\nthen left\"") != std::string::npos);
+}
+
+// Whether `text` holds a byte a terminal acts on, other than the line feed that ends each line.
+bool HasRawControl(const std::string& text) {
+  for (size_t i = 0; i < text.size();) {
+    int32_t cp = NextCodePoint(text, &i);
+    if (cp < 0 || (cp != '\n' && IsUnsafeForTerminal(static_cast<char32_t>(cp)))) return true;
+  }
+  return false;
+}
+
+// What an attacker puts in a value: clear the screen, retitle the window, ring, overwrite the line,
+// a C1 CSI, a right-to-left override, and a line of its own.
+const std::string kHostile =
+    "A\x1b[2J\x1b]0;pwned\x07" "B\rC\xc2\x9b" "31mD\xe2\x80\xae" "exe.txt\nstatus  approved";
+
+TEST_CASE("Console: case list prints ledger values with their control characters made visible", "[console]") {
+  sync::CaseSummary c;
+  c.case_id = "n1:1\x1b[31m";
+  c.case_number = "152222104200-01-20260101-0001";
+  c.status = "received";
+  c.applicant_name = kHostile;
+  c.item_code = "ITEM\x07";
+  std::string text = RenderCaseList({c});
+  INFO(text);
+  CHECK_FALSE(HasRawControl(text));
+  CHECK(Lines(text).size() == 2);  // the heading and one row: the value's line feed is shown, not obeyed
+  CHECK_THAT(text, Catch::Contains("A\\u001b[2J\\u001b]0;pwned\\u0007B\\u000dC\\u009b31mD\\u202eexe.txt\\u000astatus"));
+  CHECK_THAT(text, Catch::Contains("n1:1\\u001b[31m"));
+}
+
+TEST_CASE("Console: case show and conflicts never print a control character from the ledger", "[console]") {
+  json conflict = {{"id", "n1:1/field/applicant_name"}, {"case_id", "n1:1"}, {"kind", "field"},
+                   {"field", "applicant_name"}, {"provisional", kHostile},
+                   {"candidates", json::array({{{"op", "n2:2"}, {"actor", kHostile}, {"value", kHostile}}})}};
+  json view = {{"case_number", kHostile},
+               {"case_id", "n1:1"},
+               {"status", kHostile},
+               {"fields", {{"applicant_name", {{"value", kHostile}, {"op", "n1:1"}}}, {kHostile, {{"value", "x"}}}}},
+               {"notes", json::array({{{"time", "t"}, {"op", "n1:2"}, {"actor", kHostile}, {"text", kHostile}}})},
+               {"history", json::array({{{"op", "n1:2"}, {"actor", kHostile}, {"kind", "note_added"}, {"text", kHostile}},
+                                         {{"op", "n1:3"}, {"kind", "transition"}, {"action", kHostile},
+                                          {"reason", kHostile}, {"from", "received"}}})},
+               {"certificate", {{"certificate_name", kHostile}}},
+               {"departments", {{kHostile, {{"decision", kHostile}, {"opinion", kHostile}}}}},
+               {"conflicts", json::array({conflict})}};
+  for (const std::string& text : {RenderCase(view), RenderConflict(conflict)}) {
+    INFO(text);
+    CHECK_FALSE(HasRawControl(text));
+    CHECK_THAT(text, Catch::Contains("\\u001b[2J"));
+    for (const auto& line : Lines(text)) CHECK(line.rfind("status  approved", 0) == std::string::npos);
+  }
+}
+
+TEST_CASE("Console: the output guard escapes what any command prints, keeping line ends and split characters",
+          "[console]") {
+  std::ostringstream out;
+  {
+    TerminalGuard guard(out);
+    out << "ok\n" << "esc \x1b[31m red\n" << "csv,line\r\n" << "lone\rcr\n";
+    out << "\xe7\x8e";  // 王 (U+738B) written in two parts
+    out.flush();
+    out << "\x8b \xe2\x80";
+    out << "\xae" "x\n";
+    out << "{\"name\": \"\xe2\x80\xae\"}\n";
+    out << "tail\r";
+  }
+  CHECK(out.str() ==
+        "ok\nesc \\u001b[31m red\ncsv,line\r\nlone\\u000dcr\n\xe7\x8e\x8b \\u202ex\n{\"name\": \"\\u202e\"}\ntail\\u000d");
+  // JSON keeps its meaning: the escape is JSON's.
+  CHECK(json::parse("{\"name\": \"\\u202e\"}")["name"] == "\xe2\x80\xae");
+}
+
+TEST_CASE("Console: CSV report cells that a spreadsheet would run as formulas are neutralised", "[console]") {
+  std::vector<sync::ReportRow> rows(5);
+  rows[0].group = "=cmd|' /C calc'!A0";
+  rows[1].group = "+1+1";
+  rows[2].group = "-2+3";
+  rows[3].group = "@SUM(A1)";
+  rows[4].group = "\tleading tab";
+  sync::ReportRow total;
+  std::string csv = sync::RenderReportCsv(rows, total);
+  INFO(csv);
+  CHECK_THAT(csv, Catch::Contains("\r\n'=cmd|' /C calc'!A0,"));
+  CHECK_THAT(csv, Catch::Contains("\r\n'+1+1,"));
+  CHECK_THAT(csv, Catch::Contains("\r\n'-2+3,"));
+  CHECK_THAT(csv, Catch::Contains("\r\n'@SUM(A1),"));
+  CHECK_THAT(csv, Catch::Contains("\r\n'\tleading tab,"));
+  CHECK_THAT(csv, Catch::Contains("\r\ntotal,0,"));  // numbers and plain text unchanged
 }
 
 }  // namespace

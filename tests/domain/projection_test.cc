@@ -72,7 +72,7 @@ TEST_CASE("Projection: a created case shows its fields, starts in draft and has 
   CHECK(p.applicant_id == test::ResidentId(1));
   CHECK(p.item_code == "ITEM-1");
   CHECK(p.division == test::kVillage);
-  CHECK(p.case_number == std::string(test::kVillage) + "01202601010001");
+  CHECK(p.case_number == std::string(test::kVillage) + "-01-20260101-0001");
   CHECK(p.last_hlc == T(1));
   REQUIRE(p.heads.size() == 1);
   CHECK(p.heads[0].ToString() == "n1:1");

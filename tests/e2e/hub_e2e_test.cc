@@ -152,7 +152,7 @@ void CreateCase(LedgerStore& s, const NodeSpec& spec, Rng& rng) {
   c.item_code = kItem;
   c.applicant_name = rng.Pick(NamePool());
   c.applicant_id = ResidentId(static_cast<uint32_t>(rng.Below(5)));
-  c.phone = "0482-" + std::to_string(rng.Between(1000, 1003));
+  c.phone = "0482-555" + std::to_string(rng.Between(1000, 1003));
   c.summary = "application " + std::to_string(rng.Below(100));
   c.channel = spec.level == Level::kVillage ? "agent" : "window";
   c.actor = spec.id + "-staff";
@@ -187,7 +187,7 @@ bool AuthorOne(LedgerStore& s, const NodeSpec& spec, Rng& rng) {
   const std::string case_id = rng.Pick(cases).case_id;
   uint64_t what = rng.Below(100);
   if (what < 20) {
-    SILIAN_TAKE(s.SetFields(case_id, {{"phone", "0482-" + std::to_string(rng.Between(1000, 1003))}}, actor));
+    SILIAN_TAKE(s.SetFields(case_id, {{"phone", "0482-555" + std::to_string(rng.Between(1000, 1003))}}, actor));
   } else if (what < 40) {
     SILIAN_TAKE(s.SetFields(case_id, {{"applicant_name", rng.Pick(NamePool())}}, actor));
   } else if (what < 76) {

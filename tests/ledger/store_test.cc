@@ -223,11 +223,11 @@ TEST_CASE("Store: field writes are validated and written as one op", "[store]") 
   CHECK(FrontierSeq(*r.store, "n1") == 1);
   // Changing the ID type and number together is checked against the new type.
   OpId op = SILIAN_TAKE(
-      r->SetFields(id, {{"applicant_id_type", "passport"}, {"applicant_id", "E12345678"}, {"phone", "110"}}, "clerk"));
+      r->SetFields(id, {{"applicant_id_type", "passport"}, {"applicant_id", "E12345678"}, {"phone", "13904821234"}}, "clerk"));
   CHECK(op.ToString() == "n1:2");
   nlohmann::json view = SILIAN_TAKE(r->ShowCase(id));
   CHECK(view.at("fields").at("applicant_id").at("value") == "E12345678");
-  CHECK(view.at("fields").at("phone").at("value") == "110");
+  CHECK(view.at("fields").at("phone").at("value") == "13904821234");
 }
 
 TEST_CASE("Store: the case list filters by status, applicant id and scope", "[store]") {
@@ -575,8 +575,8 @@ TEST_CASE("Store: the digest is equal whatever order the ops arrived in", "[stor
   std::string id = CaseWithHistory(a, 1);
   test::Exchange(*a.store, *b.store);
   // Concurrent work on the shared case.
-  SILIAN_TAKE(a->SetFields(id, {{"applicant_name", "Bayar"}, {"phone", "1"}}, "x"));
-  SILIAN_TAKE(b->SetFields(id, {{"applicant_name", "Bayartemur"}, {"phone", "2"}}, "y"));
+  SILIAN_TAKE(a->SetFields(id, {{"applicant_name", "Bayar"}, {"phone", "13904821234"}}, "x"));
+  SILIAN_TAKE(b->SetFields(id, {{"applicant_name", "Bayartemur"}, {"phone", "15004826677"}}, "y"));
   SILIAN_TAKE(a->Act(id, Action::kAccept, "", "x"));
   SILIAN_TAKE(b->Act(id, Action::kNotAccept, "no household register", "y"));
   SILIAN_TAKE(b->AddNote(SILIAN_TAKE(b->CreateCase(test::SampleCase(3))).case_id.value, "b's own", "y"));

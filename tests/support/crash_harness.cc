@@ -118,7 +118,7 @@ CrashSource MakeCrashSource(const TempDir& dir, size_t chunks) {
   for (size_t i = 0; i < cases.size(); ++i) {
     SILIAN_TAKE(b->AddNote(cases[i], "checked the materials", "clerk-b"));
     SILIAN_TAKE(b->Act(cases[i], sync::Action::kForward, "", "clerk-b"));
-    if (i % 3 == 0) SILIAN_TAKE(b->SetFields(cases[i], {{"phone", "0482-7777" + std::to_string(i % 10)}}, "clerk-b"));
+    if (i % 3 == 0) SILIAN_TAKE(b->SetFields(cases[i], {{"phone", "0482-777777" + std::to_string(i % 10)}}, "clerk-b"));
     b.wall->Set(b.wall->NowMs() + 1000);
   }
   Exchange(*b.store, *a.store);

@@ -29,7 +29,7 @@ pb::Op CreatedOp(const Head& h, const std::string& applicant_name, const std::st
                  const std::string& item_code) {
   pb::Op op = Envelope(h);
   auto* c = op.mutable_case_created();
-  c->set_case_number(kVillage + std::string("01202601010001"));
+  c->set_case_number(kVillage + std::string("-01-20260101-0001"));
   c->set_item_code(item_code);
   c->set_applicant_name(applicant_name);
   c->set_applicant_id_type("resident_id");

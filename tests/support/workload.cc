@@ -68,7 +68,7 @@ void Workload::Step() {
   if (what < 15) {
     static const std::vector<std::string> plain = {"phone", "address", "summary", "channel"};
     std::string field = rng_.Pick(plain);
-    std::string value = field == "phone" ? "0482-" + std::to_string(rng_.Between(1000, 1003))
+    std::string value = field == "phone" ? "0482-555" + std::to_string(rng_.Between(1000, 1003))
                                          : field + " v" + std::to_string(rng_.Below(4));
     SILIAN_TAKE(r->SetFields(case_id, {{field, value}}, actor));
     ++counts_.fields;
@@ -116,7 +116,7 @@ void Workload::Create(Replica& r) {
   c.item_code = rng_.Pick(ItemPool());
   c.applicant_name = rng_.Pick(NamePool());
   c.applicant_id = ResidentId(n);
-  c.phone = "0482-" + std::to_string(rng_.Between(1000, 1003));
+  c.phone = "0482-555" + std::to_string(rng_.Between(1000, 1003));
   c.address = "Gacha road " + std::to_string(rng_.Below(20));
   c.summary = "application " + std::to_string(rng_.Below(100));
   c.channel = rng_.Percent(50) ? "agent" : "window";
