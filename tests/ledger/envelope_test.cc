@@ -282,10 +282,12 @@ TEST_CASE_METHOD(VillageAndHall, "Envelope: an op over 64 KiB is refused on impo
 TEST_CASE_METHOD(VillageAndHall, "Envelope: a stranger's ops ahead of a gap are refused; a known origin's wait",
                  "[envelope]") {
   pb::Op stranger = test::NoteOp({"nobody:5", test::Stamp(test::kT0Ms), {}, "nobody:1"}, "x");
-  RequireRefused(*hall.store, {test::OpEntry(stranger)}, ImportSender{}, StatusCode::kPermissionDenied,
+  const ImportSender push =
+      PushSender(PeerOf("village-a", Level::kVillage, test::kVillage), SILIAN_TAKE(village->GetFrontier()));
+  RequireRefused(*hall.store, {test::OpEntry(stranger)}, push, StatusCode::kPermissionDenied,
                  {"origin \"nobody\"", "ahead of a gap"});
   pb::Op known = test::NoteOp({"village-a:5", test::Stamp(test::kT0Ms), {}, case_id}, "x");
-  SILIAN_REQUIRE_OK(ImportAs(*hall.store, {test::OpEntry(known)}));
+  SILIAN_REQUIRE_OK(ImportAs(*hall.store, {test::OpEntry(known)}, push));
   CHECK(SILIAN_TAKE(hall->GetStatus()).pending_count == 1);
 }
 
