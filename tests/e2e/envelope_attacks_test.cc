@@ -78,7 +78,7 @@ struct CountyUnderAttack {
 
   // The victim goes on working: a new note, synced, and all of its ops at the county.
   void RequireVictimUnharmed() {
-    victim.Ok({"case", "note", victim_case, "--text", "still here"});
+    victim.Ok({"case", "note", victim_case, "still here"});
     victim.Ok({"sync"});
     json status = victim.Json({"status"});
     bool at_county = false;
@@ -197,7 +197,7 @@ TEST_CASE_METHOD(CountyUnderAttack,
   INFO(r.body);
   REQUIRE(r.status == 200);
 
-  victim.Ok({"case", "note", victim_case, "--text", "my genuine second op"});
+  victim.Ok({"case", "note", victim_case, "my genuine second op"});
   ProcessResult sync = victim.Run({"sync"});
   CHECK(sync.exit_code != 0);
   CHECK_THAT(sync.err, Catch::Contains("equivocation") && Catch::Contains("\"village-b\" up to seq 2") &&
