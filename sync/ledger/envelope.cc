@@ -6,11 +6,20 @@
 #include "ledger/chain.h"
 
 namespace silian::sync {
+namespace {
 
-std::string OpName(const pb::Op& op) { return "op " + Quote(op.origin() + ":" + std::to_string(op.seq())); }
+// A value from the wire in a message: at most 64 bytes of it, so that a reply never echoes large input.
+std::string Short(const std::string& text) {
+  constexpr size_t kMax = 64;
+  return text.size() <= kMax ? Quote(text) : Quote(text.substr(0, kMax)) + "... (" + std::to_string(text.size()) + " bytes)";
+}
+
+}  // namespace
+
+std::string OpName(const pb::Op& op) { return "op " + Short(op.origin() + ":" + std::to_string(op.seq())); }
 
 std::string SkipName(const pb::Skip& skip) {
-  return "skip of " + Quote(skip.origin()) + " seq " + std::to_string(skip.from_seq()) + ".." +
+  return "skip of " + Short(skip.origin()) + " seq " + std::to_string(skip.from_seq()) + ".." +
          std::to_string(skip.to_seq());
 }
 
@@ -20,18 +29,18 @@ Status CheckOpEnvelope(const pb::Op& op, bool reference) {
   if (op.seq() == 0 || op.seq() > kMaxSeq)
     return DataLoss(name + " has seq " + std::to_string(op.seq()) + " outside 1.." + std::to_string(kMaxSeq));
   if (reference) {
-    if (!op.case_id().empty()) return DataLoss(name + " is reference data but names case " + Quote(op.case_id()));
+    if (!op.case_id().empty()) return DataLoss(name + " is reference data but names case " + Short(op.case_id()));
     if (op.division().empty() || !ParseScopePrefix(op.division()).ok())
-      return DataLoss(name + " is reference data for an invalid area " + Quote(op.division()));
+      return DataLoss(name + " is reference data for an invalid area " + Short(op.division()));
     return Status::Ok();
   }
-  if (!ParseDivisionCode(op.division()).ok()) return DataLoss(name + " has an invalid division code " + Quote(op.division()));
+  if (!ParseDivisionCode(op.division()).ok()) return DataLoss(name + " has an invalid division code " + Short(op.division()));
   auto creation = ParseOpId(op.case_id());
   if (!creation.ok() || creation->seq > kMaxSeq || !ParseNodeId(creation->origin).ok())
-    return DataLoss(name + " has case id " + Quote(op.case_id()) + ", which is not the id of an op (\"origin:seq\")");
+    return DataLoss(name + " has case id " + Short(op.case_id()) + ", which is not the id of an op (\"origin:seq\")");
   const bool own = *creation == OpId{op.origin(), op.seq()};
   if (op.has_case_created() && !own)
-    return DataLoss(name + " creates a case but names case " + Quote(op.case_id()) +
+    return DataLoss(name + " creates a case but names case " + Short(op.case_id()) +
                     ": a case's id is the id of the op that created it");
   if (!op.has_case_created() && own)
     return DataLoss(name + " names itself as its case but does not create one");
@@ -44,7 +53,7 @@ Status CheckSkipSyntax(const pb::Skip& skip) {
   if (skip.from_seq() == 0 || skip.to_seq() < skip.from_seq() || skip.to_seq() > kMaxSeq)
     return DataLoss(name + " has an invalid range: seqs must satisfy 1 <= from <= to <= " + std::to_string(kMaxSeq));
   if (skip.hash().size() != kHashBytes) return DataLoss(name + " has a hash of the wrong size");
-  if (!ParseScopePrefix(skip.scope()).ok()) return DataLoss(name + " has an invalid scope " + Quote(skip.scope()));
+  if (!ParseScopePrefix(skip.scope()).ok()) return DataLoss(name + " has an invalid scope " + Short(skip.scope()));
   return Status::Ok();
 }
 
@@ -59,7 +68,7 @@ SkipDecision DecideSkip(const pb::Skip& skip, const std::string& self, const std
   using Action = SkipDecision::Action;
   const std::string name = SkipName(skip);
   const bool network = sender.kind == ImportSender::Kind::kPush || sender.kind == ImportSender::Kind::kPull;
-  const std::string from = sender.node_id.empty() ? std::string("the sender") : "sender " + Quote(sender.node_id);
+  const std::string from = sender.node_id.empty() ? std::string("the sender") : "sender " + Short(sender.node_id);
   // (a) Only a node itself says what its own seqs are.
   if (skip.origin() == self)
     return {Action::kRefuse, name + " covers this node's own origin: no other replica may vouch for its seqs"};
@@ -68,13 +77,13 @@ SkipDecision DecideSkip(const pb::Skip& skip, const std::string& self, const std
     return {Action::kRefuse, name + " has an empty scope: a skip's scope must be a non-empty division prefix"};
   if (!InScope(receiver_scope, skip.scope()))
     return {network ? Action::kRefuse : Action::kIgnore,
-            name + " has scope " + Quote(skip.scope()) + ", which does not contain this replica's scope " +
+            name + " has scope " + Short(skip.scope()) + ", which does not contain this replica's scope " +
                 Quote(receiver_scope) + ": some of those ops may belong here"};
   if (sender.kind == ImportSender::Kind::kUnchecked) return {};
   // (c) A sender knows the divisions of ops in its own scope only.
   if (sender.scope.empty() || !ParseScopePrefix(sender.scope).ok() || !InScope(skip.scope(), sender.scope))
     return {network ? Action::kRefuse : Action::kIgnore,
-            name + " has scope " + Quote(skip.scope()) + ", outside the scope " + Quote(sender.scope) + " of " + from +
+            name + " has scope " + Short(skip.scope()) + ", outside the scope " + Short(sender.scope) + " of " + from +
                 ": a replica vouches only for ops of its own area"};
   // (d) Never past what the sender itself holds.
   auto it = sender_frontier.find(skip.origin());
