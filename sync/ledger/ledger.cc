@@ -318,13 +318,31 @@ Status Ledger::Impl::AddEquivocation(const std::string& origin, uint64_t seq, co
       .Run();
 }
 
-Status Ledger::Impl::PurgePending() {
+namespace {
+// Pending entries older than the cut, or malformed (a seq outside 1..2^63-1 reads as negative).
+constexpr const char* kStalePending = "added_ms < ?1 OR seq < 1 OR to_seq < seq";
+}  // namespace
+
+uint64_t Ledger::Impl::PurgeCutMs() {
   const uint64_t now = wall->NowMs();
-  last_purge_ms = now;
   const uint64_t max_age = options.pending.max_age_ms;
+  return now > max_age ? now - max_age : 0;
+}
+
+Result<bool> Ledger::Impl::HasPendingToPurge() {
+  Stmt any;
+  SILIAN_RETURN_IF_ERROR(any.Prepare(db, (std::string("SELECT 1 FROM pending WHERE ") + kStalePending + " LIMIT 1").c_str()));
+  any.Bind(1, PurgeCutMs());
+  SILIAN_ASSIGN_OR_RETURN(bool row, any.Step());
+  last_purge_ms = wall->NowMs();
+  return row;
+}
+
+Status Ledger::Impl::PurgePending() {
+  last_purge_ms = wall->NowMs();
   Stmt purge;
-  SILIAN_RETURN_IF_ERROR(purge.Prepare(db, "DELETE FROM pending WHERE added_ms < ?1 OR seq < 1 OR to_seq < seq"));
-  return purge.Bind(1, now > max_age ? now - max_age : uint64_t{0}).Run();
+  SILIAN_RETURN_IF_ERROR(purge.Prepare(db, (std::string("DELETE FROM pending WHERE ") + kStalePending).c_str()));
+  return purge.Bind(1, PurgeCutMs()).Run();
 }
 
 Status Ledger::Impl::PurgePendingNowAndThen() {
@@ -436,8 +454,11 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, Options op
   SILIAN_RETURN_IF_ERROR(projector.Reload());
   // A session cut between deferred imports leaves cases to re-project: do it before anyone reads them.
   SILIAN_RETURN_IF_ERROR(ledger->RefreshStaleCases());
+  // Purging takes the write lock: only when there is something to purge, so that reading commands next to
+  // a busy hub do not wait for it.
   Ledger::Impl& m = *ledger->impl_;
-  SILIAN_RETURN_IF_ERROR(ledger->RunTransaction([&m] { return m.PurgePending(); }));
+  SILIAN_ASSIGN_OR_RETURN(bool stale, m.HasPendingToPurge());
+  if (stale) SILIAN_RETURN_IF_ERROR(ledger->RunTransaction([&m] { return m.PurgePending(); }));
   return ledger;
 }
 

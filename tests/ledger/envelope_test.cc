@@ -279,7 +279,7 @@ TEST_CASE_METHOD(VillageAndHall, "Envelope: an op over 64 KiB is refused on impo
 
 // ---- 5. Bounded pending.
 
-TEST_CASE_METHOD(VillageAndHall, "Envelope: a stranger's ops ahead of a gap are refused; a known origin's wait",
+TEST_CASE_METHOD(VillageAndHall, "Envelope: a stranger's ops ahead of a gap are refused, while a known origin's wait",
                  "[envelope]") {
   pb::Op stranger = test::NoteOp({"nobody:5", test::Stamp(test::kT0Ms), {}, "nobody:1"}, "x");
   const ImportSender push =

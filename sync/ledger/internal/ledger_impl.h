@@ -60,6 +60,9 @@ struct Ledger::Impl {
   // Deletes pending entries older than options.pending.max_age_ms, and malformed ones. REQUIRES: a
   // write transaction.
   Status PurgePending();
+  // Whether PurgePending would delete anything (a read).
+  Result<bool> HasPendingToPurge();
+  uint64_t PurgeCutMs();
   // PurgePending when this process has not purged for an hour.
   Status PurgePendingNowAndThen();
   Status SaveReceipts(const std::vector<pb::LevelReceipt>& receipts);
