@@ -20,7 +20,8 @@ Status Ledger::Impl::SaveReceipts(const std::vector<pb::LevelReceipt>& receipts)
       "seq=max(seq, ?4), as_of_ms=max(as_of_ms, ?5)"));
   for (const auto& r : receipts) {
     if (!ParseLevel(r.level()).ok()) continue;
-    for (const auto& e : r.entries())
+    for (const auto& e : r.entries()) {
+      if (e.seq() > kMaxSeq) continue;  // no replica holds such a seq; CheckReceipt has reported it
       SILIAN_RETURN_IF_ERROR(
           s.Reset()
               .Bind(1, r.level())
@@ -30,6 +31,7 @@ Status Ledger::Impl::SaveReceipts(const std::vector<pb::LevelReceipt>& receipts)
               .Bind(5, r.as_of_ms())
               .BindBlob(6, e.hash())
               .Run());
+    }
   }
   return Status::Ok();
 }
