@@ -97,7 +97,8 @@ Status RunStatus(const GlobalOptions& g) {
                      {"hub", l.hub_id},
                      {"own_ops_not_there", l.own_ops_missing},
                      {"oldest_not_there_age_ms", l.oldest_missing_age_ms},
-                     {"heard_at", when(l.heard_ms)}});
+                     {"heard_at", when(l.heard_ms)},
+                     {"equivocation", l.equivocation}});
     j["levels"] = arr;
     j["hub_url"] = hub ? *hub : "";
     j["last_sync"] = when(last_sync_ms);
@@ -111,6 +112,8 @@ Status RunStatus(const GlobalOptions& g) {
                         age(l.oldest_missing_age_ms), when(l.heard_ms)});
       std::cout << "\nreached\n" << RenderTable(rows);
       std::cout << "last sync        " << when(last_sync_ms) << (hub ? " with " + *hub : "") << "\n";
+      for (const auto& l : levels)
+        if (!l.equivocation.empty()) std::cout << "EQUIVOCATION     " << l.equivocation << "\n";
     }
   }
   return Status::Ok();

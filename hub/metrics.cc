@@ -29,6 +29,17 @@ void Metrics::CountRejection(const std::string& reason) {
   ++rejections_[reason];
 }
 
+void Metrics::CountPushFindings(uint64_t equivocations, uint64_t skewed_ops) {
+  std::lock_guard<std::mutex> lock(mu_);
+  equivocations_ += equivocations;
+  skewed_ops_ += skewed_ops;
+}
+
+uint64_t Metrics::equivocations() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return equivocations_;
+}
+
 uint64_t Metrics::ops_in() const {
   std::lock_guard<std::mutex> lock(mu_);
   return ops_in_;
@@ -56,6 +67,12 @@ std::string Metrics::Render() const {
       << "silian_bytes_in_total " << bytes_in_ << "\n"
       << "# HELP silian_bytes_out_total Sync reply body bytes.\n# TYPE silian_bytes_out_total counter\n"
       << "silian_bytes_out_total " << bytes_out_ << "\n"
+      << "# HELP silian_equivocations_total Pushed ops that contradict ops this hub holds (kept as evidence).\n"
+      << "# TYPE silian_equivocations_total counter\n"
+      << "silian_equivocations_total " << equivocations_ << "\n"
+      << "# HELP silian_skewed_ops_total Pushed ops stamped too far ahead of this hub's clock (not followed).\n"
+      << "# TYPE silian_skewed_ops_total counter\n"
+      << "silian_skewed_ops_total " << skewed_ops_ << "\n"
       << "# HELP silian_batch_seconds Time to handle one sync request.\n# TYPE silian_batch_seconds histogram\n";
   for (double b : kBuckets) {
     auto it = batch_buckets_.find(b);

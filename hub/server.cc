@@ -204,6 +204,7 @@ struct HubServer::Impl {
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (outcome.error.empty()) {
       metrics.CountSync(outcome.ops_in, outcome.ops_out, body.size(), outcome.body.size(), seconds);
+      metrics.CountPushFindings(outcome.equivocations, outcome.skewed_ops);
     } else if (outcome.http_status >= 500) {
       spdlog::error("sync request failed: {}", outcome.body.substr(0, kMaxMessageBytes));
     }

@@ -171,7 +171,7 @@ Status RunBundleImport(const GlobalOptions& g, const std::string& file) {
          "; ops this node lacks may be missing from it");
 
   // Destroying `import` before Commit() rolls back everything it applied.
-  auto begun = store->BeginImport();
+  auto begun = store->ledger().BeginImport(sync::BundleSender(header));
   if (!begun.ok()) return begun.status();
   std::unique_ptr<sync::LedgerStore::Import> import = std::move(begun).value();
   Progress progress(static_cast<uint64_t>(st.st_size));

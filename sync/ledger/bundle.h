@@ -32,7 +32,7 @@ struct BundleLimits {
   uint64_t max_record_bytes = 16ull << 20;      // one record (a batch) after decompression
   uint64_t max_total_bytes = 8ull << 30;        // the whole decompressed stream
   uint64_t max_entries_per_batch = 100000;
-  uint64_t max_op_bytes = 256ull << 10;         // one serialized op
+  uint64_t max_op_bytes = 64ull << 10;          // one serialized op (kMaxOpBytes, ledger/ledger.h)
 };
 
 // Receives compressed output. Returns non-OK to abort writing.

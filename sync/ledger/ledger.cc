@@ -79,6 +79,14 @@ CREATE TABLE peers(
   last_error TEXT NOT NULL DEFAULT '') WITHOUT ROWID;
 )sql";
 
+// Schema version 3: when each pending entry arrived (the purge), and the chain hash each receipt names
+// (a client compares it with its own chain). Rows of older versions read as arrived at 0 (purged first)
+// and as receipts without a hash (not compared).
+constexpr const char* kLedgerV3 = R"sql(
+ALTER TABLE pending ADD COLUMN added_ms INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE receipts ADD COLUMN hash BLOB NOT NULL DEFAULT x'';
+)sql";
+
 // The per-scope indexes of a replica that serves pulls (county and city hubs): a pull for a village,
 // township or county costs O(returned ops).
 constexpr const char* kServingIndexes = R"sql(
@@ -89,7 +97,7 @@ CREATE INDEX ops_scope6 ON ops(substr(division, 1, 6), id);
 
 // The DDL of schema version `version` for the ledger and its projector.
 std::string SchemaStep(int version, const Projector& projector) {
-  std::string ddl = version == 1 ? std::string(kOpsTableDdl) + kLedgerV1 : std::string();
+  std::string ddl = version == 1 ? std::string(kOpsTableDdl) + kLedgerV1 : version == 3 ? kLedgerV3 : std::string();
   return ddl + projector.SchemaStep(version);
 }
 
@@ -213,12 +221,14 @@ Status Ledger::Impl::PrepareAll() {
       {&extend_skip, "UPDATE skips SET to_seq=?, hash=? WHERE origin=? AND from_seq=?"},
       {&last_skip, "SELECT from_seq, to_seq, scope FROM skips WHERE origin=? ORDER BY from_seq DESC LIMIT 1"},
       {&upsert_frontier, "INSERT OR REPLACE INTO frontier(origin, seq, hash) VALUES(?,?,?)"},
-      {&insert_pending, "INSERT OR IGNORE INTO pending(origin, seq, to_seq, hash, scope, bytes) VALUES(?,?,?,?,?,?)"},
+      {&insert_pending,
+       "INSERT OR IGNORE INTO pending(origin, seq, to_seq, hash, scope, bytes, added_ms) VALUES(?,?,?,?,?,?,?)"},
       {&next_pending, "SELECT seq, to_seq, hash, scope, bytes FROM pending WHERE origin=? AND seq<=? ORDER BY seq LIMIT 1"},
       {&delete_pending, "DELETE FROM pending WHERE origin=? AND seq=?"},
       {&insert_equivocation, "INSERT INTO equivocations(origin, seq, held, offered, seen_ms) VALUES(?,?,?,?,?)"},
       {&get_meta, "SELECT value FROM meta WHERE key=?"},
       {&set_meta, "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)"},
+      {&select_op_case, "SELECT division, case_id FROM ops WHERE origin=? AND seq=?"},
   };
   for (const auto& [stmt, sql] : statements) SILIAN_RETURN_IF_ERROR(stmt->Prepare(db, sql));
   return Status::Ok();
@@ -308,6 +318,40 @@ Status Ledger::Impl::AddEquivocation(const std::string& origin, uint64_t seq, co
       .Run();
 }
 
+namespace {
+// Pending entries older than the cut, or malformed (a seq outside 1..2^63-1 reads as negative).
+constexpr const char* kStalePending = "added_ms < ?1 OR seq < 1 OR to_seq < seq";
+}  // namespace
+
+uint64_t Ledger::Impl::PurgeCutMs() {
+  const uint64_t now = wall->NowMs();
+  const uint64_t max_age = options.pending.max_age_ms;
+  return now > max_age ? now - max_age : 0;
+}
+
+Result<bool> Ledger::Impl::HasPendingToPurge() {
+  Stmt any;
+  SILIAN_RETURN_IF_ERROR(any.Prepare(db, (std::string("SELECT 1 FROM pending WHERE ") + kStalePending + " LIMIT 1").c_str()));
+  any.Bind(1, PurgeCutMs());
+  SILIAN_ASSIGN_OR_RETURN(bool row, any.Step());
+  last_purge_ms = wall->NowMs();
+  return row;
+}
+
+Status Ledger::Impl::PurgePending() {
+  last_purge_ms = wall->NowMs();
+  Stmt purge;
+  SILIAN_RETURN_IF_ERROR(purge.Prepare(db, (std::string("DELETE FROM pending WHERE ") + kStalePending).c_str()));
+  return purge.Bind(1, PurgeCutMs()).Run();
+}
+
+Status Ledger::Impl::PurgePendingNowAndThen() {
+  constexpr uint64_t kPurgeEveryMs = 3600ull * 1000;
+  const uint64_t now = wall->NowMs();
+  if (last_purge_ms != 0 && now >= last_purge_ms && now - last_purge_ms < kPurgeEveryMs) return Status::Ok();
+  return PurgePending();
+}
+
 Result<std::vector<Refusal>> Ledger::Impl::Reproject(const std::string& case_id) {
   std::vector<pb::Op> ops;
   select_case_ops.Reset().Bind(1, case_id);
@@ -352,7 +396,7 @@ Status Ledger::Impl::RefreshIfChangedElsewhere() {
 void Ledger::Impl::ResetStatements() {
   for (Stmt* st : {&insert_op, &select_op_bytes, &select_case_ops, &insert_skip, &extend_skip, &last_skip,
                    &upsert_frontier, &insert_pending, &next_pending, &delete_pending, &insert_equivocation,
-                   &get_meta, &set_meta})
+                   &get_meta, &set_meta, &select_op_case})
     st->Reset();
 }
 
@@ -410,6 +454,11 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, Options op
   SILIAN_RETURN_IF_ERROR(projector.Reload());
   // A session cut between deferred imports leaves cases to re-project: do it before anyone reads them.
   SILIAN_RETURN_IF_ERROR(ledger->RefreshStaleCases());
+  // Purging takes the write lock: only when there is something to purge, so that reading commands next to
+  // a busy hub do not wait for it.
+  Ledger::Impl& m = *ledger->impl_;
+  SILIAN_ASSIGN_OR_RETURN(bool stale, m.HasPendingToPurge());
+  if (stale) SILIAN_RETURN_IF_ERROR(ledger->RunTransaction([&m] { return m.PurgePending(); }));
   return ledger;
 }
 
@@ -449,6 +498,7 @@ Result<OpId> Ledger::Append(pb::Op op, const std::string& actor, const std::stri
   SILIAN_CHECK(m.in_transaction);
   const std::string& self = m.config.node_id.value;
   FrontierPoint& f = m.Point(self);
+  if (f.seq >= kMaxSeq) return FailedPrecondition("node " + Quote(self) + " has written its last seq " + std::to_string(f.seq));
   op.set_origin(self);
   op.set_seq(f.seq + 1);
   op.set_hlc(m.clock->Now().value);
@@ -463,6 +513,9 @@ Result<OpId> Ledger::Append(pb::Op op, const std::string& actor, const std::stri
   }
   std::string bytes;
   if (!op.SerializeToString(&bytes)) return Internal("cannot serialize an op");
+  if (bytes.size() > kMaxOpBytes)
+    return ResourceExhausted("op of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+                             std::to_string(kMaxOpBytes) + " bytes per op");
   std::string hash = ChainHash(f.hash, bytes);
   SILIAN_RETURN_IF_ERROR(m.InsertOp(op, bytes, hash));
   f = FrontierPoint{op.seq(), hash};

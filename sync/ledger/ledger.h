@@ -43,6 +43,43 @@ struct NodeConfig {
   std::string device = "01";  // two digits, unique among the devices of one division
 };
 
+// The envelope limits every replica enforces on every path (push, pull, bundle, pending drain) and on
+// what it authors itself. docs/protocol.md ("Envelope rules", "Limits") is the normative table.
+inline constexpr uint64_t kMaxSeq = (uint64_t{1} << 63) - 1;  // seqs are 1..2^63-1 (SQLite integers are signed)
+inline constexpr uint64_t kMaxOpBytes = 64u << 10;             // one serialized op
+// An op stamped further ahead of this replica's wall clock than this is stored but does not move its clock.
+inline constexpr uint64_t kMaxForwardSkewMs = 10ull * 60 * 1000;
+
+// What the pending area (entries waiting ahead of a gap, or for a fact they need) may hold. Checked when
+// an import commits; pending entries older than max_age_ms are purged when the ledger opens and when an
+// import begins (at most once an hour).
+struct PendingLimits {
+  uint64_t max_entries_per_origin = 20000;
+  uint64_t max_bytes_per_origin = 16ull << 20;
+  uint64_t max_entries = 100000;
+  uint64_t max_bytes = 64ull << 20;
+  uint64_t max_age_ms = 30ull * 24 * 3600 * 1000;
+};
+
+// Who handed an import its entries: what it may vouch for when it sends a skip (docs/protocol.md, "Who may
+// vouch for a skip"). Build it with one of the functions below; the default (kUnchecked) is for a replica
+// importing entries it exported itself or a test: the rules that need no sender still hold.
+struct ImportSender {
+  enum class Kind { kUnchecked, kPush, kPull, kBundle };
+  Kind kind = Kind::kUnchecked;
+  std::string node_id;
+  // The division prefix the sender holds: it can vouch only for skips whose scope lies within it.
+  std::string scope;
+  // The sender's frontier: a skip may not move a frontier past what the sender itself holds.
+  pb::Frontier frontier;
+};
+// A child's push: its scope from the registry (never from the request), its frontier from the request.
+ImportSender PushSender(const Peer& peer, const pb::Frontier& request_frontier);
+// A hub's pull reply: the hub's scope and its receipt (its frontier for the origins it sends).
+ImportSender PullSender(const std::string& hub_id, const std::string& hub_scope, const pb::Frontier& receipt);
+// A bundle: the sender and frontier its header names.
+ImportSender BundleSender(const pb::BundleHeader& header);
+
 struct ImportStats {
   uint64_t new_ops = 0;        // in-scope ops stored now
   uint64_t known = 0;          // ops or skips already held
@@ -52,6 +89,7 @@ struct ImportStats {
   uint64_t pending = 0;        // entries waiting for a gap to fill
   uint64_t equivocations = 0;  // known ids offered with other bytes: refused
   uint64_t cases_touched = 0;
+  uint64_t skewed = 0;         // new ops stamped more than max_forward_skew_ms ahead: clock not moved
   // New ops this import stored that the projection refused (no authority): kept in the log, not applied.
   std::vector<Refusal> refused;
   std::vector<std::string> warnings;  // e.g. chain divergence against the sender's frontier
@@ -78,11 +116,13 @@ class Ledger {
   struct Options {
     bool durable = true;        // synchronous=FULL; off only for tests and benchmarks on throwaway files
     WallClock* wall = nullptr;  // borrowed; null means the system clock
-    uint64_t max_forward_skew_ms = HybridClock::kDefaultMaxForwardSkewMs;
+    uint64_t max_forward_skew_ms = kMaxForwardSkewMs;
+    PendingLimits pending;
   };
   // The schema version this program writes: `PRAGMA user_version` of the file. Each version step adds the
   // ledger's tables and the projector's (Projector::SchemaStep).
-  static constexpr int kSchemaVersion = 2;
+  // Version 3 added pending.added_ms (purge) and receipts.hash (receipts that cannot be fooled).
+  static constexpr int kSchemaVersion = 3;
 
   // Creates a new ledger file (mode 0600, O_EXCL). kFailedPrecondition if `path` exists; kInvalidArgument
   // naming the device number when it is not two digits. `projector` is borrowed and outlives the ledger.
@@ -147,13 +187,20 @@ class Ledger {
   Status Export(const pb::Frontier& holder, const std::function<Status(pb::Entry)>& sink);
 
   // An import transaction. Destroying it without Commit() rolls everything back.
+  // An import checks every entry against the envelope rules (docs/protocol.md "Envelope rules"): seqs in
+  // 1..kMaxSeq, ops at most kMaxOpBytes, an op's division equal to its case's, no op of this replica's own
+  // origin beyond what it wrote, and skips only as the sender may vouch for them.
   class Import {
    public:
     virtual ~Import() = default;
-    // Applies one batch. kDataLoss for a malformed op (the whole import must then be abandoned).
+    // Applies one batch, then retries what waits in `pending` until nothing more applies. Errors abandon
+    // the whole import: kDataLoss for a malformed entry, kResourceExhausted for an op over kMaxOpBytes,
+    // kPermissionDenied for a skip the sender may not vouch for or an op that lies about its case or its
+    // author, kInvalidArgument for content the projector refuses.
     virtual Status Add(const pb::Batch& batch) = 0;
-    // Compares the result with the sender's frontier (warnings on divergence), re-projects touched cases,
-    // commits durably.
+    // Retries what waits in `pending`, checks the pending limits (kResourceExhausted naming the limit;
+    // kPermissionDenied for an origin this replica does not know waiting ahead of a gap), compares the
+    // result with the sender's frontier (warnings on divergence), re-projects touched cases, commits durably.
     virtual Result<ImportStats> Commit(const pb::Frontier* sender_frontier) = 0;
     // Leaves the touched cases' projections for a later Commit without this call (or RefreshStaleCases):
     // a session of many batches then re-projects each case once instead of once per batch. Until then
@@ -164,7 +211,9 @@ class Ledger {
     virtual Status RecordPull(const std::string& hub_key, const std::string& epoch, uint64_t cursor,
                               const std::vector<pb::LevelReceipt>& receipts) = 0;
   };
-  Result<std::unique_ptr<Import>> BeginImport();
+  // `sender` decides which skips are accepted (ImportSender); without one, kUnchecked.
+  Result<std::unique_ptr<Import>> BeginImport(ImportSender sender);
+  Result<std::unique_ptr<Import>> BeginImport() { return BeginImport(ImportSender{}); }
 
   // ---- Serving pulls (hubs; any replica can serve a narrower one).
   struct PullResult {
@@ -177,7 +226,10 @@ class Ledger {
   // child's frontier stays contiguous. Costs O(returned ops) given the per-scope indexes of a hub.
   Result<PullResult> Pull(const std::string& child_scope, const pb::Frontier& child_frontier, uint64_t cursor,
                           size_t max_entries, size_t max_bytes);
-  // This replica's frontier restricted to `origins` (seq only, no hashes): a receipt.
+  // The bytes of stored op `id`; nullopt when this replica does not hold it in full.
+  Result<std::optional<std::string>> OpBytes(const OpId& id);
+  // This replica's frontier restricted to `origins`, with chain hashes: a receipt. A client compares the
+  // hash at its own origin with its own chain (CheckReceipt).
   Result<pb::Frontier> Receipt(const std::vector<std::string>& origins);
 
   // ---- What this replica heard from the hubs it syncs with.
@@ -194,8 +246,14 @@ class Ledger {
     uint64_t own_ops_missing = 0;        // this node's own ops that level does not hold yet
     uint64_t oldest_missing_age_ms = 0;  // age of the oldest of them, 0 when none
     uint64_t heard_ms = 0;               // when that level last said what it holds
+    std::string equivocation;            // "" or what CheckReceipt last found wrong at that level
   };
   Result<std::vector<LevelStatus>> LevelStatuses();
+  // Compares what `hub_id` at `level` says it holds of this replica's own origin (seq and chain hash) with
+  // this replica's own chain. Returns "" when they agree (or the receipt has no hash), else a message naming
+  // the origin, the seq and both hashes, which is also recorded for LevelStatuses / status until a later
+  // receipt agrees. REQUIRES: inside a write transaction (an Import).
+  Result<std::string> CheckReceipt(const std::string& level, const std::string& hub_id, const pb::FrontierEntry& entry);
   // When this replica last completed a sync with `hub_key`, 0 if never.
   Result<uint64_t> LastSyncMs(const std::string& hub_key);
   Status RecordSyncDone(const std::string& hub_key);

@@ -172,6 +172,16 @@ Result<Ledger::PullResult> Ledger::Pull(const std::string& child_scope, const pb
   return std::move(out);
 }
 
+Result<std::optional<std::string>> Ledger::OpBytes(const OpId& id) {
+  Impl& m = *impl_;
+  m.select_op_bytes.Reset().Bind(1, id.origin).Bind(2, id.seq);
+  SILIAN_ASSIGN_OR_RETURN(bool row, m.select_op_bytes.Step());
+  std::optional<std::string> out;
+  if (row) out = m.select_op_bytes.Text(0);
+  m.select_op_bytes.Reset();
+  return out;
+}
+
 Result<pb::Frontier> Ledger::Receipt(const std::vector<std::string>& origins) {
   SILIAN_RETURN_IF_ERROR(impl_->RefreshIfChangedElsewhere());
   pb::Frontier f;
@@ -184,6 +194,7 @@ Result<pb::Frontier> Ledger::Receipt(const std::vector<std::string>& origins) {
     auto* e = f.add_entries();
     e->set_origin(origin);
     e->set_seq(it->second.seq);
+    e->set_hash(it->second.hash);
   }
   return f;
 }

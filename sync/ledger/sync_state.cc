@@ -4,6 +4,8 @@
 #include <map>
 #include <set>
 
+#include "base/text.h"
+#include "ledger/chain.h"
 #include "ledger/internal/ledger_impl.h"
 
 namespace silian::sync {
@@ -13,13 +15,23 @@ Status Ledger::Impl::SaveReceipts(const std::vector<pb::LevelReceipt>& receipts)
   Stmt s;
   SILIAN_RETURN_IF_ERROR(s.Prepare(
       db,
-      "INSERT INTO receipts(level, hub_id, origin, seq, as_of_ms) VALUES(?1,?2,?3,?4,?5) "
-      "ON CONFLICT(level, origin) DO UPDATE SET hub_id=?2, seq=max(seq, ?4), as_of_ms=max(as_of_ms, ?5)"));
+      "INSERT INTO receipts(level, hub_id, origin, seq, as_of_ms, hash) VALUES(?1,?2,?3,?4,?5,?6) "
+      "ON CONFLICT(level, origin) DO UPDATE SET hub_id=?2, hash=CASE WHEN ?4 >= seq THEN ?6 ELSE hash END, "
+      "seq=max(seq, ?4), as_of_ms=max(as_of_ms, ?5)"));
   for (const auto& r : receipts) {
     if (!ParseLevel(r.level()).ok()) continue;
-    for (const auto& e : r.entries())
+    for (const auto& e : r.entries()) {
+      if (e.seq() > kMaxSeq) continue;  // no replica holds such a seq; CheckReceipt has reported it
       SILIAN_RETURN_IF_ERROR(
-          s.Reset().Bind(1, r.level()).Bind(2, r.hub_id()).Bind(3, e.origin()).Bind(4, e.seq()).Bind(5, r.as_of_ms()).Run());
+          s.Reset()
+              .Bind(1, r.level())
+              .Bind(2, r.hub_id())
+              .Bind(3, e.origin())
+              .Bind(4, e.seq())
+              .Bind(5, r.as_of_ms())
+              .BindBlob(6, e.hash())
+              .Run());
+    }
   }
   return Status::Ok();
 }
@@ -39,7 +51,7 @@ Result<std::vector<pb::LevelReceipt>> Ledger::Receipts(const std::vector<std::st
   std::set<std::string> wanted(origins.begin(), origins.end());
   Stmt s;
   SILIAN_RETURN_IF_ERROR(
-      s.Prepare(impl_->db, "SELECT level, hub_id, origin, seq, as_of_ms FROM receipts ORDER BY level, origin"));
+      s.Prepare(impl_->db, "SELECT level, hub_id, origin, seq, as_of_ms, hash FROM receipts ORDER BY level, origin"));
   std::map<std::string, pb::LevelReceipt> by_level;
   for (;;) {
     SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
@@ -53,6 +65,7 @@ Result<std::vector<pb::LevelReceipt>> Ledger::Receipts(const std::vector<std::st
     auto* e = r.add_entries();
     e->set_origin(origin);
     e->set_seq(static_cast<uint64_t>(s.Int(3)));
+    e->set_hash(s.Text(5));
   }
   std::vector<pb::LevelReceipt> out;
   for (auto& [level, r] : by_level) out.push_back(std::move(r));
@@ -77,6 +90,8 @@ Result<std::vector<Ledger::LevelStatus>> Ledger::LevelStatuses() {
       for (const auto& e : r.entries()) held = e.seq();
     }
     st.own_ops_missing = own_seq > held ? own_seq - held : 0;
+    SILIAN_ASSIGN_OR_RETURN(auto equivocation, m.GetMeta("receipt_equivocation/" + st.level));
+    if (equivocation) st.equivocation = *equivocation;
     if (st.own_ops_missing > 0) {
       Stmt s;
       SILIAN_RETURN_IF_ERROR(s.Prepare(m.db, "SELECT hlc FROM ops WHERE origin=? AND seq=?"));
@@ -89,6 +104,40 @@ Result<std::vector<Ledger::LevelStatus>> Ledger::LevelStatuses() {
     out.push_back(st);
   }
   return out;
+}
+
+Result<std::string> Ledger::CheckReceipt(const std::string& level, const std::string& hub_id,
+                                         const pb::FrontierEntry& entry) {
+  Impl& m = *impl_;
+  const std::string& self = m.config.node_id.value;
+  if (entry.origin() != self || entry.seq() == 0 || entry.hash().empty() || !ParseLevel(level).ok()) return std::string();
+  const uint64_t own_seq = m.frontier.count(self) ? m.frontier[self].seq : 0;
+  std::string where = level + " hub " + Quote(hub_id);
+  std::string problem;
+  if (entry.seq() > own_seq) {
+    problem = where + " holds seq " + std::to_string(entry.seq()) + " of this node's origin " + Quote(self) +
+              " (chain hash " + ToHex(entry.hash()) + "), but this node has written only up to seq " +
+              std::to_string(own_seq) + ": another node forged ops in this node's name (equivocation)";
+  } else {
+    Stmt s;
+    SILIAN_RETURN_IF_ERROR(s.Prepare(m.db, "SELECT chain_hash FROM ops WHERE origin=? AND seq=?"));
+    s.Bind(1, self).Bind(2, entry.seq());
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) return std::string();
+    std::string own_hash = s.Text(0);
+    if (own_hash != entry.hash())
+      problem = where + " holds origin " + Quote(self) + " up to seq " + std::to_string(entry.seq()) +
+                " with chain hash " + ToHex(entry.hash()) + ", but this node's own chain has " + ToHex(own_hash) +
+                " at that seq: the hub holds an op forged in this node's name (equivocation)";
+  }
+  const std::string key = "receipt_equivocation/" + level;
+  if (problem.empty()) {
+    SILIAN_ASSIGN_OR_RETURN(auto before, m.GetMeta(key));
+    if (before) SILIAN_RETURN_IF_ERROR(Exec(m.db, "DELETE FROM meta WHERE key='" + key + "'"));
+    return std::string();
+  }
+  SILIAN_RETURN_IF_ERROR(m.SetMeta(key, problem));
+  return problem;
 }
 
 Result<uint64_t> Ledger::LastSyncMs(const std::string& hub_key) {

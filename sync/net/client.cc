@@ -94,7 +94,8 @@ Status SyncClient::Apply(const pb::SyncReply& reply, SyncSummary& summary, bool 
 }
 
 Status SyncClient::Apply(Ledger& ledger, const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection) {
-  SILIAN_ASSIGN_OR_RETURN(auto import, ledger.BeginImport());
+  // The hub vouches for the skips it sends with its scope and its receipt (its frontier for their origins).
+  SILIAN_ASSIGN_OR_RETURN(auto import, ledger.BeginImport(PullSender(reply.hub_id(), reply.hub_scope(), reply.receipt())));
   if (defer_projection) import->DeferProjection();
   if (reply.pulled().entries_size() > 0) SILIAN_RETURN_IF_ERROR(import->Add(reply.pulled()));
   std::vector<pb::LevelReceipt> receipts;
@@ -109,6 +110,7 @@ Status SyncClient::Apply(Ledger& ledger, const pb::SyncReply& reply, SyncSummary
   uint64_t cursor = reply.next_cursor();
   SILIAN_ASSIGN_OR_RETURN(auto previous, ledger.GetPullState(hub_key_));
   if (reply.hub_epoch() == previous.epoch && cursor < previous.cursor) cursor = previous.cursor;
+  SILIAN_RETURN_IF_ERROR(CheckReceipts(ledger, reply, summary));
   SILIAN_RETURN_IF_ERROR(import->RecordPull(hub_key_, reply.hub_epoch(), cursor, receipts));
   SILIAN_ASSIGN_OR_RETURN(ImportStats stats, import->Commit(nullptr));
   summary.pulled += stats.new_ops;
@@ -116,7 +118,44 @@ Status SyncClient::Apply(Ledger& ledger, const pb::SyncReply& reply, SyncSummary
   return Status::Ok();
 }
 
-Result<SyncSummary> SyncClient::SyncOnce() {
+Status SyncClient::CheckReceipts(Ledger& ledger, const pb::SyncReply& reply, SyncSummary& summary) {
+  const std::string& self = ledger.config().node_id.value;
+  auto check = [&](const std::string& level, const std::string& hub_id, const pb::Frontier& entries) -> Status {
+    for (const auto& e : entries.entries()) {
+      if (e.origin() != self) continue;
+      SILIAN_ASSIGN_OR_RETURN(std::string problem, ledger.CheckReceipt(level, hub_id, e));
+      if (!problem.empty()) {
+        summary.equivocations.push_back(problem);
+        if (disputed_seq_ == 0 || e.seq() < disputed_seq_) disputed_seq_ = e.seq();
+      }
+    }
+    return Status::Ok();
+  };
+  SILIAN_RETURN_IF_ERROR(check(reply.hub_level(), reply.hub_id(), reply.receipt()));
+  for (const auto& r : reply.upstream()) {
+    pb::Frontier entries;
+    *entries.mutable_entries() = r.entries();
+    SILIAN_RETURN_IF_ERROR(check(r.level(), r.hub_id(), entries));
+  }
+  return Status::Ok();
+}
+
+Status SyncClient::PushOwnOp(uint64_t seq, SyncSummary& summary) {
+  pb::Batch batch;
+  SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) -> Status {
+    SILIAN_ASSIGN_OR_RETURN(auto bytes, ledger.OpBytes(OpId{ledger.config().node_id.value, seq}));
+    if (bytes) batch.add_entries()->set_op(std::move(*bytes));
+    return Status::Ok();
+  }));
+  if (batch.entries_size() == 0) return Status::Ok();
+  SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());
+  *req.mutable_push() = std::move(batch);
+  req.set_pull(false);
+  return Call(req, summary).status();
+}
+
+Result<SyncSummary> SyncClient::Session() {
+  disputed_seq_ = 0;
   SyncSummary summary;
 
   // Pull until the hub has nothing more for this scope. The first reply also carries the hub's receipt.
@@ -194,6 +233,16 @@ Result<SyncSummary> SyncClient::SyncOnce() {
 
   SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) { return ledger.RecordSyncDone(hub_key_); }));
   return summary;
+}
+
+Result<SyncSummary> SyncClient::SyncOnce() {
+  SILIAN_ASSIGN_OR_RETURN(SyncSummary summary, Session());
+  if (summary.equivocations.empty()) return summary;
+  // Hand the hub this node's own version of the disputed op: it keeps both as evidence and counts it.
+  if (disputed_seq_ > 0) PushOwnOp(disputed_seq_, summary).IgnoreError();
+  std::string text = "equivocation: " + summary.equivocations.front();
+  if (summary.equivocations.size() > 1) text += " (and " + std::to_string(summary.equivocations.size() - 1) + " more)";
+  return DataLoss(text);
 }
 
 }  // namespace silian::sync

@@ -58,6 +58,8 @@ struct SyncSummary {
   uint64_t body_bytes_sent = 0;
   uint64_t body_bytes_received = 0;
   std::vector<std::string> warnings;
+  // What the hubs' receipts showed of this node's own origin that contradicts its own chain (CheckReceipt).
+  std::vector<std::string> equivocations;
 };
 
 class SyncClient {
@@ -67,21 +69,30 @@ class SyncClient {
   // For a ledger that no other thread uses.
   SyncClient(Ledger& ledger, Transport& transport, std::string hub_key, SyncOptions options);
   // One session. Errors: kUnavailable (retry later), kFailedPrecondition / kInvalidArgument carrying the
-  // hub's refusal ("unknown_node: ..."), kInternal.
+  // hub's refusal ("unknown_node: ..."), kPermissionDenied / kDataLoss for a reply that breaks the envelope
+  // rules, kInternal; kDataLoss naming the origin, the seq and both chain hashes when a receipt shows that
+  // a hub holds an op of this node's origin that this node did not write (an equivocation; after the
+  // session has pushed its own version of that op, so that the hub keeps both as evidence).
   Result<SyncSummary> SyncOnce();
 
  private:
+  Result<SyncSummary> Session();
   Result<pb::SyncReply> Call(const pb::SyncRequest& request, SyncSummary& summary);
   Result<pb::SyncRequest> BaseRequest();
   // `defer_projection`: more pull replies follow; their cases are re-projected once, with the last.
   Status Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection);
   Status Apply(Ledger& ledger, const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection);
+  // Compares the reply's receipts for this node's own origin with its own chain. REQUIRES: in an import.
+  Status CheckReceipts(Ledger& ledger, const pb::SyncReply& reply, SyncSummary& summary);
+  // Pushes this node's own op at `seq`, so that a hub holding another version records the equivocation.
+  Status PushOwnOp(uint64_t seq, SyncSummary& summary);
 
   std::unique_ptr<DirectAccess> direct_;  // set by the Ledger& constructor; declared before ledger_
   LedgerAccess& ledger_;
   Transport& transport_;
   std::string hub_key_;
   SyncOptions options_;
+  uint64_t disputed_seq_ = 0;  // the lowest own seq a receipt of this session contradicted, 0 if none
 };
 
 }  // namespace silian::sync

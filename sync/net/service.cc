@@ -60,7 +60,12 @@ struct SyncService::PushSummary {
 
 std::optional<SyncOutcome> SyncService::Summarise(const pb::SyncRequest& req, const std::string& node_id,
                                                   PushSummary* out) {
-  for (const auto& e : req.frontier().entries()) out->origins.insert(e.origin());
+  for (const auto& e : req.frontier().entries()) {
+    if (e.seq() > kMaxSeq)
+      return ErrorOutcome(400, "malformed", "frontier entry of origin " + Quote(e.origin()) + " has seq " +
+                                                std::to_string(e.seq()) + " beyond " + std::to_string(kMaxSeq));
+    out->origins.insert(e.origin());
+  }
   for (int i = 0; i < req.push().entries_size(); ++i) {
     const pb::Entry& e = req.push().entries(i);
     if (e.has_op()) {
@@ -112,9 +117,11 @@ std::optional<SyncOutcome> SyncService::CheckScope(Ledger& ledger, const std::st
   return std::nullopt;
 }
 
-std::optional<SyncOutcome> SyncService::ApplyPush(Ledger& ledger, const std::string& node_id,
-                                                  const pb::SyncRequest& req, pb::SyncReply* reply) {
-  auto import = ledger.BeginImport();
+std::optional<SyncOutcome> SyncService::ApplyPush(Ledger& ledger, const Peer& peer, const pb::SyncRequest& req,
+                                                  pb::SyncReply* reply, PushFindings* findings) {
+  const std::string& node_id = peer.node_id.value;
+  // The sender's scope is the registry's, never the request's: it bounds the skips the sender may vouch for.
+  auto import = ledger.BeginImport(PushSender(peer, req.frontier()));
   if (!import.ok()) return FromStatus(import.status());
   Status added = (*import)->Add(req.push());
   if (!added.ok()) {
@@ -129,6 +136,8 @@ std::optional<SyncOutcome> SyncService::ApplyPush(Ledger& ledger, const std::str
   reply->set_pushed_new(stats->new_ops);
   reply->set_pushed_known(stats->known);
   reply->set_pushed_pending(stats->pending);
+  findings->equivocations += stats->equivocations;
+  findings->skewed_ops += stats->skewed;
   for (const auto& r : stats->refused) {
     auto* record = reply->add_refused();
     record->set_op(r.op);
@@ -153,16 +162,20 @@ std::optional<SyncOutcome> SyncService::AnswerPull(Ledger& ledger, const std::st
 }
 
 std::optional<SyncOutcome> SyncService::Serve(Ledger& ledger, const std::string& node_id, const pb::SyncRequest& req,
-                                              const PushSummary& push, pb::SyncReply* reply) {
+                                              const PushSummary& push, pb::SyncReply* reply, PushFindings* findings) {
   Peer p;
   if (auto refused = FindRegistered(ledger, node_id, &p)) return refused;
   if (auto refused = CheckScope(ledger, node_id, p, req, push)) return refused;
   if (req.push().entries_size() > 0)
-    if (auto failed = ApplyPush(ledger, node_id, req, reply)) return failed;
+    if (auto failed = ApplyPush(ledger, p, req, reply, findings)) return failed;
   if (req.pull())
     if (auto failed = AnswerPull(ledger, ScopeOf(p.level, p.division), req, reply)) return failed;
 
-  std::vector<std::string> origin_list(push.origins.begin(), push.origins.end());
+  // The receipt also covers the origins of what the pull sends: the child checks each skip against it.
+  std::set<std::string> origins = push.origins;
+  for (const auto& e : reply->pulled().entries())
+    if (e.has_skip()) origins.insert(e.skip().origin());
+  std::vector<std::string> origin_list(origins.begin(), origins.end());
   auto receipt = ledger.Receipt(origin_list);
   if (!receipt.ok()) return FromStatus(receipt.status());
   *reply->mutable_receipt() = std::move(*receipt);
@@ -223,7 +236,9 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
   if (auto refused = Summarise(req, *node_id, &push)) return *refused;
 
   pb::SyncReply reply;
-  if (auto failed = Locked([&](Ledger& ledger) { return Serve(ledger, *node_id, req, push, &reply); })) return *failed;
+  PushFindings findings;
+  if (auto failed = Locked([&](Ledger& ledger) { return Serve(ledger, *node_id, req, push, &reply, &findings); }))
+    return *failed;
 
   SyncOutcome out;
   out.content_type = kSyncContentType;
@@ -232,6 +247,8 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
   out.body = CompressBody(plain_reply, 3);
   out.ops_in = reply.pushed_new();
   out.ops_out = OpsIn(reply.pulled());
+  out.equivocations = findings.equivocations;
+  out.skewed_ops = findings.skewed_ops;
   if (reply.pushed_new() > 0 && on_new_ops_) on_new_ops_();
   return out;
 }

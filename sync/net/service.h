@@ -7,12 +7,10 @@
 
 #include <cstdint>
 #include <functional>
-#include <functional>
 #include <optional>
 #include <set>
-#include <vector>
-#include <optional>
 #include <string>
+#include <vector>
 
 #include "ledger/access.h"
 #include "ledger/ledger.h"
@@ -27,6 +25,8 @@ struct SyncOutcome {
   std::string error;  // the error code for metrics ("" on success)
   uint64_t ops_in = 0;
   uint64_t ops_out = 0;
+  uint64_t equivocations = 0;  // pushed ops that contradict ops the hub holds (kept as evidence)
+  uint64_t skewed_ops = 0;     // pushed ops stamped too far ahead of the hub's clock
 };
 
 // A JSON error reply: {"error": code, "message": message}.
@@ -39,7 +39,9 @@ class SyncService {
 
   // Handles one POST /v1/sync. `authorization` is the raw Authorization header ("" when absent).
   // Replies: 200 with a compressed SyncReply; 400 malformed; 401 missing_credentials; 403 unknown_node;
-  // 413 too_large; 422 out_of_scope; 426 version_mismatch; 500 internal. Errors change nothing stored.
+  // 403 refused (a skip the sender may not vouch for, an op that lies about its case or its author);
+  // 413 too_large; 422 out_of_scope, invalid_op; 426 version_mismatch; 500 internal. Errors change nothing
+  // stored.
   SyncOutcome Handle(const std::string& authorization, const std::string& body);
 
   // Called (outside the lock) after a push stored new ops, e.g. to wake the upstream relay.
@@ -49,18 +51,22 @@ class SyncService {
 
  private:
   struct PushSummary;
+  struct PushFindings {
+    uint64_t equivocations = 0;
+    uint64_t skewed_ops = 0;
+  };
   // Each returns the error reply, or nullopt to go on. Those taking a Ledger run under the owner's lock.
   std::optional<SyncOutcome> Locked(const std::function<std::optional<SyncOutcome>(Ledger&)>& fn);
   static std::optional<SyncOutcome> FindRegistered(Ledger& ledger, const std::string& node_id, Peer* peer);
   static std::optional<SyncOutcome> Summarise(const pb::SyncRequest& req, const std::string& node_id, PushSummary* out);
   static std::optional<SyncOutcome> CheckScope(Ledger& ledger, const std::string& node_id, const Peer& p,
                                                const pb::SyncRequest& req, const PushSummary& push);
-  static std::optional<SyncOutcome> ApplyPush(Ledger& ledger, const std::string& node_id, const pb::SyncRequest& req,
-                                              pb::SyncReply* reply);
+  static std::optional<SyncOutcome> ApplyPush(Ledger& ledger, const Peer& peer, const pb::SyncRequest& req,
+                                              pb::SyncReply* reply, PushFindings* findings);
   std::optional<SyncOutcome> AnswerPull(Ledger& ledger, const std::string& child_scope, const pb::SyncRequest& req,
                                         pb::SyncReply* reply);
   std::optional<SyncOutcome> Serve(Ledger& ledger, const std::string& node_id, const pb::SyncRequest& req,
-                                   const PushSummary& push, pb::SyncReply* reply);
+                                   const PushSummary& push, pb::SyncReply* reply, PushFindings* findings);
 
   LedgerAccess& ledger_;
   SyncLimits limits_;

@@ -746,7 +746,7 @@ TEST_CASE("Store: the ledger file passes SQLite's integrity check and uses WAL",
   };
   CHECK(one("PRAGMA integrity_check") == "ok");
   CHECK(one("PRAGMA journal_mode") == "wal");
-  CHECK(one("PRAGMA user_version") == "2");
+  CHECK(one("PRAGMA user_version") == "3");
   sqlite3_close(db);
 }
 

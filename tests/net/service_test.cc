@@ -686,5 +686,183 @@ TEST_CASE_METHOD(RefusalWorld,
   RequireUnchangedAndServing();
 }
 
+// ---- Envelope rules at the hub (docs/protocol.md, "Envelope rules"): refusals name the rule and store nothing.
+
+// RefusalWorld with a second village registered: the attacker, whose own division is test::kOtherVillage.
+struct AttackWorld : RefusalWorld {
+  Replica attacker = MakeReplica(dir, NodeAt("village-2", Level::kVillage, test::kOtherVillage));
+  AttackWorld() { Register(*county, "village-2", Level::kVillage, test::kOtherVillage); }
+
+  SyncOutcome PushAs(const std::string& as, const std::string& division, const std::vector<pb::Entry>& entries,
+                     pb::Frontier frontier = pb::Frontier()) {
+    return Send(MakeAuthorization(as), Encode(RequestAs(as, "village", division, frontier, entries)));
+  }
+};
+
+pb::Entry ForgedSkip(const std::string& origin, uint64_t from, uint64_t to, const std::string& scope) {
+  pb::Entry e;
+  e.mutable_skip()->set_origin(origin);
+  e.mutable_skip()->set_from_seq(from);
+  e.mutable_skip()->set_to_seq(to);
+  e.mutable_skip()->set_hash(std::string(32, '\0'));
+  e.mutable_skip()->set_scope(scope);
+  return e;
+}
+
+std::string MessageOf(const SyncOutcome& out) {
+  return nlohmann::json::parse(out.body, nullptr, false).value("message", "");
+}
+
+TEST_CASE_METHOD(AttackWorld,
+                 "SyncService: a child's skip over another node's seqs is refused with 403 refused naming the rule",
+                 "[sync_service][envelope]") {
+  pb::Frontier claims;
+  auto* e = claims.add_entries();
+  e->set_origin("village-1");
+  e->set_seq(1000);
+  for (const std::string& scope : {std::string(), std::string(kCounty), std::string(test::kOtherVillage)}) {
+    SyncOutcome out = PushAs("village-2", test::kOtherVillage, {ForgedSkip("village-1", 4, 1000, scope)}, claims);
+    RequireRefusal(out, 403, "refused");
+    CHECK_THAT(MessageOf(out), Catch::Contains("skip of \"village-1\" seq 4..1000"));
+  }
+  CHECK(FrontierSeq(county->store(), "village-1") == 3);
+  RequireUnchangedAndServing();
+}
+
+TEST_CASE_METHOD(AttackWorld, "SyncService: a seq of 2^64-1 in a pushed skip is refused with 400 and the hub serves on",
+                 "[sync_service][envelope]") {
+  SyncOutcome out = PushAs("village-2", test::kOtherVillage, {ForgedSkip("village-2", 1, ~uint64_t{0}, kCounty)});
+  RequireRefusal(out, 400, "malformed");
+  CHECK_THAT(MessageOf(out), Catch::Contains("invalid range"));
+  RequireUnchangedAndServing();
+}
+
+TEST_CASE_METHOD(AttackWorld,
+                 "SyncService: an op on another village's case under the pusher's own division is refused with 403",
+                 "[sync_service][envelope]") {
+  const std::string victim_case = "village-1:1";  // at the county already
+  pb::Op forged = test::NoteOp({"village-2:1", test::Stamp(test::kT0Ms), {}, victim_case}, "withdrawn");
+  forged.set_division(test::kOtherVillage);
+  SyncOutcome out = PushAs("village-2", test::kOtherVillage, {test::OpEntry(forged)});
+  RequireRefusal(out, 403, "refused");
+  CHECK_THAT(MessageOf(out), Catch::Contains("its case \"" + victim_case + "\" is in division \"" +
+                                             std::string(test::kVillage) + "\""));
+  RequireUnchangedAndServing();
+}
+
+TEST_CASE_METHOD(AttackWorld, "SyncService: an op over 64 KiB is refused with 413 too_large",
+                 "[sync_service][envelope]") {
+  NewCase c = test::CaseIn(7, test::kOtherVillage);
+  std::string id = SILIAN_TAKE(attacker->CreateCase(c)).case_id.value;
+  pb::Op big = test::NoteOp({"village-2:2", test::Stamp(test::kT0Ms), {}, id}, std::string(100000, 'x'));
+  big.set_division(test::kOtherVillage);
+  std::vector<pb::Entry> entries = test::ExportAll(*attacker);
+  entries.push_back(test::OpEntry(big));
+  SyncOutcome out = PushAs("village-2", test::kOtherVillage, entries);
+  RequireRefusal(out, 413, "too_large");
+  CHECK_THAT(MessageOf(out), Catch::Contains("65536"));
+  RequireUnchangedAndServing();
+}
+
+TEST_CASE_METHOD(AttackWorld, "SyncService: a stranger's ops ahead of a gap are refused with 403 and nothing waits",
+                 "[sync_service][envelope]") {
+  std::vector<pb::Entry> entries;
+  for (uint64_t s = 2; s < 50; ++s) {
+    pb::Op op = test::CreatedOp({"ghost-" + std::to_string(s) + ":" + std::to_string(s), 1, {}, ""});
+    op.set_case_id(op.origin() + ":" + std::to_string(op.seq()));
+    op.set_division(test::kOtherVillage);
+    entries.push_back(test::OpEntry(op));
+  }
+  SyncOutcome out = PushAs("village-2", test::kOtherVillage, entries);
+  RequireRefusal(out, 403, "refused");
+  CHECK_THAT(MessageOf(out), Catch::Contains("ahead of a gap"));
+  CHECK(SILIAN_TAKE(county->store().GetStatus()).pending_count == 0);
+  RequireUnchangedAndServing();
+}
+
+TEST_CASE_METHOD(AttackWorld,
+                 "SyncService: an op forged in a village's name before it writes it is reported by that village as an "
+                 "equivocation, and the hub keeps both versions",
+                 "[sync_service][envelope][receipts]") {
+  SILIAN_TAKE(SyncWith(*county, village));
+  const uint64_t own = OwnSeq(*village);
+  // village-2 pushes "village-1:<own+1>" (a new case, in village-2's own division) before village-1 does.
+  pb::Op forged = test::CreatedOp({"village-1:" + std::to_string(own + 1), test::Stamp(test::kT0Ms), {}, ""});
+  forged.set_case_id("village-1:" + std::to_string(own + 1));
+  forged.set_division(test::kOtherVillage);
+  SyncOutcome pushed = PushAs("village-2", test::kOtherVillage, {test::OpEntry(forged)});
+  if (pushed.http_status != 200) {
+    // A hub whose Admit checks the origin's registration stops the forgery at the door: as good.
+    WARN("the hub refused the forged op: " << pushed.body);
+    SILIAN_TAKE(SyncWith(*county, village));
+    return;
+  }
+  CHECK(FrontierSeq(county->store(), "village-1") == own + 1);
+
+  // Before village-1 writes that seq: the receipt shows a seq it never wrote.
+  auto early = SyncWith(*county, village);
+  REQUIRE(!early.ok());
+  CHECK(early.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(early.status().message(), Catch::Contains("seq " + std::to_string(own + 1)) &&
+                                           Catch::Contains("has written only up to seq " + std::to_string(own)));
+
+  // It writes its own op at that seq: the receipt's hash differs from its chain, loudly, and the hub gets
+  // the genuine op as evidence.
+  SILIAN_TAKE(village->AddNote(SILIAN_TAKE(village->ListCases(CaseFilter())).front().case_id, "genuine", "a"));
+  auto later = SyncWith(*county, village);
+  REQUIRE(!later.ok());
+  CHECK(later.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(later.status().message(),
+             Catch::Contains("\"village-1\" up to seq " + std::to_string(own + 1)) && Catch::Contains("chain hash") &&
+                 Catch::Contains("own chain has"));
+  CHECK(SILIAN_TAKE(county->store().GetStatus()).equivocation_count == 1);
+  bool shown = false;
+  for (const auto& l : SILIAN_TAKE(village->LevelStatuses()))
+    if (l.level == "county") shown = l.equivocation.find("village-1") != std::string::npos;
+  CHECK(shown);
+}
+
+// Hands requests to the service, and rewrites the chain hash every reply's receipt gives for `origin`.
+class TamperingTransport final : public Transport {
+ public:
+  TamperingTransport(SyncService& service, std::string origin) : service_(service), origin_(std::move(origin)) {}
+  Result<Reply> Post(const std::string&, const std::string& body, const std::string& node_id) override {
+    SyncOutcome out = service_.Handle(MakeAuthorization(node_id), body);
+    if (out.http_status != 200) return Reply{out.http_status, out.body};
+    pb::SyncReply reply;
+    REQUIRE(reply.ParseFromString(SILIAN_TAKE(DecompressBody(out.body, 64u << 20))));
+    for (auto& e : *reply.mutable_receipt()->mutable_entries())
+      if (e.origin() == origin_) e.set_hash(std::string(32, 'f'));
+    return Reply{200, CompressBody(reply.SerializeAsString(), 1)};
+  }
+
+ private:
+  SyncService& service_;
+  std::string origin_;
+};
+
+TEST_CASE_METHOD(CountyWorld,
+                 "SyncClient: a receipt whose chain hash at this node's own seq differs from its own chain fails the "
+                 "session naming origin, seq and both hashes, and status keeps showing it",
+                 "[sync_service][receipts]") {
+  AuthorCases(village, 1);
+  SILIAN_TAKE(SyncWith(*county, village));
+  TamperingTransport transport(*county->service, "village-1");
+  auto session = SyncClient((*village).ledger(), transport, "hub:county-1522", SyncOptions()).SyncOnce();
+  REQUIRE(!session.ok());
+  CHECK(session.status().code() == StatusCode::kDataLoss);
+  CHECK_THAT(session.status().message(),
+             Catch::Contains("equivocation") && Catch::Contains("\"village-1\" up to seq 3") &&
+                 Catch::Contains("6666666666666666") && Catch::Contains("own chain has"));
+  bool shown = false;
+  for (const auto& l : SILIAN_TAKE(village->LevelStatuses()))
+    if (l.level == "county") shown = l.equivocation.find("seq 3") != std::string::npos;
+  CHECK(shown);
+  // An honest receipt from that level clears it.
+  SILIAN_TAKE(SyncWith(*county, village));
+  for (const auto& l : SILIAN_TAKE(village->LevelStatuses()))
+    if (l.level == "county") CHECK(l.equivocation.empty());
+}
+
 }  // namespace
 }  // namespace silian::sync

@@ -87,7 +87,7 @@ Result<sync::ImportStats> Exchanges::ImportBundle(int to, const std::string& byt
   SILIAN_ASSIGN_OR_RETURN(sync::LedgerDigest before, store.Digest(std::nullopt));
   Result<sync::ImportStats> result = [&]() -> Result<sync::ImportStats> {
     SILIAN_ASSIGN_OR_RETURN(auto reader, sync::BundleReader::Open(sync::StringSource(&bytes)));
-    SILIAN_ASSIGN_OR_RETURN(auto import, store.BeginImport());
+    SILIAN_ASSIGN_OR_RETURN(auto import, store.ledger().BeginImport(sync::BundleSender(reader->header())));
     pb::Batch batch;
     for (;;) {
       batch.Clear();

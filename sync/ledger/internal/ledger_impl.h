@@ -33,7 +33,8 @@ struct Ledger::Impl {
   bool in_transaction = false;
 
   Stmt insert_op, select_op_bytes, select_case_ops, insert_skip, extend_skip, last_skip, upsert_frontier,
-      insert_pending, next_pending, delete_pending, insert_equivocation, get_meta, set_meta;
+      insert_pending, next_pending, delete_pending, insert_equivocation, get_meta, set_meta, select_op_case;
+  uint64_t last_purge_ms = 0;
 
   ~Impl();
 
@@ -56,6 +57,14 @@ struct Ledger::Impl {
   Result<std::vector<Refusal>> Reproject(const std::string& case_id);
   // Removes and returns the cases whose projection an earlier import deferred. REQUIRES: a transaction.
   Result<std::vector<std::string>> TakeStaleCases();
+  // Deletes pending entries older than options.pending.max_age_ms, and malformed ones. REQUIRES: a
+  // write transaction.
+  Status PurgePending();
+  // Whether PurgePending would delete anything (a read).
+  Result<bool> HasPendingToPurge();
+  uint64_t PurgeCutMs();
+  // PurgePending when this process has not purged for an hour.
+  Status PurgePendingNowAndThen();
   Status SaveReceipts(const std::vector<pb::LevelReceipt>& receipts);
   // Another process (silian-admin publishing a catalogue next to a serving hub) may have written since
   // this connection last did: PRAGMA data_version changes only for other connections' commits, and then

@@ -1,0 +1,456 @@
+// Import: batches of entries applied in one transaction, each checked against the envelope rules
+// (ledger/internal/envelope.h); entries that cannot apply yet wait in `pending`, bounded by PendingLimits.
+#include <map>
+#include <optional>
+#include <set>
+
+#include "base/text.h"
+#include "ledger/chain.h"
+#include "ledger/internal/envelope.h"
+#include "ledger/internal/ledger_impl.h"
+#include "ledger/ledger.h"
+
+namespace silian::sync {
+namespace {
+
+// What waits in `pending` for one origin.
+struct PendingLoad {
+  uint64_t entries = 0;
+  uint64_t bytes = 0;
+};
+
+// The bytes a pending entry is counted for: an op's bytes, or a skip's fixed size.
+uint64_t PendingSize(const std::optional<std::string>& bytes) { return bytes ? bytes->size() : 64; }
+
+class ImportImpl final : public Ledger::Import {
+ public:
+  ImportImpl(Ledger::Impl& m, ImportSender sender)
+      : m_(m), sender_(std::move(sender)), sender_frontier_(FrontierMap(sender_.frontier)) {}
+  ~ImportImpl() override {
+    if (!done_) {
+      m_.ResetStatements();
+      Exec(m_.db, "ROLLBACK").IgnoreError();
+      m_.ReloadAfterRollback();
+    }
+  }
+
+  Status Begin() {
+    SILIAN_RETURN_IF_ERROR(Exec(m_.db, "BEGIN IMMEDIATE"));
+    SILIAN_RETURN_IF_ERROR(m_.RefreshIfChangedElsewhere());
+    SILIAN_RETURN_IF_ERROR(m_.PurgePendingNowAndThen());
+    Stmt s;
+    SILIAN_RETURN_IF_ERROR(
+        s.Prepare(m_.db, "SELECT origin, count(*), total(coalesce(length(bytes), 64)) FROM pending GROUP BY origin"));
+    for (;;) {
+      SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+      if (!row) break;
+      pending_[s.Text(0)] = PendingLoad{static_cast<uint64_t>(s.Int(1)), static_cast<uint64_t>(s.Int(2))};
+    }
+    return Status::Ok();
+  }
+
+  Status Add(const pb::Batch& batch) override {
+    if (done_) return FailedPrecondition("import already finished");
+    for (const auto& e : batch.entries()) {
+      ++entry_index_;
+      Status s;
+      if (e.has_op()) {
+        s = ApplyOp(e.op());
+      } else if (e.has_skip()) {
+        s = ApplySkip(e.skip());
+      } else {
+        return DataLoss("entry " + std::to_string(entry_index_) + " is neither an op nor a skip");
+      }
+      if (!s.ok()) return Status(s.code(), s.message() + " (entry " + std::to_string(entry_index_) + ")");
+    }
+    return DrainAll();
+  }
+
+  Status RecordPull(const std::string& hub_key, const std::string& epoch, uint64_t cursor,
+                    const std::vector<pb::LevelReceipt>& receipts) override {
+    if (done_) return FailedPrecondition("import already finished");
+    SILIAN_RETURN_IF_ERROR(m_.SetMeta("pull/" + hub_key, epoch + " " + std::to_string(cursor)));
+    return m_.SaveReceipts(receipts);
+  }
+
+  void DeferProjection() override { defer_ = true; }
+
+  Result<ImportStats> Commit(const pb::Frontier* sender_frontier) override {
+    if (done_) return FailedPrecondition("import already finished");
+    SILIAN_RETURN_IF_ERROR(DrainAll());
+    SILIAN_RETURN_IF_ERROR(CheckPendingLimits());
+    SILIAN_RETURN_IF_ERROR(ProjectTouched());
+    stats_.cases_touched = touched_.size();
+    for (const auto& origin : dirty_origins_) SILIAN_RETURN_IF_ERROR(m_.SaveFrontier(origin));
+    SILIAN_RETURN_IF_ERROR(m_.SaveClock());
+    if (sender_frontier != nullptr) WarnOnDivergence(*sender_frontier);
+    AddWarnings();
+    for (const auto& [origin, load] : pending_) stats_.pending += load.entries;
+    SILIAN_RETURN_IF_ERROR(Exec(m_.db, "COMMIT"));
+    m_.ResetStatements();
+    done_ = true;
+    return stats_;
+  }
+
+ private:
+  FrontierPoint& Point(const std::string& origin) { return m_.Point(origin); }
+  uint64_t HeldSeq(const std::string& origin) const {
+    auto it = m_.frontier.find(origin);
+    return it == m_.frontier.end() ? 0 : it->second.seq;
+  }
+
+  Status ApplyOp(const std::string& bytes) {
+    if (bytes.size() > kMaxOpBytes)
+      return ResourceExhausted("an op of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+                               std::to_string(kMaxOpBytes) + " bytes per op");
+    pb::Op op;
+    if (!op.ParseFromString(bytes)) return DataLoss("an entry is not a valid op");
+    SILIAN_RETURN_IF_ERROR(CheckOpEnvelope(op, m_.projector->IsReference(op)));
+    SILIAN_RETURN_IF_ERROR(m_.projector->CheckContent(op));
+    FrontierPoint& f = Point(op.origin());
+    if (op.seq() <= f.seq) return CheckKnown(op, bytes);
+    if (op.origin() == m_.config.node_id.value)
+      return PermissionDenied(OpName(op) + " claims this node as its author, but this node has written only up to seq " +
+                              std::to_string(f.seq));
+    if (op.seq() > f.seq + 1) return AddPending(op.origin(), op.seq(), op.seq(), "", "", bytes);
+    SILIAN_ASSIGN_OR_RETURN(bool applied, TryAdvance(op, bytes));
+    if (!applied) return AddPending(op.origin(), op.seq(), op.seq(), "", "", bytes);
+    return Drain(op.origin());
+  }
+
+  Status ApplySkip(const pb::Skip& skip) {
+    SILIAN_RETURN_IF_ERROR(CheckSkipSyntax(skip));
+    if (skip.to_seq() <= HeldSeq(skip.origin())) {
+      ++stats_.known;
+      return Status::Ok();
+    }
+    SkipDecision d = DecideSkip(skip, m_.config.node_id.value, m_.scope, sender_, sender_frontier_);
+    if (d.action == SkipDecision::Action::kRefuse) return PermissionDenied(d.rule);
+    if (d.action == SkipDecision::Action::kIgnore) {
+      ++stats_.skips_refused;
+      if (first_ignored_skip_.empty()) first_ignored_skip_ = d.rule;
+      return Status::Ok();
+    }
+    FrontierPoint& f = Point(skip.origin());
+    if (skip.from_seq() > f.seq + 1)
+      return AddPending(skip.origin(), skip.from_seq(), skip.to_seq(), skip.hash(), skip.scope(), std::nullopt);
+    SILIAN_RETURN_IF_ERROR(m_.AddSkip(skip.origin(), f.seq + 1, skip.to_seq(), skip.hash(), skip.scope()));
+    f = FrontierPoint{skip.to_seq(), skip.hash()};
+    dirty_origins_.insert(skip.origin());
+    ++stats_.skipped_runs;
+    return Drain(skip.origin());
+  }
+
+  // Applies the next op of its origin. False: it cannot apply yet (its case's creation op has not arrived,
+  // or the projector answered "not yet"); the caller parks it.
+  Result<bool> TryAdvance(const pb::Op& op, const std::string& bytes) {
+    FrontierPoint& f = Point(op.origin());
+    if (OpInScope(op.division(), m_.scope)) {
+      SILIAN_ASSIGN_OR_RETURN(bool case_known, CheckCase(op));
+      if (!case_known) return false;
+      Status admitted = m_.projector->Admit(op);
+      if (admitted.code() == StatusCode::kUnavailable) return false;
+      SILIAN_RETURN_IF_ERROR(admitted);
+      std::string hash = ChainHash(f.hash, bytes);
+      SILIAN_RETURN_IF_ERROR(m_.InsertOp(op, bytes, hash));
+      if (!op.case_id().empty()) touched_.insert(op.case_id());
+      new_ops_.insert(OpId{op.origin(), op.seq()}.ToString());
+      if (!m_.clock->Observe(Hlc{op.hlc()})) NoteSkew(op);
+      ++stats_.new_ops;
+      f = FrontierPoint{op.seq(), std::move(hash)};
+    } else {
+      std::string hash = ChainHash(f.hash, bytes);
+      SILIAN_RETURN_IF_ERROR(m_.AddSkip(op.origin(), op.seq(), op.seq(), hash, m_.scope));
+      ++stats_.out_of_scope;
+      f = FrontierPoint{op.seq(), std::move(hash)};
+    }
+    dirty_origins_.insert(op.origin());
+    return true;
+  }
+
+  // An in-scope case op's division must be its case's: the division of the op that created the case.
+  // True when it is; false when that op has not arrived yet.
+  Result<bool> CheckCase(const pb::Op& op) {
+    if (m_.projector->IsReference(op)) return true;
+    if (op.has_case_created()) {
+      case_division_[op.case_id()] = op.division();
+      return true;
+    }
+    auto cached = case_division_.find(op.case_id());
+    if (cached == case_division_.end()) {
+      OpId creation = ParseOpId(op.case_id()).value();  // CheckOpEnvelope parsed it
+      m_.select_op_case.Reset().Bind(1, creation.origin).Bind(2, creation.seq);
+      SILIAN_ASSIGN_OR_RETURN(bool row, m_.select_op_case.Step());
+      if (!row) {
+        m_.select_op_case.Reset();
+        if (HeldSeq(creation.origin) < creation.seq) return false;
+        return PermissionDenied(OpName(op) + " is for division " + Quote(op.division()) + ", inside this replica's scope " +
+                                Quote(m_.scope) + ", but its case " + Quote(op.case_id()) +
+                                " was created outside it: an op's division is its case's");
+      }
+      std::string division = m_.select_op_case.Text(0);
+      bool is_case = m_.select_op_case.Text(1) == op.case_id();
+      m_.select_op_case.Reset();
+      if (!is_case)
+        return PermissionDenied(OpName(op) + " names " + Quote(op.case_id()) + " as its case, but that op created no case");
+      cached = case_division_.emplace(op.case_id(), std::move(division)).first;
+    }
+    if (cached->second != op.division())
+      return PermissionDenied(OpName(op) + " is for division " + Quote(op.division()) + ", but its case " +
+                              Quote(op.case_id()) + " is in division " + Quote(cached->second) +
+                              ": an op's division is its case's");
+    return true;
+  }
+
+  void NoteSkew(const pb::Op& op) {
+    ++stats_.skewed;
+    uint64_t now = m_.wall->NowMs();
+    uint64_t ahead = Hlc{op.hlc()}.physical_ms() - now;
+    if (ahead > furthest_skew_ms_) {
+      furthest_skew_ms_ = ahead;
+      furthest_skew_op_ = OpName(op);
+    }
+  }
+
+  Status CheckKnown(const pb::Op& op, const std::string& bytes) {
+    m_.select_op_bytes.Reset().Bind(1, op.origin()).Bind(2, op.seq());
+    SILIAN_ASSIGN_OR_RETURN(bool row, m_.select_op_bytes.Step());
+    if (!row) {
+      // Held as part of a skip (outside this replica's scope): already known all the same.
+      ++stats_.known;
+      return Status::Ok();
+    }
+    std::string held = m_.select_op_bytes.Text(0);
+    m_.select_op_bytes.Reset();
+    if (held == bytes) {
+      ++stats_.known;
+      return Status::Ok();
+    }
+    ++stats_.equivocations;
+    return m_.AddEquivocation(op.origin(), op.seq(), held, bytes);
+  }
+
+  Status AddPending(const std::string& origin, uint64_t seq, uint64_t to_seq, const std::string& hash,
+                    const std::string& skip_scope, std::optional<std::string> bytes) {
+    auto& s = m_.insert_pending.Reset().Bind(1, origin).Bind(2, seq).Bind(3, to_seq).Bind(7, m_.wall->NowMs());
+    if (bytes) {
+      s.BindBlob(6, *bytes);
+    } else {
+      s.BindBlob(4, hash).Bind(5, skip_scope);
+    }
+    SILIAN_RETURN_IF_ERROR(s.Run());
+    if (sqlite3_changes(m_.db) > 0) {
+      PendingLoad& load = pending_[origin];
+      ++load.entries;
+      load.bytes += PendingSize(bytes);
+      parked_here_.insert({origin, seq});
+      return Status::Ok();
+    }
+    if (!bytes) return Status::Ok();
+    // Already waiting: the same op again, or another version of it (an equivocation: kept as evidence).
+    Stmt held;
+    SILIAN_RETURN_IF_ERROR(held.Prepare(m_.db, "SELECT bytes FROM pending WHERE origin=? AND seq=?"));
+    held.Bind(1, origin).Bind(2, seq);
+    SILIAN_ASSIGN_OR_RETURN(bool row, held.Step());
+    if (!row || held.IsNull(0)) return Status::Ok();
+    std::string held_bytes = held.Text(0);
+    if (held_bytes == *bytes) return Status::Ok();
+    ++stats_.equivocations;
+    return m_.AddEquivocation(origin, seq, held_bytes, *bytes);
+  }
+
+  Status DeletePending(const std::string& origin, uint64_t seq, uint64_t size) {
+    SILIAN_RETURN_IF_ERROR(m_.delete_pending.Reset().Bind(1, origin).Bind(2, seq).Run());
+    PendingLoad& load = pending_[origin];
+    load.entries -= std::min<uint64_t>(load.entries, 1);
+    load.bytes -= std::min(load.bytes, size);
+    if (load.entries == 0) pending_.erase(origin);
+    return Status::Ok();
+  }
+
+  // Retries every origin that has entries waiting until a whole pass applies nothing: an op parked for its
+  // case's creation op applies once that op (of another origin) has arrived.
+  Status DrainAll() {
+    for (;;) {
+      progress_ = false;
+      std::vector<std::string> origins;
+      for (const auto& [origin, load] : pending_) origins.push_back(origin);
+      for (const auto& origin : origins) SILIAN_RETURN_IF_ERROR(Drain(origin));
+      if (!progress_) return Status::Ok();
+    }
+  }
+
+  // Applies pending entries of `origin` that the frontier has reached.
+  Status Drain(const std::string& origin) {
+    if (!pending_.count(origin)) return Status::Ok();
+    for (;;) {
+      FrontierPoint& f = Point(origin);
+      m_.next_pending.Reset().Bind(1, origin).Bind(2, f.seq + 1);
+      SILIAN_ASSIGN_OR_RETURN(bool row, m_.next_pending.Step());
+      if (!row) return Status::Ok();
+      uint64_t seq = static_cast<uint64_t>(m_.next_pending.Int(0));
+      uint64_t to_seq = static_cast<uint64_t>(m_.next_pending.Int(1));
+      bool is_op = !m_.next_pending.IsNull(4);
+      std::string hash = m_.next_pending.Text(2);
+      std::string skip_scope = m_.next_pending.Text(3);
+      std::string bytes = m_.next_pending.Text(4);
+      m_.next_pending.Reset();
+      if (!is_op) {
+        SILIAN_RETURN_IF_ERROR(DeletePending(origin, seq, PendingSize(std::nullopt)));
+        if (to_seq > f.seq && to_seq <= kMaxSeq) {
+          SILIAN_RETURN_IF_ERROR(m_.AddSkip(origin, f.seq + 1, to_seq, hash, skip_scope));
+          f = FrontierPoint{to_seq, hash};
+          dirty_origins_.insert(origin);
+          ++stats_.skipped_runs;
+          progress_ = true;
+        }
+        continue;
+      }
+      SILIAN_ASSIGN_OR_RETURN(bool keep_going, DrainOp(origin, seq, bytes));
+      if (!keep_going) return Status::Ok();
+    }
+  }
+
+  // One pending op at the head of its origin. False when the origin must go on waiting.
+  Result<bool> DrainOp(const std::string& origin, uint64_t seq, const std::string& bytes) {
+    pb::Op op;
+    if (!op.ParseFromString(bytes) || op.origin() != origin || op.seq() != seq) {
+      SILIAN_RETURN_IF_ERROR(DeletePending(origin, seq, bytes.size()));  // validated before it was stored
+      return true;
+    }
+    if (op.seq() <= Point(origin).seq) {
+      SILIAN_RETURN_IF_ERROR(DeletePending(origin, seq, bytes.size()));
+      SILIAN_RETURN_IF_ERROR(CheckKnown(op, bytes));
+      return true;
+    }
+    Result<bool> advanced = TryAdvance(op, bytes);
+    if (!advanced.ok()) {
+      StatusCode code = advanced.status().code();
+      bool refusal = code == StatusCode::kPermissionDenied || code == StatusCode::kInvalidArgument;
+      // Parked by an earlier import: refusing it must not fail this one. The origin waits here.
+      if (!refusal || parked_here_.count({origin, seq})) return advanced.status();
+      stats_.refused.push_back(Refusal{OpId{op.origin(), op.seq()}.ToString(), advanced.status().message()});
+      SILIAN_RETURN_IF_ERROR(DeletePending(origin, seq, bytes.size()));
+      return false;
+    }
+    if (!*advanced) return false;
+    SILIAN_RETURN_IF_ERROR(DeletePending(origin, seq, bytes.size()));
+    progress_ = true;
+    return true;
+  }
+
+  // What this import left waiting must fit the limits, and only origins this replica knows may wait
+  // ahead of a gap.
+  Status CheckPendingLimits() {
+    if (parked_here_.empty()) return Status::Ok();
+    const PendingLimits& limits = m_.options.pending;
+    uint64_t entries = 0, bytes = 0;
+    for (const auto& [origin, load] : pending_) {
+      entries += load.entries;
+      bytes += load.bytes;
+    }
+    if (entries > limits.max_entries || bytes > limits.max_bytes)
+      return ResourceExhausted("the pending area would hold " + std::to_string(entries) + " entries of " +
+                               std::to_string(bytes) + " bytes, over the limit of " + std::to_string(limits.max_entries) +
+                               " entries or " + std::to_string(limits.max_bytes) + " bytes");
+    std::set<std::string> checked;
+    for (const auto& [origin, seq] : parked_here_) {
+      if (!checked.insert(origin).second) continue;
+      auto it = pending_.find(origin);
+      if (it == pending_.end()) continue;
+      if (it->second.entries > limits.max_entries_per_origin || it->second.bytes > limits.max_bytes_per_origin)
+        return ResourceExhausted("origin " + Quote(origin) + " would have " + std::to_string(it->second.entries) +
+                                 " entries of " + std::to_string(it->second.bytes) +
+                                 " bytes waiting, over the limit of " + std::to_string(limits.max_entries_per_origin) +
+                                 " entries or " + std::to_string(limits.max_bytes_per_origin) + " bytes per origin");
+      SILIAN_RETURN_IF_ERROR(CheckKnownOrigin(origin));
+    }
+    return Status::Ok();
+  }
+
+  // An origin may wait ahead of a gap only when this replica holds some of its ops or registered it. What
+  // a replica imports unchecked (its own export, a test) may come in any order.
+  Status CheckKnownOrigin(const std::string& origin) {
+    const uint64_t held = HeldSeq(origin);
+    if (held > 0 || sender_.kind == ImportSender::Kind::kUnchecked) return Status::Ok();
+    Stmt first;
+    SILIAN_RETURN_IF_ERROR(first.Prepare(m_.db, "SELECT min(seq) FROM pending WHERE origin=?"));
+    first.Bind(1, origin);
+    SILIAN_ASSIGN_OR_RETURN(bool row, first.Step());
+    const uint64_t first_seq = row ? static_cast<uint64_t>(first.Int(0)) : 0;
+    if (first_seq == held + 1) return Status::Ok();  // its first op waits for a fact, not ahead of a gap
+    SILIAN_ASSIGN_OR_RETURN(auto peer, m_.peers->Find(origin));
+    if (peer) return Status::Ok();
+    return PermissionDenied("entries of origin " + Quote(origin) + " from seq " + std::to_string(first_seq) +
+                            " would wait ahead of a gap, but this replica holds none of its ops and has not registered it");
+  }
+
+  Status ProjectTouched() {
+    if (defer_) {
+      Stmt mark;
+      SILIAN_RETURN_IF_ERROR(mark.Prepare(m_.db, "INSERT OR IGNORE INTO stale_cases(case_id) VALUES(?)"));
+      for (const auto& case_id : touched_) SILIAN_RETURN_IF_ERROR(mark.Reset().Bind(1, case_id).Run());
+      return Status::Ok();
+    }
+    SILIAN_ASSIGN_OR_RETURN(auto stale, m_.TakeStaleCases());
+    touched_.insert(stale.begin(), stale.end());
+    for (const auto& case_id : touched_) {
+      SILIAN_ASSIGN_OR_RETURN(std::vector<Refusal> refused, m_.Reproject(case_id));
+      for (auto& r : refused)
+        if (new_ops_.count(r.op)) stats_.refused.push_back(std::move(r));
+    }
+    return Status::Ok();
+  }
+
+  void WarnOnDivergence(const pb::Frontier& sender_frontier) {
+    for (const auto& e : sender_frontier.entries()) {
+      auto it = m_.frontier.find(e.origin());
+      if (!e.hash().empty() && it != m_.frontier.end() && it->second.seq == e.seq() && it->second.hash != e.hash())
+        stats_.warnings.push_back("the ops of origin " + Quote(e.origin()) + " up to seq " + std::to_string(e.seq()) +
+                                  " differ between this ledger and the sender's (chain hashes differ): "
+                                  "one side holds an equivocating op");
+    }
+  }
+
+  void AddWarnings() {
+    if (stats_.skewed > 0)
+      stats_.warnings.push_back(std::to_string(stats_.skewed) + " ops were stamped more than " +
+                                std::to_string(m_.options.max_forward_skew_ms / 1000) +
+                                " s ahead of this replica's clock (the furthest, " + furthest_skew_op_ + ", by " +
+                                std::to_string(furthest_skew_ms_ / 1000) +
+                                " s): stored, but this clock does not follow them (clock skew)");
+    if (stats_.skips_refused > 0 && sender_.kind == ImportSender::Kind::kBundle)
+      stats_.warnings.push_back(std::to_string(stats_.skips_refused) +
+                                " skips were not applied and the ops they cover are awaited; the first: " +
+                                first_ignored_skip_);
+  }
+
+  Ledger::Impl& m_;
+  ImportSender sender_;
+  SenderFrontier sender_frontier_;
+  bool done_ = false;
+  bool defer_ = false;
+  bool progress_ = false;
+  uint64_t entry_index_ = 0;
+  ImportStats stats_;
+  std::set<std::string> touched_;
+  std::set<std::string> new_ops_;  // "origin:seq" of the ops this import stored
+  std::set<std::string> dirty_origins_;
+  std::map<std::string, PendingLoad> pending_;                // what waits, by origin, as this import goes
+  std::set<std::pair<std::string, uint64_t>> parked_here_;    // pending entries this import added
+  std::map<std::string, std::string> case_division_;          // case id -> its creation op's division
+  std::string first_ignored_skip_;
+  uint64_t furthest_skew_ms_ = 0;
+  std::string furthest_skew_op_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<Ledger::Import>> Ledger::BeginImport(ImportSender sender) {
+  auto import = std::make_unique<ImportImpl>(*impl_, std::move(sender));
+  Status s = import->Begin();
+  if (!s.ok()) return s;
+  return std::unique_ptr<Import>(std::move(import));
+}
+
+}  // namespace silian::sync
