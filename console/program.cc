@@ -1,5 +1,7 @@
 #include "console/program.h"
 
+#include <sys/stat.h>
+
 #include <iostream>
 #include <new>
 #include <vector>
@@ -24,6 +26,9 @@ CLI::App* DeepestCommand(CLI::App* app) {
 
 Program::Program(std::string name, const std::string& description, const std::string& db_help)
     : name_(std::move(name)), app_(description, name_) {
+  // The ledger, its journal, logs and every file written to a path may hold personal data: whatever the
+  // caller's umask, nothing the program creates is readable by group or others.
+  ::umask(077);
   app_.fallthrough();
   app_.add_option("--db", global_.db_path, db_help)->envname("SILIAN_DB");
   app_.add_flag("--json", global_.json, "print one JSON document instead of text");

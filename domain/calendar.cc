@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "base/text.h"
+#include "domain/json_input.h"
 
 namespace silian::sync {
 namespace {
@@ -67,15 +68,6 @@ bool ValidName(std::string_view name) {
   });
 }
 
-// Valid UTF-8 without what a terminal would act on (base/text.h IsUnsafeForTerminal).
-bool PlainText(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    int32_t cp = NextCodePoint(text, &i);
-    if (cp < 0 || IsUnsafeForTerminal(static_cast<char32_t>(cp))) return false;
-  }
-  return true;
-}
-
 // The checks shared by ValidateCalendar and ParseCalendarJson. `prefix` starts every message;
 // `day_path(i)` names days[i] of the message as the input spelled it (JSON ranges expand to many days).
 Status CheckCalendar(const pb::Calendar& c, const std::string& prefix,
@@ -126,10 +118,7 @@ Status CheckCalendar(const pb::Calendar& c, const std::string& prefix,
       return InvalidArgument(prefix + "days[" + std::to_string(i) + "].reason " + Quote(day.reason()) +
                              " must be 1..200 bytes");
     }
-    if (!PlainText(day.reason())) {
-      return InvalidArgument(prefix + "days[" + std::to_string(i) + "].reason " + Quote(day.reason()) +
-                             " must be UTF-8 without control or bidirectional characters");
-    }
+    SILIAN_RETURN_IF_ERROR(CheckPlainText(prefix + "days[" + std::to_string(i) + "].reason", day.reason()));
   }
   return Status::Ok();
 }
@@ -208,21 +197,6 @@ void SortCalendar(pb::Calendar* c) {
   for (uint32_t y : years) c->add_years(y);
   std::stable_sort(c->mutable_days()->begin(), c->mutable_days()->end(),
                    [](const pb::CalendarDay& a, const pb::CalendarDay& b) { return a.date() < b.date(); });
-}
-
-// 1-based line and column of a 1-based byte position as nlohmann reports it (the byte just read).
-std::pair<size_t, size_t> LineAndColumn(std::string_view text, size_t byte) {
-  const size_t end = std::min(byte == 0 ? 0 : byte - 1, text.size());
-  size_t line = 1, column = 1;
-  for (size_t i = 0; i < end; ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return {line, column};
 }
 
 std::string JsonValueText(const nlohmann::json& v) {
@@ -416,19 +390,6 @@ Status ValidateCalendar(const pb::Calendar& calendar) {
 
 namespace {
 
-Result<nlohmann::json> ParseCalendarDocument(std::string_view text, std::string_view source) {
-  try {
-    return nlohmann::json::parse(text.begin(), text.end());
-  } catch (const nlohmann::json::parse_error& e) {
-    const auto [line, column] = LineAndColumn(text, e.byte);
-    std::string detail = e.what();
-    // Drop nlohmann's "[json.exception.parse_error.101] parse error at line 1, column 2: " lead-in.
-    if (size_t p = detail.find(": "); p != std::string::npos) detail = detail.substr(p + 2);
-    return InvalidArgument(std::string(source) + ":" + std::to_string(line) + ":" + std::to_string(column) +
-                           ": JSON syntax error: " + detail);
-  }
-}
-
 // "name", "version" and "years" of the file's object.
 Status ReadCalendarHeader(const nlohmann::json& doc, const std::string& prefix, pb::Calendar* c) {
   if (!doc.contains("name") || !doc["name"].is_string()) {
@@ -525,6 +486,7 @@ Status ReadCalendarEntry(const nlohmann::json& entry, size_t i, const std::strin
                            (entry.contains("reason") ? JsonValueText(entry["reason"]) : "missing") +
                            " must be a string of 1..200 bytes");
   }
+  SILIAN_RETURN_IF_ERROR(CheckPlainText(prefix + where + ".reason", entry["reason"].get<std::string>()));
   for (Date d = from; d <= to; d = AddDays(d, 1)) {
     if (c->days_size() >= kMaxCalendarDays) {
       return ResourceExhausted(prefix + "lists more than the " + std::to_string(kMaxCalendarDays) + " days allowed");
@@ -542,7 +504,7 @@ Status ReadCalendarEntry(const nlohmann::json& entry, size_t i, const std::strin
 
 Result<pb::Calendar> ParseCalendarJson(std::string_view text, std::string_view source) {
   const std::string prefix = source.empty() ? std::string() : std::string(source) + ": ";
-  SILIAN_ASSIGN_OR_RETURN(const nlohmann::json doc, ParseCalendarDocument(text, source));
+  SILIAN_ASSIGN_OR_RETURN(const nlohmann::json doc, ParseJsonInput(text, source));
   if (!doc.is_object()) return InvalidArgument(prefix + "the file must hold a JSON object");
   SILIAN_RETURN_IF_ERROR(RefuseUnknownKeys(doc, {"name", "version", "years", "days"}, prefix, ""));
   pb::Calendar c;

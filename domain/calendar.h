@@ -137,7 +137,7 @@ class WorkingCalendar {
 // Parses a calendar file (format: docs/calendar-format.md) and checks it as ValidateCalendar does.
 // `source` names the file in messages. Ranges are expanded; days come back sorted by date, years
 // ascending. Errors, each kInvalidArgument naming the source:
-//   national.json:3:14: JSON syntax error: <detail>          (line:column of the error)
+//   national.json:3: JSON syntax error: <detail>   (and all ParseJsonInput refuses: domain/json_input.h)
 //   national.json: days[3].date "2026-02-30" is not a real date
 //   national.json: days[2]: unknown key "colour" (expected date, from, to, working, reason)
 //   national.json: days[5].date "2026-01-01" is listed twice (first at days[0].date)

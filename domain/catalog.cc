@@ -12,6 +12,7 @@
 
 #include "base/ids.h"
 #include "base/text.h"
+#include "domain/json_input.h"
 
 namespace silian::sync {
 
@@ -90,8 +91,9 @@ std::string LevelList() {
 
 // ---- Content rules shared by the file and protobuf paths ----
 
-// A text field: 1..max_chars characters of valid UTF-8, no control characters, not only spaces.
+// A text field: 1..max_chars characters of plain text (CheckPlainText, domain/json_input.h), not only spaces.
 Status CheckText(const std::string& where, const std::string& path, std::string_view value, size_t max_chars) {
+  SILIAN_RETURN_IF_ERROR(CheckPlainText(where + " " + path, value));
   int64_t n = TextChars(value);
   if (n < 0) {
     return InvalidArgument(where + " " + path + " " + Quote(value) +
@@ -506,38 +508,7 @@ int LevelRank(std::string_view level) {
 
 Result<std::vector<pb::Item>> ParseCatalogJson(std::string_view text, std::string_view source) {
   const std::string src(source);
-  // nlohmann keeps the last of repeated keys; a repeated key is as likely a mistake as a typo, so the
-  // parse callback records the first one and the file is refused.
-  std::vector<std::set<std::string>> open_objects;
-  std::string repeated_key;
-  auto callback = [&](int /*depth*/, json::parse_event_t event, json& parsed) {
-    if (event == json::parse_event_t::object_start) {
-      open_objects.emplace_back();
-    } else if (event == json::parse_event_t::object_end) {
-      if (!open_objects.empty()) open_objects.pop_back();
-    } else if (event == json::parse_event_t::key && !open_objects.empty()) {
-      std::string key = parsed.get<std::string>();
-      if (!open_objects.back().insert(key).second && repeated_key.empty()) repeated_key = key;
-    }
-    return true;
-  };
-  json doc;
-  try {
-    doc = json::parse(text.begin(), text.end(), callback);
-  } catch (const json::parse_error& e) {
-    size_t upto = std::min(e.byte > 0 ? e.byte - 1 : 0, text.size());
-    size_t line = 1 + static_cast<size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(upto), '\n'));
-    std::string what = e.what();
-    size_t pe = what.find("parse error");
-    size_t colon = pe == std::string::npos ? std::string::npos : what.find(": ", pe);
-    std::string detail = colon == std::string::npos ? what : what.substr(colon + 2);
-    return InvalidArgument(src + ":" + std::to_string(line) + ": JSON syntax error: " + detail);
-  } catch (const json::exception& e) {
-    return InvalidArgument(src + ": JSON error: " + e.what());
-  }
-  if (!repeated_key.empty()) {
-    return InvalidArgument(src + ": key " + Quote(repeated_key) + " appears twice in one object");
-  }
+  SILIAN_ASSIGN_OR_RETURN(json doc, ParseJsonInput(text, source));
   if (!doc.is_object()) {
     return InvalidArgument(src + ": the top level " + ValueText(doc) +
                            " must be an object {\"format\": 1, \"items\": [...]}");

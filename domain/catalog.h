@@ -45,8 +45,8 @@ int LevelRank(std::string_view level);
 //   - for a JSON syntax error, the 1-based line ("catalog.json:12: JSON syntax error: ...");
 //   - for a content error, the field path with the item code and the value
 //     ("catalog.json: items[3] (\"<code>\") materials[1].form \"scan\" is not one of: original, copy").
-// Refuses unknown keys at every level, missing required keys, a key repeated in one object, a code
-// repeated in the file, and every content rule of ValidateItem.
+// Refuses unknown keys at every level, missing required keys, a code repeated in the file, every rule of
+// ValidateItem, and all ParseJsonInput refuses (domain/json_input.h: size, depth, BOM, repeated keys).
 Result<std::vector<pb::Item>> ParseCatalogJson(std::string_view text, std::string_view source);
 
 // The content rules of one item, for an item received as protobuf (an op from the network):

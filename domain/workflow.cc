@@ -559,7 +559,10 @@ std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& 
                                        int rectification_wd) {
   std::vector<SupervisionItem> out;
   const CaseClocks clocks = ComputeCaseClocks(view, calendar, today, warning_wd);
-  auto [node, actor] = Responsible(view);
+  // Plain references, not a structured binding: clang before 16 cannot capture those in the lambda below.
+  const std::pair<std::string, std::string> responsible = Responsible(view);
+  const std::string& node = responsible.first;
+  const std::string& actor = responsible.second;
   std::string item = Text(view, {"item", "name"});
   if (item.empty()) item = Text(view, {"fields", "item_code", "value"});
   auto add = [&](std::string problem, std::string clock, std::optional<Date> due) {

@@ -38,6 +38,7 @@ struct ResolveOptions {
 struct BundleExportOptions {
   std::string file;
   std::optional<std::string> for_frontier_file;
+  std::optional<std::string> holder_scope;  // --holder-scope: the clerk vouches for a holder wider than a village
 };
 
 struct SyncCommandOptions {

@@ -1,5 +1,4 @@
 // The exchange commands of silian-node: bundle export, bundle import, frontier export.
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -7,11 +6,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <iostream>
 
 #include "node/commands.h"
+#include "node/holder_scope.h"
 #include "console/support.h"
+#include "base/files.h"
 #include "base/hlc.h"
 #include "ledger/bundle.h"
 #include "domain/store.h"
@@ -29,27 +29,6 @@ struct FileCloser {
 using File = std::unique_ptr<std::FILE, FileCloser>;
 
 void Warn(const std::string& message) { std::cerr << "silian-node: warning: " << Printable(message) << '\n'; }
-
-// Makes a rename inside the directory of `path` durable.
-Status SyncParentDirectory(const std::string& path) {
-  std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (parent.empty()) parent = ".";
-  int fd = ::open(parent.c_str(), O_RDONLY | O_DIRECTORY);
-  if (fd < 0) return Internal("cannot open directory " + Quote(parent.string()) + ": " + std::strerror(errno));
-  int rc = ::fsync(fd);
-  int saved = errno;
-  ::close(fd);
-  if (rc != 0) return Internal("cannot sync directory " + Quote(parent.string()) + ": " + std::strerror(saved));
-  return Status::Ok();
-}
-
-// Flushes, syncs and closes `file`. `path` names it in errors.
-Status CloseDurably(File file, const std::string& path) {
-  if (std::fflush(file.get()) != 0 || ::fsync(::fileno(file.get())) != 0)
-    return Internal("cannot write " + Quote(path) + ": " + std::strerror(errno));
-  if (std::fclose(file.release()) != 0) return Internal("cannot close " + Quote(path) + ": " + std::strerror(errno));
-  return Status::Ok();
-}
 
 // Import progress on stderr, about once a second, only when stderr is a terminal.
 class Progress {
@@ -104,44 +83,70 @@ Result<pb::BundleEnd> WriteBundle(sync::LedgerStore& store, const pb::Frontier& 
   return writer->Finish();
 }
 
+// The holder to export for: the frontier file's, its scope checked (node/holder_scope.h), or this node's own
+// scope and no frontier when there is no --for.
+Result<pb::Frontier> HolderOf(sync::LedgerStore& store, const BundleExportOptions& o) {
+  pb::Frontier holder;
+  if (!o.for_frontier_file) {
+    if (o.holder_scope) return InvalidArgument("--holder-scope " + Quote(*o.holder_scope) + " needs --for FRONTIER");
+    holder.set_scope(store.scope());
+    return holder;
+  }
+  const std::string& file = *o.for_frontier_file;
+  auto read = sync::ReadFrontierFile(file);
+  if (!read.ok()) return WithContext(read.status(), file, "frontier file " + Quote(file));
+  holder = std::move(read).value();
+  HolderFacts facts;
+  facts.exporter_scope = store.scope();
+  facts.vouched_scope = o.holder_scope;
+  if (sync::ParseNodeId(holder.node_id()).ok()) {
+    SILIAN_ASSIGN_OR_RETURN(std::optional<sync::Peer> peer, store.FindPeer(holder.node_id()));
+    if (peer) facts.known = KnownHolder{peer->level, peer->division, "peer registry"};
+  }
+  SILIAN_ASSIGN_OR_RETURN(std::string scope, CheckHolderScope(holder, facts, file));
+  holder.set_scope(scope);
+  return holder;
+}
+
+Result<uint64_t> CountCases(sync::LedgerStore& store, const std::string& scope) {
+  uint64_t cases = 0;
+  SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(scope, [&cases](const nlohmann::json&) {
+    ++cases;
+    return Status::Ok();
+  }));
+  return cases;
+}
+
 }  // namespace
 
 Status RunBundleExport(const GlobalOptions& g, const BundleExportOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  pb::Frontier holder;
-  if (o.for_frontier_file) {
-    auto read = sync::ReadFrontierFile(*o.for_frontier_file);
-    if (!read.ok())
-      return WithContext(read.status(), *o.for_frontier_file, "frontier file " + Quote(*o.for_frontier_file));
-    holder = std::move(read).value();
-  } else {
-    holder.set_scope(store->scope());
-  }
-
-  const std::string tmp = o.file + ".tmp";
-  File out(std::fopen(tmp.c_str(), "wb"));
-  if (!out) return InvalidArgument("cannot write bundle " + Quote(tmp) + ": " + std::strerror(errno));
+  SILIAN_ASSIGN_OR_RETURN(pb::Frontier holder, HolderOf(*store, o));
+  SILIAN_ASSIGN_OR_RETURN(uint64_t cases, CountCases(*store, holder.scope()));
+  SILIAN_RETURN_IF_ERROR(CheckWriteTarget(o.file, "bundle"));
+  // Said before anything is written, so that a clerk sees what goes onto the stick.
+  const std::string target = holder.node_id().empty() ? "" : " for node " + Quote(holder.node_id());
+  std::cerr << "silian-node: exporting scope " << Quote(holder.scope()) << " (" << cases
+            << (cases == 1 ? " case)" : " cases)") << target << " to " << Quote(o.file) << '\n';
   uint64_t bytes = 0;
-  auto end = WriteBundle(*store, holder, out.get(), &bytes);
-  Status s = end.ok() ? CloseDurably(std::move(out), tmp) : end.status();
-  if (s.ok() && std::rename(tmp.c_str(), o.file.c_str()) != 0)
-    s = InvalidArgument("cannot rename " + Quote(tmp) + " to " + Quote(o.file) + ": " + std::strerror(errno));
-  if (!s.ok()) {
-    out.reset();
-    std::remove(tmp.c_str());
-    return WithContext(s, o.file, "bundle " + Quote(o.file));
-  }
-  SILIAN_RETURN_IF_ERROR(SyncParentDirectory(o.file));
+  pb::BundleEnd end;
+  Status written = WriteFileAtomically(o.file, "bundle", [&](std::FILE* out) -> Status {
+    SILIAN_ASSIGN_OR_RETURN(end, WriteBundle(*store, holder, out, &bytes));
+    return Status::Ok();
+  });
+  if (!written.ok()) return WithContext(written, o.file, "bundle " + Quote(o.file));
 
   if (g.json) {
     PrintJson({{"file", o.file},
-               {"ops", end->op_count()},
-               {"skips", end->skip_count()},
-               {"batches", end->batch_count()},
+               {"ops", end.op_count()},
+               {"skips", end.skip_count()},
+               {"batches", end.batch_count()},
                {"bytes", bytes},
-               {"for_node", holder.node_id()}});
+               {"for_node", holder.node_id()},
+               {"scope", holder.scope()},
+               {"cases", cases}});
   } else {
-    std::cout << "exported " << end->op_count() << " ops and " << end->skip_count() << " skips to " << o.file << " ("
+    std::cout << "exported " << end.op_count() << " ops and " << end.skip_count() << " skips to " << o.file << " ("
               << bytes << " bytes" << (holder.node_id().empty() ? "" : ", for node " + holder.node_id()) << ")\n";
   }
   return Status::Ok();

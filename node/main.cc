@@ -73,6 +73,9 @@ void AddExchange(console::Program& p, CommandLine& cl) {
   cmd->add_option("FILE", cl.bundle_export.file, "the bundle to write")->required();
   cmd->add_option("--for", cl.bundle_export.for_frontier_file,
                   "a frontier file of the receiving node: only the ops it lacks are written");
+  cmd->add_option("--holder-scope", cl.bundle_export.holder_scope,
+                  "with --for: the division prefix the receiving node serves, when wider than one village "
+                  "(the clerk vouches for it)");
   p.OnRun(cmd, [&p, &cl] { return RunBundleExport(p.global(), cl.bundle_export); });
 
   cmd = group->add_subcommand("import", "Apply the ops of a bundle file (idempotent; all or nothing)");

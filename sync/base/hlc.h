@@ -7,6 +7,7 @@
 // Not thread-safe: one clock per ledger writer.
 #pragma once
 
+#include <compare>
 #include <cstdint>
 
 namespace silian::sync {

@@ -3,8 +3,10 @@
 #include <zstd.h>
 
 #include <cstring>
-#include <fstream>
 #include <vector>
+
+#include "base/files.h"
+#include "base/text.h"
 
 namespace silian::sync {
 namespace {
@@ -369,42 +371,34 @@ Result<bool> BundleReader::Next(pb::Batch* batch) {
 
 // ---------------------------------------------------------------------------------------------- frontier
 
+std::string EncodeFrontierFile(const pb::Frontier& frontier) {
+  std::string out(kMagic, sizeof kMagic);
+  out.push_back(kFrontierKind);
+  out.push_back(static_cast<char>(kFrontierFormatVersion));
+  SILIAN_CHECK(frontier.AppendToString(&out));
+  return out;
+}
+
+Result<pb::Frontier> DecodeFrontierFile(std::string_view data, const std::string& name) {
+  if (data.size() < 8) return InvalidArgument(Quote(name) + " is not a Silian frontier file (too short)");
+  if (data.size() > kMaxFrontierBytes + 8)
+    return ResourceExhausted("frontier file " + Quote(name) + " has " + std::to_string(data.size()) +
+                             " bytes; the limit is " + std::to_string(kMaxFrontierBytes));
+  Status s = CheckMagic(data.data(), kFrontierKind, kFrontierFormatVersion, "frontier file");
+  if (!s.ok()) return InvalidArgument(Quote(name) + ": " + s.message());
+  pb::Frontier frontier;
+  if (!frontier.ParseFromArray(data.data() + 8, static_cast<int>(data.size() - 8)))
+    return DataLoss("frontier file " + Quote(name) + " is corrupt");
+  return frontier;
+}
+
 Status WriteFrontierFile(const std::string& path, const pb::Frontier& frontier) {
-  std::string body;
-  if (!frontier.SerializeToString(&body)) return Internal("cannot serialize the frontier");
-  std::string tmp = path + ".tmp";
-  std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-  if (!out) return InvalidArgument("cannot write frontier file \"" + tmp + "\": " + std::strerror(errno));
-  out.write(kMagic, sizeof kMagic);
-  out.put(kFrontierKind);
-  out.put(static_cast<char>(kFrontierFormatVersion));
-  out.write(body.data(), static_cast<std::streamsize>(body.size()));
-  out.close();
-  if (!out) return Internal("cannot write frontier file \"" + tmp + "\"");
-  if (std::rename(tmp.c_str(), path.c_str()) != 0)
-    return Internal("cannot rename \"" + tmp + "\" to \"" + path + "\": " + std::strerror(errno));
-  return Status::Ok();
+  return WriteFileAtomically(path, "frontier file", EncodeFrontierFile(frontier));
 }
 
 Result<pb::Frontier> ReadFrontierFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument("cannot read frontier file \"" + path + "\": " + std::strerror(errno));
-  in.seekg(0, std::ios::end);
-  auto size = static_cast<size_t>(in.tellg());
-  in.seekg(0);
-  if (size < 8) return InvalidArgument("\"" + path + "\" is not a Silian frontier file (too short)");
-  if (size > kMaxFrontierBytes + 8)
-    return ResourceExhausted("frontier file \"" + path + "\" has " + std::to_string(size) +
-                             " bytes; the limit is " + std::to_string(kMaxFrontierBytes));
-  std::string data(size, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(size));
-  if (!in) return InvalidArgument("cannot read frontier file \"" + path + "\"");
-  Status s = CheckMagic(data.data(), kFrontierKind, kFrontierFormatVersion, "frontier file");
-  if (!s.ok()) return InvalidArgument("\"" + path + "\": " + s.message());
-  pb::Frontier frontier;
-  if (!frontier.ParseFromArray(data.data() + 8, static_cast<int>(size - 8)))
-    return DataLoss("frontier file \"" + path + "\" is corrupt");
-  return frontier;
+  SILIAN_ASSIGN_OR_RETURN(std::string data, ReadFileBounded(path, "frontier file", kMaxFrontierBytes + 8));
+  return DecodeFrontierFile(data, path);
 }
 
 }  // namespace silian::sync

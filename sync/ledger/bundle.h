@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "silian.pb.h"
@@ -97,6 +98,12 @@ class BundleReader {
 };
 
 // A frontier file: "SILIAN" 'F' version, then a serialized pb::Frontier (at most 16 MiB).
+// Written with WriteFileAtomically (base/files.h: mode 0600, never through a planted link); read with a
+// size limit checked before reading. Decode checks only the format: what the frontier claims (its scope)
+// is for the exporter to judge.
+std::string EncodeFrontierFile(const pb::Frontier& frontier);
+// `name` names the file in messages.
+Result<pb::Frontier> DecodeFrontierFile(std::string_view data, const std::string& name);
 Status WriteFrontierFile(const std::string& path, const pb::Frontier& frontier);
 Result<pb::Frontier> ReadFrontierFile(const std::string& path);
 

@@ -22,7 +22,10 @@ Status Ledger::Export(const pb::Frontier& holder, const std::function<Status(pb:
       m.db, "SELECT seq, division, chain_hash, bytes FROM ops WHERE origin=? AND seq>=? ORDER BY seq"));
   SILIAN_RETURN_IF_ERROR(skips_stmt.Prepare(
       m.db, "SELECT from_seq, to_seq, hash, scope FROM skips WHERE origin=? AND to_seq>=? ORDER BY from_seq"));
-  for (const auto& [origin, point] : m.frontier) {
+  for (const auto& frontier_entry : m.frontier) {
+    // Plain references, not a structured binding: clang before 16 cannot capture those in the lambdas below.
+    const std::string& origin = frontier_entry.first;
+    const auto& point = frontier_entry.second;
     uint64_t start = held.count(origin) ? held[origin] + 1 : 1;
     if (start > point.seq) continue;
     ops_stmt.Reset().Bind(1, origin).Bind(2, start);

@@ -303,7 +303,7 @@ TEST_CASE("Catalog: code, name and department text rules", "[catalog]") {
   item["name"] = hundred + "明";
   CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("(it has 101)"));
   item["name"] = "登记\n表";
-  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("without control characters"));
+  CHECK_THAT(Refusal(FileOf({item})), Catch::Contains("name holds U+000A (a control character) at character 3"));
 
   item = GoodItem();
   item["departments"] = json::array({"科右中旗公安局", "科右中旗市场监督管理局"});
@@ -341,7 +341,7 @@ TEST_CASE("Catalog: ValidateItem applies the same rules to protobuf items", "[ca
 
   bad = item;
   bad.set_name(std::string("\xff\xfe", 2));
-  CHECK_THAT(ValidateItem(bad).message(), Catch::Contains("must be valid UTF-8"));
+  CHECK_THAT(ValidateItem(bad).message(), Catch::Contains("name is not valid UTF-8 (byte 1)"));
 
   bad = item;
   bad.set_version(0);
@@ -489,6 +489,20 @@ TEST_CASE("Catalog: missing materials count partial copies and skip optional one
   // Records of one material add up: materials are append-only on a case.
   CHECK(MissingMaterials(item, {{"申请表", 1}, {"居民身份证复印件", 1}, {"居民身份证复印件", 1}}).empty());
   CHECK(MissingMaterials(item, {{"申请表", 3}, {"居民身份证复印件", 5}}).empty());
+}
+
+TEST_CASE("Catalog: an item received as an op is refused for a bidirectional override in any text field",
+          "[catalog]") {
+  const pb::Item item = ParsedGoodItem();
+  pb::Item bad = item;
+  bad.set_name("\xE2\x80\xAE" "abc");
+  CHECK_THAT(ValidateItem(bad).message(), Catch::Contains("name holds U+202E (right-to-left override) at character 1"));
+  bad = item;
+  bad.mutable_materials(0)->set_name("x\xE2\x81\xA7y");
+  CHECK_THAT(ValidateItem(bad).message(), Catch::Contains("materials[0].name holds U+2067"));
+  bad = item;
+  bad.mutable_fees(0)->set_basis("law\xC2\x9B");
+  CHECK_THAT(ValidateItem(bad).message(), Catch::Contains("fees[0].basis holds U+009B (a control character)"));
 }
 
 TEST_CASE("Catalog: material names match exactly after trimming spaces", "[catalog]") {

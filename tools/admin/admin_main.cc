@@ -3,21 +3,19 @@
 // as reference ops of the hub's ledger, for its whole area; the hub's nodes receive them at their next
 // sync. Safe next to a running `silian-hub serve` (the ledger notices the other writer) and safe to run
 // again: unchanged items and calendars are not published twice.
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 #include <string>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
+#include "base/files.h"
 #include "console/program.h"
 #include "console/reference.h"
 #include "console/support.h"
 #include "domain/calendar.h"
 #include "domain/catalog.h"
+#include "domain/json_input.h"
 #include "domain/store.h"
 
 namespace silian::admin {
@@ -26,29 +24,13 @@ namespace {
 using console::GlobalOptions;
 using console::PrintJson;
 
-constexpr size_t kMaxFileBytes = 16 << 20;
-
-Result<std::string> ReadFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return InvalidArgument("cannot read " + Quote(path) + ": " + std::strerror(errno));
-  in.seekg(0, std::ios::end);
-  auto size = static_cast<size_t>(in.tellg());
-  if (size > kMaxFileBytes)
-    return InvalidArgument(Quote(path) + " has " + std::to_string(size) + " bytes; at most " +
-                           std::to_string(kMaxFileBytes) + " are read");
-  in.seekg(0);
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string BaseName(const std::string& path) {
   auto slash = path.find_last_of('/');
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
 Status RunCatalogImport(const GlobalOptions& g, const std::string& file, const std::string& actor, bool dry_run) {
-  SILIAN_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  SILIAN_ASSIGN_OR_RETURN(std::string text, ReadFileBounded(file, "catalogue", sync::kMaxJsonInputBytes));
   SILIAN_ASSIGN_OR_RETURN(auto items, sync::ParseCatalogJson(text, BaseName(file)));
   SILIAN_ASSIGN_OR_RETURN(auto store, console::OpenLedger(g));
   if (dry_run) {
@@ -79,7 +61,7 @@ Status RunCatalogImport(const GlobalOptions& g, const std::string& file, const s
 }
 
 Status RunCalendarImport(const GlobalOptions& g, const std::string& file, const std::string& actor) {
-  SILIAN_ASSIGN_OR_RETURN(std::string text, ReadFile(file));
+  SILIAN_ASSIGN_OR_RETURN(std::string text, ReadFileBounded(file, "calendar", sync::kMaxJsonInputBytes));
   SILIAN_ASSIGN_OR_RETURN(auto calendar, sync::ParseCalendarJson(text, BaseName(file)));
   SILIAN_ASSIGN_OR_RETURN(auto store, console::OpenLedger(g));
   std::string name = calendar.name();
