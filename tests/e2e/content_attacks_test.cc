@@ -143,7 +143,15 @@ TEST_CASE("Content attacks: hand-written ops with bad content pushed to a hub ge
     refused(push(op), attack.needle);
   }
   refused(push(Note("vil-a1", 2, case_id, "\x1b[2J\x1b[Hall clear\x07")), "U+001B");
-  refused(push(Note("vil-a1", 2, case_id + "\x1b[31m", "hello")), "case id");
+  {
+    // A case id that is not an op id fails the ledger's envelope check, before the content rules: 400.
+    HttpReply r = push(Note("vil-a1", 2, case_id + "\x1b[31m", "hello"));
+    INFO("HTTP " << r.status << " " << r.body.substr(0, 500));
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Catch::Contains("case id"));
+    CHECK(r.body.find('\x1b') == std::string::npos);
+    CHECK(HubDigest(hub_db, kVillage) == before);
+  }
   refused(push(Note("vil-a1", 2, case_id, std::string(8001, 'a'))), "8001 characters");
 
   // The hub goes on serving; the honest op of the same seq is accepted.

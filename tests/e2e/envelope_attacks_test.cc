@@ -138,6 +138,7 @@ TEST_CASE_METHOD(CountyUnderAttack,
   op.set_case_id(victim_case);
   op.set_division(kVillage);
   op.mutable_transition()->set_action("withdraw");
+  op.mutable_transition()->set_reason("applicant asked");
   pb::Entry e;
   e.set_op(op.SerializeAsString());
   HttpReply r = AttackerPush({e});
@@ -159,6 +160,8 @@ TEST_CASE_METHOD(CountyUnderAttack,
     pb::Op op;
     op.set_origin("ghost-" + std::to_string(i));
     op.set_seq(1000);
+    op.set_hlc(Stamp(kT0Ms));
+    op.set_actor("x");
     op.set_case_id("village-a:1");
     op.set_division(kVillage);
     op.mutable_note_added()->set_text(std::string(1000, 'x'));

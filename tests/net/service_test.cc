@@ -768,7 +768,7 @@ TEST_CASE_METHOD(AttackWorld, "SyncService: a stranger's ops ahead of a gap are 
                  "[sync_service][envelope]") {
   std::vector<pb::Entry> entries;
   for (uint64_t s = 2; s < 50; ++s) {
-    pb::Op op = test::CreatedOp({"ghost-" + std::to_string(s) + ":" + std::to_string(s), 1, {}, ""});
+    pb::Op op = test::CreatedOp({"ghost-" + std::to_string(s) + ":" + std::to_string(s), test::Stamp(test::kT0Ms), {}, ""});
     op.set_case_id(op.origin() + ":" + std::to_string(op.seq()));
     op.set_division(test::kOtherVillage);
     entries.push_back(test::OpEntry(op));
