@@ -15,6 +15,8 @@
 //   9 reference     every replica holds every version of every catalogue item (the city publishes them)
 //                   and the latest version of every calendar layer whose area contains its scope, as the
 //                   city does: reference ops are outside every digest of a narrower scope
+//  10 hostile     every request the byzantine laptop sends (sim/byzantine.h) is refused with a 4xx reply
+//                  and changes nothing the hub stores (checked during the run)
 // Invariant 0 (settle: the network stops moving ops) is checked by the simulator before these.
 #pragma once
 

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "base/text.h"
+#include "sim/byzantine.h"
 #include "sim/exchange.h"
 #include "sim/faults.h"
 #include "sim/invariants.h"
@@ -97,6 +98,7 @@ class Simulator {
   std::unique_ptr<Exchanges> exchanges_;
   std::unique_ptr<Workload> workload_;
   std::unique_ptr<ReferenceUpdates> reference_;
+  std::unique_ptr<Byzantine> byzantine_;
   std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
 };
 
@@ -115,6 +117,7 @@ Status Simulator::Setup() {
   w.verbose = options_.verbose;
   workload_ = std::make_unique<Workload>(*net_, rng_, stats_, options_.items, w);
   reference_ = std::make_unique<ReferenceUpdates>(*net_, rng_, stats_, options_.overlay);
+  byzantine_ = std::make_unique<Byzantine>(*net_, rng_, stats_, violations_, *workload_, options_.items, options_.faults);
 
   SILIAN_ASSIGN_OR_RETURN(auto published, net_->store(Network::kCity).PublishItems(options_.items, "admin"));
   stats_.ops_authored += published.published.size();
@@ -183,6 +186,8 @@ Status Simulator::Hour(int64_t hour) {
   net_->SetAll(kStartMs + static_cast<uint64_t>(hour) * kHourMs);
   if (hour % 24 == 0) SILIAN_RETURN_IF_ERROR(faults_->StartOfDay());
   if (hour % 24 == 11) SILIAN_RETURN_IF_ERROR(UsbDay());
+  if (hour % 24 == 10 && faults_->enabled() && byzantine_->node() >= 0)
+    SILIAN_RETURN_IF_ERROR(byzantine_->Day(faults_->Down(net_->at(static_cast<size_t>(byzantine_->node())).spec.county)));
   SILIAN_RETURN_IF_ERROR(reference_->Hour(hour));
   workload_->NewCases(hour);
   workload_->Advance(hour);
