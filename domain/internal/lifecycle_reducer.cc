@@ -77,7 +77,7 @@ LifecycleReducer::Outcome LifecycleReducer::ApplyTransition(const CaseOps& ops, 
     h.Ignore("action unknown to this version");
     return Outcome::kNotApplied;
   }
-  if (auto rule = TransitionRefusal(terms, t, *action)) {
+  if (auto rule = TransitionRefusal(terms, t, *action, ops.level(i))) {
     refusals.Refuse(ops, i, h, *rule);
     return Outcome::kNotApplied;
   }
@@ -152,7 +152,7 @@ void LifecycleReducer::HandledBy(const CaseOps& ops, size_t i, Milestone m) {
   Handler& handler = facts_.handled_by[m];
   handler.actor = ops.actor(i);
   handler.node = ops.op(i).origin();
-  if (!ops.op(i).transition().level().empty()) handler.level = ops.op(i).transition().level();
+  if (!ops.level(i).empty()) handler.level = ops.level(i);
 }
 
 // A first milestone keeps the earliest time in fold order, a last one the latest.
