@@ -103,8 +103,9 @@ using OriginLevels = std::function<std::optional<Level>(const std::string& origi
 
 // Folds `ops` (all ops of case `case_id`, in any order) into the case. REQUIRES: no two ops with one op id
 // (a ledger holds each op once). Without `levels` (tests and tools that fold ops outside a replica) the
-// level an op claims (Transition.level, DepartmentDecision.level) stands in for its origin's registration;
-// a replica always passes its registry.
+// level an op claims (Transition.level, DepartmentDecision.level) stands in for its origin's registration
+// and an op that claims none, or a case without terms, is not checked: the fold as it was before the
+// registry. A replica (its stored state, `case show`, its authoring) always passes its registry.
 CaseProjection ProjectCase(const CaseId& case_id, std::vector<pb::Op> ops,
                            ProjectionDetail detail = ProjectionDetail::kWithHistory, const OriginLevels& levels = {});
 

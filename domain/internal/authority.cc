@@ -13,8 +13,8 @@ std::string UnknownLevel(std::string_view action) {
 }  // namespace
 
 std::optional<std::string> TransitionRefusal(const std::optional<pb::ItemTerms>& terms, const pb::Transition& t,
-                                             Action action, std::string_view origin_level) {
-  if (NeedsAuthority(t.action())) {
+                                             Action action, std::string_view origin_level, bool claimed) {
+  if (NeedsAuthority(t.action()) && !(claimed && (!terms || origin_level.empty()))) {
     if (!terms)
       return "the case has no item terms (its item is not in the catalogue its author held): \"" + t.action() +
              "\" needs the item's exercise level, so it waits until the item is set";
@@ -30,8 +30,11 @@ std::optional<std::string> TransitionRefusal(const std::optional<pb::ItemTerms>&
 }
 
 std::optional<std::string> DepartmentRefusal(const pb::ItemTerms& terms, const pb::DepartmentDecision&,
-                                             std::string_view origin_level) {
-  if (origin_level.empty()) return UnknownLevel(kDepartmentDecisionAction);
+                                             std::string_view origin_level, bool claimed) {
+  if (origin_level.empty()) {
+    if (claimed) return std::nullopt;
+    return UnknownLevel(kDepartmentDecisionAction);
+  }
   Status authority = CheckAuthority(terms, kDepartmentDecisionAction, origin_level);
   if (!authority.ok()) return authority.message();
   return std::nullopt;

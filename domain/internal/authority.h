@@ -21,12 +21,14 @@ namespace silian::sync::fold {
 // - CheckAuthority's message when the origin's level is below the item's exercise level;
 // - approve, approve-tolerant and deny of a parallel item (terms with departments), which is decided by
 //   its departments.
+// With `claimed` (a fold without a registry: `origin_level` is what the op claims) the first two rules are
+// not applied: no terms or no claimed level means no authority check, as the fold was before the registry.
 std::optional<std::string> TransitionRefusal(const std::optional<pb::ItemTerms>& terms, const pb::Transition& t,
-                                             Action action, std::string_view origin_level);
+                                             Action action, std::string_view origin_level, bool claimed);
 
 // The rule department decision `d` under `terms`, authored by a node of level `origin_level`, breaks, or
 // nullopt: an unknown level, or CheckAuthority's message for kDepartmentDecisionAction.
 std::optional<std::string> DepartmentRefusal(const pb::ItemTerms& terms, const pb::DepartmentDecision& d,
-                                             std::string_view origin_level);
+                                             std::string_view origin_level, bool claimed);
 
 }  // namespace silian::sync::fold

@@ -34,7 +34,7 @@ const std::string& ClaimedLevel(const pb::Op& op) {
 }  // namespace
 
 CaseOps::CaseOps(CaseId case_id, std::vector<pb::Op> ops, const OriginLevels& levels)
-    : case_id_(std::move(case_id)), ops_(std::move(ops)), graph_(Nodes(ops_)) {
+    : case_id_(std::move(case_id)), ops_(std::move(ops)), graph_(Nodes(ops_)), from_registry_(static_cast<bool>(levels)) {
   id_text_.reserve(ops_.size());
   level_.reserve(ops_.size());
   std::map<std::string, std::string> known;  // by origin: a case has few authors

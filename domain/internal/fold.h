@@ -38,6 +38,9 @@ class CaseOps {
   const std::string& actor(size_t i) const { return ops_[i].actor(); }
   // The level name authority is judged by for op `i`; "" when its origin's level is unknown.
   const std::string& level(size_t i) const { return level_[i]; }
+  // Whether levels come from a registry (a replica's fold). Otherwise they are the ops' claims, and authority
+  // is checked only where an op claims a level and the case has terms (the fold of tools and pure tests).
+  bool from_registry() const { return from_registry_; }
   uint64_t ms(size_t i) const { return Hlc{ops_[i].hlc()}.physical_ms(); }
   std::string time_text(size_t i) const { return HlcToIso(ops_[i].hlc()); }
   const merge::Graph& graph() const { return graph_; }
@@ -52,6 +55,7 @@ class CaseOps {
   merge::Graph graph_;
   std::vector<std::string> id_text_;
   std::vector<std::string> level_;
+  bool from_registry_ = false;
 };
 
 // The history entry of one op: what `case show` prints for it. Reducers record what they did with the op;

@@ -77,7 +77,7 @@ LifecycleReducer::Outcome LifecycleReducer::ApplyTransition(const CaseOps& ops, 
     h.Ignore("action unknown to this version");
     return Outcome::kNotApplied;
   }
-  if (auto rule = TransitionRefusal(terms, t, *action, ops.level(i))) {
+  if (auto rule = TransitionRefusal(terms, t, *action, ops.level(i), !ops.from_registry())) {
     refusals.Refuse(ops, i, h, *rule);
     return Outcome::kNotApplied;
   }

@@ -143,6 +143,18 @@ sync::ImportStats Exchange(sync::LedgerStore& from, sync::LedgerStore& to) {
   return ImportEntries(to, ExportEntries(from, holder), 1000, &sender);
 }
 
+void RegisterNodes(sync::LedgerStore& root, const std::vector<sync::LedgerStore*>& nodes, bool as_root) {
+  if (as_root) SILIAN_REQUIRE_OK(root.RegisterSelfAsRoot("admin"));
+  for (sync::LedgerStore* node : nodes) {
+    sync::Peer peer;
+    peer.node_id = node->config().node_id;
+    peer.level = node->config().level;
+    peer.division = node->config().division;
+    SILIAN_TAKE(root.RegisterNode(peer, node->config().device, "admin"));
+  }
+  for (sync::LedgerStore* node : nodes) Exchange(root, *node);
+}
+
 Snapshot TakeSnapshot(sync::LedgerStore& s, std::optional<std::string> scope) {
   Snapshot snap;
   snap.digest = SILIAN_TAKE(s.Digest(scope)).ToLine();
