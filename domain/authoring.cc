@@ -131,14 +131,15 @@ Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const 
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     SILIAN_ASSIGN_OR_RETURN(CaseStatus status, ParseCaseStatus(p.status));
+    // The state machine first: an action the status does not allow is named with the allowed ones.
+    Status check = CheckTransition(status, action, reason);
+    if (!check.ok()) return Status(check.code(), "case " + p.case_number + ": " + check.message());
     SILIAN_RETURN_IF_ERROR(CheckAuthorityFor(p, ActionName(action)));
     if (p.terms && p.terms->departments_size() > 0 &&
         (action == Action::kApprove || action == Action::kApproveTolerant || action == Action::kDeny))
       return FailedPrecondition("case " + p.case_number + ": item " + Quote(p.terms->name()) +
                                 " is a parallel item; each department records its decision with "
                                 "`case decide REF --department NAME approve|deny`");
-    Status check = CheckTransition(status, action, reason);
-    if (!check.ok()) return Status(check.code(), "case " + p.case_number + ": " + check.message());
     pb::Op op;
     auto* t = op.mutable_transition();
     t->set_action(ActionName(action));

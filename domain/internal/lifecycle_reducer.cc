@@ -152,7 +152,8 @@ void LifecycleReducer::HandledBy(const CaseOps& ops, size_t i, Milestone m) {
   Handler& handler = facts_.handled_by[m];
   handler.actor = ops.actor(i);
   handler.node = ops.op(i).origin();
-  if (!ops.level(i).empty()) handler.level = ops.level(i);
+  // Shown as the author wrote it; authority is judged from the registry (ops.level), not from this.
+  if (!ops.op(i).transition().level().empty()) handler.level = ops.op(i).transition().level();
 }
 
 // A first milestone keeps the earliest time in fold order, a last one the latest.
