@@ -42,6 +42,8 @@ Status CaseProjector::OnReferenceOp(const pb::Op& op) {
   if (!op.has_node_registered()) return reference_->Index(op);
   // A registration authored here or admitted by Admit; one that breaks the content rules is kept, not used.
   if (!ValidateRegistration(op).ok()) return Status::Ok();
+  SILIAN_ASSIGN_OR_RETURN(bool in_force, registry_->IsRootClaimInForce(op));
+  if (!in_force) return Status::Ok();
   SILIAN_ASSIGN_OR_RETURN(bool changed, registry_->Index(op));
   if (!changed) return Status::Ok();
   return ReprojectCasesOf(op.node_registered().node_id());

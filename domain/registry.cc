@@ -169,11 +169,24 @@ Status Registry::CheckRootClaim(const pb::Op& op) {
   if (!IsHub(*ParseLevel(r.level())) || r.status() != "active")
     return PermissionDenied(head + ", but only an active county or city hub can be the root");
   SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> root, Root());
-  if (root && *root != op.origin())
-    return PermissionDenied(head + ", but this replica's registry root is pinned to " + Quote(*root) +
-                            " (a different root is refused)");
   if (!root) return PinRoot(op.origin());
-  return Status::Ok();
+  if (*root == op.origin()) return Status::Ok();
+  SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> pinned, Find(*root));
+  const Level level = *ParseLevel(r.level());
+  if (pinned && pinned->level == Level::kCounty && level == Level::kCity && InScope(pinned->scope(), op.division()))
+    // A county that served alone was its own root; the city it joined takes over.
+    return ledger_.SetMeta(std::string("setting/") + kRegistryRootSetting, op.origin());
+  if (pinned && pinned->level == Level::kCity && level == Level::kCounty && InScope(op.division(), pinned->scope()))
+    // The old root claim of a county that has joined this city: kept in the log, never used (IsRootClaimInForce).
+    return Status::Ok();
+  return PermissionDenied(head + ", but this replica's registry root is pinned to " + Quote(*root) +
+                          " (a different root is refused)");
+}
+
+Result<bool> Registry::IsRootClaimInForce(const pb::Op& op) {
+  if (op.node_registered().node_id() != op.origin()) return true;
+  SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> root, Root());
+  return root && *root == op.origin();
 }
 
 }  // namespace silian::sync

@@ -11,7 +11,9 @@
 //   than its publisher's;
 // - the root: a hub's registration of itself is the claim to be the root of the registry; a replica admits
 //   it only when it matches the root pinned in its settings (`registry_root`), pinning the first one it
-//   admits when none is pinned yet (the root hub pins itself at init);
+//   admits when none is pinned yet (a hub initialised without a parent pins itself). A county root yields
+//   to a city whose area contains it (the county joined the city), and a city-rooted replica admits, but
+//   does not use, the old root claim of a county inside it;
 // - authority: the level that counts for a transition or a department decision is the origin's registered
 //   level (Registry::LevelOf), never the level an op claims.
 // Not thread-safe (as the Ledger): a collaborator of the case projector on the ledger's connection.
@@ -82,6 +84,10 @@ class Registry {
   // Pins the root when it admits the first root claim. REQUIRES: inside the import's write transaction.
   Status Admit(const pb::Op& op);
 
+  // Whether registration `op` is to be indexed: any registration of another node, and a root claim only
+  // when it is the pinned root's (a county that was its own root before it joined a city keeps its old
+  // claim in the log, unused).
+  Result<bool> IsRootClaimInForce(const pb::Op& op);
   // The pinned root; nullopt when none is pinned yet.
   Result<std::optional<std::string>> Root();
   // Pins `node_id` as this replica's root. kPermissionDenied naming both when another root is pinned.
