@@ -1,6 +1,7 @@
 // What the service centre authors on a case: the store's authoring calls. Each validates its input as
 // strictly as an import would, then writes one op in one durable transaction of the ledger.
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <ctime>
 #include <set>
@@ -64,16 +65,28 @@ Result<CaseProjection> LedgerStore::CaseForWrite(const std::string& ref) {
   SILIAN_ASSIGN_OR_RETURN(CaseId id, projector_->cases().Find(ref));
   SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id.value));
   std::string division = ops.empty() ? std::string() : ops.front().division();
-  CaseProjection p = ProjectCase(id, std::move(ops), ProjectionDetail::kSummary);
+  CaseProjection p = ProjectCase(id, std::move(ops), ProjectionDetail::kSummary, projector_->levels());
   if (!p.created)
     return FailedPrecondition("case " + Quote(ref) + " has not been fully received here yet (its creation op is missing)");
   if (p.division.empty()) p.division = division;
   return p;
 }
 
+// The same rule the fold applies (domain/internal/authority.h), so that what this node authors is not
+// refused by its own projection: the level is this node's registration as the registry here holds it.
 Status LedgerStore::CheckAuthorityFor(const CaseProjection& p, std::string_view action) {
-  if (!p.terms) return Status::Ok();
-  Status s = CheckAuthority(*p.terms, action, LevelName(ledger_->config().level), p.item_code);
+  if (!NeedsAuthority(action)) return Status::Ok();
+  const std::string head = "case " + p.case_number + ": \"" + std::string(action) + "\" needs the item's exercise level";
+  if (!p.terms)
+    return FailedPrecondition(head + ", but the case has no item terms (item " + Quote(p.item_code) +
+                              " was not in the catalogue where it was registered); set its item once this replica "
+                              "holds the catalogue (case set REF item_code=CODE)");
+  const std::string& self = ledger_->config().node_id.value;
+  SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> me, projector_->registry().Find(self));
+  if (!me)
+    return FailedPrecondition(head + ", and this node " + Quote(self) +
+                              " is not in the node registry this ledger holds yet: sync with its hub first");
+  Status s = CheckAuthority(*p.terms, action, LevelName(me->level), p.item_code);
   if (!s.ok()) return Status(s.code(), "case " + p.case_number + ": " + s.message());
   return Status::Ok();
 }
@@ -173,14 +186,15 @@ Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const 
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     SILIAN_ASSIGN_OR_RETURN(CaseStatus status, ParseCaseStatus(p.status));
+    // The state machine first: an action the status does not allow is named with the allowed ones.
+    Status check = CheckTransition(status, action, reason);
+    if (!check.ok()) return Status(check.code(), "case " + p.case_number + ": " + check.message());
     SILIAN_RETURN_IF_ERROR(CheckAuthorityFor(p, ActionName(action)));
     if (p.terms && p.terms->departments_size() > 0 &&
         (action == Action::kApprove || action == Action::kApproveTolerant || action == Action::kDeny))
       return FailedPrecondition("case " + p.case_number + ": item " + Quote(p.terms->name()) +
                                 " is a parallel item; each department records its decision with "
                                 "`case decide REF --department NAME approve|deny`");
-    Status check = CheckTransition(status, action, reason);
-    if (!check.ok()) return Status(check.code(), "case " + p.case_number + ": " + check.message());
     pb::Op op;
     auto* t = op.mutable_transition();
     t->set_action(ActionName(action));
@@ -381,5 +395,78 @@ Result<OpId> LedgerStore::ResolveConflict(const std::string& conflict_id, std::o
     return AppendToCase(std::move(op), actor, p);
   });
 }
+
+// ------------------------------------------------------------------------------------------------ registry
+
+Result<bool> LedgerStore::PublishRegistration(const Registration& r, const std::string& actor) {
+  SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> held, projector_->registry().Find(r.node_id.value));
+  if (held && held->level == r.level && held->division == r.division && held->device == r.device &&
+      held->active == r.active)
+    return false;  // the registry already says so: `node add` run twice publishes once
+  pb::Op op;
+  *op.mutable_node_registered() = RegistrationBody(r);
+  SILIAN_RETURN_IF_ERROR(ledger_->Append(std::move(op), actor, "", r.scope(), {}).status());
+  return true;
+}
+
+Status LedgerStore::CheckHubRegisters(const Peer& peer) {
+  const NodeConfig& self = ledger_->config();
+  if (self.level != Level::kCounty && self.level != Level::kCity)
+    return FailedPrecondition(std::string("nodes are registered at a county or city hub; this is a ") +
+                              LevelName(self.level) + " node");
+  if (peer.level >= self.level)
+    return InvalidArgument("a " + std::string(LevelName(self.level)) + " hub registers nodes of a lower level, not " +
+                           LevelName(peer.level));
+  std::string peer_scope = ScopeOf(peer.level, peer.division);
+  if (!InScope(peer_scope, ledger_->scope()))
+    return InvalidArgument("division " + Quote(peer.division.value) + " is outside this hub's area " +
+                           Quote(ledger_->scope()));
+  return Status::Ok();
+}
+
+Result<bool> LedgerStore::RegisterNode(const Peer& peer, const std::string& device, const std::string& actor) {
+  SILIAN_RETURN_IF_ERROR(CheckHubRegisters(peer));
+  if (!device.empty() && (device.size() != 2 || !std::isdigit(static_cast<unsigned char>(device[0])) ||
+                          !std::isdigit(static_cast<unsigned char>(device[1]))))
+    return InvalidArgument("device " + Quote(device) + " must be two digits");
+  return ledger_->InTransaction<bool>([&]() -> Result<bool> {
+    SILIAN_RETURN_IF_ERROR(ledger_->peers().Add(peer));
+    return PublishRegistration(Registration{peer.node_id, peer.level, peer.division, device, true, {}}, actor);
+  });
+}
+
+Status LedgerStore::DeregisterNode(const NodeId& node_id, const std::string& actor) {
+  return ledger_->RunTransaction([&]() -> Status {
+    SILIAN_ASSIGN_OR_RETURN(std::optional<Peer> peer, ledger_->peers().Find(node_id.value));
+    SILIAN_RETURN_IF_ERROR(ledger_->peers().Remove(node_id));
+    SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> held, projector_->registry().Find(node_id.value));
+    // Only a registration this hub may publish: a node of its area below it (a peer added before the
+    // registry existed has none yet; its removal is published all the same).
+    Registration r = held ? *held : Registration{node_id, peer->level, peer->division, "", true, {}};
+    Peer as_peer;
+    as_peer.node_id = r.node_id;
+    as_peer.level = r.level;
+    as_peer.division = r.division;
+    if (!CheckHubRegisters(as_peer).ok()) return Status::Ok();
+    r.active = false;
+    return PublishRegistration(r, actor).status();
+  });
+}
+
+Status LedgerStore::RegisterSelfAsRoot(const std::string& actor) {
+  const NodeConfig& self = ledger_->config();
+  if (self.level != Level::kCounty && self.level != Level::kCity)
+    return FailedPrecondition(std::string("only a county or city hub can be the root of the registry; this is a ") +
+                              LevelName(self.level) + " node");
+  return ledger_->RunTransaction([&]() -> Status {
+    SILIAN_RETURN_IF_ERROR(projector_->registry().PinRoot(self.node_id.value));
+    return PublishRegistration(Registration{self.node_id, self.level, self.division, self.device, true, {}}, actor)
+        .status();
+  });
+}
+
+Result<std::vector<Registration>> LedgerStore::Registrations() { return projector_->registry().List(); }
+
+Result<std::optional<std::string>> LedgerStore::RegistryRoot() { return projector_->registry().Root(); }
 
 }  // namespace silian::sync

@@ -1,6 +1,7 @@
 #include "domain/case_projector.h"
 
 #include "domain/validation.h"
+#include "ledger/db.h"
 
 namespace silian::sync {
 
@@ -12,6 +13,14 @@ Status CaseProjector::Attach(Ledger& ledger) {
   ledger_ = &ledger;
   SILIAN_ASSIGN_OR_RETURN(cases_, CaseTables::Attach(ledger.db()));
   reference_ = std::make_unique<ReferenceIndex>(ledger.db());
+  registry_ = std::make_unique<Registry>(ledger);
+  SILIAN_RETURN_IF_ERROR(registry_->EnsureTable());
+  levels_ = [this](const std::string& origin) -> std::optional<Level> {
+    // A read error counts as "unknown": authority fails closed.
+    auto r = registry_->Find(origin);
+    if (!r.ok() || !r->has_value()) return std::nullopt;
+    return (*r)->level;
+  };
   outbox_ = std::make_unique<Outbox>(ledger, *reference_);
   return outbox_->Reload();
 }
@@ -19,19 +28,44 @@ Status CaseProjector::Attach(Ledger& ledger) {
 Status CaseProjector::Reload() { return outbox_ ? outbox_->Reload() : Status::Ok(); }
 
 bool CaseProjector::IsReference(const pb::Op& op) const {
-  return op.has_item_published() || op.has_calendar_published();
+  return op.has_item_published() || op.has_calendar_published() || op.has_node_registered();
 }
 
 Status CaseProjector::CheckContent(const pb::Op& op) const { return CheckOpContent(op); }
 
-Status CaseProjector::Admit(const pb::Op&) { return Status::Ok(); }
+Status CaseProjector::Admit(const pb::Op& op) {
+  // Case ops need no admission here: their authority is judged in the fold, from the registry.
+  if (!IsReference(op)) return Status::Ok();
+  return registry_->Admit(op);
+}
 
-Status CaseProjector::OnReferenceOp(const pb::Op& op) { return reference_->Index(op); }
+Status CaseProjector::OnReferenceOp(const pb::Op& op) {
+  if (!op.has_node_registered()) return reference_->Index(op);
+  // A registration authored here or admitted by Admit; one that breaks the content rules is kept, not used.
+  if (!ValidateRegistration(op).ok()) return Status::Ok();
+  SILIAN_ASSIGN_OR_RETURN(bool in_force, registry_->IsRootClaimInForce(op));
+  if (!in_force) return Status::Ok();
+  SILIAN_ASSIGN_OR_RETURN(bool changed, registry_->Index(op));
+  if (!changed) return Status::Ok();
+  return ReprojectCasesOf(op.node_registered().node_id());
+}
+
+Status CaseProjector::ReprojectCasesOf(const std::string& origin) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_->db(), "SELECT DISTINCT case_id FROM ops WHERE origin=? AND case_id<>''"));
+  s.Bind(1, origin);
+  SILIAN_ASSIGN_OR_RETURN(auto case_ids, CollectRows<std::string>(s, [](const Stmt& row) { return row.Text(0); }));
+  for (const auto& id : case_ids) {
+    SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id));
+    if (!ops.empty()) SILIAN_RETURN_IF_ERROR(ProjectAndStore(id, std::move(ops)).status());
+  }
+  return Status::Ok();
+}
 
 Result<CaseProjection> CaseProjector::ProjectAndStore(const std::string& case_id, std::vector<pb::Op> ops) {
   SILIAN_CHECK(!ops.empty());
   std::string division = ops.front().division();
-  CaseProjection p = ProjectCase(CaseId{case_id}, std::move(ops), ProjectionDetail::kSummary);
+  CaseProjection p = ProjectCase(CaseId{case_id}, std::move(ops), ProjectionDetail::kSummary, levels_);
   if (p.division.empty()) p.division = division;
   SILIAN_RETURN_IF_ERROR(cases_->Write(p));
   SILIAN_RETURN_IF_ERROR(outbox_->CreateNotices(p));

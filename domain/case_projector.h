@@ -1,6 +1,7 @@
 // The service domain's Projector (ledger/projector.h): it gives the ledger's ops their meaning. Case ops
-// are folded by ProjectCase (domain/projection.h) into the case tables; reference ops (catalogue items,
-// calendars) are indexed; notices to applicants are queued in the outbox. Its collaborators share the
+// are folded by ProjectCase (domain/projection.h) into the case tables, with authority judged by the node
+// registry; reference ops (catalogue items, calendars, node registrations) are admitted by their publishers'
+// registrations (Admit, domain/registry.h) and indexed; notices to applicants are queued in the outbox. Its collaborators share the
 // ledger's SQLite connection and transactions. Not thread-safe (as the Ledger).
 #pragma once
 
@@ -12,6 +13,7 @@
 #include "domain/outbox.h"
 #include "domain/projection.h"
 #include "domain/reference_index.h"
+#include "domain/registry.h"
 #include "ledger/ledger.h"
 #include "ledger/projector.h"
 
@@ -36,12 +38,20 @@ class CaseProjector final : public Projector {
   // REQUIRES: attached.
   CaseTables& cases() { return *cases_; }
   ReferenceIndex& reference() { return *reference_; }
+  Registry& registry() { return *registry_; }
+  // The registered level of each origin, for ProjectCase. REQUIRES: attached; valid while it is.
+  const OriginLevels& levels() const { return levels_; }
   Outbox& outbox() { return *outbox_; }
 
  private:
+  // Folds again the stored cases that have ops of `origin` (its registered level changed).
+  Status ReprojectCasesOf(const std::string& origin);
+
   Ledger* ledger_ = nullptr;
   std::unique_ptr<CaseTables> cases_;
   std::unique_ptr<ReferenceIndex> reference_;
+  std::unique_ptr<Registry> registry_;
+  OriginLevels levels_;
   std::unique_ptr<Outbox> outbox_;
 };
 

@@ -68,9 +68,32 @@ Status Outbox::OnNotifySetting(const std::string& value) {
   return Status::Ok();
 }
 
+std::string NoticeHead(const std::optional<pb::Item>& item, const std::string& case_number) {
+  bool number_ok = !case_number.empty() && case_number.size() <= 64 &&
+                   case_number.find_first_not_of("0123456789-") == std::string::npos;
+  return "【四联政务】您的" + (item ? item->name() : std::string()) + "申请" +
+         (number_ok ? "（办件编号" + case_number + "）" : std::string());
+}
+
+std::string OverdueApologyText(const std::optional<pb::Item>& item, const std::string& case_number) {
+  return "【四联政务】很抱歉，" + NoticeHead(item, case_number).substr(std::string("【四联政务】").size()) +
+         "已超过承诺办理时限，我们正在加紧办理，办结后将第一时间通知您。";
+}
+
+std::optional<pb::Item> Outbox::CatalogueItem(const CaseProjection& p) {
+  if (p.item_code.empty()) return std::nullopt;
+  if (p.terms) {
+    auto exact = reference_.Item(p.item_code, p.terms->version());
+    if (exact.ok() && *exact) return **exact;
+  }
+  auto latest = reference_.Item(p.item_code);
+  if (latest.ok() && *latest) return **latest;
+  return std::nullopt;
+}
+
 Status Outbox::CreateNotices(const CaseProjection& p) {
   if (!notify_) return Status::Ok();
-  std::string item_name = p.terms ? p.terms->name() : p.item_code;
+  const std::string head = NoticeHead(CatalogueItem(p), p.case_number);
   bool denied = false;
   for (const auto& e : p.events) {
     uint64_t event_ms = e.hlc >> 16;
@@ -78,7 +101,6 @@ Status Outbox::CreateNotices(const CaseProjection& p) {
     if (e.to == "decided_approved" || e.to == "decided_approved_tolerance") denied = false;
     if (event_ms < notify_since_ms_) continue;
     std::string kind, text;
-    const std::string head = "【四联政务】您的" + item_name + "申请（办件编号" + p.case_number + "）";
     if (e.action == "accept") {
       kind = "accepted";
       text = head + "已受理。";

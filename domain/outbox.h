@@ -36,6 +36,15 @@ struct Notice {
   std::string last_error;
 };
 
+// Notice texts are made only of the catalogue's name of the case's item and the case number, never of text
+// written inside a case (a forged case's terms could say anything): `item` is the catalogue entry held for
+// the case's item code (items are admitted only from their publishers, domain/registry.h), nullopt when the
+// catalogue lacks it, which gives the generic heading. A case number that is not digits and dashes is left
+// out. Pure. "【四联政务】您的<name>申请（办件编号<number>）".
+std::string NoticeHead(const std::optional<pb::Item>& item, const std::string& case_number);
+// The overdue apology for a case of `item` (as NoticeHead).
+std::string OverdueApologyText(const std::optional<pb::Item>& item, const std::string& case_number);
+
 class Outbox {
  public:
   // The DDL schema version `version` of the ledger file adds for the outbox ("" for none).
@@ -66,6 +75,8 @@ class Outbox {
  private:
   // "材料A（原件1份）、材料B（复印件2份）" from the catalogue item and the materials received so far.
   std::string MissingList(const CaseProjection& p);
+  // The catalogue entry the notices of `p` name: the version the case was received under, else the latest.
+  std::optional<pb::Item> CatalogueItem(const CaseProjection& p);
 
   Ledger& ledger_;
   ReferenceIndex& reference_;

@@ -31,6 +31,7 @@ const char* OpKindName(const pb::Op& op) {
     case pb::Op::kRectificationStep: return "rectification_step";
     case pb::Op::kItemPublished: return "item_published";
     case pb::Op::kCalendarPublished: return "calendar_published";
+    case pb::Op::kNodeRegistered: return "node_registered";
     case pb::Op::BODY_NOT_SET: break;
   }
   return "unknown";
@@ -44,8 +45,8 @@ using nlohmann::json;
 // to no reducer (the creation op's header, the item terms in force, the latest stamp, the history).
 class Folder {
  public:
-  Folder(const CaseId& case_id, std::vector<pb::Op> ops, ProjectionDetail detail)
-      : ops_(case_id, std::move(ops)), detail_(detail) {}
+  Folder(const CaseId& case_id, std::vector<pb::Op> ops, ProjectionDetail detail, const OriginLevels& levels)
+      : ops_(case_id, std::move(ops), levels), detail_(detail) {}
 
   CaseProjection Run() {
     for (size_t i : ops_.graph().FoldOrder()) Apply(i);
@@ -79,7 +80,8 @@ class Folder {
       case pb::Op::kEvaluationGiven: evaluations_.ApplyEvaluation(ops_, i, h); break;
       case pb::Op::kRectificationStep: evaluations_.ApplyStep(ops_, i, h); break;
       case pb::Op::kItemPublished:
-      case pb::Op::kCalendarPublished: h.Ignore("reference data does not belong to a case"); break;
+      case pb::Op::kCalendarPublished:
+      case pb::Op::kNodeRegistered: h.Ignore("reference data does not belong to a case"); break;
       // Written by a newer version with a kind this one does not know: kept, shown, not interpreted.
       case pb::Op::BODY_NOT_SET: h.Ignore("op kind unknown to this version"); break;
     }
@@ -187,8 +189,9 @@ class Folder {
 
 }  // namespace
 
-CaseProjection ProjectCase(const CaseId& case_id, std::vector<pb::Op> ops, ProjectionDetail detail) {
-  return Folder(case_id, std::move(ops), detail).Run();
+CaseProjection ProjectCase(const CaseId& case_id, std::vector<pb::Op> ops, ProjectionDetail detail,
+                           const OriginLevels& levels) {
+  return Folder(case_id, std::move(ops), detail, levels).Run();
 }
 
 std::string ApplicantIdTypeInForce(const CaseProjection& p) {

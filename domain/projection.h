@@ -15,7 +15,8 @@
 //   of the rejected op forces its target status; keeping anything else dismisses it;
 // - authority: a transition or department decision that needs the item's exercise level (catalog.h,
 //   NeedsAuthority) from a node of a lower level is refused: kept in the log, shown under "refused" with the
-//   rule, not applied. The item's terms are those the case was received under (CaseCreated.terms), or
+//   rule, not applied. The level is the origin's registered level (OriginLevels), never the op's claim; an
+//   op whose origin's level is unknown, or on a case without item terms, is refused likewise. The item's terms are those the case was received under (CaseCreated.terms), or
 //   the terms carried by the latest item_code change in fold order;
 // - parallel items: each department's decision is a multi-value register of its own (concurrent different
 //   decisions of one department are a conflict "<case>/department/<name>"); decisions of different
@@ -31,6 +32,7 @@
 // (domain/internal/case_view.h) and of the history entries. No I/O; thread-safe (no shared state).
 #pragma once
 
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -93,10 +95,19 @@ enum class ProjectionDetail {
   kSummary,      // what the store keeps per case: no "history", materials and notes as compact arrays
 };
 
+// The level authority is judged by for an op of `origin`: its registered level as the replica holds it
+// (Registry::LevelOf in domain/registry.h), nullopt when the replica holds no registration of it. An op
+// whose origin's level is unknown is refused for anything that needs authority (and the case is folded
+// again when the registration arrives, so every replica converges).
+using OriginLevels = std::function<std::optional<Level>(const std::string& origin)>;
+
 // Folds `ops` (all ops of case `case_id`, in any order) into the case. REQUIRES: no two ops with one op id
-// (a ledger holds each op once).
+// (a ledger holds each op once). Without `levels` (tests and tools that fold ops outside a replica) the
+// level an op claims (Transition.level, DepartmentDecision.level) stands in for its origin's registration
+// and an op that claims none, or a case without terms, is not checked: the fold as it was before the
+// registry. A replica (its stored state, `case show`, its authoring) always passes its registry.
 CaseProjection ProjectCase(const CaseId& case_id, std::vector<pb::Op> ops,
-                           ProjectionDetail detail = ProjectionDetail::kWithHistory);
+                           ProjectionDetail detail = ProjectionDetail::kWithHistory, const OriginLevels& levels = {});
 
 // The applicant ID type in force: the case's applicant_id_type field, or "resident_id" (kDefaultIdType)
 // when the case has none yet. What ValidateField (case_model.h) takes as `id_type`.

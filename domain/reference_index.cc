@@ -2,6 +2,7 @@
 
 #include "base/text.h"
 #include "domain/catalog.h"
+#include "domain/registry.h"
 #include "ledger/db.h"
 
 namespace silian::sync {
@@ -35,7 +36,7 @@ Status ReferenceIndex::Index(const pb::Op& op) {
   Stmt s;
   if (op.has_item_published()) {
     const pb::Item& item = op.item_published();
-    if (!ValidateItem(item).ok() || item.version() == 0) return Status::Ok();
+    if (!ValidateItem(item).ok() || item.version() == 0 || item.version() > kMaxReferenceVersion) return Status::Ok();
     SILIAN_RETURN_IF_ERROR(s.Prepare(
         db_,
         "INSERT INTO catalog_items(code, version, area, op_origin, op_seq, hlc, item) VALUES(?1,?2,?3,?4,?5,?6,?7) "
@@ -47,7 +48,7 @@ Status ReferenceIndex::Index(const pb::Op& op) {
         .Bind(4, op.origin()).Bind(5, op.seq()).Bind(6, op.hlc()).BindBlob(7, bytes).Run();
   }
   const pb::Calendar& cal = op.calendar_published();
-  if (!ValidateCalendar(cal).ok()) return Status::Ok();
+  if (!ValidateCalendar(cal).ok() || cal.version() > kMaxReferenceVersion) return Status::Ok();
   SILIAN_RETURN_IF_ERROR(s.Prepare(
       db_,
       "INSERT INTO calendars(area, name, version, op_origin, op_seq, hlc, calendar) VALUES(?1,?2,?3,?4,?5,?6,?7) "

@@ -47,6 +47,15 @@ bool SameContent(Message a, Message b) {
   return x == y;
 }
 
+// The version after `latest` (0: none yet) of `what`. kFailedPrecondition when it would pass
+// kMaxReferenceVersion: versions never wrap, so the publication cannot take effect.
+Result<uint32_t> NextVersion(const std::string& what, uint32_t latest) {
+  if (latest >= kMaxReferenceVersion)
+    return FailedPrecondition(what + " is at version " + std::to_string(latest) + ", the highest a version may be (" +
+                              std::to_string(kMaxReferenceVersion) + "): a new version would wrap, so nothing is published");
+  return latest + 1;
+}
+
 }  // namespace
 
 Result<LedgerStore::PublishResult> LedgerStore::PublishItems(std::vector<pb::Item> items, const std::string& actor) {
@@ -63,11 +72,11 @@ Result<LedgerStore::PublishResult> LedgerStore::PublishItems(std::vector<pb::Ite
     PublishResult out;
     for (auto& item : items) {
       SILIAN_ASSIGN_OR_RETURN(std::optional<pb::Item> latest, projector_->reference().Item(item.code()));
-      uint32_t next = latest ? latest->version() + 1 : 1;
       if (latest && SameContent(*latest, item) && (item.version() == 0 || item.version() == latest->version())) {
         out.unchanged.push_back(item.code());
         continue;
       }
+      SILIAN_ASSIGN_OR_RETURN(uint32_t next, NextVersion("item " + Quote(item.code()), latest ? latest->version() : 0));
       if (item.version() != 0 && item.version() != next)
         return InvalidArgument("item " + Quote(item.code()) + " has version " + std::to_string(item.version()) +
                                " but the next version of this code is " + std::to_string(next) +
@@ -97,11 +106,14 @@ Result<bool> LedgerStore::PublishCalendar(pb::Calendar calendar, const std::stri
     if (latest) {
       if (SameContent(*latest, calendar) && (calendar.version() == 0 || calendar.version() == latest->version()))
         return false;
-      next = latest->version() + 1;
+      SILIAN_ASSIGN_OR_RETURN(next, NextVersion("calendar " + Quote(calendar.name()), latest->version()));
     }
     // The built-in national calendar is version 1: a published national calendar supersedes it only from 2.
     if (calendar.name() == kNationalCalendarName)
       next = std::max(next, BuiltInNationalCalendar().version() + 1);
+    if (calendar.version() > kMaxReferenceVersion)
+      return InvalidArgument("calendar " + Quote(calendar.name()) + " has version " + std::to_string(calendar.version()) +
+                             "; versions go up to " + std::to_string(kMaxReferenceVersion) + " and never wrap");
     if (calendar.version() != 0 && calendar.version() < next)
       return InvalidArgument("calendar " + Quote(calendar.name()) + " has version " + std::to_string(calendar.version()) +
                              "; it must be at least " + std::to_string(next) + " (leave version out to take the next one)");
@@ -170,7 +182,7 @@ Result<nlohmann::json> LedgerStore::ShowCase(const std::string& case_ref) {
   // The stored view has no history; the full view is folded again from the case's ops.
   SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id.value));
   if (ops.empty()) return NotFound("no case " + Quote(case_ref));
-  return std::move(ProjectCase(id, std::move(ops), ProjectionDetail::kWithHistory).view);
+  return std::move(ProjectCase(id, std::move(ops), ProjectionDetail::kWithHistory, projector_->levels()).view);
 }
 
 Result<std::vector<CaseSummary>> LedgerStore::ListCases(const CaseFilter& filter) {

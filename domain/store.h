@@ -200,6 +200,24 @@ class LedgerStore {
   Result<std::optional<Peer>> FindPeer(const std::string& node_id);
   Status RecordContact(const std::string& node_id, uint64_t ops_received, uint64_t ops_sent, const std::string& error);
 
+  // ---- The node registry (domain/registry.h): registrations are reference ops every replica of their
+  // area holds; authority and publisher rights are judged from them.
+  // At a county or city hub: allows `peer` to sync here and publishes its registration (area = the node's
+  // scope), in one transaction. `device` is "" or two digits. Returns false when the registry already said
+  // so (nothing published). kFailedPrecondition below county level; kInvalidArgument for a node not of a
+  // lower level or outside this hub's area; AddPeer's errors.
+  Result<bool> RegisterNode(const Peer& peer, const std::string& device, const std::string& actor);
+  // Removes the peer and publishes its registration with status "removed", in one transaction.
+  // kNotFound when it is not a peer here.
+  Status DeregisterNode(const NodeId& node_id, const std::string& actor);
+  // The root hub (a hub without a parent) registers itself and pins itself as this replica's root.
+  // kPermissionDenied when another root is pinned here.
+  Status RegisterSelfAsRoot(const std::string& actor);
+  // Every registration held, by node id.
+  Result<std::vector<Registration>> Registrations();
+  // The pinned registry root; nullopt when none is pinned yet.
+  Result<std::optional<std::string>> RegistryRoot();
+
   // The generic ledger, for sync sessions, serving and exchange. Borrowed; lives as long as this store.
   Ledger& ledger() { return *ledger_; }
 
@@ -209,6 +227,10 @@ class LedgerStore {
   Result<CaseProjection> CaseForWrite(const std::string& ref);
   // kFailedPrecondition naming the rule when this node's level lacks authority for `action` on the case.
   Status CheckAuthorityFor(const CaseProjection& p, std::string_view action);
+  // Publishes registration `r` unless the registry already says so. REQUIRES: inside a transaction.
+  Result<bool> PublishRegistration(const Registration& r, const std::string& actor);
+  // Whether this hub may register `peer` (a node of a lower level inside its area).
+  Status CheckHubRegisters(const Peer& peer);
   // Appends `op` to case `p` (its heads as parents). REQUIRES: inside a transaction.
   Result<OpId> AppendToCase(pb::Op op, const std::string& actor, const CaseProjection& p);
 

@@ -25,6 +25,9 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
   sync::NodeConfig config{id, level, division, "01"};
   SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(g.db_path, config, sync::LedgerStore::Options()));
   if (!o.parent.empty()) SILIAN_RETURN_IF_ERROR(store->SetSetting("parent", o.parent));
+  // A hub without a parent is the root of its network's node registry: it registers itself and pins itself
+  // as root. A hub with a parent pins the root its parent's registry names, on first contact.
+  if (o.parent.empty()) SILIAN_RETURN_IF_ERROR(store->RegisterSelfAsRoot(id.value));
   if (g.json) {
     console::PrintJson({{"node", id.value}, {"level", o.level}, {"division", division.value},
                         {"scope", store->scope()}, {"parent", o.parent}, {"db", g.db_path}});

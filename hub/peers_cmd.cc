@@ -1,4 +1,5 @@
-// `node add | list | remove`: the registry of nodes allowed to sync with this hub.
+// `node add | list | remove`: the nodes allowed to sync with this hub. Adding or removing one also publishes
+// its registration to the node registry (domain/registry.h) that every replica of its area holds.
 #include <iostream>
 
 #include "console/render.h"
@@ -13,14 +14,8 @@ Status RunNodeAdd(const GlobalOptions& g, const PeerOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(peer.node_id, sync::ParseNodeId(o.id));
   SILIAN_ASSIGN_OR_RETURN(peer.level, sync::ParseLevel(o.level));
   SILIAN_ASSIGN_OR_RETURN(peer.division, sync::ParseDivisionCode(o.division));
-  if (peer.level >= store->config().level)
-    return InvalidArgument("a " + std::string(sync::LevelName(store->config().level)) +
-                           " hub registers nodes of a lower level, not " + o.level);
   std::string peer_scope = sync::ScopeOf(peer.level, peer.division);
-  if (!sync::InScope(peer_scope, store->scope()))
-    return InvalidArgument("division " + Quote(peer.division.value) + " is outside this hub's area " +
-                           Quote(store->scope()));
-  SILIAN_RETURN_IF_ERROR(store->AddPeer(peer));
+  SILIAN_RETURN_IF_ERROR(store->RegisterNode(peer, "", store->config().node_id.value).status());
   if (g.json) {
     console::PrintJson(
         {{"node", peer.node_id.value}, {"level", o.level}, {"division", peer.division.value}, {"scope", peer_scope}});
@@ -57,7 +52,7 @@ Status RunNodeList(const GlobalOptions& g) {
 Status RunNodeRemove(const GlobalOptions& g, const std::string& id_text) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
   SILIAN_ASSIGN_OR_RETURN(sync::NodeId id, sync::ParseNodeId(id_text));
-  SILIAN_RETURN_IF_ERROR(store->RemovePeer(id));
+  SILIAN_RETURN_IF_ERROR(store->DeregisterNode(id, store->config().node_id.value));
   if (!g.json) std::cout << "removed node " << id.value << "\n";
   return Status::Ok();
 }

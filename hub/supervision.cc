@@ -12,16 +12,16 @@ namespace silian::hub {
 namespace {
 
 // The overdue apology of one overdue case, for its applicant's phone.
+// Its text names the catalogue's item, never text from the case (domain/outbox.h, NoticeHead).
 sync::LedgerStore::Notice OverdueApology(const sync::SupervisionItem& item, const nlohmann::json& view,
-                                         uint64_t now_ms) {
+                                         const std::optional<pb::Item>& catalogue_item, uint64_t now_ms) {
   sync::LedgerStore::Notice n;
   n.id = item.case_id + "/overdue_apology";
   n.case_id = item.case_id;
   n.case_number = item.case_number;
   n.kind = "overdue_apology";
   n.phone = sync::ViewFieldValue(view, "phone").value_or("");
-  n.text = "【四联政务】很抱歉，您的" + item.item + "申请（办件编号" + item.case_number +
-           "）已超过承诺办理时限，我们正在加紧办理，办结后将第一时间通知您。";
+  n.text = sync::OverdueApologyText(catalogue_item, item.case_number);
   n.event_ms = now_ms;
   return n;
 }
@@ -47,7 +47,11 @@ Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& s
     auto found = sync::Supervise(view, calendars.For(view["division"].get<std::string>()), today, warning_wd,
                                  rectification_wd);
     for (const auto& item : found)
-      if (item.problem == "overdue") apologies.push_back(OverdueApology(item, view, now_ms));
+      if (item.problem == "overdue") {
+        auto catalogue_item = store.FindItem(sync::ViewFieldValue(view, "item_code").value_or(""), std::nullopt);
+        apologies.push_back(OverdueApology(
+            item, view, catalogue_item.ok() ? std::optional<pb::Item>(*catalogue_item) : std::nullopt, now_ms));
+      }
     out.items.insert(out.items.end(), found.begin(), found.end());
     return Status::Ok();
   }));

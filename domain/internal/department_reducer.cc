@@ -39,7 +39,7 @@ bool DepartmentReducer::Apply(const CaseOps& ops, size_t i, const std::optional<
     h.Ignore("decision must be approve or deny");
     return false;
   }
-  if (auto rule = DepartmentRefusal(*terms, d)) {
+  if (auto rule = DepartmentRefusal(*terms, d, ops.level(i), !ops.from_registry())) {
     refusals.Refuse(ops, i, h, *rule);
     return false;
   }

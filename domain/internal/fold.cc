@@ -1,6 +1,7 @@
 #include "domain/internal/fold.h"
 
 #include <algorithm>
+#include <map>
 
 #include "base/status.h"
 
@@ -20,10 +21,36 @@ std::vector<merge::Node> CaseOps::Nodes(std::vector<pb::Op>& ops) {
   return nodes;
 }
 
-CaseOps::CaseOps(CaseId case_id, std::vector<pb::Op> ops)
-    : case_id_(std::move(case_id)), ops_(std::move(ops)), graph_(Nodes(ops_)) {
+namespace {
+
+// The level an op claims of its author: what stands in for the registry when a fold has none.
+const std::string& ClaimedLevel(const pb::Op& op) {
+  static const std::string kNone;
+  if (op.has_transition()) return op.transition().level();
+  if (op.has_department_decision()) return op.department_decision().level();
+  return kNone;
+}
+
+}  // namespace
+
+CaseOps::CaseOps(CaseId case_id, std::vector<pb::Op> ops, const OriginLevels& levels)
+    : case_id_(std::move(case_id)), ops_(std::move(ops)), graph_(Nodes(ops_)), from_registry_(static_cast<bool>(levels)) {
   id_text_.reserve(ops_.size());
-  for (size_t i = 0; i < ops_.size(); ++i) id_text_.push_back(graph_.id(i).ToString());
+  level_.reserve(ops_.size());
+  std::map<std::string, std::string> known;  // by origin: a case has few authors
+  for (size_t i = 0; i < ops_.size(); ++i) {
+    id_text_.push_back(graph_.id(i).ToString());
+    if (!levels) {
+      level_.push_back(ClaimedLevel(ops_[i]));
+      continue;
+    }
+    auto [it, added] = known.try_emplace(ops_[i].origin());
+    if (added) {
+      std::optional<Level> level = levels(ops_[i].origin());
+      it->second = level ? LevelName(*level) : "";
+    }
+    level_.push_back(it->second);
+  }
 }
 
 History::History(bool enabled, const CaseOps& ops, size_t i) : enabled_(enabled) {

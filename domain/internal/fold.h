@@ -27,7 +27,8 @@ class CaseOps {
  public:
   // Sorts `ops` into stamp order and builds their graph. REQUIRES: no two ops with one op id (ProjectCase's
   // precondition; merge::Graph tolerates a repeat).
-  CaseOps(CaseId case_id, std::vector<pb::Op> ops);
+  // `levels` gives each op's authority level (OriginLevels in projection.h); empty: the op's claimed level.
+  CaseOps(CaseId case_id, std::vector<pb::Op> ops, const OriginLevels& levels);
 
   const CaseId& case_id() const { return case_id_; }
   size_t size() const { return ops_.size(); }
@@ -35,6 +36,11 @@ class CaseOps {
   const OpId& id(size_t i) const { return graph_.id(i); }
   const std::string& id_text(size_t i) const { return id_text_[i]; }  // "origin:seq"
   const std::string& actor(size_t i) const { return ops_[i].actor(); }
+  // The level name authority is judged by for op `i`; "" when its origin's level is unknown.
+  const std::string& level(size_t i) const { return level_[i]; }
+  // Whether levels come from a registry (a replica's fold). Otherwise they are the ops' claims, and authority
+  // is checked only where an op claims a level and the case has terms (the fold of tools and pure tests).
+  bool from_registry() const { return from_registry_; }
   uint64_t ms(size_t i) const { return Hlc{ops_[i].hlc()}.physical_ms(); }
   std::string time_text(size_t i) const { return HlcToIso(ops_[i].hlc()); }
   const merge::Graph& graph() const { return graph_; }
@@ -48,6 +54,8 @@ class CaseOps {
   std::vector<pb::Op> ops_;
   merge::Graph graph_;
   std::vector<std::string> id_text_;
+  std::vector<std::string> level_;
+  bool from_registry_ = false;
 };
 
 // The history entry of one op: what `case show` prints for it. Reducers record what they did with the op;

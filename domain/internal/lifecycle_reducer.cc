@@ -77,7 +77,7 @@ LifecycleReducer::Outcome LifecycleReducer::ApplyTransition(const CaseOps& ops, 
     h.Ignore("action unknown to this version");
     return Outcome::kNotApplied;
   }
-  if (auto rule = TransitionRefusal(terms, t, *action)) {
+  if (auto rule = TransitionRefusal(terms, t, *action, ops.level(i), !ops.from_registry())) {
     refusals.Refuse(ops, i, h, *rule);
     return Outcome::kNotApplied;
   }
@@ -152,6 +152,7 @@ void LifecycleReducer::HandledBy(const CaseOps& ops, size_t i, Milestone m) {
   Handler& handler = facts_.handled_by[m];
   handler.actor = ops.actor(i);
   handler.node = ops.op(i).origin();
+  // Shown as the author wrote it; authority is judged from the registry (ops.level), not from this.
   if (!ops.op(i).transition().level().empty()) handler.level = ops.op(i).transition().level();
 }
 

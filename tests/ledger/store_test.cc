@@ -572,6 +572,7 @@ TEST_CASE("Store: the digest is equal whatever order the ops arrived in", "[stor
   TempDir dir;
   Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"), test::kT0Ms);
   Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"), test::kT0Ms + 700);
+  Replica county = test::MakeCountyFor(dir, {a.store.get(), b.store.get()});  // registry and catalogue
   std::string id = CaseWithHistory(a, 1);
   test::Exchange(*a.store, *b.store);
   // Concurrent work on the shared case.
@@ -584,9 +585,11 @@ TEST_CASE("Store: the digest is equal whatever order the ops arrived in", "[stor
   auto ops_b = test::ExportEntries(*b.store, SILIAN_TAKE(a->GetFrontier()));
 
   Replica ab = MakeReplica(dir, NodeAt("ab", Level::kVillage, test::kVillage, "03"));
+  test::Exchange(*county.store, *ab.store);
   ImportEntries(*ab.store, ops_a);
   ImportEntries(*ab.store, ops_b);
   Replica ba = MakeReplica(dir, NodeAt("ba", Level::kVillage, test::kVillage, "04"));
+  test::Exchange(*county.store, *ba.store);
   ImportEntries(*ba.store, ops_b);  // all of b's first: they wait for a's
   ImportEntries(*ba.store, ops_a);
   test::Snapshot reference = test::TakeSnapshot(*ab.store);
@@ -646,6 +649,7 @@ TEST_CASE("Store: a transition conflict is resolved with --keep only", "[store]"
   TempDir dir;
   Replica a = MakeReplica(dir, NodeAt("a", Level::kVillage, test::kVillage, "01"));
   Replica b = MakeReplica(dir, NodeAt("b", Level::kVillage, test::kVillage, "02"), test::kT0Ms + 5);
+  Replica county = test::MakeCountyFor(dir, {a.store.get(), b.store.get()});  // registry and catalogue
   std::string id = SILIAN_TAKE(a->CreateCase(test::SampleCase(1))).case_id.value;
   SILIAN_TAKE(a->Act(id, Action::kReceive, "", "x"));
   test::Exchange(*a.store, *b.store);

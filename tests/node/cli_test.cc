@@ -556,13 +556,13 @@ TEST_CASE_METHOD(TwoNodes,
 }
 
 TEST_CASE_METHOD(TwoNodes, "CLI: concurrent decisions raise a transition conflict that --keep resolves on both nodes") {
+  // Actions a village point may take (accepting and deciding need the registry and the catalogue).
   std::string id = SeedCase(a);
-  a.Ok({"case", "act", id, "accept"});
   a.Export(dir.File("a0.bundle"));
   b.Import(dir.File("a0.bundle"));
 
-  a.Ok({"case", "act", id, "approve"});
-  b.Ok({"case", "act", id, "deny", "--reason", "materials forged"});
+  b.Ok({"case", "act", id, "withdraw", "--reason", "applicant withdrew"});
+  a.Ok({"case", "act", id, "forward"});  // later: folded after the withdrawal, so rejected
   ExchangeBundles("1");
 
   json conflicts = a.Conflicts();

@@ -143,6 +143,39 @@ sync::ImportStats Exchange(sync::LedgerStore& from, sync::LedgerStore& to) {
   return ImportEntries(to, ExportEntries(from, holder), 1000, &sender);
 }
 
+void RegisterNodes(sync::LedgerStore& root, const std::vector<sync::LedgerStore*>& nodes, bool as_root) {
+  if (as_root) SILIAN_REQUIRE_OK(root.RegisterSelfAsRoot("admin"));
+  for (sync::LedgerStore* node : nodes) {
+    sync::Peer peer;
+    peer.node_id = node->config().node_id;
+    peer.level = node->config().level;
+    peer.division = node->config().division;
+    SILIAN_TAKE(root.RegisterNode(peer, node->config().device, "admin"));
+  }
+  for (sync::LedgerStore* node : nodes) Exchange(root, *node);
+}
+
+Replica MakeCountyFor(const TempDir& dir, const std::vector<sync::LedgerStore*>& nodes) {
+  Replica county = MakeReplica(dir, NodeAt("county", sync::Level::kCounty, kCounty));
+  SILIAN_REQUIRE_OK(county->RegisterSelfAsRoot("admin"));
+  std::vector<pb::Item> items;
+  for (const char* code : {"11152222MB1234567X-1-001", "11152222MB1234567X-1-002", "11152222MB7654321Y-2-010"}) {
+    pb::Item item;
+    item.set_code(code);
+    item.set_name(std::string("item ") + code);
+    item.set_exercise_level("village");
+    item.mutable_legal_limit()->set_value(20);
+    item.mutable_legal_limit()->set_unit("working_days");
+    item.mutable_promised_limit()->set_value(10);
+    item.mutable_promised_limit()->set_unit("working_days");
+    item.set_lead_department("office");
+    items.push_back(item);
+  }
+  SILIAN_TAKE(county->PublishItems(items, "admin"));
+  RegisterNodes(*county, nodes, false);
+  return county;
+}
+
 Snapshot TakeSnapshot(sync::LedgerStore& s, std::optional<std::string> scope) {
   Snapshot snap;
   snap.digest = SILIAN_TAKE(s.Digest(scope)).ToLine();

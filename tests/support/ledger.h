@@ -97,6 +97,14 @@ sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Ent
 
 // Sends `to` everything `from` holds that `to` lacks, with `from`'s frontier for the divergence check.
 sync::ImportStats Exchange(sync::LedgerStore& from, sync::LedgerStore& to);
+// Makes `root` (a county or city hub) the root of the node registry and registers each of `nodes` there, as
+// `silian-hub init` and `node add` do, then hands the registrations to each node (Exchange): authority and
+// publisher rights are judged from them (domain/registry.h).
+// A county hub ("county"), root of the registry, that publishes SampleCase's item codes as village items and
+// registers `nodes`, handing them both: what village laptops need before they accept and decide.
+Replica MakeCountyFor(const TempDir& dir, const std::vector<sync::LedgerStore*>& nodes);
+// With `root` false, `hub` only registers (it must hold its own registration already).
+void RegisterNodes(sync::LedgerStore& hub, const std::vector<sync::LedgerStore*>& nodes, bool root = true);
 
 // ---- What a person can see of a replica.
 

@@ -26,6 +26,14 @@ NodeSpec Spec(const std::string& id, sync::Level level, const std::string& divis
 }
 
 // How many of `total` items spread round-robin over `buckets` land in the fullest bucket.
+sync::LedgerStore::Peer PeerOf(const Replica& node) {
+  sync::LedgerStore::Peer p;
+  p.node_id = node.spec.config.node_id;
+  p.level = node.level();
+  p.division = node.spec.config.division;
+  return p;
+}
+
 int Fullest(int total, int buckets) { return buckets == 0 ? 0 : (total + buckets - 1) / buckets; }
 
 }  // namespace
@@ -117,20 +125,28 @@ Result<std::unique_ptr<Network>> Network::Create(const Topology& t, const std::s
   return net;
 }
 
+// As `silian-hub init` and `node add` do: the city is the registry's root and registers the counties;
+// it also lets every other node sync with it (failover) without publishing their registrations, which
+// their counties publish (RegisterCountyNodes, once each county holds its own registration).
 Status Network::RegisterPeers() {
-  auto add = [this](size_t hub, const Replica& node) -> Status {
-    sync::LedgerStore::Peer p;
-    p.node_id = node.spec.config.node_id;
-    p.level = node.level();
-    p.division = node.spec.config.division;
-    Status s = replicas_[hub]->store->AddPeer(p);
-    if (!s.ok()) return Internal("hub " + Quote(replicas_[hub]->id()) + " cannot register " + Quote(node.id()) + ": " + s.message());
-    return Status::Ok();
-  };
+  SILIAN_RETURN_IF_ERROR(replicas_[kCity]->store->RegisterSelfAsRoot("admin"));
   for (size_t i = 1; i < replicas_.size(); ++i) {
     const Replica& node = *replicas_[i];
-    SILIAN_RETURN_IF_ERROR(add(kCity, node));
-    if (node.level() != sync::Level::kCounty) SILIAN_RETURN_IF_ERROR(add(static_cast<size_t>(node.spec.county), node));
+    Status s = node.level() == sync::Level::kCounty
+                   ? replicas_[kCity]->store->RegisterNode(PeerOf(node), "", "admin").status()
+                   : replicas_[kCity]->store->AddPeer(PeerOf(node));
+    if (!s.ok()) return Internal("the city cannot register " + Quote(node.id()) + ": " + s.message());
+  }
+  return Status::Ok();
+}
+
+Status Network::RegisterCountyNodes() {
+  for (size_t i = 1; i < replicas_.size(); ++i) {
+    const Replica& node = *replicas_[i];
+    if (node.level() == sync::Level::kCounty) continue;
+    const Replica& county = *replicas_[static_cast<size_t>(node.spec.county)];
+    Status s = county.store->RegisterNode(PeerOf(node), node.spec.config.device, "admin").status();
+    if (!s.ok()) return Internal("hub " + Quote(county.id()) + " cannot register " + Quote(node.id()) + ": " + s.message());
   }
   return Status::Ok();
 }

@@ -99,11 +99,16 @@ class Network {
   Status Restart(size_t i);
   // Destroys every service and store (the files stay).
   void CloseAll();
+  // Each county hub registers its township halls and village laptops (publishing their registrations).
+  // Called once every county holds its own registration from the city (after its first sync with it).
+  // Errors: kInternal naming the hub and the node.
+  Status RegisterCountyNodes();
 
  private:
   Network() = default;
   Status AddReplica(const NodeSpec& spec, const std::string& dir);
   Status RegisterPeers();
+
 
   std::vector<std::unique_ptr<Replica>> replicas_;
   std::vector<int> counties_, townships_, laptops_;

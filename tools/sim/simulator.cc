@@ -122,14 +122,16 @@ Status Simulator::Setup() {
   SILIAN_ASSIGN_OR_RETURN(auto published, net_->store(Network::kCity).PublishItems(options_.items, "admin"));
   stats_.ops_authored += published.published.size();
   stats_.authored["publish:item"] += published.published.size();
+  // Deployment: every hub syncs with the city (receiving its registration), then registers its nodes and
+  // publishes its overlay, then every node syncs with its county, before anyone works.
+  for (int county : net_->counties()) SILIAN_RETURN_IF_ERROR(exchanges_->Sync(county, Network::kCity).status());
+  SILIAN_RETURN_IF_ERROR(net_->RegisterCountyNodes());
   if (options_.overlay) {
     size_t county = static_cast<size_t>(net_->counties().front());
     SILIAN_ASSIGN_OR_RETURN(bool done, net_->store(county).PublishCalendar(*options_.overlay, "admin"));
     stats_.ops_authored += done ? 1 : 0;
     stats_.authored["publish:calendar"] += done ? 1 : 0;
   }
-  // Deployment: every hub syncs with the city, every node with its county, before anyone works.
-  for (int county : net_->counties()) SILIAN_RETURN_IF_ERROR(exchanges_->Sync(county, Network::kCity).status());
   for (size_t i = 0; i < net_->size(); ++i)
     if (!net_->at(i).is_hub()) SILIAN_RETURN_IF_ERROR(exchanges_->Sync(static_cast<int>(i), net_->at(i).spec.county).status());
   faults_->Start();
