@@ -28,7 +28,7 @@ Status CaseProjector::Attach(Ledger& ledger) {
 Status CaseProjector::Reload() { return outbox_ ? outbox_->Reload() : Status::Ok(); }
 
 bool CaseProjector::IsReference(const pb::Op& op) const {
-  return op.has_item_published() || op.has_calendar_published() || op.has_node_registered();
+  return IsReferenceOp(op);
 }
 
 Status CaseProjector::CheckContent(const pb::Op& op) const { return CheckOpContent(op); }

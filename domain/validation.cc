@@ -1,5 +1,7 @@
 #include "domain/validation.h"
 
+#include "domain/registry.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -348,7 +350,7 @@ class OpContent {
     SILIAN_RETURN_IF_ERROR(CheckText("actor", op_.actor(), kMaxActorChars, true));
     for (const auto& p : op_.parents())
       SILIAN_RETURN_IF_ERROR(Ref("parent", p));
-    if (op_.has_item_published() || op_.has_calendar_published()) return Status::Ok();
+    if (IsReferenceOp(op_)) return Status::Ok();
     if (Status s = ParseOpId(op_.case_id()).status(); !s.ok()) return InvalidArgument("case id: " + s.message());
     std::string own = op_.origin() + ":" + std::to_string(op_.seq());
     if (op_.has_case_created() && op_.case_id() != own)
@@ -370,6 +372,7 @@ class OpContent {
       case pb::Op::kRectificationStep: return Rectification(op_.rectification_step());
       case pb::Op::kItemPublished: return ValidateItem(op_.item_published());
       case pb::Op::kCalendarPublished: return ValidateCalendar(op_.calendar_published());
+      case pb::Op::kNodeRegistered: return ValidateRegistration(op_);
       case pb::Op::BODY_NOT_SET: return Status::Ok();  // a kind of a newer version: kept, not interpreted
     }
     return Status::Ok();
@@ -523,6 +526,10 @@ class OpContent {
 };
 
 }  // namespace
+
+bool IsReferenceOp(const pb::Op& op) {
+  return op.has_item_published() || op.has_calendar_published() || op.has_node_registered();
+}
 
 Status CheckOpContent(const pb::Op& op) {
   OpContent content(op);

@@ -111,6 +111,10 @@ Status CheckFieldValue(std::string_view field, std::string_view value, std::stri
 Result<std::string> NormalizeField(std::string_view field, std::string_view value, std::string_view id_type,
                                    Date not_after);
 
+// Whether `op` is reference data by its kind (an item, a calendar, a node registration): it names no case
+// and applies to an area. The one list of reference kinds (CaseProjector::IsReference answers with it).
+bool IsReferenceOp(const pb::Op& op);
+
 // Every content rule of an op, whoever wrote it: the envelope (actor text, case id an op id, and a creation
 // op's case id its own id; parents op ids) and every string of its body, by kind (case fields as
 // CheckFieldValue, reference data as ValidateItem / ValidateCalendar, the item terms a case carries as an

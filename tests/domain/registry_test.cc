@@ -166,9 +166,10 @@ TEST_CASE("Registry: reference data from a village, outside its publisher's area
     pb::Op op = Forged(*net.county, "stranger", "152222");
     *op.mutable_item_published() = TownshipItem("STRANGER-ITEM");
     op.mutable_item_published()->set_version(1);
-    Status s = TryImport(*net.county, {op});
-    CHECK(s.code() == StatusCode::kUnavailable);
-    CHECK_THAT(s.message(), Catch::Contains("\"stranger\"") && Catch::Contains("not in this replica's node registry"));
+    // Admit answers "not yet" (kUnavailable): the ledger parks the op until its publisher's registration
+    // arrives, and nothing of it is applied.
+    SILIAN_REQUIRE_OK(TryImport(*net.county, {op}));
+    CHECK(SILIAN_TAKE(net.county->GetStatus()).pending_count == 1);
   }
   CHECK(DigestOf(*net.county) == before);
 }
@@ -319,6 +320,11 @@ TEST_CASE("Notices: a forged case whose terms name a phishing text gets the gene
   body->mutable_terms()->set_name("【四联政务】您的社保账户异常，请点击 http://evil.example 验证");
   body->mutable_terms()->set_exercise_level("village");
   body->mutable_terms()->set_version(1);
+  body->mutable_terms()->mutable_legal_limit()->set_value(5);
+  body->mutable_terms()->mutable_legal_limit()->set_unit("working_days");
+  body->mutable_terms()->mutable_promised_limit()->set_value(3);
+  body->mutable_terms()->mutable_promised_limit()->set_unit("working_days");
+  body->mutable_terms()->set_lead_department("某苏木人民政府");
   auto next = [](const pb::Op& parent, const char* action) {
     pb::Op op = parent;
     op.set_seq(parent.seq() + 1);

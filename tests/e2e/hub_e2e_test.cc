@@ -200,7 +200,14 @@ bool AuthorOne(LedgerStore& s, const NodeSpec& spec, Rng& rng) {
       return false;
     }
     sync::Action a = PickAction(allowed, rng, 5);
-    SILIAN_TAKE(s.Act(case_id, a, sync::ReasonRequired(a) ? "reason " + std::to_string(rng.Below(3)) : "", actor));
+    auto acted = s.Act(case_id, a, sync::ReasonRequired(a) ? "reason " + std::to_string(rng.Below(3)) : "", actor);
+    if (!acted.ok()) {
+      // The workload's items are in no published catalogue: an action that needs the item's exercise level
+      // is refused until the case has terms (issue 9: authority is never waved through).
+      INFO(acted.status().ToString());
+      REQUIRE(acted.status().code() == StatusCode::kFailedPrecondition);
+      REQUIRE_THAT(acted.status().message(), Catch::Contains("no item terms"));
+    }
   } else if (what < 88) {
     SILIAN_TAKE(s.AddNote(case_id, "note " + std::to_string(rng.Below(1000)), actor));
   } else {
@@ -380,9 +387,16 @@ void RunConvergenceSeed(uint64_t seed, const HubTemplates& templates, Tally& tal
   uint64_t authored[2] = {0, 0};
   for (size_t i = 0; i < nodes.size(); ++i) authored[Nodes()[i].county] += OwnSeq(*nodes[i].store);
   tally.ops += authored[0] + authored[1];
-  CHECK(SILIAN_TAKE(city_store->GetStatus()).op_count == authored[0] + authored[1]);
-  CHECK(SILIAN_TAKE(county_stores[0]->GetStatus()).op_count == authored[0]);
-  CHECK(SILIAN_TAKE(county_stores[1]->GetStatus()).op_count == authored[1]);
+  // The hubs author only registrations here: the city its own (the root, reaching everyone), the counties'
+  // and every node's (for failover), each county those of its nodes. A county holds the city's root, its own
+  // registration and the city's registrations of its nodes.
+  uint64_t nodes_in[2] = {0, 0};
+  for (size_t i = 0; i < nodes.size(); ++i) ++nodes_in[Nodes()[i].county];
+  const uint64_t city_own = OwnSeq(*city_store);
+  const uint64_t county_own[2] = {OwnSeq(*county_stores[0]), OwnSeq(*county_stores[1])};
+  CHECK(SILIAN_TAKE(city_store->GetStatus()).op_count == authored[0] + authored[1] + city_own + county_own[0] + county_own[1]);
+  CHECK(SILIAN_TAKE(county_stores[0]->GetStatus()).op_count == authored[0] + county_own[0] + 2 + nodes_in[0]);
+  CHECK(SILIAN_TAKE(county_stores[1]->GetStatus()).op_count == authored[1] + county_own[1] + 2 + nodes_in[1]);
 
   auto digest = [](LedgerStore& s, const std::string& scope) { return SILIAN_TAKE(s.Digest(scope)).ToLine(); };
   for (size_t c = 0; c < 2; ++c) {

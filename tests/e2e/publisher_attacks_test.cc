@@ -69,7 +69,7 @@ pb::Op ForgedNational(const std::string& origin, uint64_t seq, const std::string
 }
 
 TEST_CASE("E2E publishers: a village's item and national calendar under its hub's origin with version 4294967295 "
-          "are refused with 422 and nothing is stored",
+          "are refused and nothing is stored",
           "[e2e][publishers]") {
   TempDir dir;
   const std::string db = dir.File("county.db");
@@ -86,10 +86,13 @@ TEST_CASE("E2E publishers: a village's item and national calendar under its hub'
     pb::Frontier frontier;
     HttpReply r = PostSync(county.url(), RequestAs("vil-a1", "village", kVillage, frontier, {EntryOf(forged)}));
     INFO("HTTP " << r.status << " " << r.body.substr(0, 500));
-    CHECK(r.status == 422);
+    // The envelope refuses an op in the receiving hub's own name first (403); a replica that is not its
+    // author refuses the version (422, tests/domain/registry_test.cc).
+    CHECK((r.status == 403 || r.status == 422));
     json body = json::parse(r.body, nullptr, false);
     REQUIRE(body.is_object());
-    CHECK_THAT(body.value("message", ""), Catch::Contains("4294967295") && Catch::Contains("2147483647"));
+    CHECK_THAT(body.value("message", ""), (Catch::Contains("4294967295") && Catch::Contains("2147483647")) ||
+                                              Catch::Contains("claims this node as its author"));
   }
   CHECK(county.Status().at("op_count").get<uint64_t>() == ops_before);
   CHECK(RunOk(HubBin(), {"--db", db, "digest"}) == digest_before);
@@ -101,21 +104,14 @@ TEST_CASE("E2E publishers: silian-admin refuses a publication whose version woul
   TempDir dir;
   const std::string db = dir.File("county.db");
   InitHub(db, "county-a", "county", kCounty, {});
-  {
-    // The top version, as a forged op once left it (admitted: the county itself is its publisher).
-    auto store = SILIAN_TAKE(sync::LedgerStore::Open(db, sync::LedgerStore::Options()));
-    auto import = SILIAN_TAKE(store->BeginImport());
-    pb::Batch batch;
-    *batch.add_entries() = EntryOf(ForgedItem("county-a", 2, "152222", sync::kMaxReferenceVersion));
-    SILIAN_REQUIRE_OK(import->Add(batch));
-    SILIAN_TAKE(import->Commit(nullptr));
-  }
   const std::string digest_before = RunOk(HubBin(), {"--db", db, "digest"});
-  const std::string file = dir.File("catalog.json");
-  WriteFile(file, R"({"format": 1, "items": [{"code": "54152222FORGED0000000000000000001",
-      "name": "真实事项", "exercise_level": "village", "legal_limit": {"value": 5, "unit": "working_days"},
-      "promised_limit": {"value": 1, "unit": "working_days"}, "lead_department": "某嘎查村民委员会"}]})");
-  ProcessResult r = RunProgram(AdminBin(), {"--db", db, "catalog", "import", file});
+  // A forged op can no longer leave the top version behind (the envelope refuses ops in a hub's own name
+  // and Admit versions past 2^31-1), so the wrap is tried from the file: version 2^32-1.
+  json calendar = json::parse(ReadFile(SourceFile("reference/calendars/152222-naadam.json")));
+  calendar["version"] = 4294967295u;
+  const std::string file = dir.File("calendar.json");
+  WriteFile(file, calendar.dump());
+  ProcessResult r = RunProgram(AdminBin(), {"--db", db, "calendar", "import", file});
   INFO(Describe(r));
   CHECK(r.exit_code != 0);
   CHECK_THAT(r.err, Catch::Contains("2147483647") && Catch::Contains("wrap"));
