@@ -29,15 +29,6 @@ using namespace test;  // the support library: hubs, programs, replicas
 
 constexpr const char* kItem = "11152222MB1234567X-1-001";
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-std::string HubDigest(const std::string& db, const std::string& scope) {
-  return Trim(RunOk(HubBin(), {"--db", db, "digest", "--scope", scope}));
-}
-
 uint64_t NowMs() {
   return static_cast<uint64_t>(
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());

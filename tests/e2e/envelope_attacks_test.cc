@@ -23,21 +23,6 @@ using namespace test;  // the support library: hubs, programs, requests
 
 constexpr const char* kItem = "152222000000000001-1-00001";
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-pb::Entry SkipEntry(const std::string& origin, uint64_t from, uint64_t to, const std::string& scope) {
-  pb::Entry e;
-  e.mutable_skip()->set_origin(origin);
-  e.mutable_skip()->set_from_seq(from);
-  e.mutable_skip()->set_to_seq(to);
-  e.mutable_skip()->set_hash(std::string(32, '\0'));
-  e.mutable_skip()->set_scope(scope);
-  return e;
-}
-
 pb::Frontier Claim(const std::string& origin, uint64_t seq) {
   pb::Frontier f;
   auto* e = f.add_entries();

@@ -40,11 +40,6 @@ constexpr const char* kItem = "11152222MB1234567X-1-001";
 constexpr const char* kAuth = "Authorization: Silian node=vil-a1\r\n";
 constexpr uint64_t kMiB = 1 << 20;
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
 // A county hub with one registered village, behind its front; the village's ledger syncs through the front.
 class EdgeRig {
  public:

@@ -48,16 +48,6 @@ constexpr const char* kTownB = "152223105000";
 constexpr const char* kVillageB1 = "152223105200";
 constexpr const char* kItem = "11152222MB1234567X-1-001";
 
-std::string Trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-  return s;
-}
-
-// `silian-hub digest --scope PREFIX`.
-std::string HubDigest(const std::string& db, const std::string& scope) {
-  return Trim(RunOk(HubBin(), {"--db", db, "digest", "--scope", scope}));
-}
-
 // A session's summary and the conflicts it raised here (open conflicts after minus before).
 struct Session : SyncSummary {
   uint64_t conflicts_raised = 0;

@@ -700,16 +700,6 @@ struct AttackWorld : RefusalWorld {
   }
 };
 
-pb::Entry ForgedSkip(const std::string& origin, uint64_t from, uint64_t to, const std::string& scope) {
-  pb::Entry e;
-  e.mutable_skip()->set_origin(origin);
-  e.mutable_skip()->set_from_seq(from);
-  e.mutable_skip()->set_to_seq(to);
-  e.mutable_skip()->set_hash(std::string(32, '\0'));
-  e.mutable_skip()->set_scope(scope);
-  return e;
-}
-
 std::string MessageOf(const SyncOutcome& out) {
   return nlohmann::json::parse(out.body, nullptr, false).value("message", "");
 }
@@ -722,7 +712,7 @@ TEST_CASE_METHOD(AttackWorld,
   e->set_origin("village-1");
   e->set_seq(1000);
   for (const std::string& scope : {std::string(), std::string(kCounty), std::string(test::kOtherVillage)}) {
-    SyncOutcome out = PushAs("village-2", test::kOtherVillage, {ForgedSkip("village-1", 4, 1000, scope)}, claims);
+    SyncOutcome out = PushAs("village-2", test::kOtherVillage, {SkipEntry("village-1", 4, 1000, scope)}, claims);
     RequireRefusal(out, 403, "refused");
     CHECK_THAT(MessageOf(out), Catch::Contains("skip of \"village-1\" seq 4..1000"));
   }
@@ -732,7 +722,7 @@ TEST_CASE_METHOD(AttackWorld,
 
 TEST_CASE_METHOD(AttackWorld, "SyncService: a seq of 2^64-1 in a pushed skip is refused with 400 and the hub serves on",
                  "[sync_service][envelope]") {
-  SyncOutcome out = PushAs("village-2", test::kOtherVillage, {ForgedSkip("village-2", 1, ~uint64_t{0}, kCounty)});
+  SyncOutcome out = PushAs("village-2", test::kOtherVillage, {SkipEntry("village-2", 1, ~uint64_t{0}, kCounty)});
   RequireRefusal(out, 400, "malformed");
   CHECK_THAT(MessageOf(out), Catch::Contains("invalid range"));
   RequireUnchangedAndServing();

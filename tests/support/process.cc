@@ -1,5 +1,7 @@
 #include "support/process.h"
 
+#include "support/programs.h"
+
 #include <algorithm>
 
 #include <catch2/catch.hpp>
@@ -28,6 +30,15 @@ ProcessResult RunProgram(const std::string& program, const std::vector<std::stri
 
 std::string Describe(const ProcessResult& r) {
   return "exit " + std::to_string(r.exit_code) + "\nstdout:\n" + r.out + "\nstderr:\n" + r.err;
+}
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+std::string HubDigest(const std::string& db, const std::string& scope) {
+  return Trim(RunOk(HubBin(), {"--db", db, "digest", "--scope", scope}));
 }
 
 std::string RunOk(const std::string& program, const std::vector<std::string>& args, const Env& env) {

@@ -35,6 +35,10 @@ std::string Describe(const ProcessResult& r);
 
 // Runs a command that must succeed (exit 0); returns its stdout.
 std::string RunOk(const std::string& program, const std::vector<std::string>& args, const Env& env = {});
+// `s` without trailing newlines and spaces (a program's one-line output).
+std::string Trim(std::string s);
+// `silian-hub --db DB digest --scope SCOPE`, trimmed.
+std::string HubDigest(const std::string& db, const std::string& scope);
 
 // Runs a command that must succeed and print one JSON document; returns it parsed.
 nlohmann::json RunJson(const std::string& program, const std::vector<std::string>& args, const Env& env = {});

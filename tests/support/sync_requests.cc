@@ -5,6 +5,16 @@
 
 namespace silian::test {
 
+pb::Entry SkipEntry(const std::string& origin, uint64_t from, uint64_t to, const std::string& scope) {
+  pb::Entry e;
+  e.mutable_skip()->set_origin(origin);
+  e.mutable_skip()->set_from_seq(from);
+  e.mutable_skip()->set_to_seq(to);
+  e.mutable_skip()->set_hash(std::string(32, '\0'));
+  e.mutable_skip()->set_scope(scope);
+  return e;
+}
+
 pb::SyncRequest RequestAs(const std::string& node_id, const std::string& level, const std::string& division,
                           const pb::Frontier& frontier, const std::vector<pb::Entry>& entries) {
   pb::SyncRequest req;

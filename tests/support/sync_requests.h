@@ -13,6 +13,9 @@ namespace silian::test {
 
 // A request as node `node_id` of `level` ("village", ...) and `division`, with `frontier` as the sender's,
 // pushing `entries` (none: a plain request).
+// A skip entry of `origin` seqs from..to with scope `scope` and a zero chain hash (as an attacker writes it).
+pb::Entry SkipEntry(const std::string& origin, uint64_t from, uint64_t to, const std::string& scope);
+
 pb::SyncRequest RequestAs(const std::string& node_id, const std::string& level, const std::string& division,
                           const pb::Frontier& frontier, const std::vector<pb::Entry>& entries = {});
 
