@@ -69,6 +69,7 @@ Result<DurableFigures> RunDurable(const std::string& path, uint64_t n, uint64_t 
                           sync::DivisionCode{kTownshipDivision}, "03"};
   sync::LedgerStore::Options options;  // durable, system clock: as silian-node runs
   SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(path, config, options));
+  SILIAN_RETURN_IF_ERROR(InstallCatalogue({store.get()}, std::filesystem::path(path).parent_path().string()));
   WindowSession session(*store, seed ^ 0xD00AB1Eull);
   DurableFigures f;
   std::vector<double> latencies;
@@ -253,9 +254,10 @@ Status MeasureImports(const LocalOptions& options, const std::string& bundle_pat
     const std::string ledger = r.dir + "/import-" + tag + ".db";
     SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(ledger, importer, {}));
     SILIAN_ASSIGN_OR_RETURN(ImportFigures imp, RunImport(*store, bundle_path));
-    if (imp.stats.new_ops != options.ops || imp.stats.pending != 0 || imp.stats.equivocations != 0)
+    const uint64_t expected = options.ops + r.w.reference_ops;
+    if (imp.stats.new_ops != expected || imp.stats.pending != 0 || imp.stats.equivocations != 0)
       return Internal("the import stored " + std::to_string(imp.stats.new_ops) + " new ops (" +
-                      std::to_string(imp.stats.pending) + " pending), expected " + std::to_string(options.ops));
+                      std::to_string(imp.stats.pending) + " pending), expected " + std::to_string(expected));
     SILIAN_ASSIGN_OR_RETURN(sync::LedgerDigest digest, store->Digest(std::nullopt));
     imp.digest = digest.ToLine();
     if (imp.digest != r.w.exporter_digest)

@@ -74,6 +74,13 @@ struct CatalogueItem {
 // About 40 items of a township hall's catalogue, with codes built from valid credit codes.
 const std::vector<CatalogueItem>& Catalogue();
 
+// The county that publishes the benchmark's catalogue: a county ledger created in `dir` (the root of trust
+// of these standalone ledgers) registers `nodes` and publishes Catalogue() as township items; each node
+// then imports the county's ops from a bundle, as a node set up from a USB stick would. Cases authored
+// afterwards carry their item's terms, so authority is checked as in production.
+// kInternal naming the step on failure.
+Status InstallCatalogue(const std::vector<sync::LedgerStore*>& nodes, const std::string& dir);
+
 // GB 32100 check character of an 18-character unified social credit code's first 17 characters.
 char CreditCodeCheck(std::string_view first17);
 // GB 11643 (ISO 7064 MOD 11-2) check character of a resident ID number's first 17 digits.
@@ -123,6 +130,7 @@ struct WorkloadOptions {
 };
 
 struct WorkloadReport {
+  uint64_t reference_ops = 0;  // catalogue items and registrations in the bundle besides the workload's ops
   uint64_t ops = 0;
   uint64_t cases = 0;
   int origins = 0;

@@ -130,6 +130,44 @@ Result<std::string> AuthorStep(sync::LedgerStore& store, const Step& step, std::
   return Internal("unknown step kind");
 }
 
+// ---------------------------------------------------------------------------------------------- catalogue
+
+Status InstallCatalogue(const std::vector<sync::LedgerStore*>& nodes, const std::string& dir) {
+  const sync::NodeConfig county_config{sync::NodeId{"ref-county-152222"}, sync::Level::kCounty,
+                                       sync::DivisionCode{"152222000000"}, "01"};
+  sync::LedgerStore::Options options;
+  options.durable = false;
+  auto made = sync::LedgerStore::Create(dir + "/reference-for-" + nodes.front()->config().node_id.value + ".db",
+                                        county_config, options);
+  if (!made.ok()) return Internal("creating the catalogue's county ledger: " + made.status().ToString());
+  sync::LedgerStore& county = **made;
+  SILIAN_RETURN_IF_ERROR(county.RegisterSelfAsRoot("admin"));
+  for (sync::LedgerStore* node : nodes) {
+    sync::Peer peer;
+    peer.node_id = node->config().node_id;
+    peer.level = node->config().level;
+    peer.division = node->config().division;
+    SILIAN_RETURN_IF_ERROR(county.RegisterNode(peer, node->config().device, "admin").status());
+  }
+  std::vector<pb::Item> items;
+  for (const CatalogueItem& c : Catalogue()) {
+    pb::Item item;
+    item.set_code(c.code);
+    item.set_name(c.name);
+    item.set_exercise_level("township");
+    item.set_instant(c.instant);
+    item.mutable_legal_limit()->set_value(20);
+    item.mutable_legal_limit()->set_unit("working_days");
+    item.mutable_promised_limit()->set_value(c.instant ? 0 : 10);
+    item.mutable_promised_limit()->set_unit("working_days");
+    item.set_lead_department(std::string(TownshipName()) + "人民政府");
+    items.push_back(std::move(item));
+  }
+  SILIAN_RETURN_IF_ERROR(county.PublishItems(std::move(items), "admin").status());
+  for (sync::LedgerStore* node : nodes) SILIAN_RETURN_IF_ERROR(Exchange(county, *node));
+  return Status::Ok();
+}
+
 // ---------------------------------------------------------------------------------------------- generation
 
 namespace {
@@ -198,7 +236,9 @@ class WorkloadRun {
     report_.village_origins = options_.villages;
     report_.exporter = nodes_[0].store->config();
     queues_.resize(nodes_.size());
-    return Status::Ok();
+    std::vector<sync::LedgerStore*> stores;
+    for (auto& n : nodes_) stores.push_back(n.store.get());
+    return InstallCatalogue(stores, options_.dir);
   }
 
   // Queues the case's next sitting on its node. Another node sees the case only after the end-of-day exchange.
@@ -317,6 +357,10 @@ class WorkloadRun {
       if (e.has_op()) {
         pb::Op op;
         if (!op.ParseFromString(e.op())) return Internal("exported op does not parse");
+        if (op.case_id().empty()) {  // the catalogue and the registrations (InstallCatalogue)
+          ++report_.reference_ops;
+          return writer->Add(std::move(e));
+        }
         ++report_.ops_by_kind[sync::OpKindName(op)];
         ++report_.ops_by_origin[op.origin()];
         report_.op_bytes += e.op().size();
