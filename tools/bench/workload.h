@@ -80,6 +80,9 @@ const std::vector<CatalogueItem>& Catalogue();
 // afterwards carry their item's terms, so authority is checked as in production.
 // kInternal naming the step on failure.
 Status InstallCatalogue(const std::vector<sync::LedgerStore*>& nodes, const std::string& dir);
+// The same from an existing county ledger `county` (a hub's, already its registry's root or registered):
+// registers `nodes`, publishes the catalogue, and hands its ops to each node.
+Status PublishCatalogue(sync::LedgerStore& county, const std::vector<sync::LedgerStore*>& nodes);
 
 // GB 32100 check character of an 18-character unified social credit code's first 17 characters.
 char CreditCodeCheck(std::string_view first17);

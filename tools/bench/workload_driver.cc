@@ -142,6 +142,10 @@ Status InstallCatalogue(const std::vector<sync::LedgerStore*>& nodes, const std:
   if (!made.ok()) return Internal("creating the catalogue's county ledger: " + made.status().ToString());
   sync::LedgerStore& county = **made;
   SILIAN_RETURN_IF_ERROR(county.RegisterSelfAsRoot("admin"));
+  return PublishCatalogue(county, nodes);
+}
+
+Status PublishCatalogue(sync::LedgerStore& county, const std::vector<sync::LedgerStore*>& nodes) {
   for (sync::LedgerStore* node : nodes) {
     sync::Peer peer;
     peer.node_id = node->config().node_id;
