@@ -4,16 +4,10 @@
 #include <cstdint>
 #include <string>
 
-#include <google/protobuf/stubs/logging.h>
+#include "quiet_protobuf.h"
 
 #include "ledger/bundle.h"
 #include "node/holder_scope.h"
-
-// Protobuf logs every string field with invalid UTF-8 it parses; that is the input's fault and only noise here.
-extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  google::protobuf::SetLogHandler(nullptr);
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);

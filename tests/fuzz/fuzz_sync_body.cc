@@ -10,7 +10,7 @@
 #include <memory>
 #include <string>
 
-#include <google/protobuf/stubs/logging.h>
+#include "quiet_protobuf.h"
 
 #include "domain/store.h"
 #include "net/protocol.h"
@@ -62,12 +62,6 @@ Hub& TheHub() {
 }
 
 }  // namespace
-
-// Protobuf logs every string field with invalid UTF-8 it parses; that is the input's fault and only noise here.
-extern "C" int LLVMFuzzerInitialize(int* /*argc*/, char*** /*argv*/) {
-  google::protobuf::SetLogHandler(nullptr);
-  return 0;
-}
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
