@@ -20,12 +20,9 @@ Byzantine::Byzantine(Network& net, Rng& rng, SimStats& stats, Violations& violat
   if (enabled && laptops.size() >= 2) node_ = laptops[static_cast<size_t>(rng_.Below(laptops.size()))];
 }
 
-uint64_t Byzantine::HeldSeq(int hub, const std::string& origin) {
-  auto frontier = net_.store(static_cast<size_t>(hub)).GetFrontier();
-  if (!frontier.ok()) return 0;
-  for (const auto& e : frontier->entries())
-    if (e.origin() == origin) return e.seq();
-  return 0;
+uint64_t Byzantine::HeldSeq(const std::string& origin) {
+  auto it = held_.find(origin);
+  return it == held_.end() ? 0 : it->second;
 }
 
 Result<Byzantine::Snapshot> Byzantine::Take(int hub) {
@@ -62,7 +59,7 @@ std::string Byzantine::SkipForOtherLaptop(int hub, pb::SyncRequest& req) {
   int victim = Victim(hub);
   if (victim < 0) return "";
   const std::string origin = net_.at(static_cast<size_t>(victim)).id();
-  const uint64_t held = HeldSeq(hub, origin);
+  const uint64_t held = HeldSeq(origin);
   pb::Skip* skip = req.mutable_push()->add_entries()->mutable_skip();
   skip->set_origin(origin);
   skip->set_from_seq(held + 1);
@@ -87,7 +84,7 @@ std::string Byzantine::HugeSeq(int hub, pb::SyncRequest& req) {
   const std::string origin = net_.at(static_cast<size_t>(victim)).id();
   pb::Skip* skip = req.mutable_push()->add_entries()->mutable_skip();
   skip->set_origin(origin);
-  skip->set_from_seq(HeldSeq(hub, origin) + 1);
+  skip->set_from_seq(HeldSeq(origin) + 1);
   skip->set_to_seq(kMaxSeq);
   skip->set_hash(std::string(32, '\0'));
   skip->set_scope("");
@@ -101,13 +98,13 @@ std::string Byzantine::ForeignCase(int hub, pb::SyncRequest& req) {
     if (c.case_id.empty() || c.division == own_division) continue;
     if (hub != Network::kCity && net_.CountyFor(c.division) != hub) continue;
     auto id = sync::ParseOpId(c.case_id);
-    if (!id.ok() || HeldSeq(hub, id->origin) < id->seq) continue;  // the hub must hold the case
+    if (!id.ok() || HeldSeq(id->origin) < id->seq) continue;  // the hub must hold the case
     targets.push_back(&c);
     if (targets.size() >= 20) break;
   }
   if (targets.empty()) return "";
   const CaseRecord& target = *targets[static_cast<size_t>(rng_.Below(targets.size()))];
-  pb::Op op = OwnOp(hub, HeldSeq(hub, net_.at(static_cast<size_t>(node_)).id()) + 1);
+  pb::Op op = OwnOp(hub, HeldSeq(net_.at(static_cast<size_t>(node_)).id()) + 1);
   op.set_case_id(target.case_id);  // another village's case, under this laptop's own division
   auto id = sync::ParseOpId(target.case_id);
   pb::OpRef* parent = op.add_parents();
@@ -122,7 +119,7 @@ std::string Byzantine::ForgedReference(int hub, pb::SyncRequest& req) {
   const Replica& city = net_.at(Network::kCity);
   pb::Op op;
   op.set_origin(city.id());
-  op.set_seq(HeldSeq(hub, city.id()) + 1);
+  op.set_seq(HeldSeq(city.id()) + 1);
   op.set_hlc(net_.at(static_cast<size_t>(hub)).wall.NowMs() << 16);
   op.set_actor("admin");
   op.set_division(city.spec.config.division.value.substr(0, 4));
@@ -151,6 +148,9 @@ Status Byzantine::Day(bool county_down) {
   req.set_level(sync::LevelName(me.level()));
   req.set_division(me.spec.config.division.value);
   SILIAN_ASSIGN_OR_RETURN(*req.mutable_frontier(), me.store->GetFrontier());
+  held_.clear();
+  SILIAN_ASSIGN_OR_RETURN(pb::Frontier hub_frontier, net_.store(static_cast<size_t>(hub)).GetFrontier());
+  for (const auto& e : hub_frontier.entries()) held_[e.origin()] = e.seq();
   std::string attack;
   switch (rng_.Below(4)) {
     case 0: attack = SkipForOtherLaptop(hub, req); break;

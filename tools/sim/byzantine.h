@@ -9,6 +9,8 @@
 // Not thread-safe.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -45,7 +47,8 @@ class Byzantine {
   std::string ForgedReference(int hub, pb::SyncRequest& req);
   pb::Op OwnOp(int hub, uint64_t seq);
   int Victim(int hub);
-  uint64_t HeldSeq(int hub, const std::string& origin);
+  // The seq `origin` has at the attacked hub, from its frontier read once per attack (held_).
+  uint64_t HeldSeq(const std::string& origin);
 
   Network& net_;
   Rng& rng_;
@@ -54,6 +57,7 @@ class Byzantine {
   const Workload& workload_;
   const std::vector<pb::Item>& items_;
   int node_ = -1;
+  std::map<std::string, uint64_t> held_;  // the attacked hub's frontier, by origin
 };
 
 }  // namespace silian::sim
