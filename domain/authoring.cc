@@ -398,10 +398,26 @@ Result<OpId> LedgerStore::ResolveConflict(const std::string& conflict_id, std::o
 
 // ------------------------------------------------------------------------------------------------ registry
 
+namespace {
+
+Registration NewRegistration(NodeId node_id, Level level, DivisionCode division, std::string device,
+                             std::string public_key = "") {
+  Registration r;
+  r.node_id = std::move(node_id);
+  r.level = level;
+  r.division = std::move(division);
+  r.device = std::move(device);
+  r.public_key = std::move(public_key);
+  return r;
+}
+
+}  // namespace
+
 Result<bool> LedgerStore::PublishRegistration(const Registration& r, const std::string& actor) {
   SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> held, projector_->registry().Find(r.node_id.value));
   if (held && held->level == r.level && held->division == r.division && held->device == r.device &&
-      held->active == r.active)
+      held->active == r.active && held->revoked == r.revoked && held->public_key == r.public_key &&
+      held->revoked_after_seq == r.revoked_after_seq)
     return false;  // the registry already says so: `node add` run twice publishes once
   pb::Op op;
   *op.mutable_node_registered() = RegistrationBody(r);
@@ -424,14 +440,18 @@ Status LedgerStore::CheckHubRegisters(const Peer& peer) {
   return Status::Ok();
 }
 
-Result<bool> LedgerStore::RegisterNode(const Peer& peer, const std::string& device, const std::string& actor) {
+Result<bool> LedgerStore::RegisterNode(const Peer& peer, const std::string& device, const std::string& actor,
+                                       const std::string& public_key) {
   SILIAN_RETURN_IF_ERROR(CheckHubRegisters(peer));
   if (!device.empty() && (device.size() != 2 || !std::isdigit(static_cast<unsigned char>(device[0])) ||
                           !std::isdigit(static_cast<unsigned char>(device[1]))))
     return InvalidArgument("device " + Quote(device) + " must be two digits");
+  if (!public_key.empty() && public_key.size() != kPublicKeyBytes)
+    return InvalidArgument("the public key of " + Quote(peer.node_id.value) + " has " + std::to_string(public_key.size()) +
+                           " bytes, not the " + std::to_string(kPublicKeyBytes) + " of an Ed25519 key");
   return ledger_->InTransaction<bool>([&]() -> Result<bool> {
     SILIAN_RETURN_IF_ERROR(ledger_->peers().Add(peer));
-    return PublishRegistration(Registration{peer.node_id, peer.level, peer.division, device, true, {}}, actor);
+    return PublishRegistration(NewRegistration(peer.node_id, peer.level, peer.division, device, public_key), actor);
   });
 }
 
@@ -442,7 +462,7 @@ Status LedgerStore::DeregisterNode(const NodeId& node_id, const std::string& act
     SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> held, projector_->registry().Find(node_id.value));
     // Only a registration this hub may publish: a node of its area below it (a peer added before the
     // registry existed has none yet; its removal is published all the same).
-    Registration r = held ? *held : Registration{node_id, peer->level, peer->division, "", true, {}};
+    Registration r = held ? *held : NewRegistration(node_id, peer->level, peer->division, "");
     Peer as_peer;
     as_peer.node_id = r.node_id;
     as_peer.level = r.level;
@@ -460,7 +480,9 @@ Status LedgerStore::RegisterSelfAsRoot(const std::string& actor) {
                               LevelName(self.level) + " node");
   return ledger_->RunTransaction([&]() -> Status {
     SILIAN_RETURN_IF_ERROR(projector_->registry().PinRoot(self.node_id.value));
-    return PublishRegistration(Registration{self.node_id, self.level, self.division, self.device, true, {}}, actor)
+    return PublishRegistration(
+               NewRegistration(self.node_id, self.level, self.division, self.device, ledger_->signing_key().public_key()),
+               actor)
         .status();
   });
 }

@@ -27,10 +27,13 @@ Registration FromRow(const Stmt& s) {
   r.device = s.Text(3);
   r.active = s.Text(4) == "active";
   r.op = OpId{s.Text(5), static_cast<uint64_t>(s.Int(6))};
+  r.public_key = s.Text(7);
+  r.revoked = s.Text(4) == "revoked";
+  r.revoked_after_seq = static_cast<uint64_t>(s.Int(8));
   return r;
 }
 
-constexpr const char* kSelect = "SELECT node_id, level, division, device, status, op_origin, op_seq FROM node_registry";
+constexpr const char* kSelect = "SELECT node_id, level, division, device, status, op_origin, op_seq, public_key, revoked_after FROM node_registry";
 
 Status CheckVersion(const pb::Op& op, uint32_t version) {
   if (version >= 1 && version <= kMaxReferenceVersion) return Status::Ok();
@@ -53,8 +56,14 @@ Status ValidateRegistration(const pb::Op& op) {
   if (!r.device().empty() && (r.device().size() != 2 || !std::isdigit(static_cast<unsigned char>(r.device()[0])) ||
                               !std::isdigit(static_cast<unsigned char>(r.device()[1]))))
     return bad("device", r.device(), "must be two digits");
-  if (r.status() != "active" && r.status() != "removed") return bad("status", r.status(), "must be active or removed");
-  if (!r.public_key().empty()) return bad("public_key", "(" + std::to_string(r.public_key().size()) + " bytes)", "is not used yet");
+  if (r.status() != "active" && r.status() != "removed" && r.status() != "revoked")
+    return bad("status", r.status(), "must be active, removed or revoked");
+  if (!r.public_key().empty() && r.public_key().size() != kPublicKeyBytes)
+    return bad("public_key", "(" + std::to_string(r.public_key().size()) + " bytes)",
+               "must be an Ed25519 public key of " + std::to_string(kPublicKeyBytes) + " bytes");
+  if (r.revoked_after_seq() > kMaxSeq) return bad("revoked_after_seq", std::to_string(r.revoked_after_seq()), "is out of range");
+  if (r.revoked_after_seq() != 0 && r.status() != "revoked")
+    return bad("revoked_after_seq", std::to_string(r.revoked_after_seq()), "is set, but the status is not revoked");
   std::string scope = ScopeOf(*level, *division);
   if (op.division() != scope)
     return bad("area", op.division(), "must be the registered node's scope " + Quote(scope));
@@ -67,11 +76,25 @@ pb::NodeRegistered RegistrationBody(const Registration& r) {
   body.set_level(LevelName(r.level));
   body.set_division(r.division.value);
   body.set_device(r.device);
-  body.set_status(r.active ? "active" : "removed");
+  body.set_status(r.revoked ? "revoked" : r.active ? "active" : "removed");
+  body.set_public_key(r.public_key);
+  body.set_revoked_after_seq(r.revoked ? r.revoked_after_seq : 0);
   return body;
 }
 
 Status Registry::EnsureTable() {
+  SILIAN_RETURN_IF_ERROR(CreateTable());
+  // A table made before registrations carried keys (before the trust issue) gains their columns.
+  SILIAN_ASSIGN_OR_RETURN(uint64_t has_key,
+                          QueryCount(ledger_.db(), "SELECT count(*) FROM pragma_table_info('node_registry') "
+                                                   "WHERE name='public_key'"));
+  if (has_key != 0) return Status::Ok();
+  return Exec(ledger_.db(),
+              "ALTER TABLE node_registry ADD COLUMN public_key BLOB NOT NULL DEFAULT x'';"
+              "ALTER TABLE node_registry ADD COLUMN revoked_after INTEGER NOT NULL DEFAULT 0;");
+}
+
+Status Registry::CreateTable() {
   return Exec(ledger_.db(), R"sql(
 CREATE TABLE IF NOT EXISTS node_registry(
   node_id TEXT PRIMARY KEY,
@@ -81,7 +104,9 @@ CREATE TABLE IF NOT EXISTS node_registry(
   status TEXT NOT NULL,
   op_origin TEXT NOT NULL,
   op_seq INTEGER NOT NULL,
-  hlc INTEGER NOT NULL) WITHOUT ROWID;
+  hlc INTEGER NOT NULL,
+  public_key BLOB NOT NULL DEFAULT x'',
+  revoked_after INTEGER NOT NULL DEFAULT 0) WITHOUT ROWID;
 )sql");
 }
 
@@ -91,11 +116,13 @@ Result<bool> Registry::Index(const pb::Op& op) {
   Stmt s;
   SILIAN_RETURN_IF_ERROR(s.Prepare(
       ledger_.db(),
-      "INSERT INTO node_registry(node_id, level, division, device, status, op_origin, op_seq, hlc) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8) ON CONFLICT(node_id) DO UPDATE SET level=?2, division=?3, device=?4, "
-      "status=?5, op_origin=?6, op_seq=?7, hlc=?8 WHERE (?8, ?6, ?7) > (hlc, op_origin, op_seq)"));
+      "INSERT INTO node_registry(node_id, level, division, device, status, op_origin, op_seq, hlc, public_key, "
+      "revoked_after) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10) ON CONFLICT(node_id) DO UPDATE SET level=?2, "
+      "division=?3, device=?4, status=?5, op_origin=?6, op_seq=?7, hlc=?8, public_key=?9, revoked_after=?10 "
+      "WHERE (?8, ?6, ?7) > (hlc, op_origin, op_seq)"));
   SILIAN_RETURN_IF_ERROR(s.Bind(1, r.node_id()).Bind(2, r.level()).Bind(3, r.division()).Bind(4, r.device())
-                             .Bind(5, r.status()).Bind(6, op.origin()).Bind(7, op.seq()).Bind(8, op.hlc()).Run());
+                             .Bind(5, r.status()).Bind(6, op.origin()).Bind(7, op.seq()).Bind(8, op.hlc())
+                             .BindBlob(9, r.public_key()).Bind(10, static_cast<int64_t>(r.revoked_after_seq())).Run());
   return sqlite3_changes(ledger_.db()) > 0;
 }
 

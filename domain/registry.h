@@ -43,8 +43,11 @@ struct Registration {
   Level level = Level::kVillage;
   DivisionCode division;
   std::string device;  // "" when not known
-  bool active = true;
-  OpId op;  // the registration op in force
+  bool active = true;  // false: removed or revoked
+  OpId op;             // the registration op in force
+  std::string public_key;          // Ed25519, 32 bytes; "" until the node enrols
+  bool revoked = false;            // status "revoked": refused after revoked_after_seq
+  uint64_t revoked_after_seq = 0;
   // The area the node serves: ScopeOf(level, division).
   std::string scope() const { return ScopeOf(level, division); }
 };
@@ -95,6 +98,7 @@ class Registry {
   Status PinRoot(const std::string& node_id);
 
  private:
+  Status CreateTable();
   Status CheckPublisher(const pb::Op& op, const std::string& what);
   Status CheckRootClaim(const pb::Op& op);
 

@@ -206,7 +206,8 @@ class LedgerStore {
   // scope), in one transaction. `device` is "" or two digits. Returns false when the registry already said
   // so (nothing published). kFailedPrecondition below county level; kInvalidArgument for a node not of a
   // lower level or outside this hub's area; AddPeer's errors.
-  Result<bool> RegisterNode(const Peer& peer, const std::string& device, const std::string& actor);
+  Result<bool> RegisterNode(const Peer& peer, const std::string& device, const std::string& actor,
+                            const std::string& public_key = "");
   // Removes the peer and publishes its registration with status "removed", in one transaction.
   // kNotFound when it is not a peer here.
   Status DeregisterNode(const NodeId& node_id, const std::string& actor);

@@ -43,6 +43,7 @@ Status RunServe(const GlobalOptions& g, const ServeOptions& o);
 // peers_cmd.cc: the registry of nodes allowed to sync with this hub.
 struct PeerOptions {
   std::string id, level, division;
+  std::string public_key;  // base64, as `init` printed it; "" registers the node without a key
 };
 Status RunNodeAdd(const GlobalOptions& g, const PeerOptions& o);
 Status RunNodeList(const GlobalOptions& g);

@@ -28,12 +28,15 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
   // A hub without a parent is the root of its network's node registry: it registers itself and pins itself
   // as root. A hub with a parent pins the root its parent's registry names, on first contact.
   if (o.parent.empty()) SILIAN_RETURN_IF_ERROR(store->RegisterSelfAsRoot(id.value));
+  const std::string& key = store->ledger().signing_key().public_key();
   if (g.json) {
     console::PrintJson({{"node", id.value}, {"level", o.level}, {"division", division.value},
-                        {"scope", store->scope()}, {"parent", o.parent}, {"db", g.db_path}});
+                        {"scope", store->scope()}, {"parent", o.parent}, {"db", g.db_path},
+                        {"public_key", sync::ToBase64(key)}, {"key_fingerprint", sync::KeyFingerprint(key)}});
   } else {
     std::cout << "created " << o.level << " hub " << id.value << " for area " << store->scope() << " in "
-              << g.db_path << (o.parent.empty() ? "" : ", parent " + o.parent) << "\n";
+              << g.db_path << (o.parent.empty() ? "" : ", parent " + o.parent) << "\n"
+              << "public key " << sync::ToBase64(key) << " (fingerprint " << sync::KeyFingerprint(key) << ")\n";
   }
   return Status::Ok();
 }

@@ -75,6 +75,7 @@ void AddServer(console::Program& p, CommandLine& cl) {
   cmd->add_option("ID", cl.peer.id, "the node's id")->required();
   cmd->add_option("--level", cl.peer.level, "village, township or county")->required();
   cmd->add_option("--division", cl.peer.division, "the node's 12-digit division code")->required();
+  cmd->add_option("--public-key", cl.peer.public_key, "the node's public key (base64), as its `init` printed it");
   p.OnRun(cmd, [&p, &cl] { return RunNodeAdd(p.global(), cl.peer); });
   cmd = group->add_subcommand("list", "List registered nodes and their last contact");
   p.OnRun(cmd, [&p] { return RunNodeList(p.global()); });

@@ -15,7 +15,11 @@ Status RunNodeAdd(const GlobalOptions& g, const PeerOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(peer.level, sync::ParseLevel(o.level));
   SILIAN_ASSIGN_OR_RETURN(peer.division, sync::ParseDivisionCode(o.division));
   std::string peer_scope = sync::ScopeOf(peer.level, peer.division);
-  SILIAN_RETURN_IF_ERROR(store->RegisterNode(peer, "", store->config().node_id.value).status());
+  std::string key;
+  if (!o.public_key.empty()) {
+    SILIAN_ASSIGN_OR_RETURN(key, sync::FromBase64(o.public_key, "--public-key"));
+  }
+  SILIAN_RETURN_IF_ERROR(store->RegisterNode(peer, "", store->config().node_id.value, key).status());
   if (g.json) {
     console::PrintJson(
         {{"node", peer.node_id.value}, {"level", o.level}, {"division", peer.division.value}, {"scope", peer_scope}});

@@ -37,16 +37,20 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
   if (!store.ok()) return WithContext(store.status(), g.db_path, "ledger " + Quote(g.db_path));
   if (!o.hub.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting("hub", o.hub));
   const std::string& scope = (*store)->scope();
+  const std::string& key = (*store)->ledger().signing_key().public_key();
   if (g.json) {
     PrintJson({{"db", g.db_path},
                {"node", node_id.value},
                {"level", sync::LevelName(level)},
                {"division", division.value},
                {"device", o.device},
-               {"scope", scope}});
+               {"scope", scope},
+               {"public_key", sync::ToBase64(key)},
+               {"key_fingerprint", sync::KeyFingerprint(key)}});
   } else {
     std::cout << "created ledger " << g.db_path << " for node " << node_id.value << " (" << sync::LevelName(level)
-              << " " << division.value << ", scope " << scope << ")\n";
+              << " " << division.value << ", scope " << scope << ")\n"
+              << "public key " << sync::ToBase64(key) << " (fingerprint " << sync::KeyFingerprint(key) << ")\n";
   }
   return Status::Ok();
 }

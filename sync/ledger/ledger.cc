@@ -148,6 +148,8 @@ Status WriteNewFile(Ledger::Impl& impl, const NodeConfig& config) {
   randombytes_buf(raw, sizeof raw);
   impl.epoch = ToHex(std::string(reinterpret_cast<const char*>(raw), sizeof raw));
   SILIAN_RETURN_IF_ERROR(impl.SetMeta("epoch", impl.epoch));
+  impl.signing_key = SigningKey::Generate();
+  SILIAN_RETURN_IF_ERROR(impl.SetMeta("signing_key", impl.signing_key.secret()));
   if (config.level == Level::kCounty || config.level == Level::kCity)
     SILIAN_RETURN_IF_ERROR(Exec(impl.db, kServingIndexes));
   SILIAN_RETURN_IF_ERROR(Exec(impl.db, "COMMIT"));
@@ -191,6 +193,20 @@ Status LoadConfig(Ledger::Impl& impl) {
   if (!epoch) return DataLoss("ledger " + Quote(path) + " lacks its epoch");
   impl.epoch = *epoch;
   return Status::Ok();
+}
+
+// The replica's signing key (meta "signing_key", the 64-byte Ed25519 secret). A ledger made before keys
+// existed gets one the first time it opens.
+Status LoadSigningKey(Ledger::Impl& impl) {
+  SILIAN_ASSIGN_OR_RETURN(auto secret, impl.GetMeta("signing_key"));
+  if (secret) {
+    SILIAN_ASSIGN_OR_RETURN(impl.signing_key, SigningKey::FromSecret(*secret, "the signing key of " + Quote(impl.path)));
+    return Status::Ok();
+  }
+  impl.signing_key = SigningKey::Generate();
+  SILIAN_RETURN_IF_ERROR(Exec(impl.db, "BEGIN IMMEDIATE"));
+  Status s = impl.SetMeta("signing_key", impl.signing_key.secret());
+  return Exec(impl.db, s.ok() ? "COMMIT" : "ROLLBACK").ok() ? s : Internal("cannot store a new signing key");
 }
 
 bool ValidDevice(const std::string& device) {
@@ -447,6 +463,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, Options op
   SILIAN_RETURN_IF_ERROR(CheckAndMigrate(*impl));
   SILIAN_RETURN_IF_ERROR(impl->PrepareAll());
   SILIAN_RETURN_IF_ERROR(LoadConfig(*impl));
+  SILIAN_RETURN_IF_ERROR(LoadSigningKey(*impl));
   SILIAN_RETURN_IF_ERROR(impl->LoadFrontier());
   SILIAN_RETURN_IF_ERROR(impl->LoadClock());
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(impl)));
@@ -465,6 +482,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, Options op
 const NodeConfig& Ledger::config() const { return impl_->config; }
 const std::string& Ledger::scope() const { return impl_->scope; }
 const std::string& Ledger::epoch() const { return impl_->epoch; }
+const SigningKey& Ledger::signing_key() const { return impl_->signing_key; }
 WallClock& Ledger::wall() { return *impl_->wall; }
 sqlite3* Ledger::db() { return impl_->db; }
 bool Ledger::IsReference(const pb::Op& op) const { return impl_->projector->IsReference(op); }

@@ -30,6 +30,7 @@
 #include "silian.pb.h"
 #include "base/hlc.h"
 #include "base/ids.h"
+#include "base/keys.h"
 #include "base/status.h"
 #include "ledger/peers.h"
 #include "ledger/projector.h"
@@ -138,6 +139,9 @@ class Ledger {
   const std::string& scope() const;
   // A random id of this ledger file, made at Create: a pull cursor is meaningful only with its epoch.
   const std::string& epoch() const;
+  // This replica's Ed25519 key pair, made at Create and kept in the ledger file (mode 0600): what it signs
+  // (its chain heads, its requests, its bundles) is verified with the public key of its registration.
+  const SigningKey& signing_key() const;
   WallClock& wall();
   // The connection, for collaborators that keep their tables in this file. Borrowed.
   sqlite3* db();

@@ -23,6 +23,7 @@ struct Ledger::Impl {
   NodeConfig config;
   std::string scope;
   std::string epoch;
+  SigningKey signing_key;  // meta "signing_key"
   Options options;
   SystemWallClock system_wall;
   WallClock* wall = nullptr;
