@@ -451,6 +451,9 @@ Result<bool> LedgerStore::RegisterNode(const Peer& peer, const std::string& devi
                            " bytes, not the " + std::to_string(kPublicKeyBytes) + " of an Ed25519 key");
   return ledger_->InTransaction<bool>([&]() -> Result<bool> {
     SILIAN_RETURN_IF_ERROR(ledger_->peers().Add(peer));
+    // A registration names the key the node signs with: without one there is nothing to publish yet (the
+    // node is published when its key is registered: `node add --public-key`, or its enrolment).
+    if (public_key.empty()) return false;
     return PublishRegistration(NewRegistration(peer.node_id, peer.level, peer.division, device, public_key), actor);
   });
 }
@@ -479,7 +482,7 @@ Status LedgerStore::RegisterSelfAsRoot(const std::string& actor) {
     return FailedPrecondition(std::string("only a county or city hub can be the root of the registry; this is a ") +
                               LevelName(self.level) + " node");
   return ledger_->RunTransaction([&]() -> Status {
-    SILIAN_RETURN_IF_ERROR(projector_->registry().PinRoot(self.node_id.value));
+    SILIAN_RETURN_IF_ERROR(projector_->registry().PinRoot(self.node_id.value, ledger_->signing_key().public_key()));
     return PublishRegistration(
                NewRegistration(self.node_id, self.level, self.division, self.device, ledger_->signing_key().public_key()),
                actor)

@@ -143,11 +143,25 @@ Result<std::vector<Registration>> Registry::List() {
 
 Result<std::optional<std::string>> Registry::Root() { return ledger_.GetSetting(kRegistryRootSetting); }
 
-Status Registry::PinRoot(const std::string& node_id) {
+Result<std::optional<std::string>> Registry::RootKey() {
+  SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> b64, ledger_.GetSetting(kRegistryRootKeySetting));
+  if (!b64 || b64->empty()) return std::optional<std::string>();
+  SILIAN_ASSIGN_OR_RETURN(std::string key, FromBase64(*b64, "setting registry_root_key"));
+  return std::optional<std::string>(std::move(key));
+}
+
+Status Registry::PinRoot(const std::string& node_id, const std::string& public_key) {
   SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> root, Root());
   if (root && *root != node_id)
     return PermissionDenied("the registry root of this replica is pinned to " + Quote(*root) + "; refusing " +
                             Quote(node_id) + " as root");
+  if (!public_key.empty()) {
+    SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> key, RootKey());
+    if (key && *key != public_key)
+      return PermissionDenied("the registry root " + Quote(node_id) + " of this replica is pinned with key " +
+                              KeyFingerprint(*key) + "; refusing key " + KeyFingerprint(public_key));
+    SILIAN_RETURN_IF_ERROR(ledger_.SetMeta(std::string("setting/") + kRegistryRootKeySetting, ToBase64(public_key)));
+  }
   return ledger_.SetMeta(std::string("setting/") + kRegistryRootSetting, node_id);
 }
 
@@ -196,13 +210,15 @@ Status Registry::CheckRootClaim(const pb::Op& op) {
   if (!IsHub(*ParseLevel(r.level())) || r.status() != "active")
     return PermissionDenied(head + ", but only an active county or city hub can be the root");
   SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> root, Root());
-  if (!root) return PinRoot(op.origin());
-  if (*root == op.origin()) return Status::Ok();
+  if (!root) return PinRoot(op.origin(), r.public_key());
+  if (*root == op.origin()) return PinRoot(op.origin(), r.public_key());
   SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> pinned, Find(*root));
   const Level level = *ParseLevel(r.level());
   if (pinned && pinned->level == Level::kCounty && level == Level::kCity && InScope(pinned->scope(), op.division()))
-    // A county that served alone was its own root; the city it joined takes over.
-    return ledger_.SetMeta(std::string("setting/") + kRegistryRootSetting, op.origin());
+    // A county that served alone was its own root; the city it joined takes over, with its key.
+    return ledger_.SetMeta(std::string("setting/") + kRegistryRootKeySetting, ToBase64(r.public_key())).ok()
+               ? ledger_.SetMeta(std::string("setting/") + kRegistryRootSetting, op.origin())
+               : Internal("cannot pin the new registry root's key");
   if (pinned && pinned->level == Level::kCity && level == Level::kCounty && InScope(op.division(), pinned->scope()))
     // The old root claim of a county that has joined this city: kept in the log, never used (IsRootClaimInForce).
     return Status::Ok();

@@ -37,6 +37,8 @@ namespace silian::sync {
 inline constexpr uint32_t kMaxReferenceVersion = 2'147'483'647;  // 2^31 - 1
 // The setting holding the node id of the registry's root (the top hub of the network).
 inline constexpr const char* kRegistryRootSetting = "registry_root";
+// The setting holding the root's Ed25519 public key (base64), pinned with it.
+inline constexpr const char* kRegistryRootKeySetting = "registry_root_key";
 
 struct Registration {
   NodeId node_id;
@@ -93,9 +95,11 @@ class Registry {
   Result<bool> IsRootClaimInForce(const pb::Op& op);
   // The pinned root; nullopt when none is pinned yet.
   Result<std::optional<std::string>> Root();
-  // Pins `node_id` as this replica's root. kPermissionDenied naming both when another root is pinned.
-  // REQUIRES: inside a write transaction.
-  Status PinRoot(const std::string& node_id);
+  // The pinned root's public key (32 bytes); nullopt when none is pinned.
+  Result<std::optional<std::string>> RootKey();
+  // Pins `node_id` as this replica's root, with its public key when not empty. kPermissionDenied naming both
+  // when another root is pinned, or the root is pinned with another key. REQUIRES: inside a write transaction.
+  Status PinRoot(const std::string& node_id, const std::string& public_key = "");
 
  private:
   Status CreateTable();

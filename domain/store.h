@@ -202,9 +202,9 @@ class LedgerStore {
 
   // ---- The node registry (domain/registry.h): registrations are reference ops every replica of their
   // area holds; authority and publisher rights are judged from them.
-  // At a county or city hub: allows `peer` to sync here and publishes its registration (area = the node's
-  // scope), in one transaction. `device` is "" or two digits. Returns false when the registry already said
-  // so (nothing published). kFailedPrecondition below county level; kInvalidArgument for a node not of a
+  // At a county or city hub: allows `peer` to sync here and, when its Ed25519 `public_key` is given, publishes
+  // its registration (area = the node's scope), in one transaction. `device` is "" or two digits. Returns
+  // false when nothing was published (no key yet, or the registry already said so). kFailedPrecondition below county level; kInvalidArgument for a node not of a
   // lower level or outside this hub's area; AddPeer's errors.
   Result<bool> RegisterNode(const Peer& peer, const std::string& device, const std::string& actor,
                             const std::string& public_key = "");

@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "console/identity.h"
 #include "console/cases.h"
 #include "console/program.h"
 #include "console/reference.h"
@@ -155,5 +156,6 @@ int main(int argc, char** argv) {
     AddServer(program, cl);
     AddLedgerViews(program, cl);
     AddOversight(program, cl);
+    silian::console::AddIdentityCommand(&program);
   });
 }

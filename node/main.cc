@@ -6,6 +6,7 @@
 #include <CLI/CLI.hpp>
 
 #include "console/cases.h"
+#include "console/identity.h"
 #include "console/program.h"
 #include "console/reference.h"
 #include "node/commands.h"
@@ -128,5 +129,6 @@ int main(int argc, char** argv) {
     AddExchange(program, cl);
     AddSync(program, cl);
     AddReports(program, cl);
+    silian::console::AddIdentityCommand(&program);
   });
 }

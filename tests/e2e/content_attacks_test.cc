@@ -104,6 +104,7 @@ TEST_CASE("Content attacks: hand-written ops with bad content pushed to a hub ge
   const std::string a1 = dir.File("a1.db");
   RunOk(NodeBin(), {"--db", a1, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillage,
                     "--hub", hub.url()});
+  RegisterKey(hub_db, a1);
   json created = RunJson(NodeBin(), {"--db", a1, "--json", "case", "new", "--item", kItem, "--applicant-name",
                                      "Bayar", "--applicant-id", ResidentId(1)});
   const std::string case_id = created.at("case_id");

@@ -47,6 +47,7 @@ struct CountyUnderAttack {
             {{"village-a", "village", kVillage}, {"village-b", "village", kOtherVillage}});
     hub.Start();
     victim.Ok({"init", "--node-id", "village-b", "--level", "village", "--division", kOtherVillage, "--hub", hub.url()});
+    RegisterKey(hub.db(), victim.db());
     json created = victim.Json({"case", "new", "--item", kItem, "--applicant-name", "Wang Fang", "--applicant-id",
                                 ResidentId(3), "--phone", "13800000000"});
     victim_case = created.at("case_id").get<std::string>();

@@ -51,6 +51,7 @@ class EdgeRig {
     front_.Start(hub_.port(), options);
     RunOk(NodeBin(), {"--db", village_db(), "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillage,
                       "--device", "01", "--hub", front_.url()});
+    RegisterKey(hub_.db(), village_db());
     HonestSync();
   }
 

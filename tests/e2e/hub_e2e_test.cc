@@ -129,6 +129,8 @@ struct HubTemplates {
     InitHub(city, "city-1522", "city", kCity, city_peers);
     InitHub(county_a, "county-a", "county", kCounty, a_peers);
     InitHub(county_b, "county-b", "county", kCountyB, b_peers);
+    RegisterKey(city, county_a);
+    RegisterKey(city, county_b);
   }
 };
 
@@ -259,14 +261,19 @@ void RunConvergenceSeed(uint64_t seed, const HubTemplates& templates, Tally& tal
   HubProcess county_a("county hub A", dir.File("county-a.db"), dir.File("county-a.log"));
   HubProcess county_b("county hub B", dir.File("county-b.db"), dir.File("county-b.log"));
   std::vector<HubProcess*> counties = {&county_a, &county_b};
+  // Node clocks start now, to stay near the hubs' clocks, and move by the schedule. Each node's key is
+  // registered at its county and at the city (failover) before the hubs start, as an operator does.
+  const uint64_t t0 = NowMs();
+  std::vector<Replica> nodes;
+  for (const auto& n : Nodes()) nodes.push_back(MakeReplica(dir, NodeAt(n.id, n.level, n.division), t0));
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    RegisterKey(counties[static_cast<size_t>(Nodes()[i].county)]->db(), nodes[i].path);
+    RegisterKey(city.db(), nodes[i].path);
+  }
   city.Start();
   const std::vector<std::string> county_args = {"--parent", city.url(), "--sync-interval", "0.1"};
   for (HubProcess* c : counties) c->Start(county_args);
 
-  // Node clocks start now, to stay near the hubs' clocks, and move by the schedule.
-  const uint64_t t0 = NowMs();
-  std::vector<Replica> nodes;
-  for (const auto& n : Nodes()) nodes.push_back(MakeReplica(dir, NodeAt(n.id, n.level, n.division), t0));
 
   auto stop = [&](HubProcess& c) {
     if (schedule.Percent(50)) {
@@ -491,6 +498,7 @@ struct LongOfflineVillage {
   LongOfflineVillage() {
     InitHub(hub_template, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}});
     auto node = CreateLedger(node_template, NodeAt("vil-a1", Level::kVillage, kVillage));
+    RegisterKey(hub_template, node_template);
     for (uint32_t i = 0; i < 2400; ++i) {
       sync::NewCase c = SampleCase(i % 900);
       c.summary = "application " + std::to_string(i);
@@ -608,6 +616,8 @@ TEST_CASE("E2E: a village pulls only its own area, and a node claiming another v
   RunOk(NodeBin(),
       {"--db", a2, "init", "--node-id", "vil-a2", "--level", "village", "--division", kOtherVillage, "--hub",
        hub.url()});
+  RegisterKey(hub_db, a1);
+  RegisterKey(hub_db, a2);
   NodeCaseNew(a1, 1);
   NodeCaseNew(a1, 2);
   NodeCaseNew(a2, 3);
@@ -662,6 +672,7 @@ TEST_CASE("E2E: after the county relays to the city, the village's status shows 
   HubProcess city("city hub", city_db, dir.File("city.log"));
   city.Start();
   InitHub(county_db, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}}, city.url());
+  RegisterKey(city_db, county_db);
   HubProcess county("county hub", county_db, dir.File("county.log"));
   // A long interval: the county relays only because new ops arrived.
   county.Start({"--sync-interval", "600"});
@@ -669,6 +680,7 @@ TEST_CASE("E2E: after the county relays to the city, the village's status shows 
   const std::string village = dir.File("village.db");
   RunOk(NodeBin(), {"--db", village, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillage,
                  "--hub", county.url()});
+  RegisterKey(county_db, village);
   std::string case_id = NodeCaseNew(village, 1);
   NodeCaseNew(village, 2);
   RunOk(NodeBin(), {"--db", village, "case", "note", case_id, "applicant called"});
@@ -719,6 +731,7 @@ TEST_CASE("E2E: each kind of bad request gets its own 4xx over HTTP, the hub goe
   HubProcess hub("county hub", hub_db, dir.File("county.log"));
   hub.Start();
   auto node = CreateLedger(dir.File("vil-a1.db"), NodeAt("vil-a1", Level::kVillage, kVillage));
+  RegisterKey(hub_db, dir.File("vil-a1.db"));
   uint64_t at_hub = 0;  // the node's ops the hub holds
   const uint64_t own = hub.Status().at("op_count").get<uint64_t>();  // the hub's registrations
 

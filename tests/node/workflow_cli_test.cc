@@ -97,6 +97,7 @@ struct PublishedWorld {
     county.Publish();
     county.hub.Ok({"node", "add", village.name(), "--level", "village", "--division", kVillage});
     village.Init();
+    RegisterKey(county.db(), village.db());
     served.Start();
     CHECK(Contains(served.log(), " serving area 152222 on " + served.url()));
     Sync();

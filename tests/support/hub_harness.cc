@@ -59,4 +59,13 @@ void InitHub(const std::string& db, const std::string& id, const std::string& le
     RunOk(HubBin(), {"--db", db, "node", "add", p.id, "--level", p.level, "--division", p.division});
 }
 
+std::string RegisterKey(const std::string& hub_db, const std::string& node_db) {
+  nlohmann::json id = RunJson(NodeBin(), {"--db", node_db, "--json", "identity"});
+  std::string key = id.at("public_key").get<std::string>();
+  RunOk(HubBin(), {"--db", hub_db, "node", "add", id.at("node").get<std::string>(), "--level",
+                   id.at("level").get<std::string>(), "--division", id.at("division").get<std::string>(),
+                   "--public-key", key});
+  return key;
+}
+
 }  // namespace silian::test

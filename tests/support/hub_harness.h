@@ -65,4 +65,9 @@ struct PeerSpec {
 void InitHub(const std::string& db, const std::string& id, const std::string& level, const std::string& division,
              const std::vector<PeerSpec>& peers, const std::string& parent = "");
 
+// Registers the public key of the replica whose ledger is `node_db` at the hub whose ledger is `hub_db`, as
+// an administrator does after comparing the fingerprint the replica shows: `identity --json` there, then
+// `silian-hub node add ID --level L --division D --public-key KEY` here. Returns the key (base64).
+std::string RegisterKey(const std::string& hub_db, const std::string& node_db);
+
 }  // namespace silian::test

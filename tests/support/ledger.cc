@@ -150,7 +150,7 @@ void RegisterNodes(sync::LedgerStore& root, const std::vector<sync::LedgerStore*
     peer.node_id = node->config().node_id;
     peer.level = node->config().level;
     peer.division = node->config().division;
-    SILIAN_TAKE(root.RegisterNode(peer, node->config().device, "admin"));
+    SILIAN_TAKE(root.RegisterNode(peer, node->config().device, "admin", node->ledger().signing_key().public_key()));
   }
   for (sync::LedgerStore* node : nodes) Exchange(root, *node);
 }

@@ -151,7 +151,7 @@ Status PublishCatalogue(sync::LedgerStore& county, const std::vector<sync::Ledge
     peer.node_id = node->config().node_id;
     peer.level = node->config().level;
     peer.division = node->config().division;
-    SILIAN_RETURN_IF_ERROR(county.RegisterNode(peer, node->config().device, "admin").status());
+    SILIAN_RETURN_IF_ERROR(county.RegisterNode(peer, node->config().device, "admin", node->ledger().signing_key().public_key()).status());
   }
   std::vector<pb::Item> items;
   for (const CatalogueItem& c : Catalogue()) {

@@ -133,7 +133,7 @@ Status Network::RegisterPeers() {
   for (size_t i = 1; i < replicas_.size(); ++i) {
     const Replica& node = *replicas_[i];
     Status s = node.level() == sync::Level::kCounty
-                   ? replicas_[kCity]->store->RegisterNode(PeerOf(node), "", "admin").status()
+                   ? replicas_[kCity]->store->RegisterNode(PeerOf(node), "", "admin", node.store->ledger().signing_key().public_key()).status()
                    : replicas_[kCity]->store->AddPeer(PeerOf(node));
     if (!s.ok()) return Internal("the city cannot register " + Quote(node.id()) + ": " + s.message());
   }
@@ -145,7 +145,9 @@ Status Network::RegisterCountyNodes() {
     const Replica& node = *replicas_[i];
     if (node.level() == sync::Level::kCounty) continue;
     const Replica& county = *replicas_[static_cast<size_t>(node.spec.county)];
-    Status s = county.store->RegisterNode(PeerOf(node), node.spec.config.device, "admin").status();
+    Status s = county.store->RegisterNode(PeerOf(node), node.spec.config.device, "admin",
+                                            node.store->ledger().signing_key().public_key())
+                   .status();
     if (!s.ok()) return Internal("hub " + Quote(county.id()) + " cannot register " + Quote(node.id()) + ": " + s.message());
   }
   return Status::Ok();
