@@ -28,6 +28,17 @@ SigningKey SigningKey::Generate() {
   return k;
 }
 
+SigningKey SigningKey::FromSeed(std::string_view seed) {
+  InitSodium();
+  if (seed.size() != crypto_sign_SEEDBYTES) std::abort();
+  SigningKey k;
+  k.public_key_.resize(crypto_sign_PUBLICKEYBYTES);
+  k.secret_.resize(crypto_sign_SECRETKEYBYTES);
+  crypto_sign_seed_keypair(reinterpret_cast<unsigned char*>(k.public_key_.data()),
+                           reinterpret_cast<unsigned char*>(k.secret_.data()), Bytes(seed));
+  return k;
+}
+
 Result<SigningKey> SigningKey::FromSecret(std::string_view secret, std::string_view what) {
   InitSodium();
   if (secret.size() != crypto_sign_SECRETKEYBYTES)

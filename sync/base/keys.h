@@ -22,6 +22,9 @@ class SigningKey {
  public:
   // A new random key pair.
   static SigningKey Generate();
+  // The key pair of a 32-byte seed: the same seed gives the same keys (deterministic simulation only;
+  // a real replica's key comes from Generate). Aborts on a seed of another size.
+  static SigningKey FromSeed(std::string_view seed);
   // The key pair of a stored secret key. kDataLoss naming `what` when it is not 64 bytes or its public half
   // does not match its seed.
   static Result<SigningKey> FromSecret(std::string_view secret, std::string_view what);

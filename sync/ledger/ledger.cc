@@ -148,7 +148,7 @@ Status WriteNewFile(Ledger::Impl& impl, const NodeConfig& config) {
   randombytes_buf(raw, sizeof raw);
   impl.epoch = ToHex(std::string(reinterpret_cast<const char*>(raw), sizeof raw));
   SILIAN_RETURN_IF_ERROR(impl.SetMeta("epoch", impl.epoch));
-  impl.signing_key = SigningKey::Generate();
+  impl.signing_key = impl.options.signing_key ? *impl.options.signing_key : SigningKey::Generate();
   SILIAN_RETURN_IF_ERROR(impl.SetMeta("signing_key", impl.signing_key.secret()));
   if (config.level == Level::kCounty || config.level == Level::kCity)
     SILIAN_RETURN_IF_ERROR(Exec(impl.db, kServingIndexes));

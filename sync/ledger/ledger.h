@@ -119,6 +119,9 @@ class Ledger {
     WallClock* wall = nullptr;  // borrowed; null means the system clock
     uint64_t max_forward_skew_ms = kMaxForwardSkewMs;
     PendingLimits pending;
+    // Create only: the key pair the new ledger signs with instead of a new random one (the simulator's
+    // replicas derive theirs from their ids, so that a seed replays byte for byte).
+    std::optional<SigningKey> signing_key;
   };
   // The schema version this program writes: `PRAGMA user_version` of the file. Each version step adds the
   // ledger's tables and the projector's (Projector::SchemaStep).

@@ -67,7 +67,9 @@ Status Network::AddReplica(const NodeSpec& spec, const std::string& dir) {
   r->spec = spec;
   r->path = dir + "/" + spec.config.node_id.value + ".db";
   r->wall.Set(now_ms_);
-  SILIAN_ASSIGN_OR_RETURN(r->store, sync::LedgerStore::Create(r->path, spec.config, StoreOptions(*r)));
+  sync::LedgerStore::Options options = StoreOptions(*r);
+  options.signing_key = sync::SigningKey::FromSeed(sync::Blake2b256("silian-sim key " + spec.config.node_id.value));
+  SILIAN_ASSIGN_OR_RETURN(r->store, sync::LedgerStore::Create(r->path, spec.config, options));
   r->access = std::make_unique<sync::DirectAccess>(r->store->ledger());
   if (r->is_hub()) r->service = std::make_unique<sync::SyncService>(*r->access, sync::SyncLimits());
   replicas_.push_back(std::move(r));
