@@ -11,6 +11,7 @@
 #include "console/views.h"
 #include "hub/commands.h"
 #include "hub/front/nginx_config.h"
+#include "hub/tls/ca.h"
 
 namespace silian::hub {
 namespace {
@@ -27,6 +28,7 @@ struct CommandLine {
   console::ConfigCommands config;
   ReportCommandOptions report;
   FrontOptions front;
+  CaOptions ca;
 };
 
 // front-config: the nginx front that takes the hub's HTTP edge (hub/front/nginx_config.h).
@@ -46,7 +48,29 @@ void AddFront(console::Program& p, CommandLine& cl) {
       ->capture_default_str();
   cmd->add_option("--max-sockets", f.max_sockets, "open client connections, idle ones included")
       ->capture_default_str();
+  cmd->add_option("--tls-cert", f.tls_cert, "PEM certificate (chain) of this hub: the front serves HTTPS (ca issue)");
+  cmd->add_option("--tls-key", f.tls_key, "PEM private key of --tls-cert");
   p.OnRun(cmd, [&cl] { return RunFrontConfig(cl.front); });
+}
+
+// ca: the private CA of a city's hubs (hub/tls/ca.h).
+void AddCa(console::Program& p, CommandLine& cl) {
+  CLI::App* group = p.app().add_subcommand("ca", "A private certificate authority for a city's hubs (offline)");
+  group->require_subcommand(1);
+  CaOptions& o = cl.ca;
+  CLI::App* cmd = group->add_subcommand("init", "Make the CA: DIR/ca.key (0600) and DIR/ca.crt, valid 10 years");
+  cmd->add_option("--dir", o.dir, "the CA's folder (made 0700 when new)")->required();
+  cmd->add_option("--name", o.name, "the CA's name (certificate CN), e.g. \"Chifeng city hubs CA\"")->required();
+  p.OnRun(cmd, [&p, &o] { return RunCaInit(p.global().json, o); });
+  cmd = group->add_subcommand("issue", "Issue a hub's key (PREFIX.key, 0600) and certificate (PREFIX.crt), 2 years");
+  cmd->add_option("--dir", o.dir, "the CA's folder (ca init)")->required();
+  cmd->add_option("--host", o.hosts, "a DNS name of the hub (repeat)");
+  cmd->add_option("--ip", o.ips, "an IP address of the hub (repeat)");
+  cmd->add_option("--out", o.out, "path prefix of the files written (never overwritten)")->required();
+  p.OnRun(cmd, [&p, &o] { return RunCaIssue(p.global().json, o); });
+  cmd = group->add_subcommand("pin", "Print the public-key pin of a certificate, for the setting hub_pin");
+  cmd->add_option("--cert", o.cert, "a PEM certificate")->required();
+  p.OnRun(cmd, [&p, &o] { return RunCaPin(p.global().json, o); });
 }
 
 void AddServer(console::Program& p, CommandLine& cl) {
@@ -68,6 +92,7 @@ void AddServer(console::Program& p, CommandLine& cl) {
                "allow a --listen address other than loopback, with no front (see front-config)");
   p.OnRun(cmd, [&p, &cl] { return RunServe(p.global(), cl.serve); });
   AddFront(p, cl);
+  AddCa(p, cl);
 
   CLI::App* group = p.app().add_subcommand("node", "The registry of nodes allowed to sync with this hub");
   group->require_subcommand(1);

@@ -86,6 +86,7 @@ Status ValidateHubUrl(const std::string& url) {
 
 Result<std::unique_ptr<CurlTransport>> CurlTransport::Create(const std::string& base_url, Options options) {
   SILIAN_RETURN_IF_ERROR(ValidateHubUrl(base_url));
+  SILIAN_RETURN_IF_ERROR(CheckPlainHttp(base_url));
   CurlGlobalInit();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Internal("libcurl could not start");
@@ -129,6 +130,9 @@ Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool pos
   SetCurlBasics(curl, url,
                 CurlLimits{options_.connect_timeout_ms, options_.low_speed_bytes_per_s, options_.low_speed_time_s,
                            options_.total_timeout_s * 1000});
+  SetCurlTls(curl, options_.trust);
+  char error[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, nullptr);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
@@ -137,13 +141,16 @@ Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool pos
   curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &wire);
   curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);  // the debug callback is called only in verbose mode
   CURLcode rc = curl_easy_perform(curl);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);  // `error` ends with this call
   curl_slist_free_all(headers);
   sent_ += wire.sent;
   received_ += wire.received;
   if (sink.overflow)
     return ResourceExhausted("reply from " + url + " exceeds the limit of " + std::to_string(options_.max_reply_bytes) +
                              " bytes");
-  if (rc != CURLE_OK) return Unavailable("cannot reach " + url + ": " + curl_easy_strerror(rc));
+  const std::string reason = error[0] != '\0' ? error : curl_easy_strerror(rc);
+  if (IsTlsFailure(rc)) return Unavailable("cannot verify the hub at " + url + ": " + reason);
+  if (rc != CURLE_OK) return Unavailable("cannot reach " + url + ": " + reason);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   reply.http_status = static_cast<int>(status);
