@@ -79,6 +79,8 @@ void AddServer(console::Program& p, CommandLine& cl) {
   cmd->add_option("--level", cl.init.level, "county or city")->required();
   cmd->add_option("--division", cl.init.division, "the hub's 12-digit division code")->required();
   cmd->add_option("--parent", cl.init.parent, "URL of the hub above (a county's city hub)");
+  cmd->add_option("--hub-ca", cl.init.hub_ca, "PEM file of the CA that signed the parent's certificate (hub_ca)");
+  cmd->add_option("--hub-pin", cl.init.hub_pin, "sha256//BASE64 pin of the parent's public key (hub_pin)");
   p.OnRun(cmd, [&p, &cl] { return RunInit(p.global(), cl.init); });
 
   cmd = p.app().add_subcommand("serve", "Serve sync, status and metrics over HTTP until SIGTERM or SIGINT");
@@ -164,7 +166,7 @@ void AddOversight(console::Program& p, CommandLine& cl) {
   p.OnRun(cmd, [&p, &cl] { return RunNoticeList(p.global(), cl.notices); });
 
   console::AddConfigCommands(&p, "Show or change the hub's settings",
-                             "parent, notify, notify-url, notify-log, rectification-days", &cl.config, RunConfigSet,
+                             "parent, hub_ca, hub_pin, notify, notify-url, notify-log, rectification-days", &cl.config, RunConfigSet,
                              RunConfigShow);
 }
 

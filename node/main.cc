@@ -34,6 +34,8 @@ void AddInit(console::Program& p, CommandLine& cl) {
   cmd->add_option("--device", cl.init.device, "two digits, unique among the devices of the division")
       ->capture_default_str();
   cmd->add_option("--hub", cl.init.hub, "URL of the hub to sync with (also: config set hub URL)");
+  cmd->add_option("--hub-ca", cl.init.hub_ca, "PEM file of the CA that signed the hub's certificate (setting hub_ca)");
+  cmd->add_option("--hub-pin", cl.init.hub_pin, "sha256//BASE64 pin of the hub's public key (setting hub_pin)");
   p.OnRun(cmd, [&p, &cl] { return RunInit(p.global(), cl.init); });
 }
 
@@ -98,7 +100,7 @@ void AddSync(console::Program& p, CommandLine& cl) {
   cmd->add_option("--interval", cl.sync.interval_s, "seconds between syncs with --watch")->capture_default_str();
   p.OnRun(cmd, [&p, &cl] { return RunSync(p.global(), cl.sync); });
 
-  console::AddConfigCommands(&p, "Show or change this node's settings", "hub URL[,URL...]", &cl.config,
+  console::AddConfigCommands(&p, "Show or change this node's settings", "hub URL[,URL...], hub_ca FILE, hub_pin sha256//BASE64", &cl.config,
                              RunConfigSet, RunConfigShow);
 }
 

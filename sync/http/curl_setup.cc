@@ -1,5 +1,6 @@
 #include "http/curl_setup.h"
 
+#include <climits>
 #include <cstdlib>
 #include <mutex>
 
@@ -74,6 +75,20 @@ Status CheckHubPin(const std::string& pin) {
   auto digest = FromBase64(std::string_view(pin).substr(kPrefix.size()), "hub pin");
   if (!digest.ok() || digest->size() != 32) return bad;
   return Status::Ok();
+}
+
+Result<std::string> HubTrustSettingValue(const std::string& key, const std::string& value) {
+  if (value.empty()) return value;
+  if (key == kHubPinSetting) {
+    SILIAN_RETURN_IF_ERROR(CheckHubPin(value));
+    return value;
+  }
+  SILIAN_RETURN_IF_ERROR(CheckHubCaFile(value));
+  char* absolute = ::realpath(value.c_str(), nullptr);
+  if (absolute == nullptr) return InvalidArgument("hub CA file " + Quote(value) + " cannot be resolved");
+  std::string path = absolute;
+  std::free(absolute);
+  return path;
 }
 
 void SetCurlTls(CURL* curl, const HubTrust& trust) {

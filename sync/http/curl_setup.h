@@ -54,6 +54,11 @@ Status CheckHubCaFile(const std::string& path);
 // OK when `pin` is "sha256//" and the base64 of 32 bytes; kInvalidArgument naming it otherwise.
 Status CheckHubPin(const std::string& pin);
 
+// The value to store for the setting `key` (kHubCaSetting: the CA file's absolute path, once CheckHubCaFile
+// passed; kHubPinSetting: the pin, once CheckHubPin passed); "" stays "" (the setting is cleared).
+// kInvalidArgument naming the value otherwise. REQUIRES: `key` is one of the two.
+Result<std::string> HubTrustSettingValue(const std::string& key, const std::string& value);
+
 // Sets on `curl` the verification of `trust` (peer and host always verified; TLS 1.2 at least).
 // REQUIRES: `trust` outlives the transfer.
 void SetCurlTls(CURL* curl, const HubTrust& trust);
