@@ -92,8 +92,11 @@ Result<std::string> HubTrustSettingValue(const std::string& key, const std::stri
 }
 
 void SetCurlTls(CURL* curl, const HubTrust& trust) {
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
-  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  // A pin alone (a key learnt at enrolment, no CA) is the whole check: the key must be the pinned one,
+  // whoever signed its certificate. Otherwise the chain and the host name are verified.
+  const bool pin_only = !trust.pin.empty() && trust.ca_file.empty();
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, pin_only ? 0L : 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, pin_only ? 0L : 2L);
   curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
   if (!trust.ca_file.empty()) {
     curl_easy_setopt(curl, CURLOPT_CAINFO, trust.ca_file.c_str());

@@ -33,9 +33,10 @@ inline constexpr const char* kHubPinSetting = "hub_pin";  // "sha256//BASE64" of
 // benchmarks that run hubs on 127.0.0.1 without a front set it. Nothing allows plain HTTP to another host.
 inline constexpr const char* kAllowPlainHttpEnv = "SILIAN_ALLOW_PLAIN_HTTP";
 
-// How an https request verifies the hub. The peer's certificate chain and host name are always verified:
-// against `ca_file` when set, else against the system's CA store; `pin`, when set, must also match the
-// peer's public key.
+// How an https request verifies the hub. With `ca_file`, the peer's certificate chain (against that file
+// alone) and host name; with `pin` too, the peer's public key must also match it. With `pin` alone, the
+// peer's public key must match it (its certificate's issuer and names are not checked: the key is the
+// identity). With neither, the chain against the system's CA store and the host name.
 struct HubTrust {
   std::string ca_file;
   std::string pin;
@@ -59,7 +60,7 @@ Status CheckHubPin(const std::string& pin);
 // kInvalidArgument naming the value otherwise. REQUIRES: `key` is one of the two.
 Result<std::string> HubTrustSettingValue(const std::string& key, const std::string& value);
 
-// Sets on `curl` the verification of `trust` (peer and host always verified; TLS 1.2 at least).
+// Sets on `curl` the verification of `trust`, as HubTrust says, and TLS 1.2 at least.
 // REQUIRES: `trust` outlives the transfer.
 void SetCurlTls(CURL* curl, const HubTrust& trust);
 
