@@ -34,8 +34,9 @@ struct WireCount {
 
 int CountWire(CURL*, curl_infotype type, char*, size_t size, void* user) {
   auto* count = static_cast<WireCount*>(user);
-  if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT) count->sent += size;
-  if (type == CURLINFO_HEADER_IN || type == CURLINFO_DATA_IN) count->received += size;
+  // TLS records of the handshake count too (what an https session costs beyond its HTTP bytes).
+  if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT || type == CURLINFO_SSL_DATA_OUT) count->sent += size;
+  if (type == CURLINFO_HEADER_IN || type == CURLINFO_DATA_IN || type == CURLINFO_SSL_DATA_IN) count->received += size;
   return 0;
 }
 

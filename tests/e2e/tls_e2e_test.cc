@@ -91,7 +91,7 @@ TEST_CASE("TLS: a node holding another CA is refused, naming the URL, and the hu
   CHECK(rig.HubDigest() == before);
 }
 
-TEST_CASE("TLS: a pinned key that does not match is refused; the right pin alone is enough", "[tls]") {
+TEST_CASE("TLS: a pinned key that does not match is refused, and the right pin alone is enough", "[tls]") {
   TlsRig rig;
   RunOk(HubBin(), {"ca", "issue", "--dir", rig.ca_dir(), "--ip", "127.0.0.1", "--out", rig.File("impostor")});
   const std::string wrong_pin = Trim(RunOk(HubBin(), {"ca", "pin", "--cert", rig.File("impostor.crt")}));
