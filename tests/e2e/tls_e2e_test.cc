@@ -5,7 +5,10 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
+#include <memory>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -16,11 +19,13 @@
 #include "support/ledger.h"
 #include "support/process.h"
 #include "support/programs.h"
+#include "support/wait.h"
 
 namespace silian::e2e {
 namespace {
 
 using namespace test;  // the support library: hubs, fronts, programs
+using namespace std::chrono_literals;
 
 constexpr const char* kItem = "11152222MB1234567X-1-001";
 // A node's environment without the tests' allowance of plain HTTP: what every real node runs with.
@@ -112,6 +117,54 @@ TEST_CASE("TLS: a pinned key that does not match is refused, and the right pin a
   r = RunProgram(NodeBin(), {"--db", db, "sync"}, kNoPlainHttp);
   INFO(Describe(r));
   CHECK(r.exit_code == 0);
+}
+
+TEST_CASE("TLS: a county hub relays to its city's HTTPS front, verifying it; with another CA it relays nothing",
+          "[tls]") {
+  TempDir dir;
+  RunOk(HubBin(), {"ca", "init", "--dir", dir.File("ca"), "--name", "City CA"});
+  RunOk(HubBin(), {"ca", "init", "--dir", dir.File("other-ca"), "--name", "Other CA"});
+  RunOk(HubBin(), {"ca", "issue", "--dir", dir.File("ca"), "--ip", "127.0.0.1", "--out", dir.File("city")});
+  HubProcess city("city hub", dir.File("city.db"), dir.File("city.log"));
+  InitHub(city.db(), "city-a", "city", kCity, {{"county-a", "county", kCounty}});
+  city.Start();
+  FrontProcess front("city front", dir.File("front"));
+  FrontProcess::Options options;
+  options.tls_cert = dir.File("city.crt");
+  options.tls_key = dir.File("city.key");
+  options.ca_file = dir.File("ca/ca.crt");
+  front.Start(city.port(), options);
+
+  // Two counties of the same area, one trusting the city's CA and one another CA; a village pushes to each.
+  auto county = [&](const std::string& name, const std::string& ca) {
+    const std::string db = dir.File(name + ".db");
+    InitHub(db, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}}, front.url());
+    RunOk(HubBin(), {"--db", db, "config", "set", "hub_ca", ca});
+    auto hub = std::make_unique<HubProcess>(name, db, dir.File(name + ".log"));
+    hub->Start({"--sync-interval", "1"});
+    const std::string village = dir.File(name + "-village.db");
+    RunOk(NodeBin(), {"--db", village, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillage,
+                      "--hub", hub->url()});
+    RunOk(NodeBin(), {"--db", village, "case", "new", "--item", kItem, "--applicant-name", "Applicant " + name,
+                      "--applicant-id", ResidentId(static_cast<uint32_t>(name.size()))});
+    RunOk(NodeBin(), {"--db", village, "sync"});
+    return std::make_pair(std::move(hub), village);
+  };
+  auto [wrong, wrong_village] = county("county-wrong-ca", dir.File("other-ca/ca.crt"));
+  auto city_digest = [&] { return Trim(RunOk(HubBin(), {"--db", city.db(), "digest", "--scope", kVillage})); };
+  const bool refused = WaitUntil(
+      [&] { return wrong->Status()["upstream"].dump().find("cannot verify the hub at " + front.url()) != std::string::npos; },
+      std::chrono::seconds(20));
+  INFO(wrong->Status().dump() << "\n" << wrong->log());
+  CHECK(refused);
+  CHECK(city_digest().rfind("ops=0 ", 0) == 0);
+  wrong->Terminate();
+
+  auto [right, right_village] = county("county-right-ca", dir.File("ca/ca.crt"));
+  const std::string village_digest = Trim(RunOk(NodeBin(), {"--db", right_village, "digest"}));
+  const bool relayed = WaitUntil([&] { return city_digest() == village_digest; }, std::chrono::seconds(30), 200ms);
+  INFO(right->log() << "\nfront: " << front.ErrorLog());
+  CHECK(relayed);
 }
 
 TEST_CASE("TLS: plain HTTP to an HTTPS front fails with a message that says to use https", "[tls]") {
