@@ -94,7 +94,7 @@ void AddExchange(console::Program& p, CommandLine& cl) {
 void AddSync(console::Program& p, CommandLine& cl) {
   CLI::App* cmd = p.app().add_subcommand("sync", "Sync with a hub: push what it lacks, pull what this node lacks");
   cmd->add_option("--hub", cl.sync.hubs,
-                  "hub URL, e.g. http://127.0.0.1:8701; repeat (or separate with commas) to fail over in order "
+                  "hub URL, e.g. https://county.example:8700; repeat (or separate with commas) to fail over in order "
                   "(default: the hub set at init or with `config set hub`)");
   cmd->add_flag("--watch", cl.sync.watch, "keep syncing until interrupted, backing off while offline");
   cmd->add_option("--interval", cl.sync.interval_s, "seconds between syncs with --watch")->capture_default_str();

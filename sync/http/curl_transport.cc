@@ -43,7 +43,7 @@ int CountWire(CURL*, curl_infotype type, char*, size_t size, void* user) {
 }  // namespace
 
 Status ValidateHubUrl(const std::string& url) {
-  Status bad = InvalidArgument("hub URL \"" + url + "\" must look like http://HOST:PORT");
+  Status bad = InvalidArgument("hub URL \"" + url + "\" must look like https://HOST:PORT");
   std::string rest;
   if (url.rfind("http://", 0) == 0) {
     rest = url.substr(7);
