@@ -64,7 +64,6 @@ uint64_t OpenConflicts(sync::LedgerStore& store) {
   return st.ok() ? st->open_conflicts : 0;
 }
 
-// Tries each hub in turn (failover) until one session succeeds.
 // How the hub is verified: the settings hub_ca and hub_pin.
 Result<sync::HubTrust> TrustOf(sync::LedgerStore& store) {
   sync::HubTrust trust;
@@ -75,6 +74,7 @@ Result<sync::HubTrust> TrustOf(sync::LedgerStore& store) {
   return trust;
 }
 
+// Tries each hub in turn (failover) until one session succeeds.
 Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std::string>& urls, bool show_progress) {
   sync::CurlTransport::Options transport_options;
   SILIAN_ASSIGN_OR_RETURN(transport_options.trust, TrustOf(store));
