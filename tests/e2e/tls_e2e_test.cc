@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <chrono>
 #include <filesystem>
 #include <memory>
@@ -12,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "http/curl_setup.h"
 #include "support/files.h"
 #include "support/front_process.h"
 #include "support/http_client.h"
@@ -119,7 +121,7 @@ TEST_CASE("TLS: a pinned key that does not match is refused, and the right pin a
   CHECK(r.exit_code == 0);
 }
 
-TEST_CASE("TLS: a county hub relays to its city's HTTPS front, verifying it; with another CA it relays nothing",
+TEST_CASE("TLS: a county hub relays to its city's HTTPS front, verifying it, and with another CA relays nothing",
           "[tls]") {
   TempDir dir;
   RunOk(HubBin(), {"ca", "init", "--dir", dir.File("ca"), "--name", "City CA"});
@@ -233,6 +235,27 @@ TEST_CASE("ca issue: keys are written 0600 and no file is ever overwritten", "[t
   r = RunProgram(HubBin(), {"ca", "issue", "--dir", ca, "--ip", "300.1.1.1", "--out", dir.File("x")});
   RequireRefused(r, "silian-hub", {"\"300.1.1.1\"", "not an IPv4 or IPv6 address"});
   CHECK_FALSE(std::filesystem::exists(dir.File("x.key")));
+}
+
+TEST_CASE("Plain HTTP rule: only to a loopback host, and only when SILIAN_ALLOW_PLAIN_HTTP=loopback", "[tls]") {
+  // tests/main.cc allows it for the whole test process; this case takes the allowance away and gives it back.
+  CHECK(sync::CheckPlainHttp("http://127.0.0.1:8700").ok());
+  CHECK(sync::CheckPlainHttp("http://[::1]:8700").ok());
+  CHECK(sync::CheckPlainHttp("http://localhost").ok());
+  for (const char* url : {"http://10.0.0.1:8700", "http://127.0.0.1.example:80", "http://[::]:8700", "http://county"})
+    CHECK(sync::CheckPlainHttp(url).code() == StatusCode::kInvalidArgument);
+  CHECK(sync::CheckPlainHttp("https://county.example:8700").ok());
+  ::unsetenv(sync::kAllowPlainHttpEnv);
+  const Status refused = sync::CheckPlainHttp("http://127.0.0.1:8700");
+  ::setenv(sync::kAllowPlainHttpEnv, "yes", 1);
+  const Status not_loopback_word = sync::CheckPlainHttp("http://127.0.0.1:8700");
+  ::setenv(sync::kAllowPlainHttpEnv, "loopback", 1);
+  CHECK(refused.code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(refused.message(), Catch::Contains("\"http://127.0.0.1:8700\" is plain HTTP"));
+  CHECK(not_loopback_word.code() == StatusCode::kInvalidArgument);
+  CHECK(sync::CheckHubPin("sha256//RZcknjpZqscMrEH3Mf4SLwseD83SoGAh5cOkSuldUfE=").ok());
+  CHECK_FALSE(sync::CheckHubPin("sha1//RZcknjpZqscMrEH3Mf4SLwseD83SoGAh5cOkSuldUfE=").ok());
+  CHECK_FALSE(sync::CheckHubPin("sha256//AAAA").ok());
 }
 
 TEST_CASE("Hub trust settings: a bad pin or CA file is refused naming it, and nothing is stored", "[tls]") {
