@@ -25,6 +25,7 @@ Result<std::unique_ptr<sync::LedgerStore>> OpenHubLedger(const GlobalOptions& g)
 struct InitOptions {
   std::string node_id, level, division;
   std::string parent;  // optional URL of the hub above
+  std::string hub_ca, hub_pin;  // optional: how the parent is verified (settings hub_ca, hub_pin)
 };
 Status RunInit(const GlobalOptions& g, const InitOptions& o);
 

@@ -17,6 +17,8 @@ namespace {
 const std::vector<std::pair<std::string, std::string>>& HubSettings() {
   static const std::vector<std::pair<std::string, std::string>> settings = {
       {"parent", "URL of the hub above"},
+      {"hub_ca", "PEM file of the CA that signed the parent's certificate (absolute path stored)"},
+      {"hub_pin", "sha256//BASE64 pin of the parent's public key (silian-hub ca pin)"},
       {"notify", "on or off: create notices to applicants for case events (one hub per area should)"},
       {"notify-url", "http(s) URL of the SMS gateway notices are posted to (empty: write them to notify-log)"},
       {"notify-log", "file notices are appended to when no gateway is set (default: notices.log next to the ledger)"},
@@ -27,7 +29,10 @@ const std::vector<std::pair<std::string, std::string>>& HubSettings() {
 
 // OK when `value` is one `key` accepts; kInvalidArgument naming the value otherwise.
 Status CheckSetting(const std::string& key, const std::string& value) {
-  if (key == "parent" && !value.empty()) return sync::ValidateHubUrl(value);
+  if (key == "parent" && !value.empty()) {
+    SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(value));
+    return sync::CheckPlainHttp(value);
+  }
   if (key == "notify" && value != "on" && value != "off")
     return InvalidArgument("notify " + Quote(value) + " must be on or off");
   if (key == "notify-url" && !value.empty()) return ValidateGatewayUrl(value);
@@ -46,9 +51,13 @@ Status RunConfigSet(const GlobalOptions& g, const std::string& key, const std::s
     return InvalidArgument("setting " + Quote(key) + " is not one of: " + names);
   }
   SILIAN_RETURN_IF_ERROR(CheckSetting(key, value));
+  std::string stored = value;
+  if (key == sync::kHubCaSetting || key == sync::kHubPinSetting) {
+    SILIAN_ASSIGN_OR_RETURN(stored, sync::HubTrustSettingValue(key, value));
+  }
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
-  SILIAN_RETURN_IF_ERROR(store->SetSetting(key, value));
-  if (!g.json) std::cout << key << " = " << value << "\n";
+  SILIAN_RETURN_IF_ERROR(store->SetSetting(key, stored));
+  if (!g.json) std::cout << key << " = " << stored << "\n";
   return Status::Ok();
 }
 

@@ -22,9 +22,14 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
     return InvalidArgument("level " + Quote(o.level) + " is not a hub level: use county or city");
   SILIAN_ASSIGN_OR_RETURN(sync::DivisionCode division, sync::ParseDivisionCode(o.division));
   if (!o.parent.empty()) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(o.parent));
+  if (!o.parent.empty()) SILIAN_RETURN_IF_ERROR(sync::CheckPlainHttp(o.parent));
+  SILIAN_ASSIGN_OR_RETURN(const std::string hub_ca, sync::HubTrustSettingValue(sync::kHubCaSetting, o.hub_ca));
+  SILIAN_ASSIGN_OR_RETURN(const std::string hub_pin, sync::HubTrustSettingValue(sync::kHubPinSetting, o.hub_pin));
   sync::NodeConfig config{id, level, division, "01"};
   SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(g.db_path, config, sync::LedgerStore::Options()));
   if (!o.parent.empty()) SILIAN_RETURN_IF_ERROR(store->SetSetting("parent", o.parent));
+  if (!hub_ca.empty()) SILIAN_RETURN_IF_ERROR(store->SetSetting(sync::kHubCaSetting, hub_ca));
+  if (!hub_pin.empty()) SILIAN_RETURN_IF_ERROR(store->SetSetting(sync::kHubPinSetting, hub_pin));
   // A hub without a parent is the root of its network's node registry: it registers itself and pins itself
   // as root. A hub with a parent pins the root its parent's registry names, on first contact.
   if (o.parent.empty()) SILIAN_RETURN_IF_ERROR(store->RegisterSelfAsRoot(id.value));

@@ -12,6 +12,7 @@
 #include "console/views.h"
 #include "hub/commands.h"
 #include "hub/front/nginx_config.h"
+#include "hub/tls/ca.h"
 
 namespace silian::hub {
 namespace {
@@ -28,6 +29,7 @@ struct CommandLine {
   console::ConfigCommands config;
   ReportCommandOptions report;
   FrontOptions front;
+  CaOptions ca;
 };
 
 // front-config: the nginx front that takes the hub's HTTP edge (hub/front/nginx_config.h).
@@ -47,7 +49,29 @@ void AddFront(console::Program& p, CommandLine& cl) {
       ->capture_default_str();
   cmd->add_option("--max-sockets", f.max_sockets, "open client connections, idle ones included")
       ->capture_default_str();
+  cmd->add_option("--tls-cert", f.tls_cert, "PEM certificate (chain) of this hub: the front serves HTTPS (ca issue)");
+  cmd->add_option("--tls-key", f.tls_key, "PEM private key of --tls-cert");
   p.OnRun(cmd, [&cl] { return RunFrontConfig(cl.front); });
+}
+
+// ca: the private CA of a city's hubs (hub/tls/ca.h).
+void AddCa(console::Program& p, CommandLine& cl) {
+  CLI::App* group = p.app().add_subcommand("ca", "A private certificate authority for a city's hubs (offline)");
+  group->require_subcommand(1);
+  CaOptions& o = cl.ca;
+  CLI::App* cmd = group->add_subcommand("init", "Make the CA: DIR/ca.key (0600) and DIR/ca.crt, valid 10 years");
+  cmd->add_option("--dir", o.dir, "the CA's folder (made 0700 when new)")->required();
+  cmd->add_option("--name", o.name, "the CA's name (certificate CN), e.g. \"Chifeng city hubs CA\"")->required();
+  p.OnRun(cmd, [&p, &o] { return RunCaInit(p.global().json, o); });
+  cmd = group->add_subcommand("issue", "Issue a hub's key (PREFIX.key, 0600) and certificate (PREFIX.crt), 2 years");
+  cmd->add_option("--dir", o.dir, "the CA's folder (ca init)")->required();
+  cmd->add_option("--host", o.hosts, "a DNS name of the hub (repeat)");
+  cmd->add_option("--ip", o.ips, "an IP address of the hub (repeat)");
+  cmd->add_option("--out", o.out, "path prefix of the files written (never overwritten)")->required();
+  p.OnRun(cmd, [&p, &o] { return RunCaIssue(p.global().json, o); });
+  cmd = group->add_subcommand("pin", "Print the public-key pin of a certificate, for the setting hub_pin");
+  cmd->add_option("--cert", o.cert, "a PEM certificate")->required();
+  p.OnRun(cmd, [&p, &o] { return RunCaPin(p.global().json, o); });
 }
 
 void AddServer(console::Program& p, CommandLine& cl) {
@@ -56,6 +80,8 @@ void AddServer(console::Program& p, CommandLine& cl) {
   cmd->add_option("--level", cl.init.level, "county or city")->required();
   cmd->add_option("--division", cl.init.division, "the hub's 12-digit division code")->required();
   cmd->add_option("--parent", cl.init.parent, "URL of the hub above (a county's city hub)");
+  cmd->add_option("--hub-ca", cl.init.hub_ca, "PEM file of the CA that signed the parent's certificate (hub_ca)");
+  cmd->add_option("--hub-pin", cl.init.hub_pin, "sha256//BASE64 pin of the parent's public key (hub_pin)");
   p.OnRun(cmd, [&p, &cl] { return RunInit(p.global(), cl.init); });
 
   cmd = p.app().add_subcommand("serve", "Serve sync, status and metrics over HTTP until SIGTERM or SIGINT");
@@ -69,6 +95,7 @@ void AddServer(console::Program& p, CommandLine& cl) {
                "allow a --listen address other than loopback, with no front (see front-config)");
   p.OnRun(cmd, [&p, &cl] { return RunServe(p.global(), cl.serve); });
   AddFront(p, cl);
+  AddCa(p, cl);
 
   CLI::App* group = p.app().add_subcommand("node", "The registry of nodes allowed to sync with this hub");
   group->require_subcommand(1);
@@ -140,7 +167,7 @@ void AddOversight(console::Program& p, CommandLine& cl) {
   p.OnRun(cmd, [&p, &cl] { return RunNoticeList(p.global(), cl.notices); });
 
   console::AddConfigCommands(&p, "Show or change the hub's settings",
-                             "parent, notify, notify-url, notify-log, rectification-days", &cl.config, RunConfigSet,
+                             "parent, hub_ca, hub_pin, notify, notify-url, notify-log, rectification-days", &cl.config, RunConfigSet,
                              RunConfigShow);
 }
 

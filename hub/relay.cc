@@ -56,7 +56,9 @@ void UpstreamRelay::Run() {
       poked_ = false;
     }
     sync::SyncOptions sync_options;
-    auto transport = sync::CurlTransport::Create(options_.parent_url);
+    sync::CurlTransport::Options transport_options;
+    transport_options.trust = {options_.parent_ca_file, options_.parent_pin};
+    auto transport = sync::CurlTransport::Create(options_.parent_url, transport_options);
     Result<sync::SyncSummary> result = transport.ok()
         ? sync::SyncClient(ledger_, **transport, options_.parent_url, sync_options).SyncOnce()
         : Result<sync::SyncSummary>(transport.status());

@@ -24,6 +24,8 @@ class UpstreamRelay {
     uint64_t backoff_min_ms = 500;
     uint64_t backoff_max_ms = 60000;
     uint64_t debounce_ms = 200;  // waits this long after new ops, to relay them in one session
+    std::string parent_ca_file;  // how the parent is verified over https (settings hub_ca, hub_pin)
+    std::string parent_pin;
   };
   // `ledger` is borrowed (a hub's HubLedger: sessions take its lock only around ledger work).
   UpstreamRelay(sync::LedgerAccess& ledger, Options options);

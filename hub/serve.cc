@@ -112,6 +112,8 @@ Status RunServe(const GlobalOptions& g, const ServeOptions& o) {
   SILIAN_RETURN_IF_ERROR(CheckListen(o));
   SILIAN_RETURN_IF_ERROR(CheckIntervals(o));
   SILIAN_ASSIGN_OR_RETURN(std::string parent, ParentOf(o, *store));
+  SILIAN_ASSIGN_OR_RETURN(auto parent_ca, store->GetSetting(sync::kHubCaSetting));
+  SILIAN_ASSIGN_OR_RETURN(auto parent_pin, store->GetSetting(sync::kHubPinSetting));
   const std::string level = sync::LevelName(store->config().level);
   const std::string node_id = store->config().node_id.value;
   const std::string scope = store->scope();
@@ -119,8 +121,11 @@ Status RunServe(const GlobalOptions& g, const ServeOptions& o) {
   std::unique_ptr<UpstreamRelay> relay;
   if (!parent.empty()) {
     SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(parent));
+    SILIAN_RETURN_IF_ERROR(sync::CheckPlainHttp(parent));
     UpstreamRelay::Options options;
     options.parent_url = parent;
+    options.parent_ca_file = parent_ca.value_or("");
+    options.parent_pin = parent_pin.value_or("");
     options.interval_ms = static_cast<uint64_t>(o.sync_interval_s * 1000);
     relay = std::make_unique<UpstreamRelay>(ledger, options);
   }

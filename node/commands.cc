@@ -31,11 +31,16 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(sync::DivisionCode division, sync::ParseDivisionCode(o.division));
   SILIAN_RETURN_IF_ERROR(sync::CheckDeviceNumber(o.device));
   if (!o.hub.empty()) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(o.hub));
+  if (!o.hub.empty()) SILIAN_RETURN_IF_ERROR(sync::CheckPlainHttp(o.hub));
+  SILIAN_ASSIGN_OR_RETURN(const std::string hub_ca, sync::HubTrustSettingValue(sync::kHubCaSetting, o.hub_ca));
+  SILIAN_ASSIGN_OR_RETURN(const std::string hub_pin, sync::HubTrustSettingValue(sync::kHubPinSetting, o.hub_pin));
 
   sync::NodeConfig config{node_id, level, division, o.device};
   auto store = sync::LedgerStore::Create(g.db_path, config, sync::LedgerStore::Options());
   if (!store.ok()) return WithContext(store.status(), g.db_path, "ledger " + Quote(g.db_path));
   if (!o.hub.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting("hub", o.hub));
+  if (!hub_ca.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting(sync::kHubCaSetting, hub_ca));
+  if (!hub_pin.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting(sync::kHubPinSetting, hub_pin));
   const std::string& scope = (*store)->scope();
   const std::string& key = (*store)->ledger().signing_key().public_key();
   if (g.json) {

@@ -26,6 +26,7 @@ struct InitOptions {
   std::string division;
   std::string device = "01";
   std::string hub;  // optional hub URL
+  std::string hub_ca, hub_pin;  // optional: how the hub is verified (settings hub_ca, hub_pin)
 };
 
 struct ResolveOptions {

@@ -35,6 +35,8 @@ void AddInit(console::Program& p, CommandLine& cl) {
   cmd->add_option("--device", cl.init.device, "two digits, unique among the devices of the division")
       ->capture_default_str();
   cmd->add_option("--hub", cl.init.hub, "URL of the hub to sync with (also: config set hub URL)");
+  cmd->add_option("--hub-ca", cl.init.hub_ca, "PEM file of the CA that signed the hub's certificate (setting hub_ca)");
+  cmd->add_option("--hub-pin", cl.init.hub_pin, "sha256//BASE64 pin of the hub's public key (setting hub_pin)");
   p.OnRun(cmd, [&p, &cl] { return RunInit(p.global(), cl.init); });
 }
 
@@ -93,13 +95,13 @@ void AddExchange(console::Program& p, CommandLine& cl) {
 void AddSync(console::Program& p, CommandLine& cl) {
   CLI::App* cmd = p.app().add_subcommand("sync", "Sync with a hub: push what it lacks, pull what this node lacks");
   cmd->add_option("--hub", cl.sync.hubs,
-                  "hub URL, e.g. http://127.0.0.1:8701; repeat (or separate with commas) to fail over in order "
+                  "hub URL, e.g. https://county.example:8700; repeat (or separate with commas) to fail over in order "
                   "(default: the hub set at init or with `config set hub`)");
   cmd->add_flag("--watch", cl.sync.watch, "keep syncing until interrupted, backing off while offline");
   cmd->add_option("--interval", cl.sync.interval_s, "seconds between syncs with --watch")->capture_default_str();
   p.OnRun(cmd, [&p, &cl] { return RunSync(p.global(), cl.sync); });
 
-  console::AddConfigCommands(&p, "Show or change this node's settings", "hub URL[,URL...]", &cl.config,
+  console::AddConfigCommands(&p, "Show or change this node's settings", "hub URL[,URL...], hub_ca FILE, hub_pin sha256//BASE64", &cl.config,
                              RunConfigSet, RunConfigShow);
 }
 

@@ -64,13 +64,25 @@ uint64_t OpenConflicts(sync::LedgerStore& store) {
   return st.ok() ? st->open_conflicts : 0;
 }
 
+// How the hub is verified: the settings hub_ca and hub_pin.
+Result<sync::HubTrust> TrustOf(sync::LedgerStore& store) {
+  sync::HubTrust trust;
+  SILIAN_ASSIGN_OR_RETURN(auto ca, store.GetSetting(sync::kHubCaSetting));
+  SILIAN_ASSIGN_OR_RETURN(auto pin, store.GetSetting(sync::kHubPinSetting));
+  if (ca) trust.ca_file = *ca;
+  if (pin) trust.pin = *pin;
+  return trust;
+}
+
 // Tries each hub in turn (failover) until one session succeeds.
 Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std::string>& urls, bool show_progress) {
+  sync::CurlTransport::Options transport_options;
+  SILIAN_ASSIGN_OR_RETURN(transport_options.trust, TrustOf(store));
   Status last = Unavailable("no hub answered");
   const uint64_t conflicts_before = OpenConflicts(store);
   sync::DirectAccess ledger(store.ledger());
   for (const auto& url : urls) {
-    SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url));
+    SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url, transport_options));
     sync::SyncOptions options;
     auto start = std::chrono::steady_clock::now();
     auto last_print = start;
@@ -167,27 +179,35 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
 }
 
 Status RunConfigSet(const GlobalOptions& g, const std::string& key, const std::string& value) {
-  if (key != "hub") return InvalidArgument("setting " + Quote(key) + " is not one of: hub");
-  for (const auto& u : SplitUrls(value)) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(u));
-  if (SplitUrls(value).empty()) return InvalidArgument("hub " + Quote(value) + " names no URL");
-  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_RETURN_IF_ERROR(store->SetSetting(key, value));
-  if (g.json) {
-    PrintJson({{key, value}});
+  std::string stored = value;
+  if (key == "hub") {
+    for (const auto& u : SplitUrls(value)) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(u));
+    for (const auto& u : SplitUrls(value)) SILIAN_RETURN_IF_ERROR(sync::CheckPlainHttp(u));
+    if (SplitUrls(value).empty()) return InvalidArgument("hub " + Quote(value) + " names no URL");
+  } else if (key == sync::kHubCaSetting || key == sync::kHubPinSetting) {
+    SILIAN_ASSIGN_OR_RETURN(stored, sync::HubTrustSettingValue(key, value));
   } else {
-    std::cout << key << " = " << value << "\n";
+    return InvalidArgument("setting " + Quote(key) + " is not one of: hub, hub_ca, hub_pin");
+  }
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
+  SILIAN_RETURN_IF_ERROR(store->SetSetting(key, stored));
+  if (g.json) {
+    PrintJson({{key, stored}});
+  } else {
+    std::cout << key << " = " << stored << "\n";
   }
   return Status::Ok();
 }
 
 Status RunConfigShow(const GlobalOptions& g) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_ASSIGN_OR_RETURN(auto hub, store->GetSetting("hub"));
-  if (g.json) {
-    PrintJson({{"hub", hub ? *hub : ""}});
-  } else {
-    std::cout << "hub = " << (hub ? *hub : "(not set)") << "\n";
+  nlohmann::json out = nlohmann::json::object();
+  for (const char* key : {"hub", sync::kHubCaSetting, sync::kHubPinSetting}) {
+    SILIAN_ASSIGN_OR_RETURN(auto value, store->GetSetting(key));
+    out[key] = value ? *value : "";
+    if (!g.json) std::cout << key << " = " << (value && !value->empty() ? *value : "(not set)") << "\n";
   }
+  if (g.json) PrintJson(out);
   return Status::Ok();
 }
 

@@ -1,2 +1,12 @@
-#define CATCH_CONFIG_MAIN
+#define CATCH_CONFIG_RUNNER
 #include <catch2/catch.hpp>
+
+#include <cstdlib>
+
+// The tests run hubs on 127.0.0.1 without TLS: they allow plain HTTP to loopback hubs, for this process
+// (in-process clients) and every program it starts (the environment is inherited; support/process.h).
+// A test of the refusal removes the variable from a program's environment.
+int main(int argc, char** argv) {
+  ::setenv("SILIAN_ALLOW_PLAIN_HTTP", "loopback", 1);
+  return Catch::Session().run(argc, argv);
+}

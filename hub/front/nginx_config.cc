@@ -9,6 +9,7 @@
 #include <cstring>
 #include <map>
 
+#include "http/curl_setup.h"
 #include "hub/server.h"
 #include "net/protocol.h"
 
@@ -67,8 +68,8 @@ http {
     }
 
     server {
-        listen {{LISTEN}} backlog=1024;
-        limit_conn silian_per_ip {{PER_IP}};
+        listen {{LISTEN}} backlog=1024{{SSL}};
+{{TLS}}        limit_conn silian_per_ip {{PER_IP}};
         limit_conn silian_all {{ALL}};
         default_type application/json;
 
@@ -81,12 +82,14 @@ http {
         error_page 500 = /_silian/500;
         error_page 502 504 = /_silian/502;
         error_page 503 = /_silian/503;
+        error_page 497 = /_silian/497;
         location = /_silian/400 { internal; return 400 '{"error":"malformed","message":"the front refused a request that is not well-formed HTTP/1.1: a repeated or conflicting Content-Length, a Content-Length beside Transfer-Encoding, or a bad request line or header line"}\n'; }
         location = /_silian/408 { internal; return 408 '{"error":"timeout","message":"the request was not received within {{BODY_TIMEOUT}} s"}\n'; }
         location = /_silian/411 { internal; return 411 '{"error":"length_required","message":"a sync request must have a Content-Length header"}\n'; }
         location = /_silian/413 { internal; return 413 '{"error":"too_large","message":"the request body exceeds the limit of {{MAX_BODY}} bytes"}\n'; }
         location = /_silian/414 { internal; return 414 '{"error":"too_large","message":"the request line exceeds the limit of {{HEADER_LINE}} bytes"}\n'; }
         location = /_silian/494 { internal; return 431 '{"error":"too_large","message":"a request header line exceeds the limit of {{HEADER_LINE}} bytes, or the headers exceed {{HEADERS_TOTAL}} bytes"}\n'; }
+        location = /_silian/497 { internal; return 400 '{"error":"https_required","message":"this front speaks HTTPS only: use an https:// URL"}\n'; }
         location = /_silian/500 { internal; return 500 '{"error":"internal","message":"the front failed; try again later"}\n'; }
         location = /_silian/502 { internal; return 503 '{"error":"unavailable","message":"the hub behind this front does not answer; try again later"}\n'; }
         location = /_silian/503 { internal; return 503 '{"error":"too_many_connections","message":"too many requests in progress: at most {{PER_IP}} from one address and {{ALL}} in all; try again later"}\n'; }
@@ -171,25 +174,44 @@ Status MakeDir(const std::string& path, mode_t mode) {
   return Status::Ok();
 }
 
+// The server block's TLS lines for `o` ("" without a certificate). Sessions resume from a small cache (a
+// node's next sync skips the full handshake); tickets are off, so no ticket key outlives a restart.
+std::string TlsLines(const FrontOptions& o) {
+  if (o.tls_cert.empty()) return "";
+  return Fill(R"(        ssl_certificate {{CERT}};
+        ssl_certificate_key {{KEY}};
+        ssl_protocols {{PROTOCOLS}};
+        ssl_ciphers {{CIPHERS}};
+        ssl_prefer_server_ciphers on;
+        ssl_session_cache shared:silian_tls:1m;
+        ssl_session_timeout 1h;
+        ssl_session_tickets off;
+)",
+              {{"CERT", o.tls_cert}, {"KEY", o.tls_key}, {"PROTOCOLS", kFrontTlsProtocols}, {"CIPHERS", kFrontTlsCiphers}});
+}
+
+Status CheckTlsFile(const char* option, const std::string& path) {
+  if (path.empty() || path[0] != '/' || !IsPlain(path))
+    return InvalidArgument(std::string(option) + " \"" + path.substr(0, 200) +
+                           "\" must be an absolute path without spaces, quotes or any of ;{}$#\\");
+  if (::access(path.c_str(), R_OK) != 0)
+    return InvalidArgument(std::string(option) + " \"" + path + "\" cannot be read: " + std::strerror(errno));
+  return Status::Ok();
+}
+
+Status CheckTlsOptions(const FrontOptions& o) {
+  if (o.tls_cert.empty() && o.tls_key.empty()) return Status::Ok();
+  if (o.tls_cert.empty() || o.tls_key.empty())
+    return InvalidArgument("give both --tls-cert and --tls-key (got only " +
+                           std::string(o.tls_cert.empty() ? "--tls-key" : "--tls-cert") + ")");
+  SILIAN_RETURN_IF_ERROR(CheckTlsFile("--tls-cert", o.tls_cert));
+  SILIAN_RETURN_IF_ERROR(CheckTlsFile("--tls-key", o.tls_key));
+  return sync::CheckHubCaFile(o.tls_cert);
+}
+
 }  // namespace
 
-bool IsLoopbackHost(const std::string& host) {
-  if (host == "::1" || host == "[::1]" || host == "localhost") return true;
-  // 127.A.B.C in digits: a name that merely starts with "127." may resolve anywhere.
-  int octets = 0, digits = 0, value = 0;
-  for (char c : host + ".") {
-    if (c >= '0' && c <= '9' && digits < 3) {
-      value = value * 10 + (c - '0');
-      ++digits;
-    } else if (c == '.' && digits > 0 && value <= 255 && (octets > 0 || value == 127)) {
-      ++octets;
-      digits = value = 0;
-    } else {
-      return false;
-    }
-  }
-  return octets == 4;
-}
+bool IsLoopbackHost(const std::string& host) { return sync::IsLoopbackHost(host); }
 
 Status CheckFrontOptions(const FrontOptions& o) {
   SILIAN_RETURN_IF_ERROR(ParseListenAddress(o.listen).status());
@@ -210,7 +232,7 @@ Status CheckFrontOptions(const FrontOptions& o) {
   SILIAN_RETURN_IF_ERROR(CheckRange("--max-sockets", o.max_sockets, 16, 1 << 20));
   SILIAN_RETURN_IF_ERROR(CheckRange("--max-requests", o.max_requests, 1, o.max_sockets));
   SILIAN_RETURN_IF_ERROR(CheckRange("--max-requests-per-ip", o.max_requests_per_ip, 1, o.max_requests));
-  return Status::Ok();
+  return CheckTlsOptions(o);
 }
 
 std::string NginxCommand(const FrontOptions& o) {
@@ -235,6 +257,8 @@ std::string NginxConfig(const FrontOptions& o) {
                           {"ALL", std::to_string(o.max_requests)},
                           {"HUB", o.hub},
                           {"LISTEN", o.listen},
+                          {"SSL", o.tls_cert.empty() ? "" : " ssl"},
+                          {"TLS", TlsLines(o)},
                           {"USER", o.user.empty() ? "" : "user " + o.user + ";\n"}});
 }
 
@@ -261,8 +285,8 @@ Status RunFrontConfig(const FrontOptions& o) {
   SILIAN_RETURN_IF_ERROR(WriteFileAtomically(o.dir + "/nginx.conf", NginxConfig(o)));
   if (auto warning = UnreachableFolderWarning(o); !warning.empty())
     std::fprintf(stderr, "silian-hub: warning: %s\n", warning.c_str());
-  std::printf("wrote %s/nginx.conf: the front on %s for the hub on %s\nrun it with: %s\n", o.dir.c_str(),
-              o.listen.c_str(), o.hub.c_str(), NginxCommand(o).c_str());
+  std::printf("wrote %s/nginx.conf: the front on %s://%s for the hub on %s\nrun it with: %s\n", o.dir.c_str(),
+              o.tls_cert.empty() ? "http" : "https", o.listen.c_str(), o.hub.c_str(), NginxCommand(o).c_str());
   return Status::Ok();
 }
 

@@ -33,10 +33,19 @@ struct FrontOptions {
   int max_requests_per_ip = 32;         // the same from one client address (503 beyond)
   int max_sockets = 4096;               // open client connections, idle ones included
   uint64_t max_body_bytes = 0;          // 0: the protocol's limit (SyncLimits::max_body_bytes)
+  std::string tls_cert;                 // PEM certificate (chain): the front speaks HTTPS ("": plain HTTP)
+  std::string tls_key;                  // its PEM private key
 };
 
+// The TLS the front speaks with a certificate: TLS 1.2 and 1.3 only, forward-secret AEAD ciphers only.
+inline constexpr const char* kFrontTlsProtocols = "TLSv1.2 TLSv1.3";
+inline constexpr const char* kFrontTlsCiphers =
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:ECDHE-ECDSA-AES256-GCM-SHA384:"
+    "ECDHE-RSA-AES256-GCM-SHA384:ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305";
+
 // kInvalidArgument naming the option and its value when one is out of range (addresses HOST:PORT, the hub
-// on a loopback address, timeouts 1..3600 s, caps >= 1, per address <= all, an absolute folder).
+// on a loopback address, timeouts 1..3600 s, caps >= 1, per address <= all, an absolute folder; --tls-cert
+// and --tls-key both or neither, absolute paths of readable files, the certificate a PEM certificate).
 Status CheckFrontOptions(const FrontOptions& o);
 
 // The nginx configuration for `o`: pure. REQUIRES: CheckFrontOptions(o) is OK.

@@ -34,15 +34,16 @@ struct WireCount {
 
 int CountWire(CURL*, curl_infotype type, char*, size_t size, void* user) {
   auto* count = static_cast<WireCount*>(user);
-  if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT) count->sent += size;
-  if (type == CURLINFO_HEADER_IN || type == CURLINFO_DATA_IN) count->received += size;
+  // TLS records of the handshake count too (what an https session costs beyond its HTTP bytes).
+  if (type == CURLINFO_HEADER_OUT || type == CURLINFO_DATA_OUT || type == CURLINFO_SSL_DATA_OUT) count->sent += size;
+  if (type == CURLINFO_HEADER_IN || type == CURLINFO_DATA_IN || type == CURLINFO_SSL_DATA_IN) count->received += size;
   return 0;
 }
 
 }  // namespace
 
 Status ValidateHubUrl(const std::string& url) {
-  Status bad = InvalidArgument("hub URL \"" + url + "\" must look like http://HOST:PORT");
+  Status bad = InvalidArgument("hub URL \"" + url + "\" must look like https://HOST:PORT");
   std::string rest;
   if (url.rfind("http://", 0) == 0) {
     rest = url.substr(7);
@@ -86,6 +87,7 @@ Status ValidateHubUrl(const std::string& url) {
 
 Result<std::unique_ptr<CurlTransport>> CurlTransport::Create(const std::string& base_url, Options options) {
   SILIAN_RETURN_IF_ERROR(ValidateHubUrl(base_url));
+  SILIAN_RETURN_IF_ERROR(CheckPlainHttp(base_url));
   CurlGlobalInit();
   CURL* curl = curl_easy_init();
   if (curl == nullptr) return Internal("libcurl could not start");
@@ -129,6 +131,9 @@ Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool pos
   SetCurlBasics(curl, url,
                 CurlLimits{options_.connect_timeout_ms, options_.low_speed_bytes_per_s, options_.low_speed_time_s,
                            options_.total_timeout_s * 1000});
+  SetCurlTls(curl, options_.trust);
+  char error[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
   curl_easy_setopt(curl, CURLOPT_USERAGENT, nullptr);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
@@ -137,13 +142,16 @@ Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool pos
   curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &wire);
   curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);  // the debug callback is called only in verbose mode
   CURLcode rc = curl_easy_perform(curl);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);  // `error` ends with this call
   curl_slist_free_all(headers);
   sent_ += wire.sent;
   received_ += wire.received;
   if (sink.overflow)
     return ResourceExhausted("reply from " + url + " exceeds the limit of " + std::to_string(options_.max_reply_bytes) +
                              " bytes");
-  if (rc != CURLE_OK) return Unavailable("cannot reach " + url + ": " + curl_easy_strerror(rc));
+  const std::string reason = error[0] != '\0' ? error : curl_easy_strerror(rc);
+  if (IsTlsFailure(rc)) return Unavailable("cannot verify the hub at " + url + ": " + reason);
+  if (rc != CURLE_OK) return Unavailable("cannot reach " + url + ": " + reason);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   reply.http_status = static_cast<int>(status);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 
+#include "http/curl_setup.h"
 #include "net/client.h"
 
 namespace silian::sync {
@@ -19,9 +20,12 @@ class CurlTransport final : public Transport {
     long low_speed_time_s = 15;       // ... for this long is abandoned
     long total_timeout_s = 600;
     uint64_t max_reply_bytes = 64ull << 20;
+    HubTrust trust;  // how an https hub is verified (the settings hub_ca and hub_pin)
   };
 
-  // `base_url` like "http://127.0.0.1:8701". kInvalidArgument for a URL that is not http(s)://HOST[:PORT].
+  // `base_url` like "https://county.example:8700". kInvalidArgument for a URL that is not
+  // http(s)://HOST[:PORT], and for plain http:// that CheckPlainHttp refuses. A hub that fails TLS
+  // verification fails each request with kUnavailable naming the URL and libcurl's reason.
   static Result<std::unique_ptr<CurlTransport>> Create(const std::string& base_url, Options options);
   static Result<std::unique_ptr<CurlTransport>> Create(const std::string& base_url) {
     return Create(base_url, Options());

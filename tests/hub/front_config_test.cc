@@ -43,6 +43,23 @@ TEST_CASE("Front config: the body limit, timeouts and caps are the protocol's an
   CHECK_THAT(NginxConfig(o), Catch::Contains("user www-data;"));
 }
 
+TEST_CASE("Front config: with a certificate the front listens with TLS 1.2+ and AEAD ciphers only", "[edge][front][tls]") {
+  FrontOptions o = Valid();
+  CHECK(NginxConfig(o).find("ssl") == std::string::npos);
+  o.tls_cert = "/etc/silian/county.crt";
+  o.tls_key = "/etc/silian/county.key";
+  const std::string conf = NginxConfig(o);
+  CHECK_THAT(conf, Catch::Contains("listen 0.0.0.0:8700 backlog=1024 ssl;"));
+  CHECK_THAT(conf, Catch::Contains("ssl_certificate /etc/silian/county.crt;"));
+  CHECK_THAT(conf, Catch::Contains("ssl_certificate_key /etc/silian/county.key;"));
+  CHECK_THAT(conf, Catch::Contains("ssl_protocols TLSv1.2 TLSv1.3;"));
+  CHECK_THAT(conf, Catch::Contains("ssl_session_tickets off;"));
+  CHECK_THAT(conf, Catch::Contains("error_page 497 = /_silian/497;"));
+  CHECK(conf.find("http2") == std::string::npos);
+  CHECK(conf.find("CBC") == std::string::npos);
+  CHECK(conf.find("{{") == std::string::npos);
+}
+
 TEST_CASE("Front config: a hub off loopback, bad timeouts, caps and folders are refused by name", "[edge][front]") {
   struct Case {
     void (*change)(FrontOptions&);
@@ -58,6 +75,10 @@ TEST_CASE("Front config: a hub off loopback, bad timeouts, caps and folders are 
       {[](FrontOptions& o) { o.dir = "front"; }, "--dir \"front\" must be an absolute path"},
       {[](FrontOptions& o) { o.dir = "/tmp/a;b"; }, "--dir \"/tmp/a;b\" must be an absolute path"},
       {[](FrontOptions& o) { o.user = "x; daemon on"; }, "is not a user name"},
+      {[](FrontOptions& o) { o.tls_cert = "/etc/silian/county.crt"; }, "give both --tls-cert and --tls-key"},
+      {[](FrontOptions& o) { o.tls_key = "/etc/silian/county.key"; }, "give both --tls-cert and --tls-key"},
+      {[](FrontOptions& o) { o.tls_cert = "county.crt", o.tls_key = "/k"; }, "--tls-cert \"county.crt\" must be an absolute"},
+      {[](FrontOptions& o) { o.tls_cert = "/no/such.crt", o.tls_key = "/k"; }, "--tls-cert \"/no/such.crt\" cannot be read"},
   };
   for (const auto& c : cases) {
     FrontOptions o = Valid();

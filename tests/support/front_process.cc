@@ -23,7 +23,7 @@ constexpr auto kStartLimit = std::chrono::seconds(20);
 
 std::vector<std::string> FrontConfigArgs(const std::string& dir, int port, int hub_port,
                                          const FrontProcess::Options& o) {
-  return {"front-config",
+  std::vector<std::string> args = {"front-config",
           "--listen",
           "127.0.0.1:" + std::to_string(port),
           "--hub",
@@ -42,6 +42,8 @@ std::vector<std::string> FrontConfigArgs(const std::string& dir, int port, int h
           std::to_string(o.max_requests_per_ip),
           "--max-sockets",
           std::to_string(o.max_sockets)};
+  if (!o.tls_cert.empty()) args.insert(args.end(), {"--tls-cert", o.tls_cert, "--tls-key", o.tls_key});
+  return args;
 }
 
 }  // namespace
@@ -59,6 +61,8 @@ std::string FrontProcess::ErrorLog() const { return launch::ReadTail(dir_ + "/er
 
 void FrontProcess::Start(int hub_port, const Options& options) {
   REQUIRE_FALSE(running());
+  tls_ = !options.tls_cert.empty();
+  ca_file_ = options.ca_file;
   for (int attempt = 1; attempt <= kStartAttempts; ++attempt) {
     port_ = FreePort();
     RunOk(HubBin(), FrontConfigArgs(dir_, port_, hub_port, options));
@@ -82,7 +86,7 @@ bool FrontProcess::Launch() {
       CHECK(ErrorLog().find("Address already in use") != std::string::npos);
       return false;
     }
-    if (Http("GET", url() + "/healthz", "", {}, 2000).status == 200) return true;
+    if (Http("GET", url() + "/healthz", "", {}, 2000, ca_file_).status == 200) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   Stop();

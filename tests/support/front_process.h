@@ -24,6 +24,9 @@ class FrontProcess {
     int max_requests = 64;
     int max_requests_per_ip = 16;
     int max_sockets = 4096;
+    // With a certificate and key (`silian-hub ca issue` for 127.0.0.1), the front speaks HTTPS only and
+    // url() is https://; `ca_file` is the CA that signed the certificate (for the readiness check).
+    std::string tls_cert, tls_key, ca_file;
   };
 
   // `name` for messages ("county front"); `dir` an absolute folder of its own (config, log, temp files).
@@ -44,7 +47,7 @@ class FrontProcess {
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   int port() const { return port_; }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::string url() const { return (tls_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_); }
   // nginx's error log (refusals, timeouts and limits are logged there).
   std::string ErrorLog() const;
 
@@ -56,6 +59,8 @@ class FrontProcess {
   std::string dir_;
   int port_ = 0;
   pid_t pid_ = -1;
+  bool tls_ = false;
+  std::string ca_file_;
 };
 
 // What /proc says of a running process: resident memory (VmRSS) and open file descriptors; 0 when it

@@ -15,7 +15,7 @@ size_t AppendToString(char* data, size_t size, size_t n, void* out) {
 }  // namespace
 
 HttpReply Http(const std::string& method, const std::string& url, const std::string& body,
-               const std::vector<std::string>& headers, long timeout_ms) {
+               const std::vector<std::string>& headers, long timeout_ms, const std::string& ca_file) {
   static const bool initialized = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
   REQUIRE(initialized);
   CURL* curl = curl_easy_init();
@@ -27,6 +27,7 @@ HttpReply Http(const std::string& method, const std::string& url, const std::str
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
   curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, 2000L);
+  if (!ca_file.empty()) curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file.c_str());
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, AppendToString);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &reply.body);
   if (method == "POST") {

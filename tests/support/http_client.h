@@ -14,8 +14,9 @@ struct HttpReply {
 };
 
 // `method` is "GET", "POST" (which sends `body`) or another method sent as is; `headers` are
-// "Name: value" lines. REQUIREs that libcurl could be set up; a request that fails has status 0.
+// "Name: value" lines. REQUIREs that libcurl could be set up; a request that fails has status 0. An https
+// URL is verified against `ca_file` (a PEM CA certificate; "": the system's store).
 HttpReply Http(const std::string& method, const std::string& url, const std::string& body = "",
-               const std::vector<std::string>& headers = {}, long timeout_ms = 20000);
+               const std::vector<std::string>& headers = {}, long timeout_ms = 20000, const std::string& ca_file = "");
 
 }  // namespace silian::test

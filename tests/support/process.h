@@ -2,7 +2,8 @@
 // stderr and exit code captured; the checks every command-line test makes of them; and a program bound to
 // one ledger (`--db DB` before every command).
 //
-// The environment of a program run here is this process's without SILIAN_DB and SILIAN_ACTOR, so that
+// The environment of a program run here is this process's (with SILIAN_ALLOW_PLAIN_HTTP=loopback, set by
+// tests/main.cc for every test binary) without SILIAN_DB and SILIAN_ACTOR, so that
 // the test's own environment never leaks in; `env` changes it further (launch::EnvChanges: a variable
 // named with an empty value is removed, else set). Every run has a time limit (kProgramTimeoutMs); a
 // program that outlives it is killed and fails the test. Not thread-safe (Catch2 assertions).
