@@ -37,6 +37,8 @@
 
 namespace silian::sync {
 
+class Sealer;
+
 struct NodeConfig {
   NodeId node_id;
   Level level = Level::kVillage;
@@ -119,6 +121,10 @@ class Ledger {
     WallClock* wall = nullptr;  // borrowed; null means the system clock
     uint64_t max_forward_skew_ms = kMaxForwardSkewMs;
     PendingLimits pending;
+    // Borrowed; outlives the ledger. Create: the new ledger is encrypted with it (ledger/sealer.h). Open: an
+    // encrypted ledger needs the sealer of its key (kFailedPrecondition "... is encrypted and locked"
+    // without one, kPermissionDenied with another key's); a plain ledger ignores it.
+    const Sealer* sealer = nullptr;
   };
   // The schema version this program writes: `PRAGMA user_version` of the file. Each version step adds the
   // ledger's tables and the projector's (Projector::SchemaStep).
@@ -143,6 +149,9 @@ class Ledger {
   // (its chain heads, its requests, its bundles) is verified with the public key of its registration.
   const SigningKey& signing_key() const;
   WallClock& wall();
+  // The sealer of an encrypted ledger; null for a plain one. Collaborators that keep personal data in this
+  // file seal it with this (the case projection).
+  const Sealer* sealer() const;
   // The connection, for collaborators that keep their tables in this file. Borrowed.
   sqlite3* db();
   // Whether `op` is reference data by its kind (the projector's rule). Pure; thread-safe.
