@@ -11,6 +11,7 @@
 #include "console/views.h"
 #include "hub/commands.h"
 #include "hub/front/nginx_config.h"
+#include "hub/recover_key_cmd.h"
 
 namespace silian::hub {
 namespace {
@@ -155,5 +156,6 @@ int main(int argc, char** argv) {
     AddServer(program, cl);
     AddLedgerViews(program, cl);
     AddOversight(program, cl);
+    silian::hub::AddRecoverKeyCommand(program);
   });
 }

@@ -9,6 +9,7 @@
 #include "console/program.h"
 #include "console/reference.h"
 #include "node/commands.h"
+#include "node/unlock.h"
 
 namespace silian::node {
 namespace {
@@ -128,5 +129,6 @@ int main(int argc, char** argv) {
     AddExchange(program, cl);
     AddSync(program, cl);
     AddReports(program, cl);
+    AddUnlockCommands(program);
   });
 }

@@ -222,7 +222,8 @@ Status LoadSealer(Ledger::Impl& impl) {
     return DataLoss("ledger " + Quote(impl.path) + " is sealed with " + Quote(*seal) +
                     ", which this program does not know; upgrade Silian");
   if (impl.options.sealer == nullptr)
-    return FailedPrecondition("ledger " + Quote(impl.path) + " is encrypted and locked");
+    return FailedPrecondition("ledger " + Quote(impl.path) +
+                              " is encrypted and locked: unlock it with `silian-node unlock STAFF_ID` first");
   SILIAN_ASSIGN_OR_RETURN(auto check, impl.GetMeta("seal_check"));
   if (!check || *check != impl.options.sealer->KeyCheck())
     return PermissionDenied("the unlocked key is not the key of ledger " + Quote(impl.path));

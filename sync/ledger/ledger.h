@@ -180,6 +180,16 @@ class Ledger {
   Result<std::vector<pb::Op>> LoadCaseOps(const std::string& case_id);
   // Re-projects the cases left by deferred imports (also done by Open and by every non-deferred Commit).
   Status RefreshStaleCases();
+  // Encrypts this plain ledger with `sealer` in one transaction (the op bytes of ops, pending and
+  // equivocations, meta "seal" and "seal_check", then `add_keyslots`, which must store at least one way to
+  // unlock it: ledger/keyslots.h) and leaves every case for re-projection. kFailedPrecondition when already
+  // encrypted; on any error nothing changed.
+  // REQUIRES: outside a transaction. Then close this Ledger, open it again with the sealer (which
+  // re-projects the cases sealed before anyone reads them) and Compact it.
+  Status Encrypt(const Sealer& sealer, const std::function<Status()>& add_keyslots);
+  // Rebuilds the file (WAL checkpoint, VACUUM): no replaced or deleted row survives in free pages or the
+  // WAL. REQUIRES: outside a transaction.
+  Status Compact();
 
   // ---- Small persistent values. Keys of the application are kept apart from the ledger's own.
   Result<std::optional<std::string>> GetMeta(const std::string& key);
