@@ -79,8 +79,8 @@ Status CaseTables::Write(const CaseProjection& p) {
                                               ? p.applicant_name
                                               : Seal(p.applicant_name + "\n" + p.applicant_id,
                                                      CaseContext(p.case_id.value, "applicant")))
-                             .BindBlob(6, sealer_ == nullptr ? p.applicant_id
-                                                             : sealer_->BlindIndex("applicant_id", p.applicant_id))
+                             .Bind(6, sealer_ == nullptr ? p.applicant_id
+                                                         : sealer_->BlindIndex("applicant_id", p.applicant_id))
                              .Bind(7, p.item_code)
                              .Bind(8, p.last_hlc)
                              .Bind(9, static_cast<int64_t>(p.conflicts.size()))
