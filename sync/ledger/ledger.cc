@@ -149,12 +149,12 @@ Status WriteNewFile(Ledger::Impl& impl, const NodeConfig& config) {
   impl.epoch = ToHex(std::string(reinterpret_cast<const char*>(raw), sizeof raw));
   SILIAN_RETURN_IF_ERROR(impl.SetMeta("epoch", impl.epoch));
   impl.signing_key = SigningKey::Generate();
-  SILIAN_RETURN_IF_ERROR(impl.SetMeta("signing_key", impl.signing_key.secret()));
   if (impl.options.sealer != nullptr) {
     impl.sealer = impl.options.sealer;
     SILIAN_RETURN_IF_ERROR(impl.SetMeta("seal", kSealScheme));
     SILIAN_RETURN_IF_ERROR(impl.SetMeta("seal_check", impl.sealer->KeyCheck()));
   }
+  SILIAN_RETURN_IF_ERROR(impl.SetMeta("signing_key", impl.SealSecret(impl.signing_key.secret())));
   if (config.level == Level::kCounty || config.level == Level::kCity)
     SILIAN_RETURN_IF_ERROR(Exec(impl.db, kServingIndexes));
   SILIAN_RETURN_IF_ERROR(Exec(impl.db, "COMMIT"));
@@ -203,14 +203,15 @@ Status LoadConfig(Ledger::Impl& impl) {
 // The replica's signing key (meta "signing_key", the 64-byte Ed25519 secret). A ledger made before keys
 // existed gets one the first time it opens.
 Status LoadSigningKey(Ledger::Impl& impl) {
-  SILIAN_ASSIGN_OR_RETURN(auto secret, impl.GetMeta("signing_key"));
-  if (secret) {
-    SILIAN_ASSIGN_OR_RETURN(impl.signing_key, SigningKey::FromSecret(*secret, "the signing key of " + Quote(impl.path)));
+  SILIAN_ASSIGN_OR_RETURN(auto stored, impl.GetMeta("signing_key"));
+  if (stored) {
+    SILIAN_ASSIGN_OR_RETURN(std::string secret, impl.OpenSecret(*stored));
+    SILIAN_ASSIGN_OR_RETURN(impl.signing_key, SigningKey::FromSecret(secret, "the signing key of " + Quote(impl.path)));
     return Status::Ok();
   }
   impl.signing_key = SigningKey::Generate();
   SILIAN_RETURN_IF_ERROR(Exec(impl.db, "BEGIN IMMEDIATE"));
-  Status s = impl.SetMeta("signing_key", impl.signing_key.secret());
+  Status s = impl.SetMeta("signing_key", impl.SealSecret(impl.signing_key.secret()));
   return Exec(impl.db, s.ok() ? "COMMIT" : "ROLLBACK").ok() ? s : Internal("cannot store a new signing key");
 }
 
@@ -282,6 +283,23 @@ Result<std::string> Ledger::Impl::OpenStored(std::string_view table, const std::
                                              std::string bytes) const {
   if (sealer == nullptr) return bytes;
   return sealer->Open(bytes, std::string(table) + "\n" + origin + "\n" + std::to_string(seq));
+}
+
+// Meta "signing_key" of an encrypted ledger: "sealed:" + base64 of the secret sealed with context
+// "meta\nsigning_key" (meta values are text).
+constexpr std::string_view kSealedSecretPrefix = "sealed:";
+
+std::string Ledger::Impl::SealSecret(const std::string& secret) const {
+  if (sealer == nullptr) return secret;
+  return std::string(kSealedSecretPrefix) + ToBase64(sealer->Seal(secret, "meta\nsigning_key"));
+}
+
+Result<std::string> Ledger::Impl::OpenSecret(const std::string& stored) const {
+  if (stored.rfind(kSealedSecretPrefix, 0) != 0) return stored;
+  if (sealer == nullptr) return DataLoss("the signing key of " + Quote(path) + " is sealed but the ledger is not encrypted");
+  SILIAN_ASSIGN_OR_RETURN(std::string sealed,
+                          FromBase64(std::string_view(stored).substr(kSealedSecretPrefix.size()), "the sealed signing key"));
+  return sealer->Open(sealed, "meta\nsigning_key");
 }
 
 Result<std::optional<std::string>> Ledger::Impl::GetMeta(const std::string& key) {

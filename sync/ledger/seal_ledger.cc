@@ -56,6 +56,10 @@ Status Ledger::Encrypt(const Sealer& sealer, const std::function<Status()>& add_
         Exec(m.db, "INSERT OR IGNORE INTO stale_cases(case_id) SELECT DISTINCT case_id FROM ops WHERE case_id<>''"));
     SILIAN_RETURN_IF_ERROR(m.SetMeta("seal", kSealScheme));
     SILIAN_RETURN_IF_ERROR(m.SetMeta("seal_check", sealer.KeyCheck()));
+    m.sealer = &sealer;
+    Status key = m.SetMeta("signing_key", m.SealSecret(m.signing_key.secret()));
+    m.sealer = nullptr;  // this Ledger is closed and opened again with the sealer
+    SILIAN_RETURN_IF_ERROR(key);
     return add_keyslots();
   });
   return sealed;

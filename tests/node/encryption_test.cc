@@ -98,8 +98,10 @@ TEST_CASE("Encryption: raw SELECTs over every table of an encrypted ledger show 
   TempDir dir;
   auto sealer = SILIAN_TAKE(sync::MakeSealer(sync::NewDataKey()));
   const std::string sealed_path = dir.File("sealed.db"), plain_path = dir.File("plain.db");
+  std::string signing_secret;
   {
     auto sealed = CreateWith(sealed_path, NodeAt("v1"), sealer.get());
+    signing_secret = sealed->ledger().signing_key().secret();
     auto plain = CreateWith(plain_path, NodeAt("v2", sync::Level::kVillage, kVillage, "02"), nullptr);
     for (uint32_t n = 1; n <= 5; ++n) {
       const std::string id = SILIAN_TAKE(sealed->CreateCase(PersonalCase(n))).case_id.value;
@@ -116,6 +118,8 @@ TEST_CASE("Encryption: raw SELECTs over every table of an encrypted ledger show 
   }
   const std::string sealed_rows = DumpAllTables(sealed_path), plain_rows = DumpAllTables(plain_path);
   const std::string sealed_file = FileBytes(sealed_path);
+  CHECK(sealed_file.find(signing_secret) == std::string::npos);
+  CHECK(sealed_file.find(silian::sync::ToBase64(signing_secret)) == std::string::npos);
   for (const auto& value : PersonalValues(5)) {
     INFO(value);
     CHECK(plain_rows.find(value) != std::string::npos);  // the check can see what it looks for

@@ -47,6 +47,9 @@ struct Ledger::Impl {
   std::string SealStored(std::string_view table, const std::string& origin, uint64_t seq, std::string_view bytes) const;
   Result<std::string> OpenStored(std::string_view table, const std::string& origin, uint64_t seq,
                                  std::string bytes) const;
+  // The signing key's secret as meta holds it (sealed in an encrypted ledger), and back.
+  std::string SealSecret(const std::string& secret) const;
+  Result<std::string> OpenSecret(const std::string& stored) const;
   Result<std::optional<std::string>> GetMeta(const std::string& key);
   Status SetMeta(const std::string& key, const std::string& value);
   Status LoadFrontier();
