@@ -270,3 +270,23 @@ TEST_CASE("silian-hub recover-key: a forgotten passphrase is replaced through th
   CHECK(Trim(laptop.Ok({"digest"})) == digest);
   CHECK(stranger.at("public_key") != hub.at("public_key"));
 }
+
+TEST_CASE("silian-node bundles: an encrypted laptop and a plain replica exchange bundles to equal digests",
+          "[encryption][cli]") {
+  TempDir dir;
+  Laptop laptop(dir);
+  MakeLedgerWithCases(laptop.db, 3);
+  const std::string other = dir.File("other.db");
+  {
+    auto store = CreateWith(other, NodeAt("other", sync::Level::kVillage, kVillage, "02"), nullptr);
+    for (uint32_t n = 11; n <= 12; ++n) SILIAN_TAKE(store->CreateCase(PersonalCase(n)));
+  }
+  laptop.Ok({"encrypt", "agent-1", "--passphrase-stdin"}, std::string(kPassphrase) + "\n");
+  laptop.Ok({"bundle", "export", dir.File("laptop.bundle")});
+  RunOk(NodeBin(), {"--db", other, "bundle", "export", dir.File("other.bundle")});
+  RunOk(NodeBin(), {"--db", other, "bundle", "import", dir.File("laptop.bundle")});
+  laptop.Ok({"bundle", "import", dir.File("other.bundle")});
+  const std::string plain_digest = Trim(RunOk(NodeBin(), {"--db", other, "digest", "--scope", kVillage}));
+  CHECK(Trim(laptop.Ok({"digest", "--scope", kVillage})) == plain_digest);
+  CHECK(FileBytes(laptop.db).find(PersonalCase(11).applicant_name) == std::string::npos);
+}
