@@ -13,6 +13,7 @@
 #include "domain/store.h"
 #include "ledger/sealer.h"
 #include "support/files.h"
+#include "support/hub_harness.h"
 #include "support/ledger.h"
 #include "support/process.h"
 #include "support/programs.h"
@@ -289,4 +290,75 @@ TEST_CASE("silian-node bundles: an encrypted laptop and a plain replica exchange
   const std::string plain_digest = Trim(RunOk(NodeBin(), {"--db", other, "digest", "--scope", kVillage}));
   CHECK(Trim(laptop.Ok({"digest", "--scope", kVillage})) == plain_digest);
   CHECK(FileBytes(laptop.db).find(PersonalCase(11).applicant_name) == std::string::npos);
+}
+
+TEST_CASE("silian-node sync: an encrypted laptop and a plain one converge through a real hub", "[encryption][cli]") {
+  TempDir dir;
+  Laptop laptop(dir);
+  MakeLedgerWithCases(laptop.db, 3);
+  const std::string other = dir.File("other.db");
+  {
+    auto store = CreateWith(other, NodeAt("other", sync::Level::kVillage, kVillage, "02"), nullptr);
+    for (uint32_t n = 11; n <= 12; ++n) SILIAN_TAKE(store->CreateCase(PersonalCase(n)));
+  }
+  laptop.Ok({"encrypt", "agent-1", "--passphrase-stdin"}, std::string(kPassphrase) + "\n");
+  const std::string county_db = dir.File("county.db");
+  InitHub(county_db, "county", "county", kCounty, {{"laptop", "village", kVillage}, {"other", "village", kVillage}});
+  HubProcess county("county hub", county_db, dir.File("county.log"));
+  county.Start();
+  laptop.Ok({"sync", "--hub", county.url()});
+  RunOk(NodeBin(), {"--db", other, "sync", "--hub", county.url()});
+  laptop.Ok({"sync", "--hub", county.url()});
+  const std::string plain_digest = Trim(RunOk(NodeBin(), {"--db", other, "digest", "--scope", kVillage}));
+  CHECK(Trim(laptop.Ok({"digest", "--scope", kVillage})) == plain_digest);
+  CHECK(county.Terminate() == 0);
+  CHECK(HubDigest(county_db, kVillage) == plain_digest);
+  CHECK(FileBytes(laptop.db).find(PersonalCase(12).applicant_name) == std::string::npos);
+  // Locked, the laptop cannot sync (it reads and writes personal data): exit 2 naming unlock.
+  laptop.Ok({"lock"});
+  RequireRefused(laptop.Run({"sync", "--hub", county.url()}), "silian-node", {"encrypted and locked"});
+}
+
+TEST_CASE("Encryption: a sealed value opens only with its key and in its own row", "[encryption]") {
+  const std::string key = sync::NewDataKey();
+  auto sealer = SILIAN_TAKE(sync::MakeSealer(key));
+  auto same = SILIAN_TAKE(sync::MakeSealer(key));
+  auto other = SILIAN_TAKE(sync::MakeSealer(sync::NewDataKey()));
+  const std::string sealed = sealer->Seal("Bayar Tsetseg", "case\nv1:1\nview");
+  CHECK(sealed != sealer->Seal("Bayar Tsetseg", "case\nv1:1\nview"));  // a random nonce per value
+  CHECK(SILIAN_TAKE(same->Open(sealed, "case\nv1:1\nview")) == "Bayar Tsetseg");
+  CHECK(other->Open(sealed, "case\nv1:1\nview").status().code() == StatusCode::kDataLoss);
+  CHECK(sealer->Open(sealed, "case\nv1:2\nview").status().code() == StatusCode::kDataLoss);
+  std::string flipped = sealed;
+  flipped[30] = static_cast<char>(flipped[30] ^ 1);
+  CHECK(sealer->Open(flipped, "case\nv1:1\nview").status().code() == StatusCode::kDataLoss);
+  CHECK(sealer->BlindIndex("applicant_id", "152222198001010017") == same->BlindIndex("applicant_id", "152222198001010017"));
+  CHECK(sealer->BlindIndex("applicant_id", "152222198001010017") != other->BlindIndex("applicant_id", "152222198001010017"));
+  CHECK(sealer->KeyCheck() == same->KeyCheck());
+  CHECK(sealer->KeyCheck() != other->KeyCheck());
+  CHECK(sync::MakeSealer("short").status().code() == StatusCode::kInvalidArgument);
+}
+
+TEST_CASE("silian-node: an expired session is refused and removed; keyslot remove keeps the last passphrase",
+          "[encryption][cli]") {
+  TempDir dir;
+  Laptop laptop(dir);
+  MakeLedgerWithCases(laptop.db, 1);
+  laptop.Ok({"encrypt", "agent-1", "--passphrase-stdin"}, std::string(kPassphrase) + "\n");
+  RequireRefused(laptop.Run({"keyslot", "remove", "agent-1"}), "silian-node", {"last passphrase slot"});
+  laptop.Ok({"keyslot", "add", "agent-2", "--passphrase-stdin"}, "second passphrase\n");
+  laptop.Ok({"keyslot", "remove", "agent-1"});
+  RequireRefused(laptop.Run({"unlock", "agent-1", "--passphrase-stdin"}, std::string(kPassphrase) + "\n"),
+                 "silian-node", {"no passphrase keyslot", "agent-1"});
+  // The session file, aged past its expiry.
+  std::string session;
+  for (const auto& e : std::filesystem::directory_iterator(dir.File("run") + "/silian")) session = e.path().string();
+  REQUIRE(!session.empty());
+  json s = json::parse(ReadFile(session));
+  s["expires_ms"] = 1000;
+  WriteFile(session, s.dump());
+  RequireRefused(laptop.Run({"case", "list"}), "silian-node", {"expired", "silian-node unlock"});
+  CHECK_FALSE(std::filesystem::exists(session));
+  laptop.Ok({"unlock", "agent-2", "--passphrase-stdin"}, "second passphrase\n");
+  CHECK(laptop.Ok({"case", "list"}).find(PersonalCase(1).applicant_name) != std::string::npos);
 }
