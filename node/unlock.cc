@@ -172,12 +172,23 @@ Status RunKeyslotList(const GlobalOptions& g) {
   return Status::Ok();
 }
 
+// The Ed25519 key of hub `hub_id`: --hub-key when given, else its registration in this (unlocked) ledger.
+Result<std::string> HubKey(const GlobalOptions& g, const KeyslotOptions& o) {
+  SILIAN_RETURN_IF_ERROR(sync::ParseNodeId(o.hub_id).status());
+  if (!o.hub_key.empty()) return sync::FromBase64(o.hub_key, "--hub-key");
+  SILIAN_ASSIGN_OR_RETURN(auto store, console::OpenLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(auto registrations, store->Registrations());
+  for (const auto& r : registrations)
+    if (r.node_id.value == o.hub_id && !r.public_key.empty()) return r.public_key;
+  return FailedPrecondition("this ledger holds no registered key of hub " + Quote(o.hub_id) +
+                            " (sync with it first, or pass --hub-key as its init printed)");
+}
+
 Status RunKeyslotRecovery(const GlobalOptions& g, const KeyslotOptions& o) {
+  SILIAN_ASSIGN_OR_RETURN(std::string hub_key, HubKey(g, o));
   SILIAN_ASSIGN_OR_RETURN(Db db, OpenRaw(g, true));
   SILIAN_RETURN_IF_ERROR(RequireSealed(g, db.get()));
   SILIAN_ASSIGN_OR_RETURN(std::string key, UnlockedKey(g, db.get()));
-  SILIAN_RETURN_IF_ERROR(sync::ParseNodeId(o.hub_id).status());
-  SILIAN_ASSIGN_OR_RETURN(std::string hub_key, sync::FromBase64(o.hub_key, "--hub-key"));
   SILIAN_RETURN_IF_ERROR(
       InTransaction(db.get(), [&] { return sync::AddRecoverySlot(db.get(), o.hub_id, hub_key, key); }));
   std::cout << "recovery keyslot for hub " << o.hub_id << " (key " << sync::KeyFingerprint(hub_key)
@@ -227,7 +238,8 @@ void AddUnlockCommands(console::Program& p) {
   p.OnRun(cmd, [&p] { return RunKeyslotList(p.global()); });
   cmd = group->add_subcommand("recovery", "Wrap the data key to this node's hub, for recovery (needs unlocked)");
   cmd->add_option("--hub-id", slot.hub_id, "the hub's node id")->required();
-  cmd->add_option("--hub-key", slot.hub_key, "the hub's public key (base64, as its init printed)")->required();
+  cmd->add_option("--hub-key", slot.hub_key,
+                  "the hub's public key (base64, as its init printed); default: its registration in this ledger");
   p.OnRun(cmd, [&p] { return RunKeyslotRecovery(p.global(), slot); });
   cmd = group->add_subcommand("recovery-request", "Write the request the hub's `recover-key` opens");
   cmd->add_option("--out", slot.out, "the file to write")->required();

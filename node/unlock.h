@@ -24,7 +24,7 @@ struct KeyslotOptions {
   bool passphrase_stdin = false;
   std::optional<std::string> recovery_key_file;  // keyslot add: the key `silian-hub recover-key` wrote
   std::string hub_id;                            // keyslot recovery
-  std::string hub_key;                           // keyslot recovery: the hub's Ed25519 public key, base64
+  std::string hub_key;  // keyslot recovery: the hub's Ed25519 public key, base64; "": from the registry held
   std::string out;                               // keyslot recovery-request
 };
 

@@ -314,6 +314,12 @@ TEST_CASE("silian-node sync: an encrypted laptop and a plain one converge throug
   CHECK(county.Terminate() == 0);
   CHECK(HubDigest(county_db, kVillage) == plain_digest);
   CHECK(FileBytes(laptop.db).find(PersonalCase(12).applicant_name) == std::string::npos);
+  // The hub's key came with its registration: the recovery slot needs no --hub-key.
+  laptop.Ok({"keyslot", "recovery", "--hub-id", "county"});
+  laptop.Ok({"keyslot", "recovery-request", "--out", dir.File("request.json")});
+  RunOk(HubBin(), {"--db", county_db, "recover-key", dir.File("request.json"), "--out", dir.File("key.json")});
+  RequireRefused(laptop.Run({"keyslot", "recovery", "--hub-id", "city-9"}), "silian-node",
+                 {"no registered key of hub", "city-9"});
   // Locked, the laptop cannot sync (it reads and writes personal data): exit 2 naming unlock.
   laptop.Ok({"lock"});
   RequireRefused(laptop.Run({"sync", "--hub", county.url()}), "silian-node", {"encrypted and locked"});
