@@ -1,5 +1,6 @@
 #include "console/session.h"
 
+#include <sqlite3.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,6 +15,7 @@
 #include "base/keys.h"
 #include "base/text.h"
 #include "ledger/chain.h"
+#include "ledger/keyslots.h"
 
 namespace silian::console {
 namespace {
@@ -82,6 +84,38 @@ Result<std::string> SessionKey(const std::string& db_path) {
     return FailedPrecondition("the unlocked session of ledger " + Quote(db_path) + " has expired; " + kUnlockHint);
   }
   return sync::FromBase64(s["key"].get<std::string>(), "the session key");
+}
+
+namespace {
+
+struct CloseDb {
+  void operator()(sqlite3* db) const { sqlite3_close_v2(db); }
+};
+
+// A read-only connection to the ledger file without the Ledger (which does not open while locked).
+Result<std::unique_ptr<sqlite3, CloseDb>> OpenReadOnly(const std::string& db_path) {
+  if (::access(db_path.c_str(), F_OK) != 0) return NotFound("no ledger at " + Quote(db_path));
+  sqlite3* raw = nullptr;
+  const int rc = sqlite3_open_v2(db_path.c_str(), &raw, SQLITE_OPEN_READONLY, nullptr);
+  std::unique_ptr<sqlite3, CloseDb> db(raw);
+  if (rc != SQLITE_OK) return InvalidArgument("SQLite cannot open ledger " + Quote(db_path));
+  sqlite3_busy_timeout(db.get(), 10000);
+  return db;
+}
+
+}  // namespace
+
+Result<bool> IsEncryptedLedger(const std::string& db_path) {
+  SILIAN_ASSIGN_OR_RETURN(auto db, OpenReadOnly(db_path));
+  return sync::IsSealedLedger(db.get());
+}
+
+Result<uint64_t> UnlockSession(const std::string& db_path, const std::string& slot, const std::string& passphrase,
+                               uint64_t minutes) {
+  SILIAN_ASSIGN_OR_RETURN(auto db, OpenReadOnly(db_path));
+  SILIAN_ASSIGN_OR_RETURN(std::string key, sync::UnlockLedger(db.get(), slot, passphrase));
+  db.reset();
+  return WriteSession(db_path, key, minutes);
 }
 
 Result<const sync::Sealer*> SessionSealer(const std::string& db_path) {

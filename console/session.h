@@ -31,6 +31,16 @@ Result<std::string> SessionKey(const std::string& db_path);
 // until the process ends.
 Result<const sync::Sealer*> SessionSealer(const std::string& db_path);
 
+// Whether the ledger at `db_path` is encrypted (reads its meta only; works while locked). kNotFound when there
+// is no file.
+Result<bool> IsEncryptedLedger(const std::string& db_path);
+
+// Unlocks the encrypted ledger at `db_path` with the passphrase of keyslot `slot` (a staff id) and starts a
+// session of `minutes`; returns its expiry (ms). The one call a staff login makes. kPermissionDenied "wrong
+// passphrase for keyslot ..." and kNotFound naming the slots there are (exit 2); the ledger is only read.
+Result<uint64_t> UnlockSession(const std::string& db_path, const std::string& slot, const std::string& passphrase,
+                               uint64_t minutes);
+
 // How to unlock, for messages: "unlock it with `silian-node unlock STAFF_ID`".
 inline constexpr const char* kUnlockHint =
     "unlock it with `silian-node unlock STAFF_ID` (passphrase from the terminal, or --passphrase-stdin)";

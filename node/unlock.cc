@@ -118,11 +118,12 @@ Status RunEncrypt(const GlobalOptions& g, const UnlockOptions& o) {
 }
 
 Status RunUnlock(const GlobalOptions& g, const UnlockOptions& o) {
-  SILIAN_ASSIGN_OR_RETURN(Db db, OpenRaw(g, false));
-  SILIAN_RETURN_IF_ERROR(RequireSealed(g, db.get()));
+  {
+    SILIAN_ASSIGN_OR_RETURN(Db db, OpenRaw(g, false));
+    SILIAN_RETURN_IF_ERROR(RequireSealed(g, db.get()));
+  }
   SILIAN_ASSIGN_OR_RETURN(std::string pass, ReadPassphrase(o.passphrase_stdin, "passphrase for " + o.slot + ": "));
-  SILIAN_ASSIGN_OR_RETURN(std::string key, sync::UnlockLedger(db.get(), o.slot, pass));
-  SILIAN_ASSIGN_OR_RETURN(uint64_t expires, console::WriteSession(g.db_path, key, o.minutes));
+  SILIAN_ASSIGN_OR_RETURN(uint64_t expires, console::UnlockSession(g.db_path, o.slot, pass, o.minutes));
   PrintUnlocked(g, o.slot, expires);
   return Status::Ok();
 }
