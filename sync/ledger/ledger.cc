@@ -227,7 +227,8 @@ Status LoadSealer(Ledger::Impl& impl) {
                               " is encrypted and locked: unlock it with `silian-node unlock STAFF_ID` first");
   SILIAN_ASSIGN_OR_RETURN(auto check, impl.GetMeta("seal_check"));
   if (!check || *check != impl.options.sealer->KeyCheck())
-    return PermissionDenied("the unlocked key is not the key of ledger " + Quote(impl.path));
+    return PermissionDenied("the unlocked key is not the key of ledger " + Quote(impl.path) +
+                            ": lock, then unlock it with `silian-node unlock STAFF_ID` again");
   impl.sealer = impl.options.sealer;
   return Status::Ok();
 }
