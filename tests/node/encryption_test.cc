@@ -345,7 +345,7 @@ TEST_CASE("Encryption: a sealed value opens only with its key and in its own row
   CHECK(sync::MakeSealer("short").status().code() == StatusCode::kInvalidArgument);
 }
 
-TEST_CASE("silian-node: an expired session is refused and removed; keyslot remove keeps the last passphrase",
+TEST_CASE("silian-node: an expired session is refused and removed, and keyslot remove keeps the last passphrase",
           "[encryption][cli]") {
   TempDir dir;
   Laptop laptop(dir);
