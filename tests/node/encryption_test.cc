@@ -167,6 +167,15 @@ TEST_CASE("Encryption: sync and bundles between encrypted and plain replicas con
   const std::string digest = DigestOf(*plain, std::string(kVillage));
   CHECK(DigestOf(*sealed, std::string(kVillage)) == digest);
   CHECK(DigestOf(*hall, std::string(kVillage)) == digest);
+  // An encrypted replica serves pulls and single ops in plaintext.
+  auto pulled = SILIAN_TAKE(hall->Pull(kVillage, pb::Frontier(), 0, 10000, 64u << 20));
+  auto fresh = CreateWith(dir.File("d.db"), NodeAt("d", sync::Level::kVillage, kVillage, "04"), nullptr);
+  ImportEntries(*fresh, {pulled.batch.entries().begin(), pulled.batch.entries().end()});
+  CHECK(DigestOf(*fresh, std::string(kVillage)) == digest);
+  const auto op = SILIAN_TAKE(hall->ledger().OpBytes(sync::OpId{"a", 1}));
+  REQUIRE(op.has_value());
+  pb::Op parsed;
+  CHECK(parsed.ParseFromString(*op));
   // Known ops offered again are compared with the sealed copies: known, not equivocations.
   auto entries = ExportAll(*plain);
   const auto again = ImportEntries(*sealed, entries);
