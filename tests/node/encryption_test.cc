@@ -1,8 +1,13 @@
 // Encrypted laptops (docs/architecture.md, "Encrypted laptops"): what a thief reading the ledger file with
 // SQLite sees, the passphrase refusal, recovery through the hub, and convergence with plain replicas.
+#include <fcntl.h>
+#include <signal.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <thread>
 #include <catch2/catch.hpp>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -376,4 +381,33 @@ TEST_CASE("silian-node: an expired session is refused and removed, and keyslot r
   CHECK_FALSE(std::filesystem::exists(session));
   laptop.Ok({"unlock", "agent-2", "--passphrase-stdin"}, "second passphrase\n");
   CHECK(laptop.Ok({"case", "list"}).find(PersonalCase(1).applicant_name) != std::string::npos);
+}
+
+TEST_CASE("silian-node sync --watch on an encrypted ledger stops with exit 2 once the session is locked",
+          "[encryption][cli]") {
+  TempDir dir;
+  Laptop laptop(dir);
+  MakeLedgerWithCases(laptop.db, 1);
+  laptop.Ok({"encrypt", "agent-1", "--passphrase-stdin"}, std::string(kPassphrase) + "\n");
+  const int log = ::open(dir.File("watch.log").c_str(), O_CREAT | O_WRONLY | O_TRUNC | O_CLOEXEC, 0600);
+  REQUIRE(log >= 0);
+  // No hub listens there: each round fails and the watch retries, until the session is gone.
+  auto pid = launch::Spawn({NodeBin(), "--db", laptop.db, "sync", "--watch", "--interval", "1", "--hub",
+                            "http://127.0.0.1:9"},
+                           ProgramEnv(laptop.env), launch::ChildFds{-1, log, log});
+  ::close(log);
+  REQUIRE(pid.ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  int exit_code = -1;
+  CHECK_FALSE(launch::TryReap(*pid, &exit_code));  // still watching while unlocked
+  laptop.Ok({"lock"});
+  for (int i = 0; i < 300 && !launch::TryReap(*pid, &exit_code); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (exit_code == -1) {
+    ::kill(*pid, SIGKILL);
+    launch::WaitForExit(*pid);
+  }
+  INFO(ReadFile(dir.File("watch.log")));
+  CHECK(exit_code == 2);
+  CHECK_THAT(ReadFile(dir.File("watch.log")), Catch::Contains("sync --watch stops"));
 }
