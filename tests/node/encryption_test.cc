@@ -374,6 +374,9 @@ TEST_CASE("silian-node: an expired session is refused and removed, and keyslot r
   std::string session;
   for (const auto& e : std::filesystem::directory_iterator(dir.File("run") + "/silian")) session = e.path().string();
   REQUIRE(!session.empty());
+  using std::filesystem::perms;
+  CHECK((std::filesystem::status(session).permissions() & perms::all) == (perms::owner_read | perms::owner_write));
+  CHECK((std::filesystem::status(dir.File("run") + "/silian").permissions() & perms::all) == perms::owner_all);
   json s = json::parse(ReadFile(session));
   s["expires_ms"] = 1000;
   WriteFile(session, s.dump());
