@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "base/hlc.h"
+#include "console/session.h"
 
 namespace silian::console {
 
@@ -35,7 +36,9 @@ Status WithContext(const Status& status, std::string_view subject, const std::st
 
 Result<std::unique_ptr<sync::LedgerStore>> OpenLedger(const GlobalOptions& g) {
   if (g.db_path.empty()) return InvalidArgument("no ledger given: pass --db PATH or set SILIAN_DB");
-  auto store = sync::LedgerStore::Open(g.db_path, sync::LedgerStore::Options());
+  sync::LedgerStore::Options options;
+  SILIAN_ASSIGN_OR_RETURN(options.sealer, SessionSealer(g.db_path));  // an encrypted ledger needs its key
+  auto store = sync::LedgerStore::Open(g.db_path, options);
   if (!store.ok()) return WithContext(store.status(), g.db_path, "ledger " + Quote(g.db_path));
   return store;
 }

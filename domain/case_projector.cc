@@ -11,7 +11,7 @@ std::string CaseProjector::SchemaStep(int version) const {
 
 Status CaseProjector::Attach(Ledger& ledger) {
   ledger_ = &ledger;
-  SILIAN_ASSIGN_OR_RETURN(cases_, CaseTables::Attach(ledger.db()));
+  SILIAN_ASSIGN_OR_RETURN(cases_, CaseTables::Attach(ledger.db(), ledger.sealer()));
   reference_ = std::make_unique<ReferenceIndex>(ledger.db());
   registry_ = std::make_unique<Registry>(ledger);
   SILIAN_RETURN_IF_ERROR(registry_->EnsureTable());

@@ -32,8 +32,31 @@ CREATE INDEX conflicts_by_case ON conflicts(case_id);
 )sql";
 }
 
-Result<std::unique_ptr<CaseTables>> CaseTables::Attach(sqlite3* db) {
-  std::unique_ptr<CaseTables> t(new CaseTables(db));
+namespace {
+
+std::string CaseContext(const std::string& case_id, const char* column) { return "case\n" + case_id + "\n" + column; }
+std::string ConflictContext(const std::string& conflict_id) { return "conflict\n" + conflict_id; }
+
+}  // namespace
+
+std::string CaseTables::Seal(std::string_view plain, const std::string& context) const {
+  return sealer_ == nullptr ? std::string(plain) : sealer_->Seal(plain, context);
+}
+
+Result<std::string> CaseTables::Open(std::string stored, const std::string& context) const {
+  if (sealer_ == nullptr) return stored;
+  return sealer_->Open(stored, context);
+}
+
+Result<nlohmann::json> CaseTables::OpenJson(std::string stored, const std::string& context) const {
+  SILIAN_ASSIGN_OR_RETURN(std::string text, Open(std::move(stored), context));
+  auto value = nlohmann::json::parse(text, nullptr, false);
+  if (value.is_discarded()) return DataLoss("the stored " + Quote(context) + " is not JSON");
+  return value;
+}
+
+Result<std::unique_ptr<CaseTables>> CaseTables::Attach(sqlite3* db, const Sealer* sealer) {
+  std::unique_ptr<CaseTables> t(new CaseTables(db, sealer));
   SILIAN_RETURN_IF_ERROR(t->upsert_case_.Prepare(
       db,
       "INSERT OR REPLACE INTO cases(case_id, case_number, division, status, applicant_name, applicant_id, "
@@ -52,18 +75,27 @@ Status CaseTables::Write(const CaseProjection& p) {
                              .Bind(2, p.case_number)
                              .Bind(3, p.division)
                              .Bind(4, p.status)
-                             .Bind(5, p.applicant_name)
-                             .Bind(6, p.applicant_id)
+                             .BindBlob(5, sealer_ == nullptr
+                                              ? p.applicant_name
+                                              : Seal(p.applicant_name + "\n" + p.applicant_id,
+                                                     CaseContext(p.case_id.value, "applicant")))
+                             .Bind(6, sealer_ == nullptr ? p.applicant_id
+                                                         : sealer_->BlindIndex("applicant_id", p.applicant_id))
                              .Bind(7, p.item_code)
                              .Bind(8, p.last_hlc)
                              .Bind(9, static_cast<int64_t>(p.conflicts.size()))
                              .Bind(10, heads.dump())
-                             .Bind(11, p.view.dump())
+                             .BindBlob(11, Seal(p.view.dump(), CaseContext(p.case_id.value, "view")))
                              .Run());
   SILIAN_RETURN_IF_ERROR(delete_conflicts_.Reset().Bind(1, p.case_id.value).Run());
   for (const auto& c : p.conflicts)
     SILIAN_RETURN_IF_ERROR(
-        insert_conflict_.Reset().Bind(1, c.id).Bind(2, p.case_id.value).Bind(3, c.kind).Bind(4, c.detail.dump()).Run());
+        insert_conflict_.Reset()
+            .Bind(1, c.id)
+            .Bind(2, p.case_id.value)
+            .Bind(3, c.kind)
+            .BindBlob(4, Seal(c.detail.dump(), ConflictContext(c.id)))
+            .Run());
   upsert_case_.Reset();
   delete_conflicts_.Reset();
   insert_conflict_.Reset();
@@ -94,13 +126,12 @@ Result<CaseId> CaseTables::Find(const std::string& ref) {
 Status CaseTables::ForEachView(const std::string& scope, const std::function<Status(const nlohmann::json&)>& fn) {
   Stmt s;
   SILIAN_RETURN_IF_ERROR(
-      s.Prepare(db_, "SELECT view FROM cases WHERE substr(division, 1, length(?1))=?1 ORDER BY case_id"));
+      s.Prepare(db_, "SELECT view, case_id FROM cases WHERE substr(division, 1, length(?1))=?1 ORDER BY case_id"));
   s.Bind(1, scope);
   for (;;) {
     SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    auto view = nlohmann::json::parse(s.Text(0), nullptr, false);
-    if (view.is_discarded()) return DataLoss("a stored case view is not JSON");
+    SILIAN_ASSIGN_OR_RETURN(nlohmann::json view, OpenJson(s.Text(0), CaseContext(s.Text(1), "view")));
     SILIAN_RETURN_IF_ERROR(fn(view));
   }
   return Status::Ok();
@@ -120,19 +151,43 @@ Result<std::vector<CaseSummary>> CaseTables::List(const CaseFilter& filter) {
   Stmt s;
   SILIAN_RETURN_IF_ERROR(s.Prepare(db_, sql.c_str()));
   if (filter.status) s.Bind(1, *filter.status);
-  if (filter.applicant_id) s.Bind(2, *filter.applicant_id);
+  if (filter.applicant_id)
+    s.Bind(2, sealer_ == nullptr ? *filter.applicant_id : sealer_->BlindIndex("applicant_id", *filter.applicant_id));
   if (filter.scope) s.Bind(3, *filter.scope);
   s.Bind(4, static_cast<int64_t>(filter.limit));
-  return CollectRows<CaseSummary>(s, [](const Stmt& r) {
-    return CaseSummary{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6),
-                       HlcToIso(static_cast<uint64_t>(r.Int(7))), static_cast<int>(r.Int(8))};
-  });
+  std::vector<CaseSummary> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    SILIAN_ASSIGN_OR_RETURN(CaseSummary summary, ReadSummary(s));
+    out.push_back(std::move(summary));
+  }
+  return out;
+}
+
+Result<CaseSummary> CaseTables::ReadSummary(const Stmt& r) const {
+  CaseSummary c{r.Text(0), r.Text(1), r.Text(2), r.Text(3), r.Text(4), r.Text(5), r.Text(6),
+                HlcToIso(static_cast<uint64_t>(r.Int(7))), static_cast<int>(r.Int(8))};
+  if (sealer_ == nullptr) return c;
+  SILIAN_ASSIGN_OR_RETURN(std::string applicant, Open(c.applicant_name, CaseContext(c.case_id, "applicant")));
+  const size_t cut = applicant.find('\n');
+  if (cut == std::string::npos) return DataLoss("the sealed applicant of case " + Quote(c.case_id) + " lacks its ID number");
+  c.applicant_name = applicant.substr(0, cut);
+  c.applicant_id = applicant.substr(cut + 1);
+  return c;
 }
 
 Result<std::vector<nlohmann::json>> CaseTables::ListConflicts() {
   Stmt s;
-  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, "SELECT detail FROM conflicts ORDER BY conflict_id"));
-  return CollectRows<nlohmann::json>(s, [](const Stmt& r) { return nlohmann::json::parse(r.Text(0)); });
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, "SELECT detail, conflict_id FROM conflicts ORDER BY conflict_id"));
+  std::vector<nlohmann::json> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    SILIAN_ASSIGN_OR_RETURN(nlohmann::json detail, OpenJson(s.Text(0), ConflictContext(s.Text(1))));
+    out.push_back(std::move(detail));
+  }
+  return out;
 }
 
 Result<StoredConflict> CaseTables::FindConflict(const std::string& conflict_id) {
@@ -141,7 +196,8 @@ Result<StoredConflict> CaseTables::FindConflict(const std::string& conflict_id) 
   s.Bind(1, conflict_id);
   SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
   if (!row) return NotFound("no open conflict " + Quote(conflict_id) + " (list them with `conflicts`)");
-  return StoredConflict{s.Text(0), s.Text(1), nlohmann::json::parse(s.Text(2))};
+  SILIAN_ASSIGN_OR_RETURN(nlohmann::json detail, OpenJson(s.Text(2), ConflictContext(conflict_id)));
+  return StoredConflict{s.Text(0), s.Text(1), std::move(detail)};
 }
 
 Status CaseTables::HashState(const std::string& scope, const std::function<void(std::string_view)>& update) {
@@ -153,7 +209,7 @@ Status CaseTables::HashState(const std::string& scope, const std::function<void(
     SILIAN_ASSIGN_OR_RETURN(bool row, c.Step());
     if (!row) return Status::Ok();
     std::string id = c.Text(0);
-    std::string view = c.Text(1);
+    SILIAN_ASSIGN_OR_RETURN(std::string view, Open(c.Text(1), CaseContext(id, "view")));
     update(std::string_view(id.c_str(), id.size() + 1));
     update(std::string_view(view.c_str(), view.size() + 1));
   }

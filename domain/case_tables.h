@@ -2,6 +2,12 @@
 // its open conflicts, kept in the ledger's SQLite file by the case projector (domain/case_projector.h).
 // They are derived data: always equal to ProjectCase over the case's stored ops, rewritten in the
 // transaction that stores an op of the case. Not thread-safe (as the Ledger).
+//
+// In an encrypted ledger (ledger/sealer.h) the personal columns are sealed, each bound to its row: cases.view
+// (context "case\n" + case_id + "\nview"), cases.applicant_name (holds the sealed "name\nID number",
+// context "case\n" + case_id + "\napplicant"), conflicts.detail ("conflict\n" + conflict_id); and
+// cases.applicant_id holds the blind index of the ID number (Sealer::BlindIndex, domain "applicant_id"), so
+// that a lookup by ID number still uses its index. Readers get plaintext either way.
 #pragma once
 
 #include <sqlite3.h>
@@ -19,6 +25,7 @@
 #include "base/status.h"
 #include "domain/projection.h"
 #include "ledger/db.h"
+#include "ledger/sealer.h"
 
 namespace silian::sync {
 
@@ -53,8 +60,9 @@ class CaseTables {
   // The DDL schema version `version` of the ledger file adds for these tables ("" for none).
   static std::string SchemaStep(int version);
 
-  // `db` is borrowed from the ledger. Prepares the statements that every write uses.
-  static Result<std::unique_ptr<CaseTables>> Attach(sqlite3* db);
+  // `db` and `sealer` (null for a plain ledger) are borrowed from the ledger. Prepares the statements that
+  // every write uses.
+  static Result<std::unique_ptr<CaseTables>> Attach(sqlite3* db, const Sealer* sealer);
 
   // Replaces the stored projection and conflicts of `p`'s case. REQUIRES: inside a write transaction.
   Status Write(const CaseProjection& p);
@@ -74,8 +82,14 @@ class CaseTables {
   Result<uint64_t> OpenConflictCount();
 
  private:
-  explicit CaseTables(sqlite3* db) : db_(db) {}
+  CaseTables(sqlite3* db, const Sealer* sealer) : db_(db), sealer_(sealer) {}
+  // A personal value as stored / as read (sealed with `context` in an encrypted ledger).
+  std::string Seal(std::string_view plain, const std::string& context) const;
+  Result<std::string> Open(std::string stored, const std::string& context) const;
+  Result<nlohmann::json> OpenJson(std::string stored, const std::string& context) const;
+  Result<CaseSummary> ReadSummary(const Stmt& r) const;
   sqlite3* db_;
+  const Sealer* sealer_;
   Stmt upsert_case_, delete_conflicts_, insert_conflict_;
 };
 

@@ -13,6 +13,7 @@
 #include "hub/commands.h"
 #include "hub/front/nginx_config.h"
 #include "hub/tls/ca.h"
+#include "hub/recover_key_cmd.h"
 
 namespace silian::hub {
 namespace {
@@ -184,5 +185,6 @@ int main(int argc, char** argv) {
     AddLedgerViews(program, cl);
     AddOversight(program, cl);
     silian::console::AddIdentityCommand(&program);
+    silian::hub::AddRecoverKeyCommand(program);
   });
 }

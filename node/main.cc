@@ -10,6 +10,7 @@
 #include "console/program.h"
 #include "console/reference.h"
 #include "node/commands.h"
+#include "node/unlock.h"
 
 namespace silian::node {
 namespace {
@@ -132,5 +133,6 @@ int main(int argc, char** argv) {
     AddSync(program, cl);
     AddReports(program, cl);
     silian::console::AddIdentityCommand(&program);
+    AddUnlockCommands(program);
   });
 }

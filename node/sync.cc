@@ -11,6 +11,7 @@
 
 #include "console/support.h"
 #include "node/commands.h"
+#include "console/session.h"
 #include "http/curl_transport.h"
 #include "net/client.h"
 
@@ -158,6 +159,13 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
   std::mt19937_64 rng(std::random_device{}());
   uint64_t failures = 0;
   while (!g_stop) {
+    // An encrypted ledger's key lasts as long as its session: `lock` or expiry stops the watch.
+    if (store->ledger().sealer() != nullptr) {
+      auto key = console::SessionKey(g.db_path);
+      if (!key.ok() || key->empty())
+        return FailedPrecondition("the session of ledger " + Quote(g.db_path) +
+                                  " ended (locked or expired): sync --watch stops; " + console::kUnlockHint);
+    }
     auto r = OneSession(*store, urls, tty);
     double wait_s = o.interval_s;
     if (r.ok()) {

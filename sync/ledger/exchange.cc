@@ -57,7 +57,8 @@ Status Ledger::Export(const pb::Frontier& holder, const std::function<Status(pb:
         if (OpInScope(ops_stmt.Text(1), holder_scope)) {
           SILIAN_RETURN_IF_ERROR(flush());
           pb::Entry e;
-          e.set_op(ops_stmt.Text(3));
+          SILIAN_ASSIGN_OR_RETURN(std::string bytes, m.OpenStored("op", origin, pos, ops_stmt.Text(3)));
+          e.set_op(std::move(bytes));
           SILIAN_RETURN_IF_ERROR(sink(std::move(e)));
         } else {
           extend(pos, pos, ops_stmt.Text(2));

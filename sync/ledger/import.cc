@@ -220,8 +220,9 @@ class ImportImpl final : public Ledger::Import {
       ++stats_.known;
       return Status::Ok();
     }
-    std::string held = m_.select_op_bytes.Text(0);
+    std::string stored = m_.select_op_bytes.Text(0);
     m_.select_op_bytes.Reset();
+    SILIAN_ASSIGN_OR_RETURN(std::string held, m_.OpenStored("op", op.origin(), op.seq(), std::move(stored)));
     if (held == bytes) {
       ++stats_.known;
       return Status::Ok();
@@ -234,7 +235,7 @@ class ImportImpl final : public Ledger::Import {
                     const std::string& skip_scope, std::optional<std::string> bytes) {
     auto& s = m_.insert_pending.Reset().Bind(1, origin).Bind(2, seq).Bind(3, to_seq).Bind(7, m_.wall->NowMs());
     if (bytes) {
-      s.BindBlob(6, *bytes);
+      s.BindBlob(6, m_.SealStored("pending", origin, seq, *bytes));
     } else {
       s.BindBlob(4, hash).Bind(5, skip_scope);
     }
@@ -253,7 +254,7 @@ class ImportImpl final : public Ledger::Import {
     held.Bind(1, origin).Bind(2, seq);
     SILIAN_ASSIGN_OR_RETURN(bool row, held.Step());
     if (!row || held.IsNull(0)) return Status::Ok();
-    std::string held_bytes = held.Text(0);
+    SILIAN_ASSIGN_OR_RETURN(std::string held_bytes, m_.OpenStored("pending", origin, seq, held.Text(0)));
     if (held_bytes == *bytes) return Status::Ok();
     ++stats_.equivocations;
     return m_.AddEquivocation(origin, seq, held_bytes, *bytes);
@@ -295,6 +296,9 @@ class ImportImpl final : public Ledger::Import {
       std::string skip_scope = m_.next_pending.Text(3);
       std::string bytes = m_.next_pending.Text(4);
       m_.next_pending.Reset();
+      if (is_op) {
+        SILIAN_ASSIGN_OR_RETURN(bytes, m_.OpenStored("pending", origin, seq, std::move(bytes)));
+      }
       if (!is_op) {
         SILIAN_RETURN_IF_ERROR(DeletePending(origin, seq, PendingSize(std::nullopt)));
         if (to_seq > f.seq && to_seq <= kMaxSeq) {

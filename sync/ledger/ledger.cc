@@ -149,7 +149,12 @@ Status WriteNewFile(Ledger::Impl& impl, const NodeConfig& config) {
   impl.epoch = ToHex(std::string(reinterpret_cast<const char*>(raw), sizeof raw));
   SILIAN_RETURN_IF_ERROR(impl.SetMeta("epoch", impl.epoch));
   impl.signing_key = impl.options.signing_key ? *impl.options.signing_key : SigningKey::Generate();
-  SILIAN_RETURN_IF_ERROR(impl.SetMeta("signing_key", impl.signing_key.secret()));
+  if (impl.options.sealer != nullptr) {
+    impl.sealer = impl.options.sealer;
+    SILIAN_RETURN_IF_ERROR(impl.SetMeta("seal", kSealScheme));
+    SILIAN_RETURN_IF_ERROR(impl.SetMeta("seal_check", impl.sealer->KeyCheck()));
+  }
+  SILIAN_RETURN_IF_ERROR(impl.SetMeta("signing_key", impl.SealSecret(impl.signing_key.secret())));
   if (config.level == Level::kCounty || config.level == Level::kCity)
     SILIAN_RETURN_IF_ERROR(Exec(impl.db, kServingIndexes));
   SILIAN_RETURN_IF_ERROR(Exec(impl.db, "COMMIT"));
@@ -198,15 +203,34 @@ Status LoadConfig(Ledger::Impl& impl) {
 // The replica's signing key (meta "signing_key", the 64-byte Ed25519 secret). A ledger made before keys
 // existed gets one the first time it opens.
 Status LoadSigningKey(Ledger::Impl& impl) {
-  SILIAN_ASSIGN_OR_RETURN(auto secret, impl.GetMeta("signing_key"));
-  if (secret) {
-    SILIAN_ASSIGN_OR_RETURN(impl.signing_key, SigningKey::FromSecret(*secret, "the signing key of " + Quote(impl.path)));
+  SILIAN_ASSIGN_OR_RETURN(auto stored, impl.GetMeta("signing_key"));
+  if (stored) {
+    SILIAN_ASSIGN_OR_RETURN(std::string secret, impl.OpenSecret(*stored));
+    SILIAN_ASSIGN_OR_RETURN(impl.signing_key, SigningKey::FromSecret(secret, "the signing key of " + Quote(impl.path)));
     return Status::Ok();
   }
   impl.signing_key = SigningKey::Generate();
   SILIAN_RETURN_IF_ERROR(Exec(impl.db, "BEGIN IMMEDIATE"));
-  Status s = impl.SetMeta("signing_key", impl.signing_key.secret());
+  Status s = impl.SetMeta("signing_key", impl.SealSecret(impl.signing_key.secret()));
   return Exec(impl.db, s.ok() ? "COMMIT" : "ROLLBACK").ok() ? s : Internal("cannot store a new signing key");
+}
+
+// An encrypted ledger (meta "seal") opens only with the sealer of its key.
+Status LoadSealer(Ledger::Impl& impl) {
+  SILIAN_ASSIGN_OR_RETURN(auto seal, impl.GetMeta("seal"));
+  if (!seal) return Status::Ok();
+  if (*seal != kSealScheme)
+    return DataLoss("ledger " + Quote(impl.path) + " is sealed with " + Quote(*seal) +
+                    ", which this program does not know; upgrade Silian");
+  if (impl.options.sealer == nullptr)
+    return FailedPrecondition("ledger " + Quote(impl.path) +
+                              " is encrypted and locked: unlock it with `silian-node unlock STAFF_ID` first");
+  SILIAN_ASSIGN_OR_RETURN(auto check, impl.GetMeta("seal_check"));
+  if (!check || *check != impl.options.sealer->KeyCheck())
+    return PermissionDenied("the unlocked key is not the key of ledger " + Quote(impl.path) +
+                            ": lock, then unlock it with `silian-node unlock STAFF_ID` again");
+  impl.sealer = impl.options.sealer;
+  return Status::Ok();
 }
 
 bool ValidDevice(const std::string& device) {
@@ -232,7 +256,7 @@ Status Ledger::Impl::PrepareAll() {
   const std::pair<Stmt*, const char*> statements[] = {
       {&insert_op, "INSERT INTO ops(origin, seq, hlc, case_id, division, chain_hash, bytes) VALUES(?,?,?,?,?,?,?)"},
       {&select_op_bytes, "SELECT bytes FROM ops WHERE origin=? AND seq=?"},
-      {&select_case_ops, "SELECT bytes FROM ops WHERE case_id=?"},
+      {&select_case_ops, "SELECT bytes, origin, seq FROM ops WHERE case_id=?"},
       {&insert_skip, "INSERT INTO skips(origin, from_seq, to_seq, hash, scope) VALUES(?,?,?,?,?)"},
       {&extend_skip, "UPDATE skips SET to_seq=?, hash=? WHERE origin=? AND from_seq=?"},
       {&last_skip, "SELECT from_seq, to_seq, scope FROM skips WHERE origin=? ORDER BY from_seq DESC LIMIT 1"},
@@ -248,6 +272,35 @@ Status Ledger::Impl::PrepareAll() {
   };
   for (const auto& [stmt, sql] : statements) SILIAN_RETURN_IF_ERROR(stmt->Prepare(db, sql));
   return Status::Ok();
+}
+
+std::string Ledger::Impl::SealStored(std::string_view table, const std::string& origin, uint64_t seq,
+                                     std::string_view bytes) const {
+  if (sealer == nullptr) return std::string(bytes);
+  return sealer->Seal(bytes, std::string(table) + "\n" + origin + "\n" + std::to_string(seq));
+}
+
+Result<std::string> Ledger::Impl::OpenStored(std::string_view table, const std::string& origin, uint64_t seq,
+                                             std::string bytes) const {
+  if (sealer == nullptr) return bytes;
+  return sealer->Open(bytes, std::string(table) + "\n" + origin + "\n" + std::to_string(seq));
+}
+
+// Meta "signing_key" of an encrypted ledger: "sealed:" + base64 of the secret sealed with context
+// "meta\nsigning_key" (meta values are text).
+constexpr std::string_view kSealedSecretPrefix = "sealed:";
+
+std::string Ledger::Impl::SealSecret(const std::string& secret) const {
+  if (sealer == nullptr) return secret;
+  return std::string(kSealedSecretPrefix) + ToBase64(sealer->Seal(secret, "meta\nsigning_key"));
+}
+
+Result<std::string> Ledger::Impl::OpenSecret(const std::string& stored) const {
+  if (stored.rfind(kSealedSecretPrefix, 0) != 0) return stored;
+  if (sealer == nullptr) return DataLoss("the signing key of " + Quote(path) + " is sealed but the ledger is not encrypted");
+  SILIAN_ASSIGN_OR_RETURN(std::string sealed,
+                          FromBase64(std::string_view(stored).substr(kSealedSecretPrefix.size()), "the sealed signing key"));
+  return sealer->Open(sealed, "meta\nsigning_key");
 }
 
 Result<std::optional<std::string>> Ledger::Impl::GetMeta(const std::string& key) {
@@ -308,7 +361,7 @@ Status Ledger::Impl::InsertOp(const pb::Op& op, const std::string& bytes, const 
       .Bind(4, op.case_id())
       .Bind(5, op.division())
       .BindBlob(6, chain_hash)
-      .BindBlob(7, bytes)
+      .BindBlob(7, SealStored("op", op.origin(), op.seq(), bytes))
       .Run();
 }
 
@@ -328,8 +381,8 @@ Status Ledger::Impl::AddEquivocation(const std::string& origin, uint64_t seq, co
   return insert_equivocation.Reset()
       .Bind(1, origin)
       .Bind(2, seq)
-      .BindBlob(3, held)
-      .BindBlob(4, offered)
+      .BindBlob(3, SealStored("equivocation/held", origin, seq, held))
+      .BindBlob(4, SealStored("equivocation/offered", origin, seq, offered))
       .Bind(5, wall->NowMs())
       .Run();
 }
@@ -368,17 +421,25 @@ Status Ledger::Impl::PurgePendingNowAndThen() {
   return PurgePending();
 }
 
-Result<std::vector<Refusal>> Ledger::Impl::Reproject(const std::string& case_id) {
+Result<std::vector<pb::Op>> Ledger::Impl::CaseOps(const std::string& case_id) {
   std::vector<pb::Op> ops;
   select_case_ops.Reset().Bind(1, case_id);
   for (;;) {
     SILIAN_ASSIGN_OR_RETURN(bool row, select_case_ops.Step());
     if (!row) break;
+    SILIAN_ASSIGN_OR_RETURN(std::string bytes, OpenStored("op", select_case_ops.Text(1),
+                                                          static_cast<uint64_t>(select_case_ops.Int(2)),
+                                                          select_case_ops.Text(0)));
     pb::Op op;
-    if (!op.ParseFromString(select_case_ops.Text(0)))
-      return DataLoss("stored op of case " + Quote(case_id) + " does not parse");
+    if (!op.ParseFromString(bytes)) return DataLoss("stored op of case " + Quote(case_id) + " does not parse");
     ops.push_back(std::move(op));
   }
+  select_case_ops.Reset();
+  return ops;
+}
+
+Result<std::vector<Refusal>> Ledger::Impl::Reproject(const std::string& case_id) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, CaseOps(case_id));
   if (ops.empty()) return NotFound("no case " + Quote(case_id));
   return projector->Project(case_id, std::move(ops));
 }
@@ -463,6 +524,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, Options op
   SILIAN_RETURN_IF_ERROR(CheckAndMigrate(*impl));
   SILIAN_RETURN_IF_ERROR(impl->PrepareAll());
   SILIAN_RETURN_IF_ERROR(LoadConfig(*impl));
+  SILIAN_RETURN_IF_ERROR(LoadSealer(*impl));
   SILIAN_RETURN_IF_ERROR(LoadSigningKey(*impl));
   SILIAN_RETURN_IF_ERROR(impl->LoadFrontier());
   SILIAN_RETURN_IF_ERROR(impl->LoadClock());
@@ -483,6 +545,7 @@ const NodeConfig& Ledger::config() const { return impl_->config; }
 const std::string& Ledger::scope() const { return impl_->scope; }
 const std::string& Ledger::epoch() const { return impl_->epoch; }
 const SigningKey& Ledger::signing_key() const { return impl_->signing_key; }
+const Sealer* Ledger::sealer() const { return impl_->sealer; }
 WallClock& Ledger::wall() { return *impl_->wall; }
 sqlite3* Ledger::db() { return impl_->db; }
 bool Ledger::IsReference(const pb::Op& op) const { return impl_->projector->IsReference(op); }
@@ -543,21 +606,7 @@ Result<OpId> Ledger::Append(pb::Op op, const std::string& actor, const std::stri
   return OpId{self, op.seq()};
 }
 
-Result<std::vector<pb::Op>> Ledger::LoadCaseOps(const std::string& case_id) {
-  Impl& m = *impl_;
-  std::vector<pb::Op> ops;
-  m.select_case_ops.Reset().Bind(1, case_id);
-  for (;;) {
-    SILIAN_ASSIGN_OR_RETURN(bool row, m.select_case_ops.Step());
-    if (!row) break;
-    pb::Op op;
-    if (!op.ParseFromString(m.select_case_ops.Text(0)))
-      return DataLoss("stored op of case " + Quote(case_id) + " does not parse");
-    ops.push_back(std::move(op));
-  }
-  m.select_case_ops.Reset();
-  return ops;
-}
+Result<std::vector<pb::Op>> Ledger::LoadCaseOps(const std::string& case_id) { return impl_->CaseOps(case_id); }
 
 Status Ledger::RefreshStaleCases() {
   Impl& m = *impl_;

@@ -37,6 +37,8 @@
 
 namespace silian::sync {
 
+class Sealer;
+
 struct NodeConfig {
   NodeId node_id;
   Level level = Level::kVillage;
@@ -122,6 +124,10 @@ class Ledger {
     // Create only: the key pair the new ledger signs with instead of a new random one (the simulator's
     // replicas derive theirs from their ids, so that a seed replays byte for byte).
     std::optional<SigningKey> signing_key;
+    // Borrowed; outlives the ledger. Create: the new ledger is encrypted with it (ledger/sealer.h). Open: an
+    // encrypted ledger needs the sealer of its key (kFailedPrecondition "... is encrypted and locked"
+    // without one, kPermissionDenied with another key's); a plain ledger ignores it.
+    const Sealer* sealer = nullptr;
   };
   // The schema version this program writes: `PRAGMA user_version` of the file. Each version step adds the
   // ledger's tables and the projector's (Projector::SchemaStep).
@@ -146,6 +152,9 @@ class Ledger {
   // (its chain heads, its requests, its bundles) is verified with the public key of its registration.
   const SigningKey& signing_key() const;
   WallClock& wall();
+  // The sealer of an encrypted ledger; null for a plain one. Collaborators that keep personal data in this
+  // file seal it with this (the case projection).
+  const Sealer* sealer() const;
   // The connection, for collaborators that keep their tables in this file. Borrowed.
   sqlite3* db();
   // Whether `op` is reference data by its kind (the projector's rule). Pure; thread-safe.
@@ -174,6 +183,16 @@ class Ledger {
   Result<std::vector<pb::Op>> LoadCaseOps(const std::string& case_id);
   // Re-projects the cases left by deferred imports (also done by Open and by every non-deferred Commit).
   Status RefreshStaleCases();
+  // Encrypts this plain ledger with `sealer` in one transaction (the op bytes of ops, pending and
+  // equivocations, meta "seal" and "seal_check", then `add_keyslots`, which must store at least one way to
+  // unlock it: ledger/keyslots.h) and leaves every case for re-projection. kFailedPrecondition when already
+  // encrypted; on any error nothing changed.
+  // REQUIRES: outside a transaction. Then close this Ledger, open it again with the sealer (which
+  // re-projects the cases sealed before anyone reads them) and Compact it.
+  Status Encrypt(const Sealer& sealer, const std::function<Status()>& add_keyslots);
+  // Rebuilds the file (WAL checkpoint, VACUUM): no replaced or deleted row survives in free pages or the
+  // WAL. REQUIRES: outside a transaction.
+  Status Compact();
 
   // ---- Small persistent values. Keys of the application are kept apart from the ledger's own.
   Result<std::optional<std::string>> GetMeta(const std::string& key);

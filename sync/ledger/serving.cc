@@ -133,6 +133,9 @@ Result<Ledger::PullResult> Ledger::Pull(const std::string& child_scope, const pb
   SILIAN_RETURN_IF_ERROR(rows.Prepare(m.db, PrefixQuery(child_scope).c_str()));
   rows.Bind(1, child_scope).Bind(2, cursor).Bind(3, static_cast<int64_t>(max_entries));
   SILIAN_ASSIGN_OR_RETURN(std::vector<PullRow> wider, WiderRows(m.db, child_scope, cursor, max_entries));
+  for (PullRow& w : wider) {
+    SILIAN_ASSIGN_OR_RETURN(w.bytes, m.OpenStored("op", w.origin, w.seq, std::move(w.bytes)));
+  }
   PullBuilder builder(m.db, child_scope, child_frontier, cursor, max_entries, max_bytes);
   SILIAN_RETURN_IF_ERROR(builder.Prepare());
   size_t rows_read = 0;
@@ -148,6 +151,7 @@ Result<Ledger::PullResult> Ledger::Pull(const std::string& child_scope, const pb
     if (!row) break;
     ++rows_read;
     PullRow r = ReadRow(rows);
+    SILIAN_ASSIGN_OR_RETURN(r.bytes, m.OpenStored("op", r.origin, r.seq, std::move(r.bytes)));
     while (!full && next_wider < wider.size() && wider[next_wider].id < r.id) {
       SILIAN_ASSIGN_OR_RETURN(full, builder.Take(std::move(wider[next_wider++])));
     }
@@ -179,6 +183,9 @@ Result<std::optional<std::string>> Ledger::OpBytes(const OpId& id) {
   std::optional<std::string> out;
   if (row) out = m.select_op_bytes.Text(0);
   m.select_op_bytes.Reset();
+  if (out) {
+    SILIAN_ASSIGN_OR_RETURN(*out, m.OpenStored("op", id.origin, id.seq, std::move(*out)));
+  }
   return out;
 }
 

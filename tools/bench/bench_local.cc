@@ -23,6 +23,7 @@
 #include "bench/workload.h"
 #include "ledger/bundle.h"
 #include "ledger/chain.h"
+#include "ledger/sealer.h"
 #include "domain/projection.h"
 #include "domain/store.h"
 
@@ -64,10 +65,12 @@ Result<Latencies> TimeFdatasync(const std::string& path, int n) {
   return Summarize(std::move(ms));
 }
 
-Result<DurableFigures> RunDurable(const std::string& path, uint64_t n, uint64_t seed) {
+// `sealer` null: a plain ledger; else an encrypted one (docs/architecture.md, "Encrypted laptops").
+Result<DurableFigures> RunDurable(const std::string& path, uint64_t n, uint64_t seed, const sync::Sealer* sealer) {
   sync::NodeConfig config{sync::NodeId{"th-152222104-d"}, sync::Level::kTownship,
                           sync::DivisionCode{kTownshipDivision}, "03"};
   sync::LedgerStore::Options options;  // durable, system clock: as silian-node runs
+  options.sealer = sealer;
   SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(path, config, options));
   SILIAN_RETURN_IF_ERROR(InstallCatalogue({store.get()}, std::filesystem::path(path).parent_path().string()));
   WindowSession session(*store, seed ^ 0xD00AB1Eull);
@@ -218,13 +221,18 @@ struct LocalRun {
   bool removed_at_end = false;
   WorkloadReport w;
   DurableFigures d;
+  DurableFigures d_sealed;                    // the same commits into an encrypted ledger
   std::vector<ImportFigures> imports;
+  std::vector<ImportFigures> sealed_imports;  // the same bundle into an encrypted ledger, alternating
+  uint64_t sealed_ledger_bytes = 0;
   std::vector<BaselineFigures> baselines;
   uint64_t ledger_bytes = 0;
   uint64_t row_bytes = 0;
   Breakdown bd;
   // The median runs, and what is computed from them (Derive).
   const ImportFigures* imp = nullptr;
+  const ImportFigures* sealed_imp = nullptr;
+  double sealed_durable_rate = 0, sealed_import_rate = 0;
   const BaselineFigures* base = nullptr;
   double durable_rate = 0, import_rate = 0, base_rate = 0, ratio = 0, bytes_per_op = 0;
   bool ratio_pass = false, bytes_pass = false;
@@ -242,35 +250,55 @@ Status CheckOptions(const LocalOptions& options) {
 }
 
 // Phase 3: imports into an empty, durable ledger of the same area, and the plain-SQLite baseline, alternating.
+// One import of the bundle into a new durable township ledger at `ledger` (encrypted when `sealer` is set),
+// checked: every op stored, and the digest (over plaintext) equal to the exporter's.
+Result<ImportFigures> ImportInto(const std::string& ledger, const std::string& bundle_path, uint64_t expected,
+                                 const std::string& exporter_digest, const sync::Sealer* sealer) {
+  sync::NodeConfig importer{sync::NodeId{"th-152222104-b"}, sync::Level::kTownship,
+                            sync::DivisionCode{kTownshipDivision}, "02"};
+  sync::LedgerStore::Options options;
+  options.sealer = sealer;
+  SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(ledger, importer, options));
+  SILIAN_ASSIGN_OR_RETURN(ImportFigures imp, RunImport(*store, bundle_path));
+  if (imp.stats.new_ops != expected || imp.stats.pending != 0 || imp.stats.equivocations != 0)
+    return Internal("the import stored " + std::to_string(imp.stats.new_ops) + " new ops (" +
+                    std::to_string(imp.stats.pending) + " pending), expected " + std::to_string(expected));
+  SILIAN_ASSIGN_OR_RETURN(sync::LedgerDigest digest, store->Digest(std::nullopt));
+  imp.digest = digest.ToLine();
+  if (imp.digest != exporter_digest)
+    return Internal("the imported ledger's digest " + Quote(imp.digest) + " differs from the exporter's " +
+                    Quote(exporter_digest));
+  return imp;
+}
+
 Status MeasureImports(const LocalOptions& options, const std::string& bundle_path, const Progress& progress,
-                      LocalRun& r) {
+                      const sync::Sealer& sealer, LocalRun& r) {
   std::vector<OpRow> rows;
   for (int run = 1; run <= options.runs; ++run) {
     const std::string tag = std::to_string(run);
     progress("[3/4] run " + tag + "/" + std::to_string(options.runs) +
              ": importing the bundle into an empty durable township ledger");
-    sync::NodeConfig importer{sync::NodeId{"th-152222104-b"}, sync::Level::kTownship,
-                              sync::DivisionCode{kTownshipDivision}, "02"};
     const std::string ledger = r.dir + "/import-" + tag + ".db";
-    SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(ledger, importer, {}));
-    SILIAN_ASSIGN_OR_RETURN(ImportFigures imp, RunImport(*store, bundle_path));
     const uint64_t expected = options.ops + r.w.reference_ops;
-    if (imp.stats.new_ops != expected || imp.stats.pending != 0 || imp.stats.equivocations != 0)
-      return Internal("the import stored " + std::to_string(imp.stats.new_ops) + " new ops (" +
-                      std::to_string(imp.stats.pending) + " pending), expected " + std::to_string(expected));
-    SILIAN_ASSIGN_OR_RETURN(sync::LedgerDigest digest, store->Digest(std::nullopt));
-    imp.digest = digest.ToLine();
-    if (imp.digest != r.w.exporter_digest)
-      return Internal("the imported ledger's digest " + Quote(imp.digest) + " differs from the exporter's " +
-                      Quote(r.w.exporter_digest));
-    store.reset();  // closing checkpoints the WAL into the ledger file
+    // Closing the store (end of ImportInto) checkpoints the WAL into the ledger file.
+    SILIAN_ASSIGN_OR_RETURN(ImportFigures imp, ImportInto(ledger, bundle_path, expected, r.w.exporter_digest, nullptr));
+    progress("      " + Fixed(imp.seconds, 2) + " s; the same into an empty encrypted ledger");
+    const std::string sealed_ledger = r.dir + "/import-sealed-" + tag + ".db";
+    SILIAN_ASSIGN_OR_RETURN(ImportFigures sealed,
+                            ImportInto(sealed_ledger, bundle_path, expected, r.w.exporter_digest, &sealer));
+    r.sealed_imports.push_back(std::move(sealed));
+    if (run == 1) {
+      std::error_code ec;
+      r.sealed_ledger_bytes = std::filesystem::file_size(sealed_ledger, ec);
+    }
     if (run == 1) {
       std::error_code ec;
       r.ledger_bytes = std::filesystem::file_size(ledger, ec);
       SILIAN_ASSIGN_OR_RETURN(rows, ReadOpRows(ledger));
       for (const auto& row : rows) r.row_bytes += row.bytes.size();
     }
-    progress("      " + Fixed(imp.seconds, 2) + " s; plain SQLite baseline: the same rows into a fresh file");
+    progress("      " + Fixed(r.sealed_imports.back().seconds, 2) +
+             " s; plain SQLite baseline: the same rows into a fresh file");
     SILIAN_ASSIGN_OR_RETURN(BaselineFigures base, RunBaseline(r.dir + "/baseline-" + tag + ".db", rows));
     progress("      " + Fixed(base.seconds, 2) + " s");
     r.imports.push_back(std::move(imp));
@@ -285,6 +313,9 @@ void Derive(const LocalOptions& options, LocalRun& r) {
   const double ops = static_cast<double>(options.ops);
   r.durable_rate = static_cast<double>(r.d.ops) / r.d.seconds;
   r.import_rate = ops / r.imp->seconds;
+  r.sealed_imp = &MedianBy(r.sealed_imports, &ImportFigures::seconds);
+  r.sealed_import_rate = ops / r.sealed_imp->seconds;
+  r.sealed_durable_rate = static_cast<double>(r.d_sealed.ops) / r.d_sealed.seconds;
   r.base_rate = static_cast<double>(r.base->rows) / r.base->seconds;
   r.ratio = r.import_rate / r.base_rate;
   r.bytes_per_op = static_cast<double>(r.w.bundle_bytes) / ops;
@@ -365,6 +396,16 @@ json LocalJson(const LocalOptions& options, const LocalRun& r) {
       {"import_ratio", {{"value", r.ratio}, {"target_min", kTargetImportRatio}, {"verdict", Verdict(r.ratio_pass)}}},
       {"bundle_bytes_per_op",
        {{"value", r.bytes_per_op}, {"target_max", kTargetBundleBytesPerOp}, {"verdict", Verdict(r.bytes_pass)}}}};
+  j["encryption"] = {{"durable_ops_per_s", r.sealed_durable_rate},
+                     {"durable_ratio", r.sealed_durable_rate / r.durable_rate},
+                     {"durable_p50_ms", r.d_sealed.latency.p50_ms},
+                     {"import_ops_per_s", r.sealed_import_rate},
+                     {"import_ratio", r.sealed_import_rate / r.import_rate},
+                     {"import_seconds", r.sealed_imp->seconds},
+                     {"ledger_bytes", r.sealed_ledger_bytes},
+                     {"ledger_bytes_ratio",
+                      static_cast<double>(r.sealed_ledger_bytes) / static_cast<double>(std::max<uint64_t>(r.ledger_bytes, 1))},
+                     {"digest_matches_exporter", true}};
   if (options.breakdown)
     j["breakdown"] = {{"decode_s", r.bd.decode_s},   {"parse_s", r.bd.parse_s},     {"hash_s", r.bd.hash_s},
                       {"project_s", r.bd.project_s}, {"json_dump_s", r.bd.dump_s}, {"cases", r.bd.cases},
@@ -395,6 +436,11 @@ std::string FiguresText(const LocalRun& r) {
   std::string o = "\n  " + Cell("figure", 40) + Cell("measured", 26) + Cell("target", 10) + "verdict\n";
   o += Row("single-op durable commits", Rate(r.durable_rate) + " ops/s");
   o += Row("import into an empty ledger", Rate(r.import_rate) + " ops/s");
+  o += Row("durable commits, encrypted ledger", Rate(r.sealed_durable_rate) + " ops/s (" +
+                                                    Fixed(100 * r.sealed_durable_rate / r.durable_rate, 1) +
+                                                    "% of plain)");
+  o += Row("import, encrypted ledger", Rate(r.sealed_import_rate) + " ops/s (" +
+                                           Fixed(100 * r.sealed_import_rate / r.import_rate, 1) + "% of plain)");
   o += Row("plain SQLite, same rows", Rate(r.base_rate) + " rows/s");
   o += Row("import / plain SQLite", Cell(Fixed(r.ratio * 100, 1) + "%", 26) +
                                         Cell(">= " + Fixed(kTargetImportRatio * 100, 0) + "%", 10) +
@@ -434,7 +480,14 @@ std::string DetailsText(const LocalOptions& options, const LocalRun& r) {
                                    static_cast<double>(std::max<uint64_t>(r.w.bundle_bytes, 1)), 1) + "x)");
   o += Row("ledger after import", Grouped(r.ledger_bytes) + " bytes (plain SQLite file " +
                                       Grouped(base.file_bytes) + " bytes; op bytes alone " + Grouped(r.row_bytes) + ")");
-  o += Row("digest check", "every imported ledger equals the exporter's: " + imp.digest.substr(0, 30) + "...");
+  o += Row("encrypted ledger after import",
+           Grouped(r.sealed_ledger_bytes) + " bytes (" +
+               Fixed(100.0 * static_cast<double>(r.sealed_ledger_bytes) /
+                         static_cast<double>(std::max<uint64_t>(r.ledger_bytes, 1)),
+                     1) +
+               "% of plain); durable commits p50 " + Fixed(r.d_sealed.latency.p50_ms, 2) + " ms");
+  o += Row("digest check", "every imported ledger, plain or encrypted, equals the exporter's: " +
+                               imp.digest.substr(0, 30) + "...");
   return o;
 }
 
@@ -508,10 +561,16 @@ Status RunLocal(const LocalOptions& options, std::ostream& out, std::ostream& er
                     std::to_string(options.ops));
 
   progress("[2/4] timing " + Grouped(options.durable_ops) + " single-op durable commits");
-  SILIAN_ASSIGN_OR_RETURN(r.d, RunDurable(r.dir + "/durable.db", options.durable_ops, options.seed));
-  progress("      done in " + Fixed(r.d.seconds, 1) + " s");
+  SILIAN_ASSIGN_OR_RETURN(r.d, RunDurable(r.dir + "/durable.db", options.durable_ops, options.seed, nullptr));
+  progress("      done in " + Fixed(r.d.seconds, 1) + " s; the same into an encrypted ledger");
+  SILIAN_ASSIGN_OR_RETURN(auto sealer, sync::MakeSealer(sync::NewDataKey()));
+  std::error_code ec;
+  std::filesystem::create_directory(r.dir + "/sealed", ec);  // its own catalogue ledger, as the first run's
+  SILIAN_ASSIGN_OR_RETURN(r.d_sealed, RunDurable(r.dir + "/sealed/durable.db", options.durable_ops, options.seed,
+                                                 sealer.get()));
+  progress("      done in " + Fixed(r.d_sealed.seconds, 1) + " s");
 
-  SILIAN_RETURN_IF_ERROR(MeasureImports(options, wo.bundle_path, progress, r));
+  SILIAN_RETURN_IF_ERROR(MeasureImports(options, wo.bundle_path, progress, *sealer, r));
   if (options.breakdown) {
     progress("[4/4] timing the pieces of an import alone");
     SILIAN_ASSIGN_OR_RETURN(r.bd, RunBreakdown(wo.bundle_path));

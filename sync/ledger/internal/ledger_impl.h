@@ -8,6 +8,7 @@
 
 #include "ledger/db.h"
 #include "ledger/ledger.h"
+#include "ledger/sealer.h"
 
 namespace silian::sync {
 
@@ -24,6 +25,7 @@ struct Ledger::Impl {
   std::string scope;
   std::string epoch;
   SigningKey signing_key;  // meta "signing_key"
+  const Sealer* sealer = nullptr;  // set when the ledger is encrypted (meta "seal")
   Options options;
   SystemWallClock system_wall;
   WallClock* wall = nullptr;
@@ -40,6 +42,14 @@ struct Ledger::Impl {
   ~Impl();
 
   Status PrepareAll();
+  // Op bytes as stored in `table` (ops, pending, equivocations/held, ...) at row (origin, seq): sealed
+  // when the ledger is encrypted, else as given. OpenStored is the inverse (kDataLoss when it does not open).
+  std::string SealStored(std::string_view table, const std::string& origin, uint64_t seq, std::string_view bytes) const;
+  Result<std::string> OpenStored(std::string_view table, const std::string& origin, uint64_t seq,
+                                 std::string bytes) const;
+  // The signing key's secret as meta holds it (sealed in an encrypted ledger), and back.
+  std::string SealSecret(const std::string& secret) const;
+  Result<std::string> OpenSecret(const std::string& stored) const;
   Result<std::optional<std::string>> GetMeta(const std::string& key);
   Status SetMeta(const std::string& key, const std::string& value);
   Status LoadFrontier();
@@ -54,6 +64,8 @@ struct Ledger::Impl {
   Status AddSkip(const std::string& origin, uint64_t from, uint64_t to, const std::string& hash,
                  const std::string& skip_scope);
   Status AddEquivocation(const std::string& origin, uint64_t seq, const std::string& held, const std::string& offered);
+  // The stored ops of `case_id` (opened when sealed). kDataLoss when one does not open or parse.
+  Result<std::vector<pb::Op>> CaseOps(const std::string& case_id);
   // Loads the case's ops and has the projector store its projection; returns the projector's refusals.
   Result<std::vector<Refusal>> Reproject(const std::string& case_id);
   // Removes and returns the cases whose projection an earlier import deferred. REQUIRES: a transaction.
