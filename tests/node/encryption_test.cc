@@ -318,6 +318,11 @@ TEST_CASE("silian-node sync: an encrypted laptop and a plain one converge throug
   laptop.Ok({"encrypt", "agent-1", "--passphrase-stdin"}, std::string(kPassphrase) + "\n");
   const std::string county_db = dir.File("county.db");
   InitHub(county_db, "county", "county", kCounty, {{"laptop", "village", kVillage}, {"other", "village", kVillage}});
+  RegisterKey(county_db, other);
+  // The encrypted laptop shows its key only when unlocked: the administrator registers what it shows.
+  const json identity = json::parse(laptop.Ok({"--json", "identity"}));
+  RunOk(HubBin(), {"--db", county_db, "node", "add", "laptop", "--level", "village", "--division", kVillage,
+                   "--public-key", identity.at("public_key").get<std::string>()});
   HubProcess county("county hub", county_db, dir.File("county.log"));
   county.Start();
   laptop.Ok({"sync", "--hub", county.url()});
