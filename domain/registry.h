@@ -96,10 +96,12 @@ class Registry {
   // Pins `node_id` as this replica's root. kPermissionDenied naming both when another root is pinned.
   // REQUIRES: inside a write transaction.
   Status PinRoot(const std::string& node_id);
+  // kUnavailable when `op`'s publisher (its origin) is not registered here yet; kPermissionDenied unless it
+  // is a county or city hub whose area contains the op's. `what` completes "op X <what> for area A".
+  Status CheckPublisher(const pb::Op& op, const std::string& what);
 
  private:
   Status CreateTable();
-  Status CheckPublisher(const pb::Op& op, const std::string& what);
   Status CheckRootClaim(const pb::Op& op);
 
   Ledger& ledger_;
