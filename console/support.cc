@@ -40,12 +40,6 @@ Result<std::unique_ptr<sync::LedgerStore>> OpenLedger(const GlobalOptions& g) {
   return store;
 }
 
-std::string ActorFor(const std::optional<std::string>& flag, const sync::LedgerStore& store) {
-  if (flag) return *flag;
-  if (const char* env = std::getenv("SILIAN_ACTOR"); env != nullptr && *env != '\0') return env;
-  return store.config().node_id.value;
-}
-
 void PrintJson(const nlohmann::json& value) {
   std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
 }

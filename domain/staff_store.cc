@@ -31,6 +31,8 @@ Result<bool> LedgerStore::PublishStaff(StaffAccount a, const std::string& actor)
     op.set_division(a.division);
     op.set_origin(self.node_id.value);
     op.set_actor(actor.empty() ? self.node_id.value : actor);
+    op.set_seq(1);
+    op.set_hlc(ledger_->wall().NowMs() << 16);
     SILIAN_RETURN_IF_ERROR(CheckOpContent(op));
     SILIAN_RETURN_IF_ERROR(ledger_->Append(std::move(op), actor, "", a.division, {}).status());
     return true;
@@ -54,6 +56,9 @@ Status LedgerStore::WriteAudit(const pb::StaffAudit& audit) {
     const std::string& division = ledger_->config().division.value;
     op.set_division(division);
     op.set_origin(ledger_->config().node_id.value);
+    op.set_seq(1);  // as Append will write it; content rules do not depend on the seq
+    op.set_hlc(ledger_->wall().NowMs() << 16);
+    op.set_actor(audit.staff_id());
     SILIAN_RETURN_IF_ERROR(CheckOpContent(op));
     return ledger_->Append(std::move(op), audit.staff_id(), "", division, {}).status();
   });

@@ -9,6 +9,7 @@
 #include "console/program.h"
 #include "console/reference.h"
 #include "node/commands.h"
+#include "console/session.h"
 
 namespace silian::node {
 namespace {
@@ -24,6 +25,7 @@ struct CommandLine {
   std::optional<std::string> digest_scope;
   SyncCommandOptions sync;
   console::ConfigCommands config;
+  console::LoginOptions login;
 };
 
 void AddInit(console::Program& p, CommandLine& cl) {
@@ -128,5 +130,6 @@ int main(int argc, char** argv) {
     AddExchange(program, cl);
     AddSync(program, cl);
     AddReports(program, cl);
+    silian::console::AddSessionCommands(program, &cl.login);
   });
 }
