@@ -32,7 +32,10 @@ Status CaseProjector::Attach(Ledger& ledger) {
   return outbox_->Reload();
 }
 
-Status CaseProjector::Reload() { return outbox_ ? outbox_->Reload() : Status::Ok(); }
+Status CaseProjector::Reload() {
+  if (staff_) staff_->Reload();
+  return outbox_ ? outbox_->Reload() : Status::Ok();
+}
 
 bool CaseProjector::IsReference(const pb::Op& op) const {
   return IsReferenceOp(op);

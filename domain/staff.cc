@@ -283,7 +283,9 @@ Result<bool> StaffRegistry::Index(const pb::Op& op) {
   SILIAN_RETURN_IF_ERROR(s.Bind(1, r.staff_id()).Bind(2, r.name()).Bind(3, r.node_id()).Bind(4, r.division())
                              .Bind(5, roles).Bind(6, r.status()).Bind(7, r.verifier()).Bind(8, op.origin())
                              .Bind(9, op.seq()).Bind(10, op.hlc()).Bind(11, disabled_hlc).Run());
-  return sqlite3_changes(ledger_.db()) > 0;
+  if (sqlite3_changes(ledger_.db()) == 0) return false;
+  any_accounts_ = 1;
+  return true;
 }
 
 Status StaffRegistry::IndexAudit(const pb::Op& op) {
@@ -341,6 +343,11 @@ Status StaffRegistry::Admit(const pb::Op& op) {
 }
 
 Result<bool> StaffRegistry::Staffed(std::string_view origin) {
+  if (any_accounts_ < 0) {
+    SILIAN_ASSIGN_OR_RETURN(uint64_t n, QueryCount(ledger_.db(), "SELECT count(*) FROM (SELECT 1 FROM staff_registry LIMIT 1)"));
+    any_accounts_ = n > 0 ? 1 : 0;
+  }
+  if (any_accounts_ == 0) return false;
   SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> reg, registry_.Find(origin));
   Stmt s;
   SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_.db(),

@@ -135,6 +135,9 @@ class StaffRegistry {
   // Audit: its origin is registered (kUnavailable until then) and the area is the origin's division.
   Status Admit(const pb::Op& op);
 
+  // Forgets what is cached (whether any account is held): another connection may have committed.
+  void Reload() { any_accounts_ = -1; }
+
   // Whether ops of `origin` are judged by staff accounts (see the file comment).
   Result<bool> Staffed(std::string_view origin);
   // "" when the actor of case op `op` may author it at its origin; otherwise the rule it breaks, naming
@@ -151,6 +154,9 @@ class StaffRegistry {
  private:
   Ledger& ledger_;
   Registry& registry_;
+  // Whether staff_registry has any row: -1 unknown. Spares the fold of a network without staff two
+  // queries per op; a stale 1 (a rolled-back account) only costs those queries.
+  int any_accounts_ = -1;
 };
 
 }  // namespace silian::sync
