@@ -160,5 +160,35 @@ TEST_CASE("Staff: a session is refused after its expiry", "[e2e][staff]") {
   RequireRefused(v.Node({"whoami"}), "silian-node", {"\"ag1\"", "expired"});
 }
 
+TEST_CASE("Staff: ops a laptop wrote before it held the accounts, under an actor without the role, are refused by the hub's projection and kept",
+          "[e2e][staff]") {
+  TempDir dir;
+  const std::string hub_db = dir.File("county.db"), node_db = dir.File("v1.db");
+  InitHub(hub_db, "county-1", "county", kCounty, {{"v1", "village", kVillage}});
+  RunOk(AdminBin(), {"--db", hub_db, "catalog", "import", kCatalogFile});
+  HubProcess hub("county hub", hub_db, dir.File("county.log"));
+  hub.Start();
+  RunOk(NodeBin(), {"--db", node_db, "init", "--node-id", "v1", "--level", "village", "--division", kVillage, "--hub", hub.url()});
+  RunOk(NodeBin(), {"--db", node_db, "sync"});  // the catalogue, no accounts yet: bootstrap actors
+  const std::string case_id = RunJson(NodeBin(), {"--db", node_db, "--json", "case", "new", "--item", kVillageItem,
+                                                  "--applicant-name", "A", "--applicant-id", ResidentId(5), "--actor", "ag1"})
+                                  .at("case_id");
+  RunOk(NodeBin(), {"--db", node_db, "case", "act", case_id, "receive", "--actor", "ag1"});
+  const std::string accept = Trim(RunOk(NodeBin(), {"--db", node_db, "case", "act", case_id, "accept", "--actor", "ag1"}));
+  hub.Terminate();
+  AddStaffAtHub(hub_db, "ag1", "v1", {"agent"});
+  hub.Start();
+  RunOk(NodeBin(), {"--db", node_db, "sync"});
+  for (const std::string& db : {hub_db, node_db}) {
+    json shown = RunJson(db == hub_db ? HubBin() : NodeBin(), {"--db", db, "--json", "case", "show", case_id});
+    INFO(db << ": " << shown.dump(1));
+    CHECK(shown.at("status") == "received");
+    REQUIRE(shown.contains("refused"));
+    CHECK(shown.at("refused").at(0).at("op") == accept);
+    CHECK_THAT(shown.at("refused").at(0).at("rule").get<std::string>(),
+               Catch::Contains("\"ag1\"") && Catch::Contains("agent") && Catch::Contains("\"accept\""));
+  }
+}
+
 }  // namespace
 }  // namespace silian::e2e
