@@ -200,5 +200,25 @@ TEST_CASE("Staff: a login checks the passphrase, audits success and failure, and
   CHECK(SILIAN_TAKE(net.county->AuditRecords(10)).size() == 2);
 }
 
+TEST_CASE("Staff: an audit op whose area is not its node's division is refused; nothing is stored", "[staff]") {
+  Net net;
+  pb::Op op;
+  op.set_origin("agent");
+  op.set_seq(FrontierSeq(*net.county, "agent") + 1);
+  op.set_hlc(Stamp(kT0Ms + 3'600'000));
+  op.set_actor("ag1");
+  op.set_division(kOtherVillage);
+  op.mutable_staff_audit()->set_event("login");
+  op.mutable_staff_audit()->set_staff_id("ag1");
+  const std::string before = DigestOf(*net.county);
+  Status s = TryImport(*net.county, {op});
+  CHECK(s.code() == StatusCode::kPermissionDenied);
+  CHECK_THAT(s.message(), Catch::Contains(kOtherVillage));
+  op.set_division(kVillage);
+  op.mutable_staff_audit()->set_event("became_root");
+  CHECK(TryImport(*net.county, {op}).code() == StatusCode::kInvalidArgument);
+  CHECK(DigestOf(*net.county) == before);
+}
+
 }  // namespace
 }  // namespace silian::sync

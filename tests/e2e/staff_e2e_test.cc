@@ -190,5 +190,24 @@ TEST_CASE("Staff: ops a laptop wrote before it held the accounts, under an actor
   }
 }
 
+TEST_CASE("Staff: a hub's clerk commands need a login once the hub has staff accounts of its own", "[e2e][staff]") {
+  TempDir dir;
+  const std::string hub_db = dir.File("county.db"), sessions = dir.File("sessions");
+  InitHub(hub_db, "county-1", "county", kCounty, {});
+  RunOk(AdminBin(), {"--db", hub_db, "catalog", "import", kCatalogFile});
+  const std::vector<std::string> case_new = {"--db", hub_db, "--json", "case", "new", "--item", kVillageItem,
+                                             "--applicant-name", "A", "--applicant-id", ResidentId(9)};
+  AddStaffAtHub(hub_db, "cc1", "county-1", {"clerk"});
+  RequireRefused(RunProgram(HubBin(), case_new, StaffEnv(sessions)), "silian-hub", {"no staff member is logged in"});
+  ProcessResult login = LoginAtNode(HubBin(), hub_db, "cc1", sessions);
+  INFO(Describe(login));
+  REQUIRE(login.exit_code == 0);
+  const std::string case_id = RunJson(HubBin(), case_new, StaffEnv(sessions)).at("case_id");
+  json shown = RunJson(HubBin(), {"--db", hub_db, "--json", "case", "show", case_id});
+  CHECK(shown.at("history").at(0).at("actor") == "cc1");
+  json audit = RunJson(HubBin(), {"--db", hub_db, "--json", "audit"});
+  CHECK(AuditHas(audit, "login", "cc1"));
+}
+
 }  // namespace
 }  // namespace silian::e2e
