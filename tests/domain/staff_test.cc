@@ -220,5 +220,28 @@ TEST_CASE("Staff: an audit op whose area is not its node's division is refused; 
   CHECK(DigestOf(*net.county) == before);
 }
 
+TEST_CASE("Staff: an account of a division works at any node registered there, and at no other", "[staff]") {
+  TempDir dir{TempDir::Where::kMemory};
+  test::Replica v1 = MakeReplica(dir, NodeAt("v1", Level::kVillage, kVillage, "01"));
+  test::Replica v2 = MakeReplica(dir, NodeAt("v2", Level::kVillage, kVillage, "02"));
+  test::Replica other = MakeReplica(dir, NodeAt("v3", Level::kVillage, kOtherVillage));
+  test::Replica county = MakeCountyFor(dir, {v1.store.get(), v2.store.get(), other.store.get()});
+  StaffAccount a;
+  a.staff_id = "roamer";
+  a.name = "Roamer";
+  a.division = kVillage;
+  a.roles = {Role::kAgent};
+  a.verifier = SILIAN_TAKE(MakeVerifier(kStaffPassphrase));
+  REQUIRE(SILIAN_TAKE(county->PublishStaff(a, "county")));
+  for (auto* r : {&v1, &v2, &other}) Exchange(*county, *r->store);
+  SILIAN_TAKE(v1->CreateCase(SampleCase(1, "roamer")));
+  SILIAN_TAKE(v2->Login("roamer", kStaffPassphrase, kDefaultSessionMs, SessionTokenHash("t")));
+  SILIAN_TAKE(v2->CreateCase(SampleCase(2, "roamer")));
+  // v3 holds no account for its division: it is not staffed, and the account cannot log in there.
+  CHECK_FALSE(SILIAN_TAKE(other->StaffRequired()));
+  CHECK(other->Login("roamer", kStaffPassphrase, kDefaultSessionMs, SessionTokenHash("u")).status().code() ==
+        StatusCode::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace silian::sync
