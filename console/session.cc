@@ -79,7 +79,7 @@ Status RemoveSessionToken(const sync::LedgerStore& store) {
 
 Result<sync::Session> CurrentSession(sync::LedgerStore& store) {
   SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> token, ReadSessionToken(store));
-  if (!token) return NotFound("no staff member is logged in on this ledger: run `silian-node login STAFF`");
+  if (!token) return NotFound("no staff member is logged in on this ledger: log in first (`login STAFF`)");
   return store.ActiveSession(sync::SessionTokenHash(*token));
 }
 
@@ -90,7 +90,7 @@ Result<std::string> ActingStaff(const std::optional<std::string>& flag, sync::Le
   if (typed)
     return InvalidArgument("actor " + Quote(*typed) + " is refused: node " + Quote(store.config().node_id.value) +
                            " has staff accounts, so the actor is the staff member logged in "
-                           "(silian-node login STAFF); --actor and SILIAN_ACTOR only serve nodes without any");
+                           "(`login STAFF`); --actor and SILIAN_ACTOR only serve nodes without any");
   SILIAN_ASSIGN_OR_RETURN(sync::Session session, CurrentSession(store));
   return session.staff_id;
 }

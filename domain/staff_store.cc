@@ -104,7 +104,7 @@ Result<Session> LedgerStore::Login(const std::string& staff_id, const std::strin
 
 Result<Session> LedgerStore::ActiveSession(const std::string& token_hash) {
   SILIAN_ASSIGN_OR_RETURN(std::optional<Session> s, projector_->staff().FindSession(token_hash));
-  if (!s) return NotFound("no session of this user is held by this ledger: log in first (silian-node login STAFF)");
+  if (!s) return NotFound("no session of this user is held by this ledger: log in first (`login STAFF`)");
   if (ledger_->wall().NowMs() >= s->expires_ms)
     return FailedPrecondition("the session of staff " + Quote(s->staff_id) + " expired at " +
                               HlcToIso(s->expires_ms << 16) + ": log in again");

@@ -84,7 +84,7 @@ TEST_CASE("Staff: a verifier whose cost would exhaust a laptop is refused by the
   CHECK_THAT(s.message(), Catch::Contains("m=4194304"));
 }
 
-TEST_CASE("Staff: a village cannot publish a staff account; nothing is stored", "[staff]") {
+TEST_CASE("Staff: a village cannot publish a staff account, and nothing is stored", "[staff]") {
   Net net;
   const std::string before = DigestOf(*net.county);
   Status s = TryImport(*net.county, {ForgedStaff(*net.county, "agent", "mallory")});
@@ -200,7 +200,7 @@ TEST_CASE("Staff: a login checks the passphrase, audits success and failure, and
   CHECK(SILIAN_TAKE(net.county->AuditRecords(10)).size() == 2);
 }
 
-TEST_CASE("Staff: an audit op whose area is not its node's division is refused; nothing is stored", "[staff]") {
+TEST_CASE("Staff: an audit op whose area is not its node's division is refused, and nothing is stored", "[staff]") {
   Net net;
   pb::Op op;
   op.set_origin("agent");

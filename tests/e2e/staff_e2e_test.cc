@@ -113,7 +113,7 @@ TEST_CASE("Staff: at a node with staff accounts the op's actor is the staff memb
   CHECK(shown.at("history").at(0).at("actor") == "ag1");
 }
 
-TEST_CASE("Staff: an agent cannot accept (exit 2 naming staff, role and action); an approver can; the refusal is audited at the hub",
+TEST_CASE("Staff: an agent cannot accept (exit 2 naming staff, role and action), an approver can, and the refusal is audited at the hub",
           "[e2e][staff]") {
   StaffedVillage v;
   v.Login("ag1");
