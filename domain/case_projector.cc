@@ -66,6 +66,7 @@ Status CaseProjector::OnReferenceOp(const pb::Op& op) {
   if (!in_force) return Status::Ok();
   SILIAN_ASSIGN_OR_RETURN(bool changed, registry_->Index(op));
   if (!changed) return Status::Ok();
+  staff_->Reload();  // which division a node is in, and so whether it is staffed, may have changed
   return ReprojectCasesOf(op.node_registered().node_id());
 }
 

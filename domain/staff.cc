@@ -284,8 +284,31 @@ Result<bool> StaffRegistry::Index(const pb::Op& op) {
                              .Bind(5, roles).Bind(6, r.status()).Bind(7, r.verifier()).Bind(8, op.origin())
                              .Bind(9, op.seq()).Bind(10, op.hlc()).Bind(11, disabled_hlc).Run());
   if (sqlite3_changes(ledger_.db()) == 0) return false;
+  Reload();
   any_accounts_ = 1;
   return true;
+}
+
+void StaffRegistry::Reload() {
+  any_accounts_ = -1;
+  staffed_.clear();
+  accounts_.clear();
+  divisions_.clear();
+}
+
+Result<std::optional<StaffAccount>> StaffRegistry::CachedAccount(const std::string& staff_id) {
+  if (auto it = accounts_.find(staff_id); it != accounts_.end()) return it->second;
+  SILIAN_ASSIGN_OR_RETURN(std::optional<StaffAccount> a, Find(staff_id));
+  accounts_.emplace(staff_id, a);
+  return a;
+}
+
+Result<std::string> StaffRegistry::CachedDivision(const std::string& origin) {
+  if (auto it = divisions_.find(origin); it != divisions_.end()) return it->second;
+  SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> reg, registry_.Find(origin));
+  std::string division = reg ? reg->division.value : std::string();
+  divisions_.emplace(origin, division);
+  return division;
 }
 
 Status StaffRegistry::IndexAudit(const pb::Op& op) {
@@ -348,12 +371,15 @@ Result<bool> StaffRegistry::Staffed(std::string_view origin) {
     any_accounts_ = n > 0 ? 1 : 0;
   }
   if (any_accounts_ == 0) return false;
-  SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> reg, registry_.Find(origin));
+  if (auto it = staffed_.find(origin); it != staffed_.end()) return it->second;
+  SILIAN_ASSIGN_OR_RETURN(std::string division, CachedDivision(std::string(origin)));
   Stmt s;
   SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_.db(),
                                    "SELECT 1 FROM staff_registry WHERE node_id=?1 OR (node_id='' AND division=?2) LIMIT 1"));
-  s.Bind(1, origin).Bind(2, reg ? reg->division.value : std::string("-"));
-  return s.Step();
+  s.Bind(1, origin).Bind(2, division.empty() ? std::string("-") : division);
+  SILIAN_ASSIGN_OR_RETURN(bool staffed, s.Step());
+  staffed_.emplace(std::string(origin), staffed);
+  return staffed;
 }
 
 Result<std::string> StaffRegistry::Judge(const pb::Op& op) {
@@ -362,13 +388,13 @@ Result<std::string> StaffRegistry::Judge(const pb::Op& op) {
   SILIAN_ASSIGN_OR_RETURN(bool staffed, Staffed(op.origin()));
   if (!staffed) return std::string();  // bootstrap: no account exists for this node yet
   const std::string who = "staff " + Quote(op.actor());
-  SILIAN_ASSIGN_OR_RETURN(std::optional<StaffAccount> a, Find(op.actor()));
+  SILIAN_ASSIGN_OR_RETURN(std::optional<StaffAccount> a, CachedAccount(op.actor()));
   if (!a) return "actor " + Quote(op.actor()) + " is not a staff account, and node " + Quote(op.origin()) + " has staff accounts";
   if (!a->node_id.empty() && a->node_id != op.origin())
     return who + " works at node " + Quote(a->node_id) + ", not at " + Quote(op.origin());
   if (a->node_id.empty()) {
-    SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> reg, registry_.Find(op.origin()));
-    if (!reg || reg->division.value != a->division)
+    SILIAN_ASSIGN_OR_RETURN(std::string division, CachedDivision(op.origin()));
+    if (division != a->division)
       return who + " works in division " + Quote(a->division) + ", and node " + Quote(op.origin()) + " is not registered there";
   }
   if (!a->active && op.hlc() >= a->disabled_hlc) return who + " is disabled";

@@ -26,6 +26,8 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -135,8 +137,9 @@ class StaffRegistry {
   // Audit: its origin is registered (kUnavailable until then) and the area is the origin's division.
   Status Admit(const pb::Op& op);
 
-  // Forgets what is cached (whether any account is held): another connection may have committed.
-  void Reload() { any_accounts_ = -1; }
+  // Forgets what Judge cached: another connection may have committed, a transaction rolled back, or a
+  // node registration changed (which division a node is in).
+  void Reload();
 
   // Whether ops of `origin` are judged by staff accounts (see the file comment).
   Result<bool> Staffed(std::string_view origin);
@@ -157,6 +160,13 @@ class StaffRegistry {
   // Whether staff_registry has any row: -1 unknown. Spares the fold of a network without staff two
   // queries per op; a stale 1 (a rolled-back account) only costs those queries.
   int any_accounts_ = -1;
+  // What Judge read, so that a fold asks SQLite once per origin and actor, not once per op (an import of
+  // a staffed node's ops costs about the same as one without staff). Cleared by Index and Reload.
+  std::map<std::string, bool, std::less<>> staffed_;
+  std::map<std::string, std::optional<StaffAccount>, std::less<>> accounts_;
+  std::map<std::string, std::string, std::less<>> divisions_;  // origin -> registered division, "" if none
+  Result<std::optional<StaffAccount>> CachedAccount(const std::string& staff_id);
+  Result<std::string> CachedDivision(const std::string& origin);
 };
 
 }  // namespace silian::sync
