@@ -4,6 +4,7 @@
 
 #include "console/reference.h"
 #include "console/render.h"
+#include "console/session.h"
 #include "domain/case_model.h"
 #include "domain/catalog.h"
 #include "domain/store.h"
@@ -136,18 +137,34 @@ void AddAppendCommands(CLI::App* group, CaseCommands* c, Program* p) {
 
 }  // namespace
 
-// Opens the ledger, writes one op with `write` (given the store and the actor: `actor`, else SILIAN_ACTOR,
-// else the node id) and prints the op's id.
+// `written`, after the refused authoring call's one trace, its role refusal, is audited (a refusal for
+// another reason writes nothing).
+namespace {
+template <typename T>
+Result<T> Audited(sync::LedgerStore& store, Result<T> written) {
+  if (written.ok()) return written;
+  Status audit = store.AuditLastRefusal();
+  if (!audit.ok())
+    return Status(audit.code(), written.status().message() + " (and its audit record failed: " + audit.message() + ")");
+  return written;
+}
+}  // namespace
+
+// Opens the ledger, writes one op with `write` (given the store and the actor: ActingStaff) and prints the
+// op's id.
 Status AuthorOp(const GlobalOptions& g, const std::optional<std::string>& actor,
                 const std::function<Result<sync::OpId>(sync::LedgerStore&, const std::string&)>& write) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, write(*store, ActorFor(actor, *store)));
+  SILIAN_ASSIGN_OR_RETURN(std::string who, ActingStaff(actor, *store));
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, Audited(*store, write(*store, who)));
   PrintOpId(g, op);
   return Status::Ok();
 }
 
 void AddActorOption(CLI::App* cmd, std::optional<std::string>* actor) {
-  cmd->add_option("--actor", *actor, "staff or agent id recorded on the op (default: SILIAN_ACTOR, else the node id)");
+  cmd->add_option("--actor", *actor,
+                  "bootstrap only, at a node without staff accounts: the actor recorded on the op (default: "
+                  "SILIAN_ACTOR, else the node id); a node with staff accounts records the staff member logged in");
 }
 
 void AddCaseCommands(CLI::App* group, CaseCommands* commands, Program* program) {
@@ -170,8 +187,8 @@ Status RunCaseNew(const GlobalOptions& g, const NewCaseOptions& o) {
     SILIAN_ASSIGN_OR_RETURN(c.division, sync::ParseDivisionCode(*o.division));
   }
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  c.actor = ActorFor(o.actor, *store);
-  SILIAN_ASSIGN_OR_RETURN(sync::CaseProjection created, store->CreateCase(c));
+  SILIAN_ASSIGN_OR_RETURN(c.actor, ActingStaff(o.actor, *store));
+  SILIAN_ASSIGN_OR_RETURN(sync::CaseProjection created, Audited(*store, store->CreateCase(c)));
   if (g.json) {
     PrintJson({{"case_number", created.case_number}, {"case_id", created.case_id.value}});
   } else {
@@ -290,7 +307,8 @@ Status RunCaseFee(const GlobalOptions& g, const FeeOptions& o) {
       }
     }
   }
-  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, store->RecordFee(o.case_ref, fee, ActorFor(o.actor, *store)));
+  SILIAN_ASSIGN_OR_RETURN(std::string who, ActingStaff(o.actor, *store));
+  SILIAN_ASSIGN_OR_RETURN(sync::OpId op, Audited(*store, store->RecordFee(o.case_ref, fee, who)));
   if (g.json) {
     PrintJson({{"op", op.ToString()}, {"kind", fee.kind()}, {"amount_fen", fee.amount_fen()}});
   } else {

@@ -122,9 +122,10 @@ void AddCaseCommands(CLI::App* group, CaseCommands* commands, Program* program);
 // Adds --actor, the staff or agent id recorded on the op, to a command that writes one.
 void AddActorOption(CLI::App* cmd, std::optional<std::string>* actor);
 
-// Opens the ledger of `g`, writes one op with `write`, given the store and the actor (`actor`, else
-// SILIAN_ACTOR, else the node id: ActorFor), and prints the op's id (PrintOpId). The error of the open or
-// of `write` otherwise.
+// Opens the ledger of `g`, writes one op with `write`, given the store and the actor (ActingStaff in
+// console/session.h: the staff member logged in, or at a node without staff the bootstrap actor), and
+// prints the op's id (PrintOpId). A role refusal is audited (LedgerStore::AuditLastRefusal). The error of
+// the open, of the actor or of `write` otherwise.
 Status AuthorOp(const GlobalOptions& g, const std::optional<std::string>& actor,
                 const std::function<Result<sync::OpId>(sync::LedgerStore&, const std::string&)>& write);
 

@@ -1,48 +1,67 @@
-// The unlocked session of an encrypted node ledger (docs/architecture.md, "Encrypted laptops"): after
-// `silian-node unlock`, the ledger's data key lives until its expiry in a file of mode 0600 in a directory of
-// mode 0700: $SILIAN_SESSION_DIR when set, else $XDG_RUNTIME_DIR/silian (a tmpfs cleared at logout and
-// reboot on systemd machines); never in the ledger. The file is named by a hash of the ledger's real path
-// and holds JSON {"format": "silian-session-v1", "ledger", "expires_ms", "key" (base64)}.
-// Not thread-safe (CLI programs, one thread).
+// Who is acting at this program: the staff member logged in on this ledger (domain/staff.h, sessions), or,
+// at a node without staff accounts yet, the bootstrap actor (--actor, SILIAN_ACTOR, the node id).
+//
+// A session is two halves. The ledger keeps the hash of a random token with the staff id and the expiry
+// (LedgerStore::Login); the token itself is in a file only the user who logged in can read:
+// $SILIAN_SESSION_DIR, else $XDG_RUNTIME_DIR/silian, else $HOME/.silian/sessions, named after the ledger's
+// epoch ("<epoch>.session", mode 0600, directory 0700, owned by the user; anything else is refused). The
+// ledger alone (a copied file, another user of the laptop) holds no token, and the token alone names no
+// staff: forging a session needs both, and a session is refused after its expiry or once the account is
+// disabled.
 #pragma once
 
-#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "base/status.h"
-#include "ledger/sealer.h"
+#include "console/program.h"
+#include "console/support.h"
+#include "domain/store.h"
 
 namespace silian::console {
 
-// Where the session of `db_path` is kept. kFailedPrecondition when neither variable is set.
-Result<std::string> SessionFilePath(const std::string& db_path);
+// The path of this user's session token file for `store`'s ledger. kInvalidArgument when no directory can
+// be chosen (none of the variables is set).
+Result<std::string> SessionTokenPath(const sync::LedgerStore& store);
+// The token of this user's session for `store`, nullopt when there is none. kInvalidArgument naming the
+// file when it is not a regular file of this user with mode 0600.
+Result<std::optional<std::string>> ReadSessionToken(const sync::LedgerStore& store);
+// Writes (replaces) this user's token file for `store`.
+Status WriteSessionToken(const sync::LedgerStore& store, const std::string& token);
+// Removes it; OK when absent.
+Status RemoveSessionToken(const sync::LedgerStore& store);
 
-// Writes the session of `db_path` holding `data_key` until now + `minutes`; returns its expiry (ms).
-Result<uint64_t> WriteSession(const std::string& db_path, const std::string& data_key, uint64_t minutes);
+// The staff member of this user's session in force on `store`. kFailedPrecondition naming the staff id
+// when expired or disabled, kNotFound when not logged in.
+Result<sync::Session> CurrentSession(sync::LedgerStore& store);
 
-// Removes the session of `db_path`; whether there was one.
-Result<bool> RemoveSession(const std::string& db_path);
+// The actor of ops authored now on `store`. At a node with staff accounts (LedgerStore::StaffRequired):
+// the staff id of the session in force; `flag` (--actor) or SILIAN_ACTOR are refused there
+// (kInvalidArgument). At a node without any (bootstrap): `flag`, else SILIAN_ACTOR, else the node id.
+Result<std::string> ActingStaff(const std::optional<std::string>& flag, sync::LedgerStore& store);
 
-// The data key of the live session of `db_path`; "" when there is none (or no session directory).
-// kFailedPrecondition when it expired (the file is removed), naming the time and how to unlock again.
-Result<std::string> SessionKey(const std::string& db_path);
+// A passphrase: one line of stdin when `from_stdin` (scripts), else typed at the terminal (/dev/tty)
+// without echo after `prompt`. The trailing newline is dropped. kInvalidArgument when there is no terminal
+// or the input ends first.
+Result<std::string> ReadPassphrase(bool from_stdin, const std::string& prompt);
 
-// The sealer of the live session of `db_path`, for Ledger::Options::sealer; null when there is none. It lives
-// until the process ends.
-Result<const sync::Sealer*> SessionSealer(const std::string& db_path);
+// Checks `passphrase` for `staff_id` on `store` and starts a session of `ttl_ms`, writing this user's token
+// file. The one place a staff passphrase is checked by the programs: the hook for unlocking an encrypted
+// ledger with it later (the passphrase is at hand here, once the account's verifier accepted it). Errors
+// as LedgerStore::Login (a failed login leaves only its audit op).
+Result<sync::Session> LoginWithPassphrase(sync::LedgerStore& store, const std::string& staff_id,
+                                          const std::string& passphrase, uint64_t ttl_ms);
 
-// Whether the ledger at `db_path` is encrypted (reads its meta only; works while locked). kNotFound when there
-// is no file.
-Result<bool> IsEncryptedLedger(const std::string& db_path);
-
-// Unlocks the encrypted ledger at `db_path` with the passphrase of keyslot `slot` (a staff id) and starts a
-// session of `minutes`; returns its expiry (ms). The one call a staff login makes. kPermissionDenied "wrong
-// passphrase for keyslot ..." and kNotFound naming the slots there are (exit 2); the ledger is only read.
-Result<uint64_t> UnlockSession(const std::string& db_path, const std::string& slot, const std::string& passphrase,
-                               uint64_t minutes);
-
-// How to unlock, for messages: "unlock it with `silian-node unlock STAFF_ID`".
-inline constexpr const char* kUnlockHint =
-    "unlock it with `silian-node unlock STAFF_ID` (passphrase from the terminal, or --passphrase-stdin)";
+struct LoginOptions {
+  std::string staff_id;
+  bool passphrase_stdin = false;
+  double hours = 8;  // session length
+};
+// login STAFF [--passphrase-stdin] [--hours H], logout, whoami (silian-node; silian-hub for its clerks).
+Status RunLogin(const GlobalOptions& g, const LoginOptions& o);
+Status RunLogout(const GlobalOptions& g);
+Status RunWhoami(const GlobalOptions& g);
+// Adds login, logout and whoami to `program`; `options` outlives it.
+void AddSessionCommands(Program& program, LoginOptions* options);
 
 }  // namespace silian::console

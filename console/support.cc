@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "base/hlc.h"
-#include "console/session.h"
+#include "console/unlock_session.h"
 
 namespace silian::console {
 
@@ -41,12 +41,6 @@ Result<std::unique_ptr<sync::LedgerStore>> OpenLedger(const GlobalOptions& g) {
   auto store = sync::LedgerStore::Open(g.db_path, options);
   if (!store.ok()) return WithContext(store.status(), g.db_path, "ledger " + Quote(g.db_path));
   return store;
-}
-
-std::string ActorFor(const std::optional<std::string>& flag, const sync::LedgerStore& store) {
-  if (flag) return *flag;
-  if (const char* env = std::getenv("SILIAN_ACTOR"); env != nullptr && *env != '\0') return env;
-  return store.config().node_id.value;
 }
 
 void PrintJson(const nlohmann::json& value) {

@@ -29,9 +29,6 @@ int ExitCodeFor(StatusCode code);
 // store's error, with the path added when the message does not already name it.
 Result<std::unique_ptr<sync::LedgerStore>> OpenLedger(const GlobalOptions& g);
 
-// The actor recorded on authored ops: `flag` when given, else SILIAN_ACTOR when set and not empty, else
-// the node id.
-std::string ActorFor(const std::optional<std::string>& flag, const sync::LedgerStore& store);
 
 // Returns `status` with "<context>: " in front of its message, unless the message already contains
 // `subject` (a path or id the store's message names by itself). OK statuses pass through.

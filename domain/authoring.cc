@@ -65,7 +65,8 @@ Result<CaseProjection> LedgerStore::CaseForWrite(const std::string& ref) {
   SILIAN_ASSIGN_OR_RETURN(CaseId id, projector_->cases().Find(ref));
   SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id.value));
   std::string division = ops.empty() ? std::string() : ops.front().division();
-  CaseProjection p = ProjectCase(id, std::move(ops), ProjectionDetail::kSummary, projector_->levels());
+  CaseProjection p = ProjectCase(id, std::move(ops), ProjectionDetail::kSummary, projector_->levels(),
+                                projector_->actors());
   if (!p.created)
     return FailedPrecondition("case " + Quote(ref) + " has not been fully received here yet (its creation op is missing)");
   if (p.division.empty()) p.division = division;
@@ -95,6 +96,7 @@ Result<OpId> LedgerStore::AppendToCase(pb::Op op, const std::string& actor, cons
   SILIAN_ASSIGN_OR_RETURN(std::string who, AuthoringActor(actor));
   SILIAN_RETURN_IF_ERROR(
       CheckAuthored(op, ledger_->config(), ledger_->wall().NowMs(), who, p.case_id.value, p.division, p.heads));
+  SILIAN_RETURN_IF_ERROR(CheckActorMay(op, who));
   return ledger_->Append(std::move(op), who, p.case_id.value, p.division, p.heads);
 }
 
@@ -134,6 +136,7 @@ Result<CaseProjection> LedgerStore::CreateCase(const NewCase& typed) {
     body->set_channel(c.channel);
     if (terms) *body->mutable_terms() = *terms;
     SILIAN_RETURN_IF_ERROR(CheckAuthored(op, ledger_->config(), ledger_->wall().NowMs(), c.actor, "", division, {}));
+    SILIAN_RETURN_IF_ERROR(CheckActorMay(op, c.actor));
     SILIAN_ASSIGN_OR_RETURN(OpId id, ledger_->Append(std::move(op), c.actor, "", division, {}));
     SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id.ToString()));
     return projector_->ProjectAndStore(id.ToString(), std::move(ops));

@@ -21,11 +21,21 @@ Status CaseProjector::Attach(Ledger& ledger) {
     if (!r.ok() || !r->has_value()) return std::nullopt;
     return (*r)->level;
   };
+  staff_ = std::make_unique<StaffRegistry>(ledger, *registry_);
+  SILIAN_RETURN_IF_ERROR(staff_->EnsureTables());
+  actors_ = [this](const pb::Op& op) -> std::string {
+    // A read error refuses the op: staff checks fail closed.
+    auto rule = staff_->Judge(op);
+    return rule.ok() ? *rule : "staff accounts cannot be read: " + rule.status().message();
+  };
   outbox_ = std::make_unique<Outbox>(ledger, *reference_);
   return outbox_->Reload();
 }
 
-Status CaseProjector::Reload() { return outbox_ ? outbox_->Reload() : Status::Ok(); }
+Status CaseProjector::Reload() {
+  if (staff_) staff_->Reload();
+  return outbox_ ? outbox_->Reload() : Status::Ok();
+}
 
 bool CaseProjector::IsReference(const pb::Op& op) const {
   return IsReferenceOp(op);
@@ -36,10 +46,19 @@ Status CaseProjector::CheckContent(const pb::Op& op) const { return CheckOpConte
 Status CaseProjector::Admit(const pb::Op& op) {
   // Case ops need no admission here: their authority is judged in the fold, from the registry.
   if (!IsReference(op)) return Status::Ok();
+  if (op.has_staff_registered() || op.has_staff_audit()) return staff_->Admit(op);
   return registry_->Admit(op);
 }
 
 Status CaseProjector::OnReferenceOp(const pb::Op& op) {
+  if (op.has_staff_audit()) return ValidateAudit(op).ok() ? staff_->IndexAudit(op) : Status::Ok();
+  if (op.has_staff_registered()) {
+    if (!ValidateStaff(op).ok()) return Status::Ok();
+    SILIAN_ASSIGN_OR_RETURN(bool changed, staff_->Index(op));
+    if (!changed) return Status::Ok();
+    SILIAN_ASSIGN_OR_RETURN(std::vector<std::string> cases, staff_->CasesJudgedBy(op));
+    return Reproject(cases);
+  }
   if (!op.has_node_registered()) return reference_->Index(op);
   // A registration authored here or admitted by Admit; one that breaks the content rules is kept, not used.
   if (!ValidateRegistration(op).ok()) return Status::Ok();
@@ -47,6 +66,7 @@ Status CaseProjector::OnReferenceOp(const pb::Op& op) {
   if (!in_force) return Status::Ok();
   SILIAN_ASSIGN_OR_RETURN(bool changed, registry_->Index(op));
   if (!changed) return Status::Ok();
+  staff_->Reload();  // which division a node is in, and so whether it is staffed, may have changed
   return ReprojectCasesOf(op.node_registered().node_id());
 }
 
@@ -55,6 +75,10 @@ Status CaseProjector::ReprojectCasesOf(const std::string& origin) {
   SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_->db(), "SELECT DISTINCT case_id FROM ops WHERE origin=? AND case_id<>''"));
   s.Bind(1, origin);
   SILIAN_ASSIGN_OR_RETURN(auto case_ids, CollectRows<std::string>(s, [](const Stmt& row) { return row.Text(0); }));
+  return Reproject(case_ids);
+}
+
+Status CaseProjector::Reproject(const std::vector<std::string>& case_ids) {
   for (const auto& id : case_ids) {
     SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id));
     if (!ops.empty()) SILIAN_RETURN_IF_ERROR(ProjectAndStore(id, std::move(ops)).status());
@@ -65,7 +89,7 @@ Status CaseProjector::ReprojectCasesOf(const std::string& origin) {
 Result<CaseProjection> CaseProjector::ProjectAndStore(const std::string& case_id, std::vector<pb::Op> ops) {
   SILIAN_CHECK(!ops.empty());
   std::string division = ops.front().division();
-  CaseProjection p = ProjectCase(CaseId{case_id}, std::move(ops), ProjectionDetail::kSummary, levels_);
+  CaseProjection p = ProjectCase(CaseId{case_id}, std::move(ops), ProjectionDetail::kSummary, levels_, actors_);
   if (p.division.empty()) p.division = division;
   SILIAN_RETURN_IF_ERROR(cases_->Write(p));
   SILIAN_RETURN_IF_ERROR(outbox_->CreateNotices(p));

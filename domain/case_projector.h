@@ -14,6 +14,7 @@
 #include "domain/projection.h"
 #include "domain/reference_index.h"
 #include "domain/registry.h"
+#include "domain/staff.h"
 #include "ledger/ledger.h"
 #include "ledger/projector.h"
 
@@ -39,6 +40,9 @@ class CaseProjector final : public Projector {
   CaseTables& cases() { return *cases_; }
   ReferenceIndex& reference() { return *reference_; }
   Registry& registry() { return *registry_; }
+  StaffRegistry& staff() { return *staff_; }
+  // The judge of each op's actor by the staff accounts held, for ProjectCase. REQUIRES: attached.
+  const ActorCheck& actors() const { return actors_; }
   // The registered level of each origin, for ProjectCase. REQUIRES: attached; valid while it is.
   const OriginLevels& levels() const { return levels_; }
   Outbox& outbox() { return *outbox_; }
@@ -46,12 +50,16 @@ class CaseProjector final : public Projector {
  private:
   // Folds again the stored cases that have ops of `origin` (its registered level changed).
   Status ReprojectCasesOf(const std::string& origin);
+  // Folds again the stored cases `case_ids`.
+  Status Reproject(const std::vector<std::string>& case_ids);
 
   Ledger* ledger_ = nullptr;
   std::unique_ptr<CaseTables> cases_;
   std::unique_ptr<ReferenceIndex> reference_;
   std::unique_ptr<Registry> registry_;
   OriginLevels levels_;
+  std::unique_ptr<StaffRegistry> staff_;
+  ActorCheck actors_;
   std::unique_ptr<Outbox> outbox_;
 };
 

@@ -32,6 +32,8 @@ const char* OpKindName(const pb::Op& op) {
     case pb::Op::kItemPublished: return "item_published";
     case pb::Op::kCalendarPublished: return "calendar_published";
     case pb::Op::kNodeRegistered: return "node_registered";
+    case pb::Op::kStaffRegistered: return "staff_registered";
+    case pb::Op::kStaffAudit: return "staff_audit";
     case pb::Op::BODY_NOT_SET: break;
   }
   return "unknown";
@@ -45,8 +47,9 @@ using nlohmann::json;
 // to no reducer (the creation op's header, the item terms in force, the latest stamp, the history).
 class Folder {
  public:
-  Folder(const CaseId& case_id, std::vector<pb::Op> ops, ProjectionDetail detail, const OriginLevels& levels)
-      : ops_(case_id, std::move(ops), levels), detail_(detail) {}
+  Folder(const CaseId& case_id, std::vector<pb::Op> ops, ProjectionDetail detail, const OriginLevels& levels,
+         const ActorCheck& actors)
+      : ops_(case_id, std::move(ops), levels), detail_(detail), actors_(actors) {}
 
   CaseProjection Run() {
     for (size_t i : ops_.graph().FoldOrder()) Apply(i);
@@ -60,6 +63,14 @@ class Folder {
     const pb::Op& op = ops_.op(i);
     fold::History h(with_history(), ops_, i);
     last_hlc_ = std::max(last_hlc_, op.hlc());
+    if (actors_) {
+      // An op its actor may not author is kept and shown, never applied (domain/staff.h).
+      if (std::string rule = actors_(op); !rule.empty()) {
+        refusals_.Refuse(ops_, i, h, rule);
+        if (with_history()) history_.push_back(h.Take());
+        return;
+      }
+    }
     switch (op.body_case()) {
       case pb::Op::kCaseCreated: ApplyCreated(i, h); break;
       case pb::Op::kFieldsSet:
@@ -81,7 +92,9 @@ class Folder {
       case pb::Op::kRectificationStep: evaluations_.ApplyStep(ops_, i, h); break;
       case pb::Op::kItemPublished:
       case pb::Op::kCalendarPublished:
-      case pb::Op::kNodeRegistered: h.Ignore("reference data does not belong to a case"); break;
+      case pb::Op::kNodeRegistered:
+      case pb::Op::kStaffRegistered:
+      case pb::Op::kStaffAudit: h.Ignore("reference data does not belong to a case"); break;
       // Written by a newer version with a kind this one does not know: kept, shown, not interpreted.
       case pb::Op::BODY_NOT_SET: h.Ignore("op kind unknown to this version"); break;
     }
@@ -171,6 +184,7 @@ class Folder {
 
   fold::CaseOps ops_;
   ProjectionDetail detail_;
+  const ActorCheck& actors_;
   bool created_ = false;
   std::string case_number_;
   std::string division_;
@@ -190,8 +204,8 @@ class Folder {
 }  // namespace
 
 CaseProjection ProjectCase(const CaseId& case_id, std::vector<pb::Op> ops, ProjectionDetail detail,
-                           const OriginLevels& levels) {
-  return Folder(case_id, std::move(ops), detail, levels).Run();
+                           const OriginLevels& levels, const ActorCheck& actors) {
+  return Folder(case_id, std::move(ops), detail, levels, actors).Run();
 }
 
 std::string ApplicantIdTypeInForce(const CaseProjection& p) {

@@ -101,13 +101,19 @@ enum class ProjectionDetail {
 // again when the registration arrives, so every replica converges).
 using OriginLevels = std::function<std::optional<Level>(const std::string& origin)>;
 
+// Whether the actor of an op may author it (StaffRegistry::Judge in domain/staff.h): "" when it may, else
+// the rule it breaks. An op refused by it is kept in the log, shown under "refused", and not applied,
+// like an op without authority. Empty (tools and pure tests): actors are not judged.
+using ActorCheck = std::function<std::string(const pb::Op& op)>;
+
 // Folds `ops` (all ops of case `case_id`, in any order) into the case. REQUIRES: no two ops with one op id
 // (a ledger holds each op once). Without `levels` (tests and tools that fold ops outside a replica) the
 // level an op claims (Transition.level, DepartmentDecision.level) stands in for its origin's registration
 // and an op that claims none, or a case without terms, is not checked: the fold as it was before the
 // registry. A replica (its stored state, `case show`, its authoring) always passes its registry.
 CaseProjection ProjectCase(const CaseId& case_id, std::vector<pb::Op> ops,
-                           ProjectionDetail detail = ProjectionDetail::kWithHistory, const OriginLevels& levels = {});
+                           ProjectionDetail detail = ProjectionDetail::kWithHistory, const OriginLevels& levels = {},
+                           const ActorCheck& actors = {});
 
 // The applicant ID type in force: the case's applicant_id_type field, or "resident_id" (kDefaultIdType)
 // when the case has none yet. What ValidateField (case_model.h) takes as `id_type`.

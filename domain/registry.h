@@ -100,10 +100,12 @@ class Registry {
   // Pins `node_id` as this replica's root, with its public key when not empty. kPermissionDenied naming both
   // when another root is pinned, or the root is pinned with another key. REQUIRES: inside a write transaction.
   Status PinRoot(const std::string& node_id, const std::string& public_key = "");
+  // kUnavailable when `op`'s publisher (its origin) is not registered here yet; kPermissionDenied unless it
+  // is a county or city hub whose area contains the op's. `what` completes "op X <what> for area A".
+  Status CheckPublisher(const pb::Op& op, const std::string& what);
 
  private:
   Status CreateTable();
-  Status CheckPublisher(const pb::Op& op, const std::string& what);
   Status CheckRootClaim(const pb::Op& op);
 
   Ledger& ledger_;

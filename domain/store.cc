@@ -182,7 +182,8 @@ Result<nlohmann::json> LedgerStore::ShowCase(const std::string& case_ref) {
   // The stored view has no history; the full view is folded again from the case's ops.
   SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id.value));
   if (ops.empty()) return NotFound("no case " + Quote(case_ref));
-  return std::move(ProjectCase(id, std::move(ops), ProjectionDetail::kWithHistory, projector_->levels()).view);
+  return std::move(ProjectCase(id, std::move(ops), ProjectionDetail::kWithHistory, projector_->levels(),
+                                     projector_->actors()).view);
 }
 
 Result<std::vector<CaseSummary>> LedgerStore::ListCases(const CaseFilter& filter) {

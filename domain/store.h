@@ -27,6 +27,7 @@
 #include "domain/case_tables.h"
 #include "domain/outbox.h"
 #include "domain/projection.h"
+#include "domain/staff.h"
 #include "ledger/ledger.h"
 
 namespace silian::sync {
@@ -219,6 +220,33 @@ class LedgerStore {
   // The pinned registry root; nullopt when none is pinned yet.
   Result<std::optional<std::string>> RegistryRoot();
 
+  // ---- Staff accounts, sessions and the staff audit (domain/staff.h; domain/staff_store.cc).
+  // At a county or city hub: publishes account `account` (its op in force: status, roles, verifier).
+  // With a node id, the node must be registered here and the account's division becomes the node's.
+  // Returns false when the account held already says so. kFailedPrecondition below county level;
+  // kInvalidArgument for a division outside this hub's area, an unknown node, bad content.
+  Result<bool> PublishStaff(StaffAccount account, const std::string& actor);
+  Result<std::optional<StaffAccount>> FindStaff(const std::string& staff_id);
+  Result<std::vector<StaffAccount>> StaffAccounts();
+  // Audit records held, newest first.
+  Result<std::vector<AuditRecord>> AuditRecords(size_t limit);
+  // Whether this node's ops are judged by staff accounts (a login is required to author case ops).
+  Result<bool> StaffRequired();
+  // Checks `passphrase` for account `staff_id` at this node and, when it matches, starts a session of
+  // `ttl_ms` keyed by `token_hash` (SessionTokenHash). Either way one audit op (login / login_failed) is
+  // written, and nothing else. kInvalidArgument naming the staff id for a wrong passphrase or an unknown
+  // account; kPermissionDenied for a disabled account or one of another node.
+  Result<Session> Login(const std::string& staff_id, const std::string& passphrase, uint64_t ttl_ms,
+                        const std::string& token_hash);
+  // The session of `token_hash` when it is in force: not expired, its account active at this node.
+  // kFailedPrecondition naming the staff id and why otherwise; kNotFound when there is none.
+  Result<Session> ActiveSession(const std::string& token_hash);
+  // Ends the session (an audit op "logout"). OK when there was none.
+  Status Logout(const std::string& token_hash);
+  // Writes the audit op of the last role refusal of an authoring call, if any (the refused call rolled
+  // back everything it wrote; this is its one trace). Clears it.
+  Status AuditLastRefusal();
+
   // The generic ledger, for sync sessions, serving and exchange. Borrowed; lives as long as this store.
   Ledger& ledger() { return *ledger_; }
 
@@ -234,6 +262,13 @@ class LedgerStore {
   Status CheckHubRegisters(const Peer& peer);
   // Appends `op` to case `p` (its heads as parents). REQUIRES: inside a transaction.
   Result<OpId> AppendToCase(pb::Op op, const std::string& actor, const CaseProjection& p);
+  // kPermissionDenied naming staff, roles and action when `actor` may not author `body` at this node
+  // (StaffRegistry::Judge); remembers the refusal for AuditLastRefusal. REQUIRES: inside a transaction.
+  Status CheckActorMay(const pb::Op& body, const std::string& actor);
+  // Appends audit op `audit` in its own durable transaction.
+  Status WriteAudit(const pb::StaffAudit& audit);
+
+  std::optional<pb::StaffAudit> last_refusal_;
 
   // Declared first: the ledger calls the projector until it is destroyed.
   std::unique_ptr<CaseProjector> projector_;

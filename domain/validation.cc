@@ -1,6 +1,7 @@
 #include "domain/validation.h"
 
 #include "domain/registry.h"
+#include "domain/staff.h"
 
 #include <algorithm>
 #include <array>
@@ -373,6 +374,8 @@ class OpContent {
       case pb::Op::kItemPublished: return ValidateItem(op_.item_published());
       case pb::Op::kCalendarPublished: return ValidateCalendar(op_.calendar_published());
       case pb::Op::kNodeRegistered: return ValidateRegistration(op_);
+      case pb::Op::kStaffRegistered: return ValidateStaff(op_);
+      case pb::Op::kStaffAudit: return ValidateAudit(op_);
       case pb::Op::BODY_NOT_SET: return Status::Ok();  // a kind of a newer version: kept, not interpreted
     }
     return Status::Ok();
@@ -528,7 +531,8 @@ class OpContent {
 }  // namespace
 
 bool IsReferenceOp(const pb::Op& op) {
-  return op.has_item_published() || op.has_calendar_published() || op.has_node_registered();
+  return op.has_item_published() || op.has_calendar_published() || op.has_node_registered() ||
+         op.has_staff_registered() || op.has_staff_audit();
 }
 
 Status CheckOpContent(const pb::Op& op) {

@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "base/status.h"
 #include "console/support.h"
@@ -72,5 +73,22 @@ struct ReportCommandOptions {
 Status RunReport(const GlobalOptions& g, const ReportCommandOptions& o);
 // Uses scope, today, warning_days and rectification_days of `o`.
 Status RunSupervise(const GlobalOptions& g, const ReportCommandOptions& o);
+
+// staff_cmd.cc: staff accounts published by this hub, and the staff audit it holds.
+struct StaffOptions {
+  std::string id, name;
+  std::string node, division;  // exactly one
+  std::vector<std::string> roles;
+  bool passphrase_stdin = false;
+  int64_t limit = 200;  // audit
+};
+// The passphrase is read from the terminal without echo (typed twice), or one line of stdin with
+// passphrase_stdin; one under sync::kMinPassphraseChars characters is refused.
+Status RunStaffAdd(const GlobalOptions& g, const StaffOptions& o);
+Status RunStaffList(const GlobalOptions& g);
+Status RunStaffDisable(const GlobalOptions& g, const std::string& id);
+Status RunStaffPasswd(const GlobalOptions& g, const std::string& id, bool passphrase_stdin);
+// The audit records held (logins, failed logins, logouts, role refusals), newest first.
+Status RunAudit(const GlobalOptions& g, int64_t limit);
 
 }  // namespace silian::hub

@@ -9,6 +9,7 @@
 #include "console/cases.h"
 #include "console/program.h"
 #include "console/reference.h"
+#include "console/session.h"
 #include "console/views.h"
 #include "hub/commands.h"
 #include "hub/front/nginx_config.h"
@@ -31,6 +32,9 @@ struct CommandLine {
   ReportCommandOptions report;
   FrontOptions front;
   CaOptions ca;
+  StaffOptions staff;
+  std::string staff_id;
+  console::LoginOptions login;
 };
 
 // front-config: the nginx front that takes the hub's HTTP edge (hub/front/nginx_config.h).
@@ -172,6 +176,32 @@ void AddOversight(console::Program& p, CommandLine& cl) {
                              RunConfigShow);
 }
 
+void AddStaff(console::Program& p, CommandLine& cl) {
+  CLI::App* group = p.app().add_subcommand("staff", "Staff accounts this hub publishes to the nodes of its area");
+  group->require_subcommand(1);
+  CLI::App* cmd = group->add_subcommand("add", "Publish a new staff account (passphrase typed twice, or --passphrase-stdin)");
+  cmd->add_option("ID", cl.staff.id, "the staff id: 1-64 of [A-Za-z0-9._-]")->required();
+  cmd->add_option("--name", cl.staff.name, "the staff member's name")->required();
+  cmd->add_option("--node", cl.staff.node, "the one node the account works at");
+  cmd->add_option("--division", cl.staff.division, "or: any node of this 12-digit division");
+  cmd->add_option("--role", cl.staff.roles, "agent, clerk, approver, supervisor or administrator (repeatable)");
+  cmd->add_flag("--passphrase-stdin", cl.staff.passphrase_stdin, "read the passphrase from stdin (one line)");
+  p.OnRun(cmd, [&p, &cl] { return RunStaffAdd(p.global(), cl.staff); });
+  cmd = group->add_subcommand("list", "List the staff accounts held");
+  p.OnRun(cmd, [&p] { return RunStaffList(p.global()); });
+  cmd = group->add_subcommand("disable", "Disable a staff account everywhere (its later ops and logins are refused)");
+  cmd->add_option("ID", cl.staff_id, "the staff id")->required();
+  p.OnRun(cmd, [&p, &cl] { return RunStaffDisable(p.global(), cl.staff_id); });
+  cmd = group->add_subcommand("passwd", "Set a new passphrase for a staff account");
+  cmd->add_option("ID", cl.staff_id, "the staff id")->required();
+  cmd->add_flag("--passphrase-stdin", cl.staff.passphrase_stdin, "read the passphrase from stdin (one line)");
+  p.OnRun(cmd, [&p, &cl] { return RunStaffPasswd(p.global(), cl.staff_id, cl.staff.passphrase_stdin); });
+  cmd = p.app().add_subcommand("audit", "Staff audit records held: logins, failed logins, logouts, role refusals");
+  cmd->add_option("--limit", cl.staff.limit, "at most this many, newest first")->capture_default_str();
+  p.OnRun(cmd, [&p, &cl] { return RunAudit(p.global(), cl.staff.limit); });
+  console::AddSessionCommands(p, &cl.login);
+}
+
 }  // namespace
 }  // namespace silian::hub
 
@@ -186,5 +216,6 @@ int main(int argc, char** argv) {
     AddOversight(program, cl);
     silian::console::AddIdentityCommand(&program);
     silian::hub::AddRecoverKeyCommand(program);
+    AddStaff(program, cl);
   });
 }

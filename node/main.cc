@@ -11,6 +11,7 @@
 #include "console/reference.h"
 #include "node/commands.h"
 #include "node/unlock.h"
+#include "console/session.h"
 
 namespace silian::node {
 namespace {
@@ -26,6 +27,7 @@ struct CommandLine {
   std::optional<std::string> digest_scope;
   SyncCommandOptions sync;
   console::ConfigCommands config;
+  console::LoginOptions login;
 };
 
 void AddInit(console::Program& p, CommandLine& cl) {
@@ -134,5 +136,6 @@ int main(int argc, char** argv) {
     AddReports(program, cl);
     silian::console::AddIdentityCommand(&program);
     AddUnlockCommands(program);
+    silian::console::AddSessionCommands(program, &cl.login);
   });
 }

@@ -11,7 +11,7 @@
 
 #include "console/support.h"
 #include "node/commands.h"
-#include "console/session.h"
+#include "console/unlock_session.h"
 #include "http/curl_transport.h"
 #include "net/client.h"
 

@@ -13,7 +13,7 @@
 #include "base/hlc.h"
 #include "base/keys.h"
 #include "base/text.h"
-#include "console/session.h"
+#include "console/unlock_session.h"
 #include "console/support.h"
 #include "ledger/keyslots.h"
 #include "ledger/sealer.h"

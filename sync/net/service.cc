@@ -102,7 +102,8 @@ std::optional<SyncOutcome> SyncService::CheckScope(Ledger& ledger, const std::st
                   "outside the hub's area");
   if (p.level != Level::kCounty && p.level != Level::kCity)
     for (const pb::Op& op : push.own_ops)
-      if (ledger.IsReference(op))
+      // Staff audit records are the one reference data every node writes (its logins and refusals).
+      if (ledger.IsReference(op) && !op.has_staff_audit())
         return refuse("no_authority",
                       "op " + Quote(op.origin() + ":" + std::to_string(op.seq())) +
                           " publishes reference data, but node " + Quote(node_id) + " is a " + LevelName(p.level) +

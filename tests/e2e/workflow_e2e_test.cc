@@ -19,6 +19,7 @@
 #include "support/process.h"
 #include "support/programs.h"
 #include "support/sms_gateway.h"
+#include "support/staff.h"
 #include "support/sync_requests.h"
 #include "support/test_util.h"
 #include "support/wait.h"
@@ -84,6 +85,9 @@ TEST_CASE("E2E: notices reach the SMS gateway exactly once even when the event a
   InitHub(city_db, "city-1522", "city", kCity,
           {{"county-a", "county", kCounty}, {"town-a", "township", kTownship}});
   RunOk(AdminBin(), {"--db", city_db, "catalog", "import", kCatalogFile});
+  // The hall's clerk, who takes the case through (docs/architecture.md, "Staff and roles").
+  AddStaffAtHub(city_db, "clerk-t", "town-a", {"clerk", "approver"});
+  const std::string sessions = dir.File("sessions");
   SmsGateway gateway;
   gateway.FailFirst(2);  // busy for its first two requests
   const std::string sms_url = gateway.url() + "/sms";
@@ -104,15 +108,21 @@ TEST_CASE("E2E: notices reach the SMS gateway exactly once even when the event a
   // With the registrations of the city (root), the county, and the hall (by the county, relayed).
   CHECK(synced.at("pulled") >= CatalogFileItems() + 2);
   REQUIRE(NodeCatalogItems(town) == CatalogFileItems());
+  {
+    ProcessResult login = LoginAtNode(NodeBin(), town, "clerk-t", sessions);
+    INFO(Describe(login));
+    REQUIRE(login.exit_code == 0);
+  }
 
   json created = RunJson(NodeBin(), {"--db", town, "--json", "case", "new", "--item", kTownshipItem,
                                     "--applicant-name", "巴特尔", "--applicant-id", ResidentId(7), "--phone",
-                                    kPhone});
+                                    kPhone},
+                         StaffEnv(sessions));
   const std::string case_id = created.at("case_id"), case_number = created.at("case_number");
   auto act = [&](const std::vector<std::string>& args) {
     std::vector<std::string> full = {"--db", town, "--json", "case", "act", case_id};
     full.insert(full.end(), args.begin(), args.end());
-    return RunJson(NodeBin(), full).at("op").get<std::string>();
+    return RunJson(NodeBin(), full, StaffEnv(sessions)).at("op").get<std::string>();
   };
 
   // First leg: through the county (its relay carries the ops to the city), then to the city directly.
@@ -131,7 +141,9 @@ TEST_CASE("E2E: notices reach the SMS gateway exactly once even when the event a
   const std::string certificate_op =
       act({"issue-certificate", "--detail", "certificate_name=农村宅基地批准书", "--detail", "certificate_number=KYZQ-2026-001"});
   SyncWith(town, county.url());
-  const uint64_t town_ops = 8;  // created, receive, request-correction, supply, accept, approve, complete, certificate
+  // The login's audit op, then created, receive, request-correction, supply, accept, approve, complete,
+  // certificate.
+  const uint64_t town_ops = 9;
   WaitForOps(city, CatalogFileItems() + town_ops);
   SyncWith(town, city.url());
 
