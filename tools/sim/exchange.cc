@@ -1,6 +1,7 @@
 #include "sim/exchange.h"
 
 #include "base/text.h"
+#include "console/node_keys.h"
 #include "ledger/bundle.h"
 #include "net/client.h"
 
@@ -33,6 +34,7 @@ Result<Exchanges::SessionResult> Exchanges::Sync(int client, int hub) {
   net_.Tick(c);
   SimTransport transport(wire_, client, hub);
   sync::SyncOptions options;
+  options.node_keys = console::RegistryKeyLookup();
   options.push_batch_entries = faults_.DrawBatchEntries(options.push_batch_entries);
   options.pull_batch_entries = faults_.DrawBatchEntries(options.pull_batch_entries);
   Result<sync::SyncSummary> summary = Unavailable("the node crashed mid-session");
