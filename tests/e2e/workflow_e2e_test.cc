@@ -285,6 +285,11 @@ TEST_CASE("E2E: a hub refuses reference data published by a village node with 42
     static_cast<void>(SILIAN_TAKE(forged->CreateCase(c)));
     std::vector<pb::Entry> entries = ExportAll(*forged);
     REQUIRE(entries.size() == 2);
+    if (f.id == "town-a") {  // a compromised township ledger whose key the county registered
+      RunOk(HubBin(), {"--db", county_db, "node", "add", f.id, "--level", f.level, "--division", f.division,
+                       "--public-key", sync::ToBase64(forged->ledger().signing_key().public_key())});
+      RememberKey(f.id, forged->ledger().signing_key());
+    }
 
     HttpReply r =
         PostSync(county.url(), RequestAs(f.id, f.level, f.division, SILIAN_TAKE(forged->GetFrontier()), entries));

@@ -71,4 +71,12 @@ std::string RegisterKey(const std::string& hub_db, const std::string& node_db) {
   return key;
 }
 
+void RegisterTestKey(const std::string& hub_db, const std::string& id, const std::string& level,
+                     const std::string& division) {
+  const sync::SigningKey key = TestKeyOf(id);
+  RunOk(HubBin(), {"--db", hub_db, "node", "add", id, "--level", level, "--division", division, "--public-key",
+                   sync::ToBase64(key.public_key())});
+  RememberKey(id, key);
+}
+
 }  // namespace silian::test
