@@ -4,6 +4,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "console/node_keys.h"
 #include "http/curl_transport.h"
 #include "net/client.h"
 
@@ -56,6 +57,7 @@ void UpstreamRelay::Run() {
       poked_ = false;
     }
     sync::SyncOptions sync_options;
+    sync_options.node_keys = console::RegistryKeyLookup();
     sync::CurlTransport::Options transport_options;
     transport_options.trust = {options_.parent_ca_file, options_.parent_pin};
     auto transport = sync::CurlTransport::Create(options_.parent_url, transport_options);

@@ -10,6 +10,7 @@
 #include <spdlog/spdlog.h>
 
 #include "base/text.h"
+#include "console/node_keys.h"
 
 namespace silian::hub {
 namespace http = web::http;
@@ -21,7 +22,7 @@ namespace {
 // sync requests take: kMaxParallelSyncs x (body + decompressed body + parsed request).
 constexpr size_t kMaxParallelSyncs = 2;
 constexpr size_t kMaxWaitingSyncs = 32;
-// The longest Authorization header: "Silian node=" and a node id, with room for the signature to come.
+// The longest Authorization header: "Silian-Ed25519 node=ID, ts=MS, nonce=HEX32, sig=BASE64" is about 250.
 constexpr size_t kMaxAuthorizationBytes = 512;
 // The longest message in an error reply, and the longest piece of a request a message shows.
 constexpr size_t kMaxMessageBytes = 1024;
@@ -50,6 +51,12 @@ bool ParseContentLength(const std::string& text, uint64_t* length) {
   }
   *length = n;
   return true;
+}
+
+// Whether a peer address is the hub's own machine: the operator endpoints are served to it only. Behind
+// the nginx front every request comes from loopback, and the front forwards them only from loopback too.
+bool IsLoopback(const std::string& address) {
+  return address.rfind("127.", 0) == 0 || address == "::1" || address.rfind("::ffff:127.", 0) == 0;
 }
 
 // Runs at most `max_running` jobs at once; up to `max_waiting` more wait, in arrival order, and run on the
@@ -109,16 +116,18 @@ struct HubServer::Impl {
   uint64_t started_ms = sync::SystemWallClock().NowMs();
   JobGate gate{kMaxParallelSyncs, kMaxWaitingSyncs};
 
-  Impl(HubLedger& l, UpstreamRelay* r, sync::SyncLimits limits) : ledger(l), relay(r), service(l, limits) {
+  Impl(HubLedger& l, UpstreamRelay* r, sync::SyncLimits limits) : ledger(l), relay(r), service(l, limits, console::RegistryKeyLookup()) {
     if (relay != nullptr) service.set_on_new_ops([this] { relay->Poke(); });
   }
 
+  // `signature`: the reply's X-Silian-Signature ("" for none).
   void Reply(const http::http_request& request, const std::string& endpoint, int status, const std::string& body,
-             const std::string& content_type) {
+             const std::string& content_type, const std::string& signature = "") {
     metrics.CountRequest(endpoint, status);
     http::http_response response(static_cast<http::status_code>(status));
     response.set_body(std::vector<unsigned char>(body.begin(), body.end()));
     response.headers().set_content_type(content_type);
+    if (!signature.empty()) response.headers().add(sync::kReplySignatureHeader, signature);
     request.reply(response).then([](pplx::task<void> t) {
       try {
         t.get();
@@ -211,11 +220,17 @@ struct HubServer::Impl {
     ReplyOutcome(request, outcome);
   }
 
-  // A service outcome as the reply: an error's message is cut to kMaxMessageBytes, so no reply echoes a
-  // large input, whatever the message quotes.
+  // A service outcome as the reply, with its signature: an error's message is cut to kMaxMessageBytes, so
+  // no reply echoes a large input, whatever the message quotes (a cut body goes unsigned: the signature
+  // covers the body as the service made it).
   void ReplyOutcome(const http::http_request& request, const sync::SyncOutcome& outcome) {
     if (outcome.error.empty()) {
-      Reply(request, "sync", outcome.http_status, outcome.body, outcome.content_type);
+      Reply(request, "sync", outcome.http_status, outcome.body, outcome.content_type, outcome.signature);
+      return;
+    }
+    if (outcome.body.size() <= kMaxMessageBytes) {
+      metrics.CountRejection(outcome.error);
+      Reply(request, "sync", outcome.http_status, outcome.body, outcome.content_type, outcome.signature);
       return;
     }
     std::string message = outcome.body;
@@ -286,6 +301,9 @@ struct HubServer::Impl {
       }
       if (path == "/healthz") {
         Reply(request, "healthz", 200, "ok\n", "text/plain");
+      } else if ((path == "/metrics" || path == "/v1/status") && !IsLoopback(request.remote_address())) {
+        ReplyError(request, "other", 403, "operator_only",
+                   path + " is served to the hub's own machine only (loopback); ask from there");  // path is fixed
       } else if (path == "/metrics") {
         Reply(request, "metrics", 200, metrics.Render(), "text/plain; version=0.0.4");
       } else if (path == "/v1/status") {

@@ -12,6 +12,7 @@
 #include "console/support.h"
 #include "node/commands.h"
 #include "console/unlock_session.h"
+#include "console/node_keys.h"
 #include "http/curl_transport.h"
 #include "net/client.h"
 
@@ -85,6 +86,7 @@ Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std
   for (const auto& url : urls) {
     SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url, transport_options));
     sync::SyncOptions options;
+    options.node_keys = console::RegistryKeyLookup();  // verifies the hub's signed replies
     auto start = std::chrono::steady_clock::now();
     auto last_print = start;
     if (show_progress) {

@@ -105,6 +105,8 @@ http {
         }
         location ~ ^/(v1/status|healthz|metrics)$ {
             if ($request_method !~ ^(GET|HEAD)$) { return 405 '{"error":"method_not_allowed","message":"use GET for this endpoint"}\n'; }
+            set $silian_operator_only "$uri:$remote_addr";
+            if ($silian_operator_only ~ ^/(v1/status|metrics):(?!127\.|::1$)) { return 403 '{"error":"operator_only","message":"/v1/status and /metrics are served only to the hub machine itself, on loopback"}\n'; }
             proxy_pass http://silian_hub;
             proxy_connect_timeout 5s;
             proxy_read_timeout 60s;

@@ -101,9 +101,27 @@ CurlTransport::CurlTransport(std::string base_url, Options options, void* handle
 
 CurlTransport::~CurlTransport() { curl_easy_cleanup(static_cast<CURL*>(curl_)); }
 
+// Keeps the value of the reply's X-Silian-Signature header (the last one, should there be several).
+static size_t ReadSignatureHeader(char* data, size_t size, size_t count, void* user) {
+  const size_t n = size * count;
+  std::string_view line(data, n);
+  const std::string_view name = "x-silian-signature:";
+  if (line.size() > name.size() && line.size() < 512) {
+    std::string lower(line.substr(0, name.size()));
+    for (char& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (lower == name) {
+      std::string_view value = line.substr(name.size());
+      while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+      while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' ')) value.remove_suffix(1);
+      *static_cast<std::string*>(user) = std::string(value);
+    }
+  }
+  return n;
+}
+
 Result<Transport::Reply> CurlTransport::Post(const std::string& path, const std::string& body,
-                                             const std::string& node_id) {
-  return Perform(base_url_ + path, true, &body, node_id);
+                                             const std::string& authorization) {
+  return Perform(base_url_ + path, true, &body, authorization);
 }
 
 Result<Transport::Reply> CurlTransport::Get(const std::string& path) {
@@ -111,13 +129,13 @@ Result<Transport::Reply> CurlTransport::Get(const std::string& path) {
 }
 
 Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool post, const std::string* body,
-                                                const std::string& node_id) {
+                                                const std::string& authorization) {
   CURL* curl = static_cast<CURL*>(curl_);
   curl_easy_reset(curl);
   Reply reply;
   Sink sink{&reply.body, options_.max_reply_bytes};
   curl_slist* headers = nullptr;
-  std::string auth = "Authorization: " + MakeAuthorization(node_id);
+  std::string auth = "Authorization: " + authorization;
   if (post) {
     headers = curl_slist_append(headers, (std::string("Content-Type: ") + kSyncContentType).c_str());
     headers = curl_slist_append(headers, auth.c_str());
@@ -137,6 +155,8 @@ Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool pos
   curl_easy_setopt(curl, CURLOPT_USERAGENT, nullptr);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &sink);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, ReadSignatureHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &reply.signature);
   WireCount wire;
   curl_easy_setopt(curl, CURLOPT_DEBUGFUNCTION, CountWire);
   curl_easy_setopt(curl, CURLOPT_DEBUGDATA, &wire);

@@ -32,7 +32,7 @@ class CurlTransport final : public Transport {
   }
   ~CurlTransport() override;
 
-  Result<Reply> Post(const std::string& path, const std::string& body, const std::string& node_id) override;
+  Result<Reply> Post(const std::string& path, const std::string& body, const std::string& authorization) override;
   // A GET, for status pages and health checks.
   Result<Reply> Get(const std::string& path);
   uint64_t wire_bytes_sent() const override { return sent_; }
@@ -40,7 +40,7 @@ class CurlTransport final : public Transport {
 
  private:
   CurlTransport(std::string base_url, Options options, void* handle);
-  Result<Reply> Perform(const std::string& url, bool post, const std::string* body, const std::string& node_id);
+  Result<Reply> Perform(const std::string& url, bool post, const std::string* body, const std::string& authorization);
 
   std::string base_url_;
   Options options_;

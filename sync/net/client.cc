@@ -1,9 +1,12 @@
 #include "net/client.h"
 
+#include <algorithm>
 #include <map>
 #include <set>
 
 #include <nlohmann/json.hpp>
+
+#include "base/text.h"
 
 namespace silian::sync {
 namespace {
@@ -67,13 +70,35 @@ Result<pb::SyncRequest> SyncClient::BaseRequest() {
   return req;
 }
 
+Result<Transport::Reply> SyncClient::Post(const std::string& node_id, const std::string& body, std::string* nonce) {
+  for (int attempt = 0;; ++attempt) {
+    *nonce = NewNonce();
+    std::string authorization;
+    int64_t local_ms = 0;
+    SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) {
+      local_ms = static_cast<int64_t>(ledger.wall().NowMs());
+      const int64_t ts = std::max<int64_t>(0, local_ms + clock_offset_ms_);
+      authorization = SignRequest(ledger.signing_key(), node_id, "POST", kSyncPath, body, static_cast<uint64_t>(ts), *nonce);
+      return Status::Ok();
+    }));
+    SILIAN_ASSIGN_OR_RETURN(Transport::Reply reply, transport_.Post(kSyncPath, body, authorization));
+    if (attempt > 0 || reply.http_status != 401) return reply;
+    auto j = nlohmann::json::parse(reply.body, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || j.value("error", "") != "stale_request" || !j.contains("hub_ms") ||
+        !j["hub_ms"].is_number_unsigned())
+      return reply;
+    clock_offset_ms_ = static_cast<int64_t>(j["hub_ms"].get<uint64_t>()) - local_ms;
+  }
+}
+
 Result<pb::SyncReply> SyncClient::Call(const pb::SyncRequest& request, SyncSummary& summary) {
   std::string plain;
   request.SerializeToString(&plain);
   std::string body = CompressBody(plain, options_.zstd_level);
   summary.body_bytes_sent += body.size();
   ++summary.requests;
-  SILIAN_ASSIGN_OR_RETURN(Transport::Reply reply, transport_.Post(kSyncPath, body, request.node_id()));
+  std::string nonce;
+  SILIAN_ASSIGN_OR_RETURN(Transport::Reply reply, Post(request.node_id(), body, &nonce));
   summary.body_bytes_received += reply.body.size();
   if (reply.http_status != 200) return HubError(reply.http_status, reply.body);
   auto decoded = DecompressBody(reply.body, SyncLimits().max_decompressed_bytes);
@@ -83,9 +108,49 @@ Result<pb::SyncReply> SyncClient::Call(const pb::SyncRequest& request, SyncSumma
   if (out.protocol_version() != kSyncProtocolVersion)
     return FailedPrecondition("hub speaks protocol version " + std::to_string(out.protocol_version()) +
                               "; this program speaks " + std::to_string(kSyncProtocolVersion));
+  SILIAN_RETURN_IF_ERROR(VerifyHub(out, reply, nonce, summary));
   summary.hub_id = out.hub_id();
   summary.hub_level = out.hub_level();
   return out;
+}
+
+// The hub's key: the pinned one, else the registry's for the hub the reply names, which must be a hub above
+// this node (a compromised laptop's key cannot vouch for a reply).
+Status SyncClient::VerifyHub(const pb::SyncReply& reply, const Transport::Reply& raw, const std::string& nonce,
+                             SyncSummary& summary) {
+  const std::string hub = "hub " + Quote(reply.hub_id()) + " at " + hub_key_;
+  if (raw.signature.empty())
+    return PermissionDenied("the reply of " + hub + " is not signed (no " + kReplySignatureHeader +
+                            "): refused, it may not come from the hub");
+  std::string key;
+  bool known = false;
+  SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) -> Status {
+    SILIAN_ASSIGN_OR_RETURN(auto pinned, ledger.GetSetting("hub_key"));
+    if (pinned && !pinned->empty()) {
+      SILIAN_ASSIGN_OR_RETURN(key, FromBase64(*pinned, "setting hub_key"));
+      known = true;
+      return Status::Ok();
+    }
+    if (!options_.node_keys) return Status::Ok();
+    SILIAN_ASSIGN_OR_RETURN(auto found, options_.node_keys(ledger, reply.hub_id()));
+    if (!found || found->public_key.empty()) return Status::Ok();
+    known = true;
+    if (found->revoked || found->removed) return PermissionDenied(hub + " is revoked or removed in the registry");
+    if (static_cast<int>(found->level) <= static_cast<int>(ledger.config().level))
+      return PermissionDenied("the reply names " + hub + ", registered as a " + LevelName(found->level) +
+                              " node, not a hub above this " + LevelName(ledger.config().level) + " node");
+    key = found->public_key;
+    return Status::Ok();
+  }));
+  if (!known) {
+    summary.warnings.push_back("the reply of " + hub + " is signed, but this replica holds no key for it yet "
+                               "(pin it: setting hub_key)");
+    return Status::Ok();
+  }
+  if (!VerifyReply(key, nonce, raw.body, raw.signature))
+    return PermissionDenied("the reply of " + hub + " has a signature that does not verify with its key (fingerprint " +
+                            KeyFingerprint(key) + "): refused, it may have been changed on the way");
+  return Status::Ok();
 }
 
 // Stores the pulled ops, the new cursor and the receipts in one transaction.

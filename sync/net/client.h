@@ -14,6 +14,7 @@
 #include "ledger/access.h"
 #include "ledger/ledger.h"
 #include "net/protocol.h"
+#include "net/request_auth.h"
 
 namespace silian::sync {
 
@@ -23,11 +24,13 @@ class Transport {
   struct Reply {
     int http_status = 0;
     std::string body;
+    std::string signature;  // the reply's X-Silian-Signature header, "" when absent
   };
   virtual ~Transport() = default;
-  // POSTs `body` to `path` with an Authorization header for `node_id`. kUnavailable when the hub cannot
-  // be reached or the link fails mid-way; an HTTP error status is a reply, not an error.
-  virtual Result<Reply> Post(const std::string& path, const std::string& body, const std::string& node_id) = 0;
+  // POSTs `body` to `path` with the header "Authorization: <authorization>" (a signed request, made by
+  // SyncClient). kUnavailable when the hub cannot be reached or the link fails mid-way; an HTTP error
+  // status is a reply, not an error.
+  virtual Result<Reply> Post(const std::string& path, const std::string& body, const std::string& authorization) = 0;
   // Bytes sent and received on the wire so far, headers included, when the transport can tell.
   virtual uint64_t wire_bytes_sent() const { return 0; }
   virtual uint64_t wire_bytes_received() const { return 0; }
@@ -46,6 +49,10 @@ struct SyncOptions {
   uint64_t pull_batch_bytes = 8u << 20;
   int zstd_level = 3;
   std::function<void(const SyncProgress&)> progress;
+  // The registry's keys, to verify the hub's reply signatures with (console/node_keys.h RegistryKeyLookup).
+  // The key pinned in ledger setting "hub_key" (base64) comes first; with neither, a signed reply is taken
+  // with a warning (the hub is not known yet).
+  NodeKeyLookup node_keys;
 };
 
 struct SyncSummary {
@@ -78,6 +85,11 @@ class SyncClient {
  private:
   Result<SyncSummary> Session();
   Result<pb::SyncReply> Call(const pb::SyncRequest& request, SyncSummary& summary);
+  // Signs and posts `body`; signs again once on the hub's clock when the hub finds the timestamp stale.
+  Result<Transport::Reply> Post(const std::string& node_id, const std::string& body, std::string* nonce);
+  // Checks the reply's X-Silian-Signature with the hub's key. kPermissionDenied naming the hub otherwise.
+  Status VerifyHub(const pb::SyncReply& reply, const Transport::Reply& raw, const std::string& nonce,
+                   SyncSummary& summary);
   Result<pb::SyncRequest> BaseRequest();
   // `defer_projection`: more pull replies follow; their cases are re-projected once, with the last.
   Status Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection);
@@ -92,7 +104,10 @@ class SyncClient {
   Transport& transport_;
   std::string hub_key_;
   SyncOptions options_;
-  uint64_t disputed_seq_ = 0;  // the lowest own seq a receipt of this session contradicted, 0 if none
+  uint64_t disputed_seq_ = 0;
+  // The hub's clock minus this replica's, learnt from a stale_request refusal: requests are stamped on the
+  // hub's clock, so a laptop whose clock is off still syncs (the window guards against replays, not skew).
+  int64_t clock_offset_ms_ = 0;  // the lowest own seq a receipt of this session contradicted, 0 if none
 };
 
 }  // namespace silian::sync

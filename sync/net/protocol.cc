@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <memory>
 
-#include "base/ids.h"
 
 namespace silian::sync {
 
@@ -82,19 +81,5 @@ Result<std::string> DecompressBody(const std::string& compressed, uint64_t max_b
   SILIAN_CHECK(again == total);
   return out;
 }
-
-Result<std::string> ParseAuthorization(const std::string& header) {
-  const std::string prefix = std::string(kAuthScheme) + " node=";
-  if (header.rfind(prefix, 0) != 0)
-    return InvalidArgument("Authorization header \"" + header.substr(0, 80) + "\" must be \"" + prefix + "NODE_ID\"");
-  std::string id = header.substr(prefix.size());
-  auto comma = id.find(',');
-  if (comma != std::string::npos) id = id.substr(0, comma);
-  auto parsed = ParseNodeId(id);
-  if (!parsed.ok()) return InvalidArgument("Authorization header: " + parsed.status().message());
-  return parsed->value;
-}
-
-std::string MakeAuthorization(const std::string& node_id) { return std::string(kAuthScheme) + " node=" + node_id; }
 
 }  // namespace silian::sync

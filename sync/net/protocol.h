@@ -11,11 +11,12 @@ namespace silian::sync {
 
 // Version log (keep in step with docs/protocol.md):
 //   1  first version: POST /v1/sync with a zstd-compressed SyncRequest, one reply per request.
-inline constexpr uint32_t kSyncProtocolVersion = 1;
+//   2  signed requests and replies (net/request_auth.h): "Authorization: Silian-Ed25519 ...", the reply's
+//      X-Silian-Signature. A version-1 request (its Authorization scheme or protocol_version 1) is refused
+//      with 426 naming both versions.
+inline constexpr uint32_t kSyncProtocolVersion = 2;
 inline constexpr const char* kSyncPath = "/v1/sync";
 inline constexpr const char* kSyncContentType = "application/x-silian-sync";
-// "Authorization: Silian node=<node id>". The security issue adds a signature parameter.
-inline constexpr const char* kAuthScheme = "Silian";
 
 struct SyncLimits {
   uint64_t max_body_bytes = 8ull << 20;           // compressed request or reply body
@@ -33,9 +34,5 @@ std::string CompressBody(const std::string& plain, int level);
 // kInvalidArgument for bytes that are not complete zstd frames. Thread-safe. The hub bounds how many run at
 // once (hub/server.cc).
 Result<std::string> DecompressBody(const std::string& compressed, uint64_t max_bytes);
-
-// "Silian node=ID" -> ID; kInvalidArgument naming the header otherwise.
-Result<std::string> ParseAuthorization(const std::string& header);
-std::string MakeAuthorization(const std::string& node_id);
 
 }  // namespace silian::sync

@@ -204,18 +204,83 @@ std::optional<SyncOutcome> SyncService::Locked(const std::function<std::optional
   return out;
 }
 
-SyncOutcome SyncService::Handle(const std::string& authorization, const std::string& body) {
+std::optional<SyncOutcome> SyncService::CheckSender(Ledger& ledger, const RequestCredentials& creds,
+                                                    const std::string& body) {
+  const std::string& id = creds.node_id;
+  const std::string hub = Quote(ledger.config().node_id.value);
+  auto key = keys_(ledger, id);
+  if (!key.ok()) return FromStatus(key.status());
+  if (!key->has_value())
+    return ErrorOutcome(401, "unknown_node", "node " + Quote(id) + " has no registration at hub " + hub);
+  if ((*key)->revoked) return ErrorOutcome(403, "revoked", "node " + Quote(id) + " is revoked");
+  if ((*key)->removed) return ErrorOutcome(403, "removed", "node " + Quote(id) + " is removed from the registry");
+  if ((*key)->public_key.empty())
+    return ErrorOutcome(401, "not_enrolled", "node " + Quote(id) + " is registered at hub " + hub +
+                                                 " without a key: enrol it (silian-hub node add --public-key)");
+  const uint64_t now = ledger.wall().NowMs();
+  const uint64_t skew = creds.ts_ms > now ? creds.ts_ms - now : now - creds.ts_ms;
+  if (skew > kRequestWindowMs) {
+    SyncOutcome stale = ErrorOutcome(401, "stale_request",
+                        "request of node " + Quote(id) + " is stamped " + std::to_string(creds.ts_ms) + ", " +
+                            std::to_string(skew / 1000) + " s away from hub " + hub + "'s clock " +
+                            std::to_string(now) + "; at most " + std::to_string(kRequestWindowMs / 1000) +
+                            " s are allowed (check the node's clock)");
+    // The hub's clock, so that a client whose clock is off can sign again on it (SyncClient does, once).
+    auto j = nlohmann::json::parse(stale.body);
+    j["hub_ms"] = now;
+    stale.body = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    return stale;
+  }
+  if (!VerifySignature((*key)->public_key, RequestMessage("POST", kSyncPath, creds.ts_ms, creds.nonce, body),
+                       creds.signature))
+    return ErrorOutcome(401, "bad_signature",
+                        "the request's signature does not verify with the key of node " + Quote(id) +
+                            " (fingerprint " + KeyFingerprint((*key)->public_key) + ")");
+  auto fresh = RecordNonce(ledger, id, creds.nonce, creds.ts_ms);
+  if (!fresh.ok()) return FromStatus(fresh.status());
+  if (!*fresh)
+    return ErrorOutcome(401, "replayed", "nonce " + creds.nonce + " of node " + Quote(id) +
+                                             " was already used: a request is accepted once");
+  return std::nullopt;
+}
+
+std::optional<SyncOutcome> SyncService::Authenticate(const std::string& authorization, const std::string& body,
+                                                     RequestCredentials* creds, SigningKey* hub_key) {
   if (authorization.empty())
-    return ErrorOutcome(401, "missing_credentials", "the request has no Authorization header (\"Silian node=ID\")");
-  auto node_id = ParseAuthorization(authorization);
-  if (!node_id.ok()) return ErrorOutcome(401, "missing_credentials", node_id.status().message());
+    return ErrorOutcome(401, "missing_credentials",
+                        "the request has no Authorization header (\"Silian-Ed25519 node=ID, ts=MS, nonce=HEX32, "
+                        "sig=BASE64\")");
+  auto parsed = ParseSignedAuthorization(authorization);
+  if (!parsed.ok() && parsed.status().code() == StatusCode::kFailedPrecondition)
+    return ErrorOutcome(426, "upgrade", parsed.status().message());
+  if (!parsed.ok()) return ErrorOutcome(401, "bad_credentials", parsed.status().message());
+  *creds = std::move(*parsed);
   if (body.size() > limits_.max_body_bytes)
     return ErrorOutcome(413, "too_large", "request body of " + std::to_string(body.size()) +
                                               " bytes exceeds the limit of " + std::to_string(limits_.max_body_bytes));
+  return Locked([&](Ledger& ledger) {
+    *hub_key = ledger.signing_key();
+    return CheckSender(ledger, *creds, body);
+  });
+}
+
+SyncOutcome SyncService::Handle(const std::string& authorization, const std::string& body) {
+  RequestCredentials creds;
+  SigningKey hub_key;
+  SyncOutcome out;
+  if (auto refused = Authenticate(authorization, body, &creds, &hub_key))
+    out = std::move(*refused);
+  else
+    out = HandleAuthenticated(creds.node_id, body);
+  if (!creds.nonce.empty() && !hub_key.public_key().empty()) out.signature = SignReply(hub_key, creds.nonce, out.body);
+  return out;
+}
+
+SyncOutcome SyncService::HandleAuthenticated(const std::string& node_id, const std::string& body) {
   // Unknown senders are turned away before their body costs any decompression or parsing.
   if (auto refused = Locked([&](Ledger& ledger) {
         Peer unused;
-        return FindRegistered(ledger, *node_id, &unused);
+        return FindRegistered(ledger, node_id, &unused);
       }))
     return *refused;
   auto plain = DecompressBody(body, limits_.max_decompressed_bytes);
@@ -224,21 +289,22 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
   if (!req.ParseFromString(*plain)) return ErrorOutcome(400, "malformed", "request body is not a SyncRequest");
   if (req.protocol_version() != kSyncProtocolVersion)
     return ErrorOutcome(426, "version_mismatch",
-                        "protocol version " + std::to_string(req.protocol_version()) +
-                            " is not supported; this hub speaks version " + std::to_string(kSyncProtocolVersion));
-  if (req.node_id() != *node_id)
+                        "sync protocol version " + std::to_string(req.protocol_version()) +
+                            " is not supported; this hub speaks version " + std::to_string(kSyncProtocolVersion) +
+                            ": upgrade the program");
+  if (req.node_id() != node_id)
     return ErrorOutcome(400, "malformed",
-                        "node id " + Quote(req.node_id()) + " in the body differs from " + Quote(*node_id) +
+                        "node id " + Quote(req.node_id()) + " in the body differs from " + Quote(node_id) +
                             " in the Authorization header");
   if (static_cast<uint64_t>(req.push().entries_size()) > limits_.max_push_entries)
     return ErrorOutcome(413, "too_large", "push of " + std::to_string(req.push().entries_size()) +
                                               " entries exceeds the limit of " + std::to_string(limits_.max_push_entries));
   PushSummary push;
-  if (auto refused = Summarise(req, *node_id, &push)) return *refused;
+  if (auto refused = Summarise(req, node_id, &push)) return *refused;
 
   pb::SyncReply reply;
   PushFindings findings;
-  if (auto failed = Locked([&](Ledger& ledger) { return Serve(ledger, *node_id, req, push, &reply, &findings); }))
+  if (auto failed = Locked([&](Ledger& ledger) { return Serve(ledger, node_id, req, push, &reply, &findings); }))
     return *failed;
 
   SyncOutcome out;

@@ -15,6 +15,7 @@
 #include "ledger/access.h"
 #include "ledger/ledger.h"
 #include "net/protocol.h"
+#include "net/request_auth.h"
 
 namespace silian::sync {
 
@@ -23,6 +24,7 @@ struct SyncOutcome {
   std::string content_type;  // kSyncContentType, or application/json for errors
   std::string body;
   std::string error;  // the error code for metrics ("" on success)
+  std::string signature;  // X-Silian-Signature: the hub's signature of the body ("" before the nonce is known)
   uint64_t ops_in = 0;
   uint64_t ops_out = 0;
   uint64_t equivocations = 0;  // pushed ops that contradict ops the hub holds (kept as evidence)
@@ -34,11 +36,16 @@ SyncOutcome ErrorOutcome(int http_status, const std::string& code, const std::st
 
 class SyncService {
  public:
-  // `ledger` is borrowed and must outlive the service.
-  SyncService(LedgerAccess& ledger, SyncLimits limits) : ledger_(ledger), limits_(limits) {}
+  // `ledger` is borrowed and must outlive the service. `keys` is the registry's view of senders' keys.
+  SyncService(LedgerAccess& ledger, SyncLimits limits, NodeKeyLookup keys)
+      : ledger_(ledger), limits_(limits), keys_(std::move(keys)) {}
 
-  // Handles one POST /v1/sync. `authorization` is the raw Authorization header ("" when absent).
-  // Replies: 200 with a compressed SyncReply; 400 malformed; 401 missing_credentials; 403 unknown_node;
+  // Handles one POST /v1/sync. `authorization` is the raw Authorization header ("" when absent). The
+  // request is authenticated (net/request_auth.h) before its body is decompressed: 401 missing_credentials,
+  // bad_credentials, unknown_node, not_enrolled, stale_request, bad_signature, replayed; 403 removed,
+  // revoked; 426 upgrade (a protocol-1 Authorization). Every reply to a request whose nonce could be read is
+  // signed (SyncOutcome::signature).
+  // Replies: 200 with a compressed SyncReply; 400 malformed; 403 unknown_node (not a child of this hub);
   // 403 refused (a skip the sender may not vouch for, an op that lies about its case or its author);
   // 413 too_large; 422 out_of_scope, invalid_op; 426 version_mismatch; 500 internal. Errors change nothing
   // stored.
@@ -56,6 +63,11 @@ class SyncService {
     uint64_t skewed_ops = 0;
   };
   // Each returns the error reply, or nullopt to go on. Those taking a Ledger run under the owner's lock.
+  // The request's credentials, checked in the order of the design note; fills `creds` and `hub_key`.
+  std::optional<SyncOutcome> Authenticate(const std::string& authorization, const std::string& body,
+                                          RequestCredentials* creds, SigningKey* hub_key);
+  std::optional<SyncOutcome> CheckSender(Ledger& ledger, const RequestCredentials& creds, const std::string& body);
+  SyncOutcome HandleAuthenticated(const std::string& node_id, const std::string& body);
   std::optional<SyncOutcome> Locked(const std::function<std::optional<SyncOutcome>(Ledger&)>& fn);
   static std::optional<SyncOutcome> FindRegistered(Ledger& ledger, const std::string& node_id, Peer* peer);
   static std::optional<SyncOutcome> Summarise(const pb::SyncRequest& req, const std::string& node_id, PushSummary* out);
@@ -70,6 +82,7 @@ class SyncService {
 
   LedgerAccess& ledger_;
   SyncLimits limits_;
+  NodeKeyLookup keys_;
   std::function<void()> on_new_ops_;
 };
 

@@ -45,6 +45,7 @@ struct CountyUnderAttack {
   CountyUnderAttack() {
     InitHub(hub.db(), "county", "county", kCounty,
             {{"village-a", "village", kVillage}, {"village-b", "village", kOtherVillage}});
+    RegisterTestKey(hub.db(), "village-a", "village", kVillage);  // the attacker holds valid keys
     hub.Start();
     victim.Ok({"init", "--node-id", "village-b", "--level", "village", "--division", kOtherVillage, "--hub", hub.url()});
     RegisterKey(hub.db(), victim.db());

@@ -74,11 +74,12 @@ TEST_CASE("E2E publishers: a village's item and national calendar under its hub'
   TempDir dir;
   const std::string db = dir.File("county.db");
   InitHub(db, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}});
+  RegisterTestKey(db, "vil-a1", "village", kVillage);  // a compromised laptop with valid keys
   HubProcess county("county hub", db, dir.File("county.log"));
   county.Start();
   const std::string digest_before = RunOk(HubBin(), {"--db", db, "digest"});
   const uint64_t ops_before = county.Status().at("op_count").get<uint64_t>();
-  REQUIRE(ops_before == 1);  // the hub's root registration (vil-a1 has registered no key here)
+  REQUIRE(ops_before == 2);  // the hub's root registration and vil-a1's
 
   for (const pb::Op& forged : {ForgedItem("county-a", 3, "152222", 4294967295u),
                                ForgedNational("county-a", 3, "152222", 4294967295u)}) {
@@ -127,6 +128,7 @@ TEST_CASE("E2E publishers: a village's item under its hub's origin with a valid 
   TempDir dir;
   const std::string db = dir.File("county.db");
   InitHub(db, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}});
+  RegisterTestKey(db, "vil-a1", "village", kVillage);  // a compromised laptop with valid keys
   HubProcess county("county hub", db, dir.File("county.log"));
   county.Start();
   const std::string digest_before = RunOk(HubBin(), {"--db", db, "digest"});

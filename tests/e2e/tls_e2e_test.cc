@@ -63,6 +63,7 @@ class TlsRig {
                                      kVillage, "--device", "01", "--hub", url};
     init.insert(init.end(), trust.begin(), trust.end());
     RunOk(NodeBin(), init, url.rfind("https", 0) == 0 ? kNoPlainHttp : Env{});
+    RegisterKey(hub_.db(), db);  // its requests are signed (the last village made holds the key in force)
     RunOk(NodeBin(), {"--db", db, "case", "new", "--item", kItem, "--applicant-name", "Applicant " + name,
                       "--applicant-id", ResidentId(static_cast<uint32_t>(name.size()))});
     return db;
@@ -142,11 +143,16 @@ TEST_CASE("TLS: a county hub relays to its city's HTTPS front, verifying it, and
     const std::string db = dir.File(name + ".db");
     InitHub(db, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}}, front.url());
     RunOk(HubBin(), {"--db", db, "config", "set", "hub_ca", ca});
+    // The city registers the county's key, so its relay's requests verify.
+    const std::string county_key = RunJson(HubBin(), {"--db", db, "--json", "identity"}).at("public_key");
+    RunOk(HubBin(), {"--db", city.db(), "node", "add", "county-a", "--level", "county", "--division", kCounty,
+                     "--public-key", county_key});
     auto hub = std::make_unique<HubProcess>(name, db, dir.File(name + ".log"));
     hub->Start({"--sync-interval", "1"});
     const std::string village = dir.File(name + "-village.db");
     RunOk(NodeBin(), {"--db", village, "init", "--node-id", "vil-a1", "--level", "village", "--division", kVillage,
                       "--hub", hub->url()});
+    RegisterKey(db, village);
     RunOk(NodeBin(), {"--db", village, "case", "new", "--item", kItem, "--applicant-name", "Applicant " + name,
                       "--applicant-id", ResidentId(static_cast<uint32_t>(name.size()))});
     RunOk(NodeBin(), {"--db", village, "sync"});

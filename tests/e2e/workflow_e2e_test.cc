@@ -268,6 +268,7 @@ TEST_CASE("E2E: a hub refuses reference data published by a village node with 42
   // silian-admin refuses to publish into a village ledger in the first place.
   const std::string village_db = dir.File("village.db");
   InitNode(village_db, "vil-a1", "village", kVillage, county.url(), {county_db});
+  RegisterTestKey(county_db, "town-a", "township", kTownship);  // a compromised township with valid keys
   const std::string digest_before = RunOk(HubBin(), {"--db", county_db, "digest"});
   ProcessResult admin = RunProgram(AdminBin(), {"--db", village_db, "catalog", "import", kCatalogFile});
   {
@@ -287,8 +288,10 @@ TEST_CASE("E2E: a hub refuses reference data published by a village node with 42
   };
   for (const Forger& f : {Forger{"vil-a1", "village", kVillage}, Forger{"town-a", "township", kTownship}}) {
     INFO("forged by " << f.id);
+    LedgerStore::Options forger_options;
+    forger_options.signing_key = TestKeyOf(f.id);
     auto forged = SILIAN_TAKE(LedgerStore::Create(dir.File(f.id + "-forged.db"),
-                                                  NodeAt(f.id, Level::kCounty, kCounty), LedgerStore::Options()));
+                                                  NodeAt(f.id, Level::kCounty, kCounty), forger_options));
     auto published = SILIAN_TAKE(forged->PublishItems(items, "forger"));
     REQUIRE(published.published.size() == 1);
     sync::NewCase c = SampleCase(1);
@@ -310,7 +313,7 @@ TEST_CASE("E2E: a hub refuses reference data published by a village node with 42
 
     // Nothing of the push is stored, and the refusal is on record for the child.
     json status = county.Status();
-    CHECK(status.at("op_count") == 2);  // the hub's registrations: itself (root) and vil-a1 (town-a has no key)
+    CHECK(status.at("op_count") == 3);  // the hub's registrations: itself (root), vil-a1 and town-a
     bool recorded = false;
     for (const auto& child : status.at("children"))
       if (child.at("node") == f.id)
@@ -327,9 +330,9 @@ TEST_CASE("E2E: a hub refuses reference data published by a village node with 42
                  "--applicant-id", ResidentId(2)});
   json synced = SyncWith(village_db, county.url());
   CHECK(synced.at("pushed") == 1);
-  CHECK(synced.at("pulled") == 2);  // the registrations of the hub (root) and vil-a1 (town-a has no key)
+  CHECK(synced.at("pulled") == 3);  // the registrations of the hub (root), vil-a1 and town-a
   CHECK(NodeCatalogItems(village_db) == 0);
-  CHECK(county.Status().at("op_count") == 3);
+  CHECK(county.Status().at("op_count") == 4);
   CHECK(county.Terminate() == 0);
 }
 

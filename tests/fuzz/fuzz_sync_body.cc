@@ -14,6 +14,7 @@
 
 #include "domain/store.h"
 #include "net/protocol.h"
+#include "net/request_auth.h"
 #include "net/service.h"
 
 namespace {
@@ -23,6 +24,11 @@ using namespace silian;
 std::string& HubDir() {
   static std::string dir;
   return dir;
+}
+
+const sync::SigningKey& VillageKey() {
+  static const sync::SigningKey key = sync::SigningKey::FromSeed(std::string(32, 'v'));
+  return key;
 }
 
 struct Hub {
@@ -55,7 +61,13 @@ Hub& TheHub() {
     h->access = std::make_unique<sync::DirectAccess>(h->store->ledger());
     sync::SyncLimits limits;
     limits.max_decompressed_bytes = 4u << 20;
-    h->service = std::make_unique<sync::SyncService>(*h->access, limits);
+    // The village's key, as a registry holding its registration would give it: the fuzzer's requests are
+    // signed, so that they reach the body.
+    auto keys = [](sync::Ledger&, const std::string& id) -> silian::Result<std::optional<sync::NodeKey>> {
+      if (id != "village-a") return std::optional<sync::NodeKey>();
+      return std::optional<sync::NodeKey>(sync::NodeKey{VillageKey().public_key(), sync::Level::kVillage, false, false});
+    };
+    h->service = std::make_unique<sync::SyncService>(*h->access, limits, keys);
     return h;
   }();
   return *hub;
@@ -67,7 +79,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string rest(reinterpret_cast<const char*>(data) + 1, size - 1);
   const std::string body = (data[0] & 1) ? rest : sync::CompressBody(rest, 1);
-  sync::SyncOutcome out = TheHub().service->Handle(sync::MakeAuthorization("village-a"), body);
+  const std::string authorization = sync::SignRequest(VillageKey(), "village-a", "POST", sync::kSyncPath, body,
+                                                     sync::SystemWallClock().NowMs(), sync::NewNonce());
+  sync::SyncOutcome out = TheHub().service->Handle(authorization, body);
   if (out.http_status < 200 || out.http_status > 599) __builtin_trap();
   return 0;
 }

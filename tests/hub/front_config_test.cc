@@ -43,6 +43,14 @@ TEST_CASE("Front config: the body limit, timeouts and caps are the protocol's an
   CHECK_THAT(NginxConfig(o), Catch::Contains("user www-data;"));
 }
 
+TEST_CASE("Front config: /v1/status and /metrics are forwarded to loopback clients only, /healthz to all",
+          "[edge][front]") {
+  const std::string conf = NginxConfig(Valid());
+  CHECK_THAT(conf, Catch::Contains("set $silian_operator_only \"$uri:$remote_addr\";"));
+  CHECK_THAT(conf, Catch::Contains("~ ^/(v1/status|metrics):(?!127\\.|::1$)) { return 403") &&
+                       Catch::Contains("\"error\":\"operator_only\""));
+}
+
 TEST_CASE("Front config: with a certificate the front listens with TLS 1.2+ and AEAD ciphers only", "[edge][front][tls]") {
   FrontOptions o = Valid();
   CHECK(NginxConfig(o).find("ssl") == std::string::npos);

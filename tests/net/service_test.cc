@@ -14,9 +14,11 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
+#include "console/node_keys.h"
 #include "net/client.h"
 #include "net/protocol.h"
 #include "support/sync_requests.h"
@@ -37,15 +39,41 @@ struct Hub {
   LedgerStore& store() { return *replica.store; }
 };
 
+// The senders' keys as the service sees them in these tests: every peer of the hub holds its TestKeyOf key,
+// except those listed in `revoked` and `removed` (the registry's own lookup, console::RegistryKeyLookup,
+// is tested over HTTP in tests/e2e). Registration ops would change the op counts these tests check.
+struct KeyStates {
+  std::mutex mu;
+  std::set<std::string> revoked, removed, without_key;
+};
+KeyStates& States() {
+  static KeyStates states;
+  return states;
+}
+
+NodeKeyLookup PeerKeys() {
+  return [](Ledger& ledger, const std::string& id) -> Result<std::optional<NodeKey>> {
+    SILIAN_ASSIGN_OR_RETURN(auto peer, ledger.peers().Find(id));
+    if (!peer) return std::optional<NodeKey>();
+    NodeKey key{TestKeyOf(id).public_key(), peer->level, false, false};
+    std::lock_guard<std::mutex> lock(States().mu);
+    key.revoked = States().revoked.count(id) > 0;
+    key.removed = States().removed.count(id) > 0;
+    if (States().without_key.count(id)) key.public_key.clear();
+    return std::optional<NodeKey>(key);
+  };
+}
+
 std::unique_ptr<Hub> MakeHub(const TempDir& dir, const std::string& id, Level level, const std::string& division,
                              SyncLimits limits = SyncLimits()) {
   auto hub = std::make_unique<Hub>();
   hub->replica = MakeReplica(dir, NodeAt(id, level, division));
   hub->access = std::make_unique<DirectAccess>(hub->replica.store->ledger());
-  hub->service = std::make_unique<SyncService>(*hub->access, limits);
+  hub->service = std::make_unique<SyncService>(*hub->access, limits, PeerKeys());
   return hub;
 }
 
+// Lets node `id` sync with `hub`.
 void Register(Hub& hub, const std::string& id, Level level, const std::string& division) {
   LedgerStore::Peer p;
   p.node_id = NodeId{id};
@@ -54,7 +82,12 @@ void Register(Hub& hub, const std::string& id, Level level, const std::string& d
   SILIAN_REQUIRE_OK(hub.store().AddPeer(p));
 }
 
-// Hands each request to the service as the hub's HTTP layer would, with "Authorization: Silian node=ID".
+// The Authorization header of test node `id`, signed with its key for `body`, on `hub`'s clock.
+std::string SignedAs(Hub& hub, const std::string& id, const std::string& body) {
+  return SignRequest(TestKeyOf(id), id, "POST", kSyncPath, body, hub.replica.wall->NowMs(), NewNonce());
+}
+
+// Hands each request to the service as the hub's HTTP layer would, with the client's signed header.
 // Can break the link at one call: before the request reaches the hub, or after the hub handled it (the
 // reply is lost).
 class DirectTransport final : public Transport {
@@ -69,16 +102,16 @@ class DirectTransport final : public Transport {
   }
   int calls() const { return calls_; }
 
-  Result<Reply> Post(const std::string& path, const std::string& body, const std::string& node_id) override {
+  Result<Reply> Post(const std::string& path, const std::string& body, const std::string& authorization) override {
     REQUIRE(path == kSyncPath);
     ++calls_;
     bool broken = calls_ == break_call_;
     if (broken && break_how_ == Break::kBeforeRequest)
       return Unavailable("link down before request " + std::to_string(calls_));
-    SyncOutcome out = service_.Handle(MakeAuthorization(node_id), body);
+    SyncOutcome out = service_.Handle(authorization, body);
     if (broken && break_how_ == Break::kAfterRequest)
       return Unavailable("reply to request " + std::to_string(calls_) + " lost");
-    return Reply{out.http_status, out.body};
+    return Reply{out.http_status, out.body, out.signature};
   }
 
  private:
@@ -88,7 +121,22 @@ class DirectTransport final : public Transport {
   Break break_how_ = Break::kNone;
 };
 
+// The hubs' keys as a client sees them in these tests: every hub holds its TestKeyOf key and stands above
+// every node.
+NodeKeyLookup HubKeys() {
+  return [](Ledger&, const std::string& id) -> Result<std::optional<NodeKey>> {
+    return std::optional<NodeKey>(NodeKey{TestKeyOf(id).public_key(), Level::kCity, false, false});
+  };
+}
+
+// `options` verifying the hub's reply signatures.
+SyncOptions Verifying(SyncOptions options = SyncOptions()) {
+  options.node_keys = HubKeys();
+  return options;
+}
+
 Result<SyncSummary> SyncWith(Hub& hub, Replica& node, SyncOptions options = SyncOptions()) {
+  options = Verifying(std::move(options));
   DirectTransport transport(*hub.service);
   return SyncClient((*node).ledger(), transport, "hub:" + hub.store().config().node_id.value, std::move(options))
       .SyncOnce();
@@ -97,7 +145,7 @@ Result<SyncSummary> SyncWith(Hub& hub, Replica& node, SyncOptions options = Sync
 // The county syncs with the city as its relay does: through the county hub's own ledger access.
 Result<SyncSummary> RelayUp(Hub& county, Hub& city) {
   DirectTransport transport(*city.service);
-  return SyncClient(*county.access, transport, "hub:" + city.store().config().node_id.value, SyncOptions()).SyncOnce();
+  return SyncClient(*county.access, transport, "hub:" + city.store().config().node_id.value, Verifying()).SyncOnce();
 }
 
 uint64_t OpCount(LedgerStore& s) { return SILIAN_TAKE(s.GetStatus()).op_count; }
@@ -202,12 +250,12 @@ TEST_CASE("SyncService: pushing the same request twice stores its ops once", "[s
   for (auto& e : test::ExportAll(*village)) *req.mutable_push()->add_entries() = std::move(e);
   const std::string body = Encode(req);
 
-  pb::SyncReply first = Decode(county->service->Handle(MakeAuthorization("village-1"), body));
+  pb::SyncReply first = Decode(county->service->Handle(SignedAs(*county, "village-1", body), body));
   CHECK(first.pushed_new() == authored);
   CHECK(first.pushed_known() == 0);
   std::string digest = DigestOf(county->store());
 
-  pb::SyncReply again = Decode(county->service->Handle(MakeAuthorization("village-1"), body));
+  pb::SyncReply again = Decode(county->service->Handle(SignedAs(*county, "village-1", body), body));
   CHECK(again.pushed_new() == 0);
   CHECK(again.pushed_known() == authored);
   CHECK(again.receipt().SerializeAsString() == first.receipt().SerializeAsString());
@@ -246,7 +294,8 @@ TEST_CASE("SyncService: a pull returns only the child's area, with skips that ke
 
   pb::SyncRequest req = RequestFrom(*village);
   req.set_pull(true);
-  pb::SyncReply reply = Decode(county->service->Handle(MakeAuthorization("village-1"), Encode(req)));
+  const std::string body = Encode(req);
+  pb::SyncReply reply = Decode(county->service->Handle(SignedAs(*county, "village-1", body), body));
   CHECK(Names(reply.pulled()) == std::vector<std::string>{"township-1:1", "skip:township-1:2-2", "township-1:3"});
   CHECK(reply.pulled().entries(1).skip().scope() == test::kVillage);
   CHECK_FALSE(reply.more());
@@ -341,7 +390,8 @@ TEST_CASE_METHOD(CountyWorld,
     req.set_hub_epoch(epoch);
     req.set_cursor(cursor);
     req.set_max_pull_entries(max_entries);
-    return Decode(county->service->Handle(MakeAuthorization("village-1"), Encode(req)));
+    const std::string body = Encode(req);
+    return Decode(county->service->Handle(SignedAs(*county, "village-1", body), body));
   };
 
   pb::SyncReply first = pull("", 0, 3);
@@ -376,7 +426,7 @@ TEST_CASE_METHOD(CountyWorld,
 TEST_CASE("SyncService: a session cut after any request resumes and converges, applying nothing twice",
           "[sync_service][random]") {
   // Small batches make a session of many requests: pulls of the township's ops, pushes of the village's.
-  SyncOptions small;
+  SyncOptions small = Verifying();
   small.push_batch_entries = 2;
   small.pull_batch_entries = 2;
 
@@ -494,7 +544,7 @@ struct RefusalWorld {
   Replica village;
   std::string digest_before;
   uint64_t ops_before = 0;
-  const std::string auth = MakeAuthorization("village-1");  // the village's own credentials
+  const std::string auth = "village-1";  // Send signs as the village, with its own key
 
   RefusalWorld() {
     SyncLimits limits;
@@ -520,7 +570,12 @@ struct RefusalWorld {
     return req;
   }
 
-  SyncOutcome Send(const std::string& authorization, const std::string& body) {
+  // `body` as node `as`, signed with its key.
+  SyncOutcome Send(const std::string& as, const std::string& body) {
+    return county->service->Handle(SignedAs(*county, as, body), body);
+  }
+  // `body` with the Authorization header `authorization` as it is.
+  SyncOutcome SendRaw(const std::string& authorization, const std::string& body) {
     return county->service->Handle(authorization, body);
   }
 
@@ -528,7 +583,7 @@ struct RefusalWorld {
   SyncOutcome SendEdited(const std::string& as, const std::function<void(pb::SyncRequest&)>& edit) {
     pb::SyncRequest req = GoodPush();
     edit(req);
-    return Send(MakeAuthorization(as), Encode(req));
+    return Send(as, Encode(req));
   }
 
   // Nothing stored, and the service still takes a good session.
@@ -540,22 +595,166 @@ struct RefusalWorld {
   }
 };
 
-TEST_CASE_METHOD(RefusalWorld, "SyncService: a request without credentials is refused with 401 missing_credentials",
-                 "[sync_service][refusal]") {
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncService: a request without credentials or with malformed ones is refused with 401 and stores "
+                 "nothing",
+                 "[sync_service][refusal][auth]") {
   const std::string body = Encode(GoodPush());
-  RequireRefusal(Send("", body), 401, "missing_credentials");
-  RequireRefusal(Send("Bearer abc", body), 401, "missing_credentials");
-  RequireRefusal(Send("Silian node=", body), 401, "missing_credentials");
-  RequireRefusal(Send("Silian node=bad id!", body), 401, "missing_credentials");
+  RequireRefusal(SendRaw("", body), 401, "missing_credentials");
+  RequireRefusal(SendRaw("Bearer abc", body), 401, "bad_credentials");
+  RequireRefusal(SendRaw("Silian-Ed25519 node=village-1", body), 401, "bad_credentials");
+  RequireRefusal(SendRaw("Silian-Ed25519 node=bad id!, ts=1, nonce=" + std::string(32, 'a') + ", sig=AAAA", body), 401,
+                 "bad_credentials");
+  std::string header = SignedAs(*county, "village-1", body);
+  RequireRefusal(SendRaw(header + ", extra=1", body), 401, "bad_credentials");
+  RequireRefusal(SendRaw(header.substr(0, header.size() - 8), body), 401, "bad_credentials");
   RequireUnchangedAndServing();
 }
 
-TEST_CASE_METHOD(RefusalWorld, "SyncService: a node the hub does not know is refused with 403 unknown_node",
-                 "[sync_service][refusal]") {
-  SyncOutcome out = SendEdited("village-9", [](pb::SyncRequest& req) { req.set_node_id("village-9"); });
-  RequireRefusal(out, 403, "unknown_node");
-  CHECK_THAT(out.body, Catch::Contains("village-9"));
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncService: a protocol-1 request is refused with 426 naming both versions, whether by its "
+                 "Authorization scheme or by its protocol_version",
+                 "[sync_service][refusal][auth]") {
+  SyncOutcome old_scheme = SendRaw("Silian node=village-1", Encode(GoodPush()));
+  RequireRefusal(old_scheme, 426, "upgrade");
+  CHECK_THAT(old_scheme.body, Catch::Contains("version 1") && Catch::Contains("version 2"));
+  SyncOutcome old_body = SendEdited("village-1", [](pb::SyncRequest& req) { req.set_protocol_version(1); });
+  RequireRefusal(old_body, 426, "version_mismatch");
+  CHECK_THAT(old_body.body, Catch::Contains("version 1") && Catch::Contains("version 2"));
   RequireUnchangedAndServing();
+}
+
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncService: a request signed with another key, or whose body changed after signing, is refused "
+                 "with 401 bad_signature",
+                 "[sync_service][refusal][auth]") {
+  const std::string body = Encode(GoodPush());
+  const uint64_t now = county->replica.wall->NowMs();
+  SyncOutcome wrong_key = SendRaw(
+      SignRequest(TestKeyOf("village-2"), "village-1", "POST", kSyncPath, body, now, NewNonce()), body);
+  RequireRefusal(wrong_key, 401, "bad_signature");
+  CHECK_THAT(wrong_key.body, Catch::Contains("village-1"));
+  pb::SyncRequest other = GoodPush();
+  other.mutable_push()->mutable_entries()->RemoveLast();
+  RequireRefusal(SendRaw(SignedAs(*county, "village-1", body), Encode(other)), 401, "bad_signature");
+  RequireRefusal(SendRaw(SignRequest(TestKeyOf("village-1"), "village-1", "POST", "/v1/other", body, now, NewNonce()),
+                         body),
+                 401, "bad_signature");
+  RequireUnchangedAndServing();
+}
+
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncService: a replayed request is refused with 401 replayed, also by a new service on the same "
+                 "ledger file (a restarted hub)",
+                 "[sync_service][refusal][auth]") {
+  pb::SyncRequest pull = RequestFrom(*village);
+  pull.set_pull(true);
+  const std::string body = Encode(pull);
+  const std::string header = SignedAs(*county, "village-1", body);
+  REQUIRE(SendRaw(header, body).http_status == 200);
+  RequireRefusal(SendRaw(header, body), 401, "replayed");
+  SyncService restarted(*county->access, SyncLimits(), PeerKeys());
+  RequireRefusal(restarted.Handle(header, body), 401, "replayed");
+  RequireUnchangedAndServing();
+}
+
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncService: a request stamped more than 5 minutes away from the hub's clock is refused with 401 "
+                 "stale_request carrying the hub's clock",
+                 "[sync_service][refusal][auth]") {
+  const std::string body = Encode(GoodPush());
+  const uint64_t now = county->replica.wall->NowMs();
+  for (uint64_t ts : {now - kRequestWindowMs - 1000, now + kRequestWindowMs + 1000}) {
+    SyncOutcome out = SendRaw(SignRequest(TestKeyOf("village-1"), "village-1", "POST", kSyncPath, body, ts, NewNonce()),
+                              body);
+    INFO(out.body);
+    REQUIRE(out.http_status == 401);
+    CHECK(out.error == "stale_request");
+    nlohmann::json j = nlohmann::json::parse(out.body);
+    CHECK(j.value("hub_ms", uint64_t{0}) == now);
+  }
+  RequireUnchangedAndServing();
+}
+
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncClient: a laptop whose clock is a day off signs again on the hub's clock and syncs",
+                 "[sync_service][auth]") {
+  village.wall->Set(village.wall->NowMs() + 24ull * 3600 * 1000);
+  SyncSummary s = SILIAN_TAKE(SyncWith(*county, village));
+  CHECK(s.pushed == 3);
+}
+
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncService: a revoked or removed node is refused with 403, a node without a key with 401 "
+                 "not_enrolled, an unknown one with 401 unknown_node",
+                 "[sync_service][refusal][auth]") {
+  const std::string body = Encode(GoodPush());
+  struct Reset {
+    ~Reset() {
+      std::lock_guard<std::mutex> lock(States().mu);
+      States().revoked.clear();
+      States().removed.clear();
+      States().without_key.clear();
+    }
+  } reset;
+  auto mark = [](std::set<std::string> KeyStates::*which) {
+    std::lock_guard<std::mutex> lock(States().mu);
+    States().revoked.clear();
+    States().removed.clear();
+    States().without_key.clear();
+    (States().*which).insert("village-1");
+  };
+  mark(&KeyStates::revoked);
+  RequireRefusal(Send(auth, body), 403, "revoked");
+  mark(&KeyStates::removed);
+  RequireRefusal(Send(auth, body), 403, "removed");
+  mark(&KeyStates::without_key);
+  RequireRefusal(Send(auth, body), 401, "not_enrolled");
+  SyncOutcome unknown = SendEdited("village-9", [](pb::SyncRequest& req) { req.set_node_id("village-9"); });
+  RequireRefusal(unknown, 401, "unknown_node");
+  CHECK_THAT(unknown.body, Catch::Contains("village-9"));
+  {
+    std::lock_guard<std::mutex> lock(States().mu);
+    States().without_key.clear();
+  }
+  RequireUnchangedAndServing();
+}
+
+// Hands requests to the service and changes every reply on the way: its body (`resign` false: the hub's
+// signature no longer matches), or drops its signature.
+class ReplyTamperer final : public Transport {
+ public:
+  enum class How { kChangeBody, kDropSignature };
+  ReplyTamperer(SyncService& service, How how) : service_(service), how_(how) {}
+  Result<Reply> Post(const std::string&, const std::string& body, const std::string& authorization) override {
+    SyncOutcome out = service_.Handle(authorization, body);
+    if (how_ == How::kDropSignature) return Reply{out.http_status, out.body, ""};
+    pb::SyncReply reply;
+    REQUIRE(reply.ParseFromString(SILIAN_TAKE(DecompressBody(out.body, 64u << 20))));
+    reply.set_pushed_new(reply.pushed_new() + 1);
+    return Reply{out.http_status, CompressBody(reply.SerializeAsString(), 1), out.signature};
+  }
+
+ private:
+  SyncService& service_;
+  How how_;
+};
+
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncClient: a reply changed on the way or without the hub's signature is refused naming the hub, "
+                 "and nothing is applied",
+                 "[sync_service][auth]") {
+  const std::string village_before = DigestOf(*village);
+  for (auto how : {ReplyTamperer::How::kChangeBody, ReplyTamperer::How::kDropSignature}) {
+    ReplyTamperer t(*county->service, how);
+    auto session = SyncClient((*village).ledger(), t, "hub:county-1522", Verifying()).SyncOnce();
+    REQUIRE(!session.ok());
+    CHECK(session.status().code() == StatusCode::kPermissionDenied);
+    CHECK_THAT(session.status().message(), Catch::Contains("county-1522") &&
+                                               Catch::Contains(how == ReplyTamperer::How::kChangeBody ? "does not verify"
+                                                                                                    : "not signed"));
+    CHECK(DigestOf(*village) == village_before);
+  }
 }
 
 TEST_CASE_METHOD(RefusalWorld, "SyncService: oversized bodies are refused with 413 too_large before they are read",
@@ -615,7 +814,7 @@ TEST_CASE_METHOD(RefusalWorld, "SyncService: bodies that are not a zstd SyncRequ
   }
   SECTION("the body names another node than the Authorization header") {
     Register(*county, "village-2", Level::kVillage, test::kVillage);
-    RequireRefusal(Send(MakeAuthorization("village-2"), Encode(GoodPush())), 400, "malformed");
+    RequireRefusal(Send("village-2", Encode(GoodPush())), 400, "malformed");
   }
   SECTION("a push entry that is neither op nor skip") {
     pb::SyncRequest req = GoodPush();
@@ -647,11 +846,11 @@ TEST_CASE_METHOD(RefusalWorld, "SyncService: bodies that are not a zstd SyncRequ
   RequireUnchangedAndServing();
 }
 
-TEST_CASE_METHOD(RefusalWorld, "SyncService: protocol version 2 is refused with 426 version_mismatch",
+TEST_CASE_METHOD(RefusalWorld, "SyncService: protocol version 3 is refused with 426 version_mismatch",
                  "[sync_service][refusal]") {
-  SyncOutcome out = SendEdited("village-1", [](pb::SyncRequest& req) { req.set_protocol_version(2); });
+  SyncOutcome out = SendEdited("village-1", [](pb::SyncRequest& req) { req.set_protocol_version(3); });
   RequireRefusal(out, 426, "version_mismatch");
-  CHECK_THAT(out.body, Catch::Contains("protocol version 2"));
+  CHECK_THAT(out.body, Catch::Contains("protocol version 3"));
   RequireUnchangedAndServing();
 }
 
@@ -692,11 +891,15 @@ TEST_CASE_METHOD(RefusalWorld,
 // RefusalWorld with a second village registered: the attacker, whose own division is test::kOtherVillage.
 struct AttackWorld : RefusalWorld {
   Replica attacker = MakeReplica(dir, NodeAt("village-2", Level::kVillage, test::kOtherVillage));
-  AttackWorld() { Register(*county, "village-2", Level::kVillage, test::kOtherVillage); }
+  AttackWorld() {
+    Register(*county, "village-2", Level::kVillage, test::kOtherVillage);  // publishes a registration op
+    digest_before = DigestOf(county->store());
+    ops_before = OpCount(county->store());
+  }
 
   SyncOutcome PushAs(const std::string& as, const std::string& division, const std::vector<pb::Entry>& entries,
                      pb::Frontier frontier = pb::Frontier()) {
-    return Send(MakeAuthorization(as), Encode(RequestAs(as, "village", division, frontier, entries)));
+    return Send(as, Encode(RequestAs(as, "village", division, frontier, entries)));
   }
 };
 
@@ -817,14 +1020,17 @@ TEST_CASE_METHOD(AttackWorld,
 class TamperingTransport final : public Transport {
  public:
   TamperingTransport(SyncService& service, std::string origin) : service_(service), origin_(std::move(origin)) {}
-  Result<Reply> Post(const std::string&, const std::string& body, const std::string& node_id) override {
-    SyncOutcome out = service_.Handle(MakeAuthorization(node_id), body);
-    if (out.http_status != 200) return Reply{out.http_status, out.body};
+  Result<Reply> Post(const std::string&, const std::string& body, const std::string& authorization) override {
+    SyncOutcome out = service_.Handle(authorization, body);
+    if (out.http_status != 200) return Reply{out.http_status, out.body, out.signature};
     pb::SyncReply reply;
     REQUIRE(reply.ParseFromString(SILIAN_TAKE(DecompressBody(out.body, 64u << 20))));
     for (auto& e : *reply.mutable_receipt()->mutable_entries())
       if (e.origin() == origin_) e.set_hash(std::string(32, 'f'));
-    return Reply{200, CompressBody(reply.SerializeAsString(), 1)};
+    // A lying hub signs its lie: the receipt is what is under test here, not the reply signature.
+    std::string lie = CompressBody(reply.SerializeAsString(), 1);
+    const std::string nonce = SILIAN_TAKE(ParseSignedAuthorization(authorization)).nonce;
+    return Reply{200, lie, SignReply(TestKeyOf(reply.hub_id()), nonce, lie)};
   }
 
  private:
@@ -839,7 +1045,7 @@ TEST_CASE_METHOD(CountyWorld,
   AuthorCases(village, 1);
   SILIAN_TAKE(SyncWith(*county, village));
   TamperingTransport transport(*county->service, "village-1");
-  auto session = SyncClient((*village).ledger(), transport, "hub:county-1522", SyncOptions()).SyncOnce();
+  auto session = SyncClient((*village).ledger(), transport, "hub:county-1522", Verifying()).SyncOnce();
   REQUIRE(!session.ok());
   CHECK(session.status().code() == StatusCode::kDataLoss);
   CHECK_THAT(session.status().message(),

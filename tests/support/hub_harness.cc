@@ -2,9 +2,11 @@
 
 #include <catch2/catch.hpp>
 
+#include "support/ledger.h"
 #include "support/process.h"
 #include "support/programs.h"
 #include "support/status.h"
+#include "support/sync_requests.h"
 
 namespace silian::test {
 namespace {
@@ -65,7 +67,16 @@ std::string RegisterKey(const std::string& hub_db, const std::string& node_db) {
   RunOk(HubBin(), {"--db", hub_db, "node", "add", id.at("node").get<std::string>(), "--level",
                    id.at("level").get<std::string>(), "--division", id.at("division").get<std::string>(),
                    "--public-key", key});
+  RememberKey(id.at("node").get<std::string>(), OpenLedger(node_db)->ledger().signing_key());
   return key;
+}
+
+void RegisterTestKey(const std::string& hub_db, const std::string& id, const std::string& level,
+                     const std::string& division) {
+  const sync::SigningKey key = TestKeyOf(id);
+  RunOk(HubBin(), {"--db", hub_db, "node", "add", id, "--level", level, "--division", division, "--public-key",
+                   sync::ToBase64(key.public_key())});
+  RememberKey(id, key);
 }
 
 }  // namespace silian::test

@@ -70,4 +70,10 @@ void InitHub(const std::string& db, const std::string& id, const std::string& le
 // `silian-hub node add ID --level L --division D --public-key KEY` here. Returns the key (base64).
 std::string RegisterKey(const std::string& hub_db, const std::string& node_db);
 
+// Registers node `id` at the hub whose ledger is `hub_db` with its TestKeyOf key (`node add ... --public-key`)
+// and remembers the key for the support's signed requests (AuthHeader, PostSync): a compromised node whose
+// requests are written by hand, with valid keys. Publishes a registration op at the hub.
+void RegisterTestKey(const std::string& hub_db, const std::string& id, const std::string& level,
+                     const std::string& division);
+
 }  // namespace silian::test

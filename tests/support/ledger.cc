@@ -49,12 +49,17 @@ sync::LedgerStore::Options FastOptions(sync::WallClock* wall) {
   return o;
 }
 
+sync::SigningKey TestKeyOf(const std::string& node_id) {
+  return sync::SigningKey::FromSeed(sync::Blake2b256("silian-test key " + node_id));
+}
+
 Replica MakeReplica(const TempDir& dir, const sync::NodeConfig& config, uint64_t now_ms, bool durable) {
   Replica r;
   r.path = dir.File(config.node_id.value + ".db");
   r.wall = std::make_unique<sync::ManualWallClock>(now_ms);
   sync::LedgerStore::Options o = FastOptions(r.wall.get());
   o.durable = durable;
+  o.signing_key = TestKeyOf(config.node_id.value);
   r.store = SILIAN_TAKE(sync::LedgerStore::Create(r.path, config, o));
   return r;
 }

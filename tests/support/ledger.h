@@ -45,6 +45,10 @@ sync::NodeConfig NodeAt(const std::string& node_id, sync::Level level = sync::Le
                         const std::string& division = kVillage, const std::string& device = "01");
 
 // Options for a throwaway store: not durable, on the hand-set clock `wall` (borrowed).
+// The signing key of test replica `node_id` (MakeReplica's): derived from its id, so that a test can
+// register a node's key, or sign in its name, without holding its ledger.
+sync::SigningKey TestKeyOf(const std::string& node_id);
+
 sync::LedgerStore::Options FastOptions(sync::WallClock* wall);
 
 // A store with its own hand-set wall clock. The clock outlives the store (declared first).

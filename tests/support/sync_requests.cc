@@ -1,6 +1,10 @@
 #include "support/sync_requests.h"
 
+#include <map>
+#include <mutex>
+
 #include "net/protocol.h"
+#include "net/request_auth.h"
 #include "support/status.h"
 
 namespace silian::test {
@@ -35,7 +39,35 @@ pb::SyncRequest RequestFrom(sync::LedgerStore& node) {
 
 std::string Encode(const pb::SyncRequest& request) { return sync::CompressBody(request.SerializeAsString(), 3); }
 
-std::string AuthHeader(const std::string& node_id) { return "Authorization: " + sync::MakeAuthorization(node_id); }
+namespace {
+
+std::mutex keys_mu;
+std::map<std::string, sync::SigningKey>& Keys() {
+  static std::map<std::string, sync::SigningKey> keys;
+  return keys;
+}
+
+}  // namespace
+
+void RememberKey(const std::string& node_id, const sync::SigningKey& key) {
+  std::lock_guard<std::mutex> lock(keys_mu);
+  Keys().insert_or_assign(node_id, key);
+}
+
+std::string AuthHeaderWith(const sync::SigningKey& key, const std::string& node_id, const std::string& body,
+                           uint64_t ts_ms, const std::string& nonce) {
+  return "Authorization: " + sync::SignRequest(key, node_id, "POST", sync::kSyncPath, body, ts_ms, nonce);
+}
+
+std::string AuthHeader(const std::string& node_id, const std::string& body) {
+  sync::SigningKey key = sync::SigningKey::Generate();
+  {
+    std::lock_guard<std::mutex> lock(keys_mu);
+    auto found = Keys().find(node_id);
+    if (found != Keys().end()) key = found->second;
+  }
+  return AuthHeaderWith(key, node_id, body, sync::SystemWallClock().NowMs(), sync::NewNonce());
+}
 
 HttpReply PostSync(const std::string& url, const std::string& body, std::vector<std::string> headers) {
   headers.push_back(std::string("Content-Type: ") + sync::kSyncContentType);
@@ -43,7 +75,8 @@ HttpReply PostSync(const std::string& url, const std::string& body, std::vector<
 }
 
 HttpReply PostSync(const std::string& url, const pb::SyncRequest& request) {
-  return PostSync(url, Encode(request), {AuthHeader(request.node_id())});
+  const std::string body = Encode(request);
+  return PostSync(url, body, {AuthHeader(request.node_id(), body)});
 }
 
 }  // namespace silian::test

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "silian.pb.h"
+#include "base/keys.h"
 #include "domain/store.h"
 #include "support/http_client.h"
 
@@ -25,13 +26,21 @@ pb::SyncRequest RequestFrom(sync::LedgerStore& node);
 // The request body on the wire: the serialized request, zstd-compressed.
 std::string Encode(const pb::SyncRequest& request);
 
-// "Authorization: Silian node=ID", the header a node sends.
-std::string AuthHeader(const std::string& node_id);
+// Remembers the signing key of node `node_id` for the requests below (RegisterKey calls it).
+void RememberKey(const std::string& node_id, const sync::SigningKey& key);
+
+// "Authorization: Silian-Ed25519 node=ID, ts=now, nonce=random, sig=..." for POSTing `body` to the sync
+// path, signed with the key remembered for `node_id` (a registered node: a compromised laptop with valid
+// keys), or with a fresh random key when none is (a sender the hub does not know).
+std::string AuthHeader(const std::string& node_id, const std::string& body);
+// The same header signed with `key` at `ts_ms` with `nonce`.
+std::string AuthHeaderWith(const sync::SigningKey& key, const std::string& node_id, const std::string& body,
+                           uint64_t ts_ms, const std::string& nonce);
 
 // POSTs `body` to the sync endpoint of the hub at `url` with the sync content type and `headers`.
 HttpReply PostSync(const std::string& url, const std::string& body, std::vector<std::string> headers);
 
-// POSTs `request`, encoded, with the Authorization header of the node it names.
+// POSTs `request`, encoded, with the signed Authorization header of the node it names (AuthHeader).
 HttpReply PostSync(const std::string& url, const pb::SyncRequest& request);
 
 }  // namespace silian::test

@@ -24,6 +24,7 @@
 
 #include "bench/bench_util.h"
 #include "bench/workload.h"
+#include "console/node_keys.h"
 #include "http/curl_transport.h"
 #include "domain/store.h"
 #include "launch/child_process.h"
@@ -144,10 +145,17 @@ Status AuthorHalls(std::vector<Hall>& halls, const std::string& dir, const SyncB
 
 // ---------------------------------------------------------------------------------------------- sessions
 
+// Options as `silian-node sync` sets them: the hub's replies verified with the registry's keys.
+sync::SyncOptions VerifyingOptions() {
+  sync::SyncOptions options;
+  options.node_keys = console::RegistryKeyLookup();
+  return options;
+}
+
 // One session over a fresh transport, as `silian-node sync` runs one.
 Result<Session> SyncOnce(sync::LedgerStore& store, const std::string& url) {
   SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url));
-  sync::SyncClient client(store.ledger(), *transport, url, sync::SyncOptions());
+  sync::SyncClient client(store.ledger(), *transport, url, VerifyingOptions());
   auto t0 = Clock::now();
   SILIAN_ASSIGN_OR_RETURN(sync::SyncSummary summary, client.SyncOnce());
   Session s;
@@ -173,7 +181,7 @@ Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url
   std::vector<std::thread> threads;
   for (size_t i = 0; i < n; ++i) {
     threads.emplace_back([&, i] {
-      sync::SyncClient client(halls[i].store->ledger(), *transports[i], url, sync::SyncOptions());
+      sync::SyncClient client(halls[i].store->ledger(), *transports[i], url, VerifyingOptions());
       ready.count_down();
       go.wait();
       results[i] = client.SyncOnce();

@@ -4,6 +4,7 @@
 
 #include "base/text.h"
 #include "net/protocol.h"
+#include "net/request_auth.h"
 #include "net/service.h"
 
 namespace silian::sim {
@@ -163,8 +164,11 @@ Status Byzantine::Day(bool county_down) {
   SILIAN_ASSIGN_OR_RETURN(Snapshot before, Take(hub));
   Replica& target = net_.at(static_cast<size_t>(hub));
   net_.Tick(static_cast<size_t>(hub));
-  sync::SyncOutcome out = target.service->Handle(sync::MakeAuthorization(me.id()),
-                                                 sync::CompressBody(req.SerializeAsString(), 3));
+  // Signed with the laptop's own registered key, on the hub's clock: a compromised laptop.
+  const std::string body = sync::CompressBody(req.SerializeAsString(), 3);
+  const std::string authorization = sync::SignRequest(me.store->ledger().signing_key(), me.id(), "POST", sync::kSyncPath,
+                                                      body, target.store->ledger().wall().NowMs(), sync::NewNonce());
+  sync::SyncOutcome out = target.service->Handle(authorization, body);
   SILIAN_ASSIGN_OR_RETURN(Snapshot after, Take(hub));
   const std::string where = "byzantine laptop " + Quote(me.id()) + "'s " + attack + " to hub " + Quote(target.id());
   if (out.http_status < 400 || out.http_status >= 500)

@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "base/text.h"
+#include "console/node_keys.h"
 
 namespace silian::sim {
 namespace {
@@ -71,7 +72,7 @@ Status Network::AddReplica(const NodeSpec& spec, const std::string& dir) {
   options.signing_key = sync::SigningKey::FromSeed(sync::Blake2b256("silian-sim key " + spec.config.node_id.value));
   SILIAN_ASSIGN_OR_RETURN(r->store, sync::LedgerStore::Create(r->path, spec.config, options));
   r->access = std::make_unique<sync::DirectAccess>(r->store->ledger());
-  if (r->is_hub()) r->service = std::make_unique<sync::SyncService>(*r->access, sync::SyncLimits());
+  if (r->is_hub()) r->service = std::make_unique<sync::SyncService>(*r->access, sync::SyncLimits(), console::RegistryKeyLookup());
   replicas_.push_back(std::move(r));
   return Status::Ok();
 }
@@ -187,7 +188,7 @@ Status Network::Restart(size_t i) {
   if (!opened.ok()) return Internal("replica " + Quote(r.id()) + " cannot restart: " + opened.status().ToString());
   r.store = std::move(opened).value();
   r.access = std::make_unique<sync::DirectAccess>(r.store->ledger());
-  if (r.is_hub()) r.service = std::make_unique<sync::SyncService>(*r.access, sync::SyncLimits());
+  if (r.is_hub()) r.service = std::make_unique<sync::SyncService>(*r.access, sync::SyncLimits(), console::RegistryKeyLookup());
   return Status::Ok();
 }
 

@@ -29,10 +29,10 @@ class Wire {
   // All references are borrowed.
   Wire(Network& net, Faults& faults, Rng& rng, SimStats& stats, Acknowledgements& acks, Violations& violations);
 
-  // Hands `body` from `node_id` to hub `hub`'s service, at the hub's current clock.
-  sync::SyncOutcome Deliver(int hub, const std::string& node_id, const std::string& body);
+  // Hands `body` signed with `authorization` (its Authorization header) to hub `hub`'s service, at the hub's current clock.
+  sync::SyncOutcome Deliver(int hub, const std::string& authorization, const std::string& body);
   // Maybe keeps a request for a later replay (bounded per hub).
-  void Keep(int hub, const std::string& node_id, const std::string& body);
+  void Keep(int hub, const std::string& authorization, const std::string& body);
   // Maybe delivers a kept request to `hub` again, its reply going nowhere.
   void MaybeReplay(int hub);
   // Records the receipt of a 200 reply that reached a client.
@@ -46,7 +46,7 @@ class Wire {
 
  private:
   struct Stale {
-    std::string node_id;
+    std::string authorization;
     std::string body;
   };
   Network& net_;
@@ -68,7 +68,7 @@ class SimTransport final : public sync::Transport {
  public:
   SimTransport(Wire& wire, int client, int hub) : wire_(wire), client_(client), hub_(hub) {}
 
-  Result<Reply> Post(const std::string& path, const std::string& body, const std::string& node_id) override;
+  Result<Reply> Post(const std::string& path, const std::string& body, const std::string& authorization) override;
 
   // A restart failed (kInternal): the run cannot go on.
   const Status& fatal() const { return fatal_; }
