@@ -11,6 +11,7 @@
 
 #include "console/support.h"
 #include "node/commands.h"
+#include "node/enrol.h"
 #include "http/curl_transport.h"
 #include "net/client.h"
 
@@ -148,6 +149,7 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
   bool tty = isatty(STDERR_FILENO) != 0;
   if (!o.watch) {
     SILIAN_ASSIGN_OR_RETURN(SessionResult r, OneSession(*store, urls, tty));
+    SILIAN_RETURN_IF_ERROR(RecordSent(g.db_path, *store));
     PrintSession(g, r);
     return Status::Ok();
   }
@@ -162,6 +164,7 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
     double wait_s = o.interval_s;
     if (r.ok()) {
       failures = 0;
+      SILIAN_RETURN_IF_ERROR(RecordSent(g.db_path, *store));
       if (r->summary.pushed + r->summary.pulled + r->conflicts_raised > 0 || g.json) PrintSession(g, *r);
     } else {
       ++failures;
