@@ -477,9 +477,30 @@ Status LedgerStore::RevokeNode(const NodeId& node_id, uint64_t after_seq, const 
   });
 }
 
-Result<std::string> LedgerStore::AllocateDevice(const DivisionCode& division, const std::vector<std::string>& also_taken) {
+Status LedgerStore::RaiseCaseCounterToHeld() {
+  const std::string prefix = ledger_->config().division.value + "-" + ledger_->config().device + "-";
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_->db(), "SELECT case_number FROM cases WHERE substr(case_number, 1, ?) = ?"));
+  s.Bind(1, static_cast<int64_t>(prefix.size())).Bind(2, prefix);
+  SILIAN_ASSIGN_OR_RETURN(auto numbers, CollectRows<std::string>(s, [](const Stmt& row) { return row.Text(0); }));
+  uint64_t held = 0;
+  for (const auto& n : numbers) {
+    const std::string tail = n.substr(n.rfind('-') + 1);
+    if (!tail.empty() && tail.size() < 19 && tail.find_first_not_of("0123456789") == std::string::npos)
+      held = std::max<uint64_t>(held, std::stoull(tail));
+  }
+  return ledger_->RunTransaction([&]() -> Status {
+    SILIAN_ASSIGN_OR_RETURN(auto counter_text, ledger_->GetMeta("case_counter"));
+    uint64_t counter = counter_text ? std::stoull(*counter_text) : 0;
+    if (held <= counter) return Status::Ok();
+    return ledger_->SetMeta("case_counter", std::to_string(held));
+  });
+}
+
+Result<std::string> LedgerStore::AllocateDevice(const NodeId& node, const DivisionCode& division,
+                                                const std::vector<std::string>& also_taken) {
   const NodeConfig& self = ledger_->config();
-  SILIAN_RETURN_IF_ERROR(projector_->registry().CheckDeviceAllocator(self.node_id, self.level, division));
+  SILIAN_RETURN_IF_ERROR(projector_->registry().CheckDeviceAllocator(self.node_id, self.level, division, node));
   std::vector<std::string> taken = also_taken;
   if (self.division.value == division.value) taken.push_back(self.device);
   return projector_->registry().FreeDevice(division, taken);

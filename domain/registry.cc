@@ -234,12 +234,13 @@ Status Registry::AdmitOrigin(const pb::Op& op) {
                           " (registration op " + Quote(origin->op.origin + ":" + std::to_string(origin->op.seq)) + ")");
 }
 
-Status Registry::CheckDeviceAllocator(const NodeId& self, Level self_level, const DivisionCode& division) {
+Status Registry::CheckDeviceAllocator(const NodeId& self, Level self_level, const DivisionCode& division,
+                                      const NodeId& node) {
   SILIAN_ASSIGN_OR_RETURN(std::vector<Registration> all, List());
   const std::string self_scope = ScopeOf(self_level, division);
   const Registration* smallest = nullptr;
   for (const auto& r : all) {
-    if (!IsHub(r.level) || !r.active || !InScope(division.value, r.scope())) continue;
+    if (!IsHub(r.level) || !r.active || r.node_id == node || !InScope(division.value, r.scope())) continue;
     if (smallest == nullptr || r.scope().size() > smallest->scope().size()) smallest = &r;
   }
   if (smallest == nullptr || smallest->node_id.value == self.value || smallest->level >= self_level)

@@ -95,9 +95,10 @@ class Registry {
   Status AdmitOrigin(const pb::Op& op);
 
   // Device numbers (two digits, unique within a division over the whole network). Only the hub whose area
-  // is the smallest among the active hubs' containing `division` allocates there: kPermissionDenied naming
-  // that hub when it is another than `self` (e.g. a city asked for a village its county hub serves).
-  Status CheckDeviceAllocator(const NodeId& self, Level self_level, const DivisionCode& division);
+  // is the smallest among the active hubs' containing `division` (other than `node`, the one being added)
+  // allocates there: kPermissionDenied naming that hub when it is another than `self` (e.g. a city asked for
+  // a village its county hub serves).
+  Status CheckDeviceAllocator(const NodeId& self, Level self_level, const DivisionCode& division, const NodeId& node);
   // The smallest device number in 01..99 of `division` that no registration held here uses and that is not
   // in `also_taken` (devices promised to enrolment codes not used yet). kResourceExhausted naming the
   // division when all 99 are taken.

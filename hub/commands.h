@@ -26,6 +26,7 @@ struct InitOptions {
   std::string node_id, level, division;
   std::string parent;  // optional URL of the hub above
   std::string hub_ca, hub_pin;  // optional: how the parent is verified (settings hub_ca, hub_pin)
+  std::string enrol;  // optional: the enrolment code the parent gave (node add): enrol there at init
 };
 Status RunInit(const GlobalOptions& g, const InitOptions& o);
 

@@ -100,7 +100,7 @@ Result<std::string> DeviceFor(sync::LedgerStore& store, const sync::Peer& peer) 
   for (const auto& r : regs)
     if (r.node_id == peer.node_id && r.division == peer.division && !r.device.empty()) return r.device;
   SILIAN_ASSIGN_OR_RETURN(std::vector<std::string> promised, PromisedDevices(db, peer.division.value, peer.node_id.value));
-  return store.AllocateDevice(peer.division, promised);
+  return store.AllocateDevice(peer.node_id, peer.division, promised);
 }
 
 namespace {
@@ -114,6 +114,21 @@ EnrolOutcome Refused(int status, std::string reason, std::string message) {
 }
 
 }  // namespace
+
+Result<std::map<std::string, std::string>> PromisedDevicesByNode(sync::LedgerStore& store) {
+  sqlite3* db = store.ledger().db();
+  SILIAN_RETURN_IF_ERROR(EnsureTable(db));
+  sync::Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db, "SELECT node_id, device FROM enrol_codes WHERE used_ms=0"));
+  std::map<std::string, std::string> out;
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    out[s.Text(0)] = s.Text(1);
+  }
+  s.Reset();
+  return out;
+}
 
 Result<IssuedCode> IssueEnrolCode(sync::LedgerStore& store, const sync::Peer& peer, uint64_t ttl_ms, uint64_t now_ms) {
   SILIAN_RETURN_IF_ERROR(EnsureTable(store.ledger().db()));

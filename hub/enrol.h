@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <string>
 
@@ -46,6 +47,9 @@ struct IssuedCode {
 // The device of `peer`: the one promised to its code or held in its registration, else a free one
 // (LedgerStore::AllocateDevice, with the devices promised to unused codes taken).
 Result<std::string> DeviceFor(sync::LedgerStore& store, const sync::Peer& peer);
+
+// The devices promised to codes not used yet, by node id.
+Result<std::map<std::string, std::string>> PromisedDevicesByNode(sync::LedgerStore& store);
 
 // Lets `peer` sync here (as RegisterNode without a key), allocates its device (or keeps the one promised to
 // it or registered for it) and stores a new code's hash, in one transaction. kPermissionDenied naming the

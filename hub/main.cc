@@ -82,6 +82,7 @@ void AddServer(console::Program& p, CommandLine& cl) {
   cmd->add_option("--parent", cl.init.parent, "URL of the hub above (a county's city hub)");
   cmd->add_option("--hub-ca", cl.init.hub_ca, "PEM file of the CA that signed the parent's certificate (hub_ca)");
   cmd->add_option("--hub-pin", cl.init.hub_pin, "sha256//BASE64 pin of the parent's public key (hub_pin)");
+  cmd->add_option("--enrol", cl.init.enrol, "the enrolment code the parent gave (node add): enrol there now");
   p.OnRun(cmd, [&p, &cl] { return RunInit(p.global(), cl.init); });
 
   cmd = p.app().add_subcommand("serve", "Serve sync, status and metrics over HTTP until SIGTERM or SIGINT");

@@ -83,6 +83,7 @@ Status RunNodeList(const GlobalOptions& g) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
   SILIAN_ASSIGN_OR_RETURN(auto peers, store->ListPeers());
   SILIAN_ASSIGN_OR_RETURN(auto registrations, store->Registrations());
+  SILIAN_ASSIGN_OR_RETURN(auto promised, PromisedDevicesByNode(*store));
   std::map<std::string, sync::Registration> by_id;
   for (auto& r : registrations) by_id[r.node_id.value] = r;
   nlohmann::json arr = nlohmann::json::array();
@@ -92,11 +93,11 @@ Status RunNodeList(const GlobalOptions& g) {
     std::string contact = p.last_contact_ms ? sync::HlcToIso(p.last_contact_ms << 16) : "never";
     auto it = by_id.find(p.node_id.value);
     const bool known = it != by_id.end();
-    std::string status = !known ? "not enrolled"
+    std::string status = !known ? (promised.count(p.node_id.value) ? "code issued" : "not enrolled")
                          : it->second.revoked ? "revoked after " + std::to_string(it->second.revoked_after_seq)
-                         : it->second.active  ? (it->second.public_key.empty() ? "not enrolled" : "active")
+                         : it->second.active  ? "active"
                                               : "removed";
-    std::string device = known ? it->second.device : "";
+    std::string device = known ? it->second.device : promised.count(p.node_id.value) ? promised[p.node_id.value] : "";
     std::string key = known && !it->second.public_key.empty() ? sync::KeyFingerprint(it->second.public_key) : "";
     arr.push_back({{"node", p.node_id.value}, {"level", sync::LevelName(p.level)}, {"division", p.division.value},
                    {"device", device}, {"status", status}, {"key_fingerprint", key},

@@ -27,14 +27,14 @@ using nlohmann::json;
 // The enrolment of `init`, before the ledger exists: online, the hub's answer (device, root, hub key);
 // offline (--enrol-request), an empty answer. `key` is the key the ledger will hold.
 Result<nlohmann::json> EnrolAtInit(const InitOptions& o, const sync::SigningKey& key, const sync::HubTrust& trust) {
-  nlohmann::json request = EnrolRequestJson(o.node_id, o.level, o.division, key.public_key(), o.enrol);
+  nlohmann::json request = console::EnrolRequestJson(o.node_id, o.level, o.division, key.public_key(), o.enrol);
   if (!o.enrol_request.empty()) return nlohmann::json::object();
   if (o.hub.empty()) return InvalidArgument("--enrol needs --hub URL (or --enrol-request FILE to enrol offline)");
-  return PostEnrol(o.hub, trust, request);
+  return console::PostEnrol(o.hub, trust.ca_file, trust.pin, request);
 }
 
 Status WriteEnrolRequest(const InitOptions& o, const sync::SigningKey& key) {
-  nlohmann::json request = EnrolRequestJson(o.node_id, o.level, o.division, key.public_key(), o.enrol);
+  nlohmann::json request = console::EnrolRequestJson(o.node_id, o.level, o.division, key.public_key(), o.enrol);
   const std::string message = "silian-enrol-request-v1\n" + request.dump();  // hub/enrol.h, EnrolRequestSignedMessage
   request["signature"] = sync::ToBase64(key.Sign(message));
   return WriteFileAtomically(o.enrol_request, "enrolment request", request.dump(2) + "\n");
@@ -97,7 +97,7 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
   if (!o.enrol.empty()) {
     SILIAN_ASSIGN_OR_RETURN(answer, EnrolAtInit(o, *options.signing_key, sync::HubTrust{hub_ca, hub_pin}));
     if (o.enrol_request.empty()) {
-      SILIAN_ASSIGN_OR_RETURN(device, AnswerDevice(answer, node_id.value));
+      SILIAN_ASSIGN_OR_RETURN(device, console::AnswerDevice(answer, node_id.value));
     }
   }
   sync::NodeConfig config{node_id, level, division, device};
@@ -106,7 +106,7 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
   if (!o.hub.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting("hub", o.hub));
   if (!hub_ca.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting(sync::kHubCaSetting, hub_ca));
   if (!hub_pin.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting(sync::kHubPinSetting, hub_pin));
-  if (!o.enrol.empty() && o.enrol_request.empty()) SILIAN_RETURN_IF_ERROR(ApplyEnrolAnswer(**store, answer));
+  if (!o.enrol.empty() && o.enrol_request.empty()) SILIAN_RETURN_IF_ERROR(console::ApplyEnrolAnswer(**store, answer));
   if (!o.enrol_request.empty()) {
     SILIAN_RETURN_IF_ERROR((*store)->SetSetting(kEnrolPendingSetting, o.enrol_request));
     SILIAN_RETURN_IF_ERROR(WriteEnrolRequest(o, *options.signing_key));

@@ -21,26 +21,12 @@
 #include "base/keys.h"
 #include "console/support.h"
 #include "domain/store.h"
-#include "http/curl_setup.h"
+#include "console/enrol_client.h"
 
 namespace silian::node {
 
-// Settings written from an enrolment answer: the id and key of the hub that enrolled this node.
-inline constexpr const char* kHubNodeSetting = "hub_node";
-inline constexpr const char* kHubPublicKeySetting = "hub_public_key";
 // Set while an offline enrolment request is out: authoring waits for the answer (`enrol FILE`).
 inline constexpr const char* kEnrolPendingSetting = "enrol_pending";
-
-// The request JSON (hub/enrol.h's format).
-nlohmann::json EnrolRequestJson(const std::string& node_id, const std::string& level, const std::string& division,
-                                const std::string& public_key, const std::string& code);
-// POSTs `request` to HUB/v1/enrol and returns the answer. kPermissionDenied (403: the hub's reason and
-// message), kInvalidArgument (other 4xx), kUnavailable (no answer, 5xx).
-Result<nlohmann::json> PostEnrol(const std::string& hub_url, const sync::HubTrust& trust, const nlohmann::json& request);
-// The device of an answer for `node_id`; kInvalidArgument naming the field when the answer is malformed.
-Result<std::string> AnswerDevice(const nlohmann::json& answer, const std::string& node_id);
-// Pins the root and records the hub from `answer`. kInvalidArgument naming a malformed field.
-Status ApplyEnrolAnswer(sync::LedgerStore& store, const nlohmann::json& answer);
 
 // `silian-node enrol FILE`: applies an offline answer to the ledger of --db.
 Status RunEnrol(const console::GlobalOptions& g, const std::string& file);
@@ -48,6 +34,8 @@ Status RunEnrol(const console::GlobalOptions& g, const std::string& file);
 // The restored-ledger mark: where it is kept, recording it after a sync, and the check before authoring.
 std::string SentMarkPath(const std::string& db_path);
 Status RecordSent(const std::string& db_path, sync::LedgerStore& store);
+// The seq recorded in the mark; 0 when there is none. kDataLoss when it is another node's or malformed.
+Result<uint64_t> ReadSentMark(const std::string& db_path, sync::LedgerStore& store);
 Status CheckNotRestored(const std::string& db_path, sync::LedgerStore& store);
 // The same for the ledger of --db (opens it); OK when there is no ledger.
 Status CheckBeforeAuthoring(const console::GlobalOptions& g);

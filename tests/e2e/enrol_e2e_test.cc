@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "domain/registry.h"
 #include "domain/store.h"
 #include "support/files.h"
 #include "support/hub_harness.h"
@@ -18,7 +19,9 @@
 #include "support/process.h"
 #include "support/programs.h"
 #include "support/seeds.h"
+#include "support/status.h"
 #include "support/test_util.h"
+#include "support/wait.h"
 
 namespace silian::e2e {
 namespace {
@@ -70,7 +73,8 @@ TEST_CASE("Enrol: a node enrols online with its code, gets its device and syncs 
   const std::string code = added.at("enrol_code");
   CHECK(added.at("device") == "01");
   CHECK(code.size() == 29);  // 6 groups of 4 characters: 120 bits
-  CHECK(NodeRow(hub_db, "vil-a1").at("status") == "not enrolled");
+  CHECK(NodeRow(hub_db, "vil-a1").at("status") == "code issued");
+  CHECK(NodeRow(hub_db, "vil-a1").at("device") == "01");
   HubProcess hub("county hub", hub_db, dir.File("county.log"));
   hub.Start();
 
@@ -80,8 +84,13 @@ TEST_CASE("Enrol: a node enrols online with its code, gets its device and syncs 
   json init = json::parse(r.out);
   CHECK(init.at("device") == "01");
   CHECK(init.at("enrolled") == "yes");
-  json shown = RunJson(NodeBin(), {"--db", node_db, "--json", "config", "show"});
-  CHECK(shown.dump().find("county-a") != std::string::npos);  // the root and the hub, pinned
+  {
+    auto store = SILIAN_TAKE(sync::LedgerStore::Open(node_db, sync::LedgerStore::Options()));
+    CHECK(SILIAN_TAKE(store->GetSetting(sync::kRegistryRootSetting)) == std::optional<std::string>("county-a"));
+    CHECK(SILIAN_TAKE(store->GetSetting(sync::kRegistryRootKeySetting)) ==
+          std::optional<std::string>(RunJson(HubBin(), {"--db", hub_db, "--json", "identity"}).at("public_key")));
+    CHECK(SILIAN_TAKE(store->GetSetting("hub_node")) == std::optional<std::string>("county-a"));
+  }
 
   json created = CaseNew(node_db, 1);
   CHECK(created.at("case_number").get<std::string>().find(std::string(kVillage) + "-01-") == 0);
@@ -119,7 +128,7 @@ TEST_CASE("Enrol: wrong, reused, expired and mismatched codes are refused with a
   RequireEnrolRefused(InitEnrol(dir.File("again.db"), "vil-a1", kVillage, hub.url(), code), dir.File("again.db"),
                       "used_code");
   hub.Terminate();
-  CHECK(NodeRow(hub_db, "vil-a2").at("status") == "not enrolled");
+  CHECK(NodeRow(hub_db, "vil-a2").at("status") == "code issued");
   CHECK(NodeRow(hub_db, "vil-a1").at("key_fingerprint") ==
         RunJson(NodeBin(), {"--db", dir.File("a1.db"), "--json", "identity"}).at("key_fingerprint"));
 }
@@ -195,6 +204,94 @@ TEST_CASE("Enrol: two laptops at one village get different devices and random au
   hub.Terminate();
   CHECK(NodeRow(hub_db, "lap-1").at("device") == "01");
   CHECK(NodeRow(hub_db, "lap-2").at("device") == "02");
+}
+
+// The registration of `node` held in the ledger `db` (read while its hub may serve it).
+std::optional<sync::Registration> HeldRegistration(const std::string& db, const std::string& node) {
+  auto store = sync::LedgerStore::Open(db, sync::LedgerStore::Options());
+  if (!store.ok()) return std::nullopt;
+  auto all = (*store)->Registrations();
+  if (!all.ok()) return std::nullopt;
+  for (const auto& r : *all)
+    if (r.node_id.value == node) return r;
+  return std::nullopt;
+}
+
+TEST_CASE("Revocation: a revoked laptop's later ops are refused at its county, and the revocation reaches the city",
+          "[e2e][enrol][revoke]") {
+  TempDir dir;
+  const std::string city_db = dir.File("city.db"), county_db = dir.File("county.db"), node_db = dir.File("a1.db");
+  InitHub(city_db, "city-1522", "city", kCity, {});
+  const std::string county_code = AddWithCode(city_db, "county-a", kCounty, "county").at("enrol_code");
+  HubProcess city("city hub", city_db, dir.File("city.log"));
+  city.Start();
+  // The county enrols at the city as a node does, and pins the root the city names.
+  json county_init = RunJson(HubBin(), {"--db", county_db, "--json", "init", "--node-id", "county-a", "--level", "county",
+                                        "--division", kCounty, "--parent", city.url(), "--enrol", county_code});
+  CHECK(county_init.at("enrolled") == true);
+  CHECK(SILIAN_TAKE(SILIAN_TAKE(sync::LedgerStore::Open(county_db, sync::LedgerStore::Options()))
+                        ->GetSetting(sync::kRegistryRootSetting)) == std::optional<std::string>("city-1522"));
+  const std::string code = AddWithCode(county_db, "vil-a1", kVillage).at("enrol_code");
+  HubProcess county("county hub", county_db, dir.File("county.log"));
+  county.Start({"--parent", city.url(), "--sync-interval", "1"});
+  REQUIRE(InitEnrol(node_db, "vil-a1", kVillage, county.url(), code).exit_code == 0);
+  CaseNew(node_db, 1);
+  CaseNew(node_db, 2);
+  CHECK(RunJson(NodeBin(), {"--db", node_db, "--json", "sync"}).at("pushed") == 2);
+
+  json revoked = RunJson(HubBin(), {"--db", county_db, "--json", "node", "revoke", "vil-a1", "--after-seq", "2"});
+  CHECK(revoked.at("revoked_after_seq") == 2);
+  CHECK(NodeRow(county_db, "vil-a1").at("status") == "revoked after 2");
+  CaseNew(node_db, 3);  // seq 3: after the revocation
+  auto refused = RunProgram(NodeBin(), {"--db", node_db, "sync"});
+  INFO(Describe(refused));
+  CHECK(refused.exit_code != 0);
+  CHECK(refused.err.find("revoked after seq 2") != std::string::npos);
+  CHECK(county.Status().at("op_count") == RunJson(HubBin(), {"--db", county_db, "--json", "status"}).at("op_count"));
+  auto reg = HeldRegistration(county_db, "vil-a1");
+  REQUIRE(reg);
+  CHECK(reg->revoked);
+  // The revocation is reference data: the county relays it to the city, which then refuses the same.
+  CHECK(WaitUntil(
+      [&] {
+        auto at_city = HeldRegistration(city_db, "vil-a1");
+        return at_city && at_city->revoked && at_city->revoked_after_seq == 2;
+      },
+      std::chrono::seconds(30), std::chrono::milliseconds(250)));
+}
+
+TEST_CASE("Restored ledger: a laptop restored from an old copy refuses to author until a sync takes its ops back",
+          "[e2e][enrol][restore]") {
+  TempDir dir;
+  const std::string hub_db = dir.File("county.db"), node_db = dir.File("a1.db"), backup = dir.File("backup.db");
+  InitHub(hub_db, "county-a", "county", kCounty, {});
+  const std::string code = AddWithCode(hub_db, "vil-a1", kVillage).at("enrol_code");
+  HubProcess hub("county hub", hub_db, dir.File("county.log"));
+  hub.Start();
+  REQUIRE(InitEnrol(node_db, "vil-a1", kVillage, hub.url(), code).exit_code == 0);
+  std::set<std::string> numbers;
+  numbers.insert(CaseNew(node_db, 1).at("case_number").get<std::string>());
+  std::filesystem::copy_file(node_db, backup);  // no process has the ledger open: the file is whole
+  numbers.insert(CaseNew(node_db, 2).at("case_number").get<std::string>());
+  numbers.insert(CaseNew(node_db, 3).at("case_number").get<std::string>());
+  RunOk(NodeBin(), {"--db", node_db, "sync"});
+  CHECK(std::filesystem::exists(node_db + ".sent"));
+
+  std::filesystem::copy_file(backup, node_db, std::filesystem::copy_options::overwrite_existing);
+  auto refused = RunProgram(NodeBin(), {"--db", node_db, "case", "new", "--item", kItem, "--applicant-name", "X",
+                                        "--applicant-id", ResidentId(9)});
+  INFO(Describe(refused));
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("restored from an older copy") != std::string::npos);
+  CHECK(refused.err.find("seq 3 was already sent") != std::string::npos);
+  CHECK(RunJson(NodeBin(), {"--db", node_db, "--json", "status"}).at("case_count") == 1);  // nothing authored
+
+  json synced = RunJson(NodeBin(), {"--db", node_db, "--json", "sync"});
+  CHECK(synced.at("pulled").get<uint64_t>() >= 2);  // its own ops 2 and 3, back from the hub
+  json created = CaseNew(node_db, 4);
+  CHECK(created.at("case_id") == "vil-a1:4");
+  CHECK(numbers.insert(created.at("case_number").get<std::string>()).second);  // a new number
+  CHECK(RunJson(NodeBin(), {"--db", node_db, "--json", "sync"}).at("pushed") == 1);
 }
 
 }  // namespace
