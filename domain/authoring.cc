@@ -444,7 +444,7 @@ Status LedgerStore::CheckHubRegisters(const Peer& peer) {
 }
 
 Result<bool> LedgerStore::RegisterNode(const Peer& peer, const std::string& device, const std::string& actor,
-                                       const std::string& public_key) {
+                                       const std::string& public_key, const std::function<Status()>& also) {
   SILIAN_RETURN_IF_ERROR(CheckHubRegisters(peer));
   if (!device.empty() && (device.size() != 2 || !std::isdigit(static_cast<unsigned char>(device[0])) ||
                           !std::isdigit(static_cast<unsigned char>(device[1]))))
@@ -456,9 +456,57 @@ Result<bool> LedgerStore::RegisterNode(const Peer& peer, const std::string& devi
     SILIAN_RETURN_IF_ERROR(ledger_->peers().Add(peer));
     // A registration names the key the node signs with: without one there is nothing to publish yet (the
     // node is published when its key is registered: `node add --public-key`, or its enrolment).
+    if (also) SILIAN_RETURN_IF_ERROR(also());
     if (public_key.empty()) return false;
     return PublishRegistration(NewRegistration(peer.node_id, peer.level, peer.division, device, public_key), actor);
   });
+}
+
+Status LedgerStore::RevokeNode(const NodeId& node_id, uint64_t after_seq, const std::string& actor) {
+  return ledger_->RunTransaction([&]() -> Status {
+    SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> held, projector_->registry().Find(node_id.value));
+    if (!held) return NotFound("no registration of node " + Quote(node_id.value) + " is held here");
+    Peer as_peer;
+    as_peer.node_id = held->node_id;
+    as_peer.level = held->level;
+    as_peer.division = held->division;
+    SILIAN_RETURN_IF_ERROR(CheckHubRegisters(as_peer));
+    if (after_seq > kMaxSeq) return InvalidArgument("--after-seq " + std::to_string(after_seq) + " is out of range");
+    Registration r = *held;
+    r.active = false;
+    r.revoked = true;
+    r.revoked_after_seq = after_seq;
+    return PublishRegistration(r, actor).status();
+  });
+}
+
+Status LedgerStore::RaiseCaseCounterToHeld() {
+  const std::string prefix = ledger_->config().division.value + "-" + ledger_->config().device + "-";
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_->db(), "SELECT case_number FROM cases WHERE substr(case_number, 1, ?) = ?"));
+  s.Bind(1, static_cast<int64_t>(prefix.size())).Bind(2, prefix);
+  SILIAN_ASSIGN_OR_RETURN(auto numbers, CollectRows<std::string>(s, [](const Stmt& row) { return row.Text(0); }));
+  uint64_t held = 0;
+  for (const auto& n : numbers) {
+    const std::string tail = n.substr(n.rfind('-') + 1);
+    if (!tail.empty() && tail.size() < 19 && tail.find_first_not_of("0123456789") == std::string::npos)
+      held = std::max<uint64_t>(held, std::stoull(tail));
+  }
+  return ledger_->RunTransaction([&]() -> Status {
+    SILIAN_ASSIGN_OR_RETURN(auto counter_text, ledger_->GetMeta("case_counter"));
+    uint64_t counter = counter_text ? std::stoull(*counter_text) : 0;
+    if (held <= counter) return Status::Ok();
+    return ledger_->SetMeta("case_counter", std::to_string(held));
+  });
+}
+
+Result<std::string> LedgerStore::AllocateDevice(const NodeId& node, const DivisionCode& division,
+                                                const std::vector<std::string>& also_taken) {
+  const NodeConfig& self = ledger_->config();
+  SILIAN_RETURN_IF_ERROR(projector_->registry().CheckDeviceAllocator(self.node_id, self.level, division, node));
+  std::vector<std::string> taken = also_taken;
+  if (self.division.value == division.value) taken.push_back(self.device);
+  return projector_->registry().FreeDevice(division, taken);
 }
 
 Status LedgerStore::DeregisterNode(const NodeId& node_id, const std::string& actor) {

@@ -44,7 +44,8 @@ bool CaseProjector::IsReference(const pb::Op& op) const {
 Status CaseProjector::CheckContent(const pb::Op& op) const { return CheckOpContent(op); }
 
 Status CaseProjector::Admit(const pb::Op& op) {
-  // Case ops need no admission here: their authority is judged in the fold, from the registry.
+  SILIAN_RETURN_IF_ERROR(registry_->AdmitOrigin(op));  // a revoked origin's later ops, everywhere
+  // Case ops need no further admission here: their authority is judged in the fold, from the registry.
   if (!IsReference(op)) return Status::Ok();
   if (op.has_staff_registered() || op.has_staff_audit()) return staff_->Admit(op);
   return registry_->Admit(op);

@@ -226,6 +226,48 @@ Status Registry::CheckRootClaim(const pb::Op& op) {
                           " (a different root is refused)");
 }
 
+Status Registry::AdmitOrigin(const pb::Op& op) {
+  SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> origin, Find(op.origin()));
+  if (!origin || !origin->revoked || op.seq() <= origin->revoked_after_seq) return Status::Ok();
+  return PermissionDenied("op " + OpName(op) + " comes from node " + Quote(op.origin()) +
+                          ", which is revoked after seq " + std::to_string(origin->revoked_after_seq) +
+                          " (registration op " + Quote(origin->op.origin + ":" + std::to_string(origin->op.seq)) + ")");
+}
+
+Status Registry::CheckDeviceAllocator(const NodeId& self, Level self_level, const DivisionCode& division,
+                                      const NodeId& node) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<Registration> all, List());
+  const std::string self_scope = ScopeOf(self_level, division);
+  const Registration* smallest = nullptr;
+  for (const auto& r : all) {
+    if (!IsHub(r.level) || !r.active || r.node_id == node || !InScope(division.value, r.scope())) continue;
+    if (smallest == nullptr || r.scope().size() > smallest->scope().size()) smallest = &r;
+  }
+  if (smallest == nullptr || smallest->node_id.value == self.value || smallest->level >= self_level)
+    return Status::Ok();
+  return PermissionDenied("device numbers of division " + Quote(division.value) + " are allocated by " +
+                          LevelName(smallest->level) + " hub " + Quote(smallest->node_id.value) +
+                          ", whose area " + Quote(smallest->scope()) +
+                          " is the smallest containing it: add the node there");
+}
+
+Result<std::string> Registry::FreeDevice(const DivisionCode& division, const std::vector<std::string>& also_taken) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<Registration> all, List());
+  std::vector<bool> taken(100, false);
+  auto take = [&](const std::string& d) {
+    if (d.size() == 2 && std::isdigit(static_cast<unsigned char>(d[0])) && std::isdigit(static_cast<unsigned char>(d[1])))
+      taken[static_cast<size_t>((d[0] - '0') * 10 + (d[1] - '0'))] = true;
+  };
+  for (const auto& r : all)
+    if (r.division.value == division.value) take(r.device);
+  for (const auto& d : also_taken) take(d);
+  for (size_t n = 1; n < 100; ++n) {
+    if (taken[n]) continue;
+    return std::string{static_cast<char>('0' + n / 10), static_cast<char>('0' + n % 10)};
+  }
+  return ResourceExhausted("all 99 device numbers of division " + Quote(division.value) + " are taken");
+}
+
 Result<bool> Registry::IsRootClaimInForce(const pb::Op& op) {
   if (op.node_registered().node_id() != op.origin()) return true;
   SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> root, Root());

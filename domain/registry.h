@@ -89,6 +89,21 @@ class Registry {
   // Pins the root when it admits the first root claim. REQUIRES: inside the import's write transaction.
   Status Admit(const pb::Op& op);
 
+  // The revocation rule, for every op (case and reference) whose origin is registered here: an op of a
+  // revoked origin with seq > its revoked_after_seq is refused (kPermissionDenied naming the origin, the op
+  // and the revocation). Ops of origins not registered here, or not revoked, pass.
+  Status AdmitOrigin(const pb::Op& op);
+
+  // Device numbers (two digits, unique within a division over the whole network). Only the hub whose area
+  // is the smallest among the active hubs' containing `division` (other than `node`, the one being added)
+  // allocates there: kPermissionDenied naming that hub when it is another than `self` (e.g. a city asked for
+  // a village its county hub serves).
+  Status CheckDeviceAllocator(const NodeId& self, Level self_level, const DivisionCode& division, const NodeId& node);
+  // The smallest device number in 01..99 of `division` that no registration held here uses and that is not
+  // in `also_taken` (devices promised to enrolment codes not used yet). kResourceExhausted naming the
+  // division when all 99 are taken.
+  Result<std::string> FreeDevice(const DivisionCode& division, const std::vector<std::string>& also_taken);
+
   // Whether registration `op` is to be indexed: any registration of another node, and a root claim only
   // when it is the pinned root's (a county that was its own root before it joined a city keeps its old
   // claim in the log, unused).

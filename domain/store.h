@@ -207,8 +207,22 @@ class LedgerStore {
   // its registration (area = the node's scope), in one transaction. `device` is "" or two digits. Returns
   // false when nothing was published (no key yet, or the registry already said so). kFailedPrecondition below county level; kInvalidArgument for a node not of a
   // lower level or outside this hub's area; AddPeer's errors.
+  // `also`, when given, runs inside the same transaction after the registration (the enrolment code's
+  // bookkeeping); its failure undoes everything.
   Result<bool> RegisterNode(const Peer& peer, const std::string& device, const std::string& actor,
-                            const std::string& public_key = "");
+                            const std::string& public_key = "", const std::function<Status()>& also = nullptr);
+  // Publishes the registration of `node_id` (held here) with status "revoked" after `after_seq`: its ops
+  // with a greater seq are refused by every replica that holds it (Registry::AdmitOrigin). kNotFound when
+  // no registration of it is held; RegisterNode's errors.
+  Status RevokeNode(const NodeId& node_id, uint64_t after_seq, const std::string& actor);
+  // Raises the counter of this node's case numbers to the highest its own cases held here carry: after a
+  // restored ledger took its own ops back from its hub (Options::adopt_own_up_to), no number repeats.
+  Status RaiseCaseCounterToHeld();
+  // The device-number rules of domain/registry.h at this hub: kPermissionDenied naming the responsible hub
+  // when it is not this one; otherwise the smallest free device of `division` besides `also_taken`.
+  // `node` is the node the device is for.
+  Result<std::string> AllocateDevice(const NodeId& node, const DivisionCode& division,
+                                     const std::vector<std::string>& also_taken);
   // Removes the peer and publishes its registration with status "removed", in one transaction.
   // kNotFound when it is not a peer here.
   Status DeregisterNode(const NodeId& node_id, const std::string& actor);

@@ -27,6 +27,7 @@ struct InitOptions {
   std::string node_id, level, division;
   std::string parent;  // optional URL of the hub above
   std::string hub_ca, hub_pin;  // optional: how the parent is verified (settings hub_ca, hub_pin)
+  std::string enrol;  // optional: the enrolment code the parent gave (node add): enrol there at init
 };
 Status RunInit(const GlobalOptions& g, const InitOptions& o);
 
@@ -45,11 +46,16 @@ Status RunServe(const GlobalOptions& g, const ServeOptions& o);
 // peers_cmd.cc: the registry of nodes allowed to sync with this hub.
 struct PeerOptions {
   std::string id, level, division;
-  std::string public_key;  // base64, as `init` printed it; "" registers the node without a key
+  std::string public_key;  // base64, as `init` printed it; "" issues an enrolment code (hub/enrol.h)
+  std::string expires = "72h";  // how long the enrolment code stays valid: Ns, Nm, Nh or Nd
+  uint64_t after_seq = 0;       // node revoke: ops up to this seq stand
+  std::string file, out;        // node enrol: the request file read, the answer file written
 };
 Status RunNodeAdd(const GlobalOptions& g, const PeerOptions& o);
 Status RunNodeList(const GlobalOptions& g);
 Status RunNodeRemove(const GlobalOptions& g, const std::string& id);
+Status RunNodeRevoke(const GlobalOptions& g, const PeerOptions& o);
+Status RunNodeEnrol(const GlobalOptions& g, const PeerOptions& o);
 
 // config_cmd.cc: the settings a hub keeps in its ledger.
 Status RunConfigSet(const GlobalOptions& g, const std::string& key, const std::string& value);

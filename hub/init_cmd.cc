@@ -1,5 +1,8 @@
 // The hub's ledger: `init` creates it, every other command opens it with OpenHubLedger.
+#include <filesystem>
 #include <iostream>
+
+#include "console/enrol_client.h"
 
 #include "hub/commands.h"
 #include "http/curl_transport.h"
@@ -25,8 +28,23 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
   if (!o.parent.empty()) SILIAN_RETURN_IF_ERROR(sync::CheckPlainHttp(o.parent));
   SILIAN_ASSIGN_OR_RETURN(const std::string hub_ca, sync::HubTrustSettingValue(sync::kHubCaSetting, o.hub_ca));
   SILIAN_ASSIGN_OR_RETURN(const std::string hub_pin, sync::HubTrustSettingValue(sync::kHubPinSetting, o.hub_pin));
-  sync::NodeConfig config{id, level, division, "01"};
-  SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(g.db_path, config, sync::LedgerStore::Options()));
+  sync::LedgerStore::Options options;
+  options.signing_key = sync::SigningKey::Generate();
+  nlohmann::json answer;
+  std::string device = "01";
+  if (!o.enrol.empty()) {
+    // Enrolment at the parent comes first: the ledger is made only with the device the parent allocated.
+    if (o.parent.empty()) return InvalidArgument("--enrol needs --parent URL, the hub that gave the code");
+    if (std::filesystem::exists(g.db_path))
+      return FailedPrecondition("ledger " + Quote(g.db_path) + " already exists; init never overwrites one");
+    nlohmann::json request = console::EnrolRequestJson(id.value, o.level, division.value,
+                                                       options.signing_key->public_key(), o.enrol);
+    SILIAN_ASSIGN_OR_RETURN(answer, console::PostEnrol(o.parent, hub_ca, hub_pin, request));
+    SILIAN_ASSIGN_OR_RETURN(device, console::AnswerDevice(answer, id.value));
+  }
+  sync::NodeConfig config{id, level, division, device};
+  SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(g.db_path, config, options));
+  if (!o.enrol.empty()) SILIAN_RETURN_IF_ERROR(console::ApplyEnrolAnswer(*store, answer));
   if (!o.parent.empty()) SILIAN_RETURN_IF_ERROR(store->SetSetting("parent", o.parent));
   if (!hub_ca.empty()) SILIAN_RETURN_IF_ERROR(store->SetSetting(sync::kHubCaSetting, hub_ca));
   if (!hub_pin.empty()) SILIAN_RETURN_IF_ERROR(store->SetSetting(sync::kHubPinSetting, hub_pin));
@@ -37,6 +55,7 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
   if (g.json) {
     console::PrintJson({{"node", id.value}, {"level", o.level}, {"division", division.value},
                         {"scope", store->scope()}, {"parent", o.parent}, {"db", g.db_path},
+                        {"device", device}, {"enrolled", !o.enrol.empty()},
                         {"public_key", sync::ToBase64(key)}, {"key_fingerprint", sync::KeyFingerprint(key)}});
   } else {
     std::cout << "created " << o.level << " hub " << id.value << " for area " << store->scope() << " in "

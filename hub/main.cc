@@ -87,6 +87,7 @@ void AddServer(console::Program& p, CommandLine& cl) {
   cmd->add_option("--parent", cl.init.parent, "URL of the hub above (a county's city hub)");
   cmd->add_option("--hub-ca", cl.init.hub_ca, "PEM file of the CA that signed the parent's certificate (hub_ca)");
   cmd->add_option("--hub-pin", cl.init.hub_pin, "sha256//BASE64 pin of the parent's public key (hub_pin)");
+  cmd->add_option("--enrol", cl.init.enrol, "the enrolment code the parent gave (node add): enrol there now");
   p.OnRun(cmd, [&p, &cl] { return RunInit(p.global(), cl.init); });
 
   cmd = p.app().add_subcommand("serve", "Serve sync, status and metrics over HTTP until SIGTERM or SIGINT");
@@ -108,9 +109,21 @@ void AddServer(console::Program& p, CommandLine& cl) {
   cmd->add_option("ID", cl.peer.id, "the node's id")->required();
   cmd->add_option("--level", cl.peer.level, "village, township or county")->required();
   cmd->add_option("--division", cl.peer.division, "the node's 12-digit division code")->required();
-  cmd->add_option("--public-key", cl.peer.public_key, "the node's public key (base64), as its `init` printed it");
+  cmd->add_option("--public-key", cl.peer.public_key,
+                  "the node's public key (base64), as its `init` printed it; without it, an enrolment code is issued");
+  cmd->add_option("--expires", cl.peer.expires, "how long the enrolment code is valid: Ns, Nm, Nh or Nd")
+      ->capture_default_str();
   p.OnRun(cmd, [&p, &cl] { return RunNodeAdd(p.global(), cl.peer); });
-  cmd = group->add_subcommand("list", "List registered nodes and their last contact");
+  cmd = group->add_subcommand("revoke", "Revoke a node: its ops after --after-seq are refused everywhere");
+  cmd->add_option("ID", cl.peer.id, "the node's id")->required();
+  cmd->add_option("--after-seq", cl.peer.after_seq, "the node's ops up to this seq stand")->capture_default_str();
+  p.OnRun(cmd, [&p, &cl] { return RunNodeRevoke(p.global(), cl.peer); });
+  cmd = group->add_subcommand("enrol", "Answer an offline enrolment request file (silian-node init --enrol-request)");
+  cmd->add_option("FILE", cl.peer.file, "the request file")->required();
+  cmd->add_option("--out", cl.peer.out, "the answer file to write (never overwritten), for silian-node enrol")
+      ->required();
+  p.OnRun(cmd, [&p, &cl] { return RunNodeEnrol(p.global(), cl.peer); });
+  cmd = group->add_subcommand("list", "List registered nodes: status, device, key fingerprint, last contact");
   p.OnRun(cmd, [&p] { return RunNodeList(p.global()); });
   cmd = group->add_subcommand("remove", "Stop allowing a node to sync");
   cmd->add_option("ID", cl.peer.id, "the node's id")->required();

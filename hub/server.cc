@@ -11,6 +11,7 @@
 
 #include "base/text.h"
 #include "console/node_keys.h"
+#include "hub/enrol.h"
 
 namespace silian::hub {
 namespace http = web::http;
@@ -115,6 +116,7 @@ struct HubServer::Impl {
   std::unique_ptr<http::experimental::listener::http_listener> listener;
   uint64_t started_ms = sync::SystemWallClock().NowMs();
   JobGate gate{kMaxParallelSyncs, kMaxWaitingSyncs};
+  EnrolRateLimit enrol_limit;
 
   Impl(HubLedger& l, UpstreamRelay* r, sync::SyncLimits limits) : ledger(l), relay(r), service(l, limits, console::RegistryKeyLookup()) {
     if (relay != nullptr) service.set_on_new_ops([this] { relay->Poke(); });
@@ -295,6 +297,7 @@ struct HubServer::Impl {
         HandleSync(request);
         return;
       }
+      if (path == kEnrolPath) return ServeEnrol(ledger, metrics, enrol_limit, request);
       if (method != http::methods::GET) {
         ReplyError(request, "other", 405, "method_not_allowed", "use GET for " + Shown(path));
         return;

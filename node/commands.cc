@@ -1,8 +1,12 @@
 // The ledger commands of silian-node: init, case ..., conflicts, status, digest.
 #include <cstdint>
+#include <filesystem>
 #include <iostream>
 
 #include "node/commands.h"
+#include "node/enrol.h"
+#include "base/files.h"
+#include "base/keys.h"
 #include "console/render.h"
 #include "console/support.h"
 #include "domain/case_model.h"
@@ -18,6 +22,51 @@ using namespace console;  // NOLINT: the shared console helpers are this file's 
 
 using nlohmann::json;
 
+
+
+// The enrolment of `init`, before the ledger exists: online, the hub's answer (device, root, hub key);
+// offline (--enrol-request), an empty answer. `key` is the key the ledger will hold.
+Result<nlohmann::json> EnrolAtInit(const InitOptions& o, const sync::SigningKey& key, const sync::HubTrust& trust) {
+  nlohmann::json request = console::EnrolRequestJson(o.node_id, o.level, o.division, key.public_key(), o.enrol);
+  if (!o.enrol_request.empty()) return nlohmann::json::object();
+  if (o.hub.empty()) return InvalidArgument("--enrol needs --hub URL (or --enrol-request FILE to enrol offline)");
+  return console::PostEnrol(o.hub, trust.ca_file, trust.pin, request);
+}
+
+Status WriteEnrolRequest(const InitOptions& o, const sync::SigningKey& key) {
+  nlohmann::json request = console::EnrolRequestJson(o.node_id, o.level, o.division, key.public_key(), o.enrol);
+  const std::string message = "silian-enrol-request-v1\n" + request.dump();  // hub/enrol.h, EnrolRequestSignedMessage
+  request["signature"] = sync::ToBase64(key.Sign(message));
+  return WriteFileAtomically(o.enrol_request, "enrolment request", request.dump(2) + "\n");
+}
+
+Status PrintInit(const GlobalOptions& g, sync::LedgerStore& store, const InitOptions& o) {
+  const sync::NodeConfig& c = store.config();
+  const std::string& scope = store.scope();
+  const std::string& key = store.ledger().signing_key().public_key();
+  const std::string enrolled = o.enrol.empty() ? "no" : o.enrol_request.empty() ? "yes" : "requested";
+  if (g.json) {
+    PrintJson({{"db", g.db_path},
+               {"node", c.node_id.value},
+               {"level", sync::LevelName(c.level)},
+               {"division", c.division.value},
+               {"device", c.device},
+               {"scope", scope},
+               {"enrolled", enrolled},
+               {"public_key", sync::ToBase64(key)},
+               {"key_fingerprint", sync::KeyFingerprint(key)}});
+    return Status::Ok();
+  }
+  std::cout << "created ledger " << g.db_path << " for node " << c.node_id.value << " (" << sync::LevelName(c.level)
+            << " " << c.division.value << ", device " << c.device << ", scope " << scope << ")\n"
+            << "public key " << sync::ToBase64(key) << " (fingerprint " << sync::KeyFingerprint(key) << ")\n";
+  if (enrolled == "yes") std::cout << "enrolled at hub " << o.hub << "\n";
+  if (enrolled == "requested")
+    std::cout << "enrolment request written to " << o.enrol_request
+              << ": take it to the hub (silian-hub node enrol), then run `silian-node enrol ANSWER`\n";
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status RunInit(const GlobalOptions& g, const InitOptions& o) {
@@ -29,35 +78,40 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
                            " is not for silian-node, which runs at village or township level (county and city run "
                            "silian-hub)");
   SILIAN_ASSIGN_OR_RETURN(sync::DivisionCode division, sync::ParseDivisionCode(o.division));
-  SILIAN_RETURN_IF_ERROR(sync::CheckDeviceNumber(o.device));
+  if (!o.enrol.empty() && !o.device.empty())
+    return InvalidArgument("--device " + Quote(o.device) + " cannot go with --enrol: the hub allocates the device");
+  if (o.enrol.empty() && !o.enrol_request.empty()) return InvalidArgument("--enrol-request needs --enrol CODE");
+  std::string device = o.device.empty() ? "01" : o.device;
+  SILIAN_RETURN_IF_ERROR(sync::CheckDeviceNumber(device));
   if (!o.hub.empty()) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(o.hub));
   if (!o.hub.empty()) SILIAN_RETURN_IF_ERROR(sync::CheckPlainHttp(o.hub));
   SILIAN_ASSIGN_OR_RETURN(const std::string hub_ca, sync::HubTrustSettingValue(sync::kHubCaSetting, o.hub_ca));
   SILIAN_ASSIGN_OR_RETURN(const std::string hub_pin, sync::HubTrustSettingValue(sync::kHubPinSetting, o.hub_pin));
+  if (!o.enrol.empty() && std::filesystem::exists(g.db_path))
+    return FailedPrecondition("ledger " + Quote(g.db_path) + " already exists; init never overwrites one");
+  if (!o.enrol_request.empty()) SILIAN_RETURN_IF_ERROR(CheckWriteTarget(o.enrol_request, "enrolment request"));
 
-  sync::NodeConfig config{node_id, level, division, o.device};
-  auto store = sync::LedgerStore::Create(g.db_path, config, sync::LedgerStore::Options());
+  sync::LedgerStore::Options options;
+  options.signing_key = sync::SigningKey::Generate();
+  nlohmann::json answer;
+  if (!o.enrol.empty()) {
+    SILIAN_ASSIGN_OR_RETURN(answer, EnrolAtInit(o, *options.signing_key, sync::HubTrust{hub_ca, hub_pin}));
+    if (o.enrol_request.empty()) {
+      SILIAN_ASSIGN_OR_RETURN(device, console::AnswerDevice(answer, node_id.value));
+    }
+  }
+  sync::NodeConfig config{node_id, level, division, device};
+  auto store = sync::LedgerStore::Create(g.db_path, config, options);
   if (!store.ok()) return WithContext(store.status(), g.db_path, "ledger " + Quote(g.db_path));
   if (!o.hub.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting("hub", o.hub));
   if (!hub_ca.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting(sync::kHubCaSetting, hub_ca));
   if (!hub_pin.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting(sync::kHubPinSetting, hub_pin));
-  const std::string& scope = (*store)->scope();
-  const std::string& key = (*store)->ledger().signing_key().public_key();
-  if (g.json) {
-    PrintJson({{"db", g.db_path},
-               {"node", node_id.value},
-               {"level", sync::LevelName(level)},
-               {"division", division.value},
-               {"device", o.device},
-               {"scope", scope},
-               {"public_key", sync::ToBase64(key)},
-               {"key_fingerprint", sync::KeyFingerprint(key)}});
-  } else {
-    std::cout << "created ledger " << g.db_path << " for node " << node_id.value << " (" << sync::LevelName(level)
-              << " " << division.value << ", scope " << scope << ")\n"
-              << "public key " << sync::ToBase64(key) << " (fingerprint " << sync::KeyFingerprint(key) << ")\n";
+  if (!o.enrol.empty() && o.enrol_request.empty()) SILIAN_RETURN_IF_ERROR(console::ApplyEnrolAnswer(**store, answer));
+  if (!o.enrol_request.empty()) {
+    SILIAN_RETURN_IF_ERROR((*store)->SetSetting(kEnrolPendingSetting, o.enrol_request));
+    SILIAN_RETURN_IF_ERROR(WriteEnrolRequest(o, *options.signing_key));
   }
-  return Status::Ok();
+  return PrintInit(g, **store, o);
 }
 
 Status RunConflicts(const GlobalOptions& g) {

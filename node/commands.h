@@ -24,8 +24,10 @@ struct InitOptions {
   std::string node_id;
   std::string level;
   std::string division;
-  std::string device = "01";
+  std::string device;  // "" = 01 without --enrol; with --enrol the hub allocates it
   std::string hub;  // optional hub URL
+  std::string enrol;          // an enrolment code (node/enrol.h)
+  std::string enrol_request;  // with enrol: write the offline request to this file instead of posting it
   std::string hub_ca, hub_pin;  // optional: how the hub is verified (settings hub_ca, hub_pin)
 };
 

@@ -12,6 +12,7 @@
 #include "node/commands.h"
 #include "node/unlock.h"
 #include "console/session.h"
+#include "node/enrol.h"
 
 namespace silian::node {
 namespace {
@@ -40,7 +41,29 @@ void AddInit(console::Program& p, CommandLine& cl) {
   cmd->add_option("--hub", cl.init.hub, "URL of the hub to sync with (also: config set hub URL)");
   cmd->add_option("--hub-ca", cl.init.hub_ca, "PEM file of the CA that signed the hub's certificate (setting hub_ca)");
   cmd->add_option("--hub-pin", cl.init.hub_pin, "sha256//BASE64 pin of the hub's public key (setting hub_pin)");
+  cmd->add_option("--enrol", cl.init.enrol, "the enrolment code the hub gave (node add): enrol with --hub now");
+  cmd->add_option("--enrol-request", cl.init.enrol_request,
+                  "with --enrol: write the enrolment request to FILE for the hub (offline), not to --hub");
   p.OnRun(cmd, [&p, &cl] { return RunInit(p.global(), cl.init); });
+  cmd = p.app().add_subcommand("enrol", "Apply the hub's answer to an offline enrolment request (node enrol)");
+  cmd->add_option("FILE", cl.file, "the answer file")->required();
+  p.OnRun(cmd, [&p, &cl] { return RunEnrol(p.global(), cl.file); });
+}
+
+// Commands that author ops wait while the ledger looks restored from an older copy (node/enrol.h).
+void GuardAuthoring(console::Program& p) {
+  p.app().final_callback([&p] {
+    for (CLI::App* group : p.app().get_subcommands()) {
+      const std::string name = group->get_name();
+      for (CLI::App* cmd : group->get_subcommands()) {
+        const std::string sub = cmd->get_name();
+        bool authors = (name == "case" && sub != "list" && sub != "show" && sub != "notice") || (name == "conflicts" && sub == "resolve");
+        if (!authors) continue;
+        Status s = CheckBeforeAuthoring(p.global());
+        if (!s.ok()) p.SetCommand([s] { return s; });
+      }
+    }
+  });
 }
 
 void AddCase(console::Program& p, CommandLine& cl) {
@@ -134,6 +157,7 @@ int main(int argc, char** argv) {
     AddExchange(program, cl);
     AddSync(program, cl);
     AddReports(program, cl);
+    GuardAuthoring(program);
     silian::console::AddIdentityCommand(&program);
     AddUnlockCommands(program);
     silian::console::AddSessionCommands(program, &cl.login);

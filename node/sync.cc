@@ -13,6 +13,7 @@
 #include "node/commands.h"
 #include "console/unlock_session.h"
 #include "console/node_keys.h"
+#include "node/enrol.h"
 #include "http/curl_transport.h"
 #include "net/client.h"
 
@@ -148,9 +149,14 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
     return InvalidArgument("--interval " + std::to_string(o.interval_s) + " must be between 0 and 86400 seconds");
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
   SILIAN_ASSIGN_OR_RETURN(auto urls, HubUrls(o, *store));
+  // A ledger restored from an older copy takes back its own ops the hub holds (node/enrol.h).
+  SILIAN_ASSIGN_OR_RETURN(uint64_t sent, ReadSentMark(g.db_path, *store));
+  SILIAN_RETURN_IF_ERROR(store->ledger().SetMeta("adopt_own_up_to", std::to_string(sent)));
   bool tty = isatty(STDERR_FILENO) != 0;
   if (!o.watch) {
     SILIAN_ASSIGN_OR_RETURN(SessionResult r, OneSession(*store, urls, tty));
+    SILIAN_RETURN_IF_ERROR(store->RaiseCaseCounterToHeld());
+    SILIAN_RETURN_IF_ERROR(RecordSent(g.db_path, *store));
     PrintSession(g, r);
     return Status::Ok();
   }
@@ -172,6 +178,8 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
     double wait_s = o.interval_s;
     if (r.ok()) {
       failures = 0;
+      SILIAN_RETURN_IF_ERROR(store->RaiseCaseCounterToHeld());
+      SILIAN_RETURN_IF_ERROR(RecordSent(g.db_path, *store));
       if (r->summary.pushed + r->summary.pulled + r->conflicts_raised > 0 || g.json) PrintSession(g, *r);
     } else {
       ++failures;

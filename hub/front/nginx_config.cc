@@ -103,6 +103,13 @@ http {
             proxy_send_timeout 60s;
             proxy_read_timeout 600s;
         }
+        location = /v1/enrol {
+            if ($request_method != POST) { return 405 '{"error":"method_not_allowed","message":"use POST for /v1/enrol"}\n'; }
+            client_max_body_size 4k;
+            proxy_pass http://silian_hub;
+            proxy_connect_timeout 5s;
+            proxy_read_timeout 60s;
+        }
         location ~ ^/(v1/status|healthz|metrics)$ {
             if ($request_method !~ ^(GET|HEAD)$) { return 405 '{"error":"method_not_allowed","message":"use GET for this endpoint"}\n'; }
             set $silian_operator_only "$uri:$remote_addr";
@@ -112,7 +119,7 @@ http {
             proxy_read_timeout 60s;
         }
         location / {
-            return 404 '{"error":"not_found","message":"no such endpoint; the hub answers /v1/sync, /v1/status, /healthz and /metrics"}\n';
+            return 404 '{"error":"not_found","message":"no such endpoint; the hub answers /v1/sync, /v1/enrol, /v1/status, /healthz and /metrics"}\n';
         }
     }
 }

@@ -99,6 +99,17 @@ class ImportImpl final : public Ledger::Import {
     return it == m_.frontier.end() ? 0 : it->second.seq;
   }
 
+  // A ledger restored from an older copy takes back its own ops up to the seq it recorded as sent, outside
+  // the ledger (node/enrol.h), which its program copies to meta "adopt_own_up_to" before a sync; beyond it
+  // an op under this node's own name is refused.
+  uint64_t AdoptOwnUpTo() {
+    auto text = m_.GetMeta("adopt_own_up_to");
+    if (!text.ok() || !*text || (*text)->empty() || (*text)->size() > 19 ||
+        (*text)->find_first_not_of("0123456789") != std::string::npos)
+      return 0;
+    return std::stoull(**text);
+  }
+
   Status ApplyOp(const std::string& bytes) {
     if (bytes.size() > kMaxOpBytes)
       return ResourceExhausted("an op of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
@@ -109,7 +120,7 @@ class ImportImpl final : public Ledger::Import {
     SILIAN_RETURN_IF_ERROR(m_.projector->CheckContent(op));
     FrontierPoint& f = Point(op.origin());
     if (op.seq() <= f.seq) return CheckKnown(op, bytes);
-    if (op.origin() == m_.config.node_id.value)
+    if (op.origin() == m_.config.node_id.value && op.seq() > AdoptOwnUpTo())
       return PermissionDenied(OpName(op) + " claims this node as its author, but this node has written only up to seq " +
                               std::to_string(f.seq));
     if (op.seq() > f.seq + 1) return AddPending(op.origin(), op.seq(), op.seq(), "", "", bytes);
