@@ -34,11 +34,13 @@ struct StaffedVillage {
   StaffedVillage() {
     InitHub(hub_db, "county-1", "county", kCounty, {{"v1", "village", kVillage}});
     RunOk(AdminBin(), {"--db", hub_db, "catalog", "import", kCatalogFile});
+    // The node's key is registered before accounts are published for it (a registered node).
+    RunOk(NodeBin(), {"--db", node_db, "init", "--node-id", "v1", "--level", "village", "--division", kVillage});
+    RegisterKey(hub_db, node_db);
     AddStaffAtHub(hub_db, "ag1", "v1", {"agent"});
     AddStaffAtHub(hub_db, "ap1", "v1", {"clerk", "approver"});
     hub.Start();
-    RunOk(NodeBin(), {"--db", node_db, "init", "--node-id", "v1", "--level", "village", "--division", kVillage,
-                      "--hub", hub.url()});
+    RunOk(NodeBin(), {"--db", node_db, "config", "set", "hub", hub.url()});
     Sync();
   }
   void Sync() const { RunOk(NodeBin(), {"--db", node_db, "sync"}); }
@@ -169,6 +171,7 @@ TEST_CASE("Staff: ops a laptop wrote before it held the accounts, under an actor
   HubProcess hub("county hub", hub_db, dir.File("county.log"));
   hub.Start();
   RunOk(NodeBin(), {"--db", node_db, "init", "--node-id", "v1", "--level", "village", "--division", kVillage, "--hub", hub.url()});
+  RegisterKey(hub_db, node_db);
   RunOk(NodeBin(), {"--db", node_db, "sync"});  // the catalogue, no accounts yet: bootstrap actors
   const std::string case_id = RunJson(NodeBin(), {"--db", node_db, "--json", "case", "new", "--item", kVillageItem,
                                                   "--applicant-name", "A", "--applicant-id", ResidentId(5), "--actor", "ag1"})

@@ -85,8 +85,6 @@ TEST_CASE("E2E: notices reach the SMS gateway exactly once even when the event a
   InitHub(city_db, "city-1522", "city", kCity,
           {{"county-a", "county", kCounty}, {"town-a", "township", kTownship}});
   RunOk(AdminBin(), {"--db", city_db, "catalog", "import", kCatalogFile});
-  // The hall's clerk, who takes the case through (docs/architecture.md, "Staff and roles").
-  AddStaffAtHub(city_db, "clerk-t", "town-a", {"clerk", "approver"});
   const std::string sessions = dir.File("sessions");
   SmsGateway gateway;
   gateway.FailFirst(2);  // busy for its first two requests
@@ -104,6 +102,9 @@ TEST_CASE("E2E: notices reach the SMS gateway exactly once even when the event a
   county.Start({"--sync-interval", "0.5"});
 
   InitNode(town, "town-a", "township", kTownship, county.url(), {county_db, city_db});
+  // The hall's clerk, who takes the case through (docs/architecture.md, "Staff and roles"), published at
+  // the city once the hall is registered there.
+  AddStaffAtHub(city_db, "clerk-t", "town-a", {"clerk", "approver"});
   json synced = SyncWith(town, city.url());  // the catalogue, straight from the city
   // With the registrations of the city (root), the county, and the hall (by the county, relayed).
   CHECK(synced.at("pulled") >= CatalogFileItems() + 2);
