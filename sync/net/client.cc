@@ -125,9 +125,12 @@ Status SyncClient::VerifyHub(const pb::SyncReply& reply, const Transport::Reply&
   std::string key;
   bool known = false;
   SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) -> Status {
-    SILIAN_ASSIGN_OR_RETURN(auto pinned, ledger.GetSetting("hub_key"));
-    if (pinned && !pinned->empty()) {
-      SILIAN_ASSIGN_OR_RETURN(key, FromBase64(*pinned, "setting hub_key"));
+    // The hub this node enrolled at, pinned then (settings hub_node, hub_public_key): its key is known
+    // before any registration arrives. A reply naming another hub (a failover) goes by the registry.
+    SILIAN_ASSIGN_OR_RETURN(auto pinned_node, ledger.GetSetting("hub_node"));
+    SILIAN_ASSIGN_OR_RETURN(auto pinned, ledger.GetSetting("hub_public_key"));
+    if (pinned_node && *pinned_node == reply.hub_id() && pinned && !pinned->empty()) {
+      SILIAN_ASSIGN_OR_RETURN(key, FromBase64(*pinned, "setting hub_public_key"));
       known = true;
       return Status::Ok();
     }
@@ -144,7 +147,7 @@ Status SyncClient::VerifyHub(const pb::SyncReply& reply, const Transport::Reply&
   }));
   if (!known) {
     summary.warnings.push_back("the reply of " + hub + " is signed, but this replica holds no key for it yet "
-                               "(pin it: setting hub_key)");
+                               "(enrol with a code to pin it, or sync once its registration has arrived)");
     return Status::Ok();
   }
   if (!VerifyReply(key, nonce, raw.body, raw.signature))

@@ -50,7 +50,7 @@ struct SyncOptions {
   int zstd_level = 3;
   std::function<void(const SyncProgress&)> progress;
   // The registry's keys, to verify the hub's reply signatures with (console/node_keys.h RegistryKeyLookup).
-  // The key pinned in ledger setting "hub_key" (base64) comes first; with neither, a signed reply is taken
+  // The key pinned at enrolment (settings "hub_node", "hub_public_key") comes first for that hub; with neither, a signed reply is taken
   // with a warning (the hub is not known yet).
   NodeKeyLookup node_keys;
 };
