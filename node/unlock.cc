@@ -1,11 +1,7 @@
 #include "node/unlock.h"
 
 #include <sqlite3.h>
-#include <fcntl.h>
-#include <termios.h>
-#include <unistd.h>
 
-#include <fstream>
 #include <iostream>
 #include <memory>
 
@@ -13,6 +9,7 @@
 #include "base/hlc.h"
 #include "base/keys.h"
 #include "base/text.h"
+#include "console/session.h"
 #include "console/unlock_session.h"
 #include "console/support.h"
 #include "ledger/keyslots.h"
@@ -49,32 +46,6 @@ Status InTransaction(sqlite3* db, const std::function<Status()>& body) {
   return s;
 }
 
-Result<std::string> ReadPassphrase(bool from_stdin, const std::string& prompt) {
-  std::string line;
-  if (from_stdin) {
-    if (!std::getline(std::cin, line)) return InvalidArgument("--passphrase-stdin: no passphrase line on stdin");
-  } else {
-    std::ifstream tty("/dev/tty");
-    std::ofstream tty_out("/dev/tty");
-    if (!tty || !tty_out) return InvalidArgument("no terminal to read the passphrase from: pass --passphrase-stdin");
-    tty_out << prompt << std::flush;
-    termios old{};
-    const int fd = ::open("/dev/tty", O_RDONLY);
-    const bool echo_off = fd >= 0 && ::tcgetattr(fd, &old) == 0;
-    if (echo_off) {
-      termios quiet = old;
-      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
-      ::tcsetattr(fd, TCSANOW, &quiet);
-    }
-    std::getline(tty, line);
-    if (echo_off) ::tcsetattr(fd, TCSANOW, &old);
-    if (fd >= 0) ::close(fd);
-    tty_out << "\n";
-  }
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  return line;
-}
-
 // The data key of the live session, checked against the ledger. kFailedPrecondition naming how to unlock.
 Result<std::string> UnlockedKey(const GlobalOptions& g, sqlite3* db) {
   SILIAN_ASSIGN_OR_RETURN(std::string key, console::SessionKey(g.db_path));
@@ -104,7 +75,7 @@ void PrintUnlocked(const GlobalOptions& g, const std::string& slot, uint64_t exp
 Status RunEncrypt(const GlobalOptions& g, const UnlockOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(auto store, console::OpenLedger(g));
   if (store->ledger().sealer() != nullptr) return FailedPrecondition("ledger " + Quote(g.db_path) + " is already encrypted");
-  SILIAN_ASSIGN_OR_RETURN(std::string pass, ReadPassphrase(o.passphrase_stdin, "new passphrase for " + o.slot + ": "));
+  SILIAN_ASSIGN_OR_RETURN(std::string pass, console::ReadPassphrase(o.passphrase_stdin, "new passphrase for " + o.slot + ": "));
   const std::string key = sync::NewDataKey();
   SILIAN_ASSIGN_OR_RETURN(auto sealer, sync::MakeSealer(key));
   sqlite3* db = store->ledger().db();
@@ -122,7 +93,7 @@ Status RunUnlock(const GlobalOptions& g, const UnlockOptions& o) {
     SILIAN_ASSIGN_OR_RETURN(Db db, OpenRaw(g, false));
     SILIAN_RETURN_IF_ERROR(RequireSealed(g, db.get()));
   }
-  SILIAN_ASSIGN_OR_RETURN(std::string pass, ReadPassphrase(o.passphrase_stdin, "passphrase for " + o.slot + ": "));
+  SILIAN_ASSIGN_OR_RETURN(std::string pass, console::ReadPassphrase(o.passphrase_stdin, "passphrase for " + o.slot + ": "));
   SILIAN_ASSIGN_OR_RETURN(uint64_t expires, console::UnlockSession(g.db_path, o.slot, pass, o.minutes));
   PrintUnlocked(g, o.slot, expires);
   return Status::Ok();
@@ -145,7 +116,7 @@ Status RunKeyslotAdd(const GlobalOptions& g, const KeyslotOptions& o) {
   } else {
     SILIAN_ASSIGN_OR_RETURN(key, UnlockedKey(g, db.get()));
   }
-  SILIAN_ASSIGN_OR_RETURN(std::string pass, ReadPassphrase(o.passphrase_stdin, "new passphrase for " + o.slot + ": "));
+  SILIAN_ASSIGN_OR_RETURN(std::string pass, console::ReadPassphrase(o.passphrase_stdin, "new passphrase for " + o.slot + ": "));
   SILIAN_RETURN_IF_ERROR(InTransaction(db.get(), [&] { return sync::AddPassphraseSlot(db.get(), o.slot, pass, key); }));
   std::cout << "keyslot " << o.slot << " added to ledger " << g.db_path << "\n";
   return Status::Ok();

@@ -61,12 +61,22 @@ void InitHub(const std::string& db, const std::string& id, const std::string& le
     RunOk(HubBin(), {"--db", db, "node", "add", p.id, "--level", p.level, "--division", p.division});
 }
 
+namespace {
+
+// `silian-hub node add ID --level L --division D --public-key KEY` at the hub whose ledger is `hub_db`.
+void AddNodeKey(const std::string& hub_db, const std::string& id, const std::string& level,
+                const std::string& division, const std::string& key_b64) {
+  RunOk(HubBin(), {"--db", hub_db, "node", "add", id, "--level", level, "--division", division, "--public-key",
+                   key_b64});
+}
+
+}  // namespace
+
 std::string RegisterKey(const std::string& hub_db, const std::string& node_db) {
   nlohmann::json id = RunJson(NodeBin(), {"--db", node_db, "--json", "identity"});
   std::string key = id.at("public_key").get<std::string>();
-  RunOk(HubBin(), {"--db", hub_db, "node", "add", id.at("node").get<std::string>(), "--level",
-                   id.at("level").get<std::string>(), "--division", id.at("division").get<std::string>(),
-                   "--public-key", key});
+  AddNodeKey(hub_db, id.at("node").get<std::string>(), id.at("level").get<std::string>(),
+             id.at("division").get<std::string>(), key);
   RememberKey(id.at("node").get<std::string>(), OpenLedger(node_db)->ledger().signing_key());
   return key;
 }
@@ -74,8 +84,7 @@ std::string RegisterKey(const std::string& hub_db, const std::string& node_db) {
 void RegisterTestKey(const std::string& hub_db, const std::string& id, const std::string& level,
                      const std::string& division) {
   const sync::SigningKey key = TestKeyOf(id);
-  RunOk(HubBin(), {"--db", hub_db, "node", "add", id, "--level", level, "--division", division, "--public-key",
-                   sync::ToBase64(key.public_key())});
+  AddNodeKey(hub_db, id, level, division, sync::ToBase64(key.public_key()));
   RememberKey(id, key);
 }
 
