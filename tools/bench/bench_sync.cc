@@ -530,10 +530,14 @@ Status IngestStage(const SyncBenchOptions& o, const Progress& progress, SyncRun&
            std::to_string(o.nodes) + " halls push at once");
   std::vector<sync::NodeConfig> nodes;
   for (const auto& h : r.halls) nodes.push_back(h.config);
-  nodes.push_back(r.replica);
   for (const auto& n : nodes)
     SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.ingest_db, "node", "add", n.node_id.value, "--level", "township",
                                   "--division", n.division.value}).status());
+  // The fresh replica of step 3 signs its requests: its key is registered before the hub serves.
+  const sync::SigningKey replica_key = sync::SigningKey::Generate();
+  SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.ingest_db, "node", "add", r.replica.node_id.value, "--level", "township",
+                                "--division", r.replica.division.value, "--public-key",
+                                sync::ToBase64(replica_key.public_key())}).status());
   HubProcess county(r.hub_bin, "county hub (ingest)", r.ingest_db, r.dir + "/county-ingest.log");
   SILIAN_RETURN_IF_ERROR(county.Start({}));
   SILIAN_ASSIGN_OR_RETURN(json status_before, county.StatusJson());
@@ -558,6 +562,7 @@ Status IngestStage(const SyncBenchOptions& o, const Progress& progress, SyncRun&
   {
     sync::LedgerStore::Options so;
     so.durable = false;
+    so.signing_key = replica_key;
     SILIAN_ASSIGN_OR_RETURN(auto store,
                             sync::LedgerStore::Create(r.dir + "/" + r.replica.node_id.value + ".db", r.replica, so));
     SILIAN_ASSIGN_OR_RETURN(r.pull, SyncOnce(*store, county.url()));
@@ -623,6 +628,14 @@ Status CatchupStage(const SyncBenchOptions& o, const Progress& progress, HubProc
   progress("[6/6] a fresh county hub with the city as parent catches up " + Grouped(o.catchup_ops) + " ops");
   SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.county_db, "init", "--node-id", kCountyHubId, "--level", "county",
                                 "--division", kCountyDivision, "--parent", city.url()}).status());
+  // The county signs its relay requests: the city registers the key the county made at init.
+  SILIAN_ASSIGN_OR_RETURN(std::string identity, r.Hub({"--db", r.county_db, "--json", "identity"}));
+  const json county_id = json::parse(identity, nullptr, false);
+  if (!county_id.is_object() || !county_id.contains("public_key"))
+    return Internal("silian-hub identity printed no public key: " + Quote(identity.substr(0, 200)));
+  SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.city_db, "node", "add", kCountyHubId, "--level", "county", "--division",
+                                kCountyDivision, "--public-key", county_id["public_key"].get<std::string>()})
+                             .status());
   HubProcess county(r.hub_bin, "county hub (catch-up)", r.county_db, r.dir + "/county.log");
   SILIAN_ASSIGN_OR_RETURN(r.catchup, RunCatchup(county, city, o.catchup_ops, progress));
   progress("      " + Grouped(r.catchup.ops) + " ops in " + Fixed(r.catchup.seconds, 1) + " s; comparing digests");
