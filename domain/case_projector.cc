@@ -1,5 +1,6 @@
 #include "domain/case_projector.h"
 
+#include "base/text.h"
 #include "domain/validation.h"
 #include "ledger/db.h"
 
@@ -49,6 +50,18 @@ Status CaseProjector::Admit(const pb::Op& op) {
   if (!IsReference(op)) return Status::Ok();
   if (op.has_staff_registered() || op.has_staff_audit()) return staff_->Admit(op);
   return registry_->Admit(op);
+}
+
+Result<std::string> CaseProjector::OriginKey(const std::string& origin) {
+  SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> r, registry_->Find(origin));
+  if (r && !r->public_key.empty()) return r->public_key;
+  SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> root, registry_->Root());
+  if (!root) return NotFound("no registry root is pinned: the keys of origins cannot be known");
+  if (*root == origin) {
+    SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> key, registry_->RootKey());
+    if (key && !key->empty()) return *key;
+  }
+  return Unavailable("the key of origin " + Quote(origin) + " is not known here yet (its registration has not arrived)");
 }
 
 Status CaseProjector::OnReferenceOp(const pb::Op& op) {

@@ -28,6 +28,9 @@ class CaseProjector final : public Projector {
   bool IsReference(const pb::Op& op) const override;
   Status CheckContent(const pb::Op& op) const override;
   Status Admit(const pb::Op& op) override;
+  // The key of the origin's registration; the pinned root key for the root before its registration is
+  // held; kUnavailable when neither; kNotFound when no root is pinned yet.
+  Result<std::string> OriginKey(const std::string& origin) override;
   Status OnReferenceOp(const pb::Op& op) override;
   Result<std::vector<Refusal>> Project(const std::string& case_id, std::vector<pb::Op> ops) override;
   Status HashState(const std::string& scope, const std::function<void(std::string_view)>& update) override;

@@ -35,6 +35,11 @@ void Metrics::CountPushFindings(uint64_t equivocations, uint64_t skewed_ops) {
   skewed_ops_ += skewed_ops;
 }
 
+void Metrics::CountForgery() {
+  std::lock_guard<std::mutex> lock(mu_);
+  ++forgeries_;
+}
+
 uint64_t Metrics::equivocations() const {
   std::lock_guard<std::mutex> lock(mu_);
   return equivocations_;
@@ -70,6 +75,9 @@ std::string Metrics::Render() const {
       << "# HELP silian_equivocations_total Pushed ops that contradict ops this hub holds (kept as evidence).\n"
       << "# TYPE silian_equivocations_total counter\n"
       << "silian_equivocations_total " << equivocations_ << "\n"
+      << "# HELP silian_forgeries_total Pushes refused for a signed head that does not match its chain or signature.\n"
+      << "# TYPE silian_forgeries_total counter\n"
+      << "silian_forgeries_total " << forgeries_ << "\n"
       << "# HELP silian_skewed_ops_total Pushed ops stamped too far ahead of this hub's clock (not followed).\n"
       << "# TYPE silian_skewed_ops_total counter\n"
       << "silian_skewed_ops_total " << skewed_ops_ << "\n"

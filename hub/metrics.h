@@ -16,6 +16,8 @@ class Metrics {
   // What a push's import found: ops contradicting held ones (equivocations, kept as evidence) and ops
   // stamped too far ahead of this hub's clock (not followed).
   void CountPushFindings(uint64_t equivocations, uint64_t skewed_ops);
+  // A push refused as forged (403 `forged`: a signed head that does not match its chain or its signature).
+  void CountForgery();
   // Prometheus text exposition format 0.0.4.
   std::string Render() const;
 
@@ -32,6 +34,7 @@ class Metrics {
   uint64_t bytes_in_ = 0;
   uint64_t bytes_out_ = 0;
   uint64_t equivocations_ = 0;
+  uint64_t forgeries_ = 0;
   uint64_t skewed_ops_ = 0;
   double batch_seconds_sum_ = 0;
   uint64_t batch_count_ = 0;

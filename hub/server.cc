@@ -216,6 +216,8 @@ struct HubServer::Impl {
     if (outcome.error.empty()) {
       metrics.CountSync(outcome.ops_in, outcome.ops_out, body.size(), outcome.body.size(), seconds);
       metrics.CountPushFindings(outcome.equivocations, outcome.skewed_ops);
+    } else if (outcome.error == "forged") {
+      metrics.CountForgery();
     } else if (outcome.http_status >= 500) {
       spdlog::error("sync request failed: {}", outcome.body.substr(0, kMaxMessageBytes));
     }

@@ -78,7 +78,9 @@ Result<pb::BundleEnd> WriteBundle(sync::LedgerStore& store, const pb::Frontier& 
     *bytes += size;
     return file_sink(data, size);
   };
-  SILIAN_ASSIGN_OR_RETURN(auto writer, sync::BundleWriter::Start(std::move(sink), std::move(header)));
+  sync::BundleWriter::Options options;
+  options.attach_heads = [&store](pb::Batch* batch) { return store.ledger().AttachHeads(batch); };
+  SILIAN_ASSIGN_OR_RETURN(auto writer, sync::BundleWriter::Start(std::move(sink), std::move(header), options));
   SILIAN_RETURN_IF_ERROR(store.Export(holder, [&writer](pb::Entry entry) { return writer->Add(std::move(entry)); }));
   return writer->Finish();
 }

@@ -100,6 +100,7 @@ struct BundleWriter::Impl {
 
   Status FlushBatch() {
     if (batch.entries_size() == 0) return Status::Ok();
+    if (options.attach_heads) SILIAN_RETURN_IF_ERROR(options.attach_heads(&batch));
     pb::Record record;
     record.mutable_batch()->Swap(&batch);
     SILIAN_RETURN_IF_ERROR(WriteRecord(record));

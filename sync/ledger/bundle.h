@@ -53,6 +53,10 @@ class BundleWriter {
     size_t max_batch_entries = 20000;
     size_t max_batch_bytes = 4u << 20;
     int zstd_level = 6;
+    // Called on each batch before it is written: the exporter's ledger attaches the signed heads that
+    // cover it (Ledger::AttachHeads). Null: batches carry no heads (receivers then hold their entries in
+    // pending until heads arrive by another path).
+    std::function<Status(pb::Batch*)> attach_heads;
   };
 
   // Writes the magic and the header record. `header.format_version` is set here.

@@ -19,6 +19,10 @@ std::string ChainHash(const std::string& prev, const std::string& op_bytes) {
   return out;
 }
 
+std::string SignedHeadMessage(const std::string& origin, uint64_t seq, const std::string& hash) {
+  return "silian-head-v1\n" + origin + "\n" + std::to_string(seq) + "\n" + hash;
+}
+
 std::string ToHex(const std::string& bytes) {
   static const char* kDigits = "0123456789abcdef";
   std::string out;

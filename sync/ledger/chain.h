@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 namespace silian::sync {
@@ -14,6 +15,9 @@ inline constexpr size_t kHashBytes = 32;
 const std::string& ZeroHash();
 // One chain step: H(prev || op_bytes).
 std::string ChainHash(const std::string& prev, const std::string& op_bytes);
+// The message an origin signs for its chain head at `seq` (docs/protocol.md, "Signatures"):
+// "silian-head-v1\n" + origin + "\n" + decimal(seq) + "\n" + hash (kHashBytes raw bytes).
+std::string SignedHeadMessage(const std::string& origin, uint64_t seq, const std::string& hash);
 // Lower-case hexadecimal of `bytes`.
 std::string ToHex(const std::string& bytes);
 

@@ -1,12 +1,15 @@
 // Import: batches of entries applied in one transaction, each checked against the envelope rules
 // (ledger/internal/envelope.h); entries that cannot apply yet wait in `pending`, bounded by PendingLimits.
+#include <deque>
 #include <map>
 #include <optional>
 #include <set>
 
+#include "base/keys.h"
 #include "base/text.h"
 #include "ledger/chain.h"
 #include "ledger/internal/envelope.h"
+#include "ledger/internal/heads.h"
 #include "ledger/internal/ledger_impl.h"
 #include "ledger/ledger.h"
 
@@ -22,6 +25,33 @@ struct PendingLoad {
 // The bytes a pending entry is counted for: an op's bytes, or a skip's fixed size.
 uint64_t PendingSize(const std::optional<std::string>& bytes) { return bytes ? bytes->size() : 64; }
 
+// One entry of a batch, parsed once.
+struct BatchEntry {
+  const std::string* bytes = nullptr;  // an op's bytes, or null for a skip
+  pb::Op op;
+  const pb::Skip* skip = nullptr;
+  const std::string& origin() const { return skip ? skip->origin() : op.origin(); }
+  uint64_t from() const { return skip ? skip->from_seq() : op.seq(); }
+  uint64_t to() const { return skip ? skip->to_seq() : op.seq(); }
+};
+
+// One step of an origin's chain as the verifying walk sees it: an op (its bytes) or a skip (its hash).
+struct ChainStep {
+  uint64_t to = 0;
+  const std::string* bytes = nullptr;
+  std::string hash;
+};
+
+// How far an origin's entries are covered by a verified head. Not definitive when the origin's key is not
+// known yet: asked again once other ops have applied.
+struct Coverage {
+  uint64_t seq = 0;
+  bool definitive = true;  // false: the origin's key is not known here (yet)
+};
+
+// At most this many entries of the forged origin are kept with the evidence.
+constexpr int kForgerySampleEntries = 8;
+
 class ImportImpl final : public Ledger::Import {
  public:
   ImportImpl(Ledger::Impl& m, ImportSender sender)
@@ -31,6 +61,8 @@ class ImportImpl final : public Ledger::Import {
       m_.ResetStatements();
       Exec(m_.db, "ROLLBACK").IgnoreError();
       m_.ReloadAfterRollback();
+      // The evidence outlives the refusal: its own transaction, after the rollback.
+      if (forgery_) RecordForgery(m_.db, *forgery_, m_.wall->NowMs()).IgnoreError();
     }
   }
 
@@ -51,21 +83,17 @@ class ImportImpl final : public Ledger::Import {
 
   Status Add(const pb::Batch& batch) override {
     if (done_) return FailedPrecondition("import already finished");
-    for (const auto& e : batch.entries()) {
-      ++entry_index_;
-      Status s;
-      if (e.has_op()) {
-        s = ApplyOp(e.op());
-      } else if (e.has_skip()) {
-        s = ApplySkip(e.skip());
-      } else {
-        return DataLoss("entry " + std::to_string(entry_index_) + " is neither an op nor a skip");
-      }
-      if (!s.ok()) return Status(s.code(), s.message() + " (entry " + std::to_string(entry_index_) + ")");
-    }
+    SILIAN_ASSIGN_OR_RETURN(std::vector<BatchEntry> entries, ParseBatch(batch));
+    SILIAN_RETURN_IF_ERROR(CheckPushSigned(entries));
+    for (const auto& e : entries) covered_.erase(e.origin());
+    for (const auto& [origin, heads] : offered_) covered_.erase(origin);
+    batch_entries_ = &entries;
+    Status s = ApplyEntries(entries);
+    if (s.ok()) s = StoreUnreachedHeads();
+    batch_entries_ = nullptr;
+    SILIAN_RETURN_IF_ERROR(s);
     return DrainAll();
   }
-
   Status RecordPull(const std::string& hub_key, const std::string& epoch, uint64_t cursor,
                     const std::vector<pb::LevelReceipt>& receipts) override {
     if (done_) return FailedPrecondition("import already finished");
@@ -110,12 +138,216 @@ class ImportImpl final : public Ledger::Import {
     return std::stoull(**text);
   }
 
-  Status ApplyOp(const std::string& bytes) {
-    if (bytes.size() > kMaxOpBytes)
-      return ResourceExhausted("an op of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
-                               std::to_string(kMaxOpBytes) + " bytes per op");
-    pb::Op op;
-    if (!op.ParseFromString(bytes)) return DataLoss("an entry is not a valid op");
+  // A push comes from the node that holds what it sends: its batch carries a head for every origin it has
+  // new entries of (its own signed now, others' as it received them). New entries of an origin without one
+  // are refused, so that no one can park unsigned entries under another name in a hub's pending area.
+  Status CheckPushSigned(const std::vector<BatchEntry>& entries) {
+    if (sender_.kind != ImportSender::Kind::kPush || m_.options.skip_head_verification_for_benchmark)
+      return Status::Ok();
+    for (const auto& e : entries) {
+      const std::string& origin = e.origin();
+      if (e.to() <= HeldSeq(origin) || origin == m_.config.node_id.value) continue;
+      auto offered = offered_.find(origin);
+      bool in_batch = false;
+      if (offered != offered_.end())
+        for (const pb::SignedHead* h : batch_heads_) in_batch |= h->origin() == origin;
+      if (!in_batch)
+        return PermissionDenied("the push carries entries of origin " + Quote(origin) + " from seq " +
+                                std::to_string(e.from()) + " but no signed head of that origin: unsigned entries");
+    }
+    return Status::Ok();
+  }
+
+  // Parses every entry and checks every head's syntax before anything applies.
+  Result<std::vector<BatchEntry>> ParseBatch(const pb::Batch& batch) {
+    if (batch.heads_size() > std::max(batch.entries_size(), 1))
+      return DataLoss("a batch of " + std::to_string(batch.entries_size()) + " entries carries " +
+                      std::to_string(batch.heads_size()) + " signed heads: at most one per origin with entries");
+    batch_heads_.clear();
+    for (const auto& h : batch.heads()) {
+      SILIAN_RETURN_IF_ERROR(CheckHeadSyntax(h));
+      offered_[h.origin()][h.seq()] = h;
+      batch_heads_.push_back(&h);
+    }
+    std::vector<BatchEntry> out;
+    out.reserve(static_cast<size_t>(batch.entries_size()));
+    uint64_t index = entry_index_;
+    for (const auto& e : batch.entries()) {
+      ++index;
+      BatchEntry b;
+      if (e.has_op()) {
+        const std::string& bytes = e.op();
+        if (bytes.size() > kMaxOpBytes)
+          return ResourceExhausted("an op of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
+                                   std::to_string(kMaxOpBytes) + " bytes per op (entry " + std::to_string(index) + ")");
+        if (!b.op.ParseFromString(bytes)) return DataLoss("an entry is not a valid op (entry " + std::to_string(index) + ")");
+        b.bytes = &bytes;
+      } else if (e.has_skip()) {
+        b.skip = &e.skip();
+      } else {
+        return DataLoss("entry " + std::to_string(index) + " is neither an op nor a skip");
+      }
+      out.push_back(std::move(b));
+    }
+    return out;
+  }
+
+  Status ApplyEntries(const std::vector<BatchEntry>& entries) {
+    for (const auto& e : entries) {
+      ++entry_index_;
+      Status s = e.skip ? ApplySkip(*e.skip) : ApplyOp(e.op, *e.bytes);
+      if (!s.ok()) return Status(s.code(), s.message() + " (entry " + std::to_string(entry_index_) + ")");
+    }
+    return Status::Ok();
+  }
+
+  // The heads of this batch beyond what its entries (and pending) reach wait for the entries below them.
+  Status StoreUnreachedHeads() {
+    for (const pb::SignedHead* h : batch_heads_) {
+      SILIAN_ASSIGN_OR_RETURN(uint64_t covered, Covered(h->origin()));
+      if (h->seq() > covered && h->seq() > Point(h->origin()).seq) SILIAN_RETURN_IF_ERROR(StoreHead(m_.db, *h, false));
+    }
+    batch_heads_.clear();
+    return Status::Ok();
+  }
+
+  // The seq up to which `origin`'s entries are covered by a verified head (walking its chain once per
+  // batch, and again after other ops applied when its key was not known).
+  Result<uint64_t> Covered(const std::string& origin) {
+    auto it = covered_.find(origin);
+    if (it != covered_.end()) return it->second.seq;
+    SILIAN_ASSIGN_OR_RETURN(Coverage c, Walk(origin));
+    covered_[origin] = c;
+    return c.seq;
+  }
+
+  // Skips of an origin whose key this replica cannot know (its registration lies outside this replica's
+  // scope) are vouched for by their sender (docs/protocol.md, "Who may vouch for a skip"); heads offered
+  // with them were still checked against their chain by the walk.
+  Result<uint64_t> CoveredForSkip(const std::string& origin) {
+    SILIAN_ASSIGN_OR_RETURN(uint64_t covered, Covered(origin));
+    return covered_[origin].definitive ? covered : kMaxSeq;
+  }
+
+  // The chain steps of `origin` beyond `after`: this batch's entries and what waits in pending.
+  Status CollectSteps(const std::string& origin, uint64_t after, std::map<uint64_t, ChainStep>& steps) {
+    if (batch_entries_ != nullptr)
+      for (const auto& e : *batch_entries_) {
+        if (e.origin() != origin || e.to() <= after) continue;
+        steps[e.from()] = e.skip ? ChainStep{e.to(), nullptr, e.skip->hash()} : ChainStep{e.to(), e.bytes, ""};
+      }
+    if (!pending_.count(origin)) return Status::Ok();
+    Stmt p;
+    SILIAN_RETURN_IF_ERROR(p.Prepare(m_.db, "SELECT seq, to_seq, hash, bytes FROM pending WHERE origin=? AND to_seq>? ORDER BY seq"));
+    p.Bind(1, origin).Bind(2, after);
+    for (;;) {
+      SILIAN_ASSIGN_OR_RETURN(bool row, p.Step());
+      if (!row) return Status::Ok();
+      uint64_t from = static_cast<uint64_t>(p.Int(0));
+      if (steps.count(from)) continue;
+      if (p.IsNull(3)) {
+        steps[from] = ChainStep{static_cast<uint64_t>(p.Int(1)), nullptr, p.Text(2)};
+      } else {
+        SILIAN_ASSIGN_OR_RETURN(std::string bytes, m_.OpenStored("pending", origin, from, p.Text(3)));
+        pending_bytes_.push_back(std::move(bytes));
+        steps[from] = ChainStep{from, &pending_bytes_.back(), ""};
+      }
+    }
+  }
+
+  // A head offered at or below what this replica holds must match the chain it holds.
+  Status CheckHeldHeads(const std::string& origin, const FrontierPoint& start) {
+    auto offered = offered_.find(origin);
+    if (offered == offered_.end()) return Status::Ok();
+    for (const auto& [seq, head] : offered->second) {
+      if (seq > start.seq) break;
+      std::string held;
+      if (seq == start.seq) {
+        held = start.hash;
+      } else {
+        m_.select_chain_hash_for_head.Reset().Bind(1, origin).Bind(2, seq);
+        SILIAN_ASSIGN_OR_RETURN(bool row, m_.select_chain_hash_for_head.Step());
+        if (row) held = m_.select_chain_hash_for_head.Text(0);
+        m_.select_chain_hash_for_head.Reset();
+      }
+      if (!held.empty() && held != head.hash())
+        return Forgery(head, "does not match the chain this replica holds (hash " + ToHex(head.hash()).substr(0, 16) +
+                                 ", held " + ToHex(held).substr(0, 16) + ")");
+    }
+    return Status::Ok();
+  }
+
+  // Walks `origin`'s chain from the frontier through the entries at hand, checking every head met.
+  Result<Coverage> Walk(const std::string& origin) {
+    const FrontierPoint start = Point(origin);
+    if (m_.options.skip_head_verification_for_benchmark) return Coverage{kMaxSeq, true};
+    SILIAN_RETURN_IF_ERROR(CheckHeldHeads(origin, start));
+    std::map<uint64_t, ChainStep> steps;
+    SILIAN_RETURN_IF_ERROR(CollectSteps(origin, start.seq, steps));
+    SILIAN_ASSIGN_OR_RETURN(auto waiting, WaitingHeads(m_.db, origin, start.seq));
+    const auto& offered = offered_[origin];
+    uint64_t pos = start.seq;
+    std::string hash = start.hash;
+    std::optional<pb::SignedHead> last;  // the highest head met that matches the chain
+    for (;;) {
+      auto it = steps.upper_bound(pos + 1);
+      if (it == steps.begin()) break;
+      --it;
+      if (it->second.to <= pos || (it->second.bytes && it->first != pos + 1)) break;
+      hash = it->second.bytes ? ChainHash(hash, *it->second.bytes) : it->second.hash;
+      pos = it->second.to;
+      if (auto h = offered.find(pos); h != offered.end()) {
+        if (h->second.hash() != hash)
+          return Forgery(h->second, "does not match the chain of the entries it covers (hash " +
+                                        ToHex(h->second.hash()).substr(0, 16) + ", the entries give " +
+                                        ToHex(hash).substr(0, 16) + ")");
+        last = h->second;
+      } else if (auto w = waiting.find(pos); w != waiting.end()) {
+        if (w->second.hash() == hash) {
+          last = w->second;
+        } else {
+          SILIAN_RETURN_IF_ERROR(DropWaitingHead(m_.db, origin, pos));
+        }
+      }
+    }
+    Result<std::string> key = m_.projector->OriginKey(origin);
+    if (!key.ok() && key.status().code() == StatusCode::kNotFound) return Coverage{kMaxSeq, true};  // no anchor yet
+    if (!last) return Coverage{start.seq, true};
+    if (!key.ok() && key.status().code() == StatusCode::kUnavailable) return Coverage{start.seq, false};
+    SILIAN_RETURN_IF_ERROR(key.status());
+    if (!VerifySignature(*key, SignedHeadMessage(origin, last->seq(), last->hash()), last->signature())) {
+      if (offered.count(last->seq()))
+        return Forgery(*last, "has a signature that does not verify with the key of origin " + Quote(origin));
+      SILIAN_RETURN_IF_ERROR(DropWaitingHead(m_.db, origin, last->seq()));
+      return Coverage{start.seq, true};
+    }
+    SILIAN_RETURN_IF_ERROR(StoreHead(m_.db, *last, true));
+    return Coverage{last->seq(), true};
+  }
+
+  // Refuses the import for `head`; the evidence is recorded once the import is rolled back.
+  Status Forgery(const pb::SignedHead& head, const std::string& what) {
+    ForgeryEvidence ev;
+    ev.head = head;
+    ev.sender = sender_.node_id;
+    if (batch_entries_ != nullptr)
+      for (const auto& e : *batch_entries_) {
+        if (e.origin() != head.origin()) continue;
+        if (ev.sample.entries_size() >= kForgerySampleEntries) break;
+        if (e.skip) {
+          *ev.sample.add_entries()->mutable_skip() = *e.skip;
+        } else {
+          ev.sample.add_entries()->set_op(*e.bytes);
+        }
+      }
+    std::string sender = sender_.node_id.empty() ? std::string() : " sent by " + Quote(sender_.node_id);
+    ev.reason = "forged: the " + HeadName(head) + sender + " " + what;
+    Status refusal = PermissionDenied(ev.reason);
+    forgery_ = std::move(ev);
+    return refusal;
+  }
+
+  Status ApplyOp(const pb::Op& op, const std::string& bytes) {
     SILIAN_RETURN_IF_ERROR(CheckOpEnvelope(op, m_.projector->IsReference(op)));
     SILIAN_RETURN_IF_ERROR(m_.projector->CheckContent(op));
     FrontierPoint& f = Point(op.origin());
@@ -143,7 +375,8 @@ class ImportImpl final : public Ledger::Import {
       return Status::Ok();
     }
     FrontierPoint& f = Point(skip.origin());
-    if (skip.from_seq() > f.seq + 1)
+    SILIAN_ASSIGN_OR_RETURN(uint64_t covered, CoveredForSkip(skip.origin()));
+    if (skip.from_seq() > f.seq + 1 || skip.to_seq() > covered)
       return AddPending(skip.origin(), skip.from_seq(), skip.to_seq(), skip.hash(), skip.scope(), std::nullopt);
     SILIAN_RETURN_IF_ERROR(m_.AddSkip(skip.origin(), f.seq + 1, skip.to_seq(), skip.hash(), skip.scope()));
     f = FrontierPoint{skip.to_seq(), skip.hash()};
@@ -155,6 +388,8 @@ class ImportImpl final : public Ledger::Import {
   // Applies the next op of its origin. False: it cannot apply yet (its case's creation op has not arrived,
   // or the projector answered "not yet"); the caller parks it.
   Result<bool> TryAdvance(const pb::Op& op, const std::string& bytes) {
+    SILIAN_ASSIGN_OR_RETURN(uint64_t covered, Covered(op.origin()));
+    if (op.seq() > covered) return false;  // no verified head covers it yet
     FrontierPoint& f = Point(op.origin());
     if (OpInScope(op.division(), m_.scope)) {
       SILIAN_ASSIGN_OR_RETURN(bool case_known, CheckCase(op));
@@ -285,6 +520,8 @@ class ImportImpl final : public Ledger::Import {
   Status DrainAll() {
     for (;;) {
       progress_ = false;
+      // An origin whose key was not known may have been registered by what applied since.
+      for (auto it = covered_.begin(); it != covered_.end();) it = it->second.definitive ? std::next(it) : covered_.erase(it);
       std::vector<std::string> origins;
       for (const auto& [origin, load] : pending_) origins.push_back(origin);
       for (const auto& origin : origins) SILIAN_RETURN_IF_ERROR(Drain(origin));
@@ -311,6 +548,8 @@ class ImportImpl final : public Ledger::Import {
         SILIAN_ASSIGN_OR_RETURN(bytes, m_.OpenStored("pending", origin, seq, std::move(bytes)));
       }
       if (!is_op) {
+        SILIAN_ASSIGN_OR_RETURN(uint64_t covered, CoveredForSkip(origin));
+        if (to_seq > covered && to_seq > f.seq && to_seq <= kMaxSeq) return Status::Ok();
         SILIAN_RETURN_IF_ERROR(DeletePending(origin, seq, PendingSize(std::nullopt)));
         if (to_seq > f.seq && to_seq <= kMaxSeq) {
           SILIAN_RETURN_IF_ERROR(m_.AddSkip(origin, f.seq + 1, to_seq, hash, skip_scope));
@@ -442,6 +681,12 @@ class ImportImpl final : public Ledger::Import {
 
   Ledger::Impl& m_;
   ImportSender sender_;
+  std::map<std::string, std::map<uint64_t, pb::SignedHead>> offered_;  // heads offered in this import
+  std::vector<const pb::SignedHead*> batch_heads_;                    // those of the batch at hand
+  const std::vector<BatchEntry>* batch_entries_ = nullptr;            // the batch at hand, during Add
+  std::map<std::string, Coverage> covered_;
+  std::deque<std::string> pending_bytes_;                              // op bytes read for a walk
+  std::optional<ForgeryEvidence> forgery_;
   SenderFrontier sender_frontier_;
   bool done_ = false;
   bool defer_ = false;

@@ -87,6 +87,28 @@ ALTER TABLE pending ADD COLUMN added_ms INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE receipts ADD COLUMN hash BLOB NOT NULL DEFAULT x'';
 )sql";
 
+// Schema version 4: signed chain heads (docs/protocol.md, "Signatures"). `heads` holds the heads this
+// replica received: verified ones (verified=1) it forwards with its batches; others wait, like pending
+// entries, for the entries below them. `forgeries` keeps the evidence of refused imports.
+constexpr const char* kLedgerV4 = R"sql(
+CREATE TABLE heads(
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  hash BLOB NOT NULL,
+  signature BLOB NOT NULL,
+  verified INTEGER NOT NULL,
+  PRIMARY KEY(origin, seq)) WITHOUT ROWID;
+CREATE TABLE forgeries(
+  id INTEGER PRIMARY KEY,
+  origin TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  head BLOB NOT NULL,
+  entries BLOB NOT NULL,
+  sender TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  seen_ms INTEGER NOT NULL);
+)sql";
+
 // The per-scope indexes of a replica that serves pulls (county and city hubs): a pull for a village,
 // township or county costs O(returned ops).
 constexpr const char* kServingIndexes = R"sql(
@@ -97,7 +119,9 @@ CREATE INDEX ops_scope6 ON ops(substr(division, 1, 6), id);
 
 // The DDL of schema version `version` for the ledger and its projector.
 std::string SchemaStep(int version, const Projector& projector) {
-  std::string ddl = version == 1 ? std::string(kOpsTableDdl) + kLedgerV1 : version == 3 ? kLedgerV3 : std::string();
+  std::string ddl = version == 1 ? std::string(kOpsTableDdl) + kLedgerV1 : version == 3   ? kLedgerV3
+                    : version == 4 ? kLedgerV4
+                                   : std::string();
   return ddl + projector.SchemaStep(version);
 }
 
@@ -269,6 +293,8 @@ Status Ledger::Impl::PrepareAll() {
       {&get_meta, "SELECT value FROM meta WHERE key=?"},
       {&set_meta, "INSERT OR REPLACE INTO meta(key, value) VALUES(?,?)"},
       {&select_op_case, "SELECT division, case_id FROM ops WHERE origin=? AND seq=?"},
+      {&select_chain_hash_for_head,
+       "SELECT chain_hash FROM ops WHERE origin=?1 AND seq=?2 UNION ALL SELECT hash FROM skips WHERE origin=?1 AND to_seq=?2"},
   };
   for (const auto& [stmt, sql] : statements) SILIAN_RETURN_IF_ERROR(stmt->Prepare(db, sql));
   return Status::Ok();
@@ -473,7 +499,7 @@ Status Ledger::Impl::RefreshIfChangedElsewhere() {
 void Ledger::Impl::ResetStatements() {
   for (Stmt* st : {&insert_op, &select_op_bytes, &select_case_ops, &insert_skip, &extend_skip, &last_skip,
                    &upsert_frontier, &insert_pending, &next_pending, &delete_pending, &insert_equivocation,
-                   &get_meta, &set_meta, &select_op_case})
+                   &get_meta, &set_meta, &select_op_case, &select_chain_hash_for_head})
     st->Reset();
 }
 
@@ -683,6 +709,7 @@ Result<LedgerCounts> Ledger::Counts() {
   SILIAN_ASSIGN_OR_RETURN(c.op_count, QueryCount(impl_->db, "SELECT count(*) FROM ops"));
   SILIAN_ASSIGN_OR_RETURN(c.pending_count, QueryCount(impl_->db, "SELECT count(*) FROM pending"));
   SILIAN_ASSIGN_OR_RETURN(c.equivocation_count, QueryCount(impl_->db, "SELECT count(*) FROM equivocations"));
+  SILIAN_ASSIGN_OR_RETURN(c.forgery_count, QueryCount(impl_->db, "SELECT count(*) FROM forgeries"));
   c.max_skew_seen_ms = impl_->clock->max_skew_seen_ms();
   return c;
 }

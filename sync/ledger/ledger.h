@@ -111,6 +111,7 @@ struct LedgerCounts {
   uint64_t op_count = 0;
   uint64_t pending_count = 0;
   uint64_t equivocation_count = 0;
+  uint64_t forgery_count = 0;  // imports refused for a head that does not match its chain or its signature
   uint64_t max_skew_seen_ms = 0;
 };
 
@@ -128,11 +129,15 @@ class Ledger {
     // encrypted ledger needs the sealer of its key (kFailedPrecondition "... is encrypted and locked"
     // without one, kPermissionDenied with another key's); a plain ledger ignores it.
     const Sealer* sealer = nullptr;
+    // Benchmarks only (silian-bench measures what signatures cost): imports take every entry as covered
+    // by a verified head without checking signatures. No program's command line reaches it.
+    bool skip_head_verification_for_benchmark = false;
   };
   // The schema version this program writes: `PRAGMA user_version` of the file. Each version step adds the
   // ledger's tables and the projector's (Projector::SchemaStep).
   // Version 3 added pending.added_ms (purge) and receipts.hash (receipts that cannot be fooled).
-  static constexpr int kSchemaVersion = 3;
+  // Version 4 added heads (signed chain heads received) and forgeries (evidence of refused imports).
+  static constexpr int kSchemaVersion = 4;
 
   // Creates a new ledger file (mode 0600, O_EXCL). kFailedPrecondition if `path` exists; kInvalidArgument
   // naming the device number when it is not two digits. `projector` is borrowed and outlives the ledger.
@@ -212,6 +217,12 @@ class Ledger {
   // frontier means everything.
   Status Export(const pb::Frontier& holder, const std::function<Status(pb::Entry)>& sink);
 
+  // Adds to `batch` a signed chain head for each origin with entries in it (docs/protocol.md,
+  // "Signatures"): this replica's own origin signs its head at its last entry now; for another origin, the
+  // verified head this replica received at the highest seq among the batch's entries of that origin, none
+  // when it holds none there (the receiver keeps those entries waiting until a later batch covers them).
+  Status AttachHeads(pb::Batch* batch);
+
   // An import transaction. Destroying it without Commit() rolls everything back.
   // An import checks every entry against the envelope rules (docs/protocol.md "Envelope rules"): seqs in
   // 1..kMaxSeq, ops at most kMaxOpBytes, an op's division equal to its case's, no op of this replica's own
@@ -219,7 +230,11 @@ class Ledger {
   class Import {
    public:
     virtual ~Import() = default;
-    // Applies one batch, then retries what waits in `pending` until nothing more applies. Errors abandon
+    // Applies one batch, then retries what waits in `pending` until nothing more applies. Only entries
+    // covered by a verified signed head (the batch's `heads` or one received before) apply; the others
+    // wait in `pending`. A head that does not match its origin's chain, or whose signature fails, refuses
+    // the import with kPermissionDenied naming the origin, the seq and what failed; the evidence is kept
+    // (table forgeries, LedgerCounts::forgery_count) once the import is rolled back. Errors abandon
     // the whole import: kDataLoss for a malformed entry, kResourceExhausted for an op over kMaxOpBytes,
     // kPermissionDenied for a skip the sender may not vouch for or an op that lies about its case or its
     // author, kInvalidArgument for content the projector refuses.

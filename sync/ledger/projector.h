@@ -54,6 +54,11 @@ class Projector {
   // yet": a fact the decision needs (its publisher's registration, say) has not arrived; the ledger parks
   // the op in `pending` and asks again once other ops have been applied.
   virtual Status Admit(const pb::Op& op) = 0;
+  // The Ed25519 public key (32 bytes) that verifies the signed chain heads of `origin` (docs/protocol.md,
+  // "Signatures"). kUnavailable when it cannot be known yet (the origin's registration has not arrived):
+  // the origin's entries wait in `pending`. kNotFound when this replica has no anchor of trust at all yet
+  // (no pinned registry root): heads are then checked against the chain but not for their signatures.
+  virtual Result<std::string> OriginKey(const std::string& origin) = 0;
   // A reference op was stored.
   virtual Status OnReferenceOp(const pb::Op& op) = 0;
   // Recomputes case `case_id` from all its stored ops (in any order, no duplicates) and stores the result.

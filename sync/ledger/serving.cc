@@ -173,6 +173,7 @@ Result<Ledger::PullResult> Ledger::Pull(const std::string& child_scope, const pb
     if (next_wider < wider.size() || wider.size() == max_entries) out.more = true;
   }
   if (full || rows_read == max_entries) out.more = true;
+  SILIAN_RETURN_IF_ERROR(AttachHeads(&out.batch));
   return std::move(out);
 }
 

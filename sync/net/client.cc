@@ -213,7 +213,7 @@ Status SyncClient::PushOwnOp(uint64_t seq, SyncSummary& summary) {
   SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) -> Status {
     SILIAN_ASSIGN_OR_RETURN(auto bytes, ledger.OpBytes(OpId{ledger.config().node_id.value, seq}));
     if (bytes) batch.add_entries()->set_op(std::move(*bytes));
-    return Status::Ok();
+    return ledger.AttachHeads(&batch);
   }));
   if (batch.entries_size() == 0) return Status::Ok();
   SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());
@@ -272,6 +272,7 @@ Result<SyncSummary> SyncClient::Session() {
         return Status::Ok();
       }); });
       if (!s.ok() && !full) return s;
+      SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) { return ledger.AttachHeads(&batch); }));
     }
     if (batch.entries_size() == 0) break;
     SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());

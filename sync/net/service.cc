@@ -22,7 +22,9 @@ SyncOutcome FromStatus(const Status& s) {
     case StatusCode::kResourceExhausted: return ErrorOutcome(413, "too_large", s.message());
     case StatusCode::kInvalidArgument:
     case StatusCode::kDataLoss: return ErrorOutcome(400, "malformed", s.message());
-    case StatusCode::kPermissionDenied: return ErrorOutcome(403, "refused", s.message());
+    case StatusCode::kPermissionDenied:
+      // A head that does not match its chain or its signature (ledger/import.cc): 403 forged.
+      return ErrorOutcome(403, s.message().rfind("forged:", 0) == 0 ? "forged" : "refused", s.message());
     default: return ErrorOutcome(500, "internal", s.message());
   }
 }

@@ -120,7 +120,13 @@ std::optional<uint64_t> MissingAt(sync::LedgerStore& store, const std::string& l
   return std::nullopt;
 }
 
+namespace {
+// The replica ExportEntries last read: ImportEntries attaches its signed heads to each batch, as a sender does.
+sync::LedgerStore* last_exporter = nullptr;
+}  // namespace
+
 std::vector<pb::Entry> ExportEntries(sync::LedgerStore& from, const pb::Frontier& holder) {
+  last_exporter = &from;
   std::vector<pb::Entry> out;
   SILIAN_REQUIRE_OK(from.Export(holder, [&](pb::Entry e) {
     out.push_back(std::move(e));
@@ -137,6 +143,7 @@ sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Ent
   for (size_t i = 0; i < entries.size(); i += batch_entries) {
     pb::Batch batch;
     for (size_t k = i; k < std::min(entries.size(), i + batch_entries); ++k) *batch.add_entries() = entries[k];
+    if (last_exporter != nullptr && last_exporter != &to) SILIAN_REQUIRE_OK(last_exporter->ledger().AttachHeads(&batch));
     SILIAN_REQUIRE_OK(import->Add(batch));
   }
   return SILIAN_TAKE(import->Commit(sender));

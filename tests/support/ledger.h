@@ -95,7 +95,8 @@ std::vector<pb::Entry> ExportEntries(sync::LedgerStore& from, const pb::Frontier
 std::vector<pb::Entry> ExportAll(sync::LedgerStore& from);
 
 // Imports `entries` in one transaction, `batch_entries` entries per batch, with `sender` (borrowed, may be
-// null) as the sender's frontier.
+// null) as the sender's frontier. Each batch carries the signed heads of the replica the last ExportEntries
+// read (Ledger::AttachHeads), as a sender's batches do; that replica must still exist.
 sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Entry>& entries,
                                 size_t batch_entries = 1000, const pb::Frontier* sender = nullptr);
 

@@ -81,7 +81,9 @@ Status Exchange(sync::LedgerStore& from, sync::LedgerStore& to) {
   header.set_sender_scope(from.scope());
   *header.mutable_sender_frontier() = sender;
   header.set_for_node(to.config().node_id.value);
-  SILIAN_ASSIGN_OR_RETURN(auto writer, sync::BundleWriter::Start(sync::StringSink(&buf), header));
+  sync::BundleWriter::Options options;
+  options.attach_heads = [&from](pb::Batch* batch) { return from.ledger().AttachHeads(batch); };
+  SILIAN_ASSIGN_OR_RETURN(auto writer, sync::BundleWriter::Start(sync::StringSink(&buf), header, options));
   SILIAN_RETURN_IF_ERROR(from.Export(holder, [&](pb::Entry e) { return writer->Add(std::move(e)); }));
   SILIAN_RETURN_IF_ERROR(writer->Finish().status());
   SILIAN_ASSIGN_OR_RETURN(auto reader, sync::BundleReader::Open(sync::StringSource(&buf)));
@@ -355,7 +357,9 @@ class WorkloadRun {
     header.set_sender_scope(hall.scope());
     *header.mutable_sender_frontier() = frontier;
     header.set_created_ms(nodes_[0].wall->NowMs());
-    SILIAN_ASSIGN_OR_RETURN(auto writer, sync::BundleWriter::Start(sync::FileSink(file), header));
+    sync::BundleWriter::Options options;
+    options.attach_heads = [&hall](pb::Batch* batch) { return hall.ledger().AttachHeads(batch); };
+    SILIAN_ASSIGN_OR_RETURN(auto writer, sync::BundleWriter::Start(sync::FileSink(file), header, options));
     pb::Frontier everything;
     SILIAN_RETURN_IF_ERROR(hall.Export(everything, [&](pb::Entry e) -> Status {
       if (e.has_op()) {

@@ -3,6 +3,7 @@
 #include <limits>
 
 #include "base/text.h"
+#include "ledger/chain.h"
 #include "net/protocol.h"
 #include "net/request_auth.h"
 #include "net/service.h"
@@ -139,6 +140,39 @@ std::string Byzantine::ForgedReference(int hub, pb::SyncRequest& req) {
   return "calendar_under_city_origin";
 }
 
+std::string Byzantine::ChangedOwnOp(int hub, pb::SyncRequest& req) {
+  Replica& me = net_.at(static_cast<size_t>(node_));
+  const uint64_t seq = HeldSeq(me.id()) + 1;
+  auto bytes = me.store->ledger().OpBytes(sync::OpId{me.id(), seq});
+  if (!bytes.ok() || !*bytes) return "";
+  pb::Batch honest;
+  honest.add_entries()->set_op(**bytes);
+  if (!me.store->ledger().AttachHeads(&honest).ok() || honest.heads_size() != 1) return "";
+  pb::Op op;
+  if (!op.ParseFromString(**bytes)) return "";
+  op.set_actor(op.actor() + "-changed");
+  req.mutable_push()->add_entries()->set_op(op.SerializeAsString());
+  *req.mutable_push()->add_heads() = honest.heads(0);
+  (void)hub;
+  return "changed_op_original_head";
+}
+
+std::string Byzantine::SignedUnderCityOrigin(int hub, pb::SyncRequest& req) {
+  std::string attack = ForgedReference(hub, req);
+  const std::string& op_bytes = req.push().entries(req.push().entries_size() - 1).op();
+  pb::Op op;
+  if (!op.ParseFromString(op_bytes)) return "";
+  auto held = held_hash_.find(op.origin());
+  const std::string prev = held == held_hash_.end() ? sync::ZeroHash() : held->second;
+  pb::SignedHead* head = req.mutable_push()->add_heads();
+  head->set_origin(op.origin());
+  head->set_seq(op.seq());
+  head->set_hash(sync::ChainHash(prev, op_bytes));
+  head->set_signature(net_.at(static_cast<size_t>(node_)).store->ledger().signing_key().Sign(
+      sync::SignedHeadMessage(head->origin(), head->seq(), head->hash())));
+  return attack + "_signed_by_laptop";
+}
+
 Status Byzantine::Day(bool county_down) {
   if (node_ < 0 || !rng_.Percent(30)) return Status::Ok();
   Replica& me = net_.at(static_cast<size_t>(node_));
@@ -151,12 +185,18 @@ Status Byzantine::Day(bool county_down) {
   SILIAN_ASSIGN_OR_RETURN(*req.mutable_frontier(), me.store->GetFrontier());
   held_.clear();
   SILIAN_ASSIGN_OR_RETURN(pb::Frontier hub_frontier, net_.store(static_cast<size_t>(hub)).GetFrontier());
-  for (const auto& e : hub_frontier.entries()) held_[e.origin()] = e.seq();
+  held_hash_.clear();
+  for (const auto& e : hub_frontier.entries()) {
+    held_[e.origin()] = e.seq();
+    held_hash_[e.origin()] = e.hash();
+  }
   std::string attack;
-  switch (rng_.Below(4)) {
+  switch (rng_.Below(6)) {
     case 0: attack = SkipForOtherLaptop(hub, req); break;
     case 1: attack = HugeSeq(hub, req); break;
     case 2: attack = ForeignCase(hub, req); break;
+    case 3: attack = ChangedOwnOp(hub, req); break;
+    case 4: attack = SignedUnderCityOrigin(hub, req); break;
     default: attack = ForgedReference(hub, req); break;
   }
   if (attack.empty()) return Status::Ok();

@@ -45,6 +45,10 @@ class Byzantine {
   std::string HugeSeq(int hub, pb::SyncRequest& req);
   std::string ForeignCase(int hub, pb::SyncRequest& req);
   std::string ForgedReference(int hub, pb::SyncRequest& req);
+  // Signed heads (docs/protocol.md, "Signatures"): one of the laptop's own ops changed under its original
+  // head; a reference op under the city's origin with a head the laptop signed with its own key.
+  std::string ChangedOwnOp(int hub, pb::SyncRequest& req);
+  std::string SignedUnderCityOrigin(int hub, pb::SyncRequest& req);
   pb::Op OwnOp(int hub, uint64_t seq);
   int Victim(int hub);
   // The seq `origin` has at the attacked hub, from its frontier read once per attack (held_).
@@ -58,6 +62,7 @@ class Byzantine {
   const std::vector<pb::Item>& items_;
   int node_ = -1;
   std::map<std::string, uint64_t> held_;  // the attacked hub's frontier, by origin
+  std::map<std::string, std::string> held_hash_;  // and its chain hashes
 };
 
 }  // namespace silian::sim

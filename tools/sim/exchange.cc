@@ -80,7 +80,9 @@ Result<std::string> Exchanges::WriteBundle(int from, int to) {
   header.set_for_node(holder.node_id());
   header.set_created_ms(net_.at(static_cast<size_t>(from)).wall.NowMs());
   std::string bytes;
-  SILIAN_ASSIGN_OR_RETURN(auto writer, sync::BundleWriter::Start(sync::StringSink(&bytes), std::move(header)));
+  sync::BundleWriter::Options options;
+  options.attach_heads = [&sender](pb::Batch* batch) { return sender.ledger().AttachHeads(batch); };
+  SILIAN_ASSIGN_OR_RETURN(auto writer, sync::BundleWriter::Start(sync::StringSink(&bytes), std::move(header), options));
   SILIAN_RETURN_IF_ERROR(sender.Export(holder, [&writer](pb::Entry e) { return writer->Add(std::move(e)); }));
   SILIAN_RETURN_IF_ERROR(writer->Finish().status());
   return bytes;

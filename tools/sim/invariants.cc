@@ -239,6 +239,7 @@ Status CheckRebuild(Network& net, const std::string& scratch, Violations& out) {
   nothing.set_scope(city.scope());
   pb::Batch batch;
   auto flush = [&]() -> Status {
+    SILIAN_RETURN_IF_ERROR(city.ledger().AttachHeads(&batch));
     Status s = import->Add(batch);
     batch.Clear();
     return s;

@@ -36,7 +36,8 @@ struct Ledger::Impl {
   bool in_transaction = false;
 
   Stmt insert_op, select_op_bytes, select_case_ops, insert_skip, extend_skip, last_skip, upsert_frontier,
-      insert_pending, next_pending, delete_pending, insert_equivocation, get_meta, set_meta, select_op_case;
+      insert_pending, next_pending, delete_pending, insert_equivocation, get_meta, set_meta, select_op_case,
+      select_chain_hash_for_head;
   uint64_t last_purge_ms = 0;
 
   ~Impl();
