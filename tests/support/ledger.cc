@@ -121,17 +121,21 @@ std::optional<uint64_t> MissingAt(sync::LedgerStore& store, const std::string& l
 }
 
 namespace {
-// The replica ExportEntries last read: ImportEntries attaches its signed heads to each batch, as a sender does.
-sync::LedgerStore* last_exporter = nullptr;
+// The signed heads of what ExportEntries last read (the exporter's AttachHeads over the whole export):
+// ImportEntries attaches those of each batch's origins, as a sender does.
+std::vector<pb::SignedHead> last_heads;
 }  // namespace
 
 std::vector<pb::Entry> ExportEntries(sync::LedgerStore& from, const pb::Frontier& holder) {
-  last_exporter = &from;
   std::vector<pb::Entry> out;
   SILIAN_REQUIRE_OK(from.Export(holder, [&](pb::Entry e) {
     out.push_back(std::move(e));
     return Status::Ok();
   }));
+  pb::Batch all;
+  for (const auto& e : out) *all.add_entries() = e;
+  SILIAN_REQUIRE_OK(from.ledger().AttachHeads(&all));
+  last_heads.assign(all.heads().begin(), all.heads().end());
   return out;
 }
 
@@ -143,7 +147,14 @@ sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Ent
   for (size_t i = 0; i < entries.size(); i += batch_entries) {
     pb::Batch batch;
     for (size_t k = i; k < std::min(entries.size(), i + batch_entries); ++k) *batch.add_entries() = entries[k];
-    if (last_exporter != nullptr && last_exporter != &to) SILIAN_REQUIRE_OK(last_exporter->ledger().AttachHeads(&batch));
+    std::set<std::string> origins;
+    for (const auto& e : batch.entries()) {
+      pb::Op op;
+      if (e.has_skip()) origins.insert(e.skip().origin());
+      if (e.has_op() && op.ParseFromString(e.op())) origins.insert(op.origin());
+    }
+    for (const auto& h : last_heads)
+      if (origins.count(h.origin()) && batch.heads_size() < batch.entries_size()) *batch.add_heads() = h;
     SILIAN_REQUIRE_OK(import->Add(batch));
   }
   return SILIAN_TAKE(import->Commit(sender));
