@@ -120,11 +120,9 @@ TEST_CASE("E2E publishers: silian-admin refuses a publication whose version woul
   CHECK(RunOk(HubBin(), {"--db", db, "digest"}) == digest_before);
 }
 
-// Passes once sync/net refuses, in a push, reference ops whose area is not inside the pushing child's area
-// (a village cannot relay its city's or county's publications upward; see the registry engineer's report).
-TEST_CASE("E2E publishers: a village's item under its hub's origin with a valid version is refused "
-          "(needs the push-direction rule in sync/net)",
-          "[e2e][publishers][!mayfail]") {
+// An op under its hub's origin that the village cannot sign: refused (docs/protocol.md, "Signatures").
+TEST_CASE("E2E publishers: a village's item under its hub's origin with a valid version is refused",
+          "[e2e][publishers]") {
   TempDir dir;
   const std::string db = dir.File("county.db");
   InitHub(db, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}});
