@@ -311,7 +311,12 @@ class ImportImpl final : public Ledger::Import {
       }
     }
     Result<std::string> key = m_.projector->OriginKey(origin);
-    if (!key.ok() && key.status().code() == StatusCode::kNotFound) return Coverage{kMaxSeq, true};  // no anchor yet
+    if (!key.ok() && key.status().code() == StatusCode::kNotFound) {
+      // No anchor yet: the head matched its chain and is kept to be forwarded; receivers that hold the
+      // origin's key check its signature.
+      if (last) SILIAN_RETURN_IF_ERROR(StoreHead(m_.db, *last, true));
+      return Coverage{kMaxSeq, true};
+    }
     if (!last) return Coverage{start.seq, true};
     if (!key.ok() && key.status().code() == StatusCode::kUnavailable) return Coverage{start.seq, false};
     SILIAN_RETURN_IF_ERROR(key.status());
