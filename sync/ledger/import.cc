@@ -151,9 +151,33 @@ class ImportImpl final : public Ledger::Import {
       bool in_batch = false;
       if (offered != offered_.end())
         for (const pb::SignedHead* h : batch_heads_) in_batch |= h->origin() == origin;
-      if (!in_batch)
+      if (!in_batch) {
+        // What the entries break on their own is the clearer refusal: name it first.
+        SILIAN_RETURN_IF_ERROR(CheckEntriesAlone(entries));
         return PermissionDenied("the push carries entries of origin " + Quote(origin) + " from seq " +
                                 std::to_string(e.from()) + " but no signed head of that origin: unsigned entries");
+      }
+    }
+    return Status::Ok();
+  }
+
+  // The pure checks of every entry (envelope, content, skip vouching), none applied.
+  Status CheckEntriesAlone(const std::vector<BatchEntry>& entries) {
+    uint64_t index = entry_index_;
+    for (const auto& e : entries) {
+      ++index;
+      Status s;
+      if (e.skip) {
+        s = CheckSkipSyntax(*e.skip);
+        if (s.ok() && e.skip->to_seq() > HeldSeq(e.skip->origin())) {
+          SkipDecision d = DecideSkip(*e.skip, m_.config.node_id.value, m_.scope, sender_, sender_frontier_);
+          if (d.action == SkipDecision::Action::kRefuse) s = PermissionDenied(d.rule);
+        }
+      } else {
+        s = CheckOpEnvelope(e.op, m_.projector->IsReference(e.op));
+        if (s.ok()) s = m_.projector->CheckContent(e.op);
+      }
+      if (!s.ok()) return Status(s.code(), s.message() + " (entry " + std::to_string(index) + ")");
     }
     return Status::Ok();
   }
