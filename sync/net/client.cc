@@ -37,6 +37,21 @@ bool AskedAbout(const pb::Frontier& asked, const pb::Frontier& now) {
 }
 
 
+// Leaves out the entries of origins other than `self` that no head in `batch` covers: a hub refuses
+// unsigned entries in a push, and it gets them from a replica that holds their heads.
+void DropUnsigned(pb::Batch& batch, const std::string& self) {
+  std::set<std::string> signed_origins{self};
+  for (const auto& h : batch.heads()) signed_origins.insert(h.origin());
+  pb::Batch kept;
+  for (auto& e : *batch.mutable_entries()) {
+    pb::Op op;
+    const std::string origin = e.has_skip() ? e.skip().origin() : (op.ParseFromString(e.op()) ? op.origin() : self);
+    if (signed_origins.count(origin)) *kept.add_entries() = std::move(e);
+  }
+  kept.mutable_heads()->Swap(batch.mutable_heads());
+  batch.Swap(&kept);
+}
+
 }  // namespace
 
 SyncClient::SyncClient(LedgerAccess& ledger, Transport& transport, std::string hub_key, SyncOptions options)
@@ -272,7 +287,12 @@ Result<SyncSummary> SyncClient::Session() {
         return Status::Ok();
       }); });
       if (!s.ok() && !full) return s;
-      SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) { return ledger.AttachHeads(&batch); }));
+      Status attached = ledger_.With([&](Ledger& ledger) {
+        Status heads = ledger.AttachHeads(&batch);
+        if (heads.ok()) DropUnsigned(batch, ledger.config().node_id.value);
+        return heads;
+      });
+      if (!attached.ok()) return attached;
     }
     if (batch.entries_size() == 0) break;
     SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());
