@@ -57,6 +57,15 @@ Result<std::string> CaseProjector::OriginKey(const std::string& origin) {
   if (r && !r->public_key.empty()) return r->public_key;
   SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> root, registry_->Root());
   if (!root) return NotFound("no registry root is pinned: the keys of origins cannot be known");
+  if (!r && *root != origin) {
+    // A registry rooted at a county hub that served alone until the city it joins takes over (Registry::
+    // CheckRootClaim): the origins above that county have no anchor here until then, as at a replica with no
+    // root yet. Their ops still pass every other rule; a registered origin's are verified with its key.
+    SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> pinned, registry_->Find(*root));
+    if (!pinned || pinned->level == Level::kCounty)
+      return NotFound("the registry root " + Quote(*root) + " is a county hub that a city may take over: origin " +
+                      Quote(origin) + " has no anchor here yet");
+  }
   if (*root == origin) {
     SILIAN_ASSIGN_OR_RETURN(std::optional<std::string> key, registry_->RootKey());
     if (key && !key->empty()) return *key;

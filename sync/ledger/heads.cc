@@ -39,21 +39,22 @@ Status StoreHead(sqlite3* db, const pb::SignedHead& head, bool verified) {
   return s.Run();
 }
 
-Result<std::map<uint64_t, pb::SignedHead>> WaitingHeads(sqlite3* db, const std::string& origin, uint64_t after_seq) {
+Result<std::map<uint64_t, HeldHead>> HeldHeads(sqlite3* db, const std::string& origin, uint64_t after_seq) {
   Stmt s;
   SILIAN_RETURN_IF_ERROR(
-      s.Prepare(db, "SELECT seq, hash, signature FROM heads WHERE origin=? AND seq>? AND verified=0 ORDER BY seq"));
+      s.Prepare(db, "SELECT seq, hash, signature, verified FROM heads WHERE origin=? AND seq>? ORDER BY seq"));
   s.Bind(1, origin).Bind(2, after_seq);
-  std::map<uint64_t, pb::SignedHead> out;
+  std::map<uint64_t, HeldHead> out;
   for (;;) {
     SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) return out;
-    pb::SignedHead h;
-    h.set_origin(origin);
-    h.set_seq(static_cast<uint64_t>(s.Int(0)));
-    h.set_hash(s.Text(1));
-    h.set_signature(s.Text(2));
-    out.emplace(h.seq(), std::move(h));
+    HeldHead h;
+    h.head.set_origin(origin);
+    h.head.set_seq(static_cast<uint64_t>(s.Int(0)));
+    h.head.set_hash(s.Text(1));
+    h.head.set_signature(s.Text(2));
+    h.verified = s.Int(3) != 0;
+    out.emplace(h.head.seq(), std::move(h));
   }
 }
 
@@ -63,7 +64,7 @@ Status DropWaitingHead(sqlite3* db, const std::string& origin, uint64_t seq) {
   return s.Bind(1, origin).Bind(2, seq).Run();
 }
 
-Status RecordForgery(sqlite3* db, const ForgeryEvidence& evidence, uint64_t now_ms) {
+Status RecordForgery(sqlite3* db, const ForgeryEvidence& evidence, const std::string& sealed_sample, uint64_t now_ms) {
   SILIAN_RETURN_IF_ERROR(Exec(db, "BEGIN IMMEDIATE"));
   Status st;
   {
@@ -74,7 +75,7 @@ Status RecordForgery(sqlite3* db, const ForgeryEvidence& evidence, uint64_t now_
       s.Bind(1, evidence.head.origin())
           .Bind(2, evidence.head.seq())
           .BindBlob(3, evidence.head.SerializeAsString())
-          .BindBlob(4, evidence.sample.SerializeAsString())
+          .BindBlob(4, sealed_sample)
           .Bind(5, evidence.sender)
           .Bind(6, evidence.reason)
           .Bind(7, now_ms);

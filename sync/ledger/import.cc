@@ -62,7 +62,11 @@ class ImportImpl final : public Ledger::Import {
       Exec(m_.db, "ROLLBACK").IgnoreError();
       m_.ReloadAfterRollback();
       // The evidence outlives the refusal: its own transaction, after the rollback.
-      if (forgery_) RecordForgery(m_.db, *forgery_, m_.wall->NowMs()).IgnoreError();
+      if (forgery_) {
+        std::string sealed = m_.SealStored("forgery", forgery_->head.origin(), forgery_->head.seq(),
+                                           forgery_->sample.SerializeAsString());
+        RecordForgery(m_.db, *forgery_, sealed, m_.wall->NowMs()).IgnoreError();
+      }
     }
   }
 
@@ -225,12 +229,11 @@ class ImportImpl final : public Ledger::Import {
     return Status::Ok();
   }
 
-  // The heads of this batch beyond what its entries (and pending) reach wait for the entries below them.
+  // The heads of this batch beyond what applied wait for the entries below them (even where no key is known
+  // yet, so that they can be checked and forwarded once the chain below them is complete).
   Status StoreUnreachedHeads() {
-    for (const pb::SignedHead* h : batch_heads_) {
-      SILIAN_ASSIGN_OR_RETURN(uint64_t covered, Covered(h->origin()));
-      if (h->seq() > covered && h->seq() > Point(h->origin()).seq) SILIAN_RETURN_IF_ERROR(StoreHead(m_.db, *h, false));
-    }
+    for (const pb::SignedHead* h : batch_heads_)
+      if (h->seq() > Point(h->origin()).seq) SILIAN_RETURN_IF_ERROR(StoreHead(m_.db, *h, false));
     batch_heads_.clear();
     return Status::Ok();
   }
@@ -308,11 +311,12 @@ class ImportImpl final : public Ledger::Import {
     SILIAN_RETURN_IF_ERROR(CheckHeldHeads(origin, start));
     std::map<uint64_t, ChainStep> steps;
     SILIAN_RETURN_IF_ERROR(CollectSteps(origin, start.seq, steps));
-    SILIAN_ASSIGN_OR_RETURN(auto waiting, WaitingHeads(m_.db, origin, start.seq));
+    SILIAN_ASSIGN_OR_RETURN(auto held, HeldHeads(m_.db, origin, start.seq));
     const auto& offered = offered_[origin];
     uint64_t pos = start.seq;
     std::string hash = start.hash;
     std::optional<pb::SignedHead> last;  // the highest head met that matches the chain
+    bool last_verified = false;          // ... and was verified by an earlier import
     for (;;) {
       auto it = steps.upper_bound(pos + 1);
       if (it == steps.begin()) break;
@@ -326,10 +330,12 @@ class ImportImpl final : public Ledger::Import {
                                         ToHex(h->second.hash()).substr(0, 16) + ", the entries give " +
                                         ToHex(hash).substr(0, 16) + ")");
         last = h->second;
-      } else if (auto w = waiting.find(pos); w != waiting.end()) {
-        if (w->second.hash() == hash) {
-          last = w->second;
-        } else {
+        last_verified = false;
+      } else if (auto w = held.find(pos); w != held.end()) {
+        if (w->second.head.hash() == hash) {
+          last = w->second.head;
+          last_verified = w->second.verified;
+        } else if (!w->second.verified) {
           SILIAN_RETURN_IF_ERROR(DropWaitingHead(m_.db, origin, pos));
         }
       }
@@ -342,6 +348,7 @@ class ImportImpl final : public Ledger::Import {
       return Coverage{kMaxSeq, true};
     }
     if (!last) return Coverage{start.seq, true};
+    if (last_verified) return Coverage{last->seq(), true};
     if (!key.ok() && key.status().code() == StatusCode::kUnavailable) return Coverage{start.seq, false};
     SILIAN_RETURN_IF_ERROR(key.status());
     if (!VerifySignature(*key, SignedHeadMessage(origin, last->seq(), last->hash()), last->signature())) {

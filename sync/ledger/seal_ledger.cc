@@ -52,6 +52,8 @@ Status Ledger::Encrypt(const Sealer& sealer, const std::function<Status()>& add_
     SILIAN_RETURN_IF_ERROR(SealColumn(m, sealer, "equivocation/offered",
                                       "SELECT id, origin, seq, offered FROM equivocations",
                                       "UPDATE equivocations SET offered=?1 WHERE id=?2 AND seq=?3"));
+    SILIAN_RETURN_IF_ERROR(SealColumn(m, sealer, "forgery", "SELECT id, origin, seq, entries FROM forgeries",
+                                      "UPDATE forgeries SET entries=?1 WHERE id=?2 AND seq=?3"));
     SILIAN_RETURN_IF_ERROR(
         Exec(m.db, "INSERT OR IGNORE INTO stale_cases(case_id) SELECT DISTINCT case_id FROM ops WHERE case_id<>''"));
     SILIAN_RETURN_IF_ERROR(m.SetMeta("seal", kSealScheme));

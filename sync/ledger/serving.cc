@@ -87,6 +87,42 @@ class PullBuilder {
   }
   Ledger::PullResult& result() { return out_; }
 
+  // A child applies an origin's entries only up to a signed head. An origin's last entry in this reply may
+  // lie below the next head this replica holds, with only ops outside the child's scope between them: a skip
+  // up to that head closes the run (docs/protocol.md, "Signatures"). `own` signs its heads on demand.
+  Status CloseRunsAtHeads(const std::string& own) {
+    std::set<std::string> origins;
+    for (const auto& e : out_.batch.entries())
+      if (e.has_skip()) origins.insert(e.skip().origin());
+    for (const auto& e : out_.batch.entries()) {
+      pb::Op op;
+      if (e.has_op() && op.ParseFromString(e.op())) origins.insert(op.origin());
+    }
+    Stmt next_head, in_scope;
+    SILIAN_RETURN_IF_ERROR(next_head.Prepare(
+        db_, "SELECT min(h.seq) FROM heads h WHERE h.origin=?1 AND h.verified=1 AND h.seq>=?2 AND "
+             "(EXISTS(SELECT 1 FROM ops WHERE origin=?1 AND seq=h.seq) OR "
+             "EXISTS(SELECT 1 FROM skips WHERE origin=?1 AND to_seq=h.seq))"));  // held here, not parked
+    SILIAN_RETURN_IF_ERROR(in_scope.Prepare(
+        db_, "SELECT 1 FROM ops WHERE origin=?1 AND seq>?2 AND seq<=?3 AND "
+             "(substr(division, 1, length(?4))=?4 OR substr(?4, 1, length(division))=division) LIMIT 1"));
+    for (const auto& origin : origins) {
+      if (origin == own) continue;
+      const uint64_t last = held_[origin];
+      next_head.Reset().Bind(1, origin).Bind(2, last);
+      SILIAN_ASSIGN_OR_RETURN(bool row, next_head.Step());
+      if (!row || next_head.IsNull(0)) continue;
+      const uint64_t head = static_cast<uint64_t>(next_head.Int(0));
+      if (head == last) continue;
+      in_scope.Reset().Bind(1, origin).Bind(2, last).Bind(3, head).Bind(4, child_scope_);
+      SILIAN_ASSIGN_OR_RETURN(bool inside, in_scope.Step());
+      if (inside) continue;  // that op comes in this pull or the next, with the head
+      SILIAN_RETURN_IF_ERROR(AddGap(origin, last + 1, head));
+      held_[origin] = head;
+    }
+    return Status::Ok();
+  }
+
  private:
   // Everything of this origin in the child's scope up to `to` arrived here before the op after it, so it
   // was either pulled already (the child's frontier covers it) or is in this reply: the gap is outside the
@@ -173,6 +209,7 @@ Result<Ledger::PullResult> Ledger::Pull(const std::string& child_scope, const pb
     if (next_wider < wider.size() || wider.size() == max_entries) out.more = true;
   }
   if (full || rows_read == max_entries) out.more = true;
+  SILIAN_RETURN_IF_ERROR(builder.CloseRunsAtHeads(m.config.node_id.value));
   SILIAN_RETURN_IF_ERROR(AttachHeads(&out.batch));
   return std::move(out);
 }

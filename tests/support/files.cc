@@ -1,5 +1,6 @@
 #include "support/files.h"
 
+#include <cstdlib>
 #include <unistd.h>
 
 #include <fstream>
@@ -22,7 +23,7 @@ TempDir::TempDir(Where where) {
 
 TempDir::~TempDir() {
   std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
+  if (!std::getenv("SILIAN_KEEP_TEMP")) std::filesystem::remove_all(path_, ec);
 }
 
 std::string ReadFile(const std::string& path) {

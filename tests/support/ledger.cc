@@ -121,9 +121,22 @@ std::optional<uint64_t> MissingAt(sync::LedgerStore& store, const std::string& l
 }
 
 namespace {
-// The signed heads of what ExportEntries last read (the exporter's AttachHeads over the whole export):
-// ImportEntries attaches those of each batch's origins, as a sender does.
-std::vector<pb::SignedHead> last_heads;
+// The signed heads of every export (the exporter's AttachHeads over the whole export), by the bytes of the
+// entry each one ends on: ImportEntries attaches a head to a batch that carries that entry, as a sender
+// does. Keyed by the entry rather than by origin and seq, so that replicas of other tests that share node
+// names never lend each other heads.
+std::map<std::string, pb::SignedHead>& KnownHeads() {
+  static std::map<std::string, pb::SignedHead> heads;
+  return heads;
+}
+
+// The origin and the last seq an entry covers; empty origin when it does not parse.
+std::pair<std::string, uint64_t> EntryEnd(const pb::Entry& e) {
+  if (e.has_skip()) return {e.skip().origin(), e.skip().to_seq()};
+  pb::Op op;
+  if (e.has_op() && op.ParseFromString(e.op())) return {op.origin(), op.seq()};
+  return {"", 0};
+}
 }  // namespace
 
 std::vector<pb::Entry> ExportEntries(sync::LedgerStore& from, const pb::Frontier& holder) {
@@ -135,7 +148,9 @@ std::vector<pb::Entry> ExportEntries(sync::LedgerStore& from, const pb::Frontier
   pb::Batch all;
   for (const auto& e : out) *all.add_entries() = e;
   SILIAN_REQUIRE_OK(from.ledger().AttachHeads(&all));
-  last_heads.assign(all.heads().begin(), all.heads().end());
+  for (const auto& h : all.heads())
+    for (const auto& e : out)
+      if (EntryEnd(e) == std::make_pair(h.origin(), h.seq())) KnownHeads()[e.SerializeAsString()] = h;
   return out;
 }
 
@@ -147,14 +162,10 @@ sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Ent
   for (size_t i = 0; i < entries.size(); i += batch_entries) {
     pb::Batch batch;
     for (size_t k = i; k < std::min(entries.size(), i + batch_entries); ++k) *batch.add_entries() = entries[k];
-    std::set<std::string> origins;
     for (const auto& e : batch.entries()) {
-      pb::Op op;
-      if (e.has_skip()) origins.insert(e.skip().origin());
-      if (e.has_op() && op.ParseFromString(e.op())) origins.insert(op.origin());
+      auto known = KnownHeads().find(e.SerializeAsString());
+      if (known != KnownHeads().end() && batch.heads_size() < batch.entries_size()) *batch.add_heads() = known->second;
     }
-    for (const auto& h : last_heads)
-      if (origins.count(h.origin()) && batch.heads_size() < batch.entries_size()) *batch.add_heads() = h;
     SILIAN_REQUIRE_OK(import->Add(batch));
   }
   return SILIAN_TAKE(import->Commit(sender));

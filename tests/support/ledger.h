@@ -95,8 +95,8 @@ std::vector<pb::Entry> ExportEntries(sync::LedgerStore& from, const pb::Frontier
 std::vector<pb::Entry> ExportAll(sync::LedgerStore& from);
 
 // Imports `entries` in one transaction, `batch_entries` entries per batch, with `sender` (borrowed, may be
-// null) as the sender's frontier. Each batch carries the signed heads the last ExportEntries took from its
-// replica (Ledger::AttachHeads over the whole export) for the origins in the batch, as a sender's do.
+// null) as the sender's frontier. Each batch carries the signed heads that ExportEntries took from the
+// exporting replica (Ledger::AttachHeads over the whole export) for the entries they end on, as a sender's do.
 sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Entry>& entries,
                                 size_t batch_entries = 1000, const pb::Frontier* sender = nullptr);
 

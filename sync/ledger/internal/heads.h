@@ -21,8 +21,15 @@ Status CheckHeadSyntax(const pb::SignedHead& head);
 
 // Keeps `head` (verified or waiting for the entries below it). A verified head replaces a waiting one.
 Status StoreHead(sqlite3* db, const pb::SignedHead& head, bool verified);
-// The heads of `origin` after `after_seq` still waiting to be verified, by seq.
-Result<std::map<uint64_t, pb::SignedHead>> WaitingHeads(sqlite3* db, const std::string& origin, uint64_t after_seq);
+// A head held in the `heads` table: verified (its signature checked against a chain that matched it), or
+// waiting for the entries below it.
+struct HeldHead {
+  pb::SignedHead head;
+  bool verified = false;
+};
+// The heads of `origin` after `after_seq`, by seq: those waiting, and those verified ahead of the frontier
+// (an op inside a verified run that could not apply yet leaves the frontier between heads).
+Result<std::map<uint64_t, HeldHead>> HeldHeads(sqlite3* db, const std::string& origin, uint64_t after_seq);
 // Drops a waiting head that does not match the chain: whoever sent it is not the sender at hand.
 Status DropWaitingHead(sqlite3* db, const std::string& origin, uint64_t seq);
 
@@ -34,6 +41,7 @@ struct ForgeryEvidence {
   std::string reason;
 };
 // Records `evidence` in its own transaction. REQUIRES: no transaction open.
-Status RecordForgery(sqlite3* db, const ForgeryEvidence& evidence, uint64_t now_ms);
+// `sealed_sample` is evidence.sample serialized and sealed like every stored op (Impl::SealStored).
+Status RecordForgery(sqlite3* db, const ForgeryEvidence& evidence, const std::string& sealed_sample, uint64_t now_ms);
 
 }  // namespace silian::sync
