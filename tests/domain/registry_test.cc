@@ -62,6 +62,7 @@ Status TryImport(LedgerStore& to, const std::vector<pb::Op>& ops) {
   if (!import.ok()) return import.status();
   pb::Batch batch;
   for (const auto& op : ops) op.SerializeToString(batch.add_entries()->mutable_op());
+  test::SignHeads(batch, SILIAN_TAKE(to.GetFrontier()));  // their origins sign: the content rules judge
   SILIAN_RETURN_IF_ERROR((*import)->Add(batch));
   return (*import)->Commit(nullptr).status();
 }
@@ -183,9 +184,21 @@ TEST_CASE("Registry: a second root claim is refused loudly", "[registry]") {
   r->set_level("city");
   r->set_division(kCity);
   r->set_status("active");
-  Status s = TryImport(*net.village, {op});
+  // An origin no registry names has no key here: its claim waits unanchored and takes no effect.
+  SILIAN_REQUIRE_OK(TryImport(*net.village, {op}));
+  CHECK(DigestOf(*net.village) == before);
+  CHECK(SILIAN_TAKE(net.village->GetSetting("registry_root")) == std::optional<std::string>("city"));
+  // A registered hub, whose signature verifies, claiming to be the root: refused loudly.
+  pb::Op claim = Forged(*net.village, "county", "1522");
+  pb::NodeRegistered* c = claim.mutable_node_registered();
+  c->set_node_id("county");
+  c->set_level("city");
+  c->set_division(kCity);
+  c->set_status("active");
+  c->set_public_key(TestKeyOf("county").public_key());
+  Status s = TryImport(*net.village, {claim});
   CHECK(s.code() == StatusCode::kPermissionDenied);
-  CHECK_THAT(s.message(), Catch::Contains("pinned to \"city\"") && Catch::Contains("\"rogue-city\""));
+  CHECK_THAT(s.message(), Catch::Contains("pinned to \"city\"") && Catch::Contains("\"county\""));
   CHECK(DigestOf(*net.village) == before);
   CHECK(net.county->RegisterSelfAsRoot("admin").code() == StatusCode::kPermissionDenied);
 }
@@ -284,6 +297,8 @@ TEST_CASE("Registry: a case without terms cannot be accepted until its item is k
     return n;
   }()));
   SILIAN_TAKE(bare->Act(c.case_number, Action::kReceive, "", "agent-1"));
+  RegisterNodes(*net.county, {bare.store.get()}, false);  // its ops verify with its key where it is registered
+  Exchange(*net.county, *net.hall);
   Exchange(*bare, *net.hall);
   auto refused = net.hall->Act(c.case_number, Action::kAccept, "", "clerk");
   CHECK(refused.status().code() == StatusCode::kFailedPrecondition);

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ledger/chain.h"
 #include "support/files.h"
 #include "support/status.h"
 
@@ -169,6 +170,43 @@ sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Ent
     SILIAN_REQUIRE_OK(import->Add(batch));
   }
   return SILIAN_TAKE(import->Commit(sender));
+}
+
+void SignHeads(pb::Batch& batch, const pb::Frontier& chain_before) {
+  struct Walk {
+    uint64_t seq = 0;
+    std::string hash = sync::ZeroHash();
+    uint64_t start = 0;
+    bool broken = false;
+  };
+  std::map<std::string, Walk> walks;
+  for (const auto& f : chain_before.entries()) walks[f.origin()] = Walk{f.seq(), f.hash(), f.seq(), false};
+  for (const auto& e : batch.entries()) {
+    pb::Op op;
+    if (e.has_op() && op.ParseFromString(e.op())) {
+      auto [it, fresh] = walks.try_emplace(op.origin());
+      Walk& w = it->second;
+      if (w.broken || op.seq() != w.seq + 1) {
+        w.broken = w.broken || op.seq() > w.seq;
+        continue;
+      }
+      w.hash = sync::ChainHash(w.hash, e.op());
+      w.seq = op.seq();
+    } else if (e.has_skip()) {
+      Walk& w = walks[e.skip().origin()];
+      if (w.broken || e.skip().from_seq() != w.seq + 1) continue;
+      w.hash = e.skip().hash();
+      w.seq = e.skip().to_seq();
+    }
+  }
+  for (const auto& [origin, w] : walks) {
+    if (w.seq == w.start || w.seq > sync::kMaxSeq) continue;  // no origin signs a seq it cannot have
+    pb::SignedHead* h = batch.add_heads();
+    h->set_origin(origin);
+    h->set_seq(w.seq);
+    h->set_hash(w.hash);
+    h->set_signature(TestKeyOf(origin).Sign(sync::SignedHeadMessage(origin, w.seq, w.hash)));
+  }
 }
 
 sync::ImportStats Exchange(sync::LedgerStore& from, sync::LedgerStore& to) {

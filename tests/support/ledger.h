@@ -100,6 +100,11 @@ std::vector<pb::Entry> ExportAll(sync::LedgerStore& from);
 sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Entry>& entries,
                                 size_t batch_entries = 1000, const pb::Frontier* sender = nullptr);
 
+// Signs heads for hand-written entries as their origins would (each test replica's key is TestKeyOf its
+// id): for each origin, the chain from its point in `chain_before` (a frontier holding the chain below the
+// entries: the author's, or the receiver's) through the contiguous entries of `batch`, signed at the last.
+void SignHeads(pb::Batch& batch, const pb::Frontier& chain_before);
+
 // Sends `to` everything `from` holds that `to` lacks, with `from`'s frontier for the divergence check.
 sync::ImportStats Exchange(sync::LedgerStore& from, sync::LedgerStore& to);
 // Makes `root` (a county or city hub) the root of the node registry and registers each of `nodes` there, as
