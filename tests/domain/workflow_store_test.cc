@@ -180,7 +180,7 @@ TEST_CASE("Workflow: an op without authority pushed to a hub is kept, refused on
   forged.mutable_transition()->set_level("village");
   std::vector<pb::Entry> entries = test::ExportAll(*net.village);
   entries.push_back(test::OpEntry(forged));
-  auto stats = test::ImportEntries(*net.county, entries);
+  auto stats = test::ImportSigned(*net.county, entries, pb::Frontier(), "agent");  // that program signs its ops
   REQUIRE(stats.refused.size() == 1);
   CHECK(stats.refused[0].op == "agent:" + std::to_string(seq + 1));
   CHECK_THAT(stats.refused[0].rule, Catch::Contains("county"));

@@ -114,8 +114,11 @@ TEST_CASE("Content attacks: hand-written ops with bad content pushed to a hub ge
 
   auto push = [&](const pb::Op& op) {
     auto node = test::OpenLedger(a1);
-    return PostSync(hub.url(), RequestAs("vil-a1", "village", kVillage, SILIAN_TAKE(node->GetFrontier()),
-                                         {OpEntry(op)}));
+    const pb::Frontier frontier = SILIAN_TAKE(node->GetFrontier());
+    pb::SyncRequest req = RequestAs("vil-a1", "village", kVillage, frontier, {OpEntry(op)});
+    req.mutable_push()->clear_heads();  // signed with the key the node made at init, as its program would
+    test::SignHeads(*req.mutable_push(), frontier, "vil-a1", &node->ledger().signing_key());
+    return PostSync(hub.url(), req);
   };
   auto refused = [&](const HttpReply& r, const std::string& needle) {
     INFO("HTTP " << r.status << " " << r.body.substr(0, 500));

@@ -248,6 +248,7 @@ TEST_CASE("SyncService: pushing the same request twice stores its ops once", "[s
 
   pb::SyncRequest req = RequestFrom(*village);
   for (auto& e : test::ExportAll(*village)) *req.mutable_push()->add_entries() = std::move(e);
+  SILIAN_REQUIRE_OK(village->ledger().AttachHeads(req.mutable_push()));  // as the client signs its push
   const std::string body = Encode(req);
 
   pb::SyncReply first = Decode(county->service->Handle(SignedAs(*county, "village-1", body), body));
@@ -362,7 +363,8 @@ TEST_CASE("SyncService: a pull in small batches brings every catalogue item the 
   std::vector<pb::Entry> entries = test::ExportEntries(county->store(), SILIAN_TAKE(village->GetFrontier()));
   REQUIRE(entries.size() == 6);
   entries.resize(3);
-  test::ImportEntries(*village, entries);
+  test::ImportSigned(*village, entries, SILIAN_TAKE(village->GetFrontier()), "county-1522");  // the pull's head
+
   REQUIRE(FrontierSeq(*village, "county-1522") == 5);
   // Then the county registers a case of the village (county seq 9), and the village syncs in small batches.
   NewCase c = CaseIn(1, test::kVillage);
@@ -569,6 +571,7 @@ struct RefusalWorld {
     pb::SyncRequest req = RequestFrom(*village);
     pb::Frontier holder = SILIAN_TAKE(county->store().GetFrontier());
     for (auto& e : test::ExportEntries(*village, holder)) *req.mutable_push()->add_entries() = std::move(e);
+    SILIAN_REQUIRE_OK(village->ledger().AttachHeads(req.mutable_push()));  // as the client signs its push
     REQUIRE(req.push().entries_size() == 3);
     return req;
   }
@@ -972,7 +975,8 @@ TEST_CASE_METHOD(AttackWorld, "SyncService: a stranger's ops ahead of a gap are 
   }
   SyncOutcome out = PushAs("village-2", test::kOtherVillage, entries);
   RequireRefusal(out, 403, "refused");
-  CHECK_THAT(MessageOf(out), Catch::Contains("ahead of a gap"));
+  // Another origin's entries without its signed head: refused as unsigned before anything could wait.
+  CHECK_THAT(MessageOf(out), Catch::Contains("ghost-2") && Catch::Contains("unsigned entries"));
   CHECK(SILIAN_TAKE(county->store().GetStatus()).pending_count == 0);
   RequireUnchangedAndServing();
 }

@@ -172,41 +172,72 @@ sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Ent
   return SILIAN_TAKE(import->Commit(sender));
 }
 
-void SignHeads(pb::Batch& batch, const pb::Frontier& chain_before) {
+void SignHeads(pb::Batch& batch, const pb::Frontier& chain_before, const std::string& only_origin,
+               const sync::SigningKey* key) {
   struct Walk {
     uint64_t seq = 0;
-    std::string hash = sync::ZeroHash();
+    std::string hash;
     uint64_t start = 0;
     bool broken = false;
   };
+  std::map<std::string, pb::FrontierEntry> before;
+  for (const auto& f : chain_before.entries()) before[f.origin()] = f;
   std::map<std::string, Walk> walks;
-  for (const auto& f : chain_before.entries()) walks[f.origin()] = Walk{f.seq(), f.hash(), f.seq(), false};
+  // An origin's walk starts below its first entry: at zero for seq 1, else where `chain_before` holds it.
+  auto walk_for = [&](const std::string& origin, uint64_t first) -> Walk& {
+    auto [it, fresh] = walks.try_emplace(origin);
+    if (!fresh) return it->second;
+    Walk& w = it->second;
+    auto b = before.find(origin);
+    if (first == 1) {
+      w = Walk{0, sync::ZeroHash(), 0, false};
+    } else if (b != before.end() && b->second.seq() + 1 == first) {
+      w = Walk{b->second.seq(), b->second.hash(), b->second.seq(), false};
+    } else {
+      w.broken = true;
+    }
+    return w;
+  };
   for (const auto& e : batch.entries()) {
     pb::Op op;
     if (e.has_op() && op.ParseFromString(e.op())) {
-      auto [it, fresh] = walks.try_emplace(op.origin());
-      Walk& w = it->second;
+      Walk& w = walk_for(op.origin(), op.seq());
       if (w.broken || op.seq() != w.seq + 1) {
-        w.broken = w.broken || op.seq() > w.seq;
+        w.broken = true;
         continue;
       }
       w.hash = sync::ChainHash(w.hash, e.op());
       w.seq = op.seq();
     } else if (e.has_skip()) {
-      Walk& w = walks[e.skip().origin()];
-      if (w.broken || e.skip().from_seq() != w.seq + 1) continue;
+      Walk& w = walk_for(e.skip().origin(), e.skip().from_seq());
+      if (w.broken || e.skip().from_seq() != w.seq + 1) {
+        w.broken = true;
+        continue;
+      }
       w.hash = e.skip().hash();
       w.seq = e.skip().to_seq();
     }
   }
   for (const auto& [origin, w] : walks) {
     if (w.seq == w.start || w.seq > sync::kMaxSeq) continue;  // no origin signs a seq it cannot have
+    if (!only_origin.empty() && origin != only_origin) continue;
     pb::SignedHead* h = batch.add_heads();
     h->set_origin(origin);
     h->set_seq(w.seq);
     h->set_hash(w.hash);
-    h->set_signature(TestKeyOf(origin).Sign(sync::SignedHeadMessage(origin, w.seq, w.hash)));
+    const std::string message = sync::SignedHeadMessage(origin, w.seq, w.hash);
+    h->set_signature(key != nullptr ? key->Sign(message) : TestKeyOf(origin).Sign(message));
   }
+}
+
+sync::ImportStats ImportSigned(sync::LedgerStore& to, const std::vector<pb::Entry>& entries,
+                               const pb::Frontier& chain_before, const std::string& origin) {
+  pb::Batch batch;
+  for (const auto& e : entries) *batch.add_entries() = e;
+  SignHeads(batch, chain_before, origin);
+  auto import = SILIAN_TAKE(to.BeginImport());
+  SILIAN_REQUIRE_OK(import->Add(batch));
+  return SILIAN_TAKE(import->Commit(nullptr));
 }
 
 sync::ImportStats Exchange(sync::LedgerStore& from, sync::LedgerStore& to) {

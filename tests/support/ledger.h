@@ -101,9 +101,17 @@ sync::ImportStats ImportEntries(sync::LedgerStore& to, const std::vector<pb::Ent
                                 size_t batch_entries = 1000, const pb::Frontier* sender = nullptr);
 
 // Signs heads for hand-written entries as their origins would (each test replica's key is TestKeyOf its
-// id): for each origin, the chain from its point in `chain_before` (a frontier holding the chain below the
-// entries: the author's, or the receiver's) through the contiguous entries of `batch`, signed at the last.
-void SignHeads(pb::Batch& batch, const pb::Frontier& chain_before);
+// id): for each origin (only `only_origin` when given: an attacker signs only its own), the chain from
+// zero when its first entry is seq 1, else from its point in `chain_before` (a frontier holding the chain
+// just below the entries), through the contiguous entries of `batch`, signed at the last.
+// `key`: the origin's key when it is not TestKeyOf (a ledger the real program made).
+void SignHeads(pb::Batch& batch, const pb::Frontier& chain_before, const std::string& only_origin = "",
+               const sync::SigningKey* key = nullptr);
+
+// Imports `entries` in one batch with the head `origin` signs over them (SignHeads), as that origin's own
+// program, or a hub's pull cut short, would send them.
+sync::ImportStats ImportSigned(sync::LedgerStore& to, const std::vector<pb::Entry>& entries,
+                               const pb::Frontier& chain_before, const std::string& origin);
 
 // Sends `to` everything `from` holds that `to` lacks, with `from`'s frontier for the divergence check.
 sync::ImportStats Exchange(sync::LedgerStore& from, sync::LedgerStore& to);

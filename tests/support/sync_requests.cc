@@ -5,6 +5,7 @@
 
 #include "net/protocol.h"
 #include "net/request_auth.h"
+#include "support/ledger.h"
 #include "support/status.h"
 
 namespace silian::test {
@@ -28,6 +29,8 @@ pb::SyncRequest RequestAs(const std::string& node_id, const std::string& level, 
   req.set_division(division);
   *req.mutable_frontier() = frontier;
   for (const auto& e : entries) *req.mutable_push()->add_entries() = e;
+  // The sender signs the head of its own entries (those of others it cannot sign).
+  if (!entries.empty()) SignHeads(*req.mutable_push(), frontier, node_id);
   return req;
 }
 
