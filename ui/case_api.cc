@@ -154,29 +154,66 @@ Result<json> WorkQueues(sync::LedgerStore& store) {
   return out;
 }
 
+namespace {
+
+// The actions of the window queue this node may take on the case of `view` now: accept and
+// request-correction, when its status allows them and this node's level has the authority.
+json QueueActions(const json& view, std::string_view node_level) {
+  json out = json::array();
+  auto status = sync::ParseCaseStatus(view.value("status", ""));
+  if (!status.ok()) return out;
+  pb::ItemTerms terms;
+  terms.set_exercise_level(view["item"].value("exercise_level", ""));
+  for (sync::Action a : sync::AllowedActions(*status)) {
+    if (a != sync::Action::kAccept && a != sync::Action::kRequestCorrection) continue;
+    if (sync::CheckAuthority(terms, sync::ActionName(a), node_level).ok()) out.push_back(sync::ActionName(a));
+  }
+  return out;
+}
+
+// A row of the window queue for `view`, or null when the case waits for nobody here: a running promised
+// clock (due, state), or a case waiting for acceptance (the one-time notice window's due date).
+json QueueRow(const json& view, const json& clocks, std::string_view node_level) {
+  json row = {{"case_id", view.value("case_id", "")},
+              {"case_number", view.value("case_number", "")},
+              {"status", view.value("status", "")},
+              {"item", view["item"].value("name", "")},
+              {"applicant_name", sync::ViewFieldValue(view, "applicant_name").value_or("")},
+              {"actions", QueueActions(view, node_level)}};
+  if (clocks.value("started", false) && clocks.contains("promised")) {
+    const json& promised = clocks["promised"];
+    const std::string state = promised.value("state", "");
+    if (state == "met" || state == "missed") return nullptr;  // the clock stopped: decided
+    row["due"] = promised.contains("due") ? promised["due"] : json(nullptr);
+    row["state"] = state;
+    return row;
+  }
+  if (!clocks.contains("notice") || row["actions"].empty()) return nullptr;
+  row["due"] = clocks["notice"].value("due", "");
+  row["state"] = "awaiting";
+  return row;
+}
+
+}  // namespace
+
 Result<json> ClerkQueue(sync::LedgerStore& store) {
   const sync::Date today = console::Today();
+  const std::string level = sync::LevelName(store.config().level);
   std::vector<json> rows;
   SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(store.scope(), [&](const json& view) -> Status {
     if (!view.contains("item") || !view.contains("division")) return Status::Ok();
     SILIAN_ASSIGN_OR_RETURN(sync::WorkingCalendar calendar, CalendarOf(store, view));
-    json clocks = sync::ClocksToJson(sync::ComputeCaseClocks(view, calendar, today));
-    if (!clocks.value("started", false) || !clocks.contains("promised")) return Status::Ok();
-    const json& promised = clocks["promised"];
-    const std::string state = promised.value("state", "");
-    if (state == "met" || state == "missed") return Status::Ok();  // the clock stopped: decided
-    rows.push_back({{"case_id", view.value("case_id", "")},
-                    {"case_number", view.value("case_number", "")},
-                    {"status", view.value("status", "")},
-                    {"item", view["item"].value("name", "")},
-                    {"applicant_name", sync::ViewFieldValue(view, "applicant_name").value_or("")},
-                    {"due", promised.contains("due") ? promised["due"] : json(nullptr)},
-                    {"remaining_wd", promised.value("remaining_wd", 0)},
-                    {"state", state}});
+    json row = QueueRow(view, sync::ClocksToJson(sync::ComputeCaseClocks(view, calendar, today)), level);
+    if (!row.is_null()) rows.push_back(std::move(row));
     return Status::Ok();
   }));
-  std::sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
-    return a["remaining_wd"].get<int>() < b["remaining_wd"].get<int>();
+  // Overdue first, then by due date; a row without a date last.
+  auto rank = [](const json& r) { return r.value("state", "") == "overdue" ? 0 : 1; };
+  std::stable_sort(rows.begin(), rows.end(), [&](const json& a, const json& b) {
+    if (rank(a) != rank(b)) return rank(a) < rank(b);
+    const std::string da = a["due"].is_string() ? a["due"].get<std::string>() : "9999";
+    const std::string db = b["due"].is_string() ? b["due"].get<std::string>() : "9999";
+    return da < db;
   });
   return json{{"as_of", sync::FormatDate(today)}, {"cases", rows}};
 }
