@@ -1,6 +1,7 @@
 #include "ui/internal/case_api.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "base/text.h"
@@ -200,10 +201,19 @@ Result<json> ClerkQueue(sync::LedgerStore& store) {
   const sync::Date today = console::Today();
   const std::string level = sync::LevelName(store.config().level);
   std::vector<json> rows;
+  std::map<std::string, sync::WorkingCalendar> calendars;  // by division: building one reads every layer
   SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(store.scope(), [&](const json& view) -> Status {
     if (!view.contains("item") || !view.contains("division")) return Status::Ok();
-    SILIAN_ASSIGN_OR_RETURN(sync::WorkingCalendar calendar, CalendarOf(store, view));
-    json row = QueueRow(view, sync::ClocksToJson(sync::ComputeCaseClocks(view, calendar, today)), level);
+    // Computing clocks costs a calendar walk per case: only for cases that can be in the queue.
+    static const std::set<std::string> kClockRuns = {"accepted", "in_review", "suspended", "correction_pending"};
+    if (!kClockRuns.count(view.value("status", "")) && QueueActions(view, level).empty()) return Status::Ok();
+    const std::string division = view["division"].get<std::string>();
+    auto it = calendars.find(division);
+    if (it == calendars.end()) {
+      SILIAN_ASSIGN_OR_RETURN(sync::WorkingCalendar calendar, CalendarOf(store, view));
+      it = calendars.emplace(division, std::move(calendar)).first;
+    }
+    json row = QueueRow(view, sync::ClocksToJson(sync::ComputeCaseClocks(view, it->second, today)), level);
     if (!row.is_null()) rows.push_back(std::move(row));
     return Status::Ok();
   }));
