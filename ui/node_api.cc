@@ -1,5 +1,8 @@
 #include "ui/node_api.h"
 
+#include <chrono>
+#include <thread>
+
 #include "base/hlc.h"
 #include "base/text.h"
 #include "console/support.h"
@@ -52,6 +55,19 @@ WebReply ReplyFor(const Status& s) {
   return StatusReply(s);
 }
 
+// console::OpenLedger, tried again twice 100 ms apart when it reports the file unreadable (kDataLoss):
+// the ledger's open reads the schema version before it sets SQLite's busy timeout, so a command writing
+// the same ledger at that moment makes it fail with "not an SQLite database" (reported to the sync core's
+// owner). A file that really is no ledger fails three times and is reported as such.
+Result<std::unique_ptr<sync::LedgerStore>> OpenLedgerRetrying(const console::GlobalOptions& g) {
+  auto store = console::OpenLedger(g);
+  for (int attempt = 1; attempt < 3 && !store.ok() && store.status().code() == StatusCode::kDataLoss; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    store = console::OpenLedger(g);
+  }
+  return store;
+}
+
 Status MethodNotAllowed(const WebRequest& r) {
   return InvalidArgument("method " + r.method + " is not allowed for " + Quote(r.path));
 }
@@ -81,7 +97,7 @@ WebReply NodeApp::Handle(const WebRequest& r) {
 
 WebReply NodeApp::HandleApi(const WebRequest& r) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto store = console::OpenLedger(global_);
+  auto store = OpenLedgerRetrying(global_);
   if (!store.ok()) return ReplyFor(store.status());
   int status = 200;
   auto out = Route(r, **store, &status);

@@ -157,16 +157,17 @@ async function search() {
   const seq = ++searchSeq;
   try {
     const r = await api("GET", "items?q=" + encodeURIComponent($("search").value));
-    if (seq === searchSeq) renderItems(r.items);
+    if (seq === searchSeq) renderItems(r.items, r.query);
   } catch (e) {
     $("items").replaceChildren(el("li", I18N.t("error.prefix") + e.message, "error"));
   }
 }
 
-function renderItems(items) {
+function renderItems(items, query) {
   lastItems = items;
   const list = $("items");
   list.replaceChildren();
+  if (query !== undefined) list.dataset.query = query;  // the search these results answer
   if (items.length === 0) list.append(el("li", I18N.t("intake.none"), "muted"));
   for (const item of items) {
     const li = el("li");
@@ -313,7 +314,26 @@ async function loadWork() {
       box.append(el("h3", I18N.t("work." + q) + " (" + w[q].length + ")"));
       const ul = el("ul", undefined, "list");
       if (w[q].length === 0) ul.append(el("li", I18N.t("work.empty"), "muted"));
-      for (const c of w[q]) ul.append(el("li", c.case_number + " · " + c.applicant_name + " · " + c.item_code));
+      for (const c of w[q]) {
+        const li = el("li", c.case_number + " · " + c.applicant_name + " · " + c.item_code + " ");
+        const next = { drafts: "receive", received: "forward" }[q];
+        if (next) {
+          const b = el("button", I18N.t("work." + next));
+          b.type = "button";
+          b.dataset.action = next;
+          b.addEventListener("click", async () => {
+            try {
+              await api("POST", "cases/" + encodeURIComponent(c.case_id) + "/act", { action: next });
+              loadWork();
+              refreshSync();
+            } catch (e) {
+              box.prepend(el("p", I18N.t("error.prefix") + e.message, "error"));
+            }
+          });
+          li.append(b);
+        }
+        ul.append(li);
+      }
       box.append(ul);
     }
   } catch (e) {

@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """An agent finds an item by its pinyin initials and registers a case with two materials in the app of a
 village node; the case is then in the ledger (`silian-node case list --json`, `case show --json`) with the
-materials and status received. Also: the pages are interactive quickly (printed, not asserted)."""
+materials and status received; the agent then forwards it from "my work". Also: the pages are interactive quickly (printed, not asserted)."""
 import json
 import time
 
@@ -31,7 +31,7 @@ def test(world):
         sb.wait_for(lambda: search.is_displayed(), "the app after login")
         started = time.time()
         search.send_keys("zjd")
-        first = sb.wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#items button.item[data-code='%s']" % HOMESTEAD),
+        first = sb.wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#items[data-query='zjd'] button.item[data-code='%s']" % HOMESTEAD),
                             "the homestead item found by its pinyin initials zjd")
         print("item found by initials after %.0f ms" % ((time.time() - started) * 1000))
         sb.check("农村宅基地用地审批" in first.text, "the item is found by its pinyin initials 'zjd'")
@@ -78,6 +78,10 @@ def test(world):
         work = sb.wait_for(lambda: number in driver.find_element(By.ID, "work").text and
                            driver.find_element(By.ID, "work").text, "my work")
         sb.check(number in work, "my work lists the case among those received")
+        driver.find_element(By.CSS_SELECTOR, "#work button[data-action=forward]").click()
+        sb.wait_for(lambda: (world.node_json("village.db", "case", "show", number) or {}).get("status") == "forwarded",
+                    "the case forwarded")
+        sb.check(True, "the agent forwards the case from my work")
     finally:
         driver.quit()
 

@@ -80,6 +80,12 @@ class World:
     def node(self, db, *argv):
         return self.run(self.args.node, "--db", self.path(db), *argv)
 
+    def node_json(self, db, *argv):
+        """The JSON `silian-node --db DB --json ARGV` prints, or None when it fails (for polling: a ledger
+        opened while another process writes can be refused for a moment; see docs/ui.md)."""
+        r = self.run(self.args.node, "--db", self.path(db), "--json", *argv, check_ok=False)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
     def hub(self, db, *argv):
         return self.run(self.args.hub, "--db", self.path(db), *argv)
 
