@@ -10,6 +10,7 @@
 #include <iostream>
 
 #include "node/commands.h"
+#include "node/enrol.h"
 #include "ui/listener.h"
 #include "ui/node_api.h"
 
@@ -110,6 +111,7 @@ Status RunUi(const GlobalOptions& g, const UiOptions& o) {
   ui::NodeAppHooks hooks;
   const std::string db = g.db_path;
   hooks.sync = [db] { return SyncOnce(db); };
+  hooks.before_authoring = [db](sync::LedgerStore& store) { return CheckNotRestored(db, store); };
   SILIAN_ASSIGN_OR_RETURN(auto app, ui::NodeApp::Create(g, ui::OriginGuard::LoopbackHosts(o.port), hooks));
   ui::WebListener listener;
   SILIAN_RETURN_IF_ERROR(listener.Start(o.port, [&app](const ui::WebRequest& r) { return app->Handle(r); }));

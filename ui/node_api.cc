@@ -135,6 +135,8 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
     return internal::CheckField(body);
   }
+  const bool authors = post && ((p.size() == 1 && p[0] == "cases") || (p.size() == 3 && p[2] == "act"));
+  if (authors && hooks_.before_authoring) SILIAN_RETURN_IF_ERROR(hooks_.before_authoring(store));
   if (p.size() == 1 && p[0] == "cases" && post) {
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
     *status = 201;

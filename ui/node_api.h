@@ -30,6 +30,9 @@ struct NodeAppHooks {
   // One sync session with the node's hub, as `silian-node sync --json` (its JSON on success). Null: the
   // sync button answers 409.
   std::function<Result<nlohmann::json>()> sync;
+  // The checks the program makes before any command that authors ops (silian-node: a ledger that looks
+  // restored from an older copy waits for its sync). Null: none.
+  std::function<Status(sync::LedgerStore&)> before_authoring;
 };
 
 class NodeApp {
