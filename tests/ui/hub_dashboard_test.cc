@@ -43,7 +43,7 @@ std::string AcceptedCase(sync::LedgerStore& village, uint32_t n) {
   return c.case_id.value;
 }
 
-TEST_CASE("HubDashboard: overdue cases are counted under their county and township; a silent child is offline",
+TEST_CASE("HubDashboard: overdue cases are counted under their county and township, and a silent child is offline",
           "[ui][hub]") {
   test::TempDir dir{test::TempDir::Where::kMemory};
   test::Replica v1 = MakeReplica(dir, NodeAt("gacha200", Level::kVillage, test::kVillage));

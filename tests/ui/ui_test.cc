@@ -51,7 +51,7 @@ TEST_CASE("Pinyin: Chinese names get toneless syllables and their initials", "[u
   CHECK((*pinyin)->Of("ABC 12").initials == "a12");  // a Latin word gives its initial, digits are kept
 }
 
-TEST_CASE("Item search: by code, name, pinyin initials, full pinyin or keyword; withdrawn items are never offered",
+TEST_CASE("Item search: by code, name, pinyin initials, full pinyin or keyword, and never a withdrawn item",
           "[ui]") {
   auto pinyin = Pinyin::Create();
   REQUIRE(pinyin.ok());
