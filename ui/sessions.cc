@@ -12,6 +12,10 @@ Result<std::pair<std::string, UiSession>> SessionBook::Login(sync::LedgerStore& 
   SILIAN_ASSIGN_OR_RETURN(bool staffed, store.StaffRequired());
   const std::string token = sync::NewSessionToken();
   if (staffed) {
+    if (!body.contains("staff_id") && body.contains("actor"))
+      return InvalidArgument("actor is refused: node " + Quote(store.config().node_id.value) +
+                             " has staff accounts, so log in with \"staff_id\" and \"passphrase\"; a free-text "
+                             "actor only serves nodes without any");
     SILIAN_ASSIGN_OR_RETURN(std::string staff_id, StringMember(body, "staff_id", true));
     SILIAN_ASSIGN_OR_RETURN(std::string passphrase, StringMember(body, "passphrase", true));
     SILIAN_ASSIGN_OR_RETURN(sync::Session s, store.Login(staff_id, passphrase, sync::kDefaultSessionMs,

@@ -71,8 +71,9 @@ class World:
     def path(self, name):
         return os.path.join(self.dir, name)
 
-    def run(self, program, *argv, check_ok=True):
-        r = subprocess.run([program, *argv], env=self.env, cwd=self.dir, capture_output=True, text=True, timeout=60)
+    def run(self, program, *argv, check_ok=True, stdin=None):
+        r = subprocess.run([program, *argv], env=self.env, cwd=self.dir, capture_output=True, text=True, timeout=60,
+                           input=stdin)
         if check_ok and r.returncode != 0:
             fail("%s %s exited %d: %s%s" % (os.path.basename(program), " ".join(argv), r.returncode, r.stdout, r.stderr))
         return r
