@@ -249,6 +249,9 @@ function checkField(input) {
   }, 150);
 }
 document.querySelectorAll("#intake input[data-field]").forEach((i) => i.addEventListener("input", () => checkField(i)));
+$("f-applicant_id_type").addEventListener("change", () => {
+  if ($("f-applicant_id").value !== "") checkField($("f-applicant_id"));
+});
 
 $("intake").addEventListener("submit", async (ev) => {
   ev.preventDefault();
