@@ -301,6 +301,7 @@ struct HubServer::Impl {
         try {
           t.get();
         } catch (const std::exception&) {
+          // The browser went away before the redirect: nothing to tell it.
         }
       });
       return;
