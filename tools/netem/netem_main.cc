@@ -48,7 +48,7 @@ int main(int argc, char** argv) {
                "and its hub. Loss is played as TCP sees it: a lost segment arrives one retransmission later and "
                "holds up everything behind it (docs/benchmarks.md)."};
   std::string listen = "127.0.0.1:0", to, stats_file;
-  double rate_kbit = 0, rtt_ms = 0, loss_percent = 0, cut_every_s = 0, retransmit_ms = -1;
+  double rate_kbit = 0, rtt_ms = 0, loss_percent = 0, cut_every_s = 0, first_cut_s = -1, retransmit_ms = -1;
   uint64_t seed = 1;
   app.add_option("--listen", listen, "HOST:PORT to accept connections on; port 0 picks a free one")->capture_default_str();
   app.add_option("--to", to, "HOST:PORT of the server (the hub) to connect each connection to")->required();
@@ -62,6 +62,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 60000.0));
   app.add_option("--cut-every-s", cut_every_s, "reset every open connection every this many seconds; 0 = never")
       ->capture_default_str()->check(CLI::Range(0.0, 86400.0));
+  app.add_option("--first-cut-s", first_cut_s, "when the first cut comes; default: --cut-every-s")
+      ->check(CLI::Range(0.0, 86400.0));
   app.add_option("--seed", seed, "seed of the loss draws (printed at start)")->capture_default_str();
   app.add_option("--stats-file", stats_file, "write the totals here as JSON when stopped");
   try {
@@ -83,6 +85,7 @@ int main(int argc, char** argv) {
   o.link.loss = loss_percent / 100;
   o.link.retransmit_us = static_cast<int64_t>((retransmit_ms >= 0 ? retransmit_ms : std::max(200.0, rtt_ms)) * 1000);
   o.cut_every_s = cut_every_s;
+  o.first_cut_s = first_cut_s >= 0 ? first_cut_s : cut_every_s;
   o.seed = seed;
   auto proxy = silian::netem::Proxy::Listen(o);
   if (!proxy.ok()) {
@@ -96,7 +99,8 @@ int main(int argc, char** argv) {
   std::cerr << "silian-netem: listening on " << o.listen_host << ":" << (*proxy)->port() << ", forwarding to " << to
             << "; rate " << (rate_kbit > 0 ? std::to_string(static_cast<int64_t>(rate_kbit)) + " kbit/s" : "unlimited")
             << ", rtt " << rtt_ms << " ms, loss " << loss_percent << "%, retransmit "
-            << o.link.retransmit_us / 1000 << " ms, cut every " << cut_every_s << " s, seed " << seed << std::endl;
+            << o.link.retransmit_us / 1000 << " ms, cut every " << cut_every_s << " s from " << o.first_cut_s << " s, seed " << seed
+            << std::endl;
   auto log = [](const std::string& line) { std::cerr << "silian-netem: " << line << std::endl; };
   silian::Status s = (*proxy)->Run(g_stop, log);
   const nlohmann::json stats = StatsJson((*proxy)->stats());

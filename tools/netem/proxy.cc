@@ -78,6 +78,7 @@ Status CheckOptions(const ProxyOptions& o) {
   if (o.link.segment_bytes == 0 || o.link.max_queue_bytes < o.link.segment_bytes)
     return InvalidArgument("segment size " + std::to_string(o.link.segment_bytes) + " must be 1 to the queue size " +
                            std::to_string(o.link.max_queue_bytes));
+  if (o.first_cut_s < 0) return InvalidArgument("first cut " + std::to_string(o.first_cut_s) + " s is negative");
   if (o.cut_every_s < 0) return InvalidArgument("cut interval " + std::to_string(o.cut_every_s) + " s is negative");
   return Status::Ok();
 }
@@ -225,7 +226,8 @@ bool Proxy::Service(Connection& c, short client_events, short target_events) {
 
 Status Proxy::Run(const std::atomic<bool>& stop, const std::function<void(const std::string&)>& log) {
   const int64_t cut_us = static_cast<int64_t>(options_.cut_every_s * 1e6);
-  int64_t next_cut_us = cut_us > 0 ? cut_us : -1;
+  const int64_t first_us = options_.first_cut_s > 0 ? static_cast<int64_t>(options_.first_cut_s * 1e6) : cut_us;
+  int64_t next_cut_us = cut_us > 0 ? first_us : -1;
   std::vector<pollfd> fds;
   while (!stop.load()) {
     int64_t now = NowUs();

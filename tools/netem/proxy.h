@@ -25,7 +25,8 @@ struct ProxyOptions {
   std::string target_host = "127.0.0.1";
   int target_port = 0;
   LinkParams link;           // each direction of each connection gets its own LinkDirection with these
-  double cut_every_s = 0;    // > 0: every this many seconds from the start, every connection is reset
+  double cut_every_s = 0;    // > 0: every this many seconds, every connection is reset
+  double first_cut_s = 0;    // the first cut, from the start (then every cut_every_s); 0: cut_every_s
   uint64_t seed = 1;         // the loss draws; each direction of each connection gets its own stream
 };
 
