@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <filesystem>
 #include <memory>
 #include <regex>
 #include <thread>
@@ -271,19 +270,6 @@ Status PushThroughLink(const LinkBenchOptions& o, sync::LedgerStore& store, cons
   }
 }
 
-Result<std::string> Sibling(const std::string& given, const std::string& relative, const std::string& option) {
-  std::string path = given;
-  if (path.empty()) {
-    std::error_code ec;
-    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-    if (ec) return InvalidArgument("cannot tell where silian-bench is (" + ec.message() + "); pass " + option + " PATH");
-    path = (self.parent_path() / relative).lexically_normal().string();
-  }
-  if (::access(path.c_str(), X_OK) != 0)
-    return InvalidArgument("no executable program at " + Quote(path) + "; build it or pass " + option + " PATH");
-  return path;
-}
-
 json LinkJson(const LinkBenchOptions& o, const LinkRun& r, double bound_s, uint64_t link_bytes) {
   // The node holds one connection at a time, so each connection a cut reset is a cut that hit it.
   const uint64_t cuts_hit = r.netem.value("connections_cut", uint64_t{0});
@@ -361,8 +347,8 @@ Status RunLink(const LinkBenchOptions& o, std::ostream& out, std::ostream& err) 
   if (o.ops < 1) return InvalidArgument("--ops must be at least 1");
   if (o.rate_kbit <= 0) return InvalidArgument("--rate-kbit " + Fixed(o.rate_kbit, 1) + " must be above 0");
   LinkRun r;
-  SILIAN_ASSIGN_OR_RETURN(r.hub_bin, Sibling(o.hub_bin, "../hub/silian-hub", "--hub-bin"));
-  SILIAN_ASSIGN_OR_RETURN(r.netem_bin, Sibling(o.netem_bin, "netem/silian-netem", "--netem-bin"));
+  SILIAN_ASSIGN_OR_RETURN(r.hub_bin, LocateProgram(o.hub_bin, "../hub/silian-hub", "--hub-bin"));
+  SILIAN_ASSIGN_OR_RETURN(r.netem_bin, LocateProgram(o.netem_bin, "netem/silian-netem", "--netem-bin"));
   ScratchDir scratch;
   SILIAN_RETURN_IF_ERROR(scratch.Make(o.dir, o.dir.empty() && !o.keep));
   r.dir = scratch.path();

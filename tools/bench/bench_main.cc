@@ -8,6 +8,7 @@
 
 #include "bench/bench_link.h"
 #include "bench/bench_local.h"
+#include "bench/bench_peer.h"
 #include "bench/bench_sync.h"
 
 int main(int argc, char** argv) {
@@ -97,6 +98,27 @@ int main(int argc, char** argv) {
   link_cmd->add_flag("--keep", link.keep, "keep the scratch directory (ledgers, hub and proxy logs)");
   link_cmd->add_flag("--json", link.json, "print the figures as one JSON object");
 
+  silian::bench::PeerBenchOptions peer;
+  bool peer_smoke = false;
+  auto* peer_cmd = app.add_subcommand(
+      "peer",
+      "Silian and PouchDB 9 + express-pouchdb on the same workload in one run (cases created and updated, "
+      "pushed to a hub on loopback): both times, rates and byte counts, and the ratios against the targets");
+  peer_cmd->add_option("--seed", peer.seed, "workload seed")->capture_default_str();
+  peer_cmd->add_option("--cases", peer.cases, "cases")->capture_default_str()->check(
+      CLI::Range(uint64_t{1}, uint64_t{1000000}));
+  peer_cmd->add_option("--updates", peer.updates, "updates of each case (a status change plus a material or note)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 5));
+  peer_cmd->add_option("--peer-script", peer.script, "pouch_replicate.js (default: ../shared/peers/ beside the source)");
+  peer_cmd->add_option("--peer-modules", peer.modules,
+                       "directory whose node_modules/ holds the npm packages (default: ~/.cache/silian-bench/peers)");
+  peer_cmd->add_flag("--smoke", peer_smoke, "a tiny run (50 cases) for tests");
+  peer_cmd->add_option("--hub-bin", peer.hub_bin, "the silian-hub program (default: ../hub/silian-hub)");
+  peer_cmd->add_option("--dir", peer.dir, "directory for scratch files (default: a temporary one, removed)");
+  peer_cmd->add_flag("--keep", peer.keep, "keep the scratch directory");
+  peer_cmd->add_flag("--json", peer.json, "print the figures as one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -115,8 +137,14 @@ int main(int argc, char** argv) {
     if (link_cmd->count("--cut-every-s") == 0) link.cut_every_s = smoke.cut_every_s;
     if (link_cmd->count("--first-cut-s") == 0) link.first_cut_s = smoke.first_cut_s;
   }
+  if (peer_smoke && peer_cmd->count("--cases") == 0) {
+    silian::bench::PeerBenchOptions smoke = peer;
+    silian::bench::ApplyPeerSmoke(smoke);
+    peer.cases = smoke.cases;
+  }
   silian::Status s = sync_cmd->parsed()   ? silian::bench::RunSync(sync, std::cout, std::cerr)
                      : link_cmd->parsed() ? silian::bench::RunLink(link, std::cout, std::cerr)
+                     : peer_cmd->parsed() ? silian::bench::RunPeer(peer, std::cout, std::cerr)
                                           : silian::bench::RunLocal(local, std::cout, std::cerr);
   if (!s.ok()) {
     std::cerr << "silian-bench: " << s.message() << "\n";
