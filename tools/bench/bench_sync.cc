@@ -403,7 +403,9 @@ Result<CityLoad> LoadCity(const std::string& city_db, const std::vector<Clone>& 
 
 // ---------------------------------------------------------------------------------------------- catch-up
 
-Result<Catchup> RunCatchup(HubProcess& county, const HubProcess& city, uint64_t expected, const Progress& progress) {
+// `probe` (of `county`) runs from the county's start until it has caught up.
+Result<Catchup> RunCatchup(HubProcess& county, const HubProcess& city, uint64_t expected, HubProbe& probe,
+                           const Progress& progress) {
   Catchup c;
   SILIAN_ASSIGN_OR_RETURN(HubMetrics city_before, GetMetrics(city));
   SILIAN_ASSIGN_OR_RETURN(double city_cpu_before, city.CpuSeconds());
@@ -411,6 +413,7 @@ Result<Catchup> RunCatchup(HubProcess& county, const HubProcess& city, uint64_t 
   const auto t0 = Clock::now();
   SILIAN_RETURN_IF_ERROR(county.Start({"--sync-interval", "3600"}));
   c.healthy_s = SecondsSince(t0);
+  probe.Start();
   uint64_t last_count = 0;
   auto last_change = Clock::now();
   auto last_progress = Clock::now();
@@ -425,6 +428,7 @@ Result<Catchup> RunCatchup(HubProcess& county, const HubProcess& city, uint64_t 
     uint64_t count = st.value("op_count", uint64_t{0});
     if (count >= expected) {
       c.seconds = SecondsSince(t0);
+      c.probe = probe.Stop();
       c.ops = count;
       c.origins = st["frontier"].value("origins", uint64_t{0});
       // The relay's first session may end just after the poll that saw its last batch.
@@ -538,14 +542,20 @@ Status IngestStage(const SyncBenchOptions& o, const Progress& progress, SyncRun&
   SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.ingest_db, "node", "add", r.replica.node_id.value, "--level", "township",
                                 "--division", r.replica.division.value, "--public-key",
                                 sync::ToBase64(replica_key.public_key())}).status());
+  // A reader beside the pushes: its node registered before the hub serves.
+  SILIAN_ASSIGN_OR_RETURN(auto prober, MakeProber(r.hub_bin, r.ingest_db, r.dir, kCountyCode, "ingest"));
   HubProcess county(r.hub_bin, "county hub (ingest)", r.ingest_db, r.dir + "/county-ingest.log");
   SILIAN_RETURN_IF_ERROR(county.Start({}));
+  HubProbe probe(county, prober.get());
   SILIAN_ASSIGN_OR_RETURN(json status_before, county.StatusJson());
   // The hub's own ops: its registrations and the catalogue it published (AuthorHalls).
   const uint64_t hub_own = status_before.value("op_count", uint64_t{0});
   SILIAN_ASSIGN_OR_RETURN(r.ingest_before, GetMetrics(county));
   SILIAN_ASSIGN_OR_RETURN(double cpu_before, county.CpuSeconds());
+  probe.Start();
   SILIAN_ASSIGN_OR_RETURN(r.ingest, PushConcurrently(r.halls, county.url()));
+  r.ingest_probe = probe.Stop();
+  SILIAN_ASSIGN_OR_RETURN(r.ingest_peak_rss, PeakResidentBytes(county.pid()));
   SILIAN_ASSIGN_OR_RETURN(double cpu_after, county.CpuSeconds());
   r.ingest_hub_cpu_s = cpu_after - cpu_before;
   SILIAN_ASSIGN_OR_RETURN(r.ingest_after, GetMetrics(county));
@@ -636,8 +646,15 @@ Status CatchupStage(const SyncBenchOptions& o, const Progress& progress, HubProc
   SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.city_db, "node", "add", kCountyHubId, "--level", "county", "--division",
                                 kCountyDivision, "--public-key", county_id["public_key"].get<std::string>()})
                              .status());
+  // A reader beside the catch-up: its node registered at the county before it serves (the county relays
+  // that registration to the city, so the digests below still cover the same ops).
+  SILIAN_ASSIGN_OR_RETURN(auto prober, MakeProber(r.hub_bin, r.county_db, r.dir, kCountyCode, "catchup"));
   HubProcess county(r.hub_bin, "county hub (catch-up)", r.county_db, r.dir + "/county.log");
-  SILIAN_ASSIGN_OR_RETURN(r.catchup, RunCatchup(county, city, o.catchup_ops, progress));
+  HubProbe probe(county, prober.get());
+  SILIAN_ASSIGN_OR_RETURN(r.catchup, RunCatchup(county, city, o.catchup_ops, probe, progress));
+  r.catchup_probe = r.catchup.probe;
+  SILIAN_ASSIGN_OR_RETURN(r.catchup_peak_rss, PeakResidentBytes(county.pid()));
+  SILIAN_ASSIGN_OR_RETURN(r.city_peak_rss, PeakResidentBytes(city.pid()));
   progress("      " + Grouped(r.catchup.ops) + " ops in " + Fixed(r.catchup.seconds, 1) + " s; comparing digests");
   SILIAN_ASSIGN_OR_RETURN(std::string city_digest, r.Hub({"--db", r.city_db, "digest", "--scope", kCountyCode}));
   SILIAN_ASSIGN_OR_RETURN(std::string county_digest, r.Hub({"--db", r.county_db, "digest"}));
