@@ -60,3 +60,28 @@ TEST_CASE("silian-bench peer refuses more updates than the status path has with 
 
 }  // namespace
 }  // namespace silian::bench
+
+namespace silian::bench {
+namespace {
+
+TEST_CASE("silian-bench relay --smoke relays every county's ops to the city and prints session times", "[bench]") {
+  const test::ProcessResult r = test::RunProgram(SILIAN_BENCH_BIN, {"relay", "--smoke", "--json"});
+  INFO(test::Describe(r));
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j["counties"] == 3);
+  CHECK(j["ops"] == 600);
+  CHECK(j["session_p99_s"].get<double>() >= j["session_p50_s"].get<double>());
+  CHECK(j["city_peak_rss_bytes"].get<uint64_t>() > 0);
+}
+
+TEST_CASE("silian-bench relay refuses zero counties with exit 2", "[bench]") {
+  const test::ProcessResult r = test::RunProgram(SILIAN_BENCH_BIN, {"relay", "--counties", "0"});
+  INFO(test::Describe(r));
+  CHECK(r.exit_code == 2);
+  CHECK(Has(r.err, "--counties"));
+}
+
+}  // namespace
+}  // namespace silian::bench

@@ -9,6 +9,7 @@
 #include "bench/bench_link.h"
 #include "bench/bench_local.h"
 #include "bench/bench_peer.h"
+#include "bench/bench_relay.h"
 #include "bench/bench_sync.h"
 
 int main(int argc, char** argv) {
@@ -119,6 +120,25 @@ int main(int argc, char** argv) {
   peer_cmd->add_flag("--keep", peer.keep, "keep the scratch directory");
   peer_cmd->add_flag("--json", peer.json, "print the figures as one JSON object");
 
+  silian::bench::RelayBenchOptions relay;
+  bool relay_smoke = false;
+  auto* relay_cmd = app.add_subcommand(
+      "relay",
+      "County hubs (13 by default), each holding a hall's ops, start at once with one city as parent: each "
+      "relay's first session time (p50/p99), and the city's peak resident memory");
+  relay_cmd->add_option("--seed", relay.seed, "workload seed")->capture_default_str();
+  relay_cmd->add_option("--counties", relay.counties, "county hubs relaying at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 40));
+  relay_cmd->add_option("--ops-per-county", relay.ops_per_county, "ops each county relays")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
+  relay_cmd->add_flag("--smoke", relay_smoke, "a tiny run (3 counties, 200 ops each) for tests");
+  relay_cmd->add_option("--hub-bin", relay.hub_bin, "the silian-hub program (default: ../hub/silian-hub)");
+  relay_cmd->add_option("--dir", relay.dir, "directory for scratch files (default: a temporary one, removed)");
+  relay_cmd->add_flag("--keep", relay.keep, "keep the scratch directory (ledgers and hub logs)");
+  relay_cmd->add_flag("--json", relay.json, "print the figures as one JSON object");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -142,7 +162,14 @@ int main(int argc, char** argv) {
     silian::bench::ApplyPeerSmoke(smoke);
     peer.cases = smoke.cases;
   }
-  silian::Status s = sync_cmd->parsed()   ? silian::bench::RunSync(sync, std::cout, std::cerr)
+  if (relay_smoke) {
+    silian::bench::RelayBenchOptions smoke = relay;
+    silian::bench::ApplyRelaySmoke(smoke);
+    if (relay_cmd->count("--counties") == 0) relay.counties = smoke.counties;
+    if (relay_cmd->count("--ops-per-county") == 0) relay.ops_per_county = smoke.ops_per_county;
+  }
+  silian::Status s = sync_cmd->parsed()    ? silian::bench::RunSync(sync, std::cout, std::cerr)
+                     : relay_cmd->parsed() ? silian::bench::RunRelay(relay, std::cout, std::cerr)
                      : link_cmd->parsed() ? silian::bench::RunLink(link, std::cout, std::cerr)
                      : peer_cmd->parsed() ? silian::bench::RunPeer(peer, std::cout, std::cerr)
                                           : silian::bench::RunLocal(local, std::cout, std::cerr);
