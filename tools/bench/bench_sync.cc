@@ -166,7 +166,9 @@ Result<Session> SyncOnce(sync::LedgerStore& store, const std::string& url) {
   return s;
 }
 
-// Every hall pushes at once, each on its own thread with its own transport and client.
+// Every hall pushes at once, each on its own thread with its own transport and client. A session that
+// fails with kUnavailable (the hub is busy: 503) runs again after 0.5 to 1.5 s, as a node's first backoff;
+// the pushed counts add up over a hall's sessions.
 Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url) {
   const size_t n = halls.size();
   std::vector<std::unique_ptr<sync::CurlTransport>> transports;
@@ -176,6 +178,8 @@ Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url
   }
   std::vector<Result<sync::SyncSummary>> results(n, Result<sync::SyncSummary>(Internal("did not run")));
   std::vector<Clock::time_point> ended(n);
+  std::vector<uint64_t> retries(n, 0);
+  std::vector<std::string> retry_reason(n);
   std::latch ready(static_cast<std::ptrdiff_t>(n));
   std::latch go(1);
   std::vector<std::thread> threads;
@@ -184,7 +188,14 @@ Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url
       sync::SyncClient client(halls[i].store->ledger(), *transports[i], url, VerifyingOptions());
       ready.count_down();
       go.wait();
-      results[i] = client.SyncOnce();
+      Rng jitter(NodeSeed(0, static_cast<int>(i)));
+      for (;;) {
+        results[i] = client.SyncOnce();
+        if (results[i].ok() || results[i].status().code() != StatusCode::kUnavailable || retries[i] >= 100) break;
+        if (retry_reason[i].empty()) retry_reason[i] = results[i].status().message();
+        ++retries[i];
+        std::this_thread::sleep_for(std::chrono::milliseconds(500 + jitter.Below(1000)));
+      }
       ended[i] = Clock::now();
     });
   }
@@ -203,13 +214,17 @@ Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url
     s.wire_received = transports[i]->wire_bytes_received();
     s.seconds = Seconds(start, ended[i]);
     in.seconds = std::max(in.seconds, s.seconds);
-    in.pushed += s.summary.pushed;
     in.requests += s.summary.requests;
     in.wire += s.wire();
     in.body += s.body();
-    if (s.summary.pushed != halls[i].report.ops)
+    in.retries += retries[i];
+    if (in.first_retry_reason.empty()) in.first_retry_reason = retry_reason[i];
+    // After retries the last session pushed only what the earlier ones had not stored; the hub's op count,
+    // checked after the pushes, covers every hall.
+    if (retries[i] == 0 && s.summary.pushed != halls[i].report.ops)
       return Internal(halls[i].config.node_id.value + " pushed " + std::to_string(s.summary.pushed) + " new ops of its " +
                       std::to_string(halls[i].report.ops));
+    in.pushed += halls[i].report.ops;
     in.sessions.push_back(std::move(s));
   }
   return in;

@@ -62,6 +62,9 @@ std::string LoadDetails(const SyncBenchOptions& o, const SyncRun& r, const SyncF
   t += Row("push sessions, " + std::to_string(o.nodes) + " at once", "p50 " + Fixed(sessions.p50_ms / 1000, 2) +
                                                                          " s, p99 " + Fixed(sessions.p99_ms / 1000, 2) +
                                                                          " s");
+  if (r.ingest.retries > 0)
+    t += Row("push sessions run again", std::to_string(r.ingest.retries) + " (the hub refused them: " +
+                                            r.ingest.first_retry_reason + ")");
   t += Row("during ingest: GET /v1/status", LatencyText(r.ingest_probe.status_ms));
   t += Row("during ingest: small pull", LatencyText(r.ingest_probe.pull_ms));
   t += Row("during catch-up: GET /v1/status", LatencyText(r.catchup_probe.status_ms));
@@ -94,6 +97,7 @@ json TransfersJson(const SyncRun& r, const SyncFigures& f) {
                  {"hub_batch_seconds", f.ingest_hub_s},
                  {"hub_batches", f.ingest_hub_batches},
                  {"readers", ReadersJson(r.ingest_probe)},
+                 {"sessions_run_again", r.ingest.retries},
                  {"hub_peak_rss_bytes", r.ingest_peak_rss}};
   j["pull"] = {{"ops", r.pull.summary.pulled},   {"seconds", r.pull.seconds},  {"requests", r.pull.summary.requests},
                {"pushed_back_known", r.pull.summary.push_known},

@@ -47,6 +47,8 @@ struct Ingest {
   uint64_t requests = 0;
   uint64_t wire = 0;
   uint64_t body = 0;
+  uint64_t retries = 0;  // sessions that failed with kUnavailable (a hub that is busy) and were run again
+  std::string first_retry_reason;
 };
 
 struct HubMetrics {
