@@ -40,6 +40,7 @@ struct SilianSide {
   double seconds = 0;
   uint64_t wire = 0;
   uint64_t requests = 0;
+  std::vector<std::string> warnings;  // the session's (e.g. ops the hub stored but refused on their case)
 };
 
 // A case of a non-instant township item, as a window clerk creates it.
@@ -133,6 +134,7 @@ Status PushOnce(sync::LedgerStore& store, const std::string& url, SilianSide& si
   side.seconds = Seconds(t0, Clock::now());
   side.wire = transport->wire_bytes_sent() + transport->wire_bytes_received();
   side.requests = summary.requests;
+  side.warnings = summary.warnings;
   if (summary.pushed != side.ops)
     return Internal("the session pushed " + std::to_string(summary.pushed) + " new ops of the " +
                     std::to_string(side.ops) + " authored");
@@ -205,7 +207,8 @@ json PeerJson(const PeerBenchOptions& o, const SilianSide& s, const json& pouch,
             {"cases", o.cases},
             {"updates_per_case", o.updates},
             {"silian", {{"ops", s.ops}, {"seconds", s.seconds}, {"ops_per_s", static_cast<double>(s.ops) / s.seconds},
-                        {"wire_bytes", s.wire}, {"requests", s.requests}, {"author_s", s.author_s}}}};
+                        {"wire_bytes", s.wire}, {"requests", s.requests}, {"author_s", s.author_s},
+                        {"warnings", s.warnings}}}};
   if (!skipped.empty()) {
     j["pouchdb"] = {{"skipped", skipped}};
     return j;
@@ -229,6 +232,9 @@ std::string PeerText(const json& j) {
   t += Row("Silian", Fixed(s["seconds"].get<double>(), 2) + " s, " + Rate(s["ops_per_s"].get<double>()) + " ops/s, " +
                          Grouped(s["wire_bytes"].get<uint64_t>()) + " bytes (" + Grouped(s["ops"].get<uint64_t>()) +
                          " ops, " + std::to_string(s["requests"].get<uint64_t>()) + " requests)");
+  if (!s["warnings"].empty())
+    t += Row("Silian session warnings", std::to_string(s["warnings"].size()) + ", the first: " +
+                                            s["warnings"][0].get<std::string>());
   if (j["pouchdb"].contains("skipped")) {
     t += Row("PouchDB 9 + express-pouchdb", "SKIPPED: " + j["pouchdb"]["skipped"].get<std::string>());
     return t;
