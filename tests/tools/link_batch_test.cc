@@ -50,3 +50,56 @@ TEST_CASE("Push batch sizer: failed pushes halve the batch until one gets throug
 
 }  // namespace
 }  // namespace silian::console
+
+#include "console/sizing_transport.h"
+#include "net/protocol.h"
+
+namespace silian::console {
+namespace {
+
+// Answers every request with `fail` (kUnavailable) or a 200, and counts bodies as sent bytes.
+class FakeTransport : public sync::Transport {
+ public:
+  bool fail = false;
+  Result<Reply> Post(const std::string&, const std::string& body, const std::string&) override {
+    sent_ += body.size();
+    if (fail) return Unavailable("the link was cut");
+    return Reply{200, "", ""};
+  }
+  uint64_t wire_bytes_sent() const override { return sent_; }
+
+ private:
+  uint64_t sent_ = 0;
+};
+
+std::string PushBody(int entries) {
+  pb::SyncRequest request;
+  for (int i = 0; i < entries; ++i) request.mutable_push()->add_entries()->set_op(std::string(40, 'x'));
+  std::string plain;
+  request.SerializeToString(&plain);
+  return sync::CompressBody(plain, 3);
+}
+
+TEST_CASE("Sizing transport: a push that gets no reply is counted and halves the next batch", "[link_batch]") {
+  FakeTransport inner;
+  PushBatchSizer sizer;
+  LinkRequests requests;
+  SizingTransport transport(inner, sizer, requests);
+  CHECK(SizingTransport::PushEntries(PushBody(800)) == 800);
+  CHECK(SizingTransport::PushEntries("not zstd") == 0);
+  inner.fail = true;
+  CHECK(!transport.Post("/v1/sync", PushBody(800), "auth").ok());
+  CHECK(requests.failed_push_posts == 1);
+  CHECK(requests.failed_push_entries == 800);
+  CHECK(sizer.NextBatchEntries() == 400);
+  inner.fail = false;
+  CHECK(transport.Post("/v1/sync", PushBody(400), "auth").ok());
+  CHECK(transport.Post("/v1/sync", PushBody(0), "auth").ok());  // a pull: small
+  CHECK(requests.posts == 3);
+  CHECK(requests.push_posts == 2);
+  CHECK(requests.transport_resent_push_posts == 0);
+  CHECK(sizer.bytes_per_op() > 0);
+}
+
+}  // namespace
+}  // namespace silian::console

@@ -16,13 +16,13 @@
 #include "bench/bench_util.h"
 #include "bench/workload.h"
 #include "console/link_batch.h"
+#include "console/sizing_transport.h"
 #include "console/node_keys.h"
 #include "domain/store.h"
 #include "http/curl_transport.h"
 #include "launch/child_process.h"
 #include "launch/hub_process.h"
 #include "net/client.h"
-#include "net/protocol.h"
 
 namespace silian::bench {
 namespace {
@@ -33,7 +33,6 @@ constexpr const char* kCountyHubId = "county-152222";
 constexpr const char* kCountyDivision = "152222000000";
 constexpr double kRetryS = 1.0;               // the node's first backoff after a failed session
 constexpr double kGiveUpFactor = 5;          // a run this many times its bound has failed
-constexpr uint64_t kSmallRequestBytes = 4096;  // a request body below this carries no batch
 
 void ApplySmokeDefaults(LinkBenchOptions& o) {
   o.ops = 300;
@@ -112,67 +111,6 @@ class Netem {
 
 // ---------------------------------------------------------------------------------------------- the node's side
 
-// What the node's requests saw, over every session.
-struct Requests {
-  uint64_t posts = 0;
-  uint64_t failed = 0;             // no reply (the link was cut, or timed out)
-  uint64_t push_posts = 0;         // requests that carried a batch
-  uint64_t failed_push_posts = 0;  // batches sent (in part) whose reply never came: sent again later
-  uint64_t failed_push_entries = 0;
-  uint64_t curl_resent_push_posts = 0;  // batches libcurl sent again itself on a new connection after a cut
-};
-
-// A CurlTransport that times each request, tells batches from small requests, and feeds the sizer.
-class ObservingTransport : public sync::Transport {
- public:
-  ObservingTransport(std::unique_ptr<sync::CurlTransport> inner, console::PushBatchSizer& sizer, Requests& requests)
-      : inner_(std::move(inner)), sizer_(sizer), requests_(requests) {}
-
-  Result<Reply> Post(const std::string& path, const std::string& body, const std::string& authorization) override {
-    const uint32_t entries = PushEntries(body);
-    const auto t0 = Clock::now();
-    const uint64_t sent_before = inner_->wire_bytes_sent();
-    auto reply = inner_->Post(path, body, authorization);
-    const double seconds = Seconds(t0, Clock::now());
-    // libcurl sends a request again, once, on a fresh connection when the reused one died under it: the
-    // body then went over the link twice (the headers are well under kSmallRequestBytes).
-    if (entries > 0 && inner_->wire_bytes_sent() - sent_before > body.size() + kSmallRequestBytes)
-      ++requests_.curl_resent_push_posts;
-    ++requests_.posts;
-    if (entries > 0) ++requests_.push_posts;
-    if (!reply.ok()) {
-      ++requests_.failed;
-      if (entries > 0) {
-        ++requests_.failed_push_posts;
-        requests_.failed_push_entries += entries;
-        sizer_.RecordFailedPush(entries);
-      }
-      return reply;
-    }
-    if (entries > 0) {
-      sizer_.RecordPush(entries, body.size(), seconds);
-    } else if (body.size() < kSmallRequestBytes) {
-      sizer_.RecordSmallRequest(seconds);
-    }
-    return reply;
-  }
-  uint64_t wire_bytes_sent() const override { return inner_->wire_bytes_sent(); }
-  uint64_t wire_bytes_received() const override { return inner_->wire_bytes_received(); }
-
- private:
-  // The number of ops a request body pushes; 0 for a body that is not a push (or not readable).
-  static uint32_t PushEntries(const std::string& body) {
-    auto plain = sync::DecompressBody(body, sync::SyncLimits().max_decompressed_bytes);
-    pb::SyncRequest request;
-    if (!plain.ok() || !request.ParseFromString(*plain) || !request.has_push()) return 0;
-    return static_cast<uint32_t>(request.push().entries_size());
-  }
-
-  std::unique_ptr<sync::CurlTransport> inner_;
-  console::PushBatchSizer& sizer_;
-  Requests& requests_;
-};
-
 struct LinkRun {
   std::string dir, hub_bin, netem_bin;
   uint64_t ops = 0;
@@ -185,7 +123,7 @@ struct LinkRun {
   uint64_t wire_sent = 0, wire_received = 0;
   std::vector<uint32_t> batch_entries;  // per session
   std::vector<std::string> failures;    // the first few failure messages
-  Requests requests;
+  console::LinkRequests requests;
   console::PushBatchSizer sizer;
   json netem;
 };
@@ -231,7 +169,7 @@ Status PushThroughLink(const LinkBenchOptions& o, sync::LedgerStore& store, cons
   int refusals_in_a_row = 0;
   for (;;) {
     SILIAN_ASSIGN_OR_RETURN(auto curl, sync::CurlTransport::Create(url));
-    ObservingTransport transport(std::move(curl), r.sizer, r.requests);
+    console::SizingTransport transport(*curl, r.sizer, r.requests);
     sync::SyncOptions options;
     options.node_keys = console::RegistryKeyLookup();
     if (!o.fixed_batches) options.push_batch_entries = r.sizer.NextBatchEntries();
@@ -294,9 +232,9 @@ json LinkJson(const LinkBenchOptions& o, const LinkRun& r, double bound_s, uint6
           {"segments_lost", r.netem.value("segments_lost", uint64_t{0})},
           {"requests", r.requests.posts},
           {"push_requests", r.requests.push_posts},
-          {"batches_resent", r.requests.failed_push_posts + r.requests.curl_resent_push_posts},
+          {"batches_resent", r.requests.failed_push_posts + r.requests.transport_resent_push_posts},
           {"batches_lost", r.requests.failed_push_posts},
-          {"batches_resent_by_libcurl", r.requests.curl_resent_push_posts},
+          {"batches_resent_by_libcurl", r.requests.transport_resent_push_posts},
           {"ops_in_lost_batches", r.requests.failed_push_entries},
           {"ops_resent_known", r.push_known},
           {"batch_entries", r.batch_entries},
