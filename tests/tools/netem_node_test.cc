@@ -41,14 +41,15 @@ TEST_CASE("silian-node sync --watch gets its cases to the hub over a slow link c
   const uint64_t node_ops = RunJson(NodeBin(), {"--db", node_db, "--json", "status"}).at("op_count").get<uint64_t>();
   const uint64_t hub_before = hub.Status().at("op_count").get<uint64_t>();
 
-  // 16 kbit/s, 100 ms, 2% loss; the first cut 0.8 s in (while the first session runs), then every 6 s.
+  // 8 kbit/s, 100 ms, 2% loss: the first session takes seconds, so the first cut, 1 s in, hits it; the
+  // next comes 8 s later, time enough for the session after it.
   netem::ProxyOptions o;
   o.target_port = hub.port();
-  o.link.rate_bytes_per_s = 2000;
+  o.link.rate_bytes_per_s = 1000;
   o.link.one_way_delay_us = 50000;
   o.link.loss = 0.02;
-  o.first_cut_s = 0.8;
-  o.cut_every_s = 6;
+  o.first_cut_s = 1;
+  o.cut_every_s = 8;
   o.seed = 20261201;
   INFO("netem seed " << o.seed);
   auto proxy = netem::Proxy::Listen(o);
@@ -73,6 +74,8 @@ TEST_CASE("silian-node sync --watch gets its cases to the hub over a slow link c
   stop = true;
   serve.join();
   INFO(ReadFile(dir.File("watch.log")));
+  INFO("bytes up " << (*proxy)->stats().bytes_up << ", down " << (*proxy)->stats().bytes_down << ", connections "
+                   << (*proxy)->stats().connections);
   CHECK((*proxy)->stats().connections_cut >= 1);  // the cut hit the node's connection
   CHECK(Trim(RunOk(NodeBin(), {"--db", node_db, "digest", "--scope", kVillage})) == HubDigest(hub_db, kVillage));
 }
