@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <streambuf>
@@ -41,11 +42,15 @@ class TerminalGuard {
 // Printable, so a value with a control character cannot break the table or the terminal.
 std::string RenderTable(const std::vector<std::vector<std::string>>& rows);
 
-// `case list`.
-std::string RenderCaseList(const std::vector<sync::CaseSummary>& cases);
+// `case list`: the item column shows the catalogue name of each case's item code (`item_names`, code to
+// name; the code itself when absent), times in China Standard Time.
+std::string RenderCaseList(const std::vector<sync::CaseSummary>& cases,
+                           const std::map<std::string, std::string>& item_names = {});
 nlohmann::json CaseSummaryJson(const sync::CaseSummary& c);
 
-// `case show`: the case view of sync::CaseProjection::view.
+// `case show`: the case view of sync::CaseProjection::view. Times in China Standard Time (+08:00), money in
+// yuan; the timeline, special procedures and extensions; the clocks of a stopped case say when it finished
+// and how many working days ahead, not days "left".
 std::string RenderCase(const nlohmann::json& view);
 
 // One open conflict (an object of LedgerStore::ListConflicts or a case view's "conflicts").
