@@ -2,7 +2,9 @@
 #include "ledger/chain.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <set>
 
 #include "base/ids.h"
@@ -531,6 +533,24 @@ std::string RenderCase(const json& view) {
          PausesSection(view) + DepartmentsSection(view) +
          FeesSection(view) + RecordSections(view) + EvaluationsSection(view) + RefusedSection(view) +
          LogSections(view);
+}
+
+std::string RenderSupervision(const std::vector<sync::SupervisionItem>& items) {
+  if (items.empty()) return "No cases need supervision.\n";
+  Rows rows = {{"PROBLEM", "CLOCK", "CASE NUMBER", "DIVISION", "ITEM", "DUE", "WD LEFT", "RESPONSIBLE ORGAN", "STAFF",
+                "STEP"}};
+  for (const auto& s : items)
+    rows.push_back({s.problem, s.clock.empty() ? "-" : s.clock, s.case_number.empty() ? s.case_id : s.case_number,
+                    s.division, s.item, s.due ? sync::FormatDate(*s.due) : "-",
+                    s.due ? std::to_string(s.remaining_wd) : "-",
+                    s.responsible_node.empty() ? "?" : s.responsible_node,
+                    s.responsible_actor.empty() ? "?" : s.responsible_actor, s.step});
+  return RenderTable(rows);
+}
+
+void WriteUtf8Bom() {
+  std::cout.flush();
+  std::fwrite("\xEF\xBB\xBF", 1, 3, stdout);
 }
 
 json StatusJson(const sync::StoreStatus& s) {

@@ -14,6 +14,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/store.h"
+#include "domain/workflow.h"
 
 namespace silian::console {
 
@@ -55,6 +56,15 @@ std::string RenderCase(const nlohmann::json& view);
 
 // One open conflict (an object of LedgerStore::ListConflicts or a case view's "conflicts").
 std::string RenderConflict(const nlohmann::json& conflict);
+
+// `supervise`: one row per problem, with the case's division and the organ responsible (the node and the
+// staff member who accepted the case, else who received it: SupervisionItem::responsible_*).
+std::string RenderSupervision(const std::vector<sync::SupervisionItem>& items);
+
+// Writes the UTF-8 byte-order mark to stdout, ahead of CSV meant for Excel (`--excel`): Excel on a Chinese
+// Windows desktop reads a CSV without it as GBK. It goes past TerminalGuard, which escapes U+FEFF in
+// everything else (a value from the ledger must not hide one). REQUIRES: nothing written to std::cout yet.
+void WriteUtf8Bom();
 
 // `status`.
 std::string RenderStatus(const sync::StoreStatus& status);

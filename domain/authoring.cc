@@ -197,7 +197,7 @@ Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const 
         (action == Action::kApprove || action == Action::kApproveTolerant || action == Action::kDeny))
       return FailedPrecondition("case " + p.case_number + ": item " + Quote(p.terms->name()) +
                                 " is a parallel item; each department records its decision with "
-                                "`case decide REF --department NAME approve|deny`");
+                                "`case decide REF DEPARTMENT approve|deny`");
     pb::Op op;
     auto* t = op.mutable_transition();
     t->set_action(ActionName(action));
