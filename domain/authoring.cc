@@ -134,6 +134,7 @@ Result<CaseProjection> LedgerStore::CreateCase(const NewCase& typed) {
     body->set_address(c.address);
     body->set_summary(c.summary);
     body->set_channel(c.channel);
+    body->set_language(c.language);
     if (terms) *body->mutable_terms() = *terms;
     SILIAN_RETURN_IF_ERROR(CheckAuthored(op, ledger_->config(), ledger_->wall().NowMs(), c.actor, "", division, {}));
     SILIAN_RETURN_IF_ERROR(CheckActorMay(op, c.actor));

@@ -166,4 +166,66 @@ TEST_CASE("silian-node case show on a village node prints China Standard Time", 
   CHECK(Contains(text, "working days left"));
   std::string list = village.Ok({"case", "list"});
   CHECK_FALSE(Contains(list, kVillageItem));
+  // The receipt voucher printed at the village point names the organ and the case number.
+  std::string number = village.Json({"case", "show", id}).at("case_number").get<std::string>();
+  std::string receipt = village.Ok({"case", "print", id, "--doc", "receipt"});
+  INFO(receipt);
+  CHECK(Contains(receipt, "<h1>收件回执</h1>"));
+  CHECK(Contains(receipt, "办件编号：" + number));
+}
+
+TEST_CASE("silian-hub case print writes each document as HTML with the organ and the case number",
+          "[output_cli]") {
+  CountyDesk desk;
+  std::string id = desk.Finished();
+  std::string number = desk.hub.Json({"case", "show", id}).at("case_number").get<std::string>();
+  for (const auto& [doc, title] : std::vector<std::pair<std::string, std::string>>{
+           {"receipt", "收件回执"}, {"acceptance", "受理通知书"}, {"one-time-notice", "一次性告知书"},
+           {"decision", "准予许可决定书"}}) {
+    std::string html = desk.hub.Ok({"case", "print", id, "--doc", doc});
+    INFO(doc << ":\n" << html);
+    CHECK(html.rfind("<!DOCTYPE html>", 0) == 0);
+    CHECK(Contains(html, "<h1>" + title + "</h1>"));
+    CHECK(Contains(html, "科右中旗自然资源局"));
+    CHECK(Contains(html, "办件编号：" + number));
+    CHECK(Contains(html, "size: A4"));
+  }
+  CHECK(Contains(desk.hub.Ok({"case", "print", id, "--doc", "decision"}), "不动产权证书 蒙2026-0001"));
+  // --out writes the file and says so.
+  std::string out = desk.dir.File("receipt.html");
+  CHECK(Contains(desk.hub.Ok({"case", "print", id, "--doc", "receipt", "--out", out}), "wrote receipt to " + out));
+  CHECK(Contains(ReadFile(out), "办件编号：" + number));
+}
+
+TEST_CASE("silian-hub case print of a Mongolian-speaking applicant's case is vertical Mongolian", "[output_cli]") {
+  CountyDesk desk;
+  std::string id = desk.Received(kFeeItem, {"--lang", "mn"});
+  CHECK(desk.hub.Json({"case", "show", id}).at("language") == "mn");
+  std::string html = desk.hub.Ok({"case", "print", id, "--doc", "receipt"});
+  INFO(html);
+  CHECK(Contains(html, "writing-mode: vertical-lr"));
+  CHECK(Contains(html, "Noto Sans Mongolian"));
+  CHECK(Contains(html, "\xE1\xA0"));
+  CHECK_FALSE(Contains(html, "收件回执"));
+  // --lang overrides: the Chinese copy for the file.
+  CHECK(Contains(desk.hub.Ok({"case", "print", id, "--doc", "receipt", "--lang", "zh"}), "收件回执"));
+}
+
+TEST_CASE("silian-hub case print and case new refuse what they do not know, naming the value", "[output_cli]") {
+  CountyDesk desk;
+  std::string id = desk.Received(kFeeItem);
+  RequireRefused(desk.hub.Run({"case", "print", id, "--doc", "invoice"}), "silian-hub",
+                 {"document \"invoice\" is not one of: receipt, acceptance, not-accepted, one-time-notice, decision"});
+  RequireRefused(desk.hub.Run({"case", "print", id, "--doc", "receipt", "--lang", "en"}), "silian-hub",
+                 {"language \"en\" is not one of: zh, mn"});
+  std::string digest = desk.hub.Digest();
+  RequireRefused(desk.hub.Run({"case", "new", "--item", kFeeItem, "--applicant-name", "乌云", "--applicant-id",
+                               "15222219880315002X", "--division", kVillage, "--lang", "en"}),
+                 "silian-hub", {"language \"en\""});
+  CHECK(desk.hub.Digest() == digest);  // a refusal stores nothing
+  ProcessResult early = desk.hub.Run({"case", "print", id, "--doc", "acceptance"});
+  INFO(Describe(early));
+  CHECK(early.exit_code != 0);
+  CHECK(early.out.empty());
+  CHECK(Contains(early.err, "(status received) has no acceptance document: it was never accepted"));
 }
