@@ -122,7 +122,7 @@ TEST_CASE("Documents: the one-time notice lists every missing material with its 
   CHECK_THAT(html, Catch::Contains("视为撤回申请"));
 }
 
-TEST_CASE("Documents: the acceptance notice gives the due days; the decision the certificate or the reason",
+TEST_CASE("Documents: the acceptance notice gives the due days, the decision the certificate or the reason",
           "[documents]") {
   DocumentInput in = Sample("decided_approved");
   in.view["timeline"]["accepted"] = kReceivedMs + kDayMs;

@@ -127,7 +127,7 @@ TEST_CASE("Notices: a case number that is not digits and dashes is left out of e
       CHECK_THAT(*RenderNotice(t.id, language, f), !Catch::Contains("http"));
 }
 
-TEST_CASE("Notices: languages are zh and mn; anything else is refused naming the value", "[notices]") {
+TEST_CASE("Notices: languages are zh and mn, anything else is refused naming the value", "[notices]") {
   CHECK(*ParseLanguage("zh") == Language::kChinese);
   CHECK(*ParseLanguage("mn") == Language::kMongolian);
   auto en = ParseLanguage("en");
