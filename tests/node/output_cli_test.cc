@@ -2,7 +2,9 @@
 // catalogue works cases with the shared case commands (silian-hub case ...), and a village node that
 // synced the catalogue shows its own. Times in China Standard Time, money in yuan, item names, CSV for
 // Excel, supervision with the division and the responsible organ, hints that name real commands.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -228,4 +230,31 @@ TEST_CASE("silian-hub case print and case new refuse what they do not know, nami
   CHECK(early.exit_code != 0);
   CHECK(early.out.empty());
   CHECK(Contains(early.err, "(status received) has no acceptance document: it was never accepted"));
+}
+
+TEST_CASE("silian-hub makes a notice at every stage in the applicant's language, listed by notices list",
+          "[output_cli]") {
+  CountyDesk desk;
+  desk.hub.Ok({"config", "set", "notify", "on"});
+  std::string mn = desk.Received(kFeeItem, {"--lang", "mn"});
+  desk.hub.Ok({"case", "act", mn, "accept"});
+  desk.hub.Ok({"case", "act", mn, "start-review"});
+  desk.hub.Ok({"case", "act", mn, "suspend", "--reason", "实地查看", "--detail", "procedure=site_inspection"});
+  std::string zh = desk.Received(kFeeItem);
+  desk.hub.Ok({"case", "act", zh, "withdraw", "--reason", "不办了"});
+  json notices = desk.hub.Json({"notices", "list"});
+  INFO(notices.dump(2));
+  std::map<std::string, std::vector<std::string>> kinds_by_case;
+  for (const auto& n : notices) {
+    const std::string id = n.at("case_id"), text = n.at("text");
+    kinds_by_case[id].push_back(n.at("kind"));
+    CHECK(Contains(text, "不动产抵押权首次登记"));
+    CHECK(Contains(text, "\xE1\xA0") == (id == mn));  // Mongolian script for the Mongolian speaker only
+  }
+  std::sort(kinds_by_case[mn].begin(), kinds_by_case[mn].end());
+  CHECK(kinds_by_case[mn] == std::vector<std::string>{"accepted", "received", "suspended"});
+  std::sort(kinds_by_case[zh].begin(), kinds_by_case[zh].end());
+  CHECK(kinds_by_case[zh] == std::vector<std::string>{"received", "withdrawn"});
+  std::string text = desk.hub.Ok({"notices", "list"});
+  CHECK(Contains(text, "SENT (+08:00)"));
 }
