@@ -313,7 +313,9 @@ std::string ItemSection(const json& view) {
   if (!item.is_object()) return "";
   auto limit = [&](const char* key) {
     const json& l = Member(item, key);
-    return Str(l, "value") + " " + Str(l, "unit");
+    std::string unit = Str(l, "unit");
+    std::replace(unit.begin(), unit.end(), '_', ' ');  // "working_days" reads "working days"
+    return Str(l, "value") + " " + unit;
   };
   std::vector<std::pair<std::string, std::string>> pairs = {
       {"name", Str(item, "name") + " (version " + Str(item, "version") + ")"},

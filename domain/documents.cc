@@ -159,7 +159,7 @@ std::string Style(Language language) {
   if (language == Language::kMongolian)
     return css +
            "html { writing-mode: vertical-lr; }\n"
-           "body { font-family: \"Noto Sans Mongolian\", sans-serif; height: 257mm; }\n"
+           "body { font-family: \"Noto Sans Mongolian\", \"Noto Sans CJK SC\", sans-serif; height: 257mm; }\n"
            ".number, .sign { text-align: end; }\n"
            ".sign { margin-top: 0; margin-left: 16mm; }\n";
   return css +
