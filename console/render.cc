@@ -122,6 +122,15 @@ std::string HistoryDetail(const json& h) {
     if (h.contains("reason")) out += "; reason " + Quote(Raw(h, "reason"));
     if (h.contains("duplicate_of")) out += "; duplicate of " + Str(h, "duplicate_of");
     if (h.contains("conflict")) out += "; conflict " + Str(h, "conflict");
+  } else if (kind == "fee_recorded") {
+    out = Str(h, "fee") + " " + Yuan(h, "amount_fen") + " yuan";
+  } else if (kind == "department_decision") {
+    out = Str(h, "department") + ": " + Str(h, "decision");
+    if (h.contains("opinion")) out += "; opinion " + Quote(Raw(h, "opinion"));
+  } else if (kind == "evaluation_given") {
+    out = Str(h, "rating");
+  } else if (kind == "rectification_step") {
+    out = Str(h, "step") + " of evaluation " + Str(h, "evaluation");
   } else if (kind == "conflict_resolved") {
     out = Str(h, "conflict");
     if (h.contains("keep")) out += "; keep " + Str(h, "keep");

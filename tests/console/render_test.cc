@@ -244,3 +244,20 @@ TEST_CASE("Console: case list names the item and prints the update time in China
 
 }  // namespace
 }  // namespace silian::console
+
+namespace silian::console {
+namespace {
+
+TEST_CASE("Console: case show history names fees in yuan and department decisions", "[console]") {
+  nlohmann::json view = {
+      {"history", nlohmann::json::array({{{"op", "h:7"}, {"kind", "fee_recorded"}, {"fee", "charge"}, {"amount_fen", 9000}},
+                                         {{"op", "h:8"}, {"kind", "department_decision"}, {"department", "公安局"},
+                                          {"decision", "deny"}, {"opinion", "不符合"}}})}};
+  std::string text = RenderCase(view);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("charge 90.00 yuan"));
+  CHECK_THAT(text, Catch::Contains("公安局: deny; opinion \"不符合\""));
+}
+
+}  // namespace
+}  // namespace silian::console
