@@ -171,6 +171,16 @@ std::vector<PlannedNotice> PlanNotices(const CaseProjection& p, const std::optio
   return out;
 }
 
+PlannedNotice SubsidyPaidNotice(const std::string& op, uint64_t event_ms, int64_t amount_fen) {
+  PlannedNotice n{op, "subsidy_paid", event_ms, {}};
+  n.facts.amount_fen = amount_fen;
+  return n;
+}
+
+PlannedNotice CorrectionLapsedNotice(const std::string& op, uint64_t event_ms) {
+  return PlannedNotice{op, "correction_lapsed", event_ms, {}};
+}
+
 Status Outbox::CreateNotices(const CaseProjection& p) {
   if (!notify_) return Status::Ok();
   const std::optional<pb::Item> item = CatalogueItem(p);

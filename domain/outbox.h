@@ -63,6 +63,12 @@ struct PlannedNotice {
 // it). Pure. At merge, an op kind added later (subsidy paid, correction lapsed) adds its line here.
 std::vector<PlannedNotice> PlanNotices(const CaseProjection& p, const std::optional<pb::Item>& item);
 
+// The notices of stages whose ops come with another branch (issue 11 items 5 and 7), for PlanNotices to
+// push at merge: a subsidy of `amount_fen` paid by op `op` at `event_ms`; a correction deadline that lapsed,
+// recorded by op `op` (the case counts as withdrawn). Pure.
+PlannedNotice SubsidyPaidNotice(const std::string& op, uint64_t event_ms, int64_t amount_fen);
+PlannedNotice CorrectionLapsedNotice(const std::string& op, uint64_t event_ms);
+
 class Outbox {
  public:
   // The DDL schema version `version` of the ledger file adds for the outbox ("" for none).

@@ -150,3 +150,26 @@ TEST_CASE("Notices: every stage of the seed has a template", "[notices]") {
 
 }  // namespace
 }  // namespace silian::sync
+
+#include "domain/outbox.h"
+
+namespace silian::sync {
+namespace {
+
+TEST_CASE("Notices: the subsidy and lapsed-correction notices for the merge render with their facts",
+          "[notices]") {
+  PlannedNotice subsidy = SubsidyPaidNotice("h:9", 1000, 30000);
+  subsidy.facts.item_name = "高龄津贴申请";
+  subsidy.facts.case_number = "1-2";
+  CHECK(*RenderNotice(subsidy.template_id, Language::kChinese, subsidy.facts) ==
+        "【四联政务】您的高龄津贴申请（办件编号1-2）补贴300.00元已拨付至您的银行账户。");
+  PlannedNotice lapsed = CorrectionLapsedNotice("h:10", 2000);
+  CHECK_THAT(*RenderNotice(lapsed.template_id, Language::kMongolian, lapsed.facts), Catch::StartsWith("【四联政务】"));
+  bool subsidy_kind = false;
+  for (const auto& t : NoticeTemplates())
+    if (std::string(t.id) == "subsidy_paid") subsidy_kind = std::string(t.kind) == "subsidy_paid" && !t.wired;
+  CHECK(subsidy_kind);
+}
+
+}  // namespace
+}  // namespace silian::sync
