@@ -29,6 +29,7 @@ struct NewCaseOptions {
   std::string address;
   std::string summary;
   std::string channel;
+  std::string language = "zh";  // --lang
   std::optional<std::string> division;
   std::optional<std::string> actor;  // default: SILIAN_ACTOR, else the node id
 };
@@ -99,6 +100,13 @@ struct RectifyOptions {
   std::optional<std::string> actor;
 };
 
+struct PrintOptions {
+  std::string case_ref;
+  std::string doc;                    // receipt, acceptance, not-accepted, one-time-notice, decision
+  std::optional<std::string> lang;    // zh or mn; default the case's language
+  std::optional<std::string> out;     // a file; default stdout
+};
+
 // The options of every case command, filled by the parser.
 struct CaseCommands {
   NewCaseOptions case_new;
@@ -112,6 +120,7 @@ struct CaseCommands {
   RectifyOptions case_rectify;
   NoteOptions case_note;
   MaterialOptions case_material;
+  PrintOptions case_print;
 };
 
 // Adds new, list, show, set, act, decide, fee, evaluate, rectify, notice, note and material to `group`;
@@ -138,6 +147,9 @@ Status RunCaseDecide(const GlobalOptions& g, const DecideOptions& o);
 Status RunCaseFee(const GlobalOptions& g, const FeeOptions& o);
 Status RunCaseEvaluate(const GlobalOptions& g, const EvaluateOptions& o);
 Status RunCaseRectify(const GlobalOptions& g, const RectifyOptions& o);
+// `case print` (console/print.cc): a printable HTML document of the case (domain/documents.h), to --out
+// or stdout; with --json, {"case_number", "document", "language", "html"}.
+Status RunCasePrint(const GlobalOptions& g, const PrintOptions& o);
 // "12.50" yuan -> 1250 fen; kInvalidArgument naming the value.
 Result<int64_t> ParseYuan(const std::string& text);
 

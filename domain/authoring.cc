@@ -134,6 +134,7 @@ Result<CaseProjection> LedgerStore::CreateCase(const NewCase& typed) {
     body->set_address(c.address);
     body->set_summary(c.summary);
     body->set_channel(c.channel);
+    body->set_language(c.language);
     if (terms) *body->mutable_terms() = *terms;
     SILIAN_RETURN_IF_ERROR(CheckAuthored(op, ledger_->config(), ledger_->wall().NowMs(), c.actor, "", division, {}));
     SILIAN_RETURN_IF_ERROR(CheckActorMay(op, c.actor));
@@ -197,7 +198,7 @@ Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const 
         (action == Action::kApprove || action == Action::kApproveTolerant || action == Action::kDeny))
       return FailedPrecondition("case " + p.case_number + ": item " + Quote(p.terms->name()) +
                                 " is a parallel item; each department records its decision with "
-                                "`case decide REF --department NAME approve|deny`");
+                                "`case decide REF DEPARTMENT approve|deny`");
     pb::Op op;
     auto* t = op.mutable_transition();
     t->set_action(ActionName(action));

@@ -111,6 +111,7 @@ class Folder {
     h.Set("case_number", c.case_number());
     fields_.ApplyCreated(ops_, i);
     if (c.has_terms()) terms_ = c.terms();
+    language_ = c.language();
   }
 
   void ApplyResolution(size_t i, fold::History& h) {
@@ -170,6 +171,7 @@ class Folder {
       if (f.name == "item_code") p.item_code = f.value;
     }
     p.phone = fields_.Plain("phone");
+    if (!language_.empty()) p.language = language_;
     p.terms = terms_;
     p.refused = facts.refused;
     for (size_t i = 0; i < ops_.size(); ++i)
@@ -179,6 +181,8 @@ class Folder {
     p.view = fold::CaseView(ops_, facts, p.conflicts, p.heads, detail_,
                             with_history() ? std::move(history_) : json());
     p.events = std::move(facts.lifecycle.events);
+    // Only a case created with a language shows one, so views of older cases stay as they were.
+    if (!language_.empty()) p.view["language"] = language_;
     return p;
   }
 
@@ -188,6 +192,7 @@ class Folder {
   bool created_ = false;
   std::string case_number_;
   std::string division_;
+  std::string language_;  // CaseCreated.language as written
   uint64_t last_hlc_ = 0;
   // The item terms in force: those of the creation op or of the latest item_code change, in fold order.
   std::optional<pb::ItemTerms> terms_;

@@ -55,7 +55,7 @@ struct OpenConflict {
 // The action of the event of a parallel item decided by its departments' decisions.
 inline constexpr const char* kDecidedByDepartments = "decided-by-departments";
 
-// A transition that took effect, in fold order: what notices and reports are made of.
+// A transition that took effect (every applied one), in fold order: what notices are made of.
 struct CaseEvent {
   std::string op;      // op id text
   std::string action;  // an action name (ActionName), or kDecidedByDepartments
@@ -85,6 +85,7 @@ struct CaseProjection {
   std::vector<CaseEvent> events;
   std::vector<RefusedOp> refused;
   std::string phone;  // "" until written
+  std::string language = "zh";  // the applicant's language (CaseCreated.language; "" reads as "zh")
   std::optional<pb::ItemTerms> terms;  // the item terms in force (absent: item unlisted)
   // The whole case as shown by `case show --json`: sorted keys, no local or arrival-order data.
   nlohmann::json view;

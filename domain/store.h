@@ -53,6 +53,7 @@ struct NewCase {
   std::string address;
   std::string summary;
   std::string channel;
+  std::string language = "zh";  // the applicant's language: "zh" or "mn" (domain/notice_templates.h)
   std::string actor;
   std::optional<DivisionCode> division;  // default: the node's own division
 };

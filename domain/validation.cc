@@ -16,6 +16,7 @@
 #include "domain/catalog.h"
 #include "domain/enums.h"
 #include "domain/internal/fold.h"
+#include "domain/notice_templates.h"
 
 namespace silian::sync {
 namespace {
@@ -419,6 +420,7 @@ class OpContent {
     for (const auto& [field, value] : fields)
       SILIAN_RETURN_IF_ERROR(CheckFieldValue(field, *value, c.applicant_id_type(), not_after_));
     if (c.has_terms()) SILIAN_RETURN_IF_ERROR(Terms(c.terms(), c.item_code()));
+    if (!c.language().empty()) SILIAN_RETURN_IF_ERROR(ParseLanguage(c.language()).status());
     return Status::Ok();
   }
 

@@ -169,6 +169,8 @@ void AddOversight(console::Program& p, CommandLine& cl) {
   cmd->add_option("--to", cl.report.to, "last day of the period, YYYY-MM-DD")->required();
   cmd->add_option("--by", cl.report.by, "group rows by node, level, item, department or staff");
   cmd->add_option("--format", cl.report.format, "text, csv or json")->capture_default_str();
+  cmd->add_flag("--excel", cl.report.excel,
+                "with --format csv: start with a UTF-8 byte-order mark, so that Excel shows the Chinese text");
   AddAreaOptions(cmd, cl.report, "count overdue and warning cases as of this day (default: today)");
   p.OnRun(cmd, [&p, &cl] { return RunReport(p.global(), cl.report); });
 

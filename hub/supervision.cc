@@ -21,7 +21,7 @@ sync::LedgerStore::Notice OverdueApology(const sync::SupervisionItem& item, cons
   n.case_number = item.case_number;
   n.kind = "overdue_apology";
   n.phone = sync::ViewFieldValue(view, "phone").value_or("");
-  n.text = sync::OverdueApologyText(catalogue_item, item.case_number);
+  n.text = sync::OverdueApologyText(catalogue_item, item.case_number, sync::LanguageOfCase(view.value("language", "")));
   n.event_ms = now_ms;
   return n;
 }

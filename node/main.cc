@@ -58,7 +58,7 @@ void GuardAuthoring(console::Program& p) {
       const std::string name = group->get_name();
       for (CLI::App* cmd : group->get_subcommands()) {
         const std::string sub = cmd->get_name();
-        bool authors = (name == "case" && sub != "list" && sub != "show" && sub != "notice") || (name == "conflicts" && sub == "resolve");
+        bool authors = (name == "case" && sub != "list" && sub != "show" && sub != "notice" && sub != "print") || (name == "conflicts" && sub == "resolve");
         if (!authors) continue;
         Status s = CheckBeforeAuthoring(p.global());
         if (!s.ok()) p.SetCommand([s] { return s; });

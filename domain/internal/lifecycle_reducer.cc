@@ -29,22 +29,6 @@ int DaysOf(const std::string& text) {
   }
 }
 
-// The actions whose effect is an event of the case (notices and reports are made of events).
-bool RaisesEvent(Action a) {
-  switch (a) {
-    case Action::kAccept:
-    case Action::kRequestCorrection:
-    case Action::kApprove:
-    case Action::kApproveTolerant:
-    case Action::kDeny:
-    case Action::kComplete:
-    case Action::kIssueCertificate:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
 
 const char* MilestoneName(Milestone m) {
@@ -141,9 +125,9 @@ void LifecycleReducer::SetStatus(CaseStatus s, size_t by) {
 // The facts an applied transition leaves on the case besides its status. Every case's transitions pass
 // here on import, so nothing is built that the action does not need.
 void LifecycleReducer::RecordApplied(const CaseOps& ops, size_t i, Action action) {
-  if (RaisesEvent(action))
-    facts_.events.push_back({ops.id_text(i), ops.op(i).transition().action(), CaseStatusName(facts_.status),
-                             ops.op(i).hlc()});
+  // Every applied transition is an event of the case: the applicant is told at every stage (domain/outbox.h).
+  facts_.events.push_back({ops.id_text(i), ops.op(i).transition().action(), CaseStatusName(facts_.status),
+                           ops.op(i).hlc()});
   RecordMilestones(ops, i, action);
   RecordDetails(ops, i, action);
 }
