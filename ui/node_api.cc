@@ -7,6 +7,7 @@
 #include "base/text.h"
 #include "console/support.h"
 #include "domain/catalog.h"
+#include "domain/documents.h"
 #include "domain/validation.h"
 #include "ui/internal/case_api.h"
 
@@ -151,11 +152,10 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     return internal::ActOnCase(store, p[1], body, s.actor);
   }
   if (p.size() == 4 && p[0] == "cases" && p[2] == "print" && get) {
-    SILIAN_RETURN_IF_ERROR(store.FindCase(p[1]).status());
-    *status = 501;
-    return json{{"error", "not_implemented"},
-                {"message", "printing " + Quote(p[3]) + " is not wired yet: the document renderer of `case print` "
-                            "joins the app at the merge"}};
+    // The renderer of `case print` (domain/documents.h), in the applicant's language.
+    SILIAN_ASSIGN_OR_RETURN(sync::DocumentKind kind, sync::ParseDocumentKind(p[3]));
+    SILIAN_ASSIGN_OR_RETURN(std::string html, sync::RenderDocument(store, p[1], kind, std::nullopt, console::Today()));
+    return json{{"document", p[3]}, {"html", std::move(html)}};
   }
   return NotFound("no API call " + r.method + " " + Quote(r.path) + " (docs/api.md lists them)");
 }

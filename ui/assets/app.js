@@ -299,8 +299,9 @@ $("print-receipt").addEventListener("click", async () => {
       $("print-error").textContent = I18N.t("print.not_ready", { message: j.message });
       return;
     }
+    const doc = await reply.json();
     const w = window.open("", "_blank");
-    if (w) { w.document.write(await reply.text()); w.document.close(); w.print(); }
+    if (w) { w.document.write(doc.html); w.document.close(); w.print(); }
   } catch (e) {
     $("print-error").textContent = e.message;
   }
