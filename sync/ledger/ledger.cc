@@ -128,6 +128,9 @@ std::unique_ptr<Ledger::Impl> NewImpl(const std::string& path, const Ledger::Opt
 Status Open(Ledger::Impl& impl) {
   if (sqlite3_open_v2(impl.path.c_str(), &impl.db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK)
     return Internal("SQLite cannot open " + Quote(impl.path));
+  // Before the first read (the schema version): another process writing the ledger at that moment makes
+  // the read wait, instead of failing as "not an SQLite database". Configure sets it again.
+  sqlite3_busy_timeout(impl.db, 10000);
   impl.peers = std::make_unique<PeerRegistry>(impl.db, *impl.wall);
   return Status::Ok();
 }

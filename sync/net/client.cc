@@ -84,8 +84,12 @@ Result<Transport::Reply> SyncClient::Post(const std::string& node_id, const std:
     SILIAN_ASSIGN_OR_RETURN(Transport::Reply reply, transport_.Post(kSyncPath, body, authorization));
     if (attempt > 0 || reply.http_status != 401) return reply;
     auto j = nlohmann::json::parse(reply.body, nullptr, false);
-    if (j.is_discarded() || !j.is_object() || j.value("error", "") != "stale_request" || !j.contains("hub_ms") ||
-        !j["hub_ms"].is_number_unsigned())
+    if (j.is_discarded() || !j.is_object()) return reply;
+    // A connection cut after the hub took the request, and the transport sent the same bytes again (libcurl
+    // re-sends on a dead reused connection): the hub saw that nonce already. The request is idempotent (a
+    // push stores each op once); it goes again once, signed anew.
+    if (j.value("error", "") == "replayed") continue;
+    if (j.value("error", "") != "stale_request" || !j.contains("hub_ms") || !j["hub_ms"].is_number_unsigned())
       return reply;
     clock_offset_ms_ = static_cast<int64_t>(j["hub_ms"].get<uint64_t>()) - local_ms;
   }
