@@ -6,7 +6,7 @@ ifdef CI
 CMAKE_FLAGS += -DSILIAN_WERROR=ON
 endif
 
-.PHONY: all deps configure build test demo bench bench-sync bench-peer fuzz clean
+.PHONY: all deps configure build test demo demo-live bench bench-sync bench-peer fuzz clean
 
 all: build
 
@@ -24,6 +24,10 @@ test: build
 
 demo: build
 	@tools/demo/run-demo $(BUILD_DIR)
+
+# The demo network kept running with the web apps (a village laptop's and the city's dashboard) until Ctrl-C.
+demo-live: build
+	@SILIAN_DEMO_LIVE=1 tools/demo/run-demo $(BUILD_DIR)
 
 # The benchmarks (docs/benchmarks.md). They print figures; a missed target is a result, not a failure.
 bench: build
