@@ -1,4 +1,6 @@
 #include "console/render.h"
+
+#include "console/case_facts.h"
 #include "ledger/chain.h"
 
 #include <algorithm>
@@ -416,7 +418,7 @@ std::string RenderCase(const json& view) {
   if (Member(view, "created").is_boolean() && !Member(view, "created").get<bool>())
     out += "  (the creation op of this case has not arrived yet)\n";
   return out + FieldsSection(view) + ItemSection(view) + ClocksSection(view) + DepartmentsSection(view) +
-         FeesSection(view) + RecordSections(view) + EvaluationsSection(view) + RefusedSection(view) +
+         RenderCaseFacts(view) + FeesSection(view) + RecordSections(view) + EvaluationsSection(view) + RefusedSection(view) +
          LogSections(view);
 }
 

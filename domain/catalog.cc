@@ -216,6 +216,10 @@ Status CheckItemContent(const std::string& where, const pb::Item& item) {
       SILIAN_RETURN_IF_ERROR(CheckText(where, path + ".basis", f.basis(), kMaxFeeBasisChars));
     }
   }
+  if (item.extension_limit_wd() > kMaxExtensionWd) {
+    return InvalidArgument(where + " extension_limit_wd " + std::to_string(item.extension_limit_wd()) +
+                           " must be 0 (the default) to " + std::to_string(kMaxExtensionWd));
+  }
   for (int i = 0; i < item.steps_size(); ++i) {
     if (!OneOf(kSteps, item.steps(i))) {
       return InvalidArgument(where + " steps[" + std::to_string(i) + "] " + Quote(item.steps(i)) +
@@ -353,7 +357,7 @@ Status ReadItem(const std::string& base, const json& v, pb::Item* out, std::stri
   SILIAN_RETURN_IF_ERROR(CheckKeys(w, "", v,
                                    {"code", "version", "name", "exercise_level", "instant", "legal_limit",
                                     "promised_limit", "lead_department", "departments", "materials", "fees",
-                                    "steps", "withdrawn"},
+                                    "steps", "withdrawn", "extension_limit_wd"},
                                    {"code", "name", "exercise_level", "legal_limit", "promised_limit",
                                     "lead_department"}));
   SILIAN_RETURN_IF_ERROR(ReadString(w, "code", v.at("code"), out->mutable_code()));
@@ -394,6 +398,11 @@ Status ReadItem(const std::string& base, const json& v, pb::Item* out, std::stri
   }
   if (v.contains("steps")) {
     SILIAN_RETURN_IF_ERROR(ReadStrings(w, "steps", v.at("steps"), out->mutable_steps()));
+  }
+  if (v.contains("extension_limit_wd")) {
+    uint32_t days = 0;
+    SILIAN_RETURN_IF_ERROR(ReadUint32(w, "extension_limit_wd", v.at("extension_limit_wd"), &days));
+    out->set_extension_limit_wd(days);
   }
   if (v.contains("withdrawn")) {
     bool withdrawn = false;
@@ -556,7 +565,7 @@ nlohmann::json ItemToJson(const pb::Item& item) {
   for (const pb::ItemFee& f : item.fees()) {
     fees.push_back({{"name", f.name()}, {"amount_fen", f.amount_fen()}, {"basis", f.basis()}});
   }
-  return json{{"code", item.code()},
+  json out{{"code", item.code()},
               {"version", item.version()},
               {"name", item.name()},
               {"exercise_level", item.exercise_level()},
@@ -569,6 +578,8 @@ nlohmann::json ItemToJson(const pb::Item& item) {
               {"fees", fees},
               {"steps", json(std::vector<std::string>(item.steps().begin(), item.steps().end()))},
               {"withdrawn", item.withdrawn()}};
+  if (item.extension_limit_wd() != 0) out["extension_limit_wd"] = item.extension_limit_wd();
+  return out;
 }
 
 nlohmann::json CatalogToJson(const std::vector<pb::Item>& items) {
@@ -587,7 +598,14 @@ pb::ItemTerms TermsOf(const pb::Item& item) {
   *terms.mutable_promised_limit() = item.promised_limit();
   terms.set_lead_department(item.lead_department());
   *terms.mutable_departments() = item.departments();
+  terms.set_extension_limit_wd(item.extension_limit_wd());
+  *terms.mutable_steps() = item.steps();
   return terms;
+}
+
+int ExtensionLimitWd(const pb::ItemTerms& terms) {
+  if (terms.extension_limit_wd() != 0) return static_cast<int>(terms.extension_limit_wd());
+  return terms.departments_size() > 0 ? kDefaultJointExtensionWd : kDefaultExtensionWd;
 }
 
 bool NeedsAuthority(std::string_view action) {

@@ -44,6 +44,10 @@ struct CaseClocks {
   // "no_item" (no item terms: no clocks), "before_acceptance" (not started), "suspended" (started, an
   // open suspension, not stopped), "running", "stopped" (decided, completed or closed).
   std::string stage;
+  // The lawful extension counted in both clocks, in working days (0: none), and, when the case has an
+  // extension that does not count, why.
+  int extension_wd = 0;
+  std::string extension_refused;
 };
 
 // The clocks of a case as of `today`:
@@ -54,12 +58,24 @@ struct CaseClocks {
 // - start      = timeline.accepted; else, when notice.deemed_accepted, the organ's receipt
 //                (deemed_accepted = true); else not started.
 // - stopped    = timeline.decided, else timeline.completed, else timeline.closed (absent: running).
-// - both clocks: ComputeClock with item.legal_limit / item.promised_limit, extension = the sum of
-//                extensions[].days (an approved extension extends both the legal and the promised limit),
+// - both clocks: ComputeClock with item.legal_limit / item.promised_limit, extension = the lawful
+//                extension (an approved extension extends both the legal and the promised limit),
 //                suspensions[] as [date(start), date(end)) (end absent: still suspended), `warning_wd`.
+// - lawful extension: extensions[0] only (a case is extended once; the projection refuses a second), when
+//                its days are 1 to the item's limit (item.extension_limit_wd, else 15 for a parallel item,
+//                else 10) and date(extensions[0].time) <= the legal due day computed without it. Otherwise
+//                no extension counts and extension_refused says why.
 // Without view.item: started = false, stage "no_item", no clocks.
 CaseClocks ComputeCaseClocks(const nlohmann::json& view, const WorkingCalendar& calendar, Date today,
                              int warning_wd = 1);
+
+// The working days the applicant has to supply what a one-time notice asks for, when the request names no
+// due day.
+inline constexpr int kCorrectionWindowWd = 5;
+
+// The due day of the correction the case's view records (view.correction): its "due", else
+// AddWorkingDays(date(correction.requested), kCorrectionWindowWd). nullopt without a correction.
+std::optional<Date> CorrectionDue(const nlohmann::json& view, const WorkingCalendar& calendar);
 
 // For `case show`: {"stage", "started", "deemed_accepted", "start" (YYYY-MM-DD), "notice": {"due",
 // "deemed_accepted"}, "legal" / "promised": {"due" (YYYY-MM-DD or null), "remaining_wd", "used_wd",
@@ -124,6 +140,10 @@ struct ReportRow {
   // open and today > its due day: the due_date of category "fix_by_deadline" when it is a valid date,
   // else AddWorkingDays(evaluation date, rectification_wd) in the case's calendar.
   uint64_t rectifications_overdue = 0;
+  // Of the evaluations in range, those entered by staff for the applicant (view "assisted": true).
+  uint64_t evaluations_assisted = 0;
+  uint64_t subsidies = 0;           // subsidies.entries[] with time in range
+  int64_t subsidies_paid_fen = 0;   // the sum of their amount_fen
 };
 
 // Accumulates report figures over views fed one at a time (memory grows with the number of groups, not of
@@ -175,7 +195,8 @@ std::string RenderReportText(const ReportOptions& options, const std::vector<Rep
 // with 2, fees as yuan with 2 decimals (FormatFen). Columns: group, received, accepted, not_accepted,
 // completed, completion_rate, completed_on_time, ahead_wd_total, average_handling_wd, overdue_now,
 // warning_now, fees_charged_yuan, fees_paid_yuan, fees_refunded_yuan, evaluations, negative_evaluations,
-// satisfaction_rate, rectifications_open, rectifications_closed, rectifications_overdue.
+// satisfaction_rate, rectifications_open, rectifications_closed, rectifications_overdue,
+// evaluations_assisted, subsidies, subsidies_paid_yuan.
 std::string RenderReportCsv(const std::vector<ReportRow>& rows, const ReportRow& total);
 // {"from", "to", "division_prefix", "by", "today", "rows": [...], "total": {...}}; each row has every
 // field of ReportRow under its own name (fees in fen, rates as numbers).
@@ -191,7 +212,9 @@ struct SupervisionItem {
   //   ；) are not all among the case's material records, owed.due < today, the case not closed
   //   (no timeline.closed): the case is due for revocation;
   // "deemed_accepted": deemed accepted (CaseClocks::deemed_accepted) and not stopped;
-  // "rectification_overdue": an open rectification with today > its due day (ReportRow).
+  // "rectification_overdue": an open rectification with today > its due day (ReportRow);
+  // "correction_lapsed": status correction_pending and today > CorrectionDue: the organ withdraws the case
+  //   or continues it with a reason (LedgerStore::DecideLapsedCorrection).
   std::string problem;
   std::string clock;        // "legal" or "promised" for overdue/warning, else ""
   std::optional<Date> due;  // the clock's due day, owed.due, the notice window's due, the rectification's due

@@ -152,9 +152,10 @@ TEST_CASE("Workflow: a suspension over Spring Festival pauses only its working d
   CHECK(shown["start"] == "2026-02-10");
 }
 
-TEST_CASE("Workflow: extensions add up and extend both clocks", "[workflow]") {
+TEST_CASE("Workflow: only the first extension counts, and it extends both clocks", "[workflow]") {
   json view = AcceptedCase("2026-03-02", 20, 5);
-  view["extensions"] = json::array({{{"days", 5}, {"op", "t1:6"}, {"reason", "a"}}, {{"days", 3}, {"op", "t1:7"}, {"reason", "b"}}});
+  view["extensions"] = json::array({{{"days", 8}, {"op", "t1:6"}, {"reason", "a"}, {"time", MsAt("2026-03-03")}},
+                                    {{"days", 3}, {"op", "t1:7"}, {"reason", "b"}, {"time", MsAt("2026-03-03")}}});
   CaseClocks c = ComputeCaseClocks(view, National(), D("2026-03-03"));
   // 28 working days after Mon 03-02 (Qingming 04-04..04-06 is a weekend and Monday): 03-03..03-06 (4),
   // 03-09..04-03 (24), 04-07 (25) .. 04-10 (28).
@@ -410,7 +411,7 @@ TEST_CASE("Workflow: the CSV quotes a group with a comma and a quote and shows f
   std::string csv = RenderReportCsv(b.Rows(), b.Total());
   INFO(csv);
   CHECK(csv.rfind("group,received,accepted,not_accepted,completed,completion_rate,", 0) == 0);
-  CHECK(csv.find("\r\n\"ITEM-A Pension, \"\"rural\"\"\",1,1,0,0,0.0000,0,0,0.00,0,0,12.50,0.00,0.00,0,0,0.0000,0,0,0\r\n") !=
+  CHECK(csv.find("\r\n\"ITEM-A Pension, \"\"rural\"\"\",1,1,0,0,0.0000,0,0,0.00,0,0,12.50,0.00,0.00,0,0,0.0000,0,0,0,0,0,0.00\r\n") !=
         std::string::npos);
   CHECK(csv.find("\r\ntotal,1,1,0,0,0.0000,") != std::string::npos);
 
@@ -605,7 +606,8 @@ json RandomCase(test::Rng& rng, int n, int32_t today, Truth& t) {
         cursor = end + static_cast<int32_t>(rng.Below(5));
       }
     }
-    for (uint64_t k = rng.Percent(25) ? rng.Between(1, 2) : 0; k > 0; --k) t.extension += rng.Percent(50) ? 5 : 10;
+    // One extension (a case is extended once), decided the day after acceptance: before any legal deadline.
+    if (rng.Percent(25) && when(*t.accepted + 1)) t.extension = rng.Percent(50) ? 5 : 10;
     const int32_t decided = cursor + static_cast<int32_t>(rng.Below(25));
     if (!open && rng.Percent(75) && when(decided)) {
       t.decided = decided;
@@ -638,14 +640,8 @@ json RandomCase(test::Rng& rng, int n, int32_t today, Truth& t) {
     view["suspensions"] = s;
   }
   if (t.extension > 0) {
-    json e = json::array();
-    int left = t.extension;
-    while (left > 0) {  // split into parts to exercise the sum
-      int part = left >= 5 ? 5 : left;
-      e.push_back({{"days", part}, {"op", "t1:8"}, {"reason", "complex"}});
-      left -= part;
-    }
-    view["extensions"] = e;
+    view["extensions"] =
+        json::array({{{"days", t.extension}, {"op", "t1:8"}, {"reason", "complex"}, {"time", ms(*t.accepted + 1)}}});
   }
   json entries = json::array();
   for (uint64_t k = rng.Below(4); k > 0; --k) {
