@@ -10,6 +10,7 @@
 #include "domain/case_model.h"
 #include "domain/catalog.h"
 #include "domain/enums.h"
+#include "domain/responsibility.h"
 #include "domain/view.h"
 
 namespace silian::sync {
@@ -125,13 +126,20 @@ void LawfulExtension(const json& view, const json& item, const WorkingCalendar& 
   c.extension_wd = static_cast<int>(days);
 }
 
-// The node and actor responsible: who accepted, else who received.
-std::pair<std::string, std::string> Responsible(const json& view) {
-  for (const char* key : {"accepted", "received"}) {
-    const json* h = Path(view, {"handled_by", key});
-    if (h != nullptr) return {Text(*h, {"node"}), Text(*h, {"actor"})};
-  }
-  return {};
+// The organ responsible (responsibility.h) and the node and actor who acted for it: who accepted; in
+// transit, who received; awaiting the organ, whoever received it there (nobody when it was forwarded).
+struct Responsible {
+  Responsibility organ;
+  std::string node, actor;
+};
+
+Responsible ResponsibleOf(const json& view, bool deemed_accepted) {
+  Responsible r{ResponsibleFor(view, deemed_accepted), "", ""};
+  r.node = r.organ.node;
+  const char* handler = r.organ.stage == "handling" ? "accepted" : "received";
+  if (!r.node.empty() && Text(view, {"handled_by", handler, "node"}) == r.node)
+    r.actor = Text(view, {"handled_by", handler, "actor"});
+  return r;
 }
 
 std::string Fixed(double v, int decimals) {
@@ -281,10 +289,11 @@ Result<int> ParseRectificationDays(std::string_view what, std::string_view text)
 }
 
 Status ValidateReportOptions(const ReportOptions& o) {
-  static const std::set<std::string> kBy = {"", "node", "level", "item", "department", "staff"};
+  static const std::set<std::string> kBy = {"", "node", "level", "item", "department", "staff", "county",
+                                            "township", "organ"};
   if (!kBy.contains(o.by))
     return InvalidArgument("report grouping \"" + o.by +
-                           "\" is not one of: node, level, item, department, staff (or none)");
+                           "\" is not one of: node, level, item, department, staff, county, township, organ (or none)");
   if (o.to < o.from)
     return InvalidArgument("report period " + FormatDate(o.from) + ".." + FormatDate(o.to) + " ends before it starts");
   if (o.division_prefix.size() > 12 ||
@@ -343,7 +352,13 @@ ReportRow Finish(const ReportBuilder::Sums& s) {
 
 std::string OrNone(std::string s) { return s.empty() ? "(none)" : s; }
 
-std::vector<std::string> GroupsOf(const json& view, const std::string& by) {
+std::vector<std::string> GroupsOf(const json& view, const std::string& by, bool deemed_accepted) {
+  if (by == "county" || by == "township") {
+    const std::string division = Text(view, {"division"});
+    const size_t digits = by == "county" ? 6 : 9;
+    return {OrNone(division.size() >= digits ? division.substr(0, digits) : std::string())};
+  }
+  if (by == "organ") return {OrNone(ResponsibleFor(view, deemed_accepted).organ)};
   if (by == "node") {
     std::string node = Text(view, {"handled_by", "received", "node"});
     if (node.empty()) {
@@ -450,7 +465,7 @@ void ReportBuilder::Add(const json& view) {
   }
 
   AddInto(total_, c);
-  for (const auto& g : GroupsOf(view, options_.by)) {
+  for (const auto& g : GroupsOf(view, options_.by, clocks.deemed_accepted)) {
     Sums& s = groups_[g];
     s.row.group = g;
     AddInto(s, c);
@@ -623,13 +638,10 @@ json ReportToJson(const ReportOptions& o, const std::vector<ReportRow>& rows, co
 // ---- Supervision ----
 
 std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& calendar, Date today, int warning_wd,
-                                       int rectification_wd) {
+                                       int rectification_wd, int transit_wd) {
   std::vector<SupervisionItem> out;
   const CaseClocks clocks = ComputeCaseClocks(view, calendar, today, warning_wd);
-  // Plain references, not a structured binding: clang before 16 cannot capture those in the lambda below.
-  const std::pair<std::string, std::string> responsible = Responsible(view);
-  const std::string& node = responsible.first;
-  const std::string& actor = responsible.second;
+  const Responsible responsible = ResponsibleOf(view, clocks.deemed_accepted);
   std::string item = Text(view, {"item", "name"});
   if (item.empty()) item = Text(view, {"fields", "item_code", "value"});
   auto add = [&](std::string problem, std::string clock, std::optional<Date> due) {
@@ -643,8 +655,10 @@ std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& 
     s.clock = std::move(clock);
     s.due = due;
     s.remaining_wd = due ? calendar.WorkingDaysBetween(today, *due) : 0;
-    s.responsible_node = node;
-    s.responsible_actor = actor;
+    s.responsible_node = responsible.node;
+    s.responsible_actor = responsible.actor;
+    s.responsible_organ = responsible.organ.organ;
+    s.responsible_level = responsible.organ.level;
     s.step = s.status;
     out.push_back(std::move(s));
   };
@@ -654,6 +668,15 @@ std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& 
       if (clocks.legal.state == problem) add(problem, "legal", clocks.legal.due);
       if (clocks.promised.state == problem) add(problem, "promised", clocks.promised.due);
     }
+  }
+  if (auto due = TransitOverdue(view, calendar, today, transit_wd)) {
+    add("transit_overdue", "", due);
+    // The late transit is the receiving point's, even once the case counts as accepted by the organ.
+    const Responsible point = ResponsibleOf(view, false);
+    out.back().responsible_organ = point.organ.organ;
+    out.back().responsible_level = point.organ.level;
+    out.back().responsible_node = point.node;
+    out.back().responsible_actor = point.actor;
   }
   if (Find(view, "owed") != nullptr && !Timeline(view, "closed")) {
     Result<Date> due = ParseDate(Text(view, {"owed", "due"}));
@@ -682,8 +705,9 @@ std::string RenderSupervisionText(const std::vector<SupervisionItem>& items) {
     if (!s.clock.empty()) out += " (" + s.clock + ")";
     out += "  " + (s.case_number.empty() ? s.case_id : s.case_number) + "  " + s.item;
     if (s.due) out += "  due " + FormatDate(*s.due) + " (" + std::to_string(s.remaining_wd) + " WD left)";
-    out += "  responsible " + (s.responsible_node.empty() ? std::string("?") : s.responsible_node) + "/" +
-           (s.responsible_actor.empty() ? std::string("?") : s.responsible_actor) + "  step " + s.step + "\n";
+    out += "  responsible " + (s.responsible_organ.empty() ? std::string("?") : s.responsible_organ) + " (" +
+           (s.responsible_node.empty() ? std::string("?") : s.responsible_node) + "/" +
+           (s.responsible_actor.empty() ? std::string("?") : s.responsible_actor) + ")  step " + s.step + "\n";
   }
   return out;
 }
@@ -695,6 +719,7 @@ json SupervisionToJson(const std::vector<SupervisionItem>& items) {
                    {"status", s.status}, {"item", s.item}, {"problem", s.problem}, {"clock", s.clock},
                    {"due", s.due ? json(FormatDate(*s.due)) : json(nullptr)}, {"remaining_wd", s.remaining_wd},
                    {"responsible_node", s.responsible_node}, {"responsible_actor", s.responsible_actor},
+                   {"responsible_organ", s.responsible_organ}, {"responsible_level", s.responsible_level},
                    {"step", s.step}});
   return out;
 }

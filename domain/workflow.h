@@ -20,6 +20,7 @@
 
 #include "domain/calendar.h"
 #include "domain/deadline.h"
+#include "domain/responsibility.h"
 #include "base/status.h"
 
 namespace silian::sync {
@@ -98,14 +99,15 @@ struct ReportOptions {
   Date from;  // the period, both days included
   Date to;
   std::string division_prefix;  // only views whose division starts with it ("" = all)
-  std::string by;               // "", "node", "level", "item", "department" or "staff"
+  std::string by;               // "", "node", "level", "item", "department", "staff", "county", "township", "organ"
   Date today;                   // for the "now" figures
   int warning_wd = 1;
   int rectification_wd = kDefaultRectificationWd;  // see kDefaultRectificationWd
 };
 
 // OK, or kInvalidArgument naming the value:
-//   report grouping "colour" is not one of: node, level, item, department, staff (or none)
+//   report grouping "colour" is not one of: node, level, item, department, staff, county, township, organ
+//   (or none)
 //   report period 2026-03-01..2026-02-01 ends before it starts
 //   report division prefix "15a2" must be up to 12 digits
 //   report warning_wd -1 must be >= 0 / report rectification_wd 0 must be >= 1
@@ -154,6 +156,9 @@ struct ReportRow {
 //   department  item.lead_department; a parallel item counts under the lead and under each of
 //               item.departments (so department rows may add up to more than the total)
 //   staff       handled_by.accepted.actor, else handled_by.received.actor
+//   county      the first 6 digits of view.division (the city sees its counties in one table)
+//   township    the first 9 digits of view.division
+//   organ       the organ responsible now (responsibility.h, ResponsibleFor with the clocks' deemed_accepted)
 // A view without the value counts under "(none)".
 class ReportBuilder {
  public:
@@ -219,13 +224,19 @@ struct SupervisionItem {
   std::string clock;        // "legal" or "promised" for overdue/warning, else ""
   std::optional<Date> due;  // the clock's due day, owed.due, the notice window's due, the rectification's due
   int remaining_wd = 0;     // WorkingDaysBetween(today, due): <= 0 when past due; 0 without a due day
-  std::string responsible_node, responsible_actor;  // handled_by.accepted, else handled_by.received
+  // The organ that answers for the case now (responsibility.h): its name and level; the node and actor who
+  // acted for it (accepted; in transit, received; awaiting, who received it at the competent level, else
+  // none: a deemed acceptance is charged to the organ that failed to answer, never to the forwarding point).
+  std::string responsible_organ, responsible_level;
+  std::string responsible_node, responsible_actor;
   std::string step;         // the case status
 };
 
-// The problems of one case as of `today`, in the order of the list above (legal before promised).
+// The problems of one case as of `today`, in the order of the list above (legal before promised), and
+// "transit_overdue" (responsibility.h, TransitOverdue with `transit_wd`) before owed materials.
 std::vector<SupervisionItem> Supervise(const nlohmann::json& view, const WorkingCalendar& calendar, Date today,
-                                       int warning_wd = 1, int rectification_wd = kDefaultRectificationWd);
+                                       int warning_wd = 1, int rectification_wd = kDefaultRectificationWd,
+                                       int transit_wd = kDefaultTransitWd);
 
 // One line per item: problem, clock, case number, item, due, remaining, responsible, step.
 std::string RenderSupervisionText(const std::vector<SupervisionItem>& items);

@@ -299,3 +299,40 @@ TEST_CASE("Rules: a subsidy is paid only on an approved case and is reported", "
 
 }  // namespace
 }  // namespace silian::sync
+
+namespace silian::sync {
+namespace {
+
+TEST_CASE("Rules: the report groups by county and township of the case's division", "[rules][report]") {
+  auto view = [](const std::string& division) {
+    return json{{"case_id", "n1:1"}, {"division", division}, {"status", "received"},
+                {"timeline", {{"received", test::kT0Ms + 5 * 24 * 3600 * 1000ull}}}};
+  };
+  const WorkingCalendar national = WorkingCalendar::National();
+  for (const char* by : {"county", "township"}) {
+    ReportOptions o;
+    o.from = test::DateOf("2026-01-01");
+    o.to = test::DateOf("2026-01-31");
+    o.today = test::DateOf("2026-01-31");
+    o.by = by;
+    ReportBuilder b(o, [&](const std::string&) -> const WorkingCalendar& { return national; });
+    b.Add(view("152222104200"));
+    b.Add(view("152222105201"));
+    b.Add(view("152223100200"));
+    std::vector<ReportRow> rows = b.Rows();
+    INFO(by);
+    if (std::string(by) == "county") {
+      REQUIRE(rows.size() == 2);
+      CHECK(rows[0].group == "152222");
+      CHECK(rows[0].received == 2);
+      CHECK(rows[1].group == "152223");
+    } else {
+      REQUIRE(rows.size() == 3);
+      CHECK(rows[0].group == "152222104");
+    }
+    CHECK(b.Total().received == 3);
+  }
+}
+
+}  // namespace
+}  // namespace silian::sync

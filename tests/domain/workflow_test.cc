@@ -202,14 +202,25 @@ TEST_CASE("Workflow: a case without a response within five working days counts a
   CHECK(c.stage == "before_acceptance");
   REQUIRE(c.notice);
   CHECK(FormatDate(c.notice->due) == "2026-10-09");
-  CHECK(Supervise(view, National(), D("2026-10-09")).empty());
+  // Never forwarded by the village point: its transit (2 working days: 09-28, 09-29) is late, and the agent
+  // point answers for that.
+  OnlyProblem(view, "2026-10-09", {"transit_overdue", "2026-09-29", -3, "n2", "agent-2", "received"});
 
   c = ComputeCaseClocks(view, National(), D("2026-10-10"));
   CHECK(c.started);
   CHECK(c.deemed_accepted);
   CHECK(FormatDate(c.start) == "2026-09-24");
   CHECK(c.legal.used_wd == 6);  // 09-28..09-30, 10-08..10-10
-  OnlyProblem(view, "2026-10-10", {"deemed_accepted", "2026-10-09", -1, "n2", "agent-2", "received"});
+  // A deemed acceptance is charged to the competent organ (the township hall), not to the agent point.
+  std::vector<SupervisionItem> both = Supervise(view, National(), D("2026-10-10"));
+  REQUIRE(both.size() == 2);
+  CHECK(both[0].problem == "transit_overdue");
+  CHECK(both[0].responsible_organ == "village 152222104200");
+  CHECK(both[0].responsible_node == "n2");
+  CHECK(both[1].problem == "deemed_accepted");
+  CHECK(both[1].responsible_organ == "township 152222104");
+  CHECK(both[1].responsible_level == "township");
+  CHECK(both[1].responsible_node.empty());
 
   // A correction requested in time keeps the clock from starting.
   view["timeline"]["first_response"] = MsAt("2026-10-08");
@@ -227,6 +238,18 @@ TEST_CASE("Workflow: a case without a response within five working days counts a
   CHECK_FALSE(c.started);
   CHECK(ComputeCaseClocks(view, National(), D("2026-10-15")).deemed_accepted);
   CHECK(FormatDate(ComputeCaseClocks(view, National(), D("2026-10-15")).start) == "2026-10-08");
+  // Forwarded and unanswered: the hall's, and its deemed acceptance is the hall's, never the agent's.
+  std::vector<SupervisionItem> hall = Supervise(view, National(), D("2026-10-15"));
+  REQUIRE(hall.size() == 1);
+  CHECK(hall[0].problem == "deemed_accepted");
+  CHECK(hall[0].responsible_organ == "township 152222104");
+  CHECK(hall[0].responsible_node.empty());
+  CHECK(hall[0].responsible_actor.empty());
+  ReportOptions by_organ = Options("2026-09-01", "2026-10-31", "2026-10-15", "organ");
+  ReportBuilder b(by_organ, NationalFor);
+  b.Add(view);
+  REQUIRE(b.Rows().size() == 1);
+  CHECK(b.Rows()[0].group == "township 152222104");
 }
 
 TEST_CASE("Workflow: a case without item terms has no clocks", "[workflow]") {
@@ -387,7 +410,7 @@ TEST_CASE("Workflow: report options name the wrong value", "[workflow]") {
   CHECK(ValidateReportOptions(o).message() == "report period 2026-03-01..2026-02-01 ends before it starts");
   o = Options("2026-01-01", "2026-02-01", "2026-03-01", "colour");
   CHECK(ValidateReportOptions(o).message() ==
-        "report grouping \"colour\" is not one of: node, level, item, department, staff (or none)");
+        "report grouping \"colour\" is not one of: node, level, item, department, staff, county, township, organ (or none)");
   o.by = "staff";
   o.division_prefix = "15a2";
   CHECK(ValidateReportOptions(o).message() == "report division prefix \"15a2\" must be up to 12 digits");
