@@ -86,7 +86,7 @@ void InReview(Chain& c) {
   c.Act("start-review");
 }
 
-TEST_CASE("Rules: a case is extended once; a second extension from any peer is refused and does not count",
+TEST_CASE("Rules: a case is extended once, and a second extension from any peer is refused and does not count",
           "[rules][extension]") {
   Chain c(Terms());
   InReview(c);
@@ -99,7 +99,7 @@ TEST_CASE("Rules: a case is extended once; a second extension from any peer is r
   CHECK(p.view["extensions"][0]["days"] == 5);
 }
 
-TEST_CASE("Rules: an extension beyond the item's limit is refused; a parallel item allows 15 working days",
+TEST_CASE("Rules: an extension beyond the item's limit is refused, while a parallel item allows 15 working days",
           "[rules][extension]") {
   {
     Chain c(Terms());
@@ -176,7 +176,7 @@ TEST_CASE("Rules: the staff member evaluated may not record the evaluation, from
   CHECK(p.view["evaluations"][0]["assisted"] == true);  // paper is typed by staff: flagged whatever the op says
 }
 
-TEST_CASE("Rules: review steps are taken in the item's order; a return sends the case back one step",
+TEST_CASE("Rules: review steps are taken in the item's order, and a return sends the case back one step",
           "[rules][steps]") {
   Chain c(Terms({"preliminary_review", "review", "approval"}));
   c.Act("receive", "", "agent-1");

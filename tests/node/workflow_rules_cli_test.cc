@@ -134,7 +134,7 @@ TEST_CASE("silian-node refuses an evaluation by the staff member evaluated and a
   CHECK(e.at("assisted") == true);
 }
 
-TEST_CASE("silian-hub supervise lists a correction past its deadline; the node refuses to decide it before",
+TEST_CASE("silian-hub supervise lists a correction past its deadline, and the node refuses to decide it before",
           "[workflow_cli][rules]") {
   World w;
   const std::string id = w.Received();
