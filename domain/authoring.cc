@@ -102,6 +102,14 @@ Result<OpId> LedgerStore::AppendToCase(pb::Op op, const std::string& actor, cons
   return ledger_->Append(std::move(op), who, p.case_id.value, p.division, p.heads);
 }
 
+Result<std::optional<pb::ItemTerms>> LedgerStore::TermsForDivision(const std::string& code, const std::string& division) {
+  SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, projector_->reference().TermsForNewCase(code));
+  if (!terms) return terms;
+  SILIAN_ASSIGN_OR_RETURN(std::optional<pb::Item> item, projector_->reference().Item(code, terms->version()));
+  if (item) terms = TermsFor(*item, division);
+  return terms;
+}
+
 Result<CaseProjection> LedgerStore::CreateCase(const NewCase& typed) {
   NewCase c = typed;
   const Date today = DateOfUnixMs(ledger_->wall().NowMs());
@@ -117,7 +125,7 @@ Result<CaseProjection> LedgerStore::CreateCase(const NewCase& typed) {
   if (!InScope(division, ledger_->scope()))
     return InvalidArgument("division " + Quote(division) + " is outside this node's area " + Quote(ledger_->scope()));
   return ledger_->InTransaction<CaseProjection>([&]() -> Result<CaseProjection> {
-    SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, projector_->reference().TermsForNewCase(c.item_code));
+    SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, TermsForDivision(c.item_code, division));
     SILIAN_ASSIGN_OR_RETURN(auto counter_text, ledger_->GetMeta("case_counter"));
     uint64_t counter = (counter_text ? std::stoull(*counter_text) : 0) + 1;
     SILIAN_RETURN_IF_ERROR(ledger_->SetMeta("case_counter", std::to_string(counter)));
@@ -173,7 +181,7 @@ Result<OpId> LedgerStore::SetFields(const std::string& case_ref,
       fv->set_field(field);
       fv->set_value(value);
       if (field == "item_code") {
-        SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, projector_->reference().TermsForNewCase(value));
+        SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, TermsForDivision(value, p.division));
         if (terms) *op.mutable_fields_set()->mutable_terms() = *terms;
       }
     }

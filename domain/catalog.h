@@ -70,6 +70,10 @@ nlohmann::json CatalogToJson(const std::vector<pb::Item>& items);
 // participating departments, the extension limit and the review steps.
 pb::ItemTerms TermsOf(const pb::Item& item);
 
+// TermsOf(item) for a case of `division`: the lead department is that of the implementation whose division
+// is the longest prefix of `division`, else the item's lead_department.
+pb::ItemTerms TermsFor(const pb::Item& item, const std::string& division);
+
 // The longest lawful extension of a case under `terms`, in working days: terms.extension_limit_wd, or
 // kDefaultJointExtensionWd for a parallel item, else kDefaultExtensionWd.
 int ExtensionLimitWd(const pb::ItemTerms& terms);

@@ -278,6 +278,9 @@ class LedgerStore {
 
  private:
   LedgerStore(std::unique_ptr<CaseProjector> projector, std::unique_ptr<Ledger> ledger);
+  // The terms a new case of item `code` in `division` records: the latest version's, with the lead
+  // department of the implementation for that division (catalog.h, TermsFor). REQUIRES: inside a transaction.
+  Result<std::optional<pb::ItemTerms>> TermsForDivision(const std::string& code, const std::string& division);
   // The case and its projection, for authoring a follow-up op. REQUIRES: inside a transaction.
   Result<CaseProjection> CaseForWrite(const std::string& ref);
   // kFailedPrecondition naming the rule when this node's level lacks authority for `action` on the case.

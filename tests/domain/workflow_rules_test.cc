@@ -336,3 +336,37 @@ TEST_CASE("Rules: the report groups by county and township of the case's divisio
 
 }  // namespace
 }  // namespace silian::sync
+
+#include "domain/catalog.h"
+
+namespace silian::sync {
+namespace {
+
+TEST_CASE("Rules: a township item's lead department is resolved per implementing division", "[rules][catalog]") {
+  const std::string file = R"({"format": 1, "items": [{"code": "T-1", "name": "林权登记", "exercise_level": "township",
+    "legal_limit": {"value": 20, "unit": "working_days"}, "promised_limit": {"value": 5, "unit": "working_days"},
+    "lead_department": "苏木人民政府",
+    "implementations": [{"division": "152222104", "lead_department": "巴彦淖尔苏木人民政府"},
+                        {"division": "152222105", "lead_department": "代钦塔拉苏木人民政府"},
+                        {"division": "152222105201", "lead_department": "代钦塔拉嘎查村民委员会"}]}]})";
+  Result<std::vector<pb::Item>> items = ParseCatalogJson(file, "catalog.json");
+  REQUIRE(items.ok());
+  const pb::Item& item = (*items)[0];
+  CHECK(TermsFor(item, "152222104200").lead_department() == "巴彦淖尔苏木人民政府");
+  CHECK(TermsFor(item, "152222105200").lead_department() == "代钦塔拉苏木人民政府");
+  CHECK(TermsFor(item, "152222105201").lead_department() == "代钦塔拉嘎查村民委员会");  // the longest prefix
+  CHECK(TermsFor(item, "152222106200").lead_department() == "苏木人民政府");            // not listed: the item's
+  // The file's shape survives a round trip, and a bad implementation is named with its value.
+  Result<std::vector<pb::Item>> again = ParseCatalogJson(CatalogToJson(*items).dump(), "again.json");
+  REQUIRE(again.ok());
+  CHECK((*again)[0].implementations_size() == 3);
+  pb::Item bad = item;
+  bad.mutable_implementations(1)->set_division("15222");
+  CHECK_THAT(ValidateItem(bad).message(), Catch::Contains("implementations[1].division \"15222\""));
+  bad = item;
+  bad.mutable_implementations(2)->set_division("152222104");
+  CHECK_THAT(ValidateItem(bad).message(), Catch::Contains("repeats implementations[0]"));
+}
+
+}  // namespace
+}  // namespace silian::sync

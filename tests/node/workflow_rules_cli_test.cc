@@ -158,3 +158,20 @@ TEST_CASE("silian-hub supervise lists a correction past its deadline, and the no
   CHECK(problems[0].at("due") == Day(1));
   CHECK(problems[0].at("case_id") == id);
 }
+
+TEST_CASE("silian-node records the lead department of the item's implementation for the case's division",
+          "[workflow_cli][rules]") {
+  World w;
+  json catalog = json::parse(ReadFile(kCatalog));
+  for (auto& item : catalog.at("items"))
+    if (item.at("code") == kVillageItem)
+      item["implementations"] = json::array({{{"division", std::string(kVillage).substr(0, 9)},
+                                              {"lead_department", "巴彦淖尔苏木人民政府"}},
+                                             {{"division", "152222105"}, {"lead_department", "代钦塔拉苏木人民政府"}}});
+  const std::string file = w.dir.File("catalog-v2.json");
+  WriteFile(file, catalog.dump());
+  LedgerCli(AdminBin(), w.hub.db()).Ok({"catalog", "import", file});
+  w.Sync();
+  const std::string id = w.Received();
+  CHECK(w.village.Json({"case", "show", id}).at("item").at("lead_department") == "巴彦淖尔苏木人民政府");
+}
