@@ -96,9 +96,14 @@ class Folder {
       case pb::Op::kRectificationStep: evaluations_.ApplyStep(ops_, i, h); break;
       case pb::Op::kReviewStep: review_.ApplyStep(ops_, i, terms_, lifecycle_.status(), refusals_, h); break;
       case pb::Op::kCorrectionLapse: lifecycle_.ApplyLapse(ops_, i, terms_, refusals_, h); break;
-      case pb::Op::kSubsidyPaid:
+      case pb::Op::kSubsidyPaid: {
+        const size_t paid = review_.subsidies().size();
         review_.ApplySubsidy(ops_, i, terms_, lifecycle_.status(), lifecycle_.facts().denied, refusals_, h);
+        // A subsidy paid is an event of the case (a notice to the applicant), like a transition.
+        if (review_.subsidies().size() > paid)
+          fact_events_.push_back({ops_.id_text(i), kSubsidyPaidEvent, CaseStatusName(lifecycle_.status()), op.hlc()});
         break;
+      }
       case pb::Op::kItemPublished:
       case pb::Op::kCalendarPublished:
       case pb::Op::kNodeRegistered:
@@ -196,6 +201,8 @@ class Folder {
     p.view = fold::CaseView(ops_, facts, p.conflicts, p.heads, detail_,
                             with_history() ? std::move(history_) : json());
     p.events = std::move(facts.lifecycle.events);
+    // Subsidy events after the transition events, each list in fold order (deterministic on every replica).
+    p.events.insert(p.events.end(), fact_events_.begin(), fact_events_.end());
     return p;
   }
 
@@ -215,6 +222,7 @@ class Folder {
   fold::EvaluationReducer evaluations_;
   fold::RecordReducer records_;
   fold::ReviewReducer review_;
+  std::vector<CaseEvent> fact_events_;  // events of case facts other than transitions (subsidies paid)
   fold::Refusals refusals_;
   json history_ = json::array();
 };

@@ -284,6 +284,9 @@ TEST_CASE("Rules: a subsidy is paid only on an approved case and is reported", "
   CHECK_THAT(RuleOf(p, early), Catch::Contains("approved case; it is in_review"));
   CHECK(RuleOf(p, paid).empty());
   CHECK(p.view["subsidies"]["paid_fen"] == 30000);
+  REQUIRE_FALSE(p.events.empty());
+  CHECK(p.events.back().action == kSubsidyPaidEvent);  // for the applicant's notice
+  CHECK(p.events.back().op == paid);
 
   ReportOptions o;
   o.from = test::DateOf("2026-01-01");
