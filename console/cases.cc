@@ -101,7 +101,10 @@ void AddWorkflowCommands(CLI::App* group, CaseCommands* c, Program* p) {
   cmd = AddCaseCommand(group, "evaluate", "Record the applicant's evaluation of the service (haochaping)", &e.case_ref);
   cmd->add_option("RATING", e.rating,
                   "very_satisfied, satisfied, basically_satisfied, dissatisfied or very_dissatisfied")->required();
-  cmd->add_option("--channel", e.channel, "pc, mobile, qr_code, hall_tablet, hall_terminal, phone or sms")->required();
+  cmd->add_option("--channel", e.channel,
+                  "the applicant's own: pc, mobile, qr_code, hall_tablet, hall_terminal, sms; typed by staff: phone, "
+                  "paper (with --assisted)")->required();
+  cmd->add_flag("--assisted", e.assisted, "typed by a staff member for the applicant (flagged in reports)");
   cmd->add_option("--staff", e.staff, "the staff member evaluated");
   cmd->add_option("--node", e.node, "the node evaluated");
   cmd->add_option("--stage", e.stage, "acceptance or completion")->capture_default_str();
@@ -183,6 +186,7 @@ void AddCaseCommands(CLI::App* group, CaseCommands* commands, Program* program) 
   AddRecordCommands(group, commands, program);
   AddWorkflowCommands(group, commands, program);
   AddAppendCommands(group, commands, program);
+  AddCaseFactCommands(group, &commands->facts, program);
 }
 
 Status RunCaseNew(const GlobalOptions& g, const NewCaseOptions& o) {
@@ -341,6 +345,7 @@ Status RunCaseEvaluate(const GlobalOptions& g, const EvaluateOptions& o) {
   e.set_stage(o.stage);
   e.set_comment(o.comment);
   e.set_real_name(o.real_name);
+  e.set_assisted(o.assisted);
   return AuthorOp(g, o.actor, [&](sync::LedgerStore& store, const std::string& actor) {
     return store.Evaluate(o.case_ref, e, actor);
   });

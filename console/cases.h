@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "console/case_facts.h"
 #include "console/program.h"
 #include "console/support.h"
 #include "console/views.h"
@@ -88,6 +89,7 @@ struct EvaluateOptions {
   std::string stage = "completion";
   std::string comment;
   bool real_name = false;
+  bool assisted = false;  // typed by staff for the applicant (paper form, phone)
   std::optional<std::string> actor;
 };
 
@@ -121,6 +123,7 @@ struct CaseCommands {
   NoteOptions case_note;
   MaterialOptions case_material;
   PrintOptions case_print;
+  CaseFactCommands facts;  // step, lapse, subsidy (console/case_facts.h)
 };
 
 // Adds new, list, show, set, act, decide, fee, evaluate, rectify, notice, note and material to `group`;

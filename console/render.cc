@@ -1,4 +1,6 @@
 #include "console/render.h"
+
+#include "console/case_facts.h"
 #include "ledger/chain.h"
 
 #include <algorithm>
@@ -541,7 +543,7 @@ std::string RenderCase(const json& view) {
   if (Member(view, "created").is_boolean() && !Member(view, "created").get<bool>())
     out += "  (the creation op of this case has not arrived yet)\n";
   return out + FieldsSection(view) + ItemSection(view) + TimelineSection(view) + ClocksSection(view) +
-         PausesSection(view) + DepartmentsSection(view) +
+         PausesSection(view) + DepartmentsSection(view) + RenderCaseFacts(view) +
          FeesSection(view) + RecordSections(view) + EvaluationsSection(view) + RefusedSection(view) +
          LogSections(view);
 }

@@ -141,6 +141,18 @@ std::vector<PlannedNotice> PlanNotices(const CaseProjection& p, const std::optio
   for (const auto& e : p.events) {
     if (e.to == "decided_denied") denied = true;
     if (e.to == "decided_approved" || e.to == "decided_approved_tolerance") denied = false;
+    if (e.action == kSubsidyPaidEvent) {
+      auto subsidies = p.view.find("subsidies");
+      const nlohmann::json& paid = subsidies == p.view.end() ? nlohmann::json() : EntryOfOp(*subsidies, "entries", e.op);
+      out.push_back(SubsidyPaidNotice(e.op, e.hlc >> 16, paid.value("amount_fen", int64_t{0})));
+      continue;
+    }
+    // A lapsed correction the organ withdrew: the applicant learns the application is deemed withdrawn. One
+    // it continued sets a new due date, which the staff tell the applicant with the one-time notice.
+    if (e.action == "correction-lapse-withdraw") {
+      out.push_back(CorrectionLapsedNotice(e.op, e.hlc >> 16));
+      continue;
+    }
     PlannedNotice n{e.op, TemplateOfEvent(e, denied), e.hlc >> 16, {}};
     if (n.template_id.empty()) continue;
     if (e.action == "suspend") n.facts.procedure = EntryOfOp(p.view, "suspensions", e.op).value("procedure", "");
