@@ -29,7 +29,7 @@ Language LanguageOfCase(std::string_view stored);
 
 // One template: its id, the outbox kind of the notices made from it (several ids share one kind, e.g.
 // decided_approved and decided_denied are both "decided"), and whether the programs make notices from it
-// today (false: its op kind is not on this branch yet; see docs/notices.md).
+// today (every template is wired now; see docs/notices.md).
 struct NoticeTemplateInfo {
   const char* id;
   const char* kind;

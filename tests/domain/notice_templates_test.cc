@@ -156,8 +156,7 @@ TEST_CASE("Notices: every stage of the seed has a template", "[notices]") {
 namespace silian::sync {
 namespace {
 
-TEST_CASE("Notices: the subsidy and lapsed-correction notices for the merge render with their facts",
-          "[notices]") {
+TEST_CASE("Notices: the subsidy and lapsed-correction notices render with their facts", "[notices]") {
   PlannedNotice subsidy = SubsidyPaidNotice("h:9", 1000, 30000);
   subsidy.facts.item_name = "高龄津贴申请";
   subsidy.facts.case_number = "1-2";
@@ -167,8 +166,21 @@ TEST_CASE("Notices: the subsidy and lapsed-correction notices for the merge rend
   CHECK_THAT(*RenderNotice(lapsed.template_id, Language::kMongolian, lapsed.facts), Catch::StartsWith("【四联政务】"));
   bool subsidy_kind = false;
   for (const auto& t : NoticeTemplates())
-    if (std::string(t.id) == "subsidy_paid") subsidy_kind = std::string(t.kind) == "subsidy_paid" && !t.wired;
+    if (std::string(t.id) == "subsidy_paid") subsidy_kind = std::string(t.kind) == "subsidy_paid" && t.wired;
   CHECK(subsidy_kind);
+}
+
+TEST_CASE("Notices: a lapsed correction the organ withdrew tells the applicant, one it continued does not",
+          "[notices]") {
+  CaseProjection p;
+  p.view = nlohmann::json::object();
+  p.events.push_back(CaseEvent{"h:3", "correction-lapse-continue", "correction_pending", uint64_t{1000} << 16});
+  p.events.push_back(CaseEvent{"h:4", "correction-lapse-withdraw", "withdrawn", uint64_t{2000} << 16});
+  std::vector<PlannedNotice> planned = PlanNotices(p, std::nullopt);
+  REQUIRE(planned.size() == 1);
+  CHECK(planned[0].template_id == "correction_lapsed");
+  CHECK(planned[0].op == "h:4");
+  CHECK(planned[0].event_ms == 2000);
 }
 
 }  // namespace

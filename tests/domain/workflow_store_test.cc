@@ -445,6 +445,11 @@ TEST_CASE("Workflow: a notice goes out at every stage, in the applicant's langua
       fee.set_amount_fen(1000);
       SILIAN_TAKE(net.county->RecordFee(c.case_number, fee, "clerk"));
       act(c.case_number, Action::kApprove, "");
+      pb::SubsidyPaid subsidy;
+      subsidy.set_name("高龄津贴");
+      subsidy.set_amount_fen(30000);
+      subsidy.set_bank_transfer("TRF-2026-0001");
+      SILIAN_TAKE(net.county->RecordSubsidy(c.case_number, subsidy, "clerk"));
       act(c.case_number, Action::kComplete, "");
       act(c.case_number, Action::kIssueCertificate, "", {{"certificate_name", "营业执照"}, {"certificate_number", "N1"}});
       act(c.case_number, Action::kDeliver, "", {{"method", "window"}});
@@ -470,7 +475,8 @@ TEST_CASE("Workflow: a notice goes out at every stage, in the applicant's langua
       for (const auto& [kind, text] : by_kind) kinds.insert(kind);
       CHECK(kinds == std::set<std::string>{"received", "correction_needed", "accepted", "suspended", "extended",
                                            "fee_due", "refunded", "decided", "ready_for_collection", "delivered",
-                                           "withdrawn", "not_accepted", "revoked", "department_decided"});
+                                           "withdrawn", "not_accepted", "revoked", "department_decided",
+                                           "subsidy_paid"});
       for (const auto& [kind, text] : by_kind) {
         INFO(kind << ": " << text);
         CHECK(HasMongolianScript(text) == (std::string(language) == "mn"));
