@@ -357,7 +357,10 @@ Result<std::string> RenderDocumentHtml(DocumentKind kind, const DocumentInput& i
   const Labels& l = LabelsOf(in.language);
   const json& v = in.view;
   const json item_terms = v.contains("item") ? v["item"] : json::object();
-  std::string organ = in.item ? in.item->lead_department() : StringAt(item_terms, "lead_department");
+  // The organ the case's terms name (resolved per implementing division, e.g. the township's own
+  // government for a township item), else the catalogue item's lead department.
+  std::string organ = StringAt(item_terms, "lead_department");
+  if (organ.empty() && in.item) organ = in.item->lead_department();
   std::string item_name = in.item ? in.item->name() : StringAt(item_terms, "name");
   const std::string number = StringAt(v, "case_number");
   Part part = KindPart(kind, in, l);

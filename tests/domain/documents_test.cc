@@ -67,6 +67,15 @@ TEST_CASE("Documents: a receipt names the organ, the case number, the applicant 
   CHECK_THAT(html, Catch::Contains("lang=\"zh-CN\""));
 }
 
+TEST_CASE("Documents: the organ is the one the case's terms name for its division, not the catalogue's",
+          "[documents]") {
+  DocumentInput in = Sample("received");
+  in.view["item"]["lead_department"] = "巴彦呼舒苏木人民政府";  // the implementing township's own government
+  const std::string html = *RenderDocumentHtml(DocumentKind::kReceipt, in);
+  CHECK_THAT(html, Catch::Contains("巴彦呼舒苏木人民政府"));
+  CHECK_THAT(html, !Catch::Contains("科右中旗市场监督管理局"));
+}
+
 TEST_CASE("Documents: a Mongolian document is written vertically in Noto Sans Mongolian", "[documents]") {
   DocumentInput in = Sample("received");
   in.language = Language::kMongolian;
