@@ -47,7 +47,7 @@ ui::WebReply HubDashboard::Handle(const ui::WebRequest& r) {
     if (r.method != "GET" && r.method != "HEAD") return ui::ErrorReply(405, "method_not_allowed", "use GET for pages");
     if (r.path == "/" || r.path == "/index.html") return ui::AssetReply("hub.html");
     const std::string name = r.path.substr(1);
-    static const char* kShared[] = {"app.css", "i18n.js", "messages.json", "hub.js"};
+    static const char* kShared[] = {"app.css", "i18n.js", "common.js", "messages.json", "hub.js"};
     for (const char* shared : kShared)
       if (name == shared) return ui::AssetReply(name);
     return ui::ErrorReply(404, "not_found", "no page " + Quote(r.path));

@@ -20,21 +20,6 @@ async function api(method, path, body) {
   return json;
 }
 
-function el(tag, text, cls) {
-  const e = document.createElement(tag);
-  if (text !== undefined) e.textContent = text;
-  if (cls) e.className = cls;
-  return e;
-}
-
-function age(ms) {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 120) return I18N.t("age.s", { n: s });
-  if (s < 7200) return I18N.t("age.min", { n: Math.round(s / 60) });
-  if (s < 172800) return I18N.t("age.h", { n: Math.round(s / 3600) });
-  return I18N.t("age.d", { n: Math.round(s / 86400) });
-}
-
 function showLogin() {
   token = "";
   sessionStorage.removeItem("silian.hub.token");
