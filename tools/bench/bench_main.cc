@@ -12,6 +12,20 @@
 #include "bench/bench_relay.h"
 #include "bench/bench_sync.h"
 
+namespace {
+
+// What the benchmarks that start their own hubs share: the hub program, the scratch directory, --keep
+// (`kept` says what stays) and --json.
+template <class Options>
+void AddRunOptions(CLI::App* cmd, Options& o, const std::string& kept) {
+  cmd->add_option("--hub-bin", o.hub_bin, "the silian-hub program (default: ../hub/silian-hub)");
+  cmd->add_option("--dir", o.dir, "directory for scratch files (default: a temporary one, removed)");
+  cmd->add_flag("--keep", o.keep, "keep the scratch directory" + kept);
+  cmd->add_flag("--json", o.json, "print the figures as one JSON object");
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
   // The bench's hubs run on 127.0.0.1 without a front: it measures the protocol over plain loopback HTTP.
   ::setenv("SILIAN_ALLOW_PLAIN_HTTP", "loopback", 1);
@@ -93,11 +107,8 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.0, 86400.0));
   link_cmd->add_flag("--fixed-batches", link.fixed_batches, "keep the client's default batch size (no adaptation)");
   link_cmd->add_flag("--smoke", link_smoke, "a tiny run (300 ops, 48 kbit/s, 40 ms, 1%, a cut at 1 s and every 2 s) for tests");
-  link_cmd->add_option("--hub-bin", link.hub_bin, "the silian-hub program (default: ../hub/silian-hub)");
   link_cmd->add_option("--netem-bin", link.netem_bin, "the silian-netem program (default: netem/silian-netem)");
-  link_cmd->add_option("--dir", link.dir, "directory for scratch files (default: a temporary one, removed)");
-  link_cmd->add_flag("--keep", link.keep, "keep the scratch directory (ledgers, hub and proxy logs)");
-  link_cmd->add_flag("--json", link.json, "print the figures as one JSON object");
+  AddRunOptions(link_cmd, link, " (ledgers, hub and proxy logs)");
 
   silian::bench::PeerBenchOptions peer;
   bool peer_smoke = false;
@@ -115,10 +126,7 @@ int main(int argc, char** argv) {
   peer_cmd->add_option("--peer-modules", peer.modules,
                        "directory whose node_modules/ holds the npm packages (default: ~/.cache/silian-bench/peers)");
   peer_cmd->add_flag("--smoke", peer_smoke, "a tiny run (50 cases) for tests");
-  peer_cmd->add_option("--hub-bin", peer.hub_bin, "the silian-hub program (default: ../hub/silian-hub)");
-  peer_cmd->add_option("--dir", peer.dir, "directory for scratch files (default: a temporary one, removed)");
-  peer_cmd->add_flag("--keep", peer.keep, "keep the scratch directory");
-  peer_cmd->add_flag("--json", peer.json, "print the figures as one JSON object");
+  AddRunOptions(peer_cmd, peer, "");
 
   silian::bench::RelayBenchOptions relay;
   bool relay_smoke = false;
@@ -134,10 +142,7 @@ int main(int argc, char** argv) {
       ->capture_default_str()
       ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
   relay_cmd->add_flag("--smoke", relay_smoke, "a tiny run (3 counties, 200 ops each) for tests");
-  relay_cmd->add_option("--hub-bin", relay.hub_bin, "the silian-hub program (default: ../hub/silian-hub)");
-  relay_cmd->add_option("--dir", relay.dir, "directory for scratch files (default: a temporary one, removed)");
-  relay_cmd->add_flag("--keep", relay.keep, "keep the scratch directory (ledgers and hub logs)");
-  relay_cmd->add_flag("--json", relay.json, "print the figures as one JSON object");
+  AddRunOptions(relay_cmd, relay, " (ledgers and hub logs)");
 
   try {
     app.parse(argc, argv);
