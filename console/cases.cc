@@ -7,6 +7,7 @@
 #include "console/session.h"
 #include "domain/case_model.h"
 #include "domain/catalog.h"
+#include "domain/notice_templates.h"
 #include "domain/store.h"
 #include "domain/view.h"
 
@@ -43,6 +44,10 @@ void AddRecordCommands(CLI::App* group, CaseCommands* c, Program* p) {
   cmd->add_option("--summary", n.summary, "what is applied for");
   cmd->add_option("--channel", n.channel, "how the application came in: agent, window, ...");
   cmd->add_option("--division", n.division, "the case's 12-digit division code (default: this node's)");
+  cmd->add_option("--lang", n.language,
+                  "the applicant's language for notices and printed documents: zh (Chinese) or mn (Mongolian, "
+                  "traditional script)")
+      ->capture_default_str();
   AddActorOption(cmd, &n.actor);
   p->OnRun(cmd, [g, c] { return RunCaseNew(*g, c->case_new); });
 
@@ -96,7 +101,10 @@ void AddWorkflowCommands(CLI::App* group, CaseCommands* c, Program* p) {
   cmd = AddCaseCommand(group, "evaluate", "Record the applicant's evaluation of the service (haochaping)", &e.case_ref);
   cmd->add_option("RATING", e.rating,
                   "very_satisfied, satisfied, basically_satisfied, dissatisfied or very_dissatisfied")->required();
-  cmd->add_option("--channel", e.channel, "pc, mobile, qr_code, hall_tablet, hall_terminal, phone or sms")->required();
+  cmd->add_option("--channel", e.channel,
+                  "the applicant's own: pc, mobile, qr_code, hall_tablet, hall_terminal, sms; typed by staff: phone, "
+                  "paper (with --assisted)")->required();
+  cmd->add_flag("--assisted", e.assisted, "typed by a staff member for the applicant (flagged in reports)");
   cmd->add_option("--staff", e.staff, "the staff member evaluated");
   cmd->add_option("--node", e.node, "the node evaluated");
   cmd->add_option("--stage", e.stage, "acceptance or completion")->capture_default_str();
@@ -118,6 +126,13 @@ void AddWorkflowCommands(CLI::App* group, CaseCommands* c, Program* p) {
   cmd = AddCaseCommand(group, "notice", "Print the one-time notice of every required material not yet received",
                        &c->case_ref);
   p->OnRun(cmd, [g, c] { return RunCaseNotice(*g, c->case_ref); });
+
+  PrintOptions& pr = c->case_print;
+  cmd = AddCaseCommand(group, "print", "Print a document of the case as HTML for a browser's print on A4", &pr.case_ref);
+  cmd->add_option("--doc", pr.doc, "receipt, acceptance, not-accepted, one-time-notice or decision")->required();
+  cmd->add_option("--lang", pr.lang, "zh or mn (default: the applicant's language recorded on the case)");
+  cmd->add_option("--out", pr.out, "write the HTML to this file (default: standard output)");
+  p->OnRun(cmd, [g, c] { return RunCasePrint(*g, c->case_print); });
 }
 
 // note, material: what is appended to a case.
@@ -171,6 +186,7 @@ void AddCaseCommands(CLI::App* group, CaseCommands* commands, Program* program) 
   AddRecordCommands(group, commands, program);
   AddWorkflowCommands(group, commands, program);
   AddAppendCommands(group, commands, program);
+  AddCaseFactCommands(group, &commands->facts, program);
 }
 
 Status RunCaseNew(const GlobalOptions& g, const NewCaseOptions& o) {
@@ -183,6 +199,8 @@ Status RunCaseNew(const GlobalOptions& g, const NewCaseOptions& o) {
   c.address = o.address;
   c.summary = o.summary;
   c.channel = o.channel;
+  SILIAN_RETURN_IF_ERROR(sync::ParseLanguage(o.language).status());
+  c.language = o.language;
   if (o.division) {
     SILIAN_ASSIGN_OR_RETURN(c.division, sync::ParseDivisionCode(*o.division));
   }
@@ -327,6 +345,7 @@ Status RunCaseEvaluate(const GlobalOptions& g, const EvaluateOptions& o) {
   e.set_stage(o.stage);
   e.set_comment(o.comment);
   e.set_real_name(o.real_name);
+  e.set_assisted(o.assisted);
   return AuthorOp(g, o.actor, [&](sync::LedgerStore& store, const std::string& actor) {
     return store.Evaluate(o.case_ref, e, actor);
   });

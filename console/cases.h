@@ -13,6 +13,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "console/case_facts.h"
 #include "console/program.h"
 #include "console/support.h"
 #include "console/views.h"
@@ -29,6 +30,7 @@ struct NewCaseOptions {
   std::string address;
   std::string summary;
   std::string channel;
+  std::string language = "zh";  // --lang
   std::optional<std::string> division;
   std::optional<std::string> actor;  // default: SILIAN_ACTOR, else the node id
 };
@@ -87,6 +89,7 @@ struct EvaluateOptions {
   std::string stage = "completion";
   std::string comment;
   bool real_name = false;
+  bool assisted = false;  // typed by staff for the applicant (paper form, phone)
   std::optional<std::string> actor;
 };
 
@@ -97,6 +100,13 @@ struct RectifyOptions {
   std::string note;
   std::string due;
   std::optional<std::string> actor;
+};
+
+struct PrintOptions {
+  std::string case_ref;
+  std::string doc;                    // receipt, acceptance, not-accepted, one-time-notice, decision
+  std::optional<std::string> lang;    // zh or mn; default the case's language
+  std::optional<std::string> out;     // a file; default stdout
 };
 
 // The options of every case command, filled by the parser.
@@ -112,6 +122,8 @@ struct CaseCommands {
   RectifyOptions case_rectify;
   NoteOptions case_note;
   MaterialOptions case_material;
+  PrintOptions case_print;
+  CaseFactCommands facts;  // step, lapse, subsidy (console/case_facts.h)
 };
 
 // Adds new, list, show, set, act, decide, fee, evaluate, rectify, notice, note and material to `group`;
@@ -138,6 +150,9 @@ Status RunCaseDecide(const GlobalOptions& g, const DecideOptions& o);
 Status RunCaseFee(const GlobalOptions& g, const FeeOptions& o);
 Status RunCaseEvaluate(const GlobalOptions& g, const EvaluateOptions& o);
 Status RunCaseRectify(const GlobalOptions& g, const RectifyOptions& o);
+// `case print` (console/print.cc): a printable HTML document of the case (domain/documents.h), to --out
+// or stdout; with --json, {"case_number", "document", "language", "html"}.
+Status RunCasePrint(const GlobalOptions& g, const PrintOptions& o);
 // "12.50" yuan -> 1250 fen; kInvalidArgument naming the value.
 Result<int64_t> ParseYuan(const std::string& text);
 

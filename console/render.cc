@@ -1,13 +1,20 @@
 #include "console/render.h"
+
+#include "console/case_facts.h"
 #include "ledger/chain.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
+#include <iostream>
 #include <set>
 
 #include "base/ids.h"
 #include "base/text.h"
+#include "domain/calendar.h"
 #include "domain/case_model.h"
+#include "domain/catalog.h"
+#include "domain/local_time.h"
 #include "domain/view.h"
 
 namespace silian::console {
@@ -28,6 +35,28 @@ std::string Raw(const json& j, const std::string& key) {
 // Raw(j, key) safe to print: what came from the ledger never reaches the terminal with its control
 // characters (base/text.h Printable).
 std::string Str(const json& j, const std::string& key) { return Printable(Raw(j, key)); }
+
+// A time of the view in China Standard Time: an ISO UTC text (`j[key]` a string) or Unix milliseconds (a
+// number), as "2026-11-30 09:30 +08:00"; "" when absent.
+std::string Time(const json& j, const std::string& key) {
+  if (!j.is_object() || !j.contains(key)) return "";
+  const json& v = j[key];
+  if (v.is_number_unsigned()) return sync::CstDateTime(v.get<uint64_t>());
+  if (v.is_string()) return Printable(sync::CstFromIso(v.get<std::string>()));
+  return Str(j, key);
+}
+
+// The China Standard Time day of Unix milliseconds `j[key]`; "" when absent or not a number.
+std::string Day(const json& j, const std::string& key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number_unsigned()) return "";
+  return sync::CstDateText(j[key].get<uint64_t>());
+}
+
+// Fen `j[key]` as yuan ("80.00"); "" when absent.
+std::string Yuan(const json& j, const std::string& key) {
+  if (!j.is_object() || !j.contains(key) || !j[key].is_number_integer()) return Str(j, key);
+  return sync::FormatFen(j[key].get<int64_t>());
+}
 
 const json& Member(const json& j, const std::string& key) {
   static const json kNull;
@@ -95,6 +124,15 @@ std::string HistoryDetail(const json& h) {
     if (h.contains("reason")) out += "; reason " + Quote(Raw(h, "reason"));
     if (h.contains("duplicate_of")) out += "; duplicate of " + Str(h, "duplicate_of");
     if (h.contains("conflict")) out += "; conflict " + Str(h, "conflict");
+  } else if (kind == "fee_recorded") {
+    out = Str(h, "fee") + " " + Yuan(h, "amount_fen") + " yuan";
+  } else if (kind == "department_decision") {
+    out = Str(h, "department") + ": " + Str(h, "decision");
+    if (h.contains("opinion")) out += "; opinion " + Quote(Raw(h, "opinion"));
+  } else if (kind == "evaluation_given") {
+    out = Str(h, "rating");
+  } else if (kind == "rectification_step") {
+    out = Str(h, "step") + " of evaluation " + Str(h, "evaluation");
   } else if (kind == "conflict_resolved") {
     out = Str(h, "conflict");
     if (h.contains("keep")) out += "; keep " + Str(h, "keep");
@@ -202,13 +240,18 @@ json CaseSummaryJson(const sync::CaseSummary& c) {
           {"division", c.division},     {"last_update", c.last_update},       {"open_conflicts", c.open_conflicts}};
 }
 
-std::string RenderCaseList(const std::vector<sync::CaseSummary>& cases) {
+std::string RenderCaseList(const std::vector<sync::CaseSummary>& cases,
+                           const std::map<std::string, std::string>& item_names) {
   if (cases.empty()) return "no cases\n";
   std::vector<std::vector<std::string>> rows = {
-      {"CASE NUMBER", "CASE ID", "STATUS", "ITEM", "APPLICANT", "UPDATED", "CONFLICTS"}};
-  for (const auto& c : cases)
-    rows.push_back({c.case_number, c.case_id, c.status, c.item_code, c.applicant_name, c.last_update,
-                    std::to_string(c.open_conflicts)});
+      {"CASE NUMBER", "CASE ID", "STATUS", "ITEM", "APPLICANT", "UPDATED (+08:00)", "CONFLICTS"}};
+  for (const auto& c : cases) {
+    auto name = item_names.find(c.item_code);
+    std::string updated = sync::CstFromIso(c.last_update);
+    if (updated.size() > 7 && updated.ends_with(" +08:00")) updated.resize(updated.size() - 7);
+    rows.push_back({c.case_number, c.case_id, c.status, name == item_names.end() ? c.item_code : name->second,
+                    c.applicant_name, updated, std::to_string(c.open_conflicts)});
+  }
   return RenderTable(rows);
 }
 
@@ -238,7 +281,7 @@ std::string RenderConflict(const json& conflict) {
       } else {
         line += Quote(Raw(c, "value"));
       }
-      if (c.contains("time")) line += " at " + Str(c, "time");
+      if (c.contains("time")) line += " at " + Time(c, "time");
       pairs.push_back({"candidate", line});
     }
   }
@@ -281,7 +324,9 @@ std::string ItemSection(const json& view) {
   if (!item.is_object()) return "";
   auto limit = [&](const char* key) {
     const json& l = Member(item, key);
-    return Str(l, "value") + " " + Str(l, "unit");
+    std::string unit = Str(l, "unit");
+    std::replace(unit.begin(), unit.end(), '_', ' ');  // "working_days" reads "working days"
+    return Str(l, "value") + " " + unit;
   };
   std::vector<std::pair<std::string, std::string>> pairs = {
       {"name", Str(item, "name") + " (version " + Str(item, "version") + ")"},
@@ -293,24 +338,102 @@ std::string ItemSection(const json& view) {
   return "\nitem\n" + RenderPairs(pairs, "  ");
 }
 
+// The working days the case's extensions add ("extensions"[].days), as the clocks count them.
+int64_t ExtensionDays(const json& view) {
+  int64_t days = 0;
+  const json& extensions = Member(view, "extensions");
+  if (extensions.is_array())
+    for (const auto& e : extensions)
+      if (Member(e, "days").is_number_integer()) days += e["days"].get<int64_t>();
+  return days;
+}
+
+// The day a stopped case's clocks stopped: the decision, else completion, else the closing (as
+// sync::ComputeCaseClocks takes it); "" when none is on the timeline.
+std::string StoppedDay(const json& view) {
+  const json& timeline = Member(view, "timeline");
+  for (const char* m : {"decided", "completed", "closed"})
+    if (Member(timeline, m).is_number_unsigned()) return Day(timeline, m);
+  return "";
+}
+
+// One clock as a person reads it: running, "due D, N working days left (normal)"; stopped, "due D, met:
+// finished D2, N working days ahead" (a stopped clock has no days left); then the paused and extension
+// days that moved the due day.
+std::string ClockLine(const json& view, const json& c, bool stopped) {
+  std::string line = "due " + (Str(c, "due").empty() ? std::string("none (no limit in working days)") : Str(c, "due"));
+  if (stopped) {
+    std::string day = StoppedDay(view);
+    line += ", " + Str(c, "state") + (day.empty() ? "" : ": finished " + day);
+    if (Str(c, "state") == "met") line += ", " + Str(c, "ahead_wd") + " working days ahead";
+    line += "; used " + Str(c, "used_wd") + " working days";
+  } else {
+    line += ", " + Str(c, "remaining_wd") + " working days left (" + Str(c, "state") + ")";
+  }
+  if (Raw(c, "paused_wd") != "0" && !Raw(c, "paused_wd").empty())
+    line += "; paused " + Str(c, "paused_wd") + " working days";
+  if (int64_t ext = ExtensionDays(view); ext > 0) line += "; extended " + std::to_string(ext) + " days";
+  if (IsTrue(c, "provisional")) line += " (provisional: calendar not published)";
+  return line;
+}
+
 std::string ClocksSection(const json& view) {
   const json& clocks = Member(view, "clocks");
   if (!clocks.is_object()) return "";
   std::vector<std::pair<std::string, std::string>> pairs;
   bool started = IsTrue(clocks, "started");
+  std::string stage = Str(clocks, "stage");
   if (Member(clocks, "started").is_boolean() && !started)
-    pairs.push_back({"stage", Str(clocks, "stage") + " (the clocks start at acceptance)"});
+    pairs.push_back({"stage", stage + (stage == "no_item" ? " (no catalogue item: no clocks)"
+                                                          : " (the clocks start at acceptance)")});
+  else if (!stage.empty())
+    pairs.push_back({"stage", stage + (stage == "stopped" ? " (decided or closed: the clocks no longer run)" : "")});
+  if (started) pairs.push_back({"start", Str(clocks, "start") + " (day 1 is the next working day)"});
   if (IsTrue(clocks, "deemed_accepted"))
     pairs.push_back({"acceptance", "deemed accepted: no one-time notice within 5 working days of receipt"});
   for (const char* which : {"legal", "promised"}) {
     const json& c = Member(clocks, which);
     if (!c.is_object() || !started) continue;
-    std::string line = "due " + Str(c, "due") + ", " + Str(c, "remaining_wd") + " working days left, " + Str(c, "state");
-    if (IsTrue(c, "provisional")) line += " (provisional: calendar not published)";
-    pairs.push_back({which, line});
+    pairs.push_back({which, ClockLine(view, c, stage == "stopped")});
   }
   if (clocks.contains("calendar")) pairs.push_back({"calendar", Str(clocks, "calendar")});
+  if (clocks.contains("as_of")) pairs.push_back({"as of", Str(clocks, "as_of")});
   return "\nclocks\n" + (pairs.empty() ? "" : RenderPairs(pairs, "  "));
+}
+
+// Special procedures (the clocks pause) and extensions.
+std::string PausesSection(const json& view) {
+  Rows rows;
+  const json& suspensions = Member(view, "suspensions");
+  if (suspensions.is_array())
+    for (const auto& s : suspensions)
+      rows.push_back({"suspended", Str(s, "procedure").empty() ? "-" : Str(s, "procedure"), Time(s, "start"),
+                      s.contains("end") ? Time(s, "end") : "ongoing", Quote(Raw(s, "reason")), Str(s, "op")});
+  const json& extensions = Member(view, "extensions");
+  if (extensions.is_array())
+    for (const auto& e : extensions)
+      rows.push_back({"extended", "+" + Str(e, "days") + " days", "", "", Quote(Raw(e, "reason")), Str(e, "op")});
+  if (rows.empty()) return "";
+  return "\nsuspensions and extensions\n" + Indent(RenderTable(rows), "  ");
+}
+
+// The moments of the case (view "timeline", Unix ms) and who handled them.
+std::string TimelineSection(const json& view) {
+  const json& timeline = Member(view, "timeline");
+  if (!timeline.is_object() || timeline.empty()) return "";
+  std::vector<std::pair<uint64_t, std::string>> moments;
+  for (const auto& [name, ms] : timeline.items())
+    if (ms.is_number_unsigned()) moments.push_back({ms.get<uint64_t>(), name});
+  std::sort(moments.begin(), moments.end());
+  Rows rows;
+  const json& handled_by = Member(view, "handled_by");
+  for (const auto& [ms, name] : moments) {
+    const json& h = Member(handled_by, name);
+    std::string who = h.is_object() ? Str(h, "node") + "/" + Str(h, "actor") : "";
+    if (h.is_object() && h.contains("level")) who += " (" + Str(h, "level") + ")";
+    rows.push_back({name, sync::CstDateTime(ms), who});
+  }
+  return "\ntimeline\n" + Indent(RenderTable(rows), "  ");
 }
 
 std::string DepartmentsSection(const json& view) {
@@ -328,14 +451,15 @@ std::string DepartmentsSection(const json& view) {
 std::string FeesSection(const json& view) {
   const json& fees = Member(view, "fees");
   if (!fees.is_object()) return "";
-  std::string out = "\nfees (fen)\n" + RenderPairs({{"charged", Str(fees, "charged_fen")},
-                                                      {"paid", Str(fees, "paid_fen")},
-                                                      {"refunded", Str(fees, "refunded_fen")}},
-                                                     "  ");
+  std::string out = "\nfees (yuan)\n" + RenderPairs({{"charged", Yuan(fees, "charged_fen")},
+                                                       {"paid", Yuan(fees, "paid_fen")},
+                                                       {"refunded", Yuan(fees, "refunded_fen")}},
+                                                      "  ");
   Rows rows;
   if (Member(fees, "entries").is_array())
     for (const auto& e : fees["entries"])
-      rows.push_back({Str(e, "kind"), Str(e, "name"), Str(e, "amount_fen"), Str(e, "bank_receipt"), Str(e, "op")});
+      rows.push_back({Str(e, "kind"), Str(e, "name"), Yuan(e, "amount_fen"), Str(e, "bank_receipt"), Time(e, "time"),
+                      Str(e, "op")});
   return rows.empty() ? out : out + Indent(RenderTable(rows), "  ");
 }
 
@@ -346,8 +470,11 @@ std::string RecordSections(const json& view) {
     const json& o = Member(view, key);
     if (!o.is_object()) continue;
     std::vector<std::pair<std::string, std::string>> pairs;
-    for (const auto& [k, v] : o.items())
-      if (!(v.is_string() && v.get<std::string>().empty())) pairs.push_back({k, v.is_string() ? v.get<std::string>() : v.dump()});
+    for (const auto& [k, v] : o.items()) {
+      if (v.is_string() && v.get<std::string>().empty()) continue;
+      if (k == "time") pairs.push_back({k, Time(o, k)});
+      else pairs.push_back({k, v.is_string() ? v.get<std::string>() : v.dump()});
+    }
     out += "\n" + std::string(key) + "\n" + RenderPairs(pairs, "  ");
   }
   return out;
@@ -364,7 +491,7 @@ std::string EvaluationsSection(const json& view) {
       rect = "rectification " + Str(r, "state") + (r.contains("category") ? " (" + Str(r, "category") + ")" : "");
     }
     rows.push_back({Str(e, "op"), Str(e, "rating"), Str(e, "channel"), Str(e, "target_kind") + " " + Str(e, "target"),
-                    Str(e, "stage"), rect});
+                    Str(e, "stage"), Time(e, "time"), rect});
   }
   return "\nevaluations\n" + Indent(RenderTable(rows), "  ");
 }
@@ -381,18 +508,18 @@ std::string RefusedSection(const json& view) {
 std::string LogSections(const json& view) {
   Rows rows;
   for (const auto& m : sync::ViewMaterials(view))
-    rows.push_back({m.name, "copies " + std::to_string(m.copies), m.op, m.actor, m.time});
+    rows.push_back({m.name, "copies " + std::to_string(m.copies), m.op, m.actor, Printable(sync::CstFromIso(m.time))});
   std::string out = ListSection("materials", rows);
   rows.clear();
   const json& notes = Member(view, "notes");
   if (notes.is_array())
-    for (const auto& n : notes) rows.push_back({Str(n, "time"), Str(n, "op"), Str(n, "actor"), Str(n, "text")});
+    for (const auto& n : notes) rows.push_back({Time(n, "time"), Str(n, "op"), Str(n, "actor"), Str(n, "text")});
   out += ListSection("notes", rows);
   rows.clear();
   const json& history = Member(view, "history");
   if (history.is_array())
     for (const auto& h : history)
-      rows.push_back({Str(h, "op"), Str(h, "time"), Str(h, "actor"), Str(h, "kind"), Str(h, "outcome"),
+      rows.push_back({Str(h, "op"), Time(h, "time"), Str(h, "actor"), Str(h, "kind"), Str(h, "outcome"),
                       HistoryDetail(h)});
   out += ListSection("history", rows);
   out += "\nopen conflicts\n";
@@ -409,15 +536,34 @@ std::string RenderCase(const json& view) {
   out += RenderPairs({{"case id", Str(view, "case_id")},
                       {"status", Str(view, "status")},
                       {"division", Str(view, "division")},
-                      {"last update", Str(view, "last_update")},
+                      {"last update", Time(view, "last_update")},
                       {"ops", Str(view, "op_count")},
                       {"heads", Join(view, "heads")}},
                      "  ");
   if (Member(view, "created").is_boolean() && !Member(view, "created").get<bool>())
     out += "  (the creation op of this case has not arrived yet)\n";
-  return out + FieldsSection(view) + ItemSection(view) + ClocksSection(view) + DepartmentsSection(view) +
+  return out + FieldsSection(view) + ItemSection(view) + TimelineSection(view) + ClocksSection(view) +
+         PausesSection(view) + DepartmentsSection(view) + RenderCaseFacts(view) +
          FeesSection(view) + RecordSections(view) + EvaluationsSection(view) + RefusedSection(view) +
          LogSections(view);
+}
+
+std::string RenderSupervision(const std::vector<sync::SupervisionItem>& items) {
+  if (items.empty()) return "No cases need supervision.\n";
+  Rows rows = {{"PROBLEM", "CLOCK", "CASE NUMBER", "DIVISION", "ITEM", "DUE", "WD LEFT", "RESPONSIBLE ORGAN", "STAFF",
+                "STEP"}};
+  for (const auto& s : items)
+    rows.push_back({s.problem, s.clock.empty() ? "-" : s.clock, s.case_number.empty() ? s.case_id : s.case_number,
+                    s.division, s.item, s.due ? sync::FormatDate(*s.due) : "-",
+                    s.due ? std::to_string(s.remaining_wd) : "-",
+                    s.responsible_node.empty() ? "?" : s.responsible_node,
+                    s.responsible_actor.empty() ? "?" : s.responsible_actor, s.step});
+  return RenderTable(rows);
+}
+
+void WriteUtf8Bom() {
+  std::cout.flush();
+  std::fwrite("\xEF\xBB\xBF", 1, 3, stdout);
 }
 
 json StatusJson(const sync::StoreStatus& s) {

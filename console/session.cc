@@ -13,6 +13,7 @@
 
 #include "base/files.h"
 #include "base/text.h"
+#include "domain/local_time.h"
 #include "domain/projection.h"
 
 namespace silian::console {
@@ -150,7 +151,7 @@ Status RunLogin(const GlobalOptions& g, const LoginOptions& o) {
   if (g.json) {
     PrintJson(SessionJson(s));
   } else {
-    std::cout << "logged in as " << s.staff_id << " until " << sync::HlcToIso(s.expires_ms << 16) << '\n';
+    std::cout << "logged in as " << s.staff_id << " until " << sync::CstDateTime(s.expires_ms) << '\n';
   }
   return Status::Ok();
 }
@@ -182,7 +183,7 @@ Status RunWhoami(const GlobalOptions& g) {
     PrintJson(out);
   } else {
     std::cout << s.staff_id << (a ? " (" + a->name + "; " + a->RolesText() + ")" : std::string()) << " until "
-              << sync::HlcToIso(s.expires_ms << 16) << '\n';
+              << sync::CstDateTime(s.expires_ms) << '\n';
   }
   return Status::Ok();
 }

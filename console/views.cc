@@ -1,10 +1,12 @@
 #include "console/views.h"
 
 #include <iostream>
+#include <map>
 
 #include "console/render.h"
 #include "console/support.h"
 #include "domain/case_model.h"
+#include "domain/local_time.h"
 #include "domain/validation.h"
 #include "domain/workflow.h"
 
@@ -46,7 +48,13 @@ Status RunCaseList(const GlobalOptions& g, const ListCasesOptions& o) {
     for (const auto& c : cases) out.push_back(CaseSummaryJson(c));
     PrintJson(out);
   } else {
-    std::cout << RenderCaseList(cases);
+    std::map<std::string, std::string> names;
+    for (const auto& c : cases) {
+      if (c.item_code.empty() || names.contains(c.item_code)) continue;
+      auto item = store->FindItem(c.item_code, std::nullopt);
+      if (item.ok()) names[c.item_code] = item->name();
+    }
+    std::cout << RenderCaseList(cases, names);
   }
   return Status::Ok();
 }
@@ -80,7 +88,10 @@ Status RunStatus(const GlobalOptions& g) {
   if (hub) {
     SILIAN_ASSIGN_OR_RETURN(last_sync_ms, store->LastSyncMs(*hub));
   }
-  auto when = [](uint64_t ms) { return ms ? sync::HlcToIso(ms << 16) : std::string("never"); };
+  auto when = [&g](uint64_t ms) {
+    if (ms == 0) return std::string("never");
+    return g.json ? sync::HlcToIso(ms << 16) : sync::CstDateTime(ms);
+  };
   auto age = [](uint64_t ms) {
     if (ms == 0) return std::string("-");
     uint64_t s = ms / 1000;

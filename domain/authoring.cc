@@ -12,6 +12,7 @@
 #include "domain/store.h"
 #include "domain/validation.h"
 #include "domain/view.h"
+#include "domain/workflow.h"
 
 namespace silian::sync {
 namespace {
@@ -92,12 +93,21 @@ Status LedgerStore::CheckAuthorityFor(const CaseProjection& p, std::string_view 
   return Status::Ok();
 }
 
-Result<OpId> LedgerStore::AppendToCase(pb::Op op, const std::string& actor, const CaseProjection& p) {
+Result<OpId> LedgerStore::AppendToCase(pb::Op op, const std::string& actor, const CaseProjection& p, bool fold_check) {
   SILIAN_ASSIGN_OR_RETURN(std::string who, AuthoringActor(actor));
   SILIAN_RETURN_IF_ERROR(
       CheckAuthored(op, ledger_->config(), ledger_->wall().NowMs(), who, p.case_id.value, p.division, p.heads));
   SILIAN_RETURN_IF_ERROR(CheckActorMay(op, who));
+  if (fold_check) SILIAN_RETURN_IF_ERROR(CheckFoldAccepts(p, op, who));
   return ledger_->Append(std::move(op), who, p.case_id.value, p.division, p.heads);
+}
+
+Result<std::optional<pb::ItemTerms>> LedgerStore::TermsForDivision(const std::string& code, const std::string& division) {
+  SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, projector_->reference().TermsForNewCase(code));
+  if (!terms) return terms;
+  SILIAN_ASSIGN_OR_RETURN(std::optional<pb::Item> item, projector_->reference().Item(code, terms->version()));
+  if (item) terms = TermsFor(*item, division);
+  return terms;
 }
 
 Result<CaseProjection> LedgerStore::CreateCase(const NewCase& typed) {
@@ -115,7 +125,7 @@ Result<CaseProjection> LedgerStore::CreateCase(const NewCase& typed) {
   if (!InScope(division, ledger_->scope()))
     return InvalidArgument("division " + Quote(division) + " is outside this node's area " + Quote(ledger_->scope()));
   return ledger_->InTransaction<CaseProjection>([&]() -> Result<CaseProjection> {
-    SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, projector_->reference().TermsForNewCase(c.item_code));
+    SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, TermsForDivision(c.item_code, division));
     SILIAN_ASSIGN_OR_RETURN(auto counter_text, ledger_->GetMeta("case_counter"));
     uint64_t counter = (counter_text ? std::stoull(*counter_text) : 0) + 1;
     SILIAN_RETURN_IF_ERROR(ledger_->SetMeta("case_counter", std::to_string(counter)));
@@ -134,6 +144,7 @@ Result<CaseProjection> LedgerStore::CreateCase(const NewCase& typed) {
     body->set_address(c.address);
     body->set_summary(c.summary);
     body->set_channel(c.channel);
+    body->set_language(c.language);
     if (terms) *body->mutable_terms() = *terms;
     SILIAN_RETURN_IF_ERROR(CheckAuthored(op, ledger_->config(), ledger_->wall().NowMs(), c.actor, "", division, {}));
     SILIAN_RETURN_IF_ERROR(CheckActorMay(op, c.actor));
@@ -171,12 +182,53 @@ Result<OpId> LedgerStore::SetFields(const std::string& case_ref,
       fv->set_field(field);
       fv->set_value(value);
       if (field == "item_code") {
-        SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, projector_->reference().TermsForNewCase(value));
+        SILIAN_ASSIGN_OR_RETURN(std::optional<pb::ItemTerms> terms, TermsForDivision(value, p.division));
         if (terms) *op.mutable_fields_set()->mutable_terms() = *terms;
       }
     }
     return AppendToCase(std::move(op), actor, p);
   });
+}
+
+namespace {
+
+// Takes the detail "due" of request-correction out of `details`: it travels as Transition.due_date.
+Result<std::string> TakeCorrectionDue(Action action, std::vector<std::pair<std::string, std::string>>& details) {
+  std::string due;
+  if (action != Action::kRequestCorrection) return due;
+  for (auto it = details.begin(); it != details.end();) {
+    if (it->first != "due") {
+      ++it;
+      continue;
+    }
+    if (!due.empty()) return InvalidArgument("detail \"due\" is given twice");
+    due = it->second;
+    SILIAN_RETURN_IF_ERROR(ParseDate(due).status());
+    it = details.erase(it);
+  }
+  return due;
+}
+
+}  // namespace
+
+// The rules of a transition that need the calendar: an extension comes before the legal deadline; a
+// correction's due day is after today (5 working days when not given).
+Status LedgerStore::CheckDatedRules(const CaseProjection& p, Action action, std::string* due) {
+  if (action != Action::kExtend && action != Action::kRequestCorrection) return Status::Ok();
+  SILIAN_ASSIGN_OR_RETURN(WorkingCalendar calendar, CalendarFor(p.division));
+  const Date today = DateOfUnixMs(ledger_->wall().NowMs());
+  if (action == Action::kRequestCorrection) {
+    if (due->empty()) *due = FormatDate(calendar.AddWorkingDays(today, kCorrectionWindowWd));
+    if (*ParseDate(*due) <= today)
+      return InvalidArgument("case " + p.case_number + ": correction due day " + *due + " must be after today (" +
+                             FormatDate(today) + ")");
+    return Status::Ok();
+  }
+  CaseClocks clocks = ComputeCaseClocks(p.view, calendar, today);
+  if (clocks.started && clocks.legal.due && today > *clocks.legal.due)
+    return FailedPrecondition("case " + p.case_number + ": the legal deadline " + FormatDate(*clocks.legal.due) +
+                              " has passed; an extension is decided before it");
+  return Status::Ok();
 }
 
 Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const std::string& typed_reason,
@@ -185,6 +237,7 @@ Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const 
   SILIAN_RETURN_IF_ERROR(Normalize("reason", &reason, kMaxReasonChars, false));
   std::vector<std::pair<std::string, std::string>> details = typed;
   for (auto& [name, value] : details) SILIAN_RETURN_IF_ERROR(Normalize("detail value", &value, kMaxDetailChars, false));
+  SILIAN_ASSIGN_OR_RETURN(std::string due, TakeCorrectionDue(action, details));
   SILIAN_RETURN_IF_ERROR(CheckDetails(action, details));
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
@@ -197,18 +250,20 @@ Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const 
         (action == Action::kApprove || action == Action::kApproveTolerant || action == Action::kDeny))
       return FailedPrecondition("case " + p.case_number + ": item " + Quote(p.terms->name()) +
                                 " is a parallel item; each department records its decision with "
-                                "`case decide REF --department NAME approve|deny`");
+                                "`case decide REF DEPARTMENT approve|deny`");
+    SILIAN_RETURN_IF_ERROR(CheckDatedRules(p, action, &due));
     pb::Op op;
     auto* t = op.mutable_transition();
     t->set_action(ActionName(action));
     t->set_reason(reason);
     t->set_level(LevelName(ledger_->config().level));
+    t->set_due_date(due);
     for (const auto& [name, value] : details) {
       auto* fv = t->add_details();
       fv->set_field(name);
       fv->set_value(value);
     }
-    return AppendToCase(std::move(op), actor, p);
+    return AppendToCase(std::move(op), actor, p, /*fold_check=*/action == Action::kExtend);
   });
 }
 
@@ -279,15 +334,19 @@ Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::Evalua
   pb::EvaluationGiven e = typed;
   SILIAN_RETURN_IF_ERROR(Normalize("evaluation target", e.mutable_target(), kMaxActorChars, true));
   SILIAN_RETURN_IF_ERROR(Normalize("comment", e.mutable_comment(), kMaxOpinionChars, false));
-  static const std::vector<std::string> kChannels = {"pc", "mobile", "qr_code", "hall_tablet", "hall_terminal",
-                                                     "phone", "sms"};
+  static const std::vector<std::string> kChannels = {"pc",  "mobile", "qr_code", "hall_tablet", "hall_terminal",
+                                                     "sms", "phone",  "paper"};
   auto one_of = [](const std::vector<std::string>& set, const std::string& v) {
     return std::find(set.begin(), set.end(), v) != set.end();
   };
   SILIAN_RETURN_IF_ERROR(ParseRating(e.rating()).status());
   if (!one_of(kChannels, e.channel()))
     return InvalidArgument("channel " + Quote(e.channel()) +
-                           " is not one of: pc, mobile, qr_code, hall_tablet, hall_terminal, phone, sms");
+                           " is not one of: pc, mobile, qr_code, hall_tablet, hall_terminal, sms (the applicant's "
+                           "own), phone, paper (entered by staff: --assisted)");
+  if ((e.channel() == "phone" || e.channel() == "paper") && !e.assisted())
+    return InvalidArgument("channel " + Quote(e.channel()) +
+                           " is typed by a staff member for the applicant: record it with --assisted (it is flagged)");
   if (e.target_kind() != "node" && e.target_kind() != "staff")
     return InvalidArgument("target kind " + Quote(e.target_kind()) + " is not one of: node, staff");
   if (e.stage() != "acceptance" && e.stage() != "completion")
@@ -301,7 +360,7 @@ Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::Evalua
                                     " (op " + prior["op"].get<std::string>() + "): one per case and stage");
     pb::Op op;
     *op.mutable_evaluation_given() = e;
-    return AppendToCase(std::move(op), actor, p);
+    return AppendToCase(std::move(op), actor, p, /*fold_check=*/true);
   });
 }
 
@@ -332,6 +391,101 @@ Result<OpId> LedgerStore::Rectify(const std::string& case_ref, const OpId& evalu
     r->set_note(note);
     r->set_due_date(due_date);
     return AppendToCase(std::move(op), actor, p);
+  });
+}
+
+Status LedgerStore::CheckFoldAccepts(const CaseProjection& p, const pb::Op& body, const std::string& actor) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(p.case_id.value));
+  const std::string& self = ledger_->config().node_id.value;
+  uint64_t seq = 0;
+  for (const auto& o : ops)
+    if (o.origin() == self) seq = std::max(seq, o.seq());
+  pb::Op op = body;
+  op.set_origin(self);
+  op.set_seq(seq + 1'000'000);  // an id no op of this case has: the trial op is never written
+  op.set_hlc(std::max(ledger_->wall().NowMs() << 16, p.last_hlc + 1));
+  op.set_actor(actor.empty() ? self : actor);
+  op.set_case_id(p.case_id.value);
+  op.set_division(p.division);
+  for (const auto& h : p.heads) {
+    auto* ref = op.add_parents();
+    ref->set_origin(h.origin);
+    ref->set_seq(h.seq);
+  }
+  const std::string trial = self + ":" + std::to_string(op.seq());
+  ops.push_back(std::move(op));
+  CaseProjection after =
+      ProjectCase(p.case_id, std::move(ops), ProjectionDetail::kSummary, projector_->levels(), projector_->actors());
+  for (const auto& r : after.refused)
+    if (r.op == trial) return FailedPrecondition("case " + p.case_number + ": " + r.rule);
+  return Status::Ok();
+}
+
+Result<OpId> LedgerStore::RecordReviewStep(const std::string& case_ref, const std::string& step,
+                                           const std::string& outcome, const std::string& typed_opinion,
+                                           const std::string& actor) {
+  if (outcome != "pass" && outcome != "return")
+    return InvalidArgument("review outcome " + Quote(outcome) + " is not one of: pass, return");
+  std::string opinion = typed_opinion;
+  SILIAN_RETURN_IF_ERROR(Normalize("opinion", &opinion, kMaxOpinionChars, outcome == "return"));
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    SILIAN_RETURN_IF_ERROR(CheckAuthorityFor(p, "review-step"));
+    pb::Op op;
+    auto* r = op.mutable_review_step();
+    r->set_step(step);
+    r->set_outcome(outcome);
+    r->set_opinion(opinion);
+    r->set_level(LevelName(ledger_->config().level));
+    return AppendToCase(std::move(op), actor, p, /*fold_check=*/true);
+  });
+}
+
+Result<OpId> LedgerStore::DecideLapsedCorrection(const std::string& case_ref, const std::string& decision,
+                                                 const std::string& typed_reason, const std::string& new_due,
+                                                 const std::string& actor) {
+  if (decision != "withdraw" && decision != "continue")
+    return InvalidArgument("lapsed correction decision " + Quote(decision) + " is not one of: withdraw, continue");
+  std::string reason = typed_reason;
+  SILIAN_RETURN_IF_ERROR(Normalize("reason", &reason, kMaxReasonChars, true));
+  if (decision == "continue" && new_due.empty()) return InvalidArgument("continue needs --due YYYY-MM-DD, the new deadline");
+  if (decision == "withdraw" && !new_due.empty()) return InvalidArgument("withdraw takes no --due");
+  if (!new_due.empty()) SILIAN_RETURN_IF_ERROR(ParseDate(new_due).status());
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    SILIAN_RETURN_IF_ERROR(CheckAuthorityFor(p, "correction-lapse"));
+    // The calendar's own due day (5 working days when the request gave none), before the fold's bound.
+    SILIAN_ASSIGN_OR_RETURN(WorkingCalendar calendar, CalendarFor(p.division));
+    const Date today = DateOfUnixMs(ledger_->wall().NowMs());
+    if (std::optional<Date> due = CorrectionDue(p.view, calendar); due && today <= *due)
+      return FailedPrecondition("case " + p.case_number + ": its correction is due " + FormatDate(*due) +
+                                "; it has not lapsed today (" + FormatDate(today) + ")");
+    pb::Op op;
+    auto* l = op.mutable_correction_lapse();
+    l->set_decision(decision);
+    l->set_reason(reason);
+    l->set_new_due(new_due);
+    l->set_level(LevelName(ledger_->config().level));
+    return AppendToCase(std::move(op), actor, p, /*fold_check=*/true);
+  });
+}
+
+Result<OpId> LedgerStore::RecordSubsidy(const std::string& case_ref, const pb::SubsidyPaid& typed,
+                                        const std::string& actor) {
+  pb::SubsidyPaid subsidy = typed;
+  SILIAN_RETURN_IF_ERROR(Normalize("subsidy name", subsidy.mutable_name(), kMaxMaterialChars, true));
+  SILIAN_RETURN_IF_ERROR(Normalize("bank transfer", subsidy.mutable_bank_transfer(), kMaxBankReceiptChars, true));
+  SILIAN_RETURN_IF_ERROR(Normalize("subsidy note", subsidy.mutable_note(), kMaxOpinionChars, false));
+  if (subsidy.amount_fen() <= 0 || subsidy.amount_fen() > kMaxFeeFen)
+    return InvalidArgument("subsidy amount " + FormatFen(subsidy.amount_fen()) + " must be more than 0 and at most " +
+                           FormatFen(kMaxFeeFen) + " yuan");
+  return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
+    SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
+    SILIAN_RETURN_IF_ERROR(CheckAuthorityFor(p, "subsidy"));
+    subsidy.set_level(LevelName(ledger_->config().level));
+    pb::Op op;
+    *op.mutable_subsidy_paid() = subsidy;
+    return AppendToCase(std::move(op), actor, p, /*fold_check=*/true);
   });
 }
 

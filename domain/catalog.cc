@@ -216,6 +216,26 @@ Status CheckItemContent(const std::string& where, const pb::Item& item) {
       SILIAN_RETURN_IF_ERROR(CheckText(where, path + ".basis", f.basis(), kMaxFeeBasisChars));
     }
   }
+  if (item.extension_limit_wd() > kMaxExtensionWd) {
+    return InvalidArgument(where + " extension_limit_wd " + std::to_string(item.extension_limit_wd()) +
+                           " must be 0 (the default) to " + std::to_string(kMaxExtensionWd));
+  }
+  std::map<std::string, int> implemented;
+  for (int i = 0; i < item.implementations_size(); ++i) {
+    const std::string path = "implementations[" + std::to_string(i) + "]";
+    const pb::Implementation& m = item.implementations(i);
+    const std::string& d = m.division();
+    const bool digits = std::all_of(d.begin(), d.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits || (d.size() != 4 && d.size() != 6 && d.size() != 9 && d.size() != 12)) {
+      return InvalidArgument(where + " " + path + ".division " + Quote(d) + " must be a division prefix of 4, 6, 9 or 12 digits");
+    }
+    auto [it, inserted] = implemented.emplace(d, i);
+    if (!inserted) {
+      return InvalidArgument(where + " " + path + ".division " + Quote(d) + " repeats implementations[" +
+                             std::to_string(it->second) + "]");
+    }
+    SILIAN_RETURN_IF_ERROR(CheckText(where, path + ".lead_department", m.lead_department(), kMaxDepartmentChars));
+  }
   for (int i = 0; i < item.steps_size(); ++i) {
     if (!OneOf(kSteps, item.steps(i))) {
       return InvalidArgument(where + " steps[" + std::to_string(i) + "] " + Quote(item.steps(i)) +
@@ -353,7 +373,7 @@ Status ReadItem(const std::string& base, const json& v, pb::Item* out, std::stri
   SILIAN_RETURN_IF_ERROR(CheckKeys(w, "", v,
                                    {"code", "version", "name", "exercise_level", "instant", "legal_limit",
                                     "promised_limit", "lead_department", "departments", "materials", "fees",
-                                    "steps", "withdrawn"},
+                                    "steps", "withdrawn", "extension_limit_wd", "implementations"},
                                    {"code", "name", "exercise_level", "legal_limit", "promised_limit",
                                     "lead_department"}));
   SILIAN_RETURN_IF_ERROR(ReadString(w, "code", v.at("code"), out->mutable_code()));
@@ -394,6 +414,24 @@ Status ReadItem(const std::string& base, const json& v, pb::Item* out, std::stri
   }
   if (v.contains("steps")) {
     SILIAN_RETURN_IF_ERROR(ReadStrings(w, "steps", v.at("steps"), out->mutable_steps()));
+  }
+  if (v.contains("implementations")) {
+    const json& is = v.at("implementations");
+    SILIAN_RETURN_IF_ERROR(ReadArray(w, "implementations", is));
+    for (size_t i = 0; i < is.size(); ++i) {
+      const std::string path = "implementations[" + std::to_string(i) + "]";
+      if (!is[i].is_object()) return TypeError(w, path, is[i], "an object");
+      SILIAN_RETURN_IF_ERROR(CheckKeys(w, path, is[i], {"division", "lead_department"}, {"division", "lead_department"}));
+      pb::Implementation* m = out->add_implementations();
+      SILIAN_RETURN_IF_ERROR(ReadString(w, Join(path, "division"), is[i].at("division"), m->mutable_division()));
+      SILIAN_RETURN_IF_ERROR(
+          ReadString(w, Join(path, "lead_department"), is[i].at("lead_department"), m->mutable_lead_department()));
+    }
+  }
+  if (v.contains("extension_limit_wd")) {
+    uint32_t days = 0;
+    SILIAN_RETURN_IF_ERROR(ReadUint32(w, "extension_limit_wd", v.at("extension_limit_wd"), &days));
+    out->set_extension_limit_wd(days);
   }
   if (v.contains("withdrawn")) {
     bool withdrawn = false;
@@ -556,7 +594,7 @@ nlohmann::json ItemToJson(const pb::Item& item) {
   for (const pb::ItemFee& f : item.fees()) {
     fees.push_back({{"name", f.name()}, {"amount_fen", f.amount_fen()}, {"basis", f.basis()}});
   }
-  return json{{"code", item.code()},
+  json out{{"code", item.code()},
               {"version", item.version()},
               {"name", item.name()},
               {"exercise_level", item.exercise_level()},
@@ -569,6 +607,14 @@ nlohmann::json ItemToJson(const pb::Item& item) {
               {"fees", fees},
               {"steps", json(std::vector<std::string>(item.steps().begin(), item.steps().end()))},
               {"withdrawn", item.withdrawn()}};
+  if (item.extension_limit_wd() != 0) out["extension_limit_wd"] = item.extension_limit_wd();
+  if (item.implementations_size() > 0) {
+    json is = json::array();
+    for (const auto& m : item.implementations())
+      is.push_back({{"division", m.division()}, {"lead_department", m.lead_department()}});
+    out["implementations"] = std::move(is);
+  }
+  return out;
 }
 
 nlohmann::json CatalogToJson(const std::vector<pb::Item>& items) {
@@ -587,7 +633,25 @@ pb::ItemTerms TermsOf(const pb::Item& item) {
   *terms.mutable_promised_limit() = item.promised_limit();
   terms.set_lead_department(item.lead_department());
   *terms.mutable_departments() = item.departments();
+  terms.set_extension_limit_wd(item.extension_limit_wd());
+  *terms.mutable_steps() = item.steps();
   return terms;
+}
+
+pb::ItemTerms TermsFor(const pb::Item& item, const std::string& division) {
+  pb::ItemTerms terms = TermsOf(item);
+  size_t best = 0;
+  for (const auto& m : item.implementations())
+    if (m.division().size() > best && division.rfind(m.division(), 0) == 0) {
+      best = m.division().size();
+      terms.set_lead_department(m.lead_department());
+    }
+  return terms;
+}
+
+int ExtensionLimitWd(const pb::ItemTerms& terms) {
+  if (terms.extension_limit_wd() != 0) return static_cast<int>(terms.extension_limit_wd());
+  return terms.departments_size() > 0 ? kDefaultJointExtensionWd : kDefaultExtensionWd;
 }
 
 bool NeedsAuthority(std::string_view action) {

@@ -32,6 +32,11 @@ inline constexpr size_t kMaxFeeBasisChars = 500;
 inline constexpr uint32_t kMaxLimitValue = 1000;
 inline constexpr uint32_t kMaxMaterialCount = 99;
 inline constexpr int64_t kMaxFeeFen = 1'000'000'000;   // 10^9 fen = 10 million yuan
+// Extensions of the legal limit (Administrative Licensing Law arts. 42, 45): 10 working days, 15 for joint
+// handling (a parallel item), unless the item says otherwise (extension_limit_wd, at most kMaxExtensionWd).
+inline constexpr int kDefaultExtensionWd = 10;
+inline constexpr int kDefaultJointExtensionWd = 15;
+inline constexpr uint32_t kMaxExtensionWd = 30;
 
 // Rank of an exercise level or node level (a Level name, base/ids.h): village 0, township 1, county 2, city 3;
 // -1 for any other text.
@@ -62,8 +67,16 @@ nlohmann::json ItemToJson(const pb::Item& item);
 nlohmann::json CatalogToJson(const std::vector<pb::Item>& items);
 
 // What a case keeps of its item: version, name, exercise_level, instant, both limits, lead and
-// participating departments.
+// participating departments, the extension limit and the review steps.
 pb::ItemTerms TermsOf(const pb::Item& item);
+
+// TermsOf(item) for a case of `division`: the lead department is that of the implementation whose division
+// is the longest prefix of `division`, else the item's lead_department.
+pb::ItemTerms TermsFor(const pb::Item& item, const std::string& division);
+
+// The longest lawful extension of a case under `terms`, in working days: terms.extension_limit_wd, or
+// kDefaultJointExtensionWd for a parallel item, else kDefaultExtensionWd.
+int ExtensionLimitWd(const pb::ItemTerms& terms);
 
 // ---- Authority ----
 

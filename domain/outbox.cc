@@ -1,5 +1,8 @@
 #include "domain/outbox.h"
 
+#include <algorithm>
+#include <map>
+
 #include "base/text.h"
 #include "domain/catalog.h"
 #include "domain/view.h"
@@ -75,9 +78,14 @@ std::string NoticeHead(const std::optional<pb::Item>& item, const std::string& c
          (number_ok ? "（办件编号" + case_number + "）" : std::string());
 }
 
-std::string OverdueApologyText(const std::optional<pb::Item>& item, const std::string& case_number) {
-  return "【四联政务】很抱歉，" + NoticeHead(item, case_number).substr(std::string("【四联政务】").size()) +
-         "已超过承诺办理时限，我们正在加紧办理，办结后将第一时间通知您。";
+std::string OverdueApologyText(const std::optional<pb::Item>& item, const std::string& case_number,
+                               Language language) {
+  NoticeFacts facts;
+  facts.item_name = item ? item->name() : "";
+  facts.case_number = case_number;
+  auto text = RenderNotice("overdue_apology", language, facts);
+  SILIAN_CHECK(text.ok());  // a built-in template
+  return *text;
 }
 
 std::optional<pb::Item> Outbox::CatalogueItem(const CaseProjection& p) {
@@ -91,57 +99,142 @@ std::optional<pb::Item> Outbox::CatalogueItem(const CaseProjection& p) {
   return std::nullopt;
 }
 
-Status Outbox::CreateNotices(const CaseProjection& p) {
-  if (!notify_) return Status::Ok();
-  const std::string head = NoticeHead(CatalogueItem(p), p.case_number);
+namespace {
+
+// The view's entry of `array_key` whose "op" is `op` (a suspension, an extension), or null.
+const nlohmann::json& EntryOfOp(const nlohmann::json& view, const char* array_key, const std::string& op) {
+  static const nlohmann::json kNull;
+  auto it = view.find(array_key);
+  if (it == view.end() || !it->is_array()) return kNull;
+  for (const auto& e : *it)
+    if (e.is_object() && e.value("op", "") == op) return e;
+  return kNull;
+}
+
+uint64_t MsOf(const nlohmann::json& entry, const char* key) {
+  auto it = entry.find(key);
+  return it != entry.end() && it->is_number_unsigned() ? it->get<uint64_t>() : 0;
+}
+
+// The template of a transition event, "" for one that makes no notice (forward, start-review, resume,
+// supply-correction). `denied`: the case's latest decision denied it.
+std::string TemplateOfEvent(const CaseEvent& e, bool denied) {
+  static const std::map<std::string, std::string> kByAction = {
+      {"receive", "received"},   {"accept", "accepted"},     {"not-accept", "not_accepted"},
+      {"request-correction", "correction_needed"},           {"suspend", "suspended"},
+      {"extend", "extended"},    {"issue-certificate", "ready_for_collection"},
+      {"deliver", "delivered"},  {"withdraw", "withdrawn"},  {"revoke", "revoked"},
+      {"terminate", "terminated"}};
+  if (e.action == "approve" || e.action == "approve-tolerant" || e.action == "deny" ||
+      e.action == kDecidedByDepartments)
+    return e.to == "decided_denied" ? "decided_denied" : "decided_approved";
+  if (e.action == "complete") return denied ? "decision_ready" : "";
+  auto it = kByAction.find(e.action);
+  return it == kByAction.end() ? "" : it->second;
+}
+
+}  // namespace
+
+std::vector<PlannedNotice> PlanNotices(const CaseProjection& p, const std::optional<pb::Item>& item) {
+  std::vector<PlannedNotice> out;
   bool denied = false;
   for (const auto& e : p.events) {
-    uint64_t event_ms = e.hlc >> 16;
     if (e.to == "decided_denied") denied = true;
     if (e.to == "decided_approved" || e.to == "decided_approved_tolerance") denied = false;
-    if (event_ms < notify_since_ms_) continue;
-    std::string kind, text;
-    if (e.action == "accept") {
-      kind = "accepted";
-      text = head + "已受理。";
-    } else if (e.action == "request-correction") {
-      kind = "correction_needed";
-      text = head + "需补正材料：" + MissingList(p) + "。请一次性补齐后提交。";
-    } else if (e.action == "approve" || e.action == "approve-tolerant" || e.action == "deny" ||
-               e.action == "decided-by-departments") {
-      kind = "decided";
-      text = head + (e.to == "decided_denied" ? "经审查不予许可，理由详见决定书。" : "已审批通过。");
-    } else if (e.action == "issue-certificate" || (e.action == "complete" && denied)) {
-      kind = "ready_for_collection";
-      text = head + (e.action == "complete" ? "的决定书已办结，请领取。" : "的证照已制发，请领取或等待送达。");
-    } else {
+    if (e.action == kSubsidyPaidEvent) {
+      auto subsidies = p.view.find("subsidies");
+      const nlohmann::json& paid = subsidies == p.view.end() ? nlohmann::json() : EntryOfOp(*subsidies, "entries", e.op);
+      out.push_back(SubsidyPaidNotice(e.op, e.hlc >> 16, paid.value("amount_fen", int64_t{0})));
       continue;
     }
+    // A lapsed correction the organ withdrew: the applicant learns the application is deemed withdrawn. One
+    // it continued sets a new due date, which the staff tell the applicant with the one-time notice.
+    if (e.action == "correction-lapse-withdraw") {
+      out.push_back(CorrectionLapsedNotice(e.op, e.hlc >> 16));
+      continue;
+    }
+    PlannedNotice n{e.op, TemplateOfEvent(e, denied), e.hlc >> 16, {}};
+    if (n.template_id.empty()) continue;
+    if (e.action == "suspend") n.facts.procedure = EntryOfOp(p.view, "suspensions", e.op).value("procedure", "");
+    if (e.action == "extend") n.facts.days = EntryOfOp(p.view, "extensions", e.op).value("days", int64_t{0});
+    out.push_back(std::move(n));
+  }
+  // Fees: a charge tells what to pay (at the bank), a refund what came back.
+  if (auto fees = p.view.find("fees"); fees != p.view.end() && fees->contains("entries"))
+    for (const auto& f : (*fees)["entries"]) {
+      std::string kind = f.value("kind", "");
+      if (kind != "charge" && kind != "refund") continue;
+      PlannedNotice n{f.value("op", ""), kind == "charge" ? "fee_due" : "refunded", MsOf(f, "time"), {}};
+      n.facts.amount_fen = f.value("amount_fen", int64_t{0});
+      out.push_back(std::move(n));
+    }
+  // Each department's part of a parallel item, named only when the catalogue names the department.
+  if (auto departments = p.view.find("departments"); departments != p.view.end() && departments->is_object())
+    for (const auto& [name, d] : departments->items()) {
+      if (d.contains("conflict")) continue;  // undecided until a person resolves it
+      PlannedNotice n{d.value("op", ""), d.value("decision", "") == "deny" ? "department_denied" : "department_approved",
+                      MsOf(d, "time"), {}};
+      bool listed = item && (item->lead_department() == name ||
+                             std::find(item->departments().begin(), item->departments().end(), name) !=
+                                 item->departments().end());
+      if (listed) n.facts.department = name;
+      out.push_back(std::move(n));
+    }
+  return out;
+}
+
+PlannedNotice SubsidyPaidNotice(const std::string& op, uint64_t event_ms, int64_t amount_fen) {
+  PlannedNotice n{op, "subsidy_paid", event_ms, {}};
+  n.facts.amount_fen = amount_fen;
+  return n;
+}
+
+PlannedNotice CorrectionLapsedNotice(const std::string& op, uint64_t event_ms) {
+  return PlannedNotice{op, "correction_lapsed", event_ms, {}};
+}
+
+Status Outbox::CreateNotices(const CaseProjection& p) {
+  if (!notify_) return Status::Ok();
+  const std::optional<pb::Item> item = CatalogueItem(p);
+  const Language language = LanguageOfCase(p.language);
+  for (PlannedNotice& planned : PlanNotices(p, item)) {
+    if (planned.event_ms < notify_since_ms_ || planned.op.empty()) continue;
+    planned.facts.item_name = item ? item->name() : "";
+    planned.facts.case_number = p.case_number;
+    if (planned.template_id == "correction_needed") planned.facts.missing = MissingList(p, language);
+    SILIAN_ASSIGN_OR_RETURN(std::string text, RenderNotice(planned.template_id, language, planned.facts));
+    std::string kind;
+    for (const auto& t : NoticeTemplates())
+      if (planned.template_id == t.id) kind = t.kind;
     Notice n;
-    n.id = e.op + "/" + kind;
+    n.id = planned.op + "/" + kind;
     n.case_id = p.case_id.value;
     n.case_number = p.case_number;
     n.kind = kind;
     n.phone = p.phone;
-    n.text = text;
-    n.event_ms = event_ms;
+    n.text = std::move(text);
+    n.event_ms = planned.event_ms;
     SILIAN_RETURN_IF_ERROR(Insert(n).status());
   }
   return Status::Ok();
 }
 
-// "材料A（原件1份）、材料B（复印件2份）" from the catalogue item and the materials received so far.
-std::string Outbox::MissingList(const CaseProjection& p) {
-  if (!p.terms) return "详见一次性告知书";
+// zh: "材料A（原件1份）、材料B（复印件2份）"; mn: "材料A 1᠂ 材料B 2" (the catalogue names its materials in
+// Chinese only). From the catalogue item and the materials received so far; "" when unknown.
+std::string Outbox::MissingList(const CaseProjection& p, Language language) {
+  if (!p.terms) return "";
   auto item = reference_.Item(p.item_code, p.terms->version());
-  if (!item.ok() || !*item) return "详见一次性告知书";
+  if (!item.ok() || !*item) return "";
   std::vector<std::pair<std::string, uint32_t>> received;
   for (const auto& m : ViewMaterials(p.view)) received.emplace_back(m.name, m.copies);
   std::string out;
-  for (const auto& m : MissingMaterials(**item, received))
-    out += std::string(out.empty() ? "" : "、") + m.name + "（" + (m.form == "original" ? "原件" : "复印件") +
-           std::to_string(m.count - m.received) + "份）";
-  return out.empty() ? "详见一次性告知书" : out;
+  const bool mn = language == Language::kMongolian;
+  for (const auto& m : MissingMaterials(**item, received)) {
+    std::string count = std::to_string(m.count - m.received);
+    out += std::string(out.empty() ? "" : mn ? "\u1802 " : "、") + m.name +
+           (mn ? " " + count : "（" + std::string(m.form == "original" ? "原件" : "复印件") + count + "份）");
+  }
+  return out;
 }
 
 Result<bool> Outbox::Insert(const Notice& n) {

@@ -1,8 +1,10 @@
 // The outbox of notices to applicants (a hub's transactional outbox), in the ledger's SQLite file. With
-// setting "notify" = "on", re-projecting a case creates one notice per event (accepted, correction_needed,
-// decided, ready_for_collection) in the same transaction, keyed by the event's op id, so an event that
-// arrives twice makes one notice; events from before notices were turned on make none. A collaborator of
-// the case projector. Not thread-safe (as the Ledger).
+// setting "notify" = "on", re-projecting a case creates one notice per stage event (PlanNotices: received,
+// accepted, not accepted, correction needed, suspended, extended, decided, each department's part, fee due,
+// refunded, ready for collection, delivered, withdrawn, revoked, terminated) in the same transaction, keyed
+// by the event's op id and the notice kind, so an event that arrives twice makes one notice; events from
+// before notices were turned on make none. Texts come from domain/notice_templates.h in the applicant's
+// language. A collaborator of the case projector. Not thread-safe (as the Ledger).
 #pragma once
 
 #include <sqlite3.h>
@@ -13,6 +15,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "domain/notice_templates.h"
 #include "domain/projection.h"
 #include "domain/reference_index.h"
 
@@ -42,8 +45,29 @@ struct Notice {
 // catalogue lacks it, which gives the generic heading. A case number that is not digits and dashes is left
 // out. Pure. "【四联政务】您的<name>申请（办件编号<number>）".
 std::string NoticeHead(const std::optional<pb::Item>& item, const std::string& case_number);
-// The overdue apology for a case of `item` (as NoticeHead).
-std::string OverdueApologyText(const std::optional<pb::Item>& item, const std::string& case_number);
+// The overdue apology for a case of `item` (as NoticeHead), in `language`.
+std::string OverdueApologyText(const std::optional<pb::Item>& item, const std::string& case_number,
+                               Language language = Language::kChinese);
+
+// A notice a case's facts call for: the op it answers, its template (domain/notice_templates.h), when the
+// event happened (Unix ms) and the facts beyond the item and case number (procedure, days, amount,
+// department).
+struct PlannedNotice {
+  std::string op;
+  std::string template_id;
+  uint64_t event_ms = 0;
+  NoticeFacts facts;
+};
+// The notices of `p`, in order: its transition events, then its fees (charge, refund), then its departments'
+// decisions. `item` is the catalogue entry of the case's item (a department is named only when it lists
+// it). Pure. At merge, an op kind added later (subsidy paid, correction lapsed) adds its line here.
+std::vector<PlannedNotice> PlanNotices(const CaseProjection& p, const std::optional<pb::Item>& item);
+
+// The notices of stages whose ops come with another branch (issue 11 items 5 and 7), for PlanNotices to
+// push at merge: a subsidy of `amount_fen` paid by op `op` at `event_ms`; a correction deadline that lapsed,
+// recorded by op `op` (the case counts as withdrawn). Pure.
+PlannedNotice SubsidyPaidNotice(const std::string& op, uint64_t event_ms, int64_t amount_fen);
+PlannedNotice CorrectionLapsedNotice(const std::string& op, uint64_t event_ms);
 
 class Outbox {
  public:
@@ -73,8 +97,8 @@ class Outbox {
   Status MarkFailed(const std::string& id, const std::string& error, uint64_t next_attempt_ms, bool give_up);
 
  private:
-  // "材料A（原件1份）、材料B（复印件2份）" from the catalogue item and the materials received so far.
-  std::string MissingList(const CaseProjection& p);
+  // The materials still missing, as the notice in `language` lists them ("" when unknown).
+  std::string MissingList(const CaseProjection& p, Language language);
   // The catalogue entry the notices of `p` name: the version the case was received under, else the latest.
   std::optional<pb::Item> CatalogueItem(const CaseProjection& p);
 

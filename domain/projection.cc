@@ -14,6 +14,7 @@
 #include "domain/internal/fold.h"
 #include "domain/internal/lifecycle_reducer.h"
 #include "domain/internal/record_reducer.h"
+#include "domain/internal/review_reducer.h"
 
 namespace silian::sync {
 
@@ -29,6 +30,9 @@ const char* OpKindName(const pb::Op& op) {
     case pb::Op::kFeeRecorded: return "fee_recorded";
     case pb::Op::kEvaluationGiven: return "evaluation_given";
     case pb::Op::kRectificationStep: return "rectification_step";
+    case pb::Op::kReviewStep: return "review_step";
+    case pb::Op::kCorrectionLapse: return "correction_lapse";
+    case pb::Op::kSubsidyPaid: return "subsidy_paid";
     case pb::Op::kItemPublished: return "item_published";
     case pb::Op::kCalendarPublished: return "calendar_published";
     case pb::Op::kNodeRegistered: return "node_registered";
@@ -88,8 +92,18 @@ class Folder {
         if (departments_.Apply(ops_, i, terms_, refusals_, h)) MaybeDecideByDepartments(i, h);
         break;
       case pb::Op::kFeeRecorded: fees_.Apply(ops_, i, h); break;
-      case pb::Op::kEvaluationGiven: evaluations_.ApplyEvaluation(ops_, i, h); break;
+      case pb::Op::kEvaluationGiven: evaluations_.ApplyEvaluation(ops_, i, Handlers(), refusals_, h); break;
       case pb::Op::kRectificationStep: evaluations_.ApplyStep(ops_, i, h); break;
+      case pb::Op::kReviewStep: review_.ApplyStep(ops_, i, terms_, lifecycle_.status(), refusals_, h); break;
+      case pb::Op::kCorrectionLapse: lifecycle_.ApplyLapse(ops_, i, terms_, refusals_, h); break;
+      case pb::Op::kSubsidyPaid: {
+        const size_t paid = review_.subsidies().size();
+        review_.ApplySubsidy(ops_, i, terms_, lifecycle_.status(), lifecycle_.facts().denied, refusals_, h);
+        // A subsidy paid is an event of the case (a notice to the applicant), like a transition.
+        if (review_.subsidies().size() > paid)
+          fact_events_.push_back({ops_.id_text(i), kSubsidyPaidEvent, CaseStatusName(lifecycle_.status()), op.hlc()});
+        break;
+      }
       case pb::Op::kItemPublished:
       case pb::Op::kCalendarPublished:
       case pb::Op::kNodeRegistered:
@@ -99,6 +113,12 @@ class Folder {
       case pb::Op::BODY_NOT_SET: h.Ignore("op kind unknown to this version"); break;
     }
     if (with_history()) history_.push_back(h.Take());
+  }
+
+  fold::Handlers Handlers() const {
+    fold::Handlers out;
+    for (const auto& [milestone, handler] : lifecycle_.facts().handled_by) out.emplace_back(handler.actor, handler.node);
+    return out;
   }
 
   void ApplyCreated(size_t i, fold::History& h) {
@@ -111,6 +131,7 @@ class Folder {
     h.Set("case_number", c.case_number());
     fields_.ApplyCreated(ops_, i);
     if (c.has_terms()) terms_ = c.terms();
+    language_ = c.language();
   }
 
   void ApplyResolution(size_t i, fold::History& h) {
@@ -155,6 +176,8 @@ class Folder {
                           .fees = fees_.TakeFacts(),
                           .evaluations = evaluations_.TakeFacts(),
                           .records = records_.TakeFacts(),
+                          .review = review_.review(),
+                          .subsidies = review_.subsidies(),
                           .refused = refusals_.list()};
     CaseProjection p;
     p.case_id = ops_.case_id();
@@ -170,6 +193,7 @@ class Folder {
       if (f.name == "item_code") p.item_code = f.value;
     }
     p.phone = fields_.Plain("phone");
+    if (!language_.empty()) p.language = language_;
     p.terms = terms_;
     p.refused = facts.refused;
     for (size_t i = 0; i < ops_.size(); ++i)
@@ -179,6 +203,10 @@ class Folder {
     p.view = fold::CaseView(ops_, facts, p.conflicts, p.heads, detail_,
                             with_history() ? std::move(history_) : json());
     p.events = std::move(facts.lifecycle.events);
+    // Only a case created with a language shows one, so views of older cases stay as they were.
+    if (!language_.empty()) p.view["language"] = language_;
+    // Subsidy events after the transition events, each list in fold order (deterministic on every replica).
+    p.events.insert(p.events.end(), fact_events_.begin(), fact_events_.end());
     return p;
   }
 
@@ -188,6 +216,7 @@ class Folder {
   bool created_ = false;
   std::string case_number_;
   std::string division_;
+  std::string language_;  // CaseCreated.language as written
   uint64_t last_hlc_ = 0;
   // The item terms in force: those of the creation op or of the latest item_code change, in fold order.
   std::optional<pb::ItemTerms> terms_;
@@ -197,6 +226,8 @@ class Folder {
   fold::FeeReducer fees_;
   fold::EvaluationReducer evaluations_;
   fold::RecordReducer records_;
+  fold::ReviewReducer review_;
+  std::vector<CaseEvent> fact_events_;  // events of case facts other than transitions (subsidies paid)
   fold::Refusals refusals_;
   json history_ = json::array();
 };

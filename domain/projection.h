@@ -55,7 +55,12 @@ struct OpenConflict {
 // The action of the event of a parallel item decided by its departments' decisions.
 inline constexpr const char* kDecidedByDepartments = "decided-by-departments";
 
-// A transition that took effect, in fold order: what notices and reports are made of.
+// The action of the event of a subsidy paid (op subsidy_paid applied).
+inline constexpr const char* kSubsidyPaidEvent = "subsidy-paid";
+
+// A transition or case fact that took effect (every applied transition in fold order, then subsidies paid
+// in fold order): what notices and reports are made of. Besides action names: kDecidedByDepartments,
+// kSubsidyPaidEvent, "correction-lapse-withdraw", "correction-lapse-continue".
 struct CaseEvent {
   std::string op;      // op id text
   std::string action;  // an action name (ActionName), or kDecidedByDepartments
@@ -85,6 +90,7 @@ struct CaseProjection {
   std::vector<CaseEvent> events;
   std::vector<RefusedOp> refused;
   std::string phone;  // "" until written
+  std::string language = "zh";  // the applicant's language (CaseCreated.language; "" reads as "zh")
   std::optional<pb::ItemTerms> terms;  // the item terms in force (absent: item unlisted)
   // The whole case as shown by `case show --json`: sorted keys, no local or arrival-order data.
   nlohmann::json view;

@@ -28,11 +28,15 @@ const std::map<std::string, Role, std::less<>>& ActionRoles() {
       {"request-correction", Role::kClerk}, {"not-accept", Role::kClerk},
       {"start-review", Role::kClerk},      {"suspend", Role::kClerk},
       {"resume", Role::kClerk},            {"complete", Role::kClerk},
-      {"issue-certificate", Role::kClerk}, {"extend", Role::kClerk},
+      {"issue-certificate", Role::kClerk}, {"review-step", Role::kClerk},
       {"fee", Role::kClerk},               {"rectify", Role::kClerk},
       {"approve", Role::kApprover},        {"approve-tolerant", Role::kApprover},
       {"deny", Role::kApprover},           {"decide-department", Role::kApprover},
       {"revoke", Role::kApprover},         {"terminate", Role::kApprover},
+      // An extension is decided by an approver (issue 11); a lapsed correction is withdrawn or continued by
+      // the organ's approver too; a subsidy is recorded by a clerk, as fees are.
+      {"extend", Role::kApprover},         {"correction-lapse", Role::kApprover},
+      {"subsidy", Role::kClerk},
       {"resolve", Role::kSupervisor},
   };
   return *table;
@@ -121,6 +125,9 @@ std::string StaffActionOf(const pb::Op& op) {
     case pb::Op::kFeeRecorded: return "fee";
     case pb::Op::kEvaluationGiven: return "evaluate";
     case pb::Op::kRectificationStep: return "rectify";
+    case pb::Op::kReviewStep: return "review-step";
+    case pb::Op::kCorrectionLapse: return "correction-lapse";
+    case pb::Op::kSubsidyPaid: return "subsidy";
     default: return "";
   }
 }

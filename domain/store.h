@@ -53,6 +53,7 @@ struct NewCase {
   std::string address;
   std::string summary;
   std::string channel;
+  std::string language = "zh";  // the applicant's language: "zh" or "mn" (domain/notice_templates.h)
   std::string actor;
   std::optional<DivisionCode> division;  // default: the node's own division
 };
@@ -104,6 +105,18 @@ class LedgerStore {
   // A step of the rectification opened by negative evaluation `evaluation` (its op id) of the case.
   Result<OpId> Rectify(const std::string& case_ref, const OpId& evaluation, const std::string& step,
                        const std::string& note, const std::string& due_date, const std::string& actor);
+  // Second pass of the workflow (issue 11; docs/architecture.md, "Workflow"). Each is refused with
+  // kFailedPrecondition naming the rule when this replica's own projection would refuse the op.
+  // A review step of the item: `step` the pending one of its steps, `outcome` "pass" or "return" (which
+  // needs an opinion); the reviewer is the actor.
+  Result<OpId> RecordReviewStep(const std::string& case_ref, const std::string& step, const std::string& outcome,
+                                const std::string& opinion, const std::string& actor);
+  // A correction past its due day: "withdraw" it (the case is withdrawn) or "continue" with `new_due`
+  // (YYYY-MM-DD, after today); `reason` required.
+  Result<OpId> DecideLapsedCorrection(const std::string& case_ref, const std::string& decision,
+                                      const std::string& reason, const std::string& new_due, const std::string& actor);
+  // A subsidy paid by bank transfer on an approved case: name, amount (fen) and transfer reference required.
+  Result<OpId> RecordSubsidy(const std::string& case_ref, const pb::SubsidyPaid& subsidy, const std::string& actor);
   // Exactly one of keep / value. kNotFound for an unknown or already closed conflict.
   Result<OpId> ResolveConflict(const std::string& conflict_id, std::optional<OpId> keep,
                                std::optional<std::string> value, const std::string& actor);
@@ -266,6 +279,9 @@ class LedgerStore {
 
  private:
   LedgerStore(std::unique_ptr<CaseProjector> projector, std::unique_ptr<Ledger> ledger);
+  // The terms a new case of item `code` in `division` records: the latest version's, with the lead
+  // department of the implementation for that division (catalog.h, TermsFor). REQUIRES: inside a transaction.
+  Result<std::optional<pb::ItemTerms>> TermsForDivision(const std::string& code, const std::string& division);
   // The case and its projection, for authoring a follow-up op. REQUIRES: inside a transaction.
   Result<CaseProjection> CaseForWrite(const std::string& ref);
   // kFailedPrecondition naming the rule when this node's level lacks authority for `action` on the case.
@@ -274,8 +290,15 @@ class LedgerStore {
   Result<bool> PublishRegistration(const Registration& r, const std::string& actor);
   // Whether this hub may register `peer` (a node of a lower level inside its area).
   Status CheckHubRegisters(const Peer& peer);
-  // Appends `op` to case `p` (its heads as parents). REQUIRES: inside a transaction.
-  Result<OpId> AppendToCase(pb::Op op, const std::string& actor, const CaseProjection& p);
+  // kFailedPrecondition naming the rule when the fold of case `p` with `op` appended (by `actor`, now) would
+  // refuse it: the rules of the projection are the rules of authoring. REQUIRES: inside a transaction.
+  Status CheckFoldAccepts(const CaseProjection& p, const pb::Op& op, const std::string& actor);
+  // The rules of transition `action` on case `p` that need its calendar: an extension before the legal
+  // deadline; a correction's due day (`*due`, filled with 5 working days from today when empty) after today.
+  Status CheckDatedRules(const CaseProjection& p, Action action, std::string* due);
+  // Appends `op` to case `p` (its heads as parents); with `fold_check`, only when CheckFoldAccepts.
+  // REQUIRES: inside a transaction.
+  Result<OpId> AppendToCase(pb::Op op, const std::string& actor, const CaseProjection& p, bool fold_check = false);
   // kPermissionDenied naming staff, roles and action when `actor` may not author `body` at this node
   // (StaffRegistry::Judge); remembers the refusal for AuditLastRefusal. REQUIRES: inside a transaction.
   Status CheckActorMay(const pb::Op& body, const std::string& actor);

@@ -16,6 +16,7 @@
 #include "domain/catalog.h"
 #include "domain/enums.h"
 #include "domain/internal/fold.h"
+#include "domain/notice_templates.h"
 
 namespace silian::sync {
 namespace {
@@ -371,6 +372,9 @@ class OpContent {
       case pb::Op::kFeeRecorded: return Fee(op_.fee_recorded());
       case pb::Op::kEvaluationGiven: return Evaluation(op_.evaluation_given());
       case pb::Op::kRectificationStep: return Rectification(op_.rectification_step());
+      case pb::Op::kReviewStep: return ReviewStep(op_.review_step());
+      case pb::Op::kCorrectionLapse: return Lapse(op_.correction_lapse());
+      case pb::Op::kSubsidyPaid: return Subsidy(op_.subsidy_paid());
       case pb::Op::kItemPublished: return ValidateItem(op_.item_published());
       case pb::Op::kCalendarPublished: return ValidateCalendar(op_.calendar_published());
       case pb::Op::kNodeRegistered: return ValidateRegistration(op_);
@@ -405,6 +409,8 @@ class OpContent {
     *item.mutable_promised_limit() = terms.promised_limit();
     item.set_lead_department(terms.lead_department());
     for (const auto& d : terms.departments()) item.add_departments(d);
+    item.set_extension_limit_wd(terms.extension_limit_wd());
+    for (const auto& step : terms.steps()) item.add_steps(step);
     Status s = ValidateItem(item);
     if (!s.ok()) return InvalidArgument("terms: " + s.message());
     return Status::Ok();
@@ -419,6 +425,7 @@ class OpContent {
     for (const auto& [field, value] : fields)
       SILIAN_RETURN_IF_ERROR(CheckFieldValue(field, *value, c.applicant_id_type(), not_after_));
     if (c.has_terms()) SILIAN_RETURN_IF_ERROR(Terms(c.terms(), c.item_code()));
+    if (!c.language().empty()) SILIAN_RETURN_IF_ERROR(ParseLanguage(c.language()).status());
     return Status::Ok();
   }
 
@@ -460,6 +467,9 @@ class OpContent {
     SILIAN_RETURN_IF_ERROR(CheckToken("action", t.action()));
     SILIAN_RETURN_IF_ERROR(Optional("reason", t.reason(), kMaxReasonChars));
     if (!t.level().empty()) SILIAN_RETURN_IF_ERROR(CheckToken("level", t.level()));
+    if (!t.due_date().empty()) {
+      if (Status s = ParseDate(t.due_date()).status(); !s.ok()) return InvalidArgument("due_date: " + s.message());
+    }
     std::vector<std::pair<std::string, std::string>> details;
     for (const auto& d : t.details()) {
       SILIAN_RETURN_IF_ERROR(CheckToken("detail name", d.field()));
@@ -521,6 +531,38 @@ class OpContent {
     SILIAN_RETURN_IF_ERROR(CheckToken("rectification step", r.step()));
     SILIAN_RETURN_IF_ERROR(Optional("rectification note", r.note(), kMaxOpinionChars));
     if (!r.due_date().empty()) SILIAN_RETURN_IF_ERROR(ParseDate(r.due_date()).status());
+    return Status::Ok();
+  }
+
+  // Names of outcomes and decisions need only be tokens (a newer version may add one); texts are bounded.
+  static Status ReviewStep(const pb::ReviewStepRecorded& r) {
+    SILIAN_RETURN_IF_ERROR(CheckToken("review step", r.step()));
+    SILIAN_RETURN_IF_ERROR(CheckToken("review outcome", r.outcome()));
+    SILIAN_RETURN_IF_ERROR(CheckText("review opinion", r.opinion(), kMaxOpinionChars, r.outcome() == "return"));
+    if (!r.level().empty()) SILIAN_RETURN_IF_ERROR(CheckToken("level", r.level()));
+    return Status::Ok();
+  }
+
+  static Status Lapse(const pb::CorrectionLapse& l) {
+    SILIAN_RETURN_IF_ERROR(CheckToken("lapse decision", l.decision()));
+    SILIAN_RETURN_IF_ERROR(CheckText("lapse reason", l.reason(), kMaxReasonChars, true));
+    if (!l.new_due().empty()) {
+      if (Status s = ParseDate(l.new_due()).status(); !s.ok()) return InvalidArgument("new_due: " + s.message());
+    }
+    if (l.decision() == "continue" && l.new_due().empty())
+      return InvalidArgument("a correction continued after its deadline needs new_due");
+    if (!l.level().empty()) SILIAN_RETURN_IF_ERROR(CheckToken("level", l.level()));
+    return Status::Ok();
+  }
+
+  static Status Subsidy(const pb::SubsidyPaid& s) {
+    SILIAN_RETURN_IF_ERROR(CheckText("subsidy name", s.name(), kMaxMaterialChars, true));
+    if (s.amount_fen() <= 0 || s.amount_fen() > kMaxFeeFen)
+      return InvalidArgument("subsidy amount " + std::to_string(s.amount_fen()) + " fen must be 1 to " +
+                             std::to_string(kMaxFeeFen));
+    SILIAN_RETURN_IF_ERROR(CheckText("bank transfer", s.bank_transfer(), kMaxBankReceiptChars, true));
+    SILIAN_RETURN_IF_ERROR(Optional("subsidy note", s.note(), kMaxOpinionChars));
+    if (!s.level().empty()) SILIAN_RETURN_IF_ERROR(CheckToken("level", s.level()));
     return Status::Ok();
   }
 

@@ -10,6 +10,7 @@
 #include "domain/case_model.h"
 #include "domain/catalog.h"
 #include "domain/enums.h"
+#include "domain/responsibility.h"
 #include "domain/view.h"
 
 namespace silian::sync {
@@ -83,13 +84,62 @@ bool RectificationOpen(const json& evaluation) {
 
 bool Running(const CaseClocks& c) { return c.started && c.stage != "stopped"; }
 
-// The node and actor responsible: who accepted, else who received.
-std::pair<std::string, std::string> Responsible(const json& view) {
-  for (const char* key : {"accepted", "received"}) {
-    const json* h = Path(view, {"handled_by", key});
-    if (h != nullptr) return {Text(*h, {"node"}), Text(*h, {"actor"})};
+// The extension limit of the item as the view shows it (catalog.h, ExtensionLimitWd).
+int ViewExtensionLimitWd(const json& item) {
+  const json* limit = Find(item, "extension_limit_wd");
+  if (limit != nullptr && limit->is_number_integer() && limit->get<int64_t>() > 0)
+    return static_cast<int>(std::min<int64_t>(limit->get<int64_t>(), kMaxExtensionWd));
+  const json* d = Find(item, "departments");
+  return d != nullptr && d->is_array() && !d->empty() ? kDefaultJointExtensionWd : kDefaultExtensionWd;
+}
+
+// Sets in.extension_days to the lawful extension of the case, or leaves it 0 and says why in
+// c.extension_refused: only the first extension counts, of 1 to the item's limit, decided on or before the
+// legal deadline as it stood without it. `in.limit` is the legal limit.
+void LawfulExtension(const json& view, const json& item, const WorkingCalendar& calendar, Date today, int warning_wd,
+                     ClockInput& in, CaseClocks& c) {
+  const json* e = Find(view, "extensions");
+  if (e == nullptr || !e->is_array() || e->empty()) return;
+  const json& first = (*e)[0];
+  const json* d = Find(first, "days");
+  const int64_t days = d != nullptr && d->is_number_integer() ? d->get<int64_t>() : 0;
+  const int limit = ViewExtensionLimitWd(item);
+  if (days < 1 || days > limit) {
+    c.extension_refused = "extension of " + std::to_string(days) + " working days exceeds the limit of " +
+                          std::to_string(limit);
+    return;
   }
-  return {};
+  auto when = DateAt(first, {"time"});
+  if (!when) {
+    c.extension_refused = "extension without a time";
+    return;
+  }
+  ClockInput before = in;
+  before.extension_days = 0;
+  if (!before.stopped || *before.stopped > *when) before.stopped = *when;
+  ClockResult legal = ComputeClock(calendar, before, today, warning_wd);
+  if (legal.due && *when > *legal.due) {
+    c.extension_refused = "extension decided " + FormatDate(*when) + ", after the legal deadline " + FormatDate(*legal.due);
+    return;
+  }
+  in.extension_days = static_cast<int>(days);
+  c.extension_wd = static_cast<int>(days);
+}
+
+// The organ responsible (responsibility.h) and the node and actor who acted for it: who accepted; in
+// transit, who received; awaiting the organ, whoever received it there (nobody when it was forwarded).
+struct Responsible {
+  Responsibility organ;
+  std::string node, actor;
+};
+
+Responsible ResponsibleOf(const json& view, bool deemed_accepted) {
+  Responsible r{ResponsibleFor(view, deemed_accepted), "", ""};
+  r.node = r.organ.node;
+  const char* handler = r.organ.stage == "handling" ? "accepted" : "received";
+  if (!r.node.empty() && Text(view, {"handled_by", handler, "node"}) == r.node)
+    r.actor = Text(view, {"handled_by", handler, "actor"});
+  return r;
 }
 
 std::string Fixed(double v, int decimals) {
@@ -186,14 +236,8 @@ CaseClocks ComputeCaseClocks(const json& view, const WorkingCalendar& calendar, 
       in.suspensions.push_back({*from, to});
     }
   }
-  int64_t extension = 0;
-  if (const json* e = Find(view, "extensions"); e != nullptr && e->is_array())
-    for (const auto& ext : *e)
-      if (const json* d = Find(ext, "days"); d != nullptr && d->is_number_integer())
-        extension += std::clamp<int64_t>(d->get<int64_t>(), 0, kMaxClockWorkingDays);
-  in.extension_days = static_cast<int>(std::min<int64_t>(extension, kMaxClockWorkingDays));
-
   in.limit = LimitOf(*item, "legal_limit");
+  LawfulExtension(view, *item, calendar, today, warning_wd, in, c);
   c.legal = ComputeClock(calendar, in, today, warning_wd);
   in.limit = LimitOf(*item, "promised_limit");
   c.promised = ComputeClock(calendar, in, today, warning_wd);
@@ -201,8 +245,19 @@ CaseClocks ComputeCaseClocks(const json& view, const WorkingCalendar& calendar, 
   return c;
 }
 
+std::optional<Date> CorrectionDue(const json& view, const WorkingCalendar& calendar) {
+  const json* c = Find(view, "correction");
+  if (c == nullptr) return std::nullopt;
+  if (Result<Date> due = ParseDate(Text(*c, {"due"})); due.ok()) return *due;
+  auto requested = DateAt(*c, {"requested"});
+  if (!requested) return std::nullopt;
+  return calendar.AddWorkingDays(*requested, kCorrectionWindowWd);
+}
+
 json ClocksToJson(const CaseClocks& c) {
   json out = {{"stage", c.stage}, {"started", c.started}, {"deemed_accepted", c.deemed_accepted}};
+  if (c.extension_wd > 0) out["extension_wd"] = c.extension_wd;
+  if (!c.extension_refused.empty()) out["extension_not_counted"] = c.extension_refused;
   if (c.notice) out["notice"] = {{"due", FormatDate(c.notice->due)}, {"deemed_accepted", c.notice->deemed_accepted}};
   if (!c.started) return out;
   out["start"] = FormatDate(c.start);
@@ -234,10 +289,11 @@ Result<int> ParseRectificationDays(std::string_view what, std::string_view text)
 }
 
 Status ValidateReportOptions(const ReportOptions& o) {
-  static const std::set<std::string> kBy = {"", "node", "level", "item", "department", "staff"};
+  static const std::set<std::string> kBy = {"", "node", "level", "item", "department", "staff", "county",
+                                            "township", "organ"};
   if (!kBy.contains(o.by))
     return InvalidArgument("report grouping \"" + o.by +
-                           "\" is not one of: node, level, item, department, staff (or none)");
+                           "\" is not one of: node, level, item, department, staff, county, township, organ (or none)");
   if (o.to < o.from)
     return InvalidArgument("report period " + FormatDate(o.from) + ".." + FormatDate(o.to) + " ends before it starts");
   if (o.division_prefix.size() > 12 ||
@@ -277,6 +333,9 @@ void AddInto(ReportBuilder::Sums& to, const ReportBuilder::Sums& c) {
   r.rectifications_open += x.rectifications_open;
   r.rectifications_closed += x.rectifications_closed;
   r.rectifications_overdue += x.rectifications_overdue;
+  r.subsidies += x.subsidies;
+  r.subsidies_paid_fen += x.subsidies_paid_fen;
+  r.evaluations_assisted += x.evaluations_assisted;
   to.handling_wd_sum += c.handling_wd_sum;
   to.handling_count += c.handling_count;
   to.satisfied += c.satisfied;
@@ -293,7 +352,13 @@ ReportRow Finish(const ReportBuilder::Sums& s) {
 
 std::string OrNone(std::string s) { return s.empty() ? "(none)" : s; }
 
-std::vector<std::string> GroupsOf(const json& view, const std::string& by) {
+std::vector<std::string> GroupsOf(const json& view, const std::string& by, bool deemed_accepted) {
+  if (by == "county" || by == "township") {
+    const std::string division = Text(view, {"division"});
+    const size_t digits = by == "county" ? 6 : 9;
+    return {OrNone(division.size() >= digits ? division.substr(0, digits) : std::string())};
+  }
+  if (by == "organ") return {OrNone(ResponsibleFor(view, deemed_accepted).organ)};
   if (by == "node") {
     std::string node = Text(view, {"handled_by", "received", "node"});
     if (node.empty()) {
@@ -375,6 +440,7 @@ void ReportBuilder::Add(const json& view) {
     for (const auto& e : *evals) {
       if (!InRange(DateAt(e, {"time"}), options_)) continue;
       ++r.evaluations;
+      if (const json* a = Find(e, "assisted"); a != nullptr && a->is_boolean() && a->get<bool>()) ++r.evaluations_assisted;
       // A rating this version does not know counts as an evaluation, neither satisfied nor negative.
       if (auto rating = ParseRating(Text(e, {"rating"})); rating.ok())
         ++(IsNegativeRating(*rating) ? r.negative_evaluations : c.satisfied);
@@ -389,8 +455,17 @@ void ReportBuilder::Add(const json& view) {
     }
   }
 
+  if (const json* entries = Path(view, {"subsidies", "entries"}); entries != nullptr && entries->is_array()) {
+    for (const auto& e : *entries) {
+      const json* amount = Find(e, "amount_fen");
+      if (!InRange(DateAt(e, {"time"}), options_) || amount == nullptr || !amount->is_number_integer()) continue;
+      ++r.subsidies;
+      r.subsidies_paid_fen += amount->get<int64_t>();
+    }
+  }
+
   AddInto(total_, c);
-  for (const auto& g : GroupsOf(view, options_.by)) {
+  for (const auto& g : GroupsOf(view, options_.by, clocks.deemed_accepted)) {
     Sums& s = groups_[g];
     s.row.group = g;
     AddInto(s, c);
@@ -428,7 +503,10 @@ std::vector<std::string> RowFields(const ReportRow& r) {
           Fixed(r.satisfaction_rate, 4),
           std::to_string(r.rectifications_open),
           std::to_string(r.rectifications_closed),
-          std::to_string(r.rectifications_overdue)};
+          std::to_string(r.rectifications_overdue),
+          std::to_string(r.evaluations_assisted),
+          std::to_string(r.subsidies),
+          FormatFen(r.subsidies_paid_fen)};
 }
 
 const std::vector<std::string>& CsvHeader() {
@@ -437,7 +515,7 @@ const std::vector<std::string>& CsvHeader() {
       "completion_rate", "completed_on_time", "ahead_wd_total",  "average_handling_wd",  "overdue_now",
       "warning_now",    "fees_charged_yuan", "fees_paid_yuan",  "fees_refunded_yuan",   "evaluations",
       "negative_evaluations", "satisfaction_rate", "rectifications_open", "rectifications_closed",
-      "rectifications_overdue"};
+      "rectifications_overdue", "evaluations_assisted", "subsidies", "subsidies_paid_yuan"};
   return h;
 }
 
@@ -493,7 +571,8 @@ std::string RenderReportText(const ReportOptions& o, const std::vector<ReportRow
                     (o.by.empty() ? "" : " by " + o.by) + " (now = " + FormatDate(o.today) + ")\n";
   std::vector<std::vector<std::string>> table = {{"group", "recv", "acc", "n/acc", "done", "rate", "ontime", "ahead",
                                                   "avg_wd", "overdue", "warn", "charged", "paid", "refunded", "evals",
-                                                  "neg", "satisf", "rect_open", "rect_closed", "rect_late"}};
+                                                  "neg", "satisf", "rect_open", "rect_closed", "rect_late", "assisted",
+                                                  "subs", "subs_paid"}};
   for (const auto& r : rows) table.push_back(RowFields(r));
   table.push_back(RowFields(total));
   std::vector<size_t> width(table[0].size(), 0);
@@ -541,7 +620,10 @@ json RowToJson(const ReportRow& r) {
           {"satisfaction_rate", r.satisfaction_rate},
           {"rectifications_open", r.rectifications_open},
           {"rectifications_closed", r.rectifications_closed},
-          {"rectifications_overdue", r.rectifications_overdue}};
+          {"rectifications_overdue", r.rectifications_overdue},
+          {"evaluations_assisted", r.evaluations_assisted},
+          {"subsidies", r.subsidies},
+          {"subsidies_paid_fen", r.subsidies_paid_fen}};
 }
 
 }  // namespace
@@ -556,13 +638,10 @@ json ReportToJson(const ReportOptions& o, const std::vector<ReportRow>& rows, co
 // ---- Supervision ----
 
 std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& calendar, Date today, int warning_wd,
-                                       int rectification_wd) {
+                                       int rectification_wd, int transit_wd) {
   std::vector<SupervisionItem> out;
   const CaseClocks clocks = ComputeCaseClocks(view, calendar, today, warning_wd);
-  // Plain references, not a structured binding: clang before 16 cannot capture those in the lambda below.
-  const std::pair<std::string, std::string> responsible = Responsible(view);
-  const std::string& node = responsible.first;
-  const std::string& actor = responsible.second;
+  const Responsible responsible = ResponsibleOf(view, clocks.deemed_accepted);
   std::string item = Text(view, {"item", "name"});
   if (item.empty()) item = Text(view, {"fields", "item_code", "value"});
   auto add = [&](std::string problem, std::string clock, std::optional<Date> due) {
@@ -576,8 +655,10 @@ std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& 
     s.clock = std::move(clock);
     s.due = due;
     s.remaining_wd = due ? calendar.WorkingDaysBetween(today, *due) : 0;
-    s.responsible_node = node;
-    s.responsible_actor = actor;
+    s.responsible_node = responsible.node;
+    s.responsible_actor = responsible.actor;
+    s.responsible_organ = responsible.organ.organ;
+    s.responsible_level = responsible.organ.level;
     s.step = s.status;
     out.push_back(std::move(s));
   };
@@ -588,11 +669,24 @@ std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& 
       if (clocks.promised.state == problem) add(problem, "promised", clocks.promised.due);
     }
   }
+  if (auto due = TransitOverdue(view, calendar, today, transit_wd)) {
+    add("transit_overdue", "", due);
+    // The late transit is the receiving point's, even once the case counts as accepted by the organ.
+    const Responsible point = ResponsibleOf(view, false);
+    out.back().responsible_organ = point.organ.organ;
+    out.back().responsible_level = point.organ.level;
+    out.back().responsible_node = point.node;
+    out.back().responsible_actor = point.actor;
+  }
   if (Find(view, "owed") != nullptr && !Timeline(view, "closed")) {
     Result<Date> due = ParseDate(Text(view, {"owed", "due"}));
     if (due.ok() && *due < today && !OwedSupplied(view)) add("owed_materials_overdue", "", *due);
   }
   if (clocks.deemed_accepted && clocks.stage != "stopped") add("deemed_accepted", "", clocks.notice->due);
+  if (Text(view, {"status"}) == CaseStatusName(CaseStatus::kCorrectionPending)) {
+    std::optional<Date> due = CorrectionDue(view, calendar);
+    if (due && today > *due) add("correction_lapsed", "", due);
+  }
   if (const json* evals = Find(view, "evaluations"); evals != nullptr && evals->is_array()) {
     for (const auto& e : *evals) {
       if (Find(e, "rectification") == nullptr || !RectificationOpen(e)) continue;
@@ -611,8 +705,9 @@ std::string RenderSupervisionText(const std::vector<SupervisionItem>& items) {
     if (!s.clock.empty()) out += " (" + s.clock + ")";
     out += "  " + (s.case_number.empty() ? s.case_id : s.case_number) + "  " + s.item;
     if (s.due) out += "  due " + FormatDate(*s.due) + " (" + std::to_string(s.remaining_wd) + " WD left)";
-    out += "  responsible " + (s.responsible_node.empty() ? std::string("?") : s.responsible_node) + "/" +
-           (s.responsible_actor.empty() ? std::string("?") : s.responsible_actor) + "  step " + s.step + "\n";
+    out += "  responsible " + (s.responsible_organ.empty() ? std::string("?") : s.responsible_organ) + " (" +
+           (s.responsible_node.empty() ? std::string("?") : s.responsible_node) + "/" +
+           (s.responsible_actor.empty() ? std::string("?") : s.responsible_actor) + ")  step " + s.step + "\n";
   }
   return out;
 }
@@ -624,6 +719,7 @@ json SupervisionToJson(const std::vector<SupervisionItem>& items) {
                    {"status", s.status}, {"item", s.item}, {"problem", s.problem}, {"clock", s.clock},
                    {"due", s.due ? json(FormatDate(*s.due)) : json(nullptr)}, {"remaining_wd", s.remaining_wd},
                    {"responsible_node", s.responsible_node}, {"responsible_actor", s.responsible_actor},
+                   {"responsible_organ", s.responsible_organ}, {"responsible_level", s.responsible_level},
                    {"step", s.step}});
   return out;
 }

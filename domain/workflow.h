@@ -20,6 +20,7 @@
 
 #include "domain/calendar.h"
 #include "domain/deadline.h"
+#include "domain/responsibility.h"
 #include "base/status.h"
 
 namespace silian::sync {
@@ -44,6 +45,10 @@ struct CaseClocks {
   // "no_item" (no item terms: no clocks), "before_acceptance" (not started), "suspended" (started, an
   // open suspension, not stopped), "running", "stopped" (decided, completed or closed).
   std::string stage;
+  // The lawful extension counted in both clocks, in working days (0: none), and, when the case has an
+  // extension that does not count, why.
+  int extension_wd = 0;
+  std::string extension_refused;
 };
 
 // The clocks of a case as of `today`:
@@ -54,12 +59,24 @@ struct CaseClocks {
 // - start      = timeline.accepted; else, when notice.deemed_accepted, the organ's receipt
 //                (deemed_accepted = true); else not started.
 // - stopped    = timeline.decided, else timeline.completed, else timeline.closed (absent: running).
-// - both clocks: ComputeClock with item.legal_limit / item.promised_limit, extension = the sum of
-//                extensions[].days (an approved extension extends both the legal and the promised limit),
+// - both clocks: ComputeClock with item.legal_limit / item.promised_limit, extension = the lawful
+//                extension (an approved extension extends both the legal and the promised limit),
 //                suspensions[] as [date(start), date(end)) (end absent: still suspended), `warning_wd`.
+// - lawful extension: extensions[0] only (a case is extended once; the projection refuses a second), when
+//                its days are 1 to the item's limit (item.extension_limit_wd, else 15 for a parallel item,
+//                else 10) and date(extensions[0].time) <= the legal due day computed without it. Otherwise
+//                no extension counts and extension_refused says why.
 // Without view.item: started = false, stage "no_item", no clocks.
 CaseClocks ComputeCaseClocks(const nlohmann::json& view, const WorkingCalendar& calendar, Date today,
                              int warning_wd = 1);
+
+// The working days the applicant has to supply what a one-time notice asks for, when the request names no
+// due day.
+inline constexpr int kCorrectionWindowWd = 5;
+
+// The due day of the correction the case's view records (view.correction): its "due", else
+// AddWorkingDays(date(correction.requested), kCorrectionWindowWd). nullopt without a correction.
+std::optional<Date> CorrectionDue(const nlohmann::json& view, const WorkingCalendar& calendar);
 
 // For `case show`: {"stage", "started", "deemed_accepted", "start" (YYYY-MM-DD), "notice": {"due",
 // "deemed_accepted"}, "legal" / "promised": {"due" (YYYY-MM-DD or null), "remaining_wd", "used_wd",
@@ -82,14 +99,15 @@ struct ReportOptions {
   Date from;  // the period, both days included
   Date to;
   std::string division_prefix;  // only views whose division starts with it ("" = all)
-  std::string by;               // "", "node", "level", "item", "department" or "staff"
+  std::string by;               // "", "node", "level", "item", "department", "staff", "county", "township", "organ"
   Date today;                   // for the "now" figures
   int warning_wd = 1;
   int rectification_wd = kDefaultRectificationWd;  // see kDefaultRectificationWd
 };
 
 // OK, or kInvalidArgument naming the value:
-//   report grouping "colour" is not one of: node, level, item, department, staff (or none)
+//   report grouping "colour" is not one of: node, level, item, department, staff, county, township, organ
+//   (or none)
 //   report period 2026-03-01..2026-02-01 ends before it starts
 //   report division prefix "15a2" must be up to 12 digits
 //   report warning_wd -1 must be >= 0 / report rectification_wd 0 must be >= 1
@@ -124,6 +142,10 @@ struct ReportRow {
   // open and today > its due day: the due_date of category "fix_by_deadline" when it is a valid date,
   // else AddWorkingDays(evaluation date, rectification_wd) in the case's calendar.
   uint64_t rectifications_overdue = 0;
+  // Of the evaluations in range, those entered by staff for the applicant (view "assisted": true).
+  uint64_t evaluations_assisted = 0;
+  uint64_t subsidies = 0;           // subsidies.entries[] with time in range
+  int64_t subsidies_paid_fen = 0;   // the sum of their amount_fen
 };
 
 // Accumulates report figures over views fed one at a time (memory grows with the number of groups, not of
@@ -134,6 +156,9 @@ struct ReportRow {
 //   department  item.lead_department; a parallel item counts under the lead and under each of
 //               item.departments (so department rows may add up to more than the total)
 //   staff       handled_by.accepted.actor, else handled_by.received.actor
+//   county      the first 6 digits of view.division (the city sees its counties in one table)
+//   township    the first 9 digits of view.division
+//   organ       the organ responsible now (responsibility.h, ResponsibleFor with the clocks' deemed_accepted)
 // A view without the value counts under "(none)".
 class ReportBuilder {
  public:
@@ -175,7 +200,8 @@ std::string RenderReportText(const ReportOptions& options, const std::vector<Rep
 // with 2, fees as yuan with 2 decimals (FormatFen). Columns: group, received, accepted, not_accepted,
 // completed, completion_rate, completed_on_time, ahead_wd_total, average_handling_wd, overdue_now,
 // warning_now, fees_charged_yuan, fees_paid_yuan, fees_refunded_yuan, evaluations, negative_evaluations,
-// satisfaction_rate, rectifications_open, rectifications_closed, rectifications_overdue.
+// satisfaction_rate, rectifications_open, rectifications_closed, rectifications_overdue,
+// evaluations_assisted, subsidies, subsidies_paid_yuan.
 std::string RenderReportCsv(const std::vector<ReportRow>& rows, const ReportRow& total);
 // {"from", "to", "division_prefix", "by", "today", "rows": [...], "total": {...}}; each row has every
 // field of ReportRow under its own name (fees in fen, rates as numbers).
@@ -191,18 +217,26 @@ struct SupervisionItem {
   //   ；) are not all among the case's material records, owed.due < today, the case not closed
   //   (no timeline.closed): the case is due for revocation;
   // "deemed_accepted": deemed accepted (CaseClocks::deemed_accepted) and not stopped;
-  // "rectification_overdue": an open rectification with today > its due day (ReportRow).
+  // "rectification_overdue": an open rectification with today > its due day (ReportRow);
+  // "correction_lapsed": status correction_pending and today > CorrectionDue: the organ withdraws the case
+  //   or continues it with a reason (LedgerStore::DecideLapsedCorrection).
   std::string problem;
   std::string clock;        // "legal" or "promised" for overdue/warning, else ""
   std::optional<Date> due;  // the clock's due day, owed.due, the notice window's due, the rectification's due
   int remaining_wd = 0;     // WorkingDaysBetween(today, due): <= 0 when past due; 0 without a due day
-  std::string responsible_node, responsible_actor;  // handled_by.accepted, else handled_by.received
+  // The organ that answers for the case now (responsibility.h): its name and level; the node and actor who
+  // acted for it (accepted; in transit, received; awaiting, who received it at the competent level, else
+  // none: a deemed acceptance is charged to the organ that failed to answer, never to the forwarding point).
+  std::string responsible_organ, responsible_level;
+  std::string responsible_node, responsible_actor;
   std::string step;         // the case status
 };
 
-// The problems of one case as of `today`, in the order of the list above (legal before promised).
+// The problems of one case as of `today`, in the order of the list above (legal before promised), and
+// "transit_overdue" (responsibility.h, TransitOverdue with `transit_wd`) before owed materials.
 std::vector<SupervisionItem> Supervise(const nlohmann::json& view, const WorkingCalendar& calendar, Date today,
-                                       int warning_wd = 1, int rectification_wd = kDefaultRectificationWd);
+                                       int warning_wd = 1, int rectification_wd = kDefaultRectificationWd,
+                                       int transit_wd = kDefaultTransitWd);
 
 // One line per item: problem, clock, case number, item, due, remaining, responsible, step.
 std::string RenderSupervisionText(const std::vector<SupervisionItem>& items);

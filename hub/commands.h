@@ -75,6 +75,7 @@ struct ReportCommandOptions {
   std::optional<std::string> today;  // YYYY-MM-DD; default today
   int warning_days = 1;
   std::optional<std::string> rectification_days;  // default: the hub's setting, else 15
+  bool excel = false;  // --excel: CSV begins with a UTF-8 byte-order mark
 };
 Status RunReport(const GlobalOptions& g, const ReportCommandOptions& o);
 // Uses scope, today, warning_days and rectification_days of `o`.

@@ -23,6 +23,7 @@ const std::vector<std::pair<std::string, std::string>>& HubSettings() {
       {"notify-url", "http(s) URL of the SMS gateway notices are posted to (empty: write them to notify-log)"},
       {"notify-log", "file notices are appended to when no gateway is set (default: notices.log next to the ledger)"},
       {"rectification-days", "working days to rectify after a negative evaluation (default 15)"},
+      {"transit-days", "working days a village point has to forward a case to the competent organ (default 2)"},
   };
   return settings;
 }
@@ -36,7 +37,7 @@ Status CheckSetting(const std::string& key, const std::string& value) {
   if (key == "notify" && value != "on" && value != "off")
     return InvalidArgument("notify " + Quote(value) + " must be on or off");
   if (key == "notify-url" && !value.empty()) return ValidateGatewayUrl(value);
-  if (key == "rectification-days") return sync::ParseRectificationDays(key, value).status();
+  if (key == "rectification-days" || key == "transit-days") return sync::ParseRectificationDays(key, value).status();
   return Status::Ok();
 }
 

@@ -167,8 +167,10 @@ void AddOversight(console::Program& p, CommandLine& cl) {
       p.app().add_subcommand("report", "Statistics of the cases of an area over a period (docs/report.md)");
   cmd->add_option("--from", cl.report.from, "first day of the period, YYYY-MM-DD")->required();
   cmd->add_option("--to", cl.report.to, "last day of the period, YYYY-MM-DD")->required();
-  cmd->add_option("--by", cl.report.by, "group rows by node, level, item, department or staff");
+  cmd->add_option("--by", cl.report.by, "group rows by node, level, item, department, staff, county, township or organ (the organ responsible now)");
   cmd->add_option("--format", cl.report.format, "text, csv or json")->capture_default_str();
+  cmd->add_flag("--excel", cl.report.excel,
+                "with --format csv: start with a UTF-8 byte-order mark, so that Excel shows the Chinese text");
   AddAreaOptions(cmd, cl.report, "count overdue and warning cases as of this day (default: today)");
   p.OnRun(cmd, [&p, &cl] { return RunReport(p.global(), cl.report); });
 

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "console/render.h"
+#include "domain/local_time.h"
 #include "domain/projection.h"
 #include "hub/commands.h"
 #include "hub/notifier.h"
@@ -19,14 +20,15 @@ Status RunNoticeList(const GlobalOptions& g, const NoticeListOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(auto notices, store->ListNotices(o.state, static_cast<size_t>(o.limit)));
   nlohmann::json arr = nlohmann::json::array();
   std::vector<std::vector<std::string>> rows = {
-      {"NOTICE", "CASE NUMBER", "KIND", "PHONE", "STATE", "ATTEMPTS", "SENT", "LAST ERROR"}};
+      {"NOTICE", "CASE NUMBER", "KIND", "PHONE", "STATE", "ATTEMPTS", "SENT (+08:00)", "LAST ERROR"}};
   for (const auto& n : notices) {
     std::string sent = n.sent_ms ? sync::HlcToIso(n.sent_ms << 16) : "-";
     arr.push_back({{"id", n.id}, {"case_id", n.case_id}, {"case_number", n.case_number}, {"kind", n.kind},
                    {"phone", MaskPhone(n.phone)}, {"state", n.state}, {"attempts", n.attempts},
                    {"created", sync::HlcToIso(n.created_ms << 16)}, {"sent", sent}, {"last_error", n.last_error},
                    {"text", n.text}});
-    rows.push_back({n.id, n.case_number, n.kind, MaskPhone(n.phone), n.state, std::to_string(n.attempts), sent,
+    rows.push_back({n.id, n.case_number, n.kind, MaskPhone(n.phone), n.state, std::to_string(n.attempts),
+                    n.sent_ms ? sync::CstDateTime(n.sent_ms) : "-",
                     n.last_error});
   }
   if (g.json) {

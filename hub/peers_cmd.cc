@@ -9,6 +9,7 @@
 #include "base/keys.h"
 #include "base/text.h"
 #include "console/render.h"
+#include "domain/local_time.h"
 #include "domain/projection.h"
 #include "hub/commands.h"
 #include "hub/enrol.h"
@@ -46,7 +47,7 @@ Status PrintIssuedCode(const GlobalOptions& g, const sync::Peer& peer, const std
   } else {
     std::cout << "added " << sync::LevelName(peer.level) << " node " << peer.node_id.value << " for area " << scope
               << ", device " << c.device << "\n"
-              << "enrolment code " << c.code << " (single use, expires " << expires << ")\n";
+              << "enrolment code " << c.code << " (single use, expires " << sync::CstDateTime(c.expires_ms) << ")\n";
   }
   return Status::Ok();
 }
@@ -103,7 +104,8 @@ Status RunNodeList(const GlobalOptions& g) {
                    {"device", device}, {"status", status}, {"key_fingerprint", key},
                    {"last_contact", contact}, {"ops_received", p.ops_received}, {"ops_sent", p.ops_sent},
                    {"errors", p.errors}, {"last_error", p.last_error}});
-    rows.push_back({p.node_id.value, sync::LevelName(p.level), p.division.value, device, status, key, contact,
+    rows.push_back({p.node_id.value, sync::LevelName(p.level), p.division.value, device, status, key,
+                    p.last_contact_ms ? sync::CstDateTime(p.last_contact_ms) : "never",
                     std::to_string(p.ops_received), std::to_string(p.ops_sent), std::to_string(p.errors)});
   }
   if (g.json) {

@@ -1,6 +1,7 @@
 // `report` and `supervise`: statistics and supervision of the cases of the hub's area (docs/report.md).
 #include <iostream>
 
+#include "console/render.h"
 #include "console/support.h"
 #include "domain/workflow.h"
 #include "hub/calendar_cache.h"
@@ -43,6 +44,7 @@ Result<sync::ReportOptions> ReportOptionsOf(const ReportCommandOptions& o) {
 Status RunReport(const GlobalOptions& g, const ReportCommandOptions& cl) {
   if (cl.format != "text" && cl.format != "csv" && cl.format != "json")
     return InvalidArgument("--format " + Quote(cl.format) + " is not one of: text, csv, json");
+  if (cl.excel && cl.format != "csv") return InvalidArgument("--excel needs --format csv, not " + Quote(cl.format));
   SILIAN_RETURN_IF_ERROR(CheckWarningDays(cl.warning_days));
   SILIAN_ASSIGN_OR_RETURN(sync::ReportOptions o, ReportOptionsOf(cl));
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
@@ -63,6 +65,7 @@ Status RunReport(const GlobalOptions& g, const ReportCommandOptions& cl) {
   if (g.json || cl.format == "json") {
     console::PrintJson(sync::ReportToJson(o, rows, total));
   } else if (cl.format == "csv") {
+    if (cl.excel) console::WriteUtf8Bom();
     std::cout << sync::RenderReportCsv(rows, total);
   } else {
     std::cout << sync::RenderReportText(o, rows, total);
@@ -81,7 +84,7 @@ Status RunSupervise(const GlobalOptions& g, const ReportCommandOptions& cl) {
   if (g.json) {
     console::PrintJson(sync::SupervisionToJson(result.items));
   } else {
-    std::cout << sync::RenderSupervisionText(result.items);
+    std::cout << console::RenderSupervision(result.items);
     if (result.apologies_queued > 0)
       std::cout << result.apologies_queued << " overdue apology notices queued for the applicants\n";
   }

@@ -12,6 +12,8 @@
 #include "base/text.h"
 #include "console/node_keys.h"
 #include "hub/enrol.h"
+#include "hub/ui_dashboard.h"
+#include "ui/listener.h"
 
 namespace silian::hub {
 namespace http = web::http;
@@ -117,6 +119,7 @@ struct HubServer::Impl {
   uint64_t started_ms = sync::SystemWallClock().NowMs();
   JobGate gate{kMaxParallelSyncs, kMaxWaitingSyncs};
   EnrolRateLimit enrol_limit;
+  std::unique_ptr<HubDashboard> dashboard;  // made at Start, which knows the port the pages answer on
 
   Impl(HubLedger& l, UpstreamRelay* r, sync::SyncLimits limits) : ledger(l), relay(r), service(l, limits, console::RegistryKeyLookup()) {
     if (relay != nullptr) service.set_on_new_ops([this] { relay->Poke(); });
@@ -287,6 +290,27 @@ struct HubServer::Impl {
     return Status::Ok();
   }
 
+  // The supervision dashboard (hub/ui_dashboard.h), to the hub's own machine only.
+  void ServeDashboard(const http::http_request& request, const std::string& path) {
+    if (!IsLoopback(request.remote_address()) || !dashboard) {
+      ReplyError(request, "ui", 403, "operator_only", "/ui/ is served to the hub's own machine only (loopback)");
+      return;
+    }
+    if (path == "/ui") {
+      http::http_response response(http::status_codes::PermanentRedirect);
+      response.headers().add(http::header_names::location, "/ui/");
+      request.reply(response).then([](pplx::task<void> t) {
+        try {
+          t.get();
+        } catch (const std::exception&) {
+          // The browser went away before the redirect: nothing to tell it.
+        }
+      });
+      return;
+    }
+    ui::ServeRequest(request, [this](const ui::WebRequest& r) { return dashboard->Handle(r); }, "/ui");
+  }
+
   void Handle(const http::http_request& request) {
     std::string path = request.relative_uri().path();
     const auto& method = request.method();
@@ -300,6 +324,7 @@ struct HubServer::Impl {
         return;
       }
       if (path == kEnrolPath) return ServeEnrol(ledger, metrics, enrol_limit, request);
+      if (path == "/ui" || path.rfind("/ui/", 0) == 0) return ServeDashboard(request, path);
       if (method != http::methods::GET) {
         ReplyError(request, "other", 405, "method_not_allowed", "use GET for " + Shown(path));
         return;
@@ -329,6 +354,9 @@ HubServer::~HubServer() { Stop(); }
 
 Status HubServer::Start(const std::string& host_port) {
   SILIAN_ASSIGN_OR_RETURN(auto address, ParseListenAddress(host_port));
+  std::vector<std::string> hosts = ui::OriginGuard::LoopbackHosts(address.second);
+  hosts.insert(hosts.begin(), address.first + ":" + std::to_string(address.second));
+  impl_->dashboard = std::make_unique<HubDashboard>(impl_->ledger, impl_->relay, hosts);
   try {
     http::experimental::listener::http_listener_config config;
     config.set_timeout(std::chrono::seconds(60));

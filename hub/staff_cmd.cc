@@ -6,6 +6,7 @@
 
 #include "console/render.h"
 #include "console/session.h"
+#include "domain/local_time.h"
 #include "domain/projection.h"
 #include "hub/commands.h"
 
@@ -121,7 +122,7 @@ Status RunAudit(const GlobalOptions& g, int64_t limit) {
     std::string time = sync::HlcToIso(r.hlc);
     arr.push_back({{"time", time}, {"op", r.op.ToString()}, {"node", r.op.origin}, {"division", r.division},
                    {"event", r.event}, {"staff_id", r.staff_id}, {"action", r.action}, {"detail", r.detail}});
-    rows.push_back({time, r.op.ToString(), r.division, r.event, r.staff_id, r.action, r.detail});
+    rows.push_back({sync::CstFromIso(time), r.op.ToString(), r.division, r.event, r.staff_id, r.action, r.detail});
   }
   if (g.json) {
     console::PrintJson(arr);

@@ -21,7 +21,7 @@ sync::LedgerStore::Notice OverdueApology(const sync::SupervisionItem& item, cons
   n.case_number = item.case_number;
   n.kind = "overdue_apology";
   n.phone = sync::ViewFieldValue(view, "phone").value_or("");
-  n.text = sync::OverdueApologyText(catalogue_item, item.case_number);
+  n.text = sync::OverdueApologyText(catalogue_item, item.case_number, sync::LanguageOfCase(view.value("language", "")));
   n.event_ms = now_ms;
   return n;
 }
@@ -35,17 +35,25 @@ Result<int> RectificationDays(sync::LedgerStore& store, const std::optional<std:
   return sync::ParseRectificationDays("setting rectification-days", *setting);
 }
 
+Result<int> TransitDays(sync::LedgerStore& store) {
+  SILIAN_ASSIGN_OR_RETURN(auto setting, store.GetSetting("transit-days"));
+  if (!setting) return sync::kDefaultTransitWd;
+  // The same bounds as a rectification's working days: 1 to 365, decimal digits.
+  return sync::ParseRectificationDays("setting transit-days", *setting);
+}
+
 Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& scope, sync::Date today,
                                   int warning_wd, int rectification_wd) {
   SILIAN_ASSIGN_OR_RETURN(auto layers, store.CalendarLayers());
   CalendarCache calendars(std::move(layers));
+  SILIAN_ASSIGN_OR_RETURN(int transit_wd, TransitDays(store));
   Supervision out;
   std::vector<sync::LedgerStore::Notice> apologies;
   const uint64_t now_ms = sync::SystemWallClock().NowMs();
   SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(scope, [&](const nlohmann::json& view) {
     if (!view.contains("division")) return Status::Ok();
     auto found = sync::Supervise(view, calendars.For(view["division"].get<std::string>()), today, warning_wd,
-                                 rectification_wd);
+                                 rectification_wd, transit_wd);
     for (const auto& item : found)
       if (item.problem == "overdue") {
         auto catalogue_item = store.FindItem(sync::ViewFieldValue(view, "item_code").value_or(""), std::nullopt);

@@ -33,6 +33,10 @@ struct Supervision {
 // queues the overdue apology of each overdue case: once per case, however often supervision runs (the
 // notice id is "<case id>/overdue_apology"). Returns the problems found and the apologies queued, or the
 // store's error. REQUIRES: the caller holds whatever lock guards `store`.
+// The transit service level from a village point to the competent organ (domain/responsibility.h): the
+// hub's setting transit-days, else sync::kDefaultTransitWd. kInvalidArgument naming the setting and value.
+Result<int> TransitDays(sync::LedgerStore& store);
+
 Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& scope, sync::Date today,
                                   int warning_wd, int rectification_wd);
 

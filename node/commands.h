@@ -60,6 +60,13 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o);
 Status RunConflicts(const GlobalOptions& g);
 Status RunConflictsResolve(const GlobalOptions& g, const ResolveOptions& o);
 
+// ui_cmd.cc: `ui [--port N] [--open]`, the web app on loopback (docs/ui.md).
+struct UiOptions {
+  int port = 8790;
+  bool open = false;
+};
+Status RunUi(const GlobalOptions& g, const UiOptions& o);
+
 // exchange.cc
 Status RunBundleExport(const GlobalOptions& g, const BundleExportOptions& o);
 Status RunBundleImport(const GlobalOptions& g, const std::string& file);

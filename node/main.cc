@@ -29,6 +29,7 @@ struct CommandLine {
   SyncCommandOptions sync;
   console::ConfigCommands config;
   console::LoginOptions login;
+  UiOptions ui;
 };
 
 void AddInit(console::Program& p, CommandLine& cl) {
@@ -57,7 +58,7 @@ void GuardAuthoring(console::Program& p) {
       const std::string name = group->get_name();
       for (CLI::App* cmd : group->get_subcommands()) {
         const std::string sub = cmd->get_name();
-        bool authors = (name == "case" && sub != "list" && sub != "show" && sub != "notice") || (name == "conflicts" && sub == "resolve");
+        bool authors = (name == "case" && sub != "list" && sub != "show" && sub != "notice" && sub != "print") || (name == "conflicts" && sub == "resolve");
         if (!authors) continue;
         Status s = CheckBeforeAuthoring(p.global());
         if (!s.ok()) p.SetCommand([s] { return s; });
@@ -140,6 +141,13 @@ void AddReports(console::Program& p, CommandLine& cl) {
   p.OnRun(cmd, [&p, &cl] { return RunDigest(p.global(), cl.digest_scope); });
 }
 
+void AddUi(console::Program& p, CommandLine& cl) {
+  CLI::App* cmd = p.app().add_subcommand("ui", "Serve the web app on http://127.0.0.1:PORT (this machine only)");
+  cmd->add_option("--port", cl.ui.port, "the loopback port")->capture_default_str();
+  cmd->add_flag("--open", cl.ui.open, "open the app in the desktop's browser");
+  p.OnRun(cmd, [&p, &cl] { return RunUi(p.global(), cl.ui); });
+}
+
 }  // namespace
 }  // namespace silian::node
 
@@ -157,6 +165,7 @@ int main(int argc, char** argv) {
     AddExchange(program, cl);
     AddSync(program, cl);
     AddReports(program, cl);
+    AddUi(program, cl);
     GuardAuthoring(program);
     silian::console::AddIdentityCommand(&program);
     AddUnlockCommands(program);

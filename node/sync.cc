@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <iostream>
+#include <memory>
 #include <random>
 #include <thread>
 
@@ -13,6 +14,7 @@
 #include "node/commands.h"
 #include "console/unlock_session.h"
 #include "console/node_keys.h"
+#include "console/sizing_transport.h"
 #include "node/enrol.h"
 #include "http/curl_transport.h"
 #include "net/client.h"
@@ -77,8 +79,10 @@ Result<sync::HubTrust> TrustOf(sync::LedgerStore& store) {
   return trust;
 }
 
-// Tries each hub in turn (failover) until one session succeeds.
-Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std::string>& urls, bool show_progress) {
+// Tries each hub in turn (failover) until one session succeeds. With `sizer` (sync --watch), the push batch
+// size fits the link the earlier sessions saw (console/link_batch.h), and this session's requests feed it.
+Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std::string>& urls, bool show_progress,
+                                 console::PushBatchSizer* sizer = nullptr) {
   sync::CurlTransport::Options transport_options;
   SILIAN_ASSIGN_OR_RETURN(transport_options.trust, TrustOf(store));
   Status last = Unavailable("no hub answered");
@@ -88,6 +92,12 @@ Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std
     SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url, transport_options));
     sync::SyncOptions options;
     options.node_keys = console::RegistryKeyLookup();  // verifies the hub's signed replies
+    console::LinkRequests requests;
+    std::unique_ptr<sync::Transport> sizing;
+    if (sizer != nullptr) {
+      options.push_batch_entries = sizer->NextBatchEntries();
+      sizing = std::make_unique<console::SizingTransport>(*transport, *sizer, requests);
+    }
     auto start = std::chrono::steady_clock::now();
     auto last_print = start;
     if (show_progress) {
@@ -98,7 +108,7 @@ Result<SessionResult> OneSession(sync::LedgerStore& store, const std::vector<std
         std::cerr << "\r" << p.phase << ": " << p.done << " ops" << std::flush;
       };
     }
-    sync::SyncClient client(ledger, *transport, url, options);
+    sync::SyncClient client(ledger, sizing ? *sizing : *transport, url, options);
     auto summary = client.SyncOnce();
     if (show_progress && std::chrono::steady_clock::now() - start >= std::chrono::seconds(1)) std::cerr << "\r\033[K";
     if (summary.ok()) {
@@ -166,6 +176,8 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
   sigaction(SIGTERM, &sa, nullptr);
   std::mt19937_64 rng(std::random_device{}());
   uint64_t failures = 0;
+  console::PushBatchSizer sizer;
+  auto up_since = std::chrono::steady_clock::now();
   while (!g_stop) {
     // An encrypted ledger's key lasts as long as its session: `lock` or expiry stops the watch.
     if (store->ledger().sealer() != nullptr) {
@@ -174,7 +186,7 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
         return FailedPrecondition("the session of ledger " + Quote(g.db_path) +
                                   " ended (locked or expired): sync --watch stops; " + console::kUnlockHint);
     }
-    auto r = OneSession(*store, urls, tty);
+    auto r = OneSession(*store, urls, tty, &sizer);
     double wait_s = o.interval_s;
     if (r.ok()) {
       failures = 0;
@@ -183,6 +195,7 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
       if (r->summary.pushed + r->summary.pulled + r->conflicts_raised > 0 || g.json) PrintSession(g, *r);
     } else {
       ++failures;
+      sizer.RecordFailure(std::chrono::duration<double>(std::chrono::steady_clock::now() - up_since).count());
       // Exponential backoff with jitter while offline: 1 s, 2 s, 4 s ... up to 5 minutes.
       double backoff = std::min(300.0, static_cast<double>(1ull << std::min<uint64_t>(failures - 1, 9)));
       wait_s = backoff * std::uniform_real_distribution<double>(0.5, 1.5)(rng);
@@ -192,6 +205,7 @@ Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
     }
     for (double waited = 0; waited < wait_s && !g_stop; waited += 0.1)
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (!r.ok()) up_since = std::chrono::steady_clock::now();
   }
   return Status::Ok();
 }

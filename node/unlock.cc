@@ -14,6 +14,7 @@
 #include "console/support.h"
 #include "ledger/keyslots.h"
 #include "ledger/sealer.h"
+#include "domain/local_time.h"
 
 namespace silian::node {
 namespace {
@@ -66,7 +67,7 @@ void PrintUnlocked(const GlobalOptions& g, const std::string& slot, uint64_t exp
   if (g.json) {
     console::PrintJson({{"db", g.db_path}, {"slot", slot}, {"expires_ms", expires_ms}, {"expires", until}});
   } else {
-    std::cout << "ledger " << g.db_path << " unlocked by " << slot << " until " << until << "\n";
+    std::cout << "ledger " << g.db_path << " unlocked by " << slot << " until " << sync::CstDateTime(expires_ms) << "\n";
   }
 }
 

@@ -40,4 +40,19 @@ std::optional<std::string> DepartmentRefusal(const pb::ItemTerms& terms, const p
   return std::nullopt;
 }
 
+std::optional<std::string> FactRefusal(const std::optional<pb::ItemTerms>& terms, std::string_view action,
+                                       std::string_view origin_level, bool claimed) {
+  if (!terms) {
+    if (claimed) return std::nullopt;
+    return "the case has no item terms: \"" + std::string(action) + "\" needs the item's exercise level";
+  }
+  if (origin_level.empty()) {
+    if (claimed) return std::nullopt;
+    return UnknownLevel(action);
+  }
+  Status authority = CheckAuthority(*terms, action, origin_level);
+  if (!authority.ok()) return authority.message();
+  return std::nullopt;
+}
+
 }  // namespace silian::sync::fold

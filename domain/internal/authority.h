@@ -31,4 +31,10 @@ std::optional<std::string> TransitionRefusal(const std::optional<pb::ItemTerms>&
 std::optional<std::string> DepartmentRefusal(const pb::ItemTerms& terms, const pb::DepartmentDecision& d,
                                              std::string_view origin_level, bool claimed);
 
+// The rule a case fact `action` (review-step, correction-lapse, subsidy: facts the competent organ records)
+// breaks under `terms`, authored by a node of level `origin_level`, or nullopt: no terms or an unknown
+// level (both only when not `claimed`), or CheckAuthority's message.
+std::optional<std::string> FactRefusal(const std::optional<pb::ItemTerms>& terms, std::string_view action,
+                                       std::string_view origin_level, bool claimed);
+
 }  // namespace silian::sync::fold

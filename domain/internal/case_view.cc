@@ -14,6 +14,8 @@ json TermsJson(const pb::ItemTerms& t) {
               {"promised_limit", {{"value", t.promised_limit().value()}, {"unit", t.promised_limit().unit()}}}};
   if (!t.lead_department().empty()) out["lead_department"] = t.lead_department();
   if (t.departments_size() > 0) out["departments"] = std::vector<std::string>(t.departments().begin(), t.departments().end());
+  if (t.extension_limit_wd() != 0) out["extension_limit_wd"] = t.extension_limit_wd();
+  if (t.steps_size() > 0) out["steps"] = std::vector<std::string>(t.steps().begin(), t.steps().end());
   return out;
 }
 
@@ -151,8 +153,61 @@ json SuspensionsJson(const LifecycleFacts& l) {
 
 json ExtensionsJson(const LifecycleFacts& l) {
   json out = json::array();
-  for (const auto& e : l.extensions) out.push_back({{"days", e.days}, {"op", e.op}, {"reason", e.reason}});
+  for (const auto& e : l.extensions)
+    out.push_back({{"days", e.days}, {"op", e.op}, {"reason", e.reason}, {"time", e.ms}});
   return out;
+}
+
+json CorrectionJson(const Correction& c) {
+  json lapses = json::array();
+  for (const auto& l : c.lapses) {
+    json one = {{"op", l.op}, {"decision", l.decision}, {"reason", l.reason}, {"actor", l.actor}, {"time", l.ms}};
+    if (!l.new_due.empty()) one["new_due"] = l.new_due;
+    lapses.push_back(std::move(one));
+  }
+  json out = {{"op", c.op}, {"requested", c.requested_ms}, {"lapses", std::move(lapses)}};
+  if (!c.due.empty()) out["due"] = c.due;
+  return out;
+}
+
+// The steps taken (fold order) and, by name, the steps passed and pending now.
+json ReviewJson(const std::optional<pb::ItemTerms>& terms, const ReviewFacts& r) {
+  json taken = json::array();
+  for (const auto& s : r.records) {
+    json one = {{"op", s.op}, {"step", s.step}, {"outcome", s.outcome}, {"reviewer", s.actor}, {"time", s.ms}};
+    if (!s.opinion.empty()) one["opinion"] = s.opinion;
+    taken.push_back(std::move(one));
+  }
+  json passed = json::array(), pending = json::array();
+  if (terms)
+    for (int i = 0; i < terms->steps_size(); ++i)
+      (static_cast<size_t>(i) < r.next ? passed : pending).push_back(terms->steps(i));
+  return {{"taken", std::move(taken)}, {"passed", std::move(passed)}, {"pending", std::move(pending)}};
+}
+
+// The departments of a parallel item without a decision yet (lead first, then in catalogue order).
+json DepartmentsPendingJson(const pb::ItemTerms& terms, const std::vector<DepartmentFact>& decided) {
+  json out = json::array();
+  auto has = [&](const std::string& d) {
+    return std::any_of(decided.begin(), decided.end(), [&](const DepartmentFact& f) { return f.department == d; });
+  };
+  if (!has(terms.lead_department())) out.push_back(terms.lead_department());
+  for (const auto& d : terms.departments())
+    if (!has(d)) out.push_back(d);
+  return out;
+}
+
+json SubsidiesJson(const std::vector<Subsidy>& subsidies) {
+  json entries = json::array();
+  int64_t paid = 0;
+  for (const auto& s : subsidies) {
+    paid += s.amount_fen;
+    json one = {{"op", s.op}, {"name", s.name}, {"amount_fen", s.amount_fen}, {"bank_transfer", s.bank_transfer},
+                {"actor", s.actor}, {"time", s.ms}};
+    if (!s.note.empty()) one["note"] = s.note;
+    entries.push_back(std::move(one));
+  }
+  return {{"paid_fen", paid}, {"entries", std::move(entries)}};
 }
 
 void SetDetail(json& obj, const char* key, const Detail& value) {
@@ -209,6 +264,7 @@ json EvaluationsJson(const std::vector<Evaluation>& evaluations) {
                 {"target_kind", e.target_kind}, {"target", e.target}, {"real_name", e.real_name},
                 {"stage", e.stage},     {"time", e.ms},         {"origin", e.origin}};
     if (!e.comment.empty()) one["comment"] = e.comment;
+    if (e.assisted) one["assisted"] = true;
     if (e.rectification) one["rectification"] = RectificationJson(*e.rectification);
     out.push_back(std::move(one));
   }
@@ -223,6 +279,12 @@ void AddWorkflow(const CaseOps& ops, const CaseFacts& facts, json& view) {
   if (!l.handled_by.empty()) view["handled_by"] = HandledByJson(l);
   if (!l.suspensions.empty()) view["suspensions"] = SuspensionsJson(l);
   if (!l.extensions.empty()) view["extensions"] = ExtensionsJson(l);
+  if (l.correction) view["correction"] = CorrectionJson(*l.correction);
+  if ((facts.terms && facts.terms->steps_size() > 0) || !facts.review.records.empty())
+    view["review"] = ReviewJson(facts.terms, facts.review);
+  if (facts.terms && facts.terms->departments_size() > 0)
+    view["departments_pending"] = DepartmentsPendingJson(*facts.terms, facts.departments);
+  if (!facts.subsidies.empty()) view["subsidies"] = SubsidiesJson(facts.subsidies);
   if (l.owed) view["owed"] = {{"materials", l.owed->materials}, {"due", l.owed->due}, {"op", l.owed->op}};
   if (!facts.departments.empty()) view["departments"] = DepartmentsJson(ops, facts.departments);
   if (!facts.fees.entries.empty()) view["fees"] = FeesJson(facts.fees);

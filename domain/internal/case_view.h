@@ -19,6 +19,7 @@
 #include "domain/internal/fold.h"
 #include "domain/internal/lifecycle_reducer.h"
 #include "domain/internal/record_reducer.h"
+#include "domain/internal/review_reducer.h"
 #include "domain/projection.h"
 
 namespace silian::sync::fold {
@@ -36,6 +37,8 @@ struct CaseFacts {
   FeeFacts fees;
   std::vector<Evaluation> evaluations;
   RecordFacts records;
+  ReviewFacts review;
+  std::vector<Subsidy> subsidies;
   std::vector<RefusedOp> refused;
 };
 

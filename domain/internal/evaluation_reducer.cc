@@ -1,12 +1,31 @@
 #include "domain/internal/evaluation_reducer.h"
 
+#include "base/text.h"
+
 namespace silian::sync::fold {
 
-void EvaluationReducer::ApplyEvaluation(const CaseOps& ops, size_t i, History& h) {
+bool IsAssistedChannel(std::string_view channel) { return channel == "paper" || channel == "phone"; }
+
+std::optional<std::string> SelfEvaluationRefusal(const pb::EvaluationGiven& e, const std::string& actor,
+                                                 const Handlers& handlers) {
+  if (e.target_kind() == "staff" && e.target() == actor)
+    return "staff " + Quote(actor) + " may not record the evaluation of themselves";
+  if (e.target_kind() == "node")
+    for (const auto& [who, node] : handlers)
+      if (who == actor && node == e.target())
+        return "staff " + Quote(actor) + " handled this case at node " + Quote(node) +
+               " and may not record the evaluation of that node";
+  return std::nullopt;
+}
+
+void EvaluationReducer::ApplyEvaluation(const CaseOps& ops, size_t i, const Handlers& handlers, Refusals& refusals,
+                                        History& h) {
   const auto& e = ops.op(i).evaluation_given();
   h.Set("rating", e.rating());
+  if (auto rule = SelfEvaluationRefusal(e, ops.actor(i), handlers)) return refusals.Refuse(ops, i, h, *rule);
+  const bool assisted = e.assisted() || IsAssistedChannel(e.channel());
   Evaluation evaluation{ops.id_text(i), e.rating(), e.channel(), e.target_kind(), e.target(),
-                        e.comment(),    e.stage(),  ops.op(i).origin(), e.real_name(), ops.ms(i), {}};
+                        e.comment(),    e.stage(),  ops.op(i).origin(), e.real_name(), assisted, ops.ms(i), {}};
   // A rating unknown to this version opens nothing.
   if (auto rating = ParseRating(e.rating()); rating.ok() && IsNegativeRating(*rating))
     evaluation.rectification = Rectification{};

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <string_view>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -38,14 +40,29 @@ struct Evaluation {
   std::string rating;  // as written: a Rating name, or one unknown to this version
   std::string channel, target_kind, target, comment, stage, origin;
   bool real_name;
+  bool assisted;  // entered by staff for the applicant: the flag, or a staff-entered channel (IsAssistedChannel)
   uint64_t ms;
   std::optional<Rectification> rectification;  // present for a negative rating
 };
 
+// Channels on which a staff member types the applicant's evaluation (a paper form, a phone call): such an
+// evaluation is shown as assisted whatever its flag says.
+bool IsAssistedChannel(std::string_view channel);
+
+// Who handled the case so far: (actor, node) of every milestone with a handler (lifecycle_reducer.h).
+using Handlers = std::vector<std::pair<std::string, std::string>>;
+
+// The rule evaluation `e` authored by `actor` breaks on a case handled by `handlers`, or nullopt: an
+// evaluation is never recorded by the staff member evaluated, i.e. the target staff member, or for a node
+// target a staff member who handled the case at that node.
+std::optional<std::string> SelfEvaluationRefusal(const pb::EvaluationGiven& e, const std::string& actor,
+                                                 const Handlers& handlers);
+
 class EvaluationReducer {
  public:
-  // An evaluation op `i`; a negative rating (IsNegativeRating) opens a rectification.
-  void ApplyEvaluation(const CaseOps& ops, size_t i, History& h);
+  // An evaluation op `i`; refused when SelfEvaluationRefusal says so; a negative rating
+  // (IsNegativeRating) opens a rectification.
+  void ApplyEvaluation(const CaseOps& ops, size_t i, const Handlers& handlers, Refusals& refusals, History& h);
   // A rectification step op `i`, on the rectification of the evaluation it names. Ignored when no
   // negative evaluation of this case has that op id.
   void ApplyStep(const CaseOps& ops, size_t i, History& h);

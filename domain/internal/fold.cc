@@ -28,6 +28,9 @@ const std::string& ClaimedLevel(const pb::Op& op) {
   static const std::string kNone;
   if (op.has_transition()) return op.transition().level();
   if (op.has_department_decision()) return op.department_decision().level();
+  if (op.has_review_step()) return op.review_step().level();
+  if (op.has_correction_lapse()) return op.correction_lapse().level();
+  if (op.has_subsidy_paid()) return op.subsidy_paid().level();
   return kNone;
 }
 

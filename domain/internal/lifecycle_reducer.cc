@@ -3,7 +3,11 @@
 #include <map>
 #include <stdexcept>
 
+#include "base/text.h"
+#include "domain/calendar.h"
+#include "domain/catalog.h"
 #include "domain/internal/authority.h"
+#include "domain/validation.h"
 
 namespace silian::sync::fold {
 namespace {
@@ -29,23 +33,21 @@ int DaysOf(const std::string& text) {
   }
 }
 
-// The actions whose effect is an event of the case (notices and reports are made of events).
-bool RaisesEvent(Action a) {
-  switch (a) {
-    case Action::kAccept:
-    case Action::kRequestCorrection:
-    case Action::kApprove:
-    case Action::kApproveTolerant:
-    case Action::kDeny:
-    case Action::kComplete:
-    case Action::kIssueCertificate:
-      return true;
-    default:
-      return false;
-  }
-}
-
 }  // namespace
+
+std::optional<std::string> ExtensionRefusal(const LifecycleFacts& facts, const std::optional<pb::ItemTerms>& terms,
+                                            const pb::Transition& t) {
+  if (!facts.extensions.empty())
+    return "a case is extended at most once: extension " + facts.extensions.front().op + " of " +
+           std::to_string(facts.extensions.front().days) + " working days already counts";
+  const int limit = terms ? ExtensionLimitWd(*terms) : kDefaultExtensionWd;
+  const int days = DaysOf(Find(DetailsOf(t), "days").value_or(""));
+  if (days < 1 || days > limit)
+    return "an extension of " + std::to_string(days) + " working days is not 1 to the item's limit of " +
+           std::to_string(limit) + " working days";
+  if (TrimText(t.reason()).empty()) return std::string("an extension needs a reason");
+  return std::nullopt;
+}
 
 const char* MilestoneName(Milestone m) {
   switch (m) {
@@ -82,6 +84,12 @@ LifecycleReducer::Outcome LifecycleReducer::ApplyTransition(const CaseOps& ops, 
     return Outcome::kNotApplied;
   }
   if (auto next = NextStatus(facts_.status, *action)) {
+    if (*action == Action::kExtend) {
+      if (auto rule = ExtensionRefusal(facts_, terms, t)) {
+        refusals.Refuse(ops, i, h, *rule);
+        return Outcome::kNotApplied;
+      }
+    }
     SetStatus(*next, i);
     h.Set("to", CaseStatusName(*next));
     RecordApplied(ops, i, *action);
@@ -133,17 +141,64 @@ bool LifecycleReducer::DecideByDepartments(const CaseOps& ops, size_t i, bool an
   return true;
 }
 
+namespace {
+
+// The first day a lapse may be recorded on: the day after the due day, or after the calendar-free bound.
+Date LapseAllowedFrom(const Correction& c) {
+  if (Result<Date> due = ParseDate(c.due); due.ok()) return Date{due->days + 1};
+  return Date{DateOfUnixMs(c.requested_ms).days + kDefaultCorrectionBoundDays + 1};
+}
+
+}  // namespace
+
+void LifecycleReducer::ApplyLapse(const CaseOps& ops, size_t i, const std::optional<pb::ItemTerms>& terms,
+                                  Refusals& refusals, History& h) {
+  const pb::CorrectionLapse& l = ops.op(i).correction_lapse();
+  h.Set("decision", l.decision());
+  h.Set("reason", l.reason());
+  if (l.decision() != "withdraw" && l.decision() != "continue") return h.Ignore("lapse decision unknown to this version");
+  if (auto rule = FactRefusal(terms, "correction-lapse", ops.level(i), !ops.from_registry()))
+    return refusals.Refuse(ops, i, h, *rule);
+  if (facts_.status != CaseStatus::kCorrectionPending || !facts_.correction)
+    return refusals.Refuse(ops, i, h, std::string("a lapsed correction is decided while the case is correction_pending; it is ") +
+                                          CaseStatusName(facts_.status));
+  Correction& c = *facts_.correction;
+  const Date day = DateOfUnixMs(ops.ms(i));
+  const Date from = LapseAllowedFrom(c);
+  if (day < from)
+    return refusals.Refuse(ops, i, h, "the correction of case " + ops.case_id().value + " is due " +
+                                          (c.due.empty() ? "5 working days after " + FormatDate(DateOfUnixMs(c.requested_ms))
+                                                         : c.due) +
+                                          "; it has not lapsed on " + FormatDate(day));
+  if (l.decision() == "continue") {
+    Result<Date> new_due = ParseDate(l.new_due());
+    if (!new_due.ok() || *new_due <= day)
+      return refusals.Refuse(ops, i, h, "a continued correction needs a new due day after " + FormatDate(day) +
+                                            ", not " + Quote(l.new_due()));
+    c.due = l.new_due();
+  } else {
+    SetStatus(CaseStatus::kWithdrawn, i);
+    facts_.timeline[Milestone::kClosed] = ops.ms(i);
+    h.Set("to", CaseStatusName(facts_.status));
+  }
+  c.lapses.push_back({ops.id_text(i), l.decision(), l.reason(), l.new_due(), ops.actor(i), ops.ms(i)});
+  facts_.events.push_back({ops.id_text(i), "correction-lapse-" + l.decision(), CaseStatusName(facts_.status),
+                           ops.op(i).hlc()});
+}
+
 void LifecycleReducer::SetStatus(CaseStatus s, size_t by) {
   facts_.status = s;
+  if (s == CaseStatus::kDecidedDenied) facts_.denied = true;
+  if (s == CaseStatus::kDecidedApproved || s == CaseStatus::kDecidedApprovedTolerance) facts_.denied = false;
   last_transition_ = by;
 }
 
 // The facts an applied transition leaves on the case besides its status. Every case's transitions pass
 // here on import, so nothing is built that the action does not need.
 void LifecycleReducer::RecordApplied(const CaseOps& ops, size_t i, Action action) {
-  if (RaisesEvent(action))
-    facts_.events.push_back({ops.id_text(i), ops.op(i).transition().action(), CaseStatusName(facts_.status),
-                             ops.op(i).hlc()});
+  // Every applied transition is an event of the case: the applicant is told at every stage (domain/outbox.h).
+  facts_.events.push_back({ops.id_text(i), ops.op(i).transition().action(), CaseStatusName(facts_.status),
+                           ops.op(i).hlc()});
   RecordMilestones(ops, i, action);
   RecordDetails(ops, i, action);
 }
@@ -216,7 +271,10 @@ void LifecycleReducer::RecordDetails(const CaseOps& ops, size_t i, Action action
       if (!facts_.suspensions.empty() && !facts_.suspensions.back().end_ms) facts_.suspensions.back().end_ms = ops.ms(i);
       break;
     case Action::kExtend:
-      facts_.extensions.push_back({DaysOf(Find(details, "days").value_or("")), op, t.reason()});
+      facts_.extensions.push_back({DaysOf(Find(details, "days").value_or("")), op, t.reason(), ops.ms(i)});
+      break;
+    case Action::kRequestCorrection:
+      facts_.correction = Correction{op, ops.ms(i), t.due_date(), {}};
       break;
     case Action::kIssueCertificate:
       facts_.certificate = Certificate{op, ops.actor(i), Find(details, "certificate_name"),

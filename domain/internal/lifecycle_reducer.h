@@ -51,6 +51,19 @@ struct Extension {
   int days;  // the "days" detail as a number (0 when it is not one)
   std::string op;
   std::string reason;
+  uint64_t ms;  // when it was decided: lawful only before the legal deadline (workflow.h)
+};
+
+// The correction the organ asked for (request-correction) and what became of it after its deadline.
+struct Correction {
+  std::string op;          // the request-correction op
+  uint64_t requested_ms;
+  std::string due;         // YYYY-MM-DD: Transition.due_date, or a later CorrectionLapse "continue"; "" = default
+  struct Lapse {
+    std::string op, decision, reason, new_due, actor;
+    uint64_t ms;
+  };
+  std::vector<Lapse> lapses;  // applied, fold order
 };
 
 // Materials owed under a tolerant acceptance.
@@ -84,16 +97,28 @@ struct TransitionConflict {
 
 struct LifecycleFacts {
   CaseStatus status = CaseStatus::kDraft;
+  bool denied = false;  // the last decision denied (a completed case that was decided_denied)
   std::map<Milestone, uint64_t> timeline;  // Unix ms
   std::map<Milestone, Handler> handled_by;  // received, accepted, decided, completed
   std::vector<Suspension> suspensions;
-  std::vector<Extension> extensions;
+  std::vector<Extension> extensions;  // at most one is ever applied (ExtensionRefusal)
+  std::optional<Correction> correction;  // the latest correction requested
   std::optional<Owed> owed;
   std::optional<Certificate> certificate;
   std::optional<Delivery> delivery;
   std::vector<CaseEvent> events;
   std::map<std::string, TransitionConflict> conflicts;  // by conflict id, open and resolved
 };
+
+// Without a due day, a lapse is not accepted by the fold until this many natural days after the request.
+inline constexpr int kDefaultCorrectionBoundDays = 7;
+
+// The rule an extension op `i` breaks, given the facts so far and the item terms in force, or nullopt:
+// a case is extended once (a second extension is refused naming the first), by at most ExtensionLimitWd
+// (catalog.h; kDefaultExtensionWd without terms), with a reason. Whether it came before the legal deadline
+// needs the calendar: the clocks judge that (workflow.h, ComputeCaseClocks) and count it only then.
+std::optional<std::string> ExtensionRefusal(const LifecycleFacts& facts, const std::optional<pb::ItemTerms>& terms,
+                                            const pb::Transition& t);
 
 class LifecycleReducer {
  public:
@@ -114,7 +139,16 @@ class LifecycleReducer {
   // in-review case is decided. Returns whether it was.
   bool DecideByDepartments(const CaseOps& ops, size_t i, bool any_deny, History& h);
 
+  // A correction-lapse op `i`: refused without authority (authority.h, FactRefusal), when the case is not
+  // correction_pending, or when the op is dated (China Standard Time) on or before the correction's due day
+  // (kDefaultCorrectionBoundDays natural days after the request when no due day was given: the fold has no
+  // calendar, and 5 working days never end sooner). "withdraw" withdraws the case (closed), "continue" sets
+  // new_due, which must be after the op's day. Ignored for a decision unknown to this version.
+  void ApplyLapse(const CaseOps& ops, size_t i, const std::optional<pb::ItemTerms>& terms, Refusals& refusals,
+                  History& h);
+
   CaseStatus status() const { return facts_.status; }
+  const LifecycleFacts& facts() const { return facts_; }
   // Moves the facts out; the reducer is spent.
   LifecycleFacts TakeFacts() { return std::move(facts_); }
 

@@ -159,3 +159,105 @@ TEST_CASE("Console: CSV report cells that a spreadsheet would run as formulas ar
 
 }  // namespace
 }  // namespace silian::console
+
+namespace silian::console {
+namespace {
+
+// 2026-03-02 01:30:00 UTC = 09:30 China Standard Time.
+constexpr uint64_t kMarch2At0130Utc = 1772415000000ull;
+
+json FinishedView() {
+  return {{"case_number", "152222104200-01-20260302-0001"},
+          {"last_update", "2026-03-02T01:30:00.000Z"},
+          {"timeline", {{"received", kMarch2At0130Utc}, {"accepted", kMarch2At0130Utc}, {"decided", kMarch2At0130Utc + 86400000ull * 9}}},
+          {"handled_by", {{"accepted", {{"node", "hall-1"}, {"actor", "clerk-7"}, {"level", "township"}}}}},
+          {"suspensions", json::array({{{"start", kMarch2At0130Utc + 86400000ull}, {"end", kMarch2At0130Utc + 86400000ull * 3},
+                                        {"procedure", "site_inspection"}, {"reason", "现场核查"}, {"op", "h:5"}}})},
+          {"extensions", json::array({{{"days", 5}, {"reason", "情况复杂"}, {"op", "h:6"}}})},
+          {"fees", {{"charged_fen", 9000}, {"paid_fen", 9000}, {"refunded_fen", 0},
+                    {"entries", json::array({{{"kind", "charge"}, {"name", "登记费"}, {"amount_fen", 9000}, {"op", "h:7"},
+                                              {"time", kMarch2At0130Utc}}})}}},
+          {"delivery", {{"method", "window"}, {"op", "h:9"}, {"actor", "clerk-7"}, {"time", kMarch2At0130Utc}}},
+          {"clocks", {{"stage", "stopped"}, {"started", true}, {"start", "2026-03-02"},
+                      {"legal", {{"due", "2026-04-08"}, {"remaining_wd", 18}, {"used_wd", 7}, {"paused_wd", 2},
+                                 {"ahead_wd", 18}, {"state", "met"}, {"provisional", false}}},
+                      {"promised", {{"due", "2026-03-18"}, {"remaining_wd", 4}, {"used_wd", 7}, {"paused_wd", 2},
+                                    {"ahead_wd", 4}, {"state", "met"}, {"provisional", false}}}}}};
+}
+
+TEST_CASE("Console: case show prints times in China Standard Time and money in yuan", "[console]") {
+  std::string text = RenderCase(FinishedView());
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("last update  2026-03-02 09:30 +08:00"));
+  CHECK_THAT(text, Catch::Contains("received  2026-03-02 09:30 +08:00"));
+  CHECK_THAT(text, Catch::Contains("accepted  2026-03-02 09:30 +08:00  hall-1/clerk-7 (township)"));
+  CHECK_THAT(text, Catch::Contains("fees (yuan)"));
+  CHECK_THAT(text, Catch::Contains("charged   90.00"));
+  CHECK_THAT(text, Catch::Contains("time    2026-03-02 09:30 +08:00"));  // the delivery, not milliseconds
+  CHECK(text.find(std::to_string(kMarch2At0130Utc)) == std::string::npos);
+  CHECK(text.find("01:30") == std::string::npos);
+  CHECK(text.find("(fen)") == std::string::npos);
+}
+
+TEST_CASE("Console: case show of a finished case says when it finished and how far ahead, not days left",
+          "[console]") {
+  std::string text = RenderCase(FinishedView());
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("promised  due 2026-03-18, met: finished 2026-03-11, 4 working days ahead; used 7 "
+                                   "working days; paused 2 working days; extended 5 days"));
+  CHECK(text.find("left") == std::string::npos);
+}
+
+TEST_CASE("Console: case show lists special procedures with their dates and extensions with their days",
+          "[console]") {
+  std::string text = RenderCase(FinishedView());
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("suspensions and extensions"));
+  CHECK_THAT(text, Catch::Contains("suspended  site_inspection  2026-03-03 09:30 +08:00  2026-03-05 09:30 +08:00  \"现场核查\""));
+  CHECK_THAT(text, Catch::Contains("extended   +5 days"));
+}
+
+TEST_CASE("Console: a running clock says the working days left", "[console]") {
+  json view = FinishedView();
+  view["clocks"]["stage"] = "running";
+  view["clocks"]["promised"]["state"] = "warning";
+  view["clocks"]["promised"]["remaining_wd"] = 1;
+  std::string text = RenderCase(view);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("promised  due 2026-03-18, 1 working days left (warning); paused 2 working days"));
+}
+
+TEST_CASE("Console: case list names the item and prints the update time in China Standard Time", "[console]") {
+  sync::CaseSummary c;
+  c.case_id = "n1:1";
+  c.case_number = "152222104200-01-20260101-0001";
+  c.status = "received";
+  c.item_code = "ITEM-1";
+  c.last_update = "2026-03-02T16:30:00.000Z";
+  std::string text = RenderCaseList({c}, {{"ITEM-1", "高龄津贴申请"}});
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("高龄津贴申请"));
+  CHECK_THAT(text, Catch::Contains("2026-03-03 00:30"));
+  CHECK(text.find("ITEM-1") == std::string::npos);
+  CHECK_THAT(RenderCaseList({c}), Catch::Contains("ITEM-1"));  // an item the catalogue lacks: its code
+}
+
+}  // namespace
+}  // namespace silian::console
+
+namespace silian::console {
+namespace {
+
+TEST_CASE("Console: case show history names fees in yuan and department decisions", "[console]") {
+  nlohmann::json view = {
+      {"history", nlohmann::json::array({{{"op", "h:7"}, {"kind", "fee_recorded"}, {"fee", "charge"}, {"amount_fen", 9000}},
+                                         {{"op", "h:8"}, {"kind", "department_decision"}, {"department", "公安局"},
+                                          {"decision", "deny"}, {"opinion", "不符合"}}})}};
+  std::string text = RenderCase(view);
+  INFO(text);
+  CHECK_THAT(text, Catch::Contains("charge 90.00 yuan"));
+  CHECK_THAT(text, Catch::Contains("公安局: deny; opinion \"不符合\""));
+}
+
+}  // namespace
+}  // namespace silian::console

@@ -180,6 +180,11 @@ TEST_CASE("Validation: an imported case creation is checked field by field and n
   op = Created();
   op.set_actor("clerk\rroot");
   CHECK_THAT(RefusalOf(op), Catch::Contains("actor"));
+  op = Created();
+  op.mutable_case_created()->set_language("en");
+  CHECK_THAT(RefusalOf(op), Catch::Contains("language \"en\" is not one of: zh, mn"));
+  op.mutable_case_created()->set_language("mn");
+  CHECK(CheckOpContent(op).ok());
   // The birth date is bounded by the op's own stamp.
   op = Created("Bayar", test::ResidentIdOf("15222220270101001"));
   CHECK_THAT(RefusalOf(op), Catch::Contains("after 2026-06-01"));

@@ -313,16 +313,17 @@ TEST_CASE("Workflow: the outbox makes one notice per event even when the event a
   Exchange(*net.village, *net.township);
   Exchange(*net.township, *city);
   auto notices = SILIAN_TAKE(city->ListNotices(std::nullopt, 100));
-  REQUIRE(notices.size() == 2);
+  REQUIRE(notices.size() == 3);
   std::set<std::string> kinds;
   for (const auto& n : notices) kinds.insert(n.kind);
-  CHECK(kinds == std::set<std::string>{"accepted", "correction_needed"});
+  CHECK(kinds == std::set<std::string>{"received", "accepted", "correction_needed"});
   for (const auto& n : notices) {
     CHECK(n.state == "pending");
     if (n.kind == "correction_needed") CHECK_THAT(n.text, Catch::Contains("经营场所证明"));
   }
   // Delivery state is kept per notice.
   SILIAN_REQUIRE_OK(city->MarkNoticeSent(notices[0].id, test::kT0Ms + 5000));
+  SILIAN_REQUIRE_OK(city->MarkNoticeSent(notices[2].id, test::kT0Ms + 5000));
   SILIAN_REQUIRE_OK(city->MarkNoticeFailed(notices[1].id, "gateway 503", test::kT0Ms + 9000, false));
   CHECK(SILIAN_TAKE(city->DueNotices(test::kT0Ms + 8000, 10)).empty());
   CHECK(SILIAN_TAKE(city->DueNotices(test::kT0Ms + 9000, 10)).size() == 1);
@@ -393,6 +394,125 @@ TEST_CASE("Workflow: only hubs publish reference data", "[workflow_store]") {
   auto r = net.village->PublishItems({CountyItem()}, "agent");
   REQUIRE_FALSE(r.ok());
   CHECK(r.status().code() == StatusCode::kFailedPrecondition);
+}
+
+}  // namespace
+}  // namespace silian::sync
+
+namespace silian::sync {
+namespace {
+
+// The notices of `hub`, by kind (one text each; a kind seen twice keeps the last).
+std::map<std::string, std::string> NoticesByKind(LedgerStore& hub) {
+  std::map<std::string, std::string> out;
+  for (const auto& n : SILIAN_TAKE(hub.ListNotices(std::nullopt, 1000))) out[n.kind] = n.text;
+  return out;
+}
+
+bool HasMongolianScript(const std::string& text) {
+  return text.find("\xE1\xA0") != std::string::npos;  // U+1800..U+183F
+}
+
+TEST_CASE("Workflow: a notice goes out at every stage, in the applicant's language", "[workflow_store][notices]") {
+  for (const char* language : {"zh", "mn"}) {
+    DYNAMIC_SECTION("language " << language) {
+      Network net;
+      SILIAN_REQUIRE_OK(net.county->SetSetting("notify", "on"));
+      NewCase nc = CaseOf(CountyItem(), 1);
+      nc.language = language;
+      auto c = SILIAN_TAKE(net.county->CreateCase(nc));
+      auto act = [&](const std::string& ref, Action a, const std::string& reason,
+                     std::vector<std::pair<std::string, std::string>> details = {}) {
+        SILIAN_TAKE(net.county->Act(ref, a, reason, "clerk", details));
+      };
+      act(c.case_number, Action::kReceive, "");
+      act(c.case_number, Action::kRequestCorrection, "缺材料");
+      act(c.case_number, Action::kSupplyCorrection, "");
+      act(c.case_number, Action::kAccept, "");
+      act(c.case_number, Action::kStartReview, "");
+      act(c.case_number, Action::kSuspend, "张贴三十天", {{"procedure", "public_notice"}});
+      act(c.case_number, Action::kResume, "");
+      act(c.case_number, Action::kExtend, "情况复杂", {{"days", "5"}});
+      pb::FeeRecorded fee;
+      fee.set_kind("charge");
+      fee.set_amount_fen(8000);
+      SILIAN_TAKE(net.county->RecordFee(c.case_number, fee, "clerk"));
+      fee.set_kind("payment");
+      fee.set_bank_receipt("ICBC-0001");
+      SILIAN_TAKE(net.county->RecordFee(c.case_number, fee, "clerk"));
+      fee.set_kind("refund");
+      fee.set_reason("多收");
+      fee.set_amount_fen(1000);
+      SILIAN_TAKE(net.county->RecordFee(c.case_number, fee, "clerk"));
+      act(c.case_number, Action::kApprove, "");
+      pb::SubsidyPaid subsidy;
+      subsidy.set_name("高龄津贴");
+      subsidy.set_amount_fen(30000);
+      subsidy.set_bank_transfer("TRF-2026-0001");
+      SILIAN_TAKE(net.county->RecordSubsidy(c.case_number, subsidy, "clerk"));
+      act(c.case_number, Action::kComplete, "");
+      act(c.case_number, Action::kIssueCertificate, "", {{"certificate_name", "营业执照"}, {"certificate_number", "N1"}});
+      act(c.case_number, Action::kDeliver, "", {{"method", "window"}});
+      auto withdrawn = SILIAN_TAKE(net.county->CreateCase(nc));
+      act(withdrawn.case_number, Action::kReceive, "");
+      act(withdrawn.case_number, Action::kWithdraw, "申请人撤回");
+      auto refused = SILIAN_TAKE(net.county->CreateCase(nc));
+      act(refused.case_number, Action::kReceive, "");
+      act(refused.case_number, Action::kNotAccept, "不属于本机关职权");
+      auto revoked = SILIAN_TAKE(net.county->CreateCase(nc));
+      act(revoked.case_number, Action::kReceive, "");
+      act(revoked.case_number, Action::kAccept, "");
+      act(revoked.case_number, Action::kRevoke, "以欺骗手段取得");
+      NewCase parallel = CaseOf(ParallelItem(), 2);
+      parallel.language = language;
+      auto p = SILIAN_TAKE(net.county->CreateCase(parallel));
+      act(p.case_number, Action::kReceive, "");
+      act(p.case_number, Action::kAccept, "");
+      SILIAN_TAKE(net.county->DecideDepartment(p.case_number, "自然资源局", "deny", "用地不合规", "a"));
+
+      auto by_kind = NoticesByKind(*net.county);
+      std::set<std::string> kinds;
+      for (const auto& [kind, text] : by_kind) kinds.insert(kind);
+      CHECK(kinds == std::set<std::string>{"received", "correction_needed", "accepted", "suspended", "extended",
+                                           "fee_due", "refunded", "decided", "ready_for_collection", "delivered",
+                                           "withdrawn", "not_accepted", "revoked", "department_decided",
+                                           "subsidy_paid"});
+      for (const auto& [kind, text] : by_kind) {
+        INFO(kind << ": " << text);
+        CHECK(HasMongolianScript(text) == (std::string(language) == "mn"));
+        CHECK_THAT(text, !Catch::Contains("{"));
+        // Never the reasons and opinions written inside the case.
+        for (const char* inside : {"缺材料", "张贴", "情况复杂", "多收", "不属于", "欺骗", "用地不合规"})
+          CHECK_THAT(text, !Catch::Contains(inside));
+      }
+      if (std::string(language) == "zh") {
+        CHECK_THAT(by_kind["suspended"], Catch::Contains("公示程序") || Catch::Contains("进入公示"));
+        CHECK_THAT(by_kind["extended"], Catch::Contains("5个工作日"));
+        CHECK_THAT(by_kind["fee_due"], Catch::Contains("80.00元"));
+        CHECK_THAT(by_kind["refunded"], Catch::Contains("10.00元"));
+        CHECK_THAT(by_kind["department_decided"], Catch::Contains("自然资源局") && Catch::Contains("不予许可"));
+        CHECK_THAT(by_kind["correction_needed"], Catch::Contains("经营场所证明（复印件2份）"));
+      } else {
+        CHECK_THAT(by_kind["extended"], Catch::Contains(" 5 "));
+        CHECK_THAT(by_kind["fee_due"], Catch::Contains("80.00"));
+        CHECK_THAT(by_kind["department_decided"], Catch::Contains("自然资源局"));
+        CHECK_THAT(by_kind["correction_needed"], Catch::Contains("经营场所证明 2"));
+      }
+    }
+  }
+}
+
+TEST_CASE("Workflow: a case created with another language is refused naming the value, and nothing is stored",
+          "[workflow_store][notices]") {
+  Network net;
+  std::string before = SILIAN_TAKE(net.county->Digest(std::nullopt)).ToLine();
+  NewCase nc = CaseOf(CountyItem(), 1);
+  nc.language = "en";
+  auto refused = net.county->CreateCase(nc);
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+  CHECK_THAT(refused.status().message(), Catch::Contains("language \"en\" is not one of: zh, mn"));
+  CHECK(SILIAN_TAKE(net.county->Digest(std::nullopt)).ToLine() == before);
 }
 
 }  // namespace

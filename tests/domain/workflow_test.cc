@@ -152,9 +152,10 @@ TEST_CASE("Workflow: a suspension over Spring Festival pauses only its working d
   CHECK(shown["start"] == "2026-02-10");
 }
 
-TEST_CASE("Workflow: extensions add up and extend both clocks", "[workflow]") {
+TEST_CASE("Workflow: only the first extension counts, and it extends both clocks", "[workflow]") {
   json view = AcceptedCase("2026-03-02", 20, 5);
-  view["extensions"] = json::array({{{"days", 5}, {"op", "t1:6"}, {"reason", "a"}}, {{"days", 3}, {"op", "t1:7"}, {"reason", "b"}}});
+  view["extensions"] = json::array({{{"days", 8}, {"op", "t1:6"}, {"reason", "a"}, {"time", MsAt("2026-03-03")}},
+                                    {{"days", 3}, {"op", "t1:7"}, {"reason", "b"}, {"time", MsAt("2026-03-03")}}});
   CaseClocks c = ComputeCaseClocks(view, National(), D("2026-03-03"));
   // 28 working days after Mon 03-02 (Qingming 04-04..04-06 is a weekend and Monday): 03-03..03-06 (4),
   // 03-09..04-03 (24), 04-07 (25) .. 04-10 (28).
@@ -201,14 +202,25 @@ TEST_CASE("Workflow: a case without a response within five working days counts a
   CHECK(c.stage == "before_acceptance");
   REQUIRE(c.notice);
   CHECK(FormatDate(c.notice->due) == "2026-10-09");
-  CHECK(Supervise(view, National(), D("2026-10-09")).empty());
+  // Never forwarded by the village point: its transit (2 working days: 09-28, 09-29) is late, and the agent
+  // point answers for that.
+  OnlyProblem(view, "2026-10-09", {"transit_overdue", "2026-09-29", -3, "n2", "agent-2", "received"});
 
   c = ComputeCaseClocks(view, National(), D("2026-10-10"));
   CHECK(c.started);
   CHECK(c.deemed_accepted);
   CHECK(FormatDate(c.start) == "2026-09-24");
   CHECK(c.legal.used_wd == 6);  // 09-28..09-30, 10-08..10-10
-  OnlyProblem(view, "2026-10-10", {"deemed_accepted", "2026-10-09", -1, "n2", "agent-2", "received"});
+  // A deemed acceptance is charged to the competent organ (the township hall), not to the agent point.
+  std::vector<SupervisionItem> both = Supervise(view, National(), D("2026-10-10"));
+  REQUIRE(both.size() == 2);
+  CHECK(both[0].problem == "transit_overdue");
+  CHECK(both[0].responsible_organ == "village 152222104200");
+  CHECK(both[0].responsible_node == "n2");
+  CHECK(both[1].problem == "deemed_accepted");
+  CHECK(both[1].responsible_organ == "township 152222104");
+  CHECK(both[1].responsible_level == "township");
+  CHECK(both[1].responsible_node.empty());
 
   // A correction requested in time keeps the clock from starting.
   view["timeline"]["first_response"] = MsAt("2026-10-08");
@@ -226,6 +238,18 @@ TEST_CASE("Workflow: a case without a response within five working days counts a
   CHECK_FALSE(c.started);
   CHECK(ComputeCaseClocks(view, National(), D("2026-10-15")).deemed_accepted);
   CHECK(FormatDate(ComputeCaseClocks(view, National(), D("2026-10-15")).start) == "2026-10-08");
+  // Forwarded and unanswered: the hall's, and its deemed acceptance is the hall's, never the agent's.
+  std::vector<SupervisionItem> hall = Supervise(view, National(), D("2026-10-15"));
+  REQUIRE(hall.size() == 1);
+  CHECK(hall[0].problem == "deemed_accepted");
+  CHECK(hall[0].responsible_organ == "township 152222104");
+  CHECK(hall[0].responsible_node.empty());
+  CHECK(hall[0].responsible_actor.empty());
+  ReportOptions by_organ = Options("2026-09-01", "2026-10-31", "2026-10-15", "organ");
+  ReportBuilder b(by_organ, NationalFor);
+  b.Add(view);
+  REQUIRE(b.Rows().size() == 1);
+  CHECK(b.Rows()[0].group == "township 152222104");
 }
 
 TEST_CASE("Workflow: a case without item terms has no clocks", "[workflow]") {
@@ -386,7 +410,7 @@ TEST_CASE("Workflow: report options name the wrong value", "[workflow]") {
   CHECK(ValidateReportOptions(o).message() == "report period 2026-03-01..2026-02-01 ends before it starts");
   o = Options("2026-01-01", "2026-02-01", "2026-03-01", "colour");
   CHECK(ValidateReportOptions(o).message() ==
-        "report grouping \"colour\" is not one of: node, level, item, department, staff (or none)");
+        "report grouping \"colour\" is not one of: node, level, item, department, staff, county, township, organ (or none)");
   o.by = "staff";
   o.division_prefix = "15a2";
   CHECK(ValidateReportOptions(o).message() == "report division prefix \"15a2\" must be up to 12 digits");
@@ -410,7 +434,7 @@ TEST_CASE("Workflow: the CSV quotes a group with a comma and a quote and shows f
   std::string csv = RenderReportCsv(b.Rows(), b.Total());
   INFO(csv);
   CHECK(csv.rfind("group,received,accepted,not_accepted,completed,completion_rate,", 0) == 0);
-  CHECK(csv.find("\r\n\"ITEM-A Pension, \"\"rural\"\"\",1,1,0,0,0.0000,0,0,0.00,0,0,12.50,0.00,0.00,0,0,0.0000,0,0,0\r\n") !=
+  CHECK(csv.find("\r\n\"ITEM-A Pension, \"\"rural\"\"\",1,1,0,0,0.0000,0,0,0.00,0,0,12.50,0.00,0.00,0,0,0.0000,0,0,0,0,0,0.00\r\n") !=
         std::string::npos);
   CHECK(csv.find("\r\ntotal,1,1,0,0,0.0000,") != std::string::npos);
 
@@ -605,7 +629,8 @@ json RandomCase(test::Rng& rng, int n, int32_t today, Truth& t) {
         cursor = end + static_cast<int32_t>(rng.Below(5));
       }
     }
-    for (uint64_t k = rng.Percent(25) ? rng.Between(1, 2) : 0; k > 0; --k) t.extension += rng.Percent(50) ? 5 : 10;
+    // One extension (a case is extended once), decided the day after acceptance: before any legal deadline.
+    if (rng.Percent(25) && when(*t.accepted + 1)) t.extension = rng.Percent(50) ? 5 : 10;
     const int32_t decided = cursor + static_cast<int32_t>(rng.Below(25));
     if (!open && rng.Percent(75) && when(decided)) {
       t.decided = decided;
@@ -638,14 +663,8 @@ json RandomCase(test::Rng& rng, int n, int32_t today, Truth& t) {
     view["suspensions"] = s;
   }
   if (t.extension > 0) {
-    json e = json::array();
-    int left = t.extension;
-    while (left > 0) {  // split into parts to exercise the sum
-      int part = left >= 5 ? 5 : left;
-      e.push_back({{"days", part}, {"op", "t1:8"}, {"reason", "complex"}});
-      left -= part;
-    }
-    view["extensions"] = e;
+    view["extensions"] =
+        json::array({{{"days", t.extension}, {"op", "t1:8"}, {"reason", "complex"}, {"time", ms(*t.accepted + 1)}}});
   }
   json entries = json::array();
   for (uint64_t k = rng.Below(4); k > 0; --k) {

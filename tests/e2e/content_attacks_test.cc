@@ -87,6 +87,8 @@ const std::vector<Attack>& Attacks() {
        [](pb::Op* op) { op->mutable_case_created()->set_case_number("152222104200-00-20260101-0001"); },
        "device"},
       {"actor with a carriage return", [](pb::Op* op) { op->set_actor("agent\rroot"); }, "actor"},
+      {"applicant language outside zh, mn", [](pb::Op* op) { op->mutable_case_created()->set_language("en"); },
+       "language \"en\""},
   };
   return attacks;
 }

@@ -76,7 +76,8 @@ void WaitForOps(const HubProcess& hub, uint64_t ops) {
 // receive, request-correction, supply-correction, accept, approve, complete and issue-certificate, syncing
 // its ops to the city directly and through the county (whose relay carries them up again), and at the end
 // its whole chain is pushed to the city once more, as the county, so every event reaches the city twice.
-// The gateway must answer each of the four notices 2xx exactly once.
+// The gateway must answer each of the five notices (received, accepted, correction needed, decided, ready
+// for collection) 2xx exactly once.
 
 TEST_CASE("E2E: notices reach the SMS gateway exactly once even when the event arrives twice by different paths",
           "[e2e][workflow_e2e][notices]") {
@@ -127,7 +128,7 @@ TEST_CASE("E2E: notices reach the SMS gateway exactly once even when the event a
   };
 
   // First leg: through the county (its relay carries the ops to the city), then to the city directly.
-  act({"receive"});
+  const std::string receive_op = act({"receive"});
   const std::string correction_op = act({"request-correction", "--reason", "缺少建房设计图"});
   SyncWith(town, county.url());
   SyncWith(town, city.url());
@@ -172,6 +173,7 @@ TEST_CASE("E2E: notices reach the SMS gateway exactly once even when the event a
   }
 
   const std::map<std::string, std::string> expected = {
+      {receive_op + "/received", "received"},
       {accept_op + "/accepted", "accepted"},
       {correction_op + "/correction_needed", "correction_needed"},
       {approve_op + "/decided", "decided"},
@@ -219,7 +221,7 @@ TEST_CASE("E2E: notices reach the SMS gateway exactly once even when the event a
   CHECK(busy == 2);
   CHECK(seen.size() == expected.size() + 2);  // the two 503s were retried, nothing else was repeated
 
-  // The city's outbox, read by a separate process while the hub serves: all four sent. The gateway's
+  // The city's outbox, read by a separate process while the hub serves: all five sent. The gateway's
   // 2xx comes a moment before the hub records it, so poll.
   json notices;
   bool all_sent = WaitUntil(

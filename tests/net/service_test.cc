@@ -763,6 +763,37 @@ TEST_CASE_METHOD(RefusalWorld,
   }
 }
 
+// Hands the first request to the service twice, as libcurl does when a reused connection dies after the
+// hub took the request: the hub stored it, and the copy gets 401 replayed.
+class ResendingTransport final : public Transport {
+ public:
+  explicit ResendingTransport(SyncService& service) : service_(service) {}
+  Result<Reply> Post(const std::string&, const std::string& body, const std::string& authorization) override {
+    ++calls_;
+    SyncOutcome out = service_.Handle(authorization, body);
+    if (calls_ == 1) out = service_.Handle(authorization, body);
+    return Reply{out.http_status, out.body, out.signature};
+  }
+  int calls() const { return calls_; }
+
+ private:
+  SyncService& service_;
+  int calls_ = 0;
+};
+
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncClient: a request the link sent twice (401 replayed) goes again signed anew, and its ops are "
+                 "stored once",
+                 "[sync_service][auth]") {
+  ResendingTransport t(*county->service);
+  auto session = SyncClient((*village).ledger(), t, "hub:county-1522", Verifying()).SyncOnce();
+  INFO((session.ok() ? std::string("ok") : session.status().ToString()));
+  REQUIRE(session.ok());
+  CHECK(t.calls() >= 2);  // the replayed copy, then the same request with a new nonce
+  CHECK(FrontierSeq(county->store(), "village-1") == OwnSeq(*village));
+  CHECK(SILIAN_TAKE(county->store().GetStatus()).equivocation_count == 0);
+}
+
 TEST_CASE_METHOD(RefusalWorld, "SyncService: oversized bodies are refused with 413 too_large before they are read",
                  "[sync_service][refusal]") {
   SECTION("compressed body over the limit") {

@@ -137,7 +137,9 @@ void Workload::Transition(Replica& r, const std::string& case_id, const std::str
   sync::Action a = PickAction(allowed, rng_, 7);
   std::string reason = sync::ReasonRequired(a) || rng_.Percent(20) ? "reason " + std::to_string(rng_.Below(5)) : "";
   std::vector<std::pair<std::string, std::string>> details;
-  if (a == sync::Action::kExtend) details.emplace_back("days", std::to_string(rng_.Between(1, 15)));
+  // A case is extended once, by at most the item's limit (10 working days without terms).
+  if (a == sync::Action::kExtend) details.emplace_back("days", std::to_string(rng_.Between(1, 10)));
+  if (a == sync::Action::kExtend && view.contains("extensions")) return;
   if (a == sync::Action::kSuspend) details.emplace_back("procedure", "site_inspection");
   if (a == sync::Action::kIssueCertificate) {
     details.emplace_back("certificate_name", "licence");

@@ -166,7 +166,9 @@ Result<Session> SyncOnce(sync::LedgerStore& store, const std::string& url) {
   return s;
 }
 
-// Every hall pushes at once, each on its own thread with its own transport and client.
+// Every hall pushes at once, each on its own thread with its own transport and client. A session that
+// fails with kUnavailable (the hub is busy: 503) runs again after 0.5 to 1.5 s, as a node's first backoff;
+// the pushed counts add up over a hall's sessions.
 Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url) {
   const size_t n = halls.size();
   std::vector<std::unique_ptr<sync::CurlTransport>> transports;
@@ -176,6 +178,8 @@ Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url
   }
   std::vector<Result<sync::SyncSummary>> results(n, Result<sync::SyncSummary>(Internal("did not run")));
   std::vector<Clock::time_point> ended(n);
+  std::vector<uint64_t> retries(n, 0);
+  std::vector<std::string> retry_reason(n);
   std::latch ready(static_cast<std::ptrdiff_t>(n));
   std::latch go(1);
   std::vector<std::thread> threads;
@@ -184,7 +188,14 @@ Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url
       sync::SyncClient client(halls[i].store->ledger(), *transports[i], url, VerifyingOptions());
       ready.count_down();
       go.wait();
-      results[i] = client.SyncOnce();
+      Rng jitter(NodeSeed(0, static_cast<int>(i)));
+      for (;;) {
+        results[i] = client.SyncOnce();
+        if (results[i].ok() || results[i].status().code() != StatusCode::kUnavailable || retries[i] >= 100) break;
+        if (retry_reason[i].empty()) retry_reason[i] = results[i].status().message();
+        ++retries[i];
+        std::this_thread::sleep_for(std::chrono::milliseconds(500 + jitter.Below(1000)));
+      }
       ended[i] = Clock::now();
     });
   }
@@ -203,13 +214,17 @@ Result<Ingest> PushConcurrently(std::vector<Hall>& halls, const std::string& url
     s.wire_received = transports[i]->wire_bytes_received();
     s.seconds = Seconds(start, ended[i]);
     in.seconds = std::max(in.seconds, s.seconds);
-    in.pushed += s.summary.pushed;
     in.requests += s.summary.requests;
     in.wire += s.wire();
     in.body += s.body();
-    if (s.summary.pushed != halls[i].report.ops)
+    in.retries += retries[i];
+    if (in.first_retry_reason.empty()) in.first_retry_reason = retry_reason[i];
+    // After retries the last session pushed only what the earlier ones had not stored; the hub's op count,
+    // checked after the pushes, covers every hall.
+    if (retries[i] == 0 && s.summary.pushed != halls[i].report.ops)
       return Internal(halls[i].config.node_id.value + " pushed " + std::to_string(s.summary.pushed) + " new ops of its " +
                       std::to_string(halls[i].report.ops));
+    in.pushed += halls[i].report.ops;
     in.sessions.push_back(std::move(s));
   }
   return in;
@@ -403,7 +418,9 @@ Result<CityLoad> LoadCity(const std::string& city_db, const std::vector<Clone>& 
 
 // ---------------------------------------------------------------------------------------------- catch-up
 
-Result<Catchup> RunCatchup(HubProcess& county, const HubProcess& city, uint64_t expected, const Progress& progress) {
+// `probe` (of `county`) runs from the county's start until it has caught up.
+Result<Catchup> RunCatchup(HubProcess& county, const HubProcess& city, uint64_t expected, HubProbe& probe,
+                           const Progress& progress) {
   Catchup c;
   SILIAN_ASSIGN_OR_RETURN(HubMetrics city_before, GetMetrics(city));
   SILIAN_ASSIGN_OR_RETURN(double city_cpu_before, city.CpuSeconds());
@@ -411,6 +428,7 @@ Result<Catchup> RunCatchup(HubProcess& county, const HubProcess& city, uint64_t 
   const auto t0 = Clock::now();
   SILIAN_RETURN_IF_ERROR(county.Start({"--sync-interval", "3600"}));
   c.healthy_s = SecondsSince(t0);
+  probe.Start();
   uint64_t last_count = 0;
   auto last_change = Clock::now();
   auto last_progress = Clock::now();
@@ -425,6 +443,7 @@ Result<Catchup> RunCatchup(HubProcess& county, const HubProcess& city, uint64_t 
     uint64_t count = st.value("op_count", uint64_t{0});
     if (count >= expected) {
       c.seconds = SecondsSince(t0);
+      c.probe = probe.Stop();
       c.ops = count;
       c.origins = st["frontier"].value("origins", uint64_t{0});
       // The relay's first session may end just after the poll that saw its last batch.
@@ -538,14 +557,20 @@ Status IngestStage(const SyncBenchOptions& o, const Progress& progress, SyncRun&
   SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.ingest_db, "node", "add", r.replica.node_id.value, "--level", "township",
                                 "--division", r.replica.division.value, "--public-key",
                                 sync::ToBase64(replica_key.public_key())}).status());
+  // A reader beside the pushes: its node registered before the hub serves.
+  SILIAN_ASSIGN_OR_RETURN(auto prober, MakeProber(r.hub_bin, r.ingest_db, r.dir, kCountyCode, "ingest"));
   HubProcess county(r.hub_bin, "county hub (ingest)", r.ingest_db, r.dir + "/county-ingest.log");
   SILIAN_RETURN_IF_ERROR(county.Start({}));
+  HubProbe probe(county, prober.get());
   SILIAN_ASSIGN_OR_RETURN(json status_before, county.StatusJson());
   // The hub's own ops: its registrations and the catalogue it published (AuthorHalls).
   const uint64_t hub_own = status_before.value("op_count", uint64_t{0});
   SILIAN_ASSIGN_OR_RETURN(r.ingest_before, GetMetrics(county));
   SILIAN_ASSIGN_OR_RETURN(double cpu_before, county.CpuSeconds());
+  probe.Start();
   SILIAN_ASSIGN_OR_RETURN(r.ingest, PushConcurrently(r.halls, county.url()));
+  r.ingest_probe = probe.Stop();
+  SILIAN_ASSIGN_OR_RETURN(r.ingest_peak_rss, PeakResidentBytes(county.pid()));
   SILIAN_ASSIGN_OR_RETURN(double cpu_after, county.CpuSeconds());
   r.ingest_hub_cpu_s = cpu_after - cpu_before;
   SILIAN_ASSIGN_OR_RETURN(r.ingest_after, GetMetrics(county));
@@ -636,8 +661,15 @@ Status CatchupStage(const SyncBenchOptions& o, const Progress& progress, HubProc
   SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.city_db, "node", "add", kCountyHubId, "--level", "county", "--division",
                                 kCountyDivision, "--public-key", county_id["public_key"].get<std::string>()})
                              .status());
+  // A reader beside the catch-up: its node registered at the county before it serves (the county relays
+  // that registration to the city, so the digests below still cover the same ops).
+  SILIAN_ASSIGN_OR_RETURN(auto prober, MakeProber(r.hub_bin, r.county_db, r.dir, kCountyCode, "catchup"));
   HubProcess county(r.hub_bin, "county hub (catch-up)", r.county_db, r.dir + "/county.log");
-  SILIAN_ASSIGN_OR_RETURN(r.catchup, RunCatchup(county, city, o.catchup_ops, progress));
+  HubProbe probe(county, prober.get());
+  SILIAN_ASSIGN_OR_RETURN(r.catchup, RunCatchup(county, city, o.catchup_ops, probe, progress));
+  r.catchup_probe = r.catchup.probe;
+  SILIAN_ASSIGN_OR_RETURN(r.catchup_peak_rss, PeakResidentBytes(county.pid()));
+  SILIAN_ASSIGN_OR_RETURN(r.city_peak_rss, PeakResidentBytes(city.pid()));
   progress("      " + Grouped(r.catchup.ops) + " ops in " + Fixed(r.catchup.seconds, 1) + " s; comparing digests");
   SILIAN_ASSIGN_OR_RETURN(std::string city_digest, r.Hub({"--db", r.city_db, "digest", "--scope", kCountyCode}));
   SILIAN_ASSIGN_OR_RETURN(std::string county_digest, r.Hub({"--db", r.county_db, "digest"}));

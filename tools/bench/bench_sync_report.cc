@@ -37,6 +37,52 @@ SyncFigures Derive(const SyncBenchOptions& o, const SyncRun& r) {
 
 namespace {
 
+constexpr uint64_t kTargetPeakRssBytes = 256ull << 20;
+
+json LatencyJson(const std::vector<double>& ms) {
+  const Latencies l = Summarize(ms);
+  return {{"probes", ms.size()}, {"p50_ms", l.p50_ms}, {"p99_ms", l.p99_ms}, {"max_ms", l.max_ms}};
+}
+
+json ReadersJson(const ProbeFigures& p) {
+  return {{"status", LatencyJson(p.status_ms)}, {"small_pull", LatencyJson(p.pull_ms)}, {"errors", p.errors},
+          {"first_error", p.first_error}};
+}
+
+std::string MiB(uint64_t bytes) { return Fixed(static_cast<double>(bytes) / (1 << 20), 1) + " MiB"; }
+
+// Readers beside the writer (item 1), peak memory (item 7) and session times (item 8).
+std::string LoadDetails(const SyncBenchOptions& o, const SyncRun& r, const SyncFigures& f) {
+  std::string t;
+  const Latencies sessions = Summarize([&] {
+    std::vector<double> ms;
+    for (double s : f.session_s) ms.push_back(s * 1000);
+    return ms;
+  }());
+  t += Row("push sessions, " + std::to_string(o.nodes) + " at once", "p50 " + Fixed(sessions.p50_ms / 1000, 2) +
+                                                                         " s, p99 " + Fixed(sessions.p99_ms / 1000, 2) +
+                                                                         " s");
+  if (r.ingest.retries > 0)
+    t += Row("push sessions run again", std::to_string(r.ingest.retries) + " (the hub refused them: " +
+                                            r.ingest.first_retry_reason + ")");
+  t += Row("during ingest: GET /v1/status", LatencyText(r.ingest_probe.status_ms));
+  t += Row("during ingest: small pull", LatencyText(r.ingest_probe.pull_ms));
+  t += Row("during catch-up: GET /v1/status", LatencyText(r.catchup_probe.status_ms));
+  t += Row("during catch-up: small pull", LatencyText(r.catchup_probe.pull_ms));
+  const uint64_t errors = r.ingest_probe.errors + r.catchup_probe.errors;
+  if (errors > 0) {
+    const std::string& first =
+        r.ingest_probe.first_error.empty() ? r.catchup_probe.first_error : r.ingest_probe.first_error;
+    t += Row("reader probes that failed", std::to_string(errors) + ", the first: " + first);
+  }
+  const uint64_t peak = std::max(r.ingest_peak_rss, r.catchup_peak_rss);
+  t += Row("hub peak resident (VmHWM)", "ingest county " + MiB(r.ingest_peak_rss) + " (" + std::to_string(o.nodes) +
+                                            " sessions at once), catch-up county " + MiB(r.catchup_peak_rss) +
+                                            ", city " + MiB(r.city_peak_rss) + "; target < 256 MiB  " +
+                                            Verdict(peak < kTargetPeakRssBytes));
+  return t;
+}
+
 json TransfersJson(const SyncRun& r, const SyncFigures& f) {
   json j;
   j["ingest"] = {{"ops", r.ingest.pushed},
@@ -49,7 +95,10 @@ json TransfersJson(const SyncRun& r, const SyncFigures& f) {
                  {"wire_bytes_per_op", f.push_bpo},
                  {"hub_cpu_seconds", r.ingest_hub_cpu_s},
                  {"hub_batch_seconds", f.ingest_hub_s},
-                 {"hub_batches", f.ingest_hub_batches}};
+                 {"hub_batches", f.ingest_hub_batches},
+                 {"readers", ReadersJson(r.ingest_probe)},
+                 {"sessions_run_again", r.ingest.retries},
+                 {"hub_peak_rss_bytes", r.ingest_peak_rss}};
   j["pull"] = {{"ops", r.pull.summary.pulled},   {"seconds", r.pull.seconds},  {"requests", r.pull.summary.requests},
                {"pushed_back_known", r.pull.summary.push_known},
                {"wire_bytes", r.pull.wire()},     {"body_bytes", r.pull.body()}, {"wire_bytes_per_op", f.pull_bpo}};
@@ -220,13 +269,17 @@ json SyncJson(const SyncBenchOptions& o, const SyncRun& r, const SyncFigures& f)
       {"idle_sync_bytes_county",
        target(static_cast<double>(r.county_idle.wire()), "target_max", kTargetIdleSyncBytes, f.county_idle_pass)},
       {"catchup_seconds", target(r.catchup.seconds, "target_max", f.catchup_target_s, f.catchup_pass)}};
+  j["catchup"]["readers"] = ReadersJson(r.catchup_probe);
+  j["catchup"]["county_peak_rss_bytes"] = r.catchup_peak_rss;
+  j["catchup"]["city_peak_rss_bytes"] = r.city_peak_rss;
   j["ratios"] = {{"ingest_to_baseline", f.ingest_rate / f.base_rate},
                  {"catchup_to_baseline", f.catchup_rate / f.base_rate}};
   return j;
 }
 
 std::string SyncText(const SyncBenchOptions& o, const SyncRun& r, const SyncFigures& f) {
-  return WorkloadText(o, r, f) + FiguresTable(o, r, f) + TransferDetails(r, f) + CatchupDetails(r, f);
+  return WorkloadText(o, r, f) + FiguresTable(o, r, f) + TransferDetails(r, f) + CatchupDetails(r, f) +
+         LoadDetails(o, r, f);
 }
 
 }  // namespace silian::bench

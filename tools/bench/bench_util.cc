@@ -99,6 +99,34 @@ std::string Cell(const std::string& text, size_t width) {
 
 std::string Row(const std::string& label, const std::string& value) { return "  " + Cell(label, 40) + value + "\n"; }
 
+Result<std::string> LocateProgram(const std::string& given, const std::string& relative, const std::string& option) {
+  std::string path = given;
+  if (path.empty()) {
+    std::error_code ec;
+    auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+    if (ec) return InvalidArgument("cannot tell where silian-bench is (" + ec.message() + "); pass " + option + " PATH");
+    path = (self.parent_path() / relative).lexically_normal().string();
+  }
+  if (::access(path.c_str(), X_OK) != 0)
+    return InvalidArgument("no executable program at " + Quote(path) + "; build it or pass " + option + " PATH");
+  return path;
+}
+
+std::string FindOnPath(const std::string& name) {
+  const char* env = std::getenv("PATH");
+  std::string dirs = env ? env : "/usr/local/bin:/usr/bin:/bin";
+  size_t from = 0;
+  while (from <= dirs.size()) {
+    size_t to = dirs.find(':', from);
+    if (to == std::string::npos) to = dirs.size();
+    const std::string dir = dirs.substr(from, to - from);
+    const std::string path = (dir.empty() ? "." : dir) + "/" + name;
+    if (::access(path.c_str(), X_OK) == 0) return path;
+    from = to + 1;
+  }
+  return "";
+}
+
 namespace {
 
 // ---------------------------------------------------------------------------------------------- SQLite

@@ -37,6 +37,12 @@ std::string Percent(uint64_t part, uint64_t whole);
 std::string Cell(const std::string& text, size_t width);
 std::string Row(const std::string& label, const std::string& value);
 
+// A program silian-bench runs: `given` when not empty, else `relative` to the directory of silian-bench.
+// kInvalidArgument naming the path and `option` (the flag that overrides it) when it is not executable.
+Result<std::string> LocateProgram(const std::string& given, const std::string& relative, const std::string& option);
+// The first executable `name` on $PATH; "" when there is none.
+std::string FindOnPath(const std::string& name);
+
 struct Latencies {
   double p50_ms = 0, p90_ms = 0, p99_ms = 0, max_ms = 0;
 };

@@ -12,6 +12,7 @@
 
 #include "bench/bench_sync.h"
 #include "bench/bench_util.h"
+#include "bench/hub_probe.h"
 #include "bench/workload.h"
 #include "base/hlc.h"
 #include "domain/store.h"
@@ -46,6 +47,8 @@ struct Ingest {
   uint64_t requests = 0;
   uint64_t wire = 0;
   uint64_t body = 0;
+  uint64_t retries = 0;  // sessions that failed with kUnavailable (a hub that is busy) and were run again
+  std::string first_retry_reason;
 };
 
 struct HubMetrics {
@@ -77,6 +80,7 @@ struct Catchup {
   double county_cpu_s = 0;   // CPU time of the county hub process, start .. caught up
   double city_cpu_s = 0;     // CPU time of the city hub process meanwhile
   HubMetrics city;           // the city's counters for the catch-up
+  ProbeFigures probe;        // readers of the county hub while it caught up
   std::string city_digest;
   std::string county_digest;
 };
@@ -107,6 +111,9 @@ struct SyncRun {
   std::string city_db, county_db;
   Catchup catchup;
   Session county_idle;
+  // Readers during the load (GET /v1/status, a small pull) and the hubs' peak resident memory (VmHWM).
+  ProbeFigures ingest_probe, catchup_probe;
+  uint64_t ingest_peak_rss = 0, catchup_peak_rss = 0, city_peak_rss = 0;
 
   // Runs `silian-hub ARGS...` to completion (bench_sync.cc); its stdout when it exits 0.
   Result<std::string> Hub(const std::vector<std::string>& args) const;

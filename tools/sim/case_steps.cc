@@ -271,6 +271,7 @@ int64_t Workload::Evaluate(CaseRecord& c, const json& view, int actor) {
   e.set_target(net_.at(static_cast<size_t>(c.competent)).id());
   e.set_stage("completion");
   e.set_real_name(rng_.Percent(60));
+  e.set_assisted(e.channel() == "phone");  // a phone evaluation is typed by staff for the applicant
   if ((c.plan & kNegative)) e.set_comment("等待时间太长");
   auto done = net_.store(static_cast<size_t>(actor)).Evaluate(c.case_id, e, "applicant");
   if (Done(done.status(), "evaluate", actor)) c.done |= kEvaluate;

@@ -1,0 +1,223 @@
+"""Support for the browser tests of the web app (docs/ui.md, "Tests"): real silian-node and silian-hub
+processes on free loopback ports in a temporary directory, and headless Chromium driven by Selenium.
+
+Each test is a script run by ctest with the paths of the programs:
+    test.py --node BIN --hub BIN --admin BIN --catalog reference/catalog.json
+It exits 0 when every check holds, 1 (with the reason) when one fails, and 77 (ctest's SKIP_RETURN_CODE)
+when Chromium, its driver or Selenium is missing, saying which.
+"""
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+SKIP = 77
+CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
+DRIVER = ["/usr/bin/chromedriver"]
+
+COUNTY = "152222000000"
+TOWNSHIP = "152222104000"
+VILLAGE = "152222104200"
+
+
+def parse_args():
+    p = argparse.ArgumentParser()
+    for name in ("node", "hub", "admin", "catalog"):
+        p.add_argument("--" + name, required=True)
+    return p.parse_args()
+
+
+def skip(reason):
+    print("SKIP: " + reason)
+    sys.exit(SKIP)
+
+
+def fail(reason):
+    print("FAIL: " + reason)
+    sys.exit(1)
+
+
+def check(condition, reason):
+    if not condition:
+        fail(reason)
+    print("ok: " + reason)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class World:
+    """A temporary directory with the programs, and the processes started in it (stopped at exit)."""
+
+    def __init__(self, args):
+        self.args = args
+        self.dir = tempfile.mkdtemp(prefix="silian-browser-")
+        self.env = dict(os.environ, SILIAN_ALLOW_PLAIN_HTTP="loopback", SILIAN_SESSION_DIR=self.path("sessions"))
+        self.processes = []
+
+    def path(self, name):
+        return os.path.join(self.dir, name)
+
+    def run(self, program, *argv, check_ok=True, stdin=None):
+        r = subprocess.run([program, *argv], env=self.env, cwd=self.dir, capture_output=True, text=True, timeout=60,
+                           input=stdin)
+        if check_ok and r.returncode != 0:
+            fail("%s %s exited %d: %s%s" % (os.path.basename(program), " ".join(argv), r.returncode, r.stdout, r.stderr))
+        return r
+
+    def node(self, db, *argv):
+        return self.run(self.args.node, "--db", self.path(db), *argv)
+
+    def node_json(self, db, *argv):
+        """The JSON `silian-node --db DB --json ARGV` prints, or None when it fails (for polling: a ledger
+        opened while another process writes can be refused for a moment; see docs/ui.md)."""
+        r = self.run(self.args.node, "--db", self.path(db), "--json", *argv, check_ok=False)
+        return json.loads(r.stdout) if r.returncode == 0 else None
+
+    def hub(self, db, *argv):
+        return self.run(self.args.hub, "--db", self.path(db), *argv)
+
+    def start(self, argv, log, ready_url, ready_headers=None):
+        """Starts `argv` and waits until `ready_url` answers (any HTTP status)."""
+        out = open(self.path(log), "ab")
+        p = subprocess.Popen(argv, env=self.env, cwd=self.dir, stdout=out, stderr=subprocess.STDOUT)
+        self.processes.append(p)
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            if p.poll() is not None:
+                fail("%s exited %d: %s" % (argv[0], p.returncode, open(self.path(log)).read()))
+            try:
+                urllib.request.urlopen(urllib.request.Request(ready_url, headers=ready_headers or {}), timeout=1)
+                return p
+            except urllib.error.HTTPError:
+                return p
+            except OSError:
+                time.sleep(0.05)
+        fail("%s did not answer at %s" % (argv[0], ready_url))
+
+    def serve_hub(self, db, extra=()):
+        port = free_port()
+        self.start([self.args.hub, "--db", self.path(db), "serve", "--listen", "127.0.0.1:%d" % port, *extra],
+                   db + ".log", "http://127.0.0.1:%d/healthz" % port)
+        return "http://127.0.0.1:%d" % port
+
+    def serve_ui(self, db):
+        port = free_port()
+        url = "http://127.0.0.1:%d" % port
+        self.start([self.args.node, "--db", self.path(db), "ui", "--port", str(port)], db + ".ui.log",
+                   url + "/api/session", {"Host": "127.0.0.1:%d" % port})
+        return url
+
+    def stop(self):
+        for p in self.processes:
+            if p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    # ---- Set-ups
+
+    def county_with_catalogue(self):
+        self.hub("county.db", "init", "--node-id", "county", "--level", "county", "--division", COUNTY)
+        self.run(self.args.admin, "--db", self.path("county.db"), "catalog", "import", self.args.catalog)
+
+    def register(self, hub_db, node_db, program):
+        ident = json.loads(self.run(program, "--db", self.path(node_db), "--json", "identity").stdout)
+        self.hub(hub_db, "node", "add", ident["node"], "--level", ident["level"], "--division", ident["division"],
+                 "--public-key", ident["public_key"])
+
+    def village_synced(self, hub_url):
+        """A village node that learned the catalogue from the county hub at `hub_url`."""
+        self.node("village.db", "init", "--node-id", "gacha200", "--level", "village", "--division", VILLAGE)
+        self.register("county.db", "village.db", self.args.node)
+        self.node("village.db", "config", "set", "hub", hub_url)
+        self.node("village.db", "sync")
+
+
+def set_last_contact(db, node_id, ms):
+    """What a hub recorded of its child's last contact (the child went silent `now - ms` ago)."""
+    with contextlib.closing(sqlite3.connect(db)) as c:
+        n = c.execute("UPDATE peers SET last_contact_ms=? WHERE node_id=?", (ms, node_id)).rowcount
+        c.commit()
+    if n != 1:
+        fail("no peer %s in %s" % (node_id, db))
+
+
+def browser():
+    """Headless Chromium at 1366x768, or SKIP naming what is missing."""
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.options import Options
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        skip("python3-selenium is not installed (tools/install-deps installs it)")
+    binary = next((b for b in CHROMIUM if os.path.exists(b)), None)
+    driver = next((d for d in DRIVER if os.path.exists(d)), None)
+    if binary is None:
+        skip("chromium is not installed (tools/install-deps installs it)")
+    if driver is None:
+        skip("chromium-driver is not installed (tools/install-deps installs it)")
+    o = Options()
+    o.binary_location = binary
+    for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,768",
+              "--lang=zh-CN"):
+        o.add_argument(a)
+    return webdriver.Chrome(service=Service(driver), options=o)
+
+
+def wait_for(fn, what, timeout=10):
+    deadline = time.time() + timeout
+    last = None
+    while time.time() < deadline:
+        try:
+            v = fn()
+            if v:
+                return v
+        except Exception as e:  # the element is not there yet
+            last = e
+        time.sleep(0.05)
+    fail("timed out waiting for %s%s" % (what, ": %s" % last if last else ""))
+
+
+def http(method, url, body=None, headers=None):
+    """(status, parsed JSON body) of one request; the body as JSON when given."""
+    data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
+    h = dict(headers or {})
+    if body is not None and "Content-Type" not in h:
+        h["Content-Type"] = "application/json"
+    req = urllib.request.Request(url, data=data, method=method, headers=h)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
+
+
+def main(test):
+    """Runs test(world) and stops everything it started, whatever happens."""
+    args = parse_args()
+    for name in ("node", "hub", "admin", "catalog"):
+        setattr(args, name, os.path.abspath(getattr(args, name)))
+    world = World(args)
+    started = time.time()
+    try:
+        test(world)
+    finally:
+        world.stop()
+    print("passed in %.1f s" % (time.time() - started))
