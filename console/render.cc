@@ -579,6 +579,7 @@ json StatusJson(const sync::StoreStatus& s) {
           {"case_count", s.case_count},
           {"pending", s.pending_count},
           {"equivocations", s.equivocation_count},
+          {"forgeries", s.forgery_count},
           {"open_conflicts", s.open_conflicts},
           {"max_skew_seen_ms", s.max_skew_seen_ms},
           {"frontier", frontier}};
@@ -597,6 +598,7 @@ std::string RenderStatus(const sync::StoreStatus& s) {
                                  {"cases", std::to_string(s.case_count)},
                                  {"pending", std::to_string(s.pending_count)},
                                  {"equivocations", std::to_string(s.equivocation_count)},
+                                 {"forgeries refused", std::to_string(s.forgery_count)},
                                  {"open conflicts", std::to_string(s.open_conflicts)},
                                  {"clock skew seen", skew}},
                                 "");

@@ -204,6 +204,7 @@ Result<StoreStatus> LedgerStore::GetStatus() {
   st.op_count = counts.op_count;
   st.pending_count = counts.pending_count;
   st.equivocation_count = counts.equivocation_count;
+  st.forgery_count = counts.forgery_count;
   st.max_skew_seen_ms = counts.max_skew_seen_ms;
   SILIAN_ASSIGN_OR_RETURN(st.case_count, projector_->cases().CaseCount());
   SILIAN_ASSIGN_OR_RETURN(st.open_conflicts, projector_->cases().OpenConflictCount());

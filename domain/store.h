@@ -39,6 +39,7 @@ struct StoreStatus {
   uint64_t case_count = 0;
   uint64_t pending_count = 0;
   uint64_t equivocation_count = 0;
+  uint64_t forgery_count = 0;  // imports refused for a forged head (table forgeries)
   uint64_t open_conflicts = 0;
   uint64_t max_skew_seen_ms = 0;
   pb::Frontier frontier;

@@ -269,6 +269,7 @@ struct HubServer::Impl {
     j["case_count"] = st.case_count;
     j["pending"] = st.pending_count;
     j["equivocations"] = st.equivocation_count;
+    j["forgeries"] = st.forgery_count;
     j["open_conflicts"] = st.open_conflicts;
     uint64_t total_seq = 0;
     for (const auto& e : st.frontier.entries()) total_seq += e.seq();

@@ -1,6 +1,7 @@
 // Serving pulls and receipts to narrower replicas.
 #include "ledger/ledger.h"
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <set>
@@ -39,14 +40,21 @@ std::string PrefixQuery(const std::string& child_scope) {
   return sql + " AND id>?2 ORDER BY id LIMIT ?3";
 }
 
+// The areas that contain the child's scope, as an SQL list ('1502','150221'), or "" when there are none. A
+// scope is digits only (checked where it is registered).
+std::string WiderDivisions(const std::string& child_scope) {
+  std::string in;
+  for (size_t digits : {4, 6, 9})
+    if (digits < child_scope.size()) in += std::string(in.empty() ? "" : ",") + "'" + child_scope.substr(0, digits) + "'";
+  return in;
+}
+
 // Reference ops of the areas that contain the child's scope (the city's catalogue for a village) are not
 // under the child's prefix: they come from a second, small query, merged in arrival order.
 Result<std::vector<PullRow>> WiderRows(sqlite3* db, const std::string& child_scope, uint64_t cursor,
                                        size_t max_entries) {
   std::vector<PullRow> wider;
-  std::string in;
-  for (size_t digits : {4, 6, 9})
-    if (digits < child_scope.size()) in += std::string(in.empty() ? "" : ",") + "'" + child_scope.substr(0, digits) + "'";
+  const std::string in = WiderDivisions(child_scope);
   if (in.empty()) return wider;
   Stmt ref;
   std::string sql = "SELECT id, origin, seq, bytes FROM ops WHERE division IN (" + in + ") AND id>?1 ORDER BY id LIMIT ?2";
@@ -87,10 +95,23 @@ class PullBuilder {
   }
   Ledger::PullResult& result() { return out_; }
 
-  // A child applies an origin's entries only up to a signed head. An origin's last entry in this reply may
-  // lie below the next head this replica holds, with only ops outside the child's scope between them: a skip
-  // up to that head closes the run (docs/protocol.md, "Signatures"). `own` signs its heads on demand.
-  Status CloseRunsAtHeads(const std::string& own) {
+  // One origin's ops in (?2, ?3] that a pull for the child's scope sends: under its prefix, or reference
+  // ops of the areas that contain it (as PrefixQuery and WiderRows choose them).
+  std::string RunQuery() const {
+    const std::string in = WiderDivisions(child_scope_);
+    std::string sql = "SELECT id, origin, seq, bytes FROM ops WHERE origin=?1 AND seq>?2 AND seq<=?3 AND (";
+    sql += child_scope_.empty() ? "?4=''" : "substr(division, 1, length(?4))=?4";
+    if (!in.empty()) sql += " OR division IN (" + in + ")";
+    return sql + ") ORDER BY seq";
+  }
+
+  // A child applies an origin's entries only up to a signed head, and parks the rest; but the cursor moves
+  // past them, and the next pull would cover them with a skip (AddGap) as if they lay outside the child's
+  // scope. So no origin's run in a reply ends below a head: each is carried on to the next verified head
+  // this replica holds, with that origin's in-scope ops up to it (past the entry limit if need be; the
+  // cursor stays, and the next pull passes over them as held) and skips over the rest (docs/protocol.md,
+  // "Signatures"). `own` signs its heads on demand; `open` unseals a stored op.
+  Status CloseRunsAtHeads(const std::string& own, const std::function<Result<std::string>(PullRow&)>& open) {
     std::set<std::string> origins;
     for (const auto& e : out_.batch.entries())
       if (e.has_skip()) origins.insert(e.skip().origin());
@@ -103,9 +124,7 @@ class PullBuilder {
         db_, "SELECT min(h.seq) FROM heads h WHERE h.origin=?1 AND h.verified=1 AND h.seq>=?2 AND "
              "(EXISTS(SELECT 1 FROM ops WHERE origin=?1 AND seq=h.seq) OR "
              "EXISTS(SELECT 1 FROM skips WHERE origin=?1 AND to_seq=h.seq))"));  // held here, not parked
-    SILIAN_RETURN_IF_ERROR(in_scope.Prepare(
-        db_, "SELECT 1 FROM ops WHERE origin=?1 AND seq>?2 AND seq<=?3 AND "
-             "(substr(division, 1, length(?4))=?4 OR substr(?4, 1, length(division))=division) LIMIT 1"));
+    SILIAN_RETURN_IF_ERROR(in_scope.Prepare(db_, RunQuery().c_str()));
     for (const auto& origin : origins) {
       if (origin == own) continue;
       const uint64_t last = held_[origin];
@@ -114,11 +133,20 @@ class PullBuilder {
       if (!row || next_head.IsNull(0)) continue;
       const uint64_t head = static_cast<uint64_t>(next_head.Int(0));
       if (head == last) continue;
+      uint64_t& have = held_[origin];
       in_scope.Reset().Bind(1, origin).Bind(2, last).Bind(3, head).Bind(4, child_scope_);
-      SILIAN_ASSIGN_OR_RETURN(bool inside, in_scope.Step());
-      if (inside) continue;  // that op comes in this pull or the next, with the head
-      SILIAN_RETURN_IF_ERROR(AddGap(origin, last + 1, head));
-      held_[origin] = head;
+      for (;;) {
+        SILIAN_ASSIGN_OR_RETURN(bool more, in_scope.Step());
+        if (!more) break;
+        PullRow r = ReadRow(in_scope);
+        SILIAN_ASSIGN_OR_RETURN(r.bytes, open(r));
+        if (r.seq > have + 1) SILIAN_RETURN_IF_ERROR(AddGap(origin, have + 1, r.seq - 1));
+        bytes_ += r.bytes.size() + 4;
+        out_.batch.add_entries()->set_op(std::move(r.bytes));
+        have = r.seq;
+      }
+      if (have < head) SILIAN_RETURN_IF_ERROR(AddGap(origin, have + 1, head));
+      have = head;
     }
     return Status::Ok();
   }
@@ -209,7 +237,9 @@ Result<Ledger::PullResult> Ledger::Pull(const std::string& child_scope, const pb
     if (next_wider < wider.size() || wider.size() == max_entries) out.more = true;
   }
   if (full || rows_read == max_entries) out.more = true;
-  SILIAN_RETURN_IF_ERROR(builder.CloseRunsAtHeads(m.config.node_id.value));
+  SILIAN_RETURN_IF_ERROR(builder.CloseRunsAtHeads(m.config.node_id.value, [&m](PullRow& r) {
+    return m.OpenStored("op", r.origin, r.seq, std::move(r.bytes));
+  }));
   SILIAN_RETURN_IF_ERROR(AttachHeads(&out.batch));
   return std::move(out);
 }
