@@ -383,11 +383,46 @@ TEST_CASE("SyncService: a pull in small batches brings every catalogue item the 
 }
 
 TEST_CASE_METHOD(CountyWorld,
+                 "SyncService: a pull cut between an origin's signed heads carries that origin's run on to its next "
+                 "head, so the child applies it all and the next pull skips none of it",
+                 "[sync_service]") {
+  // One push of 7 ops: the township's only head is at seq 7. A pull of 3 entries that stopped at seq 3
+  // would leave the village entries it cannot apply (no head covers them) behind a cursor it has passed.
+  for (uint32_t i = 0; i < 7; ++i) SILIAN_TAKE(township->CreateCase(CaseIn(i, test::kVillage, "clerk-1")));
+  SILIAN_TAKE(SyncWith(*county, township));
+
+  pb::SyncRequest req = RequestFrom(*village);
+  req.set_pull(true);
+  req.set_max_pull_entries(3);
+  const std::string body = Encode(req);
+  pb::SyncReply first = Decode(county->service->Handle(SignedAs(*county, "village-1", body), body));
+  CHECK(first.pulled().entries_size() == 7);
+  test::ImportEntries(*village, Entries(first.pulled()));
+  CHECK(FrontierSeq(*village, "township-1") == 7);
+  CHECK(SILIAN_TAKE(village->GetStatus()).pending_count == 0);
+
+  // The next pull resumes after the cut: it sends nothing the village holds and no skip over it.
+  pb::SyncRequest next = RequestFrom(*village);
+  next.set_pull(true);
+  next.set_hub_epoch(first.hub_epoch());
+  next.set_cursor(first.next_cursor());
+  next.set_max_pull_entries(3);
+  const std::string next_body = Encode(next);
+  pb::SyncReply second = Decode(county->service->Handle(SignedAs(*county, "village-1", next_body), next_body));
+  for (const auto& e : second.pulled().entries()) CHECK_FALSE(e.has_skip());
+  test::ImportEntries(*village, Entries(second.pulled()));
+  CHECK(SILIAN_TAKE(village->GetStatus()).case_count == 7);
+  CHECK(DigestOf(*village) == DigestOf(county->store(), std::string(test::kVillage)));
+}
+
+TEST_CASE_METHOD(CountyWorld,
                  "SyncService: a pull resumes after its cursor, and a cursor of another epoch restarts without "
                  "duplicates",
                  "[sync_service]") {
   for (uint32_t i = 0; i < 7; ++i) SILIAN_TAKE(township->CreateCase(CaseIn(i, test::kVillage, "clerk-1")));
-  SILIAN_TAKE(SyncWith(*county, township));
+  SyncOptions threes;  // the township signs a head every 3 ops (3, 6, 7): a pull of 3 ends at a head
+  threes.push_batch_entries = 3;
+  SILIAN_TAKE(SyncWith(*county, township, threes));
 
   auto pull = [&](const std::string& epoch, uint64_t cursor, uint32_t max_entries) {
     pb::SyncRequest req = RequestFrom(*village);

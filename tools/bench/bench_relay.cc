@@ -86,11 +86,13 @@ Status MakeCounty(const RelayBenchOptions& o, const std::string& dir, const std:
   const Status exported = hall->Export(pb::Frontier(), [&](pb::Entry e) -> Status {
     *batch.add_entries() = std::move(e);
     if (batch.entries_size() < 5000) return Status::Ok();
+    SILIAN_RETURN_IF_ERROR(hall->ledger().AttachHeads(&batch));  // signed as a push from the hall would be
     Status added = import->Add(batch);
     batch.Clear();
     return added;
   });
   SILIAN_RETURN_IF_ERROR(exported);
+  SILIAN_RETURN_IF_ERROR(hall->ledger().AttachHeads(&batch));
   SILIAN_RETURN_IF_ERROR(import->Add(batch));
   SILIAN_ASSIGN_OR_RETURN(sync::ImportStats stats, import->Commit(nullptr));
   if (stats.pending != 0 || stats.equivocations != 0)
