@@ -29,6 +29,7 @@
 #include "domain/store.h"
 #include "launch/child_process.h"
 #include "launch/hub_process.h"
+#include "ledger/chain.h"
 #include "net/client.h"
 
 namespace silian::bench {
@@ -341,12 +342,60 @@ Result<std::string> CloneOp(const Clone& c, size_t pos, pb::Op& op) {
   return bytes;
 }
 
-// Imports every clone's ops into the city ledger in HLC order, kImportCommitOps per transaction.
+// A clone's signing key, derived from its origin: each clone signs its heads as a real hall would.
+sync::SigningKey CloneKey(const Clone& c) {
+  return sync::SigningKey::FromSeed(sync::ChainHash(sync::ZeroHash(), "silian-bench clone key\n" + c.origin));
+}
+
+// The city registers every clone as a township hall with its key, so every replica verifies its heads.
+Status RegisterClones(sync::LedgerStore& city, const std::vector<Clone>& clones) {
+  for (const Clone& c : clones) {
+    sync::Peer peer;
+    peer.node_id = sync::NodeId{c.origin};
+    peer.level = sync::Level::kTownship;
+    peer.division = sync::DivisionCode{c.division};
+    const std::string device = c.origin.substr(c.origin.size() - 2);
+    SILIAN_RETURN_IF_ERROR(city.RegisterNode(peer, device, "silian-bench", CloneKey(c).public_key()).status());
+  }
+  return Status::Ok();
+}
+
+// Each clone's chain as its ops are loaded, and the head it signs at its last op of each batch.
+class CloneHeads {
+ public:
+  explicit CloneHeads(const std::vector<Clone>& clones) : hashes_(clones.size(), sync::ZeroHash()) {
+    for (const Clone& c : clones) keys_.push_back(CloneKey(c));
+  }
+  void Added(size_t clone, uint64_t seq, const std::string& bytes) {
+    hashes_[clone] = sync::ChainHash(hashes_[clone], bytes);
+    last_in_batch_[clone] = seq;
+  }
+  void Sign(const std::vector<Clone>& clones, pb::Batch& batch) {
+    for (const auto& [clone, seq] : last_in_batch_) {
+      pb::SignedHead* head = batch.add_heads();
+      head->set_origin(clones[clone].origin);
+      head->set_seq(seq);
+      head->set_hash(hashes_[clone]);
+      head->set_signature(keys_[clone].Sign(sync::SignedHeadMessage(head->origin(), seq, head->hash())));
+    }
+    last_in_batch_.clear();
+  }
+
+ private:
+  std::vector<std::string> hashes_;
+  std::vector<sync::SigningKey> keys_;
+  std::map<size_t, uint64_t> last_in_batch_;
+};
+
+// Imports every clone's ops into the city ledger in HLC order, kImportCommitOps per transaction, each batch
+// with the heads its clones sign.
 Result<CityLoad> LoadCity(const std::string& city_db, const std::vector<Clone>& clones, const Progress& progress) {
   const auto t0 = Clock::now();
   sync::LedgerStore::Options so;
   so.durable = false;  // set-up, not measured
   SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Open(city_db, so));
+  SILIAN_RETURN_IF_ERROR(RegisterClones(*store, clones));
+  CloneHeads signer(clones);
   CityLoad load;
   load.origins = clones.size();
   uint64_t total = 0;
@@ -365,6 +414,7 @@ Result<CityLoad> LoadCity(const std::string& city_db, const std::vector<Clone>& 
     if (!import) {
       SILIAN_ASSIGN_OR_RETURN(import, store->BeginImport());
     }
+    signer.Sign(clones, batch);
     SILIAN_RETURN_IF_ERROR(import->Add(batch));
     batch.Clear();
     load.import_s += SecondsSince(a);
@@ -392,6 +442,7 @@ Result<CityLoad> LoadCity(const std::string& city_db, const std::vector<Clone>& 
     const Clone& c = clones[i];
     auto a = Clock::now();
     SILIAN_ASSIGN_OR_RETURN(std::string bytes, CloneOp(c, pos, scratch));
+    signer.Added(i, scratch.seq(), bytes);
     batch.add_entries()->set_op(std::move(bytes));
     if (pos + 1 < c.count) heads.push({c.from->hlc[pos + 1], i, pos + 1});
     load.clone_s += SecondsSince(a);

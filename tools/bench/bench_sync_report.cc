@@ -1,11 +1,44 @@
 // The report of `silian-bench sync`: the figures derived from a run, as JSON and as text tables.
 #include <algorithm>
+#include <chrono>
 
+#include "base/keys.h"
 #include "bench/sync_run.h"
+#include "ledger/chain.h"
 
 namespace silian::bench {
 
 using nlohmann::json;
+
+namespace {
+
+// Microseconds per call of `f`, over `n` calls.
+template <typename F>
+double MicrosEach(int n, F f) {
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < n; ++i) f(i);
+  return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count() / n;
+}
+
+// What the trust path adds to the hub's ingest: a request signature and a head signature per push request,
+// and one more chain hash per op (the walk that checks the head).
+void DeriveTrustCost(const SyncRun& r, SyncFigures& f) {
+  const sync::SigningKey key = sync::SigningKey::Generate();
+  const std::string message = sync::SignedHeadMessage("village-152222104200-01", 4711, std::string(32, 'h'));
+  const std::string signature = key.Sign(message);
+  bool all_ok = true;
+  f.verify_us = MicrosEach(2000, [&](int) { all_ok = sync::VerifySignature(key.public_key(), message, signature) && all_ok; });
+  const std::string op(512, 'o');  // above a typical op (about 200 to 400 bytes): an upper bound
+  std::string hash(32, '\0');
+  f.chain_hash_us = MicrosEach(20000, [&](int) { hash = sync::ChainHash(hash, op); });
+  if (!all_ok) f.verify_us = -1;  // never: the signature was made for this message
+  f.trust_s = (2.0 * static_cast<double>(r.ingest.requests) * f.verify_us +
+               static_cast<double>(r.ingest.pushed) * f.chain_hash_us) / 1e6;
+  f.trust_share = r.ingest_hub_cpu_s > 0 ? f.trust_s / r.ingest_hub_cpu_s : 0;
+  f.trust_pass = f.verify_us > 0 && f.trust_share <= 0.2;
+}
+
+}  // namespace
 
 SyncFigures Derive(const SyncBenchOptions& o, const SyncRun& r) {
   SyncFigures f;
@@ -27,6 +60,7 @@ SyncFigures Derive(const SyncBenchOptions& o, const SyncRun& r) {
   std::sort(f.session_s.begin(), f.session_s.end());
   f.ingest_hub_s = r.ingest_after.batch_seconds - r.ingest_before.batch_seconds;
   f.ingest_hub_batches = r.ingest_after.batches - r.ingest_before.batches;
+  DeriveTrustCost(r, f);
 #ifdef __OPTIMIZE__
   f.build = "optimized";
 #else
@@ -96,6 +130,12 @@ json TransfersJson(const SyncRun& r, const SyncFigures& f) {
                  {"hub_cpu_seconds", r.ingest_hub_cpu_s},
                  {"hub_batch_seconds", f.ingest_hub_s},
                  {"hub_batches", f.ingest_hub_batches},
+                 {"trust", {{"ed25519_verify_us", f.verify_us},
+                            {"chain_hash_us_per_op", f.chain_hash_us},
+                            {"hub_seconds", f.trust_s},
+                            {"share_of_hub_cpu", f.trust_share},
+                            {"ingest_with_vs_without", 1.0 - f.trust_share},
+                            {"target_met", f.trust_pass}}},
                  {"readers", ReadersJson(r.ingest_probe)},
                  {"sessions_run_again", r.ingest.retries},
                  {"hub_peak_rss_bytes", r.ingest_peak_rss}};
@@ -196,6 +236,12 @@ std::string TransferDetails(const SyncRun& r, const SyncFigures& f) {
                                     Rate(static_cast<double>(in.pushed) / r.ingest_hub_cpu_s) +
                                     " ops per CPU second); request latencies at the hub add up to " +
                                     Fixed(f.ingest_hub_s, 2) + " s (they overlap: waiting for the store lock counts)");
+  t += Row("signatures at the hub", Grouped(2 * in.requests) + " Ed25519 checks (request and head of each push) at " +
+                                       Fixed(f.verify_us, 1) + " us, one more chain hash per op at " +
+                                       Fixed(f.chain_hash_us, 2) + " us: " + Fixed(f.trust_s, 3) + " s, " +
+                                       Fixed(100 * f.trust_share, 2) + "% of the hub's CPU; ingest with them " +
+                                       Fixed(100 * (1 - f.trust_share), 1) + "% of without, target >= 80%  " +
+                                       Verdict(f.trust_pass));
   t += Row("push bytes", Grouped(in.wire) + " on the wire, " + Grouped(in.body) + " of them bodies (" +
                              Fixed(static_cast<double>(in.wire - in.body) / static_cast<double>(in.requests), 0) +
                              " bytes of headers per request)");
