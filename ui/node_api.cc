@@ -1,6 +1,7 @@
 #include "ui/node_api.h"
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "base/hlc.h"
@@ -10,6 +11,7 @@
 #include "domain/documents.h"
 #include "domain/validation.h"
 #include "ui/internal/case_api.h"
+#include "ui/internal/clerk_api.h"
 
 namespace silian::ui {
 namespace {
@@ -136,7 +138,9 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
     return internal::CheckField(body);
   }
-  const bool authors = post && ((p.size() == 1 && p[0] == "cases") || (p.size() == 3 && p[2] == "act"));
+  static const std::set<std::string> kCaseWrites = {"act", "step", "decide", "fee", "material"};
+  const bool authors = post && ((p.size() == 1 && p[0] == "cases") ||
+                                (p.size() == 3 && p[0] == "cases" && kCaseWrites.count(p[2]) > 0));
   if (authors && hooks_.before_authoring) SILIAN_RETURN_IF_ERROR(hooks_.before_authoring(store));
   if (p.size() == 1 && p[0] == "cases" && post) {
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
@@ -147,9 +151,14 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
   if (p.size() == 1 && p[0] == "queue" && get) return internal::ClerkQueue(store);
   if (p.size() == 1 && p[0] == "sync" && (get || post)) return Sync(r, store);
   if (p.size() == 2 && p[0] == "cases" && get) return internal::ShowCase(store, p[1]);
-  if (p.size() == 3 && p[0] == "cases" && p[2] == "act" && post) {
+  if (p.size() == 3 && p[0] == "cases" && p[2] == "page" && get) return internal::CasePage(store, p[1]);
+  if (authors && p.size() == 3) {
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
-    return internal::ActOnCase(store, p[1], body, s.actor);
+    if (p[2] == "act") return internal::ActOnCase(store, p[1], body, s.actor);
+    if (p[2] == "step") return internal::RecordStep(store, p[1], body, s.actor);
+    if (p[2] == "decide") return internal::DecideDepartment(store, p[1], body, s.actor);
+    if (p[2] == "fee") return internal::RecordFee(store, p[1], body, s.actor);
+    return internal::RecordMaterial(store, p[1], body, s.actor);
   }
   if (p.size() == 4 && p[0] == "cases" && p[2] == "print" && get) {
     // The renderer of `case print` (domain/documents.h), in the applicant's language.
