@@ -90,7 +90,7 @@ $("lang").addEventListener("change", () => {
 
 document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
   document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("on", x === b));
-  for (const tab of ["intake", "work", "queue"]) $("tab-" + tab).hidden = tab !== b.dataset.tab;
+  for (const tab of ["intake", "work", "queue", "case"]) $("tab-" + tab).hidden = tab !== b.dataset.tab;
   if (b.dataset.tab === "work") loadWork();
   if (b.dataset.tab === "queue") loadQueue();
 }));
@@ -184,6 +184,7 @@ function choose(item) {
   $("item-meta").textContent = item.code + " · " + item.lead_department + " · " +
     I18N.t("intake.level", { level: I18N.t("level." + item.exercise_level) }) +
     (item.instant ? " · " + I18N.t("intake.instant") : "");
+  $("register-instant").hidden = !item.instant;
   const list = $("materials");
   list.replaceChildren();
   item.materials.forEach((m, i) => {
@@ -238,14 +239,15 @@ $("f-applicant_id_type").addEventListener("change", () => {
   if ($("f-applicant_id").value !== "") checkField($("f-applicant_id"));
 });
 
-$("intake").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
+// Registers the case of the form; `instant`: an instant item taken to delivery in the same call (the server
+// checks first that this node and this user may take every step, and writes nothing otherwise).
+async function register(instant) {
   $("intake-error").textContent = "";
   const materials = [];
   $("materials").querySelectorAll("input[type=checkbox]").forEach((box, i) => {
     if (box.checked) materials.push({ name: box.dataset.name, copies: Number($("c-" + i).value) });
   });
-  const body = { item_code: chosen.code, materials, receive: $("f-receive").checked,
+  const body = { item_code: chosen.code, materials, receive: $("f-receive").checked || instant, instant,
                  applicant_id_type: $("f-applicant_id_type").value };
   for (const f of ["applicant_name", "applicant_id", "phone", "address", "summary"]) body[f] = $("f-" + f).value;
   $("register").disabled = true;
@@ -255,15 +257,25 @@ $("intake").addEventListener("submit", async (ev) => {
     $("case-number").dataset.caseId = r.case_id;
     $("intake").hidden = true;
     $("registered").hidden = false;
+    $("instant-done").hidden = !instant;
     $("intake").reset();
     document.querySelectorAll("#intake .hint").forEach((h) => { h.textContent = ""; });
     document.querySelectorAll("#intake input").forEach((i) => i.classList.remove("bad", "good"));
     refreshSync();
   } catch (e) {
-    $("intake-error").textContent = I18N.t("error.prefix") + e.message;
+    $("intake-error").textContent = errorText(e);
   } finally {
     $("register").disabled = false;
   }
+}
+
+$("intake").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  register(false);
+});
+
+$("register-instant").addEventListener("click", () => {
+  if (window.confirm(I18N.t("instant.confirm", { name: chosen.name }))) register(true);
 });
 
 $("new-case").addEventListener("click", () => {
@@ -299,12 +311,14 @@ async function loadWork() {
   try {
     const w = await api("GET", "work");
     box.replaceChildren();
+    box.append(owedList(w.owed));
     for (const q of ["drafts", "received", "correction", "to_deliver"]) {
       box.append(el("h3", I18N.t("work." + q) + " (" + w[q].length + ")"));
       const ul = el("ul", undefined, "list");
       if (w[q].length === 0) ul.append(el("li", I18N.t("work.empty"), "muted"));
       for (const c of w[q]) {
-        const li = el("li", c.case_number + " · " + c.applicant_name + " · " + c.item_code + " ");
+        const li = el("li");
+        li.append(caseLink(c.case_id, c.case_number), el("span", " · " + c.applicant_name + " · " + c.item_code + " "));
         const next = { drafts: "receive", received: "forward" }[q];
         if (next) {
           const b = el("button", I18N.t("work." + next));
@@ -355,7 +369,8 @@ async function loadQueue() {
 function queueRow(c) {
   const tr = el("tr", undefined, c.state);
   tr.append(el("td", c.due || "-"), el("td", I18N.t("state." + c.state), "state-" + c.state),
-            el("td", c.case_number), el("td", c.item), el("td", c.applicant_name));
+            el("td"), el("td", c.item), el("td", c.applicant_name));
+  tr.children[2].append(caseLink(c.case_id, c.case_number));
   const actions = el("td");
   for (const a of c.actions) {
     const b = el("button", I18N.t("queue." + a.replace("-", "_")));
