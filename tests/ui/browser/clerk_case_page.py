@@ -3,10 +3,12 @@
 an owed material and its due date; "my work" lists owed materials due, overdue first; review steps are
 taken in order (a return without an opinion is refused with the core's message and changes nothing); the
 owed material is recorded as received and leaves the list; a fee is charged, a refund beyond what was paid
-is refused; the case is approved, completed, given its certificate and delivered, and the decision is
-printed. Every step is checked in the township's ledger through the command line (`case show --json`)."""
+is refused; the case is approved, completed, given its certificate and delivered. A case is not accepted
+(its reason required), and a parallel item is decided department by department, the page naming the
+departments still pending; its decision is printed. Every step is checked in the township's ledger through the command line (`case show --json`)."""
 import datetime
 import json
+import os
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
@@ -14,14 +16,15 @@ from selenium.webdriver.support.ui import Select
 import silian_browser as sb
 
 HOMESTEAD = "1115222201158101515000139500100"  # township level; steps preliminary_review, review, approval
+PARALLEL = "1115222201158101515000187600100"   # tools/demo/catalog-parallel.json: two departments, township
 
 
 def show(world, ref):
     return world.node_json("township.db", "case", "show", ref) or {}
 
 
-def new_forwarded_case(world, name):
-    made = json.loads(world.node("village.db", "--json", "case", "new", "--item", HOMESTEAD, "--applicant-name", name,
+def new_forwarded_case(world, name, item=HOMESTEAD):
+    made = json.loads(world.node("village.db", "--json", "case", "new", "--item", item, "--applicant-name", name,
                                  "--applicant-id", "15222219880315002X").stdout)
     world.node("village.db", "case", "act", made["case_id"], "receive")
     world.node("village.db", "case", "act", made["case_id"], "forward")
@@ -57,14 +60,50 @@ def act(driver, action, fill=None):
     return done_or_error(driver)
 
 
+def not_accept_and_departments(world, driver, c, d):
+    """Case d is not accepted (the reason is required); parallel case c is decided department by department."""
+    driver.find_element(By.ID, "case-ref").clear()
+    driver.find_element(By.ID, "case-ref").send_keys(d["case_number"] + "\n")
+    sb.wait_for(lambda: d["case_number"] in driver.find_element(By.ID, "case-title").text, "case d's page")
+    kind, said = act(driver, "not-accept")
+    sb.check(kind == "error" and "reason" in said and show(world, d["case_id"])["status"] == "forwarded",
+             "not-accept without a reason is refused and changes nothing: " + said)
+    kind, said = act(driver, "not-accept", lambda: driver.find_element(By.ID, "act-reason").send_keys("不属于本乡受理范围"))
+    sb.check(kind == "done" and show(world, d["case_id"])["status"] == "not_accepted", "not accepted with the reason")
+
+    world.node("township.db", "case", "act", c["case_id"], "accept")
+    driver.find_element(By.ID, "case-ref").clear()
+    driver.find_element(By.ID, "case-ref").send_keys(c["case_id"] + "\n")
+    pending = sb.wait_for(lambda: driver.find_element(By.ID, "form-decide").is_displayed() and
+                          driver.find_element(By.ID, "decide-pending").text, "the department decision form")
+    departments = [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "#decide-department option")]
+    sb.check(len(departments) == 3 and all(x in pending for x in departments),
+             "the lead and both participating departments are pending: " + pending)
+    for i, department in enumerate(departments):
+        Select(driver.find_element(By.ID, "decide-department")).select_by_value(department)
+        driver.find_element(By.ID, "decide-opinion").send_keys("同意")
+        submit(driver, "form-decide")
+        sb.wait_for(lambda: len(show(world, c["case_id"]).get("departments_pending", departments)) == 2 - i,
+                    "the decision of " + department)
+        if i == 0:
+            rest = sb.wait_for(lambda: driver.find_element(By.ID, "decide-pending").text, "the pending department")
+            sb.check(departments[1] in rest and departments[0] not in rest, "the others are still pending: " + rest)
+    v = show(world, c["case_id"])
+    sb.check(v["status"] == "decided_approved", "every department approved: the case is decided (%s)" % v["status"])
+
+
 def test(world):
     driver = sb.browser()
     try:
         world.county_with_catalogue()
+        parallel_catalog = os.path.join(os.path.dirname(world.args.catalog), "..", "tools", "demo", "catalog-parallel.json")
+        world.run(world.args.admin, "--db", world.path("county.db"), "catalog", "import", parallel_catalog)
         hub = world.serve_hub("county.db")
         world.village_synced(hub)
         a = new_forwarded_case(world, "乌云")
         b = new_forwarded_case(world, "巴特尔")
+        c = new_forwarded_case(world, "其其格", PARALLEL)
+        d = new_forwarded_case(world, "朝鲁")
         world.node("village.db", "sync")
         world.node("township.db", "init", "--node-id", "sumu104", "--level", "township", "--division", sb.TOWNSHIP)
         world.register("county.db", "township.db", world.args.node)
@@ -136,6 +175,11 @@ def test(world):
         sb.wait_for(lambda: any(m["name"] == owed for m in show(world, a["case_id"])["materials"]), "the owed material")
         sb.wait_for(lambda: not driver.find_element(By.ID, "case-owed").is_displayed(), "nothing owed any more")
         sb.check(True, "the owed material is recorded as received and nothing is owed any more")
+        driver.find_element(By.CSS_SELECTOR, "button[data-tab=work]").click()
+        sb.wait_for(lambda: [r.get_attribute("data-case") for r in driver.find_elements(By.CSS_SELECTOR, "#owed li[data-case]")]
+                    == [b["case_id"]], "only case b left in owed materials due")
+        sb.check(True, "the case leaves the owed materials due")
+        driver.find_element(By.CSS_SELECTOR, "button[data-tab=case]").click()
 
         driver.find_element(By.ID, "fee-amount").send_keys("10.00")
         driver.find_element(By.ID, "fee-name").send_keys("工本费")
@@ -161,12 +205,14 @@ def test(world):
         sb.check(v["status"] == "delivered" and v["certificate"]["number"] == "ZJD-2026-001",
                  "the case is delivered with its certificate")
 
+        not_accept_and_departments(world, driver, c, d)
+
         main_window = driver.current_window_handle
         [b for b in driver.find_elements(By.CSS_SELECTOR, "#case-print button") if b.text == "决定书"][0].click()
         sb.wait_for(lambda: len(driver.window_handles) > 1, "the decision's print window")
         driver.switch_to.window([h for h in driver.window_handles if h != main_window][0])
-        sb.wait_for(lambda: a["case_number"] in driver.page_source, "the decision page")
-        sb.check(True, "the decision prints with the case number")
+        sb.wait_for(lambda: c["case_number"] in driver.page_source, "the decision page")
+        sb.check(True, "the decision of the parallel case prints with its case number")
         driver.close()
         driver.switch_to.window(main_window)
     finally:
