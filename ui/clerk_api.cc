@@ -173,4 +173,30 @@ Result<json> OwedDue(sync::LedgerStore& store) {
   return json(rows);
 }
 
+Result<json> ListConflicts(sync::LedgerStore& store) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<json> conflicts, store.ListConflicts());
+  json out = json::array();
+  for (auto& c : conflicts) {
+    c["text"] = console::RenderConflict(c);
+    out.push_back(std::move(c));
+  }
+  return json{{"conflicts", std::move(out)}};
+}
+
+Result<json> ResolveConflict(sync::LedgerStore& store, const json& body, const std::string& actor) {
+  SILIAN_ASSIGN_OR_RETURN(std::string conflict, StringMember(body, "conflict", true));
+  const bool has_keep = body.contains("keep"), has_value = body.contains("value");
+  if (has_keep == has_value)
+    return InvalidArgument("resolving conflict " + Quote(conflict) + " needs exactly one of \"keep\" (an op id) or \"value\"");
+  std::optional<sync::OpId> keep;
+  std::optional<std::string> value;
+  if (has_keep) {
+    SILIAN_ASSIGN_OR_RETURN(std::string text, StringMember(body, "keep", true));
+    SILIAN_ASSIGN_OR_RETURN(keep, sync::ParseOpId(text));
+  } else {
+    SILIAN_ASSIGN_OR_RETURN(value, StringMember(body, "value"));
+  }
+  return OpReply(Audited(store, store.ResolveConflict(conflict, keep, value, actor)));
+}
+
 }  // namespace silian::ui::internal

@@ -139,7 +139,7 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     return internal::CheckField(body);
   }
   static const std::set<std::string> kCaseWrites = {"act", "step", "decide", "fee", "material"};
-  const bool authors = post && ((p.size() == 1 && p[0] == "cases") ||
+  const bool authors = post && ((p.size() == 1 && p[0] == "cases") || (p.size() == 2 && p[0] == "conflicts") ||
                                 (p.size() == 3 && p[0] == "cases" && kCaseWrites.count(p[2]) > 0));
   if (authors && hooks_.before_authoring) SILIAN_RETURN_IF_ERROR(hooks_.before_authoring(store));
   if (p.size() == 1 && p[0] == "cases" && post) {
@@ -150,6 +150,11 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
   if (p.size() == 1 && p[0] == "work" && get) return internal::WorkQueues(store);
   if (p.size() == 1 && p[0] == "queue" && get) return internal::ClerkQueue(store);
   if (p.size() == 1 && p[0] == "sync" && (get || post)) return Sync(r, store);
+  if (p.size() == 1 && p[0] == "conflicts" && get) return internal::ListConflicts(store);
+  if (p.size() == 2 && p[0] == "conflicts" && p[1] == "resolve" && post) {
+    SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
+    return internal::ResolveConflict(store, body, s.actor);
+  }
   if (p.size() == 2 && p[0] == "cases" && get) return internal::ShowCase(store, p[1]);
   if (p.size() == 3 && p[0] == "cases" && p[2] == "page" && get) return internal::CasePage(store, p[1]);
   if (authors && p.size() == 3) {

@@ -74,6 +74,11 @@ function renderCase(v) {
   }));
 }
 
+// A time in China Standard Time, as the command line shows times (+08:00), whatever the laptop's zone.
+function localTime(iso) {
+  return new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) + " (+08:00)";
+}
+
 function yuan(fen) { return ((fen || 0) / 100).toFixed(2); }
 
 function option(value, text) {
@@ -203,4 +208,60 @@ function owedList(rows) {
   }
   box.append(ul);
   return box;
+}
+
+// ---- Conflicts side by side: who wrote what and when, and one click keeps one of them
+
+async function loadConflicts() {
+  const box = $("conflicts");
+  $("conflicts-error").textContent = "";
+  try {
+    const r = await api("GET", "conflicts");
+    box.replaceChildren();
+    if (r.conflicts.length === 0) box.append(el("p", I18N.t("conflict.none"), "muted"));
+    for (const c of r.conflicts) box.append(conflictCard(c));
+  } catch (e) {
+    $("conflicts-error").textContent = errorText(e);
+  }
+}
+
+function conflictCard(c) {
+  const card = el("div", undefined, "card conflict");
+  card.dataset.conflict = c.id;
+  const title = el("h4");
+  title.append(caseLink(c.case_id, c.case_number || c.case_id),
+               el("span", " · " + I18N.t(c.kind === "transition" ? "conflict.transition" : "conflict.field",
+                                         { field: c.field })));
+  card.append(title);
+  const table = el("table");
+  const rows = { what: el("tr"), who: el("tr"), when: el("tr"), keep: el("tr") };
+  for (const [key, row] of Object.entries(rows)) row.append(el("th", I18N.t("conflict." + key)));
+  for (const cand of c.candidates) {
+    const what = c.kind === "transition" ? I18N.t("action." + String(cand.action).replace(/-/g, "_")) +
+      (cand.outcome ? " (" + cand.outcome + ")" : "") : String(cand.value);
+    rows.what.append(el("td", what, "candidate"));
+    rows.who.append(el("td", I18N.t("conflict.by", { actor: cand.actor, node: cand.op.split(":")[0] })));
+    rows.when.append(el("td", cand.time ? localTime(cand.time) : "-"));
+    const td = el("td");
+    const b = el("button", I18N.t("conflict.keep_this"));
+    b.type = "button";
+    b.dataset.keep = cand.op;
+    b.addEventListener("click", () => resolveConflict(c, cand.op));
+    td.append(b);
+    rows.keep.append(td);
+  }
+  table.append(...Object.values(rows));
+  card.append(table);
+  return card;
+}
+
+async function resolveConflict(c, op) {
+  $("conflicts-error").textContent = "";
+  try {
+    await api("POST", "conflicts/resolve", { conflict: c.id, keep: op });
+    await loadConflicts();
+    refreshSync();
+  } catch (e) {
+    $("conflicts-error").textContent = errorText(e);
+  }
 }

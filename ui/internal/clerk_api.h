@@ -52,4 +52,12 @@ Result<nlohmann::json> RecordMaterial(sync::LedgerStore& store, const std::strin
 // overdue}], overdue first, then by due date.
 Result<nlohmann::json> OwedDue(sync::LedgerStore& store);
 
+// GET /api/conflicts: the open conflicts of this replica (what `conflicts --json` prints: id, case, kind,
+// field, candidates with op, actor, value or action, time), each with "text" as `conflicts` prints it.
+Result<nlohmann::json> ListConflicts(sync::LedgerStore& store);
+// POST /api/conflicts/resolve {"conflict", "keep": OPID} or {"conflict", "value"}: `conflicts resolve`
+// (LedgerStore::ResolveConflict). kInvalidArgument unless exactly one of keep and value is given.
+Result<nlohmann::json> ResolveConflict(sync::LedgerStore& store, const nlohmann::json& body,
+                                       const std::string& actor);
+
 }  // namespace silian::ui::internal
