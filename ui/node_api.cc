@@ -12,6 +12,7 @@
 #include "domain/validation.h"
 #include "ui/internal/case_api.h"
 #include "ui/internal/clerk_api.h"
+#include "ui/internal/usb_api.h"
 
 namespace silian::ui {
 namespace {
@@ -150,6 +151,15 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
   if (p.size() == 1 && p[0] == "work" && get) return internal::WorkQueues(store);
   if (p.size() == 1 && p[0] == "queue" && get) return internal::ClerkQueue(store);
   if (p.size() == 1 && p[0] == "sync" && (get || post)) return Sync(r, store);
+  if (p.size() == 1 && p[0] == "usb" && get) {
+    auto dir = r.query.find("dir");
+    return internal::ListStick(dir == r.query.end() ? "" : dir->second);
+  }
+  if (p.size() == 2 && p[0] == "usb" && post && (p[1] == "export" || p[1] == "import")) {
+    SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
+    if (p[1] == "import") return internal::ImportFromStick(hooks_.run_self, body);
+    return internal::ExportToStick(hooks_.run_self, body, store.config().node_id.value, NowMs());
+  }
   if (p.size() == 1 && p[0] == "conflicts" && get) return internal::ListConflicts(store);
   if (p.size() == 2 && p[0] == "conflicts" && p[1] == "resolve" && post) {
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));

@@ -33,6 +33,9 @@ struct NodeAppHooks {
   // The checks the program makes before any command that authors ops (silian-node: a ledger that looks
   // restored from an older copy waits for its sync). Null: none.
   std::function<Status(sync::LedgerStore&)> before_authoring;
+  // Runs this program on the node's ledger with --json and the arguments (`bundle export`, `frontier
+  // export`, `bundle import`: the USB calls, ui/internal/usb_api.h). Null: the USB calls answer 409.
+  std::function<Result<nlohmann::json>(const std::vector<std::string>& args)> run_self;
 };
 
 class NodeApp {

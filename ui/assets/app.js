@@ -90,7 +90,7 @@ $("lang").addEventListener("change", () => {
 
 document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
   document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("on", x === b));
-  for (const tab of ["intake", "work", "queue", "case", "conflicts"]) $("tab-" + tab).hidden = tab !== b.dataset.tab;
+  for (const tab of ["intake", "work", "queue", "case", "conflicts", "usb"]) $("tab-" + tab).hidden = tab !== b.dataset.tab;
   if (b.dataset.tab === "work") loadWork();
   if (b.dataset.tab === "queue") loadQueue();
   if (b.dataset.tab === "conflicts") loadConflicts();

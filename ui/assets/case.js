@@ -265,3 +265,70 @@ async function resolveConflict(c, op) {
     $("conflicts-error").textContent = errorText(e);
   }
 }
+
+// ---- USB: export to and import from a directory the user names (a stick's mount point)
+
+function usbDir() { return $("usb-dir").value.trim(); }
+
+async function loadStick() {
+  $("usb-error").textContent = "";
+  try {
+    const r = await api("GET", "usb?dir=" + encodeURIComponent(usbDir()));
+    $("usb-for").replaceChildren(option("", I18N.t("usb.for_all")), ...r.frontiers.map((f) => option(f.name, f.name)));
+    const list = $("usb-bundles");
+    list.replaceChildren();
+    if (r.bundles.length === 0) list.append(el("li", I18N.t("usb.none"), "muted"));
+    for (const b of r.bundles) {
+      const li = el("li", b.name + " · " + Math.ceil(b.bytes / 1024) + " KB · " + localTime(new Date(b.modified_ms).toISOString()) + " ");
+      const button = el("button", I18N.t("usb.import"));
+      button.type = "button";
+      button.dataset.bundle = b.name;
+      button.addEventListener("click", () => importBundle(b.name));
+      li.append(button);
+      list.append(li);
+    }
+    return true;
+  } catch (e) {
+    $("usb-error").textContent = errorText(e);
+    return false;
+  }
+}
+
+function usbSaid(text, warnings) {
+  $("usb-result").hidden = false;
+  $("usb-result").textContent = text + (warnings && warnings.length ? "\n" + I18N.t("usb.warnings") + warnings.join("\n") : "");
+}
+
+$("usb-open").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  $("usb-result").hidden = true;
+  loadStick();
+});
+
+$("usb-export").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  $("usb-error").textContent = "";
+  $("usb-result").hidden = true;
+  try {
+    const r = await api("POST", "usb/export", { dir: usbDir(), for: $("usb-for").value });
+    await loadStick();
+    usbSaid(I18N.t("usb.exported", { ops: r.ops, cases: r.cases, file: r.file, kb: Math.ceil(r.bytes / 1024) }) +
+            (r.for_node ? " " + I18N.t("usb.for_node", { node: r.for_node }) : "") + " " +
+            I18N.t("usb.frontier_written", { file: r.frontier_file }), r.warnings);
+  } catch (e) {
+    $("usb-error").textContent = errorText(e);
+  }
+});
+
+async function importBundle(name) {
+  $("usb-error").textContent = "";
+  $("usb-result").hidden = true;
+  try {
+    const r = await api("POST", "usb/import", { dir: usbDir(), name });
+    usbSaid(I18N.t("usb.imported", { name, sender: r.sender, new: r.new, known: r.known, cases: r.cases_touched }),
+            r.warnings);
+    refreshSync();
+  } catch (e) {
+    $("usb-error").textContent = errorText(e);
+  }
+}
