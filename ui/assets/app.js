@@ -21,6 +21,9 @@ async function api(method, path, body) {
   if (!reply.ok) {
     const e = new Error(json.message || reply.statusText);
     e.status = reply.status;
+    e.code = json.error;      // the API's error code (docs/api.md)
+    e.rule = json.rule;       // the stable rule of a refusal, when the server names one
+    e.params = json.params;
     throw e;
   }
   return json;
@@ -331,7 +334,7 @@ async function loadWork() {
               loadWork();
               refreshSync();
             } catch (e) {
-              box.prepend(el("p", I18N.t("error.prefix") + e.message, "error"));
+              box.prepend(el("p", errorText(e), "error"));
             }
           });
           li.append(b);
@@ -363,7 +366,7 @@ async function loadQueue() {
     }
     for (const c of q.cases) body.append(queueRow(c));
   } catch (e) {
-    $("queue-error").textContent = I18N.t("error.prefix") + e.message;
+    $("queue-error").textContent = errorText(e);
   }
 }
 
@@ -393,7 +396,7 @@ async function act(c, action) {
     await api("POST", "cases/" + encodeURIComponent(c.case_id) + "/act", { action, reason });
     loadQueue();
   } catch (e) {
-    $("queue-error").textContent = I18N.t("error.prefix") + e.message;
+    $("queue-error").textContent = errorText(e);
   }
 }
 

@@ -8,9 +8,18 @@
 
 let shownCase = null;  // the case page's view
 
-// A refusal in the user's words: the prefix, then the core's own message.
+// A refusal in the user's words: the rule the server named (or its error code) said in the user's language,
+// then the core's own message as the detail. Never read from the English text.
 function errorText(e) {
-  return I18N.t("error.prefix") + e.message;
+  const known = (id) => I18N.t(id) !== id;
+  const p = e.params || {};
+  const params = { action: I18N.t("action." + String(p.action || "").replace(/-/g, "_")),
+                   status: I18N.t("status." + p.status), level: I18N.t("level." + p.level) };
+  let said = "";
+  if (e.rule && known("refusal." + e.rule)) said = I18N.t("refusal." + e.rule, params);
+  else if (e.code && known("error." + e.code)) said = I18N.t("error." + e.code);
+  if (!said) return I18N.t("error.prefix") + e.message;
+  return I18N.t("error.prefix") + said + "\n" + I18N.t("error.detail") + e.message;
 }
 
 // A button showing `number` that opens case `id` on the case page.
@@ -54,7 +63,8 @@ function renderCase(v) {
   shownCase = v;
   $("case-page").hidden = false;
   $("case-title").textContent = v.case_number + " · " + ((v.item || {}).name || fieldOf(v, "item_code"));
-  $("case-status").textContent = I18N.t("case.status", { status: v.status, applicant: fieldOf(v, "applicant_name") });
+  $("case-status").textContent = I18N.t("case.status", { status: I18N.t("status." + v.status),
+                                                         applicant: fieldOf(v, "applicant_name") });
   $("case-owed").hidden = v.owed_outstanding.length === 0;
   if (v.owed) $("case-owed").textContent = I18N.t("owed.outstanding", { names: v.owed_outstanding.join("、"), due: v.owed.due });
   $("case-text").textContent = v.text;

@@ -2,8 +2,8 @@
 """Instant items in one confirmed step: at a village node the agent registers a village-level instant item
 (嘎查（村）居住证明出具) and, after confirming, the case is received, accepted, approved, completed and
 delivered at the window, each step an op of the agent as `case act` would write it. A township-level instant
-item cannot be taken through at a village: the app shows the core's refusal naming the level needed, and
-nothing is stored (no case, no op). A dismissed confirmation writes nothing either."""
+item cannot be taken through at a village: the app says so in Chinese from the refusal's rule
+(no_authority), with the core's message naming the level needed as the detail, and nothing is stored (no case, no op). A dismissed confirmation writes nothing either."""
 import json
 
 from selenium.webdriver.common.by import By
@@ -93,7 +93,8 @@ def test(world):
         driver.find_element(By.ID, "register-instant").click()
         confirm(driver, True)
         error = sb.wait_for(lambda: driver.find_element(By.ID, "intake-error").text, "the refusal")
-        sb.check("township" in error and "accept" in error, "the core's refusal names the action and level: " + error)
+        sb.check("本节点无权受理：该事项由苏木乡镇办理" in error, "the refusal is said in Chinese from its rule: " + error)
+        sb.check("township" in error and "accept" in error, "with the core's message as the detail: " + error)
         sb.check(cases(world) == before, "the refused instant registration stored no case")
         sb.check(own_seq(world) == frontier, "and wrote no op")
     finally:

@@ -66,10 +66,20 @@ def not_accept_and_departments(world, driver, c, d):
     driver.find_element(By.ID, "case-ref").send_keys(d["case_number"] + "\n")
     sb.wait_for(lambda: d["case_number"] in driver.find_element(By.ID, "case-title").text, "case d's page")
     kind, said = act(driver, "not-accept")
-    sb.check(kind == "error" and "reason" in said and show(world, d["case_id"])["status"] == "forwarded",
-             "not-accept without a reason is refused and changes nothing: " + said)
+    sb.check(kind == "error" and "“不予受理”须填写理由" in said and "reason" in said and
+             show(world, d["case_id"])["status"] == "forwarded",
+             "not-accept without a reason is refused (said from its rule, the core's text as detail), nothing changed: "
+             + said)
     kind, said = act(driver, "not-accept", lambda: driver.find_element(By.ID, "act-reason").send_keys("不属于本乡受理范围"))
     sb.check(kind == "done" and show(world, d["case_id"])["status"] == "not_accepted", "not accepted with the reason")
+
+    url = driver.current_url.split("/#")[0].rstrip("/")
+    token = driver.execute_script("return sessionStorage.getItem('silian.token')")
+    headers = {"Host": url[len("http://"):], "Origin": url, "X-Silian-Session": token}
+    status, reply = sb.http("POST", url + "/api/cases/%s/act" % d["case_id"], {"action": "approve"}, headers)
+    sb.check(status == 409 and reply.get("rule") == "status_forbids" and
+             reply.get("params") == {"action": "approve", "status": "not_accepted"} and "not_accepted" in reply["message"],
+             "the API names the rule of a refusal with its parameters, beside the core's message: %s" % reply)
 
     world.node("township.db", "case", "act", c["case_id"], "accept")
     driver.find_element(By.ID, "case-ref").clear()
