@@ -22,8 +22,9 @@ namespace {
 
 using nlohmann::json;
 
-// At a staffed node: kFailedPrecondition naming the staff member, the step and the lowest role it needs,
-// when none of `actor`'s roles allows one of `steps` (the same table the store judges by).
+// At a staffed node: kPermissionDenied (as the store's role refusal) naming the staff member, the step and
+// the lowest role it needs, when none of `actor`'s roles allows one of `steps` (the table the store judges
+// by). Refused before anything is written, so no audit record is made (the store's refusal would make one).
 Status CheckRolesAllow(sync::LedgerStore& store, const std::string& actor, const std::vector<std::string>& steps) {
   SILIAN_ASSIGN_OR_RETURN(bool staffed, store.StaffRequired());
   if (!staffed) return Status::Ok();
@@ -34,7 +35,7 @@ Status CheckRolesAllow(sync::LedgerStore& store, const std::string& actor, const
                                [&](sync::Role r) { return sync::RoleAllows(r, step); });
     if (allowed) continue;
     auto lowest = sync::LowestRoleFor(step);
-    return FailedPrecondition("staff " + Quote(actor) + " (" + account->RolesText() + ") may not " + step +
+    return PermissionDenied("staff " + Quote(actor) + " (" + account->RolesText() + ") may not " + step +
                               (lowest ? std::string("; it needs the role ") + sync::RoleName(*lowest) + " or above" : ""));
   }
   return Status::Ok();

@@ -21,7 +21,7 @@ inline constexpr const char* kInstantSteps[] = {"accept", "approve", "complete",
 // checked before anything is written: the item is instant, this node's level has the authority for every
 // step (sync::CheckAuthority, the core's message), and at a staffed node the actor's roles allow every step
 // (sync::RoleAllows). kInvalidArgument for an item that is not instant; kFailedPrecondition naming the rule
-// otherwise.
+// of authority; kPermissionDenied naming the role needed.
 Status CheckInstant(sync::LedgerStore& store, const pb::Item& item, const std::string& actor);
 
 // Takes received case `case_id` through kInstantSteps (deliver with method window); appends each op id to
