@@ -290,7 +290,7 @@ async function loadStick() {
     if (r.bundles.length === 0) list.append(el("li", I18N.t("usb.none"), "muted"));
     for (const b of r.bundles) {
       const li = el("li", b.name + " · " + Math.ceil(b.bytes / 1024) + " KB · " + localTime(new Date(b.modified_ms).toISOString()) + " ");
-      const button = el("button", I18N.t("usb.import"));
+      const button = el("button", I18N.t("usb.import"), "act");
       button.type = "button";
       button.dataset.bundle = b.name;
       button.addEventListener("click", () => importBundle(b.name));
