@@ -156,7 +156,6 @@ Result<json> WorkQueues(sync::LedgerStore& store) {
     for (const auto& c : cases) list.push_back(console::CaseSummaryJson(c));
     out[queue] = list;
   }
-  SILIAN_ASSIGN_OR_RETURN(out["owed"], OwedDue(store));
   return out;
 }
 

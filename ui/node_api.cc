@@ -163,6 +163,10 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     return internal::RegisterCase(store, body, s.actor);
   }
   if (p.size() == 1 && p[0] == "work" && get) return internal::WorkQueues(store);
+  if (p.size() == 2 && p[0] == "work" && p[1] == "owed" && get) {
+    SILIAN_ASSIGN_OR_RETURN(json owed, internal::OwedDue(store));
+    return json{{"owed", std::move(owed)}};
+  }
   if (p.size() == 1 && p[0] == "queue" && get) return internal::ClerkQueue(store);
   if (p.size() == 1 && p[0] == "sync" && (get || post)) return Sync(r, store);
   if (p.size() == 1 && p[0] == "usb" && get) {

@@ -3,13 +3,16 @@
 // with a stand-in for the program they run.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "domain/case_model.h"
 #include "domain/workflow.h"
 #include "support/files.h"
+#include "ui/assets.h"
 #include "ui/internal/usb_api.h"
 
 namespace silian::ui::internal {
@@ -70,6 +73,29 @@ TEST_CASE("USB: the stick's directory must be absolute and exist, and only its o
   CHECK(ExportToStick(run, json{{"dir", d}, {"for", "../x.frontier"}}, "gacha200", 0).status().code() ==
         StatusCode::kInvalidArgument);
   CHECK(ExportToStick(nullptr, json{{"dir", d}}, "gacha200", 0).status().code() == StatusCode::kFailedPrecondition);
+}
+
+TEST_CASE("Messages: every action, status and refusal rule the case page names has a text in zh, mn and en",
+          "[ui]") {
+  const Asset* asset = FindAsset("messages.json");
+  REQUIRE(asset != nullptr);
+  const json messages = json::parse(std::string(asset->bytes)).at("messages");
+  std::vector<std::string> keys = {"refusal.status_forbids", "refusal.reason_required", "refusal.detail_invalid",
+                                   "refusal.no_authority"};
+  for (int i = 0; i < sync::kActionCount; ++i) {
+    std::string name = sync::ActionName(static_cast<sync::Action>(i));
+    std::replace(name.begin(), name.end(), '-', '_');
+    keys.push_back("action." + name);
+  }
+  for (int i = 0; i < sync::kCaseStatusCount; ++i)
+    keys.push_back(std::string("status.") + sync::CaseStatusName(static_cast<sync::CaseStatus>(i)));
+  for (const char* code : {"bad_input", "not_found", "refused", "forbidden", "too_large", "unavailable"})
+    keys.push_back(std::string("error.") + code);
+  for (const auto& key : keys) {
+    INFO("key " << key);
+    REQUIRE(messages.contains(key));
+    for (const char* lang : {"zh", "mn", "en"}) CHECK(!messages.at(key).value(lang, "").empty());
+  }
 }
 
 }  // namespace

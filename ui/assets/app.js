@@ -315,7 +315,8 @@ async function loadWork() {
   try {
     const w = await api("GET", "work");
     box.replaceChildren();
-    box.append(owedList(w.owed));
+    const owed = owedList();
+    box.append(owed);
     for (const q of ["drafts", "received", "correction", "to_deliver"]) {
       box.append(el("h3", I18N.t("work." + q) + " (" + w[q].length + ")"));
       const ul = el("ul", undefined, "list");

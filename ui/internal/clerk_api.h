@@ -47,7 +47,8 @@ Result<nlohmann::json> RecordFee(sync::LedgerStore& store, const std::string& re
 Result<nlohmann::json> RecordMaterial(sync::LedgerStore& store, const std::string& ref, const nlohmann::json& body,
                                       const std::string& actor);
 
-// The "owed materials due" queue of my work: every case of this node's area accepted tolerantly, not
+// GET /api/work/owed, the "owed materials due" queue of my work (its own call: it reads every case view
+// of the area, like the window queue, so the other lists of my work do not wait for it): every case of this node's area accepted tolerantly, not
 // closed, with owed materials outstanding: [{case_id, case_number, applicant_name, item, owed: [...], due,
 // overdue}], overdue first, then by due date.
 Result<nlohmann::json> OwedDue(sync::LedgerStore& store);
