@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <optional>
 #include <vector>
 
 #include "base/text.h"
@@ -95,15 +96,22 @@ Result<json> CasePage(sync::LedgerStore& store, const std::string& ref) {
   }
   view["text"] = console::RenderCase(shown);
   view["owed_outstanding"] = std::move(outstanding);
-  // The checklist of the case's item (for the owed materials and the material form).
-  json checklist = json::array();
+  // The checklist of the case's item version (for the owed materials and the material form) and its fees
+  // (what `case fee charge` without --amount would charge: the fee form offers it).
+  json checklist = json::array(), fees = json::array();
   auto code = sync::ViewFieldValue(view, "item_code");
+  std::optional<uint32_t> version;
+  if (view.contains("item") && view["item"].contains("version") && view["item"]["version"].is_number_unsigned())
+    version = view["item"]["version"].get<uint32_t>();
   if (code) {
-    auto item = store.FindItem(*code, std::nullopt);
-    if (item.ok())
+    auto item = store.FindItem(*code, version);
+    if (item.ok()) {
       for (const auto& m : item->materials()) checklist.push_back(m.name());
+      for (const auto& f : item->fees()) fees.push_back({{"name", f.name()}, {"amount_fen", f.amount_fen()}});
+    }
   }
   view["checklist"] = std::move(checklist);
+  view["catalogue_fees"] = std::move(fees);
   return view;
 }
 

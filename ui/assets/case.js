@@ -74,6 +74,7 @@ function renderCase(v) {
   const fees = v.fees || {};
   $("fee-totals").textContent = I18N.t("fee.totals", { charged: yuan(fees.charged_fen), paid: yuan(fees.paid_fen),
                                                         refunded: yuan(fees.refunded_fen) });
+  offerFee();
   const names = [...v.owed_outstanding, ...v.checklist.filter((n) => !v.owed_outstanding.includes(n))];
   $("material-name").replaceChildren(...names.map((n) => option(n, n)));
   $("case-print").replaceChildren(...["receipt", "acceptance", "not-accepted", "one-time-notice", "decision"].map((d) => {
@@ -88,6 +89,25 @@ function renderCase(v) {
 function localTime(iso) {
   return new Date(iso).toLocaleString("zh-CN", { timeZone: "Asia/Shanghai", hour12: false }) + " (+08:00)";
 }
+
+// What the fee form offers (the server still requires the amount): a charge of the catalogue's fees of the
+// case's item, a payment of what is charged and not yet paid.
+function offerFee() {
+  const v = shownCase;
+  const fees = v.fees || {};
+  const kind = $("fee-kind").value;
+  const catalogue = v.catalogue_fees || [];
+  let fen = 0, name = "";
+  if (kind === "charge") {
+    fen = catalogue.reduce((sum, f) => sum + f.amount_fen, 0);
+    name = catalogue.map((f) => f.name).join(" + ");
+  } else if (kind === "payment") {
+    fen = Math.max(0, (fees.charged_fen || 0) - (fees.paid_fen || 0));
+  }
+  $("fee-amount").value = fen > 0 ? yuan(fen) : "";
+  $("fee-name").value = name;
+}
+$("fee-kind").addEventListener("change", () => { if (shownCase) offerFee(); });
 
 function yuan(fen) { return ((fen || 0) / 100).toFixed(2); }
 

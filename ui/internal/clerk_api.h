@@ -30,7 +30,8 @@ Status FinishInstant(sync::LedgerStore& store, const std::string& case_id, const
                      nlohmann::json* ops);
 
 // GET /api/cases/{ref}/page: the case view as ShowCase gives it, with "text" = what `case show` prints
-// (console::RenderCase) and "owed_outstanding" (sync::OwedMaterialsOutstanding).
+// (console::RenderCase), "owed_outstanding" (sync::OwedMaterialsOutstanding), "checklist" (the material
+// names of the case's item version) and "catalogue_fees" ([{name, amount_fen}] of that version).
 Result<nlohmann::json> CasePage(sync::LedgerStore& store, const std::string& ref);
 
 // POST /api/cases/{ref}/step {"step", "outcome": "pass"|"return", "opinion"?}: `case step`.
