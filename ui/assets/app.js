@@ -315,8 +315,7 @@ async function loadWork() {
   try {
     const w = await api("GET", "work");
     box.replaceChildren();
-    const owed = owedList();
-    box.append(owed);
+    box.append(owedList());
     for (const q of ["drafts", "received", "correction", "to_deliver"]) {
       box.append(el("h3", I18N.t("work." + q) + " (" + w[q].length + ")"));
       const ul = el("ul", undefined, "list");
@@ -326,7 +325,7 @@ async function loadWork() {
         li.append(caseLink(c.case_id, c.case_number), el("span", " · " + c.applicant_name + " · " + c.item_code + " "));
         const next = { drafts: "receive", received: "forward" }[q];
         if (next) {
-          const b = el("button", I18N.t("work." + next));
+          const b = el("button", I18N.t("work." + next), "act");
           b.type = "button";
           b.dataset.action = next;
           b.addEventListener("click", async () => {
