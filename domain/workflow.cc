@@ -174,13 +174,20 @@ std::vector<std::string> SplitOwed(const std::string& text) {
   return out;
 }
 
-bool OwedSupplied(const json& view) {
+}  // namespace
+
+std::vector<std::string> OwedMaterialsOutstanding(const json& view) {
   std::set<std::string> names;
   for (const auto& m : ViewMaterials(view)) names.insert(m.name);
-  for (const auto& owed : SplitOwed(Text(view, {"owed", "materials"})))
-    if (!names.contains(owed)) return false;
-  return true;
+  std::vector<std::string> out;
+  for (auto& owed : SplitOwed(Text(view, {"owed", "materials"})))
+    if (!names.contains(owed)) out.push_back(std::move(owed));
+  return out;
 }
+
+namespace {
+
+bool OwedSupplied(const json& view) { return OwedMaterialsOutstanding(view).empty(); }
 
 }  // namespace
 

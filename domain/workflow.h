@@ -232,6 +232,10 @@ struct SupervisionItem {
   std::string step;         // the case status
 };
 
+// The owed materials of a tolerant acceptance (owed.materials, split as for "owed_materials_overdue" below)
+// not yet among the case's material records, in the order owed; empty when nothing is owed or all arrived.
+std::vector<std::string> OwedMaterialsOutstanding(const nlohmann::json& view);
+
 // The problems of one case as of `today`, in the order of the list above (legal before promised), and
 // "transit_overdue" (responsibility.h, TransitOverdue with `transit_wd`) before owed materials.
 std::vector<SupervisionItem> Supervise(const nlohmann::json& view, const WorkingCalendar& calendar, Date today,

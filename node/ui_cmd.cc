@@ -1,6 +1,7 @@
 // silian-node ui: the web app of this node (ui/node_api.h) on http://127.0.0.1:PORT until SIGINT or
 // SIGTERM. The sync button runs this program's own `sync --json` as a child process, so a sync from the
-// app is exactly a sync from the command line (failover, restored-ledger rules, the sent mark).
+// app is exactly a sync from the command line (failover, restored-ledger rules, the sent mark); the USB
+// calls run its `bundle export`, `frontier export` and `bundle import` the same way.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -85,6 +86,34 @@ Result<nlohmann::json> SyncOnce(const std::string& db) {
   return parsed;
 }
 
+// One `silian-node --db DB --json ARGS` run by this same program (the USB calls): its JSON with the warnings
+// it printed; its own message when it fails (exit 2: bad input; else a failed operation).
+Result<nlohmann::json> RunSelfJson(const std::string& db, const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {"/proc/self/exe", "--db", db, "--json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  SILIAN_ASSIGN_OR_RETURN(ChildOutput r, RunChild(argv));
+  const std::string prefix = "silian-node: ", warning = "warning: ";
+  std::vector<std::string> warnings;
+  std::string message;
+  size_t start = 0;
+  while (start < r.err.size()) {
+    size_t end = r.err.find('\n', start);
+    std::string line = r.err.substr(start, end == std::string::npos ? std::string::npos : end - start);
+    start = end == std::string::npos ? r.err.size() : end + 1;
+    if (line.rfind(prefix, 0) == 0) line = line.substr(prefix.size());
+    if (line.rfind(warning, 0) == 0) warnings.push_back(line.substr(warning.size()));
+    else if (!line.empty()) message += (message.empty() ? "" : "; ") + line;
+  }
+  if (r.exit_code != 0) {
+    if (message.empty()) message = args[0] + " " + args[1] + " exited " + std::to_string(r.exit_code);
+    return r.exit_code == 2 ? InvalidArgument(message) : FailedPrecondition(message);
+  }
+  auto parsed = nlohmann::json::parse(r.out, nullptr, false);
+  if (parsed.is_discarded() || !parsed.is_object()) return Internal(args[0] + " printed no JSON object: " + r.out.substr(0, 200));
+  parsed["warnings"] = warnings;
+  return parsed;
+}
+
 sigset_t BlockStopSignals() {
   sigset_t set;
   sigemptyset(&set);
@@ -112,6 +141,7 @@ Status RunUi(const GlobalOptions& g, const UiOptions& o) {
   const std::string db = g.db_path;
   hooks.sync = [db] { return SyncOnce(db); };
   hooks.before_authoring = [db](sync::LedgerStore& store) { return CheckNotRestored(db, store); };
+  hooks.run_self = [db](const std::vector<std::string>& args) { return RunSelfJson(db, args); };
   SILIAN_ASSIGN_OR_RETURN(auto app, ui::NodeApp::Create(g, ui::OriginGuard::LoopbackHosts(o.port), hooks));
   ui::WebListener listener;
   SILIAN_RETURN_IF_ERROR(listener.Start(o.port, [&app](const ui::WebRequest& r) { return app->Handle(r); }));

@@ -12,22 +12,13 @@
 #include "domain/validation.h"
 #include "domain/view.h"
 #include "domain/workflow.h"
+#include "ui/internal/clerk_api.h"
 #include "ui/web.h"
 
 namespace silian::ui::internal {
 namespace {
 
 using nlohmann::json;
-
-// `written`, after a refused authoring call, with its role refusal audited (as the command line does).
-template <typename T>
-Result<T> Audited(sync::LedgerStore& store, Result<T> written) {
-  if (written.ok()) return written;
-  Status audit = store.AuditLastRefusal();
-  if (!audit.ok())
-    return Status(audit.code(), written.status().message() + " (and its audit record failed: " + audit.message() + ")");
-  return written;
-}
 
 struct Material {
   std::string name;
@@ -89,6 +80,14 @@ Result<sync::NewCase> NewCaseOf(sync::LedgerStore& store, const json& body, cons
   return c;
 }
 
+// A boolean member: false when absent; kInvalidArgument naming the key when it is not true or false.
+Result<bool> BoolMember(const json& body, const char* key) {
+  auto it = body.find(key);
+  if (it == body.end() || it->is_null()) return false;
+  if (!it->is_boolean()) return InvalidArgument(Quote(key) + " must be true or false, not " + it->dump());
+  return it->get<bool>();
+}
+
 // A later step of a registration failed: the case stands (its ops are written), and the message says so.
 Status AfterRegistration(const Status& s, const std::string& case_number, const std::string& step) {
   return Status(s.code(), "case " + case_number + " was registered, but " + step + " failed: " + s.message());
@@ -117,10 +116,11 @@ Result<json> RegisterCase(sync::LedgerStore& store, const json& body, const std:
   SILIAN_ASSIGN_OR_RETURN(pb::Item item, store.FindItem(c.item_code, std::nullopt));
   if (item.withdrawn()) return FailedPrecondition("item " + Quote(item.code()) + " is withdrawn: no new cases");
   SILIAN_ASSIGN_OR_RETURN(std::vector<Material> materials, MaterialsOf(body, item));
-  bool receive = false;
-  if (body.contains("receive")) {
-    if (!body["receive"].is_boolean()) return InvalidArgument("\"receive\" must be true or false");
-    receive = body["receive"].get<bool>();
+  SILIAN_ASSIGN_OR_RETURN(bool receive, BoolMember(body, "receive"));
+  SILIAN_ASSIGN_OR_RETURN(bool instant, BoolMember(body, "instant"));
+  if (instant) {
+    SILIAN_RETURN_IF_ERROR(CheckInstant(store, item, actor));  // nothing is written when a step would be refused
+    receive = true;
   }
   SILIAN_ASSIGN_OR_RETURN(sync::CaseProjection created, Audited(store, store.CreateCase(c)));
   json out = {{"case_number", created.case_number}, {"case_id", created.case_id.value}, {"ops", json::array()}};
@@ -133,6 +133,10 @@ Result<json> RegisterCase(sync::LedgerStore& store, const json& body, const std:
     auto op = Audited(store, store.Act(created.case_id.value, sync::Action::kReceive, "", actor));
     if (!op.ok()) return AfterRegistration(op.status(), created.case_number, "receiving it");
     out["ops"].push_back(op->ToString());
+  }
+  if (instant) {
+    Status done = FinishInstant(store, created.case_id.value, actor, &out["ops"]);
+    if (!done.ok()) return AfterRegistration(done, created.case_number, "its instant handling");
   }
   return out;
 }

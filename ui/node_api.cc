@@ -1,6 +1,7 @@
 #include "ui/node_api.h"
 
 #include <chrono>
+#include <set>
 #include <thread>
 
 #include "base/hlc.h"
@@ -10,6 +11,9 @@
 #include "domain/documents.h"
 #include "domain/validation.h"
 #include "ui/internal/case_api.h"
+#include "ui/internal/clerk_api.h"
+#include "ui/internal/refusals.h"
+#include "ui/internal/usb_api.h"
 
 namespace silian::ui {
 namespace {
@@ -102,8 +106,21 @@ WebReply NodeApp::HandleApi(const WebRequest& r) {
   if (!store.ok()) return ReplyFor(store.status());
   int status = 200;
   auto out = Route(r, **store, &status);
-  if (!out.ok()) return ReplyFor(out.status());
+  if (!out.ok()) return WithRule(ReplyFor(out.status()), r, **store);
   return JsonReply(status, *out);
+}
+
+WebReply NodeApp::WithRule(WebReply reply, const WebRequest& r, sync::LedgerStore& store) {
+  const std::vector<std::string> p = Parts(r.path);
+  const bool act = p.size() == 3 && p[0] == "cases" && p[2] == "act", registration = p.size() == 1 && p[0] == "cases";
+  if (r.method != "POST" || !(act || registration) || reply.status >= 500) return reply;
+  auto body = ParseJsonBody(r);
+  if (!body.ok()) return reply;
+  json rule = act ? internal::ClassifyActRefusal(store, p[1], *body) : internal::ClassifyInstantRefusal(store, *body);
+  json error = json::parse(reply.body, nullptr, false);
+  if (rule.is_null() || !error.is_object()) return reply;
+  error.update(rule);
+  return JsonReply(reply.status, error);
 }
 
 Result<json> NodeApp::Route(const WebRequest& r, sync::LedgerStore& store, int* status) {
@@ -136,7 +153,9 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
     return internal::CheckField(body);
   }
-  const bool authors = post && ((p.size() == 1 && p[0] == "cases") || (p.size() == 3 && p[2] == "act"));
+  static const std::set<std::string> kCaseWrites = {"act", "step", "decide", "fee", "material"};
+  const bool authors = post && ((p.size() == 1 && p[0] == "cases") || (p.size() == 2 && p[0] == "conflicts") ||
+                                (p.size() == 3 && p[0] == "cases" && kCaseWrites.count(p[2]) > 0));
   if (authors && hooks_.before_authoring) SILIAN_RETURN_IF_ERROR(hooks_.before_authoring(store));
   if (p.size() == 1 && p[0] == "cases" && post) {
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
@@ -144,12 +163,35 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     return internal::RegisterCase(store, body, s.actor);
   }
   if (p.size() == 1 && p[0] == "work" && get) return internal::WorkQueues(store);
+  if (p.size() == 2 && p[0] == "work" && p[1] == "owed" && get) {
+    SILIAN_ASSIGN_OR_RETURN(json owed, internal::OwedDue(store));
+    return json{{"owed", std::move(owed)}};
+  }
   if (p.size() == 1 && p[0] == "queue" && get) return internal::ClerkQueue(store);
   if (p.size() == 1 && p[0] == "sync" && (get || post)) return Sync(r, store);
-  if (p.size() == 2 && p[0] == "cases" && get) return internal::ShowCase(store, p[1]);
-  if (p.size() == 3 && p[0] == "cases" && p[2] == "act" && post) {
+  if (p.size() == 1 && p[0] == "usb" && get) {
+    auto dir = r.query.find("dir");
+    return internal::ListStick(dir == r.query.end() ? "" : dir->second);
+  }
+  if (p.size() == 2 && p[0] == "usb" && post && (p[1] == "export" || p[1] == "import")) {
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
-    return internal::ActOnCase(store, p[1], body, s.actor);
+    if (p[1] == "import") return internal::ImportFromStick(hooks_.run_self, body);
+    return internal::ExportToStick(hooks_.run_self, body, store.config().node_id.value, NowMs());
+  }
+  if (p.size() == 1 && p[0] == "conflicts" && get) return internal::ListConflicts(store);
+  if (p.size() == 2 && p[0] == "conflicts" && p[1] == "resolve" && post) {
+    SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
+    return internal::ResolveConflict(store, body, s.actor);
+  }
+  if (p.size() == 2 && p[0] == "cases" && get) return internal::ShowCase(store, p[1]);
+  if (p.size() == 3 && p[0] == "cases" && p[2] == "page" && get) return internal::CasePage(store, p[1]);
+  if (authors && p.size() == 3) {
+    SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
+    if (p[2] == "act") return internal::ActOnCase(store, p[1], body, s.actor);
+    if (p[2] == "step") return internal::RecordStep(store, p[1], body, s.actor);
+    if (p[2] == "decide") return internal::DecideDepartment(store, p[1], body, s.actor);
+    if (p[2] == "fee") return internal::RecordFee(store, p[1], body, s.actor);
+    return internal::RecordMaterial(store, p[1], body, s.actor);
   }
   if (p.size() == 4 && p[0] == "cases" && p[2] == "print" && get) {
     // The renderer of `case print` (domain/documents.h), in the applicant's language.

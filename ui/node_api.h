@@ -33,6 +33,9 @@ struct NodeAppHooks {
   // The checks the program makes before any command that authors ops (silian-node: a ledger that looks
   // restored from an older copy waits for its sync). Null: none.
   std::function<Status(sync::LedgerStore&)> before_authoring;
+  // Runs this program on the node's ledger with --json and the arguments (`bundle export`, `frontier
+  // export`, `bundle import`: the USB calls, ui/internal/usb_api.h). Null: the USB calls answer 409.
+  std::function<Result<nlohmann::json>(const std::vector<std::string>& args)> run_self;
 };
 
 class NodeApp {
@@ -48,6 +51,9 @@ class NodeApp {
   NodeApp(console::GlobalOptions global, std::vector<std::string> hosts, NodeAppHooks hooks,
           std::unique_ptr<Pinyin> pinyin);
   WebReply HandleApi(const WebRequest& r);
+  // `reply` (an error) with the stable "rule" and "params" of the refusal of an act or an instant
+  // registration (ui/internal/refusals.h), when one explains it.
+  WebReply WithRule(WebReply reply, const WebRequest& r, sync::LedgerStore& store);
   Result<nlohmann::json> Route(const WebRequest& r, sync::LedgerStore& store, int* status);
   Result<nlohmann::json> RouteWithSession(const WebRequest& r, sync::LedgerStore& store, const UiSession& s,
                                           int* status);

@@ -147,7 +147,7 @@ TEST_CASE("Messages: every text key the pages and scripts use is in the catalogu
   std::set<std::string> used;
   std::regex attr(R"re(data-i18n(?:-placeholder)?="([a-z_.]+)")re");
   std::regex call(R"re(I18N\.t\("([a-z_]+(?:\.[a-z_]+)+)")re");
-  for (const char* file : {"index.html", "hub.html", "app.js", "hub.js"}) {
+  for (const char* file : {"index.html", "hub.html", "app.js", "case.js", "hub.js"}) {
     std::string text = AssetText(file);
     for (const auto* re : {&attr, &call})
       for (auto it = std::sregex_iterator(text.begin(), text.end(), *re); it != std::sregex_iterator(); ++it)

@@ -21,6 +21,9 @@ async function api(method, path, body) {
   if (!reply.ok) {
     const e = new Error(json.message || reply.statusText);
     e.status = reply.status;
+    e.code = json.error;      // the API's error code (docs/api.md)
+    e.rule = json.rule;       // the stable rule of a refusal, when the server names one
+    e.params = json.params;
     throw e;
   }
   return json;
@@ -90,9 +93,10 @@ $("lang").addEventListener("change", () => {
 
 document.querySelectorAll(".tabs button").forEach((b) => b.addEventListener("click", () => {
   document.querySelectorAll(".tabs button").forEach((x) => x.classList.toggle("on", x === b));
-  for (const tab of ["intake", "work", "queue"]) $("tab-" + tab).hidden = tab !== b.dataset.tab;
+  for (const tab of ["intake", "work", "queue", "case", "conflicts", "usb"]) $("tab-" + tab).hidden = tab !== b.dataset.tab;
   if (b.dataset.tab === "work") loadWork();
   if (b.dataset.tab === "queue") loadQueue();
+  if (b.dataset.tab === "conflicts") loadConflicts();
 }));
 
 // ---- Sync, in plain words
@@ -184,6 +188,7 @@ function choose(item) {
   $("item-meta").textContent = item.code + " · " + item.lead_department + " · " +
     I18N.t("intake.level", { level: I18N.t("level." + item.exercise_level) }) +
     (item.instant ? " · " + I18N.t("intake.instant") : "");
+  $("register-instant").hidden = !item.instant;
   const list = $("materials");
   list.replaceChildren();
   item.materials.forEach((m, i) => {
@@ -238,14 +243,15 @@ $("f-applicant_id_type").addEventListener("change", () => {
   if ($("f-applicant_id").value !== "") checkField($("f-applicant_id"));
 });
 
-$("intake").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
+// Registers the case of the form; `instant`: an instant item taken to delivery in the same call (the server
+// checks first that this node and this user may take every step, and writes nothing otherwise).
+async function register(instant) {
   $("intake-error").textContent = "";
   const materials = [];
   $("materials").querySelectorAll("input[type=checkbox]").forEach((box, i) => {
     if (box.checked) materials.push({ name: box.dataset.name, copies: Number($("c-" + i).value) });
   });
-  const body = { item_code: chosen.code, materials, receive: $("f-receive").checked,
+  const body = { item_code: chosen.code, materials, receive: $("f-receive").checked || instant, instant,
                  applicant_id_type: $("f-applicant_id_type").value };
   for (const f of ["applicant_name", "applicant_id", "phone", "address", "summary"]) body[f] = $("f-" + f).value;
   $("register").disabled = true;
@@ -255,15 +261,25 @@ $("intake").addEventListener("submit", async (ev) => {
     $("case-number").dataset.caseId = r.case_id;
     $("intake").hidden = true;
     $("registered").hidden = false;
+    $("instant-done").hidden = !instant;
     $("intake").reset();
     document.querySelectorAll("#intake .hint").forEach((h) => { h.textContent = ""; });
     document.querySelectorAll("#intake input").forEach((i) => i.classList.remove("bad", "good"));
     refreshSync();
   } catch (e) {
-    $("intake-error").textContent = I18N.t("error.prefix") + e.message;
+    $("intake-error").textContent = errorText(e);
   } finally {
     $("register").disabled = false;
   }
+}
+
+$("intake").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  register(false);
+});
+
+$("register-instant").addEventListener("click", () => {
+  if (window.confirm(I18N.t("instant.confirm", { name: chosen.name }))) register(true);
 });
 
 $("new-case").addEventListener("click", () => {
@@ -299,15 +315,17 @@ async function loadWork() {
   try {
     const w = await api("GET", "work");
     box.replaceChildren();
+    box.append(owedList());
     for (const q of ["drafts", "received", "correction", "to_deliver"]) {
       box.append(el("h3", I18N.t("work." + q) + " (" + w[q].length + ")"));
       const ul = el("ul", undefined, "list");
       if (w[q].length === 0) ul.append(el("li", I18N.t("work.empty"), "muted"));
       for (const c of w[q]) {
-        const li = el("li", c.case_number + " · " + c.applicant_name + " · " + c.item_code + " ");
+        const li = el("li");
+        li.append(caseLink(c.case_id, c.case_number), el("span", " · " + c.applicant_name + " · " + c.item_code + " "));
         const next = { drafts: "receive", received: "forward" }[q];
         if (next) {
-          const b = el("button", I18N.t("work." + next));
+          const b = el("button", I18N.t("work." + next), "act");
           b.type = "button";
           b.dataset.action = next;
           b.addEventListener("click", async () => {
@@ -316,7 +334,7 @@ async function loadWork() {
               loadWork();
               refreshSync();
             } catch (e) {
-              box.prepend(el("p", I18N.t("error.prefix") + e.message, "error"));
+              box.prepend(el("p", errorText(e), "error"));
             }
           });
           li.append(b);
@@ -348,14 +366,15 @@ async function loadQueue() {
     }
     for (const c of q.cases) body.append(queueRow(c));
   } catch (e) {
-    $("queue-error").textContent = I18N.t("error.prefix") + e.message;
+    $("queue-error").textContent = errorText(e);
   }
 }
 
 function queueRow(c) {
   const tr = el("tr", undefined, c.state);
   tr.append(el("td", c.due || "-"), el("td", I18N.t("state." + c.state), "state-" + c.state),
-            el("td", c.case_number), el("td", c.item), el("td", c.applicant_name));
+            el("td"), el("td", c.item), el("td", c.applicant_name));
+  tr.children[2].append(caseLink(c.case_id, c.case_number));
   const actions = el("td");
   for (const a of c.actions) {
     const b = el("button", I18N.t("queue." + a.replace("-", "_")));
@@ -377,7 +396,7 @@ async function act(c, action) {
     await api("POST", "cases/" + encodeURIComponent(c.case_id) + "/act", { action, reason });
     loadQueue();
   } catch (e) {
-    $("queue-error").textContent = I18N.t("error.prefix") + e.message;
+    $("queue-error").textContent = errorText(e);
   }
 }
 

@@ -12,13 +12,26 @@
 
 namespace silian::ui::internal {
 
+// `written`, after a refused authoring call, with its role refusal audited (as the command line does:
+// LedgerStore::AuditLastRefusal).
+template <typename T>
+Result<T> Audited(sync::LedgerStore& store, Result<T> written) {
+  if (written.ok()) return written;
+  Status audit = store.AuditLastRefusal();
+  if (!audit.ok())
+    return Status(audit.code(), written.status().message() + " (and its audit record failed: " + audit.message() + ")");
+  return written;
+}
+
 // POST /api/check {"field", "value", "id_type"?}: {"valid", "value" (normal form) | "message"}.
 // kInvalidArgument for a field the form does not have.
 Result<nlohmann::json> CheckField(const nlohmann::json& body);
 
 // POST /api/cases: registers a case (LedgerStore::CreateCase), records each material ticked
 // (AddMaterial) and, with "receive": true, receives it (Act receive). Every field and material is checked
-// before anything is written; {"case_number", "case_id", "ops": [...]}.
+// before anything is written; {"case_number", "case_id", "ops": [...]}. With "instant": true (an instant
+// item only) the case is then accepted, approved, completed and delivered at the window in the same call,
+// as `case act` would in sequence, after CheckInstant (internal/clerk_api.h) found nothing in the way.
 Result<nlohmann::json> RegisterCase(sync::LedgerStore& store, const nlohmann::json& body, const std::string& actor);
 
 // GET /api/work: this node's queues: drafts, received (to forward), correction, to_deliver.

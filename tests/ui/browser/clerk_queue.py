@@ -46,10 +46,10 @@ def test(world):
         row = sb.wait_for(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
                                    if made["case_number"] in r.text], "the forwarded case in the queue")[0]
         sb.check("待受理" in row.text, "the forwarded case waits for acceptance: " + row.text)
-        buttons = [b.text for b in row.find_elements(By.TAG_NAME, "button")]
+        buttons = [b.text for b in row.find_elements(By.CSS_SELECTOR, "td:last-child button")]
         sb.check(buttons == ["受理", "一次性告知补正"], "the clerk is offered accept and request-correction: %s" % buttons)
 
-        row.find_elements(By.TAG_NAME, "button")[1].click()
+        row.find_elements(By.CSS_SELECTOR, "td:last-child button")[1].click()
         alert = WebDriverWait(driver, 5).until(expected_conditions.alert_is_present())
         alert.send_keys("户口簿复印件")
         alert.accept()
@@ -63,9 +63,9 @@ def test(world):
         driver.find_element(By.CSS_SELECTOR, "button[data-tab=work]").click()
         driver.find_element(By.CSS_SELECTOR, "button[data-tab=queue]").click()
         row = sb.wait_for(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "#queue tbody tr")
-                                   if made["case_number"] in r.text and r.find_elements(By.TAG_NAME, "button")],
+                                   if made["case_number"] in r.text and r.find_elements(By.CSS_SELECTOR, "td:last-child button")],
                           "the supplied case back in the queue")[0]
-        row.find_elements(By.TAG_NAME, "button")[0].click()
+        row.find_elements(By.CSS_SELECTOR, "td:last-child button")[0].click()
         sb.wait_for(lambda: status_of(world, "township.db", ref) == "accepted", "the acceptance")
         sb.check(True, "the clerk accepted the case from the queue")
         row = sb.wait_for(lambda: [r for r in driver.find_elements(By.CSS_SELECTOR, "#queue tbody tr")

@@ -1,12 +1,14 @@
 #!/usr/bin/python3
 """At a node with staff accounts the app's login is the staff login of `silian-node login` (the account's
 passphrase verifier, an audit op): a wrong passphrase is refused naming the staff id, a free-text actor
-is refused, and the case registered in the browser carries the staff id of the agent who logged in."""
+is refused, and the case registered in the browser carries the staff id of the agent who logged in; an
+instant item, which needs a clerk's acceptance, is refused to the agent before anything is written."""
 from selenium.webdriver.common.by import By
 
 import silian_browser as sb
 
 HOMESTEAD = "1115222201158101515000139500100"
+VILLAGE_INSTANT = "54152222MEA0Q7K6766200169100100"
 PASSPHRASE = "grassland-2026-spring"
 
 
@@ -51,6 +53,17 @@ def test(world):
         shown = world.node_json("village.db", "case", "show", number)
         actors = {h["actor"] for h in shown["history"]}
         sb.check(actors == {"agent-wuyun"}, "every op of the case carries the staff id: %s" % actors)
+
+        # An agent may receive but not accept or decide: an instant item is refused before anything is written.
+        token = driver.execute_script("return sessionStorage.getItem('silian.token')")
+        before = world.node_json("village.db", "case", "list")
+        status, reply = sb.http("POST", url + "/api/cases",
+                                {"item_code": VILLAGE_INSTANT, "applicant_name": "巴特尔",
+                                 "applicant_id": "15222219880315002X", "instant": True},
+                                dict(own, **{"X-Silian-Session": token}))
+        sb.check(status == 403 and "agent-wuyun" in reply["message"] and "clerk" in reply["message"],
+                 "an agent's instant registration is refused naming the staff member and the role needed: %s" % reply)
+        sb.check(world.node_json("village.db", "case", "list") == before, "and no case was stored")
     finally:
         driver.quit()
 
