@@ -26,9 +26,14 @@ NAMES_CATALOGUE = {"format": 1, "items": [{
     "implementations": [{"division": sb.TOWNSHIP[:9], "lead_department": TOWNSHIP_NAME + "人民政府"}]}]}
 
 
+def today_cst():
+    """The day the programs count in: China Standard Time (console::Today)."""
+    return datetime.datetime.now(datetime.timezone(datetime.timedelta(hours=8))).date()
+
+
 def new_case(world, item, n):
     made = json.loads(world.node("village.db", "--json", "case", "new", "--item", item, "--applicant-name",
-                                 "申请人%d" % n, "--applicant-id", ["15222219880315002X", "152222199001010014"][n % 2]).stdout)
+                                 "申请人%d" % n, "--applicant-id", "15222219880315002X").stdout)
     world.node("village.db", "case", "act", made["case_id"], "receive")
     world.node("village.db", "case", "act", made["case_id"], "accept")
     return made
@@ -45,7 +50,7 @@ def seed(world):
         done = new_case(world, CLOSED, n)
         for action in ("approve", "complete"):
             world.node("village.db", "case", "act", done["case_id"], action)
-        world.node("village.db", "case", "evaluate", done["case_id"], RATINGS[n], "--channel", "pc", "--actor",
+        world.node("village.db", "case", "evaluate", done["case_id"], RATINGS[n], "--channel", "pc", "--node", "gacha200", "--actor",
                    "applicant")
     warning = new_case(world, WARNING, 9)
     world.node("village.db", "sync")
@@ -53,19 +58,21 @@ def seed(world):
 
 
 def check_charts(world, driver):
-    month = datetime.date.today().strftime("%Y-%m")
+    month = today_cst().strftime("%Y-%m")
     for chart in ("chart-completion", "chart-ahead", "chart-satisfaction"):
         points = sb.wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#%s svg circle.point" % chart) or None,
                              "the points of " + chart)
         sb.check(len(points) == 12, "%s has one point for each of 12 months: %d" % (chart, len(points)))
         sb.check(points[-1].get_attribute("data-period") == month, "its last point is this month, " + month)
-    today = datetime.date.today()
+    today = today_cst()
     report = json.loads(world.hub("county.db", "--json", "report", "--from", today.strftime("%Y-%m-01"),
                                   "--to", today.isoformat()).stdout)["total"]
     last = lambda chart: float(driver.find_elements(By.CSS_SELECTOR, "#%s svg circle.point" % chart)[-1]
                                .get_attribute("data-value"))
     sb.check(report["completed"] == 3 and abs(last("chart-completion") - report["completion_rate"]) < 1e-9,
-             "this month's completion rate is the report's: %s" % report["completion_rate"])
+             "this month's completion rate is the report's: %s (report %s)" % (last("chart-completion"), report))
+    ahead = report["ahead_wd_total"] / report["completed_on_time"]
+    sb.check(abs(last("chart-ahead") - ahead) < 1e-9, "this month's days ahead are the report's: %s" % ahead)
     sb.check(abs(last("chart-satisfaction") - report["satisfaction_rate"]) < 1e-9 and report["evaluations"] == 3,
              "this month's satisfaction is the report's: %s" % report["satisfaction_rate"])
 
@@ -90,8 +97,9 @@ def check_drill_down(world, driver, warning):
 
 def check_csv(world, driver, downloads):
     driver.execute_script("document.getElementById('report-from').value = arguments[0];"
+                          "document.getElementById('report-to').value = arguments[1];"
                           "document.getElementById('report-by').value = 'township';",
-                          datetime.date.today().strftime("%Y-01-01"))
+                          today_cst().strftime("%Y-01-01"), today_cst().isoformat())
     driver.find_element(By.CSS_SELECTOR, "#report-form button[type=submit]").click()
     sb.wait_for(lambda: len(driver.find_elements(By.CSS_SELECTOR, "#report tbody tr")) >= 2, "the report table")
     driver.find_element(By.ID, "report-csv").click()
@@ -100,7 +108,7 @@ def check_csv(world, driver, downloads):
     got = open(path, "rb").read()
     to = driver.find_element(By.ID, "report-to").get_attribute("value")
     want = subprocess.run([world.args.hub, "--db", world.path("county.db"), "report", "--from",
-                           datetime.date.today().strftime("%Y-01-01"), "--to", to, "--by", "township", "--format", "csv",
+                           today_cst().strftime("%Y-01-01"), "--to", to, "--by", "township", "--format", "csv",
                            "--excel"], env=world.env, capture_output=True, check=True, timeout=60).stdout
     sb.check(got.startswith(b"\xef\xbb\xbf") and got == want,
              "the downloaded CSV is `report --format csv --excel` byte for byte (%d bytes)" % len(got))
