@@ -25,7 +25,16 @@ CREATE TABLE IF NOT EXISTS case_watch(
 CREATE INDEX IF NOT EXISTS case_watch_by_due ON case_watch(due = '', due, case_id);
 CREATE INDEX IF NOT EXISTS case_watch_by_status ON case_watch(status, division);
 CREATE TABLE IF NOT EXISTS case_watch_version(version INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS case_watch_stale_insert AFTER INSERT ON cases BEGIN DELETE FROM case_watch_version; END;
+CREATE TRIGGER IF NOT EXISTS case_watch_stale_update AFTER UPDATE ON cases BEGIN DELETE FROM case_watch_version; END;
+CREATE TRIGGER IF NOT EXISTS case_watch_stale_delete AFTER DELETE ON cases BEGIN DELETE FROM case_watch_version; END;
 )sql";
+
+// A program that knows the index writes a case's row right after its case (CaseWatch::Write) and marks the
+// index current again; an older program, which writes the case only, leaves it marked stale (the triggers
+// above), and the next open by this program rebuilds it.
+constexpr const char* kMarkCurrent =
+    "INSERT INTO case_watch_version(version) SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM case_watch_version)";
 
 // The SQL list "?a,?b,..." of parameters first..first+n-1 ("NULL" for none, which matches nothing).
 std::string Params(int first, size_t n) {
@@ -33,6 +42,12 @@ std::string Params(int first, size_t n) {
   std::string out;
   for (size_t i = 0; i < n; ++i) out += (i ? ",?" : "?") + std::to_string(first + static_cast<int>(i));
   return out;
+}
+
+Status MarkCurrent(sqlite3* db) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db, kMarkCurrent));
+  return s.Bind(1, static_cast<int64_t>(CaseWatch::kVersion)).Run();
 }
 
 Status CheckStatuses(const std::vector<std::string>& statuses) {
@@ -119,7 +134,12 @@ Result<const WorkingCalendar*> CaseWatch::CalendarOf(const std::string& division
   return &it->second;
 }
 
-Status CaseWatch::Write(const CaseProjection& p) { return WriteView(p.case_id.value, p.view); }
+Status CaseWatch::Write(const CaseProjection& p) {
+  SILIAN_RETURN_IF_ERROR(WriteView(p.case_id.value, p.view));
+  return MarkCurrent(db_);
+}
+
+
 
 Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& view) {
   Stmt del;
@@ -152,9 +172,10 @@ Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& vi
 
 Status CaseWatch::Rebuild() {
   SILIAN_RETURN_IF_ERROR(Exec(db_, "DELETE FROM case_watch"));
-  return cases_.ForEachView("", [this](const nlohmann::json& view) {
+  SILIAN_RETURN_IF_ERROR(cases_.ForEachView("", [this](const nlohmann::json& view) {
     return WriteView(view.value("case_id", ""), view);
-  });
+  }));
+  return MarkCurrent(db_);
 }
 
 Result<WatchPage> CaseWatch::Query(const WatchQuery& q) {

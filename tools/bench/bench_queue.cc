@@ -117,7 +117,9 @@ Status Measure(sync::LedgerStore& store, const QueueOptions& options, sync::Date
 Result<double> TimeRebuild(const std::string& path) {
   sqlite3* db = nullptr;
   if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) return Internal("SQLite cannot open " + Quote(path));
-  Status dropped = sync::Exec(db, "DROP TABLE case_watch; DROP TABLE case_watch_version;");
+  Status dropped = sync::Exec(db, "DROP TABLE case_watch; DROP TABLE case_watch_version; DROP TRIGGER "
+                                     "case_watch_stale_insert; DROP TRIGGER case_watch_stale_update; DROP TRIGGER "
+                                     "case_watch_stale_delete;");
   sqlite3_close(db);
   SILIAN_RETURN_IF_ERROR(dropped);
   sync::LedgerStore::Options o;
