@@ -44,6 +44,21 @@ std::string Params(int first, size_t n) {
   return out;
 }
 
+const std::vector<Action>& WindowActions() {
+  static const std::vector<Action> kWindow = {Action::kAccept, Action::kRequestCorrection};
+  return kWindow;
+}
+
+// Whether a case in `status` waits for the window: its status allows accept or request-correction (a case
+// received again after a correction waits for acceptance with no clock running and nothing overdue).
+bool AwaitsTheWindow(const std::string& status) {
+  auto parsed = ParseCaseStatus(status);
+  if (!parsed.ok()) return false;
+  for (Action a : AllowedActions(*parsed))
+    if (std::find(WindowActions().begin(), WindowActions().end(), a) != WindowActions().end()) return true;
+  return false;
+}
+
 Status MarkCurrent(sqlite3* db) {
   Stmt s;
   SILIAN_RETURN_IF_ERROR(s.Prepare(db, kMarkCurrent));
@@ -64,19 +79,14 @@ WatchQuery WindowQueueQuery(const std::string& scope, std::string_view node_leve
   for (CaseStatus s : {CaseStatus::kAccepted, CaseStatus::kInReview, CaseStatus::kSuspended,
                        CaseStatus::kCorrectionPending})
     q.statuses.push_back(CaseStatusName(s));
-  const std::vector<Action> window = {Action::kAccept, Action::kRequestCorrection};
   for (int i = 0; i < kCaseStatusCount; ++i) {
-    const auto status = static_cast<CaseStatus>(i);
-    for (Action a : AllowedActions(status))
-      if (std::find(window.begin(), window.end(), a) != window.end()) {
-        q.statuses_if_level.push_back(CaseStatusName(status));
-        break;
-      }
+    const std::string status = CaseStatusName(static_cast<CaseStatus>(i));
+    if (AwaitsTheWindow(status)) q.statuses_if_level.push_back(status);
   }
   for (const char* level : {"village", "township", "county", "city"}) {
     pb::ItemTerms terms;
     terms.set_exercise_level(level);
-    for (Action a : window)
+    for (Action a : WindowActions())
       if (CheckAuthority(terms, ActionName(a), node_level).ok()) {
         q.exercise_levels.push_back(level);
         break;
@@ -149,7 +159,8 @@ Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& vi
   auto as_of = ParseDate(view.value("last_update", "").substr(0, 10));
   if (division.empty() || !as_of.ok()) return Status::Ok();  // a case without a division or date: nobody's
   SILIAN_ASSIGN_OR_RETURN(const WorkingCalendar* calendar, CalendarOf(division));
-  if (Supervise(view, *calendar, AddDays(*as_of, kHorizonDays)).empty()) return Status::Ok();
+  if (!AwaitsTheWindow(view.value("status", "")) && Supervise(view, *calendar, AddDays(*as_of, kHorizonDays)).empty())
+    return Status::Ok();
   const CaseClocks clocks = ComputeCaseClocks(view, *calendar, *as_of);
   std::optional<Date> due;
   if (clocks.started) {

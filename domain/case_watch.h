@@ -4,10 +4,11 @@
 // Table case_watch (derived data, like the case tables; no personal data):
 //   case_id TEXT PRIMARY KEY, division TEXT, status TEXT, exercise_level TEXT ("" when the case has no
 //   item), due TEXT (YYYY-MM-DD or NULL).
-// A case has a row exactly when supervision (sync::Supervise) finds a problem with it three years after
-// its latest op: a clock that runs, an acceptance awaited, owed materials, a correction or a rectification
-// still open all become overdue by then, so a case without a row can need nobody until an op of it is
-// stored again (which rewrites its row). `due` is the promised clock's due day, else the one-time notice
+// A case has a row exactly when its status allows accept or request-correction (it waits for the window),
+// or supervision (sync::Supervise) finds a problem with it three years after its latest op: a clock that
+// runs, an acceptance awaited, owed materials, a correction or a rectification still open all become
+// overdue by then, so a case without a row can need nobody until an op of it is stored again (which
+// rewrites its row). `due` is the promised clock's due day, else the one-time notice
 // window's, computed as of the day of the case's latest op with the calendar of its division: the day the
 // case is next due if nothing happens. An open suspension or a deemed acceptance can make today's due
 // later; readers that show a due compute it again from the view (the order of rows is by this key).

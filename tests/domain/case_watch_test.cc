@@ -1,4 +1,5 @@
 // The watch index of open cases (domain/case_watch.h): what the window queue and supervision read.
+#include <algorithm>
 #include <set>
 #include <tuple>
 
@@ -142,9 +143,9 @@ Found SuperviseEach(LedgerStore& store, Date today, bool watched) {
   return found;
 }
 
-TEST_CASE("Watch index: supervision of the watched cases finds everything supervision of every case finds",
+TEST_CASE("Watch index: supervision and the window queue find through the index what they find over every case",
           "[case_watch][random]") {
-  int problems = 0;
+  int problems = 0, candidates = 0;
   for (uint64_t seed : test::Seeds(1, 12)) {
     INFO(test::SeedNote(seed));
     test::TempDir dir(test::TempDir::Where::kMemory);
@@ -160,6 +161,28 @@ TEST_CASE("Watch index: supervision of the watched cases finds everything superv
     for (int s = 0; s < 40; ++s) workload.Step();
     workload.FullExchange();
     LedgerStore& store = *origins[0].store;
+    // The window queue's candidates through the index hold every case the queue took before the index: a
+    // clock that runs, or a status that allows accept or request-correction at a level the village has.
+    std::set<std::string> before;
+    SILIAN_REQUIRE_OK(store.ForEachCaseView(store.scope(), [&](const json& view) {
+      static const std::set<std::string> kClockRuns = {"accepted", "in_review", "suspended", "correction_pending"};
+      const std::string status = view.value("status", "");
+      auto parsed = ParseCaseStatus(status);
+      bool window = false;
+      if (parsed.ok())
+        for (Action a : AllowedActions(*parsed))
+          window = window || a == Action::kAccept || a == Action::kRequestCorrection;
+      const bool village_item = view.contains("item") && view["item"].value("exercise_level", "") == "village";
+      if (view.contains("item") && (kClockRuns.count(status) || (window && village_item)))
+        before.insert(view.at("case_id").get<std::string>());
+      return Status::Ok();
+    }));
+    const std::vector<std::string> through = Selected(store, WindowQueueQuery(store.scope(), "village", 100000));
+    for (const auto& id : before) {
+      CAPTURE(id);
+      CHECK(std::find(through.begin(), through.end(), id) != through.end());
+    }
+    candidates += static_cast<int>(before.size());
     for (int days : {0, 3, 10, 30, 90, 400, 1000}) {
       CAPTURE(days);
       const Date today = AddDays(DateOfUnixMs(test::kT0Ms), days);
@@ -168,7 +191,8 @@ TEST_CASE("Watch index: supervision of the watched cases finds everything superv
       problems += static_cast<int>(all.size());
     }
   }
-  CHECK(problems > 0);  // the workload reaches cases that need supervision
+  CHECK(problems > 0);    // the workload reaches cases that need supervision
+  CHECK(candidates > 0);  // and cases the window queue takes
 }
 
 }  // namespace
