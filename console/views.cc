@@ -3,6 +3,7 @@
 #include <iostream>
 #include <map>
 
+#include "console/case_show.h"
 #include "console/render.h"
 #include "console/support.h"
 #include "domain/case_model.h"
@@ -61,15 +62,7 @@ Status RunCaseList(const GlobalOptions& g, const ListCasesOptions& o) {
 
 Status RunCaseShow(const GlobalOptions& g, const std::string& case_ref) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
-  SILIAN_ASSIGN_OR_RETURN(json view, store->ShowCase(case_ref));
-  // The clocks depend on today, so they are computed when shown, never stored.
-  if (view.contains("item") && view.contains("division")) {
-    SILIAN_ASSIGN_OR_RETURN(sync::WorkingCalendar calendar, store->CalendarFor(view["division"].get<std::string>()));
-    sync::Date today = Today();
-    view["clocks"] = sync::ClocksToJson(sync::ComputeCaseClocks(view, calendar, today));
-    view["clocks"]["calendar"] = calendar.VersionLabel();
-    view["clocks"]["as_of"] = sync::FormatDate(today);
-  }
+  SILIAN_ASSIGN_OR_RETURN(json view, ShowCaseAsOf(*store, case_ref, Today()));
   if (g.json) {
     PrintJson(view);
   } else {

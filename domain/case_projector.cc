@@ -30,7 +30,9 @@ Status CaseProjector::Attach(Ledger& ledger) {
     return rule.ok() ? *rule : "staff accounts cannot be read: " + rule.status().message();
   };
   outbox_ = std::make_unique<Outbox>(ledger, *reference_);
-  return outbox_->Reload();
+  SILIAN_RETURN_IF_ERROR(outbox_->Reload());
+  SILIAN_ASSIGN_OR_RETURN(watch_, CaseWatch::Attach(ledger, *cases_, *reference_));
+  return Status::Ok();
 }
 
 Status CaseProjector::Reload() {
@@ -82,7 +84,11 @@ Status CaseProjector::OnReferenceOp(const pb::Op& op) {
     SILIAN_ASSIGN_OR_RETURN(std::vector<std::string> cases, staff_->CasesJudgedBy(op));
     return Reproject(cases);
   }
-  if (!op.has_node_registered()) return reference_->Index(op);
+  if (!op.has_node_registered()) {
+    SILIAN_RETURN_IF_ERROR(reference_->Index(op));
+    // Due days are counted in the calendars' working days.
+    return op.has_calendar_published() ? watch_->Rebuild() : Status::Ok();
+  }
   // A registration authored here or admitted by Admit; one that breaks the content rules is kept, not used.
   if (!ValidateRegistration(op).ok()) return Status::Ok();
   SILIAN_ASSIGN_OR_RETURN(bool in_force, registry_->IsRootClaimInForce(op));
@@ -115,6 +121,7 @@ Result<CaseProjection> CaseProjector::ProjectAndStore(const std::string& case_id
   CaseProjection p = ProjectCase(CaseId{case_id}, std::move(ops), ProjectionDetail::kSummary, levels_, actors_);
   if (p.division.empty()) p.division = division;
   SILIAN_RETURN_IF_ERROR(cases_->Write(p));
+  SILIAN_RETURN_IF_ERROR(watch_->Write(p));
   SILIAN_RETURN_IF_ERROR(outbox_->CreateNotices(p));
   return p;
 }

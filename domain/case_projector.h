@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "domain/case_tables.h"
+#include "domain/case_watch.h"
 #include "domain/outbox.h"
 #include "domain/projection.h"
 #include "domain/reference_index.h"
@@ -41,6 +42,7 @@ class CaseProjector final : public Projector {
 
   // REQUIRES: attached.
   CaseTables& cases() { return *cases_; }
+  CaseWatch& watch() { return *watch_; }
   ReferenceIndex& reference() { return *reference_; }
   Registry& registry() { return *registry_; }
   StaffRegistry& staff() { return *staff_; }
@@ -64,6 +66,7 @@ class CaseProjector final : public Projector {
   std::unique_ptr<StaffRegistry> staff_;
   ActorCheck actors_;
   std::unique_ptr<Outbox> outbox_;
+  std::unique_ptr<CaseWatch> watch_;
 };
 
 }  // namespace silian::sync

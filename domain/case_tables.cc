@@ -137,6 +137,15 @@ Status CaseTables::ForEachView(const std::string& scope, const std::function<Sta
   return Status::Ok();
 }
 
+Result<nlohmann::json> CaseTables::View(const std::string& case_id) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, "SELECT view FROM cases WHERE case_id=?"));
+  s.Bind(1, case_id);
+  SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+  if (!row) return NotFound("no case " + Quote(case_id) + " in this ledger");
+  return OpenJson(s.Text(0), CaseContext(case_id, "view"));
+}
+
 Result<std::vector<CaseSummary>> CaseTables::List(const CaseFilter& filter) {
   std::string sql =
       "SELECT case_id, case_number, status, applicant_name, applicant_id, item_code, division, last_hlc, "

@@ -71,6 +71,8 @@ class CaseTables {
   Result<CaseId> Find(const std::string& case_ref);
   // Stored case views (summary, no history) in `scope` (a division prefix; all when empty), by case id.
   Status ForEachView(const std::string& scope, const std::function<Status(const nlohmann::json& view)>& fn);
+  // The stored view (summary, no history) of case `case_id`. kNotFound naming it when not stored.
+  Result<nlohmann::json> View(const std::string& case_id);
   Result<std::vector<CaseSummary>> List(const CaseFilter& filter);
   // Open conflicts, as JSON objects (id, case, kind, field, candidates), ordered by id.
   Result<std::vector<nlohmann::json>> ListConflicts();

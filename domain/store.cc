@@ -175,6 +175,27 @@ Status LedgerStore::ForEachCaseView(const std::string& scope, const std::functio
   return projector_->cases().ForEachView(scope, fn);
 }
 
+Result<WatchedViews> LedgerStore::WatchedCaseViews(const WatchQuery& query) {
+  SILIAN_ASSIGN_OR_RETURN(WatchPage page, projector_->watch().Query(query));
+  WatchedViews out;
+  out.total = page.total;
+  for (const auto& id : page.case_ids) {
+    SILIAN_ASSIGN_OR_RETURN(nlohmann::json view, projector_->cases().View(id));
+    out.views.push_back(std::move(view));
+  }
+  return out;
+}
+
+Status LedgerStore::ForEachWatchedCaseView(const std::string& scope,
+                                           const std::function<Status(const nlohmann::json&)>& fn) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<std::string> ids, projector_->watch().CaseIds(scope));
+  for (const auto& id : ids) {
+    SILIAN_ASSIGN_OR_RETURN(nlohmann::json view, projector_->cases().View(id));
+    SILIAN_RETURN_IF_ERROR(fn(view));
+  }
+  return Status::Ok();
+}
+
 Result<CaseId> LedgerStore::FindCase(const std::string& case_ref) { return projector_->cases().Find(case_ref); }
 
 Result<nlohmann::json> LedgerStore::ShowCase(const std::string& case_ref) {

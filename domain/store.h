@@ -160,6 +160,12 @@ class LedgerStore {
   // ---- Reading.
   // Stored case views (summary, no history) in `scope` (a division prefix; all when empty), by case id.
   Status ForEachCaseView(const std::string& scope, const std::function<Status(const nlohmann::json& view)>& fn);
+  // The stored views of the open cases `query` selects (domain/case_watch.h: by status and due day, the
+  // index of the window queue), in its order, and how many match. kInvalidArgument naming a bad status.
+  Result<WatchedViews> WatchedCaseViews(const WatchQuery& query);
+  // Stored views of every case of `scope` that supervision can find a problem with (case_watch.h), by
+  // case id: what sync::Supervise needs, without reading the closed cases.
+  Status ForEachWatchedCaseView(const std::string& scope, const std::function<Status(const nlohmann::json& view)>& fn);
   // A case reference is a case id ("origin:seq") or a case number. kNotFound when no case matches.
   Result<CaseId> FindCase(const std::string& case_ref);
   Result<nlohmann::json> ShowCase(const std::string& case_ref);

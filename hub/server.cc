@@ -309,7 +309,11 @@ struct HubServer::Impl {
       });
       return;
     }
-    ui::ServeRequest(request, [this](const ui::WebRequest& r) { return dashboard->Handle(r); }, "/ui");
+    // The front sets this header on every request it forwards (hub/front/nginx_config.cc), whatever the
+    // client sent: the dashboard then asks for a supervisor's login.
+    const bool via_front = request.headers().has("X-Silian-Front");
+    ui::ServeRequest(request, [this, via_front](const ui::WebRequest& r) { return dashboard->Handle(r, via_front); },
+                     "/ui");
   }
 
   void Handle(const http::http_request& request) {

@@ -50,7 +50,8 @@ Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& s
   Supervision out;
   std::vector<sync::LedgerStore::Notice> apologies;
   const uint64_t now_ms = sync::SystemWallClock().NowMs();
-  SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(scope, [&](const nlohmann::json& view) {
+  // Only the cases that can need supervision (domain/case_watch.h), not every case ever stored.
+  SILIAN_RETURN_IF_ERROR(store.ForEachWatchedCaseView(scope, [&](const nlohmann::json& view) {
     if (!view.contains("division")) return Status::Ok();
     auto found = sync::Supervise(view, calendars.For(view["division"].get<std::string>()), today, warning_wd,
                                  rectification_wd, transit_wd);

@@ -1,10 +1,14 @@
 #include "hub/ui_dashboard.h"
 
+#include <algorithm>
 #include <map>
 
 #include "base/hlc.h"
 #include "base/text.h"
+#include "console/case_show.h"
+#include "console/render.h"
 #include "console/support.h"
+#include "hub/report.h"
 #include "hub/supervision.h"
 
 namespace silian::hub {
@@ -13,6 +17,7 @@ namespace {
 using nlohmann::json;
 
 constexpr size_t kMaxCasesShown = 500;
+constexpr int kMaxTrendMonths = 36;
 
 uint64_t NowMs() { return sync::SystemWallClock().NowMs(); }
 
@@ -36,12 +41,86 @@ json ChildJson(const sync::Peer& p, uint64_t now_ms) {
           {"last_error", p.last_error}};
 }
 
+// kPermissionDenied naming the staff id unless it is an active account holding the supervisor
+// or the administrator role (the dashboard through the front holds personal data of the whole area).
+Status CheckSupervisor(sync::LedgerStore& store, const std::string& staff_id) {
+  SILIAN_ASSIGN_OR_RETURN(std::optional<sync::StaffAccount> account, store.FindStaff(staff_id));
+  if (!account) return PermissionDenied("staff " + Quote(staff_id) + " has no account at this hub");
+  if (!account->active) return PermissionDenied("staff " + Quote(staff_id) + " is disabled");
+  for (sync::Role role : account->roles)
+    if (role == sync::Role::kSupervisor || role == sync::Role::kAdministrator) return Status::Ok();
+  return PermissionDenied("staff " + Quote(staff_id) +
+                          " may not see the dashboard through the front: it needs the supervisor role");
+}
+
+}  // namespace
+
+std::map<std::string, std::string> DivisionNames(const std::vector<pb::Item>& items) {
+  static const std::string kGovernment = "人民政府";
+  std::map<std::string, std::string> out;
+  for (const auto& item : items)
+    for (const auto& impl : item.implementations()) {
+      const std::string& organ = impl.lead_department();
+      if (organ.size() <= kGovernment.size() ||
+          organ.compare(organ.size() - kGovernment.size(), kGovernment.size(), kGovernment) != 0)
+        continue;
+      const std::string place = organ.substr(0, organ.size() - kGovernment.size());
+      auto [it, added] = out.emplace(impl.division(), place);
+      if (!added && place < it->second) it->second = place;  // two spellings: the same one every time
+    }
+  return out;
+}
+
+namespace {
+
+// The first day of the month `months_back` months before the month of `day`.
+sync::Date MonthStart(sync::Date day, int months_back) {
+  const std::string text = sync::FormatDate(day);
+  const int month = std::stoi(text.substr(0, 4)) * 12 + std::stoi(text.substr(5, 2)) - 1 - months_back;
+  const int m = month % 12 + 1;
+  auto parsed = sync::ParseDate(std::to_string(month / 12) + (m < 10 ? "-0" : "-") + std::to_string(m) + "-01");
+  SILIAN_CHECK(parsed.ok());
+  return *parsed;
+}
+
+// The report options of the dashboard's query: from, to, by, division (as the command line's flags).
+ReportCommandOptions ReportQuery(const ui::WebRequest& r) {
+  ReportCommandOptions o;
+  auto get = [&](const char* key) -> std::optional<std::string> {
+    auto it = r.query.find(key);
+    if (it == r.query.end() || it->second.empty()) return std::nullopt;
+    return it->second;
+  };
+  o.from = get("from").value_or("");
+  o.to = get("to").value_or("");
+  o.by = get("by").value_or("");
+  o.scope = get("division");
+  return o;
+}
+
+// One point of the charts: a period's totals as the report computes them.
+json TrendPoint(const std::string& period, const ReportResult& r) {
+  const sync::ReportRow& t = r.total;
+  return {{"period", period},
+          {"from", sync::FormatDate(r.options.from)},
+          {"to", sync::FormatDate(r.options.to)},
+          {"accepted", t.accepted},
+          {"completed", t.completed},
+          {"completion_rate", t.completion_rate},
+          {"completed_on_time", t.completed_on_time},
+          {"ahead_wd_average", t.completed_on_time == 0 ? 0.0
+                                                        : static_cast<double>(t.ahead_wd_total) /
+                                                              static_cast<double>(t.completed_on_time)},
+          {"evaluations", t.evaluations},
+          {"satisfaction_rate", t.satisfaction_rate}};
+}
+
 }  // namespace
 
 HubDashboard::HubDashboard(HubLedger& ledger, const UpstreamRelay* relay, std::vector<std::string> hosts)
     : ledger_(ledger), relay_(relay), guard_(std::move(hosts)) {}
 
-ui::WebReply HubDashboard::Handle(const ui::WebRequest& r) {
+ui::WebReply HubDashboard::Handle(const ui::WebRequest& r, bool via_front) {
   if (auto refused = guard_.Check(r)) return *refused;
   if (r.path.rfind("/api/", 0) != 0) {
     if (r.method != "GET" && r.method != "HEAD") return ui::ErrorReply(405, "method_not_allowed", "use GET for pages");
@@ -52,26 +131,71 @@ ui::WebReply HubDashboard::Handle(const ui::WebRequest& r) {
       if (name == shared) return ui::AssetReply(name);
     return ui::ErrorReply(404, "not_found", "no page " + Quote(r.path));
   }
+  if (r.path == "/api/report.csv") return ReportCsvReply(r, via_front);
   json out;
   Status done = ledger_.WithStore([&](sync::LedgerStore& store) -> Status {
-    SILIAN_ASSIGN_OR_RETURN(out, Route(r, store));
+    SILIAN_ASSIGN_OR_RETURN(out, Route(r, store, via_front));
     return Status::Ok();
   });
   if (!done.ok()) return ReplyFor(done);
   return ui::JsonReply(200, out);
 }
 
-Result<json> HubDashboard::Route(const ui::WebRequest& r, sync::LedgerStore& store) {
+ui::WebReply HubDashboard::ReportCsvReply(const ui::WebRequest& r, bool via_front) {
+  if (r.method != "GET") return ui::ErrorReply(405, "method_not_allowed", "use GET for " + Quote(r.path));
+  std::string csv;
+  Status done = ledger_.WithStore([&](sync::LedgerStore& store) -> Status {
+    SILIAN_RETURN_IF_ERROR(Session(r, store, via_front).status());
+    ReportCommandOptions o = ReportQuery(r);
+    o.format = "csv";
+    o.excel = true;
+    SILIAN_RETURN_IF_ERROR(CheckReportCommand(o));
+    SILIAN_ASSIGN_OR_RETURN(std::vector<ReportResult> reports, ComputeReports(store, {o}));
+    csv = ReportCsv(reports.front(), true);
+    return Status::Ok();
+  });
+  if (!done.ok()) return ReplyFor(done);
+  ui::WebReply reply{200, "text/csv; charset=utf-8", std::move(csv), {}};
+  reply.headers.emplace_back("Content-Disposition", "attachment; filename=\"silian-report.csv\"");
+  reply.headers.emplace_back("Cache-Control", "no-store");
+  reply.headers.emplace_back("X-Content-Type-Options", "nosniff");
+  return reply;
+}
+
+Result<ui::UiSession> HubDashboard::Session(const ui::WebRequest& r, sync::LedgerStore& store, bool via_front) {
+  SILIAN_ASSIGN_OR_RETURN(ui::UiSession s, sessions_.Resolve(store, r.token, NowMs()));
+  if (!via_front) return s;
+  if (!s.staff)
+    return PermissionDenied(std::string(ui::kLoginRequired) +
+                           "through the front the dashboard needs a staff login with the supervisor role");
+  SILIAN_RETURN_IF_ERROR(CheckSupervisor(store, s.actor));
+  return s;
+}
+
+Result<json> HubDashboard::Route(const ui::WebRequest& r, sync::LedgerStore& store, bool via_front) {
   if (r.path == "/api/session" && r.method == "GET") {
     SILIAN_ASSIGN_OR_RETURN(bool staffed, store.StaffRequired());
     json out = {{"node", store.config().node_id.value}, {"level", sync::LevelName(store.config().level)},
-                {"division", store.config().division.value}, {"staff_required", staffed}, {"session", nullptr}};
-    auto s = sessions_.Resolve(store, r.token, NowMs());
+                {"division", store.config().division.value}, {"staff_required", staffed || via_front},
+                {"via_front", via_front}, {"session", nullptr}};
+    auto s = Session(r, store, via_front);
     if (s.ok()) out["session"] = {{"actor", s->actor}, {"staff", s->staff}};
     return out;
   }
   if (r.path == "/api/login" && r.method == "POST") {
     SILIAN_ASSIGN_OR_RETURN(json body, ui::ParseJsonBody(r));
+    if (via_front) {
+      SILIAN_ASSIGN_OR_RETURN(bool staffed, store.StaffRequired());
+      if (!staffed)
+        return PermissionDenied("through the front the dashboard needs a staff login with the supervisor role, and "
+                                "this hub has no staff accounts (silian-hub staff add); use it on the hub's own "
+                                "machine");
+      if (!body.contains("staff_id"))
+        return PermissionDenied("through the front the dashboard needs a staff login with the supervisor role, not "
+                                "a free-text actor");
+      // The role is checked before the login is written: a refused login leaves no session behind.
+      SILIAN_RETURN_IF_ERROR(CheckSupervisor(store, body.value("staff_id", "")));
+    }
     SILIAN_ASSIGN_OR_RETURN(auto login, sessions_.Login(store, body, NowMs()));
     return json{{"token", login.first}, {"actor", login.second.actor}, {"staff", login.second.staff}};
   }
@@ -79,9 +203,13 @@ Result<json> HubDashboard::Route(const ui::WebRequest& r, sync::LedgerStore& sto
     SILIAN_RETURN_IF_ERROR(sessions_.Logout(store, r.token));
     return json{{"logged_out", true}};
   }
-  SILIAN_RETURN_IF_ERROR(sessions_.Resolve(store, r.token, NowMs()).status());
+  SILIAN_RETURN_IF_ERROR(Session(r, store, via_front).status());
   if (r.path == "/api/network" && r.method == "GET") return Network(store);
   if (r.path == "/api/overdue" && r.method == "GET") return Overdue(store);
+  if (r.path == "/api/report" && r.method == "GET") return Report(r, store);
+  if (r.path == "/api/names" && r.method == "GET") return Names(store);
+  if (r.path == "/api/trend" && r.method == "GET") return Trend(r, store);
+  if (r.path.rfind("/api/cases/", 0) == 0 && r.method == "GET") return ShowCase(r.path.substr(11), store);
   return NotFound("no API call " + r.method + " " + Quote(r.path) + " at the hub (docs/api.md lists them)");
 }
 
@@ -119,28 +247,78 @@ Result<json> HubDashboard::Overdue(sync::LedgerStore& store) {
   const sync::Date today = console::Today();
   SILIAN_ASSIGN_OR_RETURN(int rectification_wd, RectificationDays(store, std::nullopt));
   SILIAN_ASSIGN_OR_RETURN(Supervision found, SuperviseArea(store, store.scope(), today, 1, rectification_wd));
-  // Counts per county (6 digits) and per township (9 digits) of the case's division.
-  std::map<std::string, std::map<std::string, int>> by_county, by_township;
+  // Counts per county (6 digits) and per township (9 digits) of the case's division, and per department
+  // (the organ that answers for the case now, responsibility.h).
+  std::map<std::string, std::map<std::string, int>> by_county, by_township, by_department;
   for (const auto& item : found.items) {
     if (item.problem != "overdue" && item.problem != "warning") continue;
+    by_department[item.responsible_organ.empty() ? "?" : item.responsible_organ][item.problem]++;
     if (item.division.size() < 9) continue;
     by_county[item.division.substr(0, 6)][item.problem]++;
     by_township[item.division.substr(0, 9)][item.problem]++;
   }
-  auto counts = [](const std::map<std::string, std::map<std::string, int>>& m) {
+  auto counts = [](const std::map<std::string, std::map<std::string, int>>& m, const char* key) {
     json out = json::array();
-    for (const auto& [division, c] : m)
-      out.push_back({{"division", division}, {"overdue", c.count("overdue") ? c.at("overdue") : 0},
+    for (const auto& [group, c] : m)
+      out.push_back({{key, group}, {"overdue", c.count("overdue") ? c.at("overdue") : 0},
                      {"warning", c.count("warning") ? c.at("warning") : 0}});
     return out;
   };
   std::vector<sync::SupervisionItem> shown(found.items.begin(),
                                            found.items.begin() + std::min(found.items.size(), kMaxCasesShown));
   return json{{"as_of", sync::FormatDate(today)},
-              {"by_county", counts(by_county)},
-              {"by_township", counts(by_township)},
+              {"by_county", counts(by_county, "division")},
+              {"by_township", counts(by_township, "division")},
+              {"by_department", counts(by_department, "department")},
               {"cases", sync::SupervisionToJson(shown)},
               {"total", found.items.size()}};
+}
+
+Result<json> HubDashboard::Report(const ui::WebRequest& r, sync::LedgerStore& store) {
+  ReportCommandOptions o = ReportQuery(r);
+  o.format = "json";
+  SILIAN_RETURN_IF_ERROR(CheckReportCommand(o));
+  SILIAN_ASSIGN_OR_RETURN(std::vector<ReportResult> reports, ComputeReports(store, {o}));
+  return sync::ReportToJson(reports.front().options, reports.front().rows, reports.front().total);
+}
+
+Result<json> HubDashboard::Trend(const ui::WebRequest& r, sync::LedgerStore& store) {
+  int months = 12;
+  if (auto it = r.query.find("months"); it != r.query.end()) {
+    const std::string& text = it->second;
+    if (text.empty() || text.size() > 2 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoi(text) < 1 || std::stoi(text) > kMaxTrendMonths)
+      return InvalidArgument("months " + Quote(text) + " must be a number of 1 to " + std::to_string(kMaxTrendMonths));
+    months = std::stoi(text);
+  }
+  const sync::Date today = console::Today();
+  std::vector<ReportCommandOptions> periods;
+  std::vector<std::string> names;
+  for (int back = months - 1; back >= 0; --back) {
+    const sync::Date from = MonthStart(today, back);
+    const sync::Date next = back == 0 ? sync::AddDays(today, 1) : MonthStart(today, back - 1);
+    ReportCommandOptions o;
+    o.from = sync::FormatDate(from);
+    o.to = sync::FormatDate(sync::AddDays(next, -1));
+    names.push_back(o.from.substr(0, 7));
+    periods.push_back(std::move(o));
+  }
+  SILIAN_ASSIGN_OR_RETURN(std::vector<ReportResult> reports, ComputeReports(store, periods));
+  json points = json::array();
+  for (size_t i = 0; i < reports.size(); ++i) points.push_back(TrendPoint(names[i], reports[i]));
+  return json{{"as_of", sync::FormatDate(today)}, {"months", points}};
+}
+
+Result<json> HubDashboard::Names(sync::LedgerStore& store) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Item> items, store.CatalogItems(false));
+  json names = json::object();
+  for (const auto& [division, name] : DivisionNames(items)) names[division] = name;
+  return json{{"names", names}};
+}
+
+Result<json> HubDashboard::ShowCase(const std::string& ref, sync::LedgerStore& store) {
+  SILIAN_ASSIGN_OR_RETURN(json view, console::ShowCaseAsOf(store, ref, console::Today()));
+  return json{{"view", view}, {"text", console::RenderCase(view)}};
 }
 
 }  // namespace silian::hub

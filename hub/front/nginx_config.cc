@@ -12,6 +12,7 @@
 #include "http/curl_setup.h"
 #include "hub/server.h"
 #include "net/protocol.h"
+#include "ui/web.h"
 
 namespace silian::hub {
 namespace {
@@ -118,8 +119,32 @@ http {
             proxy_connect_timeout 5s;
             proxy_read_timeout 60s;
         }
+        # The supervision dashboard (docs/ui.md, "Through the front"): the hub asks a request that comes this
+        # way (X-Silian-Front, set here whatever the client sent) for a staff login with the supervisor role.
+        # The Origin is checked here against the address the browser used; the hub sees its own address as
+        # Host and Origin, which its guard accepts. Bodies: the app's limit.
+        location = /ui {
+            absolute_redirect off;
+            return 308 /ui/;
+        }
+        location /ui/ {
+            if ($request_method !~ ^(GET|HEAD|POST)$) { return 405 '{"error":"method_not_allowed","message":"use GET or POST under /ui/"}\n'; }
+            set $silian_origin "";
+            if ($http_origin != "") { set $silian_origin "refused"; }
+            if ($http_origin = "$scheme://$http_host") { set $silian_origin "http://{{HUB}}"; }
+            if ($silian_origin = "refused") { return 403 '{"error":"origin_refused","message":"requests from another site are refused: the Origin is not this front\'s address"}\n'; }
+            client_max_body_size {{UI_MAX_BODY}};
+            error_page 413 = /_silian/ui413;
+            proxy_pass http://silian_hub;
+            proxy_set_header Host {{HUB}};
+            proxy_set_header Origin $silian_origin;
+            proxy_set_header X-Silian-Front "1";
+            proxy_connect_timeout 5s;
+            proxy_read_timeout 60s;
+        }
+        location = /_silian/ui413 { internal; return 413 '{"error":"too_large","message":"the request body exceeds the app\'s limit of {{UI_MAX_BODY}} bytes"}\n'; }
         location / {
-            return 404 '{"error":"not_found","message":"no such endpoint; the hub answers /v1/sync, /v1/enrol, /v1/status, /healthz and /metrics"}\n';
+            return 404 '{"error":"not_found","message":"no such endpoint; the hub answers /v1/sync, /v1/enrol, /v1/status, /healthz, /metrics and the dashboard under /ui/"}\n';
         }
     }
 }
@@ -265,6 +290,7 @@ std::string NginxConfig(const FrontOptions& o) {
                           {"PER_IP", std::to_string(o.max_requests_per_ip)},
                           {"ALL", std::to_string(o.max_requests)},
                           {"HUB", o.hub},
+                          {"UI_MAX_BODY", std::to_string(ui::kMaxApiBodyBytes)},
                           {"LISTEN", o.listen},
                           {"SSL", o.tls_cert.empty() ? "" : " ssl"},
                           {"TLS", TlsLines(o)},

@@ -5,6 +5,7 @@
 
 #include "hub/front/nginx_config.h"
 #include "net/protocol.h"
+#include "ui/web.h"
 
 namespace silian::hub {
 namespace {
@@ -49,6 +50,17 @@ TEST_CASE("Front config: /v1/status and /metrics are forwarded to loopback clien
   CHECK_THAT(conf, Catch::Contains("set $silian_operator_only \"$uri:$remote_addr\";"));
   CHECK_THAT(conf, Catch::Contains("~ ^/(v1/status|metrics):(?!127\\.|::1$)) { return 403") &&
                        Catch::Contains("\"error\":\"operator_only\""));
+}
+
+TEST_CASE("Front config: /ui/ goes to the hub marked as from the front, with the app's body limit and Origin check",
+          "[edge][front]") {
+  const std::string conf = NginxConfig(Valid());
+  CHECK_THAT(conf, Catch::Contains("location /ui/ {"));
+  CHECK_THAT(conf, Catch::Contains("client_max_body_size " + std::to_string(ui::kMaxApiBodyBytes) + ";"));
+  CHECK_THAT(conf, Catch::Contains("proxy_set_header X-Silian-Front \"1\";"));
+  CHECK_THAT(conf, Catch::Contains("proxy_set_header Host 127.0.0.1:8701;"));
+  CHECK_THAT(conf, Catch::Contains("if ($http_origin = \"$scheme://$http_host\") { set $silian_origin \"http://127.0.0.1:8701\"; }"));
+  CHECK_THAT(conf, Catch::Contains("\"error\":\"origin_refused\""));
 }
 
 TEST_CASE("Front config: with a certificate the front listens with TLS 1.2+ and AEAD ciphers only", "[edge][front][tls]") {

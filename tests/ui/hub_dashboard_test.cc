@@ -3,6 +3,9 @@
 // offline. Cases are accepted on 2026-01-01 (the replicas' hand-set clocks), so by today their clocks ran out.
 #include <catch2/catch.hpp>
 
+#include <map>
+#include <memory>
+
 #include <nlohmann/json.hpp>
 
 #include "hub/hub_ledger.h"
@@ -87,6 +90,118 @@ TEST_CASE("HubDashboard: overdue cases are counted under their county and townsh
     return r;
   }());
   CHECK(foreign.status == 403);
+}
+
+// A county hub with two overdue cases of one village, behind a dashboard, and a bootstrap session.
+struct DashboardRig {
+  test::TempDir dir{test::TempDir::Where::kMemory};
+  test::Replica village = MakeReplica(dir, NodeAt("gacha200", Level::kVillage, test::kVillage));
+  test::Replica county = test::MakeCountyFor(dir, {village.store.get()});
+  std::string first = AcceptedCase(*village, 1);
+  std::string second = AcceptedCase(*village, 2);
+  std::unique_ptr<HubLedger> ledger;
+  std::unique_ptr<HubDashboard> dashboard;
+  std::string token;
+
+  DashboardRig() {
+    test::Exchange(*village, *county);
+    ledger = std::make_unique<HubLedger>(std::move(county.store));
+    dashboard = std::make_unique<HubDashboard>(*ledger, nullptr, ui::OriginGuard::LoopbackHosts(8701));
+    token = json::parse(dashboard->Handle(Call("POST", "/api/login", "", R"({"actor": "督查员"})")).body).at("token");
+  }
+  ui::WebReply Get(const std::string& path, const std::map<std::string, std::string>& query = {}) {
+    auto r = Call("GET", path, token);
+    r.query = query;
+    return dashboard->Handle(r);
+  }
+};
+
+TEST_CASE("HubDashboard: the report, its CSV and the monthly trend come from the hub's report", "[ui][hub]") {
+  DashboardRig rig;
+  ui::WebReply report = rig.Get("/api/report", {{"from", "2026-01-01"}, {"to", "2026-01-31"}, {"by", "township"}});
+  REQUIRE(report.status == 200);
+  json r = json::parse(report.body);
+  CHECK(r.at("total").at("received") == 2);
+  CHECK(r.at("total").at("accepted") == 2);
+  REQUIRE(r.at("rows").size() == 1);
+  CHECK(r["rows"][0]["group"] == "152222104");
+
+  ui::WebReply csv = rig.Get("/api/report.csv", {{"from", "2026-01-01"}, {"to", "2026-01-31"}, {"by", "township"}});
+  REQUIRE(csv.status == 200);
+  CHECK(csv.content_type.rfind("text/csv", 0) == 0);
+  CHECK(csv.body.rfind("\xEF\xBB\xBF", 0) == 0);
+  CHECK(csv.body.find("152222104") != std::string::npos);
+  CHECK(rig.dashboard->Handle(Call("GET", "/api/report.csv", "")).status == 401);
+
+  ui::WebReply bad = rig.Get("/api/report", {{"from", "2026-13-01"}, {"to", "2026-01-31"}});
+  CHECK(bad.status == 400);
+  CHECK_THAT(json::parse(bad.body).at("message").get<std::string>(), Catch::Contains("--from"));
+  bad = rig.Get("/api/report", {{"from", "2026-01-01"}, {"to", "2026-01-31"}, {"by", "colour"}});
+  CHECK(bad.status == 400);
+  CHECK_THAT(json::parse(bad.body).at("message").get<std::string>(), Catch::Contains("colour"));
+
+  ui::WebReply trend = rig.Get("/api/trend", {{"months", "3"}});
+  REQUIRE(trend.status == 200);
+  CHECK(json::parse(trend.body).at("months").size() == 3);
+  CHECK(rig.Get("/api/trend").status == 200);
+  CHECK(json::parse(rig.Get("/api/trend").body).at("months").size() == 12);
+  for (const char* months : {"0", "37", "x", "-1", "999"}) {
+    CAPTURE(months);
+    ui::WebReply refused = rig.Get("/api/trend", {{"months", months}});
+    CHECK(refused.status == 400);
+    CHECK_THAT(json::parse(refused.body).at("message").get<std::string>(), Catch::Contains(months));
+  }
+}
+
+TEST_CASE("HubDashboard: the drill-down shows a case as `case show` does, read-only", "[ui][hub]") {
+  DashboardRig rig;
+  ui::WebReply shown = rig.Get("/api/cases/" + rig.first);
+  REQUIRE(shown.status == 200);
+  json c = json::parse(shown.body);
+  CHECK(c.at("view").at("case_id") == rig.first);
+  CHECK(c.at("view").contains("history"));
+  CHECK(c.at("view").contains("clocks"));
+  CHECK_THAT(c.at("text").get<std::string>(), Catch::Contains(c["view"]["case_number"].get<std::string>()));
+  CHECK(rig.Get("/api/cases/no-such-case").status == 404);
+  CHECK(rig.dashboard->Handle(Call("POST", "/api/cases/" + rig.first, rig.token, "{}")).status == 404);
+}
+
+TEST_CASE("HubDashboard: overdue cases are also counted by the department that answers for them", "[ui][hub]") {
+  DashboardRig rig;
+  json overdue = json::parse(rig.Get("/api/overdue").body);
+  INFO(overdue.dump(1));
+  REQUIRE(overdue.at("by_department").size() == 1);
+  CHECK(overdue["by_department"][0]["overdue"] == 4);  // two cases, two clocks each
+}
+
+TEST_CASE("HubDashboard: through the front only a supervisor's staff session is answered", "[ui][hub]") {
+  DashboardRig rig;
+  auto via = [&](ui::WebRequest r) { return rig.dashboard->Handle(r, true); };
+  // The bootstrap session made on the hub's machine does not count through the front.
+  CHECK(via(Call("GET", "/api/network", rig.token)).status == 401);
+  ui::WebReply login = via(Call("POST", "/api/login", "", R"({"actor": "督查员"})"));
+  CHECK(login.status == 403);
+  CHECK_THAT(json::parse(login.body).at("message").get<std::string>(), Catch::Contains("supervisor"));
+  json session = json::parse(via(Call("GET", "/api/session", "")).body);
+  CHECK(session.at("via_front") == true);
+  CHECK(session.at("staff_required") == true);
+}
+
+TEST_CASE("HubDashboard: divisions are named by the governments that implement items there", "[ui][hub]") {
+  pb::Item a;
+  auto* i = a.add_implementations();
+  i->set_division("152222104");
+  i->set_lead_department("巴彦淖尔苏木人民政府");
+  i = a.add_implementations();
+  i->set_division("152222105");
+  i->set_lead_department("某苏木卫生院");  // not a government: names nothing
+  pb::Item b;
+  i = b.add_implementations();
+  i->set_division("152222");
+  i->set_lead_department("科尔沁右翼中旗人民政府");
+  auto names = DivisionNames({a, b});
+  CHECK(names == std::map<std::string, std::string>{{"152222", "科尔沁右翼中旗"}, {"152222104", "巴彦淖尔苏木"}});
+  CHECK(DivisionNames({}).empty());
 }
 
 }  // namespace

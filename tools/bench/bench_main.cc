@@ -9,6 +9,7 @@
 #include "bench/bench_link.h"
 #include "bench/bench_local.h"
 #include "bench/bench_peer.h"
+#include "bench/bench_queue.h"
 #include "bench/bench_relay.h"
 #include "bench/bench_sync.h"
 
@@ -80,6 +81,25 @@ int main(int argc, char** argv) {
                        "directory under /tmp, removed at the end");
   sync_cmd->add_flag("--keep", sync.keep, "keep the scratch directory (ledgers and hub logs)");
   sync_cmd->add_flag("--json", sync.json, "print the figures as one JSON object");
+
+  silian::bench::QueueOptions queue;
+  auto* queue_cmd = app.add_subcommand(
+      "queue",
+      "Authors a township hall's ledger and times the window queue and supervision through the watch index of "
+      "open cases, against parsing every stored case view, and the index's rebuild when an older ledger opens");
+  queue_cmd->add_option("--seed", queue.seed, "workload seed")->capture_default_str();
+  queue_cmd->add_option("--ops", queue.ops, "ops of the hall's workload (about 8 a case)")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{10000000}));
+  queue_cmd->add_option("--open-cases", queue.open_cases, "cases accepted on the last day besides the workload's")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1000000}));
+  queue_cmd->add_option("--runs", queue.runs, "timed runs; medians are reported")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 99));
+  queue_cmd->add_option("--dir", queue.dir, "directory for scratch files (default: a temporary one, removed)");
+  queue_cmd->add_flag("--keep", queue.keep, "keep the scratch directory");
+  queue_cmd->add_flag("--json", queue.json, "print the figures as one JSON object");
 
   silian::bench::LinkBenchOptions link;
   bool link_smoke = false;
@@ -173,7 +193,8 @@ int main(int argc, char** argv) {
     if (relay_cmd->count("--counties") == 0) relay.counties = smoke.counties;
     if (relay_cmd->count("--ops-per-county") == 0) relay.ops_per_county = smoke.ops_per_county;
   }
-  silian::Status s = sync_cmd->parsed()    ? silian::bench::RunSync(sync, std::cout, std::cerr)
+  silian::Status s = queue_cmd->parsed()   ? silian::bench::RunQueue(queue, std::cout, std::cerr)
+                     : sync_cmd->parsed()  ? silian::bench::RunSync(sync, std::cout, std::cerr)
                      : relay_cmd->parsed() ? silian::bench::RunRelay(relay, std::cout, std::cerr)
                      : link_cmd->parsed() ? silian::bench::RunLink(link, std::cout, std::cerr)
                      : peer_cmd->parsed() ? silian::bench::RunPeer(peer, std::cout, std::cerr)

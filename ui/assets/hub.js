@@ -1,6 +1,7 @@
 // The supervision dashboard of a county or city hub: the network below it (a child silent for a day or
-// more stands out), what this hub has not yet relayed up, and overdue and warning cases by county and
-// township. Read-only.
+// more stands out), what this hub has not yet relayed up, overdue and warning cases by county, township
+// and department with a read-only drill-down to each case, the report's completion rate, days ahead and
+// satisfaction month by month as SVG charts, and the report tables with their CSV. Read-only.
 "use strict";
 const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("silian.hub.token") || "";
@@ -55,6 +56,18 @@ $("login-form").addEventListener("submit", async (ev) => {
 
 $("lang").addEventListener("change", () => { I18N.set($("lang").value); if (!$("app").hidden) load(); });
 
+// Division names the hub's ledger holds (api/names), by prefix: 4, 6, 9 or 12 digits. A 12-digit code of
+// a city, county or township (trailing zeros) is looked up by its own prefix.
+let names = {};
+function divisionText(code) {
+  let key = code;
+  if (code.length === 12) {
+    for (const n of [4, 6, 9]) if (/^0+$/.test(code.slice(n))) { key = code.slice(0, n); break; }
+  }
+  const name = names[code] || names[key];
+  return name ? name + " (" + code + ")" : code;
+}
+
 function contactText(c, now) {
   if (!c.last_contact_ms) return I18N.t("hub.never");
   const ago = age(now - c.last_contact_ms);
@@ -75,7 +88,7 @@ async function loadNetwork() {
     const tr = el("tr", undefined, r.offline ? "offline" : "");
     tr.dataset.node = r.node;
     const name = el("td", (r.depth ? "└ " : "") + r.node);
-    tr.append(name, el("td", I18N.t("level." + r.level)), el("td", r.division),
+    tr.append(name, el("td", I18N.t("level." + r.level)), el("td", divisionText(r.division)),
               el("td", r.depth ? "" : contactText(r, n.now_ms)), el("td", r.depth ? "" : String(r.ops_received)),
               el("td", r.depth ? "" : (r.errors ? r.errors + " · " + r.last_error : "0")));
     body.append(tr);
@@ -93,15 +106,30 @@ async function loadOverdue() {
     for (const c of list) {
       const tr = el("tr", undefined, c.overdue ? "overdue" : "warning");
       tr.dataset.division = c.division;
-      tr.append(el("td", (depth ? "└ " : "") + c.division), el("td", String(c.overdue)), el("td", String(c.warning)));
+      tr.append(el("td", (depth ? "└ " : "") + divisionText(c.division)), el("td", String(c.overdue)),
+                el("td", String(c.warning)));
       counts.append(tr);
     }
+  const departments = document.querySelector("#by-department tbody");
+  departments.replaceChildren();
+  for (const d of o.by_department) {
+    const tr = el("tr", undefined, d.overdue ? "overdue" : "warning");
+    tr.dataset.department = d.department;
+    tr.append(el("td", d.department), el("td", String(d.overdue)), el("td", String(d.warning)));
+    departments.append(tr);
+  }
   const cases = document.querySelector("#cases tbody");
   cases.replaceChildren();
   for (const c of o.cases) {
     const tr = el("tr", undefined, c.problem === "overdue" ? "overdue" : c.problem === "warning" ? "warning" : "");
+    const open = el("button", c.case_number || c.case_id, "link");
+    open.type = "button";
+    open.dataset.case = c.case_id;
+    open.addEventListener("click", () => showCase(c.case_id));
+    const number = el("td");
+    number.append(open);
     tr.append(el("td", I18N.t("state." + c.problem) === "state." + c.problem ? c.problem : I18N.t("state." + c.problem)),
-              el("td", c.case_number), el("td", c.division), el("td", c.item), el("td", c.due || "-"));
+              number, el("td", divisionText(c.division)), el("td", c.item), el("td", c.due || "-"));
     cases.append(tr);
   }
   if (o.cases.length === 0) {
@@ -113,10 +141,125 @@ async function loadOverdue() {
   }
 }
 
-async function load() {
+// Read-only: the case as `case show` prints it.
+async function showCase(ref) {
+  try {
+    const c = await api("GET", "cases/" + encodeURIComponent(ref));
+    $("case-number").textContent = c.view.case_number || ref;
+    $("case-text").textContent = c.text;
+    $("case-panel").hidden = false;
+    $("case-panel").scrollIntoView();
+  } catch (e) {
+    $("error").textContent = I18N.t("error.prefix") + e.message;
+  }
+}
+$("case-close").addEventListener("click", () => { $("case-panel").hidden = true; });
+
+const SVG = "http://www.w3.org/2000/svg";
+function svg(tag, attrs, text) {
+  const e = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs || {})) e.setAttribute(k, String(v));
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+// A line chart of `points` ([{label, value}]) in `figure`: one circle per point (its title says the
+// period and value), the axis from 0 to the largest value (at least `floor`), the first and last labels.
+function lineChart(figure, points, floor, format) {
+  figure.querySelectorAll("svg").forEach((old) => old.remove());
+  const w = 360, h = 160, left = 44, right = 10, top = 10, bottom = 24;
+  const max = Math.max(floor, ...points.map((p) => p.value));
+  const x = (i) => left + (points.length < 2 ? (w - left - right) / 2 : (i * (w - left - right)) / (points.length - 1));
+  const y = (v) => top + (h - top - bottom) * (1 - v / max);
+  const chart = svg("svg", { viewBox: `0 0 ${w} ${h}`, width: w, height: h, role: "img", class: "chart" });
+  chart.append(svg("line", { x1: left, y1: y(0), x2: w - right, y2: y(0), class: "axis", stroke: "#888" }),
+               svg("line", { x1: left, y1: top, x2: left, y2: y(0), class: "axis", stroke: "#888" }),
+               svg("text", { x: left - 4, y: top + 8, "text-anchor": "end", class: "tick", "font-size": 10, fill: "#555" }, format(max)),
+               svg("text", { x: left - 4, y: y(0), "text-anchor": "end", class: "tick", "font-size": 10, fill: "#555" }, format(0)));
+  if (points.length > 0) {
+    chart.append(svg("polyline", { points: points.map((p, i) => `${x(i)},${y(p.value)}`).join(" "), class: "line", fill: "none", stroke: "#1f6f43", "stroke-width": 2 }));
+    chart.append(svg("text", { x: x(0), y: h - 6, "text-anchor": "start", class: "tick", "font-size": 10, fill: "#555" }, points[0].label),
+                 svg("text", { x: x(points.length - 1), y: h - 6, "text-anchor": "end", class: "tick", "font-size": 10, fill: "#555" },
+                     points[points.length - 1].label));
+  }
+  points.forEach((p, i) => {
+    const dot = svg("circle", { cx: x(i), cy: y(p.value), r: 3.5, class: "point", fill: "#1f6f43" });
+    dot.dataset.period = p.label;
+    dot.dataset.value = String(p.value);
+    dot.append(svg("title", {}, p.label + ": " + format(p.value)));
+    chart.append(dot);
+  });
+  figure.append(chart);
+}
+
+const percent = (v) => (100 * v).toFixed(1) + "%";
+async function loadTrend() {
+  const t = await api("GET", "trend?months=12");
+  $("trend-as-of").textContent = I18N.t("queue.as_of", { date: t.as_of });
+  const series = (field) => t.months.map((m) => ({ label: m.period, value: m[field] }));
+  lineChart($("chart-completion"), series("completion_rate"), 1, percent);
+  lineChart($("chart-ahead"), series("ahead_wd_average"), 1, (v) => v.toFixed(1));
+  lineChart($("chart-satisfaction"), series("satisfaction_rate"), 1, percent);
+}
+
+function reportQuery() {
+  const q = new URLSearchParams({ from: $("report-from").value, to: $("report-to").value, by: $("report-by").value });
+  return q.toString();
+}
+
+async function loadReport() {
+  const r = await api("GET", "report?" + reportQuery());
+  const body = document.querySelector("#report tbody");
+  body.replaceChildren();
+  for (const row of [...r.rows, { ...r.total, group: I18N.t("hub.total") }]) {
+    const ahead = row.completed_on_time ? row.ahead_wd_total / row.completed_on_time : 0;
+    const tr = el("tr");
+    tr.append(el("td", r.by === "county" || r.by === "township" ? divisionText(row.group) : row.group),
+              ...[row.received, row.accepted, row.completed, percent(row.completion_rate), row.completed_on_time,
+                  ahead.toFixed(1), row.overdue_now, row.warning_now, row.evaluations,
+                  percent(row.satisfaction_rate)].map((v) => el("td", String(v))));
+    body.append(tr);
+  }
+}
+
+$("report-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  $("error").textContent = "";
+  loadReport().catch((e) => { $("error").textContent = I18N.t("error.prefix") + e.message; });
+});
+
+// The CSV of `silian-hub report --format csv --excel`, fetched with the session and saved as a file.
+$("report-csv").addEventListener("click", async () => {
   $("error").textContent = "";
   try {
-    await Promise.all([loadNetwork(), loadOverdue()]);
+    const reply = await fetch("api/report.csv?" + reportQuery(),
+                              { headers: { "X-Silian-Session": token }, credentials: "omit" });
+    if (!reply.ok) {
+      const j = await reply.json().catch(() => ({ message: reply.statusText }));
+      throw new Error(j.message || reply.statusText);
+    }
+    const a = el("a");
+    a.href = URL.createObjectURL(await reply.blob());
+    a.download = `silian-report-${$("report-from").value}-${$("report-to").value}.csv`;
+    document.body.append(a);
+    a.click();
+    a.remove();
+  } catch (e) {
+    $("error").textContent = I18N.t("error.prefix") + e.message;
+  }
+});
+
+async function load() {
+  $("error").textContent = "";
+  if (!$("report-from").value) {
+    const d = new Date();
+    const two = (n) => String(n).padStart(2, "0");
+    $("report-to").value = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
+    $("report-from").value = `${d.getFullYear()}-01-01`;
+  }
+  try {
+    names = (await api("GET", "names")).names;
+    await Promise.all([loadNetwork(), loadOverdue(), loadTrend(), loadReport()]);
   } catch (e) {
     $("error").textContent = I18N.t("error.prefix") + e.message;
   }

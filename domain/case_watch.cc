@@ -1,0 +1,231 @@
+#include "domain/case_watch.h"
+
+#include <algorithm>
+
+#include "base/text.h"
+#include "domain/case_model.h"
+#include "domain/catalog.h"
+#include "domain/workflow.h"
+#include "ledger/db.h"
+
+namespace silian::sync {
+namespace {
+
+// How far past a case's latest op the membership test looks: beyond every limit (45 + 15 working days),
+// the notice window, a correction or rectification deadline.
+constexpr int kHorizonDays = 3 * 366;
+
+constexpr const char* kTables = R"sql(
+CREATE TABLE IF NOT EXISTS case_watch(
+  case_id TEXT PRIMARY KEY,
+  division TEXT NOT NULL,
+  status TEXT NOT NULL,
+  exercise_level TEXT NOT NULL,
+  due TEXT NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS case_watch_by_due ON case_watch(due = '', due, case_id);
+CREATE INDEX IF NOT EXISTS case_watch_by_status ON case_watch(status, division);
+CREATE TABLE IF NOT EXISTS case_watch_version(version INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS case_watch_stale_insert AFTER INSERT ON cases BEGIN DELETE FROM case_watch_version; END;
+CREATE TRIGGER IF NOT EXISTS case_watch_stale_update AFTER UPDATE ON cases BEGIN DELETE FROM case_watch_version; END;
+CREATE TRIGGER IF NOT EXISTS case_watch_stale_delete AFTER DELETE ON cases BEGIN DELETE FROM case_watch_version; END;
+)sql";
+
+// A program that knows the index writes a case's row right after its case (CaseWatch::Write) and marks the
+// index current again; an older program, which writes the case only, leaves it marked stale (the triggers
+// above), and the next open by this program rebuilds it.
+constexpr const char* kMarkCurrent =
+    "INSERT INTO case_watch_version(version) SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM case_watch_version)";
+
+// The SQL list "?a,?b,..." of parameters first..first+n-1 ("NULL" for none, which matches nothing).
+std::string Params(int first, size_t n) {
+  if (n == 0) return "NULL";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += (i ? ",?" : "?") + std::to_string(first + static_cast<int>(i));
+  return out;
+}
+
+const std::vector<Action>& WindowActions() {
+  static const std::vector<Action> kWindow = {Action::kAccept, Action::kRequestCorrection};
+  return kWindow;
+}
+
+// Whether a case in `status` waits for the window: its status allows accept or request-correction (a case
+// received again after a correction waits for acceptance with no clock running and nothing overdue).
+bool AwaitsTheWindow(const std::string& status) {
+  auto parsed = ParseCaseStatus(status);
+  if (!parsed.ok()) return false;
+  for (Action a : AllowedActions(*parsed))
+    if (std::find(WindowActions().begin(), WindowActions().end(), a) != WindowActions().end()) return true;
+  return false;
+}
+
+Status MarkCurrent(sqlite3* db) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db, kMarkCurrent));
+  return s.Bind(1, static_cast<int64_t>(CaseWatch::kVersion)).Run();
+}
+
+Status CheckStatuses(const std::vector<std::string>& statuses) {
+  for (const auto& s : statuses) SILIAN_RETURN_IF_ERROR(ParseCaseStatus(s).status());
+  return Status::Ok();
+}
+
+}  // namespace
+
+WatchQuery WindowQueueQuery(const std::string& scope, std::string_view node_level, size_t limit) {
+  WatchQuery q;
+  q.scope = scope;
+  q.limit = limit;
+  for (CaseStatus s : {CaseStatus::kAccepted, CaseStatus::kInReview, CaseStatus::kSuspended,
+                       CaseStatus::kCorrectionPending})
+    q.statuses.push_back(CaseStatusName(s));
+  for (int i = 0; i < kCaseStatusCount; ++i) {
+    const std::string status = CaseStatusName(static_cast<CaseStatus>(i));
+    if (AwaitsTheWindow(status)) q.statuses_if_level.push_back(status);
+  }
+  for (const char* level : {"village", "township", "county", "city"}) {
+    pb::ItemTerms terms;
+    terms.set_exercise_level(level);
+    for (Action a : WindowActions())
+      if (CheckAuthority(terms, ActionName(a), node_level).ok()) {
+        q.exercise_levels.push_back(level);
+        break;
+      }
+  }
+  return q;
+}
+
+Result<bool> CaseWatch::Current() {
+  Stmt t;
+  SILIAN_RETURN_IF_ERROR(t.Prepare(db_, "SELECT 1 FROM sqlite_master WHERE type='table' AND name='case_watch_version'"));
+  SILIAN_ASSIGN_OR_RETURN(bool exists, t.Step());
+  if (!exists) return false;
+  Stmt v;
+  SILIAN_RETURN_IF_ERROR(v.Prepare(db_, "SELECT version FROM case_watch_version"));
+  SILIAN_ASSIGN_OR_RETURN(bool row, v.Step());
+  return row && v.Int(0) == kVersion;
+}
+
+Result<std::unique_ptr<CaseWatch>> CaseWatch::Attach(Ledger& ledger, CaseTables& cases, ReferenceIndex& reference) {
+  std::unique_ptr<CaseWatch> w(new CaseWatch(ledger.db(), cases, reference));
+  SILIAN_ASSIGN_OR_RETURN(bool current, w->Current());
+  if (current) return w;  // the common open: no write lock taken
+  CaseWatch* watch = w.get();
+  SILIAN_RETURN_IF_ERROR(ledger.RunTransaction([watch] { return watch->Create(); }));
+  return w;
+}
+
+Status CaseWatch::Create() {
+  SILIAN_ASSIGN_OR_RETURN(bool current, Current());  // another process may have built it meanwhile
+  if (current) return Status::Ok();
+  SILIAN_RETURN_IF_ERROR(Exec(db_, "DROP TABLE IF EXISTS case_watch; DROP TABLE IF EXISTS case_watch_version;"));
+  SILIAN_RETURN_IF_ERROR(Exec(db_, kTables));
+  SILIAN_RETURN_IF_ERROR(Rebuild());
+  return Exec(db_, "INSERT INTO case_watch_version VALUES(" + std::to_string(kVersion) + ")");
+}
+
+Result<const WorkingCalendar*> CaseWatch::CalendarOf(const std::string& division) {
+  // The cache holds while the calendar layers stored stay the same: a layer indexed, or one rolled back
+  // with its transaction, changes this stamp of the reference index's calendars table.
+  Stmt stamp;
+  SILIAN_RETURN_IF_ERROR(stamp.Prepare(
+      db_, "SELECT count(*) || ':' || ifnull(max(hlc), 0) || ':' || ifnull(sum(version), 0) FROM calendars"));
+  SILIAN_ASSIGN_OR_RETURN(bool row, stamp.Step());
+  const std::string now = row ? stamp.Text(0) : "";
+  if (now != calendars_stamp_) {
+    calendars_.clear();
+    calendars_stamp_ = now;
+  }
+  auto it = calendars_.find(division);
+  if (it == calendars_.end()) {
+    SILIAN_ASSIGN_OR_RETURN(auto layers, reference_.CalendarLayers());
+    it = calendars_.emplace(division, WorkingCalendar::Build(layers, division)).first;
+  }
+  return &it->second;
+}
+
+Status CaseWatch::Write(const CaseProjection& p) {
+  SILIAN_RETURN_IF_ERROR(WriteView(p.case_id.value, p.view));
+  return MarkCurrent(db_);
+}
+
+
+
+Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& view) {
+  Stmt del;
+  SILIAN_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM case_watch WHERE case_id=?"));
+  SILIAN_RETURN_IF_ERROR(del.Bind(1, case_id).Run());
+  const std::string division = view.value("division", "");
+  auto as_of = ParseDate(view.value("last_update", "").substr(0, 10));
+  if (division.empty() || !as_of.ok()) return Status::Ok();  // a case without a division or date: nobody's
+  SILIAN_ASSIGN_OR_RETURN(const WorkingCalendar* calendar, CalendarOf(division));
+  if (!AwaitsTheWindow(view.value("status", "")) && Supervise(view, *calendar, AddDays(*as_of, kHorizonDays)).empty())
+    return Status::Ok();
+  const CaseClocks clocks = ComputeCaseClocks(view, *calendar, *as_of);
+  std::optional<Date> due;
+  if (clocks.started) {
+    due = clocks.promised.due;
+  } else if (clocks.notice) {
+    due = clocks.notice->due;
+  }
+  std::string level;
+  if (view.contains("item") && view["item"].is_object()) level = view["item"].value("exercise_level", "");
+  Stmt ins;
+  SILIAN_RETURN_IF_ERROR(
+      ins.Prepare(db_, "INSERT INTO case_watch(case_id, division, status, exercise_level, due) VALUES(?,?,?,?,?)"));
+  return ins.Bind(1, case_id)
+      .Bind(2, division)
+      .Bind(3, view.value("status", ""))
+      .Bind(4, level)
+      .Bind(5, due ? FormatDate(*due) : std::string())
+      .Run();
+}
+
+Status CaseWatch::Rebuild() {
+  SILIAN_RETURN_IF_ERROR(Exec(db_, "DELETE FROM case_watch"));
+  SILIAN_RETURN_IF_ERROR(cases_.ForEachView("", [this](const nlohmann::json& view) {
+    return WriteView(view.value("case_id", ""), view);
+  }));
+  return MarkCurrent(db_);
+}
+
+Result<WatchPage> CaseWatch::Query(const WatchQuery& q) {
+  SILIAN_RETURN_IF_ERROR(CheckStatuses(q.statuses));
+  SILIAN_RETURN_IF_ERROR(CheckStatuses(q.statuses_if_level));
+  const int a = 2;
+  const int b = a + static_cast<int>(q.statuses.size());
+  const int c = b + static_cast<int>(q.statuses_if_level.size());
+  const std::string where = " FROM case_watch WHERE substr(division, 1, length(?1))=?1 AND (status IN (" +
+                            Params(a, q.statuses.size()) + ") OR (status IN (" +
+                            Params(b, q.statuses_if_level.size()) + ") AND exercise_level IN (" +
+                            Params(c, q.exercise_levels.size()) + ")))";
+  auto bind = [&](Stmt& s) {
+    s.Bind(1, q.scope);
+    int i = a;
+    for (const auto* list : {&q.statuses, &q.statuses_if_level, &q.exercise_levels})
+      for (const auto& v : *list) s.Bind(i++, v);
+  };
+  Stmt count, rows;
+  SILIAN_RETURN_IF_ERROR(count.Prepare(db_, ("SELECT count(*)" + where).c_str()));
+  bind(count);
+  SILIAN_ASSIGN_OR_RETURN(bool counted, count.Step());
+  WatchPage page;
+  page.total = counted ? static_cast<uint64_t>(count.Int(0)) : 0;
+  const int limit_param = c + static_cast<int>(q.exercise_levels.size());
+  SILIAN_RETURN_IF_ERROR(rows.Prepare(
+      db_, ("SELECT case_id" + where + " ORDER BY due = '', due, case_id LIMIT ?" + std::to_string(limit_param)).c_str()));
+  bind(rows);
+  rows.Bind(limit_param, static_cast<int64_t>(q.limit));
+  SILIAN_ASSIGN_OR_RETURN(page.case_ids, CollectRows<std::string>(rows, [](const Stmt& r) { return r.Text(0); }));
+  return page;
+}
+
+Result<std::vector<std::string>> CaseWatch::CaseIds(const std::string& scope) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(
+      s.Prepare(db_, "SELECT case_id FROM case_watch WHERE substr(division, 1, length(?1))=?1 ORDER BY case_id"));
+  s.Bind(1, scope);
+  return CollectRows<std::string>(s, [](const Stmt& r) { return r.Text(0); });
+}
+
+}  // namespace silian::sync

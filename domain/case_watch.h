@@ -1,0 +1,101 @@
+// The watch index: the open cases of a replica by status and due date, so that the window queue and
+// supervision read only the cases that can need them instead of every stored case view.
+//
+// Table case_watch (derived data, like the case tables; no personal data):
+//   case_id TEXT PRIMARY KEY, division TEXT, status TEXT, exercise_level TEXT ("" when the case has no
+//   item), due TEXT (YYYY-MM-DD or NULL).
+// A case has a row exactly when its status allows accept or request-correction (it waits for the window),
+// or supervision (sync::Supervise) finds a problem with it three years after its latest op: a clock that
+// runs, an acceptance awaited, owed materials, a correction or a rectification still open all become
+// overdue by then, so a case without a row can need nobody until an op of it is stored again (which
+// rewrites its row). `due` is the promised clock's due day, else the one-time notice
+// window's, computed as of the day of the case's latest op with the calendar of its division: the day the
+// case is next due if nothing happens. An open suspension or a deemed acceptance can make today's due
+// later; readers that show a due compute it again from the view (the order of rows is by this key).
+// Rows are rewritten in the transaction that stores the case (CaseProjector::ProjectAndStore) and all
+// recomputed when a calendar layer is indexed. Table case_watch_version holds kVersion; a ledger whose
+// table is missing (made before the index) or of another version has it rebuilt when it opens.
+// Not thread-safe (as the Ledger).
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "domain/calendar.h"
+#include "domain/case_tables.h"
+#include "domain/projection.h"
+#include "domain/reference_index.h"
+#include "ledger/ledger.h"
+
+namespace silian::sync {
+
+// Which watched cases to read: those of `scope` (a division prefix) whose status is one of `statuses`,
+// plus those whose status is one of `statuses_if_level` and whose item's exercise level is one of
+// `exercise_levels`; the first `limit` by due day (a case without one last), then case id.
+struct WatchQuery {
+  std::string scope;
+  std::vector<std::string> statuses;
+  std::vector<std::string> statuses_if_level;
+  std::vector<std::string> exercise_levels;
+  size_t limit = 500;
+};
+
+struct WatchPage {
+  std::vector<std::string> case_ids;  // in the order of the query
+  uint64_t total = 0;                 // how many cases match, `limit` aside
+};
+
+// The window queue's candidates at a node of level `node_level` (a level name) over `scope`: the cases
+// whose clock runs (accepted, in review, suspended, waiting for correction), and the cases whose status
+// allows accept or request-correction when their item's exercise level lets this level take them
+// (CheckAuthority); `limit` of them by due day. The queue judges each candidate again from its view.
+WatchQuery WindowQueueQuery(const std::string& scope, std::string_view node_level, size_t limit);
+
+// The stored views a WatchQuery selects (LedgerStore::WatchedCaseViews).
+struct WatchedViews {
+  std::vector<nlohmann::json> views;
+  uint64_t total = 0;
+};
+
+class CaseWatch {
+ public:
+  static constexpr int kVersion = 1;
+
+  // Creates the tables when absent and rebuilds the rows from the stored case views when the table was
+  // missing or of another version (one transaction). `ledger`, `cases` and `reference` are borrowed and
+  // must outlive the index. Returns the store's error.
+  static Result<std::unique_ptr<CaseWatch>> Attach(Ledger& ledger, CaseTables& cases, ReferenceIndex& reference);
+
+  // Writes (or deletes) the row of `p`'s case. REQUIRES: inside a write transaction.
+  Status Write(const CaseProjection& p);
+  // Recomputes every row from the stored case views (a calendar layer changed). REQUIRES: inside a write
+  // transaction.
+  Status Rebuild();
+  // The case ids that `query` selects. kInvalidArgument naming a status that is not a CaseStatus name.
+  Result<WatchPage> Query(const WatchQuery& query);
+  // Every watched case id of `scope`, by case id.
+  Result<std::vector<std::string>> CaseIds(const std::string& scope);
+
+ private:
+  CaseWatch(sqlite3* db, CaseTables& cases, ReferenceIndex& reference) : db_(db), cases_(cases), reference_(reference) {}
+  // Whether the tables exist at kVersion.
+  Result<bool> Current();
+  // Creates the tables and rows unless Current. REQUIRES: inside a write transaction.
+  Status Create();
+  Status WriteView(const std::string& case_id, const nlohmann::json& view);
+  Result<const WorkingCalendar*> CalendarOf(const std::string& division);
+
+  sqlite3* db_;
+  CaseTables& cases_;
+  ReferenceIndex& reference_;
+  std::map<std::string, WorkingCalendar> calendars_;  // by division, for the layers of calendars_stamp_
+  std::string calendars_stamp_;
+};
+
+}  // namespace silian::sync

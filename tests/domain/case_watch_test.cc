@@ -1,0 +1,198 @@
+// The watch index of open cases (domain/case_watch.h): what the window queue and supervision read.
+#include <algorithm>
+#include <set>
+#include <tuple>
+
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+
+#include "domain/case_watch.h"
+#include "domain/catalog.h"
+#include "domain/store.h"
+#include "domain/workflow.h"
+#include "ledger/db.h"
+#include "support/test_util.h"
+#include "support/workload.h"
+
+namespace silian::sync {
+namespace {
+
+using json = nlohmann::json;
+using test::Replica;
+
+constexpr const char* kItem = "11152222MB1234567X-1-001";  // MakeCountyFor's village item, 10 WD promised
+
+// The case ids `query` selects at `store`, in order.
+std::vector<std::string> Selected(LedgerStore& store, const WatchQuery& query) {
+  WatchedViews page = SILIAN_TAKE(store.WatchedCaseViews(query));
+  std::vector<std::string> ids;
+  for (const auto& v : page.views) ids.push_back(v.at("case_id").get<std::string>());
+  CHECK(page.total >= ids.size());
+  return ids;
+}
+
+std::set<std::string> Watched(LedgerStore& store) {
+  std::set<std::string> ids;
+  SILIAN_REQUIRE_OK(store.ForEachWatchedCaseView(store.scope(), [&](const json& v) {
+    ids.insert(v.at("case_id").get<std::string>());
+    return Status::Ok();
+  }));
+  return ids;
+}
+
+std::string NewReceived(LedgerStore& store, uint32_t n) {
+  NewCase c = test::SampleCase(n);
+  c.item_code = kItem;
+  auto p = SILIAN_TAKE(store.CreateCase(c));
+  SILIAN_TAKE(store.Act(p.case_id.value, Action::kReceive, "", "agent-1"));
+  return p.case_id.value;
+}
+
+TEST_CASE("Watch index: the window queue reads accepted and received cases by due day, and drops closed ones",
+          "[case_watch]") {
+  test::TempDir dir(test::TempDir::Where::kMemory);
+  Replica village = test::MakeReplica(dir, test::NodeAt("agent", Level::kVillage, test::kVillage));
+  Replica county = test::MakeCountyFor(dir, {village.store.get()});
+  test::Exchange(*county, *village);
+
+  const std::string received = NewReceived(*village, 1);  // due: the 5-WD notice window from 2026-01-01
+  village.wall->Set(test::kT0Ms + 86400000ull);
+  const std::string accepted = NewReceived(*village, 2);
+  SILIAN_TAKE(village->Act(accepted, Action::kAccept, "", "agent-1"));  // due: 10 WD after acceptance
+  const std::string withdrawn = NewReceived(*village, 3);
+  SILIAN_TAKE(village->Act(withdrawn, Action::kWithdraw, "applicant asks", "agent-1"));
+
+  const WatchQuery q = WindowQueueQuery(village->scope(), "village", 10);
+  CHECK(Selected(*village, q) == std::vector<std::string>{received, accepted});
+  CHECK(Watched(*village) == std::set<std::string>{received, accepted});
+
+  // Withdrawing the accepted case closes it: it leaves the index in the same transaction.
+  SILIAN_TAKE(village->Act(accepted, Action::kWithdraw, "applicant asks", "agent-1"));
+  CHECK(Selected(*village, q) == std::vector<std::string>{received});
+  CHECK(Watched(*village) == std::set<std::string>{received});
+
+  // The limit cuts the page, not the count.
+  WatchQuery one = q;
+  one.limit = 0;
+  CHECK(SILIAN_TAKE(village->WatchedCaseViews(one)).total == 1);
+  // A bad status in a query is refused by name.
+  WatchQuery bad = q;
+  bad.statuses.push_back("teleported");
+  auto refused = village->WatchedCaseViews(bad);
+  REQUIRE_FALSE(refused.ok());
+  CHECK_THAT(refused.status().message(), Catch::Contains("teleported"));
+}
+
+TEST_CASE("Watch index: the window queue query offers acceptance only for the levels this node may accept",
+          "[case_watch]") {
+  const WatchQuery village = WindowQueueQuery("152222104200", "village", 5);
+  CHECK(village.exercise_levels == std::vector<std::string>{"village"});
+  const WatchQuery township = WindowQueueQuery("152222104", "township", 5);
+  CHECK(township.exercise_levels == std::vector<std::string>{"village", "township"});
+  CHECK(WindowQueueQuery("1522", "city", 5).exercise_levels.size() == 4);
+  const std::set<std::string> awaiting(township.statuses_if_level.begin(), township.statuses_if_level.end());
+  CHECK(awaiting.count("received") == 1);
+  CHECK(awaiting.count("forwarded") == 1);
+  CHECK(awaiting.count("delivered") == 0);
+}
+
+TEST_CASE("Watch index: a ledger made before the index has it rebuilt when it opens", "[case_watch]") {
+  test::TempDir dir;
+  Replica village = test::MakeReplica(dir, test::NodeAt("agent", Level::kVillage, test::kVillage));
+  Replica county = test::MakeCountyFor(dir, {village.store.get()});
+  test::Exchange(*county, *village);
+  const std::string a = NewReceived(*village, 1);
+  const std::string b = NewReceived(*village, 2);
+  SILIAN_TAKE(village->Act(b, Action::kWithdraw, "applicant asks", "agent-1"));
+  village.store.reset();
+
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(village.path.c_str(), &db) == SQLITE_OK);
+  // What a ledger made before the index holds: none of its tables and triggers.
+  SILIAN_REQUIRE_OK(Exec(db, "DROP TABLE case_watch; DROP TABLE case_watch_version; DROP TRIGGER "
+                             "case_watch_stale_insert; DROP TRIGGER case_watch_stale_update; DROP TRIGGER "
+                             "case_watch_stale_delete;"));
+  sqlite3_close(db);
+
+  auto reopened = test::OpenLedger(village.path);
+  CHECK(Watched(*reopened) == std::set<std::string>{a});
+  CHECK(Selected(*reopened, WindowQueueQuery(reopened->scope(), "village", 10)) == std::vector<std::string>{a});
+  reopened.reset();
+
+  // A program made before the index writes a case but not its row: the index is marked stale and rebuilt
+  // at the next open (here the rows are lost as well, so only a rebuild brings them back).
+  REQUIRE(sqlite3_open(village.path.c_str(), &db) == SQLITE_OK);
+  SILIAN_REQUIRE_OK(Exec(db, "DELETE FROM case_watch; UPDATE cases SET open_conflicts=open_conflicts;"));
+  sqlite3_close(db);
+  reopened = test::OpenLedger(village.path);
+  CHECK(Watched(*reopened) == std::set<std::string>{a});
+}
+
+// (case, problem, clock) of every supervision item.
+using Found = std::set<std::tuple<std::string, std::string, std::string>>;
+
+Found SuperviseEach(LedgerStore& store, Date today, bool watched) {
+  WorkingCalendar calendar = SILIAN_TAKE(store.CalendarFor(store.scope()));
+  Found found;
+  auto each = [&](const json& view) {
+    for (const auto& item : Supervise(view, calendar, today)) found.insert({item.case_id, item.problem, item.clock});
+    return Status::Ok();
+  };
+  SILIAN_REQUIRE_OK(watched ? store.ForEachWatchedCaseView(store.scope(), each) : store.ForEachCaseView(store.scope(), each));
+  return found;
+}
+
+TEST_CASE("Watch index: supervision and the window queue find through the index what they find over every case",
+          "[case_watch][random]") {
+  int problems = 0, candidates = 0;
+  for (uint64_t seed : test::Seeds(1, 12)) {
+    INFO(test::SeedNote(seed));
+    test::TempDir dir(test::TempDir::Where::kMemory);
+    test::Rng rng(seed);
+    std::vector<Replica> origins;
+    for (int i = 0; i < 2; ++i)
+      origins.push_back(test::MakeReplica(
+          dir, test::NodeAt("o" + std::to_string(i + 1), Level::kVillage, test::kVillage, "0" + std::to_string(i + 1))));
+    std::vector<Replica*> ptrs = {&origins[0], &origins[1]};
+    Replica county = test::MakeCountyFor(dir, {origins[0].store.get(), origins[1].store.get()});
+    for (auto& o : origins) test::Exchange(*county, *o.store);
+    test::Workload workload(rng, ptrs);
+    for (int s = 0; s < 40; ++s) workload.Step();
+    workload.FullExchange();
+    LedgerStore& store = *origins[0].store;
+    // The window queue through the index still finds every case it showed before the index: a promised
+    // clock that runs, or a status that allows accept or request-correction at a level the village has.
+    const std::vector<std::string> through = Selected(store, WindowQueueQuery(store.scope(), "village", 100000));
+    const WorkingCalendar calendar = SILIAN_TAKE(store.CalendarFor(store.scope()));
+    for (int days : {0, 10, 400}) {
+      const Date today = AddDays(DateOfUnixMs(test::kT0Ms), days);
+      SILIAN_REQUIRE_OK(store.ForEachCaseView(store.scope(), [&](const json& view) {
+        if (!view.contains("item")) return Status::Ok();
+        const CaseClocks clocks = ComputeCaseClocks(view, calendar, today);
+        const bool running = clocks.started && clocks.promised.state != "met" && clocks.promised.state != "missed";
+        auto status = ParseCaseStatus(view.value("status", ""));
+        bool window = false;
+        if (status.ok())
+          for (Action a : AllowedActions(*status)) window = window || a == Action::kAccept || a == Action::kRequestCorrection;
+        if (!running && !(window && view["item"].value("exercise_level", "") == "village")) return Status::Ok();
+        CAPTURE(days, view.dump());
+        CHECK(std::find(through.begin(), through.end(), view.at("case_id").get<std::string>()) != through.end());
+        ++candidates;
+        return Status::Ok();
+      }));
+    }
+    for (int days : {0, 3, 10, 30, 90, 400, 1000}) {
+      CAPTURE(days);
+      const Date today = AddDays(DateOfUnixMs(test::kT0Ms), days);
+      const Found all = SuperviseEach(store, today, false);
+      CHECK(SuperviseEach(store, today, true) == all);
+      problems += static_cast<int>(all.size());
+    }
+  }
+  CHECK(problems > 0);    // the workload reaches cases that need supervision
+  CHECK(candidates > 0);  // and cases the window queue takes
+}
+
+}  // namespace
+}  // namespace silian::sync
