@@ -80,9 +80,6 @@ Status RunStaffAdd(const GlobalOptions& g, const StaffOptions& o) {
 
 Status RunStaffBootstrap(const GlobalOptions& g, const StaffOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(sync::NodeId id, sync::ParseNodeId(o.id));
-  if (!o.node.empty() || !o.division.empty() || !o.roles.empty())
-    return InvalidArgument("staff bootstrap takes no --node, --division or --role: the first account is an "
-                           "administrator working at this hub");
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
   SILIAN_ASSIGN_OR_RETURN(auto accounts, store->StaffAccounts());
   if (!accounts.empty())
