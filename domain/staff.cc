@@ -450,14 +450,16 @@ Result<std::string> StaffRegistry::Judge(const pb::Op& op) {
   SILIAN_ASSIGN_OR_RETURN(bool staffed, Staffed(op.origin()));
   if (!staffed) return std::string();  // bootstrap: no account exists for this node yet
   const std::string who = "staff " + Quote(op.actor());
-  const std::string then = " at the op's time " + HlcToIso(op.hlc());
+  std::string then = " at the op's time " + HlcToIso(op.hlc());
   SILIAN_ASSIGN_OR_RETURN(std::optional<StaffAccount> a, VersionAt(op.actor(), op.hlc()));
   if (!a) {
-    SILIAN_ASSIGN_OR_RETURN(std::optional<StaffAccount> later, CachedAccount(op.actor()));
-    if (later)
-      return who + " had no account yet" + then + ", so may not " + Quote(action) + " (node " + Quote(op.origin()) +
-             " has staff accounts; roles count from the op that grants them)";
-    return "actor " + Quote(op.actor()) + " is not a staff account, and node " + Quote(op.origin()) + " has staff accounts";
+    // Stamped before the account's first version (bootstrap): judged by that first version, not a later one.
+    auto versions = versions_.find(op.actor());
+    if (versions == versions_.end() || versions->second.empty())
+      return "actor " + Quote(op.actor()) + " is not a staff account, and node " + Quote(op.origin()) +
+             " has staff accounts";
+    a = versions->second.front();
+    then = " as first published (the op is older than the account)";
   }
   if (!a->node_id.empty() && a->node_id != op.origin())
     return who + " works at node " + Quote(a->node_id) + ", not at " + Quote(op.origin());

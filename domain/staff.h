@@ -20,10 +20,10 @@
 // next version's (ordered by hlc, origin, seq; kept in `staff_history` whatever order they arrive in). An op
 // of a staffed node is judged by the version of its actor's account in force at the op's own hlc: a role
 // granted later does not make an earlier op valid, a role revoked (or the account disabled) later does not
-// invalidate an earlier op, and an op stamped before its actor's first version is refused. Authoring judges
-// the new op the same way, at its stamp (now). The time is the op's hlc as its origin stamped it (signed
-// chain heads fix it once signed). Accounts indexed before this history existed count as in force since
-// ever (the rule before versioning); versions arriving later are versioned.
+// invalidate an earlier op; an op older than its actor's first version (bootstrap) is judged by that first
+// version. Authoring judges the new op the same way, at its stamp (now). The time is the op's hlc as its
+// origin stamped it (signed chain heads fix it once signed). Accounts indexed before this history existed
+// count as in force since ever (the rule before versioning); versions arriving later are versioned.
 //
 // Audit records (pb::StaffAudit, kind 68): logins, failed logins, logouts and role refusals, authored by
 // the node where they happened with its division as area, so they sync up to the hubs (`report audit`).

@@ -33,7 +33,7 @@ std::string HubKey(const std::string& hub_db) {
 
 }  // namespace
 
-TEST_CASE("Enrol answer: signed by the hub, checked against the pinned hub key; another key is refused and no ledger is made",
+TEST_CASE("Enrol answer: signed by the hub and checked against the pinned hub key, another key refused and no ledger made",
           "[e2e][enrol][enrol_answer]") {
   TempDir dir;
   const std::string hub_db = dir.File("county.db"), other_db = dir.File("other.db");
