@@ -26,8 +26,46 @@ nlohmann::json EnrolRequestJson(const std::string& node_id, const std::string& l
           {"public_key", sync::ToBase64(public_key)}, {"code", code}};
 }
 
+std::string EnrolAnswerSignedMessage(const nlohmann::json& answer_without_signature) {
+  return "silian-enrol-answer-v1\n" + answer_without_signature.dump();
+}
+
+Status VerifyEnrolAnswer(const nlohmann::json& answer, const std::string& node_public_key,
+                         const std::string& pinned_hub_key_b64) {
+  const std::string hub = answer.is_object() && answer.contains("hub") && answer["hub"].is_string()
+                              ? Quote(answer["hub"].get<std::string>())
+                              : std::string("(unnamed)");
+  if (!answer.is_object() || !answer.contains("signature") || !answer["signature"].is_string())
+    return PermissionDenied("the enrolment answer of hub " + hub +
+                            " is not signed (no \"signature\"): refused, nothing stored; is it an older hub, or "
+                            "not the hub at all?");
+  SILIAN_ASSIGN_OR_RETURN(std::string hub_key_b64, StringField(answer, "hub_public_key"));
+  SILIAN_ASSIGN_OR_RETURN(std::string hub_key, sync::FromBase64(hub_key_b64, "hub_public_key"));
+  if (hub_key.size() != sync::kPublicKeyBytes)
+    return PermissionDenied("hub_public_key of the enrolment answer of hub " + hub + " is not a 32-byte Ed25519 key");
+  if (!pinned_hub_key_b64.empty() && hub_key_b64 != pinned_hub_key_b64) {
+    auto pinned = sync::FromBase64(pinned_hub_key_b64, "the pinned hub key");
+    return PermissionDenied("the enrolment answer is signed by hub key " + sync::KeyFingerprint(hub_key) +
+                            ", not the pinned hub key " +
+                            (pinned.ok() ? sync::KeyFingerprint(*pinned) : Quote(pinned_hub_key_b64)) +
+                            ": refused, nothing stored");
+  }
+  SILIAN_ASSIGN_OR_RETURN(std::string signature,
+                          sync::FromBase64(answer["signature"].get<std::string>(), "signature"));
+  nlohmann::json unsigned_answer = answer;
+  unsigned_answer.erase("signature");
+  if (!sync::VerifySignature(hub_key, EnrolAnswerSignedMessage(unsigned_answer), signature))
+    return PermissionDenied("the signature of the enrolment answer of hub " + hub + " does not verify with its key " +
+                            sync::KeyFingerprint(hub_key) + " (changed on the way, or forged): refused, nothing stored");
+  SILIAN_ASSIGN_OR_RETURN(std::string for_key_b64, StringField(answer, "public_key"));
+  if (for_key_b64 != sync::ToBase64(node_public_key))
+    return PermissionDenied("the enrolment answer of hub " + hub + " is for key " + Quote(for_key_b64) +
+                            ", not this node's key " + sync::KeyFingerprint(node_public_key) + ": refused");
+  return Status::Ok();
+}
+
 Result<nlohmann::json> PostEnrol(const std::string& hub_url, const std::string& ca_file, const std::string& pin,
-                                 const nlohmann::json& request) {
+                                 const nlohmann::json& request, const std::string& pinned_hub_key_b64) {
   sync::CurlTransport::Options options;
   options.trust = sync::HubTrust{ca_file, pin};
   options.max_reply_bytes = kMaxAnswerBytes;
@@ -37,6 +75,8 @@ Result<nlohmann::json> PostEnrol(const std::string& hub_url, const std::string& 
   if (reply.http_status == 200) {
     if (body.is_discarded() || !body.is_object())
       return Unavailable("hub " + hub_url + " answered the enrolment with a body that is not a JSON object");
+    SILIAN_ASSIGN_OR_RETURN(std::string node_key, sync::FromBase64(request["public_key"].get<std::string>(), "public_key"));
+    SILIAN_RETURN_IF_ERROR(VerifyEnrolAnswer(body, node_key, pinned_hub_key_b64));
     return body;
   }
   std::string reason = "http_" + std::to_string(reply.http_status), message = reply.body.substr(0, 512);

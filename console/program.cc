@@ -2,12 +2,14 @@
 
 #include <sys/stat.h>
 
+#include <cstdlib>
 #include <iostream>
 #include <new>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "base/test_clock.h"
 #include "base/text.h"
 #include "console/render.h"
 
@@ -91,6 +93,13 @@ int Program::ParseAndRun(int argc, char** argv) {
 
 int Program::Main(int argc, char** argv, const std::function<void()>& wire) {
   TerminalGuard guard(std::cout);
+  // Only the test builds move the clock (base/test_clock.h): a program asked to is refused rather than run on a
+  // clock the caller does not expect.
+  if (std::getenv(sync::kTestClockFileEnv) != nullptr && !sync::SystemClockShifted()) {
+    PrintError(std::string("the environment variable ") + sync::kTestClockFileEnv + " is set, but " + name_ +
+               " runs on the system clock: only the test builds of the programs honour it; unset it");
+    return kExitUsage;
+  }
   try {
     wire();
     return ParseAndRun(argc, argv);

@@ -11,6 +11,8 @@
 //   exit code ExitCodeFor(code): 2 for bad usage or bad input, 1 for failures.
 // - an exception that escaped a library: one line `silian-X: internal error: ...`; exit code 1.
 // --help prints the help on stdout and exits 0.
+// The test clock: with SILIAN_TEST_CLOCK_FILE set, a program that is not a test build (base/test_clock.h) refuses
+// to run (exit 2).
 // Files: constructing a Program sets the process umask to 077, so that every file the program creates (the
 // ledger and its journals, logs) is private to its user; files written to a path given on the command line
 // go through base/files.h (0600, never through a planted link).

@@ -403,7 +403,11 @@ Status LedgerStore::CheckFoldAccepts(const CaseProjection& p, const pb::Op& body
   pb::Op op = body;
   op.set_origin(self);
   op.set_seq(seq + 1'000'000);  // an id no op of this case has: the trial op is never written
-  op.set_hlc(std::max(ledger_->wall().NowMs() << 16, p.last_hlc + 1));
+  // At least the stamp the op will get (the ledger's clock is past all it issued or observed), so that the
+  // staff account version in force (domain/staff.h) is the one the real op is judged by.
+  SILIAN_ASSIGN_OR_RETURN(auto last, ledger_->GetMeta("hlc_last"));
+  const uint64_t issued = last ? uint64_t{std::stoull(*last)} + 1 : uint64_t{0};
+  op.set_hlc(std::max({uint64_t{ledger_->wall().NowMs() << 16}, uint64_t{p.last_hlc + 1}, issued}));
   op.set_actor(actor.empty() ? self : actor);
   op.set_case_id(p.case_id.value);
   op.set_division(p.division);

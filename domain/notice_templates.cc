@@ -1,9 +1,12 @@
 #include "domain/notice_templates.h"
 
+#include <algorithm>
 #include <array>
+#include <set>
 
 #include "base/text.h"
 #include "domain/catalog.h"
+#include "domain/validation.h"
 
 namespace silian::sync {
 namespace {
@@ -149,13 +152,110 @@ std::string ProcedureName(std::string_view procedure, Language language) {
   return "";
 }
 
-Result<std::string> RenderNotice(std::string_view id, Language language, const NoticeFacts& f) {
-  const Template* found = nullptr;
+namespace {
+
+const Template* FindTemplate(std::string_view id) {
   for (const auto& t : Table())
-    if (id == t.info.id) found = &t;
+    if (id == t.info.id) return &t;
+  return nullptr;
+}
+
+// The "{name}" placeholders of `text`, in order; kInvalidArgument naming `what` for a brace that does not
+// open or close one ("{" without "}", "}" alone, "{}" or a name of other than a-z and '_').
+Result<std::vector<std::string>> PlaceholdersIn(std::string_view what, std::string_view text) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '}') return InvalidArgument(std::string(what) + " has a '}' that closes no placeholder");
+    if (text[i] != '{') continue;
+    size_t close = text.find('}', i + 1);
+    if (close == std::string_view::npos)
+      return InvalidArgument(std::string(what) + " has a '{' without a closing '}'");
+    std::string_view name = text.substr(i + 1, close - i - 1);
+    if (name.empty() || name.find_first_not_of("abcdefghijklmnopqrstuvwxyz_") != std::string_view::npos)
+      return InvalidArgument(std::string(what) + " has " + Quote(text.substr(i, close - i + 1)) +
+                             ", which is not a placeholder (a name of a-z and _ in braces)");
+    out.push_back("{" + std::string(name) + "}");
+    i = close;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string NoticeTemplateSetting(std::string_view id, Language language) {
+  return std::string(kNoticeTemplateSettingPrefix) + std::string(id) + "." + LanguageName(language);
+}
+
+bool IsNoticeTemplateSetting(std::string_view key) { return key.starts_with(kNoticeTemplateSettingPrefix); }
+
+Result<NoticeTemplateKey> ParseNoticeTemplateSetting(std::string_view key) {
+  const std::string usage = "setting " + Quote(key) + " must be notice-template.ID.LANG with LANG zh or mn";
+  if (!IsNoticeTemplateSetting(key)) return InvalidArgument(usage);
+  std::string_view rest = key.substr(kNoticeTemplateSettingPrefix.size());
+  size_t dot = rest.rfind('.');
+  if (dot == std::string_view::npos) return InvalidArgument(usage);
+  auto language = ParseLanguage(rest.substr(dot + 1));
+  if (!language.ok()) return InvalidArgument(usage + ": " + language.status().message());
+  std::string_view id = rest.substr(0, dot);
+  if (FindTemplate(id) == nullptr) {
+    std::string ids;
+    for (const auto& t : Table()) ids += (ids.empty() ? "" : ", ") + std::string(t.info.id);
+    return InvalidArgument("setting " + Quote(key) + ": notice template " + Quote(id) + " is not one of: " + ids);
+  }
+  return NoticeTemplateKey{std::string(id), *language};
+}
+
+std::vector<std::string> NoticeTemplatePlaceholders(std::string_view id) {
+  const Template* t = FindTemplate(id);
+  if (t == nullptr) return {};
+  std::set<std::string> names = {"{application}", "{item}", "{number}"};
+  for (const char* text : {t->zh, t->mn}) {
+    auto found = PlaceholdersIn(id, text);
+    SILIAN_CHECK(found.ok());  // a built-in template
+    names.insert(found->begin(), found->end());
+  }
+  return {names.begin(), names.end()};
+}
+
+Status CheckNoticeTemplate(const NoticeTemplateKey& key, std::string_view text) {
+  const std::string what = "notice template " + key.id + "." + LanguageName(key.language);
+  if (FindTemplate(key.id) == nullptr) return InvalidArgument(what + ": no notice template " + Quote(key.id));
+  SILIAN_RETURN_IF_ERROR(CheckText(what, text, kMaxNoticeTemplateChars, /*required=*/true));
+  SILIAN_ASSIGN_OR_RETURN(auto used, PlaceholdersIn(what, text));
+  const std::vector<std::string> allowed = NoticeTemplatePlaceholders(key.id);
+  for (const auto& p : used) {
+    if (std::find(allowed.begin(), allowed.end(), p) != allowed.end()) continue;
+    std::string list;
+    for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+    return InvalidArgument(what + " uses placeholder " + p + ", which " + key.id + " has no value for; it may use: " +
+                           list);
+  }
+  return Status::Ok();
+}
+
+Result<NoticeTemplateOverrides> ReadNoticeTemplateOverrides(
+    const std::function<Result<std::optional<std::string>>(const std::string& key)>& get_setting) {
+  NoticeTemplateOverrides out;
+  for (const auto& t : Table())
+    for (Language language : {Language::kChinese, Language::kMongolian}) {
+      NoticeTemplateKey key{t.info.id, language};
+      SILIAN_ASSIGN_OR_RETURN(auto value, get_setting(NoticeTemplateSetting(key.id, language)));
+      if (value && !value->empty() && CheckNoticeTemplate(key, *value).ok()) out[key] = *value;
+    }
+  return out;
+}
+
+Result<std::string> RenderNotice(std::string_view id, Language language, const NoticeFacts& f,
+                                 const NoticeTemplateOverrides* overrides) {
+  const Template* found = FindTemplate(id);
   if (found == nullptr) return NotFound("no notice template " + Quote(id));
   const bool mn = language == Language::kMongolian;
   std::string text = mn ? found->mn : found->zh;
+  if (overrides != nullptr) {
+    NoticeTemplateKey key{std::string(id), language};
+    if (auto it = overrides->find(key); it != overrides->end() && CheckNoticeTemplate(key, it->second).ok())
+      text = it->second;
+  }
   std::string number;
   if (CaseNumberShown(f.case_number))
     number = mn ? std::string(kMnNumber) + f.case_number + "\u1803" : "（办件编号" + f.case_number + "）";

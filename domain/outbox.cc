@@ -62,6 +62,9 @@ Status Outbox::Reload() {
   notify_ = notify_setting.value_or(std::string()) == "on";
   SILIAN_ASSIGN_OR_RETURN(auto since, ledger_.GetMeta("notify_since_ms"));
   notify_since_ms_ = since ? std::stoull(*since) : 0;
+  SILIAN_ASSIGN_OR_RETURN(overrides_, ReadNoticeTemplateOverrides([&](const std::string& key) {
+                            return ledger_.GetSetting(key);
+                          }));
   return Status::Ok();
 }
 
@@ -79,11 +82,11 @@ std::string NoticeHead(const std::optional<pb::Item>& item, const std::string& c
 }
 
 std::string OverdueApologyText(const std::optional<pb::Item>& item, const std::string& case_number,
-                               Language language) {
+                               Language language, const NoticeTemplateOverrides* overrides) {
   NoticeFacts facts;
   facts.item_name = item ? item->name() : "";
   facts.case_number = case_number;
-  auto text = RenderNotice("overdue_apology", language, facts);
+  auto text = RenderNotice("overdue_apology", language, facts, overrides);
   SILIAN_CHECK(text.ok());  // a built-in template
   return *text;
 }
@@ -202,7 +205,7 @@ Status Outbox::CreateNotices(const CaseProjection& p) {
     planned.facts.item_name = item ? item->name() : "";
     planned.facts.case_number = p.case_number;
     if (planned.template_id == "correction_needed") planned.facts.missing = MissingList(p, language);
-    SILIAN_ASSIGN_OR_RETURN(std::string text, RenderNotice(planned.template_id, language, planned.facts));
+    SILIAN_ASSIGN_OR_RETURN(std::string text, RenderNotice(planned.template_id, language, planned.facts, &overrides_));
     std::string kind;
     for (const auto& t : NoticeTemplates())
       if (planned.template_id == t.id) kind = t.kind;

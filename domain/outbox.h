@@ -45,9 +45,11 @@ struct Notice {
 // catalogue lacks it, which gives the generic heading. A case number that is not digits and dashes is left
 // out. Pure. "【四联政务】您的<name>申请（办件编号<number>）".
 std::string NoticeHead(const std::optional<pb::Item>& item, const std::string& case_number);
-// The overdue apology for a case of `item` (as NoticeHead), in `language`.
+// The overdue apology for a case of `item` (as NoticeHead), in `language`, with the hub's template
+// `overrides` (notice_templates.h) when given.
 std::string OverdueApologyText(const std::optional<pb::Item>& item, const std::string& case_number,
-                               Language language = Language::kChinese);
+                               Language language = Language::kChinese,
+                               const NoticeTemplateOverrides* overrides = nullptr);
 
 // A notice a case's facts call for: the op it answers, its template (domain/notice_templates.h), when the
 // event happened (Unix ms) and the facts beyond the item and case number (procedure, days, amount,
@@ -76,7 +78,7 @@ class Outbox {
   // `ledger` and `reference` are borrowed (the connection, the clock and the settings are the ledger's).
   Outbox(Ledger& ledger, ReferenceIndex& reference) : ledger_(ledger), reference_(reference) {}
 
-  // Reads the settings "notify" and the time notices were turned on.
+  // Reads the settings "notify", the notice template overrides and the time notices were turned on.
   Status Reload();
   // Setting "notify" changes to `value` now: turning it on does not notify applicants of what happened
   // before. REQUIRES: inside a write transaction.
@@ -106,6 +108,7 @@ class Outbox {
   ReferenceIndex& reference_;
   bool notify_ = false;           // setting "notify": create notices to applicants (hubs)
   uint64_t notify_since_ms_ = 0;  // events before this time get no notice
+  NoticeTemplateOverrides overrides_;  // settings notice-template.ID.LANG
 };
 
 }  // namespace silian::sync

@@ -9,6 +9,7 @@
 #include "base/keys.h"
 #include "base/text.h"
 #include "domain/case_model.h"
+#include "domain/projection.h"
 #include "domain/validation.h"
 #include "ledger/db.h"
 
@@ -239,7 +240,9 @@ std::string NewSessionToken() {
 std::string SessionTokenHash(std::string_view token) { return Hex(Blake2b256(token)); }
 
 Status StaffRegistry::EnsureTables() {
-  return Exec(ledger_.db(), R"sql(
+  SILIAN_ASSIGN_OR_RETURN(uint64_t had_history, QueryCount(ledger_.db(),
+      "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='staff_history'"));
+  SILIAN_RETURN_IF_ERROR(Exec(ledger_.db(), R"sql(
 CREATE TABLE IF NOT EXISTS staff_registry(
   staff_id TEXT PRIMARY KEY,
   name TEXT NOT NULL,
@@ -264,12 +267,29 @@ CREATE TABLE IF NOT EXISTS staff_audit(
   action TEXT NOT NULL,
   detail TEXT NOT NULL,
   PRIMARY KEY(origin, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS staff_history(
+  staff_id TEXT NOT NULL,
+  hlc INTEGER NOT NULL,
+  op_origin TEXT NOT NULL,
+  op_seq INTEGER NOT NULL,
+  node_id TEXT NOT NULL,
+  division TEXT NOT NULL,
+  roles TEXT NOT NULL,
+  status TEXT NOT NULL,
+  PRIMARY KEY(staff_id, hlc, op_origin, op_seq)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS staff_history_by_node ON staff_history(node_id, hlc);
+CREATE INDEX IF NOT EXISTS staff_history_by_division ON staff_history(division, hlc);
 CREATE TABLE IF NOT EXISTS staff_session(
   token_hash TEXT PRIMARY KEY,
   staff_id TEXT NOT NULL,
   started_ms INTEGER NOT NULL,
   expires_ms INTEGER NOT NULL) WITHOUT ROWID;
-)sql");
+)sql"));
+  if (had_history > 0) return Status::Ok();
+  // A ledger from before versioning: its accounts as they stand, in force since ever (hlc 0).
+  return Exec(ledger_.db(),
+              "INSERT OR IGNORE INTO staff_history(staff_id, hlc, op_origin, op_seq, node_id, division, roles, status) "
+              "SELECT staff_id, 0, op_origin, op_seq, node_id, division, roles, status FROM staff_registry");
 }
 
 Result<bool> StaffRegistry::Index(const pb::Op& op) {
@@ -290,7 +310,16 @@ Result<bool> StaffRegistry::Index(const pb::Op& op) {
   SILIAN_RETURN_IF_ERROR(s.Bind(1, r.staff_id()).Bind(2, r.name()).Bind(3, r.node_id()).Bind(4, r.division())
                              .Bind(5, roles).Bind(6, r.status()).Bind(7, r.verifier()).Bind(8, op.origin())
                              .Bind(9, op.seq()).Bind(10, op.hlc()).Bind(11, disabled_hlc).Run());
-  if (sqlite3_changes(ledger_.db()) == 0) return false;
+  const bool current_changed = sqlite3_changes(ledger_.db()) > 0;
+  Stmt h;
+  SILIAN_RETURN_IF_ERROR(h.Prepare(
+      ledger_.db(),
+      "INSERT OR IGNORE INTO staff_history(staff_id, hlc, op_origin, op_seq, node_id, division, roles, status) "
+      "VALUES(?,?,?,?,?,?,?,?)"));
+  SILIAN_RETURN_IF_ERROR(h.Bind(1, r.staff_id()).Bind(2, op.hlc()).Bind(3, op.origin()).Bind(4, op.seq())
+                             .Bind(5, r.node_id()).Bind(6, r.division()).Bind(7, roles).Bind(8, r.status()).Run());
+  // A version older than the one in force still changes how the ops of its time are judged.
+  if (!current_changed && sqlite3_changes(ledger_.db()) == 0) return false;
   Reload();
   any_accounts_ = 1;
   return true;
@@ -301,7 +330,33 @@ void StaffRegistry::Reload() {
   staffed_.clear();
   accounts_.clear();
   divisions_.clear();
+  versions_.clear();
 }
+
+Result<std::optional<StaffAccount>> StaffRegistry::VersionAt(const std::string& staff_id, uint64_t hlc) {
+  auto it = versions_.find(staff_id);
+  if (it == versions_.end()) {
+    Stmt s;
+    SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_.db(),
+                                     "SELECT staff_id, '', node_id, division, roles, status, '', op_origin, op_seq, hlc "
+                                     "FROM staff_history WHERE staff_id=? ORDER BY hlc, op_origin, op_seq"));
+    s.Bind(1, staff_id);
+    SILIAN_ASSIGN_OR_RETURN(auto rows, CollectRows<StaffAccount>(s, [](const Stmt& row) {
+                              StaffAccount a = FromRow(row);
+                              a.hlc = a.disabled_hlc;  // column 9 is the version's hlc here
+                              a.disabled_hlc = 0;
+                              return a;
+                            }));
+    it = versions_.emplace(staff_id, std::move(rows)).first;
+  }
+  std::optional<StaffAccount> in_force;
+  for (const auto& v : it->second) {
+    if (v.hlc > hlc) break;
+    in_force = v;
+  }
+  return in_force;
+}
+
 
 Result<std::optional<StaffAccount>> StaffRegistry::CachedAccount(const std::string& staff_id) {
   if (auto it = accounts_.find(staff_id); it != accounts_.end()) return it->second;
@@ -395,8 +450,17 @@ Result<std::string> StaffRegistry::Judge(const pb::Op& op) {
   SILIAN_ASSIGN_OR_RETURN(bool staffed, Staffed(op.origin()));
   if (!staffed) return std::string();  // bootstrap: no account exists for this node yet
   const std::string who = "staff " + Quote(op.actor());
-  SILIAN_ASSIGN_OR_RETURN(std::optional<StaffAccount> a, CachedAccount(op.actor()));
-  if (!a) return "actor " + Quote(op.actor()) + " is not a staff account, and node " + Quote(op.origin()) + " has staff accounts";
+  std::string then = " at the op's time " + HlcToIso(op.hlc());
+  SILIAN_ASSIGN_OR_RETURN(std::optional<StaffAccount> a, VersionAt(op.actor(), op.hlc()));
+  if (!a) {
+    // Stamped before the account's first version (bootstrap): judged by that first version, not a later one.
+    auto versions = versions_.find(op.actor());
+    if (versions == versions_.end() || versions->second.empty())
+      return "actor " + Quote(op.actor()) + " is not a staff account, and node " + Quote(op.origin()) +
+             " has staff accounts";
+    a = versions->second.front();
+    then = " as first published (the op is older than the account)";
+  }
   if (!a->node_id.empty() && a->node_id != op.origin())
     return who + " works at node " + Quote(a->node_id) + ", not at " + Quote(op.origin());
   if (a->node_id.empty()) {
@@ -404,11 +468,11 @@ Result<std::string> StaffRegistry::Judge(const pb::Op& op) {
     if (division != a->division)
       return who + " works in division " + Quote(a->division) + ", and node " + Quote(op.origin()) + " is not registered there";
   }
-  if (!a->active && op.hlc() >= a->disabled_hlc) return who + " is disabled";
+  if (!a->active) return who + " was disabled" + then;
   bool allowed = std::any_of(a->roles.begin(), a->roles.end(), [&](Role r) { return RoleAllows(r, action); });
   if (!allowed) {
     std::optional<Role> lowest = LowestRoleFor(action);
-    return who + " (roles: " + a->RolesText() + ") may not " + Quote(action) +
+    return who + " (roles" + then + ": " + a->RolesText() + ") may not " + Quote(action) +
            (lowest ? "; it needs role " + std::string(RoleName(*lowest)) + " or above" : "");
   }
   if (op.has_evaluation_given() && op.evaluation_given().target_kind() == "staff" &&

@@ -14,8 +14,16 @@
 // (docs/architecture.md, "Staff and roles", states the risk).
 //
 // Roles form a ladder: agent < clerk < approver < supervisor < administrator; each allows what the role
-// below it allows and more (RoleAllows; the table is in docs/architecture.md). A disabled account's ops
-// stand when stamped before the disabling op (hlc), later ones are refused.
+// below it allows and more (RoleAllows; the table is in docs/architecture.md).
+//
+// Roles are versioned by time. Every staff op of an account is a version, in force from its hlc until the
+// next version's (ordered by hlc, origin, seq; kept in `staff_history` whatever order they arrive in). An op
+// of a staffed node is judged by the version of its actor's account in force at the op's own hlc: a role
+// granted later does not make an earlier op valid, a role revoked (or the account disabled) later does not
+// invalidate an earlier op; an op older than its actor's first version (bootstrap) is judged by that first
+// version. Authoring judges the new op the same way, at its stamp (now). The time is the op's hlc as its
+// origin stamped it (signed chain heads fix it once signed). Accounts indexed before this history existed
+// count as in force since ever (the rule before versioning); versions arriving later are versioned.
 //
 // Audit records (pb::StaffAudit, kind 68): logins, failed logins, logouts and role refusals, authored by
 // the node where they happened with its division as area, so they sync up to the hubs (`report audit`).
@@ -91,6 +99,7 @@ struct StaffAccount {
   bool active = true;
   std::string verifier;
   OpId op;                    // the op in force
+  uint64_t hlc = 0;           // its hlc (0 for a version indexed before versioning: in force since ever)
   uint64_t disabled_hlc = 0;  // for a disabled account: the hlc of the op that disabled it
   std::string RolesText() const;  // "agent, clerk"
 };
@@ -143,8 +152,8 @@ class StaffRegistry {
 
   // Whether ops of `origin` are judged by staff accounts (see the file comment).
   Result<bool> Staffed(std::string_view origin);
-  // "" when the actor of case op `op` may author it at its origin; otherwise the rule it breaks, naming
-  // the staff id, its roles and the action.
+  // "" when the actor of case op `op` may author it at its origin, judged by the version of the account in
+  // force at the op's hlc; otherwise the rule it breaks, naming the staff id, its roles then and the action.
   Result<std::string> Judge(const pb::Op& op);
   // The cases with ops of origins whose judgement staff op `op` may change.
   Result<std::vector<std::string>> CasesJudgedBy(const pb::Op& op);
@@ -165,7 +174,11 @@ class StaffRegistry {
   std::map<std::string, bool, std::less<>> staffed_;
   std::map<std::string, std::optional<StaffAccount>, std::less<>> accounts_;
   std::map<std::string, std::string, std::less<>> divisions_;  // origin -> registered division, "" if none
+  // Versions of an account (staff_history), oldest first.
+  std::map<std::string, std::vector<StaffAccount>, std::less<>> versions_;
   Result<std::optional<StaffAccount>> CachedAccount(const std::string& staff_id);
+  // The version of `staff_id` in force at `hlc`, nullopt when none was yet.
+  Result<std::optional<StaffAccount>> VersionAt(const std::string& staff_id, uint64_t hlc);
   Result<std::string> CachedDivision(const std::string& origin);
 };
 

@@ -1,5 +1,8 @@
 // The store's staff calls: publishing accounts (hubs), logins and sessions (nodes), the role check of
 // authoring and the audit ops (domain/staff.h).
+#include <algorithm>
+#include <string>
+
 #include "base/text.h"
 #include "domain/store.h"
 #include "domain/validation.h"
@@ -127,7 +130,10 @@ Status LedgerStore::Logout(const std::string& token_hash) {
 Status LedgerStore::CheckActorMay(const pb::Op& body, const std::string& actor) {
   pb::Op op = body;
   op.set_origin(ledger_->config().node_id.value);
-  op.set_hlc(ledger_->wall().NowMs() << 16);
+  // Judged at the stamp the op will get: the ledger's clock never goes below what it issued or observed
+  // (an account version just synced from a hub whose clock runs ahead included).
+  SILIAN_ASSIGN_OR_RETURN(auto last, ledger_->GetMeta("hlc_last"));
+  op.set_hlc(std::max(ledger_->wall().NowMs() << 16, last ? uint64_t{std::stoull(*last)} + 1 : uint64_t{0}));
   op.set_actor(actor.empty() ? op.origin() : actor);
   SILIAN_ASSIGN_OR_RETURN(std::string rule, projector_->staff().Judge(op));
   if (rule.empty()) return Status::Ok();

@@ -92,6 +92,10 @@ struct StaffOptions {
 // The passphrase is read from the terminal without echo (typed twice), or one line of stdin with
 // passphrase_stdin; one under sync::kMinPassphraseChars characters is refused.
 Status RunStaffAdd(const GlobalOptions& g, const StaffOptions& o);
+// `staff bootstrap ID --name N [--passphrase-stdin]`: the first administrator of this hub's area, working at
+// the hub itself (docs/architecture.md, "Staff and roles: the first administrator"). Run on the hub's own
+// ledger file; refused (kFailedPrecondition, naming an account held) once the hub holds any staff account.
+Status RunStaffBootstrap(const GlobalOptions& g, const StaffOptions& o);
 Status RunStaffList(const GlobalOptions& g);
 Status RunStaffDisable(const GlobalOptions& g, const std::string& id);
 Status RunStaffPasswd(const GlobalOptions& g, const std::string& id, bool passphrase_stdin);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "console/render.h"
+#include "domain/notice_templates.h"
 #include "domain/workflow.h"
 #include "http/curl_transport.h"
 #include "hub/commands.h"
@@ -41,15 +42,45 @@ Status CheckSetting(const std::string& key, const std::string& value) {
   return Status::Ok();
 }
 
+// `config set notice-template.ID.LANG TEXT`: the text replaces that template's built-in one in the
+// applicant notices this hub makes (domain/notice_templates.h); an empty TEXT goes back to the built-in one.
+Status SetNoticeTemplate(const GlobalOptions& g, const std::string& key, const std::string& value) {
+  SILIAN_ASSIGN_OR_RETURN(auto which, sync::ParseNoticeTemplateSetting(key));
+  if (!value.empty()) SILIAN_RETURN_IF_ERROR(sync::CheckNoticeTemplate(which, value));
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
+  SILIAN_RETURN_IF_ERROR(store->SetSetting(key, value));
+  if (!g.json) std::cout << key << " = " << (value.empty() ? "(built-in text)" : value) << "\n";
+  return Status::Ok();
+}
+
+// The notice template overrides stored, each with whether it is used (a value stored under other rules, or
+// by hand, is not: the built-in text goes out).
+Status AddNoticeTemplateOverrides(sync::LedgerStore& store, nlohmann::json* out,
+                                  std::vector<std::vector<std::string>>* rows) {
+  for (const auto& t : sync::NoticeTemplates())
+    for (sync::Language language : {sync::Language::kChinese, sync::Language::kMongolian}) {
+      const std::string key = sync::NoticeTemplateSetting(t.id, language);
+      SILIAN_ASSIGN_OR_RETURN(auto value, store.GetSetting(key));
+      if (!value || value->empty()) continue;
+      Status valid = sync::CheckNoticeTemplate({t.id, language}, *value);
+      (*out)[key] = *value;
+      if (!valid.ok()) (*out)[key + ".refused"] = valid.message();
+      rows->push_back({key, *value, valid.ok() ? "notice text override (in use)"
+                                               : "NOT USED (built-in text goes out): " + valid.message()});
+    }
+  return Status::Ok();
+}
+
 }  // namespace
 
 Status RunConfigSet(const GlobalOptions& g, const std::string& key, const std::string& value) {
+  if (sync::IsNoticeTemplateSetting(key)) return SetNoticeTemplate(g, key, value);
   const auto& settings = HubSettings();
   auto it = std::find_if(settings.begin(), settings.end(), [&](const auto& s) { return s.first == key; });
   if (it == settings.end()) {
     std::string names;
     for (const auto& s : settings) names += (names.empty() ? "" : ", ") + s.first;
-    return InvalidArgument("setting " + Quote(key) + " is not one of: " + names);
+    return InvalidArgument("setting " + Quote(key) + " is not one of: " + names + ", notice-template.ID.LANG");
   }
   SILIAN_RETURN_IF_ERROR(CheckSetting(key, value));
   std::string stored = value;
@@ -71,6 +102,7 @@ Status RunConfigShow(const GlobalOptions& g) {
     out[key] = value ? *value : "";
     rows.push_back({key, value ? *value : std::string("-"), meaning});
   }
+  SILIAN_RETURN_IF_ERROR(AddNoticeTemplateOverrides(*store, &out, &rows));
   if (g.json) {
     console::PrintJson(out);
   } else {

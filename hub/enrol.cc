@@ -5,6 +5,7 @@
 
 #include "base/keys.h"
 #include "base/text.h"
+#include "console/enrol_client.h"
 #include "ledger/db.h"
 #include "domain/projection.h"
 #include "domain/registry.h"
@@ -215,6 +216,9 @@ EnrolOutcome Enrol(sync::LedgerStore& store, const EnrolRequest& r, uint64_t now
   auto root_key = store.ledger().GetSetting(sync::kRegistryRootKeySetting);
   if (root.ok() && *root) o.answer["root"] = **root;
   if (root_key.ok() && *root_key) o.answer["root_public_key"] = **root_key;
+  // Signed by this hub's key, for the key that enrolled (console/enrol_client.h, VerifyEnrolAnswer).
+  o.answer["public_key"] = sync::ToBase64(r.public_key);
+  o.answer["signature"] = sync::ToBase64(store.ledger().signing_key().Sign(console::EnrolAnswerSignedMessage(o.answer)));
   return o;
 }
 

@@ -187,7 +187,9 @@ void AddOversight(console::Program& p, CommandLine& cl) {
   p.OnRun(cmd, [&p, &cl] { return RunNoticeList(p.global(), cl.notices); });
 
   console::AddConfigCommands(&p, "Show or change the hub's settings",
-                             "parent, hub_ca, hub_pin, notify, notify-url, notify-log, rectification-days", &cl.config, RunConfigSet,
+                             "parent, hub_ca, hub_pin, notify, notify-url, notify-log, rectification-days, transit-days, "
+                             "notice-template.ID.LANG (a notice text: silian-hub config set notice-template.accepted.zh TEXT)",
+                             &cl.config, RunConfigSet,
                              RunConfigShow);
 }
 
@@ -202,6 +204,12 @@ void AddStaff(console::Program& p, CommandLine& cl) {
   cmd->add_option("--role", cl.staff.roles, "agent, clerk, approver, supervisor or administrator (repeatable)");
   cmd->add_flag("--passphrase-stdin", cl.staff.passphrase_stdin, "read the passphrase from stdin (one line)");
   p.OnRun(cmd, [&p, &cl] { return RunStaffAdd(p.global(), cl.staff); });
+  cmd = group->add_subcommand("bootstrap", "Publish the first account of a new hub: an administrator working at this "
+                              "hub (refused once any staff account is held)");
+  cmd->add_option("ID", cl.staff.id, "the staff id: 1-64 of [A-Za-z0-9._-]")->required();
+  cmd->add_option("--name", cl.staff.name, "the administrator's name")->required();
+  cmd->add_flag("--passphrase-stdin", cl.staff.passphrase_stdin, "read the passphrase from stdin (one line)");
+  p.OnRun(cmd, [&p, &cl] { return RunStaffBootstrap(p.global(), cl.staff); });
   cmd = group->add_subcommand("list", "List the staff accounts held");
   p.OnRun(cmd, [&p] { return RunStaffList(p.global()); });
   cmd = group->add_subcommand("disable", "Disable a staff account everywhere (its later ops and logins are refused)");

@@ -78,6 +78,28 @@ Status RunStaffAdd(const GlobalOptions& g, const StaffOptions& o) {
   return Publish(g, *store, a, "added");
 }
 
+Status RunStaffBootstrap(const GlobalOptions& g, const StaffOptions& o) {
+  SILIAN_ASSIGN_OR_RETURN(sync::NodeId id, sync::ParseNodeId(o.id));
+  SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
+  SILIAN_ASSIGN_OR_RETURN(auto accounts, store->StaffAccounts());
+  if (!accounts.empty())
+    return FailedPrecondition("staff bootstrap makes only the first account, and this hub holds " +
+                              std::to_string(accounts.size()) + " already (" + Quote(accounts.front().staff_id) +
+                              ", ...): an administrator adds staff with staff add");
+  sync::StaffAccount a;
+  a.staff_id = id.value;
+  a.name = o.name;
+  a.node_id = store->config().node_id.value;
+  a.division = store->config().division.value;
+  a.roles = {sync::Role::kAdministrator};
+  SILIAN_ASSIGN_OR_RETURN(a.verifier, NewVerifier(a.staff_id, o.passphrase_stdin));
+  SILIAN_RETURN_IF_ERROR(Publish(g, *store, a, "bootstrapped administrator"));
+  if (!g.json)
+    std::cout << "it works at " << a.node_id << " (division " << a.division << "); log in with: silian-hub login "
+              << a.staff_id << "\n";
+  return Status::Ok();
+}
+
 Status RunStaffList(const GlobalOptions& g) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenHubLedger(g));
   SILIAN_ASSIGN_OR_RETURN(auto accounts, store->StaffAccounts());

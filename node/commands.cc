@@ -30,7 +30,7 @@ Result<nlohmann::json> EnrolAtInit(const InitOptions& o, const sync::SigningKey&
   nlohmann::json request = console::EnrolRequestJson(o.node_id, o.level, o.division, key.public_key(), o.enrol);
   if (!o.enrol_request.empty()) return nlohmann::json::object();
   if (o.hub.empty()) return InvalidArgument("--enrol needs --hub URL (or --enrol-request FILE to enrol offline)");
-  return console::PostEnrol(o.hub, trust.ca_file, trust.pin, request);
+  return console::PostEnrol(o.hub, trust.ca_file, trust.pin, request, o.hub_key);
 }
 
 Status WriteEnrolRequest(const InitOptions& o, const sync::SigningKey& key) {
@@ -81,6 +81,12 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
   if (!o.enrol.empty() && !o.device.empty())
     return InvalidArgument("--device " + Quote(o.device) + " cannot go with --enrol: the hub allocates the device");
   if (o.enrol.empty() && !o.enrol_request.empty()) return InvalidArgument("--enrol-request needs --enrol CODE");
+  if (!o.hub_key.empty()) {
+    if (o.enrol.empty()) return InvalidArgument("--hub-key pins the key of the hub's enrolment answer: it needs --enrol CODE");
+    SILIAN_ASSIGN_OR_RETURN(std::string raw, sync::FromBase64(o.hub_key, "--hub-key"));
+    if (raw.size() != sync::kPublicKeyBytes)
+      return InvalidArgument("--hub-key " + Quote(o.hub_key) + " is not a 32-byte Ed25519 public key in base64");
+  }
   std::string device = o.device.empty() ? "01" : o.device;
   SILIAN_RETURN_IF_ERROR(sync::CheckDeviceNumber(device));
   if (!o.hub.empty()) SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(o.hub));
@@ -109,6 +115,7 @@ Status RunInit(const GlobalOptions& g, const InitOptions& o) {
   if (!o.enrol.empty() && o.enrol_request.empty()) SILIAN_RETURN_IF_ERROR(console::ApplyEnrolAnswer(**store, answer));
   if (!o.enrol_request.empty()) {
     SILIAN_RETURN_IF_ERROR((*store)->SetSetting(kEnrolPendingSetting, o.enrol_request));
+    if (!o.hub_key.empty()) SILIAN_RETURN_IF_ERROR((*store)->SetSetting(console::kHubKeyPinSetting, o.hub_key));
     SILIAN_RETURN_IF_ERROR(WriteEnrolRequest(o, *options.signing_key));
   }
   return PrintInit(g, **store, o);

@@ -29,6 +29,7 @@ struct InitOptions {
   std::string enrol;          // an enrolment code (node/enrol.h)
   std::string enrol_request;  // with enrol: write the offline request to this file instead of posting it
   std::string hub_ca, hub_pin;  // optional: how the hub is verified (settings hub_ca, hub_pin)
+  std::string hub_key;  // optional, with --enrol: the hub's public key (base64) its signed answer must carry
 };
 
 struct ResolveOptions {

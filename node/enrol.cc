@@ -43,6 +43,10 @@ Status RunEnrol(const console::GlobalOptions& g, const std::string& file) {
     return FailedPrecondition("ledger " + Quote(g.db_path) + " has no enrolment request out (init --enrol-request)");
   SILIAN_ASSIGN_OR_RETURN(uint64_t own, OwnSeq(*store));
   if (own != 0) return FailedPrecondition("ledger " + Quote(g.db_path) + " already authored ops; its device stays");
+  // Signed by the hub, for this node's key, by the pinned hub key when init was given one (--hub-key).
+  SILIAN_ASSIGN_OR_RETURN(auto pinned, store->GetSetting(console::kHubKeyPinSetting));
+  SILIAN_RETURN_IF_ERROR(console::VerifyEnrolAnswer(answer, store->ledger().signing_key().public_key(),
+                                                    pinned.value_or("")));
   SILIAN_RETURN_IF_ERROR(ApplyEnrolAnswer(*store, answer));
   // Nothing was authored yet, so no case number used the provisional device.
   SILIAN_RETURN_IF_ERROR(store->ledger().SetMeta("device", device));

@@ -45,6 +45,9 @@ void AddInit(console::Program& p, CommandLine& cl) {
   cmd->add_option("--enrol", cl.init.enrol, "the enrolment code the hub gave (node add): enrol with --hub now");
   cmd->add_option("--enrol-request", cl.init.enrol_request,
                   "with --enrol: write the enrolment request to FILE for the hub (offline), not to --hub");
+  cmd->add_option("--hub-key", cl.init.hub_key,
+                  "with --enrol: the hub's public key (base64, from the administrator with the code): its signed "
+                  "enrolment answer must carry it");
   p.OnRun(cmd, [&p, &cl] { return RunInit(p.global(), cl.init); });
   cmd = p.app().add_subcommand("enrol", "Apply the hub's answer to an offline enrolment request (node enrol)");
   cmd->add_option("FILE", cl.file, "the answer file")->required();

@@ -1,12 +1,26 @@
 #include "base/hlc.h"
 
+#include <atomic>
 #include <chrono>
+
+#include "base/test_clock.h"
 
 namespace silian::sync {
 
+namespace {
+// Set once before threads start (InstallSystemClockShift), read by every SystemWallClock.
+std::atomic<SystemClockShift> g_shift{nullptr};
+}  // namespace
+
+void InstallSystemClockShift(SystemClockShift shift) { g_shift.store(shift); }
+
+bool SystemClockShifted() { return g_shift.load() != nullptr; }
+
 uint64_t SystemWallClock::NowMs() {
   auto now = std::chrono::system_clock::now().time_since_epoch();
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(now).count());
+  int64_t ms = std::chrono::duration_cast<std::chrono::milliseconds>(now).count();
+  if (SystemClockShift shift = g_shift.load(); shift != nullptr) ms += shift();
+  return static_cast<uint64_t>(ms);
 }
 
 Hlc HybridClock::Now() {

@@ -5,6 +5,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <map>
 #include <set>
 #include <string>
 
@@ -181,6 +182,92 @@ TEST_CASE("Notices: a lapsed correction the organ withdrew tells the applicant, 
   CHECK(planned[0].template_id == "correction_lapsed");
   CHECK(planned[0].op == "h:4");
   CHECK(planned[0].event_ms == 2000);
+}
+
+}  // namespace
+}  // namespace silian::sync
+
+namespace silian::sync {
+namespace {
+
+TEST_CASE("Notices: a hub's override replaces one template in one language and fills the same vouched values",
+          "[notices][notice_overrides]") {
+  NoticeTemplateOverrides overrides;
+  overrides[{"accepted", Language::kChinese}] = "【科右中旗政务】{application}{number}已受理，请留意后续短信。";
+  const NoticeFacts f = SampleFacts();
+  CHECK(*RenderNotice("accepted", Language::kChinese, f, &overrides) ==
+        "【科右中旗政务】高龄津贴申请（办件编号152222104200-01-20260302-0001）已受理，请留意后续短信。");
+  // The other language and the other templates keep their built-in texts.
+  CHECK(*RenderNotice("accepted", Language::kMongolian, f, &overrides) ==
+        *RenderNotice("accepted", Language::kMongolian, f));
+  CHECK(*RenderNotice("received", Language::kChinese, f, &overrides) == *RenderNotice("received", Language::kChinese, f));
+  // A template's own facts: fee_due may name the amount.
+  overrides[{"fee_due", Language::kChinese}] = "请缴纳{amount}元（{item}）";
+  CHECK(*RenderNotice("fee_due", Language::kChinese, f, &overrides) == "请缴纳120.50元（《高龄津贴申请》 ）");
+}
+
+TEST_CASE("Notices: an override is refused naming the template and the placeholder it has no value for",
+          "[notices][notice_overrides]") {
+  auto refused = [](const char* id, Language language, const std::string& text) {
+    Status s = CheckNoticeTemplate({id, language}, text);
+    INFO(text);
+    REQUIRE_FALSE(s.ok());
+    CHECK(s.code() == StatusCode::kInvalidArgument);
+    return s.message();
+  };
+  CHECK_THAT(refused("accepted", Language::kChinese, "您需缴纳{amount}元"),
+             Catch::Contains("notice template accepted.zh") && Catch::Contains("{amount}") &&
+                 Catch::Contains("{application}, {item}, {number}"));
+  CHECK_THAT(refused("accepted", Language::kMongolian, "{applicant_name} ok"), Catch::Contains("accepted.mn") &&
+                                                                                 Catch::Contains("{applicant_name}"));
+  CHECK_THAT(refused("extended", Language::kChinese, "延长{days天"), Catch::Contains("without a closing"));
+  CHECK_THAT(refused("extended", Language::kChinese, "延长}天"), Catch::Contains("closes no placeholder"));
+  CHECK_THAT(refused("extended", Language::kChinese, "延长{Days}天"), Catch::Contains("not a placeholder"));
+  CHECK_THAT(refused("received", Language::kChinese, "收件\x1b[31m"), Catch::Contains("U+001B"));
+  CHECK_THAT(refused("received", Language::kChinese, "收件\u202e点击"), Catch::Contains("U+202E"));
+  CHECK_THAT(refused("received", Language::kChinese, "  "), Catch::Contains("received.zh"));
+  CHECK_THAT(refused("received", Language::kChinese, std::string(kMaxNoticeTemplateChars + 1, 'a')),
+             Catch::Contains("received.zh"));
+  CHECK(CheckNoticeTemplate({"received", Language::kChinese}, std::string(kMaxNoticeTemplateChars, 'a')).ok());
+  // Placeholders are those the template has values for.
+  CHECK(CheckNoticeTemplate({"department_denied", Language::kChinese}, "{department}不予许可{number}").ok());
+  CHECK(CheckNoticeTemplate({"suspended", Language::kMongolian}, "{item}{procedure}").ok());
+  CHECK_FALSE(CheckNoticeTemplate({"suspended", Language::kChinese}, "{department}").ok());
+}
+
+TEST_CASE("Notices: a template setting names a known template and language, else it is refused naming them",
+          "[notices][notice_overrides]") {
+  auto key = ParseNoticeTemplateSetting("notice-template.correction_lapsed.mn");
+  REQUIRE(key.ok());
+  CHECK(key->id == "correction_lapsed");
+  CHECK(key->language == Language::kMongolian);
+  CHECK(NoticeTemplateSetting("correction_lapsed", Language::kMongolian) == "notice-template.correction_lapsed.mn");
+  CHECK_THAT(ParseNoticeTemplateSetting("notice-template.approved.zh").status().message(),
+             Catch::Contains("\"approved\"") && Catch::Contains("decided_approved"));
+  CHECK_THAT(ParseNoticeTemplateSetting("notice-template.accepted.en").status().message(), Catch::Contains("\"en\""));
+  CHECK_FALSE(ParseNoticeTemplateSetting("notice-template.accepted").ok());
+  CHECK_FALSE(IsNoticeTemplateSetting("notify"));
+}
+
+TEST_CASE("Notices: a stored override that breaks the rules is not used, the built-in text goes out",
+          "[notices][notice_overrides]") {
+  std::map<std::string, std::string> settings = {
+      {"notice-template.accepted.zh", "坏的{amount}"},        // no amount in an acceptance
+      {"notice-template.received.zh", "已收件{number}"},      // fine
+      {"notice-template.withdrawn.zh", ""},                   // unset
+  };
+  auto overrides = ReadNoticeTemplateOverrides([&](const std::string& k) -> Result<std::optional<std::string>> {
+    auto it = settings.find(k);
+    if (it == settings.end()) return std::optional<std::string>();
+    return std::optional<std::string>(it->second);
+  });
+  REQUIRE(overrides.ok());
+  REQUIRE(overrides->size() == 1);
+  CHECK(overrides->count({"received", Language::kChinese}) == 1);
+  // Even handed straight to the renderer, a breaking override is not used.
+  NoticeTemplateOverrides bad = {{{"accepted", Language::kChinese}, "坏的{amount}"}};
+  CHECK(*RenderNotice("accepted", Language::kChinese, SampleFacts(), &bad) ==
+        *RenderNotice("accepted", Language::kChinese, SampleFacts()));
 }
 
 }  // namespace

@@ -246,3 +246,77 @@ TEST_CASE("Staff: an account of a division works at any node registered there, a
 
 }  // namespace
 }  // namespace silian::sync
+
+namespace silian::sync {
+namespace {
+
+using nlohmann::json;
+
+// The roles of `staff_id` at `hub` become `roles`, published at the hub's clock time `ms`.
+void ChangeRoles(test::Replica& hub, const std::string& staff_id, const std::vector<Role>& roles, uint64_t ms) {
+  hub.wall->Set(ms);
+  StaffAccount a = *SILIAN_TAKE(hub->FindStaff(staff_id));
+  a.roles = roles;
+  REQUIRE(SILIAN_TAKE(hub->PublishStaff(a, "county")));
+}
+
+TEST_CASE("Staff: a role granted later does not make an earlier op valid, on every replica", "[staff][staff_versions]") {
+  Net net;
+  net.county.wall->Set(kT0Ms);
+  PublishStaff(*net.county, "ag1", "agent", {Role::kAgent});
+  // The laptop, offline since before the account existed (bootstrap), accepts at T0 + 1 min.
+  net.village.wall->Set(kT0Ms + 60'000);
+  CaseProjection c = SILIAN_TAKE(net.village->CreateCase(SampleCase(1, "ag1")));
+  SILIAN_TAKE(net.village->Act(c.case_id.value, Action::kReceive, "", "ag1"));
+  const OpId accept = SILIAN_TAKE(net.village->Act(c.case_id.value, Action::kAccept, "", "ag1"));
+  // At T0 + 2 min the hub makes ag1 a clerk, who may accept: too late for the acceptance at T0 + 1 min.
+  ChangeRoles(net.county, "ag1", {Role::kClerk}, kT0Ms + 120'000);
+  CHECK(SILIAN_TAKE(net.county->FindStaff("ag1"))->roles == std::vector<Role>{Role::kClerk});
+  net.Up();
+  json at_county = SILIAN_TAKE(net.county->ShowCase(c.case_id.value));
+  INFO(at_county.dump(1));
+  CHECK(at_county.at("status") == "received");
+  REQUIRE(at_county.contains("refused"));
+  CHECK(at_county.at("refused").at(0).at("op") == accept.ToString());
+  CHECK_THAT(at_county.at("refused").at(0).at("rule").get<std::string>(),
+             Catch::Contains("\"ag1\"") && Catch::Contains("roles at the op's time") && Catch::Contains("agent") &&
+                 Catch::Contains("\"accept\""));
+  net.Down();
+  CHECK(SILIAN_TAKE(net.village->ShowCase(c.case_id.value)).at("status") == "received");
+  CHECK(DigestOf(*net.village, kVillage) == DigestOf(*net.county, kVillage));
+  // Now a clerk, ag1 accepts again, and that acceptance stands.
+  net.village.wall->Set(kT0Ms + 180'000);
+  SILIAN_TAKE(net.village->Act(c.case_id.value, Action::kAccept, "", "ag1"));
+  net.Up();
+  CHECK(SILIAN_TAKE(net.county->ShowCase(c.case_id.value)).at("status") == "accepted");
+}
+
+TEST_CASE("Staff: a role revoked later does not invalidate an earlier op, but refuses the next one",
+          "[staff][staff_versions]") {
+  Net net;
+  net.county.wall->Set(kT0Ms);
+  PublishStaff(*net.county, "cl1", "agent", {Role::kClerk});
+  net.Down();
+  net.village.wall->Set(kT0Ms + 60'000);
+  CaseProjection c = SILIAN_TAKE(net.village->CreateCase(SampleCase(1, "cl1")));
+  SILIAN_TAKE(net.village->Act(c.case_id.value, Action::kReceive, "", "cl1"));
+  SILIAN_TAKE(net.village->Act(c.case_id.value, Action::kAccept, "", "cl1"));
+  // The hub takes the clerk role away at T0 + 2 min; the ops of T0 + 1 min stand everywhere.
+  ChangeRoles(net.county, "cl1", {Role::kAgent}, kT0Ms + 120'000);
+  net.Up();
+  net.Down();
+  for (LedgerStore* replica : {net.county.store.get(), net.village.store.get()}) {
+    json view = SILIAN_TAKE(replica->ShowCase(c.case_id.value));
+    INFO(view.dump(1));
+    CHECK(view.at("status") == "accepted");
+    CHECK_FALSE(view.contains("refused"));
+  }
+  // Authoring judges the new op at its own time: the role is gone.
+  net.village.wall->Set(kT0Ms + 180'000);
+  auto refused = net.village->Act(c.case_id.value, Action::kStartReview, "", "cl1");
+  CHECK(refused.status().code() == StatusCode::kPermissionDenied);
+  CHECK_THAT(refused.status().message(), Catch::Contains("agent") && Catch::Contains("\"start-review\""));
+}
+
+}  // namespace
+}  // namespace silian::sync
