@@ -233,6 +233,16 @@ Result<StoreStatus> LedgerStore::GetStatus() {
   return st;
 }
 
+Result<std::unique_ptr<StoreReader>> LedgerStore::OpenReader() {
+  SILIAN_ASSIGN_OR_RETURN(auto reader, LedgerReader::Open(ledger_->path()));
+  std::unique_ptr<CaseTables> cases;
+  SILIAN_RETURN_IF_ERROR(reader->Read([&](sqlite3* db) -> Status {
+    SILIAN_ASSIGN_OR_RETURN(cases, CaseTables::Attach(db, ledger_->sealer()));
+    return Status::Ok();
+  }));
+  return std::make_unique<StoreReader>(ledger_->config(), ledger_->scope(), std::move(reader), std::move(cases));
+}
+
 // ------------------------------------------------------------------------------------------------ generic
 
 Status LedgerStore::Export(const pb::Frontier& holder, const std::function<Status(pb::Entry)>& sink) {

@@ -28,6 +28,7 @@
 #include "domain/outbox.h"
 #include "domain/projection.h"
 #include "domain/staff.h"
+#include "domain/store_reader.h"
 #include "ledger/ledger.h"
 
 namespace silian::sync {
@@ -176,6 +177,11 @@ class LedgerStore {
   Result<LedgerDigest> Digest(std::optional<std::string> scope);
   Result<StoreStatus> GetStatus();
   Result<pb::Frontier> GetFrontier();
+  // A read path of its own (domain/store_reader.h): a second, read-only connection to this ledger file
+  // that sees each commit and never waits for this store's writes. Usable from any thread; it may outlive
+  // this store only if the sealer (of an encrypted ledger) does. kFailedPrecondition when the file is not
+  // in WAL mode; kInternal naming SQLite's message.
+  Result<std::unique_ptr<StoreReader>> OpenReader();
 
   // ---- Exchange.
   // Feeds `sink`, in seq order per origin, every op and skip this replica holds beyond `holder`'s frontier;

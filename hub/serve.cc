@@ -118,6 +118,7 @@ Status RunServe(const GlobalOptions& g, const ServeOptions& o) {
   const std::string node_id = store->config().node_id.value;
   const std::string scope = store->scope();
   HubLedger ledger(std::move(store));  // from here on, the ledger is reached only through its owner
+  SILIAN_RETURN_IF_ERROR(ledger.reader_status());
   std::unique_ptr<UpstreamRelay> relay;
   if (!parent.empty()) {
     SILIAN_RETURN_IF_ERROR(sync::ValidateHubUrl(parent));

@@ -249,7 +249,8 @@ struct HubServer::Impl {
 
   nlohmann::json StatusJson() {
     nlohmann::json j;
-    Status read = ledger.WithStore([&](sync::LedgerStore& store) { return StoreJson(store, j); });
+    // Through the read path: a status never waits for an import or a re-projection in progress.
+    Status read = ledger.WithReader([&](sync::StoreReader& reader) { return StoreJson(reader, j); });
     if (!read.ok()) return {{"error", read.message()}};
     j["ops_received"] = metrics.ops_in();
     j["errors"] = metrics.rejections();
@@ -258,8 +259,8 @@ struct HubServer::Impl {
     return j;
   }
 
-  // The ledger's part of the status. REQUIRES: the hub ledger's lock (WithStore).
-  static Status StoreJson(sync::LedgerStore& store, nlohmann::json& j) {
+  // The ledger's part of the status, as of the last commit.
+  static Status StoreJson(sync::StoreReader& store, nlohmann::json& j) {
     SILIAN_ASSIGN_OR_RETURN(auto st, store.GetStatus());
     j["node"] = st.config.node_id.value;
     j["level"] = sync::LevelName(st.config.level);

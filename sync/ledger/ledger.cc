@@ -11,6 +11,7 @@
 #include "base/text.h"
 #include "ledger/chain.h"
 #include "ledger/internal/ledger_impl.h"
+#include "ledger/reader.h"
 
 namespace silian::sync {
 namespace {
@@ -577,6 +578,7 @@ const SigningKey& Ledger::signing_key() const { return impl_->signing_key; }
 const Sealer* Ledger::sealer() const { return impl_->sealer; }
 WallClock& Ledger::wall() { return *impl_->wall; }
 sqlite3* Ledger::db() { return impl_->db; }
+const std::string& Ledger::path() const { return impl_->path; }
 bool Ledger::IsReference(const pb::Op& op) const { return impl_->projector->IsReference(op); }
 PeerRegistry& Ledger::peers() { return *impl_->peers; }
 
@@ -708,11 +710,7 @@ Result<LedgerDigest> Ledger::Digest(std::optional<std::string> scope) {
 }
 
 Result<LedgerCounts> Ledger::Counts() {
-  LedgerCounts c;
-  SILIAN_ASSIGN_OR_RETURN(c.op_count, QueryCount(impl_->db, "SELECT count(*) FROM ops"));
-  SILIAN_ASSIGN_OR_RETURN(c.pending_count, QueryCount(impl_->db, "SELECT count(*) FROM pending"));
-  SILIAN_ASSIGN_OR_RETURN(c.equivocation_count, QueryCount(impl_->db, "SELECT count(*) FROM equivocations"));
-  SILIAN_ASSIGN_OR_RETURN(c.forgery_count, QueryCount(impl_->db, "SELECT count(*) FROM forgeries"));
+  SILIAN_ASSIGN_OR_RETURN(LedgerCounts c, ReadLedgerCounts(impl_->db));
   c.max_skew_seen_ms = impl_->clock->max_skew_seen_ms();
   return c;
 }

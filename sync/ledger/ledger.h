@@ -162,6 +162,8 @@ class Ledger {
   const Sealer* sealer() const;
   // The connection, for collaborators that keep their tables in this file. Borrowed.
   sqlite3* db();
+  // The path of the ledger file.
+  const std::string& path() const;
   // Whether `op` is reference data by its kind (the projector's rule). Pure; thread-safe.
   bool IsReference(const pb::Op& op) const;
 

@@ -1,0 +1,117 @@
+// The hub's read path (hub/hub_ledger.h WithReader, domain/store_reader.h) against a real silian-hub
+// process over HTTP: GET /v1/status answers from the last commit while the hub's writer is stuck in a
+// push, instead of queueing behind the writer's lock.
+#include <sqlite3.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "domain/store.h"
+#include "http/curl_transport.h"
+#include "net/client.h"
+#include "support/files.h"
+#include "support/http_client.h"
+#include "support/hub_harness.h"
+#include "support/ledger.h"
+#include "support/status.h"
+
+namespace silian::e2e {
+namespace {
+
+using nlohmann::json;
+using sync::Level;
+using namespace test;
+
+// One sync session of `store` with the hub at `url`. Runs on another thread: no Catch2 assertion here.
+Result<sync::SyncSummary> SessionWith(sync::LedgerStore& store, const std::string& url) {
+  sync::CurlTransport::Options t;
+  t.connect_timeout_ms = 2000;
+  SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url, t));
+  return sync::SyncClient(store.ledger(), *transport, url, sync::SyncOptions()).SyncOnce();
+}
+
+// Another process's connection to the hub's ledger that holds SQLite's write lock (BEGIN IMMEDIATE) with
+// an uncommitted row, so that the hub's own writer waits (its busy timeout) for as long as it is held.
+class HeldWrite {
+ public:
+  explicit HeldWrite(const std::string& db) {
+    REQUIRE(sqlite3_open(db.c_str(), &db_) == SQLITE_OK);
+    Run("BEGIN IMMEDIATE");
+    Run("INSERT INTO peers(node_id, level, division, added_ms) VALUES('vil-uncommitted', 'village', '152222104201', 0)");
+  }
+  ~HeldWrite() {
+    Release();
+    sqlite3_close(db_);
+  }
+  void Release() {
+    if (held_) sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    held_ = false;
+  }
+
+ private:
+  void Run(const char* sql) {
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql, nullptr, nullptr, &err);
+    INFO(sql << ": " << (err ? err : ""));
+    sqlite3_free(err);
+    REQUIRE(rc == SQLITE_OK);
+  }
+  sqlite3* db_ = nullptr;
+  bool held_ = true;
+};
+
+bool ListsChild(const json& status, const std::string& node) {
+  for (const auto& c : status.at("children"))
+    if (c.at("node") == node) return true;
+  return false;
+}
+
+TEST_CASE("Hub status: GET /v1/status answers with the last committed state while a push waits for the write lock",
+          "[e2e][status]") {
+  TempDir dir;
+  const std::string hub_db = dir.File("county.db");
+  InitHub(hub_db, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}});
+  auto node = CreateLedger(dir.File("vil-a1.db"), NodeAt("vil-a1", Level::kVillage, kVillage));
+  RegisterKey(hub_db, dir.File("vil-a1.db"));
+  HubProcess hub("county hub", hub_db, dir.File("county.log"));
+  hub.Start();
+  SILIAN_TAKE(node->CreateCase(SampleCase(1)));
+  REQUIRE(SessionWith(*node, hub.url()).ok());
+  SILIAN_TAKE(node->CreateCase(SampleCase(2)));
+  const json before = hub.Status();
+  const uint64_t ops_before = before.at("op_count").get<uint64_t>();
+
+  HeldWrite held(hub_db);
+  // The hub's writer takes its lock for the push and then waits for SQLite's (busy timeout 10 s).
+  std::future<Result<sync::SyncSummary>> push =
+      std::async(std::launch::async, [&] { return SessionWith(*node, hub.url()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The old hub queued this behind the push (up to the 10 s busy timeout): the reply would not come in time.
+  const HttpReply during = Http("GET", hub.url() + "/v1/status", "", {}, /*timeout_ms=*/5000);
+  const bool push_still_waiting = push.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+  held.Release();
+  Result<sync::SyncSummary> pushed = push.get();
+
+  INFO("status during the push: HTTP " << during.status << " " << during.error << " " << during.body.substr(0, 300));
+  REQUIRE(during.status == 200);
+  CHECK(push_still_waiting);  // the status really was asked while the write was stuck
+  const json j = json::parse(during.body);
+  CHECK(j.at("op_count").get<uint64_t>() == ops_before);  // the last commit: not the push in progress
+  CHECK_FALSE(ListsChild(j, "vil-uncommitted"));           // nor another connection's uncommitted row
+  CHECK(ListsChild(j, "vil-a1"));
+
+  INFO("push: " << (pushed.ok() ? std::string("ok") : pushed.status().message()));
+  REQUIRE(pushed.ok());
+  CHECK(pushed->pushed == 1);
+  const json after = hub.Status();
+  CHECK(after.at("op_count").get<uint64_t>() == ops_before + 1);
+  CHECK_FALSE(ListsChild(after, "vil-uncommitted"));
+  CHECK(hub.Terminate() == 0);
+}
+
+}  // namespace
+}  // namespace silian::e2e
