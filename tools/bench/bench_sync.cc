@@ -722,10 +722,15 @@ Status CatchupStage(const SyncBenchOptions& o, const Progress& progress, HubProc
   SILIAN_ASSIGN_OR_RETURN(r.catchup_peak_rss, PeakResidentBytes(county.pid()));
   SILIAN_ASSIGN_OR_RETURN(r.city_peak_rss, PeakResidentBytes(city.pid()));
   progress("      " + Grouped(r.catchup.ops) + " ops in " + Fixed(r.catchup.seconds, 1) + " s; comparing digests");
-  SILIAN_ASSIGN_OR_RETURN(std::string city_digest, r.Hub({"--db", r.city_db, "digest", "--scope", kCountyCode}));
-  SILIAN_ASSIGN_OR_RETURN(std::string county_digest, r.Hub({"--db", r.county_db, "digest"}));
-  r.catchup.city_digest = Trim(city_digest);
-  r.catchup.county_digest = Trim(county_digest);
+  // The county may still be relaying the prober's registration up to the city: compare for up to 10 s.
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    SILIAN_ASSIGN_OR_RETURN(std::string city_digest, r.Hub({"--db", r.city_db, "digest", "--scope", kCountyCode}));
+    SILIAN_ASSIGN_OR_RETURN(std::string county_digest, r.Hub({"--db", r.county_db, "digest"}));
+    r.catchup.city_digest = Trim(city_digest);
+    r.catchup.county_digest = Trim(county_digest);
+    if (r.catchup.city_digest == r.catchup.county_digest) break;
+  }
   if (r.catchup.city_digest != r.catchup.county_digest)
     return Internal("after the catch-up the county's digest " + Quote(r.catchup.county_digest) +
                     " differs from the city's for its area " + Quote(r.catchup.city_digest));
