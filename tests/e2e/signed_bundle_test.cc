@@ -53,7 +53,7 @@ void ChangeApplicantName(const std::string& from, const std::string& to, const s
 }
 
 TEST_CASE("Signed ops: a stick whose op was changed after export (decoded, edited, encoded again) is refused by "
-          "`bundle import` as forged, nothing of it stored, the evidence counted; the genuine stick then applies",
+          "`bundle import` as forged, nothing of it stored, the evidence counted, and the genuine stick then applies",
           "[e2e][heads]") {
   TempDir dir;
   HubProcess hub{"county hub", (dir.path() / "county.db").string(), (dir.path() / "county.log").string()};
