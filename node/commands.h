@@ -43,6 +43,7 @@ struct BundleExportOptions {
   std::string file;
   std::optional<std::string> for_frontier_file;
   std::optional<std::string> holder_scope;  // --holder-scope: the clerk vouches for a holder wider than a village
+  std::optional<std::string> to;            // --to NODE: seal the bundle for that node (default: --for's node)
 };
 
 struct SyncCommandOptions {

@@ -14,6 +14,8 @@
 #include "base/files.h"
 #include "base/hlc.h"
 #include "ledger/bundle.h"
+#include "ledger/stick_seal.h"
+#include "console/node_keys.h"
 #include "domain/store.h"
 
 namespace silian::node {
@@ -63,9 +65,35 @@ class Progress {
   bool shown_ = false;
 };
 
-// Writes the bundle into `file`; returns the end record. Adds the bytes written to `*bytes`.
-Result<pb::BundleEnd> WriteBundle(sync::LedgerStore& store, const pb::Frontier& holder, std::FILE* file,
-                                  uint64_t* bytes) {
+// Who a bundle is sealed for: the node, and its registered Ed25519 key.
+struct Recipient {
+  std::string node_id;
+  std::string public_key;
+};
+
+// The recipient of an export: --to, else the node of the --for frontier; none without either. A node named
+// with --to must have a registered, active key here; a --for node without one gets an unsealed stick, said.
+Result<std::optional<Recipient>> RecipientOf(sync::LedgerStore& store, const BundleExportOptions& o,
+                                             const pb::Frontier& holder) {
+  const std::string id = o.to ? *o.to : holder.node_id();
+  if (id.empty()) return std::optional<Recipient>();
+  if (id == store.config().node_id.value)
+    return InvalidArgument("--to " + Quote(id) + " is this node: seal a stick for the node that will read it");
+  SILIAN_ASSIGN_OR_RETURN(auto key, console::RegistryKeyLookup()(store.ledger(), id));
+  if (!key || key->public_key.empty()) {
+    const std::string why = "node " + Quote(id) + " has no registered key in this ledger";
+    if (o.to) return InvalidArgument(why + " (sync first, so its registration arrives, or name another node)");
+    Warn(why + ": the stick is not sealed, anyone who holds it can read it");
+    return std::optional<Recipient>();
+  }
+  if (key->revoked || key->removed) return PermissionDenied("node " + Quote(id) + " is revoked or removed: no stick for it");
+  return std::optional<Recipient>(Recipient{id, key->public_key});
+}
+
+// Writes the bundle into `file`, sealed for `to` when given; returns the end record. Adds the bytes written
+// to `*bytes`.
+Result<pb::BundleEnd> WriteBundle(sync::LedgerStore& store, const pb::Frontier& holder,
+                                  const std::optional<Recipient>& to, std::FILE* file, uint64_t* bytes) {
   SILIAN_ASSIGN_OR_RETURN(pb::Frontier own, store.GetFrontier());
   pb::BundleHeader header;
   header.set_sender(store.config().node_id.value);
@@ -78,11 +106,18 @@ Result<pb::BundleEnd> WriteBundle(sync::LedgerStore& store, const pb::Frontier& 
     *bytes += size;
     return file_sink(data, size);
   };
+  std::unique_ptr<sync::StickSealer> sealer;
+  if (to) {
+    SILIAN_ASSIGN_OR_RETURN(sealer, sync::StickSealer::Start(std::move(sink), to->node_id, to->public_key));
+    sink = sealer->sink();
+  }
   sync::BundleWriter::Options options;
   options.attach_heads = [&store](pb::Batch* batch) { return store.ledger().AttachHeads(batch); };
   SILIAN_ASSIGN_OR_RETURN(auto writer, sync::BundleWriter::Start(std::move(sink), std::move(header), options));
   SILIAN_RETURN_IF_ERROR(store.Export(holder, [&writer](pb::Entry entry) { return writer->Add(std::move(entry)); }));
-  return writer->Finish();
+  SILIAN_ASSIGN_OR_RETURN(pb::BundleEnd end, writer->Finish());
+  if (sealer) SILIAN_RETURN_IF_ERROR(sealer->Finish());
+  return end;
 }
 
 // The holder to export for: the frontier file's, its scope checked (node/holder_scope.h), or this node's own
@@ -125,15 +160,19 @@ Status RunBundleExport(const GlobalOptions& g, const BundleExportOptions& o) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
   SILIAN_ASSIGN_OR_RETURN(pb::Frontier holder, HolderOf(*store, o));
   SILIAN_ASSIGN_OR_RETURN(uint64_t cases, CountCases(*store, holder.scope()));
+  SILIAN_ASSIGN_OR_RETURN(std::optional<Recipient> to, RecipientOf(*store, o, holder));
   SILIAN_RETURN_IF_ERROR(CheckWriteTarget(o.file, "bundle"));
   // Said before anything is written, so that a clerk sees what goes onto the stick.
   const std::string target = holder.node_id().empty() ? "" : " for node " + Quote(holder.node_id());
   std::cerr << "silian-node: exporting scope " << Quote(holder.scope()) << " (" << cases
-            << (cases == 1 ? " case)" : " cases)") << target << " to " << Quote(o.file) << '\n';
+            << (cases == 1 ? " case)" : " cases)") << target << " to " << Quote(o.file)
+            << (to ? ", sealed for node " + Quote(to->node_id) : std::string()) << '\n';
+  if (!to && cases > 0)
+    Warn("the stick is not sealed: anyone who holds it can read its cases; name the node it is for with --to NODE");
   uint64_t bytes = 0;
   pb::BundleEnd end;
   Status written = WriteFileAtomically(o.file, "bundle", [&](std::FILE* out) -> Status {
-    SILIAN_ASSIGN_OR_RETURN(end, WriteBundle(*store, holder, out, &bytes));
+    SILIAN_ASSIGN_OR_RETURN(end, WriteBundle(*store, holder, to, out, &bytes));
     return Status::Ok();
   });
   if (!written.ok()) return WithContext(written, o.file, "bundle " + Quote(o.file));
@@ -145,11 +184,13 @@ Status RunBundleExport(const GlobalOptions& g, const BundleExportOptions& o) {
                {"batches", end.batch_count()},
                {"bytes", bytes},
                {"for_node", holder.node_id()},
+               {"sealed_for", to ? to->node_id : std::string()},
                {"scope", holder.scope()},
                {"cases", cases}});
   } else {
     std::cout << "exported " << end.op_count() << " ops and " << end.skip_count() << " skips to " << o.file << " ("
-              << bytes << " bytes" << (holder.node_id().empty() ? "" : ", for node " + holder.node_id()) << ")\n";
+              << bytes << " bytes" << (holder.node_id().empty() ? "" : ", for node " + holder.node_id())
+              << (to ? ", sealed for node " + to->node_id : std::string()) << ")\n";
   }
   return Status::Ok();
 }
@@ -168,7 +209,20 @@ Status RunBundleImport(const GlobalOptions& g, const std::string& file) {
   File in(std::fopen(file.c_str(), "rb"));
   if (!in) return InvalidArgument("cannot read bundle " + Quote(file) + ": " + std::strerror(errno));
 
-  auto opened = sync::BundleReader::Open(sync::FileSource(in.get()));
+  // A sealed stick opens only with this node's key; inside is a plain bundle.
+  char first[8] = {};
+  const size_t head = std::fread(first, 1, sizeof first, in.get());
+  std::rewind(in.get());
+  std::unique_ptr<sync::StickOpener> opener;
+  sync::ByteSource source = sync::FileSource(in.get());
+  if (sync::IsSealedBundle(std::string_view(first, head))) {
+    auto unsealed = sync::StickOpener::Open(std::move(source), store->config().node_id.value,
+                                            store->ledger().signing_key());
+    if (!unsealed.ok()) return in_context(unsealed.status());
+    opener = std::move(unsealed).value();
+    source = opener->source();
+  }
+  auto opened = sync::BundleReader::Open(std::move(source));
   if (!opened.ok()) return in_context(opened.status());
   std::unique_ptr<sync::BundleReader> reader = std::move(opened).value();
   const pb::BundleHeader& header = reader->header();

@@ -109,6 +109,9 @@ void AddExchange(console::Program& p, CommandLine& cl) {
   cmd->add_option("--holder-scope", cl.bundle_export.holder_scope,
                   "with --for: the division prefix the receiving node serves, when wider than one village "
                   "(the clerk vouches for it)");
+  cmd->add_option("--to", cl.bundle_export.to,
+                  "the node the stick is for: the bundle is sealed with its registered key, so only it can read "
+                  "it (with --for, the frontier's node is the default)");
   p.OnRun(cmd, [&p, &cl] { return RunBundleExport(p.global(), cl.bundle_export); });
 
   cmd = group->add_subcommand("import", "Apply the ops of a bundle file (idempotent; all or nothing)");

@@ -93,3 +93,73 @@ TEST_CASE("Signed ops: a stick whose op was changed after export (decoded, edite
 
 }  // namespace
 }  // namespace silian::e2e
+
+namespace silian::e2e {
+namespace {
+
+// Flips one byte in the middle of the file at `path`.
+void FlipMiddleByte(const std::string& path) {
+  std::string bytes = ReadFile(path);
+  bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 0x20);
+  WriteFile(path, bytes);
+}
+
+TEST_CASE("Sealed sticks: a hall's stick for a village opens only at that village, and a changed byte or a "
+          "stick for another node is refused with nothing stored",
+          "[e2e][stick]") {
+  TempDir dir;
+  HubProcess hub{"county hub", (dir.path() / "county.db").string(), (dir.path() / "county.log").string()};
+  LedgerCli village{NodeBin(), (dir.path() / "village-b.db").string()};
+  LedgerCli neighbour{NodeBin(), (dir.path() / "village-a.db").string()};
+  LedgerCli hall{NodeBin(), (dir.path() / "township.db").string()};
+  InitHub(hub.db(), "county", "county", kCounty,
+          {{"village-b", "village", kOtherVillage}, {"village-a", "village", kVillage},
+           {"township", "township", kTownship}});
+  hub.Start();
+  village.Ok({"init", "--node-id", "village-b", "--level", "village", "--division", kOtherVillage, "--hub", hub.url()});
+  neighbour.Ok({"init", "--node-id", "village-a", "--level", "village", "--division", kVillage, "--hub", hub.url()});
+  hall.Ok({"init", "--node-id", "township", "--level", "township", "--division", kTownship, "--hub", hub.url()});
+  for (LedgerCli* n : {&village, &neighbour, &hall}) RegisterKey(hub.db(), n->db());
+  hall.Ok({"sync"});
+  hall.Json({"case", "new", "--item", kItem, "--applicant-name", "Wang Fang", "--applicant-id", ResidentId(3),
+             "--phone", "13800000000", "--division", kOtherVillage});
+  hall.Ok({"sync"});  // the registrations of both villages, with their keys
+  village.Ok({"sync"});
+  neighbour.Ok({"sync"});
+
+  const std::string frontier = (dir.path() / "village-b.frontier").string();
+  const std::string stick = (dir.path() / "for-village-b.bundle").string();
+  village.Ok({"frontier", "export", frontier});
+  ProcessResult exported = hall.Run({"bundle", "export", stick, "--for", frontier});
+  REQUIRE(exported.exit_code == 0);
+  CHECK_THAT(exported.err, Catch::Contains("sealed for node \"village-b\""));
+  CHECK(ReadFile(stick).substr(0, 7) == "SILIANS");
+
+  const std::string neighbour_before = neighbour.Digest();
+  ProcessResult other = neighbour.Run({"bundle", "import", stick});
+  CHECK(other.exit_code != 0);
+  CHECK_THAT(other.err, Catch::Contains("sealed for node \"village-b\"") && Catch::Contains("village-a"));
+  CHECK(neighbour.Digest() == neighbour_before);
+
+  const std::string changed = (dir.path() / "changed.bundle").string();
+  WriteFile(changed, ReadFile(stick));
+  FlipMiddleByte(changed);
+  const std::string village_before = village.Digest();
+  ProcessResult broken = village.Run({"bundle", "import", changed});
+  CHECK(broken.exit_code != 0);
+  CHECK_THAT(broken.err, Catch::Contains("does not open"));
+  CHECK(village.Digest() == village_before);
+
+  village.Ok({"bundle", "import", stick});
+  CHECK(village.Digest() == hall.Ok({"digest", "--scope", kOtherVillage}));
+
+  ProcessResult unknown = hall.Run({"bundle", "export", (dir.path() / "x.bundle").string(), "--to", "village-z"});
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("\"village-z\" has no registered key"));
+  ProcessResult plain = hall.Run({"bundle", "export", (dir.path() / "plain.bundle").string()});
+  CHECK(plain.exit_code == 0);
+  CHECK_THAT(plain.err, Catch::Contains("not sealed"));
+}
+
+}  // namespace
+}  // namespace silian::e2e
