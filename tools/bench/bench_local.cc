@@ -224,6 +224,7 @@ struct LocalRun {
   DurableFigures d_sealed;                    // the same commits into an encrypted ledger
   std::vector<ImportFigures> imports;
   std::vector<ImportFigures> sealed_imports;  // the same bundle into an encrypted ledger, alternating
+  std::vector<ImportFigures> unchecked_imports;  // the same bundle, signed heads not checked (their cost)
   uint64_t sealed_ledger_bytes = 0;
   std::vector<BaselineFigures> baselines;
   uint64_t ledger_bytes = 0;
@@ -232,7 +233,7 @@ struct LocalRun {
   // The median runs, and what is computed from them (Derive).
   const ImportFigures* imp = nullptr;
   const ImportFigures* sealed_imp = nullptr;
-  double sealed_durable_rate = 0, sealed_import_rate = 0;
+  double sealed_durable_rate = 0, sealed_import_rate = 0, unchecked_import_rate = 0;
   const BaselineFigures* base = nullptr;
   double durable_rate = 0, import_rate = 0, base_rate = 0, ratio = 0, bytes_per_op = 0;
   bool ratio_pass = false, bytes_pass = false;
@@ -253,11 +254,13 @@ Status CheckOptions(const LocalOptions& options) {
 // One import of the bundle into a new durable township ledger at `ledger` (encrypted when `sealer` is set),
 // checked: every op stored, and the digest (over plaintext) equal to the exporter's.
 Result<ImportFigures> ImportInto(const std::string& ledger, const std::string& bundle_path, uint64_t expected,
-                                 const std::string& exporter_digest, const sync::Sealer* sealer) {
+                                 const std::string& exporter_digest, const sync::Sealer* sealer,
+                                 bool check_heads = true) {
   sync::NodeConfig importer{sync::NodeId{"th-152222104-b"}, sync::Level::kTownship,
                             sync::DivisionCode{kTownshipDivision}, "02"};
   sync::LedgerStore::Options options;
   options.sealer = sealer;
+  options.skip_head_verification_for_benchmark = !check_heads;
   SILIAN_ASSIGN_OR_RETURN(auto store, sync::LedgerStore::Create(ledger, importer, options));
   SILIAN_ASSIGN_OR_RETURN(ImportFigures imp, RunImport(*store, bundle_path));
   if (imp.stats.new_ops != expected || imp.stats.pending != 0 || imp.stats.equivocations != 0)
@@ -298,6 +301,11 @@ Status MeasureImports(const LocalOptions& options, const std::string& bundle_pat
       for (const auto& row : rows) r.row_bytes += row.bytes.size();
     }
     progress("      " + Fixed(r.sealed_imports.back().seconds, 2) +
+             " s; the same with signed heads not checked (what the checks cost)");
+    SILIAN_ASSIGN_OR_RETURN(ImportFigures unchecked, ImportInto(r.dir + "/import-unchecked-" + tag + ".db", bundle_path,
+                                                                expected, r.w.exporter_digest, nullptr, false));
+    r.unchecked_imports.push_back(std::move(unchecked));
+    progress("      " + Fixed(r.unchecked_imports.back().seconds, 2) +
              " s; plain SQLite baseline: the same rows into a fresh file");
     SILIAN_ASSIGN_OR_RETURN(BaselineFigures base, RunBaseline(r.dir + "/baseline-" + tag + ".db", rows));
     progress("      " + Fixed(base.seconds, 2) + " s");
@@ -316,6 +324,7 @@ void Derive(const LocalOptions& options, LocalRun& r) {
   r.sealed_imp = &MedianBy(r.sealed_imports, &ImportFigures::seconds);
   r.sealed_import_rate = ops / r.sealed_imp->seconds;
   r.sealed_durable_rate = static_cast<double>(r.d_sealed.ops) / r.d_sealed.seconds;
+  r.unchecked_import_rate = ops / MedianBy(r.unchecked_imports, &ImportFigures::seconds).seconds;
   r.base_rate = static_cast<double>(r.base->rows) / r.base->seconds;
   r.ratio = r.import_rate / r.base_rate;
   r.bytes_per_op = static_cast<double>(r.w.bundle_bytes) / ops;
@@ -406,6 +415,9 @@ json LocalJson(const LocalOptions& options, const LocalRun& r) {
                      {"ledger_bytes_ratio",
                       static_cast<double>(r.sealed_ledger_bytes) / static_cast<double>(std::max<uint64_t>(r.ledger_bytes, 1))},
                      {"digest_matches_exporter", true}};
+  j["signatures"] = {{"import_ops_per_s_heads_checked", r.import_rate},
+                     {"import_ops_per_s_heads_not_checked", r.unchecked_import_rate},
+                     {"checked_vs_not", r.import_rate / r.unchecked_import_rate}};
   if (options.breakdown)
     j["breakdown"] = {{"decode_s", r.bd.decode_s},   {"parse_s", r.bd.parse_s},     {"hash_s", r.bd.hash_s},
                       {"project_s", r.bd.project_s}, {"json_dump_s", r.bd.dump_s}, {"cases", r.bd.cases},
@@ -441,6 +453,9 @@ std::string FiguresText(const LocalRun& r) {
                                                     "% of plain)");
   o += Row("import, encrypted ledger", Rate(r.sealed_import_rate) + " ops/s (" +
                                            Fixed(100 * r.sealed_import_rate / r.import_rate, 1) + "% of plain)");
+  o += Row("import, signed heads not checked", Rate(r.unchecked_import_rate) + " ops/s (checked: " +
+                                                  Fixed(100 * r.import_rate / r.unchecked_import_rate, 1) +
+                                                  "% of this)");
   o += Row("plain SQLite, same rows", Rate(r.base_rate) + " rows/s");
   o += Row("import / plain SQLite", Cell(Fixed(r.ratio * 100, 1) + "%", 26) +
                                         Cell(">= " + Fixed(kTargetImportRatio * 100, 0) + "%", 10) +
