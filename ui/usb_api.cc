@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <system_error>
 
+#include "base/ids.h"
 #include "base/text.h"
 #include "ui/web.h"
 
@@ -86,7 +87,13 @@ Result<json> ExportToStick(const RunSelf& run, const json& body, const std::stri
   if (!run) return FailedPrecondition("this program cannot write bundles from the app");
   SILIAN_ASSIGN_OR_RETURN(fs::path dir, DirectoryOf(body));
   SILIAN_ASSIGN_OR_RETURN(std::string for_name, StringMember(body, "for"));
+  SILIAN_ASSIGN_OR_RETURN(std::string to, StringMember(body, "to"));
+  if (!to.empty()) SILIAN_RETURN_IF_ERROR(sync::ParseNodeId(to).status());  // never an option for the child
   std::vector<std::string> args = {"bundle", "export", (dir / ("silian-" + node + "-" + Stamp(now_ms) + ".bundle")).string()};
+  if (!to.empty()) {
+    args.push_back("--to");
+    args.push_back(to);
+  }
   if (!for_name.empty()) {
     SILIAN_ASSIGN_OR_RETURN(fs::path frontier, FileIn(dir, for_name, ".frontier"));
     args.push_back("--for");

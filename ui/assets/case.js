@@ -349,10 +349,11 @@ $("usb-export").addEventListener("submit", async (ev) => {
   $("usb-error").textContent = "";
   $("usb-result").hidden = true;
   try {
-    const r = await api("POST", "usb/export", { dir: usbDir(), for: $("usb-for").value });
+    const r = await api("POST", "usb/export", { dir: usbDir(), for: $("usb-for").value, to: $("usb-to").value.trim() });
     await loadStick();
     usbSaid(I18N.t("usb.exported", { ops: r.ops, cases: r.cases, file: r.file, kb: Math.ceil(r.bytes / 1024) }) +
-            (r.for_node ? " " + I18N.t("usb.for_node", { node: r.for_node }) : "") + " " +
+            (r.for_node ? " " + I18N.t("usb.for_node", { node: r.for_node }) : "") +
+            (r.sealed_for ? " " + I18N.t("usb.sealed_for", { node: r.sealed_for }) : "") + " " +
             I18N.t("usb.frontier_written", { file: r.frontier_file }), r.warnings);
   } catch (e) {
     $("usb-error").textContent = errorText(e);

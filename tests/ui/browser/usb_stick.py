@@ -1,6 +1,7 @@
 #!/usr/bin/python3
-"""USB from the app: a village agent with no network writes a bundle of her cases to a stick directory (the
-app says how many ops of how many cases, and writes the node's frontier beside it); the township clerk
+"""USB from the app: a village agent with no network writes a bundle of her cases to a stick directory, sealed
+for the township (the app says how many ops of how many cases, that only the township can open it, and
+writes the node's frontier beside it); the township clerk
 imports it from the same directory in his app (the app says what was new), and the case is in the
 township's ledger. Importing it again adds nothing; a directory that is not absolute and a file that is no
 bundle are refused with the program's message, and change nothing."""
@@ -49,6 +50,7 @@ def test(world):
         world.register("county.db", "township.db", world.args.node)
         world.node("township.db", "config", "set", "hub", hub)
         world.node("township.db", "sync")
+        world.node("village.db", "sync")  # the township's registration and key, to seal the stick for it
         made = json.loads(world.node("village.db", "--json", "case", "new", "--item", HOMESTEAD, "--applicant-name",
                                      "乌云", "--applicant-id", "15222219880315002X").stdout)
         world.node("village.db", "case", "act", made["case_id"], "receive")
@@ -61,11 +63,15 @@ def test(world):
         sb.check(kind == "error" and '"stick"' in text, "a relative directory is refused naming it: " + text)
         open_stick(driver, stick)
         sb.wait_for(lambda: "没有数据包" in driver.find_element(By.ID, "usb-bundles").text, "the empty stick listed")
+        driver.find_element(By.ID, "usb-to").send_keys("sumu104")
         driver.find_element(By.CSS_SELECTOR, "#usb-export button[type=submit]").click()
         kind, text = said(driver)
         sb.check(kind == "done" and "1 件办件" in text and "gacha200.frontier" in text,
                  "the export says what went onto the stick: " + text)
+        sb.check("只有节点 sumu104 能打开" in text, "the export says the stick is sealed for the township: " + text)
         bundles = [n for n in os.listdir(stick) if n.endswith(".bundle")]
+        with open(os.path.join(stick, bundles[0]), "rb") as f:
+            sb.check(f.read(7) == b"SILIANS", "the bundle on the stick is sealed")
         sb.check(len(bundles) == 1 and os.path.exists(os.path.join(stick, "gacha200.frontier")),
                  "the stick holds the bundle and the village's frontier: %s" % sorted(os.listdir(stick)))
         with open(os.path.join(stick, "broken.bundle"), "w") as f:
