@@ -2,32 +2,9 @@
 // server: POST api/check applies the core's rules), registration, "my work", the window queue and sync.
 // Every text comes from the message catalogue (i18n.js); data from the server is shown with textContent.
 "use strict";
-const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("silian.token") || "";
 let info = null;
 let chosen = null;  // the item of the intake form
-
-// Calls the API; resolves to the JSON body, rejects with an Error carrying the server's message.
-async function api(method, path, body) {
-  const headers = { "X-Silian-Session": token };
-  const init = { method, headers, credentials: "omit" };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const reply = await fetch("api/" + path, init);
-  const json = await reply.json().catch(() => ({ message: reply.statusText }));
-  if (reply.status === 401 && path !== "login") showLogin();
-  if (!reply.ok) {
-    const e = new Error(json.message || reply.statusText);
-    e.status = reply.status;
-    e.code = json.error;      // the API's error code (docs/api.md)
-    e.rule = json.rule;       // the stable rule of a refusal, when the server names one
-    e.params = json.params;
-    throw e;
-  }
-  return json;
-}
 
 // ---- Login
 

@@ -1,6 +1,32 @@
-// What both pages share (index.html and hub.html load it after i18n.js): building elements and saying how
+// What both pages share (index.html and hub.html load it after i18n.js): finding and building elements,
+// calling the API with the page's session (each page keeps its own `token` and `showLogin`), and saying how
 // long ago something happened, in the user's language.
 "use strict";
+
+const $ = (id) => document.getElementById(id);
+
+// Calls the API with the page's session token; resolves to the JSON body, rejects with an Error carrying
+// the server's message, its error code and, for a refusal, its rule.
+async function api(method, path, body) {
+  const headers = { "X-Silian-Session": token };
+  const init = { method, headers, credentials: "omit" };
+  if (body !== undefined) {
+    headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const reply = await fetch("api/" + path, init);
+  const json = await reply.json().catch(() => ({ message: reply.statusText }));
+  if (reply.status === 401 && path !== "login") showLogin();
+  if (!reply.ok) {
+    const e = new Error(json.message || reply.statusText);
+    e.status = reply.status;
+    e.code = json.error;      // the API's error code (docs/api.md)
+    e.rule = json.rule;       // the stable rule of a refusal, when the server names one
+    e.params = json.params;
+    throw e;
+  }
+  return json;
+}
 
 function el(tag, text, cls) {
   const e = document.createElement(tag);

@@ -3,23 +3,8 @@
 // and department with a read-only drill-down to each case, the report's completion rate, days ahead and
 // satisfaction month by month as SVG charts, and the report tables with their CSV. Read-only.
 "use strict";
-const $ = (id) => document.getElementById(id);
 let token = sessionStorage.getItem("silian.hub.token") || "";
 let info = null;
-
-async function api(method, path, body) {
-  const headers = { "X-Silian-Session": token };
-  const init = { method, headers, credentials: "omit" };
-  if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    init.body = JSON.stringify(body);
-  }
-  const reply = await fetch("api/" + path, init);
-  const json = await reply.json().catch(() => ({ message: reply.statusText }));
-  if (reply.status === 401 && path !== "login") showLogin();
-  if (!reply.ok) throw new Error(json.message || reply.statusText);
-  return json;
-}
 
 function showLogin() {
   token = "";
