@@ -55,10 +55,7 @@ def test(world):
         world.county_with_catalogue()
         world.village_synced(world.serve_hub("county.db"))
         url = world.serve_ui("village.db")
-        driver.get(url + "/")
-        box = sb.wait_for(lambda: driver.find_element(By.ID, "login-actor-name"), "the login form")
-        sb.wait_for(lambda: box.is_displayed(), "the login form shown")
-        box.send_keys("代办员甲\n")
+        sb.actor_login(driver, url + "/", "代办员甲")
         sb.wait_for(lambda: driver.find_element(By.ID, "search").is_displayed(), "the app after login")
 
         choose(driver, NOT_INSTANT)

@@ -115,10 +115,7 @@ def test(world):
         c = new_forwarded_case(world, "其其格", PARALLEL)
         d = new_forwarded_case(world, "朝鲁")
         world.node("village.db", "sync")
-        world.node("township.db", "init", "--node-id", "sumu104", "--level", "township", "--division", sb.TOWNSHIP)
-        world.register("county.db", "township.db", world.args.node)
-        world.node("township.db", "config", "set", "hub", hub)
-        world.node("township.db", "sync")
+        world.township_synced(hub)
         homestead = next(i for i in json.load(open(world.args.catalog))["items"] if i["code"] == HOMESTEAD)
         checklist = [m["name"] for m in homestead["materials"]]
         owed = checklist[-1]
@@ -127,10 +124,7 @@ def test(world):
                    "--detail", "owed_due=2026-01-05")
         url = world.serve_ui("township.db")
 
-        driver.get(url + "/")
-        box = sb.wait_for(lambda: driver.find_element(By.ID, "login-actor-name"), "the login form")
-        sb.wait_for(lambda: box.is_displayed(), "the login form shown")
-        box.send_keys("窗口甲\n")
+        sb.actor_login(driver, url + "/", "窗口甲")
         sb.wait_for(lambda: driver.find_element(By.ID, "search").is_displayed(), "the app after login")
 
         driver.find_element(By.CSS_SELECTOR, "button[data-tab=queue]").click()

@@ -122,10 +122,7 @@ def test(world):
     try:
         hub, warning = seed(world)
         started = time.time()
-        driver.get(hub + "/ui/")
-        box = sb.wait_for(lambda: driver.find_element(By.ID, "login-actor-name"), "the login form")
-        sb.wait_for(lambda: box.is_displayed(), "the login form shown")
-        box.send_keys("督查员\n")
+        sb.actor_login(driver, hub + "/ui/", "督查员")
         sb.wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#chart-completion circle.point"), "the charts")
         print("dashboard with charts after %.0f ms" % ((time.time() - started) * 1000))
         check_charts(world, driver)

@@ -37,10 +37,7 @@ def test(world):
         sb.check(status == 401, "the hub's API needs a session")
 
         started = time.time()
-        driver.get(city + "/ui/")
-        box = sb.wait_for(lambda: driver.find_element(By.ID, "login-actor-name"), "the login form")
-        sb.wait_for(lambda: box.is_displayed(), "the login form shown")
-        box.send_keys("督查员\n")
+        sb.actor_login(driver, city + "/ui/", "督查员")
         silent = sb.wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#network tr[data-node='%s']" % SILENT[0]),
                              "the silent county's row")
         print("dashboard interactive after %.0f ms" % ((time.time() - started) * 1000))

@@ -37,10 +37,7 @@ def test(world):
         world.county_with_catalogue()
         world.village_synced(world.serve_hub("county.db"))
         url = world.serve_ui("village.db")
-        driver.get(url + "/")
-        box = sb.wait_for(lambda: driver.find_element(By.ID, "login-actor-name"), "the login form")
-        sb.wait_for(lambda: box.is_displayed(), "the login form shown")
-        box.send_keys("Bator\n")
+        sb.actor_login(driver, url + "/", "Bator")
         sb.wait_for(lambda: driver.find_element(By.ID, "search").is_displayed(), "the app after login")
         zh = driver.find_element(By.ID, "title").text
         Select(driver.find_element(By.ID, "lang")).select_by_value("mn")

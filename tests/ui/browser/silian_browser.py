@@ -149,6 +149,13 @@ class World:
         self.node("village.db", "config", "set", "hub", hub_url)
         self.node("village.db", "sync")
 
+    def township_synced(self, hub_url):
+        """The township hall "sumu104" above that village, registered at the county hub and synced."""
+        self.node("township.db", "init", "--node-id", "sumu104", "--level", "township", "--division", TOWNSHIP)
+        self.register("county.db", "township.db", self.args.node)
+        self.node("township.db", "config", "set", "hub", hub_url)
+        self.node("township.db", "sync")
+
 
 def set_last_contact(db, node_id, ms):
     """What a hub recorded of its child's last contact (the child went silent `now - ms` ago)."""
@@ -193,6 +200,15 @@ def wait_for(fn, what, timeout=10):
             last = e
         time.sleep(0.05)
     fail("timed out waiting for %s%s" % (what, ": %s" % last if last else ""))
+
+
+def actor_login(driver, page_url, name):
+    """Opens the page at `page_url` and logs in as the free-text actor `name` (no staff accounts there)."""
+    from selenium.webdriver.common.by import By  # imported where used: without selenium the tests skip
+    driver.get(page_url)
+    box = wait_for(lambda: driver.find_element(By.ID, "login-actor-name"), "the login form")
+    wait_for(lambda: box.is_displayed(), "the login form shown")
+    box.send_keys(name + "\n")
 
 
 def http(method, url, body=None, headers=None):

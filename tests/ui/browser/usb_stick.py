@@ -16,10 +16,7 @@ HOMESTEAD = "1115222201158101515000139500100"
 
 
 def login(driver, url, name):
-    driver.get(url + "/")
-    box = sb.wait_for(lambda: driver.find_element(By.ID, "login-actor-name"), "the login form")
-    sb.wait_for(lambda: box.is_displayed(), "the login form shown")
-    box.send_keys(name + "\n")
+    sb.actor_login(driver, url + "/", name)
     sb.wait_for(lambda: driver.find_element(By.ID, "search").is_displayed(), "the app after login")
     driver.find_element(By.CSS_SELECTOR, "button[data-tab=usb]").click()
 
@@ -46,10 +43,7 @@ def test(world):
         world.county_with_catalogue()
         hub = world.serve_hub("county.db")
         world.village_synced(hub)
-        world.node("township.db", "init", "--node-id", "sumu104", "--level", "township", "--division", sb.TOWNSHIP)
-        world.register("county.db", "township.db", world.args.node)
-        world.node("township.db", "config", "set", "hub", hub)
-        world.node("township.db", "sync")
+        world.township_synced(hub)
         world.node("village.db", "sync")  # the township's registration and key, to seal the stick for it
         made = json.loads(world.node("village.db", "--json", "case", "new", "--item", HOMESTEAD, "--applicant-name",
                                      "乌云", "--applicant-id", "15222219880315002X").stdout)
