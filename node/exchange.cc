@@ -75,6 +75,10 @@ struct Recipient {
 // with --to must have a registered, active key here; a --for node without one gets an unsealed stick, said.
 Result<std::optional<Recipient>> RecipientOf(sync::LedgerStore& store, const BundleExportOptions& o,
                                              const pb::Frontier& holder) {
+  if (o.to) {
+    auto parsed = sync::ParseNodeId(*o.to);
+    if (!parsed.ok()) return InvalidArgument("--to " + Quote(*o.to) + ": " + parsed.status().message());
+  }
   const std::string id = o.to ? *o.to : holder.node_id();
   if (id.empty()) return std::optional<Recipient>();
   if (id == store.config().node_id.value)

@@ -156,6 +156,9 @@ TEST_CASE("Sealed sticks: a hall's stick for a village opens only at that villag
   ProcessResult unknown = hall.Run({"bundle", "export", (dir.path() / "x.bundle").string(), "--to", "village-z"});
   CHECK(unknown.exit_code == 2);
   CHECK_THAT(unknown.err, Catch::Contains("\"village-z\" has no registered key"));
+  ProcessResult empty_to = hall.Run({"bundle", "export", (dir.path() / "y.bundle").string(), "--to", ""});
+  CHECK(empty_to.exit_code == 2);
+  CHECK_THAT(empty_to.err, Catch::Contains("--to \"\""));
   ProcessResult plain = hall.Run({"bundle", "export", (dir.path() / "plain.bundle").string()});
   CHECK(plain.exit_code == 0);
   CHECK_THAT(plain.err, Catch::Contains("not sealed"));
