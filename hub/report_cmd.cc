@@ -34,6 +34,7 @@ Status RunSupervise(const GlobalOptions& g, const ReportCommandOptions& cl) {
   SILIAN_ASSIGN_OR_RETURN(int rectification_wd, RectificationDays(*store, cl.rectification_days));
   SILIAN_ASSIGN_OR_RETURN(Supervision result, SuperviseArea(*store, cl.scope ? *cl.scope : store->scope(), today,
                                                             cl.warning_days, rectification_wd));
+  SILIAN_RETURN_IF_ERROR(QueueApologies(*store, &result));
   if (g.json) {
     console::PrintJson(sync::SupervisionToJson(result.items));
   } else {

@@ -122,6 +122,7 @@ struct HubServer::Impl {
   std::unique_ptr<HubDashboard> dashboard;  // made at Start, which knows the port the pages answer on
 
   Impl(HubLedger& l, UpstreamRelay* r, sync::SyncLimits limits) : ledger(l), relay(r), service(l, limits, console::RegistryKeyLookup()) {
+    service.set_read_access(ledger.read_access());
     if (relay != nullptr) service.set_on_new_ops([this] { relay->Poke(); });
   }
 
@@ -211,7 +212,7 @@ struct HubServer::Impl {
              std::chrono::steady_clock::time_point start) {
     sync::SyncOutcome outcome;
     try {
-      outcome = service.Handle(authorization, body);
+      outcome = service.HandleDeferringContacts(authorization, body);
     } catch (const std::exception& e) {
       outcome = sync::ErrorOutcome(500, "internal", e.what());
     }
@@ -225,6 +226,13 @@ struct HubServer::Impl {
       spdlog::error("sync request failed: {}", outcome.body.substr(0, kMaxMessageBytes));
     }
     ReplyOutcome(request, outcome);
+    // After the reply, and only when the writer is free: a pull never waits for it (a push records these
+    // under its lock anyway).
+    if (service.HasPendingContacts())
+      ledger.TryWith([this](sync::Ledger& writer) {
+        service.RecordPendingContacts(writer);
+        return Status::Ok();
+      }).IgnoreError();
   }
 
   // A service outcome as the reply, with its signature: an error's message is cut to kMaxMessageBytes, so

@@ -70,13 +70,16 @@ Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& s
     return Status::Ok();
   }));
   SILIAN_ASSIGN_OR_RETURN(auto notify, store.GetSetting("notify"));
-  if (notify && *notify == "on") {
-    for (const auto& n : apologies) {
-      SILIAN_ASSIGN_OR_RETURN(bool created, store.AddNotice(n));
-      out.apologies_queued += created ? 1 : 0;
-    }
-  }
+  if (notify && *notify == "on") out.apologies = std::move(apologies);
   return out;
+}
+
+Status QueueApologies(sync::LedgerStore& store, Supervision* found) {
+  for (const auto& n : found->apologies) {
+    SILIAN_ASSIGN_OR_RETURN(bool created, store.AddNotice(n));
+    found->apologies_queued += created ? 1 : 0;
+  }
+  return Status::Ok();
 }
 
 void SupervisionLoop::Start() {
@@ -102,20 +105,25 @@ void SupervisionLoop::Run() {
   }
 }
 
+// The cases are read from the read view (a pass reads every watched case), so it never holds the writer's
+// lock for that; only the apologies it found are written, under the lock.
 void SupervisionLoop::Pass() {
-  Status pass = ledger_.WithStore([](sync::LedgerStore& store) -> Status {
+  Supervision result;
+  Status pass = ledger_.WithReadStore([&result](sync::LedgerStore& store) -> Status {
     auto rectification_wd = RectificationDays(store, std::nullopt);
     if (!rectification_wd.ok()) {
       spdlog::warn("supervision pass skipped: {}", rectification_wd.status().message());
       return Status::Ok();
     }
     auto today = sync::DateOfUnixMs(sync::SystemWallClock().NowMs());
-    SILIAN_ASSIGN_OR_RETURN(Supervision result, SuperviseArea(store, store.scope(), today, 1, *rectification_wd));
-    if (result.apologies_queued > 0)
-      spdlog::info("supervision: {} overdue apology notices queued", result.apologies_queued);
+    SILIAN_ASSIGN_OR_RETURN(result, SuperviseArea(store, store.scope(), today, 1, *rectification_wd));
     return Status::Ok();
   });
+  if (pass.ok() && !result.apologies.empty())
+    pass = ledger_.WithStore([&result](sync::LedgerStore& store) { return QueueApologies(store, &result); });
   if (!pass.ok()) spdlog::warn("supervision pass failed: {}", pass.message());
+  if (result.apologies_queued > 0)
+    spdlog::info("supervision: {} overdue apology notices queued", result.apologies_queued);
 }
 
 }  // namespace silian::hub

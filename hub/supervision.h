@@ -26,19 +26,25 @@ Result<int> RectificationDays(sync::LedgerStore& store, const std::optional<std:
 
 struct Supervision {
   std::vector<sync::SupervisionItem> items;
-  size_t apologies_queued = 0;  // overdue apologies this pass added to the outbox
+  // The overdue apology of each overdue case, when the hub sends notices (setting notify = on): what
+  // QueueApologies adds to the outbox.
+  std::vector<sync::LedgerStore::Notice> apologies;
+  size_t apologies_queued = 0;  // overdue apologies QueueApologies added to the outbox
 };
 
-// Supervises every case of `scope` as of `today` and, when the hub sends notices (setting notify = on),
-// queues the overdue apology of each overdue case: once per case, however often supervision runs (the
-// notice id is "<case id>/overdue_apology"). Returns the problems found and the apologies queued, or the
-// store's error. REQUIRES: the caller holds whatever lock guards `store`.
+// Supervises every case of `scope` as of `today`: the problems found, and the overdue apologies to queue
+// when the hub sends notices (setting notify = on). Reads only, so it can run on a read view
+// (HubLedger::WithReadStore). The store's error otherwise. REQUIRES: the caller holds whatever lock guards
+// `store`.
 // The transit service level from a village point to the competent organ (domain/responsibility.h): the
 // hub's setting transit-days, else sync::kDefaultTransitWd. kInvalidArgument naming the setting and value.
 Result<int> TransitDays(sync::LedgerStore& store);
 
 Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& scope, sync::Date today,
                                   int warning_wd, int rectification_wd);
+// Queues `found.apologies` in the outbox of `store` (its writer): once per case, however often supervision
+// runs (the notice id is "<case id>/overdue_apology"); counts those added in found->apologies_queued.
+Status QueueApologies(sync::LedgerStore& store, Supervision* found);
 
 // `serve`'s periodic supervision: a pass at Start and then every `interval_ms`, over the hub's whole area
 // as of the day of the system clock, with a warning at 1 working day left and the rectification days of

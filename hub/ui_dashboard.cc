@@ -133,10 +133,14 @@ ui::WebReply HubDashboard::Handle(const ui::WebRequest& r, bool via_front) {
   }
   if (r.path == "/api/report.csv") return ReportCsvReply(r, via_front);
   json out;
-  Status done = ledger_.WithStore([&](sync::LedgerStore& store) -> Status {
+  auto route = [&](sync::LedgerStore& store) -> Status {
     SILIAN_ASSIGN_OR_RETURN(out, Route(r, store, via_front));
     return Status::Ok();
-  });
+  };
+  // Only a login or a logout writes (a staff session lives in the ledger); every other call reads the last
+  // commit without the writer's lock, so the pages answer while the hub imports.
+  const bool writes = r.method == "POST" && (r.path == "/api/login" || r.path == "/api/logout");
+  Status done = writes ? ledger_.WithStore(route) : ledger_.WithReadStore(route);
   if (!done.ok()) return ReplyFor(done);
   return ui::JsonReply(200, out);
 }
@@ -144,7 +148,7 @@ ui::WebReply HubDashboard::Handle(const ui::WebRequest& r, bool via_front) {
 ui::WebReply HubDashboard::ReportCsvReply(const ui::WebRequest& r, bool via_front) {
   if (r.method != "GET") return ui::ErrorReply(405, "method_not_allowed", "use GET for " + Quote(r.path));
   std::string csv;
-  Status done = ledger_.WithStore([&](sync::LedgerStore& store) -> Status {
+  Status done = ledger_.WithReadStore([&](sync::LedgerStore& store) -> Status {
     SILIAN_RETURN_IF_ERROR(Session(r, store, via_front).status());
     ReportCommandOptions o = ReportQuery(r);
     o.format = "csv";

@@ -6,6 +6,7 @@
 
 #include "base/text.h"
 #include "ledger/db.h"
+#include "ledger/request_nonces.h"
 
 namespace silian::sync {
 namespace {
@@ -125,21 +126,12 @@ bool VerifyReply(const std::string& public_key, const std::string& nonce, const 
   return sig.ok() && VerifySignature(public_key, ReplyMessage(nonce, body), *sig);
 }
 
+// The nonces live in a file of their own beside the ledger (ledger/request_nonces.h), not in the ledger
+// file: recording one must not wait behind the ledger's writer, so this works on a read view too.
 Result<bool> RecordNonce(Ledger& ledger, const std::string& node_id, const std::string& nonce, uint64_t ts_ms) {
-  sqlite3* db = ledger.db();
+  SILIAN_ASSIGN_OR_RETURN(RequestNonces * nonces, RequestNonces::ForLedger(ledger.path()));
   const uint64_t now = ledger.wall().NowMs();
-  return ledger.InTransaction<bool>([&]() -> Result<bool> {
-    SILIAN_RETURN_IF_ERROR(Exec(db,
-                                "CREATE TABLE IF NOT EXISTS request_nonces(node_id TEXT NOT NULL, nonce TEXT NOT NULL, "
-                                "ts_ms INTEGER NOT NULL, PRIMARY KEY(node_id, nonce)) WITHOUT ROWID"));
-    Stmt purge;
-    SILIAN_RETURN_IF_ERROR(purge.Prepare(db, "DELETE FROM request_nonces WHERE ts_ms < ?"));
-    SILIAN_RETURN_IF_ERROR(purge.Bind(1, static_cast<int64_t>(now > kRequestWindowMs ? now - kRequestWindowMs : 0)).Run());
-    Stmt insert;
-    SILIAN_RETURN_IF_ERROR(insert.Prepare(db, "INSERT OR IGNORE INTO request_nonces(node_id, nonce, ts_ms) VALUES(?,?,?)"));
-    SILIAN_RETURN_IF_ERROR(insert.Bind(1, node_id).Bind(2, nonce).Bind(3, ts_ms).Run());
-    return sqlite3_changes(db) == 1;
-  });
+  return nonces->Record(node_id, nonce, ts_ms, now > kRequestWindowMs ? now - kRequestWindowMs : 0);
 }
 
 }  // namespace silian::sync

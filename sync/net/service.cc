@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "ledger/read_view.h"
 
 namespace silian::sync {
 namespace {
@@ -87,10 +88,11 @@ std::optional<SyncOutcome> SyncService::Summarise(const pb::SyncRequest& req, co
 }
 
 std::optional<SyncOutcome> SyncService::CheckScope(Ledger& ledger, const std::string& node_id, const Peer& p,
-                                                   const pb::SyncRequest& req, const PushSummary& push) {
+                                                   const pb::SyncRequest& req, const PushSummary& push,
+                                                   std::vector<ContactNote>* contacts) {
   const std::string child_scope = ScopeOf(p.level, p.division);
   auto refuse = [&](const std::string& code, const std::string& msg, const std::string& note) {
-    ledger.peers().RecordContact(node_id, 0, 0, note.empty() ? msg : note).IgnoreError();
+    contacts->push_back(ContactNote{node_id, 0, 0, note.empty() ? msg : note});
     return ErrorOutcome(422, code, msg);
   };
   if (req.level() != LevelName(p.level) || req.division() != p.division.value)
@@ -165,10 +167,11 @@ std::optional<SyncOutcome> SyncService::AnswerPull(Ledger& ledger, const std::st
 }
 
 std::optional<SyncOutcome> SyncService::Serve(Ledger& ledger, const std::string& node_id, const pb::SyncRequest& req,
-                                              const PushSummary& push, pb::SyncReply* reply, PushFindings* findings) {
+                                              const PushSummary& push, pb::SyncReply* reply, PushFindings* findings,
+                                              std::vector<ContactNote>* contacts) {
   Peer p;
   if (auto refused = FindRegistered(ledger, node_id, &p)) return refused;
-  if (auto refused = CheckScope(ledger, node_id, p, req, push)) return refused;
+  if (auto refused = CheckScope(ledger, node_id, p, req, push, contacts)) return refused;
   if (req.push().entries_size() > 0)
     if (auto failed = ApplyPush(ledger, p, req, reply, findings)) return failed;
   if (req.pull())
@@ -191,8 +194,51 @@ std::optional<SyncOutcome> SyncService::Serve(Ledger& ledger, const std::string&
   reply->set_hub_level(LevelName(ledger.config().level));
   reply->set_hub_scope(ledger.scope());
   reply->set_hub_epoch(ledger.epoch());
-  ledger.peers().RecordContact(node_id, reply->pushed_new(), OpsIn(reply->pulled()), "").IgnoreError();
+  contacts->push_back(ContactNote{node_id, reply->pushed_new(), OpsIn(reply->pulled()), ""});
   return std::nullopt;
+}
+
+void SyncService::RecordContacts(Ledger& ledger, std::vector<ContactNote> contacts, bool wait) {
+  {
+    std::lock_guard<std::mutex> lock(contacts_mu_);
+    contacts.insert(contacts.begin(), std::make_move_iterator(pending_contacts_.begin()),
+                    std::make_move_iterator(pending_contacts_.end()));
+    pending_contacts_.clear();
+  }
+  if (contacts.empty()) return;
+  // One transaction for them all. The contact record is a note for `status`, not part of any reply: a
+  // failure to write one is not the peer's.
+  auto write = [&] {
+    for (const ContactNote& c : contacts)
+      ledger.peers().RecordContact(c.node_id, c.ops_received, c.ops_sent, c.error).IgnoreError();
+    return Status::Ok();
+  };
+  Status s = wait ? ledger.RunTransaction(write) : TryTransaction(ledger, write);
+  if (s.ok()) return;
+  std::lock_guard<std::mutex> lock(contacts_mu_);
+  // Kept for the next try, the oldest first; bounded, so a file locked for hours cannot fill the memory.
+  contacts.insert(contacts.end(), std::make_move_iterator(pending_contacts_.begin()),
+                  std::make_move_iterator(pending_contacts_.end()));
+  if (contacts.size() > kMaxPendingContacts)
+    contacts.erase(contacts.begin(), contacts.end() - static_cast<std::ptrdiff_t>(kMaxPendingContacts));
+  pending_contacts_ = std::move(contacts);
+}
+
+void SyncService::RecordPendingContacts(Ledger& writer) { RecordContacts(writer, {}, /*wait=*/false); }
+
+bool SyncService::HasPendingContacts() {
+  std::lock_guard<std::mutex> lock(contacts_mu_);
+  return !pending_contacts_.empty();
+}
+
+std::optional<SyncOutcome> SyncService::ReadLocked(const std::function<std::optional<SyncOutcome>(Ledger&)>& fn) {
+  std::optional<SyncOutcome> out;
+  Status s = read_->With([&](Ledger& ledger) {
+    out = fn(ledger);
+    return Status::Ok();
+  });
+  if (!s.ok()) return FromStatus(s);
+  return out;
 }
 
 // Runs `fn` under the owner's lock; its outcome, or a 500 when the lock holder failed otherwise.
@@ -260,13 +306,23 @@ std::optional<SyncOutcome> SyncService::Authenticate(const std::string& authoriz
   if (body.size() > limits_.max_body_bytes)
     return ErrorOutcome(413, "too_large", "request body of " + std::to_string(body.size()) +
                                               " bytes exceeds the limit of " + std::to_string(limits_.max_body_bytes));
-  return Locked([&](Ledger& ledger) {
+  return ReadLocked([&](Ledger& ledger) {
     *hub_key = ledger.signing_key();
     return CheckSender(ledger, *creds, body);
   });
 }
 
 SyncOutcome SyncService::Handle(const std::string& authorization, const std::string& body) {
+  SyncOutcome out = HandleDeferringContacts(authorization, body);
+  if (HasPendingContacts())
+    ledger_.With([&](Ledger& writer) {
+      RecordContacts(writer, {}, /*wait=*/true);
+      return Status::Ok();
+    }).IgnoreError();
+  return out;
+}
+
+SyncOutcome SyncService::HandleDeferringContacts(const std::string& authorization, const std::string& body) {
   RequestCredentials creds;
   SigningKey hub_key;
   SyncOutcome out;
@@ -280,7 +336,7 @@ SyncOutcome SyncService::Handle(const std::string& authorization, const std::str
 
 SyncOutcome SyncService::HandleAuthenticated(const std::string& node_id, const std::string& body) {
   // Unknown senders are turned away before their body costs any decompression or parsing.
-  if (auto refused = Locked([&](Ledger& ledger) {
+  if (auto refused = ReadLocked([&](Ledger& ledger) {
         Peer unused;
         return FindRegistered(ledger, node_id, &unused);
       }))
@@ -306,8 +362,23 @@ SyncOutcome SyncService::HandleAuthenticated(const std::string& node_id, const s
 
   pb::SyncReply reply;
   PushFindings findings;
-  if (auto failed = Locked([&](Ledger& ledger) { return Serve(ledger, node_id, req, push, &reply, &findings); }))
-    return *failed;
+  std::vector<ContactNote> contacts;
+  auto serve = [&](Ledger& ledger) { return Serve(ledger, node_id, req, push, &reply, &findings, &contacts); };
+  std::optional<SyncOutcome> failed;
+  if (req.push().entries_size() > 0) {
+    failed = Locked([&](Ledger& ledger) {
+      auto served = serve(ledger);
+      RecordContacts(ledger, std::move(contacts), /*wait=*/false);
+      return served;
+    });
+  } else {
+    // A pull changes nothing but the peer's contact record: it is answered through the read access, and
+    // that record waits for the writer (RecordPendingContacts), so the reply never queues behind an import.
+    failed = ReadLocked(serve);
+    std::lock_guard<std::mutex> lock(contacts_mu_);
+    for (ContactNote& c : contacts) pending_contacts_.push_back(std::move(c));
+  }
+  if (failed) return *failed;
 
   SyncOutcome out;
   out.content_type = kSyncContentType;

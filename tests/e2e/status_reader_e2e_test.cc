@@ -1,6 +1,6 @@
-// The hub's read path (hub/hub_ledger.h WithReader, domain/store_reader.h) against a real silian-hub
-// process over HTTP: GET /v1/status answers from the last commit while the hub's writer is stuck in a
-// push, instead of queueing behind the writer's lock.
+// The hub's read paths (hub/hub_ledger.h WithReader and WithReadStore) against a real silian-hub process
+// over HTTP: GET /v1/status, a pull and the dashboard's report answer from the last commit while the hub's
+// writer is stuck in a push, instead of queueing behind the writer's lock.
 #include <sqlite3.h>
 
 #include <catch2/catch.hpp>
@@ -110,6 +110,81 @@ TEST_CASE("Hub status: GET /v1/status answers with the last committed state whil
   const json after = hub.Status();
   CHECK(after.at("op_count").get<uint64_t>() == ops_before + 1);
   CHECK_FALSE(ListsChild(after, "vil-uncommitted"));
+  CHECK(hub.Terminate() == 0);
+}
+
+uint64_t ContactOf(const json& status, const std::string& node) {
+  for (const auto& c : status.at("children"))
+    if (c.at("node") == node) return c.at("last_contact_ms").get<uint64_t>();
+  return 0;
+}
+
+TEST_CASE("Hub reads: a pull and the dashboard's report answer from the last commit while a push waits for the "
+          "write lock, and the pull's contact is recorded once the writer is free",
+          "[e2e][status][read_view]") {
+  TempDir dir;
+  const std::string hub_db = dir.File("county.db");
+  InitHub(hub_db, "county-a", "county", kCounty,
+          {{"vil-a1", "village", kVillage}, {"vil-a2", "village", kVillage}});
+  auto writer = CreateLedger(dir.File("vil-a1.db"), NodeAt("vil-a1", Level::kVillage, kVillage));
+  auto reader = CreateLedger(dir.File("vil-a2.db"), NodeAt("vil-a2", Level::kVillage, kVillage));
+  RegisterKey(hub_db, dir.File("vil-a1.db"));
+  RegisterKey(hub_db, dir.File("vil-a2.db"));
+  HubProcess hub("county hub", hub_db, dir.File("county.log"));
+  hub.Start();
+  SILIAN_TAKE(writer->CreateCase(SampleCase(1)));
+  REQUIRE(SessionWith(*writer, hub.url()).ok());
+  SILIAN_TAKE(writer->CreateCase(SampleCase(2)));
+  // A change needs the page's own Origin (ui/web.h OriginGuard), as a browser sends it.
+  const HttpReply login = Http("POST", hub.url() + "/ui/api/login", R"({"actor": "督查员"})",
+                               {"Content-Type: application/json", "Origin: " + hub.url()});
+  INFO("login: HTTP " << login.status << " " << login.body);
+  REQUIRE(login.status == 200);
+  const std::string session = "X-Silian-Session: " + json::parse(login.body).at("token").get<std::string>();
+  const std::string report_url = hub.url() + "/ui/api/report?from=2026-01-01&to=2026-12-31";
+  const HttpReply report_before = Http("GET", report_url, "", {session});
+  REQUIRE(report_before.status == 200);
+  const uint64_t a2_contact_before = ContactOf(hub.Status(), "vil-a2");
+
+  HeldWrite held(hub_db);
+  std::future<Result<sync::SyncSummary>> push =
+      std::async(std::launch::async, [&] { return SessionWith(*writer, hub.url()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The old hub took the writer's lock for the request's nonce and the pull: it answered only after the
+  // push gave up or went through (the 10 s busy timeout).
+  const auto started = std::chrono::steady_clock::now();
+  Result<sync::SyncSummary> pulled = SessionWith(*reader, hub.url());
+  const auto pull_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  const HttpReply report = Http("GET", report_url, "", {session}, /*timeout_ms=*/5000);
+  const bool push_still_waiting = push.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+  held.Release();
+  Result<sync::SyncSummary> pushed = push.get();
+
+  INFO("pull: " << (pulled.ok() ? std::string("ok") : pulled.status().message()) << " in " << pull_ms << " ms");
+  REQUIRE(pulled.ok());
+  CHECK(push_still_waiting);  // both really were asked while the write was stuck
+  INFO("hub log: " << ReadFile(dir.File("county.log")));
+  CHECK(pull_ms < 5000);
+  // Case 1, the last commit: not case 2, whose push is still waiting.
+  CHECK(reader->ListCases(sync::CaseFilter{}).value().size() == 1);
+  INFO("report during the push: HTTP " << report.status << " " << report.error << " " << report.body.substr(0, 300));
+  REQUIRE(report.status == 200);
+  CHECK(json::parse(report.body).at("total") == json::parse(report_before.body).at("total"));
+
+  INFO("push: " << (pushed.ok() ? std::string("ok") : pushed.status().message()));
+  REQUIRE(pushed.ok());
+  CHECK(pushed->pushed == 1);
+  // The pull's contact record waited for the writer, then was written.
+  json after;
+  for (int i = 0; i < 50; ++i) {
+    after = hub.Status();
+    if (ContactOf(after, "vil-a2") > a2_contact_before) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(ContactOf(after, "vil-a2") > a2_contact_before);
+  REQUIRE(SessionWith(*reader, hub.url()).ok());
+  CHECK(reader->ListCases(sync::CaseFilter{}).value().size() == 2);
   CHECK(hub.Terminate() == 0);
 }
 
