@@ -25,6 +25,11 @@ namespace {
 // sync requests take: kMaxParallelSyncs x (body + decompressed body + parsed request).
 constexpr size_t kMaxParallelSyncs = 2;
 constexpr size_t kMaxWaitingSyncs = 32;
+// Requests with a body at most this large (a pull: the node's frontier; a village's few ops) go through a
+// gate of their own with as many places: pulls are answered from the read view, and must not queue behind
+// large pushes that wait for the writer. The memory bound above grows by kMaxParallelSyncs small bodies
+// (each still within the decompressed limit).
+constexpr size_t kSmallSyncBodyBytes = 4096;
 // The longest Authorization header: "Silian-Ed25519 node=ID, ts=MS, nonce=HEX32, sig=BASE64" is about 250.
 constexpr size_t kMaxAuthorizationBytes = 512;
 // The longest message in an error reply, and the longest piece of a request a message shows.
@@ -118,6 +123,7 @@ struct HubServer::Impl {
   std::unique_ptr<http::experimental::listener::http_listener> listener;
   uint64_t started_ms = sync::SystemWallClock().NowMs();
   JobGate gate{kMaxParallelSyncs, kMaxWaitingSyncs};
+  JobGate small_gate{kMaxParallelSyncs, kMaxWaitingSyncs};  // bodies of at most kSmallSyncBodyBytes
   EnrolRateLimit enrol_limit;
   std::unique_ptr<HubDashboard> dashboard;  // made at Start, which knows the port the pages answer on
 
@@ -192,6 +198,7 @@ struct HubServer::Impl {
         ReplyError(request, "sync", 400, "malformed", std::string("cannot read the request body: ") + e.what());
         return;
       }
+      JobGate& lane = body.size() <= kSmallSyncBodyBytes ? small_gate : gate;
       auto job = [this, request, authorization, start, body = std::move(body)] {
         try {
           Serve(request, authorization, body, start);
@@ -199,7 +206,7 @@ struct HubServer::Impl {
           spdlog::error("sync request failed: {}", Capped(e.what()));
         }
       };
-      if (!gate.Submit(std::move(job)))
+      if (!lane.Submit(std::move(job)))
         ReplyError(request, "sync", 503, "busy",
                    "the hub is handling " + std::to_string(kMaxParallelSyncs) + " sync requests and has " +
                        std::to_string(kMaxWaitingSyncs) + " waiting; try again later");
@@ -394,6 +401,7 @@ void HubServer::Stop() {
   }
   impl_->listener.reset();
   impl_->gate.WaitIdle();  // the sync requests already read finish before the ledger closes
+  impl_->small_gate.WaitIdle();
 }
 
 Result<std::pair<std::string, int>> ParseListenAddress(const std::string& text) {
