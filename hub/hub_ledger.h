@@ -9,6 +9,7 @@
 // Thread-safe.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -47,20 +48,21 @@ class HubLedger final : public sync::LedgerAccess {
 
   // The generic ledger, for sync sessions and the sync service. kUnavailable once closed.
   Status With(const std::function<Status(sync::Ledger&)>& fn) override {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::timed_mutex> lock(mu_);
     if (!store_) return Unavailable("the hub is stopping");
     return fn(store_->ledger());
   }
-  // As With when the lock is free; kUnavailable at once, without calling `fn`, when another call holds it.
-  Status TryWith(const std::function<Status(sync::Ledger&)>& fn) {
-    std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
-    if (!lock.owns_lock()) return Unavailable("the hub's ledger is busy");
+  // As With when the lock comes within `wait`; kUnavailable, without calling `fn`, when another call holds
+  // it longer (an import).
+  Status TryWith(const std::function<Status(sync::Ledger&)>& fn, std::chrono::milliseconds wait) {
+    std::unique_lock<std::timed_mutex> lock(mu_, std::defer_lock);
+    if (!lock.try_lock_for(wait)) return Unavailable("the hub's ledger is busy");
     if (!store_) return Unavailable("the hub is stopping");
     return fn(store_->ledger());
   }
   // The whole store (cases, notices, settings, reports), under the same lock. kUnavailable once closed.
   Status WithStore(const std::function<Status(sync::LedgerStore&)>& fn) {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::timed_mutex> lock(mu_);
     if (!store_) return Unavailable("the hub is stopping");
     return fn(*store_);
   }
@@ -97,12 +99,12 @@ class HubLedger final : public sync::LedgerAccess {
       std::lock_guard<std::mutex> lock(read_store_mu_);
       read_store_.reset();
     }
-    std::lock_guard<std::mutex> lock(mu_);
+    std::lock_guard<std::timed_mutex> lock(mu_);
     store_.reset();
   }
 
  private:
-  std::mutex mu_;
+  std::timed_mutex mu_;
   std::shared_mutex reader_mu_;  // guards reader_ being closed, not its use (StoreReader is thread-safe)
   std::unique_ptr<sync::StoreReader> reader_;
   Status reader_status_ = Status::Ok();

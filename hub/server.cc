@@ -30,6 +30,9 @@ constexpr size_t kMaxWaitingSyncs = 32;
 // large pushes that wait for the writer. The memory bound above grows by kMaxParallelSyncs small bodies
 // (each still within the decompressed limit).
 constexpr size_t kSmallSyncBodyBytes = 4096;
+// How long, after a pull's reply, its contact record waits for the writer's lock (held briefly by the
+// notice sender or supervision; for seconds by an import, when the record is left for a later request).
+constexpr int kContactLockWaitMs = 200;
 // The longest Authorization header: "Silian-Ed25519 node=ID, ts=MS, nonce=HEX32, sig=BASE64" is about 250.
 constexpr size_t kMaxAuthorizationBytes = 512;
 // The longest message in an error reply, and the longest piece of a request a message shows.
@@ -233,13 +236,13 @@ struct HubServer::Impl {
       spdlog::error("sync request failed: {}", outcome.body.substr(0, kMaxMessageBytes));
     }
     ReplyOutcome(request, outcome);
-    // After the reply, and only when the writer is free: a pull never waits for it (a push records these
-    // under its lock anyway).
+    // After the reply, and only when the writer comes soon (not behind an import): a pull never waits for
+    // it, and a push records those left pending under its lock anyway.
     if (service.HasPendingContacts())
       ledger.TryWith([this](sync::Ledger& writer) {
         service.RecordPendingContacts(writer);
         return Status::Ok();
-      }).IgnoreError();
+      }, std::chrono::milliseconds(kContactLockWaitMs)).IgnoreError();
   }
 
   // A service outcome as the reply, with its signature: an error's message is cut to kMaxMessageBytes, so

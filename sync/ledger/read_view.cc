@@ -28,10 +28,10 @@ Status RunRead(Ledger& ledger, const std::function<Status()>& fn) {
   return s.ok() ? end : s;
 }
 
-Status TryTransaction(Ledger& ledger, const std::function<Status()>& body) {
+Status TryTransaction(Ledger& ledger, const std::function<Status()>& body, int wait_ms) {
   sqlite3* db = ledger.db();
   SILIAN_ASSIGN_OR_RETURN(uint64_t busy_ms, QueryCount(db, "PRAGMA busy_timeout"));
-  sqlite3_busy_timeout(db, 0);
+  sqlite3_busy_timeout(db, wait_ms);
   bool began = false;
   Status s = ledger.RunTransaction([&] {
     began = true;

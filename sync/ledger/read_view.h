@@ -27,10 +27,10 @@ Status MakeReadView(Ledger& ledger);
 Status RunRead(Ledger& ledger, const std::function<Status()>& fn);
 
 // Runs `body` in one write transaction of `ledger` (Ledger::RunTransaction) only when SQLite's write lock
-// of the file can be had at once: kUnavailable, nothing done, when another connection holds it (a long
-// import in another process); else body's or the transaction's status. For writes that may wait for a
-// better moment (a hub's contact records) and must not hold up the caller. The connection's busy timeout
-// is restored before it returns. REQUIRES: the ledger's owner lock; outside a transaction.
-Status TryTransaction(Ledger& ledger, const std::function<Status()>& body);
+// of the file can be had within `wait_ms`: kUnavailable, nothing done, when another connection holds it
+// longer (a long import in another process); else body's or the transaction's status. For writes that may
+// wait for a better moment (a hub's contact records) and must not hold up the caller. The connection's
+// busy timeout is restored before it returns. REQUIRES: the ledger's owner lock; outside a transaction.
+Status TryTransaction(Ledger& ledger, const std::function<Status()>& body, int wait_ms);
 
 }  // namespace silian::sync

@@ -213,7 +213,7 @@ void SyncService::RecordContacts(Ledger& ledger, std::vector<ContactNote> contac
       ledger.peers().RecordContact(c.node_id, c.ops_received, c.ops_sent, c.error).IgnoreError();
     return Status::Ok();
   };
-  Status s = wait ? ledger.RunTransaction(write) : TryTransaction(ledger, write);
+  Status s = wait ? ledger.RunTransaction(write) : TryTransaction(ledger, write, kContactWaitMs);
   if (s.ok()) return;
   std::lock_guard<std::mutex> lock(contacts_mu_);
   // Kept for the next try, the oldest first; bounded, so a file locked for hours cannot fill the memory.

@@ -57,8 +57,8 @@ class SyncService {
   // reply never waits for the writer's lock. A push records its own, and those pending, under the writer's
   // lock it holds anyway (when SQLite's write lock is free then; else they stay pending).
   SyncOutcome HandleDeferringContacts(const std::string& authorization, const std::string& body);
-  // Records the pending contacts on `writer` in one transaction when the file's write lock is free now;
-  // else leaves them pending (at most kMaxPendingContacts, the newest). REQUIRES: inside the ledger's
+  // Records the pending contacts on `writer` in one transaction when the file's write lock comes within
+  // kContactWaitMs; else leaves them pending (at most kMaxPendingContacts, the newest). REQUIRES: inside the ledger's
   // LedgerAccess::With (the writer, under its owner's lock).
   void RecordPendingContacts(Ledger& writer);
   bool HasPendingContacts();
@@ -100,6 +100,9 @@ class SyncService {
   // when it is taken. REQUIRES: `ledger` is the writer, under its lock, outside a transaction.
   void RecordContacts(Ledger& ledger, std::vector<ContactNote> contacts, bool wait);
   static constexpr size_t kMaxPendingContacts = 10000;
+  // How long a contact record may wait for SQLite's write lock (another process's brief write) before it
+  // is left pending for a later request.
+  static constexpr int kContactWaitMs = 200;
   static std::optional<SyncOutcome> FindRegistered(Ledger& ledger, const std::string& node_id, Peer* peer);
   static std::optional<SyncOutcome> Summarise(const pb::SyncRequest& req, const std::string& node_id, PushSummary* out);
   static std::optional<SyncOutcome> CheckScope(Ledger& ledger, const std::string& node_id, const Peer& p,

@@ -657,10 +657,15 @@ TEST_CASE("E2E: a village pulls only its own area, and a node claiming another v
   req.set_pull(true);
   RequireRefusal(PostSync(hub.url(), req), 422, "out_of_scope");  // signed with vil-a1's registered key
 
-  json children = hub.Status().at("children");
+  // A pull is answered from the hub's read view; its contact record (here, the refusal) is written once the
+  // reply is on its way (docs/protocol.md, "A session"): wait for it.
   bool recorded = false;
-  for (const auto& c : children)
-    if (c.at("node") == "vil-a1") recorded = c.at("errors").get<uint64_t>() >= 1;
+  for (int i = 0; i < 50 && !recorded; ++i) {
+    const json children = hub.Status().at("children");
+    for (const auto& c : children)
+      if (c.at("node") == "vil-a1") recorded = c.at("errors").get<uint64_t>() >= 1;
+    if (!recorded) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   CHECK(recorded);
   CHECK(hub.Terminate() == 0);
 }
