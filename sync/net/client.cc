@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "net/packed_entries.h"
 
 namespace silian::sync {
 namespace {
@@ -82,6 +83,7 @@ Result<pb::SyncRequest> SyncClient::BaseRequest() {
   }));
   req.set_max_pull_entries(options_.pull_batch_entries);
   req.set_max_pull_bytes(options_.pull_batch_bytes);
+  req.set_packed_entries(true);
   return req;
 }
 
@@ -110,7 +112,8 @@ Result<Transport::Reply> SyncClient::Post(const std::string& node_id, const std:
   }
 }
 
-Result<pb::SyncReply> SyncClient::Call(const pb::SyncRequest& request, SyncSummary& summary) {
+Result<pb::SyncReply> SyncClient::Call(pb::SyncRequest request, SyncSummary& summary) {
+  if (hub_reads_packed_) PackEntries(request.mutable_push());
   std::string plain;
   request.SerializeToString(&plain);
   std::string body = CompressBody(plain, options_.zstd_level);
@@ -128,6 +131,9 @@ Result<pb::SyncReply> SyncClient::Call(const pb::SyncRequest& request, SyncSumma
     return FailedPrecondition("hub speaks protocol version " + std::to_string(out.protocol_version()) +
                               "; this program speaks " + std::to_string(kSyncProtocolVersion));
   SILIAN_RETURN_IF_ERROR(VerifyHub(out, reply, nonce, summary));
+  Status unpacked = UnpackEntries(out.mutable_pulled());
+  if (!unpacked.ok()) return Unavailable("hub reply is malformed: " + unpacked.message());
+  hub_reads_packed_ = out.packed_entries();
   summary.hub_id = out.hub_id();
   summary.hub_level = out.hub_level();
   return out;
@@ -238,7 +244,7 @@ Status SyncClient::PushOwnOp(uint64_t seq, SyncSummary& summary) {
   SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());
   *req.mutable_push() = std::move(batch);
   req.set_pull(false);
-  return Call(req, summary).status();
+  return Call(std::move(req), summary).status();
 }
 
 Result<SyncSummary> SyncClient::Session() {
@@ -250,7 +256,7 @@ Result<SyncSummary> SyncClient::Session() {
   for (;;) {
     SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());
     req.set_pull(true);
-    auto reply = Call(req, summary);
+    auto reply = Call(req, summary);  // a copy: the frontier it asked with is read below
     Status applied = reply.ok() ? Apply(*reply, summary, reply->more()) : reply.status();
     if (reply.ok()) last = std::move(*reply);
     if (!applied.ok()) {
@@ -302,7 +308,7 @@ Result<SyncSummary> SyncClient::Session() {
     SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());
     *req.mutable_push() = std::move(batch);
     req.set_pull(false);
-    SILIAN_ASSIGN_OR_RETURN(pb::SyncReply reply, Call(req, summary));
+    SILIAN_ASSIGN_OR_RETURN(pb::SyncReply reply, Call(std::move(req), summary));
     SILIAN_RETURN_IF_ERROR(Apply(reply, summary, false));
     summary.pushed += reply.pushed_new();
     summary.push_known += reply.pushed_known();

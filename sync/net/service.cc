@@ -7,6 +7,7 @@
 
 #include "base/text.h"
 #include "ledger/read_view.h"
+#include "net/packed_entries.h"
 
 namespace silian::sync {
 namespace {
@@ -14,7 +15,7 @@ namespace {
 // The number of ops (not skips) in `batch`.
 uint64_t OpsIn(const pb::Batch& batch) {
   uint64_t n = 0;
-  for (const auto& e : batch.entries()) n += e.has_op() ? 1 : 0;
+  for (const auto& e : batch.entries()) n += e.has_op() || e.has_op_tail() ? 1 : 0;
   return n;
 }
 
@@ -357,6 +358,8 @@ SyncOutcome SyncService::HandleAuthenticated(const std::string& node_id, const s
   if (static_cast<uint64_t>(req.push().entries_size()) > limits_.max_push_entries)
     return ErrorOutcome(413, "too_large", "push of " + std::to_string(req.push().entries_size()) +
                                               " entries exceeds the limit of " + std::to_string(limits_.max_push_entries));
+  if (Status unpacked = UnpackEntries(req.mutable_push()); !unpacked.ok())
+    return ErrorOutcome(400, "malformed", "push: " + unpacked.message());
   PushSummary push;
   if (auto refused = Summarise(req, node_id, &push)) return *refused;
 
@@ -382,6 +385,8 @@ SyncOutcome SyncService::HandleAuthenticated(const std::string& node_id, const s
 
   SyncOutcome out;
   out.content_type = kSyncContentType;
+  reply.set_packed_entries(true);
+  if (req.packed_entries()) PackEntries(reply.mutable_pulled());
   std::string plain_reply;
   reply.SerializeToString(&plain_reply);
   out.body = CompressBody(plain_reply, 3);

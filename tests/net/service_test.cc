@@ -20,6 +20,7 @@
 
 #include "console/node_keys.h"
 #include "net/client.h"
+#include "net/packed_entries.h"
 #include "net/protocol.h"
 #include "support/sync_requests.h"
 #include "support/test_util.h"
@@ -1132,6 +1133,60 @@ TEST_CASE_METHOD(CountyWorld,
   SILIAN_TAKE(SyncWith(*county, village));
   for (const auto& l : SILIAN_TAKE(village->LevelStatuses()))
     if (l.level == "county") CHECK(l.equivocation.empty());
+}
+
+
+// ---- Packed entries (docs/protocol.md, "Packed entries").
+
+pb::SyncReply DecodeReply(const SyncOutcome& out) {
+  REQUIRE(out.http_status == 200);
+  pb::SyncReply reply;
+  REQUIRE(reply.ParseFromString(SILIAN_TAKE(DecompressBody(out.body, 16u << 20))));
+  return reply;
+}
+
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncService: a packed push is stored as its author wrote it, and a pull reply comes packed only "
+                 "to a client that reads packed entries",
+                 "[sync_service][packed_entries]") {
+  pb::SyncRequest req = GoodPush();
+  PackEntries(req.mutable_push());
+  REQUIRE(req.push().entries(0).has_op_tail());
+  pb::SyncReply pushed = DecodeReply(Send("village-1", Encode(req)));
+  CHECK(pushed.pushed_new() == 3);
+  CHECK(pushed.packed_entries());
+  for (uint64_t seq = 1; seq <= OwnSeq(*village); ++seq) {
+    const OpId id{"village-1", seq};
+    auto at_hub = SILIAN_TAKE(county->store().ledger().OpBytes(id));
+    REQUIRE(at_hub.has_value());
+    CHECK(*at_hub == *SILIAN_TAKE(village->ledger().OpBytes(id)));
+  }
+  CHECK(DigestOf(county->store(), kVillage) == DigestOf(*village, kVillage));
+
+  // A fresh replica of the village pulls everything: packed when it says it reads them, plain otherwise.
+  for (bool reads_packed : {true, false}) {
+    pb::SyncRequest pull = RequestAs("village-1", "village", kVillage, pb::Frontier());
+    pull.set_pull(true);
+    pull.set_packed_entries(reads_packed);
+    pb::SyncReply reply = DecodeReply(Send("village-1", Encode(pull)));
+    int plain = 0, packed = 0;
+    for (const auto& e : reply.pulled().entries()) (e.has_op_tail() ? packed : plain) += e.has_skip() ? 0 : 1;
+    CHECK(plain + packed > 0);
+    CHECK((reads_packed ? plain : packed) == 0);
+  }
+}
+
+TEST_CASE_METHOD(RefusalWorld,
+                 "SyncService: a packed push that does not add up is refused with 400 malformed naming the entry, "
+                 "and nothing is stored",
+                 "[sync_service][packed_entries]") {
+  SyncOutcome out = SendEdited("village-1", [](pb::SyncRequest& req) {
+    PackEntries(req.mutable_push());
+    req.mutable_push()->mutable_entries(0)->clear_packed_origin();
+  });
+  RequireRefusal(out, 400, "malformed");
+  CHECK_THAT(MessageOf(out), Catch::Contains("packed entry 1 names no origin"));
+  RequireUnchangedAndServing();
 }
 
 }  // namespace
