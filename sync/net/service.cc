@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
+#include "net/idle_service.h"
 
 namespace silian::sync {
 namespace {
@@ -192,6 +193,11 @@ std::optional<SyncOutcome> SyncService::Serve(Ledger& ledger, const std::string&
   reply->set_hub_scope(ledger.scope());
   reply->set_hub_epoch(ledger.epoch());
   ledger.peers().RecordContact(node_id, reply->pushed_new(), OpsIn(reply->pulled()), "").IgnoreError();
+  if (idle_ != nullptr) {
+    reply->set_idle_probes(true);
+    // A record that cannot be made is forgotten: the child's next probe is answered "changed".
+    idle_->Record(ledger, p, req, *reply).IgnoreError();
+  }
   return std::nullopt;
 }
 

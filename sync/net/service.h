@@ -19,6 +19,8 @@
 
 namespace silian::sync {
 
+class IdleTable;  // net/idle_service.h
+
 struct SyncOutcome {
   int http_status = 200;
   std::string content_type;  // kSyncContentType, or application/json for errors
@@ -56,6 +58,10 @@ class SyncService {
 
   const SyncLimits& limits() const { return limits_; }
 
+  // Records each child's state after every successful request in `table` (borrowed; null: none) and
+  // tells clients the hub answers idle probes (SyncReply.idle_probes).
+  void set_idle_table(IdleTable* table) { idle_ = table; }
+
  private:
   struct PushSummary;
   struct PushFindings {
@@ -84,6 +90,7 @@ class SyncService {
   SyncLimits limits_;
   NodeKeyLookup keys_;
   std::function<void()> on_new_ops_;
+  IdleTable* idle_ = nullptr;
 };
 
 }  // namespace silian::sync
