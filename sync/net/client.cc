@@ -391,7 +391,9 @@ Status SyncClient::ForgetIdle() {
 }
 
 Result<bool> SyncClient::Probe(SyncSummary& summary) {
-  std::string body, nonce, reply_key, hub_id, hub_level;
+  std::string node_id, digest, hub_id, hub_level;
+  IdleKeys keys;
+  bool ready = false;
   SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) -> Status {
     SILIAN_ASSIGN_OR_RETURN(auto stored, ledger.GetMeta(IdleMetaKey(hub_key_)));
     if (!stored || stored->empty()) return Status::Ok();
@@ -399,40 +401,53 @@ Result<bool> SyncClient::Probe(SyncSummary& summary) {
     if (!j.is_object() || !j.contains("digest") || !j["digest"].is_string() || !j.contains("key") ||
         !j["key"].is_string())
       return Status::Ok();
-    SILIAN_ASSIGN_OR_RETURN(std::string digest, LocalDigest(ledger, hub_key_));
+    SILIAN_ASSIGN_OR_RETURN(digest, LocalDigest(ledger, hub_key_));
     // Something changed here since the last full session (an op authored or imported): it has to go up.
     if (Hex(digest) != j["digest"].get<std::string>()) return Status::Ok();
     auto hub_key = FromBase64(j["key"].get<std::string>(), "meta idle key");
     if (!hub_key.ok()) return Status::Ok();
-    auto keys = NodeIdleKeys(ledger.signing_key(), *hub_key);
-    if (!keys.ok()) return Status::Ok();
-    pb::IdleProbe probe;
-    probe.set_node_id(ledger.config().node_id.value);
-    probe.set_digest(digest);
-    probe.set_ts_ms(static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(ledger.wall().NowMs()) + clock_offset_ms_)));
-    nonce = NewIdleNonce();
-    probe.set_nonce(nonce);
-    pb::IdleRequest request;
-    request.set_probe(probe.SerializeAsString());
-    request.set_mac(ProbeMac(keys->request, request.probe()));
-    body = request.SerializeAsString();
-    reply_key = keys->reply;
+    auto derived = NodeIdleKeys(ledger.signing_key(), *hub_key);
+    if (!derived.ok()) return Status::Ok();
+    keys = std::move(*derived);
+    node_id = ledger.config().node_id.value;
     hub_id = j.value("hub", "");
     hub_level = j.value("level", "");
+    ready = true;
     return Status::Ok();
   }));
-  if (body.empty()) return false;
+  if (!ready) return false;
   const uint64_t sent_before = transport_.wire_bytes_sent(), received_before = transport_.wire_bytes_received();
-  ++summary.requests;
-  summary.body_bytes_sent += body.size();
-  auto reply = transport_.Probe(kIdlePath, body);
-  summary.probe_wire_bytes = transport_.wire_bytes_sent() - sent_before + transport_.wire_bytes_received() - received_before;
-  if (!reply.ok()) {
-    summary.probe = "no answer: " + reply.status().message();
-    return false;
+  // A probe refused as stale goes once more on the hub's clock, as a signed request does.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const int64_t offset_before = clock_offset_ms_;
+    std::string body, nonce;
+    SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) {
+      pb::IdleProbe probe;
+      probe.set_node_id(node_id);
+      probe.set_digest(digest);
+      probe.set_ts_ms(static_cast<uint64_t>(
+          std::max<int64_t>(0, static_cast<int64_t>(ledger.wall().NowMs()) + clock_offset_ms_)));
+      nonce = NewIdleNonce();
+      probe.set_nonce(nonce);
+      pb::IdleRequest request;
+      request.set_probe(probe.SerializeAsString());
+      request.set_mac(ProbeMac(keys.request, request.probe()));
+      body = request.SerializeAsString();
+      return Status::Ok();
+    }));
+    ++summary.requests;
+    summary.body_bytes_sent += body.size();
+    auto reply = transport_.Probe(kIdlePath, body);
+    summary.probe_wire_bytes =
+        transport_.wire_bytes_sent() - sent_before + transport_.wire_bytes_received() - received_before;
+    if (!reply.ok()) {
+      summary.probe = "no answer: " + reply.status().message();
+      return false;
+    }
+    summary.body_bytes_received += reply->body.size();
+    if (ReadAnswer(*reply, nonce, keys.reply, summary)) break;
+    if (clock_offset_ms_ == offset_before || attempt > 0) return false;
   }
-  summary.body_bytes_received += reply->body.size();
-  if (!ReadAnswer(*reply, nonce, reply_key, summary)) return false;
   summary.hub_id = hub_id;
   summary.hub_level = hub_level;
   SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) { return ledger.RecordSyncDone(hub_key_); }));
