@@ -34,6 +34,8 @@ class SizingTransport : public sync::Transport {
       : inner_(inner), sizer_(sizer), requests_(requests) {}
 
   Result<Reply> Post(const std::string& path, const std::string& body, const std::string& authorization) override;
+  // Idle probes go through unwatched: they carry no batch.
+  Result<Reply> Probe(const std::string& path, const std::string& body) override { return inner_.Probe(path, body); }
   uint64_t wire_bytes_sent() const override { return inner_.wire_bytes_sent(); }
   uint64_t wire_bytes_received() const override { return inner_.wire_bytes_received(); }
 

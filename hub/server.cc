@@ -13,6 +13,7 @@
 #include "console/node_keys.h"
 #include "hub/enrol.h"
 #include "hub/ui_dashboard.h"
+#include "net/idle_service.h"
 #include "ui/listener.h"
 
 namespace silian::hub {
@@ -122,6 +123,8 @@ struct HubServer::Impl {
   HubLedger& ledger;
   UpstreamRelay* relay;
   sync::SyncService service;
+  sync::IdleTable idle_table;
+  sync::IdleService idle{ledger, console::RegistryKeyLookup(), idle_table};
   Metrics metrics;
   std::unique_ptr<http::experimental::listener::http_listener> listener;
   uint64_t started_ms = sync::SystemWallClock().NowMs();
@@ -133,6 +136,7 @@ struct HubServer::Impl {
   Impl(HubLedger& l, UpstreamRelay* r, sync::SyncLimits limits) : ledger(l), relay(r), service(l, limits, console::RegistryKeyLookup()) {
     service.set_read_access(ledger.read_access());
     if (relay != nullptr) service.set_on_new_ops([this] { relay->Poke(); });
+    service.set_idle_table(&idle_table);
   }
 
   // `signature`: the reply's X-Silian-Signature ("" for none).
@@ -141,7 +145,11 @@ struct HubServer::Impl {
     metrics.CountRequest(endpoint, status);
     http::http_response response(static_cast<http::status_code>(status));
     response.set_body(std::vector<unsigned char>(body.begin(), body.end()));
-    response.headers().set_content_type(content_type);
+    // An idle answer goes without one: every byte of it counts (docs/protocol.md, "Idle probe").
+    if (content_type.empty())
+      response.headers().remove(http::header_names::content_type);
+    else
+      response.headers().set_content_type(content_type);
     if (!signature.empty()) response.headers().add(sync::kReplySignatureHeader, signature);
     request.reply(response).then([](pplx::task<void> t) {
       try {
@@ -245,6 +253,45 @@ struct HubServer::Impl {
       }, std::chrono::milliseconds(kContactLockWaitMs)).IgnoreError();
   }
 
+  // POST /v1/idle: the body is read whole (at most kMaxIdleBodyBytes) and answered through the same gate as
+  // sync requests.
+  void HandleIdle(const http::http_request& request) {
+    const auto& headers = request.headers();
+    uint64_t length = 0;
+    if (headers.has(http::header_names::transfer_encoding) || !headers.has(http::header_names::content_length))
+      return ReplyError(request, "idle", 411, "length_required",
+                        "an idle probe must have a Content-Length header and no Transfer-Encoding");
+    const std::string length_text = headers.find(http::header_names::content_length)->second;
+    if (!ParseContentLength(length_text, &length))
+      return ReplyError(request, "idle", 400, "malformed", "Content-Length " + Shown(length_text) + " is not one number");
+    if (length > sync::kMaxIdleBodyBytes)
+      return ReplyError(request, "idle", 413, "too_large",
+                        "idle probe of " + std::to_string(length) + " bytes exceeds the limit of " +
+                            std::to_string(sync::kMaxIdleBodyBytes));
+    request.extract_vector().then([this, request](pplx::task<std::vector<unsigned char>> t) {
+      std::string body;
+      try {
+        std::vector<unsigned char> raw = t.get();
+        body.assign(raw.begin(), raw.end());
+      } catch (const std::exception& e) {
+        ReplyError(request, "idle", 400, "malformed", std::string("cannot read the request body: ") + e.what());
+        return;
+      }
+      auto job = [this, request, body = std::move(body)] {
+        sync::SyncOutcome outcome;
+        try {
+          outcome = idle.Handle(body);
+        } catch (const std::exception& e) {
+          outcome = sync::ErrorOutcome(500, "internal", e.what());
+        }
+        if (!outcome.error.empty()) metrics.CountRejection(outcome.error);
+        Reply(request, "idle", outcome.http_status, outcome.body, outcome.content_type);
+      };
+      if (!gate.Submit(std::move(job)))
+        ReplyError(request, "idle", 503, "busy", "the hub is handling as many requests as it can; try again later");
+    });
+  }
+
   // A service outcome as the reply, with its signature: an error's message is cut to kMaxMessageBytes, so
   // no reply echoes a large input, whatever the message quotes (a cut body goes unsigned: the signature
   // covers the body as the service made it).
@@ -346,6 +393,10 @@ struct HubServer::Impl {
         }
         HandleSync(request);
         return;
+      }
+      if (path == sync::kIdlePath) {
+        if (method != http::methods::POST) return ReplyError(request, "idle", 405, "method_not_allowed", "use POST for " + path);
+        return HandleIdle(request);
       }
       if (path == kEnrolPath) return ServeEnrol(ledger, metrics, enrol_limit, request);
       if (path == "/ui" || path.rfind("/ui/", 0) == 0) return ServeDashboard(request, path);

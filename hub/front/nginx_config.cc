@@ -104,6 +104,13 @@ http {
             proxy_send_timeout 60s;
             proxy_read_timeout 600s;
         }
+        location = /v1/idle {
+            if ($request_method != POST) { return 405 '{"error":"method_not_allowed","message":"use POST for /v1/idle"}\n'; }
+            client_max_body_size 1k;
+            proxy_pass http://silian_hub;
+            proxy_connect_timeout 5s;
+            proxy_read_timeout 60s;
+        }
         location = /v1/enrol {
             if ($request_method != POST) { return 405 '{"error":"method_not_allowed","message":"use POST for /v1/enrol"}\n'; }
             client_max_body_size 4k;
@@ -144,7 +151,7 @@ http {
         }
         location = /_silian/ui413 { internal; return 413 '{"error":"too_large","message":"the request body exceeds the app\'s limit of {{UI_MAX_BODY}} bytes"}\n'; }
         location / {
-            return 404 '{"error":"not_found","message":"no such endpoint; the hub answers /v1/sync, /v1/enrol, /v1/status, /healthz, /metrics and the dashboard under /ui/"}\n';
+            return 404 '{"error":"not_found","message":"no such endpoint; the hub answers /v1/sync, /v1/idle, /v1/enrol, /v1/status, /healthz, /metrics and the dashboard under /ui/"}\n';
         }
     }
 }

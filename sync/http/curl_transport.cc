@@ -121,14 +121,18 @@ static size_t ReadSignatureHeader(char* data, size_t size, size_t count, void* u
 
 Result<Transport::Reply> CurlTransport::Post(const std::string& path, const std::string& body,
                                              const std::string& authorization) {
-  return Perform(base_url_ + path, true, &body, authorization);
+  return Perform(base_url_ + path, Kind::kSync, &body, authorization);
+}
+
+Result<Transport::Reply> CurlTransport::Probe(const std::string& path, const std::string& body) {
+  return Perform(base_url_ + path, Kind::kProbe, &body, "");
 }
 
 Result<Transport::Reply> CurlTransport::Get(const std::string& path) {
-  return Perform(base_url_ + path, false, nullptr, "");
+  return Perform(base_url_ + path, Kind::kGet, nullptr, "");
 }
 
-Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool post, const std::string* body,
+Result<Transport::Reply> CurlTransport::Perform(const std::string& url, Kind kind, const std::string* body,
                                                 const std::string& authorization) {
   CURL* curl = static_cast<CURL*>(curl_);
   curl_easy_reset(curl);
@@ -136,9 +140,13 @@ Result<Transport::Reply> CurlTransport::Perform(const std::string& url, bool pos
   Sink sink{&reply.body, options_.max_reply_bytes};
   curl_slist* headers = nullptr;
   std::string auth = "Authorization: " + authorization;
-  if (post) {
-    headers = curl_slist_append(headers, (std::string("Content-Type: ") + kSyncContentType).c_str());
-    headers = curl_slist_append(headers, auth.c_str());
+  if (kind != Kind::kGet) {
+    if (kind == Kind::kSync) {
+      headers = curl_slist_append(headers, (std::string("Content-Type: ") + kSyncContentType).c_str());
+      headers = curl_slist_append(headers, auth.c_str());
+    } else {
+      headers = curl_slist_append(headers, "Content-Type:");  // not libcurl's form type: the probe has none
+    }
     headers = curl_slist_append(headers, "Expect:");  // no 100-continue round trip
     curl_easy_setopt(curl, CURLOPT_POST, 1L);
     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body->data());

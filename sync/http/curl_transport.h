@@ -33,6 +33,9 @@ class CurlTransport final : public Transport {
   ~CurlTransport() override;
 
   Result<Reply> Post(const std::string& path, const std::string& body, const std::string& authorization) override;
+  // An idle probe: a POST with only Host and Content-Length (no Content-Type, Accept, User-Agent, Expect or
+  // Authorization header), to keep it small.
+  Result<Reply> Probe(const std::string& path, const std::string& body) override;
   // A GET, for status pages and health checks.
   Result<Reply> Get(const std::string& path);
   uint64_t wire_bytes_sent() const override { return sent_; }
@@ -40,7 +43,8 @@ class CurlTransport final : public Transport {
 
  private:
   CurlTransport(std::string base_url, Options options, void* handle);
-  Result<Reply> Perform(const std::string& url, bool post, const std::string* body, const std::string& authorization);
+  enum class Kind { kSync, kProbe, kGet };
+  Result<Reply> Perform(const std::string& url, Kind kind, const std::string* body, const std::string& authorization);
 
   std::string base_url_;
   Options options_;

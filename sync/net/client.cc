@@ -4,10 +4,13 @@
 #include <map>
 #include <set>
 
+#include <sodium.h>
+
 #include <nlohmann/json.hpp>
 
 #include "base/text.h"
 #include "net/packed_entries.h"
+#include "net/idle.h"
 
 namespace silian::sync {
 namespace {
@@ -52,6 +55,23 @@ void DropUnsigned(pb::Batch& batch, const std::string& self) {
   kept.mutable_heads()->Swap(batch.mutable_heads());
   batch.Swap(&kept);
 }
+
+std::string Hex(const std::string& bytes) {
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  out.resize(bytes.size() * 2);
+  return out;
+}
+
+// This replica's idle digest (net/idle.h) as of now, for hub `hub_key`.
+Result<std::string> LocalDigest(Ledger& ledger, const std::string& hub_key) {
+  SILIAN_ASSIGN_OR_RETURN(pb::Frontier frontier, ledger.GetFrontier());
+  SILIAN_ASSIGN_OR_RETURN(auto pull_state, ledger.GetPullState(hub_key));
+  return IdleDigest(LevelName(ledger.config().level), ledger.config().division.value, pull_state.epoch,
+                    pull_state.cursor, frontier);
+}
+
+std::string IdleMetaKey(const std::string& hub_key) { return "idle/" + hub_key; }
 
 }  // namespace
 
@@ -134,6 +154,7 @@ Result<pb::SyncReply> SyncClient::Call(pb::SyncRequest request, SyncSummary& sum
   Status unpacked = UnpackEntries(out.mutable_pulled());
   if (!unpacked.ok()) return Unavailable("hub reply is malformed: " + unpacked.message());
   hub_reads_packed_ = out.packed_entries();
+  hub_probes_ = out.idle_probes();
   summary.hub_id = out.hub_id();
   summary.hub_level = out.hub_level();
   return out;
@@ -144,6 +165,7 @@ Result<pb::SyncReply> SyncClient::Call(pb::SyncRequest request, SyncSummary& sum
 Status SyncClient::VerifyHub(const pb::SyncReply& reply, const Transport::Reply& raw, const std::string& nonce,
                              SyncSummary& summary) {
   const std::string hub = "hub " + Quote(reply.hub_id()) + " at " + hub_key_;
+  verified_key_.clear();
   if (raw.signature.empty())
     return PermissionDenied("the reply of " + hub + " is not signed (no " + kReplySignatureHeader +
                             "): refused, it may not come from the hub");
@@ -178,6 +200,7 @@ Status SyncClient::VerifyHub(const pb::SyncReply& reply, const Transport::Reply&
   if (!VerifyReply(key, nonce, raw.body, raw.signature))
     return PermissionDenied("the reply of " + hub + " has a signature that does not verify with its key (fingerprint " +
                             KeyFingerprint(key) + "): refused, it may have been changed on the way");
+  verified_key_ = key;
   return Status::Ok();
 }
 
@@ -247,9 +270,9 @@ Status SyncClient::PushOwnOp(uint64_t seq, SyncSummary& summary) {
   return Call(std::move(req), summary).status();
 }
 
-Result<SyncSummary> SyncClient::Session() {
+Status SyncClient::Session(SyncSummary& summary) {
   disputed_seq_ = 0;
-  SyncSummary summary;
+  settled_ = false;
 
   // Pull until the hub has nothing more for this scope. The first reply also carries the hub's receipt.
   pb::SyncReply last;
@@ -304,7 +327,10 @@ Result<SyncSummary> SyncClient::Session() {
       });
       if (!attached.ok()) return attached;
     }
-    if (batch.entries_size() == 0) break;
+    if (batch.entries_size() == 0) {
+      settled_ = true;
+      break;
+    }
     SILIAN_ASSIGN_OR_RETURN(pb::SyncRequest req, BaseRequest());
     *req.mutable_push() = std::move(batch);
     req.set_pull(false);
@@ -330,18 +356,137 @@ Result<SyncSummary> SyncClient::Session() {
     }
   }
 
-  SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) { return ledger.RecordSyncDone(hub_key_); }));
-  return summary;
+  return ledger_.With([&](Ledger& ledger) { return ledger.RecordSyncDone(hub_key_); });
 }
 
 Result<SyncSummary> SyncClient::SyncOnce() {
-  SILIAN_ASSIGN_OR_RETURN(SyncSummary summary, Session());
-  if (summary.equivocations.empty()) return summary;
+  SyncSummary summary;
+  if (options_.idle_probe) {
+    SILIAN_ASSIGN_OR_RETURN(bool unchanged, Probe(summary));
+    if (unchanged) return summary;
+  }
+  // What is remembered describes the state before this session; it holds again only once it completes.
+  SILIAN_RETURN_IF_ERROR(ForgetIdle());
+  SILIAN_RETURN_IF_ERROR(Session(summary));
+  if (summary.equivocations.empty()) {
+    if (settled_ && hub_probes_ && !verified_key_.empty()) SILIAN_RETURN_IF_ERROR(RememberIdle(summary));
+    return summary;
+  }
   // Hand the hub this node's own version of the disputed op: it keeps both as evidence and counts it.
   if (disputed_seq_ > 0) PushOwnOp(disputed_seq_, summary).IgnoreError();
   std::string text = "equivocation: " + summary.equivocations.front();
   if (summary.equivocations.size() > 1) text += " (and " + std::to_string(summary.equivocations.size() - 1) + " more)";
   return DataLoss(text);
+}
+
+Status SyncClient::RememberIdle(const SyncSummary& summary) {
+  return ledger_.With([&](Ledger& ledger) -> Status {
+    SILIAN_ASSIGN_OR_RETURN(std::string digest, LocalDigest(ledger, hub_key_));
+    nlohmann::json j{{"hub", summary.hub_id}, {"level", summary.hub_level}, {"key", ToBase64(verified_key_)},
+                     {"digest", Hex(digest)}};
+    return ledger.SetMeta(IdleMetaKey(hub_key_), j.dump());
+  });
+}
+
+Status SyncClient::ForgetIdle() {
+  return ledger_.With([&](Ledger& ledger) -> Status {
+    SILIAN_ASSIGN_OR_RETURN(auto stored, ledger.GetMeta(IdleMetaKey(hub_key_)));
+    if (!stored || stored->empty()) return Status::Ok();
+    return ledger.SetMeta(IdleMetaKey(hub_key_), "");
+  });
+}
+
+Result<bool> SyncClient::Probe(SyncSummary& summary) {
+  std::string node_id, digest, hub_id, hub_level;
+  IdleKeys keys;
+  bool ready = false;
+  SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) -> Status {
+    SILIAN_ASSIGN_OR_RETURN(auto stored, ledger.GetMeta(IdleMetaKey(hub_key_)));
+    if (!stored || stored->empty()) return Status::Ok();
+    const auto j = nlohmann::json::parse(*stored, nullptr, false);
+    if (!j.is_object() || !j.contains("digest") || !j["digest"].is_string() || !j.contains("key") ||
+        !j["key"].is_string())
+      return Status::Ok();
+    SILIAN_ASSIGN_OR_RETURN(digest, LocalDigest(ledger, hub_key_));
+    // Something changed here since the last full session (an op authored or imported): it has to go up.
+    if (Hex(digest) != j["digest"].get<std::string>()) return Status::Ok();
+    auto hub_key = FromBase64(j["key"].get<std::string>(), "meta idle key");
+    if (!hub_key.ok()) return Status::Ok();
+    auto derived = NodeIdleKeys(ledger.signing_key(), *hub_key);
+    if (!derived.ok()) return Status::Ok();
+    keys = std::move(*derived);
+    node_id = ledger.config().node_id.value;
+    hub_id = j.value("hub", "");
+    hub_level = j.value("level", "");
+    ready = true;
+    return Status::Ok();
+  }));
+  if (!ready) return false;
+  const uint64_t sent_before = transport_.wire_bytes_sent(), received_before = transport_.wire_bytes_received();
+  // A probe refused as stale goes once more on the hub's clock, as a signed request does.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    const int64_t offset_before = clock_offset_ms_;
+    std::string body, nonce;
+    SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) {
+      pb::IdleProbe probe;
+      probe.set_node_id(node_id);
+      probe.set_digest(digest);
+      probe.set_ts_ms(static_cast<uint64_t>(
+          std::max<int64_t>(0, static_cast<int64_t>(ledger.wall().NowMs()) + clock_offset_ms_)));
+      nonce = NewIdleNonce();
+      probe.set_nonce(nonce);
+      pb::IdleRequest request;
+      request.set_probe(probe.SerializeAsString());
+      request.set_mac(ProbeMac(keys.request, request.probe()));
+      body = request.SerializeAsString();
+      return Status::Ok();
+    }));
+    ++summary.requests;
+    summary.body_bytes_sent += body.size();
+    auto reply = transport_.Probe(kIdlePath, body);
+    summary.probe_wire_bytes =
+        transport_.wire_bytes_sent() - sent_before + transport_.wire_bytes_received() - received_before;
+    if (!reply.ok()) {
+      summary.probe = "no answer: " + reply.status().message();
+      return false;
+    }
+    summary.body_bytes_received += reply->body.size();
+    if (ReadAnswer(*reply, nonce, keys.reply, summary)) break;
+    if (clock_offset_ms_ == offset_before || attempt > 0) return false;
+  }
+  summary.hub_id = hub_id;
+  summary.hub_level = hub_level;
+  SILIAN_RETURN_IF_ERROR(ledger_.With([&](Ledger& ledger) { return ledger.RecordSyncDone(hub_key_); }));
+  return true;
+}
+
+bool SyncClient::ReadAnswer(const Transport::Reply& reply, const std::string& nonce, const std::string& reply_key,
+                            SyncSummary& summary) {
+  if (reply.http_status != 200) {
+    Status refused = HubError(reply.http_status, reply.body);
+    summary.probe = "refused: " + refused.message();
+    // The hub's clock, as for a signed request: the full session that follows signs on it.
+    auto j = nlohmann::json::parse(reply.body, nullptr, false);
+    if (j.is_object() && j.value("error", "") == "stale_request" && j.contains("hub_ms") &&
+        j["hub_ms"].is_number_unsigned()) {
+      int64_t local_ms = 0;
+      ledger_.With([&](Ledger& ledger) {
+        local_ms = static_cast<int64_t>(ledger.wall().NowMs());
+        return Status::Ok();
+      }).IgnoreError();
+      clock_offset_ms_ = static_cast<int64_t>(j["hub_ms"].get<uint64_t>()) - local_ms;
+    }
+    return false;
+  }
+  pb::IdleAnswer answer;
+  if (!answer.ParseFromString(reply.body) || !IdleMacEqual(AnswerMac(reply_key, nonce, answer.unchanged()), answer.mac())) {
+    summary.probe = "refused: the answer does not verify with the key shared with hub at " + hub_key_;
+    summary.warnings.push_back("the idle answer of the hub at " + hub_key_ +
+                               " does not verify with the key shared with it: ran the full session instead");
+    return false;
+  }
+  summary.probe = answer.unchanged() ? "unchanged" : "changed";
+  return answer.unchanged();
 }
 
 }  // namespace silian::sync

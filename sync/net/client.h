@@ -31,6 +31,12 @@ class Transport {
   // SyncClient). kUnavailable when the hub cannot be reached or the link fails mid-way; an HTTP error
   // status is a reply, not an error.
   virtual Result<Reply> Post(const std::string& path, const std::string& body, const std::string& authorization) = 0;
+  // POSTs an idle probe (`body`, a serialized IdleRequest; net/idle.h) to `path` with no Authorization,
+  // Content-Type, Accept or User-Agent header: the probe authenticates itself. kNotFound when this transport
+  // carries no probes (SyncClient then runs the full session); otherwise as Post.
+  virtual Result<Reply> Probe(const std::string& path, const std::string& /*body*/) {
+    return NotFound("this transport carries no idle probe to " + path);
+  }
   // Bytes sent and received on the wire so far, headers included, when the transport can tell.
   virtual uint64_t wire_bytes_sent() const { return 0; }
   virtual uint64_t wire_bytes_received() const { return 0; }
@@ -56,6 +62,10 @@ struct SyncOptions {
   // The key pinned at enrolment (settings "hub_node", "hub_public_key") comes first for that hub; with neither, a signed reply is taken
   // with a warning (the hub is not known yet).
   NodeKeyLookup node_keys;
+  // Before the full session, send an idle probe (docs/protocol.md "Idle probe") when the last full session
+  // with this hub completed with nothing left to push, the hub said it answers probes, and nothing changed
+  // here since.
+  bool idle_probe = true;
 };
 
 struct SyncSummary {
@@ -70,6 +80,10 @@ struct SyncSummary {
   std::vector<std::string> warnings;
   // What the hubs' receipts showed of this node's own origin that contradicts its own chain (CheckReceipt).
   std::vector<std::string> equivocations;
+  // The idle probe: "" when none was sent, else "unchanged" (the whole sync was that probe), "changed",
+  // or why it led to the full session ("refused (HTTP 401 bad_mac): ...", "no answer: ...").
+  std::string probe;
+  uint64_t probe_wire_bytes = 0;  // the probe and its answer on the wire, headers included (when known)
 };
 
 class SyncClient {
@@ -86,7 +100,17 @@ class SyncClient {
   Result<SyncSummary> SyncOnce();
 
  private:
-  Result<SyncSummary> Session();
+  Status Session(SyncSummary& summary);
+  // The idle probe: true when the hub answered "unchanged" (the sync is done). Fills summary.probe. Only a
+  // ledger failure is an error; a probe that fails or is refused leads to the full session.
+  Result<bool> Probe(SyncSummary& summary);
+  // Interprets the hub's answer to the probe with `nonce`; true for a verified "unchanged".
+  bool ReadAnswer(const Transport::Reply& reply, const std::string& nonce, const std::string& reply_key,
+                  SyncSummary& summary);
+  // After a full session that left nothing to push, with a hub that answers probes and whose reply
+  // verified with a known key: remembers the hub and this replica's state digest (ledger meta "idle/URL").
+  Status RememberIdle(const SyncSummary& summary);
+  Status ForgetIdle();
   Result<pb::SyncReply> Call(pb::SyncRequest request, SyncSummary& summary);
   // Signs and posts `body`; signs again once on the hub's clock when the hub finds the timestamp stale.
   Result<Transport::Reply> Post(const std::string& node_id, const std::string& body, std::string* nonce);
@@ -112,6 +136,11 @@ class SyncClient {
   // The hub's clock minus this replica's, learnt from a stale_request refusal: requests are stamped on the
   // hub's clock, so a laptop whose clock is off still syncs (the window guards against replays, not skew).
   int64_t clock_offset_ms_ = 0;  // the lowest own seq a receipt of this session contradicted, 0 if none
+  // Of the last reply: the key it verified with ("" when the hub's key is not known), and whether the hub
+  // answers idle probes.
+  std::string verified_key_;
+  bool hub_probes_ = false;
+  bool settled_ = false;  // the push phase of this session ended with nothing left to push
 };
 
 }  // namespace silian::sync

@@ -8,6 +8,7 @@
 #include "base/text.h"
 #include "ledger/read_view.h"
 #include "net/packed_entries.h"
+#include "net/idle_service.h"
 
 namespace silian::sync {
 namespace {
@@ -196,6 +197,11 @@ std::optional<SyncOutcome> SyncService::Serve(Ledger& ledger, const std::string&
   reply->set_hub_scope(ledger.scope());
   reply->set_hub_epoch(ledger.epoch());
   contacts->push_back(ContactNote{node_id, reply->pushed_new(), OpsIn(reply->pulled()), ""});
+  if (idle_ != nullptr) {
+    reply->set_idle_probes(true);
+    // A record that cannot be made is forgotten: the child's next probe is answered "changed".
+    idle_->Record(ledger, p, req, *reply).IgnoreError();
+  }
   return std::nullopt;
 }
 

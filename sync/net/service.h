@@ -21,6 +21,8 @@
 
 namespace silian::sync {
 
+class IdleTable;  // net/idle_service.h
+
 struct SyncOutcome {
   int http_status = 200;
   std::string content_type;  // kSyncContentType, or application/json for errors
@@ -74,6 +76,10 @@ class SyncService {
 
   const SyncLimits& limits() const { return limits_; }
 
+  // Records each child's state after every successful request in `table` (borrowed; null: none) and
+  // tells clients the hub answers idle probes (SyncReply.idle_probes).
+  void set_idle_table(IdleTable* table) { idle_ = table; }
+
  private:
   struct PushSummary;
   // A peer's contact to record (PeerRegistry::RecordContact), written by the ledger's writer.
@@ -123,6 +129,7 @@ class SyncService {
   std::function<void()> on_new_ops_;
   std::mutex contacts_mu_;
   std::vector<ContactNote> pending_contacts_;  // left by requests answered from the read view
+  IdleTable* idle_ = nullptr;
 };
 
 }  // namespace silian::sync

@@ -60,6 +60,9 @@ constexpr const char* kCountyHubId = "county-152222";
 constexpr int kMaxNodes = 64;
 constexpr uint64_t kCloneTownships = 400;  // township codes 101..500 for clones, then the next device number
 constexpr uint64_t kMaxClones = kCloneTownships * 99;
+// Origins of the county at the city (issue 13: the county's idle sync with 1,000 origins): each cloned
+// stream is cut to catchup_ops / kCountyOrigins ops, so the count holds whatever --ops-per-node is.
+constexpr uint64_t kCountyOrigins = 1000;
 constexpr int kImportBatchEntries = 5000;
 constexpr uint64_t kImportCommitOps = 100000;
 constexpr double kCatchupStallS = 180;  // no new op at the county for this long: the catch-up has failed
@@ -294,7 +297,8 @@ struct Clone {
 };
 
 // Clones for exactly `ops` ops in county `county`: whole copies of every template, then one prefix.
-Result<std::vector<Clone>> PlanClones(const std::vector<Template>& templates, const std::string& county, uint64_t ops) {
+Result<std::vector<Clone>> PlanClones(const std::vector<Template>& templates, const std::string& county, uint64_t ops,
+                                      uint64_t max_per_clone) {
   std::vector<Clone> out;
   uint64_t left = ops;
   uint64_t k = 0;
@@ -304,7 +308,7 @@ Result<std::vector<Clone>> PlanClones(const std::vector<Template>& templates, co
       if (k >= kMaxClones)
         return InvalidArgument("the catch-up set needs more than " + std::to_string(kMaxClones) +
                                " cloned hall streams; raise --ops-per-node or lower --catchup-ops");
-      uint64_t n = std::min<uint64_t>(left, t.ops.size());
+      uint64_t n = std::min<uint64_t>({left, t.ops.size(), max_per_clone});
       std::string township = county + Pad(101 + k % kCloneTownships, 3);
       std::string device = Pad(1 + k / kCloneTownships, 2);
       out.push_back(Clone{&t, static_cast<size_t>(n), "th-" + township + "-" + device, township + "000",
@@ -647,11 +651,19 @@ Status IngestStage(const SyncBenchOptions& o, const Progress& progress, SyncRun&
   if (r.pull.summary.pulled < first.report.ops)
     return Internal("the fresh replica pulled " + std::to_string(r.pull.summary.pulled) + " ops, expected at least " +
                     std::to_string(first.report.ops));
+  // The halls authored on the workload's calendar; a hall's clock is right when it syncs (a clock that is
+  // off costs every request a stale refusal and a second try, docs/protocol.md).
+  first.wall->Set(std::max(first.wall->NowMs(), sync::SystemWallClock().NowMs()));
   SILIAN_ASSIGN_OR_RETURN(r.settle, SyncOnce(*first.store, county.url()));
   SILIAN_ASSIGN_OR_RETURN(r.idle, SyncOnce(*first.store, county.url()));
   if (r.idle.summary.pushed + r.idle.summary.pulled + r.idle.summary.push_known != 0)
     return Internal("the idle sync moved ops: pushed " + std::to_string(r.idle.summary.pushed) + ", pulled " +
                     std::to_string(r.idle.summary.pulled));
+  // A "changed" probe: the restarted hub has forgotten the township's state, so the probe is answered
+  // "changed" and the full session follows at once (the cost of a probe that does not save the session).
+  SILIAN_RETURN_IF_ERROR(StopHub(county, "county hub"));
+  SILIAN_RETURN_IF_ERROR(county.Start({}));
+  SILIAN_ASSIGN_OR_RETURN(r.changed, SyncOnce(*first.store, county.url()));
   return StopHub(county, "county hub");
 }
 
@@ -683,10 +695,12 @@ Status CityStage(const SyncBenchOptions& o, const Progress& progress, HubProcess
     templates.push_back(std::move(t));
     h.store.reset();
   }
-  SILIAN_ASSIGN_OR_RETURN(std::vector<Clone> clones, PlanClones(templates, kCountyCode, o.catchup_ops));
+  const uint64_t per_clone = std::max<uint64_t>(1, (o.catchup_ops + kCountyOrigins - 1) / kCountyOrigins);
+  SILIAN_ASSIGN_OR_RETURN(std::vector<Clone> clones, PlanClones(templates, kCountyCode, o.catchup_ops, per_clone));
   r.county_clones = clones.size();
   if (r.other_ops > 0) {
-    SILIAN_ASSIGN_OR_RETURN(std::vector<Clone> more, PlanClones(templates, kNeighbourCountyCode, r.other_ops));
+    SILIAN_ASSIGN_OR_RETURN(std::vector<Clone> more,
+                            PlanClones(templates, kNeighbourCountyCode, r.other_ops, per_clone));
     clones.insert(clones.end(), more.begin(), more.end());
   }
   SILIAN_RETURN_IF_ERROR(r.Hub({"--db", r.city_db, "init", "--node-id", kCityHubId, "--level", "city", "--division",

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "base/keys.h"
+#include "base/text.h"
 #include "bench/sync_run.h"
 #include "ledger/chain.h"
 
@@ -144,12 +145,17 @@ json TransfersJson(const SyncRun& r, const SyncFigures& f) {
                {"wire_bytes", r.pull.wire()},     {"body_bytes", r.pull.body()}, {"wire_bytes_per_op", f.pull_bpo}};
   const Session& idle = r.idle;
   const Session& county_idle = r.county_idle;
+  const Session& changed = r.changed;
   j["idle"] = {{"township", {{"wire_sent", idle.wire_sent}, {"wire_received", idle.wire_received},
                              {"wire_bytes", idle.wire()}, {"body_bytes", idle.body()}, {"requests", idle.summary.requests},
-                             {"settling_session_wire_bytes", r.settle.wire()}}},
+                             {"probe", idle.summary.probe}, {"settling_session_wire_bytes", r.settle.wire()}}},
                {"county", {{"wire_sent", county_idle.wire_sent}, {"wire_received", county_idle.wire_received},
                            {"wire_bytes", county_idle.wire()}, {"body_bytes", county_idle.body()},
-                           {"requests", county_idle.summary.requests}, {"origins", r.catchup.origins}}}};
+                           {"requests", county_idle.summary.requests}, {"probe", county_idle.summary.probe},
+                           {"origins", r.catchup.origins}}},
+               {"changed_probe", {{"probe_wire_bytes", changed.summary.probe_wire_bytes},
+                                  {"session_wire_bytes", changed.wire()}, {"requests", changed.summary.requests},
+                                  {"seconds", changed.seconds}}}};
   return j;
 }
 
@@ -258,8 +264,15 @@ std::string TransferDetails(const SyncRun& r, const SyncFigures& f) {
                                            Grouped(r.settle.wire()) + " bytes");
   t += Row("idle sync, county hub", Grouped(r.county_idle.wire_sent) + " sent + " +
                                         Grouped(r.county_idle.wire_received) + " received, " +
-                                        std::to_string(r.county_idle.summary.requests) +
-                                        " request; its frontier and the city's receipt carry one entry per origin");
+                                        std::to_string(r.county_idle.summary.requests) + " request (probe: " +
+                                        (r.county_idle.summary.probe.empty() ? "none" : r.county_idle.summary.probe) +
+                                        "); the digest stands for its " + Grouped(r.catchup.origins) + " origins");
+  const Session& changed = r.changed;
+  t += Row("a \"changed\" probe", "verdict " + Quote(changed.summary.probe) + ": " +
+                                     Grouped(changed.summary.probe_wire_bytes) + " bytes and one round trip before the full "
+                                     "session (township, hub restarted): " + Grouped(changed.wire()) + " bytes, " +
+                                     std::to_string(changed.summary.requests) + " requests, " +
+                                     Fixed(changed.seconds * 1000, 1) + " ms in all");
   return t;
 }
 

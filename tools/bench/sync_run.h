@@ -102,6 +102,7 @@ struct SyncRun {
   HubMetrics ingest_before, ingest_after;
   double ingest_hub_cpu_s = 0;
   Session pull, settle, idle;
+  Session changed;  // the township's session after the hub restarted: a "changed" probe, then the full session
   // 4. baseline
   BaselineFigures base;
   // 5. city and 6. catch-up
