@@ -146,23 +146,40 @@ Result<nlohmann::json> CaseTables::View(const std::string& case_id) {
   return OpenJson(s.Text(0), CaseContext(case_id, "view"));
 }
 
-Result<std::vector<CaseSummary>> CaseTables::List(const CaseFilter& filter) {
-  std::string sql =
-      "SELECT case_id, case_number, status, applicant_name, applicant_id, item_code, division, last_hlc, "
-      "open_conflicts FROM cases WHERE 1";
+Result<std::string> CaseTables::Where(const CaseFilter& filter) const {
+  std::string sql = " FROM cases WHERE 1";
   if (filter.status) {
     SILIAN_RETURN_IF_ERROR(ParseCaseStatus(*filter.status).status());
     sql += " AND status=?1";
   }
   if (filter.applicant_id) sql += " AND applicant_id=?2";
   if (filter.scope) sql += " AND substr(division, 1, length(?3))=?3";
-  sql += " ORDER BY last_hlc DESC, case_id LIMIT ?4";
-  Stmt s;
-  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, sql.c_str()));
+  return sql;
+}
+
+void CaseTables::BindWhere(Stmt& s, const CaseFilter& filter) const {
   if (filter.status) s.Bind(1, *filter.status);
   if (filter.applicant_id)
     s.Bind(2, sealer_ == nullptr ? *filter.applicant_id : sealer_->BlindIndex("applicant_id", *filter.applicant_id));
   if (filter.scope) s.Bind(3, *filter.scope);
+}
+
+Result<uint64_t> CaseTables::Count(const CaseFilter& filter) {
+  SILIAN_ASSIGN_OR_RETURN(std::string where, Where(filter));
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, ("SELECT count(*)" + where).c_str()));
+  BindWhere(s, filter);
+  SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+  return row ? static_cast<uint64_t>(s.Int(0)) : 0;
+}
+
+Result<std::vector<CaseSummary>> CaseTables::List(const CaseFilter& filter) {
+  SILIAN_ASSIGN_OR_RETURN(std::string where, Where(filter));
+  const std::string sql = "SELECT case_id, case_number, status, applicant_name, applicant_id, item_code, division, "
+                          "last_hlc, open_conflicts" + where + " ORDER BY last_hlc DESC, case_id LIMIT ?4";
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, sql.c_str()));
+  BindWhere(s, filter);
   s.Bind(4, static_cast<int64_t>(filter.limit));
   std::vector<CaseSummary> out;
   for (;;) {

@@ -74,6 +74,8 @@ class CaseTables {
   // The stored view (summary, no history) of case `case_id`. kNotFound naming it when not stored.
   Result<nlohmann::json> View(const std::string& case_id);
   Result<std::vector<CaseSummary>> List(const CaseFilter& filter);
+  // How many cases `filter` selects, its limit aside (one count over the cases table).
+  Result<uint64_t> Count(const CaseFilter& filter);
   // Open conflicts, as JSON objects (id, case, kind, field, candidates), ordered by id.
   Result<std::vector<nlohmann::json>> ListConflicts();
   // kNotFound naming the id when no such conflict is open.
@@ -85,6 +87,10 @@ class CaseTables {
 
  private:
   CaseTables(sqlite3* db, const Sealer* sealer) : db_(db), sealer_(sealer) {}
+  // The FROM and WHERE of `filter` (parameters ?1 status, ?2 applicant id, ?3 scope), and their binding.
+  // kInvalidArgument naming a status that is not a CaseStatus name.
+  Result<std::string> Where(const CaseFilter& filter) const;
+  void BindWhere(Stmt& s, const CaseFilter& filter) const;
   // A personal value as stored / as read (sealed with `context` in an encrypted ledger).
   std::string Seal(std::string_view plain, const std::string& context) const;
   Result<std::string> Open(std::string stored, const std::string& context) const;

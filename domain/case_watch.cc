@@ -21,8 +21,10 @@ CREATE TABLE IF NOT EXISTS case_watch(
   division TEXT NOT NULL,
   status TEXT NOT NULL,
   exercise_level TEXT NOT NULL,
-  due TEXT NOT NULL) WITHOUT ROWID;
+  due TEXT NOT NULL,
+  owed_due TEXT) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS case_watch_by_due ON case_watch(due = '', due, case_id);
+CREATE INDEX IF NOT EXISTS case_watch_by_owed ON case_watch(owed_due = '', owed_due, case_id) WHERE owed_due IS NOT NULL;
 CREATE INDEX IF NOT EXISTS case_watch_by_status ON case_watch(status, division);
 CREATE TABLE IF NOT EXISTS case_watch_version(version INTEGER NOT NULL);
 CREATE TRIGGER IF NOT EXISTS case_watch_stale_insert AFTER INSERT ON cases BEGIN DELETE FROM case_watch_version; END;
@@ -71,6 +73,15 @@ Status CheckStatuses(const std::vector<std::string>& statuses) {
 }
 
 }  // namespace
+
+std::optional<std::string> OwedDueOf(const nlohmann::json& view) {
+  if (!view.is_object() || !view.contains("owed") || !view["owed"].is_object()) return std::nullopt;
+  if (view.contains("timeline") && view["timeline"].is_object() && view["timeline"].contains("closed"))
+    return std::nullopt;
+  if (OwedMaterialsOutstanding(view).empty()) return std::nullopt;
+  const nlohmann::json& owed = view["owed"];
+  return owed.contains("due") && owed["due"].is_string() ? owed["due"].get<std::string>() : std::string();
+}
 
 WatchQuery WindowQueueQuery(const std::string& scope, std::string_view node_level, size_t limit) {
   WatchQuery q;
@@ -159,7 +170,9 @@ Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& vi
   auto as_of = ParseDate(view.value("last_update", "").substr(0, 10));
   if (division.empty() || !as_of.ok()) return Status::Ok();  // a case without a division or date: nobody's
   SILIAN_ASSIGN_OR_RETURN(const WorkingCalendar* calendar, CalendarOf(division));
-  if (!AwaitsTheWindow(view.value("status", "")) && Supervise(view, *calendar, AddDays(*as_of, kHorizonDays)).empty())
+  const std::optional<std::string> owed_due = OwedDueOf(view);
+  if (!AwaitsTheWindow(view.value("status", "")) && !owed_due &&
+      Supervise(view, *calendar, AddDays(*as_of, kHorizonDays)).empty())
     return Status::Ok();
   const CaseClocks clocks = ComputeCaseClocks(view, *calendar, *as_of);
   std::optional<Date> due;
@@ -171,14 +184,12 @@ Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& vi
   std::string level;
   if (view.contains("item") && view["item"].is_object()) level = view["item"].value("exercise_level", "");
   Stmt ins;
-  SILIAN_RETURN_IF_ERROR(
-      ins.Prepare(db_, "INSERT INTO case_watch(case_id, division, status, exercise_level, due) VALUES(?,?,?,?,?)"));
-  return ins.Bind(1, case_id)
-      .Bind(2, division)
-      .Bind(3, view.value("status", ""))
-      .Bind(4, level)
-      .Bind(5, due ? FormatDate(*due) : std::string())
-      .Run();
+  SILIAN_RETURN_IF_ERROR(ins.Prepare(
+      db_, "INSERT INTO case_watch(case_id, division, status, exercise_level, due, owed_due) VALUES(?,?,?,?,?,?)"));
+  ins.Bind(1, case_id).Bind(2, division).Bind(3, view.value("status", "")).Bind(4, level);
+  ins.Bind(5, due ? FormatDate(*due) : std::string());
+  if (owed_due) ins.Bind(6, *owed_due);  // unbound: NULL, nothing owed
+  return ins.Run();
 }
 
 Status CaseWatch::Rebuild() {
@@ -189,7 +200,23 @@ Status CaseWatch::Rebuild() {
   return MarkCurrent(db_);
 }
 
+Result<WatchPage> CaseWatch::QueryOwed(const WatchQuery& q) {
+  const std::string where = " FROM case_watch WHERE substr(division, 1, length(?1))=?1 AND owed_due IS NOT NULL";
+  Stmt count, rows;
+  SILIAN_RETURN_IF_ERROR(count.Prepare(db_, ("SELECT count(*)" + where).c_str()));
+  count.Bind(1, q.scope);
+  SILIAN_ASSIGN_OR_RETURN(bool counted, count.Step());
+  WatchPage page;
+  page.total = counted ? static_cast<uint64_t>(count.Int(0)) : 0;
+  SILIAN_RETURN_IF_ERROR(
+      rows.Prepare(db_, ("SELECT case_id" + where + " ORDER BY owed_due = '', owed_due, case_id LIMIT ?2").c_str()));
+  rows.Bind(1, q.scope).Bind(2, static_cast<int64_t>(q.limit));
+  SILIAN_ASSIGN_OR_RETURN(page.case_ids, CollectRows<std::string>(rows, [](const Stmt& r) { return r.Text(0); }));
+  return page;
+}
+
 Result<WatchPage> CaseWatch::Query(const WatchQuery& q) {
+  if (q.owed) return QueryOwed(q);
   SILIAN_RETURN_IF_ERROR(CheckStatuses(q.statuses));
   SILIAN_RETURN_IF_ERROR(CheckStatuses(q.statuses_if_level));
   const int a = 2;

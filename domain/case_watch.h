@@ -3,9 +3,10 @@
 //
 // Table case_watch (derived data, like the case tables; no personal data):
 //   case_id TEXT PRIMARY KEY, division TEXT, status TEXT, exercise_level TEXT ("" when the case has no
-//   item), due TEXT (YYYY-MM-DD or NULL).
+//   item), due TEXT (YYYY-MM-DD or ""), owed_due TEXT (OwedDueOf: the due day of owed materials still
+//   outstanding, "" when the acceptance gave none; NULL when nothing is owed).
 // A case has a row exactly when its status allows accept or request-correction (it waits for the window),
-// or supervision (sync::Supervise) finds a problem with it three years after its latest op: a clock that
+// it owes materials (OwedDueOf), or supervision (sync::Supervise) finds a problem with it three years after its latest op: a clock that
 // runs, an acceptance awaited, owed materials, a correction or a rectification still open all become
 // overdue by then, so a case without a row can need nobody until an op of it is stored again (which
 // rewrites its row). `due` is the promised clock's due day, else the one-time notice
@@ -23,6 +24,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,7 +46,15 @@ struct WatchQuery {
   std::vector<std::string> statuses_if_level;
   std::vector<std::string> exercise_levels;
   size_t limit = 500;
+  // Instead of the statuses: the cases of `scope` that owe materials (OwedDueOf), by that due day (a case
+  // without one last), then case id.
+  bool owed = false;
 };
+
+// When the case of `view` owes materials (accepted tolerantly, not closed, owed materials not all received
+// yet: OwedMaterialsOutstanding), their due day ("" when the acceptance gave none); nullopt otherwise. The
+// one rule of "owed materials due", for the index and for the readers that judge its rows again. Pure.
+std::optional<std::string> OwedDueOf(const nlohmann::json& view);
 
 struct WatchPage {
   std::vector<std::string> case_ids;  // in the order of the query
@@ -65,7 +75,8 @@ struct WatchedViews {
 
 class CaseWatch {
  public:
-  static constexpr int kVersion = 1;
+  // 2: the column owed_due.
+  static constexpr int kVersion = 2;
 
   // Creates the tables when absent and rebuilds the rows from the stored case views when the table was
   // missing or of another version (one transaction). `ledger`, `cases` and `reference` are borrowed and
@@ -90,6 +101,8 @@ class CaseWatch {
   Status Create();
   Status WriteView(const std::string& case_id, const nlohmann::json& view);
   Result<const WorkingCalendar*> CalendarOf(const std::string& division);
+  // Query of a WatchQuery with `owed`.
+  Result<WatchPage> QueryOwed(const WatchQuery& q);
 
   sqlite3* db_;
   CaseTables& cases_;

@@ -196,15 +196,16 @@ PlannedNotice CorrectionLapsedNotice(const std::string& op, uint64_t event_ms) {
   return PlannedNotice{op, "correction_lapsed", event_ms, {}};
 }
 
-Status Outbox::CreateNotices(const CaseProjection& p) {
-  if (!notify_) return Status::Ok();
+Result<std::vector<Notice>> Outbox::Compose(const CaseProjection& p) {
+  std::vector<Notice> out;
   const std::optional<pb::Item> item = CatalogueItem(p);
   const Language language = LanguageOfCase(p.language);
   for (PlannedNotice& planned : PlanNotices(p, item)) {
-    if (planned.event_ms < notify_since_ms_ || planned.op.empty()) continue;
+    if (planned.op.empty()) continue;
     planned.facts.item_name = item ? item->name() : "";
     planned.facts.case_number = p.case_number;
-    if (planned.template_id == "correction_needed") planned.facts.missing = MissingList(p, language);
+    if (planned.template_id == "correction_needed")
+      planned.facts.missing = MissingList(p, language, HlcToIso(planned.event_ms << 16));
     SILIAN_ASSIGN_OR_RETURN(std::string text, RenderNotice(planned.template_id, language, planned.facts, &overrides_));
     std::string kind;
     for (const auto& t : NoticeTemplates())
@@ -217,6 +218,16 @@ Status Outbox::CreateNotices(const CaseProjection& p) {
     n.phone = p.phone;
     n.text = std::move(text);
     n.event_ms = planned.event_ms;
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+Status Outbox::CreateNotices(const CaseProjection& p) {
+  if (!notify_) return Status::Ok();
+  SILIAN_ASSIGN_OR_RETURN(std::vector<Notice> notices, Compose(p));
+  for (const Notice& n : notices) {
+    if (n.event_ms < notify_since_ms_) continue;
     SILIAN_RETURN_IF_ERROR(Insert(n).status());
   }
   return Status::Ok();
@@ -224,12 +235,13 @@ Status Outbox::CreateNotices(const CaseProjection& p) {
 
 // zh: "材料A（原件1份）、材料B（复印件2份）"; mn: "材料A 1᠂ 材料B 2" (the catalogue names its materials in
 // Chinese only). From the catalogue item and the materials received so far; "" when unknown.
-std::string Outbox::MissingList(const CaseProjection& p, Language language) {
+std::string Outbox::MissingList(const CaseProjection& p, Language language, const std::string& as_of) {
   if (!p.terms) return "";
   auto item = reference_.Item(p.item_code, p.terms->version());
   if (!item.ok() || !*item) return "";
   std::vector<std::pair<std::string, uint32_t>> received;
-  for (const auto& m : ViewMaterials(p.view)) received.emplace_back(m.name, m.copies);
+  for (const auto& m : ViewMaterials(p.view))
+    if (m.time.empty() || m.time <= as_of) received.emplace_back(m.name, m.copies);
   std::string out;
   const bool mn = language == Language::kMongolian;
   for (const auto& m : MissingMaterials(**item, received)) {

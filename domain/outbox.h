@@ -85,6 +85,11 @@ class Outbox {
   Status OnNotifySetting(const std::string& value);
   // The notices of `p`'s events, once per event. REQUIRES: inside a write transaction.
   Status CreateNotices(const CaseProjection& p);
+  // The notices `p`'s events call for, as CreateNotices would create them (id, kind, text, phone,
+  // event_ms; state empty), whatever the setting "notify" and the time it was turned on: what the
+  // applicant is told by the hub of the area that notifies. Reads the catalogue; writes nothing. Given a
+  // view with history, a correction notice lists what was missing when it was requested.
+  Result<std::vector<Notice>> Compose(const CaseProjection& p);
 
   // Creates `notice` (state pending, or no_phone) unless a notice with its id exists. Returns whether it
   // was created. REQUIRES: inside a write transaction.
@@ -99,8 +104,10 @@ class Outbox {
   Status MarkFailed(const std::string& id, const std::string& error, uint64_t next_attempt_ms, bool give_up);
 
  private:
-  // The materials still missing, as the notice in `language` lists them ("" when unknown).
-  std::string MissingList(const CaseProjection& p, Language language);
+  // The materials still missing, as the notice in `language` lists them ("" when unknown). A view with
+  // history dates its materials: those received after `as_of` (ISO 8601 UTC, HlcToIso) are left out, so
+  // the list is the one of the request; the stored summary has no dates and counts every one.
+  std::string MissingList(const CaseProjection& p, Language language, const std::string& as_of);
   // The catalogue entry the notices of `p` name: the version the case was received under, else the latest.
   std::optional<pb::Item> CatalogueItem(const CaseProjection& p);
 

@@ -207,6 +207,19 @@ Result<nlohmann::json> LedgerStore::ShowCase(const std::string& case_ref) {
                                      projector_->actors()).view);
 }
 
+Result<std::vector<Notice>> LedgerStore::CaseNotices(const std::string& case_ref) {
+  SILIAN_ASSIGN_OR_RETURN(CaseId id, projector_->cases().Find(case_ref));
+  SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id.value));
+  if (ops.empty()) return NotFound("no case " + Quote(case_ref));
+  // With history: materials carry their time, so a correction notice lists what was missing when it was
+  // requested (Outbox::MissingList), as the hub's outbox wrote it when the request arrived.
+  CaseProjection p = ProjectCase(id, std::move(ops), ProjectionDetail::kWithHistory, projector_->levels(),
+                                 projector_->actors());
+  return projector_->outbox().Compose(p);
+}
+
+Result<uint64_t> LedgerStore::CountCases(const CaseFilter& filter) { return projector_->cases().Count(filter); }
+
 Result<std::vector<CaseSummary>> LedgerStore::ListCases(const CaseFilter& filter) {
   return projector_->cases().List(filter);
 }

@@ -152,6 +152,10 @@ class LedgerStore {
   Result<bool> AddNotice(const Notice& notice);
   // Notices by creation time, newest first; `state` filters.
   Result<std::vector<Notice>> ListNotices(std::optional<std::string> state, size_t limit);
+  // The notices to the applicant the events of case `case_ref` call for, as the outbox of a hub with
+  // notify on composes them (Outbox::Compose), in event order, whether or not this ledger notifies.
+  // kNotFound naming an unknown case. Writes nothing.
+  Result<std::vector<Notice>> CaseNotices(const std::string& case_ref);
   // Pending notices whose next attempt is due at `now_ms`, oldest first.
   Result<std::vector<Notice>> DueNotices(uint64_t now_ms, size_t limit);
   Status MarkNoticeSent(const std::string& id, uint64_t now_ms);
@@ -171,6 +175,8 @@ class LedgerStore {
   Result<CaseId> FindCase(const std::string& case_ref);
   Result<nlohmann::json> ShowCase(const std::string& case_ref);
   Result<std::vector<CaseSummary>> ListCases(const CaseFilter& filter);
+  // How many cases `filter` selects, its limit aside (a count, no case is read).
+  Result<uint64_t> CountCases(const CaseFilter& filter);
   // Open conflicts, as JSON objects (id, case, kind, field, candidates), ordered by id.
   Result<std::vector<nlohmann::json>> ListConflicts();
   // Over the ops and cases whose division starts with `scope` (default: this replica's scope).

@@ -80,14 +80,6 @@ Result<sync::NewCase> NewCaseOf(sync::LedgerStore& store, const json& body, cons
   return c;
 }
 
-// A boolean member: false when absent; kInvalidArgument naming the key when it is not true or false.
-Result<bool> BoolMember(const json& body, const char* key) {
-  auto it = body.find(key);
-  if (it == body.end() || it->is_null()) return false;
-  if (!it->is_boolean()) return InvalidArgument(Quote(key) + " must be true or false, not " + it->dump());
-  return it->get<bool>();
-}
-
 // A later step of a registration failed: the case stands (its ops are written), and the message says so.
 Status AfterRegistration(const Status& s, const std::string& case_number, const std::string& step) {
   return Status(s.code(), "case " + case_number + " was registered, but " + step + " failed: " + s.message());
@@ -141,28 +133,53 @@ Result<json> RegisterCase(sync::LedgerStore& store, const json& body, const std:
   return out;
 }
 
-Result<json> WorkQueues(sync::LedgerStore& store) {
-  json out = json::object();
+Result<ListWindow> ListWindowOf(sync::LedgerStore& store, const std::map<std::string, std::string>& query) {
+  ListWindow w;
+  w.scope = store.scope();
+  if (auto it = query.find("division"); it != query.end() && !it->second.empty()) {
+    const std::string& d = it->second;
+    if (d.size() > 12 || d.find_first_not_of("0123456789") != std::string::npos)
+      return InvalidArgument("division " + Quote(d) + " must be a division code or its prefix: up to 12 digits");
+    if (d.rfind(w.scope, 0) != 0)
+      return InvalidArgument("division " + Quote(d) + " is not within this node's area " + Quote(w.scope));
+    w.scope = d;
+  }
+  if (auto it = query.find("limit"); it != query.end() && !it->second.empty()) {
+    const std::string& l = it->second;
+    size_t n = 0;
+    if (l.size() > 4 || l.find_first_not_of("0123456789") != std::string::npos || (n = std::stoul(l)) < 1 ||
+        n > kListLimit)
+      return InvalidArgument("limit " + Quote(l) + " must be a whole number from 1 to " + std::to_string(kListLimit));
+    w.limit = n;
+  }
+  return w;
+}
+
+Result<json> WorkQueues(sync::LedgerStore& store, const ListWindow& w) {
+  json out = {{"totals", json::object()}, {"limit", w.limit}, {"scope", w.scope}};
   for (auto [queue, status] : {std::pair<const char*, const char*>{"drafts", "draft"},
                                {"received", "received"},
                                {"correction", "correction_pending"},
                                {"to_deliver", "certificate_issued"}}) {
     sync::CaseFilter filter;
     filter.status = status;
-    filter.scope = store.scope();
-    filter.limit = 200;
+    filter.scope = w.scope;
+    filter.limit = w.limit;
     SILIAN_ASSIGN_OR_RETURN(auto cases, store.ListCases(filter));
     json list = json::array();
     for (const auto& c : cases) list.push_back(console::CaseSummaryJson(c));
     out[queue] = list;
+    // Counted only when the list is full: a shorter one is all there is.
+    if (cases.size() < w.limit) {
+      out["totals"][queue] = cases.size();
+    } else {
+      SILIAN_ASSIGN_OR_RETURN(out["totals"][queue], store.CountCases(filter));
+    }
   }
   return out;
 }
 
 namespace {
-
-// The window queue shows the first this many open cases by due day.
-constexpr size_t kQueueLimit = 500;
 
 // The actions of the window queue this node may take on the case of `view` now: accept and
 // request-correction, when its status allows them and this node's level has the authority.
@@ -204,14 +221,14 @@ json QueueRow(const json& view, const json& clocks, std::string_view node_level)
 
 }  // namespace
 
-Result<json> ClerkQueue(sync::LedgerStore& store) {
+Result<json> ClerkQueue(sync::LedgerStore& store, const ListWindow& w) {
   const sync::Date today = console::Today();
   const std::string level = sync::LevelName(store.config().level);
   std::vector<json> rows;
   std::map<std::string, sync::WorkingCalendar> calendars;  // by division: building one reads every layer
   // The open cases by due day (domain/case_watch.h), each judged again from its view.
   SILIAN_ASSIGN_OR_RETURN(sync::WatchedViews candidates,
-                          store.WatchedCaseViews(sync::WindowQueueQuery(store.scope(), level, kQueueLimit)));
+                          store.WatchedCaseViews(sync::WindowQueueQuery(w.scope, level, w.limit)));
   for (const json& view : candidates.views) {
     if (!view.contains("item") || !view.contains("division")) continue;
     const std::string division = view["division"].get<std::string>();
@@ -231,7 +248,8 @@ Result<json> ClerkQueue(sync::LedgerStore& store) {
     const std::string db = b["due"].is_string() ? b["due"].get<std::string>() : "9999";
     return da < db;
   });
-  return json{{"as_of", sync::FormatDate(today)}, {"cases", rows}, {"candidates", candidates.total}};
+  return json{{"as_of", sync::FormatDate(today)}, {"cases", rows}, {"candidates", candidates.total},
+              {"limit", w.limit}, {"scope", w.scope}};
 }
 
 Result<json> ShowCase(sync::LedgerStore& store, const std::string& ref) {

@@ -10,7 +10,9 @@
 #include "console/render.h"
 #include "console/support.h"
 #include "domain/case_model.h"
+#include "domain/case_watch.h"
 #include "domain/catalog.h"
+#include "domain/projection.h"
 #include "domain/staff.h"
 #include "domain/validation.h"
 #include "domain/view.h"
@@ -50,6 +52,17 @@ Result<uint32_t> CopiesOf(const json& body) {
   if (copies < 1 || copies > sync::kMaxMaterialCopies)
     return InvalidArgument("copies " + std::to_string(copies) + " must be 1 to " + std::to_string(sync::kMaxMaterialCopies));
   return static_cast<uint32_t>(copies);
+}
+
+// The notices to the applicant of the case (LedgerStore::CaseNotices: what the outbox of the area's
+// notifying hub makes of its events), oldest first, without the phone number.
+Result<json> ApplicantNotices(sync::LedgerStore& store, const std::string& case_id) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<sync::Notice> notices, store.CaseNotices(case_id));
+  json out = json::array();
+  for (const auto& n : notices)
+    out.push_back({{"id", n.id}, {"kind", n.kind}, {"text", n.text}, {"time", sync::HlcToIso(n.event_ms << 16)},
+                   {"has_phone", !n.phone.empty()}});
+  return out;
 }
 
 Result<json> OpReply(const Result<sync::OpId>& op) {
@@ -93,6 +106,8 @@ Result<json> CasePage(sync::LedgerStore& store, const std::string& ref) {
     SILIAN_ASSIGN_OR_RETURN(sync::WorkingCalendar calendar, store.CalendarFor(view.value("division", std::string())));
     shown["clocks"]["calendar"] = calendar.VersionLabel();
     shown["clocks"]["as_of"] = sync::FormatDate(console::Today());
+    // The day a correction lapses after (what `case lapse` is judged by), for the lapse form.
+    if (std::optional<sync::Date> due = sync::CorrectionDue(view, calendar)) view["correction_due"] = sync::FormatDate(*due);
   }
   view["text"] = console::RenderCase(shown);
   view["owed_outstanding"] = std::move(outstanding);
@@ -112,6 +127,7 @@ Result<json> CasePage(sync::LedgerStore& store, const std::string& ref) {
   }
   view["checklist"] = std::move(checklist);
   view["catalogue_fees"] = std::move(fees);
+  SILIAN_ASSIGN_OR_RETURN(view["notices"], ApplicantNotices(store, view.value("case_id", ref)));
   return view;
 }
 
@@ -155,31 +171,76 @@ Result<json> RecordMaterial(sync::LedgerStore& store, const std::string& ref, co
   return OpReply(Audited(store, store.AddMaterial(ref, name, copies, actor)));
 }
 
-Result<json> OwedDue(sync::LedgerStore& store) {
+Result<json> DecideLapse(sync::LedgerStore& store, const std::string& ref, const json& body, const std::string& actor) {
+  SILIAN_ASSIGN_OR_RETURN(std::string decision, StringMember(body, "decision", true));
+  SILIAN_ASSIGN_OR_RETURN(std::string reason, StringMember(body, "reason"));
+  SILIAN_ASSIGN_OR_RETURN(std::string due, StringMember(body, "due"));
+  return OpReply(Audited(store, store.DecideLapsedCorrection(ref, decision, reason, due, actor)));
+}
+
+Result<json> Evaluate(sync::LedgerStore& store, const std::string& ref, const json& body, const std::string& actor) {
+  SILIAN_ASSIGN_OR_RETURN(std::string staff, StringMember(body, "staff"));
+  SILIAN_ASSIGN_OR_RETURN(std::string node, StringMember(body, "node"));
+  if (staff.empty() == node.empty())
+    return InvalidArgument("an evaluation targets exactly one of \"staff\" (a staff id) and \"node\" (a node id)");
+  pb::EvaluationGiven e;
+  SILIAN_ASSIGN_OR_RETURN(*e.mutable_rating(), StringMember(body, "rating", true));
+  SILIAN_ASSIGN_OR_RETURN(*e.mutable_channel(), StringMember(body, "channel", true));
+  SILIAN_ASSIGN_OR_RETURN(std::string stage, StringMember(body, "stage"));
+  SILIAN_ASSIGN_OR_RETURN(*e.mutable_comment(), StringMember(body, "comment"));
+  SILIAN_ASSIGN_OR_RETURN(bool real_name, BoolMember(body, "real_name"));
+  SILIAN_ASSIGN_OR_RETURN(bool assisted, BoolMember(body, "assisted"));
+  e.set_target_kind(staff.empty() ? "node" : "staff");
+  e.set_target(staff.empty() ? node : staff);
+  e.set_stage(stage.empty() ? "completion" : stage);  // the default of `case evaluate --stage`
+  e.set_real_name(real_name);
+  e.set_assisted(assisted);
+  return OpReply(Audited(store, store.Evaluate(ref, e, actor)));
+}
+
+Result<json> RecordSubsidy(sync::LedgerStore& store, const std::string& ref, const json& body,
+                           const std::string& actor) {
+  pb::SubsidyPaid subsidy;
+  // The store requires name and transfer and says so; only the amount is read here first.
+  SILIAN_ASSIGN_OR_RETURN(*subsidy.mutable_name(), StringMember(body, "name"));
+  SILIAN_ASSIGN_OR_RETURN(std::string amount, StringMember(body, "amount", true));
+  SILIAN_ASSIGN_OR_RETURN(int64_t fen, console::ParseYuan(amount));
+  subsidy.set_amount_fen(fen);
+  SILIAN_ASSIGN_OR_RETURN(*subsidy.mutable_bank_transfer(), StringMember(body, "bank_transfer"));
+  SILIAN_ASSIGN_OR_RETURN(*subsidy.mutable_note(), StringMember(body, "note"));
+  return OpReply(Audited(store, store.RecordSubsidy(ref, subsidy, actor)));
+}
+
+Result<json> OwedDue(sync::LedgerStore& store, const ListWindow& w) {
   const std::string today = sync::FormatDate(console::Today());
+  sync::WatchQuery query;
+  query.scope = w.scope;
+  query.owed = true;
+  query.limit = w.limit;
+  // The cases owing materials, by that due day, from the watch index (domain/case_watch.h); each judged
+  // again from its view by the index's own rule.
+  SILIAN_ASSIGN_OR_RETURN(sync::WatchedViews owing, store.WatchedCaseViews(query));
   std::vector<json> rows;
-  SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(store.scope(), [&](const json& view) -> Status {
-    if (!view.contains("owed")) return Status::Ok();
-    if (view.contains("timeline") && view["timeline"].contains("closed")) return Status::Ok();
-    std::vector<std::string> owed = sync::OwedMaterialsOutstanding(view);
-    if (owed.empty()) return Status::Ok();
-    const std::string due = view["owed"].value("due", "");
+  for (const json& view : owing.views) {
+    std::optional<std::string> due = sync::OwedDueOf(view);
+    if (!due) continue;
     rows.push_back({{"case_id", view.value("case_id", "")},
                     {"case_number", view.value("case_number", "")},
                     {"applicant_name", sync::ViewFieldValue(view, "applicant_name").value_or("")},
                     {"item", view.contains("item") ? view["item"].value("name", "") : ""},
                     {"status", view.value("status", "")},
-                    {"owed", owed},
-                    {"due", due},
-                    {"overdue", !due.empty() && due < today}});
-    return Status::Ok();
-  }));
-  // Overdue first, then by due date (ISO dates sort as text).
+                    {"owed", sync::OwedMaterialsOutstanding(view)},
+                    {"due", *due},
+                    {"overdue", !due->empty() && *due < today}});
+  }
+  // Overdue first, then by due date (ISO dates sort as text; a row without one last).
   std::stable_sort(rows.begin(), rows.end(), [](const json& a, const json& b) {
     if (a["overdue"] != b["overdue"]) return a["overdue"].get<bool>();
-    return a["due"].get<std::string>() < b["due"].get<std::string>();
+    const std::string da = a["due"].get<std::string>(), db = b["due"].get<std::string>();
+    if (da.empty() != db.empty()) return db.empty();
+    return da < db;
   });
-  return json(rows);
+  return json{{"owed", std::move(rows)}, {"total", owing.total}, {"limit", w.limit}, {"scope", w.scope}};
 }
 
 Result<json> ListConflicts(sync::LedgerStore& store) {

@@ -153,7 +153,8 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
     return internal::CheckField(body);
   }
-  static const std::set<std::string> kCaseWrites = {"act", "step", "decide", "fee", "material"};
+  static const std::set<std::string> kCaseWrites = {"act",   "step",     "decide",  "fee",
+                                                     "material", "lapse", "evaluate", "subsidy"};
   const bool authors = post && ((p.size() == 1 && p[0] == "cases") || (p.size() == 2 && p[0] == "conflicts") ||
                                 (p.size() == 3 && p[0] == "cases" && kCaseWrites.count(p[2]) > 0));
   if (authors && hooks_.before_authoring) SILIAN_RETURN_IF_ERROR(hooks_.before_authoring(store));
@@ -162,12 +163,13 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     *status = 201;
     return internal::RegisterCase(store, body, s.actor);
   }
-  if (p.size() == 1 && p[0] == "work" && get) return internal::WorkQueues(store);
-  if (p.size() == 2 && p[0] == "work" && p[1] == "owed" && get) {
-    SILIAN_ASSIGN_OR_RETURN(json owed, internal::OwedDue(store));
-    return json{{"owed", std::move(owed)}};
+  if ((p.size() == 1 && p[0] == "work") || (p.size() == 2 && p[0] == "work" && p[1] == "owed") ||
+      (p.size() == 1 && p[0] == "queue")) {
+    if (!get) return MethodNotAllowed(r);
+    SILIAN_ASSIGN_OR_RETURN(internal::ListWindow w, internal::ListWindowOf(store, r.query));
+    if (p[0] == "queue") return internal::ClerkQueue(store, w);
+    return p.size() == 1 ? internal::WorkQueues(store, w) : internal::OwedDue(store, w);
   }
-  if (p.size() == 1 && p[0] == "queue" && get) return internal::ClerkQueue(store);
   if (p.size() == 1 && p[0] == "sync" && (get || post)) return Sync(r, store);
   if (p.size() == 1 && p[0] == "usb" && get) {
     auto dir = r.query.find("dir");
@@ -191,6 +193,9 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     if (p[2] == "step") return internal::RecordStep(store, p[1], body, s.actor);
     if (p[2] == "decide") return internal::DecideDepartment(store, p[1], body, s.actor);
     if (p[2] == "fee") return internal::RecordFee(store, p[1], body, s.actor);
+    if (p[2] == "lapse") return internal::DecideLapse(store, p[1], body, s.actor);
+    if (p[2] == "evaluate") return internal::Evaluate(store, p[1], body, s.actor);
+    if (p[2] == "subsidy") return internal::RecordSubsidy(store, p[1], body, s.actor);
     return internal::RecordMaterial(store, p[1], body, s.actor);
   }
   if (p.size() == 4 && p[0] == "cases" && p[2] == "print" && get) {

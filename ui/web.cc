@@ -91,6 +91,13 @@ Result<std::string> StringMember(const nlohmann::json& body, std::string_view ke
   return it->get<std::string>();
 }
 
+Result<bool> BoolMember(const nlohmann::json& body, std::string_view key) {
+  auto it = body.find(std::string(key));
+  if (it == body.end() || it->is_null()) return false;
+  if (!it->is_boolean()) return InvalidArgument("\"" + std::string(key) + "\" must be true or false, not " + it->dump());
+  return it->get<bool>();
+}
+
 std::optional<WebReply> OriginGuard::Check(const WebRequest& r) const {
   if (std::find(hosts_.begin(), hosts_.end(), r.host) == hosts_.end())
     return ErrorReply(403, "host_refused",

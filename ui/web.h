@@ -63,6 +63,9 @@ Result<nlohmann::json> ParseJsonBody(const WebRequest& r);
 // A string member of `body`: "" when absent (or `required` refuses it), kInvalidArgument naming the key
 // when it is present and not a string.
 Result<std::string> StringMember(const nlohmann::json& body, std::string_view key, bool required = false);
+// A boolean member of `body`: false when absent or null, kInvalidArgument naming the key when it is not
+// true or false.
+Result<bool> BoolMember(const nlohmann::json& body, std::string_view key);
 
 // Which requests reach the app: the Host header must be one the server answers to (so a page of another
 // site whose name resolves to 127.0.0.1, DNS rebinding, is refused), and an Origin header, when sent, must

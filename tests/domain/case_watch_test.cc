@@ -129,6 +129,67 @@ TEST_CASE("Watch index: a ledger made before the index has it rebuilt when it op
   CHECK(Watched(*reopened) == std::set<std::string>{a});
 }
 
+// The case ids a full read finds owing materials (OwedDueOf over every stored view), by id.
+std::set<std::string> OwingByFullRead(LedgerStore& store) {
+  std::set<std::string> ids;
+  SILIAN_REQUIRE_OK(store.ForEachCaseView(store.scope(), [&](const json& v) {
+    if (OwedDueOf(v)) ids.insert(v.at("case_id").get<std::string>());
+    return Status::Ok();
+  }));
+  return ids;
+}
+
+WatchQuery OwedQuery(const std::string& scope, size_t limit) {
+  WatchQuery q;
+  q.scope = scope;
+  q.owed = true;
+  q.limit = limit;
+  return q;
+}
+
+std::string AcceptedOwing(LedgerStore& store, uint32_t n, const std::string& owed, const std::string& due) {
+  const std::string id = NewReceived(store, n);
+  SILIAN_TAKE(store.Act(id, Action::kAccept, "", "agent-1", {{"owed", owed}, {"owed_due", due}}));
+  return id;
+}
+
+TEST_CASE("Watch index: owed materials are read through the index by their due day, as a full read finds them",
+          "[case_watch]") {
+  test::TempDir dir;
+  Replica village = test::MakeReplica(dir, test::NodeAt("agent", Level::kVillage, test::kVillage));
+  Replica county = test::MakeCountyFor(dir, {village.store.get()});
+  test::Exchange(*county, *village);
+  const std::string a = AcceptedOwing(*village, 1, "户口簿复印件", "2026-02-10");
+  const std::string b = AcceptedOwing(*village, 2, "结婚证、建房设计图", "2026-01-20");
+  const std::string received = AcceptedOwing(*village, 3, "X", "2026-03-01");
+  SILIAN_TAKE(village->AddMaterial(received, "X", 1, "agent-1"));  // all owed arrived: nothing owed
+  const std::string closed = AcceptedOwing(*village, 4, "Y", "2026-01-10");
+  SILIAN_TAKE(village->Act(closed, Action::kWithdraw, "applicant asks", "agent-1"));
+  const std::string plain = NewReceived(*village, 5);
+  SILIAN_TAKE(village->Act(plain, Action::kAccept, "", "agent-1"));
+  SILIAN_TAKE(village->AddMaterial(b, "结婚证", 1, "agent-1"));  // one of two: still owing
+
+  const WatchQuery q = OwedQuery(village->scope(), 10);
+  CHECK(Selected(*village, q) == std::vector<std::string>{b, a});  // by the owed due day
+  CHECK(OwingByFullRead(*village) == std::set<std::string>{a, b});
+  CHECK(SILIAN_TAKE(village->WatchedCaseViews(OwedQuery(village->scope(), 1))).total == 2);
+  CHECK(Selected(*village, OwedQuery(village->scope(), 1)) == std::vector<std::string>{b});
+  CHECK(Selected(*village, OwedQuery("152222104201", 10)).empty());  // another village's scope
+
+  // A ledger whose index is of the version before owed materials (no owed_due column) has it rebuilt
+  // when it opens, and reads the same.
+  village.store.reset();
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(village.path.c_str(), &db) == SQLITE_OK);
+  SILIAN_REQUIRE_OK(Exec(db, "DROP TABLE case_watch; CREATE TABLE case_watch(case_id TEXT PRIMARY KEY, division TEXT "
+                             "NOT NULL, status TEXT NOT NULL, exercise_level TEXT NOT NULL, due TEXT NOT NULL) "
+                             "WITHOUT ROWID; UPDATE case_watch_version SET version=1;"));
+  sqlite3_close(db);
+  auto reopened = test::OpenLedger(village.path);
+  CHECK(Selected(*reopened, OwedQuery(reopened->scope(), 10)) == std::vector<std::string>{b, a});
+  CHECK(OwingByFullRead(*reopened) == std::set<std::string>{a, b});
+}
+
 // (case, problem, clock) of every supervision item.
 using Found = std::set<std::tuple<std::string, std::string, std::string>>;
 
@@ -182,6 +243,9 @@ TEST_CASE("Watch index: supervision and the window queue find through the index 
         return Status::Ok();
       }));
     }
+    // The owed materials through the index are those a full read finds.
+    const std::vector<std::string> owing = Selected(store, OwedQuery(store.scope(), 100000));
+    CHECK(std::set<std::string>(owing.begin(), owing.end()) == OwingByFullRead(store));
     for (int days : {0, 3, 10, 30, 90, 400, 1000}) {
       CAPTURE(days);
       const Date today = AddDays(DateOfUnixMs(test::kT0Ms), days);

@@ -1,5 +1,6 @@
 // The parts of the clerk's calls that need no browser: the owed materials still outstanding (the rule
-// supervision uses), and the USB calls' checks of the directory and file a user names (ui/internal/usb_api.h)
+// supervision uses), the lists cut at their limit with their counts and narrowed by division, and the USB
+// calls' checks of the directory and file a user names (ui/internal/usb_api.h)
 // with a stand-in for the program they run.
 #include <catch2/catch.hpp>
 
@@ -12,7 +13,11 @@
 #include "domain/case_model.h"
 #include "domain/workflow.h"
 #include "support/files.h"
+#include "support/ledger.h"
+#include "support/status.h"
 #include "ui/assets.h"
+#include "ui/internal/case_api.h"
+#include "ui/internal/clerk_api.h"
 #include "ui/internal/usb_api.h"
 
 namespace silian::ui::internal {
@@ -33,6 +38,51 @@ TEST_CASE("Owed materials: the ones not yet received, in the order owed, whateve
         std::vector<std::string>{"户口簿复印件"});
   CHECK(sync::OwedMaterialsOutstanding(TolerantView("建房设计图", {"建房设计图"})).empty());
   CHECK(sync::OwedMaterialsOutstanding(json{{"materials", json::array()}}).empty());  // nothing owed
+}
+
+TEST_CASE("Lists of the app: a cut list says how many there are, and a division narrows it within the area",
+          "[ui]") {
+  test::TempDir dir(test::TempDir::Where::kMemory);
+  test::Replica village = test::MakeReplica(dir, test::NodeAt("agent", sync::Level::kVillage, test::kVillage));
+  test::Replica county = test::MakeCountyFor(dir, {village.store.get()});
+  test::Exchange(*county, *village);
+  std::vector<std::string> ids;
+  for (uint32_t n = 1; n <= 3; ++n) {
+    sync::CaseProjection p = SILIAN_TAKE(village->CreateCase(test::SampleCase(n)));
+    SILIAN_TAKE(village->Act(p.case_id.value, sync::Action::kReceive, "", "agent-1"));
+    ids.push_back(p.case_id.value);
+  }
+  const ListWindow whole = SILIAN_TAKE(ListWindowOf(*village, {}));
+  CHECK(whole.scope == village->scope());
+  CHECK(whole.limit == kListLimit);
+  const ListWindow one = SILIAN_TAKE(ListWindowOf(*village, {{"limit", "1"}, {"division", test::kVillage}}));
+  json work = SILIAN_TAKE(WorkQueues(*village, one));
+  CHECK(work["received"].size() == 1);  // cut at the limit, and counted
+  CHECK(work["totals"]["received"] == 3);
+  CHECK(work["totals"]["drafts"] == 0);
+  CHECK(SILIAN_TAKE(WorkQueues(*village, whole))["received"].size() == 3);
+
+  SILIAN_TAKE(village->Act(ids[0], sync::Action::kAccept, "", "agent-1", {{"owed", "结婚证"}, {"owed_due", "2026-02-01"}}));
+  SILIAN_TAKE(village->Act(ids[1], sync::Action::kAccept, "", "agent-1", {{"owed", "结婚证"}, {"owed_due", "2026-01-20"}}));
+  json queue = SILIAN_TAKE(ClerkQueue(*village, one));
+  CHECK(queue["candidates"] == 3);  // two accepted, one waiting for acceptance: one shown
+  CHECK(queue["cases"].size() <= 1);
+  CHECK(queue["limit"] == 1);
+  json owed = SILIAN_TAKE(OwedDue(*village, one));
+  CHECK(owed["total"] == 2);
+  REQUIRE(owed["owed"].size() == 1);
+  CHECK(owed["owed"][0]["case_id"] == ids[1]);  // the earlier due day first
+  CHECK(SILIAN_TAKE(OwedDue(*village, whole))["owed"].size() == 2);
+
+  for (const auto& [key, value] : std::vector<std::pair<std::string, std::string>>{
+           {"division", "152222104201"}, {"division", "1522221042x0"}, {"division", "1522221042000"},
+           {"limit", "0"}, {"limit", "501"}, {"limit", "ten"}}) {
+    INFO(key << "=" << value);
+    auto refused = ListWindowOf(*village, {{key, value}});
+    REQUIRE_FALSE(refused.ok());
+    CHECK(refused.status().code() == StatusCode::kInvalidArgument);
+    CHECK_THAT(refused.status().message(), Catch::Contains("\"" + value + "\""));
+  }
 }
 
 TEST_CASE("USB: the stick's directory must be absolute and exist, and only its own bundles are imported", "[ui]") {

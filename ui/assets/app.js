@@ -287,14 +287,41 @@ $("print-receipt").addEventListener("click", async () => {
 
 // ---- My work
 
+// The query of a list narrowed to the division typed in `input` ("" for the node's whole area).
+function narrowed(input) {
+  const d = $(input).value.trim();
+  return d ? "?division=" + encodeURIComponent(d) : "";
+}
+
+// The count of a list's heading: "(n)", or "(shown / total)" when the server cut it.
+function counted(shown, total) {
+  return " (" + (total > shown ? I18N.t("list.of", { shown, total }) : shown) + ")";
+}
+
+// Says that a list was cut (how much it shows of how many) and how to narrow it, in `p`.
+function sayCut(p, shown, total) {
+  p.hidden = !(total > shown);
+  p.textContent = p.hidden ? "" : I18N.t("list.cut", { shown, total });
+}
+
 async function loadWork() {
   const box = $("work");
+  $("work-error").textContent = "";
+  const query = narrowed("work-division");
   try {
-    const w = await api("GET", "work");
+    const w = await api("GET", "work" + query);
     box.replaceChildren();
-    box.append(owedList());
+    box.append(owedList(query));
     for (const q of ["drafts", "received", "correction", "to_deliver"]) {
-      box.append(el("h3", I18N.t("work." + q) + " (" + w[q].length + ")"));
+      const h = el("h3", I18N.t("work." + q) + counted(w[q].length, w.totals[q]));
+      h.dataset.queue = q;
+      box.append(h);
+      if (w.totals[q] > w[q].length) {
+        const cut = el("p", undefined, "warn");
+        cut.dataset.cut = q;
+        sayCut(cut, w[q].length, w.totals[q]);
+        box.append(cut);
+      }
       const ul = el("ul", undefined, "list");
       if (w[q].length === 0) ul.append(el("li", I18N.t("work.empty"), "muted"));
       for (const c of w[q]) {
@@ -321,9 +348,15 @@ async function loadWork() {
       box.append(ul);
     }
   } catch (e) {
-    box.replaceChildren(el("p", I18N.t("error.prefix") + e.message, "error"));
+    box.replaceChildren();
+    $("work-error").textContent = errorText(e);
   }
 }
+
+$("work-narrow").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  loadWork();
+});
 
 // ---- The window queue (clerks): by due date, overdue first
 
@@ -331,8 +364,9 @@ async function loadQueue() {
   const body = document.querySelector("#queue tbody");
   $("queue-error").textContent = "";
   try {
-    const q = await api("GET", "queue");
+    const q = await api("GET", "queue" + narrowed("queue-division"));
     $("queue-as-of").textContent = I18N.t("queue.as_of", { date: q.as_of });
+    sayCut($("queue-cut"), Math.min(q.limit, q.candidates), q.candidates);
     body.replaceChildren();
     if (q.cases.length === 0) {
       const tr = el("tr");
@@ -343,9 +377,16 @@ async function loadQueue() {
     }
     for (const c of q.cases) body.append(queueRow(c));
   } catch (e) {
+    body.replaceChildren();
+    $("queue-cut").hidden = true;
     $("queue-error").textContent = errorText(e);
   }
 }
+
+$("queue-narrow").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  loadQueue();
+});
 
 function queueRow(c) {
   const tr = el("tr", undefined, c.state);

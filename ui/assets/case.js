@@ -68,9 +68,11 @@ function renderCase(v) {
   $("case-owed").hidden = v.owed_outstanding.length === 0;
   if (v.owed) $("case-owed").textContent = I18N.t("owed.outstanding", { names: v.owed_outstanding.join("、"), due: v.owed.due });
   $("case-text").textContent = v.text;
+  renderNotices(v.notices);
   renderActForm(v);
   renderStepForm(v);
   renderDecideForm(v);
+  renderFactForms(v);
   const fees = v.fees || {};
   $("fee-totals").textContent = I18N.t("fee.totals", { charged: yuan(fees.charged_fen), paid: yuan(fees.paid_fen),
                                                         refunded: yuan(fees.refunded_fen) });
@@ -83,6 +85,21 @@ function renderCase(v) {
     b.addEventListener("click", () => printDoc(v.case_id, d));
     return b;
   }));
+}
+
+// The notices the applicant is sent for the case's stages (what the outbox of the notifying hub holds).
+function renderNotices(notices) {
+  const list = $("case-notices");
+  list.replaceChildren();
+  if (notices.length === 0) list.append(el("li", I18N.t("notices.none"), "muted"));
+  for (const n of notices) {
+    const li = el("li");
+    li.dataset.kind = n.kind;
+    li.dataset.notice = n.id;
+    li.append(el("span", localTime(n.time) + " · ", "muted"), el("span", n.text, "notice-text"));
+    if (!n.has_phone) li.append(el("span", " · " + I18N.t("notices.no_phone"), "warn"));
+    list.append(li);
+  }
 }
 
 // A time in China Standard Time, as the command line shows times (+08:00), whatever the laptop's zone.
@@ -176,6 +193,28 @@ function renderDecideForm(v) {
   $("decide-department").replaceChildren(...pending.map((d) => option(d, d)));
 }
 
+// ---- A lapsed correction, a subsidy, an evaluation: offered where the status makes them possible; the
+// server judges each (a correction that has not lapsed yet, a subsidy on a case not approved, ...).
+
+const SUBSIDY_STATUSES = ["decided_approved", "decided_approved_tolerance", "completed", "certificate_issued", "delivered"];
+
+function renderFactForms(v) {
+  $("form-lapse").hidden = v.status !== "correction_pending";
+  $("lapse-due").textContent = v.correction_due ? I18N.t("lapse.due", { due: v.correction_due }) : "";
+  $("form-subsidy").hidden = !SUBSIDY_STATUSES.includes(v.status);
+  const s = v.subsidies || {};
+  $("subsidy-paid").textContent = I18N.t("subsidy.paid", { paid: yuan(s.paid_fen), n: (s.entries || []).length });
+  if (!$("evaluate-target").value) $("evaluate-target").value = info ? info.node : "";
+}
+
+function evaluateBody() {
+  const body = { rating: $("evaluate-rating").value, channel: $("evaluate-channel").value, stage: $("evaluate-stage").value,
+                 comment: $("evaluate-comment").value, real_name: $("evaluate-real_name").checked,
+                 assisted: $("evaluate-assisted").checked };
+  body[$("evaluate-target-kind").value] = $("evaluate-target").value.trim();
+  return body;
+}
+
 // ---- Every form posts to its call and shows the case again, or the refusal
 
 function submitTo(form, call, body, after) {
@@ -207,6 +246,12 @@ submitTo("form-decide", "decide", () => ({ department: $("decide-department").va
 submitTo("form-fee", "fee", () => ({ kind: $("fee-kind").value, amount: $("fee-amount").value, name: $("fee-name").value,
                                      bank_receipt: $("fee-bank_receipt").value, reason: $("fee-reason").value }),
          () => $("form-fee").reset());
+submitTo("form-lapse", "lapse", () => ({ decision: $("lapse-decision").value, reason: $("lapse-reason").value,
+                                         due: $("lapse-due-date").value }), () => $("form-lapse").reset());
+submitTo("form-subsidy", "subsidy", () => ({ name: $("subsidy-name").value, amount: $("subsidy-amount").value,
+                                             bank_transfer: $("subsidy-bank_transfer").value, note: $("subsidy-note").value }),
+         () => $("form-subsidy").reset());
+submitTo("form-evaluate", "evaluate", evaluateBody, () => $("form-evaluate").reset());
 submitTo("form-material", "material", () => ({ name: $("material-name").value, copies: Number($("material-copies").value) }));
 
 async function printDoc(ref, doc) {
@@ -224,17 +269,23 @@ async function printDoc(ref, doc) {
 
 // A box that fills itself from GET api/work/owed (a pass over every case of the area: the rest of my work
 // is shown without waiting for it).
-function owedList() {
+function owedList(query) {
   const box = el("div");
   box.id = "owed";
   box.append(el("h3", I18N.t("work.owed")));
-  api("GET", "work/owed").then((r) => fillOwed(box, r.owed))
+  api("GET", "work/owed" + query).then((r) => fillOwed(box, r.owed, r.total))
     .catch((e) => box.append(el("p", errorText(e), "error")));
   return box;
 }
 
-function fillOwed(box, rows) {
-  box.firstChild.textContent = I18N.t("work.owed") + " (" + rows.length + ")";
+function fillOwed(box, rows, total) {
+  box.firstChild.textContent = I18N.t("work.owed") + counted(rows.length, total);
+  if (total > rows.length) {
+    const cut = el("p", undefined, "warn");
+    cut.dataset.cut = "owed";
+    sayCut(cut, rows.length, total);
+    box.append(cut);
+  }
   const ul = el("ul", undefined, "list");
   if (rows.length === 0) ul.append(el("li", I18N.t("work.empty"), "muted"));
   for (const r of rows) {

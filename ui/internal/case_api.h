@@ -34,12 +34,27 @@ Result<nlohmann::json> CheckField(const nlohmann::json& body);
 // as `case act` would in sequence, after CheckInstant (internal/clerk_api.h) found nothing in the way.
 Result<nlohmann::json> RegisterCase(sync::LedgerStore& store, const nlohmann::json& body, const std::string& actor);
 
-// GET /api/work: this node's queues: drafts, received (to forward), correction, to_deliver.
-Result<nlohmann::json> WorkQueues(sync::LedgerStore& store);
+// How many rows a list of the app shows at most (the window queue, each list of "my work"): a longer list
+// is cut, and its reply says how many there are.
+inline constexpr size_t kListLimit = 500;
 
-// GET /api/queue: the open cases of this node's area whose clocks run, by due date of the promised
-// clock (overdue first), with the clock state.
-Result<nlohmann::json> ClerkQueue(sync::LedgerStore& store);
+// Where a list looks and how much of it, from the query of its call: "division" narrows it to a division
+// prefix within this node's area (digits, at most 12; default the node's whole area), "limit" to fewer
+// rows (1..kListLimit, the default). kInvalidArgument naming the value otherwise.
+struct ListWindow {
+  std::string scope;
+  size_t limit = kListLimit;
+};
+Result<ListWindow> ListWindowOf(sync::LedgerStore& store, const std::map<std::string, std::string>& query);
+
+// GET /api/work: this node's queues: drafts, received (to forward), correction, to_deliver, each the
+// newest `w.limit` of `w.scope`; "totals" {queue: how many there are, counted}, "limit", "scope".
+Result<nlohmann::json> WorkQueues(sync::LedgerStore& store, const ListWindow& w);
+
+// GET /api/queue: the open cases of `w.scope` whose clocks run or that wait for acceptance here, the first
+// `w.limit` candidates by due day (overdue first), with the clock state; "candidates" how many there are,
+// "limit", "scope".
+Result<nlohmann::json> ClerkQueue(sync::LedgerStore& store, const ListWindow& w);
 
 // GET /api/cases/{ref}: the case view with its clocks and the actions allowed now.
 Result<nlohmann::json> ShowCase(sync::LedgerStore& store, const std::string& ref);

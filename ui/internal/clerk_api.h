@@ -11,6 +11,7 @@
 
 #include "base/status.h"
 #include "domain/store.h"
+#include "ui/internal/case_api.h"
 
 namespace silian::ui::internal {
 
@@ -48,11 +49,26 @@ Result<nlohmann::json> RecordFee(sync::LedgerStore& store, const std::string& re
 Result<nlohmann::json> RecordMaterial(sync::LedgerStore& store, const std::string& ref, const nlohmann::json& body,
                                       const std::string& actor);
 
-// GET /api/work/owed, the "owed materials due" queue of my work (its own call: it reads every case view
-// of the area, like the window queue, so the other lists of my work do not wait for it): every case of this node's area accepted tolerantly, not
-// closed, with owed materials outstanding: [{case_id, case_number, applicant_name, item, owed: [...], due,
-// overdue}], overdue first, then by due date.
-Result<nlohmann::json> OwedDue(sync::LedgerStore& store);
+// POST /api/cases/{ref}/lapse {"decision": "withdraw"|"continue", "reason", "due"?}: `case lapse`
+// (LedgerStore::DecideLapsedCorrection: refused before the correction's due day has passed).
+Result<nlohmann::json> DecideLapse(sync::LedgerStore& store, const std::string& ref, const nlohmann::json& body,
+                                   const std::string& actor);
+// POST /api/cases/{ref}/evaluate {"rating", "channel", "staff"? | "node"?, "stage"?, "comment"?,
+// "real_name"?, "assisted"?}: `case evaluate` (LedgerStore::Evaluate). Exactly one of staff and node;
+// stage defaults to completion, as the command's.
+Result<nlohmann::json> Evaluate(sync::LedgerStore& store, const std::string& ref, const nlohmann::json& body,
+                                const std::string& actor);
+// POST /api/cases/{ref}/subsidy {"name", "amount" (yuan), "bank_transfer", "note"?}: `case subsidy`
+// (LedgerStore::RecordSubsidy).
+Result<nlohmann::json> RecordSubsidy(sync::LedgerStore& store, const std::string& ref, const nlohmann::json& body,
+                                     const std::string& actor);
+
+// GET /api/work/owed, the "owed materials due" queue of my work: the cases of this node's area that owe
+// materials (sync::OwedDueOf: accepted tolerantly, not closed, owed materials outstanding), read through
+// the watch index (domain/case_watch.h), of `w.scope`, the first `w.limit` by due day: {owed:
+// [{case_id, case_number, applicant_name, item, status, owed: [...], due, overdue}] overdue first, then by
+// due date; total: how many cases owe materials; limit; scope}.
+Result<nlohmann::json> OwedDue(sync::LedgerStore& store, const ListWindow& w);
 
 // GET /api/conflicts: the open conflicts of this replica (what `conflicts --json` prints: id, case, kind,
 // field, candidates with op, actor, value or action, time), each with "text" as `conflicts` prints it.

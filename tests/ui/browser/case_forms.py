@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""The case page's forms for a lapsed correction, a subsidy and an evaluation, at a township hall, through
+the calls `case lapse`, `case subsidy` and `case evaluate` use. Run with the test builds of the programs
+(silian-*-testclock), whose clock this test moves: a correction that has not lapsed is refused with the
+core's message and nothing changes; thirty days later "continue" without a new deadline is refused and
+"withdraw" with a reason withdraws the case (the applicant's notice of it is listed); an approved case is
+paid a subsidy (one without a bank transfer refused) and evaluated (dissatisfied, which opens a
+rectification); the API refuses a rating it does not know, and a subsidy on a withdrawn case, naming them.
+Every step is checked in the ledger through the command line."""
+import json
+import os
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
+
+import silian_browser as sb
+
+HOMESTEAD = "1115222201158101515000139500100"  # township level; steps preliminary_review, review, approval
+DAY_MS = 86400000
+
+
+def show(world, ref):
+    return world.node_json("township.db", "case", "show", ref) or {}
+
+
+def new_case(world, name):
+    made = json.loads(world.node("township.db", "--json", "case", "new", "--item", HOMESTEAD, "--applicant-name", name,
+                                 "--applicant-id", "15222219880315002X", "--phone", "13912345678").stdout)
+    world.node("township.db", "case", "act", made["case_id"], "receive")
+    return made
+
+
+def open_case(driver, ref):
+    driver.find_element(By.CSS_SELECTOR, "button[data-tab=case]").click()
+    box = driver.find_element(By.ID, "case-ref")
+    box.clear()
+    box.send_keys(ref + "\n")
+    sb.wait_for(lambda: ref in driver.find_element(By.ID, "case-text").text, "the case page of " + ref)
+
+
+def submit(driver, form, fill):
+    """Fills and submits `form`; ("done", text) or ("error", text) as the case page answers."""
+    driver.execute_script("document.getElementById('case-done').hidden = true;"
+                          "document.getElementById('case-error').textContent = '';")
+    fill()
+    driver.find_element(By.CSS_SELECTOR, "#%s button[type=submit]" % form).click()
+
+    def answer():
+        error = driver.find_element(By.ID, "case-error").text
+        if error:
+            return ("error", error)
+        done = driver.find_element(By.ID, "case-done")
+        return done.is_displayed() and ("done", done.text)
+    return sb.wait_for(answer, "the answer to " + form)
+
+
+def typed(driver, values):
+    """A fill function typing `values` ({element id: text}) into the form's inputs."""
+    def fill():
+        for element_id, text in values.items():
+            box = driver.find_element(By.ID, element_id)
+            if box.tag_name == "select":
+                Select(box).select_by_value(text)
+            else:
+                box.clear()
+                box.send_keys(text)
+    return fill
+
+
+def lapse(world, driver, a, shift_clock, url):
+    open_case(driver, a["case_number"])
+    sb.check(driver.find_element(By.ID, "form-lapse").is_displayed() and
+             "补正期限" in driver.find_element(By.ID, "lapse-due").text,
+             "a case waiting for correction offers the lapse form with its due day: " +
+             driver.find_element(By.ID, "lapse-due").text)
+    kind, said = submit(driver, "form-lapse", typed(driver, {"lapse-decision": "withdraw", "lapse-reason": "逾期未补正"}))
+    sb.check(kind == "error" and "has not lapsed" in said and show(world, a["case_id"])["status"] == "correction_pending",
+             "a correction not yet lapsed is refused with the core's message, nothing changed: " + said)
+
+    shift_clock(30 * DAY_MS)
+    sb.actor_login(driver, url + "/", "窗口甲")  # the app's session of thirty days ago has expired
+    sb.wait_for(lambda: driver.find_element(By.ID, "app").is_displayed(), "the app after the new login")
+    open_case(driver, a["case_number"])
+    kind, said = submit(driver, "form-lapse", typed(driver, {"lapse-decision": "continue", "lapse-reason": "申请人来电说明"}))
+    sb.check(kind == "error" and "--due" in said and show(world, a["case_id"])["status"] == "correction_pending",
+             "continuing without a new deadline is refused, nothing changed: " + said)
+    kind, said = submit(driver, "form-lapse", typed(driver, {"lapse-decision": "withdraw", "lapse-reason": "逾期未补正"}))
+    v = show(world, a["case_id"])
+    lapses = v.get("correction", {}).get("lapses", [])
+    sb.check(kind == "done" and v["status"] == "withdrawn" and lapses and lapses[-1]["decision"] == "withdraw" and
+             lapses[-1]["actor"] == "窗口甲", "thirty days later the lapsed correction is withdrawn by the clerk")
+    kinds = [li.get_attribute("data-kind") for li in driver.find_elements(By.CSS_SELECTOR, "#case-notices li[data-kind]")]
+    sb.check("correction_lapsed" in kinds, "the applicant is told the application is deemed withdrawn: %s" % kinds)
+    sb.check(not driver.find_element(By.ID, "form-lapse").is_displayed(), "a withdrawn case offers no lapse form")
+
+
+def subsidy_and_evaluation(world, driver, b):
+    open_case(driver, b["case_number"])
+    sb.check(driver.find_element(By.ID, "form-subsidy").is_displayed(), "an approved case offers the subsidy form")
+    kind, said = submit(driver, "form-subsidy", typed(driver, {"subsidy-name": "危房改造补助", "subsidy-amount": "300.00"}))
+    sb.check(kind == "error" and "bank transfer" in said and "subsidies" not in show(world, b["case_id"]),
+             "a subsidy without its bank transfer is refused, nothing recorded: " + said)
+    kind, said = submit(driver, "form-subsidy", typed(driver, {"subsidy-name": "危房改造补助", "subsidy-amount": "300.00",
+                                                               "subsidy-bank_transfer": "TR20260001"}))
+    s = show(world, b["case_id"]).get("subsidies", {})
+    sb.check(kind == "done" and s.get("paid_fen") == 30000 and s["entries"][0]["bank_transfer"] == "TR20260001" and
+             s["entries"][0]["actor"] == "窗口甲", "a subsidy of 300.00 yuan is recorded with its transfer: %s" % s)
+    sb.check("300.00" in driver.find_element(By.ID, "subsidy-paid").text, "the page says what was paid")
+
+    kind, said = submit(driver, "form-evaluate", typed(driver, {"evaluate-rating": "dissatisfied",
+                                                                "evaluate-channel": "hall_terminal",
+                                                                "evaluate-comment": "等候时间太长"}))
+    e = show(world, b["case_id"]).get("evaluations", [])
+    sb.check(kind == "done" and len(e) == 1 and e[0]["rating"] == "dissatisfied" and e[0]["target"] == "sumu104" and
+             e[0]["target_kind"] == "node" and e[0]["stage"] == "completion" and "rectification" in e[0],
+             "a dissatisfied evaluation of this node is recorded and opens a rectification: %s" % e)
+
+
+def test(world):
+    clock = world.path("clock")
+    open(clock, "w").write("0")
+    world.env["SILIAN_TEST_CLOCK_FILE"] = clock
+
+    def shift_clock(ms):
+        open(clock + ".new", "w").write(str(ms))
+        os.replace(clock + ".new", clock)
+
+    driver = sb.browser()
+    try:
+        world.county_with_catalogue()
+        hub = world.serve_hub("county.db")
+        world.township_synced(hub)
+        a = new_case(world, "乌云")
+        world.node("township.db", "case", "act", a["case_id"], "request-correction", "--reason", "缺户口簿复印件")
+        b = new_case(world, "巴特尔")
+        world.node("township.db", "case", "act", b["case_id"], "accept")
+        for step in ("preliminary_review", "review", "approval"):
+            world.node("township.db", "case", "step", b["case_id"], step, "pass")
+        world.node("township.db", "case", "act", b["case_id"], "approve")
+        url = world.serve_ui("township.db")
+        sb.actor_login(driver, url + "/", "窗口甲")
+        sb.wait_for(lambda: driver.find_element(By.ID, "app").is_displayed(), "the clerk's app")
+
+        lapse(world, driver, a, shift_clock, url)
+        subsidy_and_evaluation(world, driver, b)
+
+        token = driver.execute_script("return sessionStorage.getItem('silian.token')")
+        headers = {"Host": url[len("http://"):], "Origin": url, "X-Silian-Session": token}
+        status, reply = sb.http("POST", url + "/api/cases/%s/evaluate" % b["case_id"],
+                                {"rating": "great", "channel": "pc", "node": "sumu104"}, headers)
+        sb.check(status == 400 and "great" in reply["message"] and len(show(world, b["case_id"])["evaluations"]) == 1,
+                 "the API refuses a rating it does not know, naming it: %s" % reply.get("message"))
+        status, reply = sb.http("POST", url + "/api/cases/%s/subsidy" % a["case_id"],
+                                {"name": "补助", "amount": "1.00", "bank_transfer": "T1"}, headers)
+        sb.check(status == 409 and "subsidies" not in show(world, a["case_id"]),
+                 "and a subsidy on a withdrawn case, nothing recorded: %s" % reply.get("message"))
+    finally:
+        driver.quit()
+
+
+if __name__ == "__main__":
+    sb.main(test)
