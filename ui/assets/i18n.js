@@ -25,7 +25,14 @@ const I18N = (() => {
   function param(name, value) {
     const prefix = kEnumPrefix[name];
     const id = prefix ? (prefix + String(value)).replace(/-/g, "_") : "";
-    return prefix && has(id) ? t(id) : String(value);
+    if (prefix && has(id)) return t(id);
+    const chars = Array.from(String(value));  // shown at most 80 characters long, as the programs do
+    return chars.length > 80 ? chars.slice(0, 80).join("") + "…" : chars.join("");
+  }
+
+  // The text of `id` with each {name} replaced in one pass (a value that holds braces stays as it is).
+  function say(id, params) {
+    return t(id).replace(/\{([a-z0-9_]+)\}/g, (whole, name) => (name in params ? params[name] : whole));
   }
 
   // A refused API call (an Error from api(): message, code, key, params) in the user's words: the core's
@@ -35,7 +42,7 @@ const I18N = (() => {
     const params = {};
     for (const [k, v] of Object.entries(e.params || {})) params[k] = param(k, v);
     let said = "";
-    if (e.key && has(e.key)) said = t(e.key, params);
+    if (e.key && has(e.key)) said = say(e.key, params);
     else if (e.code && has("error." + e.code)) said = t("error." + e.code);
     if (!said) return t("error.prefix") + e.message;
     return t("error.prefix") + said + "\n" + t("error.detail") + e.message;
