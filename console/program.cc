@@ -34,11 +34,42 @@ Program::Program(std::string name, const std::string& description, const std::st
   app_.fallthrough();
   app_.add_option("--db", global_.db_path, db_help)->envname("SILIAN_DB");
   app_.add_flag("--json", global_.json, "print one JSON document instead of text");
+  app_.add_option("--lang", global_.lang_option,
+                  "the language of messages: zh, mn or en (default: SILIAN_LANG, else the locale, else en)")
+      ->envname("SILIAN_LANG");
   app_.require_subcommand(1);
 }
 
 void Program::OnRun(CLI::App* cmd, std::function<Status()> fn) {
   cmd->callback([this, fn = std::move(fn)] { SetCommand(fn); });
+}
+
+void Program::PrintFailure(const Status& status) const {
+  if (global_.json) {
+    nlohmann::json doc = {{"error", status.message()}, {"code", StatusCodeName(status.code())}};
+    if (!status.key().empty()) {
+      doc["key"] = std::string(status.key());
+      nlohmann::json params = nlohmann::json::object();
+      for (const MessageParam& p : status.params()) params[std::string(p.name)] = p.value;
+      doc["params"] = std::move(params);
+    }
+    PrintJson(doc);
+    std::cout.flush();
+  }
+  // In English the core's own message, which says the most (the catalogue's English texts serve the web app).
+  PrintError(global_.lang == i18n::Lang::kEn ? status.message() : i18n::Catalogue::Embedded().Render(status, global_.lang));
+}
+
+Status Program::ResolveLanguage() {
+  if (global_.lang_option.empty()) {
+    global_.lang = i18n::LangOfLocale(std::getenv("LC_ALL"), std::getenv("LC_MESSAGES"), std::getenv("LANG"));
+    return Status::Ok();
+  }
+  auto lang = i18n::ParseLang(global_.lang_option);
+  if (!lang.ok())
+    return InvalidArgument("--lang (or SILIAN_LANG) " + Quote(global_.lang_option) + " is not one of: zh, mn, en");
+  global_.lang = *lang;
+  return Status::Ok();
 }
 
 void Program::PrintError(const std::string& message) const {
@@ -73,6 +104,10 @@ int Program::ParseAndRun(int argc, char** argv) {
     PrintError(ParseErrorMessage(e));
     return kExitUsage;
   }
+  if (Status lang = ResolveLanguage(); !lang.ok()) {
+    PrintError(lang.message());
+    return kExitUsage;
+  }
   if (!run_) {
     PrintError("no command given (see --help)");
     return kExitUsage;
@@ -80,7 +115,7 @@ int Program::ParseAndRun(int argc, char** argv) {
   Status status = run_();
   if (!status.ok()) {
     std::cout.flush();
-    PrintError(status.message());
+    PrintFailure(status);
     return ExitCodeFor(status.code());
   }
   // Output that never reached its reader (a full disk, a closed pipe) is a failure, not a success.

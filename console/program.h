@@ -7,8 +7,14 @@
 //   full disk, a closed pipe) is a failure.
 // - bad usage (an unknown command or option, a missing argument): one line `silian-X: message` on stderr
 //   naming the word and, for a command group, its commands; exit code 2.
-// - a command's error: one line `silian-X: message` with the Status message (line breaks become spaces);
-//   exit code ExitCodeFor(code): 2 for bad usage or bad input, 1 for failures.
+// - a command's error: one line `silian-X: message` with the Status message (line breaks become spaces),
+//   said in the user's language when the Status has a message key (i18n/catalogue.h; in English the
+//   Status message itself, as before); exit code
+//   ExitCodeFor(code): 2 for bad usage or bad input, 1 for failures. With --json, stdout also gets one JSON
+//   document {"error": the English message, "code": StatusCodeName, "key", "params": {name: value}} (key
+//   and params only for a keyed Status), so that scripts read the refusal whatever the language.
+// - the language: --lang zh|mn|en, else SILIAN_LANG, else the locale (LC_ALL, LC_MESSAGES, LANG: zh... is
+//   zh, mn... is mn), else en. An unknown --lang or SILIAN_LANG is bad usage naming the value (exit 2).
 // - an exception that escaped a library: one line `silian-X: internal error: ...`; exit code 1.
 // --help prints the help on stdout and exits 0.
 // The test clock: with SILIAN_TEST_CLOCK_FILE set, a program that is not a test build (base/test_clock.h) refuses
@@ -35,8 +41,8 @@ inline constexpr int kExitUsage = 2;
 class Program {
  public:
   // `name` is the program's name as errors print it ("silian-hub"); `description` heads --help;
-  // `db_help` describes --db. Adds --db (default: the environment variable SILIAN_DB) and --json, which
-  // may also follow the command (`silian-hub supervise --json`), and requires one command.
+  // `db_help` describes --db. Adds --db (default: the environment variable SILIAN_DB), --json and --lang,
+  // which may also follow the command (`silian-hub supervise --json`), and requires one command.
   Program(std::string name, const std::string& description, const std::string& db_help);
   Program(const Program&) = delete;
   Program& operator=(const Program&) = delete;
@@ -58,9 +64,13 @@ class Program {
 
   // Prints `message` as the program's one-line error: `name: message`, line breaks as spaces.
   void PrintError(const std::string& message) const;
+  // Prints a failed command's `status` as the one-line error in the chosen language, and with --json its
+  // JSON document on stdout (above).
+  void PrintFailure(const Status& status) const;
 
  private:
   int ParseAndRun(int argc, char** argv);
+  Status ResolveLanguage();
   std::string ParseErrorMessage(const CLI::ParseError& e);
 
   std::string name_;

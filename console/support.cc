@@ -31,7 +31,7 @@ sync::Date Today() { return sync::DateOfUnixMs(sync::SystemWallClock().NowMs());
 Status WithContext(const Status& status, std::string_view subject, const std::string& context) {
   if (status.ok()) return status;
   if (!subject.empty() && status.message().find(subject) != std::string::npos) return status;
-  return Status(status.code(), context + ": " + status.message());
+  return status.WithMessage(context + ": " + status.message());
 }
 
 Result<std::unique_ptr<sync::LedgerStore>> OpenLedger(const GlobalOptions& g) {

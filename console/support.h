@@ -13,12 +13,15 @@
 #include "base/text.h"
 #include "domain/calendar.h"
 #include "domain/store.h"
+#include "i18n/catalogue.h"
 
 namespace silian::console {
 
 struct GlobalOptions {
   std::string db_path;  // --db or SILIAN_DB; empty when neither was given
   bool json = false;
+  std::string lang_option;         // --lang or SILIAN_LANG as given; "" when neither
+  i18n::Lang lang = i18n::Lang::kEn;  // the language the program speaks (Program resolves it after the parse)
 };
 
 // 0 for kOk; 2 for bad usage or bad input (kInvalidArgument, kNotFound, kFailedPrecondition, kDataLoss,

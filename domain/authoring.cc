@@ -6,6 +6,7 @@
 #include <ctime>
 #include <set>
 
+#include "base/message_keys.h"
 #include "base/text.h"
 #include "domain/catalog.h"
 #include "domain/enums.h"
@@ -69,7 +70,8 @@ Result<CaseProjection> LedgerStore::CaseForWrite(const std::string& ref) {
   CaseProjection p = ProjectCase(id, std::move(ops), ProjectionDetail::kSummary, projector_->levels(),
                                 projector_->actors());
   if (!p.created)
-    return FailedPrecondition("case " + Quote(ref) + " has not been fully received here yet (its creation op is missing)");
+    return FailedPrecondition("case " + Quote(ref) + " has not been fully received here yet (its creation op is missing)")
+        .With(msg::kCaseNotReceived, ref);
   if (p.division.empty()) p.division = division;
   return p;
 }
@@ -82,14 +84,16 @@ Status LedgerStore::CheckAuthorityFor(const CaseProjection& p, std::string_view 
   if (!p.terms)
     return FailedPrecondition(head + ", but the case has no item terms (item " + Quote(p.item_code) +
                               " was not in the catalogue where it was registered); set its item once this replica "
-                              "holds the catalogue (case set REF item_code=CODE)");
+                              "holds the catalogue (case set REF item_code=CODE)")
+        .With(msg::kNoItemTerms, p.case_number, action, p.item_code);
   const std::string& self = ledger_->config().node_id.value;
   SILIAN_ASSIGN_OR_RETURN(std::optional<Registration> me, projector_->registry().Find(self));
   if (!me)
     return FailedPrecondition(head + ", and this node " + Quote(self) +
-                              " is not in the node registry this ledger holds yet: sync with its hub first");
+                              " is not in the node registry this ledger holds yet: sync with its hub first")
+        .With(msg::kNotRegistered, p.case_number, self);
   Status s = CheckAuthority(*p.terms, action, LevelName(me->level), p.item_code);
-  if (!s.ok()) return Status(s.code(), "case " + p.case_number + ": " + s.message());
+  if (!s.ok()) return s.WithMessage("case " + p.case_number + ": " + s.message());
   return Status::Ok();
 }
 
@@ -157,7 +161,7 @@ Result<CaseProjection> LedgerStore::CreateCase(const NewCase& typed) {
 Result<OpId> LedgerStore::SetFields(const std::string& case_ref,
                                     const std::vector<std::pair<std::string, std::string>>& values,
                                     const std::string& actor) {
-  if (values.empty()) return InvalidArgument("give at least one FIELD=VALUE");
+  if (values.empty()) return InvalidArgument("give at least one FIELD=VALUE").With(msg::kFieldsNone);
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     const Date today = DateOfUnixMs(ledger_->wall().NowMs());
@@ -177,7 +181,8 @@ Result<OpId> LedgerStore::SetFields(const std::string& case_ref,
     std::set<std::string> seen;
     for (const auto& [field, typed] : all) {
       SILIAN_ASSIGN_OR_RETURN(std::string value, NormalizeField(field, typed, id_type, today));
-      if (!seen.insert(field).second) return InvalidArgument("field " + Quote(field) + " is given twice");
+      if (!seen.insert(field).second)
+        return InvalidArgument("field " + Quote(field) + " is given twice").With(msg::kFieldTwice, field);
       auto* fv = op.mutable_fields_set()->add_values();
       fv->set_field(field);
       fv->set_value(value);
@@ -221,13 +226,15 @@ Status LedgerStore::CheckDatedRules(const CaseProjection& p, Action action, std:
     if (due->empty()) *due = FormatDate(calendar.AddWorkingDays(today, kCorrectionWindowWd));
     if (*ParseDate(*due) <= today)
       return InvalidArgument("case " + p.case_number + ": correction due day " + *due + " must be after today (" +
-                             FormatDate(today) + ")");
+                             FormatDate(today) + ")")
+          .With(msg::kCorrectionDuePast, p.case_number, *due, FormatDate(today));
     return Status::Ok();
   }
   CaseClocks clocks = ComputeCaseClocks(p.view, calendar, today);
   if (clocks.started && clocks.legal.due && today > *clocks.legal.due)
     return FailedPrecondition("case " + p.case_number + ": the legal deadline " + FormatDate(*clocks.legal.due) +
-                              " has passed; an extension is decided before it");
+                              " has passed; an extension is decided before it")
+        .With(msg::kExtensionTooLate, p.case_number, FormatDate(*clocks.legal.due));
   return Status::Ok();
 }
 
@@ -244,7 +251,7 @@ Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const 
     SILIAN_ASSIGN_OR_RETURN(CaseStatus status, ParseCaseStatus(p.status));
     // The state machine first: an action the status does not allow is named with the allowed ones.
     Status check = CheckTransition(status, action, reason);
-    if (!check.ok()) return Status(check.code(), "case " + p.case_number + ": " + check.message());
+    if (!check.ok()) return check.WithMessage("case " + p.case_number + ": " + check.message());
     SILIAN_RETURN_IF_ERROR(CheckAuthorityFor(p, ActionName(action)));
     if (p.terms && p.terms->departments_size() > 0 &&
         (action == Action::kApprove || action == Action::kApproveTolerant || action == Action::kDeny))
@@ -463,7 +470,8 @@ Result<OpId> LedgerStore::DecideLapsedCorrection(const std::string& case_ref, co
     const Date today = DateOfUnixMs(ledger_->wall().NowMs());
     if (std::optional<Date> due = CorrectionDue(p.view, calendar); due && today <= *due)
       return FailedPrecondition("case " + p.case_number + ": its correction is due " + FormatDate(*due) +
-                                "; it has not lapsed today (" + FormatDate(today) + ")");
+                                "; it has not lapsed today (" + FormatDate(today) + ")")
+          .With(msg::kCorrectionNotLapsed, p.case_number, FormatDate(*due), FormatDate(today));
     pb::Op op;
     auto* l = op.mutable_correction_lapse();
     l->set_decision(decision);
@@ -509,7 +517,8 @@ Result<OpId> LedgerStore::AddMaterial(const std::string& case_ref, const std::st
   std::string name = typed;
   SILIAN_RETURN_IF_ERROR(Normalize("material name", &name, kMaxMaterialChars, true));
   if (copies == 0 || copies > kMaxMaterialCopies)
-    return InvalidArgument("copies " + std::to_string(copies) + " must be 1 to " + std::to_string(kMaxMaterialCopies));
+    return InvalidArgument("copies " + std::to_string(copies) + " must be 1 to " + std::to_string(kMaxMaterialCopies))
+        .With(msg::kCopiesRange, std::to_string(copies), std::to_string(kMaxMaterialCopies));
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     pb::Op op;

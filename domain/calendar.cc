@@ -6,6 +6,7 @@
 #include <functional>
 #include <utility>
 
+#include "base/message_keys.h"
 #include "base/text.h"
 #include "domain/json_input.h"
 
@@ -219,7 +220,8 @@ Status RefuseUnknownKeys(const nlohmann::json& obj, std::initializer_list<std::s
 Result<Date> ParseDate(std::string_view text) {
   Date d;
   if (DateError e = ParseDateInto(text, &d); e != DateError::kNone) {
-    return InvalidArgument("date " + Quote(text) + " " + DateErrorText(e));
+    return InvalidArgument("date " + Quote(text) + " " + DateErrorText(e))
+        .With(e == DateError::kForm ? msg::kDateForm : msg::kDateNotReal, text);
   }
   return d;
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 
+#include "base/message_keys.h"
 #include "base/text.h"
 #include "domain/calendar.h"
 #include "domain/enums.h"
@@ -164,11 +165,14 @@ Status CheckTransition(CaseStatus from, Action action, std::string_view reason) 
     for (Action a : AllowedActions(from)) allowed += std::string(allowed.empty() ? "" : ", ") + ActionName(a);
     if (allowed.empty()) allowed = "none (the case is closed)";
     return FailedPrecondition("action \"" + std::string(ActionName(action)) + "\" is not allowed in status \"" +
-                              CaseStatusName(from) + "\"; allowed there: " + allowed);
+                              CaseStatusName(from) + "\"; allowed there: " + allowed)
+        .With(msg::kStatusForbids, ActionName(action), CaseStatusName(from));
   }
   if (ReasonRequired(action) && reason.empty())
-    return InvalidArgument("action \"" + std::string(ActionName(action)) + "\" needs --reason");
-  if (Utf8Length(reason) > 2000) return InvalidArgument("reason is longer than 2000 characters");
+    return InvalidArgument("action \"" + std::string(ActionName(action)) + "\" needs --reason")
+        .With(msg::kReasonRequired, ActionName(action));
+  if (Utf8Length(reason) > 2000)
+    return InvalidArgument("reason is longer than 2000 characters").With(msg::kReasonTooLong, "2000");
   if (!ValidUtf8(reason)) return InvalidArgument("reason is not valid UTF-8");
   return Status::Ok();
 }
@@ -191,21 +195,26 @@ Status CheckDetails(Action action, const std::vector<std::pair<std::string, std:
       std::string list;
       for (const auto& t : taken) list += std::string(list.empty() ? "" : ", ") + t;
       return InvalidArgument("action \"" + std::string(ActionName(action)) + "\" takes no detail " + Quote(name) +
-                             (list.empty() ? std::string() : "; it takes: " + list));
+                             (list.empty() ? std::string() : "; it takes: " + list))
+          .With(msg::kDetailNotTaken, ActionName(action), name);
     }
-    if (!d.emplace(name, value).second) return InvalidArgument("detail " + Quote(name) + " is given twice");
+    if (!d.emplace(name, value).second)
+      return InvalidArgument("detail " + Quote(name) + " is given twice").With(msg::kDetailTwice, name);
     if (!ValidUtf8(value) || Utf8Length(value) > 200)
-      return InvalidArgument("detail " + Quote(name) + " must be valid UTF-8 of at most 200 characters");
+      return InvalidArgument("detail " + Quote(name) + " must be valid UTF-8 of at most 200 characters")
+          .With(msg::kDetailTooLong, name);
   }
   auto need = [&](const char* name) -> Status {
     if (d[name].empty())
-      return InvalidArgument("action \"" + std::string(ActionName(action)) + "\" needs the detail " + Quote(name));
+      return InvalidArgument("action \"" + std::string(ActionName(action)) + "\" needs the detail " + Quote(name))
+          .With(msg::kDetailMissing, ActionName(action), name);
     return Status::Ok();
   };
   auto date = [&](const char* name) -> Status {
     if (d[name].empty()) return Status::Ok();
     auto parsed = ParseDate(d[name]);
-    if (!parsed.ok()) return InvalidArgument("detail " + Quote(name) + ": " + parsed.status().message());
+    if (!parsed.ok())
+      return InvalidArgument("detail " + Quote(name) + ": " + parsed.status().message()).With(msg::kDetailDate, name, d[name]);
     return Status::Ok();
   };
   switch (action) {
@@ -224,10 +233,12 @@ Status CheckDetails(Action action, const std::vector<std::pair<std::string, std:
       const std::string& v = d["days"];
       int days = 0;
       for (char c : v) {
-        if (c < '0' || c > '9' || days > 1000) return InvalidArgument("extension days " + Quote(v) + " must be a number 1 to 30");
+        if (c < '0' || c > '9' || days > 1000)
+          return InvalidArgument("extension days " + Quote(v) + " must be a number 1 to 30").With(msg::kExtensionDays, v);
         days = days * 10 + (c - '0');
       }
-      if (days < 1 || days > 30) return InvalidArgument("extension days " + Quote(v) + " must be a number 1 to 30");
+      if (days < 1 || days > 30)
+        return InvalidArgument("extension days " + Quote(v) + " must be a number 1 to 30").With(msg::kExtensionDays, v);
       return Status::Ok();
     }
     case Action::kSuspend: {

@@ -1,5 +1,6 @@
 #include "domain/case_tables.h"
 
+#include "base/message_keys.h"
 #include "base/text.h"
 #include "domain/case_model.h"
 
@@ -114,7 +115,8 @@ Result<CaseId> CaseTables::Find(const std::string& ref) {
     if (!row) break;
     found.push_back(s.Text(0));
   }
-  if (found.empty()) return NotFound("no case " + Quote(ref) + " in this ledger (give a case id or case number)");
+  if (found.empty())
+    return NotFound("no case " + Quote(ref) + " in this ledger (give a case id or case number)").With(msg::kCaseNotFound, ref);
   if (found.size() > 1) {
     std::string ids;
     for (const auto& f : found) ids += (ids.empty() ? "" : ", ") + f;
@@ -142,7 +144,7 @@ Result<nlohmann::json> CaseTables::View(const std::string& case_id) {
   SILIAN_RETURN_IF_ERROR(s.Prepare(db_, "SELECT view FROM cases WHERE case_id=?"));
   s.Bind(1, case_id);
   SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return NotFound("no case " + Quote(case_id) + " in this ledger");
+  if (!row) return NotFound("no case " + Quote(case_id) + " in this ledger").With(msg::kCaseNotFound, case_id);
   return OpenJson(s.Text(0), CaseContext(case_id, "view"));
 }
 

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "base/ids.h"
+#include "base/message_keys.h"
 #include "base/text.h"
 #include "domain/json_input.h"
 
@@ -681,7 +682,8 @@ Status CheckAuthority(const pb::ItemTerms& terms, std::string_view action, std::
                                           level + " level";
   return FailedPrecondition("action " + Quote(action) + " on " + item + " needs a " + level +
                             " node or above (exercise level " + level + "); this is a " + std::string(node_level) +
-                            " node: " + role);
+                            " node: " + role)
+      .With(msg::kNoAuthority, action, terms.name(), level, node_level);
 }
 
 std::vector<MissingMaterial> MissingMaterials(const pb::Item& item,

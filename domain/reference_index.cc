@@ -1,5 +1,6 @@
 #include "domain/reference_index.h"
 
+#include "base/message_keys.h"
 #include "base/text.h"
 #include "domain/catalog.h"
 #include "domain/registry.h"
@@ -96,9 +97,11 @@ Result<std::optional<pb::ItemTerms>> ReferenceIndex::TermsForNewCase(const std::
   SILIAN_ASSIGN_OR_RETURN(std::optional<pb::Item> item, Item(code));
   if (!item)
     return InvalidArgument("item code " + Quote(code) + " is not in this replica's catalogue (" +
-                           std::to_string(codes) + " items; see `catalog list`)");
+                           std::to_string(codes) + " items; see `catalog list`)")
+        .With(msg::kItemNotInCatalogue, code);
   if (item->withdrawn())
-    return InvalidArgument("item " + Quote(code) + " (" + item->name() + ") is withdrawn from the catalogue");
+    return InvalidArgument("item " + Quote(code) + " (" + item->name() + ") is withdrawn from the catalogue")
+        .With(msg::kItemWithdrawn, code, item->name());
   return std::optional<pb::ItemTerms>(TermsOf(*item));
 }
 

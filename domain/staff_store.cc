@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "base/message_keys.h"
 #include "base/text.h"
 #include "domain/store.h"
 #include "domain/validation.h"
@@ -85,15 +86,18 @@ Result<Session> LedgerStore::Login(const std::string& staff_id, const std::strin
   const std::string self = ledger_->config().node_id.value;
   if (!a)
     return refuse(InvalidArgument("no staff account " + Quote(staff_id) +
-                                  " is held by this ledger (is it published at the hub, and has this node synced?)"));
+                                  " is held by this ledger (is it published at the hub, and has this node synced?)")
+                      .With(msg::kStaffUnknown, staff_id));
   if (!VerifyPassphrase(a->verifier, passphrase))
-    return refuse(InvalidArgument("wrong passphrase for staff " + Quote(staff_id)));
-  if (!a->active) return refuse(PermissionDenied("staff " + Quote(staff_id) + " is disabled"));
+    return refuse(InvalidArgument("wrong passphrase for staff " + Quote(staff_id)).With(msg::kWrongPassphrase, staff_id));
+  if (!a->active)
+    return refuse(PermissionDenied("staff " + Quote(staff_id) + " is disabled").With(msg::kStaffDisabled, staff_id));
   if ((!a->node_id.empty() && a->node_id != self) ||
       (a->node_id.empty() && a->division != ledger_->config().division.value))
     return refuse(PermissionDenied("staff " + Quote(staff_id) + " works at " +
                                    (a->node_id.empty() ? "division " + Quote(a->division) : "node " + Quote(a->node_id)) +
-                                   ", not at node " + Quote(self)));
+                                   ", not at node " + Quote(self))
+                      .With(msg::kStaffElsewhere, staff_id, self));
   const uint64_t now = ledger_->wall().NowMs();
   Session session{staff_id, now, now + ttl_ms};
   SILIAN_RETURN_IF_ERROR(ledger_->RunTransaction([&]() -> Status {
@@ -107,13 +111,16 @@ Result<Session> LedgerStore::Login(const std::string& staff_id, const std::strin
 
 Result<Session> LedgerStore::ActiveSession(const std::string& token_hash) {
   SILIAN_ASSIGN_OR_RETURN(std::optional<Session> s, projector_->staff().FindSession(token_hash));
-  if (!s) return NotFound("no session of this user is held by this ledger: log in first (`login STAFF`)");
+  if (!s)
+    return NotFound("no session of this user is held by this ledger: log in first (`login STAFF`)").With(msg::kNoSession);
   if (ledger_->wall().NowMs() >= s->expires_ms)
     return FailedPrecondition("the session of staff " + Quote(s->staff_id) + " expired at " +
-                              HlcToIso(s->expires_ms << 16) + ": log in again");
+                              HlcToIso(s->expires_ms << 16) + ": log in again")
+        .With(msg::kSessionExpired, s->staff_id, HlcToIso(s->expires_ms << 16));
   SILIAN_ASSIGN_OR_RETURN(std::optional<StaffAccount> a, projector_->staff().Find(s->staff_id));
   if (!a || !a->active)
-    return FailedPrecondition("staff " + Quote(s->staff_id) + " is disabled (or no longer held): the session is refused");
+    return FailedPrecondition("staff " + Quote(s->staff_id) + " is disabled (or no longer held): the session is refused")
+        .With(msg::kSessionRefused, s->staff_id);
   return *s;
 }
 
@@ -143,7 +150,7 @@ Status LedgerStore::CheckActorMay(const pb::Op& body, const std::string& actor) 
   audit.set_action(StaffActionOf(op));
   audit.set_detail(rule.substr(0, kMaxAuditDetailChars));
   last_refusal_ = audit;
-  return PermissionDenied(rule);
+  return PermissionDenied(rule).With(msg::kRoleRefused, op.actor(), audit.action());
 }
 
 Status LedgerStore::AuditLastRefusal() {

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "base/message_keys.h"
 #include "base/text.h"
 #include "domain/catalog.h"
 #include "domain/validation.h"
@@ -135,7 +136,8 @@ Result<pb::Item> LedgerStore::FindItem(const std::string& code, std::optional<ui
   SILIAN_ASSIGN_OR_RETURN(std::optional<pb::Item> item, projector_->reference().Item(code, version));
   if (!item)
     return NotFound("no item " + Quote(code) + (version ? " version " + std::to_string(*version) : std::string()) +
-                    " in this replica's catalogue");
+                    " in this replica's catalogue")
+        .With(msg::kItemNotFound, code);
   return std::move(*item);
 }
 
@@ -202,7 +204,7 @@ Result<nlohmann::json> LedgerStore::ShowCase(const std::string& case_ref) {
   SILIAN_ASSIGN_OR_RETURN(CaseId id, projector_->cases().Find(case_ref));
   // The stored view has no history; the full view is folded again from the case's ops.
   SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id.value));
-  if (ops.empty()) return NotFound("no case " + Quote(case_ref));
+  if (ops.empty()) return NotFound("no case " + Quote(case_ref)).With(msg::kCaseNotFound, case_ref);
   return std::move(ProjectCase(id, std::move(ops), ProjectionDetail::kWithHistory, projector_->levels(),
                                      projector_->actors()).view);
 }

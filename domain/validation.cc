@@ -1,5 +1,7 @@
 #include "domain/validation.h"
 
+#include "base/message_keys.h"
+
 #include "domain/registry.h"
 #include "domain/staff.h"
 
@@ -72,7 +74,8 @@ bool ProvinceCode(std::string_view two) {
 
 // A date written YYYYMMDD that exists.
 Result<Date> CompactDate(std::string_view eight) {
-  if (eight.size() != 8 || !AllDigits(eight)) return InvalidArgument("date " + Quote(eight) + " must be YYYYMMDD");
+  if (eight.size() != 8 || !AllDigits(eight))
+    return InvalidArgument("date " + Quote(eight) + " must be YYYYMMDD").With(msg::kDateForm, eight);
   std::string iso = std::string(eight.substr(0, 4)) + "-" + std::string(eight.substr(4, 2)) + "-" +
                     std::string(eight.substr(6, 2));
   return ParseDate(iso);
@@ -92,27 +95,31 @@ Status CheckCreditCode(std::string_view value) {
   static constexpr int kWeights[17] = {1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28};
   if (value.size() != 18 || value.find_first_not_of(kChars) != std::string_view::npos)
     return InvalidArgument("unified social credit code " + Shown(value) +
-                           " must have 18 characters of 0-9 and A-Y without I, O, S, V and Z");
+                           " must have 18 characters of 0-9 and A-Y without I, O, S, V and Z")
+        .With(msg::kCreditCodeForm, value);
   int sum = 0;
   for (size_t i = 0; i < 17; ++i) sum += static_cast<int>(kChars.find(value[i])) * kWeights[i];
   char expected = kChars[static_cast<size_t>((31 - sum % 31) % 31)];
   if (value[17] != expected)
     return InvalidArgument("unified social credit code " + Shown(value) + " has check character '" +
-                           std::string(1, value[17]) + "', expected '" + std::string(1, expected) + "'");
+                           std::string(1, value[17]) + "', expected '" + std::string(1, expected) + "'")
+        .With(msg::kCreditCodeCheck, value, std::string(1, value[17]), std::string(1, expected));
   return Status::Ok();
 }
 
 // A passport or a permit: 5 to 20 of A-Z and 0-9.
 Status CheckDocumentNumber(std::string_view id_type, std::string_view value) {
   if (value.size() < 5 || value.size() > 20 || !std::all_of(value.begin(), value.end(), IsUpperAlnum))
-    return InvalidArgument(std::string(id_type) + " number " + Shown(value) + " must have 5 to 20 of A-Z and 0-9");
+    return InvalidArgument(std::string(id_type) + " number " + Shown(value) + " must have 5 to 20 of A-Z and 0-9")
+        .With(msg::kDocumentNumberForm, id_type, value);
   return Status::Ok();
 }
 
 // A normal form is the only form an import accepts: name both.
 Status NotNormal(std::string_view what, std::string_view value, std::string_view normal) {
   return InvalidArgument(std::string(what) + " " + Shown(value) + " is not in normal form; it is written " +
-                         Shown(normal));
+                         Shown(normal))
+      .With(msg::kNotNormal, what, value, normal);
 }
 
 // Phone digits with the country prefix removed and a landline's leading 0 restored.
@@ -125,13 +132,14 @@ Result<std::string> PhoneDigits(std::string_view value) {
     if (IsDigit(c)) {
       digits += c;
     } else if (c != ' ' && c != '-') {
-      return InvalidArgument("phone " + Shown(value) + " may use only digits, spaces, '-' and a leading '+'");
+      return InvalidArgument("phone " + Shown(value) + " may use only digits, spaces, '-' and a leading '+'")
+          .With(msg::kPhoneChars, value);
     }
   }
   bool country = false;
   if (plus) {
     if (digits.rfind("86", 0) != 0)
-      return InvalidArgument("phone " + Shown(value) + " must be a mainland number (+86)");
+      return InvalidArgument("phone " + Shown(value) + " must be a mainland number (+86)").With(msg::kPhoneMainland, value);
     digits.erase(0, 2);
     country = true;
   } else if (digits.rfind("0086", 0) == 0) {
@@ -146,7 +154,8 @@ Result<std::string> PhoneDigits(std::string_view value) {
 Status BadPhone(std::string_view value) {
   return InvalidArgument("phone " + Shown(value) +
                          " must be a mainland mobile number (11 digits starting 13 to 19) or a landline with its "
-                         "area code, e.g. 0482-1234567");
+                         "area code, e.g. 0482-1234567")
+      .With(msg::kPhoneForm, value);
 }
 
 }  // namespace
@@ -172,19 +181,24 @@ Status CheckText(std::string_view what, std::string_view value, size_t max_chars
   bool visible = false;
   for (size_t pos = 0; pos < value.size();) {
     int32_t cp = NextCodePoint(value, &pos);
-    if (cp < 0) return InvalidArgument(std::string(what) + " " + Shown(value) + " is not valid UTF-8");
+    if (cp < 0)
+      return InvalidArgument(std::string(what) + " " + Shown(value) + " is not valid UTF-8")
+          .With(msg::kTextNotUtf8, what, value);
     char32_t c = static_cast<char32_t>(cp);
     if (IsUnsafeForTerminal(c))  // base/text.h: the characters no value may hold
-      return InvalidArgument(std::string(what) + " " + Shown(value) + " contains the control character " + Hex(c));
+      return InvalidArgument(std::string(what) + " " + Shown(value) + " contains the control character " + Hex(c))
+          .With(msg::kTextControl, what, value, Hex(c));
     if (!Invisible(c)) visible = true;
     ++chars;
   }
   if (chars > max_chars)
     return InvalidArgument(std::string(what) + " " + Shown(value) + " has " + std::to_string(chars) +
-                           " characters; at most " + std::to_string(max_chars) + " are allowed");
+                           " characters; at most " + std::to_string(max_chars) + " are allowed")
+        .With(msg::kTextTooLong, what, value, std::to_string(chars), std::to_string(max_chars));
   if (required && !visible)
     return InvalidArgument(std::string(what) + " " + Shown(value) +
-                           " must not be empty or only spaces and zero-width characters");
+                           " must not be empty or only spaces and zero-width characters")
+        .With(msg::kTextEmpty, what, value);
   if (TrimText(value).size() != value.size()) return NotNormal(what, value, TrimText(value));
   return Status::Ok();
 }
@@ -202,24 +216,30 @@ Status CheckToken(std::string_view what, std::string_view value) {
             });
   if (!ok)
     return InvalidArgument(std::string(what) + " " + Shown(value) + " must be 1 to " +
-                           std::to_string(kMaxTokenChars) + " of a-z, 0-9, '_' and '-'");
+                           std::to_string(kMaxTokenChars) + " of a-z, 0-9, '_' and '-'")
+        .With(msg::kTokenForm, what, value, std::to_string(kMaxTokenChars));
   return Status::Ok();
 }
 
 Status CheckResidentId(std::string_view value, Date not_after) {
   auto bad = [&](const std::string& why) { return InvalidArgument("resident ID number " + Shown(value) + " " + why); };
-  if (value.size() != 18) return bad("must have 18 characters");
-  if (!AllDigits(value.substr(0, 17))) return bad("must start with 17 digits");
+  if (value.size() != 18) return bad("must have 18 characters").With(msg::kResidentIdLength, value);
+  if (!AllDigits(value.substr(0, 17))) return bad("must start with 17 digits").With(msg::kResidentIdDigits, value);
   if (!ProvinceCode(value.substr(0, 2)))
-    return bad("starts with " + std::string(value.substr(0, 2)) + ", which is not a province-level region code");
+    return bad("starts with " + std::string(value.substr(0, 2)) + ", which is not a province-level region code")
+        .With(msg::kResidentIdProvince, value, value.substr(0, 2));
   auto birth = CompactDate(value.substr(6, 8));
-  if (!birth.ok()) return bad("has birth date " + std::string(value.substr(6, 8)) + ", which is not a real date");
+  if (!birth.ok())
+    return bad("has birth date " + std::string(value.substr(6, 8)) + ", which is not a real date")
+        .With(msg::kResidentIdBirthDate, value, value.substr(6, 8));
   if (*birth < Date{-25567} || *birth > not_after)  // 1900-01-01
-    return bad("has birth date " + FormatDate(*birth) + ", which is before 1900 or after " + FormatDate(not_after));
+    return bad("has birth date " + FormatDate(*birth) + ", which is before 1900 or after " + FormatDate(not_after))
+        .With(msg::kResidentIdBirthRange, value, FormatDate(*birth), FormatDate(not_after));
   char expected = ResidentIdCheck(value);
   if (value[17] == 'x') return NotNormal("resident ID number", value, std::string(value.substr(0, 17)) + "X");
   if (value[17] != expected)
-    return bad("has check character '" + std::string(1, value[17]) + "', expected '" + std::string(1, expected) + "'");
+    return bad("has check character '" + std::string(1, value[17]) + "', expected '" + std::string(1, expected) + "'")
+        .With(msg::kResidentIdCheck, value, std::string(1, value[17]), std::string(1, expected));
   return Status::Ok();
 }
 
@@ -245,7 +265,7 @@ Status CheckIdNumber(std::string_view id_type, std::string_view value, Date not_
     case IdType::kOther:
       return CheckText("applicant_id", value, kMaxIdNumberChars, true);
   }
-  return InvalidArgument("applicant ID type " + Quote(id_type) + " is not known");
+  return InvalidArgument("applicant ID type " + Quote(id_type) + " is not known").With(msg::kIdTypeUnknown, id_type);
 }
 
 Result<std::string> NormalizeIdNumber(std::string_view id_type, std::string_view value, Date not_after) {
@@ -284,7 +304,9 @@ Status CheckItemCode(std::string_view value) {
   bool ok = !value.empty() && value.size() <= 50 && std::all_of(value.begin(), value.end(), [](char c) {
     return IsUpperAlnum(c) || (c >= 'a' && c <= 'z') || c == '_' || c == '.' || c == '-';
   });
-  if (!ok) return InvalidArgument("item code " + Shown(value) + " must be 1 to 50 characters of A-Z a-z 0-9 _ . -");
+  if (!ok)
+    return InvalidArgument("item code " + Shown(value) + " must be 1 to 50 characters of A-Z a-z 0-9 _ . -")
+        .With(msg::kItemCodeForm, value);
   return Status::Ok();
 }
 
@@ -316,7 +338,7 @@ Result<std::string> NormalizeField(std::string_view field, std::string_view valu
   if (!IsGuardedField(field) && !IsPlainField(field)) {
     std::string all;
     for (const auto& f : AllFieldNames()) all += std::string(all.empty() ? "" : ", ") + f;
-    return InvalidArgument("field " + Quote(field) + " is not one of: " + all);
+    return InvalidArgument("field " + Quote(field) + " is not one of: " + all).With(msg::kFieldUnknown, field);
   }
   const std::string what(field);
   if (field == "applicant_id_type") {
@@ -325,7 +347,7 @@ Result<std::string> NormalizeField(std::string_view field, std::string_view valu
     return type;
   }
   if (field == "applicant_id") {
-    if (TrimText(value).empty()) return InvalidArgument("applicant_id must not be empty");
+    if (TrimText(value).empty()) return InvalidArgument("applicant_id must not be empty").With(msg::kIdNumberEmpty);
     return NormalizeIdNumber(id_type, value, not_after);
   }
   if (field == "item_code") {
@@ -430,11 +452,11 @@ class OpContent {
   }
 
   Status Fields(const pb::FieldsSet& f) const {
-    if (f.values_size() == 0) return InvalidArgument("fields_set sets no field");
+    if (f.values_size() == 0) return InvalidArgument("fields_set sets no field").With(msg::kFieldsNone);
     std::map<std::string, std::string> values;
     for (const auto& v : f.values())
       if (!values.emplace(v.field(), v.value()).second)
-        return InvalidArgument("field " + Shown(v.field()) + " is set twice");
+        return InvalidArgument("field " + Shown(v.field()) + " is set twice").With(msg::kFieldTwice, v.field());
     auto type = values.find("applicant_id_type");
     if (values.count("applicant_id") && type == values.end())
       return InvalidArgument("fields_set writes applicant_id " + Shown(values["applicant_id"]) +
@@ -459,7 +481,8 @@ class OpContent {
     SILIAN_RETURN_IF_ERROR(CheckText("material name", m.name(), kMaxMaterialChars, true));
     if (m.copies() < 1 || m.copies() > kMaxMaterialCopies)
       return InvalidArgument("copies " + std::to_string(m.copies()) + " of material " + Shown(m.name()) +
-                             " must be 1 to " + std::to_string(kMaxMaterialCopies));
+                             " must be 1 to " + std::to_string(kMaxMaterialCopies))
+          .With(msg::kCopiesRange, std::to_string(m.copies()), std::to_string(kMaxMaterialCopies));
     return Status::Ok();
   }
 
@@ -479,7 +502,7 @@ class OpContent {
     auto action = ParseAction(t.action());
     if (!action.ok()) return Status::Ok();  // an action of a newer version: kept, shown as ignored
     if (ReasonRequired(*action) && TrimText(t.reason()).empty())
-      return InvalidArgument("action " + Quote(t.action()) + " needs a reason");
+      return InvalidArgument("action " + Quote(t.action()) + " needs a reason").With(msg::kReasonRequired, t.action());
     return CheckDetails(*action, details);
   }
 
@@ -512,7 +535,8 @@ class OpContent {
     SILIAN_RETURN_IF_ERROR(Optional("fee name", f.name(), kMaxMaterialChars));
     if (f.amount_fen() <= 0 || f.amount_fen() > kMaxFeeFen)
       return InvalidArgument("fee amount " + std::to_string(f.amount_fen()) + " fen must be 1 to " +
-                             std::to_string(kMaxFeeFen));
+                             std::to_string(kMaxFeeFen))
+          .With(msg::kAmountRange, std::to_string(f.amount_fen()), std::to_string(kMaxFeeFen));
     SILIAN_RETURN_IF_ERROR(CheckText("bank receipt", f.bank_receipt(), kMaxBankReceiptChars, f.kind() == "payment"));
     return CheckText("fee reason", f.reason(), kMaxReasonChars, f.kind() == "refund");
   }
@@ -559,7 +583,8 @@ class OpContent {
     SILIAN_RETURN_IF_ERROR(CheckText("subsidy name", s.name(), kMaxMaterialChars, true));
     if (s.amount_fen() <= 0 || s.amount_fen() > kMaxFeeFen)
       return InvalidArgument("subsidy amount " + std::to_string(s.amount_fen()) + " fen must be 1 to " +
-                             std::to_string(kMaxFeeFen));
+                             std::to_string(kMaxFeeFen))
+          .With(msg::kAmountRange, std::to_string(s.amount_fen()), std::to_string(kMaxFeeFen));
     SILIAN_RETURN_IF_ERROR(CheckText("bank transfer", s.bank_transfer(), kMaxBankReceiptChars, true));
     SILIAN_RETURN_IF_ERROR(Optional("subsidy note", s.note(), kMaxOpinionChars));
     if (!s.level().empty()) SILIAN_RETURN_IF_ERROR(CheckToken("level", s.level()));
@@ -582,7 +607,9 @@ Status CheckOpContent(const pb::Op& op) {
   Status s = content.Envelope();
   if (s.ok()) s = content.Body();
   if (s.ok()) return s;
-  return InvalidArgument("op " + Quote(op.origin() + ":" + std::to_string(op.seq())) + ": " + s.message());
+  const std::string message = "op " + Quote(op.origin() + ":" + std::to_string(op.seq())) + ": " + s.message();
+  if (s.code() != StatusCode::kInvalidArgument) return InvalidArgument(message);
+  return s.WithMessage(message);
 }
 
 }  // namespace silian::sync

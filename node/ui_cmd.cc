@@ -89,7 +89,8 @@ Result<nlohmann::json> SyncOnce(const std::string& db) {
 // One `silian-node --db DB --json ARGS` run by this same program (the USB calls): its JSON with the warnings
 // it printed; its own message when it fails (exit 2: bad input; else a failed operation).
 Result<nlohmann::json> RunSelfJson(const std::string& db, const std::vector<std::string>& args) {
-  std::vector<std::string> argv = {"/proc/self/exe", "--db", db, "--json"};
+  // In English whatever the user's locale: the API's message is the core's English text (docs/api.md).
+  std::vector<std::string> argv = {"/proc/self/exe", "--db", db, "--json", "--lang", "en"};
   argv.insert(argv.end(), args.begin(), args.end());
   SILIAN_ASSIGN_OR_RETURN(ChildOutput r, RunChild(argv));
   const std::string prefix = "silian-node: ", warning = "warning: ";

@@ -2,6 +2,8 @@
 
 #include <map>
 
+#include "i18n/catalogue.h"
+
 namespace silian::ui {
 namespace {
 
@@ -20,11 +22,13 @@ std::string_view ContentTypeOf(std::string_view name) {
 const std::map<std::string_view, Asset>& Table() {
   static const auto* table = [] {
     auto* t = new std::map<std::string_view, Asset>();
-    for (size_t i = 0; i < kEmbeddedAssetCount; ++i) {
+    for (size_t i = 0; i < kEmbeddedAssetsCount; ++i) {
       const EmbeddedAsset& a = kEmbeddedAssets[i];
       (*t)[a.name] = Asset{ContentTypeOf(a.name),
                            std::string_view(reinterpret_cast<const char*>(a.data), a.size)};
     }
+    // The message catalogue is embedded once, by i18n/, for the core and the app alike.
+    (*t)["messages.json"] = Asset{ContentTypeOf("messages.json"), i18n::CatalogueJson()};
     return t;
   }();
   return *table;

@@ -1,5 +1,6 @@
 // The web app's files (ui/assets/), compiled into the programs by ui/embed_assets.cmake: silian-node and
 // silian-hub serve them from memory, so the app works with no network and nothing is fetched at run time.
+// messages.json, the one message catalogue, is embedded by i18n/ (i18n/catalogue.h) and served from there.
 // Thread-safe (constant data).
 #pragma once
 
@@ -16,7 +17,7 @@ struct EmbeddedAsset {
 };
 // Defined in the generated ui_assets.cc.
 extern const EmbeddedAsset kEmbeddedAssets[];
-extern const size_t kEmbeddedAssetCount;
+extern const size_t kEmbeddedAssetsCount;
 
 struct Asset {
   std::string_view content_type;  // with charset for text

@@ -90,7 +90,7 @@ Status FinishInstant(sync::LedgerStore& store, const std::string& case_id, const
     std::vector<std::pair<std::string, std::string>> details;
     if (action == sync::Action::kDeliver) details.emplace_back("method", "window");
     auto op = Audited(store, store.Act(case_id, action, "", actor, details));
-    if (!op.ok()) return Status(op.status().code(), std::string(step) + ": " + op.status().message());
+    if (!op.ok()) return op.status().WithMessage(std::string(step) + ": " + op.status().message());
     ops->push_back(op->ToString());
   }
   return Status::Ok();

@@ -12,7 +12,6 @@
 #include "domain/validation.h"
 #include "ui/internal/case_api.h"
 #include "ui/internal/clerk_api.h"
-#include "ui/internal/refusals.h"
 #include "ui/internal/usb_api.h"
 
 namespace silian::ui {
@@ -106,21 +105,8 @@ WebReply NodeApp::HandleApi(const WebRequest& r) {
   if (!store.ok()) return ReplyFor(store.status());
   int status = 200;
   auto out = Route(r, **store, &status);
-  if (!out.ok()) return WithRule(ReplyFor(out.status()), r, **store);
+  if (!out.ok()) return ReplyFor(out.status());
   return JsonReply(status, *out);
-}
-
-WebReply NodeApp::WithRule(WebReply reply, const WebRequest& r, sync::LedgerStore& store) {
-  const std::vector<std::string> p = Parts(r.path);
-  const bool act = p.size() == 3 && p[0] == "cases" && p[2] == "act", registration = p.size() == 1 && p[0] == "cases";
-  if (r.method != "POST" || !(act || registration) || reply.status >= 500) return reply;
-  auto body = ParseJsonBody(r);
-  if (!body.ok()) return reply;
-  json rule = act ? internal::ClassifyActRefusal(store, p[1], *body) : internal::ClassifyInstantRefusal(store, *body);
-  json error = json::parse(reply.body, nullptr, false);
-  if (rule.is_null() || !error.is_object()) return reply;
-  error.update(rule);
-  return JsonReply(reply.status, error);
 }
 
 Result<json> NodeApp::Route(const WebRequest& r, sync::LedgerStore& store, int* status) {

@@ -51,9 +51,6 @@ class NodeApp {
   NodeApp(console::GlobalOptions global, std::vector<std::string> hosts, NodeAppHooks hooks,
           std::unique_ptr<Pinyin> pinyin);
   WebReply HandleApi(const WebRequest& r);
-  // `reply` (an error) with the stable "rule" and "params" of the refusal of an act or an instant
-  // registration (ui/internal/refusals.h), when one explains it.
-  WebReply WithRule(WebReply reply, const WebRequest& r, sync::LedgerStore& store);
   Result<nlohmann::json> Route(const WebRequest& r, sync::LedgerStore& store, int* status);
   Result<nlohmann::json> RouteWithSession(const WebRequest& r, sync::LedgerStore& store, const UiSession& s,
                                           int* status);

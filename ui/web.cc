@@ -47,16 +47,32 @@ WebReply ErrorReply(int status, std::string_view code, const std::string& messag
   return JsonReply(status, {{"error", std::string(code)}, {"message", message}});
 }
 
-WebReply StatusReply(const Status& status) {
-  switch (status.code()) {
-    case StatusCode::kInvalidArgument: return ErrorReply(400, "bad_input", status.message());
-    case StatusCode::kNotFound: return ErrorReply(404, "not_found", status.message());
-    case StatusCode::kFailedPrecondition: return ErrorReply(409, "refused", status.message());
-    case StatusCode::kPermissionDenied: return ErrorReply(403, "forbidden", status.message());
-    case StatusCode::kResourceExhausted: return ErrorReply(413, "too_large", status.message());
-    case StatusCode::kUnavailable: return ErrorReply(503, "unavailable", status.message());
-    default: return ErrorReply(500, "internal", status.message());
+namespace {
+
+std::pair<int, std::string_view> HttpStatusOf(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument: return {400, "bad_input"};
+    case StatusCode::kNotFound: return {404, "not_found"};
+    case StatusCode::kFailedPrecondition: return {409, "refused"};
+    case StatusCode::kPermissionDenied: return {403, "forbidden"};
+    case StatusCode::kResourceExhausted: return {413, "too_large"};
+    case StatusCode::kUnavailable: return {503, "unavailable"};
+    default: return {500, "internal"};
   }
+}
+
+}  // namespace
+
+WebReply StatusReply(const Status& status) {
+  const auto [http, code] = HttpStatusOf(status.code());
+  nlohmann::json body = {{"error", std::string(code)}, {"message", status.message()}};
+  if (!status.key().empty()) {
+    body["key"] = std::string(status.key());
+    nlohmann::json params = nlohmann::json::object();
+    for (const MessageParam& p : status.params()) params[std::string(p.name)] = p.value;
+    body["params"] = std::move(params);
+  }
+  return JsonReply(http, body);
 }
 
 WebReply AssetReply(std::string_view name) {

@@ -51,7 +51,9 @@ WebReply JsonReply(int status, const nlohmann::json& body);
 WebReply ErrorReply(int status, std::string_view code, const std::string& message);
 // The reply for a failed Status: kInvalidArgument 400 bad_input, kNotFound 404 not_found,
 // kFailedPrecondition 409 refused, kPermissionDenied 403 forbidden, kResourceExhausted 413 too_large,
-// kUnavailable 503 unavailable, anything else 500 internal; the message is the Status message.
+// kUnavailable 503 unavailable, anything else 500 internal; the message is the Status message. A keyed
+// Status (base/status.h) also gives "key" and "params" ({name: value}), which the page says from the
+// message catalogue in the user's language.
 WebReply StatusReply(const Status& status);
 // The embedded asset `name` with its content type and the app's security headers; 404 when none.
 WebReply AssetReply(std::string_view name);

@@ -24,6 +24,11 @@ std::string Status::ToString() const {
   return std::string(StatusCodeName(code_)) + ": " + message_;
 }
 
+const std::vector<MessageParam>& Status::params() const {
+  static const std::vector<MessageParam> kNone;
+  return keyed_ ? keyed_->params : kNone;
+}
+
 void CheckFailed(const char* file, int line, const char* condition) {
   std::fprintf(stderr, "%s:%d: invariant broken: %s\n", file, line, condition);
   std::abort();

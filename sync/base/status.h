@@ -10,12 +10,22 @@
 //   kResourceExhausted  a size limit was hit: refuse the input; exit 2 / HTTP 413.
 //   kUnavailable        a peer or a resource is not reachable now: retry with backoff.
 //   kInternal           a bug or an environment failure (disk, SQLite): report; exit 1 / HTTP 500.
+//
+// A Status may also carry a message key (docs/ui.md, "Languages"): a stable id of the message catalogue
+// (ui/assets/messages.json, keys "err.*", declared with their parameter names in base/message_keys.h) and
+// the values of its named parameters (ids, field names, dates; never sentences), so that the command line
+// (--lang) and the web app can say it in the user's language. The English message stays the Status's
+// message, whatever the key: logs and callers that read message() see exactly the text of an unkeyed one.
 #pragma once
 
+#include <array>
 #include <cstdlib>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <variant>
+#include <vector>
 
 namespace silian {
 
@@ -34,6 +44,20 @@ enum class StatusCode {
 // Returns a stable lower-case name for the code, e.g. "invalid_argument".
 const char* StatusCodeName(StatusCode code);
 
+// A message key of the catalogue with the names of its N parameters, in the order Status::With takes their
+// values. Declared once each in base/message_keys.h.
+template <size_t N>
+struct MessageKey {
+  std::string_view id;  // "err.id_number.check"
+  std::array<std::string_view, N> params;
+};
+
+// A parameter's name and value, as a keyed Status carries it.
+struct MessageParam {
+  std::string_view name;
+  std::string value;
+};
+
 class [[nodiscard]] Status {
  public:
   Status() = default;
@@ -47,12 +71,45 @@ class [[nodiscard]] Status {
   // "invalid_argument: message"
   std::string ToString() const;
 
+  // The message key, "" when the status has none; and its parameters in the key's order.
+  std::string_view key() const { return keyed_ ? keyed_->key : std::string_view(); }
+  const std::vector<MessageParam>& params() const;
+
+  // The same code and key with another English message: for a caller that adds context to a message
+  // (`"case id: " + s.message()`) without losing its key.
+  Status WithMessage(std::string message) const {
+    Status s = *this;
+    s.message_ = std::move(message);
+    return s;
+  }
+
+  // This status with message key `key` and one value per parameter of the key, in its order (a value is
+  // anything a std::string is built from). The count is checked when compiling. The code and the English
+  // message are unchanged. Usage: `return InvalidArgument("...").With(msg::kPhone, phone);`
+  template <size_t N, typename... V>
+  Status With(const MessageKey<N>& key, V&&... values) && {
+    static_assert(sizeof...(V) == N, "a message key takes exactly one value per parameter");
+    auto keyed = std::make_shared<Keyed>();
+    keyed->key = key.id;
+    keyed->params.reserve(N);
+    size_t i = 0;
+    (keyed->params.push_back(MessageParam{key.params[i++], std::string(std::forward<V>(values))}), ...);
+    keyed_ = std::move(keyed);
+    return std::move(*this);
+  }
+
   // Marks a status as deliberately ignored.
   void IgnoreError() const {}
 
  private:
+  struct Keyed {
+    std::string_view key;  // points into a MessageKey constant: static storage
+    std::vector<MessageParam> params;
+  };
   StatusCode code_ = StatusCode::kOk;
   std::string message_;
+  // Shared (immutable once built), so that copying a Status stays a pointer copy; null when not keyed.
+  std::shared_ptr<const Keyed> keyed_;
 };
 
 inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }

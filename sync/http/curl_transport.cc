@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "base/message_keys.h"
 #include "http/curl_setup.h"
 
 namespace silian::sync {
@@ -179,7 +180,7 @@ Result<Transport::Reply> CurlTransport::Perform(const std::string& url, Kind kin
                              " bytes");
   const std::string reason = error[0] != '\0' ? error : curl_easy_strerror(rc);
   if (IsTlsFailure(rc)) return Unavailable("cannot verify the hub at " + url + ": " + reason);
-  if (rc != CURLE_OK) return Unavailable("cannot reach " + url + ": " + reason);
+  if (rc != CURLE_OK) return Unavailable("cannot reach " + url + ": " + reason).With(msg::kHubUnreachable, url);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   reply.http_status = static_cast<int>(status);

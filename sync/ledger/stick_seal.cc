@@ -5,6 +5,7 @@
 #include <cstring>
 #include <vector>
 
+#include "base/message_keys.h"
 #include "base/text.h"
 
 namespace silian::sync {
@@ -153,7 +154,8 @@ struct StickOpener::Impl {
     unsigned char tag = 0;
     if (crypto_secretstream_xchacha20poly1305_pull(&state, Bytes(plain), &plain_length, &tag, Bytes(cipher), length,
                                                    Bytes(recipient), recipient.size()) != 0)
-      return DataLoss("sealed bundle " + name + " does not open: the file was changed or its chunks reordered");
+      return DataLoss("sealed bundle " + name + " does not open: the file was changed or its chunks reordered")
+          .With(msg::kBundleChanged);
     plain.resize(static_cast<size_t>(plain_length));
     at = 0;
     ++chunks;
@@ -182,7 +184,8 @@ Result<std::unique_ptr<StickOpener>> StickOpener::Open(ByteSource in, const std:
   if (!id_read) return DataLoss("sealed bundle is truncated in its header");
   if (impl->recipient != own_id)
     return PermissionDenied("this bundle is sealed for node " + Quote(impl->recipient) + ", not for this node " +
-                            Quote(own_id) + ": only that node can read it");
+                            Quote(own_id) + ": only that node can read it")
+        .With(msg::kBundleForOtherNode, impl->recipient, own_id);
   std::string sealed_key(kSealedKeyBytes, '\0');
   std::string header(crypto_secretstream_xchacha20poly1305_HEADERBYTES, '\0');
   SILIAN_ASSIGN_OR_RETURN(bool key_read, ReadExactly(impl->in, sealed_key.data(), sealed_key.size(), "its header"));

@@ -59,7 +59,10 @@ nlohmann::json RunJson(const std::string& program, const std::vector<std::string
 void RequireRefused(const ProcessResult& r, const std::string& program, const std::vector<std::string>& needles) {
   INFO(Describe(r));
   REQUIRE(r.exit_code == 2);
-  CHECK(r.out.empty());
+  if (!r.out.empty()) {  // with --json: only the error's JSON document (console/program.h)
+    nlohmann::json doc = nlohmann::json::parse(r.out, nullptr, false);
+    CHECK((doc.is_object() && doc.contains("error") && doc.contains("code")));
+  }
   REQUIRE(r.err.rfind(program + ": ", 0) == 0);
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
   CHECK(r.err.back() == '\n');

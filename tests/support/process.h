@@ -44,8 +44,8 @@ std::string HubDigest(const std::string& db, const std::string& scope);
 // Runs a command that must succeed and print one JSON document; returns it parsed.
 nlohmann::json RunJson(const std::string& program, const std::vector<std::string>& args, const Env& env = {});
 
-// The shape of a refusal: exit 2, nothing on stdout, one line on stderr that starts with "<program>: ",
-// ends in a newline and contains every needle.
+// The shape of a refusal: exit 2, nothing on stdout (with --json: the error's JSON document), one line on
+// stderr that starts with "<program>: ", ends in a newline and contains every needle.
 void RequireRefused(const ProcessResult& r, const std::string& program, const std::vector<std::string>& needles);
 
 // `program` bound to the ledger `db`: each command runs as `program --db DB ARGS...`.

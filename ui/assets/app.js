@@ -52,7 +52,7 @@ $("login-form").addEventListener("submit", async (ev) => {
     $("login-pass").value = "";
     enter(s);
   } catch (e) {
-    $("login-error").textContent = I18N.t("error.prefix") + e.message;
+    $("login-error").textContent = I18N.error(e);
   }
 });
 

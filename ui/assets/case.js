@@ -8,18 +8,10 @@
 
 let shownCase = null;  // the case page's view
 
-// A refusal in the user's words: the rule the server named (or its error code) said in the user's language,
-// then the core's own message as the detail. Never read from the English text.
+// A refusal in the user's words (i18n.js: the core's message key, else the error code, and the core's own
+// message as the detail).
 function errorText(e) {
-  const known = (id) => I18N.t(id) !== id;
-  const p = e.params || {};
-  const params = { action: I18N.t("action." + String(p.action || "").replace(/-/g, "_")),
-                   status: I18N.t("status." + p.status), level: I18N.t("level." + p.level) };
-  let said = "";
-  if (e.rule && known("refusal." + e.rule)) said = I18N.t("refusal." + e.rule, params);
-  else if (e.code && known("error." + e.code)) said = I18N.t("error." + e.code);
-  if (!said) return I18N.t("error.prefix") + e.message;
-  return I18N.t("error.prefix") + said + "\n" + I18N.t("error.detail") + e.message;
+  return I18N.error(e);
 }
 
 // A button showing `number` that opens case `id` on the case page.

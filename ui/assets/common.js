@@ -6,7 +6,7 @@
 const $ = (id) => document.getElementById(id);
 
 // Calls the API with the page's session token; resolves to the JSON body, rejects with an Error carrying
-// the server's message, its error code and, for a refusal, its rule.
+// the server's message, its error code and, for a keyed refusal of the core, its message key and parameters.
 async function api(method, path, body) {
   const headers = { "X-Silian-Session": token };
   const init = { method, headers, credentials: "omit" };
@@ -21,7 +21,7 @@ async function api(method, path, body) {
     const e = new Error(json.message || reply.statusText);
     e.status = reply.status;
     e.code = json.error;      // the API's error code (docs/api.md)
-    e.rule = json.rule;       // the stable rule of a refusal, when the server names one
+    e.key = json.key;         // the core's message key of a refusal, when it has one (docs/api.md)
     e.params = json.params;
     throw e;
   }

@@ -35,7 +35,7 @@ $("login-form").addEventListener("submit", async (ev) => {
     sessionStorage.setItem("silian.hub.token", token);
     enter(s);
   } catch (e) {
-    $("login-error").textContent = I18N.t("error.prefix") + e.message;
+    $("login-error").textContent = I18N.error(e);
   }
 });
 

@@ -7,6 +7,7 @@ import json
 import os
 
 import silian_browser as sb
+from selenium.webdriver.common.by import By
 
 HOMESTEAD = "1115222201158101515000139500100"
 
@@ -44,6 +45,24 @@ def test(world):
         refused("GET", "/api/work", None, dict(auth, Host="rebound.example:80"), 403, "rebound.example")
         cases = json.loads(world.node("village.db", "--json", "case", "list").stdout)
         sb.check(cases == [], "none of the refused requests wrote a case")
+
+        # The core keys its refusal: the reply carries the catalogue's key and its parameters beside the
+        # English message, and the app says it in Chinese with the core's text as the detail.
+        status, reply = sb.http("POST", url + "/api/cases", dict(case, applicant_id="152222198803150021"), auth)
+        sb.check(status == 400 and reply.get("key") == "err.resident_id.check" and
+                 reply.get("params") == {"value": "152222198803150021", "found": "1", "expected": "X"} and
+                 "expected 'X'" in reply.get("message", ""),
+                 "a keyed refusal names its key and parameters: %s" % reply)
+        sb.actor_login(driver, url + "/", "乌云")
+        sb.wait_for(lambda: driver.find_element(By.ID, "search").is_displayed(), "the app after login")
+        said = driver.execute_async_script("""
+          const done = arguments[arguments.length - 1];
+          api('POST', 'cases', arguments[0]).then(() => done('registered'), (e) => done(errorText(e)));
+          """, dict(case, applicant_id="152222198803150021"))
+        sb.check("身份证号“152222198803150021”的校验码是“1”，应为“X”" in said and "expected 'X'" in said,
+                 "the app says the core's keyed refusal in Chinese, the core's message as the detail: " + said)
+        cases = json.loads(world.node("village.db", "--json", "case", "list").stdout)
+        sb.check(cases == [], "the refused registration wrote no case")
 
         # A page of another origin (a plain web server on another port, as an attacker's page would be)
         # tries to register a case through the app in a real browser.

@@ -77,9 +77,9 @@ def not_accept_and_departments(world, driver, c, d):
     token = driver.execute_script("return sessionStorage.getItem('silian.token')")
     headers = {"Host": url[len("http://"):], "Origin": url, "X-Silian-Session": token}
     status, reply = sb.http("POST", url + "/api/cases/%s/act" % d["case_id"], {"action": "approve"}, headers)
-    sb.check(status == 409 and reply.get("rule") == "status_forbids" and
+    sb.check(status == 409 and reply.get("key") == "err.action.status_forbids" and
              reply.get("params") == {"action": "approve", "status": "not_accepted"} and "not_accepted" in reply["message"],
-             "the API names the rule of a refusal with its parameters, beside the core's message: %s" % reply)
+             "the API names the core's message key of a refusal with its parameters, beside its message: %s" % reply)
 
     world.node("township.db", "case", "act", c["case_id"], "accept")
     driver.find_element(By.ID, "case-ref").clear()

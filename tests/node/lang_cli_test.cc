@@ -1,0 +1,82 @@
+// The command line speaks the user's language (console/program.h, i18n/catalogue.h): --lang, SILIAN_LANG and
+// the locale choose zh, mn or en for the one-line error; --json keeps the English message beside the key
+// and its parameters; an unknown language is refused naming it. Real silian-node processes.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <vector>
+
+#include "support/files.h"
+#include "support/ledger.h"
+#include "support/process.h"
+#include "support/programs.h"
+
+namespace silian::test {
+namespace {
+
+// A resident ID number whose check character is wrong: the right one is 'X'.
+constexpr const char* kBadId = "152222198803150021";
+
+struct Village {
+  TempDir dir;
+  LedgerCli node{NodeBin(), dir.File("village.db")};
+  Village() { node.Ok({"init", "--node-id", "gacha200", "--level", "village", "--division", kVillage, "--device", "01"}); }
+
+  std::vector<std::string> NewCase(std::vector<std::string> before) const {
+    std::vector<std::string> args = std::move(before);
+    args.insert(args.end(), {"case", "new", "--item", "ITEM-001", "--applicant-name", "乌云", "--applicant-id", kBadId});
+    return args;
+  }
+  nlohmann::json Cases() const { return node.Json({"case", "list"}); }
+};
+
+}  // namespace
+
+TEST_CASE_METHOD(Village, "Languages: --lang zh says a core refusal in Chinese naming the value, stores nothing") {
+  ProcessResult r = node.Run(NewCase({"--lang", "zh"}));
+  INFO(Describe(r));
+  RequireRefused(r, "silian-node", {"身份证号“152222198803150021”的校验码是“1”，应为“X”"});
+  CHECK(Cases().empty());
+}
+
+TEST_CASE_METHOD(Village, "Languages: SILIAN_LANG=mn says it in Mongolian; --lang wins over it") {
+  ProcessResult mn = node.Run(NewCase({}), {{"SILIAN_LANG", "mn"}});
+  INFO(Describe(mn));
+  RequireRefused(mn, "silian-node", {"ᠪᠠᠲᠠᠯᠭᠠᠨ ᠤ ᠳᠤᠭᠠᠠᠷ “152222198803150021”", "“X”"});
+  ProcessResult en = node.Run(NewCase({"--lang", "en"}), {{"SILIAN_LANG", "mn"}});
+  INFO(Describe(en));
+  // In English the core's own message, as before the catalogue.
+  RequireRefused(en, "silian-node", {"resident ID number \"152222198803150021\" has check character '1', expected 'X'"});
+  CHECK(Cases().empty());
+}
+
+TEST_CASE_METHOD(Village, "Languages: the locale chooses the language when neither --lang nor SILIAN_LANG is given") {
+  ProcessResult r = node.Run(NewCase({}), {{"SILIAN_LANG", ""}, {"LC_ALL", ""}, {"LC_MESSAGES", ""}, {"LANG", "zh_CN.UTF-8"}});
+  INFO(Describe(r));
+  RequireRefused(r, "silian-node", {"校验码"});
+}
+
+TEST_CASE_METHOD(Village, "Languages: an unknown --lang or SILIAN_LANG is refused naming it, before any command runs") {
+  ProcessResult flag = node.Run(NewCase({"--lang", "xx"}));
+  INFO(Describe(flag));
+  RequireRefused(flag, "silian-node", {"\"xx\"", "zh, mn, en"});
+  ProcessResult env = node.Run(NewCase({}), {{"SILIAN_LANG", "fr"}});
+  INFO(Describe(env));
+  RequireRefused(env, "silian-node", {"\"fr\""});
+  CHECK(Cases().empty());
+}
+
+TEST_CASE_METHOD(Village, "Languages: --json prints the English error with its key and parameters, whatever the language") {
+  ProcessResult r = node.Run(NewCase({"--lang", "zh", "--json"}));
+  INFO(Describe(r));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("校验码") != std::string::npos);
+  nlohmann::json doc = nlohmann::json::parse(r.out);
+  CHECK(doc.at("error").get<std::string>().find("expected 'X'") != std::string::npos);
+  CHECK(doc.at("code") == "invalid_argument");
+  CHECK(doc.at("key") == "err.resident_id.check");
+  CHECK(doc.at("params") == nlohmann::json{{"value", kBadId}, {"found", "1"}, {"expected", "X"}});
+  CHECK(Cases().empty());
+}
+
+}  // namespace silian::test
