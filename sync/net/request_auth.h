@@ -66,10 +66,10 @@ struct NodeKey {
 // nullopt when `node_id` has no registration here. Called under the ledger's lock.
 using NodeKeyLookup = std::function<Result<std::optional<NodeKey>>(Ledger& ledger, const std::string& node_id)>;
 
-// The nonces of accepted requests, in the ledger file's table `request_nonces`, so that a restart does
-// not reopen replays. Records (`node_id`, `nonce`) and purges nonces whose timestamp is older than the
-// window. Returns false when the pair was already recorded (a replay). REQUIRES: the ledger's lock, not
-// inside a transaction (it runs its own).
+// The nonces of accepted requests, in a small file of their own beside the ledger (`LEDGER-nonces`,
+// ledger/request_nonces.h), so that a restart does not reopen replays and recording one never waits for the
+// ledger's writer. Records (`node_id`, `nonce`) and purges nonces whose timestamp is older than the window.
+// Returns false when the pair was already recorded (a replay). `ledger` gives the file's path and the clock.
 Result<bool> RecordNonce(Ledger& ledger, const std::string& node_id, const std::string& nonce, uint64_t ts_ms);
 
 }  // namespace silian::sync
