@@ -66,7 +66,7 @@ TEST_CASE("Idle digest: covers scope, epoch, cursor and every (origin, seq), in 
         IdleDigest("village", "152222104200", "e1", 10, FrontierOf({{"a", 31}})));
 }
 
-TEST_CASE("Receipts digest: a seq or chain hash that moved, at this level or upstream, changes it; as_of_ms does not",
+TEST_CASE("Receipts digest: a seq or chain hash that moved, at this level or upstream, changes it, and as_of_ms does not",
           "[net][idle]") {
   pb::Frontier receipt = FrontierOf({{"a", 3}});
   receipt.mutable_entries(0)->set_hash(std::string(32, '1'));

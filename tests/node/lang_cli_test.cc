@@ -39,7 +39,7 @@ TEST_CASE_METHOD(Village, "Languages: --lang zh says a core refusal in Chinese n
   CHECK(Cases().empty());
 }
 
-TEST_CASE_METHOD(Village, "Languages: SILIAN_LANG=mn says it in Mongolian; --lang wins over it") {
+TEST_CASE_METHOD(Village, "Languages: SILIAN_LANG=mn says it in Mongolian, and --lang wins over it") {
   ProcessResult mn = node.Run(NewCase({}), {{"SILIAN_LANG", "mn"}});
   INFO(Describe(mn));
   RequireRefused(mn, "silian-node", {"ᠪᠠᠲᠠᠯᠭᠠᠨ ᠤ ᠳᠤᠭᠠᠠᠷ “152222198803150021”", "“X”"});
