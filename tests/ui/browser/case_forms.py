@@ -30,28 +30,12 @@ def new_case(world, name):
     return made
 
 
-def open_case(driver, ref):
-    driver.find_element(By.CSS_SELECTOR, "button[data-tab=case]").click()
-    box = driver.find_element(By.ID, "case-ref")
-    box.clear()
-    box.send_keys(ref + "\n")
-    sb.wait_for(lambda: ref in driver.find_element(By.ID, "case-text").text, "the case page of " + ref)
-
-
 def submit(driver, form, fill):
     """Fills and submits `form`; ("done", text) or ("error", text) as the case page answers."""
-    driver.execute_script("document.getElementById('case-done').hidden = true;"
-                          "document.getElementById('case-error').textContent = '';")
+    sb.clear_case_answer(driver)
     fill()
     driver.find_element(By.CSS_SELECTOR, "#%s button[type=submit]" % form).click()
-
-    def answer():
-        error = driver.find_element(By.ID, "case-error").text
-        if error:
-            return ("error", error)
-        done = driver.find_element(By.ID, "case-done")
-        return done.is_displayed() and ("done", done.text)
-    return sb.wait_for(answer, "the answer to " + form)
+    return sb.case_answer(driver)
 
 
 def typed(driver, values):
@@ -68,7 +52,7 @@ def typed(driver, values):
 
 
 def lapse(world, driver, a, shift_clock, url):
-    open_case(driver, a["case_number"])
+    sb.open_case(driver, a["case_number"])
     sb.check(driver.find_element(By.ID, "form-lapse").is_displayed() and
              "补正期限" in driver.find_element(By.ID, "lapse-due").text,
              "a case waiting for correction offers the lapse form with its due day: " +
@@ -80,7 +64,7 @@ def lapse(world, driver, a, shift_clock, url):
     shift_clock(30 * DAY_MS)
     sb.actor_login(driver, url + "/", "窗口甲")  # the app's session of thirty days ago has expired
     sb.wait_for(lambda: driver.find_element(By.ID, "app").is_displayed(), "the app after the new login")
-    open_case(driver, a["case_number"])
+    sb.open_case(driver, a["case_number"])
     kind, said = submit(driver, "form-lapse", typed(driver, {"lapse-decision": "continue", "lapse-reason": "申请人来电说明"}))
     sb.check(kind == "error" and "--due" in said and show(world, a["case_id"])["status"] == "correction_pending",
              "continuing without a new deadline is refused, nothing changed: " + said)
@@ -95,7 +79,7 @@ def lapse(world, driver, a, shift_clock, url):
 
 
 def subsidy_and_evaluation(world, driver, b):
-    open_case(driver, b["case_number"])
+    sb.open_case(driver, b["case_number"])
     sb.check(driver.find_element(By.ID, "form-subsidy").is_displayed(), "an approved case offers the subsidy form")
     kind, said = submit(driver, "form-subsidy", typed(driver, {"subsidy-name": "危房改造补助", "subsidy-amount": "300.00"}))
     sb.check(kind == "error" and "bank transfer" in said and "subsidies" not in show(world, b["case_id"]),

@@ -39,25 +39,13 @@ def submit(driver, form):
     driver.find_element(By.CSS_SELECTOR, "#%s button[type=submit]" % form).click()
 
 
-def done_or_error(driver):
-    """Waits for the case page to answer the last form: ("done", text) or ("error", text)."""
-    def answer():
-        error = driver.find_element(By.ID, "case-error").text
-        if error:
-            return ("error", error)
-        done = driver.find_element(By.ID, "case-done")
-        return done.is_displayed() and ("done", done.text)
-    return sb.wait_for(answer, "the case page's answer")
-
-
 def act(driver, action, fill=None):
-    driver.execute_script("document.getElementById('case-done').hidden = true;"
-                          "document.getElementById('case-error').textContent = '';")
+    sb.clear_case_answer(driver)
     Select(driver.find_element(By.ID, "act-action")).select_by_value(action)
     if fill:
         fill()
     submit(driver, "form-act")
-    return done_or_error(driver)
+    return sb.case_answer(driver)
 
 
 def not_accept_and_departments(world, driver, c, d):
@@ -162,7 +150,7 @@ def test(world):
 
         Select(driver.find_element(By.ID, "step-outcome")).select_by_value("return")
         submit(driver, "form-step")
-        kind, said = done_or_error(driver)
+        kind, said = sb.case_answer(driver)
         sb.check(kind == "error" and "opinion" in said, "a return without an opinion is refused: " + said)
         sb.check(show(world, a["case_id"])["review"]["taken"] == [], "and nothing was recorded")
         for step in ("preliminary_review", "review", "approval"):
@@ -195,7 +183,7 @@ def test(world):
         driver.find_element(By.ID, "fee-amount").send_keys("5.00")
         driver.find_element(By.ID, "fee-reason").send_keys("多收")
         submit(driver, "form-fee")
-        kind, said = done_or_error(driver)
+        kind, said = sb.case_answer(driver)
         sb.check(kind == "error", "a refund beyond what was paid is refused: " + said)
         sb.check(len(show(world, a["case_id"])["fees"]["entries"]) == 1, "and not recorded")
 

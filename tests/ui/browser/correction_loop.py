@@ -35,25 +35,14 @@ def sync_from_app(driver):
                 "已同步" in driver.find_element(By.ID, "sync-words").text, "the sync from the app")
 
 
-def open_case(driver, ref):
-    driver.find_element(By.CSS_SELECTOR, "button[data-tab=case]").click()
-    box = driver.find_element(By.ID, "case-ref")
-    box.clear()
-    box.send_keys(ref + "\n")
-    sb.wait_for(lambda: ref in driver.find_element(By.ID, "case-text").text, "the case page of " + ref)
-
-
 def act(driver, action, reason=""):
-    driver.execute_script("document.getElementById('case-done').hidden = true;"
-                          "document.getElementById('case-error').textContent = '';")
+    sb.clear_case_answer(driver)
     Select(driver.find_element(By.ID, "act-action")).select_by_value(action)
     if reason:
         driver.find_element(By.ID, "act-reason").send_keys(reason)
     driver.find_element(By.CSS_SELECTOR, "#form-act button[type=submit]").click()
-    sb.wait_for(lambda: driver.find_element(By.ID, "case-error").text or driver.find_element(By.ID, "case-done").is_displayed(),
-                "the answer to " + action)
-    error = driver.find_element(By.ID, "case-error").text
-    sb.check(not error, "%s from the case page (%s)" % (action, error or "done"))
+    kind, said = sb.case_answer(driver)
+    sb.check(kind == "done", "%s from the case page (%s)" % (action, said))
 
 
 def printed(driver, label):
@@ -101,7 +90,7 @@ def test(world):
         world.node("township.db", "sync")
         sb.actor_login(driver, township + "/", "窗口甲")
         sb.wait_for(lambda: driver.find_element(By.ID, "app").is_displayed(), "the clerk's app")
-        open_case(driver, number)
+        sb.open_case(driver, number)
         act(driver, "request-correction", "缺户口簿复印件")
         sb.check(show(world, "township.db", ref)["status"] == "correction_pending", "the ledger holds the request")
         notice = printed(driver, "一次性告知书")
@@ -127,7 +116,7 @@ def test(world):
 
         open_app(driver, township)
         sync_from_app(driver)
-        open_case(driver, number)
+        sb.open_case(driver, number)
         act(driver, "accept")
         for step in ("preliminary_review", "review", "approval"):
             sb.wait_for(lambda: step in driver.find_element(By.ID, "step-pending").text, "step " + step + " pending")
@@ -135,7 +124,7 @@ def test(world):
             driver.find_element(By.CSS_SELECTOR, "#form-step button[type=submit]").click()
             sb.wait_for(lambda: step in show(world, "township.db", ref).get("review", {}).get("passed", []),
                         "step " + step + " passed")
-        open_case(driver, number)
+        sb.open_case(driver, number)
         act(driver, "approve")
         sb.check(show(world, "township.db", ref)["status"] == "decided_approved", "the clerk approved the case")
         sync_from_app(driver)
@@ -149,7 +138,7 @@ def test(world):
         correction = next(n for n in outbox if n["kind"] == "correction_needed")
         sb.check(MISSING in correction["text"], "the correction notice names the missing material: " + correction["text"])
 
-        open_case(driver, number)
+        sb.open_case(driver, number)
         shown = {li.get_attribute("data-notice"): li.find_element(By.CSS_SELECTOR, ".notice-text").text
                  for li in driver.find_elements(By.CSS_SELECTOR, "#case-notices li[data-notice]")}
         sb.check(shown == {n["id"]: n["text"] for n in outbox},

@@ -211,6 +211,35 @@ def actor_login(driver, page_url, name):
     box.send_keys(name + "\n")
 
 
+def open_case(driver, ref):
+    """Opens the case page of `ref` (a case number or id) from the case tab and waits for it."""
+    from selenium.webdriver.common.by import By
+    driver.find_element(By.CSS_SELECTOR, "button[data-tab=case]").click()
+    box = driver.find_element(By.ID, "case-ref")
+    box.clear()
+    box.send_keys(ref + "\n")
+    wait_for(lambda: ref in driver.find_element(By.ID, "case-text").text, "the case page of " + ref)
+
+
+def clear_case_answer(driver):
+    """Hides the case page's last answer, so that case_answer waits for the next one."""
+    driver.execute_script("document.getElementById('case-done').hidden = true;"
+                          "document.getElementById('case-error').textContent = '';")
+
+
+def case_answer(driver):
+    """Waits for the case page to answer the last form: ("done", text) or ("error", text)."""
+    from selenium.webdriver.common.by import By
+
+    def answer():
+        error = driver.find_element(By.ID, "case-error").text
+        if error:
+            return ("error", error)
+        done = driver.find_element(By.ID, "case-done")
+        return done.is_displayed() and ("done", done.text)
+    return wait_for(answer, "the case page's answer")
+
+
 def http(method, url, body=None, headers=None):
     """(status, parsed JSON body) of one request; the body as JSON when given."""
     data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
