@@ -1,5 +1,7 @@
 #include "console/case_facts.h"
 
+#include <CLI/CLI.hpp>
+
 #include "console/cases.h"
 #include "domain/catalog.h"
 #include "domain/calendar.h"

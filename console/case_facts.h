@@ -5,11 +5,15 @@
 #include <optional>
 #include <string>
 
-#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
 #include "console/program.h"
+
+// CLI11 is declared, not included (console/program.h says why).
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace silian::console {
 

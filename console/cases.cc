@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "console/reference.h"
 #include "console/render.h"
 #include "console/session.h"

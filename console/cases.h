@@ -11,13 +11,17 @@
 #include <string>
 #include <vector>
 
-#include <CLI/CLI.hpp>
 
 #include "console/case_facts.h"
 #include "console/program.h"
 #include "console/support.h"
 #include "console/views.h"
 #include "base/status.h"
+
+// CLI11 is declared, not included (console/program.h says why).
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace silian::console {
 

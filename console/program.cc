@@ -7,6 +7,7 @@
 #include <new>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
 #include "base/test_clock.h"
@@ -27,18 +28,20 @@ CLI::App* DeepestCommand(CLI::App* app) {
 }  // namespace
 
 Program::Program(std::string name, const std::string& description, const std::string& db_help)
-    : name_(std::move(name)), app_(description, name_) {
+    : name_(std::move(name)), app_(std::make_unique<CLI::App>(description, name_)) {
   // The ledger, its journal, logs and every file written to a path may hold personal data: whatever the
   // caller's umask, nothing the program creates is readable by group or others.
   ::umask(077);
-  app_.fallthrough();
-  app_.add_option("--db", global_.db_path, db_help)->envname("SILIAN_DB");
-  app_.add_flag("--json", global_.json, "print one JSON document instead of text");
-  app_.add_option("--lang", global_.lang_option,
+  app_->fallthrough();
+  app_->add_option("--db", global_.db_path, db_help)->envname("SILIAN_DB");
+  app_->add_flag("--json", global_.json, "print one JSON document instead of text");
+  app_->add_option("--lang", global_.lang_option,
                   "the language of messages: zh, mn or en (default: SILIAN_LANG, else the locale, else en)")
       ->envname("SILIAN_LANG");
-  app_.require_subcommand(1);
+  app_->require_subcommand(1);
 }
+
+Program::~Program() = default;
 
 void Program::OnRun(CLI::App* cmd, std::function<Status()> fn) {
   cmd->callback([this, fn = std::move(fn)] { SetCommand(fn); });
@@ -82,7 +85,7 @@ void Program::PrintError(const std::string& message) const {
 // CLI11 says only "A subcommand is required" when a command group such as `case` is given no command or an
 // unknown one; name the group, the word, and the commands instead.
 std::string Program::ParseErrorMessage(const CLI::ParseError& e) {
-  CLI::App* group = DeepestCommand(&app_);
+  CLI::App* group = DeepestCommand(app_.get());
   std::vector<CLI::App*> commands = group->get_subcommands([](CLI::App*) { return true; });
   if (dynamic_cast<const CLI::RequiredError*>(&e) == nullptr || commands.empty())
     return std::string(e.what()) + " (see --help)";
@@ -91,16 +94,16 @@ std::string Program::ParseErrorMessage(const CLI::ParseError& e) {
     path = a->get_name() + (path.empty() ? "" : " " + path);
   std::string names;
   for (CLI::App* c : commands) names += (names.empty() ? "" : ", ") + c->get_name();
-  std::vector<std::string> rest = app_.remaining(true);
+  std::vector<std::string> rest = app_->remaining(true);
   if (rest.empty()) return path + " needs a command, one of: " + names;
   return "unknown command \"" + rest.front() + "\" for " + path + "; commands: " + names;
 }
 
 int Program::ParseAndRun(int argc, char** argv) {
   try {
-    app_.parse(argc, argv);
+    app_->parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app_.exit(e);  // --help
+    if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) return app_->exit(e);  // --help
     PrintError(ParseErrorMessage(e));
     return kExitUsage;
   }

@@ -25,12 +25,18 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string>
-
-#include <CLI/CLI.hpp>
 
 #include "base/status.h"
 #include "console/support.h"
+
+// CLI11 is declared, not included: its header compiles its validators into every file that includes it
+// (about 15 s a file on 2 cores), so only the files that add commands or options include <CLI/CLI.hpp>.
+namespace CLI {
+class App;
+class ParseError;
+}  // namespace CLI
 
 namespace silian::console {
 
@@ -44,10 +50,11 @@ class Program {
   // `db_help` describes --db. Adds --db (default: the environment variable SILIAN_DB), --json and --lang,
   // which may also follow the command (`silian-hub supervise --json`), and requires one command.
   Program(std::string name, const std::string& description, const std::string& db_help);
+  ~Program();
   Program(const Program&) = delete;
   Program& operator=(const Program&) = delete;
 
-  CLI::App& app() { return app_; }
+  CLI::App& app() { return *app_; }
   // The global options, filled by the parse. Commands read them when they run.
   GlobalOptions& global() { return global_; }
 
@@ -74,7 +81,7 @@ class Program {
   std::string ParseErrorMessage(const CLI::ParseError& e);
 
   std::string name_;
-  CLI::App app_;
+  std::unique_ptr<CLI::App> app_;
   GlobalOptions global_;
   std::function<Status()> run_;
 };

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "console/render.h"
 #include "domain/calendar.h"
 #include "domain/catalog.h"

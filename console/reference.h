@@ -7,11 +7,15 @@
 #include <optional>
 #include <string>
 
-#include <CLI/CLI.hpp>
 
 #include "console/program.h"
 #include "console/support.h"
 #include "base/status.h"
+
+// CLI11 is declared, not included (console/program.h says why).
+namespace CLI {
+class App;
+}  // namespace CLI
 
 namespace silian::console {
 

@@ -11,6 +11,8 @@
 #include <cmath>
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "base/files.h"
 #include "base/text.h"
 #include "domain/local_time.h"

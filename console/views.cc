@@ -3,6 +3,8 @@
 #include <iostream>
 #include <map>
 
+#include <CLI/CLI.hpp>
+
 #include "console/case_show.h"
 #include "console/render.h"
 #include "console/support.h"

@@ -2,6 +2,8 @@
 
 #include <iostream>
 
+#include <CLI/CLI.hpp>
+
 #include "base/files.h"
 #include "console/support.h"
 #include "ledger/keyslots.h"

@@ -5,6 +5,8 @@
 #include <iostream>
 #include <memory>
 
+#include <CLI/CLI.hpp>
+
 #include "base/files.h"
 #include "base/hlc.h"
 #include "base/keys.h"

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <catch2/catch.hpp>
 
 namespace silian::console {
