@@ -61,7 +61,7 @@ FUZZ_LAUNCHER := $(if $(shell command -v ccache),-DCMAKE_CXX_COMPILER_LAUNCHER=c
 fuzz:
 	@tools/install-deps --fuzz
 	@cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCMAKE_CXX_COMPILER=clang++ \
-	  $(FUZZ_LAUNCHER) -DSILIAN_FUZZ=ON -DSILIAN_PCH=OFF >/dev/null
+	  $(FUZZ_LAUNCHER) -DSILIAN_FUZZ=ON -DSILIAN_PCH=OFF -DSILIAN_UNITY=OFF >/dev/null
 	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_targets
 	@tests/fuzz/run $(FUZZ_DIR) $(FUZZ_SECONDS)
 
