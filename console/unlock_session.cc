@@ -27,7 +27,7 @@ uint64_t NowMs() {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
-Result<std::string> SessionDir() {
+Result<std::string> KeySessionDir() {
   if (const char* dir = std::getenv("SILIAN_SESSION_DIR"); dir != nullptr && *dir != '\0') return std::string(dir);
   if (const char* run = std::getenv("XDG_RUNTIME_DIR"); run != nullptr && *run != '\0')
     return std::string(run) + "/silian";
@@ -44,12 +44,12 @@ std::string RealPath(const std::string& path) {
 }  // namespace
 
 Result<std::string> SessionFilePath(const std::string& db_path) {
-  SILIAN_ASSIGN_OR_RETURN(std::string dir, SessionDir());
+  SILIAN_ASSIGN_OR_RETURN(std::string dir, KeySessionDir());
   return dir + "/unlocked-" + sync::ToHex(sync::Blake2b256(RealPath(db_path))).substr(0, 32) + ".key";
 }
 
 Result<uint64_t> WriteSession(const std::string& db_path, const std::string& data_key, uint64_t minutes) {
-  SILIAN_ASSIGN_OR_RETURN(std::string dir, SessionDir());
+  SILIAN_ASSIGN_OR_RETURN(std::string dir, KeySessionDir());
   if (::mkdir(dir.c_str(), 0700) != 0 && errno != EEXIST)
     return InvalidArgument("cannot make the session directory " + Quote(dir));
   struct stat st{};

@@ -89,6 +89,13 @@ std::string KeyFingerprint(std::string_view public_key) {
   return out;
 }
 
+std::string ToHex(std::string_view bytes) {
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  out.resize(bytes.size() * 2);
+  return out;
+}
+
 std::string ToBase64(std::string_view bytes) {
   const int variant = sodium_base64_VARIANT_ORIGINAL;
   std::string out(sodium_base64_ENCODED_LEN(bytes.size(), variant), '\0');

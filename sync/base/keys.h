@@ -47,6 +47,9 @@ bool VerifySignature(std::string_view public_key, std::string_view message, std:
 // A short printable name of a public key for people: the first 16 hex digits of its BLAKE2b-256 hash.
 std::string KeyFingerprint(std::string_view public_key);
 
+// Lower-case hexadecimal, two digits a byte.
+std::string ToHex(std::string_view bytes);
+
 // Standard base64 (with padding), and back. FromBase64: kInvalidArgument naming `what` and the value.
 std::string ToBase64(std::string_view bytes);
 Result<std::string> FromBase64(std::string_view text, std::string_view what);

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/keys.h"
 #include "base/text.h"
 #include "net/packed_entries.h"
 #include "net/idle.h"
@@ -54,13 +55,6 @@ void DropUnsigned(pb::Batch& batch, const std::string& self) {
   }
   kept.mutable_heads()->Swap(batch.mutable_heads());
   batch.Swap(&kept);
-}
-
-std::string Hex(const std::string& bytes) {
-  std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  out.resize(bytes.size() * 2);
-  return out;
 }
 
 // This replica's idle digest (net/idle.h) as of now, for hub `hub_key`.
@@ -383,7 +377,7 @@ Status SyncClient::RememberIdle(const SyncSummary& summary) {
   return ledger_.With([&](Ledger& ledger) -> Status {
     SILIAN_ASSIGN_OR_RETURN(std::string digest, LocalDigest(ledger, hub_key_));
     nlohmann::json j{{"hub", summary.hub_id}, {"level", summary.hub_level}, {"key", ToBase64(verified_key_)},
-                     {"digest", Hex(digest)}};
+                     {"digest", ToHex(digest)}};
     return ledger.SetMeta(IdleMetaKey(hub_key_), j.dump());
   });
 }
@@ -409,7 +403,7 @@ Result<bool> SyncClient::Probe(SyncSummary& summary) {
       return Status::Ok();
     SILIAN_ASSIGN_OR_RETURN(digest, LocalDigest(ledger, hub_key_));
     // Something changed here since the last full session (an op authored or imported): it has to go up.
-    if (Hex(digest) != j["digest"].get<std::string>()) return Status::Ok();
+    if (ToHex(digest) != j["digest"].get<std::string>()) return Status::Ok();
     auto hub_key = FromBase64(j["key"].get<std::string>(), "meta idle key");
     if (!hub_key.ok()) return Status::Ok();
     auto derived = NodeIdleKeys(ledger.signing_key(), *hub_key);

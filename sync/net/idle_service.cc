@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/keys.h"
 #include "base/text.h"
 
 namespace silian::sync {
@@ -14,13 +15,6 @@ namespace {
 // Pull steps of a probe's check: small, since an idle child has nothing waiting.
 constexpr size_t kCheckEntries = 1000;
 constexpr size_t kCheckBytes = 1u << 20;
-
-std::string Hex(const std::string& bytes) {
-  std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  out.resize(bytes.size() * 2);
-  return out;
-}
 
 std::vector<std::string> Origins(const pb::Frontier& frontier) {
   std::vector<std::string> out;
@@ -134,7 +128,7 @@ std::optional<SyncOutcome> IdleService::Authenticate(Ledger& ledger, const pb::I
     return ErrorOutcome(401, "bad_mac",
                         "the idle probe's MAC does not verify with the key shared with node " + Quote(id) +
                             " (its key's fingerprint " + KeyFingerprint((*key)->public_key) + ")");
-  const std::string nonce = Hex(probe.nonce());
+  const std::string nonce = ToHex(probe.nonce());
   auto fresh = RecordNonce(ledger, id, nonce, probe.ts_ms());
   if (!fresh.ok()) return ErrorOutcome(500, "internal", fresh.status().message());
   if (!*fresh)

@@ -4,19 +4,13 @@
 
 #include <map>
 
+#include "base/keys.h"
 #include "base/text.h"
 #include "ledger/db.h"
 #include "ledger/request_nonces.h"
 
 namespace silian::sync {
 namespace {
-
-std::string Hex(std::string_view bytes) {
-  std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  out.resize(bytes.size() * 2);
-  return out;
-}
 
 // A value from a header as a message shows it: quoted, and cut to 40 bytes.
 std::string Shown(const std::string& value) {
@@ -64,18 +58,18 @@ Result<uint64_t> ParseTimestamp(const std::string& text) {
 std::string RequestMessage(const std::string& method, const std::string& path, uint64_t ts_ms,
                            const std::string& nonce, const std::string& body) {
   return "silian-request-v1\n" + method + "\n" + path + "\n" + std::to_string(ts_ms) + "\n" + nonce + "\n" +
-         Hex(Blake2b256(body));
+         ToHex(Blake2b256(body));
 }
 
 std::string ReplyMessage(const std::string& nonce, const std::string& body) {
-  return "silian-reply-v1\n" + nonce + "\n" + Hex(Blake2b256(body));
+  return "silian-reply-v1\n" + nonce + "\n" + ToHex(Blake2b256(body));
 }
 
 std::string NewNonce() {
   SILIAN_CHECK(sodium_init() >= 0);
   unsigned char bytes[kNonceHexDigits / 2];
   randombytes_buf(bytes, sizeof bytes);
-  return Hex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
+  return ToHex(std::string_view(reinterpret_cast<const char*>(bytes), sizeof bytes));
 }
 
 std::string SignRequest(const SigningKey& key, const std::string& node_id, const std::string& method,
