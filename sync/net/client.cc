@@ -4,8 +4,6 @@
 #include <map>
 #include <set>
 
-#include <sodium.h>
-
 #include <nlohmann/json.hpp>
 
 #include "base/keys.h"

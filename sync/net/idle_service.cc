@@ -1,7 +1,5 @@
 #include "net/idle_service.h"
 
-#include <sodium.h>
-
 #include <algorithm>
 
 #include <nlohmann/json.hpp>

@@ -9,8 +9,6 @@ namespace {
 using nlohmann::json;
 using sync::Action;
 
-bool IsLaptop(const Replica& r) { return r.level() == sync::Level::kVillage; }
-
 // The last required material of the item: the one an applicant forgets.
 std::string ForgottenMaterial(const pb::Item& item) {
   std::string name;
@@ -247,7 +245,7 @@ int64_t Workload::IssueCertificate(CaseRecord& c, const json& view, int actor) {
 }
 
 int64_t Workload::Deliver(CaseRecord& c, int actor) {
-  const char* method = IsLaptop(net_.at(static_cast<size_t>(actor))) ? "agent" : "window";
+  const char* method = net_.at(static_cast<size_t>(actor)).is_laptop() ? "agent" : "window";
   ActOn(c, actor, Action::kDeliver, "", {{"method", method}});
   return rng_.Between(1, 48);
 }
@@ -266,7 +264,7 @@ int64_t Workload::Evaluate(CaseRecord& c, const json& view, int actor) {
   static const std::vector<std::string> kHall = {"hall_tablet", "qr_code", "pc"};
   pb::EvaluationGiven e;
   e.set_rating((c.plan & kNegative) ? rng_.Pick(kBad) : rng_.Pick(kGood));
-  e.set_channel(IsLaptop(net_.at(static_cast<size_t>(actor))) ? rng_.Pick(kRemote) : rng_.Pick(kHall));
+  e.set_channel(net_.at(static_cast<size_t>(actor)).is_laptop() ? rng_.Pick(kRemote) : rng_.Pick(kHall));
   e.set_target_kind("node");
   e.set_target(net_.at(static_cast<size_t>(c.competent)).id());
   e.set_stage("completion");

@@ -58,6 +58,7 @@ struct Replica {
   const std::string& id() const { return spec.config.node_id.value; }
   sync::Level level() const { return spec.config.level; }
   bool is_hub() const { return level() == sync::Level::kCounty || level() == sync::Level::kCity; }
+  bool is_laptop() const { return level() == sync::Level::kVillage; }
   // The key a client's ledger records this hub's cursor and receipts under (a URL in production).
   std::string hub_key() const { return "sim://" + id(); }
 };

@@ -20,8 +20,6 @@ const std::vector<std::string>& Names() {
   return v;
 }
 
-bool IsLaptop(const Replica& r) { return r.level() == sync::Level::kVillage; }
-
 }  // namespace
 
 std::string ResidentId(const std::string& region, Rng& rng) {
@@ -54,13 +52,13 @@ Workload::Workload(Network& net, Rng& rng, SimStats& stats, std::vector<pb::Item
 bool Workload::Working(int replica, int64_t hour) const {
   int64_t hour_of_day = hour % 24;
   int64_t weekday = (hour / 24) % 7;  // the run starts on a Monday
-  if (IsLaptop(net_.at(static_cast<size_t>(replica)))) return hour_of_day >= 7 && hour_of_day < 21;
+  if (net_.at(static_cast<size_t>(replica)).is_laptop()) return hour_of_day >= 7 && hour_of_day < 21;
   return weekday < 5 && hour_of_day >= 8 && hour_of_day < 18;
 }
 
 std::string Workload::Actor(int replica) {
   const Replica& r = net_.at(static_cast<size_t>(replica));
-  const char* role = IsLaptop(r) ? "agent" : r.level() == sync::Level::kTownship ? "window" : "clerk";
+  const char* role = r.is_laptop() ? "agent" : r.level() == sync::Level::kTownship ? "window" : "clerk";
   return std::string(role) + "-" + std::to_string(rng_.Below(3) + 1);
 }
 
@@ -112,7 +110,7 @@ const pb::Item& Workload::PickItem(int creator) {
 std::string Workload::PickDivision(int creator) {
   const Replica& r = net_.at(static_cast<size_t>(creator));
   const auto& villages = villages_of_[static_cast<size_t>(creator)];
-  if (!IsLaptop(r) && !villages.empty()) return rng_.Pick(villages);
+  if (!r.is_laptop() && !villages.empty()) return rng_.Pick(villages);
   if (creator == Network::kCity) return net_.at(static_cast<size_t>(rng_.Pick(net_.counties()))).spec.config.division.value;
   return r.spec.config.division.value;
 }
@@ -160,7 +158,7 @@ void Workload::Create(int creator, int64_t hour) {
   nc.phone = "13" + std::to_string(rng_.Between(100000000, 999999999));
   nc.address = division + " 第" + std::to_string(rng_.Between(1, 99)) + "户";
   nc.summary = item.name();
-  nc.channel = IsLaptop(net_.at(static_cast<size_t>(creator))) ? "agent" : "window";
+  nc.channel = net_.at(static_cast<size_t>(creator)).is_laptop() ? "agent" : "window";
   nc.actor = Actor(creator);
   nc.division = sync::DivisionCode{division};
   net_.Advance(static_cast<uint64_t>(rng_.Between(1000, 60000)));
