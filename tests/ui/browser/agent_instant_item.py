@@ -52,9 +52,7 @@ def cases(world):
 def test(world):
     driver = sb.browser()
     try:
-        world.county_with_catalogue()
-        world.village_synced(world.serve_hub("county.db"))
-        url = world.serve_ui("village.db")
+        url = world.village_app()
         sb.actor_login(driver, url + "/", "代办员甲")
         sb.wait_for(lambda: driver.find_element(By.ID, "search").is_displayed(), "the app after login")
 

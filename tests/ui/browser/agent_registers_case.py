@@ -16,9 +16,7 @@ HOMESTEAD = "1115222201158101515000139500100"  # 农村宅基地用地审批, in
 def test(world):
     driver = sb.browser()
     try:
-        world.county_with_catalogue()
-        world.village_synced(world.serve_hub("county.db"))
-        url = world.serve_ui("village.db")
+        url = world.village_app()
 
         started = time.time()
         driver.get(url + "/")

@@ -15,9 +15,7 @@ HOMESTEAD = "1115222201158101515000139500100"
 def test(world):
     driver = sb.browser()
     try:
-        world.county_with_catalogue()
-        world.village_synced(world.serve_hub("county.db"))
-        url = world.serve_ui("village.db")
+        url = world.village_app()
         host = url[len("http://"):]
         own = {"Host": host, "Origin": url}
         status, login = sb.http("POST", url + "/api/login", {"actor": "乌云"}, own)

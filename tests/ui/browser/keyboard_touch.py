@@ -54,9 +54,7 @@ def tab_to(driver, target, limit=40):
 def test(world):
     driver = sb.browser()
     try:
-        world.county_with_catalogue()
-        world.village_synced(world.serve_hub("county.db"))
-        url = world.serve_ui("village.db")
+        url = world.village_app()
 
         driver.set_window_size(1920, 1080)
         driver.get(url + "/")

@@ -34,9 +34,7 @@ return {title, mn: probe(title), tofu: probe(tofu),
 def test(world):
     driver = sb.browser()
     try:
-        world.county_with_catalogue()
-        world.village_synced(world.serve_hub("county.db"))
-        url = world.serve_ui("village.db")
+        url = world.village_app()
         sb.actor_login(driver, url + "/", "Bator")
         sb.wait_for(lambda: driver.find_element(By.ID, "search").is_displayed(), "the app after login")
         zh = driver.find_element(By.ID, "title").text

@@ -149,6 +149,12 @@ class World:
         self.node("village.db", "config", "set", "hub", hub_url)
         self.node("village.db", "sync")
 
+    def village_app(self):
+        """The village laptop's app (its URL), the village synced from a county hub serving the catalogue."""
+        self.county_with_catalogue()
+        self.village_synced(self.serve_hub("county.db"))
+        return self.serve_ui("village.db")
+
     def township_synced(self, hub_url):
         """The township hall "sumu104" above that village, registered at the county hub and synced."""
         self.node("township.db", "init", "--node-id", "sumu104", "--level", "township", "--division", TOWNSHIP)
@@ -227,17 +233,23 @@ def clear_case_answer(driver):
                           "document.getElementById('case-error').textContent = '';")
 
 
-def case_answer(driver):
-    """Waits for the case page to answer the last form: ("done", text) or ("error", text)."""
+def form_answer(driver, error_id, done_id, what):
+    """Waits for a page to answer its last form: ("error", the text of `error_id`) once it has any, or
+    ("done", the text of `done_id`) once that is shown."""
     from selenium.webdriver.common.by import By
 
     def answer():
-        error = driver.find_element(By.ID, "case-error").text
+        error = driver.find_element(By.ID, error_id).text
         if error:
             return ("error", error)
-        done = driver.find_element(By.ID, "case-done")
+        done = driver.find_element(By.ID, done_id)
         return done.is_displayed() and ("done", done.text)
-    return wait_for(answer, "the case page's answer")
+    return wait_for(answer, what)
+
+
+def case_answer(driver):
+    """Waits for the case page to answer the last form: ("done", text) or ("error", text)."""
+    return form_answer(driver, "case-error", "case-done", "the case page's answer")
 
 
 def http(method, url, body=None, headers=None):

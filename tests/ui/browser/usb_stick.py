@@ -28,13 +28,7 @@ def open_stick(driver, path):
 
 
 def said(driver):
-    def answer():
-        error = driver.find_element(By.ID, "usb-error").text
-        if error:
-            return ("error", error)
-        result = driver.find_element(By.ID, "usb-result")
-        return result.is_displayed() and ("done", result.text)
-    return sb.wait_for(answer, "the app's answer")
+    return sb.form_answer(driver, "usb-error", "usb-result", "the app's answer")
 
 
 def test(world):
