@@ -137,6 +137,7 @@ struct HubServer::Impl {
     service.set_read_access(ledger.read_access());
     if (relay != nullptr) service.set_on_new_ops([this] { relay->Poke(); });
     service.set_idle_table(&idle_table);
+    idle.set_read_access(ledger.read_access(), service);
   }
 
   // `signature`: the reply's X-Silian-Signature ("" for none).
@@ -244,8 +245,13 @@ struct HubServer::Impl {
       spdlog::error("sync request failed: {}", outcome.body.substr(0, kMaxMessageBytes));
     }
     ReplyOutcome(request, outcome);
-    // After the reply, and only when the writer comes soon (not behind an import): a pull never waits for
-    // it, and a push records those left pending under its lock anyway.
+    RecordContactsSoon();
+  }
+
+  // After a reply, and only when the writer comes soon (not behind an import): the contacts of pulls and idle
+  // probes, answered from the read view, never wait for it, and a push records those left pending under
+  // its lock anyway.
+  void RecordContactsSoon() {
     if (service.HasPendingContacts())
       ledger.TryWith([this](sync::Ledger& writer) {
         service.RecordPendingContacts(writer);
@@ -286,6 +292,7 @@ struct HubServer::Impl {
         }
         if (!outcome.error.empty()) metrics.CountRejection(outcome.error);
         Reply(request, "idle", outcome.http_status, outcome.body, outcome.content_type);
+        RecordContactsSoon();
       };
       if (!gate.Submit(std::move(job)))
         ReplyError(request, "idle", 503, "busy", "the hub is handling as many requests as it can; try again later");

@@ -171,7 +171,8 @@ SyncOutcome IdleService::Handle(const std::string& body) {
   std::optional<SyncOutcome> refused;
   IdleKeys keys;
   bool unchanged = false;
-  Status s = ledger_.With([&](Ledger& ledger) -> Status {
+  LedgerAccess& access = read_ != nullptr ? *read_ : ledger_;
+  Status s = access.With([&](Ledger& ledger) -> Status {
     refused = Authenticate(ledger, probe, request.probe(), request.mac(), &keys);
     if (refused) return Status::Ok();
     SILIAN_ASSIGN_OR_RETURN(auto peer, ledger.peers().Find(probe.node_id()));
@@ -181,7 +182,9 @@ SyncOutcome IdleService::Handle(const std::string& body) {
       return Status::Ok();
     }
     SILIAN_ASSIGN_OR_RETURN(unchanged, Unchanged(ledger, probe.node_id(), probe.digest()));
-    if (unchanged) return ledger.peers().RecordContact(probe.node_id(), 0, 0, "");
+    if (!unchanged) return Status::Ok();
+    if (contacts_ == nullptr) return ledger.peers().RecordContact(probe.node_id(), 0, 0, "");
+    contacts_->DeferContact(probe.node_id());
     return Status::Ok();
   });
   if (!s.ok()) return ErrorOutcome(500, "internal", s.message());

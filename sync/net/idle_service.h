@@ -58,6 +58,16 @@ class IdleService {
   // "unchanged" answer records the child's contact (silian-hub status), a "changed" one nothing.
   SyncOutcome Handle(const std::string& body);
 
+  // Where the probe is checked (it writes nothing stored but a nonce, in its own file): an access on a read
+  // view of the same ledger (hub/hub_ledger.h read_access), so a probe never waits for the writer's lock
+  // behind an import. The "unchanged" contact is then left with `contacts` (SyncService's pending contacts,
+  // recorded once the writer is free). Both borrowed; by default, the ledger given to the constructor, and
+  // the contact recorded under its lock.
+  void set_read_access(LedgerAccess& reader, SyncService& contacts) {
+    read_ = &reader;
+    contacts_ = &contacts;
+  }
+
  private:
   std::optional<SyncOutcome> Authenticate(Ledger& ledger, const pb::IdleProbe& probe, const std::string& probe_bytes,
                                           const std::string& mac, IdleKeys* keys);
@@ -65,6 +75,8 @@ class IdleService {
   Result<bool> Unchanged(Ledger& ledger, const std::string& node_id, const std::string& digest);
 
   LedgerAccess& ledger_;
+  LedgerAccess* read_ = nullptr;
+  SyncService* contacts_ = nullptr;
   NodeKeyLookup keys_;
   IdleTable& table_;
 };

@@ -233,6 +233,14 @@ void SyncService::RecordContacts(Ledger& ledger, std::vector<ContactNote> contac
 
 void SyncService::RecordPendingContacts(Ledger& writer) { RecordContacts(writer, {}, /*wait=*/false); }
 
+void SyncService::DeferContact(const std::string& node_id) {
+  std::lock_guard<std::mutex> lock(contacts_mu_);
+  pending_contacts_.push_back(ContactNote{node_id, 0, 0, ""});
+  if (pending_contacts_.size() > kMaxPendingContacts)
+    pending_contacts_.erase(pending_contacts_.begin(),
+                            pending_contacts_.end() - static_cast<std::ptrdiff_t>(kMaxPendingContacts));
+}
+
 bool SyncService::HasPendingContacts() {
   std::lock_guard<std::mutex> lock(contacts_mu_);
   return !pending_contacts_.empty();

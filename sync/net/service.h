@@ -64,6 +64,9 @@ class SyncService {
   // LedgerAccess::With (the writer, under its owner's lock).
   void RecordPendingContacts(Ledger& writer);
   bool HasPendingContacts();
+  // Leaves a contact of `node_id` that moved nothing (an idle probe answered "unchanged") pending, for
+  // RecordPendingContacts.
+  void DeferContact(const std::string& node_id);
 
   // Where authentication and pulls read (they write nothing stored but a nonce, in its own file, and the
   // peer's contact record, left for the writer): an access whose With runs on a read view of the same

@@ -10,6 +10,7 @@
 #include <string>
 #include <thread>
 
+#include "console/node_keys.h"
 #include "domain/store.h"
 #include "http/curl_transport.h"
 #include "net/client.h"
@@ -34,12 +35,22 @@ Result<sync::SyncSummary> SessionWith(sync::LedgerStore& store, const std::strin
   return sync::SyncClient(store.ledger(), *transport, url, sync::SyncOptions()).SyncOnce();
 }
 
+// As SessionWith, verifying the hub's replies with the registry's keys as silian-node does (what lets the
+// client remember an idle hub and probe it next time).
+Result<sync::SyncSummary> VerifiedSessionWith(sync::LedgerStore& store, const std::string& url) {
+  SILIAN_ASSIGN_OR_RETURN(auto transport, sync::CurlTransport::Create(url, sync::CurlTransport::Options()));
+  sync::SyncOptions options;
+  options.node_keys = console::RegistryKeyLookup();
+  return sync::SyncClient(store.ledger(), *transport, url, options).SyncOnce();
+}
+
 // Another process's connection to the hub's ledger that holds SQLite's write lock (BEGIN IMMEDIATE) with
 // an uncommitted row, so that the hub's own writer waits (its busy timeout) for as long as it is held.
 class HeldWrite {
  public:
   explicit HeldWrite(const std::string& db) {
     REQUIRE(sqlite3_open(db.c_str(), &db_) == SQLITE_OK);
+    sqlite3_busy_timeout(db_, 5000);  // the hub may be writing a contact record just then
     Run("BEGIN IMMEDIATE");
     Run("INSERT INTO peers(node_id, level, division, added_ms) VALUES('vil-uncommitted', 'village', '152222104201', 0)");
   }
@@ -185,6 +196,58 @@ TEST_CASE("Hub reads: a pull and the dashboard's report answer from the last com
   CHECK(ContactOf(after, "vil-a2") > a2_contact_before);
   REQUIRE(SessionWith(*reader, hub.url()).ok());
   CHECK(reader->ListCases(sync::CaseFilter{}).value().size() == 2);
+  CHECK(hub.Terminate() == 0);
+}
+
+TEST_CASE("Hub reads: an idle probe is answered from the last commit while a push waits for the write lock, "
+          "and its contact is recorded once the writer is free",
+          "[e2e][status][read_view][idle]") {
+  TempDir dir;
+  const std::string hub_db = dir.File("county.db");
+  InitHub(hub_db, "county-a", "county", kCounty,
+          {{"vil-a1", "village", kVillage}, {"vil-a2", "village", kVillage}});
+  auto writer = CreateLedger(dir.File("vil-a1.db"), NodeAt("vil-a1", Level::kVillage, kVillage));
+  auto prober = CreateLedger(dir.File("vil-a2.db"), NodeAt("vil-a2", Level::kVillage, kVillage));
+  RegisterKey(hub_db, dir.File("vil-a1.db"));
+  RegisterKey(hub_db, dir.File("vil-a2.db"));
+  HubProcess hub("county hub", hub_db, dir.File("county.log"));
+  hub.Start();
+  // Two full sessions: the first brings the hub's registration (its key), the second leaves nothing to
+  // move, so the hub records the prober's state and the prober remembers the hub.
+  REQUIRE(VerifiedSessionWith(*prober, hub.url()).ok());
+  REQUIRE(VerifiedSessionWith(*prober, hub.url()).ok());
+  const uint64_t contact_before = ContactOf(hub.Status(), "vil-a2");
+  SILIAN_TAKE(writer->CreateCase(SampleCase(1)));
+
+  HeldWrite held(hub_db);
+  std::future<Result<sync::SyncSummary>> push =
+      std::async(std::launch::async, [&] { return SessionWith(*writer, hub.url()); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // The probe took the writer's lock before: it was answered only once the push went through or gave up.
+  const auto started = std::chrono::steady_clock::now();
+  Result<sync::SyncSummary> probed = VerifiedSessionWith(*prober, hub.url());
+  const auto probe_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  const bool push_still_waiting = push.wait_for(std::chrono::seconds(0)) != std::future_status::ready;
+  held.Release();
+  Result<sync::SyncSummary> pushed = push.get();
+
+  INFO("probe: " << (probed.ok() ? probed->probe : probed.status().message()) << " in " << probe_ms << " ms");
+  INFO("hub log: " << ReadFile(dir.File("county.log")));
+  REQUIRE(probed.ok());
+  CHECK(probed->probe == "unchanged");
+  CHECK(push_still_waiting);
+  CHECK(probe_ms < 1000);
+  REQUIRE(pushed.ok());
+  CHECK(pushed->pushed == 1);
+  // The probe's contact record waited for the writer, then was written.
+  json after;
+  for (int i = 0; i < 50; ++i) {
+    after = hub.Status();
+    if (ContactOf(after, "vil-a2") > contact_before) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK(ContactOf(after, "vil-a2") > contact_before);
   CHECK(hub.Terminate() == 0);
 }
 
