@@ -82,7 +82,7 @@ Status CaseProjector::OnReferenceOp(const pb::Op& op) {
     SILIAN_ASSIGN_OR_RETURN(bool changed, staff_->Index(op));
     if (!changed) return Status::Ok();
     SILIAN_ASSIGN_OR_RETURN(std::vector<std::string> cases, staff_->CasesJudgedBy(op));
-    return Reproject(cases);
+    return ledger_->MarkStale(cases);
   }
   if (!op.has_node_registered()) {
     SILIAN_RETURN_IF_ERROR(reference_->Index(op));
@@ -104,15 +104,8 @@ Status CaseProjector::ReprojectCasesOf(const std::string& origin) {
   SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_->db(), "SELECT DISTINCT case_id FROM ops WHERE origin=? AND case_id<>''"));
   s.Bind(1, origin);
   SILIAN_ASSIGN_OR_RETURN(auto case_ids, CollectRows<std::string>(s, [](const Stmt& row) { return row.Text(0); }));
-  return Reproject(case_ids);
-}
-
-Status CaseProjector::Reproject(const std::vector<std::string>& case_ids) {
-  for (const auto& id : case_ids) {
-    SILIAN_ASSIGN_OR_RETURN(std::vector<pb::Op> ops, ledger_->LoadCaseOps(id));
-    if (!ops.empty()) SILIAN_RETURN_IF_ERROR(ProjectAndStore(id, std::move(ops)).status());
-  }
-  return Status::Ok();
+  // Projected once before the transaction commits, not once per registration op of an import.
+  return ledger_->MarkStale(case_ids);
 }
 
 Result<CaseProjection> CaseProjector::ProjectAndStore(const std::string& case_id, std::vector<pb::Op> ops) {

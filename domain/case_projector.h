@@ -53,10 +53,9 @@ class CaseProjector final : public Projector {
   Outbox& outbox() { return *outbox_; }
 
  private:
-  // Folds again the stored cases that have ops of `origin` (its registered level changed).
+  // Has the stored cases that have ops of `origin` folded again (its registered level changed) before the
+  // transaction commits (Ledger::MarkStale).
   Status ReprojectCasesOf(const std::string& origin);
-  // Folds again the stored cases `case_ids`.
-  Status Reproject(const std::vector<std::string>& case_ids);
 
   Ledger* ledger_ = nullptr;
   std::unique_ptr<CaseTables> cases_;

@@ -7,7 +7,39 @@
 namespace silian::sync {
 
 std::string CaseTables::SchemaStep(int version) {
+  if (version == 5) {
+    // Schema 5: the cases table keeps a rowid. A case's row is about 2 KB (its view); in a WITHOUT ROWID
+    // table SQLite keeps at most about 1 KB of a row in the b-tree page and the rest in an overflow page of
+    // its own, so every case took two pages and every projection wrote both (8.4 MB of pages for 3.9 MB of
+    // rows in a 20,000-op ledger). The case_watch triggers go with the old table: dropping
+    // case_watch_version makes CaseWatch rebuild its index and its triggers when the ledger next opens.
+    return R"sql(
+CREATE TABLE cases_v5(
+  case_id TEXT NOT NULL UNIQUE,
+  case_number TEXT NOT NULL,
+  division TEXT NOT NULL,
+  status TEXT NOT NULL,
+  applicant_name TEXT NOT NULL,
+  applicant_id TEXT NOT NULL,
+  item_code TEXT NOT NULL,
+  last_hlc INTEGER NOT NULL,
+  open_conflicts INTEGER NOT NULL,
+  heads TEXT NOT NULL,
+  view TEXT NOT NULL);
+INSERT INTO cases_v5(case_id, case_number, division, status, applicant_name, applicant_id, item_code, last_hlc,
+                     open_conflicts, heads, view)
+  SELECT case_id, case_number, division, status, applicant_name, applicant_id, item_code, last_hlc,
+         open_conflicts, heads, view FROM cases ORDER BY case_id;
+DROP TABLE cases;
+ALTER TABLE cases_v5 RENAME TO cases;
+CREATE INDEX cases_by_status ON cases(status, last_hlc);
+CREATE INDEX cases_by_number ON cases(case_number);
+CREATE INDEX cases_by_applicant ON cases(applicant_id);
+DROP TABLE IF EXISTS case_watch_version;
+)sql";
+  }
   if (version != 1) return "";
+  // Schema 5 rebuilds this table with a rowid (above).
   return R"sql(
 CREATE TABLE cases(
   case_id TEXT PRIMARY KEY,
@@ -60,8 +92,10 @@ Result<std::unique_ptr<CaseTables>> CaseTables::Attach(sqlite3* db, const Sealer
   std::unique_ptr<CaseTables> t(new CaseTables(db, sealer));
   SILIAN_RETURN_IF_ERROR(t->upsert_case_.Prepare(
       db,
-      "INSERT OR REPLACE INTO cases(case_id, case_number, division, status, applicant_name, applicant_id, "
-      "item_code, last_hlc, open_conflicts, heads, view) VALUES(?,?,?,?,?,?,?,?,?,?,?)"));
+      "INSERT INTO cases(case_id, case_number, division, status, applicant_name, applicant_id, item_code, "
+      "last_hlc, open_conflicts, heads, view) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) ON CONFLICT(case_id) DO "
+      "UPDATE SET case_number=?2, division=?3, status=?4, applicant_name=?5, applicant_id=?6, item_code=?7, "
+      "last_hlc=?8, open_conflicts=?9, heads=?10, view=?11"));
   SILIAN_RETURN_IF_ERROR(t->delete_conflicts_.Prepare(db, "DELETE FROM conflicts WHERE case_id=?"));
   SILIAN_RETURN_IF_ERROR(t->insert_conflict_.Prepare(
       db, "INSERT OR REPLACE INTO conflicts(conflict_id, case_id, kind, detail) VALUES(?,?,?,?)"));

@@ -61,10 +61,9 @@ bool AwaitsTheWindow(const std::string& status) {
   return false;
 }
 
-Status MarkCurrent(sqlite3* db) {
-  Stmt s;
-  SILIAN_RETURN_IF_ERROR(s.Prepare(db, kMarkCurrent));
-  return s.Bind(1, static_cast<int64_t>(CaseWatch::kVersion)).Run();
+Status MarkCurrent(StmtCache& statements) {
+  SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease s, statements.Get(kMarkCurrent));
+  return s->Bind(1, static_cast<int64_t>(CaseWatch::kVersion)).Run();
 }
 
 Status CheckStatuses(const std::vector<std::string>& statuses) {
@@ -118,7 +117,7 @@ Result<bool> CaseWatch::Current() {
 }
 
 Result<std::unique_ptr<CaseWatch>> CaseWatch::Attach(Ledger& ledger, CaseTables& cases, ReferenceIndex& reference) {
-  std::unique_ptr<CaseWatch> w(new CaseWatch(ledger.db(), cases, reference));
+  std::unique_ptr<CaseWatch> w(new CaseWatch(ledger, cases, reference));
   SILIAN_ASSIGN_OR_RETURN(bool current, w->Current());
   if (current) return w;  // the common open: no write lock taken
   CaseWatch* watch = w.get();
@@ -138,11 +137,11 @@ Status CaseWatch::Create() {
 Result<const WorkingCalendar*> CaseWatch::CalendarOf(const std::string& division) {
   // The cache holds while the calendar layers stored stay the same: a layer indexed, or one rolled back
   // with its transaction, changes this stamp of the reference index's calendars table.
-  Stmt stamp;
-  SILIAN_RETURN_IF_ERROR(stamp.Prepare(
-      db_, "SELECT count(*) || ':' || ifnull(max(hlc), 0) || ':' || ifnull(sum(version), 0) FROM calendars"));
-  SILIAN_ASSIGN_OR_RETURN(bool row, stamp.Step());
-  const std::string now = row ? stamp.Text(0) : "";
+  SILIAN_ASSIGN_OR_RETURN(
+      StmtCache::Lease stamp,
+      statements_.Get("SELECT count(*) || ':' || ifnull(max(hlc), 0) || ':' || ifnull(sum(version), 0) FROM calendars"));
+  SILIAN_ASSIGN_OR_RETURN(bool row, stamp->Step());
+  const std::string now = row ? stamp->Text(0) : "";
   if (now != calendars_stamp_) {
     calendars_.clear();
     calendars_stamp_ = now;
@@ -157,15 +156,16 @@ Result<const WorkingCalendar*> CaseWatch::CalendarOf(const std::string& division
 
 Status CaseWatch::Write(const CaseProjection& p) {
   SILIAN_RETURN_IF_ERROR(WriteView(p.case_id.value, p.view));
-  return MarkCurrent(db_);
+  return MarkCurrent(statements_);
 }
 
 
 
 Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& view) {
-  Stmt del;
-  SILIAN_RETURN_IF_ERROR(del.Prepare(db_, "DELETE FROM case_watch WHERE case_id=?"));
-  SILIAN_RETURN_IF_ERROR(del.Bind(1, case_id).Run());
+  {
+    SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease del, statements_.Get("DELETE FROM case_watch WHERE case_id=?"));
+    SILIAN_RETURN_IF_ERROR(del->Bind(1, case_id).Run());
+  }
   const std::string division = view.value("division", "");
   auto as_of = ParseDate(view.value("last_update", "").substr(0, 10));
   if (division.empty() || !as_of.ok()) return Status::Ok();  // a case without a division or date: nobody's
@@ -183,13 +183,13 @@ Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& vi
   }
   std::string level;
   if (view.contains("item") && view["item"].is_object()) level = view["item"].value("exercise_level", "");
-  Stmt ins;
-  SILIAN_RETURN_IF_ERROR(ins.Prepare(
-      db_, "INSERT INTO case_watch(case_id, division, status, exercise_level, due, owed_due) VALUES(?,?,?,?,?,?)"));
-  ins.Bind(1, case_id).Bind(2, division).Bind(3, view.value("status", "")).Bind(4, level);
-  ins.Bind(5, due ? FormatDate(*due) : std::string());
-  if (owed_due) ins.Bind(6, *owed_due);  // unbound: NULL, nothing owed
-  return ins.Run();
+  SILIAN_ASSIGN_OR_RETURN(
+      StmtCache::Lease ins,
+      statements_.Get("INSERT INTO case_watch(case_id, division, status, exercise_level, due, owed_due) VALUES(?,?,?,?,?,?)"));
+  ins->Bind(1, case_id).Bind(2, division).Bind(3, view.value("status", "")).Bind(4, level);
+  ins->Bind(5, due ? FormatDate(*due) : std::string());
+  if (owed_due) ins->Bind(6, *owed_due);  // unbound: NULL, nothing owed
+  return ins->Run();
 }
 
 Status CaseWatch::Rebuild() {
@@ -197,7 +197,7 @@ Status CaseWatch::Rebuild() {
   SILIAN_RETURN_IF_ERROR(cases_.ForEachView("", [this](const nlohmann::json& view) {
     return WriteView(view.value("case_id", ""), view);
   }));
-  return MarkCurrent(db_);
+  return MarkCurrent(statements_);
 }
 
 Result<WatchPage> CaseWatch::QueryOwed(const WatchQuery& q) {

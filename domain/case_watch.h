@@ -94,7 +94,8 @@ class CaseWatch {
   Result<std::vector<std::string>> CaseIds(const std::string& scope);
 
  private:
-  CaseWatch(sqlite3* db, CaseTables& cases, ReferenceIndex& reference) : db_(db), cases_(cases), reference_(reference) {}
+  CaseWatch(Ledger& ledger, CaseTables& cases, ReferenceIndex& reference)
+      : db_(ledger.db()), statements_(ledger.statements()), cases_(cases), reference_(reference) {}
   // Whether the tables exist at kVersion.
   Result<bool> Current();
   // Creates the tables and rows unless Current. REQUIRES: inside a write transaction.
@@ -105,6 +106,7 @@ class CaseWatch {
   Result<WatchPage> QueryOwed(const WatchQuery& q);
 
   sqlite3* db_;
+  StmtCache& statements_;  // the statements run per case written
   CaseTables& cases_;
   ReferenceIndex& reference_;
   std::map<std::string, WorkingCalendar> calendars_;  // by division, for the layers of calendars_stamp_

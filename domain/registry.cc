@@ -127,12 +127,13 @@ Result<bool> Registry::Index(const pb::Op& op) {
 }
 
 Result<std::optional<Registration>> Registry::Find(std::string_view node_id) {
-  Stmt s;
-  SILIAN_RETURN_IF_ERROR(s.Prepare(ledger_.db(), (std::string(kSelect) + " WHERE node_id=?").c_str()));
-  s.Bind(1, node_id);
-  SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+  // Asked once per op imported (AdmitOrigin): prepared once.
+  static const std::string kFind = std::string(kSelect) + " WHERE node_id=?";
+  SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease s, ledger_.statements().Get(kFind));
+  s->Bind(1, node_id);
+  SILIAN_ASSIGN_OR_RETURN(bool row, s->Step());
   if (!row) return std::optional<Registration>();
-  return std::optional<Registration>(FromRow(s));
+  return std::optional<Registration>(FromRow(*s));
 }
 
 Result<std::vector<Registration>> Registry::List() {

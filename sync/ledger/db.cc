@@ -55,6 +55,46 @@ std::string Stmt::Text(int col) const {
 
 bool Stmt::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 
+StmtCache::Lease::Lease(Lease&& other) noexcept
+    : stmt_(other.stmt_), in_use_(other.in_use_), own_(std::move(other.own_)) {
+  other.stmt_ = nullptr;
+  other.in_use_ = nullptr;
+}
+
+StmtCache::Lease::~Lease() {
+  if (stmt_ == nullptr) return;
+  stmt_->Reset();
+  if (in_use_ != nullptr) *in_use_ = false;
+}
+
+void StmtCache::Attach(sqlite3* db) {
+  if (db == db_) return;
+  Clear();
+  db_ = db;
+}
+
+Result<StmtCache::Lease> StmtCache::Get(std::string_view sql) {
+  auto it = entries_.find(sql);
+  if (it != entries_.end() && !it->second->in_use) {
+    it->second->in_use = true;
+    return Lease(&it->second->stmt, &it->second->in_use);
+  }
+  const std::string text(sql);
+  if (it != entries_.end()) {  // nested: a statement of this lease alone
+    auto own = std::make_unique<Stmt>();
+    SILIAN_RETURN_IF_ERROR(own->Prepare(db_, text.c_str()));
+    return Lease(std::move(own));
+  }
+  auto entry = std::make_unique<Entry>();
+  SILIAN_RETURN_IF_ERROR(entry->stmt.Prepare(db_, text.c_str()));
+  entry->in_use = true;
+  Entry* e = entry.get();
+  entries_.emplace(text, std::move(entry));
+  return Lease(&e->stmt, &e->in_use);
+}
+
+void StmtCache::Clear() { entries_.clear(); }
+
 Status Exec(sqlite3* db, const std::string& sql) {
   char* err = nullptr;
   if (sqlite3_exec(db, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {

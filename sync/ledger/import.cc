@@ -677,6 +677,7 @@ class ImportImpl final : public Ledger::Import {
 
   Status ProjectTouched() {
     if (defer_) {
+      m_.marked_stale.clear();  // in stale_cases with the touched cases, for RefreshStaleCases
       Stmt mark;
       SILIAN_RETURN_IF_ERROR(mark.Prepare(m_.db, "INSERT OR IGNORE INTO stale_cases(case_id) VALUES(?)"));
       for (const auto& case_id : touched_) SILIAN_RETURN_IF_ERROR(mark.Reset().Bind(1, case_id).Run());

@@ -277,11 +277,13 @@ std::string LedgerDigest::ToLine() const {
 // ------------------------------------------------------------------------------------------------ Impl
 
 Ledger::Impl::~Impl() {
+  statements.Clear();
   if (db != nullptr) sqlite3_close_v2(db);
 }
 
 Status Ledger::Impl::PrepareAll() {
-  const std::pair<Stmt*, const char*> statements[] = {
+  statements.Attach(db);
+  const std::pair<Stmt*, const char*> own[] = {
       {&insert_op, "INSERT INTO ops(origin, seq, hlc, case_id, division, chain_hash, bytes) VALUES(?,?,?,?,?,?,?)"},
       {&select_op_bytes, "SELECT bytes FROM ops WHERE origin=? AND seq=?"},
       {&select_case_ops, "SELECT bytes, origin, seq FROM ops WHERE case_id=?"},
@@ -300,7 +302,7 @@ Status Ledger::Impl::PrepareAll() {
       {&select_chain_hash_for_head,
        "SELECT chain_hash FROM ops WHERE origin=?1 AND seq=?2 UNION ALL SELECT hash FROM skips WHERE origin=?1 AND to_seq=?2"},
   };
-  for (const auto& [stmt, sql] : statements) SILIAN_RETURN_IF_ERROR(stmt->Prepare(db, sql));
+  for (const auto& [stmt, sql] : own) SILIAN_RETURN_IF_ERROR(stmt->Prepare(db, sql));
   return Status::Ok();
 }
 
@@ -474,7 +476,21 @@ Result<std::vector<Refusal>> Ledger::Impl::Reproject(const std::string& case_id)
   return projector->Project(case_id, std::move(ops));
 }
 
+Status Ledger::Impl::ProjectMarkedStale() {
+  while (!marked_stale.empty()) {
+    const std::string id = *marked_stale.begin();
+    marked_stale.erase(marked_stale.begin());
+    {
+      SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease done, statements.Get("DELETE FROM stale_cases WHERE case_id=?"));
+      SILIAN_RETURN_IF_ERROR(done->Bind(1, id).Run());
+    }
+    SILIAN_RETURN_IF_ERROR(Reproject(id).status());
+  }
+  return Status::Ok();
+}
+
 Result<std::vector<std::string>> Ledger::Impl::TakeStaleCases() {
+  marked_stale.clear();  // every stale case, marked in this transaction or before, is the caller's now
   std::vector<std::string> out;
   Stmt s;
   SILIAN_RETURN_IF_ERROR(s.Prepare(db, "SELECT case_id FROM stale_cases"));
@@ -509,6 +525,7 @@ void Ledger::Impl::ResetStatements() {
 
 void Ledger::Impl::ReloadAfterRollback() {
   ResetStatements();
+  marked_stale.clear();
   LoadFrontier().IgnoreError();
   LoadClock().IgnoreError();
   projector->Reload().IgnoreError();
@@ -578,6 +595,7 @@ const SigningKey& Ledger::signing_key() const { return impl_->signing_key; }
 const Sealer* Ledger::sealer() const { return impl_->sealer; }
 WallClock& Ledger::wall() { return *impl_->wall; }
 sqlite3* Ledger::db() { return impl_->db; }
+StmtCache& Ledger::statements() { return impl_->statements; }
 const std::string& Ledger::path() const { return impl_->path; }
 bool Ledger::IsReference(const pb::Op& op) const { return impl_->projector->IsReference(op); }
 PeerRegistry& Ledger::peers() { return *impl_->peers; }
@@ -591,6 +609,7 @@ Status Ledger::RunTransaction(const std::function<Status()>& body) {
   m.in_transaction = true;
   Status s = m.RefreshIfChangedElsewhere();
   if (s.ok()) s = body();
+  if (s.ok()) s = m.ProjectMarkedStale();
   if (s.ok()) {
     s = Exec(m.db, "COMMIT");
     m.ResetStatements();
@@ -638,6 +657,16 @@ Result<OpId> Ledger::Append(pb::Op op, const std::string& actor, const std::stri
 }
 
 Result<std::vector<pb::Op>> Ledger::LoadCaseOps(const std::string& case_id) { return impl_->CaseOps(case_id); }
+
+Status Ledger::MarkStale(const std::vector<std::string>& case_ids) {
+  Impl& m = *impl_;
+  for (const auto& id : case_ids) {
+    SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease mark, m.statements.Get("INSERT OR IGNORE INTO stale_cases(case_id) VALUES(?)"));
+    SILIAN_RETURN_IF_ERROR(mark->Bind(1, id).Run());
+    m.marked_stale.insert(id);
+  }
+  return Status::Ok();
+}
 
 Status Ledger::RefreshStaleCases() {
   Impl& m = *impl_;

@@ -38,6 +38,7 @@
 namespace silian::sync {
 
 class Sealer;
+class StmtCache;
 
 struct NodeConfig {
   NodeId node_id;
@@ -137,7 +138,8 @@ class Ledger {
   // ledger's tables and the projector's (Projector::SchemaStep).
   // Version 3 added pending.added_ms (purge) and receipts.hash (receipts that cannot be fooled).
   // Version 4 added heads (signed chain heads received) and forgeries (evidence of refused imports).
-  static constexpr int kSchemaVersion = 4;
+  // Version 5 rebuilt the projector's cases table with a rowid (CaseTables::SchemaStep).
+  static constexpr int kSchemaVersion = 5;
 
   // Creates a new ledger file (mode 0600, O_EXCL). kFailedPrecondition if `path` exists; kInvalidArgument
   // naming the device number when it is not two digits. `projector` is borrowed and outlives the ledger.
@@ -162,6 +164,8 @@ class Ledger {
   const Sealer* sealer() const;
   // The connection, for collaborators that keep their tables in this file. Borrowed.
   sqlite3* db();
+  // Statements prepared once on that connection, for the collaborators' per-op and per-case statements.
+  StmtCache& statements();
   // The path of the ledger file.
   const std::string& path() const;
   // Whether `op` is reference data by its kind (the projector's rule). Pure; thread-safe.
@@ -190,6 +194,11 @@ class Ledger {
   Result<std::vector<pb::Op>> LoadCaseOps(const std::string& case_id);
   // Re-projects the cases left by deferred imports (also done by Open and by every non-deferred Commit).
   Status RefreshStaleCases();
+  // For the projector, when a reference op changes what cases already stored project to (a registration or a
+  // staff account): `case_ids` are projected once before the transaction commits (an authoring transaction,
+  // an import's Commit) or, in a deferred import, with its other touched cases. REQUIRES: inside a write
+  // transaction.
+  Status MarkStale(const std::vector<std::string>& case_ids);
   // Encrypts this plain ledger with `sealer` in one transaction (the op bytes of ops, pending and
   // equivocations, meta "seal" and "seal_check", then `add_keyslots`, which must store at least one way to
   // unlock it: ledger/keyslots.h) and leaves every case for re-projection. kFailedPrecondition when already

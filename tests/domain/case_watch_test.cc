@@ -129,6 +129,70 @@ TEST_CASE("Watch index: a ledger made before the index has it rebuilt when it op
   CHECK(Watched(*reopened) == std::set<std::string>{a});
 }
 
+// The one value of `sql` on `path`, as text.
+std::string QueryOne(const std::string& path, const char* sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  Stmt s;
+  SILIAN_REQUIRE_OK(s.Prepare(db, sql));
+  const std::string v = SILIAN_TAKE(s.Step()) ? s.Text(0) : "";
+  s.Reset();
+  sqlite3_close(db);
+  return v;
+}
+
+TEST_CASE("Schema 5: a ledger of schema 4 has its cases table rebuilt with a rowid, and keeps every case and "
+          "the watch index", "[case_watch]") {
+  test::TempDir dir;
+  Replica village = test::MakeReplica(dir, test::NodeAt("agent", Level::kVillage, test::kVillage));
+  Replica county = test::MakeCountyFor(dir, {village.store.get()});
+  test::Exchange(*county, *village);
+  const std::string a = NewReceived(*village, 1);
+  const std::string b = NewReceived(*village, 2);
+  SILIAN_TAKE(village->Act(b, Action::kWithdraw, "applicant asks", "agent-1"));
+  const test::Snapshot before = test::TakeSnapshot(*village.store);
+  village.store.reset();
+
+  // What schema 4 held: the same rows in a WITHOUT ROWID table, with the watch index's triggers on it.
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(village.path.c_str(), &db) == SQLITE_OK);
+  SILIAN_REQUIRE_OK(Exec(db, R"sql(
+BEGIN;
+CREATE TABLE cases_v4(
+  case_id TEXT PRIMARY KEY, case_number TEXT NOT NULL, division TEXT NOT NULL, status TEXT NOT NULL,
+  applicant_name TEXT NOT NULL, applicant_id TEXT NOT NULL, item_code TEXT NOT NULL, last_hlc INTEGER NOT NULL,
+  open_conflicts INTEGER NOT NULL, heads TEXT NOT NULL, view TEXT NOT NULL) WITHOUT ROWID;
+INSERT INTO cases_v4 SELECT case_id, case_number, division, status, applicant_name, applicant_id, item_code,
+  last_hlc, open_conflicts, heads, view FROM cases;
+DROP TABLE cases;
+ALTER TABLE cases_v4 RENAME TO cases;
+CREATE INDEX cases_by_status ON cases(status, last_hlc);
+CREATE INDEX cases_by_number ON cases(case_number);
+CREATE INDEX cases_by_applicant ON cases(applicant_id);
+CREATE TRIGGER case_watch_stale_insert AFTER INSERT ON cases BEGIN DELETE FROM case_watch_version; END;
+CREATE TRIGGER case_watch_stale_update AFTER UPDATE ON cases BEGIN DELETE FROM case_watch_version; END;
+CREATE TRIGGER case_watch_stale_delete AFTER DELETE ON cases BEGIN DELETE FROM case_watch_version; END;
+PRAGMA user_version=4;
+COMMIT;)sql"));
+  sqlite3_close(db);
+  REQUIRE_THAT(QueryOne(village.path, "SELECT sql FROM sqlite_master WHERE name='cases'"),
+               Catch::Contains("WITHOUT ROWID"));
+
+  auto reopened = test::OpenLedger(village.path);
+  CHECK(QueryOne(village.path, "PRAGMA user_version") == "5");
+  CHECK_THAT(QueryOne(village.path, "SELECT sql FROM sqlite_master WHERE name='cases'"),
+             !Catch::Contains("WITHOUT ROWID"));
+  CHECK(test::TakeSnapshot(*reopened) == before);
+  CHECK(Watched(*reopened) == std::set<std::string>{a});
+  CHECK(QueryOne(village.path, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND tbl_name='cases'") == "3");
+  CHECK(QueryOne(village.path, "PRAGMA integrity_check") == "ok");
+  // The index follows writes after the migration, and a case written again keeps one row.
+  const std::string c = NewReceived(*reopened, 3);
+  SILIAN_TAKE(reopened->Act(a, Action::kWithdraw, "applicant asks", "agent-1"));
+  CHECK(Watched(*reopened) == std::set<std::string>{c});
+  CHECK(QueryOne(village.path, "SELECT count(*) FROM cases") == "3");
+}
+
 // The case ids a full read finds owing materials (OwedDueOf over every stored view), by id.
 std::set<std::string> OwingByFullRead(LedgerStore& store) {
   std::set<std::string> ids;

@@ -750,7 +750,7 @@ TEST_CASE("Store: the ledger file passes SQLite's integrity check and uses WAL",
   };
   CHECK(one("PRAGMA integrity_check") == "ok");
   CHECK(one("PRAGMA journal_mode") == "wal");
-  CHECK(one("PRAGMA user_version") == "4");
+  CHECK(one("PRAGMA user_version") == "5");
   sqlite3_close(db);
 }
 

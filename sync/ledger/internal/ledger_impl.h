@@ -3,6 +3,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 
@@ -38,6 +39,7 @@ struct Ledger::Impl {
   Stmt insert_op, select_op_bytes, select_case_ops, insert_skip, extend_skip, last_skip, upsert_frontier,
       insert_pending, next_pending, delete_pending, insert_equivocation, get_meta, set_meta, select_op_case,
       select_chain_hash_for_head;
+  StmtCache statements;  // the collaborators' hot statements (Ledger::statements)
   uint64_t last_purge_ms = 0;
 
   ~Impl();
@@ -71,6 +73,10 @@ struct Ledger::Impl {
   Result<std::vector<Refusal>> Reproject(const std::string& case_id);
   // Removes and returns the cases whose projection an earlier import deferred. REQUIRES: a transaction.
   Result<std::vector<std::string>> TakeStaleCases();
+  // Ledger::MarkStale's cases not yet projected in this transaction.
+  std::set<std::string> marked_stale;
+  // Projects marked_stale's cases and takes them out of stale_cases (the end of an authoring transaction).
+  Status ProjectMarkedStale();
   // Deletes pending entries older than options.pending.max_age_ms, and malformed ones. REQUIRES: a
   // write transaction.
   Status PurgePending();
