@@ -30,38 +30,37 @@ Status CheckHeadSyntax(const pb::SignedHead& head) {
   return Status::Ok();
 }
 
-Status StoreHead(sqlite3* db, const pb::SignedHead& head, bool verified) {
-  Stmt s;
-  SILIAN_RETURN_IF_ERROR(s.Prepare(
-      db, verified ? "INSERT OR REPLACE INTO heads(origin, seq, hash, signature, verified) VALUES(?,?,?,?,1)"
-                   : "INSERT OR IGNORE INTO heads(origin, seq, hash, signature, verified) VALUES(?,?,?,?,0)"));
-  s.Bind(1, head.origin()).Bind(2, head.seq()).BindBlob(3, head.hash()).BindBlob(4, head.signature());
-  return s.Run();
+Status StoreHead(StmtCache& statements, const pb::SignedHead& head, bool verified) {
+  SILIAN_ASSIGN_OR_RETURN(
+      StmtCache::Lease s,
+      statements.Get(verified ? "INSERT OR REPLACE INTO heads(origin, seq, hash, signature, verified) VALUES(?,?,?,?,1)"
+                              : "INSERT OR IGNORE INTO heads(origin, seq, hash, signature, verified) VALUES(?,?,?,?,0)"));
+  s->Bind(1, head.origin()).Bind(2, head.seq()).BindBlob(3, head.hash()).BindBlob(4, head.signature());
+  return s->Run();
 }
 
-Result<std::map<uint64_t, HeldHead>> HeldHeads(sqlite3* db, const std::string& origin, uint64_t after_seq) {
-  Stmt s;
-  SILIAN_RETURN_IF_ERROR(
-      s.Prepare(db, "SELECT seq, hash, signature, verified FROM heads WHERE origin=? AND seq>? ORDER BY seq"));
-  s.Bind(1, origin).Bind(2, after_seq);
+Result<std::map<uint64_t, HeldHead>> HeldHeads(StmtCache& statements, const std::string& origin, uint64_t after_seq) {
+  SILIAN_ASSIGN_OR_RETURN(
+      StmtCache::Lease s,
+      statements.Get("SELECT seq, hash, signature, verified FROM heads WHERE origin=? AND seq>? ORDER BY seq"));
+  s->Bind(1, origin).Bind(2, after_seq);
   std::map<uint64_t, HeldHead> out;
   for (;;) {
-    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    SILIAN_ASSIGN_OR_RETURN(bool row, s->Step());
     if (!row) return out;
     HeldHead h;
     h.head.set_origin(origin);
-    h.head.set_seq(static_cast<uint64_t>(s.Int(0)));
-    h.head.set_hash(s.Text(1));
-    h.head.set_signature(s.Text(2));
-    h.verified = s.Int(3) != 0;
+    h.head.set_seq(static_cast<uint64_t>(s->Int(0)));
+    h.head.set_hash(s->Text(1));
+    h.head.set_signature(s->Text(2));
+    h.verified = s->Int(3) != 0;
     out.emplace(h.head.seq(), std::move(h));
   }
 }
 
-Status DropWaitingHead(sqlite3* db, const std::string& origin, uint64_t seq) {
-  Stmt s;
-  SILIAN_RETURN_IF_ERROR(s.Prepare(db, "DELETE FROM heads WHERE origin=? AND seq=? AND verified=0"));
-  return s.Bind(1, origin).Bind(2, seq).Run();
+Status DropWaitingHead(StmtCache& statements, const std::string& origin, uint64_t seq) {
+  SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease s, statements.Get("DELETE FROM heads WHERE origin=? AND seq=? AND verified=0"));
+  return s->Bind(1, origin).Bind(2, seq).Run();
 }
 
 Status RecordForgery(sqlite3* db, const ForgeryEvidence& evidence, const std::string& sealed_sample, uint64_t now_ms) {

@@ -92,9 +92,11 @@ class ImportImpl final : public Ledger::Import {
     for (const auto& e : entries) covered_.erase(e.origin());
     for (const auto& [origin, heads] : offered_) covered_.erase(origin);
     batch_entries_ = &entries;
+    for (const auto& e : entries) batch_by_origin_[e.origin()].push_back(&e);
     Status s = ApplyEntries(entries);
     if (s.ok()) s = StoreUnreachedHeads();
     batch_entries_ = nullptr;
+    batch_by_origin_.clear();
     SILIAN_RETURN_IF_ERROR(s);
     return DrainAll();
   }
@@ -233,7 +235,7 @@ class ImportImpl final : public Ledger::Import {
   // yet, so that they can be checked and forwarded once the chain below them is complete).
   Status StoreUnreachedHeads() {
     for (const pb::SignedHead* h : batch_heads_)
-      if (h->seq() > Point(h->origin()).seq) SILIAN_RETURN_IF_ERROR(StoreHead(m_.db, *h, false));
+      if (h->seq() > Point(h->origin()).seq) SILIAN_RETURN_IF_ERROR(StoreHead(m_.statements, *h, false));
     batch_heads_.clear();
     return Status::Ok();
   }
@@ -258,10 +260,10 @@ class ImportImpl final : public Ledger::Import {
 
   // The chain steps of `origin` beyond `after`: this batch's entries and what waits in pending.
   Status CollectSteps(const std::string& origin, uint64_t after, std::map<uint64_t, ChainStep>& steps) {
-    if (batch_entries_ != nullptr)
-      for (const auto& e : *batch_entries_) {
-        if (e.origin() != origin || e.to() <= after) continue;
-        steps[e.from()] = e.skip ? ChainStep{e.to(), nullptr, e.skip->hash()} : ChainStep{e.to(), e.bytes, ""};
+    if (auto it = batch_by_origin_.find(origin); it != batch_by_origin_.end())
+      for (const BatchEntry* e : it->second) {
+        if (e->to() <= after) continue;
+        steps[e->from()] = e->skip ? ChainStep{e->to(), nullptr, e->skip->hash()} : ChainStep{e->to(), e->bytes, ""};
       }
     if (!pending_.count(origin)) return Status::Ok();
     Stmt p;
@@ -311,7 +313,7 @@ class ImportImpl final : public Ledger::Import {
     SILIAN_RETURN_IF_ERROR(CheckHeldHeads(origin, start));
     std::map<uint64_t, ChainStep> steps;
     SILIAN_RETURN_IF_ERROR(CollectSteps(origin, start.seq, steps));
-    SILIAN_ASSIGN_OR_RETURN(auto held, HeldHeads(m_.db, origin, start.seq));
+    SILIAN_ASSIGN_OR_RETURN(auto held, HeldHeads(m_.statements, origin, start.seq));
     const auto& offered = offered_[origin];
     uint64_t pos = start.seq;
     std::string hash = start.hash;
@@ -336,7 +338,7 @@ class ImportImpl final : public Ledger::Import {
           last = w->second.head;
           last_verified = w->second.verified;
         } else if (!w->second.verified) {
-          SILIAN_RETURN_IF_ERROR(DropWaitingHead(m_.db, origin, pos));
+          SILIAN_RETURN_IF_ERROR(DropWaitingHead(m_.statements, origin, pos));
         }
       }
     }
@@ -344,7 +346,7 @@ class ImportImpl final : public Ledger::Import {
     if (!key.ok() && key.status().code() == StatusCode::kNotFound) {
       // No anchor yet: the head matched its chain and is kept to be forwarded; receivers that hold the
       // origin's key check its signature.
-      if (last) SILIAN_RETURN_IF_ERROR(StoreHead(m_.db, *last, true));
+      if (last) SILIAN_RETURN_IF_ERROR(StoreHead(m_.statements, *last, true));
       return Coverage{kMaxSeq, true};
     }
     if (!last) return Coverage{start.seq, true};
@@ -354,10 +356,10 @@ class ImportImpl final : public Ledger::Import {
     if (!VerifySignature(*key, SignedHeadMessage(origin, last->seq(), last->hash()), last->signature())) {
       if (offered.count(last->seq()))
         return Forgery(*last, "has a signature that does not verify with the key of origin " + Quote(origin));
-      SILIAN_RETURN_IF_ERROR(DropWaitingHead(m_.db, origin, last->seq()));
+      SILIAN_RETURN_IF_ERROR(DropWaitingHead(m_.statements, origin, last->seq()));
       return Coverage{start.seq, true};
     }
-    SILIAN_RETURN_IF_ERROR(StoreHead(m_.db, *last, true));
+    SILIAN_RETURN_IF_ERROR(StoreHead(m_.statements, *last, true));
     return Coverage{last->seq(), true};
   }
 
@@ -721,6 +723,9 @@ class ImportImpl final : public Ledger::Import {
   std::map<std::string, std::map<uint64_t, pb::SignedHead>> offered_;  // heads offered in this import
   std::vector<const pb::SignedHead*> batch_heads_;                    // those of the batch at hand
   const std::vector<BatchEntry>* batch_entries_ = nullptr;            // the batch at hand, during Add
+  // The same entries by origin: a walk per origin of a batch of many origins (a catch-up from the city)
+  // looked at every entry of the batch each time.
+  std::map<std::string_view, std::vector<const BatchEntry*>> batch_by_origin_;
   std::map<std::string, Coverage> covered_;
   std::deque<std::string> pending_bytes_;                              // op bytes read for a walk
   std::optional<ForgeryEvidence> forgery_;

@@ -13,14 +13,17 @@
 
 namespace silian::sync {
 
+class StmtCache;
+
 // "head of "origin" at seq N", for messages.
 std::string HeadName(const pb::SignedHead& head);
 // A valid origin, seq in 1..kMaxSeq, a 32-byte hash and a 64-byte signature. kDataLoss naming the head and
 // the field.
 Status CheckHeadSyntax(const pb::SignedHead& head);
 
+// These three run once per origin of every batch imported: their statements come from the ledger's cache.
 // Keeps `head` (verified or waiting for the entries below it). A verified head replaces a waiting one.
-Status StoreHead(sqlite3* db, const pb::SignedHead& head, bool verified);
+Status StoreHead(StmtCache& statements, const pb::SignedHead& head, bool verified);
 // A head held in the `heads` table: verified (its signature checked against a chain that matched it), or
 // waiting for the entries below it.
 struct HeldHead {
@@ -29,9 +32,9 @@ struct HeldHead {
 };
 // The heads of `origin` after `after_seq`, by seq: those waiting, and those verified ahead of the frontier
 // (an op inside a verified run that could not apply yet leaves the frontier between heads).
-Result<std::map<uint64_t, HeldHead>> HeldHeads(sqlite3* db, const std::string& origin, uint64_t after_seq);
+Result<std::map<uint64_t, HeldHead>> HeldHeads(StmtCache& statements, const std::string& origin, uint64_t after_seq);
 // Drops a waiting head that does not match the chain: whoever sent it is not the sender at hand.
-Status DropWaitingHead(sqlite3* db, const std::string& origin, uint64_t seq);
+Status DropWaitingHead(StmtCache& statements, const std::string& origin, uint64_t seq);
 
 // What a refused import leaves as evidence.
 struct ForgeryEvidence {
