@@ -36,6 +36,7 @@ Status CaseProjector::Attach(Ledger& ledger) {
 }
 
 Status CaseProjector::Reload() {
+  if (registry_) registry_->Forget();
   if (staff_) staff_->Reload();
   return outbox_ ? outbox_->Reload() : Status::Ok();
 }

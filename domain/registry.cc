@@ -113,6 +113,7 @@ CREATE TABLE IF NOT EXISTS node_registry(
 Result<bool> Registry::Index(const pb::Op& op) {
   SILIAN_CHECK(op.has_node_registered());
   const pb::NodeRegistered& r = op.node_registered();
+  found_.erase(r.node_id());
   Stmt s;
   SILIAN_RETURN_IF_ERROR(s.Prepare(
       ledger_.db(),
@@ -127,13 +128,19 @@ Result<bool> Registry::Index(const pb::Op& op) {
 }
 
 Result<std::optional<Registration>> Registry::Find(std::string_view node_id) {
-  // Asked once per op imported (AdmitOrigin): prepared once.
+  // A transaction's snapshot starts with Ledger::Impl::RefreshIfChangedElsewhere, which has the projector
+  // Forget what another connection may have changed; this connection changes registrations only in Index.
+  const bool in_transaction = sqlite3_get_autocommit(ledger_.db()) == 0;
+  if (in_transaction)
+    if (auto it = found_.find(std::string(node_id)); it != found_.end()) return it->second;
   static const std::string kFind = std::string(kSelect) + " WHERE node_id=?";
   SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease s, ledger_.statements().Get(kFind));
   s->Bind(1, node_id);
   SILIAN_ASSIGN_OR_RETURN(bool row, s->Step());
-  if (!row) return std::optional<Registration>();
-  return std::optional<Registration>(FromRow(*s));
+  std::optional<Registration> found;
+  if (row) found = FromRow(*s);
+  if (in_transaction) found_[std::string(node_id)] = found;
+  return found;
 }
 
 Result<std::vector<Registration>> Registry::List() {

@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "silian.pb.h"
@@ -75,8 +76,12 @@ class Registry {
   // REQUIRES: inside a write transaction; `op` is a registration that passed ValidateRegistration.
   Result<bool> Index(const pb::Op& op);
 
-  // The registration in force of `node_id`; nullopt when none is held.
+  // The registration in force of `node_id`; nullopt when none is held. Inside a transaction, what was read
+  // is kept until Forget (an import asks once per op and once per op it folds); outside one, it is read.
   Result<std::optional<Registration>> Find(std::string_view node_id);
+  // Drops what Find kept: when another connection may have written (Projector::Reload, after a rollback
+  // and when the file changed elsewhere).
+  void Forget() { found_.clear(); }
   // Every registration held, by node id.
   Result<std::vector<Registration>> List();
 
@@ -124,6 +129,7 @@ class Registry {
   Status CheckRootClaim(const pb::Op& op);
 
   Ledger& ledger_;
+  std::unordered_map<std::string, std::optional<Registration>> found_;  // Find's, in transactions
 };
 
 }  // namespace silian::sync
