@@ -8,6 +8,14 @@
 
 namespace silian::console {
 
+std::string Said(const GlobalOptions& g, std::string_view key,
+                 const std::vector<std::pair<std::string, std::string>>& params) {
+  const i18n::Catalogue& c = i18n::Catalogue::Embedded();
+  if (auto text = c.Say(key, g.lang, params)) return *text;
+  if (auto text = c.Say(key, i18n::Lang::kEn, params)) return *text;
+  return std::string(key);  // tests/i18n check that every key the programs say is in the catalogue
+}
+
 int ExitCodeFor(StatusCode code) {
   switch (code) {
     case StatusCode::kOk:

@@ -6,6 +6,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -42,6 +44,11 @@ sync::Date Today();
 
 // Prints the id of an op just written: the id alone, or {"op": "..."} with --json.
 void PrintOpId(const GlobalOptions& g, const sync::OpId& op);
+
+// The catalogue's text of `key` in the chosen language with its {name} parameters (a success line); the
+// English text when the catalogue has none in that language.
+std::string Said(const GlobalOptions& g, std::string_view key,
+                 const std::vector<std::pair<std::string, std::string>>& params);
 
 // Writes one JSON document to stdout: indented by 2, keys sorted, invalid UTF-8 replaced rather than
 // thrown on, so the same value always prints the same bytes.

@@ -79,4 +79,27 @@ TEST_CASE_METHOD(Village, "Languages: --json prints the English error with its k
   CHECK(Cases().empty());
 }
 
+TEST_CASE_METHOD(Village, "Languages: case new says the new case's number and id in the language asked") {
+  const std::vector<std::string> good = {"case", "new", "--item", "ITEM-001", "--applicant-name", "乌云",
+                                         "--applicant-id", ResidentId(1)};
+  auto with = [&](const std::string& lang) {
+    std::vector<std::string> args = {"--lang", lang};
+    args.insert(args.end(), good.begin(), good.end());
+    ProcessResult r = node.Run(args);
+    INFO(Describe(r));
+    REQUIRE(r.exit_code == 0);
+    return r.out;
+  };
+  const std::string zh = with("zh");
+  CHECK_THAT(zh, Catch::StartsWith("办件编号：" + std::string(kVillage)));
+  CHECK_THAT(zh, Catch::Contains("\n办件标识：gacha200:"));
+  const std::string mn = with("mn");
+  CHECK_THAT(mn, Catch::StartsWith("ᠬᠡᠷᠡᠭ ᠦᠨ ᠳᠤᠭᠠᠠᠷ: "));
+  // English is what scripts have always read.
+  const std::string en = with("en");
+  CHECK_THAT(en, Catch::StartsWith("case number: "));
+  CHECK_THAT(en, Catch::Contains("\ncase id: gacha200:"));
+  CHECK(Cases().size() == 3);
+}
+
 }  // namespace silian::test

@@ -11,6 +11,7 @@
 #include "bench/bench_peer.h"
 #include "bench/bench_queue.h"
 #include "bench/bench_relay.h"
+#include "bench/bench_seed.h"
 #include "bench/bench_sync.h"
 
 namespace {
@@ -81,6 +82,24 @@ int main(int argc, char** argv) {
                        "directory under /tmp, removed at the end");
   sync_cmd->add_flag("--keep", sync.keep, "keep the scratch directory (ledgers and hub logs)");
   sync_cmd->add_flag("--json", sync.json, "print the figures as one JSON object");
+
+  silian::bench::SeedOptions seed;
+  auto* seed_cmd = app.add_subcommand(
+      "seed",
+      "Fills an existing node ledger with many cases (CreateCase and receive, as the app writes them), for "
+      "measuring the app's pages on a busy hall's ledger");
+  seed_cmd->add_option("--db", seed.db, "the node ledger to fill (unencrypted)")->required();
+  seed_cmd->add_option("--item", seed.item_code, "an item code of the ledger's catalogue that the node may receive")
+      ->required();
+  seed_cmd->add_option("--cases", seed.cases, "cases to author")
+      ->capture_default_str()
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1000000}));
+  seed_cmd->add_option("--seed", seed.seed, "applicants' seed; the same seed gives the same applicants")
+      ->capture_default_str();
+  seed_cmd->add_option("--actor", seed.actor, "who authors the cases")->capture_default_str();
+  bool not_received = false;
+  seed_cmd->add_flag("--not-received", not_received, "leave the cases as drafts (no receive)");
+  seed_cmd->add_flag("--json", seed.json, "print what was made as one JSON object");
 
   silian::bench::QueueOptions queue;
   auto* queue_cmd = app.add_subcommand(
@@ -193,7 +212,9 @@ int main(int argc, char** argv) {
     if (relay_cmd->count("--counties") == 0) relay.counties = smoke.counties;
     if (relay_cmd->count("--ops-per-county") == 0) relay.ops_per_county = smoke.ops_per_county;
   }
-  silian::Status s = queue_cmd->parsed()   ? silian::bench::RunQueue(queue, std::cout, std::cerr)
+  seed.received = !not_received;
+  silian::Status s = seed_cmd->parsed()    ? silian::bench::RunSeed(seed, std::cout, std::cerr)
+                     : queue_cmd->parsed() ? silian::bench::RunQueue(queue, std::cout, std::cerr)
                      : sync_cmd->parsed()  ? silian::bench::RunSync(sync, std::cout, std::cerr)
                      : relay_cmd->parsed() ? silian::bench::RunRelay(relay, std::cout, std::cerr)
                      : link_cmd->parsed() ? silian::bench::RunLink(link, std::cout, std::cerr)

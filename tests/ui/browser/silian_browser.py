@@ -34,6 +34,7 @@ def parse_args():
     p = argparse.ArgumentParser()
     for name in ("node", "hub", "admin", "catalog"):
         p.add_argument("--" + name, required=True)
+    p.add_argument("--bench")  # silian-bench, for the tests that seed a large ledger (page_speed.py)
     return p.parse_args()
 
 
@@ -208,6 +209,45 @@ def wait_for(fn, what, timeout=10):
     fail("timed out waiting for %s%s" % (what, ": %s" % last if last else ""))
 
 
+# Runs `prepare` (JavaScript: resets what the step will fill), then `act` (JavaScript: the click, the typing),
+# then polls on every frame until `selector` is shown (and holds `text`); answers the milliseconds from
+# just before `act` to then, measured by the page's own clock (no WebDriver round trip inside).
+_TIMED_STEP = """
+const [prepare, act, selector, text] = arguments;
+const done = arguments[arguments.length - 1];
+new Function(prepare)();
+const t0 = performance.now();
+new Function(act)();
+const ready = () => { const e = document.querySelector(selector);
+                      return e && e.offsetParent !== null && (!text || e.textContent.includes(text)); };
+const poll = () => ready() ? done(performance.now() - t0) : requestAnimationFrame(poll);
+poll();
+"""
+
+# As _TIMED_STEP for a page just loaded: the milliseconds from the start of the navigation.
+_TIMED_LOAD = """
+const [selector, text] = arguments;
+const done = arguments[arguments.length - 1];
+const ready = () => { const e = document.querySelector(selector);
+                      return e && e.offsetParent !== null && (!text || e.textContent.includes(text)); };
+const poll = () => ready() ? done(performance.now()) : requestAnimationFrame(poll);
+poll();
+"""
+
+
+def timed_step(driver, prepare, act, selector, text=""):
+    """Milliseconds until `selector` (holding `text`) is shown after the JavaScript `act` (see _TIMED_STEP)."""
+    driver.set_script_timeout(30)
+    return driver.execute_async_script(_TIMED_STEP, prepare, act, selector, text)
+
+
+def timed_load(driver, url, selector, text=""):
+    """Milliseconds from the navigation to `url` until `selector` (holding `text`) is shown."""
+    driver.set_script_timeout(30)
+    driver.get(url)
+    return driver.execute_async_script(_TIMED_LOAD, selector, text)
+
+
 def actor_login(driver, page_url, name):
     """Opens the page at `page_url` and logs in as the free-text actor `name` (no staff accounts there)."""
     from selenium.webdriver.common.by import By  # imported where used: without selenium the tests skip
@@ -269,8 +309,9 @@ def http(method, url, body=None, headers=None):
 def main(test):
     """Runs test(world) and stops everything it started, whatever happens."""
     args = parse_args()
-    for name in ("node", "hub", "admin", "catalog"):
-        setattr(args, name, os.path.abspath(getattr(args, name)))
+    for name in ("node", "hub", "admin", "catalog", "bench"):
+        if getattr(args, name):
+            setattr(args, name, os.path.abspath(getattr(args, name)))
     world = World(args)
     started = time.time()
     try:
