@@ -97,6 +97,7 @@ Result<std::unique_ptr<CaseTables>> CaseTables::Attach(sqlite3* db, const Sealer
       "UPDATE SET case_number=?2, division=?3, status=?4, applicant_name=?5, applicant_id=?6, item_code=?7, "
       "last_hlc=?8, open_conflicts=?9, heads=?10, view=?11"));
   SILIAN_RETURN_IF_ERROR(t->delete_conflicts_.Prepare(db, "DELETE FROM conflicts WHERE case_id=?"));
+  SILIAN_RETURN_IF_ERROR(t->select_view_.Prepare(db, "SELECT view FROM cases WHERE case_id=?"));
   SILIAN_RETURN_IF_ERROR(t->insert_conflict_.Prepare(
       db, "INSERT OR REPLACE INTO conflicts(conflict_id, case_id, kind, detail) VALUES(?,?,?,?)"));
   return t;
@@ -174,12 +175,14 @@ Status CaseTables::ForEachView(const std::string& scope, const std::function<Sta
 }
 
 Result<nlohmann::json> CaseTables::View(const std::string& case_id) {
-  Stmt s;
-  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, "SELECT view FROM cases WHERE case_id=?"));
+  Stmt& s = select_view_.Reset();
   s.Bind(1, case_id);
-  SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
-  if (!row) return NotFound("no case " + Quote(case_id) + " in this ledger").With(msg::kCaseNotFound, case_id);
-  return OpenJson(s.Text(0), CaseContext(case_id, "view"));
+  Result<bool> row = s.Step();
+  std::string stored = row.ok() && *row ? s.Text(0) : std::string();
+  s.Reset();  // a statement left on its row would hold this connection's snapshot
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound("no case " + Quote(case_id) + " in this ledger").With(msg::kCaseNotFound, case_id);
+  return OpenJson(std::move(stored), CaseContext(case_id, "view"));
 }
 
 Result<std::string> CaseTables::Where(const CaseFilter& filter) const {

@@ -99,6 +99,7 @@ class CaseTables {
   sqlite3* db_;
   const Sealer* sealer_;
   Stmt upsert_case_, delete_conflicts_, insert_conflict_;
+  Stmt select_view_;  // View: once per watched case in supervision and the dashboard
 };
 
 }  // namespace silian::sync
