@@ -6,11 +6,50 @@
 
 #include "support/files.h"
 #include "support/process.h"
+#include "support/programs.h"
 
 namespace silian::bench {
 namespace {
 
 bool Has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+
+TEST_CASE("silian-bench seed fills a node ledger with received cases, and refuses a bad item or ledger naming it, "
+          "storing nothing", "[bench]") {
+  test::TempDir dir;
+  const std::string db = dir.File("village.db");
+  REQUIRE(test::RunProgram(test::NodeBin(), {"--db", db, "init", "--node-id", "gacha200", "--level", "village",
+                                             "--division", "152222104200", "--device", "01"})
+              .exit_code == 0);
+  auto listed = [&] {
+    const test::ProcessResult r = test::RunProgram(test::NodeBin(), {"--db", db, "--json", "case", "list"});
+    REQUIRE(r.exit_code == 0);
+    return nlohmann::json::parse(r.out);
+  };
+  const test::ProcessResult bad_item =
+      test::RunProgram(SILIAN_BENCH_BIN, {"seed", "--db", db, "--item", "NO SUCH ITEM", "--cases", "3"});
+  INFO(test::Describe(bad_item));
+  CHECK(bad_item.exit_code != 0);
+  CHECK(Has(bad_item.err, "NO SUCH ITEM"));
+  CHECK(listed().empty());
+  const test::ProcessResult no_ledger =
+      test::RunProgram(SILIAN_BENCH_BIN, {"seed", "--db", dir.File("missing.db"), "--item", "ITEM-001"});
+  CHECK(no_ledger.exit_code != 0);
+  CHECK(Has(no_ledger.err, "missing.db"));
+  const test::ProcessResult zero = test::RunProgram(SILIAN_BENCH_BIN, {"seed", "--db", db, "--item", "ITEM-001", "--cases", "0"});
+  CHECK(zero.exit_code == 2);
+  CHECK(Has(zero.err, "--cases"));
+
+  const test::ProcessResult r =
+      test::RunProgram(SILIAN_BENCH_BIN, {"seed", "--db", db, "--item", "ITEM-001", "--cases", "3", "--json"});
+  INFO(test::Describe(r));
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j["cases"] == 3);
+  const nlohmann::json cases = listed();
+  REQUIRE(cases.size() == 3);
+  for (const auto& c : cases) CHECK(c.at("status") == "received");
+}
 
 TEST_CASE("silian-bench link --smoke pushes a node's ops through silian-netem and prints the bound", "[bench]") {
   const test::ProcessResult r = test::RunProgram(SILIAN_BENCH_BIN, {"link", "--smoke"});
