@@ -80,7 +80,8 @@ json LatencyJson(const std::vector<double>& ms) {
 }
 
 json ReadersJson(const ProbeFigures& p) {
-  return {{"status", LatencyJson(p.status_ms)}, {"small_pull", LatencyJson(p.pull_ms)}, {"errors", p.errors},
+  return {{"status", LatencyJson(p.status_ms)}, {"small_pull", LatencyJson(p.pull_ms)},
+          {"small_pull_round_trips", LatencyJson(p.round_trip_ms)}, {"errors", p.errors},
           {"first_error", p.first_error}};
 }
 
@@ -102,8 +103,10 @@ std::string LoadDetails(const SyncBenchOptions& o, const SyncRun& r, const SyncF
                                             r.ingest.first_retry_reason + ")");
   t += Row("during ingest: GET /v1/status", LatencyText(r.ingest_probe.status_ms));
   t += Row("during ingest: small pull", LatencyText(r.ingest_probe.pull_ms));
+  t += Row("  its HTTP round trips", LatencyText(r.ingest_probe.round_trip_ms));
   t += Row("during catch-up: GET /v1/status", LatencyText(r.catchup_probe.status_ms));
   t += Row("during catch-up: small pull", LatencyText(r.catchup_probe.pull_ms));
+  t += Row("  its HTTP round trips", LatencyText(r.catchup_probe.round_trip_ms));
   const uint64_t errors = r.ingest_probe.errors + r.catchup_probe.errors;
   if (errors > 0) {
     const std::string& first =

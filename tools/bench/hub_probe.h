@@ -28,6 +28,7 @@ Result<uint64_t> PeakResidentBytes(pid_t pid);
 struct ProbeFigures {
   std::vector<double> status_ms;  // each GET /v1/status that answered
   std::vector<double> pull_ms;    // each small pull session that succeeded
+  std::vector<double> round_trip_ms;  // each HTTP round trip of those sessions (what the hub gives a reader)
   uint64_t errors = 0;            // probes that failed (counted, not timed)
   std::string first_error;
   Latencies status() const { return Summarize(status_ms); }
