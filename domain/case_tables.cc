@@ -6,15 +6,12 @@
 
 namespace silian::sync {
 
-std::string CaseTables::SchemaStep(int version) {
-  if (version == 5) {
-    // Schema 5: the cases table keeps a rowid. A case's row is about 2 KB (its view); in a WITHOUT ROWID
-    // table SQLite keeps at most about 1 KB of a row in the b-tree page and the rest in an overflow page of
-    // its own, so every case took two pages and every projection wrote both (8.4 MB of pages for 3.9 MB of
-    // rows in a 20,000-op ledger). The case_watch triggers go with the old table: dropping
-    // case_watch_version makes CaseWatch rebuild its index and its triggers when the ledger next opens.
-    return R"sql(
-CREATE TABLE cases_v5(
+namespace {
+
+// The cases table as of schema 5, named `name`, and its indexes: what a new ledger gets, and what schema 5
+// rebuilds an older one's table into.
+std::string CasesTableDdl(const char* name) {
+  return std::string("CREATE TABLE ") + name + R"sql((
   case_id TEXT NOT NULL UNIQUE,
   case_number TEXT NOT NULL,
   division TEXT NOT NULL,
@@ -26,36 +23,36 @@ CREATE TABLE cases_v5(
   open_conflicts INTEGER NOT NULL,
   heads TEXT NOT NULL,
   view TEXT NOT NULL);
-INSERT INTO cases_v5(case_id, case_number, division, status, applicant_name, applicant_id, item_code, last_hlc,
-                     open_conflicts, heads, view)
-  SELECT case_id, case_number, division, status, applicant_name, applicant_id, item_code, last_hlc,
-         open_conflicts, heads, view FROM cases ORDER BY case_id;
+)sql";
+}
+constexpr const char* kCaseIndexes = R"sql(
+CREATE INDEX cases_by_status ON cases(status, last_hlc);
+CREATE INDEX cases_by_number ON cases(case_number);
+CREATE INDEX cases_by_applicant ON cases(applicant_id);
+)sql";
+
+}  // namespace
+
+std::string CaseTables::SchemaStep(int version) {
+  if (version == 5) {
+    // Schema 5: the cases table keeps a rowid. A case's row is about 2 KB (its view); in a WITHOUT ROWID
+    // table SQLite keeps at most about 1 KB of a row in the b-tree page and the rest in an overflow page of
+    // its own, so every case took two pages and every projection wrote both (8.4 MB of pages for 3.9 MB of
+    // rows in a 20,000-op ledger). The case_watch triggers go with the old table: dropping
+    // case_watch_version makes CaseWatch rebuild its index and its triggers when the ledger next opens. (A
+    // new ledger's table already has this shape: the copy is of an empty table.)
+    return CasesTableDdl("cases_v5") + R"sql(
+INSERT INTO cases_v5 SELECT case_id, case_number, division, status, applicant_name, applicant_id, item_code,
+  last_hlc, open_conflicts, heads, view FROM cases ORDER BY case_id;
 DROP TABLE cases;
 ALTER TABLE cases_v5 RENAME TO cases;
-CREATE INDEX cases_by_status ON cases(status, last_hlc);
-CREATE INDEX cases_by_number ON cases(case_number);
-CREATE INDEX cases_by_applicant ON cases(applicant_id);
 DROP TABLE IF EXISTS case_watch_version;
-)sql";
+)sql" + kCaseIndexes;
   }
   if (version != 1) return "";
-  // Schema 5 rebuilds this table with a rowid (above).
-  return R"sql(
-CREATE TABLE cases(
-  case_id TEXT PRIMARY KEY,
-  case_number TEXT NOT NULL,
-  division TEXT NOT NULL,
-  status TEXT NOT NULL,
-  applicant_name TEXT NOT NULL,
-  applicant_id TEXT NOT NULL,
-  item_code TEXT NOT NULL,
-  last_hlc INTEGER NOT NULL,
-  open_conflicts INTEGER NOT NULL,
-  heads TEXT NOT NULL,
-  view TEXT NOT NULL) WITHOUT ROWID;
-CREATE INDEX cases_by_status ON cases(status, last_hlc);
-CREATE INDEX cases_by_number ON cases(case_number);
-CREATE INDEX cases_by_applicant ON cases(applicant_id);
+  // Steps run only forward from a file's version, so this one runs for new ledgers alone: they get the
+  // cases table in its latest shape.
+  return CasesTableDdl("cases") + kCaseIndexes + R"sql(
 CREATE TABLE conflicts(
   conflict_id TEXT PRIMARY KEY,
   case_id TEXT NOT NULL,
