@@ -91,11 +91,9 @@ class ImportImpl final : public Ledger::Import {
     SILIAN_RETURN_IF_ERROR(CheckPushSigned(entries));
     for (const auto& e : entries) covered_.erase(e.origin());
     for (const auto& [origin, heads] : offered_) covered_.erase(origin);
-    batch_entries_ = &entries;
     for (const auto& e : entries) batch_by_origin_[e.origin()].push_back(&e);
     Status s = ApplyEntries(entries);
     if (s.ok()) s = StoreUnreachedHeads();
-    batch_entries_ = nullptr;
     batch_by_origin_.clear();
     SILIAN_RETURN_IF_ERROR(s);
     return DrainAll();
@@ -368,14 +366,13 @@ class ImportImpl final : public Ledger::Import {
     ForgeryEvidence ev;
     ev.head = head;
     ev.sender = sender_.node_id;
-    if (batch_entries_ != nullptr)
-      for (const auto& e : *batch_entries_) {
-        if (e.origin() != head.origin()) continue;
+    if (auto it = batch_by_origin_.find(head.origin()); it != batch_by_origin_.end())
+      for (const BatchEntry* e : it->second) {
         if (ev.sample.entries_size() >= kForgerySampleEntries) break;
-        if (e.skip) {
-          *ev.sample.add_entries()->mutable_skip() = *e.skip;
+        if (e->skip) {
+          *ev.sample.add_entries()->mutable_skip() = *e->skip;
         } else {
-          ev.sample.add_entries()->set_op(*e.bytes);
+          ev.sample.add_entries()->set_op(*e->bytes);
         }
       }
     std::string sender = sender_.node_id.empty() ? std::string() : " sent by " + Quote(sender_.node_id);
@@ -680,9 +677,7 @@ class ImportImpl final : public Ledger::Import {
   Status ProjectTouched() {
     if (defer_) {
       m_.marked_stale.clear();  // in stale_cases with the touched cases, for RefreshStaleCases
-      Stmt mark;
-      SILIAN_RETURN_IF_ERROR(mark.Prepare(m_.db, "INSERT OR IGNORE INTO stale_cases(case_id) VALUES(?)"));
-      for (const auto& case_id : touched_) SILIAN_RETURN_IF_ERROR(mark.Reset().Bind(1, case_id).Run());
+      for (const auto& case_id : touched_) SILIAN_RETURN_IF_ERROR(m_.InsertStale(case_id));
       return Status::Ok();
     }
     SILIAN_ASSIGN_OR_RETURN(auto stale, m_.TakeStaleCases());
@@ -722,9 +717,8 @@ class ImportImpl final : public Ledger::Import {
   ImportSender sender_;
   std::map<std::string, std::map<uint64_t, pb::SignedHead>> offered_;  // heads offered in this import
   std::vector<const pb::SignedHead*> batch_heads_;                    // those of the batch at hand
-  const std::vector<BatchEntry>* batch_entries_ = nullptr;            // the batch at hand, during Add
-  // The same entries by origin: a walk per origin of a batch of many origins (a catch-up from the city)
-  // looked at every entry of the batch each time.
+  // The entries of the batch at hand by origin, in batch order, during Add: a walk per origin of a batch of
+  // many origins (a catch-up from the city) looked at every entry of the batch each time.
   std::map<std::string_view, std::vector<const BatchEntry*>> batch_by_origin_;
   std::map<std::string, Coverage> covered_;
   std::deque<std::string> pending_bytes_;                              // op bytes read for a walk

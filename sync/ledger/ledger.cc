@@ -476,6 +476,11 @@ Result<std::vector<Refusal>> Ledger::Impl::Reproject(const std::string& case_id)
   return projector->Project(case_id, std::move(ops));
 }
 
+Status Ledger::Impl::InsertStale(const std::string& case_id) {
+  SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease mark, statements.Get("INSERT OR IGNORE INTO stale_cases(case_id) VALUES(?)"));
+  return mark->Bind(1, case_id).Run();
+}
+
 Status Ledger::Impl::ProjectMarkedStale() {
   while (!marked_stale.empty()) {
     const std::string id = *marked_stale.begin();
@@ -661,8 +666,7 @@ Result<std::vector<pb::Op>> Ledger::LoadCaseOps(const std::string& case_id) { re
 Status Ledger::MarkStale(const std::vector<std::string>& case_ids) {
   Impl& m = *impl_;
   for (const auto& id : case_ids) {
-    SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease mark, m.statements.Get("INSERT OR IGNORE INTO stale_cases(case_id) VALUES(?)"));
-    SILIAN_RETURN_IF_ERROR(mark->Bind(1, id).Run());
+    SILIAN_RETURN_IF_ERROR(m.InsertStale(id));
     m.marked_stale.insert(id);
   }
   return Status::Ok();

@@ -73,6 +73,8 @@ struct Ledger::Impl {
   Result<std::vector<Refusal>> Reproject(const std::string& case_id);
   // Removes and returns the cases whose projection an earlier import deferred. REQUIRES: a transaction.
   Result<std::vector<std::string>> TakeStaleCases();
+  // Adds `case_id` to stale_cases (left for a later projection). REQUIRES: a write transaction.
+  Status InsertStale(const std::string& case_id);
   // Ledger::MarkStale's cases not yet projected in this transaction.
   std::set<std::string> marked_stale;
   // Projects marked_stale's cases and takes them out of stale_cases (the end of an authoring transaction).
