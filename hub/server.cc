@@ -26,9 +26,9 @@ namespace {
 // sync requests take: kMaxParallelSyncs x (body + decompressed body + parsed request).
 constexpr size_t kMaxParallelSyncs = 2;
 constexpr size_t kMaxWaitingSyncs = 32;
-// Requests with a body at most this large (a pull: the node's frontier; a village's few ops) go through a
-// gate of their own with as many places: pulls are answered from the read view, and must not queue behind
-// large pushes that wait for the writer. The memory bound above grows by kMaxParallelSyncs small bodies
+// Requests with a body at most this large (a pull: the node's frontier; a village's few ops) and idle
+// probes go through a gate of their own with as many places: both are answered from the read view, and
+// must not queue behind large pushes that wait for the writer. The memory bound above grows by kMaxParallelSyncs small bodies
 // (each still within the decompressed limit).
 constexpr size_t kSmallSyncBodyBytes = 4096;
 // How long, after a pull's reply, its contact record waits for the writer's lock (held briefly by the
@@ -294,7 +294,9 @@ struct HubServer::Impl {
         Reply(request, "idle", outcome.http_status, outcome.body, outcome.content_type);
         RecordContactsSoon();
       };
-      if (!gate.Submit(std::move(job)))
+      // An idle probe (at most kMaxIdleBodyBytes) is answered from the read view like a pull: it takes the
+      // small requests' gate, not a place behind pushes waiting for the writer.
+      if (!small_gate.Submit(std::move(job)))
         ReplyError(request, "idle", 503, "busy", "the hub is handling as many requests as it can; try again later");
     });
   }
