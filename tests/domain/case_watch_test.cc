@@ -97,14 +97,25 @@ TEST_CASE("Watch index: the window queue query offers acceptance only for the le
   CHECK(awaiting.count("delivered") == 0);
 }
 
-TEST_CASE("Watch index: a ledger made before the index has it rebuilt when it opens", "[case_watch]") {
+// A village with the county's catalogue, on a ledger file: one received case (`open`) and one withdrawn.
+struct OneOpenOneWithdrawn {
   test::TempDir dir;
   Replica village = test::MakeReplica(dir, test::NodeAt("agent", Level::kVillage, test::kVillage));
   Replica county = test::MakeCountyFor(dir, {village.store.get()});
-  test::Exchange(*county, *village);
-  const std::string a = NewReceived(*village, 1);
-  const std::string b = NewReceived(*village, 2);
-  SILIAN_TAKE(village->Act(b, Action::kWithdraw, "applicant asks", "agent-1"));
+  std::string open;
+
+  OneOpenOneWithdrawn() {
+    test::Exchange(*county, *village);
+    open = NewReceived(*village, 1);
+    const std::string withdrawn = NewReceived(*village, 2);
+    SILIAN_TAKE(village->Act(withdrawn, Action::kWithdraw, "applicant asks", "agent-1"));
+  }
+};
+
+TEST_CASE("Watch index: a ledger made before the index has it rebuilt when it opens", "[case_watch]") {
+  OneOpenOneWithdrawn w;
+  Replica& village = w.village;
+  const std::string& a = w.open;
   village.store.reset();
 
   sqlite3* db = nullptr;
@@ -143,13 +154,9 @@ std::string QueryOne(const std::string& path, const char* sql) {
 
 TEST_CASE("Schema 5: a ledger of schema 4 has its cases table rebuilt with a rowid, and keeps every case and "
           "the watch index", "[case_watch]") {
-  test::TempDir dir;
-  Replica village = test::MakeReplica(dir, test::NodeAt("agent", Level::kVillage, test::kVillage));
-  Replica county = test::MakeCountyFor(dir, {village.store.get()});
-  test::Exchange(*county, *village);
-  const std::string a = NewReceived(*village, 1);
-  const std::string b = NewReceived(*village, 2);
-  SILIAN_TAKE(village->Act(b, Action::kWithdraw, "applicant asks", "agent-1"));
+  OneOpenOneWithdrawn w;
+  Replica& village = w.village;
+  const std::string& a = w.open;
   const test::Snapshot before = test::TakeSnapshot(*village.store);
   village.store.reset();
 

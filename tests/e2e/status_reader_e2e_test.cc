@@ -130,19 +130,43 @@ uint64_t ContactOf(const json& status, const std::string& node) {
   return 0;
 }
 
+// The hub's status once the last contact of `node` is later than `before`, or after 5 s.
+json StatusOnceContacted(HubProcess& hub, const std::string& node, uint64_t before) {
+  json status;
+  for (int i = 0; i < 50; ++i) {
+    status = hub.Status();
+    if (ContactOf(status, node) > before) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return status;
+}
+
+// A county hub serving, and two laptops of one village registered there with their keys.
+struct CountyWithTwoVillages {
+  TempDir dir;
+  std::string hub_db = dir.File("county.db");
+  std::unique_ptr<sync::LedgerStore> a1, a2;
+  std::unique_ptr<HubProcess> hub;
+
+  CountyWithTwoVillages() {
+    InitHub(hub_db, "county-a", "county", kCounty, {{"vil-a1", "village", kVillage}, {"vil-a2", "village", kVillage}});
+    a1 = CreateLedger(dir.File("vil-a1.db"), NodeAt("vil-a1", Level::kVillage, kVillage));
+    a2 = CreateLedger(dir.File("vil-a2.db"), NodeAt("vil-a2", Level::kVillage, kVillage));
+    RegisterKey(hub_db, dir.File("vil-a1.db"));
+    RegisterKey(hub_db, dir.File("vil-a2.db"));
+    hub = std::make_unique<HubProcess>("county hub", hub_db, dir.File("county.log"));
+    hub->Start();
+  }
+};
+
 TEST_CASE("Hub reads: a pull and the dashboard's report answer from the last commit while a push waits for the "
           "write lock, and the pull's contact is recorded once the writer is free",
           "[e2e][status][read_view]") {
-  TempDir dir;
-  const std::string hub_db = dir.File("county.db");
-  InitHub(hub_db, "county-a", "county", kCounty,
-          {{"vil-a1", "village", kVillage}, {"vil-a2", "village", kVillage}});
-  auto writer = CreateLedger(dir.File("vil-a1.db"), NodeAt("vil-a1", Level::kVillage, kVillage));
-  auto reader = CreateLedger(dir.File("vil-a2.db"), NodeAt("vil-a2", Level::kVillage, kVillage));
-  RegisterKey(hub_db, dir.File("vil-a1.db"));
-  RegisterKey(hub_db, dir.File("vil-a2.db"));
-  HubProcess hub("county hub", hub_db, dir.File("county.log"));
-  hub.Start();
+  CountyWithTwoVillages w;
+  const std::string& hub_db = w.hub_db;
+  sync::LedgerStore* writer = w.a1.get();
+  sync::LedgerStore* reader = w.a2.get();
+  HubProcess& hub = *w.hub;
   SILIAN_TAKE(writer->CreateCase(SampleCase(1)));
   REQUIRE(SessionWith(*writer, hub.url()).ok());
   SILIAN_TAKE(writer->CreateCase(SampleCase(2)));
@@ -175,7 +199,7 @@ TEST_CASE("Hub reads: a pull and the dashboard's report answer from the last com
   INFO("pull: " << (pulled.ok() ? std::string("ok") : pulled.status().message()) << " in " << pull_ms << " ms");
   REQUIRE(pulled.ok());
   CHECK(push_still_waiting);  // both really were asked while the write was stuck
-  INFO("hub log: " << ReadFile(dir.File("county.log")));
+  INFO("hub log: " << ReadFile(w.dir.File("county.log")));
   CHECK(pull_ms < 5000);
   // Case 1, the last commit: not case 2, whose push is still waiting.
   CHECK(reader->ListCases(sync::CaseFilter{}).value().size() == 1);
@@ -187,13 +211,7 @@ TEST_CASE("Hub reads: a pull and the dashboard's report answer from the last com
   REQUIRE(pushed.ok());
   CHECK(pushed->pushed == 1);
   // The pull's contact record waited for the writer, then was written.
-  json after;
-  for (int i = 0; i < 50; ++i) {
-    after = hub.Status();
-    if (ContactOf(after, "vil-a2") > a2_contact_before) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  CHECK(ContactOf(after, "vil-a2") > a2_contact_before);
+  CHECK(ContactOf(StatusOnceContacted(hub, "vil-a2", a2_contact_before), "vil-a2") > a2_contact_before);
   REQUIRE(SessionWith(*reader, hub.url()).ok());
   CHECK(reader->ListCases(sync::CaseFilter{}).value().size() == 2);
   CHECK(hub.Terminate() == 0);
@@ -202,16 +220,11 @@ TEST_CASE("Hub reads: a pull and the dashboard's report answer from the last com
 TEST_CASE("Hub reads: an idle probe is answered from the last commit while a push waits for the write lock, "
           "and its contact is recorded once the writer is free",
           "[e2e][status][read_view][idle]") {
-  TempDir dir;
-  const std::string hub_db = dir.File("county.db");
-  InitHub(hub_db, "county-a", "county", kCounty,
-          {{"vil-a1", "village", kVillage}, {"vil-a2", "village", kVillage}});
-  auto writer = CreateLedger(dir.File("vil-a1.db"), NodeAt("vil-a1", Level::kVillage, kVillage));
-  auto prober = CreateLedger(dir.File("vil-a2.db"), NodeAt("vil-a2", Level::kVillage, kVillage));
-  RegisterKey(hub_db, dir.File("vil-a1.db"));
-  RegisterKey(hub_db, dir.File("vil-a2.db"));
-  HubProcess hub("county hub", hub_db, dir.File("county.log"));
-  hub.Start();
+  CountyWithTwoVillages w;
+  const std::string& hub_db = w.hub_db;
+  sync::LedgerStore* writer = w.a1.get();
+  sync::LedgerStore* prober = w.a2.get();
+  HubProcess& hub = *w.hub;
   // Two full sessions: the first brings the hub's registration (its key), the second leaves nothing to
   // move, so the hub records the prober's state and the prober remembers the hub.
   REQUIRE(VerifiedSessionWith(*prober, hub.url()).ok());
@@ -233,7 +246,7 @@ TEST_CASE("Hub reads: an idle probe is answered from the last commit while a pus
   Result<sync::SyncSummary> pushed = push.get();
 
   INFO("probe: " << (probed.ok() ? probed->probe : probed.status().message()) << " in " << probe_ms << " ms");
-  INFO("hub log: " << ReadFile(dir.File("county.log")));
+  INFO("hub log: " << ReadFile(w.dir.File("county.log")));
   REQUIRE(probed.ok());
   CHECK(probed->probe == "unchanged");
   CHECK(push_still_waiting);
@@ -241,13 +254,7 @@ TEST_CASE("Hub reads: an idle probe is answered from the last commit while a pus
   REQUIRE(pushed.ok());
   CHECK(pushed->pushed == 1);
   // The probe's contact record waited for the writer, then was written.
-  json after;
-  for (int i = 0; i < 50; ++i) {
-    after = hub.Status();
-    if (ContactOf(after, "vil-a2") > contact_before) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  CHECK(ContactOf(after, "vil-a2") > contact_before);
+  CHECK(ContactOf(StatusOnceContacted(hub, "vil-a2", contact_before), "vil-a2") > contact_before);
   CHECK(hub.Terminate() == 0);
 }
 
