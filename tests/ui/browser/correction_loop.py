@@ -6,6 +6,7 @@ the missing material; the agent, after syncing, finds the case waiting for corre
 records the material and supplies the correction; the clerk accepts, takes the review steps and approves.
 The county hub notifies applicants (notify on): its outbox holds the notices of every stage of the case,
 and the case page shows the applicant's notices, text for text those of the outbox."""
+import time
 import json
 
 from selenium.webdriver.common.by import By
@@ -138,11 +139,19 @@ def test(world):
         correction = next(n for n in outbox if n["kind"] == "correction_needed")
         sb.check(MISSING in correction["text"], "the correction notice names the missing material: " + correction["text"])
 
+        # The case page was open on this case already: until the new answer is drawn, the old list is shown
+        # (and is then replaced), so the list is read in one script and waited for.
         sb.open_case(driver, number)
-        shown = {li.get_attribute("data-notice"): li.find_element(By.CSS_SELECTOR, ".notice-text").text
-                 for li in driver.find_elements(By.CSS_SELECTOR, "#case-notices li[data-notice]")}
-        sb.check(shown == {n["id"]: n["text"] for n in outbox},
-                 "the case page shows the applicant's notices, text for text those of the county's outbox")
+        expected = {n["id"]: n["text"] for n in outbox}
+        read = ("return Object.fromEntries([...document.querySelectorAll('#case-notices li[data-notice]')]"
+                ".map(li => [li.dataset.notice, li.querySelector('.notice-text').textContent]));")
+        deadline = time.time() + 10
+        shown = driver.execute_script(read)
+        while shown != expected and time.time() < deadline:
+            time.sleep(0.05)
+            shown = driver.execute_script(read)
+        sb.check(shown == expected,
+                 "the case page shows the applicant's notices, text for text those of the county's outbox: %s" % shown)
     finally:
         driver.quit()
 

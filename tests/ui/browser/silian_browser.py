@@ -263,6 +263,8 @@ def open_case(driver, ref):
     driver.find_element(By.CSS_SELECTOR, "button[data-tab=case]").click()
     box = driver.find_element(By.ID, "case-ref")
     box.clear()
+    # The page may show this case already: blanked, the wait below is for the new answer, not the old one.
+    driver.execute_script("document.getElementById('case-text').textContent = '';")
     box.send_keys(ref + "\n")
     wait_for(lambda: ref in driver.find_element(By.ID, "case-text").text, "the case page of " + ref)
 
