@@ -158,6 +158,14 @@ Result<CaseId> CaseTables::Find(const std::string& ref) {
 }
 
 Status CaseTables::ForEachView(const std::string& scope, const std::function<Status(const nlohmann::json&)>& fn) {
+  return ForEachViewText(scope, [&](const std::string& case_id, std::string text) -> Status {
+    SILIAN_ASSIGN_OR_RETURN(nlohmann::json view, ParseView(case_id, text));
+    return fn(view);
+  });
+}
+
+Status CaseTables::ForEachViewText(const std::string& scope,
+                                   const std::function<Status(const std::string& case_id, std::string text)>& fn) {
   Stmt s;
   SILIAN_RETURN_IF_ERROR(
       s.Prepare(db_, "SELECT view, case_id FROM cases WHERE substr(division, 1, length(?1))=?1 ORDER BY case_id"));
@@ -165,13 +173,19 @@ Status CaseTables::ForEachView(const std::string& scope, const std::function<Sta
   for (;;) {
     SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
     if (!row) break;
-    SILIAN_ASSIGN_OR_RETURN(nlohmann::json view, OpenJson(s.Text(0), CaseContext(s.Text(1), "view")));
-    SILIAN_RETURN_IF_ERROR(fn(view));
+    const std::string case_id = s.Text(1);
+    SILIAN_ASSIGN_OR_RETURN(std::string text, Open(s.Text(0), CaseContext(case_id, "view")));
+    SILIAN_RETURN_IF_ERROR(fn(case_id, std::move(text)));
   }
   return Status::Ok();
 }
 
 Result<nlohmann::json> CaseTables::View(const std::string& case_id) {
+  SILIAN_ASSIGN_OR_RETURN(std::string text, ViewText(case_id));
+  return ParseView(case_id, text);
+}
+
+Result<std::string> CaseTables::ViewText(const std::string& case_id) {
   Stmt& s = select_view_.Reset();
   s.Bind(1, case_id);
   Result<bool> row = s.Step();
@@ -179,7 +193,13 @@ Result<nlohmann::json> CaseTables::View(const std::string& case_id) {
   s.Reset();  // a statement left on its row would hold this connection's snapshot
   if (!row.ok()) return row.status();
   if (!*row) return NotFound("no case " + Quote(case_id) + " in this ledger").With(msg::kCaseNotFound, case_id);
-  return OpenJson(std::move(stored), CaseContext(case_id, "view"));
+  return Open(std::move(stored), CaseContext(case_id, "view"));
+}
+
+Result<nlohmann::json> CaseTables::ParseView(const std::string& case_id, std::string_view text) {
+  auto value = nlohmann::json::parse(text, nullptr, false);
+  if (value.is_discarded()) return DataLoss("the stored " + Quote(CaseContext(case_id, "view")) + " is not JSON");
+  return value;
 }
 
 Result<std::string> CaseTables::Where(const CaseFilter& filter) const {

@@ -73,6 +73,14 @@ class CaseTables {
   Status ForEachView(const std::string& scope, const std::function<Status(const nlohmann::json& view)>& fn);
   // The stored view (summary, no history) of case `case_id`. kNotFound naming it when not stored.
   Result<nlohmann::json> View(const std::string& case_id);
+  // As ForEachView and View, the views as JSON text (unsealed in an encrypted ledger), not parsed: for
+  // readers that parse them on other threads (domain/view_scan.h) while this connection reads on.
+  Status ForEachViewText(const std::string& scope,
+                         const std::function<Status(const std::string& case_id, std::string text)>& fn);
+  Result<std::string> ViewText(const std::string& case_id);
+  // `text` (what ViewText gave for `case_id`) parsed; kDataLoss naming the case when it is not JSON.
+  // Thread-safe (it touches no connection).
+  static Result<nlohmann::json> ParseView(const std::string& case_id, std::string_view text);
   Result<std::vector<CaseSummary>> List(const CaseFilter& filter);
   // How many cases `filter` selects, its limit aside (one count over the cases table).
   Result<uint64_t> Count(const CaseFilter& filter);

@@ -198,6 +198,27 @@ Status LedgerStore::ForEachWatchedCaseView(const std::string& scope,
   return Status::Ok();
 }
 
+Status LedgerStore::ScanCaseViews(const std::string& scope, bool watched_only, int workers, const ViewSink& sink) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<std::string> watched, projector_->watch().CaseIds(scope));
+  return ParseViews(workers, [&](const std::function<Status(ViewText)>& push) -> Status {
+    size_t ordinal = 0;
+    if (watched_only) {
+      for (auto& id : watched) {
+        SILIAN_ASSIGN_OR_RETURN(std::string text, projector_->cases().ViewText(id));
+        SILIAN_RETURN_IF_ERROR(push(ViewText{ordinal++, true, std::move(id), std::move(text)}));
+      }
+      return Status::Ok();
+    }
+    // Both lists are in case id order: the watched ones are marked walking them side by side.
+    auto next_watched = watched.begin();
+    return projector_->cases().ForEachViewText(scope, [&](const std::string& case_id, std::string text) {
+      while (next_watched != watched.end() && *next_watched < case_id) ++next_watched;
+      const bool is_watched = next_watched != watched.end() && *next_watched == case_id;
+      return push(ViewText{ordinal++, is_watched, case_id, std::move(text)});
+    });
+  }, sink);
+}
+
 Result<CaseId> LedgerStore::FindCase(const std::string& case_ref) { return projector_->cases().Find(case_ref); }
 
 Result<nlohmann::json> LedgerStore::ShowCase(const std::string& case_ref) {

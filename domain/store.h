@@ -29,6 +29,7 @@
 #include "domain/projection.h"
 #include "domain/staff.h"
 #include "domain/store_reader.h"
+#include "domain/view_scan.h"
 #include "ledger/ledger.h"
 
 namespace silian::sync {
@@ -171,6 +172,10 @@ class LedgerStore {
   // Stored views of every case of `scope` that supervision can find a problem with (case_watch.h), by
   // case id: what sync::Supervise needs, without reading the closed cases.
   Status ForEachWatchedCaseView(const std::string& scope, const std::function<Status(const nlohmann::json& view)>& fn);
+  // One pass over many views, parsed on `workers` threads (domain/view_scan.h): the watched cases of
+  // `scope` (as ForEachWatchedCaseView) when `watched_only`, else every case of `scope`, each marked with
+  // whether it is watched; ordinals in case id order. This connection reads on the calling thread only.
+  Status ScanCaseViews(const std::string& scope, bool watched_only, int workers, const ViewSink& sink);
   // A case reference is a case id ("origin:seq") or a case number. kNotFound when no case matches.
   Result<CaseId> FindCase(const std::string& case_ref);
   Result<nlohmann::json> ShowCase(const std::string& case_ref);

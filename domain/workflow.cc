@@ -399,11 +399,18 @@ std::vector<std::string> GroupsOf(const json& view, const std::string& by, bool 
 
 }  // namespace
 
-void ReportBuilder::Add(const json& view) {
+bool ReportBuilder::Counts(const json& view) const {
+  return Text(view, {"division"}).rfind(options_.division_prefix, 0) == 0;
+}
+
+void ReportBuilder::Add(const json& view, const CaseClocks* given_clocks) {
   const std::string division = Text(view, {"division"});
   if (division.rfind(options_.division_prefix, 0) != 0) return;
   const WorkingCalendar& calendar = calendar_for_(division);
-  const CaseClocks clocks = ComputeCaseClocks(view, calendar, options_.today, options_.warning_wd);
+  CaseClocks computed;
+  const CaseClocks& clocks = given_clocks != nullptr
+                                 ? *given_clocks
+                                 : (computed = ComputeCaseClocks(view, calendar, options_.today, options_.warning_wd));
 
   Sums c;
   ReportRow& r = c.row;
@@ -476,6 +483,15 @@ void ReportBuilder::Add(const json& view) {
     Sums& s = groups_[g];
     s.row.group = g;
     AddInto(s, c);
+  }
+}
+
+void ReportBuilder::Merge(const ReportBuilder& other) {
+  AddInto(total_, other.total_);
+  for (const auto& [group, sums] : other.groups_) {
+    Sums& s = groups_[group];
+    s.row.group = group;
+    AddInto(s, sums);
   }
 }
 
@@ -645,9 +661,11 @@ json ReportToJson(const ReportOptions& o, const std::vector<ReportRow>& rows, co
 // ---- Supervision ----
 
 std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& calendar, Date today, int warning_wd,
-                                       int rectification_wd, int transit_wd) {
+                                       int rectification_wd, int transit_wd, const CaseClocks* given_clocks) {
   std::vector<SupervisionItem> out;
-  const CaseClocks clocks = ComputeCaseClocks(view, calendar, today, warning_wd);
+  CaseClocks computed;
+  const CaseClocks& clocks =
+      given_clocks != nullptr ? *given_clocks : (computed = ComputeCaseClocks(view, calendar, today, warning_wd));
   const Responsible responsible = ResponsibleOf(view, clocks.deemed_accepted);
   std::string item = Text(view, {"item", "name"});
   if (item.empty()) item = Text(view, {"fields", "item_code", "value"});

@@ -167,8 +167,14 @@ class ReportBuilder {
   // REQUIRES: ValidateReportOptions(options).ok() (aborts otherwise).
   ReportBuilder(ReportOptions options, std::function<const WorkingCalendar&(const std::string& division)> calendar_for);
 
-  // Adds one case. Views outside the division prefix are skipped.
-  void Add(const nlohmann::json& view);
+  // Adds one case. Views outside the division prefix are skipped. `clocks`, when given, are the case's
+  // ComputeCaseClocks with its division's calendar, options.today and options.warning_wd: a pass feeding
+  // several builders of the same day computes them once.
+  void Add(const nlohmann::json& view, const CaseClocks* clocks = nullptr);
+  // Whether Add counts `view` (its division is within the prefix).
+  bool Counts(const nlohmann::json& view) const;
+  // Adds what `other` (a builder of the same options, fed other cases) counted: the report of both sets.
+  void Merge(const ReportBuilder& other);
 
   // One row per group, sorted by group name (bytewise); empty when options.by is "".
   std::vector<ReportRow> Rows() const;
@@ -237,10 +243,11 @@ struct SupervisionItem {
 std::vector<std::string> OwedMaterialsOutstanding(const nlohmann::json& view);
 
 // The problems of one case as of `today`, in the order of the list above (legal before promised), and
-// "transit_overdue" (responsibility.h, TransitOverdue with `transit_wd`) before owed materials.
+// "transit_overdue" (responsibility.h, TransitOverdue with `transit_wd`) before owed materials. `clocks`,
+// when given, are ComputeCaseClocks(view, calendar, today, warning_wd), computed once by the caller.
 std::vector<SupervisionItem> Supervise(const nlohmann::json& view, const WorkingCalendar& calendar, Date today,
                                        int warning_wd = 1, int rectification_wd = kDefaultRectificationWd,
-                                       int transit_wd = kDefaultTransitWd);
+                                       int transit_wd = kDefaultTransitWd, const CaseClocks* clocks = nullptr);
 
 // One line per item: problem, clock, case number, item, due, remaining, responsible, step.
 std::string RenderSupervisionText(const std::vector<SupervisionItem>& items);

@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "console/support.h"
-#include "hub/calendar_cache.h"
+#include "hub/area_pass.h"
 #include "hub/supervision.h"
 
 namespace silian::hub {
@@ -47,8 +47,8 @@ Status CheckReportCommand(const ReportCommandOptions& cl) {
   return ReportOptionsOf(cl).status();
 }
 
-Result<std::vector<ReportResult>> ComputeReports(sync::LedgerStore& store,
-                                                 const std::vector<ReportCommandOptions>& periods) {
+Result<std::vector<sync::ReportOptions>> ReportOptionsFor(sync::LedgerStore& store,
+                                                          const std::vector<ReportCommandOptions>& periods) {
   std::vector<sync::ReportOptions> options;
   for (const auto& cl : periods) {
     SILIAN_RETURN_IF_ERROR(CheckWarningDays(cl.warning_days));
@@ -57,11 +57,12 @@ Result<std::vector<ReportResult>> ComputeReports(sync::LedgerStore& store,
     SILIAN_RETURN_IF_ERROR(sync::ValidateReportOptions(o));
     options.push_back(std::move(o));
   }
-  SILIAN_ASSIGN_OR_RETURN(auto layers, store.CalendarLayers());
-  CalendarCache calendars(std::move(layers));
-  auto calendar_for = [&](const std::string& division) -> const sync::WorkingCalendar& { return calendars.For(division); };
-  std::vector<sync::ReportBuilder> builders;
-  for (const auto& o : options) builders.emplace_back(o, calendar_for);
+  return options;
+}
+
+Result<std::vector<ReportResult>> ComputeReports(sync::LedgerStore& store,
+                                                 const std::vector<ReportCommandOptions>& periods) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<sync::ReportOptions> options, ReportOptionsFor(store, periods));
   // One pass: over the one division asked for when every period asks the same, else the hub's area (each
   // builder skips the views outside its own prefix).
   std::string scope = store.scope();
@@ -69,13 +70,8 @@ Result<std::vector<ReportResult>> ComputeReports(sync::LedgerStore& store,
       std::all_of(options.begin(), options.end(),
                   [&](const sync::ReportOptions& o) { return o.division_prefix == options.front().division_prefix; }))
     scope = options.front().division_prefix;
-  SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(scope, [&](const nlohmann::json& view) {
-    for (auto& b : builders) b.Add(view);
-    return Status::Ok();
-  }));
-  std::vector<ReportResult> out;
-  for (size_t i = 0; i < builders.size(); ++i) out.push_back({options[i], builders[i].Rows(), builders[i].Total()});
-  return out;
+  SILIAN_ASSIGN_OR_RETURN(AreaAnswers answers, AnswerArea(store, scope, std::nullopt, options));
+  return std::move(answers.reports);
 }
 
 std::string ReportCsv(const ReportResult& r, bool excel) {

@@ -21,6 +21,10 @@ struct ReportResult {
 // The report of each of `periods` (the options of `report`: --from, --to, --by, --division, --today,
 // --warning-days, --rectification-days) over `store`, in one pass over its case views. kInvalidArgument
 // naming the flag and value of the first bad option; the store's error otherwise.
+// The report options of each of `periods`, checked as ComputeReports checks them (the rectification days
+// of the flag, else of the hub's setting), for a pass that answers more than reports (area_pass.h).
+Result<std::vector<sync::ReportOptions>> ReportOptionsFor(sync::LedgerStore& store,
+                                                          const std::vector<ReportCommandOptions>& periods);
 Result<std::vector<ReportResult>> ComputeReports(sync::LedgerStore& store,
                                                  const std::vector<ReportCommandOptions>& periods);
 

@@ -5,30 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include "base/hlc.h"
-#include "domain/view.h"
-#include "hub/calendar_cache.h"
+#include "hub/area_pass.h"
 
 namespace silian::hub {
-namespace {
-
-// The overdue apology of one overdue case, for its applicant's phone.
-// Its text names the catalogue's item, never text from the case (domain/outbox.h, NoticeHead).
-sync::LedgerStore::Notice OverdueApology(const sync::SupervisionItem& item, const nlohmann::json& view,
-                                         const std::optional<pb::Item>& catalogue_item, uint64_t now_ms,
-                                         const sync::NoticeTemplateOverrides& overrides) {
-  sync::LedgerStore::Notice n;
-  n.id = item.case_id + "/overdue_apology";
-  n.case_id = item.case_id;
-  n.case_number = item.case_number;
-  n.kind = "overdue_apology";
-  n.phone = sync::ViewFieldValue(view, "phone").value_or("");
-  n.text = sync::OverdueApologyText(catalogue_item, item.case_number, sync::LanguageOfCase(view.value("language", "")),
-                                    &overrides);
-  n.event_ms = now_ms;
-  return n;
-}
-
-}  // namespace
 
 Result<int> RectificationDays(sync::LedgerStore& store, const std::optional<std::string>& flag) {
   if (flag) return sync::ParseRectificationDays("--rectification-days", *flag);
@@ -46,32 +25,10 @@ Result<int> TransitDays(sync::LedgerStore& store) {
 
 Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& scope, sync::Date today,
                                   int warning_wd, int rectification_wd) {
-  SILIAN_ASSIGN_OR_RETURN(auto layers, store.CalendarLayers());
-  CalendarCache calendars(std::move(layers));
-  SILIAN_ASSIGN_OR_RETURN(int transit_wd, TransitDays(store));
-  Supervision out;
-  std::vector<sync::LedgerStore::Notice> apologies;
-  const uint64_t now_ms = sync::SystemWallClock().NowMs();
-  SILIAN_ASSIGN_OR_RETURN(auto overrides, sync::ReadNoticeTemplateOverrides(
-                                              [&](const std::string& key) { return store.GetSetting(key); }));
   // Only the cases that can need supervision (domain/case_watch.h), not every case ever stored.
-  SILIAN_RETURN_IF_ERROR(store.ForEachWatchedCaseView(scope, [&](const nlohmann::json& view) {
-    if (!view.contains("division")) return Status::Ok();
-    auto found = sync::Supervise(view, calendars.For(view["division"].get<std::string>()), today, warning_wd,
-                                 rectification_wd, transit_wd);
-    for (const auto& item : found)
-      if (item.problem == "overdue") {
-        auto catalogue_item = store.FindItem(sync::ViewFieldValue(view, "item_code").value_or(""), std::nullopt);
-        apologies.push_back(OverdueApology(
-            item, view, catalogue_item.ok() ? std::optional<pb::Item>(*catalogue_item) : std::nullopt, now_ms,
-            overrides));
-      }
-    out.items.insert(out.items.end(), found.begin(), found.end());
-    return Status::Ok();
-  }));
-  SILIAN_ASSIGN_OR_RETURN(auto notify, store.GetSetting("notify"));
-  if (notify && *notify == "on") out.apologies = std::move(apologies);
-  return out;
+  SILIAN_ASSIGN_OR_RETURN(AreaAnswers answers,
+                          AnswerArea(store, scope, SupervisionAsk{today, warning_wd, rectification_wd}, {}));
+  return std::move(answers.supervision);
 }
 
 Status QueueApologies(sync::LedgerStore& store, Supervision* found) {

@@ -8,6 +8,7 @@
 #include "console/case_show.h"
 #include "console/render.h"
 #include "console/support.h"
+#include "hub/area_pass.h"
 #include "hub/report.h"
 #include "hub/supervision.h"
 
@@ -115,6 +116,74 @@ json TrendPoint(const std::string& period, const ReportResult& r) {
           {"satisfaction_rate", t.satisfaction_rate}};
 }
 
+// The report query of `r`, checked (kInvalidArgument naming the parameter's flag and value).
+Result<ReportCommandOptions> CheckedReportQuery(const ui::WebRequest& r) {
+  ReportCommandOptions o = ReportQuery(r);
+  o.format = "json";
+  SILIAN_RETURN_IF_ERROR(CheckReportCommand(o));
+  return o;
+}
+
+json ReportJson(const ReportResult& r) { return sync::ReportToJson(r.options, r.rows, r.total); }
+
+// The months of the trend the query's `months` asks for (1 to kMaxTrendMonths, default 12), oldest first,
+// the last one up to `today`; kInvalidArgument naming a bad value.
+Result<std::vector<ReportCommandOptions>> TrendPeriods(const ui::WebRequest& r, sync::Date today) {
+  int months = 12;
+  if (auto it = r.query.find("months"); it != r.query.end()) {
+    const std::string& text = it->second;
+    if (text.empty() || text.size() > 2 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
+        std::stoi(text) < 1 || std::stoi(text) > kMaxTrendMonths)
+      return InvalidArgument("months " + Quote(text) + " must be a number of 1 to " + std::to_string(kMaxTrendMonths));
+    months = std::stoi(text);
+  }
+  std::vector<ReportCommandOptions> periods;
+  for (int back = months - 1; back >= 0; --back) {
+    const sync::Date from = MonthStart(today, back);
+    const sync::Date next = back == 0 ? sync::AddDays(today, 1) : MonthStart(today, back - 1);
+    ReportCommandOptions o;
+    o.from = sync::FormatDate(from);
+    o.to = sync::FormatDate(sync::AddDays(next, -1));
+    periods.push_back(std::move(o));
+  }
+  return periods;
+}
+
+json TrendJson(const std::vector<ReportResult>& reports, sync::Date today) {
+  json points = json::array();
+  for (const auto& r : reports) points.push_back(TrendPoint(sync::FormatDate(r.options.from).substr(0, 7), r));
+  return json{{"as_of", sync::FormatDate(today)}, {"months", points}};
+}
+
+// The overdue and warning cases of `found`, counted per county (6 digits) and per township (9 digits) of
+// the case's division, and per department (the organ that answers for the case now, responsibility.h),
+// with the first kMaxCasesShown problems.
+json OverdueJson(const Supervision& found, sync::Date today) {
+  std::map<std::string, std::map<std::string, int>> by_county, by_township, by_department;
+  for (const auto& item : found.items) {
+    if (item.problem != "overdue" && item.problem != "warning") continue;
+    by_department[item.responsible_organ.empty() ? "?" : item.responsible_organ][item.problem]++;
+    if (item.division.size() < 9) continue;
+    by_county[item.division.substr(0, 6)][item.problem]++;
+    by_township[item.division.substr(0, 9)][item.problem]++;
+  }
+  auto counts = [](const std::map<std::string, std::map<std::string, int>>& m, const char* key) {
+    json out = json::array();
+    for (const auto& [group, c] : m)
+      out.push_back({{key, group}, {"overdue", c.count("overdue") ? c.at("overdue") : 0},
+                     {"warning", c.count("warning") ? c.at("warning") : 0}});
+    return out;
+  };
+  std::vector<sync::SupervisionItem> shown(found.items.begin(),
+                                           found.items.begin() + std::min(found.items.size(), kMaxCasesShown));
+  return json{{"as_of", sync::FormatDate(today)},
+              {"by_county", counts(by_county, "division")},
+              {"by_township", counts(by_township, "division")},
+              {"by_department", counts(by_department, "department")},
+              {"cases", sync::SupervisionToJson(shown)},
+              {"total", found.items.size()}};
+}
+
 }  // namespace
 
 HubDashboard::HubDashboard(HubLedger& ledger, const UpstreamRelay* relay, std::vector<std::string> hosts)
@@ -213,6 +282,7 @@ Result<json> HubDashboard::Route(const ui::WebRequest& r, sync::LedgerStore& sto
   if (r.path == "/api/report" && r.method == "GET") return Report(r, store);
   if (r.path == "/api/names" && r.method == "GET") return Names(store);
   if (r.path == "/api/trend" && r.method == "GET") return Trend(r, store);
+  if (r.path == "/api/dashboard" && r.method == "GET") return FirstPage(r, store);
   if (r.path.rfind("/api/cases/", 0) == 0 && r.method == "GET") return ShowCase(r.path.substr(11), store);
   return NotFound("no API call " + r.method + " " + Quote(r.path) + " at the hub (docs/api.md lists them)");
 }
@@ -251,66 +321,35 @@ Result<json> HubDashboard::Overdue(sync::LedgerStore& store) {
   const sync::Date today = console::Today();
   SILIAN_ASSIGN_OR_RETURN(int rectification_wd, RectificationDays(store, std::nullopt));
   SILIAN_ASSIGN_OR_RETURN(Supervision found, SuperviseArea(store, store.scope(), today, 1, rectification_wd));
-  // Counts per county (6 digits) and per township (9 digits) of the case's division, and per department
-  // (the organ that answers for the case now, responsibility.h).
-  std::map<std::string, std::map<std::string, int>> by_county, by_township, by_department;
-  for (const auto& item : found.items) {
-    if (item.problem != "overdue" && item.problem != "warning") continue;
-    by_department[item.responsible_organ.empty() ? "?" : item.responsible_organ][item.problem]++;
-    if (item.division.size() < 9) continue;
-    by_county[item.division.substr(0, 6)][item.problem]++;
-    by_township[item.division.substr(0, 9)][item.problem]++;
-  }
-  auto counts = [](const std::map<std::string, std::map<std::string, int>>& m, const char* key) {
-    json out = json::array();
-    for (const auto& [group, c] : m)
-      out.push_back({{key, group}, {"overdue", c.count("overdue") ? c.at("overdue") : 0},
-                     {"warning", c.count("warning") ? c.at("warning") : 0}});
-    return out;
-  };
-  std::vector<sync::SupervisionItem> shown(found.items.begin(),
-                                           found.items.begin() + std::min(found.items.size(), kMaxCasesShown));
-  return json{{"as_of", sync::FormatDate(today)},
-              {"by_county", counts(by_county, "division")},
-              {"by_township", counts(by_township, "division")},
-              {"by_department", counts(by_department, "department")},
-              {"cases", sync::SupervisionToJson(shown)},
-              {"total", found.items.size()}};
+  return OverdueJson(found, today);
 }
 
 Result<json> HubDashboard::Report(const ui::WebRequest& r, sync::LedgerStore& store) {
-  ReportCommandOptions o = ReportQuery(r);
-  o.format = "json";
-  SILIAN_RETURN_IF_ERROR(CheckReportCommand(o));
+  SILIAN_ASSIGN_OR_RETURN(ReportCommandOptions o, CheckedReportQuery(r));
   SILIAN_ASSIGN_OR_RETURN(std::vector<ReportResult> reports, ComputeReports(store, {o}));
-  return sync::ReportToJson(reports.front().options, reports.front().rows, reports.front().total);
+  return ReportJson(reports.front());
 }
 
 Result<json> HubDashboard::Trend(const ui::WebRequest& r, sync::LedgerStore& store) {
-  int months = 12;
-  if (auto it = r.query.find("months"); it != r.query.end()) {
-    const std::string& text = it->second;
-    if (text.empty() || text.size() > 2 || !std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-        std::stoi(text) < 1 || std::stoi(text) > kMaxTrendMonths)
-      return InvalidArgument("months " + Quote(text) + " must be a number of 1 to " + std::to_string(kMaxTrendMonths));
-    months = std::stoi(text);
-  }
-  const sync::Date today = console::Today();
-  std::vector<ReportCommandOptions> periods;
-  std::vector<std::string> names;
-  for (int back = months - 1; back >= 0; --back) {
-    const sync::Date from = MonthStart(today, back);
-    const sync::Date next = back == 0 ? sync::AddDays(today, 1) : MonthStart(today, back - 1);
-    ReportCommandOptions o;
-    o.from = sync::FormatDate(from);
-    o.to = sync::FormatDate(sync::AddDays(next, -1));
-    names.push_back(o.from.substr(0, 7));
-    periods.push_back(std::move(o));
-  }
+  SILIAN_ASSIGN_OR_RETURN(std::vector<ReportCommandOptions> periods, TrendPeriods(r, console::Today()));
   SILIAN_ASSIGN_OR_RETURN(std::vector<ReportResult> reports, ComputeReports(store, periods));
-  json points = json::array();
-  for (size_t i = 0; i < reports.size(); ++i) points.push_back(TrendPoint(names[i], reports[i]));
-  return json{{"as_of", sync::FormatDate(today)}, {"months", points}};
+  return TrendJson(reports, console::Today());
+}
+
+Result<json> HubDashboard::FirstPage(const ui::WebRequest& r, sync::LedgerStore& store) {
+  const sync::Date today = console::Today();
+  SILIAN_ASSIGN_OR_RETURN(int rectification_wd, RectificationDays(store, std::nullopt));
+  SILIAN_ASSIGN_OR_RETURN(std::vector<ReportCommandOptions> periods, TrendPeriods(r, today));
+  SILIAN_ASSIGN_OR_RETURN(ReportCommandOptions report, CheckedReportQuery(r));
+  periods.push_back(report);
+  SILIAN_ASSIGN_OR_RETURN(std::vector<sync::ReportOptions> options, ReportOptionsFor(store, periods));
+  SILIAN_ASSIGN_OR_RETURN(AreaAnswers answers, AnswerArea(store, store.scope(),
+                                                          SupervisionAsk{today, 1, rectification_wd}, options));
+  json report_json = ReportJson(answers.reports.back());
+  answers.reports.pop_back();
+  return json{{"overdue", OverdueJson(answers.supervision, today)},
+              {"trend", TrendJson(answers.reports, today)},
+              {"report", std::move(report_json)}};
 }
 
 Result<json> HubDashboard::Names(sync::LedgerStore& store) {

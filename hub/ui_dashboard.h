@@ -51,6 +51,10 @@ class HubDashboard {
   Result<nlohmann::json> Report(const ui::WebRequest& r, sync::LedgerStore& store);
   // The report's totals month by month over the query's `months` (1..36, default 12) up to today.
   Result<nlohmann::json> Trend(const ui::WebRequest& r, sync::LedgerStore& store);
+  // The first page's three answers from one pass over the area's views (hub/area_pass.h): {"overdue":
+  // Overdue's, "trend": Trend's for the query's months, "report": Report's for the query's from, to, by and
+  // division}; the same bad values refused with the same messages.
+  Result<nlohmann::json> FirstPage(const ui::WebRequest& r, sync::LedgerStore& store);
   // {"names": {division: name}} (DivisionNames of the catalogue's latest items).
   Result<nlohmann::json> Names(sync::LedgerStore& store);
   // Read-only: the case as `case show` shows it (view and text).

@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "console/support.h"
+#include "domain/workflow.h"
 #include "hub/hub_ledger.h"
 #include "hub/ui_dashboard.h"
 #include "support/files.h"
@@ -151,6 +153,75 @@ TEST_CASE("HubDashboard: the report, its CSV and the monthly trend come from the
     CHECK(refused.status == 400);
     CHECK_THAT(json::parse(refused.body).at("message").get<std::string>(), Catch::Contains(months));
   }
+}
+
+TEST_CASE("HubDashboard: the first page's one call answers what the overdue, trend and report calls answer",
+          "[ui][hub]") {
+  // Enough cases in two townships that the pass hands views to several workers (domain/view_scan.h).
+  test::TempDir dir{test::TempDir::Where::kMemory};
+  test::Replica v1 = MakeReplica(dir, NodeAt("gacha200", Level::kVillage, test::kVillage));
+  test::Replica v2 = MakeReplica(dir, NodeAt("gacha001", Level::kVillage, kOtherTownshipVillage));
+  test::Replica county = test::MakeCountyFor(dir, {v1.store.get(), v2.store.get()});
+  for (uint32_t n = 1; n <= 90; ++n) {
+    if (n % 4 == 0) {
+      SILIAN_TAKE((n % 8 == 0 ? *v1 : *v2).CreateCase(test::SampleCase(n)));  // a draft: not watched
+    } else {
+      AcceptedCase(n % 2 == 0 ? *v1 : *v2, n);
+    }
+  }
+  test::Exchange(*v1, *county);
+  test::Exchange(*v2, *county);
+
+  // What supervision finds over the watched cases one by one, on one thread, in case id order.
+  std::vector<std::pair<std::string, std::string>> expected;
+  const sync::WorkingCalendar calendar = SILIAN_TAKE(county.store->CalendarFor(county.store->scope()));
+  SILIAN_REQUIRE_OK(county.store->ForEachWatchedCaseView(county.store->scope(), [&](const json& view) {
+    for (const auto& item : sync::Supervise(view, calendar, console::Today()))
+      expected.emplace_back(item.case_id, item.problem + "/" + item.clock);
+    return Status::Ok();
+  }));
+  REQUIRE(expected.size() > 100);
+
+  HubLedger ledger(std::move(county.store));
+  HubDashboard dashboard(ledger, nullptr, ui::OriginGuard::LoopbackHosts(8701));
+  const std::string token =
+      json::parse(dashboard.Handle(Call("POST", "/api/login", "", R"({"actor": "督查员"})")).body).at("token");
+  auto get = [&](const std::string& path, const std::map<std::string, std::string>& query) {
+    auto r = Call("GET", path, token);
+    r.query = query;
+    ui::WebReply reply = dashboard.Handle(r);
+    INFO(path << " " << reply.body);
+    REQUIRE(reply.status == 200);
+    return json::parse(reply.body);
+  };
+  const std::map<std::string, std::string> report_query = {{"from", "2026-01-01"}, {"to", "2026-12-31"}, {"by", "township"}};
+  std::map<std::string, std::string> first_query = report_query;
+  first_query["months"] = "6";
+  const json first = get("/api/dashboard", first_query);
+  const json overdue = get("/api/overdue", {});
+  CHECK(first.at("overdue") == overdue);
+  CHECK(first.at("trend") == get("/api/trend", {{"months", "6"}}));
+  CHECK(first.at("report") == get("/api/report", report_query));
+  CHECK(first["report"]["rows"].size() == 2);
+  CHECK(first["trend"]["months"].size() == 6);
+
+  std::vector<std::pair<std::string, std::string>> shown;
+  for (const auto& c : overdue.at("cases")) shown.emplace_back(c.at("case_id"), c.at("problem").get<std::string>() + "/" + c.at("clock").get<std::string>());
+  CHECK(shown == expected);
+  CHECK(overdue.at("total") == expected.size());
+
+  // Bad values are refused as the separate calls refuse them, naming the value.
+  auto bad = [&](std::map<std::string, std::string> query, const char* named) {
+    auto r = Call("GET", "/api/dashboard", token);
+    r.query = std::move(query);
+    ui::WebReply reply = dashboard.Handle(r);
+    CHECK(reply.status == 400);
+    CHECK_THAT(json::parse(reply.body).at("message").get<std::string>(), Catch::Contains(named));
+  };
+  bad({{"months", "37"}, {"from", "2026-01-01"}, {"to", "2026-12-31"}}, "37");
+  bad({{"from", "2026-13-01"}, {"to", "2026-12-31"}}, "--from");
+  bad({{"from", "2026-01-01"}, {"to", "2026-12-31"}, {"by", "colour"}}, "colour");
+  CHECK(dashboard.Handle(Call("GET", "/api/dashboard", "")).status == 401);
 }
 
 TEST_CASE("HubDashboard: the drill-down shows a case as `case show` does, read-only", "[ui][hub]") {

@@ -19,10 +19,13 @@ function showLogin() {
 }
 
 async function start() {
+  // The session is asked for while the messages load: two round trips at once.
+  const session = api("GET", "session");
+  session.catch(() => {});  // its error is the one awaited below
   await I18N.load();
   I18N.apply();
   $("lang").value = I18N.lang;
-  info = await api("GET", "session");
+  info = await session;
   $("node").textContent = info.node + " · " + I18N.t("level." + info.level) + " · " + info.division;
   if (info.session) enter(info.session); else showLogin();
 }

@@ -82,8 +82,7 @@ async function loadNetwork() {
   $("relay").textContent = up ? I18N.t("hub.relay", { n: up.own_ops_missing }) : "";
 }
 
-async function loadOverdue() {
-  const o = await api("GET", "overdue");
+function showOverdue(o) {
   $("overdue-as-of").textContent = I18N.t("queue.as_of", { date: o.as_of });
   const counts = document.querySelector("#by-division tbody");
   counts.replaceChildren();
@@ -178,8 +177,7 @@ function lineChart(figure, points, floor, format) {
 }
 
 const percent = (v) => (100 * v).toFixed(1) + "%";
-async function loadTrend() {
-  const t = await api("GET", "trend?months=12");
+function showTrend(t) {
   $("trend-as-of").textContent = I18N.t("queue.as_of", { date: t.as_of });
   const series = (field) => t.months.map((m) => ({ label: m.period, value: m[field] }));
   lineChart($("chart-completion"), series("completion_rate"), 1, percent);
@@ -193,7 +191,10 @@ function reportQuery() {
 }
 
 async function loadReport() {
-  const r = await api("GET", "report?" + reportQuery());
+  showReport(await api("GET", "report?" + reportQuery()));
+}
+
+function showReport(r) {
   const body = document.querySelector("#report tbody");
   body.replaceChildren();
   for (const row of [...r.rows, { ...r.total, group: I18N.t("hub.total") }]) {
@@ -243,18 +244,28 @@ async function load() {
     $("report-from").value = `${d.getFullYear()}-01-01`;
   }
   try {
-    names = (await api("GET", "names")).names;
-    await Promise.all([loadNetwork(), loadOverdue(), loadTrend(), loadReport()]);
+    // The division names are asked for beside the rest, and drawn with before any table that shows them.
+    const named = api("GET", "names").then((n) => { names = n.names; });
+    // The overdue tables, the charts and the report from one pass over the cases (api/dashboard).
+    const first = Promise.all([api("GET", "dashboard?months=12&" + reportQuery()), named]).then(([d]) => {
+      showOverdue(d.overdue);
+      showTrend(d.trend);
+      showReport(d.report);
+    });
+    await Promise.all([named.then(loadNetwork), first]);
   } catch (e) {
     $("error").textContent = I18N.t("error.prefix") + e.message;
   }
 }
 
 (async () => {
+  // The session is asked for while the messages load: two round trips at once.
+  const session = api("GET", "session");
+  session.catch(() => {});  // its error is the one awaited below
   await I18N.load();
   I18N.apply();
   $("lang").value = I18N.lang;
-  info = await api("GET", "session");
+  info = await session;
   $("node").textContent = info.node + " · " + I18N.t("level." + info.level) + " · " + info.division;
   if (info.session) enter(info.session); else showLogin();
 })().catch((e) => { document.body.prepend(el("p", e.message, "error")); });

@@ -2,7 +2,7 @@
 """The village app's pages on a busy ledger (issue 12, item 7): a village node holding 10,000 received cases
 (seeded with `silian-bench seed`, as the app writes them) answers every page an agent uses, each interactive
 within 300 ms: the app loaded, the item search, "my work", the window queue, a case page. Once they reached
-the county hub, its supervision dashboard is timed too (printed; not yet within the budget, see below). Each step is timed
+the county hub, its supervision dashboard is held to the same budget. Each step is timed
 by the page's own clock from the action until what it shows is there; the best of three tries counts (the
 others are printed), so that one stall of a shared machine does not decide. "My work" says it shows 500 of
 the 10,000 received cases and how to narrow the list."""
@@ -86,11 +86,12 @@ def test(world):
         world.node("village.db", "sync")
         sb.actor_login(driver, county + "/ui/", "督查员")
         sb.wait_for(lambda: driver.find_element(By.CSS_SELECTOR, "#network tbody tr"), "the dashboard after login")
-        # Measured and printed, not yet held to the budget: each of its overdue and trend answers parses every
-        # stored case view (about 250 ms each for 10,000 cases here), one after the other on the hub's read
-        # view; typed case facts beside the view are what will bring it under (docs/benchmarks.md).
-        best("county dashboard", lambda: sb.timed_load(driver, county + "/ui/", "#overdue-as-of", "20"))
-        best("county charts", lambda: sb.timed_load(driver, county + "/ui/", "#chart-completion svg"))
+        # Its overdue tables, charts and report come from one pass over the cases (api/dashboard), parsed on
+        # every core (domain/view_scan.h): timed until the report's total row counts the 10,000 received.
+        figures["county dashboard"] = best("county dashboard", lambda: sb.timed_load(
+            driver, county + "/ui/", "#report tbody tr:last-child", str(CASES)))
+        figures["county charts"] = best("county charts", lambda: sb.timed_load(driver, county + "/ui/",
+                                                                               "#chart-completion svg"))
         status, totals = sb.http("GET", county + "/v1/status", None, {"Host": county[len("http://"):]})
         sb.check(status == 200 and totals.get("op_count", 0) >= 2 * CASES,
                  "the county holds the village's %d cases: %s" % (CASES, str(totals)[:300]))

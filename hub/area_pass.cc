@@ -1,0 +1,144 @@
+#include "hub/area_pass.h"
+
+#include <algorithm>
+#include <map>
+#include <memory>
+#include <utility>
+
+#include "base/hlc.h"
+#include "domain/view.h"
+#include "hub/calendar_cache.h"
+
+namespace silian::hub {
+namespace {
+
+using nlohmann::json;
+
+// What an overdue apology needs of its case's view, kept by the worker that found it.
+struct OverdueFound {
+  size_t item = 0;  // its place in the supervision items of the case
+  std::string phone;
+  std::string language;
+  std::string item_code;
+};
+
+// What one worker of the pass found: its calendars and builders are its own (neither is thread-safe).
+struct WorkerPart {
+  explicit WorkerPart(std::vector<sync::CalendarLayer> layers) : calendars(std::move(layers)) {}
+  CalendarCache calendars;
+  std::vector<sync::ReportBuilder> builders;
+  // By the case's ordinal: its supervision items, and its overdue ones.
+  std::vector<std::pair<size_t, std::vector<sync::SupervisionItem>>> found;
+  std::vector<std::pair<size_t, std::vector<OverdueFound>>> overdue;
+};
+
+// The overdue apology of one overdue case, for its applicant's phone.
+// Its text names the catalogue's item, never text from the case (domain/outbox.h, NoticeHead).
+sync::LedgerStore::Notice OverdueApology(const sync::SupervisionItem& item, const OverdueFound& of,
+                                         const std::optional<pb::Item>& catalogue_item, uint64_t now_ms,
+                                         const sync::NoticeTemplateOverrides& overrides) {
+  sync::LedgerStore::Notice n;
+  n.id = item.case_id + "/overdue_apology";
+  n.case_id = item.case_id;
+  n.case_number = item.case_number;
+  n.kind = "overdue_apology";
+  n.phone = of.phone;
+  n.text = sync::OverdueApologyText(catalogue_item, item.case_number, sync::LanguageOfCase(of.language), &overrides);
+  n.event_ms = now_ms;
+  return n;
+}
+
+}  // namespace
+
+Result<AreaAnswers> AnswerArea(sync::LedgerStore& store, const std::string& scope,
+                               const std::optional<SupervisionAsk>& supervise,
+                               const std::vector<sync::ReportOptions>& reports) {
+  SILIAN_ASSIGN_OR_RETURN(auto layers, store.CalendarLayers());
+  int transit_wd = sync::kDefaultTransitWd;
+  if (supervise) {
+    SILIAN_ASSIGN_OR_RETURN(transit_wd, TransitDays(store));
+  }
+  const int workers = sync::ViewScanWorkers();
+  std::vector<std::unique_ptr<WorkerPart>> parts;
+  for (int w = 0; w < workers; ++w) {
+    auto part = std::make_unique<WorkerPart>(layers);
+    CalendarCache* calendars = &part->calendars;
+    for (const auto& o : reports)
+      part->builders.emplace_back(o, [calendars](const std::string& division) -> const sync::WorkingCalendar& {
+        return calendars->For(division);
+      });
+    parts.push_back(std::move(part));
+  }
+
+  SILIAN_RETURN_IF_ERROR(store.ScanCaseViews(
+      scope, reports.empty(), workers,
+      [&](int worker, size_t ordinal, bool watched, const nlohmann::json& view) -> Status {
+        WorkerPart& part = *parts[static_cast<size_t>(worker)];
+        const auto found_division = view.is_object() ? view.find("division") : view.end();
+        const bool has_division = found_division != view.end();
+        const std::string division =
+            has_division && found_division->is_string() ? found_division->get<std::string>() : "";
+        const sync::WorkingCalendar& calendar = part.calendars.For(division);
+        // The case's clocks as of one day, computed once for the builders and supervision that share it
+        // (the dashboard's thirteen reports and its supervision all ask as of today, 1 warning day).
+        std::map<std::pair<sync::Date, int>, sync::CaseClocks> clocks;
+        auto clocks_for = [&](sync::Date today, int warning_wd) -> const sync::CaseClocks* {
+          auto [it, added] = clocks.try_emplace({today, warning_wd});
+          if (added) it->second = sync::ComputeCaseClocks(view, calendar, today, warning_wd);
+          return &it->second;
+        };
+        for (auto& b : part.builders)
+          if (b.Counts(view)) b.Add(view, clocks_for(b.options().today, b.options().warning_wd));
+        if (!supervise || !watched || !has_division) return Status::Ok();
+        std::vector<sync::SupervisionItem> found =
+            sync::Supervise(view, calendar, supervise->today, supervise->warning_wd, supervise->rectification_wd,
+                            transit_wd, clocks_for(supervise->today, supervise->warning_wd));
+        if (found.empty()) return Status::Ok();
+        std::vector<OverdueFound> overdue;
+        for (size_t i = 0; i < found.size(); ++i)
+          if (found[i].problem == "overdue")
+            overdue.push_back({i, sync::ViewFieldValue(view, "phone").value_or(""), view.value("language", ""),
+                               sync::ViewFieldValue(view, "item_code").value_or("")});
+        if (!overdue.empty()) part.overdue.emplace_back(ordinal, std::move(overdue));
+        part.found.emplace_back(ordinal, std::move(found));
+        return Status::Ok();
+      }));
+
+  AreaAnswers out;
+  for (size_t i = 0; i < reports.size(); ++i) {
+    for (size_t w = 1; w < parts.size(); ++w) parts[0]->builders[i].Merge(parts[w]->builders[i]);
+    const sync::ReportBuilder& b = parts[0]->builders[i];
+    out.reports.push_back({reports[i], b.Rows(), b.Total()});
+  }
+  if (!supervise) return out;
+
+  // The cases' items in case id order, as one thread would have found them.
+  std::map<size_t, std::vector<sync::SupervisionItem>*> by_case;
+  std::map<size_t, const std::vector<OverdueFound>*> overdue_by_case;
+  for (auto& part : parts) {
+    for (auto& [ordinal, items] : part->found) by_case[ordinal] = &items;
+    for (const auto& [ordinal, found] : part->overdue) overdue_by_case[ordinal] = &found;
+  }
+  SILIAN_ASSIGN_OR_RETURN(auto notify, store.GetSetting("notify"));
+  const bool apologize = notify && *notify == "on";
+  SILIAN_ASSIGN_OR_RETURN(auto overrides, sync::ReadNoticeTemplateOverrides(
+                                              [&](const std::string& key) { return store.GetSetting(key); }));
+  const uint64_t now_ms = sync::SystemWallClock().NowMs();
+  std::map<std::string, std::optional<pb::Item>> catalogue;  // by item code, looked up once
+  for (auto& [ordinal, items] : by_case) {
+    if (auto it = overdue_by_case.find(ordinal); apologize && it != overdue_by_case.end()) {
+      for (const OverdueFound& of : *it->second) {
+        auto [entry, added] = catalogue.try_emplace(of.item_code);
+        if (added) {
+          auto item = store.FindItem(of.item_code, std::nullopt);
+          if (item.ok()) entry->second = *item;
+        }
+        out.supervision.apologies.push_back(OverdueApology((*items)[of.item], of, entry->second, now_ms, overrides));
+      }
+    }
+    std::move(items->begin(), items->end(), std::back_inserter(out.supervision.items));
+  }
+  return out;
+}
+
+}  // namespace silian::hub
