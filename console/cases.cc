@@ -212,8 +212,8 @@ Status RunCaseNew(const GlobalOptions& g, const NewCaseOptions& o) {
   if (g.json) {
     PrintJson({{"case_number", created.case_number}, {"case_id", created.case_id.value}});
   } else {
-    std::cout << Said(g, "cli.case_new.number", {{"case_number", created.case_number}}) << '\n'
-              << Said(g, "cli.case_new.id", {{"case_id", created.case_id.value}}) << '\n';
+    std::cout << Said(g, said::kCaseNewNumber, created.case_number) << '\n'
+              << Said(g, said::kCaseNewId, created.case_id.value) << '\n';
   }
   return Status::Ok();
 }

@@ -153,7 +153,7 @@ Status RunLogin(const GlobalOptions& g, const LoginOptions& o) {
   if (g.json) {
     PrintJson(SessionJson(s));
   } else {
-    std::cout << "logged in as " << s.staff_id << " until " << sync::CstDateTime(s.expires_ms) << '\n';
+    std::cout << Said(g, said::kLoggedIn, s.staff_id, sync::CstDateTime(s.expires_ms)) << '\n';
   }
   return Status::Ok();
 }
@@ -166,7 +166,7 @@ Status RunLogout(const GlobalOptions& g) {
   if (g.json) {
     PrintJson({{"logged_out", token.has_value()}});
   } else {
-    std::cout << (token ? "logged out\n" : "no session\n");
+    std::cout << (token ? Said(g, said::kLoggedOut) : Said(g, said::kNoSession)) << '\n';
   }
   return Status::Ok();
 }

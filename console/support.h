@@ -6,12 +6,14 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "console/said_keys.h"
 #include "base/text.h"
 #include "domain/calendar.h"
 #include "domain/store.h"
@@ -49,6 +51,22 @@ void PrintOpId(const GlobalOptions& g, const sync::OpId& op);
 // English text when the catalogue has none in that language.
 std::string Said(const GlobalOptions& g, std::string_view key,
                  const std::vector<std::pair<std::string, std::string>>& params);
+
+// A value as a catalogue parameter: text as it is, a number in decimal.
+inline std::string SaidValue(std::string v) { return v; }
+inline std::string SaidValue(const char* v) { return v; }
+template <typename T, typename = std::enable_if_t<std::is_arithmetic_v<T>>>
+std::string SaidValue(T v) { return std::to_string(v); }
+
+// The line of `key` (console/said_keys.h) with `values` for its parameters, in their order.
+template <size_t N, typename... V>
+std::string Said(const GlobalOptions& g, const MessageKey<N>& key, V&&... values) {
+  static_assert(sizeof...(V) == N, "one value per parameter of the key");
+  std::vector<std::pair<std::string, std::string>> params;
+  size_t i = 0;
+  ((params.emplace_back(std::string(key.params[i++]), SaidValue(std::forward<V>(values)))), ...);
+  return Said(g, key.id, params);
+}
 
 // Writes one JSON document to stdout: indented by 2, keys sorted, invalid UTF-8 replaced rather than
 // thrown on, so the same value always prints the same bytes.

@@ -257,7 +257,8 @@ Result<OpId> LedgerStore::Act(const std::string& case_ref, Action action, const 
         (action == Action::kApprove || action == Action::kApproveTolerant || action == Action::kDeny))
       return FailedPrecondition("case " + p.case_number + ": item " + Quote(p.terms->name()) +
                                 " is a parallel item; each department records its decision with "
-                                "`case decide REF DEPARTMENT approve|deny`");
+                                "`case decide REF DEPARTMENT approve|deny`")
+          .With(msg::kParallelItem, p.case_number, p.terms->name());
     SILIAN_RETURN_IF_ERROR(CheckDatedRules(p, action, &due));
     pb::Op op;
     auto* t = op.mutable_transition();
@@ -280,23 +281,27 @@ Result<OpId> LedgerStore::DecideDepartment(const std::string& case_ref, const st
   SILIAN_ASSIGN_OR_RETURN(Verdict verdict, ParseVerdict(decision));
   std::string opinion = typed_opinion;
   SILIAN_RETURN_IF_ERROR(Normalize("opinion", &opinion, kMaxOpinionChars, false));
-  if (verdict == Verdict::kDeny && opinion.empty()) return InvalidArgument("a denial needs --opinion with the reasons");
+  if (verdict == Verdict::kDeny && opinion.empty())
+    return InvalidArgument("a denial needs --opinion with the reasons").With(msg::kDenialOpinion);
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     if (!p.terms || p.terms->departments_size() == 0)
-      return FailedPrecondition("case " + p.case_number + " is not a parallel item; decide it with `case act`");
+      return FailedPrecondition("case " + p.case_number + " is not a parallel item; decide it with `case act`")
+          .With(msg::kNotParallel, p.case_number);
     std::vector<std::string> all = {p.terms->lead_department()};
     for (const auto& d : p.terms->departments()) all.push_back(d);
     if (std::find(all.begin(), all.end(), department) == all.end()) {
       std::string list;
       for (const auto& d : all) list += std::string(list.empty() ? "" : ", ") + d;
       return InvalidArgument("department " + Quote(department) + " has no part in item " + Quote(p.terms->name()) +
-                             "; its departments: " + list);
+                             "; its departments: " + list)
+          .With(msg::kDepartmentUnknown, department, p.terms->name(), list);
     }
     SILIAN_RETURN_IF_ERROR(CheckAuthorityFor(p, "department-decision"));
     if (p.status != "accepted" && p.status != "in_review")
       return FailedPrecondition("case " + p.case_number + " is " + p.status +
-                                "; departments decide while it is accepted or in review");
+                                "; departments decide while it is accepted or in review")
+          .With(msg::kDecideStatus, p.case_number, p.status);
     pb::Op op;
     auto* d = op.mutable_department_decision();
     d->set_department(department);
@@ -315,10 +320,13 @@ Result<OpId> LedgerStore::RecordFee(const std::string& case_ref, const pb::FeeRe
   SILIAN_RETURN_IF_ERROR(Normalize("fee reason", fee.mutable_reason(), kMaxReasonChars, false));
   if (fee.amount_fen() <= 0 || fee.amount_fen() > kMaxFeeFen)
     return InvalidArgument("amount " + FormatFen(fee.amount_fen()) + " must be more than 0 and at most " +
-                           FormatFen(kMaxFeeFen) + " yuan");
+                           FormatFen(kMaxFeeFen) + " yuan")
+        .With(msg::kAmountYuan, FormatFen(fee.amount_fen()), FormatFen(kMaxFeeFen));
   if (kind == FeeKind::kPayment && fee.bank_receipt().empty())
-    return InvalidArgument("a payment needs --bank-receipt: windows only record what the bank collected");
-  if (kind == FeeKind::kRefund && fee.reason().empty()) return InvalidArgument("a refund needs --reason");
+    return InvalidArgument("a payment needs --bank-receipt: windows only record what the bank collected")
+        .With(msg::kPaymentReceipt);
+  if (kind == FeeKind::kRefund && fee.reason().empty())
+    return InvalidArgument("a refund needs --reason").With(msg::kRefundReason);
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     if (kind == FeeKind::kRefund) {
@@ -329,7 +337,8 @@ Result<OpId> LedgerStore::RecordFee(const std::string& case_ref, const pb::FeeRe
       }
       if (fee.amount_fen() > paid - refunded)
         return FailedPrecondition("case " + p.case_number + ": refund of " + FormatFen(fee.amount_fen()) +
-                                  " yuan exceeds what was paid and not refunded (" + FormatFen(paid - refunded) + ")");
+                                  " yuan exceeds what was paid and not refunded (" + FormatFen(paid - refunded) + ")")
+            .With(msg::kRefundExceeds, p.case_number, FormatFen(fee.amount_fen()), FormatFen(paid - refunded));
     }
     pb::Op op;
     *op.mutable_fee_recorded() = fee;
@@ -353,7 +362,8 @@ Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::Evalua
                            "own), phone, paper (entered by staff: --assisted)");
   if ((e.channel() == "phone" || e.channel() == "paper") && !e.assisted())
     return InvalidArgument("channel " + Quote(e.channel()) +
-                           " is typed by a staff member for the applicant: record it with --assisted (it is flagged)");
+                           " is typed by a staff member for the applicant: record it with --assisted (it is flagged)")
+        .With(msg::kChannelAssisted, e.channel());
   if (e.target_kind() != "node" && e.target_kind() != "staff")
     return InvalidArgument("target kind " + Quote(e.target_kind()) + " is not one of: node, staff");
   if (e.stage() != "acceptance" && e.stage() != "completion")
@@ -364,7 +374,8 @@ Result<OpId> LedgerStore::Evaluate(const std::string& case_ref, const pb::Evalua
       for (const auto& prior : p.view["evaluations"])
         if (prior["stage"] == e.stage())
           return FailedPrecondition("case " + p.case_number + " already has an evaluation at " + e.stage() +
-                                    " (op " + prior["op"].get<std::string>() + "): one per case and stage");
+                                    " (op " + prior["op"].get<std::string>() + "): one per case and stage")
+              .With(msg::kEvaluatedTwice, p.case_number, e.stage(), prior["op"].get<std::string>());
     pb::Op op;
     *op.mutable_evaluation_given() = e;
     return AppendToCase(std::move(op), actor, p, /*fold_check=*/true);
@@ -375,21 +386,30 @@ Result<OpId> LedgerStore::Rectify(const std::string& case_ref, const OpId& evalu
                                   const std::string& typed_note, const std::string& due_date, const std::string& actor) {
   std::string note = typed_note;
   SILIAN_RETURN_IF_ERROR(Normalize("rectification note", &note, kMaxOpinionChars, false));
-  SILIAN_ASSIGN_OR_RETURN(RectificationStep parsed, ParseRectificationStep(step));
-  if (parsed == RectificationStep::kFixByDeadline && due_date.empty()) return InvalidArgument("fix_by_deadline needs --due YYYY-MM-DD");
+  auto parsed_step = ParseRectificationStep(step);
+  if (!parsed_step.ok()) return Status(parsed_step.status()).With(msg::kRectifyStep, step);
+  const RectificationStep parsed = *parsed_step;
+  if (parsed == RectificationStep::kFixByDeadline && due_date.empty())
+    return InvalidArgument("fix_by_deadline needs --due YYYY-MM-DD").With(msg::kRectifyNeedsDue);
   if (!due_date.empty()) SILIAN_RETURN_IF_ERROR(ParseDate(due_date).status());
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     const nlohmann::json* found = nullptr;
-    if (p.view.contains("evaluations"))
-      for (const auto& e : p.view["evaluations"])
-        if (e["op"] == evaluation.ToString()) found = &e;
-    if (found == nullptr || !found->contains("rectification"))
-      return NotFound("case " + p.case_number + " has no negative evaluation " + Quote(evaluation.ToString()));
-    if ((*found)["rectification"]["state"] == "closed")
-      return FailedPrecondition("the rectification of evaluation " + Quote(evaluation.ToString()) + " is closed");
-    if (parsed == RectificationStep::kClose && !(*found)["rectification"].contains("category"))
-      return FailedPrecondition("choose fix_now, fix_by_deadline, explain or appeal before closing");
+    if (auto evaluations = p.view.find("evaluations"); evaluations != p.view.end() && evaluations->is_array())
+      for (const auto& e : *evaluations)
+        if (e.is_object() && e.value("op", "") == evaluation.ToString()) found = &e;
+    const nlohmann::json* rectification = nullptr;
+    if (found != nullptr)
+      if (auto r = found->find("rectification"); r != found->end() && r->is_object()) rectification = &*r;
+    if (rectification == nullptr)
+      return NotFound("case " + p.case_number + " has no negative evaluation " + Quote(evaluation.ToString()))
+          .With(msg::kRectifyNoEvaluation, p.case_number, evaluation.ToString());
+    if (rectification->value("state", "") == "closed")
+      return FailedPrecondition("the rectification of evaluation " + Quote(evaluation.ToString()) + " is closed")
+          .With(msg::kRectifyClosed, evaluation.ToString());
+    if (parsed == RectificationStep::kClose && !rectification->contains("category"))
+      return FailedPrecondition("choose fix_now, fix_by_deadline, explain or appeal before closing")
+          .With(msg::kRectifyCloseEarly);
     pb::Op op;
     auto* r = op.mutable_rectification_step();
     r->mutable_evaluation()->set_origin(evaluation.origin);
@@ -459,8 +479,10 @@ Result<OpId> LedgerStore::DecideLapsedCorrection(const std::string& case_ref, co
     return InvalidArgument("lapsed correction decision " + Quote(decision) + " is not one of: withdraw, continue");
   std::string reason = typed_reason;
   SILIAN_RETURN_IF_ERROR(Normalize("reason", &reason, kMaxReasonChars, true));
-  if (decision == "continue" && new_due.empty()) return InvalidArgument("continue needs --due YYYY-MM-DD, the new deadline");
-  if (decision == "withdraw" && !new_due.empty()) return InvalidArgument("withdraw takes no --due");
+  if (decision == "continue" && new_due.empty())
+    return InvalidArgument("continue needs --due YYYY-MM-DD, the new deadline").With(msg::kLapseNeedsDue);
+  if (decision == "withdraw" && !new_due.empty())
+    return InvalidArgument("withdraw takes no --due").With(msg::kLapseWithdrawDue);
   if (!new_due.empty()) SILIAN_RETURN_IF_ERROR(ParseDate(new_due).status());
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
@@ -490,7 +512,8 @@ Result<OpId> LedgerStore::RecordSubsidy(const std::string& case_ref, const pb::S
   SILIAN_RETURN_IF_ERROR(Normalize("subsidy note", subsidy.mutable_note(), kMaxOpinionChars, false));
   if (subsidy.amount_fen() <= 0 || subsidy.amount_fen() > kMaxFeeFen)
     return InvalidArgument("subsidy amount " + FormatFen(subsidy.amount_fen()) + " must be more than 0 and at most " +
-                           FormatFen(kMaxFeeFen) + " yuan");
+                           FormatFen(kMaxFeeFen) + " yuan")
+        .With(msg::kAmountYuan, FormatFen(subsidy.amount_fen()), FormatFen(kMaxFeeFen));
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_ref));
     SILIAN_RETURN_IF_ERROR(CheckAuthorityFor(p, "subsidy"));
@@ -530,14 +553,16 @@ Result<OpId> LedgerStore::AddMaterial(const std::string& case_ref, const std::st
 
 Result<OpId> LedgerStore::ResolveConflict(const std::string& conflict_id, std::optional<OpId> keep,
                                           std::optional<std::string> value, const std::string& actor) {
-  if (keep.has_value() == value.has_value()) return InvalidArgument("give exactly one of --keep OPID and --value V");
+  if (keep.has_value() == value.has_value())
+    return InvalidArgument("give exactly one of --keep OPID and --value V").With(msg::kResolveOne);
   return ledger_->InTransaction<OpId>([&]() -> Result<OpId> {
     SILIAN_ASSIGN_OR_RETURN(StoredConflict stored, projector_->cases().FindConflict(conflict_id));
     const std::string& case_id = stored.case_id;
     const std::string& kind = stored.kind;
     const nlohmann::json& detail = stored.detail;
     SILIAN_ASSIGN_OR_RETURN(CaseProjection p, CaseForWrite(case_id));
-    if (kind == "transition" && value) return InvalidArgument("a transition conflict is resolved with --keep OPID");
+    if (kind == "transition" && value)
+      return InvalidArgument("a transition conflict is resolved with --keep OPID").With(msg::kResolveTransition);
     if (keep) {
       bool candidate = false;
       std::string ids;
@@ -547,7 +572,8 @@ Result<OpId> LedgerStore::ResolveConflict(const std::string& conflict_id, std::o
       }
       if (!candidate)
         return InvalidArgument("op " + Quote(keep->ToString()) + " is not one of the competing ops of conflict " +
-                               Quote(conflict_id) + ": " + ids);
+                               Quote(conflict_id) + ": " + ids)
+            .With(msg::kResolveNotCompeting, keep->ToString(), conflict_id);
     }
     if (value) {
       std::string field = detail["field"];

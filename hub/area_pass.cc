@@ -52,13 +52,13 @@ sync::LedgerStore::Notice OverdueApology(const sync::SupervisionItem& item, cons
 
 Result<AreaAnswers> AnswerArea(sync::LedgerStore& store, const std::string& scope,
                                const std::optional<SupervisionAsk>& supervise,
-                               const std::vector<sync::ReportOptions>& reports) {
+                               const std::vector<sync::ReportOptions>& reports, int workers) {
   SILIAN_ASSIGN_OR_RETURN(auto layers, store.CalendarLayers());
   int transit_wd = sync::kDefaultTransitWd;
   if (supervise) {
     SILIAN_ASSIGN_OR_RETURN(transit_wd, TransitDays(store));
   }
-  const int workers = sync::ViewScanWorkers();
+  workers = std::max(workers, 1);
   std::vector<std::unique_ptr<WorkerPart>> parts;
   for (int w = 0; w < workers; ++w) {
     auto part = std::make_unique<WorkerPart>(layers);

@@ -32,8 +32,11 @@ struct AreaAnswers {
 // views outside its own division prefix). Only the watched cases are read when no report is asked.
 // Reads only, so it can run on a read view. REQUIRES: each of `reports` passes ValidateReportOptions.
 // The store's error otherwise (kDataLoss naming a case whose stored view is not JSON).
+// `workers`: the threads that parse the views (sync::ViewScanWorkers() for a person waiting on the answer;
+// 1 for a background pass, which should not take the cores from the writer).
 Result<AreaAnswers> AnswerArea(sync::LedgerStore& store, const std::string& scope,
                                const std::optional<SupervisionAsk>& supervise,
-                               const std::vector<sync::ReportOptions>& reports);
+                               const std::vector<sync::ReportOptions>& reports,
+                               int workers = sync::ViewScanWorkers());
 
 }  // namespace silian::hub

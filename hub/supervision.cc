@@ -24,10 +24,10 @@ Result<int> TransitDays(sync::LedgerStore& store) {
 }
 
 Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& scope, sync::Date today,
-                                  int warning_wd, int rectification_wd) {
+                                  int warning_wd, int rectification_wd, int workers) {
   // Only the cases that can need supervision (domain/case_watch.h), not every case ever stored.
   SILIAN_ASSIGN_OR_RETURN(AreaAnswers answers,
-                          AnswerArea(store, scope, SupervisionAsk{today, warning_wd, rectification_wd}, {}));
+                          AnswerArea(store, scope, SupervisionAsk{today, warning_wd, rectification_wd}, {}, workers));
   return std::move(answers.supervision);
 }
 
@@ -73,7 +73,8 @@ void SupervisionLoop::Pass() {
       return Status::Ok();
     }
     auto today = sync::DateOfUnixMs(sync::SystemWallClock().NowMs());
-    SILIAN_ASSIGN_OR_RETURN(result, SuperviseArea(store, store.scope(), today, 1, *rectification_wd));
+    // One thread: a background pass leaves the other cores to the writer and the people waiting on answers.
+    SILIAN_ASSIGN_OR_RETURN(result, SuperviseArea(store, store.scope(), today, 1, *rectification_wd, /*workers=*/1));
     return Status::Ok();
   });
   if (pass.ok() && !result.apologies.empty())

@@ -40,8 +40,9 @@ struct Supervision {
 // hub's setting transit-days, else sync::kDefaultTransitWd. kInvalidArgument naming the setting and value.
 Result<int> TransitDays(sync::LedgerStore& store);
 
+// `workers` as AnswerArea's (hub/area_pass.h): the supervision loop passes 1.
 Result<Supervision> SuperviseArea(sync::LedgerStore& store, const std::string& scope, sync::Date today,
-                                  int warning_wd, int rectification_wd);
+                                  int warning_wd, int rectification_wd, int workers = sync::ViewScanWorkers());
 // Queues `found.apologies` in the outbox of `store` (its writer): once per case, however often supervision
 // runs (the notice id is "<case id>/overdue_apology"); counts those added in found->apologies_queued.
 Status QueueApologies(sync::LedgerStore& store, Supervision* found);

@@ -41,6 +41,8 @@ const char* EnumPrefix(std::string_view param) {
   if (param == "field") return "field.";
   if (param == "id_type") return "idtype.";
   if (param == "detail") return "case.";
+  if (param == "stage") return "stage.";
+  if (param == "channel") return "channel.";
   return nullptr;
 }
 

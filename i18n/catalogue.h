@@ -3,8 +3,9 @@
 // "messages" object maps a key to its text per language, e.g. "err.phone.form": {"zh", "mn", "en"}; a text
 // names its parameters as {name}. The core's keys ("err.*", base/message_keys.h) say a refused Status in
 // the user's language; parameters are values (ids, field names, dates), and a parameter named action,
-// status, level or node_level, field, id_type or detail is itself said through the catalogue (action.<v>,
-// status.<v>, level.<v>, field.<v>, idtype.<v>, case.<v>; '-' read as '_') when it has that entry.
+// status, level or node_level, field, id_type, detail, stage or channel is itself said through the catalogue
+// (action.<v>, status.<v>, level.<v>, field.<v>, idtype.<v>, case.<v>, stage.<v>, channel.<v>; '-' read as
+// '_') when it has that entry.
 // Thread-safe: a Catalogue is immutable once parsed; Embedded() is built once.
 #pragma once
 

@@ -192,9 +192,9 @@ Status RunBundleExport(const GlobalOptions& g, const BundleExportOptions& o) {
                {"scope", holder.scope()},
                {"cases", cases}});
   } else {
-    std::cout << "exported " << end.op_count() << " ops and " << end.skip_count() << " skips to " << o.file << " ("
-              << bytes << " bytes" << (holder.node_id().empty() ? "" : ", for node " + holder.node_id())
-              << (to ? ", sealed for node " + to->node_id : std::string()) << ")\n";
+    const std::string more = (holder.node_id().empty() ? "" : Said(g, said::kExportedFor, holder.node_id())) +
+                             (to ? Said(g, said::kExportedSealed, to->node_id) : std::string());
+    std::cout << Said(g, said::kExported, end.op_count(), end.skip_count(), o.file, bytes, more) << '\n';
   }
   return Status::Ok();
 }
@@ -276,9 +276,9 @@ Status RunBundleImport(const GlobalOptions& g, const std::string& file) {
                {"cases_touched", stats.cases_touched},
                {"warnings", stats.warnings}});
   } else {
-    std::cout << "new " << stats.new_ops << ", already known " << stats.known << ", out of scope "
-              << stats.out_of_scope << ", pending " << stats.pending << ", equivocations " << stats.equivocations
-              << ", cases touched " << stats.cases_touched << '\n';
+    std::cout << Said(g, said::kImported, stats.new_ops, stats.known, stats.out_of_scope, stats.pending,
+                      stats.equivocations, stats.cases_touched)
+              << '\n';
   }
   return Status::Ok();
 }

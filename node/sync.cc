@@ -146,9 +146,13 @@ void PrintSession(const GlobalOptions& g, const SessionResult& r) {
     PrintJson(SessionJson(r));
     return;
   }
-  std::cout << "synced with " << r.summary.hub_level << " hub " << r.summary.hub_id << " (" << r.url << "): pushed "
-            << r.summary.pushed << ", pulled " << r.summary.pulled << ", conflicts raised " << r.conflicts_raised
-            << ", " << r.wire_sent << " bytes sent, " << r.wire_received << " bytes received\n";
+  // The hub's level in the language asked ("county" in English, as before), or as the hub named it.
+  const std::string level_key = "level." + r.summary.hub_level;
+  std::string level = Said(g, level_key, {});
+  if (level == level_key) level = r.summary.hub_level;
+  std::cout << Said(g, said::kSynced, level, r.summary.hub_id, r.url,
+                    r.summary.pushed, r.summary.pulled, r.conflicts_raised, r.wire_sent, r.wire_received)
+            << '\n';
   for (const auto& w : r.summary.warnings) std::cerr << "silian-node: warning: " << Printable(w) << "\n";
 }
 

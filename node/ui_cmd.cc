@@ -147,7 +147,7 @@ Status RunUi(const GlobalOptions& g, const UiOptions& o) {
   ui::WebListener listener;
   SILIAN_RETURN_IF_ERROR(listener.Start(o.port, [&app](const ui::WebRequest& r) { return app->Handle(r); }));
   const std::string url = "http://127.0.0.1:" + std::to_string(o.port) + "/";
-  std::cout << "serving the app at " << url << " (Ctrl-C stops)" << std::endl;
+  std::cout << console::Said(g, console::said::kServing, url) << std::endl;
   if (o.open) OpenBrowser(url);
   int sig = 0;
   sigwait(&stop_signals, &sig);

@@ -198,6 +198,17 @@ Result<json> Evaluate(sync::LedgerStore& store, const std::string& ref, const js
   return OpReply(Audited(store, store.Evaluate(ref, e, actor)));
 }
 
+Result<json> Rectify(sync::LedgerStore& store, const std::string& ref, const json& body, const std::string& actor) {
+  SILIAN_ASSIGN_OR_RETURN(std::string evaluation_text, StringMember(body, "evaluation", true));
+  auto evaluation = sync::ParseOpId(evaluation_text);
+  if (!evaluation.ok())
+    return InvalidArgument("evaluation " + Quote(evaluation_text) + " is not an evaluation's op id (origin:seq)");
+  SILIAN_ASSIGN_OR_RETURN(std::string step, StringMember(body, "step", true));
+  SILIAN_ASSIGN_OR_RETURN(std::string note, StringMember(body, "note"));
+  SILIAN_ASSIGN_OR_RETURN(std::string due, StringMember(body, "due"));
+  return OpReply(Audited(store, store.Rectify(ref, *evaluation, step, note, due, actor)));
+}
+
 Result<json> RecordSubsidy(sync::LedgerStore& store, const std::string& ref, const json& body,
                            const std::string& actor) {
   pb::SubsidyPaid subsidy;

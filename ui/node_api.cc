@@ -139,8 +139,8 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     SILIAN_ASSIGN_OR_RETURN(json body, ParseJsonBody(r));
     return internal::CheckField(body);
   }
-  static const std::set<std::string> kCaseWrites = {"act",   "step",     "decide",  "fee",
-                                                     "material", "lapse", "evaluate", "subsidy"};
+  static const std::set<std::string> kCaseWrites = {"act",   "step",     "decide",  "fee",    "material",
+                                                     "lapse", "evaluate", "rectify", "subsidy"};
   const bool authors = post && ((p.size() == 1 && p[0] == "cases") || (p.size() == 2 && p[0] == "conflicts") ||
                                 (p.size() == 3 && p[0] == "cases" && kCaseWrites.count(p[2]) > 0));
   if (authors && hooks_.before_authoring) SILIAN_RETURN_IF_ERROR(hooks_.before_authoring(store));
@@ -181,6 +181,7 @@ Result<json> NodeApp::RouteWithSession(const WebRequest& r, sync::LedgerStore& s
     if (p[2] == "fee") return internal::RecordFee(store, p[1], body, s.actor);
     if (p[2] == "lapse") return internal::DecideLapse(store, p[1], body, s.actor);
     if (p[2] == "evaluate") return internal::Evaluate(store, p[1], body, s.actor);
+    if (p[2] == "rectify") return internal::Rectify(store, p[1], body, s.actor);
     if (p[2] == "subsidy") return internal::RecordSubsidy(store, p[1], body, s.actor);
     return internal::RecordMaterial(store, p[1], body, s.actor);
   }

@@ -66,6 +66,27 @@
   X(kExtensionTooLate, "err.extension.too_late", "case", "due")                                          \
   X(kFieldsNone, "err.fields.none")                                                                      \
   X(kFieldTwice, "err.field.twice", "field")                                                             \
+  X(kParallelItem, "err.act.parallel_item", "case", "item")                                              \
+  X(kDenialOpinion, "err.decide.denial_opinion")                                                         \
+  X(kNotParallel, "err.decide.not_parallel", "case")                                                     \
+  X(kDepartmentUnknown, "err.decide.department", "department", "item", "departments")                    \
+  X(kDecideStatus, "err.decide.status", "case", "status")                                                \
+  X(kAmountYuan, "err.amount.yuan", "amount", "max")                                                     \
+  X(kPaymentReceipt, "err.fee.payment_receipt")                                                          \
+  X(kRefundReason, "err.fee.refund_reason")                                                              \
+  X(kRefundExceeds, "err.fee.refund_exceeds", "case", "amount", "refundable")                            \
+  X(kChannelAssisted, "err.evaluate.assisted", "channel")                                                \
+  X(kEvaluatedTwice, "err.evaluate.twice", "case", "stage", "op")                                        \
+  X(kLapseNeedsDue, "err.lapse.needs_due")                                                               \
+  X(kLapseWithdrawDue, "err.lapse.withdraw_due")                                                         \
+  X(kResolveOne, "err.resolve.one")                                                                      \
+  X(kResolveTransition, "err.resolve.transition")                                                        \
+  X(kResolveNotCompeting, "err.resolve.not_competing", "op", "conflict")                                 \
+  X(kRectifyStep, "err.rectify.step", "step")                                                            \
+  X(kRectifyNeedsDue, "err.rectify.needs_due")                                                           \
+  X(kRectifyNoEvaluation, "err.rectify.no_evaluation", "case", "evaluation")                             \
+  X(kRectifyClosed, "err.rectify.closed", "evaluation")                                                  \
+  X(kRectifyCloseEarly, "err.rectify.close_early")                                                       \
   /* staff, logins and sessions (domain/staff_store.cc) */                                               \
   X(kStaffUnknown, "err.login.unknown_staff", "staff")                                                   \
   X(kWrongPassphrase, "err.login.wrong_passphrase", "staff")                                             \

@@ -250,7 +250,9 @@ TEST_CASE("Workflow: fees reconcile, a refund cannot exceed what was paid, payme
   fee.set_amount_fen(8000);
   SILIAN_TAKE(net.county->RecordFee(c.case_number, fee, "clerk"));
   fee.set_kind("payment");
-  CHECK_FALSE(net.county->RecordFee(c.case_number, fee, "clerk").ok());
+  auto no_receipt = net.county->RecordFee(c.case_number, fee, "clerk");
+  REQUIRE_FALSE(no_receipt.ok());
+  CHECK(no_receipt.status().key() == "err.fee.payment_receipt");  // said in the clerk's language (i18n)
   fee.set_bank_receipt("ICBC-0001");
   SILIAN_TAKE(net.county->RecordFee(c.case_number, fee, "clerk"));
   fee.set_kind("refund");
@@ -259,6 +261,10 @@ TEST_CASE("Workflow: fees reconcile, a refund cannot exceed what was paid, payme
   auto too_much = net.county->RecordFee(c.case_number, fee, "clerk");
   REQUIRE_FALSE(too_much.ok());
   CHECK_THAT(too_much.status().message(), Catch::Contains("80.00"));
+  CHECK(too_much.status().key() == "err.fee.refund_exceeds");
+  fee.set_reason("");
+  CHECK(net.county->RecordFee(c.case_number, fee, "clerk").status().key() == "err.fee.refund_reason");
+  fee.set_reason("overcharged");
   fee.set_amount_fen(3000);
   SILIAN_TAKE(net.county->RecordFee(c.case_number, fee, "clerk"));
   auto view = SILIAN_TAKE(net.county->ShowCase(c.case_number));
@@ -279,11 +285,18 @@ TEST_CASE("Workflow: a negative evaluation opens a rectification that is called 
   e.set_stage("acceptance");
   e.set_real_name(true);
   auto op = SILIAN_TAKE(net.village->Evaluate(c.case_number, e, "applicant"));
-  CHECK_FALSE(net.village->Evaluate(c.case_number, e, "applicant").ok());  // one per stage
-  CHECK_FALSE(net.village->Rectify(c.case_number, op, "close", "", "", "chief").ok());  // category first
+  auto twice = net.village->Evaluate(c.case_number, e, "applicant");  // one per stage
+  REQUIRE_FALSE(twice.ok());
+  CHECK(twice.status().key() == "err.evaluate.twice");
+  auto early = net.village->Rectify(c.case_number, op, "close", "", "", "chief");  // category first
+  REQUIRE_FALSE(early.ok());
+  CHECK(early.status().key() == "err.rectify.close_early");
+  CHECK(net.village->Rectify(c.case_number, op, "fix_by_deadline", "", "", "chief").status().key() ==
+        "err.rectify.needs_due");
   SILIAN_TAKE(net.village->Rectify(c.case_number, op, "call_back", "called 3 May", "", "chief"));
   SILIAN_TAKE(net.village->Rectify(c.case_number, op, "fix_by_deadline", "retrain", "2026-02-20", "chief"));
   SILIAN_TAKE(net.village->Rectify(c.case_number, op, "close", "done", "", "chief"));
+  CHECK(net.village->Rectify(c.case_number, op, "call_back", "", "", "chief").status().key() == "err.rectify.closed");
   auto view = SILIAN_TAKE(net.village->ShowCase(c.case_number));
   const auto& r = view["evaluations"][0]["rectification"];
   CHECK(r["state"] == "closed");

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "base/message_keys.h"
+#include "console/said_keys.h"
 #include "i18n/catalogue.h"
 
 namespace silian::i18n {
@@ -41,6 +42,30 @@ TEST_CASE("Catalogue: the embedded catalogue is well formed and its err. block i
   std::set<std::string> in_catalogue;
   for (const std::string& key : Catalogue::Embedded().Keys())
     if (key.rfind("err.", 0) == 0) in_catalogue.insert(key);
+  CHECK(in_catalogue == table);
+}
+
+TEST_CASE("Catalogue: every success line the command line says has zh, mn and en with exactly its parameters, and "
+          "the cli. block is exactly that table",
+          "[i18n]") {
+  const Catalogue& c = Catalogue::Embedded();
+  std::set<std::string> table;
+  for (const msg::KeySpec& key : console::said::AllSaidKeys()) {
+    INFO("key " << key.id);
+    CHECK(table.insert(std::string(key.id)).second);
+    const std::set<std::string> want(key.params.begin(), key.params.end());
+    CHECK(want.size() == key.params.size());
+    for (Lang lang : {Lang::kZh, Lang::kMn, Lang::kEn}) {
+      INFO("language " << LangName(lang));
+      std::optional<std::string> text = c.Find(key.id, lang);
+      REQUIRE(text.has_value());
+      CHECK(!text->empty());
+      CHECK(SetOf(Catalogue::Placeholders(*text)) == want);
+    }
+  }
+  std::set<std::string> in_catalogue;
+  for (const std::string& key : c.Keys())
+    if (key.rfind("cli.", 0) == 0) in_catalogue.insert(key);
   CHECK(in_catalogue == table);
 }
 

@@ -102,4 +102,23 @@ TEST_CASE_METHOD(Village, "Languages: case new says the new case's number and id
   CHECK(Cases().size() == 3);
 }
 
+TEST_CASE_METHOD(Village, "Languages: a bundle's export and import say what they moved in the language asked") {
+  node.Ok({"case", "new", "--item", "ITEM-001", "--applicant-name", "乌云", "--applicant-id", ResidentId(1)});
+  LedgerCli other{NodeBin(), dir.File("other.db")};
+  other.Ok({"init", "--node-id", "gacha201", "--level", "village", "--division", kVillage, "--device", "01"});
+  const std::string bundle = dir.File("out.bundle");
+  ProcessResult exported = node.Run({"--lang", "zh", "bundle", "export", bundle});
+  INFO(Describe(exported));
+  REQUIRE(exported.exit_code == 0);
+  CHECK_THAT(exported.out, Catch::StartsWith("已导出 ") && Catch::Contains("条操作和 0 条跳过记录到 " + bundle));
+  ProcessResult zh = other.Run({"--lang", "zh", "bundle", "import", bundle});
+  INFO(Describe(zh));
+  REQUIRE(zh.exit_code == 0);
+  CHECK_THAT(zh.out, Catch::StartsWith("新增 ") && Catch::Contains("，涉及办件 1 件"));
+  // English is what scripts have always read: the same bundle again, all of it known now.
+  ProcessResult en = other.Run({"--lang", "en", "bundle", "import", bundle});
+  REQUIRE(en.exit_code == 0);
+  CHECK_THAT(en.out, Catch::StartsWith("new 0, already known ") && Catch::EndsWith(", cases touched 0\n"));
+}
+
 }  // namespace silian::test

@@ -197,7 +197,33 @@ function renderFactForms(v) {
   const s = v.subsidies || {};
   $("subsidy-paid").textContent = I18N.t("subsidy.paid", { paid: yuan(s.paid_fen), n: (s.entries || []).length });
   if (!$("evaluate-target").value) $("evaluate-target").value = info ? info.node : "";
+  renderRectifyForm(v);
 }
+
+// The open rectifications of the case's negative evaluations (one opens with each): the form records
+// their next step, and says which steps each has had.
+function openRectifications(v) {
+  return (v.evaluations || []).filter((e) => e.rectification && e.rectification.state === "open");
+}
+
+function renderRectifyForm(v) {
+  const open = openRectifications(v);
+  $("form-rectify").hidden = open.length === 0;
+  const select = $("rectify-evaluation");
+  const chosen = select.value;
+  select.replaceChildren(...open.map((e) => option(e.op, I18N.t("rectify.option", {
+    rating: I18N.t("rating." + e.rating), time: localTime(e.time), target: e.target }))));
+  if (open.some((e) => e.op === chosen)) select.value = chosen;
+  showRectifySteps();
+}
+
+function showRectifySteps() {
+  const e = shownCase ? openRectifications(shownCase).find((x) => x.op === $("rectify-evaluation").value) : null;
+  const steps = e ? e.rectification.steps.map((s) => I18N.t("rectify." + s.step)) : [];
+  $("rectify-done").textContent = steps.length ? I18N.t("rectify.done_steps", { steps: steps.join("、") })
+                                               : I18N.t("rectify.no_steps");
+}
+$("rectify-evaluation").addEventListener("change", showRectifySteps);
 
 function evaluateBody() {
   const body = { rating: $("evaluate-rating").value, channel: $("evaluate-channel").value, stage: $("evaluate-stage").value,
@@ -244,6 +270,9 @@ submitTo("form-subsidy", "subsidy", () => ({ name: $("subsidy-name").value, amou
                                              bank_transfer: $("subsidy-bank_transfer").value, note: $("subsidy-note").value }),
          () => $("form-subsidy").reset());
 submitTo("form-evaluate", "evaluate", evaluateBody, () => $("form-evaluate").reset());
+submitTo("form-rectify", "rectify", () => ({ evaluation: $("rectify-evaluation").value, step: $("rectify-step").value,
+                                             note: $("rectify-note").value, due: $("rectify-due").value }),
+         () => { $("rectify-note").value = ""; $("rectify-due").value = ""; });
 submitTo("form-material", "material", () => ({ name: $("material-name").value, copies: Number($("material-copies").value) }));
 
 async function printDoc(ref, doc) {

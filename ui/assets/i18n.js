@@ -21,7 +21,7 @@ const I18N = (() => {
   // A parameter of a keyed refusal that names an enumerated value (an action, a status, a level, a field,
   // an ID type, a detail) is said through the catalogue when it has the entry, as i18n/catalogue.h does.
   const kEnumPrefix = { action: "action.", status: "status.", level: "level.", node_level: "level.",
-                        field: "field.", id_type: "idtype.", detail: "case." };
+                        field: "field.", id_type: "idtype.", detail: "case.", stage: "stage.", channel: "channel." };
   function param(name, value) {
     const prefix = kEnumPrefix[name];
     const id = prefix ? (prefix + String(value)).replace(/-/g, "_") : "";

@@ -45,6 +45,12 @@ Result<nlohmann::json> DecideDepartment(sync::LedgerStore& store, const std::str
 // "bank_receipt"?, "reason"?}: `case fee` with --amount.
 Result<nlohmann::json> RecordFee(sync::LedgerStore& store, const std::string& ref, const nlohmann::json& body,
                                  const std::string& actor);
+// POST /api/cases/{ref}/rectify {"evaluation" (its op id, origin:seq), "step": "call_back"|"fix_now"|
+// "fix_by_deadline"|"explain"|"appeal"|"close", "note"?, "due"? (YYYY-MM-DD, for fix_by_deadline)}: `case
+// rectify`. 400 naming a malformed evaluation id, a step or a date; 404 for no such negative evaluation;
+// 409 for a closed rectification or a close before a category.
+Result<nlohmann::json> Rectify(sync::LedgerStore& store, const std::string& ref, const nlohmann::json& body,
+                               const std::string& actor);
 // POST /api/cases/{ref}/material {"name", "copies"?}: `case material` (an owed material received, too).
 Result<nlohmann::json> RecordMaterial(sync::LedgerStore& store, const std::string& ref, const nlohmann::json& body,
                                       const std::string& actor);

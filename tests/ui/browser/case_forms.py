@@ -1,11 +1,12 @@
 #!/usr/bin/python3
-"""The case page's forms for a lapsed correction, a subsidy and an evaluation, at a township hall, through
-the calls `case lapse`, `case subsidy` and `case evaluate` use. Run with the test builds of the programs
+"""The case page's forms for a lapsed correction, a subsidy, an evaluation and its rectification, at a township
+hall, through the calls `case lapse`, `case subsidy`, `case evaluate` and `case rectify` use. Run with the test builds of the programs
 (silian-*-testclock), whose clock this test moves: a correction that has not lapsed is refused with the
 core's message and nothing changes; thirty days later "continue" without a new deadline is refused and
 "withdraw" with a reason withdraws the case (the applicant's notice of it is listed); an approved case is
 paid a subsidy (one without a bank transfer refused) and evaluated (dissatisfied, which opens a
-rectification); the API refuses a rating it does not know, and a subsidy on a withdrawn case, naming them.
+rectification, taken from call back to a deadline to closed, a close too early and a deadline missing
+refused in Chinese); the API refuses a rating it does not know, and a subsidy on a withdrawn case, naming them.
 Every step is checked in the ledger through the command line."""
 import json
 import os
@@ -100,6 +101,53 @@ def subsidy_and_evaluation(world, driver, b):
              "a dissatisfied evaluation of this node is recorded and opens a rectification: %s" % e)
 
 
+def rectification(world, driver, b):
+    """The rectification the dissatisfied evaluation opened, taken to its end from the case page's form."""
+    form = driver.find_element(By.ID, "form-rectify")
+    sb.wait_for(lambda: form.is_displayed(), "the rectification form for the open rectification")
+    evaluation = show(world, b["case_id"])["evaluations"][0]["op"]
+    offered = [o.get_attribute("value") for o in driver.find_elements(By.CSS_SELECTOR, "#rectify-evaluation option")]
+    sb.check(offered == [evaluation], "the form offers the dissatisfied evaluation's rectification: %s" % offered)
+    sb.check("尚未回访" in driver.find_element(By.ID, "rectify-done").text, "and says it was not called back yet")
+
+    def rect():
+        return show(world, b["case_id"])["evaluations"][0]["rectification"]
+
+    def set_due(value):
+        def fill():
+            driver.execute_script("document.getElementById('rectify-due').value = arguments[0];", value)
+        return fill
+
+    kind, said = submit(driver, "form-rectify", typed(driver, {"rectify-step": "close"}))
+    sb.check(kind == "error" and "须先选择" in said and rect()["steps"] == [] and rect()["state"] == "open",
+             "closing before a category is chosen is refused in Chinese, nothing recorded: " + said)
+    kind, said = submit(driver, "form-rectify", typed(driver, {"rectify-step": "call_back",
+                                                                "rectify-note": "电话回访，申请人反映等候时间长"}))
+    r = rect()
+    sb.check(kind == "done" and [x["step"] for x in r["steps"]] == ["call_back"] and r["called_back"] and
+             r["steps"][0]["note"] == "电话回访，申请人反映等候时间长" and r["steps"][0]["actor"] == "窗口甲",
+             "the call back is recorded with its note, by the clerk: %s" % r)
+    sb.wait_for(lambda: "回访核实" in driver.find_element(By.ID, "rectify-done").text, "the form to say it was called back")
+
+    set_due("")()
+    kind, said = submit(driver, "form-rectify", typed(driver, {"rectify-step": "fix_by_deadline"}))
+    sb.check(kind == "error" and "整改期限" in said and len(rect()["steps"]) == 1,
+             "fixing by a deadline without the deadline is refused, nothing recorded: " + said)
+    def fix_by_deadline():
+        typed(driver, {"rectify-step": "fix_by_deadline", "rectify-note": "增设取号机"})()
+        set_due("2027-01-15")()
+    kind, said = submit(driver, "form-rectify", fix_by_deadline)
+    r = rect()
+    sb.check(kind == "done" and r.get("category") == "fix_by_deadline" and r.get("due_date") == "2027-01-15",
+             "fixing by 2027-01-15 is recorded as the rectification's category and deadline: %s" % r)
+
+    kind, said = submit(driver, "form-rectify", typed(driver, {"rectify-step": "close", "rectify-note": "已整改"}))
+    r = rect()
+    sb.check(kind == "done" and r["state"] == "closed" and [x["step"] for x in r["steps"]] ==
+             ["call_back", "fix_by_deadline", "close"], "the rectification is closed: %s" % r)
+    sb.wait_for(lambda: not form.is_displayed(), "the form to go once nothing is left to rectify")
+
+
 def test(world):
     clock = world.path("clock")
     open(clock, "w").write("0")
@@ -127,6 +175,7 @@ def test(world):
 
         lapse(world, driver, a, shift_clock, url)
         subsidy_and_evaluation(world, driver, b)
+        rectification(world, driver, b)
 
         token = driver.execute_script("return sessionStorage.getItem('silian.token')")
         headers = {"Host": url[len("http://"):], "Origin": url, "X-Silian-Session": token}
@@ -134,6 +183,15 @@ def test(world):
                                 {"rating": "great", "channel": "pc", "node": "sumu104"}, headers)
         sb.check(status == 400 and "great" in reply["message"] and len(show(world, b["case_id"])["evaluations"]) == 1,
                  "the API refuses a rating it does not know, naming it: %s" % reply.get("message"))
+        status, reply = sb.http("POST", url + "/api/cases/%s/rectify" % b["case_id"],
+                                {"evaluation": "gacha:x", "step": "call_back"}, headers)
+        sb.check(status == 400 and "gacha:x" in reply["message"],
+                 "the API refuses an evaluation id that is not one, naming it: %s" % reply.get("message"))
+        status, reply = sb.http("POST", url + "/api/cases/%s/rectify" % b["case_id"],
+                                {"evaluation": show(world, b["case_id"])["evaluations"][0]["op"], "step": "call_back"},
+                                headers)
+        sb.check(status == 409 and reply.get("key") == "err.rectify.closed",
+                 "and a step of a closed rectification, with its key: %s" % reply)
         status, reply = sb.http("POST", url + "/api/cases/%s/subsidy" % a["case_id"],
                                 {"name": "补助", "amount": "1.00", "bank_transfer": "T1"}, headers)
         sb.check(status == 409 and "subsidies" not in show(world, a["case_id"]),
