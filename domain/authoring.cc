@@ -448,7 +448,11 @@ Status LedgerStore::CheckFoldAccepts(const CaseProjection& p, const pb::Op& body
   CaseProjection after =
       ProjectCase(p.case_id, std::move(ops), ProjectionDetail::kSummary, projector_->levels(), projector_->actors());
   for (const auto& r : after.refused)
-    if (r.op == trial) return FailedPrecondition("case " + p.case_number + ": " + r.rule);
+    if (r.op == trial) {
+      // The keyed refusal keeps its key and parameters (said in the author's language), with the case named.
+      if (!r.keyed.ok()) return Status(r.keyed).WithMessage("case " + p.case_number + ": " + r.rule);
+      return FailedPrecondition("case " + p.case_number + ": " + r.rule);
+    }
   return Status::Ok();
 }
 

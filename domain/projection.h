@@ -41,6 +41,7 @@
 
 #include "silian.pb.h"
 #include "base/ids.h"
+#include "base/status.h"
 
 namespace silian::sync {
 
@@ -72,6 +73,9 @@ struct CaseEvent {
 struct RefusedOp {
   std::string op;
   std::string rule;  // the message naming the rule broken
+  // The refusal as a keyed status (its message the rule) when the rule has a catalogue key, so that an
+  // author refused by it reads it in their language (LedgerStore::CheckFoldAccepts); OK when it has none.
+  Status keyed;
 };
 
 struct CaseProjection {

@@ -1,20 +1,23 @@
 #include "domain/internal/evaluation_reducer.h"
 
+#include "base/message_keys.h"
 #include "base/text.h"
 
 namespace silian::sync::fold {
 
 bool IsAssistedChannel(std::string_view channel) { return channel == "paper" || channel == "phone"; }
 
-std::optional<std::string> SelfEvaluationRefusal(const pb::EvaluationGiven& e, const std::string& actor,
-                                                 const Handlers& handlers) {
+std::optional<Status> SelfEvaluationRefusal(const pb::EvaluationGiven& e, const std::string& actor,
+                                            const Handlers& handlers) {
   if (e.target_kind() == "staff" && e.target() == actor)
-    return "staff " + Quote(actor) + " may not record the evaluation of themselves";
+    return FailedPrecondition("staff " + Quote(actor) + " may not record the evaluation of themselves")
+        .With(msg::kSelfEvaluation, actor);
   if (e.target_kind() == "node")
     for (const auto& [who, node] : handlers)
       if (who == actor && node == e.target())
-        return "staff " + Quote(actor) + " handled this case at node " + Quote(node) +
-               " and may not record the evaluation of that node";
+        return FailedPrecondition("staff " + Quote(actor) + " handled this case at node " + Quote(node) +
+                                  " and may not record the evaluation of that node")
+            .With(msg::kSelfEvaluationNode, actor, node);
   return std::nullopt;
 }
 

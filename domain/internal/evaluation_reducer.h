@@ -54,9 +54,9 @@ using Handlers = std::vector<std::pair<std::string, std::string>>;
 
 // The rule evaluation `e` authored by `actor` breaks on a case handled by `handlers`, or nullopt: an
 // evaluation is never recorded by the staff member evaluated, i.e. the target staff member, or for a node
-// target a staff member who handled the case at that node.
-std::optional<std::string> SelfEvaluationRefusal(const pb::EvaluationGiven& e, const std::string& actor,
-                                                 const Handlers& handlers);
+// target a staff member who handled the case at that node. The rule as a keyed kFailedPrecondition.
+std::optional<Status> SelfEvaluationRefusal(const pb::EvaluationGiven& e, const std::string& actor,
+                                            const Handlers& handlers);
 
 class EvaluationReducer {
  public:

@@ -65,7 +65,14 @@ History::History(bool enabled, const CaseOps& ops, size_t i) : enabled_(enabled)
 void Refusals::Refuse(const CaseOps& ops, size_t i, History& h, const std::string& rule) {
   h.Set("outcome", "refused");
   h.Set("why", rule);
-  list_.push_back({ops.id_text(i), rule});
+  list_.push_back({ops.id_text(i), rule, Status::Ok()});
+}
+
+void Refusals::Refuse(const CaseOps& ops, size_t i, History& h, Status keyed) {
+  const std::string rule = keyed.message();
+  h.Set("outcome", "refused");
+  h.Set("why", rule);
+  list_.push_back({ops.id_text(i), rule, std::move(keyed)});
 }
 
 const char* ConflictKindName(ConflictKind kind) {

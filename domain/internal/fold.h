@@ -92,6 +92,8 @@ class Refusals {
  public:
   // Records op `i` as refused for breaking `rule` (outcome "refused" in its history entry).
   void Refuse(const CaseOps& ops, size_t i, History& h, const std::string& rule);
+  // The same for a keyed refusal (message_keys.h): its message is the rule.
+  void Refuse(const CaseOps& ops, size_t i, History& h, Status keyed);
   const std::vector<RefusedOp>& list() const { return list_; }
 
  private:

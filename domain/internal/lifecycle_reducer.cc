@@ -3,6 +3,7 @@
 #include <map>
 #include <stdexcept>
 
+#include "base/message_keys.h"
 #include "base/text.h"
 #include "domain/calendar.h"
 #include "domain/catalog.h"
@@ -160,8 +161,10 @@ void LifecycleReducer::ApplyLapse(const CaseOps& ops, size_t i, const std::optio
   if (auto rule = FactRefusal(terms, "correction-lapse", ops.level(i), !ops.from_registry()))
     return refusals.Refuse(ops, i, h, *rule);
   if (facts_.status != CaseStatus::kCorrectionPending || !facts_.correction)
-    return refusals.Refuse(ops, i, h, std::string("a lapsed correction is decided while the case is correction_pending; it is ") +
-                                          CaseStatusName(facts_.status));
+    return refusals.Refuse(ops, i, h,
+                           FailedPrecondition(std::string("a lapsed correction is decided while the case is "
+                                                          "correction_pending; it is ") + CaseStatusName(facts_.status))
+                               .With(msg::kLapseStatus, CaseStatusName(facts_.status)));
   Correction& c = *facts_.correction;
   const Date day = DateOfUnixMs(ops.ms(i));
   const Date from = LapseAllowedFrom(c);
@@ -173,8 +176,10 @@ void LifecycleReducer::ApplyLapse(const CaseOps& ops, size_t i, const std::optio
   if (l.decision() == "continue") {
     Result<Date> new_due = ParseDate(l.new_due());
     if (!new_due.ok() || *new_due <= day)
-      return refusals.Refuse(ops, i, h, "a continued correction needs a new due day after " + FormatDate(day) +
-                                            ", not " + Quote(l.new_due()));
+      return refusals.Refuse(ops, i, h,
+                             FailedPrecondition("a continued correction needs a new due day after " + FormatDate(day) +
+                                                ", not " + Quote(l.new_due()))
+                                 .With(msg::kLapseNewDue, FormatDate(day), l.new_due()));
     c.due = l.new_due();
   } else {
     SetStatus(CaseStatus::kWithdrawn, i);

@@ -83,6 +83,15 @@
   X(kResolveTransition, "err.resolve.transition")                                                        \
   X(kResolveNotCompeting, "err.resolve.not_competing", "op", "conflict")                                 \
   X(kRectifyStep, "err.rectify.step", "step")                                                            \
+  X(kReviewNoSteps, "err.review.no_steps")                                                               \
+  X(kReviewStatus, "err.review.status", "status")                                                        \
+  X(kReviewAllPassed, "err.review.all_passed", "step")                                                   \
+  X(kReviewNotPending, "err.review.not_pending", "step", "pending")                                      \
+  X(kSubsidyStatus, "err.subsidy.status", "status")                                                      \
+  X(kLapseStatus, "err.lapse.status", "status")                                                          \
+  X(kLapseNewDue, "err.lapse.new_due", "day", "value")                                                   \
+  X(kSelfEvaluation, "err.evaluate.self", "staff")                                                       \
+  X(kSelfEvaluationNode, "err.evaluate.self_node", "staff", "node")                                      \
   X(kRectifyNeedsDue, "err.rectify.needs_due")                                                           \
   X(kRectifyNoEvaluation, "err.rectify.no_evaluation", "case", "evaluation")                             \
   X(kRectifyClosed, "err.rectify.closed", "evaluation")                                                  \

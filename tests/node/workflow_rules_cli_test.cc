@@ -106,6 +106,9 @@ TEST_CASE("silian-node records the item's review steps in order and case show li
   json review = w.village.Json({"case", "show", id}).at("review");
   CHECK(review.at("pending") == json::array({"review"}));
   w.Refused({"case", "step", id, "approval", "pass", "--actor", "clerk-1"}, 2, "not the pending step \"review\"");
+  // The rule the projection applies is said in the clerk's language, naming both steps.
+  w.Refused({"--lang", "zh", "case", "step", id, "approval", "pass", "--actor", "clerk-1"}, 2,
+            "审查环节“approval”不是当前待办的“review”");
   w.Refused({"case", "step", id, "review", "return", "--actor", "clerk-1"}, 2, "opinion");
   w.Refused({"case", "step", id, "review", "maybe", "--actor", "clerk-1"}, 2, "not one of: pass, return");
   w.village.Ok({"case", "step", id, "review", "pass", "--opinion", "materials complete", "--actor", "reviewer-7"});
@@ -124,6 +127,8 @@ TEST_CASE("silian-node refuses an evaluation by the staff member evaluated and a
   const std::string id = w.Received();
   w.Refused({"case", "evaluate", id, "very_satisfied", "--channel", "sms", "--staff", "agent-1", "--actor", "agent-1"}, 2,
             "may not record the evaluation of themselves");
+  w.Refused({"--lang", "zh", "case", "evaluate", id, "very_satisfied", "--channel", "sms", "--staff", "agent-1", "--actor",
+             "agent-1"}, 2, "工作人员 agent-1 不能录入对自己的评价");
   w.Refused({"case", "evaluate", id, "very_satisfied", "--channel", "qr_code", "--node", "v1", "--actor", "agent-1"}, 2,
             "handled this case at node \"v1\"");
   w.Refused({"case", "evaluate", id, "satisfied", "--channel", "paper", "--staff", "agent-1", "--actor", "clerk-2"}, 2,
