@@ -202,16 +202,31 @@ Status RunBundleExport(const GlobalOptions& g, const BundleExportOptions& o) {
 Status RunBundleImport(const GlobalOptions& g, const std::string& file) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
   auto in_context = [&file](const Status& s) { return WithContext(s, file, "bundle " + Quote(file)); };
+  // What the agent reads when the stick's file is refused (in the app, too: it runs this command): the
+  // file cannot be read as a bundle, it is damaged, or its content was refused; a refusal the core keyed
+  // itself (a stick sealed for another node, a changed file) keeps its own key.
+  auto unreadable = [&](const Status& s) {
+    Status out = in_context(s);
+    if (!out.key().empty()) return out;
+    if (out.code() == StatusCode::kDataLoss || out.code() == StatusCode::kResourceExhausted)
+      return std::move(out).With(msg::kBundleDamaged, file);
+    return std::move(out).With(msg::kBundleUnreadable, file);
+  };
+  auto refused = [&](const Status& s) {
+    Status out = in_context(s);
+    if (!out.key().empty() || out.code() == StatusCode::kInternal || out.code() == StatusCode::kUnavailable) return out;
+    return std::move(out).With(msg::kBundleRefused, file);
+  };
 
   struct stat st {};
   if (::stat(file.c_str(), &st) != 0) {
     int err = errno;
     std::string message = "cannot read bundle " + Quote(file) + ": " + std::strerror(err);
-    return err == ENOENT ? NotFound(message) : InvalidArgument(message);
+    return err == ENOENT ? NotFound(message).With(msg::kBundleMissing, file) : unreadable(InvalidArgument(message));
   }
-  if (!S_ISREG(st.st_mode)) return InvalidArgument("bundle " + Quote(file) + " is not a regular file");
+  if (!S_ISREG(st.st_mode)) return unreadable(InvalidArgument("bundle " + Quote(file) + " is not a regular file"));
   File in(std::fopen(file.c_str(), "rb"));
-  if (!in) return InvalidArgument("cannot read bundle " + Quote(file) + ": " + std::strerror(errno));
+  if (!in) return unreadable(InvalidArgument("cannot read bundle " + Quote(file) + ": " + std::strerror(errno)));
 
   // A sealed stick opens only with this node's key; inside is a plain bundle.
   char first[8] = {};
@@ -222,12 +237,12 @@ Status RunBundleImport(const GlobalOptions& g, const std::string& file) {
   if (sync::IsSealedBundle(std::string_view(first, head))) {
     auto unsealed = sync::StickOpener::Open(std::move(source), store->config().node_id.value,
                                             store->ledger().signing_key());
-    if (!unsealed.ok()) return in_context(unsealed.status());
+    if (!unsealed.ok()) return unreadable(unsealed.status());
     opener = std::move(unsealed).value();
     source = opener->source();
   }
   auto opened = sync::BundleReader::Open(std::move(source));
-  if (!opened.ok()) return in_context(opened.status());
+  if (!opened.ok()) return unreadable(opened.status());
   std::unique_ptr<sync::BundleReader> reader = std::move(opened).value();
   const pb::BundleHeader& header = reader->header();
   const std::string& own_id = store->config().node_id.value;
@@ -245,16 +260,16 @@ Status RunBundleImport(const GlobalOptions& g, const std::string& file) {
   for (;;) {
     batch.Clear();
     auto more = reader->Next(&batch);
-    if (!more.ok()) return in_context(more.status());
+    if (!more.ok()) return unreadable(more.status());
     if (!*more) break;
     entries += static_cast<uint64_t>(batch.entries_size());
     Status added = import->Add(batch);
-    if (!added.ok()) return in_context(added);
+    if (!added.ok()) return refused(added);
     progress.Update(entries, reader->compressed_bytes());
   }
   auto committed = import->Commit(&header.sender_frontier());
   progress.Clear();
-  if (!committed.ok()) return in_context(committed.status());
+  if (!committed.ok()) return refused(committed.status());
   const sync::ImportStats& stats = *committed;
 
   for (const auto& w : stats.warnings) Warn(w);

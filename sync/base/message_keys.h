@@ -108,7 +108,15 @@
   /* bundles and sync (sync/ledger/stick_seal.cc, sync/http/curl_transport.cc) */                       \
   X(kBundleForOtherNode, "err.bundle.other_node", "recipient", "node")                                   \
   X(kBundleChanged, "err.bundle.changed")                                                                \
-  X(kHubUnreachable, "err.sync.unreachable", "url")
+  X(kBundleMissing, "err.bundle.missing", "file")                                                        \
+  X(kBundleUnreadable, "err.bundle.unreadable", "file")                                                  \
+  X(kBundleDamaged, "err.bundle.damaged", "file")                                                        \
+  X(kBundleRefused, "err.bundle.refused", "file")                                                        \
+  X(kHubUnreachable, "err.sync.unreachable", "url")                                                      \
+  X(kSyncNotRegistered, "err.sync.not_registered")                                                       \
+  X(kSyncRevoked, "err.sync.revoked")                                                                    \
+  X(kSyncUpgrade, "err.sync.upgrade")                                                                    \
+  X(kSyncRefused, "err.sync.refused", "code")
 
 namespace silian::msg {
 

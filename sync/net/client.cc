@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/keys.h"
+#include "base/message_keys.h"
 #include "base/text.h"
 #include "net/packed_entries.h"
 #include "net/idle.h"
@@ -27,7 +28,12 @@ Status HubError(int http_status, const std::string& body) {
   std::string text = "hub refused the request (HTTP " + std::to_string(http_status) + " " + code + "): " + message;
   if (http_status >= 500) return Unavailable(text);
   if (http_status == 413) return ResourceExhausted(text);
-  return FailedPrecondition(text);
+  // The refusals an agent can act on are said in their language (what to do differs); any other names the
+  // hub's code for the administrator.
+  if (code == "unknown_node" || code == "not_enrolled") return FailedPrecondition(text).With(msg::kSyncNotRegistered);
+  if (code == "revoked" || code == "removed") return FailedPrecondition(text).With(msg::kSyncRevoked);
+  if (code == "upgrade" || code == "version_mismatch") return FailedPrecondition(text).With(msg::kSyncUpgrade);
+  return FailedPrecondition(text).With(msg::kSyncRefused, code);
 }
 
 // Whether every origin of `now` is among those of `asked`.

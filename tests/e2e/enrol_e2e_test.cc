@@ -248,6 +248,9 @@ TEST_CASE("Revocation: a revoked laptop's later ops are refused at its county, a
   CHECK(refused.exit_code != 0);
   // Refused twice over: the revoked laptop's signed request (403 revoked), and its ops after seq 2.
   CHECK(refused.err.find("revoked") != std::string::npos);
+  // The agent reads it in their language: the laptop was stopped at the hub, and whom to ask.
+  auto said = RunProgram(NodeBin(), {"--db", node_db, "--lang", "zh", "sync"});
+  CHECK(said.err.find("本节点已被上级中心停用") != std::string::npos);
   CHECK(county.Status().at("op_count") == RunJson(HubBin(), {"--db", county_db, "--json", "status"}).at("op_count"));
   auto reg = HeldRegistration(county_db, "vil-a1");
   REQUIRE(reg);

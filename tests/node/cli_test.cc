@@ -390,26 +390,35 @@ TEST_CASE_METHOD(TwoNodes, "CLI: bad bundle files are refused with exit 2 and le
   const std::string before = b.Digest();
   const std::string bad = dir.File("bad.bundle");
 
-  auto require_refused = [&](const std::string& path, const std::string& needle) {
+  auto require_refused = [&](const std::string& path, const std::string& needle,
+                             const std::string& key = "err.bundle.damaged") {
     ProcessResult r = b.Run({"bundle", "import", path});
     RequireUsageError(r, path);
     INFO(Describe(r));
     CHECK(r.err.find(needle) != std::string::npos);
+    // The key the app says it by (err.bundle.*: missing, unreadable or damaged), naming the file.
+    ProcessResult keyed = b.Run({"--json", "bundle", "import", path});
+    INFO(Describe(keyed));
+    json said = json::parse(keyed.out);
+    CHECK(said.at("key") == key);
+    CHECK(said.at("params").at("file") == path);
     CHECK(b.Digest() == before);
     json status = b.Status();
     CHECK(status.at("pending") == 0);
     CHECK(status.at("op_count") == 4);
   };
 
-  SECTION("a file that does not exist") { require_refused(dir.File("missing.bundle"), "No such file"); }
-  SECTION("a directory") { require_refused(dir.path().string(), "not a regular file"); }
+  SECTION("a file that does not exist") {
+    require_refused(dir.File("missing.bundle"), "No such file", "err.bundle.missing");
+  }
+  SECTION("a directory") { require_refused(dir.path().string(), "not a regular file", "err.bundle.unreadable"); }
   SECTION("an empty file") {
     WriteFile(bad, "");
-    require_refused(bad, "empty");
+    require_refused(bad, "empty", "err.bundle.unreadable");
   }
   SECTION("a file that is not a bundle") {
     WriteFile(bad, "name,phone\nWang Fang,13800000000\n");
-    require_refused(bad, "not a Silian");
+    require_refused(bad, "not a Silian", "err.bundle.unreadable");
   }
   SECTION("a bundle cut in half") {
     WriteFile(bad, good.substr(0, good.size() / 2));
@@ -427,7 +436,7 @@ TEST_CASE_METHOD(TwoNodes, "CLI: bad bundle files are refused with exit 2 and le
     std::string v2 = good;
     v2[7] = 2;
     WriteFile(bad, v2);
-    require_refused(bad, "version 2");
+    require_refused(bad, "version 2", "err.bundle.unreadable");
   }
   SECTION("a bundle whose first record is larger than the limit") {
     const uint64_t length = silian::sync::BundleLimits().max_record_bytes + 1;
