@@ -60,7 +60,10 @@ void Program::PrintFailure(const Status& status) const {
     std::cout.flush();
   }
   // In English the core's own message, which says the most (the catalogue's English texts serve the web app).
-  PrintError(global_.lang == i18n::Lang::kEn ? status.message() : i18n::Catalogue::Embedded().Render(status, global_.lang));
+  // Elsewhere the catalogue's text of its key, or for a refusal without one its kind in that language before
+  // the English message.
+  PrintError(global_.lang == i18n::Lang::kEn ? status.message()
+                                             : i18n::Catalogue::Embedded().RenderWithHeadline(status, global_.lang));
 }
 
 Status Program::ResolveLanguage() {

@@ -188,4 +188,25 @@ std::string Catalogue::Render(const Status& status, Lang lang) const {
   return Say(status.key(), lang, params).value_or(status.message());
 }
 
+std::string_view ErrorWord(StatusCode code) {
+  switch (code) {
+    case StatusCode::kInvalidArgument: return "bad_input";
+    case StatusCode::kNotFound: return "not_found";
+    case StatusCode::kFailedPrecondition: return "refused";
+    case StatusCode::kPermissionDenied: return "forbidden";
+    case StatusCode::kResourceExhausted: return "too_large";
+    case StatusCode::kUnavailable: return "unavailable";
+    default: return "internal";
+  }
+}
+
+std::string Catalogue::RenderWithHeadline(const Status& status, Lang lang) const {
+  if (!status.key().empty())
+    if (auto said = Say(status.key(), lang, {}); said) return Render(status, lang);
+  auto headline = Find("error." + std::string(ErrorWord(status.code())), lang);
+  auto detail = Find("error.detail", lang);
+  if (!headline || !detail) return status.message();
+  return *headline + " " + *detail + status.message();
+}
+
 }  // namespace silian::i18n

@@ -43,6 +43,10 @@ Result<Lang> ParseLang(std::string_view name);
 // one starting with "zh" is kZh, "mn" kMn, anything else (or none) kEn.
 Lang LangOfLocale(const char* lc_all, const char* lc_messages, const char* lang);
 
+// The word for the kind of a refusal, as the API names it ("bad_input", "not_found", "refused",
+// "forbidden", "too_large", "unavailable", else "internal"); the catalogue says it as error.<word>.
+std::string_view ErrorWord(StatusCode code);
+
 class Catalogue {
  public:
   // Parses a catalogue document. kInvalidArgument naming the first problem when it is not JSON or not
@@ -66,6 +70,10 @@ class Catalogue {
   // A refused Status in `lang`: its key's text with its parameters when the catalogue has it in `lang`,
   // otherwise (no key, or no translation) the Status's own English message.
   std::string Render(const Status& status, Lang lang) const;
+  // As Render, and a refusal without a key (or its translation) is said by its kind, as the web app says
+  // it (error.bad_input, error.refused, ...; ErrorWord), followed by error.detail and the English message:
+  // what the command line prints in a language other than English.
+  std::string RenderWithHeadline(const Status& status, Lang lang) const;
 
  private:
   std::map<std::string, std::map<std::string, std::string>, std::less<>> messages_;  // key -> lang -> text

@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdio>
 #include <iostream>
 #include <memory>
 #include <random>
@@ -159,8 +160,11 @@ void PrintSession(const GlobalOptions& g, const SessionResult& r) {
 }  // namespace
 
 Status RunSync(const GlobalOptions& g, const SyncCommandOptions& o) {
-  if (o.interval_s <= 0 || o.interval_s > 86400)
-    return InvalidArgument("--interval " + std::to_string(o.interval_s) + " must be between 0 and 86400 seconds");
+  if (!(o.interval_s > 0 && o.interval_s <= 86400)) {
+    char given[32];
+    std::snprintf(given, sizeof given, "%.10g", o.interval_s);  // as typed: "999999", not "999999.000000"
+    return InvalidArgument("--interval " + std::string(given) + " must be between 0 and 86400 seconds");
+  }
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
   SILIAN_ASSIGN_OR_RETURN(auto urls, HubUrls(o, *store));
   // A ledger restored from an older copy takes back its own ops the hub holds (node/enrol.h).

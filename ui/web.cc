@@ -4,6 +4,7 @@
 
 #include "base/text.h"
 #include "domain/json_input.h"
+#include "i18n/catalogue.h"
 #include "ui/assets.h"
 
 namespace silian::ui {
@@ -49,15 +50,17 @@ WebReply ErrorReply(int status, std::string_view code, const std::string& messag
 
 namespace {
 
+// The HTTP status of a refusal; its code word is i18n::ErrorWord's, the one the catalogue says.
 std::pair<int, std::string_view> HttpStatusOf(StatusCode code) {
+  const std::string_view word = i18n::ErrorWord(code);
   switch (code) {
-    case StatusCode::kInvalidArgument: return {400, "bad_input"};
-    case StatusCode::kNotFound: return {404, "not_found"};
-    case StatusCode::kFailedPrecondition: return {409, "refused"};
-    case StatusCode::kPermissionDenied: return {403, "forbidden"};
-    case StatusCode::kResourceExhausted: return {413, "too_large"};
-    case StatusCode::kUnavailable: return {503, "unavailable"};
-    default: return {500, "internal"};
+    case StatusCode::kInvalidArgument: return {400, word};
+    case StatusCode::kNotFound: return {404, word};
+    case StatusCode::kFailedPrecondition: return {409, word};
+    case StatusCode::kPermissionDenied: return {403, word};
+    case StatusCode::kResourceExhausted: return {413, word};
+    case StatusCode::kUnavailable: return {503, word};
+    default: return {500, word};
   }
 }
 

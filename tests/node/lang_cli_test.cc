@@ -102,6 +102,16 @@ TEST_CASE_METHOD(Village, "Languages: case new says the new case's number and id
   CHECK(Cases().size() == 3);
 }
 
+TEST_CASE_METHOD(Village, "Languages: a refusal without a key is headed by its kind in the language asked, the English "
+                          "message after it") {
+  ProcessResult zh = node.Run({"--lang", "zh", "sync", "--interval", "999999"});
+  INFO(Describe(zh));
+  CHECK(zh.exit_code == 2);
+  CHECK_THAT(zh.err, Catch::Contains("填写的内容有误 详情：--interval 999999 must be between 0 and 86400 seconds"));
+  ProcessResult en = node.Run({"--lang", "en", "sync", "--interval", "999999"});
+  CHECK_THAT(en.err, Catch::Contains("silian-node: --interval 999999 must be between 0 and 86400 seconds"));
+}
+
 TEST_CASE_METHOD(Village, "Languages: a bundle's export and import say what they moved in the language asked") {
   node.Ok({"case", "new", "--item", "ITEM-001", "--applicant-name", "乌云", "--applicant-id", ResidentId(1)});
   LedgerCli other{NodeBin(), dir.File("other.db")};
