@@ -16,13 +16,14 @@ namespace {
 
 std::set<std::string> SetOf(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
-}  // namespace
-
-TEST_CASE("Catalogue: every key the core uses has zh, mn and en with exactly the parameters the code passes",
-          "[i18n]") {
+// Every key of `table` has zh, mn and en with exactly its parameters (each named once), and the
+// catalogue's keys starting with `block` are exactly the table's.
+void CheckTable(const std::vector<msg::KeySpec>& table, const std::string& block) {
   const Catalogue& c = Catalogue::Embedded();
-  for (const msg::KeySpec& key : msg::AllMessageKeys()) {
+  std::set<std::string> ids;
+  for (const msg::KeySpec& key : table) {
     INFO("key " << key.id);
+    CHECK(ids.insert(std::string(key.id)).second);
     const std::set<std::string> want(key.params.begin(), key.params.end());
     CHECK(want.size() == key.params.size());  // a parameter is named once
     for (Lang lang : {Lang::kZh, Lang::kMn, Lang::kEn}) {
@@ -33,40 +34,25 @@ TEST_CASE("Catalogue: every key the core uses has zh, mn and en with exactly the
       CHECK(SetOf(Catalogue::Placeholders(*text)) == want);
     }
   }
+  std::set<std::string> in_catalogue;
+  for (const std::string& key : c.Keys())
+    if (key.rfind(block, 0) == 0) in_catalogue.insert(key);
+  CHECK(in_catalogue == ids);
 }
 
-TEST_CASE("Catalogue: the embedded catalogue is well formed and its err. block is exactly the core's table", "[i18n]") {
+}  // namespace
+
+TEST_CASE("Catalogue: every key the core uses has zh, mn and en with exactly the parameters the code passes, and "
+          "the err. block is exactly the core's table",
+          "[i18n]") {
   REQUIRE(Catalogue::Parse(CatalogueJson()).ok());
-  std::set<std::string> table;
-  for (const msg::KeySpec& key : msg::AllMessageKeys()) CHECK(table.insert(std::string(key.id)).second);
-  std::set<std::string> in_catalogue;
-  for (const std::string& key : Catalogue::Embedded().Keys())
-    if (key.rfind("err.", 0) == 0) in_catalogue.insert(key);
-  CHECK(in_catalogue == table);
+  CheckTable(msg::AllMessageKeys(), "err.");
 }
 
 TEST_CASE("Catalogue: every success line the command line says has zh, mn and en with exactly its parameters, and "
           "the cli. block is exactly that table",
           "[i18n]") {
-  const Catalogue& c = Catalogue::Embedded();
-  std::set<std::string> table;
-  for (const msg::KeySpec& key : console::said::AllSaidKeys()) {
-    INFO("key " << key.id);
-    CHECK(table.insert(std::string(key.id)).second);
-    const std::set<std::string> want(key.params.begin(), key.params.end());
-    CHECK(want.size() == key.params.size());
-    for (Lang lang : {Lang::kZh, Lang::kMn, Lang::kEn}) {
-      INFO("language " << LangName(lang));
-      std::optional<std::string> text = c.Find(key.id, lang);
-      REQUIRE(text.has_value());
-      CHECK(!text->empty());
-      CHECK(SetOf(Catalogue::Placeholders(*text)) == want);
-    }
-  }
-  std::set<std::string> in_catalogue;
-  for (const std::string& key : c.Keys())
-    if (key.rfind("cli.", 0) == 0) in_catalogue.insert(key);
-  CHECK(in_catalogue == table);
+  CheckTable(console::said::AllSaidKeys(), "cli.");
 }
 
 TEST_CASE("Catalogue: a keyed status is said in the language asked, its parameters and enumerated values filled in",

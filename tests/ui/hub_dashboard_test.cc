@@ -48,12 +48,18 @@ std::string AcceptedCase(sync::LedgerStore& village, uint32_t n) {
   return c.case_id.value;
 }
 
-TEST_CASE("HubDashboard: overdue cases are counted under their county and township, and a silent child is offline",
-          "[ui][hub]") {
+// A county hub over two villages of different townships.
+struct TwoTownships {
   test::TempDir dir{test::TempDir::Where::kMemory};
   test::Replica v1 = MakeReplica(dir, NodeAt("gacha200", Level::kVillage, test::kVillage));
   test::Replica v2 = MakeReplica(dir, NodeAt("gacha001", Level::kVillage, kOtherTownshipVillage));
   test::Replica county = test::MakeCountyFor(dir, {v1.store.get(), v2.store.get()});
+};
+
+TEST_CASE("HubDashboard: overdue cases are counted under their county and township, and a silent child is offline",
+          "[ui][hub]") {
+  TwoTownships net;
+  test::Replica &v1 = net.v1, &v2 = net.v2, &county = net.county;
   AcceptedCase(*v1, 1);
   AcceptedCase(*v1, 2);
   AcceptedCase(*v2, 3);
@@ -158,10 +164,8 @@ TEST_CASE("HubDashboard: the report, its CSV and the monthly trend come from the
 TEST_CASE("HubDashboard: the first page's one call answers what the overdue, trend and report calls answer",
           "[ui][hub]") {
   // Enough cases in two townships that the pass hands views to several workers (domain/view_scan.h).
-  test::TempDir dir{test::TempDir::Where::kMemory};
-  test::Replica v1 = MakeReplica(dir, NodeAt("gacha200", Level::kVillage, test::kVillage));
-  test::Replica v2 = MakeReplica(dir, NodeAt("gacha001", Level::kVillage, kOtherTownshipVillage));
-  test::Replica county = test::MakeCountyFor(dir, {v1.store.get(), v2.store.get()});
+  TwoTownships net;
+  test::Replica &v1 = net.v1, &v2 = net.v2, &county = net.county;
   for (uint32_t n = 1; n <= 90; ++n) {
     if (n % 4 == 0) {
       SILIAN_TAKE((n % 8 == 0 ? *v1 : *v2).CreateCase(test::SampleCase(n)));  // a draft: not watched
