@@ -25,7 +25,17 @@
   X(kServing, "cli.ui.serving", "url")                                                                   \
   X(kLoggedIn, "cli.login.done", "staff", "until")                                                       \
   X(kLoggedOut, "cli.logout.done")                                                                       \
-  X(kNoSession, "cli.logout.none")
+  X(kNoSession, "cli.logout.none")                                                                       \
+  X(kLedgerCreated, "cli.init.created", "ledger", "node", "level", "division", "device", "scope")        \
+  X(kPublicKey, "cli.init.public_key", "key", "fingerprint")                                             \
+  X(kEnrolledAt, "cli.init.enrolled", "hub")                                                             \
+  X(kEnrolRequestWritten, "cli.init.enrol_request", "file")                                              \
+  X(kEnrolledNode, "cli.enrol.done", "node", "device")                                                   \
+  X(kUnlocked, "cli.unlock.done", "ledger", "slot", "until")                                             \
+  X(kLocked, "cli.lock.done", "ledger")                                                                  \
+  X(kWasNotUnlocked, "cli.lock.not_unlocked", "ledger")                                                  \
+  X(kKeyslotAdded, "cli.keyslot.added", "slot", "ledger")                                                \
+  X(kKeyslotRemoved, "cli.keyslot.removed", "slot", "ledger")
 
 namespace silian::console::said {
 

@@ -16,6 +16,12 @@ std::string Said(const GlobalOptions& g, std::string_view key,
   return std::string(key);  // tests/i18n check that every key the programs say is in the catalogue
 }
 
+std::string LevelSaid(const GlobalOptions& g, const std::string& level) {
+  const i18n::Catalogue& c = i18n::Catalogue::Embedded();
+  if (auto text = c.Find("level." + level, g.lang)) return *text;
+  return level;
+}
+
 int ExitCodeFor(StatusCode code) {
   switch (code) {
     case StatusCode::kOk:

@@ -52,6 +52,10 @@ void PrintOpId(const GlobalOptions& g, const sync::OpId& op);
 std::string Said(const GlobalOptions& g, std::string_view key,
                  const std::vector<std::pair<std::string, std::string>>& params);
 
+// A level name ("county") in the language asked (the catalogue's level.<name>), or as given when the
+// catalogue has no such entry.
+std::string LevelSaid(const GlobalOptions& g, const std::string& level);
+
 // A value as a catalogue parameter: text as it is, a number in decimal.
 inline std::string SaidValue(std::string v) { return v; }
 inline std::string SaidValue(const char* v) { return v; }

@@ -57,13 +57,12 @@ Status PrintInit(const GlobalOptions& g, sync::LedgerStore& store, const InitOpt
                {"key_fingerprint", sync::KeyFingerprint(key)}});
     return Status::Ok();
   }
-  std::cout << "created ledger " << g.db_path << " for node " << c.node_id.value << " (" << sync::LevelName(c.level)
-            << " " << c.division.value << ", device " << c.device << ", scope " << scope << ")\n"
-            << "public key " << sync::ToBase64(key) << " (fingerprint " << sync::KeyFingerprint(key) << ")\n";
-  if (enrolled == "yes") std::cout << "enrolled at hub " << o.hub << "\n";
-  if (enrolled == "requested")
-    std::cout << "enrolment request written to " << o.enrol_request
-              << ": take it to the hub (silian-hub node enrol), then run `silian-node enrol ANSWER`\n";
+  std::cout << Said(g, said::kLedgerCreated, g.db_path, c.node_id.value, LevelSaid(g, sync::LevelName(c.level)),
+                    c.division.value, c.device, scope)
+            << '\n'
+            << Said(g, said::kPublicKey, sync::ToBase64(key), sync::KeyFingerprint(key)) << '\n';
+  if (enrolled == "yes") std::cout << Said(g, said::kEnrolledAt, o.hub) << '\n';
+  if (enrolled == "requested") std::cout << Said(g, said::kEnrolRequestWritten, o.enrol_request) << '\n';
   return Status::Ok();
 }
 

@@ -54,7 +54,7 @@ Status RunEnrol(const console::GlobalOptions& g, const std::string& file) {
   if (g.json) {
     console::PrintJson({{"node", store->config().node_id.value}, {"device", device}, {"enrolled", true}});
   } else {
-    std::cout << "enrolled node " << store->config().node_id.value << " as device " << device << "\n";
+    std::cout << console::Said(g, console::said::kEnrolledNode, store->config().node_id.value, device) << '\n';
   }
   return Status::Ok();
 }

@@ -148,10 +148,7 @@ void PrintSession(const GlobalOptions& g, const SessionResult& r) {
     return;
   }
   // The hub's level in the language asked ("county" in English, as before), or as the hub named it.
-  const std::string level_key = "level." + r.summary.hub_level;
-  std::string level = Said(g, level_key, {});
-  if (level == level_key) level = r.summary.hub_level;
-  std::cout << Said(g, said::kSynced, level, r.summary.hub_id, r.url,
+  std::cout << Said(g, said::kSynced, LevelSaid(g, r.summary.hub_level), r.summary.hub_id, r.url,
                     r.summary.pushed, r.summary.pulled, r.conflicts_raised, r.wire_sent, r.wire_received)
             << '\n';
   for (const auto& w : r.summary.warnings) std::cerr << "silian-node: warning: " << Printable(w) << "\n";

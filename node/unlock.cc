@@ -69,7 +69,7 @@ void PrintUnlocked(const GlobalOptions& g, const std::string& slot, uint64_t exp
   if (g.json) {
     console::PrintJson({{"db", g.db_path}, {"slot", slot}, {"expires_ms", expires_ms}, {"expires", until}});
   } else {
-    std::cout << "ledger " << g.db_path << " unlocked by " << slot << " until " << sync::CstDateTime(expires_ms) << "\n";
+    std::cout << console::Said(g, console::said::kUnlocked, g.db_path, slot, sync::CstDateTime(expires_ms)) << '\n';
   }
 }
 
@@ -105,7 +105,7 @@ Status RunUnlock(const GlobalOptions& g, const UnlockOptions& o) {
 Status RunLock(const GlobalOptions& g) {
   if (g.db_path.empty()) return InvalidArgument("no ledger given: pass --db PATH or set SILIAN_DB");
   SILIAN_ASSIGN_OR_RETURN(bool removed, console::RemoveSession(g.db_path));
-  std::cout << "ledger " << g.db_path << (removed ? " locked" : " was not unlocked") << "\n";
+  std::cout << console::Said(g, removed ? console::said::kLocked : console::said::kWasNotUnlocked, g.db_path) << '\n';
   return Status::Ok();
 }
 
@@ -121,7 +121,7 @@ Status RunKeyslotAdd(const GlobalOptions& g, const KeyslotOptions& o) {
   }
   SILIAN_ASSIGN_OR_RETURN(std::string pass, console::ReadPassphrase(o.passphrase_stdin, "new passphrase for " + o.slot + ": "));
   SILIAN_RETURN_IF_ERROR(InTransaction(db.get(), [&] { return sync::AddPassphraseSlot(db.get(), o.slot, pass, key); }));
-  std::cout << "keyslot " << o.slot << " added to ledger " << g.db_path << "\n";
+  std::cout << console::Said(g, console::said::kKeyslotAdded, o.slot, g.db_path) << '\n';
   return Status::Ok();
 }
 
@@ -130,7 +130,7 @@ Status RunKeyslotRemove(const GlobalOptions& g, const KeyslotOptions& o) {
   SILIAN_RETURN_IF_ERROR(RequireSealed(g, db.get()));
   SILIAN_RETURN_IF_ERROR(UnlockedKey(g, db.get()).status());
   SILIAN_RETURN_IF_ERROR(InTransaction(db.get(), [&] { return sync::RemoveKeyslot(db.get(), o.slot); }));
-  std::cout << "keyslot " << o.slot << " removed from ledger " << g.db_path << "\n";
+  std::cout << console::Said(g, console::said::kKeyslotRemoved, o.slot, g.db_path) << '\n';
   return Status::Ok();
 }
 

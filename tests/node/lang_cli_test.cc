@@ -112,6 +112,22 @@ TEST_CASE_METHOD(Village, "Languages: a refusal without a key is headed by its k
   CHECK_THAT(en.err, Catch::Contains("silian-node: --interval 999999 must be between 0 and 86400 seconds"));
 }
 
+TEST_CASE_METHOD(Village, "Languages: init says the ledger it created in the language asked, English as before") {
+  LedgerCli zh_node{NodeBin(), dir.File("zh.db")};
+  ProcessResult zh = zh_node.Run({"--lang", "zh", "init", "--node-id", "gacha202", "--level", "village", "--division",
+                                  kVillage, "--device", "03"});
+  INFO(Describe(zh));
+  REQUIRE(zh.exit_code == 0);
+  CHECK_THAT(zh.out, Catch::StartsWith("已为节点 gacha202 建立台账 ") &&
+                         Catch::Contains("（嘎查村 " + std::string(kVillage) + "，设备 03，") && Catch::Contains("\n公钥 "));
+  LedgerCli en_node{NodeBin(), dir.File("en.db")};
+  ProcessResult en = en_node.Run({"--lang", "en", "init", "--node-id", "gacha203", "--level", "village", "--division",
+                                  kVillage, "--device", "04"});
+  REQUIRE(en.exit_code == 0);
+  CHECK_THAT(en.out, Catch::StartsWith("created ledger " + dir.File("en.db") + " for node gacha203 (village " +
+                                       std::string(kVillage) + ", device 04, scope "));
+}
+
 TEST_CASE_METHOD(Village, "Languages: a bundle's export and import say what they moved in the language asked") {
   node.Ok({"case", "new", "--item", "ITEM-001", "--applicant-name", "乌云", "--applicant-id", ResidentId(1)});
   LedgerCli other{NodeBin(), dir.File("other.db")};
