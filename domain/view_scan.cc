@@ -7,12 +7,26 @@
 #include <thread>
 #include <vector>
 
+#include "base/text.h"
 #include "domain/case_tables.h"
 
 namespace silian::sync {
 namespace {
 
 constexpr size_t kChunk = 32;  // views handed to a worker at a time
+
+// Parses `v` and hands it to `sink` on worker `worker`. An exception a reader throws on a view of an
+// unexpected shape (nlohmann's type errors) is the view's error, not the process's: on a worker thread it
+// would otherwise end the hub.
+Status ParseAndSink(const ViewSink& sink, int worker, const ViewText& v) {
+  Result<nlohmann::json> view = CaseTables::ParseView(v.case_id, v.text);
+  if (!view.ok()) return view.status();
+  try {
+    return sink(worker, v.ordinal, v.watched, *view);
+  } catch (const std::exception& e) {
+    return Internal("reading the stored view of case " + Quote(v.case_id) + ": " + e.what());
+  }
+}
 
 }  // namespace
 
@@ -23,10 +37,7 @@ int ViewScanWorkers() {
 
 Status ParseViews(int workers, const ViewSource& source, const ViewSink& sink) {
   if (workers <= 1) {
-    return source([&](ViewText v) -> Status {
-      SILIAN_ASSIGN_OR_RETURN(nlohmann::json view, CaseTables::ParseView(v.case_id, v.text));
-      return sink(0, v.ordinal, v.watched, view);
-    });
+    return source([&](ViewText v) -> Status { return ParseAndSink(sink, 0, v); });
   }
   std::mutex mutex;
   std::condition_variable ready, room;
@@ -51,8 +62,7 @@ Status ParseViews(int workers, const ViewSource& source, const ViewSink& sink) {
         room.notify_one();
       }
       for (const ViewText& v : chunk) {
-        Result<nlohmann::json> view = CaseTables::ParseView(v.case_id, v.text);
-        Status s = view.ok() ? sink(worker, v.ordinal, v.watched, *view) : view.status();
+        Status s = ParseAndSink(sink, worker, v);
         if (!s.ok()) return fail(std::move(s));
       }
     }

@@ -31,7 +31,8 @@ using ViewSource = std::function<Status(const std::function<Status(ViewText)>& p
 
 // Runs `source` on the calling thread and parses what it pushes on `workers` threads (on the calling thread
 // alone when workers is 1), calling `sink` for each. The first error of the source, of a parse (kDataLoss
-// naming the case) or of the sink stops the pass and is returned; views read after it are dropped.
+// naming the case) or of the sink (an exception it throws is kInternal naming the case) stops the pass and
+// is returned; views read after it are dropped.
 Status ParseViews(int workers, const ViewSource& source, const ViewSink& sink);
 
 // How many workers a pass uses: the machine's hardware threads, 1 to 4.

@@ -80,6 +80,15 @@ TEST_CASE("View scan: the first error of the sink, a parse or the source stops t
     CHECK(parse_error.code() == StatusCode::kDataLoss);
     CHECK_THAT(parse_error.message(), Catch::Contains("c700"));
 
+    // A reader that throws on a view of a shape it does not expect fails the pass, naming the case; on a
+    // worker thread it must not end the process.
+    Status thrown = ParseViews(workers, Numbered(200), [](int, size_t ordinal, bool, const json& view) -> Status {
+      if (ordinal == 150) (void)view.at("absent");
+      return Status::Ok();
+    });
+    CHECK(thrown.code() == StatusCode::kInternal);
+    CHECK_THAT(thrown.message(), Catch::Contains("c150"));
+
     Status source_error = ParseViews(
         workers,
         [](const std::function<Status(ViewText)>& push) -> Status {
