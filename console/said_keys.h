@@ -5,7 +5,8 @@
 //
 // To add a line: one X(...) line here, its entry in the "cli." block of messages.json, and
 // `Said(g, said::kName, values...)` where it is printed. The English text is what the command printed
-// before it was catalogued: scripts and tests that read it keep working.
+// before it was catalogued, byte for byte (values are never shortened). The language is the user's
+// (--lang, SILIAN_LANG, else the locale): a script reads `--json`, or runs with `--lang en`.
 #pragma once
 
 #include <string_view>

@@ -11,8 +11,8 @@ namespace silian::console {
 std::string Said(const GlobalOptions& g, std::string_view key,
                  const std::vector<std::pair<std::string, std::string>>& params) {
   const i18n::Catalogue& c = i18n::Catalogue::Embedded();
-  if (auto text = c.Say(key, g.lang, params)) return *text;
-  if (auto text = c.Say(key, i18n::Lang::kEn, params)) return *text;
+  if (auto text = c.Say(key, g.lang, params, i18n::Catalogue::Values::kWhole)) return *text;
+  if (auto text = c.Say(key, i18n::Lang::kEn, params, i18n::Catalogue::Values::kWhole)) return *text;
   return std::string(key);  // tests/i18n check that every key the programs say is in the catalogue
 }
 

@@ -68,7 +68,24 @@ Status ParseViews(int workers, const ViewSource& source, const ViewSink& sink) {
     }
   };
   std::vector<std::thread> threads;
-  for (int w = 0; w < workers; ++w) threads.emplace_back(work, w);
+  // Every path below ends by joining the workers started: an exception past a joinable thread would end
+  // the process.
+  auto stop_and_join = [&](Status why) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      read_all = true;
+      if (!why.ok() && failed.ok()) failed = std::move(why);
+      ready.notify_all();
+      room.notify_all();
+    }
+    for (auto& t : threads) t.join();
+    return failed;
+  };
+  try {
+    for (int w = 0; w < workers; ++w) threads.emplace_back(work, w);
+  } catch (const std::exception& e) {
+    return stop_and_join(Internal(std::string("cannot start the threads that read the case views: ") + e.what()));
+  }
 
   std::vector<ViewText> chunk;
   auto hand_over = [&]() -> Status {
@@ -81,19 +98,17 @@ Status ParseViews(int workers, const ViewSource& source, const ViewSink& sink) {
     ready.notify_one();
     return Status::Ok();
   };
-  Status read = source([&](ViewText v) -> Status {
-    chunk.push_back(std::move(v));
-    return chunk.size() < kChunk ? Status::Ok() : hand_over();
-  });
-  if (read.ok() && !chunk.empty()) read = hand_over();
-  {
-    std::lock_guard<std::mutex> lock(mutex);
-    read_all = true;
-    if (!read.ok() && failed.ok()) failed = read;
-    ready.notify_all();
+  Status read;
+  try {
+    read = source([&](ViewText v) -> Status {
+      chunk.push_back(std::move(v));
+      return chunk.size() < kChunk ? Status::Ok() : hand_over();
+    });
+    if (read.ok() && !chunk.empty()) read = hand_over();
+  } catch (const std::exception& e) {
+    read = Internal(std::string("reading the case views: ") + e.what());
   }
-  for (auto& t : threads) t.join();
-  return failed;
+  return stop_and_join(std::move(read));
 }
 
 }  // namespace silian::sync

@@ -331,9 +331,10 @@ Result<json> HubDashboard::Report(const ui::WebRequest& r, sync::LedgerStore& st
 }
 
 Result<json> HubDashboard::Trend(const ui::WebRequest& r, sync::LedgerStore& store) {
-  SILIAN_ASSIGN_OR_RETURN(std::vector<ReportCommandOptions> periods, TrendPeriods(r, console::Today()));
+  const sync::Date today = console::Today();
+  SILIAN_ASSIGN_OR_RETURN(std::vector<ReportCommandOptions> periods, TrendPeriods(r, today));
   SILIAN_ASSIGN_OR_RETURN(std::vector<ReportResult> reports, ComputeReports(store, periods));
-  return TrendJson(reports, console::Today());
+  return TrendJson(reports, today);
 }
 
 Result<json> HubDashboard::FirstPage(const ui::WebRequest& r, sync::LedgerStore& store) {

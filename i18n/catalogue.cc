@@ -153,7 +153,8 @@ std::vector<std::string> Catalogue::Placeholders(std::string_view text) {
 }
 
 std::optional<std::string> Catalogue::Say(std::string_view key, Lang lang,
-                                          const std::vector<std::pair<std::string, std::string>>& params) const {
+                                          const std::vector<std::pair<std::string, std::string>>& params,
+                                          Values values) const {
   std::optional<std::string> text = Find(key, lang);
   if (!text) return std::nullopt;
   std::string out;
@@ -166,7 +167,7 @@ std::optional<std::string> Catalogue::Say(std::string_view key, Lang lang,
       out += (*text)[i];
       continue;
     }
-    out += Shortened(param->second);
+    out += values == Values::kShortened ? Shortened(param->second) : param->second;
     i += name.size() + 1;
   }
   return out;

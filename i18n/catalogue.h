@@ -63,10 +63,13 @@ class Catalogue {
   // The placeholder names of `text`, in order of appearance, e.g. {"value", "expected"}.
   static std::vector<std::string> Placeholders(std::string_view text);
 
-  // The text of `key` in `lang` with each {name} replaced by its value (a value is shortened to 80
-  // characters); nullopt when `key` has no text in `lang`.
+  // The text of `key` in `lang` with each {name} replaced by its value (shortened to 80 characters, as a
+  // refusal quotes what it was given; kWhole for a success line, which names a path or URL in full);
+  // nullopt when `key` has no text in `lang`.
+  enum class Values { kShortened, kWhole };
   std::optional<std::string> Say(std::string_view key, Lang lang,
-                                 const std::vector<std::pair<std::string, std::string>>& params) const;
+                                 const std::vector<std::pair<std::string, std::string>>& params,
+                                 Values values = Values::kShortened) const;
   // A refused Status in `lang`: its key's text with its parameters when the catalogue has it in `lang`,
   // otherwise (no key, or no translation) the Status's own English message.
   std::string Render(const Status& status, Lang lang) const;

@@ -205,12 +205,15 @@ Status RunBundleImport(const GlobalOptions& g, const std::string& file) {
   // What the agent reads when the stick's file is refused (in the app, too: it runs this command): the
   // file cannot be read as a bundle, it is damaged, or its content was refused; a refusal the core keyed
   // itself (a stick sealed for another node, a changed file) keeps its own key.
+  // Only what the file's bytes say: a failure of this machine (kInternal, kUnavailable, a permission) keeps
+  // its own message, said by its kind.
   auto unreadable = [&](const Status& s) {
     Status out = in_context(s);
     if (!out.key().empty()) return out;
     if (out.code() == StatusCode::kDataLoss || out.code() == StatusCode::kResourceExhausted)
       return std::move(out).With(msg::kBundleDamaged, file);
-    return std::move(out).With(msg::kBundleUnreadable, file);
+    if (out.code() == StatusCode::kInvalidArgument) return std::move(out).With(msg::kBundleUnreadable, file);
+    return out;
   };
   auto refused = [&](const Status& s) {
     Status out = in_context(s);
@@ -222,11 +225,12 @@ Status RunBundleImport(const GlobalOptions& g, const std::string& file) {
   if (::stat(file.c_str(), &st) != 0) {
     int err = errno;
     std::string message = "cannot read bundle " + Quote(file) + ": " + std::strerror(err);
-    return err == ENOENT ? NotFound(message).With(msg::kBundleMissing, file) : unreadable(InvalidArgument(message));
+    // Not found is said as such; another reason (a permission, a stick pulled out) keeps the system's words.
+    return err == ENOENT ? NotFound(message).With(msg::kBundleMissing, file) : InvalidArgument(message);
   }
   if (!S_ISREG(st.st_mode)) return unreadable(InvalidArgument("bundle " + Quote(file) + " is not a regular file"));
   File in(std::fopen(file.c_str(), "rb"));
-  if (!in) return unreadable(InvalidArgument("cannot read bundle " + Quote(file) + ": " + std::strerror(errno)));
+  if (!in) return InvalidArgument("cannot read bundle " + Quote(file) + ": " + std::strerror(errno));
 
   // A sealed stick opens only with this node's key; inside is a plain bundle.
   char first[8] = {};

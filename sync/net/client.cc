@@ -147,7 +147,8 @@ Result<pb::SyncReply> SyncClient::Call(pb::SyncRequest request, SyncSummary& sum
   if (!out.ParseFromString(*decoded)) return Unavailable("hub reply is not a SyncReply");
   if (out.protocol_version() != kSyncProtocolVersion)
     return FailedPrecondition("hub speaks protocol version " + std::to_string(out.protocol_version()) +
-                              "; this program speaks " + std::to_string(kSyncProtocolVersion));
+                              "; this program speaks " + std::to_string(kSyncProtocolVersion))
+        .With(msg::kSyncUpgrade);
   SILIAN_RETURN_IF_ERROR(VerifyHub(out, reply, nonce, summary));
   Status unpacked = UnpackEntries(out.mutable_pulled());
   if (!unpacked.ok()) return Unavailable("hub reply is malformed: " + unpacked.message());

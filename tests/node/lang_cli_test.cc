@@ -120,11 +120,13 @@ TEST_CASE_METHOD(Village, "Languages: init says the ledger it created in the lan
   REQUIRE(zh.exit_code == 0);
   CHECK_THAT(zh.out, Catch::StartsWith("已为节点 gacha202 建立台账 ") &&
                          Catch::Contains("（嘎查村 " + std::string(kVillage) + "，设备 03，") && Catch::Contains("\n公钥 "));
-  LedgerCli en_node{NodeBin(), dir.File("en.db")};
+  // A path longer than a refusal would quote is printed whole, as before.
+  const std::string long_db = dir.File(std::string(100, 'l') + ".db");
+  LedgerCli en_node{NodeBin(), long_db};
   ProcessResult en = en_node.Run({"--lang", "en", "init", "--node-id", "gacha203", "--level", "village", "--division",
                                   kVillage, "--device", "04"});
   REQUIRE(en.exit_code == 0);
-  CHECK_THAT(en.out, Catch::StartsWith("created ledger " + dir.File("en.db") + " for node gacha203 (village " +
+  CHECK_THAT(en.out, Catch::StartsWith("created ledger " + long_db + " for node gacha203 (village " +
                                        std::string(kVillage) + ", device 04, scope "));
 }
 

@@ -247,11 +247,14 @@ async function load() {
     // The division names are asked for beside the rest, and drawn with before any table that shows them.
     const named = api("GET", "names").then((n) => { names = n.names; });
     // The overdue tables, the charts and the report from one pass over the cases (api/dashboard).
+    // Should it be refused (a report period left half typed), each part is asked for on its own, so that the
+    // others still show and the refusal names its own part.
     const first = Promise.all([api("GET", "dashboard?months=12&" + reportQuery()), named]).then(([d]) => {
       showOverdue(d.overdue);
       showTrend(d.trend);
       showReport(d.report);
-    });
+    }, () => named.then(() => Promise.all([
+      api("GET", "overdue").then(showOverdue), api("GET", "trend?months=12").then(showTrend), loadReport()])));
     await Promise.all([named.then(loadNetwork), first]);
   } catch (e) {
     $("error").textContent = I18N.t("error.prefix") + e.message;

@@ -12,6 +12,7 @@ import subprocess
 import time
 
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import Select
 
 import silian_browser as sb
 
@@ -114,6 +115,19 @@ def check_csv(world, driver, downloads):
              "the downloaded CSV is `report --format csv --excel` byte for byte (%d bytes)" % len(got))
 
 
+def check_half_typed_period(driver):
+    """A report period left half typed refuses the report alone: the overdue tables and the charts still
+    come (each asked for on its own when the page's one call is refused), and the refusal names the flag."""
+    driver.execute_script("document.getElementById('report-to').value = '';"
+                          "document.getElementById('overdue-as-of').textContent = '';"
+                          "document.querySelectorAll('#chart-completion svg').forEach((s) => s.remove());")
+    Select(driver.find_element(By.ID, "lang")).select_by_value("en")  # the language switch loads the page again
+    sb.wait_for(lambda: driver.find_element(By.ID, "overdue-as-of").text, "the overdue tables without the report")
+    sb.wait_for(lambda: driver.find_elements(By.CSS_SELECTOR, "#chart-completion svg"), "the charts without the report")
+    error = sb.wait_for(lambda: driver.find_element(By.ID, "error").text, "the report's refusal")
+    sb.check("--to" in error, "the report alone is refused, naming --to: " + error)
+
+
 def test(world):
     downloads = world.path("downloads")
     os.makedirs(downloads)
@@ -128,6 +142,7 @@ def test(world):
         check_charts(world, driver)
         check_drill_down(world, driver, warning)
         check_csv(world, driver, downloads)
+        check_half_typed_period(driver)
     finally:
         driver.quit()
 
