@@ -80,6 +80,10 @@ Result<std::string> CaseTables::Open(std::string stored, const std::string& cont
 
 Result<nlohmann::json> CaseTables::OpenJson(std::string stored, const std::string& context) const {
   SILIAN_ASSIGN_OR_RETURN(std::string text, Open(std::move(stored), context));
+  return ParseStored(text, context);
+}
+
+Result<nlohmann::json> CaseTables::ParseStored(std::string_view text, const std::string& context) {
   auto value = nlohmann::json::parse(text, nullptr, false);
   if (value.is_discarded()) return DataLoss("the stored " + Quote(context) + " is not JSON");
   return value;
@@ -197,9 +201,7 @@ Result<std::string> CaseTables::ViewText(const std::string& case_id) {
 }
 
 Result<nlohmann::json> CaseTables::ParseView(const std::string& case_id, std::string_view text) {
-  auto value = nlohmann::json::parse(text, nullptr, false);
-  if (value.is_discarded()) return DataLoss("the stored " + Quote(CaseContext(case_id, "view")) + " is not JSON");
-  return value;
+  return ParseStored(text, CaseContext(case_id, "view"));
 }
 
 Result<std::string> CaseTables::Where(const CaseFilter& filter) const {

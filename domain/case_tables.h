@@ -103,6 +103,8 @@ class CaseTables {
   std::string Seal(std::string_view plain, const std::string& context) const;
   Result<std::string> Open(std::string stored, const std::string& context) const;
   Result<nlohmann::json> OpenJson(std::string stored, const std::string& context) const;
+  // `text` (unsealed) parsed; kDataLoss naming `context` when it is not JSON.
+  static Result<nlohmann::json> ParseStored(std::string_view text, const std::string& context);
   Result<CaseSummary> ReadSummary(const Stmt& r) const;
   sqlite3* db_;
   const Sealer* sealer_;

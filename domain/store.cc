@@ -190,12 +190,8 @@ Result<WatchedViews> LedgerStore::WatchedCaseViews(const WatchQuery& query) {
 
 Status LedgerStore::ForEachWatchedCaseView(const std::string& scope,
                                            const std::function<Status(const nlohmann::json&)>& fn) {
-  SILIAN_ASSIGN_OR_RETURN(std::vector<std::string> ids, projector_->watch().CaseIds(scope));
-  for (const auto& id : ids) {
-    SILIAN_ASSIGN_OR_RETURN(nlohmann::json view, projector_->cases().View(id));
-    SILIAN_RETURN_IF_ERROR(fn(view));
-  }
-  return Status::Ok();
+  return ScanCaseViews(scope, /*watched_only=*/true, /*workers=*/1,
+                       [&](int, size_t, bool, const nlohmann::json& view) { return fn(view); });
 }
 
 Status LedgerStore::ScanCaseViews(const std::string& scope, bool watched_only, int workers, const ViewSink& sink) {

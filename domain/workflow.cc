@@ -404,8 +404,8 @@ bool ReportBuilder::Counts(const json& view) const {
 }
 
 void ReportBuilder::Add(const json& view, const CaseClocks* given_clocks) {
+  if (!Counts(view)) return;
   const std::string division = Text(view, {"division"});
-  if (division.rfind(options_.division_prefix, 0) != 0) return;
   const WorkingCalendar& calendar = calendar_for_(division);
   CaseClocks computed;
   const CaseClocks& clocks = given_clocks != nullptr

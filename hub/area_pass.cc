@@ -1,6 +1,7 @@
 #include "hub/area_pass.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <utility>
@@ -22,14 +23,20 @@ struct OverdueFound {
   std::string item_code;
 };
 
+// What supervision found on one case: its place in the reading order, its items, and what the overdue
+// apology of each overdue item needs.
+struct CaseFound {
+  size_t ordinal = 0;
+  std::vector<sync::SupervisionItem> items;
+  std::vector<OverdueFound> overdue;
+};
+
 // What one worker of the pass found: its calendars and builders are its own (neither is thread-safe).
 struct WorkerPart {
   explicit WorkerPart(std::vector<sync::CalendarLayer> layers) : calendars(std::move(layers)) {}
   CalendarCache calendars;
   std::vector<sync::ReportBuilder> builders;
-  // By the case's ordinal: its supervision items, and its overdue ones.
-  std::vector<std::pair<size_t, std::vector<sync::SupervisionItem>>> found;
-  std::vector<std::pair<size_t, std::vector<OverdueFound>>> overdue;
+  std::vector<CaseFound> found;  // in the worker's reading order
 };
 
 // The overdue apology of one overdue case, for its applicant's phone.
@@ -90,17 +97,17 @@ Result<AreaAnswers> AnswerArea(sync::LedgerStore& store, const std::string& scop
         for (auto& b : part.builders)
           if (b.Counts(view)) b.Add(view, clocks_for(b.options().today, b.options().warning_wd));
         if (!supervise || !watched || !has_division) return Status::Ok();
-        std::vector<sync::SupervisionItem> found =
-            sync::Supervise(view, calendar, supervise->today, supervise->warning_wd, supervise->rectification_wd,
-                            transit_wd, clocks_for(supervise->today, supervise->warning_wd));
-        if (found.empty()) return Status::Ok();
-        std::vector<OverdueFound> overdue;
-        for (size_t i = 0; i < found.size(); ++i)
-          if (found[i].problem == "overdue")
-            overdue.push_back({i, sync::ViewFieldValue(view, "phone").value_or(""), view.value("language", ""),
-                               sync::ViewFieldValue(view, "item_code").value_or("")});
-        if (!overdue.empty()) part.overdue.emplace_back(ordinal, std::move(overdue));
-        part.found.emplace_back(ordinal, std::move(found));
+        CaseFound found{ordinal,
+                        sync::Supervise(view, calendar, supervise->today, supervise->warning_wd,
+                                        supervise->rectification_wd, transit_wd,
+                                        clocks_for(supervise->today, supervise->warning_wd)),
+                        {}};
+        if (found.items.empty()) return Status::Ok();
+        for (size_t i = 0; i < found.items.size(); ++i)
+          if (found.items[i].problem == "overdue")
+            found.overdue.push_back({i, sync::ViewFieldValue(view, "phone").value_or(""), view.value("language", ""),
+                                     sync::ViewFieldValue(view, "item_code").value_or("")});
+        part.found.push_back(std::move(found));
         return Status::Ok();
       }));
 
@@ -113,30 +120,26 @@ Result<AreaAnswers> AnswerArea(sync::LedgerStore& store, const std::string& scop
   if (!supervise) return out;
 
   // The cases' items in case id order, as one thread would have found them.
-  std::map<size_t, std::vector<sync::SupervisionItem>*> by_case;
-  std::map<size_t, const std::vector<OverdueFound>*> overdue_by_case;
-  for (auto& part : parts) {
-    for (auto& [ordinal, items] : part->found) by_case[ordinal] = &items;
-    for (const auto& [ordinal, found] : part->overdue) overdue_by_case[ordinal] = &found;
-  }
+  std::vector<CaseFound> cases;
+  for (auto& part : parts) std::move(part->found.begin(), part->found.end(), std::back_inserter(cases));
+  std::sort(cases.begin(), cases.end(), [](const CaseFound& a, const CaseFound& b) { return a.ordinal < b.ordinal; });
   SILIAN_ASSIGN_OR_RETURN(auto notify, store.GetSetting("notify"));
   const bool apologize = notify && *notify == "on";
   SILIAN_ASSIGN_OR_RETURN(auto overrides, sync::ReadNoticeTemplateOverrides(
                                               [&](const std::string& key) { return store.GetSetting(key); }));
   const uint64_t now_ms = sync::SystemWallClock().NowMs();
   std::map<std::string, std::optional<pb::Item>> catalogue;  // by item code, looked up once
-  for (auto& [ordinal, items] : by_case) {
-    if (auto it = overdue_by_case.find(ordinal); apologize && it != overdue_by_case.end()) {
-      for (const OverdueFound& of : *it->second) {
+  for (CaseFound& c : cases) {
+    if (apologize)
+      for (const OverdueFound& of : c.overdue) {
         auto [entry, added] = catalogue.try_emplace(of.item_code);
         if (added) {
           auto item = store.FindItem(of.item_code, std::nullopt);
           if (item.ok()) entry->second = *item;
         }
-        out.supervision.apologies.push_back(OverdueApology((*items)[of.item], of, entry->second, now_ms, overrides));
+        out.supervision.apologies.push_back(OverdueApology(c.items[of.item], of, entry->second, now_ms, overrides));
       }
-    }
-    std::move(items->begin(), items->end(), std::back_inserter(out.supervision.items));
+    std::move(c.items.begin(), c.items.end(), std::back_inserter(out.supervision.items));
   }
   return out;
 }

@@ -202,8 +202,7 @@ std::string_view ErrorWord(StatusCode code) {
 }
 
 std::string Catalogue::RenderWithHeadline(const Status& status, Lang lang) const {
-  if (!status.key().empty())
-    if (auto said = Say(status.key(), lang, {}); said) return Render(status, lang);
+  if (!status.key().empty() && Find(status.key(), lang)) return Render(status, lang);
   auto headline = Find("error." + std::string(ErrorWord(status.code())), lang);
   auto detail = Find("error.detail", lang);
   if (!headline || !detail) return status.message();

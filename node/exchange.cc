@@ -203,10 +203,9 @@ Status RunBundleImport(const GlobalOptions& g, const std::string& file) {
   SILIAN_ASSIGN_OR_RETURN(auto store, OpenLedger(g));
   auto in_context = [&file](const Status& s) { return WithContext(s, file, "bundle " + Quote(file)); };
   // What the agent reads when the stick's file is refused (in the app, too: it runs this command): the
-  // file cannot be read as a bundle, it is damaged, or its content was refused; a refusal the core keyed
-  // itself (a stick sealed for another node, a changed file) keeps its own key.
-  // Only what the file's bytes say: a failure of this machine (kInternal, kUnavailable, a permission) keeps
-  // its own message, said by its kind.
+  // file cannot be read as a bundle, it is damaged, or its content was refused. Only what the file's bytes
+  // say is keyed so; a refusal the core keyed itself (a stick sealed for another node, a changed file)
+  // keeps its key, and a failure of this machine (kInternal, kUnavailable, a permission) its own message.
   auto unreadable = [&](const Status& s) {
     Status out = in_context(s);
     if (!out.key().empty()) return out;
