@@ -40,6 +40,9 @@ class SmsGateway::Impl {
       listener_->close().wait();
     } catch (const std::exception&) {
     }
+    // A handler woken from its delay may still be on its way out; the members it uses go with this object.
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return active_ == 0; });
   }
 
   const std::string& url() const { return url_; }
@@ -75,6 +78,19 @@ class SmsGateway::Impl {
   }
 
   void Handle(const http::http_request& request) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      ++active_;
+    }
+    struct Done {
+      Impl* self;
+      ~Done() {
+        // Notified under the lock: the destructor cannot wake and free the members before this returns.
+        std::lock_guard<std::mutex> lock(self->mu_);
+        --self->active_;
+        self->cv_.notify_all();
+      }
+    } done{this};
     Seen s;
     s.key = Header(request, "Idempotency-Key");
     s.content_type = Header(request, "Content-Type");
@@ -122,6 +138,7 @@ class SmsGateway::Impl {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool closing_ = false;
+  int active_ = 0;  // handlers running; the destructor waits for none
   int delay_ms_ = 0;
   int delay_left_ = 0;
   int fail_left_ = 0;
