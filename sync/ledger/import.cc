@@ -85,9 +85,12 @@ class ImportImpl final : public Ledger::Import {
     return Status::Ok();
   }
 
-  Status Add(const pb::Batch& batch) override {
+  Status Add(const pb::Batch& batch) override { return AddParsed(batch, {}); }
+
+  Status AddParsed(const pb::Batch& batch, std::vector<pb::Op> ops) override {
     if (done_) return FailedPrecondition("import already finished");
-    SILIAN_ASSIGN_OR_RETURN(std::vector<BatchEntry> entries, ParseBatch(batch));
+    SILIAN_CHECK(ops.empty() || ops.size() == static_cast<size_t>(batch.entries_size()));
+    SILIAN_ASSIGN_OR_RETURN(std::vector<BatchEntry> entries, ParseBatch(batch, ops));
     SILIAN_RETURN_IF_ERROR(CheckPushSigned(entries));
     for (const auto& e : entries) covered_.erase(e.origin());
     for (const auto& [origin, heads] : offered_) covered_.erase(origin);
@@ -186,8 +189,9 @@ class ImportImpl final : public Ledger::Import {
     return Status::Ok();
   }
 
-  // Parses every entry and checks every head's syntax before anything applies.
-  Result<std::vector<BatchEntry>> ParseBatch(const pb::Batch& batch) {
+  // Parses every entry (or takes its op from `parsed`, when given) and checks every head's syntax before
+  // anything applies.
+  Result<std::vector<BatchEntry>> ParseBatch(const pb::Batch& batch, std::vector<pb::Op>& parsed) {
     if (batch.heads_size() > std::max(batch.entries_size(), 1))
       return DataLoss("a batch of " + std::to_string(batch.entries_size()) + " entries carries " +
                       std::to_string(batch.heads_size()) + " signed heads: at most one per origin with entries");
@@ -208,7 +212,10 @@ class ImportImpl final : public Ledger::Import {
         if (bytes.size() > kMaxOpBytes)
           return ResourceExhausted("an op of " + std::to_string(bytes.size()) + " bytes exceeds the limit of " +
                                    std::to_string(kMaxOpBytes) + " bytes per op (entry " + std::to_string(index) + ")");
-        if (!b.op.ParseFromString(bytes)) return DataLoss("an entry is not a valid op (entry " + std::to_string(index) + ")");
+        if (!parsed.empty())
+          b.op = std::move(parsed[static_cast<size_t>(index - entry_index_ - 1)]);
+        else if (!b.op.ParseFromString(bytes))
+          return DataLoss("an entry is not a valid op (entry " + std::to_string(index) + ")");
         b.bytes = &bytes;
       } else if (e.has_skip()) {
         b.skip = &e.skip();

@@ -250,6 +250,10 @@ class Ledger {
     // kPermissionDenied for a skip the sender may not vouch for or an op that lies about its case or its
     // author, kInvalidArgument for content the projector refuses.
     virtual Status Add(const pb::Batch& batch) = 0;
+    // Add, for a caller that has parsed the batch's ops already (a hub parses a push before it takes the
+    // writer's lock): `ops[i]` is entry i's op parsed from its bytes, an empty op for a skip. Every other
+    // check is made as by Add. REQUIRES: ops.size() == batch.entries_size(), each parsed from that entry.
+    virtual Status AddParsed(const pb::Batch& batch, std::vector<pb::Op> ops) = 0;
     // Retries what waits in `pending`, checks the pending limits (kResourceExhausted naming the limit;
     // kPermissionDenied for an origin this replica does not know waiting ahead of a gap), compares the
     // result with the sender's frontier (warnings on divergence), re-projects touched cases, commits durably.

@@ -205,14 +205,23 @@ Status SyncClient::VerifyHub(const pb::SyncReply& reply, const Transport::Reply&
 
 // Stores the pulled ops, the new cursor and the receipts in one transaction.
 Status SyncClient::Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection) {
-  return ledger_.With([&](Ledger& ledger) { return Apply(ledger, reply, summary, defer_projection); });
+  // The pulled ops are parsed before the ledger's lock is taken: its readers wait for the import alone.
+  std::vector<pb::Op> ops;
+  ops.reserve(static_cast<size_t>(reply.pulled().entries_size()));
+  for (const auto& e : reply.pulled().entries())
+    if (pb::Op& op = ops.emplace_back(); e.has_op() && !op.ParseFromString(e.op()))
+      return DataLoss("the hub's reply carries an entry that is not a valid op (entry " + std::to_string(ops.size()) +
+                      ")");
+  return ledger_.With(
+      [&](Ledger& ledger) { return Apply(ledger, reply, std::move(ops), summary, defer_projection); });
 }
 
-Status SyncClient::Apply(Ledger& ledger, const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection) {
+Status SyncClient::Apply(Ledger& ledger, const pb::SyncReply& reply, std::vector<pb::Op> ops, SyncSummary& summary,
+                         bool defer_projection) {
   // The hub vouches for the skips it sends with its scope and its receipt (its frontier for their origins).
   SILIAN_ASSIGN_OR_RETURN(auto import, ledger.BeginImport(PullSender(reply.hub_id(), reply.hub_scope(), reply.receipt())));
   if (defer_projection) import->DeferProjection();
-  if (reply.pulled().entries_size() > 0) SILIAN_RETURN_IF_ERROR(import->Add(reply.pulled()));
+  if (reply.pulled().entries_size() > 0) SILIAN_RETURN_IF_ERROR(import->AddParsed(reply.pulled(), std::move(ops)));
   std::vector<pb::LevelReceipt> receipts;
   pb::LevelReceipt own;
   own.set_level(reply.hub_level());

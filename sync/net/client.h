@@ -120,7 +120,9 @@ class SyncClient {
   Result<pb::SyncRequest> BaseRequest();
   // `defer_projection`: more pull replies follow; their cases are re-projected once, with the last.
   Status Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection);
-  Status Apply(Ledger& ledger, const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection);
+  // `ops`: the pulled entries' ops, parsed by the caller before it took the ledger's lock.
+  Status Apply(Ledger& ledger, const pb::SyncReply& reply, std::vector<pb::Op> ops, SyncSummary& summary,
+               bool defer_projection);
   // Compares the reply's receipts for this node's own origin with its own chain. REQUIRES: in an import.
   Status CheckReceipts(Ledger& ledger, const pb::SyncReply& reply, SyncSummary& summary);
   // Pushes this node's own op at `seq`, so that a hub holding another version records the equivocation.

@@ -60,11 +60,15 @@ std::optional<SyncOutcome> SyncService::FindRegistered(Ledger& ledger, const std
 struct SyncService::PushSummary {
   std::set<std::string> origins;                               // of the frontier and of every entry
   std::vector<std::pair<std::string, std::string>> divisions;  // (op id, division)
-  std::vector<pb::Op> own_ops;                                 // the ops the sender itself authored
+  std::vector<size_t> own_ops;                                 // the entries the sender itself authored
+  // Entry i's op, parsed once here, outside the writer's lock (an empty op for a skip); the import takes
+  // them (Ledger::Import::AddParsed).
+  std::vector<pb::Op> ops;
 };
 
 std::optional<SyncOutcome> SyncService::Summarise(const pb::SyncRequest& req, const std::string& node_id,
                                                   PushSummary* out) {
+  out->ops.reserve(static_cast<size_t>(req.push().entries_size()));
   for (const auto& e : req.frontier().entries()) {
     if (e.seq() > kMaxSeq)
       return ErrorOutcome(400, "malformed", "frontier entry of origin " + Quote(e.origin()) + " has seq " +
@@ -73,13 +77,13 @@ std::optional<SyncOutcome> SyncService::Summarise(const pb::SyncRequest& req, co
   }
   for (int i = 0; i < req.push().entries_size(); ++i) {
     const pb::Entry& e = req.push().entries(i);
+    pb::Op& op = out->ops.emplace_back();
     if (e.has_op()) {
-      pb::Op op;
       if (!op.ParseFromString(e.op()))
         return ErrorOutcome(400, "malformed", "push entry " + std::to_string(i) + " is not a valid op");
       out->divisions.emplace_back(op.origin() + ":" + std::to_string(op.seq()), op.division());
       out->origins.insert(op.origin());
-      if (op.origin() == node_id) out->own_ops.push_back(std::move(op));
+      if (op.origin() == node_id) out->own_ops.push_back(static_cast<size_t>(i));
     } else if (e.has_skip()) {
       out->origins.insert(e.skip().origin());
     } else {
@@ -107,7 +111,8 @@ std::optional<SyncOutcome> SyncService::CheckScope(Ledger& ledger, const std::st
                   "node " + Quote(node_id) + " serves " + child_scope + ", outside this hub's area " + ledger.scope(),
                   "outside the hub's area");
   if (p.level != Level::kCounty && p.level != Level::kCity)
-    for (const pb::Op& op : push.own_ops)
+    for (size_t i : push.own_ops) {
+      const pb::Op& op = push.ops[i];
       // Staff audit records are the one reference data every node writes (its logins and refusals).
       if (ledger.IsReference(op) && !op.has_staff_audit())
         return refuse("no_authority",
@@ -115,6 +120,7 @@ std::optional<SyncOutcome> SyncService::CheckScope(Ledger& ledger, const std::st
                           " publishes reference data, but node " + Quote(node_id) + " is a " + LevelName(p.level) +
                           " node: only county and city hubs publish the catalogue and calendars",
                       "");
+    }
   for (const auto& [id, division] : push.divisions)
     if (!OpInScope(division, child_scope))
       return refuse("out_of_scope",
@@ -125,12 +131,13 @@ std::optional<SyncOutcome> SyncService::CheckScope(Ledger& ledger, const std::st
 }
 
 std::optional<SyncOutcome> SyncService::ApplyPush(Ledger& ledger, const Peer& peer, const pb::SyncRequest& req,
-                                                  pb::SyncReply* reply, PushFindings* findings) {
+                                                  std::vector<pb::Op> ops, pb::SyncReply* reply,
+                                                  PushFindings* findings) {
   const std::string& node_id = peer.node_id.value;
   // The sender's scope is the registry's, never the request's: it bounds the skips the sender may vouch for.
   auto import = ledger.BeginImport(PushSender(peer, req.frontier()));
   if (!import.ok()) return FromStatus(import.status());
-  Status added = (*import)->Add(req.push());
+  Status added = (*import)->AddParsed(req.push(), std::move(ops));
   if (!added.ok()) {
     (*import).reset();  // roll back first: recorded inside the import, the error would be rolled back too
     ledger.peers().RecordContact(node_id, 0, 0, added.message()).IgnoreError();
@@ -169,13 +176,13 @@ std::optional<SyncOutcome> SyncService::AnswerPull(Ledger& ledger, const std::st
 }
 
 std::optional<SyncOutcome> SyncService::Serve(Ledger& ledger, const std::string& node_id, const pb::SyncRequest& req,
-                                              const PushSummary& push, pb::SyncReply* reply, PushFindings* findings,
+                                              PushSummary& push, pb::SyncReply* reply, PushFindings* findings,
                                               std::vector<ContactNote>* contacts) {
   Peer p;
   if (auto refused = FindRegistered(ledger, node_id, &p)) return refused;
   if (auto refused = CheckScope(ledger, node_id, p, req, push, contacts)) return refused;
   if (req.push().entries_size() > 0)
-    if (auto failed = ApplyPush(ledger, p, req, reply, findings)) return failed;
+    if (auto failed = ApplyPush(ledger, p, req, std::move(push.ops), reply, findings)) return failed;
   if (req.pull())
     if (auto failed = AnswerPull(ledger, ScopeOf(p.level, p.division), req, reply)) return failed;
 

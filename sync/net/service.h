@@ -117,12 +117,13 @@ class SyncService {
   static std::optional<SyncOutcome> CheckScope(Ledger& ledger, const std::string& node_id, const Peer& p,
                                                const pb::SyncRequest& req, const PushSummary& push,
                                                std::vector<ContactNote>* contacts);
+  // `ops` are the push's entries parsed by Summarise (PushSummary::ops), taken by the import.
   static std::optional<SyncOutcome> ApplyPush(Ledger& ledger, const Peer& peer, const pb::SyncRequest& req,
-                                              pb::SyncReply* reply, PushFindings* findings);
+                                              std::vector<pb::Op> ops, pb::SyncReply* reply, PushFindings* findings);
   std::optional<SyncOutcome> AnswerPull(Ledger& ledger, const std::string& child_scope, const pb::SyncRequest& req,
                                         pb::SyncReply* reply);
   std::optional<SyncOutcome> Serve(Ledger& ledger, const std::string& node_id, const pb::SyncRequest& req,
-                                   const PushSummary& push, pb::SyncReply* reply, PushFindings* findings,
+                                   PushSummary& push, pb::SyncReply* reply, PushFindings* findings,
                                    std::vector<ContactNote>* contacts);
 
   LedgerAccess& ledger_;

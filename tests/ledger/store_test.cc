@@ -706,6 +706,33 @@ TEST_CASE_METHOD(TwoLaptops, "Store: an abandoned import leaves nothing behind",
   CHECK(DigestOf(*b.store) != DigestOf(*a.store));
 }
 
+TEST_CASE_METHOD(TwoLaptops, "Store: ops the caller parsed import as the same ops parsed by the import, checked alike",
+                 "[store]") {
+  CaseWithHistory(a, 1);
+  CaseWithHistory(a, 2);
+  auto entries = ExportAll(*a.store);
+  pb::Batch batch;
+  std::vector<pb::Op> ops;
+  for (const auto& e : entries) {
+    *batch.add_entries() = e;
+    REQUIRE(ops.emplace_back().ParseFromString(e.op()));
+  }
+  {
+    auto import = SILIAN_TAKE(b->BeginImport());
+    SILIAN_REQUIRE_OK(import->AddParsed(batch, std::move(ops)));
+    CHECK(SILIAN_TAKE(import->Commit(nullptr)).new_ops == entries.size());
+  }
+  CHECK(DigestOf(*b.store) == DigestOf(*a.store));
+
+  // The envelope rules hold for a parsed op as for bytes: a division of two digits is refused, nothing stored.
+  pb::Op bad = test::NoteOp({"z:1", 1, {}}, "x");
+  bad.set_division("15");
+  pb::Batch one;
+  *one.add_entries() = test::OpEntry(bad);
+  auto import = SILIAN_TAKE(b->BeginImport());
+  CHECK(import->AddParsed(one, {bad}).code() == StatusCode::kDataLoss);
+}
+
 TEST_CASE("Store: a malformed entry is data loss", "[store]") {
   TempDir dir;
   Replica b = MakeReplica(dir, NodeAt("b"));
