@@ -73,14 +73,19 @@ def test(world):
 
         # "My work" cut the received queue: it says how much it shows of how many, and how to narrow it.
         driver.find_element(By.CSS_SELECTOR, "button[data-tab=work]").click()
-        received = "#work h3[data-queue=received]"
-        sb.wait_for(lambda: str(CASES) in driver.find_element(By.CSS_SELECTOR, received).text, "the received queue's count")
-        heading = driver.find_element(By.CSS_SELECTOR, received)
-        sb.check("500 / 共 %d" % CASES in heading.text, "the received queue says 500 of %d: %s" % (CASES, heading.text))
-        cut = driver.find_element(By.CSS_SELECTOR, "#work p[data-cut=received]")
-        sb.check(cut.is_displayed() and "区划代码" in cut.text, "the cut list says how to narrow it: " + cut.text)
-        shown = driver.find_elements(By.CSS_SELECTOR, "#work h3[data-queue=received] + p + ul li")
-        sb.check(len(shown) == 500, "500 received cases are listed, not %d" % len(shown))
+        # The page may draw the list again while it is read (a refresh): heading, cut note and items are read
+        # in one script, and read again until the heading counts them all.
+        read_received = ("const h = document.querySelector('#work h3[data-queue=received]');"
+                         "const c = document.querySelector('#work p[data-cut=received]');"
+                         "if (!h || !c) return null;"
+                         "return [h.innerText, c.innerText, c.offsetParent !== null,"
+                         " document.querySelectorAll('#work h3[data-queue=received] + p + ul li').length];")
+        heading, cut, cut_shown, shown = sb.wait_for(
+            lambda: (lambda r: r if r and str(CASES) in r[0] else None)(driver.execute_script(read_received)),
+            "the received queue's count")
+        sb.check("500 / 共 %d" % CASES in heading, "the received queue says 500 of %d: %s" % (CASES, heading))
+        sb.check(cut_shown and "区划代码" in cut, "the cut list says how to narrow it: " + cut)
+        sb.check(shown == 500, "500 received cases are listed, not %d" % shown)
 
         # The county's supervision dashboard once the 10,000 cases reached it: the overdue tables and the charts.
         world.node("village.db", "sync")
