@@ -50,32 +50,31 @@ WebReply ErrorReply(int status, std::string_view code, const std::string& messag
 
 namespace {
 
-// The HTTP status of a refusal; its code word is i18n::ErrorWord's, the one the catalogue says.
-std::pair<int, std::string_view> HttpStatusOf(StatusCode code) {
-  const std::string_view word = i18n::ErrorWord(code);
+// The HTTP status of a refusal.
+int HttpStatusOf(StatusCode code) {
   switch (code) {
-    case StatusCode::kInvalidArgument: return {400, word};
-    case StatusCode::kNotFound: return {404, word};
-    case StatusCode::kFailedPrecondition: return {409, word};
-    case StatusCode::kPermissionDenied: return {403, word};
-    case StatusCode::kResourceExhausted: return {413, word};
-    case StatusCode::kUnavailable: return {503, word};
-    default: return {500, word};
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kFailedPrecondition: return 409;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kResourceExhausted: return 413;
+    case StatusCode::kUnavailable: return 503;
+    default: return 500;
   }
 }
 
 }  // namespace
 
 WebReply StatusReply(const Status& status) {
-  const auto [http, code] = HttpStatusOf(status.code());
-  nlohmann::json body = {{"error", std::string(code)}, {"message", status.message()}};
+  // The code word is the one the catalogue says as error.<word> (i18n::ErrorWord).
+  nlohmann::json body = {{"error", std::string(i18n::ErrorWord(status.code()))}, {"message", status.message()}};
   if (!status.key().empty()) {
     body["key"] = std::string(status.key());
     nlohmann::json params = nlohmann::json::object();
     for (const MessageParam& p : status.params()) params[std::string(p.name)] = p.value;
     body["params"] = std::move(params);
   }
-  return JsonReply(http, body);
+  return JsonReply(HttpStatusOf(status.code()), body);
 }
 
 WebReply AssetReply(std::string_view name) {

@@ -58,16 +58,13 @@ std::optional<SyncOutcome> SyncService::FindRegistered(Ledger& ledger, const std
 
 // What a push holds, read before the lock is taken: every op must parse.
 struct SyncService::PushSummary {
-  std::set<std::string> origins;                               // of the frontier and of every entry
-  std::vector<std::pair<std::string, std::string>> divisions;  // (op id, division)
-  std::vector<size_t> own_ops;                                 // the entries the sender itself authored
+  std::set<std::string> origins;  // of the frontier and of every entry
   // Entry i's op, parsed once here, outside the writer's lock (an empty op for a skip); the import takes
   // them (Ledger::Import::AddParsed).
   std::vector<pb::Op> ops;
 };
 
-std::optional<SyncOutcome> SyncService::Summarise(const pb::SyncRequest& req, const std::string& node_id,
-                                                  PushSummary* out) {
+std::optional<SyncOutcome> SyncService::Summarise(const pb::SyncRequest& req, PushSummary* out) {
   out->ops.reserve(static_cast<size_t>(req.push().entries_size()));
   for (const auto& e : req.frontier().entries()) {
     if (e.seq() > kMaxSeq)
@@ -81,9 +78,7 @@ std::optional<SyncOutcome> SyncService::Summarise(const pb::SyncRequest& req, co
     if (e.has_op()) {
       if (!op.ParseFromString(e.op()))
         return ErrorOutcome(400, "malformed", "push entry " + std::to_string(i) + " is not a valid op");
-      out->divisions.emplace_back(op.origin() + ":" + std::to_string(op.seq()), op.division());
       out->origins.insert(op.origin());
-      if (op.origin() == node_id) out->own_ops.push_back(static_cast<size_t>(i));
     } else if (e.has_skip()) {
       out->origins.insert(e.skip().origin());
     } else {
@@ -110,22 +105,24 @@ std::optional<SyncOutcome> SyncService::CheckScope(Ledger& ledger, const std::st
     return refuse("out_of_scope",
                   "node " + Quote(node_id) + " serves " + child_scope + ", outside this hub's area " + ledger.scope(),
                   "outside the hub's area");
+  auto op_name = [](const pb::Op& op) { return Quote(op.origin() + ":" + std::to_string(op.seq())); };
+  // The ops of the push; a skip's place holds an empty op.
+  std::vector<const pb::Op*> ops;
+  for (int i = 0; i < req.push().entries_size(); ++i)
+    if (req.push().entries(i).has_op()) ops.push_back(&push.ops[static_cast<size_t>(i)]);
   if (p.level != Level::kCounty && p.level != Level::kCity)
-    for (size_t i : push.own_ops) {
-      const pb::Op& op = push.ops[i];
+    for (const pb::Op* op : ops)
       // Staff audit records are the one reference data every node writes (its logins and refusals).
-      if (ledger.IsReference(op) && !op.has_staff_audit())
+      if (op->origin() == node_id && ledger.IsReference(*op) && !op->has_staff_audit())
         return refuse("no_authority",
-                      "op " + Quote(op.origin() + ":" + std::to_string(op.seq())) +
-                          " publishes reference data, but node " + Quote(node_id) + " is a " + LevelName(p.level) +
-                          " node: only county and city hubs publish the catalogue and calendars",
+                      "op " + op_name(*op) + " publishes reference data, but node " + Quote(node_id) + " is a " +
+                          LevelName(p.level) + " node: only county and city hubs publish the catalogue and calendars",
                       "");
-    }
-  for (const auto& [id, division] : push.divisions)
-    if (!OpInScope(division, child_scope))
+  for (const pb::Op* op : ops)
+    if (!OpInScope(op->division(), child_scope))
       return refuse("out_of_scope",
-                    "op " + Quote(id) + " is for division " + Quote(division) + ", outside the area " + child_scope +
-                        " of node " + Quote(node_id),
+                    "op " + op_name(*op) + " is for division " + Quote(op->division()) + ", outside the area " +
+                        child_scope + " of node " + Quote(node_id),
                     "");
   return std::nullopt;
 }
@@ -382,7 +379,7 @@ SyncOutcome SyncService::HandleAuthenticated(const std::string& node_id, const s
   if (Status unpacked = UnpackEntries(req.mutable_push()); !unpacked.ok())
     return ErrorOutcome(400, "malformed", "push: " + unpacked.message());
   PushSummary push;
-  if (auto refused = Summarise(req, node_id, &push)) return *refused;
+  if (auto refused = Summarise(req, &push)) return *refused;
 
   pb::SyncReply reply;
   PushFindings findings;

@@ -113,7 +113,7 @@ class SyncService {
   // is left pending for a later request.
   static constexpr int kContactWaitMs = 200;
   static std::optional<SyncOutcome> FindRegistered(Ledger& ledger, const std::string& node_id, Peer* peer);
-  static std::optional<SyncOutcome> Summarise(const pb::SyncRequest& req, const std::string& node_id, PushSummary* out);
+  static std::optional<SyncOutcome> Summarise(const pb::SyncRequest& req, PushSummary* out);
   static std::optional<SyncOutcome> CheckScope(Ledger& ledger, const std::string& node_id, const Peer& p,
                                                const pb::SyncRequest& req, const PushSummary& push,
                                                std::vector<ContactNote>* contacts);
