@@ -1,6 +1,8 @@
 #include "support/sms_gateway.h"
 
 #include <condition_variable>
+#include <future>
+#include <memory>
 #include <mutex>
 
 #include <catch2/catch.hpp>
@@ -36,13 +38,17 @@ class SmsGateway::Impl {
       closing_ = true;
     }
     cv_.notify_all();
+    // Handlers first: one woken from its delay replies, and its reply must be written before the listener
+    // closes (cpprestsdk starting a write on a socket its close is tearing down crashed one run in ~150).
+    // The handlers use this object's members too.
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait(lock, [this] { return active_ == 0; });
+    }
     try {
       listener_->close().wait();
     } catch (const std::exception&) {
     }
-    // A handler woken from its delay may still be on its way out; the members it uses go with this object.
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [this] { return active_ == 0; });
   }
 
   const std::string& url() const { return url_; }
@@ -125,12 +131,18 @@ class SmsGateway::Impl {
     }
     http::http_response response(static_cast<http::status_code>(status));
     response.set_body(std::vector<unsigned char>(body.begin(), body.end()));
-    request.reply(response).then([](pplx::task<void> t) {
+    // The handler stays active until its reply is written (or the client gone), so the destructor's close
+    // never races a write. Bounded: a reply the library never completes cannot hold the teardown.
+    auto sent = std::make_shared<std::promise<void>>();
+    std::future<void> written = sent->get_future();
+    request.reply(response).then([sent](pplx::task<void> t) {
       try {
         t.get();
       } catch (const std::exception&) {  // the client gave up
       }
+      sent->set_value();
     });
+    written.wait_for(std::chrono::seconds(5));
   }
 
   std::string url_;
