@@ -207,11 +207,8 @@ Status SyncClient::VerifyHub(const pb::SyncReply& reply, const Transport::Reply&
 Status SyncClient::Apply(const pb::SyncReply& reply, SyncSummary& summary, bool defer_projection) {
   // The pulled ops are parsed before the ledger's lock is taken: its readers wait for the import alone.
   std::vector<pb::Op> ops;
-  ops.reserve(static_cast<size_t>(reply.pulled().entries_size()));
-  for (const auto& e : reply.pulled().entries())
-    if (pb::Op& op = ops.emplace_back(); e.has_op() && !op.ParseFromString(e.op()))
-      return DataLoss("the hub's reply carries an entry that is not a valid op (entry " + std::to_string(ops.size()) +
-                      ")");
+  if (std::optional<int> bad = ParseEntryOps(reply.pulled(), &ops))
+    return DataLoss("the hub's reply carries an entry that is not a valid op (entry " + std::to_string(*bad + 1) + ")");
   return ledger_.With(
       [&](Ledger& ledger) { return Apply(ledger, reply, std::move(ops), summary, defer_projection); });
 }

@@ -114,4 +114,13 @@ Status UnpackEntries(pb::Batch* batch) {
   return Status::Ok();
 }
 
+std::optional<int> ParseEntryOps(const pb::Batch& batch, std::vector<pb::Op>* ops) {
+  ops->clear();
+  ops->reserve(static_cast<size_t>(batch.entries_size()));
+  for (int i = 0; i < batch.entries_size(); ++i)
+    if (pb::Op& op = ops->emplace_back(); batch.entries(i).has_op() && !op.ParseFromString(batch.entries(i).op()))
+      return i;
+  return std::nullopt;
+}
+
 }  // namespace silian::sync

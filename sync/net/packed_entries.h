@@ -5,6 +5,9 @@
 // author's exact bytes before anything reads the batch, so chain hashes and signed heads are unchanged.
 #pragma once
 
+#include <optional>
+#include <vector>
+
 #include "base/status.h"
 #include "silian.pb.h"
 
@@ -19,5 +22,10 @@ void PackEntries(pb::Batch* batch);
 // node id, a seq that would pass 2^64, or packing fields on an entry that is not packed; the batch is then
 // not to be used.
 Status UnpackEntries(pb::Batch* batch);
+
+// Sets `ops` to the op of each entry of `batch`, parsed (an empty op for an entry that is not an op), for
+// Ledger::Import::AddParsed: a receiver parses before it takes the writer's lock. Returns the 0-based index
+// of the first op entry that does not parse (the ops are then not to be used), nullopt when all parse.
+std::optional<int> ParseEntryOps(const pb::Batch& batch, std::vector<pb::Op>* ops);
 
 }  // namespace silian::sync

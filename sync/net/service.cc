@@ -65,20 +65,18 @@ struct SyncService::PushSummary {
 };
 
 std::optional<SyncOutcome> SyncService::Summarise(const pb::SyncRequest& req, PushSummary* out) {
-  out->ops.reserve(static_cast<size_t>(req.push().entries_size()));
   for (const auto& e : req.frontier().entries()) {
     if (e.seq() > kMaxSeq)
       return ErrorOutcome(400, "malformed", "frontier entry of origin " + Quote(e.origin()) + " has seq " +
                                                 std::to_string(e.seq()) + " beyond " + std::to_string(kMaxSeq));
     out->origins.insert(e.origin());
   }
+  if (std::optional<int> bad = ParseEntryOps(req.push(), &out->ops))
+    return ErrorOutcome(400, "malformed", "push entry " + std::to_string(*bad) + " is not a valid op");
   for (int i = 0; i < req.push().entries_size(); ++i) {
     const pb::Entry& e = req.push().entries(i);
-    pb::Op& op = out->ops.emplace_back();
     if (e.has_op()) {
-      if (!op.ParseFromString(e.op()))
-        return ErrorOutcome(400, "malformed", "push entry " + std::to_string(i) + " is not a valid op");
-      out->origins.insert(op.origin());
+      out->origins.insert(out->ops[static_cast<size_t>(i)].origin());
     } else if (e.has_skip()) {
       out->origins.insert(e.skip().origin());
     } else {
