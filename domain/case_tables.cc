@@ -2,6 +2,7 @@
 
 #include "base/message_keys.h"
 #include "base/text.h"
+#include "domain/case_facts.h"
 #include "domain/case_model.h"
 
 namespace silian::sync {
@@ -34,6 +35,16 @@ CREATE INDEX cases_by_applicant ON cases(applicant_id);
 }  // namespace
 
 std::string CaseTables::SchemaStep(int version) {
+  if (version == 6) {
+    // Schema 6: each case keeps its facts (pb::CaseFacts, domain/case_facts.h) beside its view, for the
+    // passes over many cases. Every case is marked stale: the ledger projects them again when it opens
+    // (Ledger::Open, RefreshStaleCases), which writes their facts. Until then a row's empty facts are read
+    // from its view (ForEachFactsText).
+    return R"sql(
+ALTER TABLE cases ADD COLUMN facts BLOB NOT NULL DEFAULT x'';
+INSERT OR IGNORE INTO stale_cases(case_id) SELECT case_id FROM cases;
+)sql";
+  }
   if (version == 5) {
     // Schema 5: the cases table keeps a rowid. A case's row is about 2 KB (its view); in a WITHOUT ROWID
     // table SQLite keeps at most about 1 KB of a row in the b-tree page and the rest in an overflow page of
@@ -65,6 +76,10 @@ CREATE INDEX conflicts_by_case ON conflicts(case_id);
 namespace {
 
 std::string CaseContext(const std::string& case_id, const char* column) { return "case\n" + case_id + "\n" + column; }
+
+// The view, only for a row whose facts are not written yet (a ledger opened before its cases were projected
+// again at schema 6): SQLite then reads no view text for the rows that have facts.
+constexpr const char* kViewIfNoFacts = "CASE WHEN length(facts)=0 THEN view END";
 std::string ConflictContext(const std::string& conflict_id) { return "conflict\n" + conflict_id; }
 
 }  // namespace
@@ -94,11 +109,13 @@ Result<std::unique_ptr<CaseTables>> CaseTables::Attach(sqlite3* db, const Sealer
   SILIAN_RETURN_IF_ERROR(t->upsert_case_.Prepare(
       db,
       "INSERT INTO cases(case_id, case_number, division, status, applicant_name, applicant_id, item_code, "
-      "last_hlc, open_conflicts, heads, view) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11) ON CONFLICT(case_id) DO "
-      "UPDATE SET case_number=?2, division=?3, status=?4, applicant_name=?5, applicant_id=?6, item_code=?7, "
-      "last_hlc=?8, open_conflicts=?9, heads=?10, view=?11"));
+      "last_hlc, open_conflicts, heads, view, facts) VALUES(?1,?2,?3,?4,?5,?6,?7,?8,?9,?10,?11,?12) ON "
+      "CONFLICT(case_id) DO UPDATE SET case_number=?2, division=?3, status=?4, applicant_name=?5, applicant_id=?6, "
+      "item_code=?7, last_hlc=?8, open_conflicts=?9, heads=?10, view=?11, facts=?12"));
   SILIAN_RETURN_IF_ERROR(t->delete_conflicts_.Prepare(db, "DELETE FROM conflicts WHERE case_id=?"));
   SILIAN_RETURN_IF_ERROR(t->select_view_.Prepare(db, "SELECT view FROM cases WHERE case_id=?"));
+  SILIAN_RETURN_IF_ERROR(t->select_facts_.Prepare(
+      db, (std::string("SELECT facts, ") + kViewIfNoFacts + " FROM cases WHERE case_id=?").c_str()));
   SILIAN_RETURN_IF_ERROR(t->insert_conflict_.Prepare(
       db, "INSERT OR REPLACE INTO conflicts(conflict_id, case_id, kind, detail) VALUES(?,?,?,?)"));
   return t;
@@ -123,6 +140,8 @@ Status CaseTables::Write(const CaseProjection& p) {
                              .Bind(9, static_cast<int64_t>(p.conflicts.size()))
                              .Bind(10, heads.dump())
                              .BindBlob(11, Seal(p.view.dump(), CaseContext(p.case_id.value, "view")))
+                             .BindBlob(12, Seal(FactsOfView(p.view).SerializeAsString(),
+                                                CaseContext(p.case_id.value, "facts")))
                              .Run());
   SILIAN_RETURN_IF_ERROR(delete_conflicts_.Reset().Bind(1, p.case_id.value).Run());
   for (const auto& c : p.conflicts)
@@ -182,6 +201,57 @@ Status CaseTables::ForEachViewText(const std::string& scope,
     SILIAN_RETURN_IF_ERROR(fn(case_id, std::move(text)));
   }
   return Status::Ok();
+}
+
+Status CaseTables::ForEachFactsText(
+    const std::string& scope, const std::function<Status(const std::string& case_id, StoredFacts stored)>& fn) {
+  Stmt s;
+  SILIAN_RETURN_IF_ERROR(s.Prepare(db_, (std::string("SELECT facts, ") + kViewIfNoFacts +
+                                         ", case_id FROM cases WHERE substr(division, 1, length(?1))=?1 ORDER BY case_id")
+                                            .c_str()));
+  s.Bind(1, scope);
+  for (;;) {
+    SILIAN_ASSIGN_OR_RETURN(bool row, s.Step());
+    if (!row) break;
+    const std::string case_id = s.Text(2);
+    SILIAN_ASSIGN_OR_RETURN(StoredFacts stored, OpenFacts(s, case_id));
+    SILIAN_RETURN_IF_ERROR(fn(case_id, std::move(stored)));
+  }
+  return Status::Ok();
+}
+
+Result<StoredFacts> CaseTables::FactsText(const std::string& case_id) {
+  Stmt& s = select_facts_.Reset();
+  s.Bind(1, case_id);
+  Result<bool> row = s.Step();
+  Result<StoredFacts> stored = row.ok() && *row ? OpenFacts(s, case_id) : StoredFacts{};
+  s.Reset();  // a statement left on its row would hold this connection's snapshot
+  if (!row.ok()) return row.status();
+  if (!*row) return NotFound("no case " + Quote(case_id) + " in this ledger").With(msg::kCaseNotFound, case_id);
+  return stored;
+}
+
+Result<StoredFacts> CaseTables::OpenFacts(const Stmt& s, const std::string& case_id) const {
+  StoredFacts out;
+  std::string facts = s.Text(0);
+  if (!facts.empty()) {
+    SILIAN_ASSIGN_OR_RETURN(out.facts, Open(std::move(facts), CaseContext(case_id, "facts")));
+  } else {
+    SILIAN_ASSIGN_OR_RETURN(out.view_text, Open(s.Text(1), CaseContext(case_id, "view")));
+  }
+  return out;
+}
+
+Result<pb::CaseFacts> CaseTables::ParseFacts(const std::string& case_id, std::string_view stored,
+                                             std::string_view view_text) {
+  if (stored.empty()) {
+    SILIAN_ASSIGN_OR_RETURN(nlohmann::json view, ParseView(case_id, view_text));
+    return FactsOfView(view);
+  }
+  pb::CaseFacts facts;
+  if (!facts.ParseFromArray(stored.data(), static_cast<int>(stored.size())))
+    return DataLoss("the stored " + Quote(CaseContext(case_id, "facts")) + " is not a CaseFacts record");
+  return facts;
 }
 
 Result<nlohmann::json> CaseTables::View(const std::string& case_id) {

@@ -4,7 +4,8 @@
 // transaction that stores an op of the case. Not thread-safe (as the Ledger).
 //
 // In an encrypted ledger (ledger/sealer.h) the personal columns are sealed, each bound to its row: cases.view
-// (context "case\n" + case_id + "\nview"), cases.applicant_name (holds the sealed "name\nID number",
+// (context "case\n" + case_id + "\nview"), cases.facts (the case's facts, domain/case_facts.h: context
+// "case\n" + case_id + "\nfacts"), cases.applicant_name (holds the sealed "name\nID number",
 // context "case\n" + case_id + "\napplicant"), conflicts.detail ("conflict\n" + conflict_id); and
 // cases.applicant_id holds the blind index of the ID number (Sealer::BlindIndex, domain "applicant_id"), so
 // that a lookup by ID number still uses its index. Readers get plaintext either way.
@@ -26,6 +27,7 @@
 #include "domain/projection.h"
 #include "ledger/db.h"
 #include "ledger/sealer.h"
+#include "stored.pb.h"
 
 namespace silian::sync {
 
@@ -55,6 +57,13 @@ struct StoredConflict {
   nlohmann::json detail;
 };
 
+// A case's facts as stored (serialized pb::CaseFacts, unsealed), or, for a row whose facts are not written
+// yet (facts empty), its view's JSON text.
+struct StoredFacts {
+  std::string facts;
+  std::string view_text;
+};
+
 class CaseTables {
  public:
   // The DDL schema version `version` of the ledger file adds for these tables ("" for none).
@@ -81,6 +90,15 @@ class CaseTables {
   // `text` (what ViewText gave for `case_id`) parsed; kDataLoss naming the case when it is not JSON.
   // Thread-safe (it touches no connection).
   static Result<nlohmann::json> ParseView(const std::string& case_id, std::string_view text);
+  // As ForEachViewText and ViewText, each case's facts (domain/case_facts.h) as stored, not parsed.
+  Status ForEachFactsText(const std::string& scope,
+                          const std::function<Status(const std::string& case_id, StoredFacts stored)>& fn);
+  Result<StoredFacts> FactsText(const std::string& case_id);
+  // The facts of what FactsText gave for `case_id` (`facts` and `view_text` of its StoredFacts) parsed, or
+  // FactsOfView of its view when `facts` is empty; kDataLoss naming the case when they do not parse.
+  // Thread-safe (it touches no connection).
+  static Result<pb::CaseFacts> ParseFacts(const std::string& case_id, std::string_view facts,
+                                          std::string_view view_text);
   Result<std::vector<CaseSummary>> List(const CaseFilter& filter);
   // How many cases `filter` selects, its limit aside (one count over the cases table).
   Result<uint64_t> Count(const CaseFilter& filter);
@@ -103,13 +121,16 @@ class CaseTables {
   std::string Seal(std::string_view plain, const std::string& context) const;
   Result<std::string> Open(std::string stored, const std::string& context) const;
   Result<nlohmann::json> OpenJson(std::string stored, const std::string& context) const;
+  // The StoredFacts of the row `s` is on: its columns 0 (facts) and 1 (the view when facts is empty).
+  Result<StoredFacts> OpenFacts(const Stmt& s, const std::string& case_id) const;
   // `text` (unsealed) parsed; kDataLoss naming `context` when it is not JSON.
   static Result<nlohmann::json> ParseStored(std::string_view text, const std::string& context);
   Result<CaseSummary> ReadSummary(const Stmt& r) const;
   sqlite3* db_;
   const Sealer* sealer_;
   Stmt upsert_case_, delete_conflicts_, insert_conflict_;
-  Stmt select_view_;  // View: once per watched case in supervision and the dashboard
+  Stmt select_view_;   // View: once per watched case in supervision
+  Stmt select_facts_;  // FactsText: once per watched case in the dashboard's pass
 };
 
 }  // namespace silian::sync

@@ -1,6 +1,7 @@
 // Who answers for a case at each stage (issue 11, item 2): the organ that holds the responsibility, so that
 // reports and supervision charge a delay to the organ that caused it, not to the village agent who took
-// the application in. Pure, thread-safe; reads the case view tolerantly (as workflow.h does).
+// the application in. Pure, thread-safe; reads the case's facts (domain/case_facts.h); the JSON forms read
+// the view through FactsOfView.
 //
 // Stages, from the view and its clocks:
 //   transit   received at a node below the item's exercise level and not yet forwarded: the receiving
@@ -22,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "domain/calendar.h"
+#include "stored.pb.h"
 
 namespace silian::sync {
 
@@ -37,6 +39,7 @@ struct Responsibility {
 };
 
 // The responsibility for `view` now. `deemed_accepted`: the clocks say the case counts as accepted.
+Responsibility ResponsibleFor(const pb::CaseFacts& facts, bool deemed_accepted);
 Responsibility ResponsibleFor(const nlohmann::json& view, bool deemed_accepted);
 
 // "<level> <area>" for `level` over `division`: "township 152222104"; the division unchanged when the level
@@ -45,6 +48,8 @@ std::string OrganName(const std::string& level, const std::string& division);
 
 // Transit: the case is in stage transit and today is past AddWorkingDays(received, transit_wd); returns the
 // transit due day then, else nullopt.
+std::optional<Date> TransitOverdue(const pb::CaseFacts& facts, const WorkingCalendar& calendar, Date today,
+                                   int transit_wd);
 std::optional<Date> TransitOverdue(const nlohmann::json& view, const WorkingCalendar& calendar, Date today,
                                    int transit_wd);
 

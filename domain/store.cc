@@ -196,23 +196,48 @@ Status LedgerStore::ForEachWatchedCaseView(const std::string& scope,
 
 Status LedgerStore::ScanCaseViews(const std::string& scope, bool watched_only, int workers, const ViewSink& sink) {
   SILIAN_ASSIGN_OR_RETURN(std::vector<std::string> watched, projector_->watch().CaseIds(scope));
-  return ParseViews(workers, [&](const std::function<Status(ViewText)>& push) -> Status {
+  return ParseViews(workers, StoredCases(scope, watched_only, /*facts=*/false, watched), sink);
+}
+
+Status LedgerStore::ScanCaseFacts(const std::string& scope, bool watched_only, int workers, const FactsSink& sink) {
+  SILIAN_ASSIGN_OR_RETURN(std::vector<std::string> watched, projector_->watch().CaseIds(scope));
+  return ParseFacts(workers, StoredCases(scope, watched_only, /*facts=*/true, watched), sink);
+}
+
+ViewSource LedgerStore::StoredCases(const std::string& scope, bool watched_only, bool facts,
+                                    std::vector<std::string>& watched) {
+  return [this, &scope, watched_only, facts, &watched](const std::function<Status(ViewText)>& push) -> Status {
+    CaseTables& cases = projector_->cases();
     size_t ordinal = 0;
     if (watched_only) {
       for (auto& id : watched) {
-        SILIAN_ASSIGN_OR_RETURN(std::string text, projector_->cases().ViewText(id));
-        SILIAN_RETURN_IF_ERROR(push(ViewText{ordinal++, true, std::move(id), std::move(text)}));
+        ViewText v{ordinal++, true, id, "", ""};
+        if (facts) {
+          SILIAN_ASSIGN_OR_RETURN(StoredFacts stored, cases.FactsText(id));
+          v.facts = std::move(stored.facts);
+          v.text = std::move(stored.view_text);
+        } else {
+          SILIAN_ASSIGN_OR_RETURN(v.text, cases.ViewText(id));
+        }
+        SILIAN_RETURN_IF_ERROR(push(std::move(v)));
       }
       return Status::Ok();
     }
     // Both lists are in case id order: the watched ones are marked walking them side by side.
     auto next_watched = watched.begin();
-    return projector_->cases().ForEachViewText(scope, [&](const std::string& case_id, std::string text) {
+    auto watched_now = [&](const std::string& case_id) {
       while (next_watched != watched.end() && *next_watched < case_id) ++next_watched;
-      const bool is_watched = next_watched != watched.end() && *next_watched == case_id;
-      return push(ViewText{ordinal++, is_watched, case_id, std::move(text)});
+      return next_watched != watched.end() && *next_watched == case_id;
+    };
+    if (facts)
+      return cases.ForEachFactsText(scope, [&](const std::string& case_id, StoredFacts stored) {
+        return push(ViewText{ordinal++, watched_now(case_id), case_id, std::move(stored.view_text),
+                             std::move(stored.facts)});
+      });
+    return cases.ForEachViewText(scope, [&](const std::string& case_id, std::string text) {
+      return push(ViewText{ordinal++, watched_now(case_id), case_id, std::move(text), ""});
     });
-  }, sink);
+  };
 }
 
 Result<CaseId> LedgerStore::FindCase(const std::string& case_ref) { return projector_->cases().Find(case_ref); }

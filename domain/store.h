@@ -176,6 +176,9 @@ class LedgerStore {
   // `scope` (as ForEachWatchedCaseView) when `watched_only`, else every case of `scope`, each marked with
   // whether it is watched; ordinals in case id order. This connection reads on the calling thread only.
   Status ScanCaseViews(const std::string& scope, bool watched_only, int workers, const ViewSink& sink);
+  // As ScanCaseViews, each case's facts (domain/case_facts.h): what the report and supervision read, a
+  // small record per case instead of its JSON view (hub/area_pass.h).
+  Status ScanCaseFacts(const std::string& scope, bool watched_only, int workers, const FactsSink& sink);
   // A case reference is a case id ("origin:seq") or a case number. kNotFound when no case matches.
   Result<CaseId> FindCase(const std::string& case_ref);
   Result<nlohmann::json> ShowCase(const std::string& case_ref);
@@ -303,6 +306,9 @@ class LedgerStore {
 
  private:
   LedgerStore(std::unique_ptr<CaseProjector> projector, std::unique_ptr<Ledger> ledger);
+  // The source of ScanCaseViews (facts false) and ScanCaseFacts (true): the cases of `scope`, or only
+  // `watched` (the watch index's ids in scope, by case id) when `watched_only`. Borrows scope and watched.
+  ViewSource StoredCases(const std::string& scope, bool watched_only, bool facts, std::vector<std::string>& watched);
   // The terms a new case of item `code` in `division` records: the latest version's, with the lead
   // department of the implementation for that division (catalog.h, TermsFor). REQUIRES: inside a transaction.
   Result<std::optional<pb::ItemTerms>> TermsForDivision(const std::string& code, const std::string& division);

@@ -13,20 +13,26 @@
 namespace silian::sync {
 namespace {
 
-constexpr size_t kChunk = 32;  // views handed to a worker at a time
+constexpr size_t kChunk = 32;  // cases handed to a worker at a time
 
-// Parses `v` and hands it to `sink` on worker `worker`. An exception a reader throws on a view of an
-// unexpected shape (nlohmann's type errors) is the view's error, not the process's: on a worker thread it
-// would otherwise end the hub.
-Status ParseAndSink(const ViewSink& sink, int worker, const ViewText& v) {
-  Result<nlohmann::json> view = CaseTables::ParseView(v.case_id, v.text);
-  if (!view.ok()) return view.status();
+// Parses what was read of one case and hands it on, on worker `worker` (ParseViews' and ParseFacts').
+using Handle = std::function<Status(int worker, const ViewText& v)>;
+
+// Calls `sink` with what was parsed of `v`. An exception a reader throws on a view of an unexpected shape
+// (nlohmann's type errors) is the case's error, not the process's: on a worker thread it would otherwise
+// end the hub.
+template <typename Parsed, typename Sink>
+Status Hand(const Result<Parsed>& parsed, const Sink& sink, int worker, const ViewText& v) {
+  if (!parsed.ok()) return parsed.status();
   try {
-    return sink(worker, v.ordinal, v.watched, *view);
+    return sink(worker, v.ordinal, v.watched, *parsed);
   } catch (const std::exception& e) {
     return Internal("reading the stored view of case " + Quote(v.case_id) + ": " + e.what());
   }
 }
+
+// Runs `source` on the calling thread and `handle` on `workers` threads (ParseViews' contract).
+Status RunPass(int workers, const ViewSource& source, const Handle& handle);
 
 }  // namespace
 
@@ -36,8 +42,22 @@ int ViewScanWorkers() {
 }
 
 Status ParseViews(int workers, const ViewSource& source, const ViewSink& sink) {
+  return RunPass(workers, source, [&sink](int worker, const ViewText& v) {
+    return Hand(CaseTables::ParseView(v.case_id, v.text), sink, worker, v);
+  });
+}
+
+Status ParseFacts(int workers, const ViewSource& source, const FactsSink& sink) {
+  return RunPass(workers, source, [&sink](int worker, const ViewText& v) {
+    return Hand(CaseTables::ParseFacts(v.case_id, v.facts, v.text), sink, worker, v);
+  });
+}
+
+namespace {
+
+Status RunPass(int workers, const ViewSource& source, const Handle& handle) {
   if (workers <= 1) {
-    return source([&](ViewText v) -> Status { return ParseAndSink(sink, 0, v); });
+    return source([&](ViewText v) -> Status { return handle(0, v); });
   }
   std::mutex mutex;
   std::condition_variable ready, room;
@@ -62,7 +82,7 @@ Status ParseViews(int workers, const ViewSource& source, const ViewSink& sink) {
         room.notify_one();
       }
       for (const ViewText& v : chunk) {
-        Status s = ParseAndSink(sink, worker, v);
+        Status s = handle(worker, v);
         if (!s.ok()) return fail(std::move(s));
       }
     }
@@ -111,4 +131,5 @@ Status ParseViews(int workers, const ViewSource& source, const ViewSink& sink) {
   return stop_and_join(std::move(read));
 }
 
+}  // namespace
 }  // namespace silian::sync

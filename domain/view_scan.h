@@ -1,7 +1,8 @@
-// Reading many stored case views at once (reports, supervision, the dashboard): the store's connection
-// reads the views' text on the calling thread while `workers` threads parse them and hand them on. Parsing
-// a view (nlohmann) costs about ten times reading it from SQLite, so a pass over 10,000 views takes about
-// 1/workers of the time it takes on one thread.
+// Reading many stored cases at once (reports, supervision, the dashboard): the store's connection reads
+// each case's stored text on the calling thread while `workers` threads parse it and hand it on. What is
+// read is either the case's view (JSON) or its facts (domain/case_facts.h: a small protobuf, what the
+// report and supervision read), so a pass over 10,000 cases takes about 1/workers of the time it takes on
+// one thread.
 #pragma once
 
 #include <cstddef>
@@ -11,16 +12,20 @@
 #include <nlohmann/json.hpp>
 
 #include "base/status.h"
+#include "stored.pb.h"
 
 namespace silian::sync {
 
-// One stored case view as read: its place in the reading order (0, 1, ...), whether the case is in the
-// watch index (domain/case_watch.h), and its JSON text (unsealed).
+// One stored case as read: its place in the reading order (0, 1, ...), whether the case is in the watch
+// index (domain/case_watch.h), and its view's JSON text (unsealed); in a pass over facts, its facts as
+// stored (serialized pb::CaseFacts, unsealed), and the view's text only when they are not written yet
+// (domain/case_tables.h, StoredFacts).
 struct ViewText {
   size_t ordinal = 0;
   bool watched = false;
   std::string case_id;
   std::string text;
+  std::string facts;
 };
 
 // Called for each view parsed, on worker `worker` (0 to workers - 1). Calls of one worker are sequential
@@ -34,6 +39,10 @@ using ViewSource = std::function<Status(const std::function<Status(ViewText)>& p
 // naming the case) or of the sink (an exception it throws is kInternal naming the case) stops the pass and
 // is returned; views read after it are dropped.
 Status ParseViews(int workers, const ViewSource& source, const ViewSink& sink);
+
+// As ParseViews, each case's facts parsed (CaseTables::ParseFacts: from `facts`, else from `text`).
+using FactsSink = std::function<Status(int worker, size_t ordinal, bool watched, const pb::CaseFacts& facts)>;
+Status ParseFacts(int workers, const ViewSource& source, const FactsSink& sink);
 
 // How many workers a pass uses: the machine's hardware threads, 1 to 4.
 int ViewScanWorkers();

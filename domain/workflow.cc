@@ -7,109 +7,78 @@
 #include <utility>
 
 #include "base/text.h"
+#include "domain/case_facts.h"
 #include "domain/case_model.h"
 #include "domain/catalog.h"
 #include "domain/enums.h"
 #include "domain/responsibility.h"
-#include "domain/view.h"
 
 namespace silian::sync {
 namespace {
 
 using nlohmann::json;
+using Facts = pb::CaseFacts;
 
-const json* Find(const json& obj, std::string_view key) {
-  if (!obj.is_object()) return nullptr;
-  auto it = obj.find(key);
-  return it == obj.end() ? nullptr : &*it;
+std::optional<Date> DateOf(bool has, uint64_t ms) {
+  if (!has) return std::nullopt;
+  return DateOfUnixMs(ms);
 }
 
-const json* Path(const json& obj, std::initializer_list<std::string_view> keys) {
-  const json* cur = &obj;
-  for (auto k : keys) {
-    cur = Find(*cur, k);
-    if (cur == nullptr) return nullptr;
-  }
-  return cur;
-}
-
-std::string Text(const json& obj, std::initializer_list<std::string_view> keys) {
-  const json* v = Path(obj, keys);
-  return v != nullptr && v->is_string() ? v->get<std::string>() : std::string();
-}
-
-std::optional<uint64_t> Ms(const json* v) {
-  if (v == nullptr || !v->is_number_integer() || v->get<int64_t>() < 0) return std::nullopt;
-  return v->get<uint64_t>();
-}
-
-std::optional<Date> DateAt(const json& obj, std::initializer_list<std::string_view> keys) {
-  auto ms = Ms(Path(obj, keys));
-  if (!ms) return std::nullopt;
-  return DateOfUnixMs(*ms);
-}
-
-std::optional<Date> Timeline(const json& view, std::string_view key) { return DateAt(view, {"timeline", key}); }
-
-pb::Limit LimitOf(const json& item, std::string_view key) {
-  pb::Limit l;
-  const json* v = Path(item, {key, "value"});
-  if (v != nullptr && v->is_number_integer())
-    l.set_value(static_cast<uint32_t>(std::clamp<int64_t>(v->get<int64_t>(), 0, kMaxClockWorkingDays)));
-  l.set_unit(Text(item, {key, "unit"}));
-  return l;
-}
+#define SILIAN_TIMELINE(name) \
+  std::optional<Date> name(const Facts& f) { return DateOf(f.timeline().has_##name(), f.timeline().name()); }
+SILIAN_TIMELINE(received)
+SILIAN_TIMELINE(forwarded)
+SILIAN_TIMELINE(accepted)
+SILIAN_TIMELINE(first_response)
+SILIAN_TIMELINE(closed)
+SILIAN_TIMELINE(decided)
+SILIAN_TIMELINE(completed)
+#undef SILIAN_TIMELINE
 
 bool InRange(std::optional<Date> d, const ReportOptions& o) { return d && *d >= o.from && *d <= o.to; }
-
+bool InRange(uint64_t ms, const ReportOptions& o) { return InRange(DateOfUnixMs(ms), o); }
 
 // The due day of a rectification: its own deadline when fixed by deadline, else rectification_wd working days
-// after the evaluation.
-std::optional<Date> RectificationDue(const json& evaluation, const WorkingCalendar& calendar, int rectification_wd) {
-  const json* rect = Find(evaluation, "rectification");
-  if (rect == nullptr) return std::nullopt;
-  auto category = ParseRectificationStep(Text(*rect, {"category"}));
+// after the evaluation. REQUIRES: e.has_rectification().
+std::optional<Date> RectificationDue(const Facts::Evaluation& e, const WorkingCalendar& calendar, int rectification_wd) {
+  auto category = ParseRectificationStep(e.rectification().category());
   if (category.ok() && *category == RectificationStep::kFixByDeadline) {
-    Result<Date> d = ParseDate(Text(*rect, {"due_date"}));
+    Result<Date> d = ParseDate(e.rectification().due_date());
     if (d.ok()) return *d;
   }
-  auto when = DateAt(evaluation, {"time"});
+  auto when = DateOf(e.has_time(), e.time());
   if (!when) return std::nullopt;
   return calendar.AddWorkingDays(*when, rectification_wd);
 }
 
-bool RectificationOpen(const json& evaluation) {
-  return Text(evaluation, {"rectification", "state"}) == RectificationStateName(RectificationState::kOpen);
+bool RectificationOpen(const Facts::Evaluation& e) {
+  return e.rectification().state() == RectificationStateName(RectificationState::kOpen);
 }
 
 bool Running(const CaseClocks& c) { return c.started && c.stage != "stopped"; }
 
-// The extension limit of the item as the view shows it (catalog.h, ExtensionLimitWd).
-int ViewExtensionLimitWd(const json& item) {
-  const json* limit = Find(item, "extension_limit_wd");
-  if (limit != nullptr && limit->is_number_integer() && limit->get<int64_t>() > 0)
-    return static_cast<int>(std::min<int64_t>(limit->get<int64_t>(), kMaxExtensionWd));
-  const json* d = Find(item, "departments");
-  return d != nullptr && d->is_array() && !d->empty() ? kDefaultJointExtensionWd : kDefaultExtensionWd;
+// The extension limit of the item as the case holds it (catalog.h, ExtensionLimitWd).
+int ExtensionLimitWd(const Facts::Item& item) {
+  if (item.extension_limit_wd() > 0)
+    return static_cast<int>(std::min<int64_t>(item.extension_limit_wd(), kMaxExtensionWd));
+  return item.departments_size() > 0 ? kDefaultJointExtensionWd : kDefaultExtensionWd;
 }
 
 // Sets in.extension_days to the lawful extension of the case, or leaves it 0 and says why in
 // c.extension_refused: only the first extension counts, of 1 to the item's limit, decided on or before the
 // legal deadline as it stood without it. `in.limit` is the legal limit.
-void LawfulExtension(const json& view, const json& item, const WorkingCalendar& calendar, Date today, int warning_wd,
-                     ClockInput& in, CaseClocks& c) {
-  const json* e = Find(view, "extensions");
-  if (e == nullptr || !e->is_array() || e->empty()) return;
-  const json& first = (*e)[0];
-  const json* d = Find(first, "days");
-  const int64_t days = d != nullptr && d->is_number_integer() ? d->get<int64_t>() : 0;
-  const int limit = ViewExtensionLimitWd(item);
+void LawfulExtension(const Facts& f, const WorkingCalendar& calendar, Date today, int warning_wd, ClockInput& in,
+                     CaseClocks& c) {
+  if (!f.has_first_extension()) return;
+  const Facts::Extension& first = f.first_extension();
+  const int64_t days = first.days();
+  const int limit = ExtensionLimitWd(f.item());
   if (days < 1 || days > limit) {
     c.extension_refused = "extension of " + std::to_string(days) + " working days exceeds the limit of " +
                           std::to_string(limit);
     return;
   }
-  auto when = DateAt(first, {"time"});
+  auto when = DateOf(first.has_time(), first.time());
   if (!when) {
     c.extension_refused = "extension without a time";
     return;
@@ -133,12 +102,11 @@ struct Responsible {
   std::string node, actor;
 };
 
-Responsible ResponsibleOf(const json& view, bool deemed_accepted) {
-  Responsible r{ResponsibleFor(view, deemed_accepted), "", ""};
+Responsible ResponsibleOf(const Facts& f, bool deemed_accepted) {
+  Responsible r{ResponsibleFor(f, deemed_accepted), "", ""};
   r.node = r.organ.node;
-  const char* handler = r.organ.stage == "handling" ? "accepted" : "received";
-  if (!r.node.empty() && Text(view, {"handled_by", handler, "node"}) == r.node)
-    r.actor = Text(view, {"handled_by", handler, "actor"});
+  const Facts::Handler& handler = r.organ.stage == "handling" ? f.accepted_by() : f.received_by();
+  if (!r.node.empty() && handler.node() == r.node) r.actor = handler.actor();
   return r;
 }
 
@@ -176,44 +144,35 @@ std::vector<std::string> SplitOwed(const std::string& text) {
 
 }  // namespace
 
-std::vector<std::string> OwedMaterialsOutstanding(const json& view) {
-  std::set<std::string> names;
-  for (const auto& m : ViewMaterials(view)) names.insert(m.name);
+std::vector<std::string> OwedMaterialsOutstanding(const Facts& f) {
+  const std::set<std::string> names(f.materials().begin(), f.materials().end());
   std::vector<std::string> out;
-  for (auto& owed : SplitOwed(Text(view, {"owed", "materials"})))
+  for (auto& owed : SplitOwed(f.owed().materials()))
     if (!names.contains(owed)) out.push_back(std::move(owed));
   return out;
 }
 
-namespace {
-
-bool OwedSupplied(const json& view) { return OwedMaterialsOutstanding(view).empty(); }
-
-}  // namespace
+std::vector<std::string> OwedMaterialsOutstanding(const json& view) { return OwedMaterialsOutstanding(FactsOfView(view)); }
 
 // ---- Clocks ----
 
-CaseClocks ComputeCaseClocks(const json& view, const WorkingCalendar& calendar, Date today, int warning_wd) {
+CaseClocks ComputeCaseClocks(const Facts& f, const WorkingCalendar& calendar, Date today, int warning_wd) {
   CaseClocks c;
-  const std::optional<Date> received = Timeline(view, "received");
-  const std::optional<Date> forwarded = Timeline(view, "forwarded");
-  const std::optional<Date> accepted = Timeline(view, "accepted");
-  const std::optional<Date> first_response = Timeline(view, "first_response");
-  const std::optional<Date> closed = Timeline(view, "closed");
-  std::optional<Date> organ_receipt = forwarded ? forwarded : received;
+  const std::optional<Date> closed_on = closed(f);
+  const std::optional<Date> responded = first_response(f);
+  const std::optional<Date> organ_receipt = f.timeline().has_forwarded() ? forwarded(f) : received(f);
   if (organ_receipt) {
     // A case closed (withdrawn) before any response stops the window at its closing.
-    Date as_of = (!first_response && closed) ? std::min(today, *closed) : today;
-    c.notice = OneTimeNoticeWindow(calendar, *organ_receipt, first_response, as_of, kNoticeWindowWd);
+    Date as_of = (!responded && closed_on) ? std::min(today, *closed_on) : today;
+    c.notice = OneTimeNoticeWindow(calendar, *organ_receipt, responded, as_of, kNoticeWindowWd);
   }
-  const json* item = Find(view, "item");
-  if (item == nullptr || !item->is_object()) {
+  if (!f.has_item()) {
     c.stage = "no_item";
     return c;
   }
-  if (accepted) {
+  if (auto a = accepted(f)) {
     c.started = true;
-    c.start = *accepted;
+    c.start = *a;
   } else if (c.notice && c.notice->deemed_accepted) {
     c.started = true;
     c.deemed_accepted = true;
@@ -226,39 +185,42 @@ CaseClocks ComputeCaseClocks(const json& view, const WorkingCalendar& calendar, 
 
   ClockInput in;
   in.start = c.start;
-  if (auto d = Timeline(view, "decided")) {
+  if (auto d = decided(f)) {
     in.stopped = d;
-  } else if (auto done = Timeline(view, "completed")) {
+  } else if (auto done = completed(f)) {
     in.stopped = done;
-  } else if (closed) {
-    in.stopped = closed;
+  } else if (closed_on) {
+    in.stopped = closed_on;
   }
   bool open_suspension = false;
-  if (const json* s = Find(view, "suspensions"); s != nullptr && s->is_array()) {
-    for (const auto& susp : *s) {
-      auto from = DateAt(susp, {"start"});
-      if (!from) continue;
-      auto to = DateAt(susp, {"end"});
-      if (!to) open_suspension = true;
-      in.suspensions.push_back({*from, to});
-    }
+  for (const Facts::Suspension& s : f.suspensions()) {
+    auto to = DateOf(s.has_end(), s.end());
+    if (!to) open_suspension = true;
+    in.suspensions.push_back({DateOfUnixMs(s.start()), to});
   }
-  in.limit = LimitOf(*item, "legal_limit");
-  LawfulExtension(view, *item, calendar, today, warning_wd, in, c);
+  in.limit = f.item().legal_limit();
+  LawfulExtension(f, calendar, today, warning_wd, in, c);
   c.legal = ComputeClock(calendar, in, today, warning_wd);
-  in.limit = LimitOf(*item, "promised_limit");
+  in.limit = f.item().promised_limit();
   c.promised = ComputeClock(calendar, in, today, warning_wd);
   c.stage = in.stopped ? "stopped" : open_suspension ? "suspended" : "running";
   return c;
 }
 
-std::optional<Date> CorrectionDue(const json& view, const WorkingCalendar& calendar) {
-  const json* c = Find(view, "correction");
-  if (c == nullptr) return std::nullopt;
-  if (Result<Date> due = ParseDate(Text(*c, {"due"})); due.ok()) return *due;
-  auto requested = DateAt(*c, {"requested"});
+CaseClocks ComputeCaseClocks(const json& view, const WorkingCalendar& calendar, Date today, int warning_wd) {
+  return ComputeCaseClocks(FactsOfView(view), calendar, today, warning_wd);
+}
+
+std::optional<Date> CorrectionDue(const Facts& f, const WorkingCalendar& calendar) {
+  if (!f.has_correction()) return std::nullopt;
+  if (Result<Date> due = ParseDate(f.correction().due()); due.ok()) return *due;
+  auto requested = DateOf(f.correction().has_requested(), f.correction().requested());
   if (!requested) return std::nullopt;
   return calendar.AddWorkingDays(*requested, kCorrectionWindowWd);
+}
+
+std::optional<Date> CorrectionDue(const json& view, const WorkingCalendar& calendar) {
+  return CorrectionDue(FactsOfView(view), calendar);
 }
 
 json ClocksToJson(const CaseClocks& c) {
@@ -359,39 +321,33 @@ ReportRow Finish(const ReportBuilder::Sums& s) {
 
 std::string OrNone(std::string s) { return s.empty() ? "(none)" : s; }
 
-std::vector<std::string> GroupsOf(const json& view, const std::string& by, bool deemed_accepted) {
+std::vector<std::string> GroupsOf(const Facts& f, const std::string& by, bool deemed_accepted) {
   if (by == "county" || by == "township") {
-    const std::string division = Text(view, {"division"});
     const size_t digits = by == "county" ? 6 : 9;
-    return {OrNone(division.size() >= digits ? division.substr(0, digits) : std::string())};
+    return {OrNone(f.division().size() >= digits ? f.division().substr(0, digits) : std::string())};
   }
-  if (by == "organ") return {OrNone(ResponsibleFor(view, deemed_accepted).organ)};
+  if (by == "organ") return {OrNone(ResponsibleFor(f, deemed_accepted).organ)};
   if (by == "node") {
-    std::string node = Text(view, {"handled_by", "received", "node"});
-    if (node.empty()) {
-      std::string id = Text(view, {"case_id"});
-      node = id.substr(0, id.find(':'));
-    }
+    std::string node = f.received_by().node();
+    if (node.empty()) node = f.case_id().substr(0, f.case_id().find(':'));
     return {OrNone(node)};
   }
-  if (by == "level") return {OrNone(Text(view, {"handled_by", "received", "level"}))};
+  if (by == "level") return {OrNone(f.received_by().level())};
   if (by == "item") {
-    std::string code = Text(view, {"fields", "item_code", "value"});
-    std::string name = Text(view, {"item", "name"});
+    const std::string& code = f.item_code();
+    const std::string& name = f.item().name();
     std::string g = code.empty() ? name : name.empty() ? code : code + " " + name;
     return {OrNone(g)};
   }
   if (by == "department") {
-    std::vector<std::string> out = {OrNone(Text(view, {"item", "lead_department"}))};
-    if (const json* d = Path(view, {"item", "departments"}); d != nullptr && d->is_array())
-      for (const auto& dept : *d)
-        if (dept.is_string() && std::find(out.begin(), out.end(), dept.get<std::string>()) == out.end())
-          out.push_back(dept.get<std::string>());
+    std::vector<std::string> out = {OrNone(f.item().lead_department())};
+    for (const auto& dept : f.item().departments())
+      if (std::find(out.begin(), out.end(), dept) == out.end()) out.push_back(dept);
     return out;
   }
   if (by == "staff") {
-    std::string actor = Text(view, {"handled_by", "accepted", "actor"});
-    if (actor.empty()) actor = Text(view, {"handled_by", "received", "actor"});
+    std::string actor = f.accepted_by().actor();
+    if (actor.empty()) actor = f.received_by().actor();
     return {OrNone(actor)};
   }
   return {};
@@ -399,25 +355,24 @@ std::vector<std::string> GroupsOf(const json& view, const std::string& by, bool 
 
 }  // namespace
 
-bool ReportBuilder::Counts(const json& view) const {
-  return Text(view, {"division"}).rfind(options_.division_prefix, 0) == 0;
-}
+bool ReportBuilder::Counts(const Facts& f) const { return f.division().rfind(options_.division_prefix, 0) == 0; }
 
-void ReportBuilder::Add(const json& view, const CaseClocks* given_clocks) {
-  if (!Counts(view)) return;
-  const std::string division = Text(view, {"division"});
-  const WorkingCalendar& calendar = calendar_for_(division);
+bool ReportBuilder::Counts(const json& view) const { return Counts(FactsOfView(view)); }
+
+void ReportBuilder::Add(const Facts& f, const CaseClocks* given_clocks) {
+  if (!Counts(f)) return;
+  const WorkingCalendar& calendar = calendar_for_(f.division());
   CaseClocks computed;
   const CaseClocks& clocks = given_clocks != nullptr
                                  ? *given_clocks
-                                 : (computed = ComputeCaseClocks(view, calendar, options_.today, options_.warning_wd));
+                                 : (computed = ComputeCaseClocks(f, calendar, options_.today, options_.warning_wd));
 
   Sums c;
   ReportRow& r = c.row;
-  if (InRange(Timeline(view, "received"), options_)) r.received = 1;
-  if (InRange(Timeline(view, "accepted"), options_)) r.accepted = 1;
-  if (Text(view, {"status"}) == CaseStatusName(CaseStatus::kNotAccepted) && InRange(Timeline(view, "closed"), options_)) r.not_accepted = 1;
-  if (InRange(Timeline(view, "completed"), options_)) {
+  if (InRange(received(f), options_)) r.received = 1;
+  if (InRange(accepted(f), options_)) r.accepted = 1;
+  if (f.status() == CaseStatusName(CaseStatus::kNotAccepted) && InRange(closed(f), options_)) r.not_accepted = 1;
+  if (InRange(completed(f), options_)) {
     r.completed = 1;
     if (clocks.started) {
       c.handling_wd_sum = static_cast<uint64_t>(clocks.legal.used_wd);
@@ -435,56 +390,46 @@ void ReportBuilder::Add(const json& view, const CaseClocks* given_clocks) {
       r.warning_now = 1;
     }
   }
-  if (const json* entries = Path(view, {"fees", "entries"}); entries != nullptr && entries->is_array()) {
-    for (const auto& e : *entries) {
-      if (!InRange(DateAt(e, {"time"}), options_)) continue;
-      const json* amount = Find(e, "amount_fen");
-      if (amount == nullptr || !amount->is_number_integer()) continue;
-      const int64_t fen = amount->get<int64_t>();
-      auto kind = ParseFeeKind(Text(e, {"kind"}));
-      if (!kind.ok()) continue;
-      switch (*kind) {
-        case FeeKind::kCharge: r.fees_charged_fen += fen; break;
-        case FeeKind::kPayment: r.fees_paid_fen += fen; break;
-        case FeeKind::kRefund: r.fees_refunded_fen += fen; break;
-      }
+  for (const Facts::Money& e : f.fees()) {
+    if (!InRange(e.time(), options_)) continue;
+    auto kind = ParseFeeKind(e.kind());
+    if (!kind.ok()) continue;
+    switch (*kind) {
+      case FeeKind::kCharge: r.fees_charged_fen += e.amount_fen(); break;
+      case FeeKind::kPayment: r.fees_paid_fen += e.amount_fen(); break;
+      case FeeKind::kRefund: r.fees_refunded_fen += e.amount_fen(); break;
     }
   }
-  if (const json* evals = Find(view, "evaluations"); evals != nullptr && evals->is_array()) {
-    for (const auto& e : *evals) {
-      if (!InRange(DateAt(e, {"time"}), options_)) continue;
-      ++r.evaluations;
-      if (const json* a = Find(e, "assisted"); a != nullptr && a->is_boolean() && a->get<bool>()) ++r.evaluations_assisted;
-      // A rating this version does not know counts as an evaluation, neither satisfied nor negative.
-      if (auto rating = ParseRating(Text(e, {"rating"})); rating.ok())
-        ++(IsNegativeRating(*rating) ? r.negative_evaluations : c.satisfied);
-      if (Find(e, "rectification") == nullptr) continue;
-      if (RectificationOpen(e)) {
-        ++r.rectifications_open;
-        auto due = RectificationDue(e, calendar, options_.rectification_wd);
-        if (due && options_.today > *due) ++r.rectifications_overdue;
-      } else {
-        ++r.rectifications_closed;
-      }
+  for (const Facts::Evaluation& e : f.evaluations()) {
+    if (!InRange(DateOf(e.has_time(), e.time()), options_)) continue;
+    ++r.evaluations;
+    if (e.assisted()) ++r.evaluations_assisted;
+    // A rating this version does not know counts as an evaluation, neither satisfied nor negative.
+    if (auto rating = ParseRating(e.rating()); rating.ok()) ++(IsNegativeRating(*rating) ? r.negative_evaluations : c.satisfied);
+    if (!e.has_rectification()) continue;
+    if (RectificationOpen(e)) {
+      ++r.rectifications_open;
+      auto due = RectificationDue(e, calendar, options_.rectification_wd);
+      if (due && options_.today > *due) ++r.rectifications_overdue;
+    } else {
+      ++r.rectifications_closed;
     }
   }
-
-  if (const json* entries = Path(view, {"subsidies", "entries"}); entries != nullptr && entries->is_array()) {
-    for (const auto& e : *entries) {
-      const json* amount = Find(e, "amount_fen");
-      if (!InRange(DateAt(e, {"time"}), options_) || amount == nullptr || !amount->is_number_integer()) continue;
-      ++r.subsidies;
-      r.subsidies_paid_fen += amount->get<int64_t>();
-    }
+  for (const Facts::Money& e : f.subsidies()) {
+    if (!InRange(e.time(), options_)) continue;
+    ++r.subsidies;
+    r.subsidies_paid_fen += e.amount_fen();
   }
 
   AddInto(total_, c);
-  for (const auto& g : GroupsOf(view, options_.by, clocks.deemed_accepted)) {
+  for (const auto& g : GroupsOf(f, options_.by, clocks.deemed_accepted)) {
     Sums& s = groups_[g];
     s.row.group = g;
     AddInto(s, c);
   }
 }
+
+void ReportBuilder::Add(const json& view, const CaseClocks* clocks) { Add(FactsOfView(view), clocks); }
 
 void ReportBuilder::Merge(const ReportBuilder& other) {
   AddInto(total_, other.total_);
@@ -660,21 +605,20 @@ json ReportToJson(const ReportOptions& o, const std::vector<ReportRow>& rows, co
 
 // ---- Supervision ----
 
-std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& calendar, Date today, int warning_wd,
+std::vector<SupervisionItem> Supervise(const Facts& f, const WorkingCalendar& calendar, Date today, int warning_wd,
                                        int rectification_wd, int transit_wd, const CaseClocks* given_clocks) {
   std::vector<SupervisionItem> out;
   CaseClocks computed;
   const CaseClocks& clocks =
-      given_clocks != nullptr ? *given_clocks : (computed = ComputeCaseClocks(view, calendar, today, warning_wd));
-  const Responsible responsible = ResponsibleOf(view, clocks.deemed_accepted);
-  std::string item = Text(view, {"item", "name"});
-  if (item.empty()) item = Text(view, {"fields", "item_code", "value"});
+      given_clocks != nullptr ? *given_clocks : (computed = ComputeCaseClocks(f, calendar, today, warning_wd));
+  const Responsible responsible = ResponsibleOf(f, clocks.deemed_accepted);
+  const std::string& item = f.item().name().empty() ? f.item_code() : f.item().name();
   auto add = [&](std::string problem, std::string clock, std::optional<Date> due) {
     SupervisionItem s;
-    s.case_id = Text(view, {"case_id"});
-    s.case_number = Text(view, {"case_number"});
-    s.division = Text(view, {"division"});
-    s.status = Text(view, {"status"});
+    s.case_id = f.case_id();
+    s.case_number = f.case_number();
+    s.division = f.division();
+    s.status = f.status();
     s.item = item;
     s.problem = std::move(problem);
     s.clock = std::move(clock);
@@ -694,32 +638,35 @@ std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& 
       if (clocks.promised.state == problem) add(problem, "promised", clocks.promised.due);
     }
   }
-  if (auto due = TransitOverdue(view, calendar, today, transit_wd)) {
+  if (auto due = TransitOverdue(f, calendar, today, transit_wd)) {
     add("transit_overdue", "", due);
     // The late transit is the receiving point's, even once the case counts as accepted by the organ.
-    const Responsible point = ResponsibleOf(view, false);
+    const Responsible point = ResponsibleOf(f, false);
     out.back().responsible_organ = point.organ.organ;
     out.back().responsible_level = point.organ.level;
     out.back().responsible_node = point.node;
     out.back().responsible_actor = point.actor;
   }
-  if (Find(view, "owed") != nullptr && !Timeline(view, "closed")) {
-    Result<Date> due = ParseDate(Text(view, {"owed", "due"}));
-    if (due.ok() && *due < today && !OwedSupplied(view)) add("owed_materials_overdue", "", *due);
+  if (f.has_owed() && !closed(f)) {
+    Result<Date> due = ParseDate(f.owed().due());
+    if (due.ok() && *due < today && !OwedMaterialsOutstanding(f).empty()) add("owed_materials_overdue", "", *due);
   }
   if (clocks.deemed_accepted && clocks.stage != "stopped") add("deemed_accepted", "", clocks.notice->due);
-  if (Text(view, {"status"}) == CaseStatusName(CaseStatus::kCorrectionPending)) {
-    std::optional<Date> due = CorrectionDue(view, calendar);
+  if (f.status() == CaseStatusName(CaseStatus::kCorrectionPending)) {
+    std::optional<Date> due = CorrectionDue(f, calendar);
     if (due && today > *due) add("correction_lapsed", "", due);
   }
-  if (const json* evals = Find(view, "evaluations"); evals != nullptr && evals->is_array()) {
-    for (const auto& e : *evals) {
-      if (Find(e, "rectification") == nullptr || !RectificationOpen(e)) continue;
-      auto due = RectificationDue(e, calendar, rectification_wd);
-      if (due && today > *due) add("rectification_overdue", "", due);
-    }
+  for (const Facts::Evaluation& e : f.evaluations()) {
+    if (!e.has_rectification() || !RectificationOpen(e)) continue;
+    auto due = RectificationDue(e, calendar, rectification_wd);
+    if (due && today > *due) add("rectification_overdue", "", due);
   }
   return out;
+}
+
+std::vector<SupervisionItem> Supervise(const json& view, const WorkingCalendar& calendar, Date today, int warning_wd,
+                                       int rectification_wd, int transit_wd, const CaseClocks* clocks) {
+  return Supervise(FactsOfView(view), calendar, today, warning_wd, rectification_wd, transit_wd, clocks);
 }
 
 std::string RenderSupervisionText(const std::vector<SupervisionItem>& items) {

@@ -1,10 +1,12 @@
 // The clocks of one case, the statistics report over many cases, and the supervision list (e-supervision):
-// all computed from the stored case view (ProjectCase(..., ProjectionDetail::kSummary).view, see
-// projection.h) and a WorkingCalendar. Pure: no I/O, no clock (the caller passes `today`); thread-safe
-// except that one ReportBuilder must not be fed from two threads at once.
+// all computed from the case's facts (pb::CaseFacts, domain/case_facts.h: what these read of the case
+// view, stored beside it) and a WorkingCalendar. Each also takes the view itself (either shape), read
+// through FactsOfView. Pure: no I/O, no clock (the caller passes `today`); thread-safe except that one
+// ReportBuilder must not be fed from two threads at once.
 //
 // The view is read tolerantly: a key that is absent or of the wrong type counts as absent. Times in the
-// view are Unix milliseconds; each is taken as its date in China Standard Time (DateOfUnixMs).
+// view are Unix milliseconds; each is taken as its date in China Standard Time (DateOfUnixMs). Below,
+// "view.x" names what the facts hold of the view's x.
 // The exact definition of every report figure is also in docs/report.md.
 #pragma once
 
@@ -22,6 +24,7 @@
 #include "domain/deadline.h"
 #include "domain/responsibility.h"
 #include "base/status.h"
+#include "stored.pb.h"
 
 namespace silian::sync {
 
@@ -67,6 +70,8 @@ struct CaseClocks {
 //                else 10) and date(extensions[0].time) <= the legal due day computed without it. Otherwise
 //                no extension counts and extension_refused says why.
 // Without view.item: started = false, stage "no_item", no clocks.
+CaseClocks ComputeCaseClocks(const pb::CaseFacts& facts, const WorkingCalendar& calendar, Date today,
+                             int warning_wd = 1);
 CaseClocks ComputeCaseClocks(const nlohmann::json& view, const WorkingCalendar& calendar, Date today,
                              int warning_wd = 1);
 
@@ -76,6 +81,7 @@ inline constexpr int kCorrectionWindowWd = 5;
 
 // The due day of the correction the case's view records (view.correction): its "due", else
 // AddWorkingDays(date(correction.requested), kCorrectionWindowWd). nullopt without a correction.
+std::optional<Date> CorrectionDue(const pb::CaseFacts& facts, const WorkingCalendar& calendar);
 std::optional<Date> CorrectionDue(const nlohmann::json& view, const WorkingCalendar& calendar);
 
 // For `case show`: {"stage", "started", "deemed_accepted", "start" (YYYY-MM-DD), "notice": {"due",
@@ -170,8 +176,10 @@ class ReportBuilder {
   // Adds one case. Views outside the division prefix are skipped. `clocks`, when given, are the case's
   // ComputeCaseClocks with its division's calendar, options.today and options.warning_wd: a pass feeding
   // several builders of the same day computes them once.
+  void Add(const pb::CaseFacts& facts, const CaseClocks* clocks = nullptr);
   void Add(const nlohmann::json& view, const CaseClocks* clocks = nullptr);
-  // Whether Add counts `view` (its division is within the prefix).
+  // Whether Add counts the case (its division is within the prefix).
+  bool Counts(const pb::CaseFacts& facts) const;
   bool Counts(const nlohmann::json& view) const;
   // Adds what `other` (a builder of the same options, fed other cases) counted: the report of both sets.
   void Merge(const ReportBuilder& other);
@@ -240,11 +248,15 @@ struct SupervisionItem {
 
 // The owed materials of a tolerant acceptance (owed.materials, split as for "owed_materials_overdue" below)
 // not yet among the case's material records, in the order owed; empty when nothing is owed or all arrived.
+std::vector<std::string> OwedMaterialsOutstanding(const pb::CaseFacts& facts);
 std::vector<std::string> OwedMaterialsOutstanding(const nlohmann::json& view);
 
 // The problems of one case as of `today`, in the order of the list above (legal before promised), and
 // "transit_overdue" (responsibility.h, TransitOverdue with `transit_wd`) before owed materials. `clocks`,
 // when given, are ComputeCaseClocks(view, calendar, today, warning_wd), computed once by the caller.
+std::vector<SupervisionItem> Supervise(const pb::CaseFacts& facts, const WorkingCalendar& calendar, Date today,
+                                       int warning_wd = 1, int rectification_wd = kDefaultRectificationWd,
+                                       int transit_wd = kDefaultTransitWd, const CaseClocks* clocks = nullptr);
 std::vector<SupervisionItem> Supervise(const nlohmann::json& view, const WorkingCalendar& calendar, Date today,
                                        int warning_wd = 1, int rectification_wd = kDefaultRectificationWd,
                                        int transit_wd = kDefaultTransitWd, const CaseClocks* clocks = nullptr);

@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "base/hlc.h"
-#include "domain/view.h"
 #include "hub/calendar_cache.h"
 
 namespace silian::hub {
@@ -15,7 +14,7 @@ namespace {
 
 using nlohmann::json;
 
-// What an overdue apology needs of its case's view, kept by the worker that found it.
+// What an overdue apology needs of its case, kept by the worker that found it.
 struct OverdueFound {
   size_t item = 0;  // its place in the supervision items of the case
   std::string phone;
@@ -77,36 +76,31 @@ Result<AreaAnswers> AnswerArea(sync::LedgerStore& store, const std::string& scop
     parts.push_back(std::move(part));
   }
 
-  SILIAN_RETURN_IF_ERROR(store.ScanCaseViews(
+  SILIAN_RETURN_IF_ERROR(store.ScanCaseFacts(
       scope, reports.empty(), workers,
-      [&](int worker, size_t ordinal, bool watched, const nlohmann::json& view) -> Status {
+      [&](int worker, size_t ordinal, bool watched, const pb::CaseFacts& facts) -> Status {
         WorkerPart& part = *parts[static_cast<size_t>(worker)];
-        const auto found_division = view.is_object() ? view.find("division") : view.end();
-        const bool has_division = found_division != view.end();
-        const std::string division =
-            has_division && found_division->is_string() ? found_division->get<std::string>() : "";
-        const sync::WorkingCalendar& calendar = part.calendars.For(division);
+        const sync::WorkingCalendar& calendar = part.calendars.For(facts.division());
         // The case's clocks as of one day, computed once for the builders and supervision that share it
         // (the dashboard's thirteen reports and its supervision all ask as of today, 1 warning day).
         std::map<std::pair<sync::Date, int>, sync::CaseClocks> clocks;
         auto clocks_for = [&](sync::Date today, int warning_wd) -> const sync::CaseClocks* {
           auto [it, added] = clocks.try_emplace({today, warning_wd});
-          if (added) it->second = sync::ComputeCaseClocks(view, calendar, today, warning_wd);
+          if (added) it->second = sync::ComputeCaseClocks(facts, calendar, today, warning_wd);
           return &it->second;
         };
         for (auto& b : part.builders)
-          if (b.Counts(view)) b.Add(view, clocks_for(b.options().today, b.options().warning_wd));
-        if (!supervise || !watched || !has_division) return Status::Ok();
+          if (b.Counts(facts)) b.Add(facts, clocks_for(b.options().today, b.options().warning_wd));
+        if (!supervise || !watched || facts.division().empty()) return Status::Ok();
         CaseFound found{ordinal,
-                        sync::Supervise(view, calendar, supervise->today, supervise->warning_wd,
+                        sync::Supervise(facts, calendar, supervise->today, supervise->warning_wd,
                                         supervise->rectification_wd, transit_wd,
                                         clocks_for(supervise->today, supervise->warning_wd)),
                         {}};
         if (found.items.empty()) return Status::Ok();
         for (size_t i = 0; i < found.items.size(); ++i)
           if (found.items[i].problem == "overdue")
-            found.overdue.push_back({i, sync::ViewFieldValue(view, "phone").value_or(""), view.value("language", ""),
-                                     sync::ViewFieldValue(view, "item_code").value_or("")});
+            found.overdue.push_back({i, facts.phone(), facts.language(), facts.item_code()});
         part.found.push_back(std::move(found));
         return Status::Ok();
       }));

@@ -139,7 +139,8 @@ class Ledger {
   // Version 3 added pending.added_ms (purge) and receipts.hash (receipts that cannot be fooled).
   // Version 4 added heads (signed chain heads received) and forgeries (evidence of refused imports).
   // Version 5 rebuilt the projector's cases table with a rowid (CaseTables::SchemaStep).
-  static constexpr int kSchemaVersion = 5;
+  // Version 6 added the cases' facts (CaseTables::SchemaStep) and projects every case again on open.
+  static constexpr int kSchemaVersion = 6;
 
   // Creates a new ledger file (mode 0600, O_EXCL). kFailedPrecondition if `path` exists; kInvalidArgument
   // naming the device number when it is not two digits. `projector` is borrowed and outlives the ledger.

@@ -186,7 +186,7 @@ COMMIT;)sql"));
                Catch::Contains("WITHOUT ROWID"));
 
   auto reopened = test::OpenLedger(village.path);
-  CHECK(QueryOne(village.path, "PRAGMA user_version") == "5");
+  CHECK(QueryOne(village.path, "PRAGMA user_version") == "6");
   CHECK_THAT(QueryOne(village.path, "SELECT sql FROM sqlite_master WHERE name='cases'"),
              !Catch::Contains("WITHOUT ROWID"));
   CHECK(test::TakeSnapshot(*reopened) == before);

@@ -28,7 +28,7 @@ ViewSource Numbered(size_t n, size_t bad = SIZE_MAX, std::atomic<size_t>* pushed
     for (size_t i = 0; i < n; ++i) {
       if (pushed != nullptr) ++*pushed;
       std::string text = i == bad ? "{\"n\": " : "{\"n\": " + std::to_string(i) + "}";
-      SILIAN_RETURN_IF_ERROR(push(ViewText{i, i % 3 == 0, "c" + std::to_string(i), std::move(text)}));
+      SILIAN_RETURN_IF_ERROR(push(ViewText{i, i % 3 == 0, "c" + std::to_string(i), std::move(text), ""}));
     }
     return Status::Ok();
   };
@@ -92,7 +92,7 @@ TEST_CASE("View scan: the first error of the sink, a parse or the source stops t
     Status source_error = ParseViews(
         workers,
         [](const std::function<Status(ViewText)>& push) -> Status {
-          for (size_t i = 0; i < 100; ++i) SILIAN_RETURN_IF_ERROR(push(ViewText{i, false, "c", "{}"}));
+          for (size_t i = 0; i < 100; ++i) SILIAN_RETURN_IF_ERROR(push(ViewText{i, false, "c", "{}", ""}));
           return Unavailable("the disk went away");
         },
         [](int, size_t, bool, const json&) { return Status::Ok(); });

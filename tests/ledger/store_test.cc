@@ -777,7 +777,7 @@ TEST_CASE("Store: the ledger file passes SQLite's integrity check and uses WAL",
   };
   CHECK(one("PRAGMA integrity_check") == "ok");
   CHECK(one("PRAGMA journal_mode") == "wal");
-  CHECK(one("PRAGMA user_version") == "5");
+  CHECK(one("PRAGMA user_version") == "6");
   sqlite3_close(db);
 }
 
