@@ -235,21 +235,46 @@ $("report-csv").addEventListener("click", async () => {
   }
 });
 
+// The report period, this year up to today, unless one is typed. Today is the hub's: the date in China
+// Standard Time (UTC+8, as the report dates every time), whatever this browser's time zone.
+function defaultPeriod() {
+  if ($("report-from").value) return;
+  const today = new Date(Date.now() + 8 * 3600 * 1000).toISOString().slice(0, 10);
+  $("report-to").value = today;
+  $("report-from").value = today.slice(0, 4) + "-01-01";
+}
+
+// The first page's pass over the cases, asked for as the page opens with the session this tab kept, while
+// the messages and the session load: the page is ready when both are, not one after the other. Its answer
+// (null when refused: the session expired) is taken once by the first load() of the same query.
+let early = null;
+function askEarly() {
+  if (!token) return;
+  defaultPeriod();
+  const path = "dashboard?months=12&" + reportQuery();
+  const reply = fetch("api/" + path, { headers: { "X-Silian-Session": token }, credentials: "omit" })
+    .then((r) => (r.ok ? r.json() : null), () => null);
+  early = { path, reply };
+}
+
+// The answer to `path` (api/dashboard): the early one when it asked the same and was answered, else asked now.
+async function dashboard(path) {
+  const e = early;
+  early = null;
+  const d = e && e.path === path ? await e.reply : null;
+  return d || api("GET", path);
+}
+
 async function load() {
   $("error").textContent = "";
-  if (!$("report-from").value) {
-    const d = new Date();
-    const two = (n) => String(n).padStart(2, "0");
-    $("report-to").value = `${d.getFullYear()}-${two(d.getMonth() + 1)}-${two(d.getDate())}`;
-    $("report-from").value = `${d.getFullYear()}-01-01`;
-  }
+  defaultPeriod();
   try {
     // The division names are asked for beside the rest, and drawn with before any table that shows them.
     const named = api("GET", "names").then((n) => { names = n.names; });
     // The overdue tables, the charts and the report from one pass over the cases (api/dashboard).
     // Should it be refused (a report period left half typed), each part is asked for on its own, so that the
     // others still show and the refusal names its own part.
-    const first = Promise.all([api("GET", "dashboard?months=12&" + reportQuery()), named]).then(([d]) => {
+    const first = Promise.all([dashboard("dashboard?months=12&" + reportQuery()), named]).then(([d]) => {
       showOverdue(d.overdue);
       showTrend(d.trend);
       showReport(d.report);
@@ -261,6 +286,7 @@ async function load() {
   }
 }
 
+askEarly();
 (async () => {
   // The session is asked for while the messages load: two round trips at once.
   const session = api("GET", "session");

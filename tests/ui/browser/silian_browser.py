@@ -130,7 +130,10 @@ class World:
                     p.wait(10)
                 except subprocess.TimeoutExpired:
                     p.kill()
-        shutil.rmtree(self.dir, ignore_errors=True)
+        if os.environ.get("SILIAN_KEEP_WORLD"):  # to look at the ledgers a run left (a failure's, a timing's)
+            print("kept", self.dir)
+        else:
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     # ---- Set-ups
 
