@@ -7,13 +7,10 @@
 #include <string>
 #include <vector>
 
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 
 #include "domain/case_facts.h"
 #include "domain/store.h"
-#include "ledger/db.h"
 #include "support/seeds.h"
 #include "support/test_util.h"
 #include "support/workload.h"
@@ -173,25 +170,6 @@ TEST_CASE("Case facts: each case's stored facts are those of its stored view, re
   }
 }
 
-void ExecOn(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  const Status s = Exec(db, sql);
-  sqlite3_close(db);
-  SILIAN_REQUIRE_OK(s);
-}
-
-std::string QueryOne(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  Stmt s;
-  SILIAN_REQUIRE_OK(s.Prepare(db, sql));
-  const std::string v = SILIAN_TAKE(s.Step()) ? s.Text(0) : "";
-  s.Reset();
-  sqlite3_close(db);
-  return v;
-}
-
 TEST_CASE("Case facts: a row without them is read from its view, and one whose facts do not parse is refused "
           "naming the case", "[case_facts]") {
   World w(7, 40);
@@ -199,13 +177,13 @@ TEST_CASE("Case facts: a row without them is read from its view, and one whose f
   const std::map<std::string, std::string> expected = FactsOfStoredViews(*county);
   REQUIRE(expected.size() > 2);
   county.store.reset();
-  ExecOn(county.path, "UPDATE cases SET facts=x''");
+  test::ExecOn(county.path, "UPDATE cases SET facts=x''");
   county.store = test::OpenLedger(county.path);
   CHECK(ScannedFacts(*county) == expected);
 
   const std::string victim = expected.begin()->first;
   county.store.reset();
-  ExecOn(county.path, ("UPDATE cases SET facts=x'ff' WHERE case_id='" + victim + "'").c_str());
+  test::ExecOn(county.path, "UPDATE cases SET facts=x'ff' WHERE case_id='" + victim + "'");
   county.store = test::OpenLedger(county.path);
   const Status refused = county->ScanCaseFacts(county->scope(), false, 2,
                                                [](int, size_t, bool, const pb::CaseFacts&) { return Status::Ok(); });
@@ -221,13 +199,13 @@ TEST_CASE("Schema 6: a ledger of schema 5 gets every case's facts when it opens,
   const test::Snapshot before = test::TakeSnapshot(*county);
   county.store.reset();
   // What schema 5 held: the cases table without the facts column.
-  ExecOn(county.path, "BEGIN; ALTER TABLE cases DROP COLUMN facts; PRAGMA user_version=5; COMMIT;");
-  REQUIRE(QueryOne(county.path, "SELECT count(*) FROM pragma_table_info('cases') WHERE name='facts'") == "0");
+  test::ExecOn(county.path, "BEGIN; ALTER TABLE cases DROP COLUMN facts; PRAGMA user_version=5; COMMIT;");
+  REQUIRE(test::QueryOne(county.path, "SELECT count(*) FROM pragma_table_info('cases') WHERE name='facts'") == "0");
 
   county.store = test::OpenLedger(county.path);
-  CHECK(QueryOne(county.path, "PRAGMA user_version") == "6");
-  CHECK(QueryOne(county.path, "SELECT count(*) FROM cases WHERE length(facts)=0") == "0");
-  CHECK(QueryOne(county.path, "SELECT count(*) FROM stale_cases") == "0");
+  CHECK(test::QueryOne(county.path, "PRAGMA user_version") == "6");
+  CHECK(test::QueryOne(county.path, "SELECT count(*) FROM cases WHERE length(facts)=0") == "0");
+  CHECK(test::QueryOne(county.path, "SELECT count(*) FROM stale_cases") == "0");
   CHECK(ScannedFacts(*county) == expected);
   CHECK(test::TakeSnapshot(*county) == before);
 }

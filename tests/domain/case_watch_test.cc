@@ -3,15 +3,12 @@
 #include <set>
 #include <tuple>
 
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 
 #include "domain/case_watch.h"
 #include "domain/catalog.h"
 #include "domain/store.h"
 #include "domain/workflow.h"
-#include "ledger/db.h"
 #include "support/test_util.h"
 #include "support/workload.h"
 
@@ -118,13 +115,10 @@ TEST_CASE("Watch index: a ledger made before the index has it rebuilt when it op
   const std::string& a = w.open;
   village.store.reset();
 
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(village.path.c_str(), &db) == SQLITE_OK);
   // What a ledger made before the index holds: none of its tables and triggers.
-  SILIAN_REQUIRE_OK(Exec(db, "DROP TABLE case_watch; DROP TABLE case_watch_version; DROP TRIGGER "
+  test::ExecOn(village.path, "DROP TABLE case_watch; DROP TABLE case_watch_version; DROP TRIGGER "
                              "case_watch_stale_insert; DROP TRIGGER case_watch_stale_update; DROP TRIGGER "
-                             "case_watch_stale_delete;"));
-  sqlite3_close(db);
+                             "case_watch_stale_delete;");
 
   auto reopened = test::OpenLedger(village.path);
   CHECK(Watched(*reopened) == std::set<std::string>{a});
@@ -133,23 +127,9 @@ TEST_CASE("Watch index: a ledger made before the index has it rebuilt when it op
 
   // A program made before the index writes a case but not its row: the index is marked stale and rebuilt
   // at the next open (here the rows are lost as well, so only a rebuild brings them back).
-  REQUIRE(sqlite3_open(village.path.c_str(), &db) == SQLITE_OK);
-  SILIAN_REQUIRE_OK(Exec(db, "DELETE FROM case_watch; UPDATE cases SET open_conflicts=open_conflicts;"));
-  sqlite3_close(db);
+  test::ExecOn(village.path, "DELETE FROM case_watch; UPDATE cases SET open_conflicts=open_conflicts;");
   reopened = test::OpenLedger(village.path);
   CHECK(Watched(*reopened) == std::set<std::string>{a});
-}
-
-// The one value of `sql` on `path`, as text.
-std::string QueryOne(const std::string& path, const char* sql) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
-  Stmt s;
-  SILIAN_REQUIRE_OK(s.Prepare(db, sql));
-  const std::string v = SILIAN_TAKE(s.Step()) ? s.Text(0) : "";
-  s.Reset();
-  sqlite3_close(db);
-  return v;
 }
 
 TEST_CASE("Schema 5: a ledger of schema 4 has its cases table rebuilt with a rowid, and keeps every case and "
@@ -161,9 +141,7 @@ TEST_CASE("Schema 5: a ledger of schema 4 has its cases table rebuilt with a row
   village.store.reset();
 
   // What schema 4 held: the same rows in a WITHOUT ROWID table, with the watch index's triggers on it.
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(village.path.c_str(), &db) == SQLITE_OK);
-  SILIAN_REQUIRE_OK(Exec(db, R"sql(
+  test::ExecOn(village.path, R"sql(
 BEGIN;
 CREATE TABLE cases_v4(
   case_id TEXT PRIMARY KEY, case_number TEXT NOT NULL, division TEXT NOT NULL, status TEXT NOT NULL,
@@ -180,24 +158,23 @@ CREATE TRIGGER case_watch_stale_insert AFTER INSERT ON cases BEGIN DELETE FROM c
 CREATE TRIGGER case_watch_stale_update AFTER UPDATE ON cases BEGIN DELETE FROM case_watch_version; END;
 CREATE TRIGGER case_watch_stale_delete AFTER DELETE ON cases BEGIN DELETE FROM case_watch_version; END;
 PRAGMA user_version=4;
-COMMIT;)sql"));
-  sqlite3_close(db);
-  REQUIRE_THAT(QueryOne(village.path, "SELECT sql FROM sqlite_master WHERE name='cases'"),
+COMMIT;)sql");
+  REQUIRE_THAT(test::QueryOne(village.path, "SELECT sql FROM sqlite_master WHERE name='cases'"),
                Catch::Contains("WITHOUT ROWID"));
 
   auto reopened = test::OpenLedger(village.path);
-  CHECK(QueryOne(village.path, "PRAGMA user_version") == "6");
-  CHECK_THAT(QueryOne(village.path, "SELECT sql FROM sqlite_master WHERE name='cases'"),
+  CHECK(test::QueryOne(village.path, "PRAGMA user_version") == "6");
+  CHECK_THAT(test::QueryOne(village.path, "SELECT sql FROM sqlite_master WHERE name='cases'"),
              !Catch::Contains("WITHOUT ROWID"));
   CHECK(test::TakeSnapshot(*reopened) == before);
   CHECK(Watched(*reopened) == std::set<std::string>{a});
-  CHECK(QueryOne(village.path, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND tbl_name='cases'") == "3");
-  CHECK(QueryOne(village.path, "PRAGMA integrity_check") == "ok");
+  CHECK(test::QueryOne(village.path, "SELECT count(*) FROM sqlite_master WHERE type='trigger' AND tbl_name='cases'") == "3");
+  CHECK(test::QueryOne(village.path, "PRAGMA integrity_check") == "ok");
   // The index follows writes after the migration, and a case written again keeps one row.
   const std::string c = NewReceived(*reopened, 3);
   SILIAN_TAKE(reopened->Act(a, Action::kWithdraw, "applicant asks", "agent-1"));
   CHECK(Watched(*reopened) == std::set<std::string>{c});
-  CHECK(QueryOne(village.path, "SELECT count(*) FROM cases") == "3");
+  CHECK(test::QueryOne(village.path, "SELECT count(*) FROM cases") == "3");
 }
 
 // The case ids a full read finds owing materials (OwedDueOf over every stored view), by id.
@@ -250,12 +227,9 @@ TEST_CASE("Watch index: owed materials are read through the index by their due d
   // A ledger whose index is of the version before owed materials (no owed_due column) has it rebuilt
   // when it opens, and reads the same.
   village.store.reset();
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(village.path.c_str(), &db) == SQLITE_OK);
-  SILIAN_REQUIRE_OK(Exec(db, "DROP TABLE case_watch; CREATE TABLE case_watch(case_id TEXT PRIMARY KEY, division TEXT "
+  test::ExecOn(village.path, "DROP TABLE case_watch; CREATE TABLE case_watch(case_id TEXT PRIMARY KEY, division TEXT "
                              "NOT NULL, status TEXT NOT NULL, exercise_level TEXT NOT NULL, due TEXT NOT NULL) "
-                             "WITHOUT ROWID; UPDATE case_watch_version SET version=1;"));
-  sqlite3_close(db);
+                             "WITHOUT ROWID; UPDATE case_watch_version SET version=1;");
   auto reopened = test::OpenLedger(village.path);
   CHECK(Selected(*reopened, OwedQuery(reopened->scope(), 10)) == std::vector<std::string>{b, a});
   CHECK(OwingByFullRead(*reopened) == std::set<std::string>{a, b});

@@ -4,8 +4,10 @@
 #include <filesystem>
 
 #include <nlohmann/json.hpp>
+#include <sqlite3.h>
 
 #include "ledger/chain.h"
+#include "ledger/db.h"
 #include "support/files.h"
 #include "support/status.h"
 
@@ -75,6 +77,33 @@ std::unique_ptr<sync::LedgerStore> OpenLedger(const std::string& path) {
   sync::LedgerStore::Options o;
   o.durable = false;
   return SILIAN_TAKE(sync::LedgerStore::Open(path, o));
+}
+
+void ExecOn(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  const Status s = sync::Exec(db, sql);
+  sqlite3_close(db);
+  SILIAN_REQUIRE_OK(s);
+}
+
+std::string QueryOne(const std::string& path, const std::string& sql) {
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &db) == SQLITE_OK);
+  std::string value;
+  Status s;
+  {
+    sync::Stmt q;
+    s = q.Prepare(db, sql.c_str());
+    if (s.ok()) {
+      Result<bool> row = q.Step();
+      if (!row.ok()) s = row.status();
+      else if (*row) value = q.Text(0);
+    }
+  }
+  sqlite3_close(db);
+  SILIAN_REQUIRE_OK(s);
+  return value;
 }
 
 void CopyLedger(const std::string& from, const std::string& to) {

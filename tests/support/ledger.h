@@ -69,6 +69,11 @@ Replica MakeReplica(const TempDir& dir, const sync::NodeConfig& config, uint64_t
 std::unique_ptr<sync::LedgerStore> CreateLedger(const std::string& path, const sync::NodeConfig& config);
 // Opens the ledger at `path` (not durable, on the system clock).
 std::unique_ptr<sync::LedgerStore> OpenLedger(const std::string& path);
+// Runs `sql` on the ledger file at `path` through a connection of its own (what another program, or an
+// older version, would have written there). REQUIRES that it succeeds.
+void ExecOn(const std::string& path, const std::string& sql);
+// The first column of the first row `sql` returns on the ledger file at `path`, as text ("" for no row).
+std::string QueryOne(const std::string& path, const std::string& sql);
 
 // Copies the SQLite ledger `from` (with its write-ahead log) to `to`, replacing it.
 void CopyLedger(const std::string& from, const std::string& to);
