@@ -1,6 +1,7 @@
 #include "domain/case_projector.h"
 
 #include "base/text.h"
+#include "domain/case_facts.h"
 #include "domain/validation.h"
 #include "ledger/db.h"
 
@@ -114,8 +115,9 @@ Result<CaseProjection> CaseProjector::ProjectAndStore(const std::string& case_id
   std::string division = ops.front().division();
   CaseProjection p = ProjectCase(CaseId{case_id}, std::move(ops), ProjectionDetail::kSummary, levels_, actors_);
   if (p.division.empty()) p.division = division;
-  SILIAN_RETURN_IF_ERROR(cases_->Write(p));
-  SILIAN_RETURN_IF_ERROR(watch_->Write(p));
+  const pb::CaseFacts facts = FactsOfView(p.view);  // once, for the case's row and its watch row
+  SILIAN_RETURN_IF_ERROR(cases_->Write(p, facts));
+  SILIAN_RETURN_IF_ERROR(watch_->Write(p, facts));
   SILIAN_RETURN_IF_ERROR(outbox_->CreateNotices(p));
   return p;
 }

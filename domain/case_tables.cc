@@ -121,7 +121,7 @@ Result<std::unique_ptr<CaseTables>> CaseTables::Attach(sqlite3* db, const Sealer
   return t;
 }
 
-Status CaseTables::Write(const CaseProjection& p) {
+Status CaseTables::Write(const CaseProjection& p, const pb::CaseFacts& facts) {
   nlohmann::json heads = nlohmann::json::array();
   for (const auto& h : p.heads) heads.push_back(h.ToString());
   SILIAN_RETURN_IF_ERROR(upsert_case_.Reset()
@@ -140,8 +140,7 @@ Status CaseTables::Write(const CaseProjection& p) {
                              .Bind(9, static_cast<int64_t>(p.conflicts.size()))
                              .Bind(10, heads.dump())
                              .BindBlob(11, Seal(p.view.dump(), CaseContext(p.case_id.value, "view")))
-                             .BindBlob(12, Seal(FactsOfView(p.view).SerializeAsString(),
-                                                CaseContext(p.case_id.value, "facts")))
+                             .BindBlob(12, Seal(facts.SerializeAsString(), CaseContext(p.case_id.value, "facts")))
                              .Run());
   SILIAN_RETURN_IF_ERROR(delete_conflicts_.Reset().Bind(1, p.case_id.value).Run());
   for (const auto& c : p.conflicts)

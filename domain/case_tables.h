@@ -73,8 +73,9 @@ class CaseTables {
   // every write uses.
   static Result<std::unique_ptr<CaseTables>> Attach(sqlite3* db, const Sealer* sealer);
 
-  // Replaces the stored projection and conflicts of `p`'s case. REQUIRES: inside a write transaction.
-  Status Write(const CaseProjection& p);
+  // Replaces the stored projection, facts and conflicts of `p`'s case; `facts` are FactsOfView(p.view).
+  // REQUIRES: inside a write transaction.
+  Status Write(const CaseProjection& p, const pb::CaseFacts& facts);
   // A case reference is a case id ("origin:seq") or a case number. kNotFound when no case matches;
   // kFailedPrecondition listing the ids when a case number matches several.
   Result<CaseId> Find(const std::string& case_ref);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "base/text.h"
+#include "domain/case_facts.h"
 #include "domain/case_model.h"
 #include "domain/catalog.h"
 #include "domain/workflow.h"
@@ -73,14 +74,13 @@ Status CheckStatuses(const std::vector<std::string>& statuses) {
 
 }  // namespace
 
-std::optional<std::string> OwedDueOf(const nlohmann::json& view) {
-  if (!view.is_object() || !view.contains("owed") || !view["owed"].is_object()) return std::nullopt;
-  if (view.contains("timeline") && view["timeline"].is_object() && view["timeline"].contains("closed"))
-    return std::nullopt;
-  if (OwedMaterialsOutstanding(view).empty()) return std::nullopt;
-  const nlohmann::json& owed = view["owed"];
-  return owed.contains("due") && owed["due"].is_string() ? owed["due"].get<std::string>() : std::string();
+std::optional<std::string> OwedDueOf(const pb::CaseFacts& facts) {
+  if (!facts.has_owed() || facts.timeline().has_closed()) return std::nullopt;
+  if (OwedMaterialsOutstanding(facts).empty()) return std::nullopt;
+  return facts.owed().due();
 }
+
+std::optional<std::string> OwedDueOf(const nlohmann::json& view) { return OwedDueOf(FactsOfView(view)); }
 
 WatchQuery WindowQueueQuery(const std::string& scope, std::string_view node_level, size_t limit) {
   WatchQuery q;
@@ -154,39 +154,40 @@ Result<const WorkingCalendar*> CaseWatch::CalendarOf(const std::string& division
   return &it->second;
 }
 
-Status CaseWatch::Write(const CaseProjection& p) {
-  SILIAN_RETURN_IF_ERROR(WriteView(p.case_id.value, p.view));
+Status CaseWatch::Write(const CaseProjection& p, const pb::CaseFacts& facts) {
+  SILIAN_RETURN_IF_ERROR(WriteView(p.case_id.value, p.view, facts));
   return MarkCurrent(statements_);
 }
 
 
 
-Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& view) {
+Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& view, const pb::CaseFacts& facts) {
   {
     SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease del, statements_.Get("DELETE FROM case_watch WHERE case_id=?"));
     SILIAN_RETURN_IF_ERROR(del->Bind(1, case_id).Run());
   }
-  const std::string division = view.value("division", "");
-  auto as_of = ParseDate(view.value("last_update", "").substr(0, 10));
+  const std::string& division = facts.division();
+  const auto last_update = view.is_object() ? view.find("last_update") : view.end();
+  auto as_of = last_update != view.end() && last_update->is_string()
+                   ? ParseDate(last_update->get_ref<const std::string&>().substr(0, 10))
+                   : Result<Date>(InvalidArgument("no last_update"));
   if (division.empty() || !as_of.ok()) return Status::Ok();  // a case without a division or date: nobody's
   SILIAN_ASSIGN_OR_RETURN(const WorkingCalendar* calendar, CalendarOf(division));
-  const std::optional<std::string> owed_due = OwedDueOf(view);
-  if (!AwaitsTheWindow(view.value("status", "")) && !owed_due &&
-      Supervise(view, *calendar, AddDays(*as_of, kHorizonDays)).empty())
+  const std::optional<std::string> owed_due = OwedDueOf(facts);
+  if (!AwaitsTheWindow(facts.status()) && !owed_due &&
+      Supervise(facts, *calendar, AddDays(*as_of, kHorizonDays)).empty())
     return Status::Ok();
-  const CaseClocks clocks = ComputeCaseClocks(view, *calendar, *as_of);
+  const CaseClocks clocks = ComputeCaseClocks(facts, *calendar, *as_of);
   std::optional<Date> due;
   if (clocks.started) {
     due = clocks.promised.due;
   } else if (clocks.notice) {
     due = clocks.notice->due;
   }
-  std::string level;
-  if (view.contains("item") && view["item"].is_object()) level = view["item"].value("exercise_level", "");
   SILIAN_ASSIGN_OR_RETURN(
       StmtCache::Lease ins,
       statements_.Get("INSERT INTO case_watch(case_id, division, status, exercise_level, due, owed_due) VALUES(?,?,?,?,?,?)"));
-  ins->Bind(1, case_id).Bind(2, division).Bind(3, view.value("status", "")).Bind(4, level);
+  ins->Bind(1, case_id).Bind(2, division).Bind(3, facts.status()).Bind(4, facts.item().exercise_level());
   ins->Bind(5, due ? FormatDate(*due) : std::string());
   if (owed_due) ins->Bind(6, *owed_due);  // unbound: NULL, nothing owed
   return ins->Run();
@@ -195,7 +196,8 @@ Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& vi
 Status CaseWatch::Rebuild() {
   SILIAN_RETURN_IF_ERROR(Exec(db_, "DELETE FROM case_watch"));
   SILIAN_RETURN_IF_ERROR(cases_.ForEachView("", [this](const nlohmann::json& view) {
-    return WriteView(view.value("case_id", ""), view);
+    const pb::CaseFacts facts = FactsOfView(view);
+    return WriteView(facts.case_id(), view, facts);
   }));
   return MarkCurrent(statements_);
 }

@@ -54,6 +54,7 @@ struct WatchQuery {
 // When the case of `view` owes materials (accepted tolerantly, not closed, owed materials not all received
 // yet: OwedMaterialsOutstanding), their due day ("" when the acceptance gave none); nullopt otherwise. The
 // one rule of "owed materials due", for the index and for the readers that judge its rows again. Pure.
+std::optional<std::string> OwedDueOf(const pb::CaseFacts& facts);
 std::optional<std::string> OwedDueOf(const nlohmann::json& view);
 
 struct WatchPage {
@@ -83,8 +84,9 @@ class CaseWatch {
   // must outlive the index. Returns the store's error.
   static Result<std::unique_ptr<CaseWatch>> Attach(Ledger& ledger, CaseTables& cases, ReferenceIndex& reference);
 
-  // Writes (or deletes) the row of `p`'s case. REQUIRES: inside a write transaction.
-  Status Write(const CaseProjection& p);
+  // Writes (or deletes) the row of `p`'s case; `facts` are FactsOfView(p.view). REQUIRES: inside a write
+  // transaction.
+  Status Write(const CaseProjection& p, const pb::CaseFacts& facts);
   // Recomputes every row from the stored case views (a calendar layer changed). REQUIRES: inside a write
   // transaction.
   Status Rebuild();
@@ -100,7 +102,8 @@ class CaseWatch {
   Result<bool> Current();
   // Creates the tables and rows unless Current. REQUIRES: inside a write transaction.
   Status Create();
-  Status WriteView(const std::string& case_id, const nlohmann::json& view);
+  // The row of the case of `view`, whose facts are `facts`.
+  Status WriteView(const std::string& case_id, const nlohmann::json& view, const pb::CaseFacts& facts);
   Result<const WorkingCalendar*> CalendarOf(const std::string& division);
   // Query of a WatchQuery with `owed`.
   Result<WatchPage> QueryOwed(const WatchQuery& q);
