@@ -206,6 +206,9 @@ TEST_CASE("Schema 6: a ledger of schema 5 gets every case's facts when it opens,
   CHECK(test::QueryOne(county.path, "PRAGMA user_version") == "6");
   CHECK(test::QueryOne(county.path, "SELECT count(*) FROM cases WHERE length(facts)=0") == "0");
   CHECK(test::QueryOne(county.path, "SELECT count(*) FROM stale_cases") == "0");
+  // The status index holds the division: a count of a status within an area reads the index alone.
+  CHECK(test::QueryOne(county.path, "SELECT sql FROM sqlite_master WHERE name='cases_by_status'") ==
+        "CREATE INDEX cases_by_status ON cases(status, last_hlc, division)");
   CHECK(ScannedFacts(*county) == expected);
   CHECK(test::TakeSnapshot(*county) == before);
 }
