@@ -28,8 +28,9 @@ std::string CasesTableDdl(const char* name) {
 }
 // cases_by_status holds the division too (schema 6): "my work" counts and lists a status within an area
 // from the index alone, without reading each case's row (its view) to check its division.
+constexpr const char* kCasesByStatus = "\nCREATE INDEX cases_by_status ON cases(status, last_hlc, division);";
+// The other indexes of the cases table.
 constexpr const char* kCaseIndexes = R"sql(
-CREATE INDEX cases_by_status ON cases(status, last_hlc, division);
 CREATE INDEX cases_by_number ON cases(case_number);
 CREATE INDEX cases_by_applicant ON cases(applicant_id);
 )sql";
@@ -41,13 +42,11 @@ std::string CaseTables::SchemaStep(int version) {
     // Schema 6: each case keeps its facts (pb::CaseFacts, domain/case_facts.h) beside its view, for the
     // passes over many cases. Every case is marked stale: the ledger projects them again when it opens
     // (Ledger::Open, RefreshStaleCases), which writes their facts. Until then a row's empty facts are read
-    // from its view (ForEachFactsText). The status index gets the division (kCaseIndexes).
+    // from its view (ForEachFactsText). The status index gets the division (kCasesByStatus).
     return R"sql(
 ALTER TABLE cases ADD COLUMN facts BLOB NOT NULL DEFAULT x'';
 INSERT OR IGNORE INTO stale_cases(case_id) SELECT case_id FROM cases;
-DROP INDEX IF EXISTS cases_by_status;
-CREATE INDEX cases_by_status ON cases(status, last_hlc, division);
-)sql";
+DROP INDEX IF EXISTS cases_by_status;)sql" + std::string(kCasesByStatus) + "\n";
   }
   if (version == 5) {
     // Schema 5: the cases table keeps a rowid. A case's row is about 2 KB (its view); in a WITHOUT ROWID
@@ -62,12 +61,12 @@ INSERT INTO cases_v5 SELECT case_id, case_number, division, status, applicant_na
 DROP TABLE cases;
 ALTER TABLE cases_v5 RENAME TO cases;
 DROP TABLE IF EXISTS case_watch_version;
-)sql" + kCaseIndexes;
+)sql" + kCasesByStatus + kCaseIndexes;
   }
   if (version != 1) return "";
   // Steps run only forward from a file's version, so this one runs for new ledgers alone: they get the
   // cases table in its latest shape.
-  return CasesTableDdl("cases") + kCaseIndexes + R"sql(
+  return CasesTableDdl("cases") + kCasesByStatus + kCaseIndexes + R"sql(
 CREATE TABLE conflicts(
   conflict_id TEXT PRIMARY KEY,
   case_id TEXT NOT NULL,

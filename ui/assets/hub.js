@@ -248,10 +248,11 @@ function defaultPeriod() {
 // the messages and the session load: the page is ready when both are, not one after the other. Its answer
 // (null when refused: the session expired) is taken once by the first load() of the same query.
 let early = null;
+const firstPage = () => "dashboard?months=12&" + reportQuery();
 function askEarly() {
   if (!token) return;
   defaultPeriod();
-  const path = "dashboard?months=12&" + reportQuery();
+  const path = firstPage();
   const reply = fetch("api/" + path, { headers: { "X-Silian-Session": token }, credentials: "omit" })
     .then((r) => (r.ok ? r.json() : null), () => null);
   early = { path, reply };
@@ -274,7 +275,7 @@ async function load() {
     // The overdue tables, the charts and the report from one pass over the cases (api/dashboard).
     // Should it be refused (a report period left half typed), each part is asked for on its own, so that the
     // others still show and the refusal names its own part.
-    const first = Promise.all([dashboard("dashboard?months=12&" + reportQuery()), named]).then(([d]) => {
+    const first = Promise.all([dashboard(firstPage()), named]).then(([d]) => {
       showOverdue(d.overdue);
       showTrend(d.trend);
       showReport(d.report);
