@@ -791,7 +791,7 @@ Status RunSync(const SyncBenchOptions& o, std::ostream& out, std::ostream& err) 
   SILIAN_RETURN_IF_ERROR(CityStage(o, progress, city, r));
   SILIAN_RETURN_IF_ERROR(CatchupStage(o, progress, city, r));
 
-  const SyncFigures f = Derive(o, r);
+  const SyncFigures f = Derive(r);
   if (o.json) {
     out << SyncJson(o, r, f).dump(2) << "\n";
   } else {

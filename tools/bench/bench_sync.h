@@ -13,7 +13,7 @@
 //      its GET /v1/status shows every op of its area; then the digests of the county's area at both hubs
 //      (`silian-hub digest`) must match;
 //   5. the plain-SQLite insert baseline of the ingested rows (as `silian-bench local` runs it), and the ratio
-//      of the ingest and catch-up rates to it.
+//      of the ingest and catch-up rates to it: the ratios are what the targets judge.
 //
 // Workload. Each township hall authors its window cases day by day through LedgerStore on a non-durable
 // ledger (AuthorHallWorkload in workload.h), two halls at a time. The catch-up set is made from those ops:
@@ -34,10 +34,13 @@
 
 namespace silian::bench {
 
-inline constexpr double kTargetIngestOpsPerS = 20000;
+// Issue 13's targets are ratios to the plain-SQLite insert of the same run, so that another machine's disk
+// moves the target with the figure: ingest >= 50%, catch-up >= 35% (about 10 s per 1,000,000 ops on the 2-core
+// machine the issue measured).
+inline constexpr double kTargetIngestRatio = 0.50;
 inline constexpr double kTargetWireBytesPerOp = 60;
 inline constexpr double kTargetIdleSyncBytes = 300;  // issue 13: one round trip, headers included
-inline constexpr double kTargetCatchupSecondsPerMillion = 60;
+inline constexpr double kTargetCatchupRatio = 0.35;
 
 struct SyncBenchOptions {
   uint64_t seed = 20260105;
