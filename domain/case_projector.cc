@@ -39,6 +39,7 @@ Status CaseProjector::Attach(Ledger& ledger) {
 Status CaseProjector::Reload() {
   if (registry_) registry_->Forget();
   if (staff_) staff_->Reload();
+  if (watch_) watch_->Forget();  // calendar layers another connection stored, or that rolled back
   return outbox_ ? outbox_->Reload() : Status::Ok();
 }
 

@@ -36,8 +36,10 @@ CREATE TRIGGER IF NOT EXISTS case_watch_stale_delete AFTER DELETE ON cases BEGIN
 // A program that knows the index writes a case's row right after its case (CaseWatch::Write) and marks the
 // index current again; an older program, which writes the case only, leaves it marked stale (the triggers
 // above), and the next open by this program rebuilds it.
-constexpr const char* kMarkCurrent =
-    "INSERT INTO case_watch_version(version) SELECT ?1 WHERE NOT EXISTS (SELECT 1 FROM case_watch_version)";
+// Two statements rather than one INSERT ... WHERE NOT EXISTS, which has SQLite build a temporary b-tree on
+// every call (once per case written).
+constexpr const char* kIsCurrent = "SELECT 1 FROM case_watch_version LIMIT 1";
+constexpr const char* kMarkCurrent = "INSERT INTO case_watch_version(version) VALUES(?1)";
 
 // The SQL list "?a,?b,..." of parameters first..first+n-1 ("NULL" for none, which matches nothing).
 std::string Params(int first, size_t n) {
@@ -63,6 +65,11 @@ bool AwaitsTheWindow(const std::string& status) {
 }
 
 Status MarkCurrent(StmtCache& statements) {
+  {
+    SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease current, statements.Get(kIsCurrent));
+    SILIAN_ASSIGN_OR_RETURN(bool row, current->Step());
+    if (row) return Status::Ok();
+  }
   SILIAN_ASSIGN_OR_RETURN(StmtCache::Lease s, statements.Get(kMarkCurrent));
   return s->Bind(1, static_cast<int64_t>(CaseWatch::kVersion)).Run();
 }
@@ -135,17 +142,8 @@ Status CaseWatch::Create() {
 }
 
 Result<const WorkingCalendar*> CaseWatch::CalendarOf(const std::string& division) {
-  // The cache holds while the calendar layers stored stay the same: a layer indexed, or one rolled back
-  // with its transaction, changes this stamp of the reference index's calendars table.
-  SILIAN_ASSIGN_OR_RETURN(
-      StmtCache::Lease stamp,
-      statements_.Get("SELECT count(*) || ':' || ifnull(max(hlc), 0) || ':' || ifnull(sum(version), 0) FROM calendars"));
-  SILIAN_ASSIGN_OR_RETURN(bool row, stamp->Step());
-  const std::string now = row ? stamp->Text(0) : "";
-  if (now != calendars_stamp_) {
-    calendars_.clear();
-    calendars_stamp_ = now;
-  }
+  // The cache holds until Forget: a calendar layer indexed here (Rebuild), a transaction rolled back or
+  // another connection's commit (CaseProjector::Reload).
   auto it = calendars_.find(division);
   if (it == calendars_.end()) {
     SILIAN_ASSIGN_OR_RETURN(auto layers, reference_.CalendarLayers());
@@ -153,6 +151,8 @@ Result<const WorkingCalendar*> CaseWatch::CalendarOf(const std::string& division
   }
   return &it->second;
 }
+
+void CaseWatch::Forget() { calendars_.clear(); }
 
 Status CaseWatch::Write(const CaseProjection& p, const pb::CaseFacts& facts) {
   SILIAN_RETURN_IF_ERROR(WriteView(p.case_id.value, p.view, facts));
@@ -194,6 +194,7 @@ Status CaseWatch::WriteView(const std::string& case_id, const nlohmann::json& vi
 }
 
 Status CaseWatch::Rebuild() {
+  Forget();  // a calendar layer changed
   SILIAN_RETURN_IF_ERROR(Exec(db_, "DELETE FROM case_watch"));
   SILIAN_RETURN_IF_ERROR(cases_.ForEachView("", [this](const nlohmann::json& view) {
     const pb::CaseFacts facts = FactsOfView(view);

@@ -90,6 +90,9 @@ class CaseWatch {
   // Recomputes every row from the stored case views (a calendar layer changed). REQUIRES: inside a write
   // transaction.
   Status Rebuild();
+  // Drops the working calendars cached by division: the calendar layers stored may have changed (a
+  // transaction rolled back, another connection committed). Rebuild forgets them itself.
+  void Forget();
   // The case ids that `query` selects. kInvalidArgument naming a status that is not a CaseStatus name.
   Result<WatchPage> Query(const WatchQuery& query);
   // Every watched case id of `scope`, by case id.
@@ -112,8 +115,7 @@ class CaseWatch {
   StmtCache& statements_;  // the statements run per case written
   CaseTables& cases_;
   ReferenceIndex& reference_;
-  std::map<std::string, WorkingCalendar> calendars_;  // by division, for the layers of calendars_stamp_
-  std::string calendars_stamp_;
+  std::map<std::string, WorkingCalendar> calendars_;  // by division, for the layers stored until Forget
 };
 
 }  // namespace silian::sync

@@ -132,6 +132,56 @@ TEST_CASE("Watch index: a ledger made before the index has it rebuilt when it op
   CHECK(Watched(*reopened) == std::set<std::string>{a});
 }
 
+// The due day the watch index holds for `case_id` at the ledger file `path` ("" when it has no row).
+std::string WatchDue(const std::string& path, const std::string& case_id) {
+  return test::QueryOne(path, "SELECT due FROM case_watch WHERE case_id='" + case_id + "'");
+}
+
+TEST_CASE("Watch index: a case written after another connection changed the calendar is due by the calendar "
+          "stored, as a rebuild computes it",
+          "[case_watch]") {
+  test::TempDir dir;
+  Replica village = test::MakeReplica(dir, test::NodeAt("agent", Level::kVillage, test::kVillage));
+  Replica county = test::MakeCountyFor(dir, {village.store.get()});
+  test::Exchange(*county, *village);
+
+  // Accepted before the county's local calendar: 10 working days of the national calendar.
+  const std::string before = NewReceived(*village, 1);
+  SILIAN_TAKE(village->Act(before, Action::kAccept, "", "agent-1"));
+  const std::string due_before = WatchDue(village.path, before);
+  CHECK(due_before == "2026-01-15");
+
+  // The county closes its halls for a week; another program on the village's laptop (a second
+  // connection to the same file) imports that calendar.
+  pb::Calendar local;
+  local.set_name("local");
+  local.add_years(2026);
+  for (const char* date : {"2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09"}) {
+    auto* day = local.add_days();
+    day->set_date(date);
+    day->set_working(false);
+    day->set_reason("halls closed for repairs");
+  }
+  CHECK(SILIAN_TAKE(county->PublishCalendar(local, "admin")));
+  {
+    auto other = test::OpenLedger(village.path);
+    test::Exchange(*county, *other);
+  }
+
+  // This handle's next acceptance, on the same day, counts the closed week.
+  const std::string after = NewReceived(*village, 2);
+  SILIAN_TAKE(village->Act(after, Action::kAccept, "", "agent-1"));
+  const std::string due_after = WatchDue(village.path, after);
+  CHECK(due_after == "2026-01-22");
+
+  // A rebuild (the index marked stale, the file opened again) computes the same row.
+  village.store.reset();
+  test::ExecOn(village.path, "DELETE FROM case_watch_version;");
+  auto reopened = test::OpenLedger(village.path);
+  CHECK(WatchDue(village.path, after) == due_after);
+  CHECK(WatchDue(village.path, before) == due_after);  // the same day and clock, now by the new calendar
+}
+
 TEST_CASE("Schema 5: a ledger of schema 4 has its cases table rebuilt with a rowid, and keeps every case and "
           "the watch index", "[case_watch]") {
   OneOpenOneWithdrawn w;
