@@ -7,11 +7,33 @@ namespace {
 
 using nlohmann::json;
 
+// A JSON object built member by member. nlohmann's braced form {{"key", value}, ...} first builds every
+// member as a two-element array and copies it through json_ref: about three allocations per member where
+// this makes one or two. The fold builds a view for every case it projects (an import, a push at a hub, a
+// catch-up), so the view's objects are built this way; the result is the same object.
+class Object {
+ public:
+  template <typename T>
+  Object&& Add(const char* key, T&& value) && {
+    members_.emplace(key, json(std::forward<T>(value)));
+    return std::move(*this);
+  }
+  operator json() && { return json(std::move(members_)); }  // NOLINT: reads as the object it built
+
+ private:
+  json::object_t members_;
+};
+
+json Limit(const pb::Limit& limit) { return Object().Add("value", limit.value()).Add("unit", limit.unit()); }
+
 json TermsJson(const pb::ItemTerms& t) {
-  json out = {{"version", t.version()}, {"name", t.name()}, {"exercise_level", t.exercise_level()},
-              {"instant", t.instant()},
-              {"legal_limit", {{"value", t.legal_limit().value()}, {"unit", t.legal_limit().unit()}}},
-              {"promised_limit", {{"value", t.promised_limit().value()}, {"unit", t.promised_limit().unit()}}}};
+  json out = Object()
+                 .Add("version", t.version())
+                 .Add("name", t.name())
+                 .Add("exercise_level", t.exercise_level())
+                 .Add("instant", t.instant())
+                 .Add("legal_limit", Limit(t.legal_limit()))
+                 .Add("promised_limit", Limit(t.promised_limit()));
   if (!t.lead_department().empty()) out["lead_department"] = t.lead_department();
   if (t.departments_size() > 0) out["departments"] = std::vector<std::string>(t.departments().begin(), t.departments().end());
   if (t.extension_limit_wd() != 0) out["extension_limit_wd"] = t.extension_limit_wd();
@@ -22,12 +44,20 @@ json TermsJson(const pb::ItemTerms& t) {
 // The detail of a conflict as shown to a person: its id, case, kind and field, and kind-specific keys.
 json ConflictDetail(const CaseOps& ops, const CaseFacts& facts, const std::string& id, ConflictKind kind,
                     const std::string& field) {
-  return {{"id", id}, {"case_id", ops.case_id().value}, {"case_number", facts.case_number},
-          {"kind", ConflictKindName(kind)}, {"field", field}};
+  return Object()
+      .Add("id", id)
+      .Add("case_id", ops.case_id().value)
+      .Add("case_number", facts.case_number)
+      .Add("kind", ConflictKindName(kind))
+      .Add("field", field);
 }
 
 json Candidate(const CaseOps& ops, size_t node, const std::string& value) {
-  return {{"op", ops.id_text(node)}, {"actor", ops.actor(node)}, {"value", value}, {"time", ops.time_text(node)}};
+  return Object()
+      .Add("op", ops.id_text(node))
+      .Add("actor", ops.actor(node))
+      .Add("value", value)
+      .Add("time", ops.time_text(node));
 }
 
 void AddFieldConflicts(const CaseOps& ops, const CaseFacts& facts, std::vector<OpenConflict>& out) {
@@ -44,8 +74,12 @@ void AddFieldConflicts(const CaseOps& ops, const CaseFacts& facts, std::vector<O
 }
 
 json TransitionCandidate(const CaseOps& ops, size_t node, const std::string& action, const char* outcome) {
-  return {{"op", ops.id_text(node)}, {"actor", ops.actor(node)}, {"action", action}, {"outcome", outcome},
-          {"time", ops.time_text(node)}};
+  return Object()
+      .Add("op", ops.id_text(node))
+      .Add("actor", ops.actor(node))
+      .Add("action", action)
+      .Add("outcome", outcome)
+      .Add("time", ops.time_text(node));
 }
 
 void AddTransitionConflicts(const CaseOps& ops, const CaseFacts& facts, std::vector<OpenConflict>& out) {
@@ -81,7 +115,7 @@ void AddDepartmentConflicts(const CaseOps& ops, const CaseFacts& facts, std::vec
 json FieldsJson(const CaseOps& ops, const std::vector<FieldFact>& fields) {
   json out = json::object();
   for (const FieldFact& f : fields) {
-    json field = {{"value", f.value}, {"op", ops.id_text(f.op)}};
+    json field = Object().Add("value", f.value).Add("op", ops.id_text(f.op));
     if (f.conflict()) field["conflict"] = ConflictId(ops.case_id(), ConflictKind::kField, f.name);
     out[f.name] = std::move(field);
   }
@@ -92,8 +126,12 @@ json DepartmentsJson(const CaseOps& ops, const std::vector<DepartmentFact>& depa
   json out = json::object();
   for (const DepartmentFact& d : departments) {
     const size_t latest = d.latest.node;
-    json dept = {{"decision", VerdictName(d.shown)}, {"opinion", d.latest.value.opinion},
-                 {"op", ops.id_text(latest)}, {"actor", ops.actor(latest)}, {"time", ops.ms(latest)}};
+    json dept = Object()
+                    .Add("decision", VerdictName(d.shown))
+                    .Add("opinion", d.latest.value.opinion)
+                    .Add("op", ops.id_text(latest))
+                    .Add("actor", ops.actor(latest))
+                    .Add("time", ops.ms(latest));
     if (d.conflict()) dept["conflict"] = ConflictId(ops.case_id(), ConflictKind::kDepartment, d.department);
     out[d.department] = std::move(dept);
   }
@@ -105,9 +143,15 @@ json MaterialsJson(const std::vector<MaterialRecord>& materials, ProjectionDetai
   json out = json::array();
   for (const auto& m : materials) {
     if (detail == ProjectionDetail::kWithHistory) {
-      out.push_back({{"name", m.name}, {"copies", m.copies}, {"op", m.op}, {"actor", m.actor}, {"time", HlcToIso(m.hlc)}});
+      out.push_back(
+          Object().Add("name", m.name).Add("copies", m.copies).Add("op", m.op).Add("actor", m.actor).Add("time", HlcToIso(m.hlc)));
     } else {
-      out.push_back(json::array({m.op, m.name, m.copies, m.actor}));
+      json one = json::array();
+      one.push_back(m.op);
+      one.push_back(m.name);
+      one.push_back(m.copies);
+      one.push_back(m.actor);
+      out.push_back(std::move(one));
     }
   }
   return out;
@@ -117,9 +161,13 @@ json NotesJson(const std::vector<NoteRecord>& notes, ProjectionDetail detail) {
   json out = json::array();
   for (const auto& n : notes) {
     if (detail == ProjectionDetail::kWithHistory) {
-      out.push_back({{"text", n.text}, {"op", n.op}, {"actor", n.actor}, {"time", HlcToIso(n.hlc)}});
+      out.push_back(Object().Add("text", n.text).Add("op", n.op).Add("actor", n.actor).Add("time", HlcToIso(n.hlc)));
     } else {
-      out.push_back(json::array({n.op, n.text, n.actor}));
+      json one = json::array();
+      one.push_back(n.op);
+      one.push_back(n.text);
+      one.push_back(n.actor);
+      out.push_back(std::move(one));
     }
   }
   return out;
@@ -134,7 +182,7 @@ json TimelineJson(const LifecycleFacts& l) {
 json HandledByJson(const LifecycleFacts& l) {
   json out = json::object();
   for (const auto& [m, h] : l.handled_by) {
-    json handler = {{"actor", h.actor}, {"node", h.node}};
+    json handler = Object().Add("actor", h.actor).Add("node", h.node);
     if (!h.level.empty()) handler["level"] = h.level;
     out[MilestoneName(m)] = std::move(handler);
   }
@@ -144,7 +192,7 @@ json HandledByJson(const LifecycleFacts& l) {
 json SuspensionsJson(const LifecycleFacts& l) {
   json out = json::array();
   for (const auto& s : l.suspensions) {
-    json one = {{"start", s.start_ms}, {"op", s.op}, {"procedure", s.procedure}, {"reason", s.reason}};
+    json one = Object().Add("start", s.start_ms).Add("op", s.op).Add("procedure", s.procedure).Add("reason", s.reason);
     if (s.end_ms) one["end"] = *s.end_ms;
     out.push_back(std::move(one));
   }
@@ -154,18 +202,19 @@ json SuspensionsJson(const LifecycleFacts& l) {
 json ExtensionsJson(const LifecycleFacts& l) {
   json out = json::array();
   for (const auto& e : l.extensions)
-    out.push_back({{"days", e.days}, {"op", e.op}, {"reason", e.reason}, {"time", e.ms}});
+    out.push_back(Object().Add("days", e.days).Add("op", e.op).Add("reason", e.reason).Add("time", e.ms));
   return out;
 }
 
 json CorrectionJson(const Correction& c) {
   json lapses = json::array();
   for (const auto& l : c.lapses) {
-    json one = {{"op", l.op}, {"decision", l.decision}, {"reason", l.reason}, {"actor", l.actor}, {"time", l.ms}};
+    json one =
+        Object().Add("op", l.op).Add("decision", l.decision).Add("reason", l.reason).Add("actor", l.actor).Add("time", l.ms);
     if (!l.new_due.empty()) one["new_due"] = l.new_due;
     lapses.push_back(std::move(one));
   }
-  json out = {{"op", c.op}, {"requested", c.requested_ms}, {"lapses", std::move(lapses)}};
+  json out = Object().Add("op", c.op).Add("requested", c.requested_ms).Add("lapses", std::move(lapses));
   if (!c.due.empty()) out["due"] = c.due;
   return out;
 }
@@ -174,7 +223,8 @@ json CorrectionJson(const Correction& c) {
 json ReviewJson(const std::optional<pb::ItemTerms>& terms, const ReviewFacts& r) {
   json taken = json::array();
   for (const auto& s : r.records) {
-    json one = {{"op", s.op}, {"step", s.step}, {"outcome", s.outcome}, {"reviewer", s.actor}, {"time", s.ms}};
+    json one =
+        Object().Add("op", s.op).Add("step", s.step).Add("outcome", s.outcome).Add("reviewer", s.actor).Add("time", s.ms);
     if (!s.opinion.empty()) one["opinion"] = s.opinion;
     taken.push_back(std::move(one));
   }
@@ -182,7 +232,7 @@ json ReviewJson(const std::optional<pb::ItemTerms>& terms, const ReviewFacts& r)
   if (terms)
     for (int i = 0; i < terms->steps_size(); ++i)
       (static_cast<size_t>(i) < r.next ? passed : pending).push_back(terms->steps(i));
-  return {{"taken", std::move(taken)}, {"passed", std::move(passed)}, {"pending", std::move(pending)}};
+  return Object().Add("taken", std::move(taken)).Add("passed", std::move(passed)).Add("pending", std::move(pending));
 }
 
 // The departments of a parallel item without a decision yet (lead first, then in catalogue order).
@@ -202,12 +252,17 @@ json SubsidiesJson(const std::vector<Subsidy>& subsidies) {
   int64_t paid = 0;
   for (const auto& s : subsidies) {
     paid += s.amount_fen;
-    json one = {{"op", s.op}, {"name", s.name}, {"amount_fen", s.amount_fen}, {"bank_transfer", s.bank_transfer},
-                {"actor", s.actor}, {"time", s.ms}};
+    json one = Object()
+                   .Add("op", s.op)
+                   .Add("name", s.name)
+                   .Add("amount_fen", s.amount_fen)
+                   .Add("bank_transfer", s.bank_transfer)
+                   .Add("actor", s.actor)
+                   .Add("time", s.ms);
     if (!s.note.empty()) one["note"] = s.note;
     entries.push_back(std::move(one));
   }
-  return {{"paid_fen", paid}, {"entries", std::move(entries)}};
+  return Object().Add("paid_fen", paid).Add("entries", std::move(entries));
 }
 
 void SetDetail(json& obj, const char* key, const Detail& value) {
@@ -215,7 +270,7 @@ void SetDetail(json& obj, const char* key, const Detail& value) {
 }
 
 json CertificateJson(const Certificate& c) {
-  json out = {{"op", c.op}, {"actor", c.actor}};
+  json out = Object().Add("op", c.op).Add("actor", c.actor);
   SetDetail(out, "name", c.name);
   SetDetail(out, "number", c.number);
   SetDetail(out, "valid_until", c.valid_until);
@@ -223,7 +278,7 @@ json CertificateJson(const Certificate& c) {
 }
 
 json DeliveryJson(const Delivery& d) {
-  json out = {{"op", d.op}, {"actor", d.actor}, {"time", d.ms}};
+  json out = Object().Add("op", d.op).Add("actor", d.actor).Add("time", d.ms);
   SetDetail(out, "method", d.method);
   SetDetail(out, "tracking_number", d.tracking_number);
   return out;
@@ -232,25 +287,36 @@ json DeliveryJson(const Delivery& d) {
 json FeesJson(const FeeFacts& fees) {
   json entries = json::array();
   for (const auto& f : fees.entries) {
-    json entry = {{"op", f.op},         {"kind", FeeKindName(f.kind)}, {"name", f.name}, {"amount_fen", f.amount_fen},
-                  {"actor", f.actor},   {"time", f.ms}};
+    json entry = Object()
+                     .Add("op", f.op)
+                     .Add("kind", FeeKindName(f.kind))
+                     .Add("name", f.name)
+                     .Add("amount_fen", f.amount_fen)
+                     .Add("actor", f.actor)
+                     .Add("time", f.ms);
     if (!f.bank_receipt.empty()) entry["bank_receipt"] = f.bank_receipt;
     if (!f.reason.empty()) entry["reason"] = f.reason;
     entries.push_back(std::move(entry));
   }
-  return {{"charged_fen", fees.charged_fen}, {"paid_fen", fees.paid_fen}, {"refunded_fen", fees.refunded_fen},
-          {"entries", std::move(entries)}};
+  return Object()
+      .Add("charged_fen", fees.charged_fen)
+      .Add("paid_fen", fees.paid_fen)
+      .Add("refunded_fen", fees.refunded_fen)
+      .Add("entries", std::move(entries));
 }
 
 json RectificationJson(const Rectification& r) {
   json steps = json::array();
   for (const auto& s : r.steps) {
-    json step = {{"op", s.op}, {"step", s.step}, {"actor", s.actor}, {"time", s.ms}};
+    json step = Object().Add("op", s.op).Add("step", s.step).Add("actor", s.actor).Add("time", s.ms);
     if (!s.note.empty()) step["note"] = s.note;
     if (!s.due_date.empty()) step["due_date"] = s.due_date;
     steps.push_back(std::move(step));
   }
-  json out = {{"state", RectificationStateName(r.state)}, {"called_back", r.called_back}, {"steps", std::move(steps)}};
+  json out = Object()
+                 .Add("state", RectificationStateName(r.state))
+                 .Add("called_back", r.called_back)
+                 .Add("steps", std::move(steps));
   if (r.category) out["category"] = *r.category;
   if (!r.due_date.empty()) out["due_date"] = r.due_date;
   if (r.closed_ms) out["closed"] = *r.closed_ms;
@@ -260,9 +326,16 @@ json RectificationJson(const Rectification& r) {
 json EvaluationsJson(const std::vector<Evaluation>& evaluations) {
   json out = json::array();
   for (const auto& e : evaluations) {
-    json one = {{"op", e.op},           {"rating", e.rating},   {"channel", e.channel},
-                {"target_kind", e.target_kind}, {"target", e.target}, {"real_name", e.real_name},
-                {"stage", e.stage},     {"time", e.ms},         {"origin", e.origin}};
+    json one = Object()
+                   .Add("op", e.op)
+                   .Add("rating", e.rating)
+                   .Add("channel", e.channel)
+                   .Add("target_kind", e.target_kind)
+                   .Add("target", e.target)
+                   .Add("real_name", e.real_name)
+                   .Add("stage", e.stage)
+                   .Add("time", e.ms)
+                   .Add("origin", e.origin);
     if (!e.comment.empty()) one["comment"] = e.comment;
     if (e.assisted) one["assisted"] = true;
     if (e.rectification) one["rectification"] = RectificationJson(*e.rectification);
@@ -285,7 +358,7 @@ void AddWorkflow(const CaseOps& ops, const CaseFacts& facts, json& view) {
   if (facts.terms && facts.terms->departments_size() > 0)
     view["departments_pending"] = DepartmentsPendingJson(*facts.terms, facts.departments);
   if (!facts.subsidies.empty()) view["subsidies"] = SubsidiesJson(facts.subsidies);
-  if (l.owed) view["owed"] = {{"materials", l.owed->materials}, {"due", l.owed->due}, {"op", l.owed->op}};
+  if (l.owed) view["owed"] = Object().Add("materials", l.owed->materials).Add("due", l.owed->due).Add("op", l.owed->op);
   if (!facts.departments.empty()) view["departments"] = DepartmentsJson(ops, facts.departments);
   if (!facts.fees.entries.empty()) view["fees"] = FeesJson(facts.fees);
   if (l.certificate) view["certificate"] = CertificateJson(*l.certificate);
@@ -293,7 +366,7 @@ void AddWorkflow(const CaseOps& ops, const CaseFacts& facts, json& view) {
   if (!facts.evaluations.empty()) view["evaluations"] = EvaluationsJson(facts.evaluations);
   if (!facts.refused.empty()) {
     json refused = json::array();
-    for (const auto& r : facts.refused) refused.push_back({{"op", r.op}, {"rule", r.rule}});
+    for (const auto& r : facts.refused) refused.push_back(Object().Add("op", r.op).Add("rule", r.rule));
     view["refused"] = std::move(refused);
   }
 }
@@ -315,18 +388,19 @@ json CaseView(const CaseOps& ops, const CaseFacts& facts, const std::vector<Open
   for (const auto& c : conflicts) conflict_details.push_back(c.detail);
   json head_ids = json::array();
   for (const auto& h : heads) head_ids.push_back(h.ToString());
-  json view = {{"case_id", ops.case_id().value},
-               {"case_number", facts.case_number},
-               {"division", facts.division},
-               {"created", facts.created},
-               {"status", CaseStatusName(facts.lifecycle.status)},
-               {"fields", FieldsJson(ops, facts.fields)},
-               {"materials", MaterialsJson(facts.records.materials, detail)},
-               {"notes", NotesJson(facts.records.notes, detail)},
-               {"conflicts", std::move(conflict_details)},
-               {"heads", std::move(head_ids)},
-               {"op_count", ops.size()},
-               {"last_update", HlcToIso(facts.last_hlc)}};
+  json view = Object()
+                  .Add("case_id", ops.case_id().value)
+                  .Add("case_number", facts.case_number)
+                  .Add("division", facts.division)
+                  .Add("created", facts.created)
+                  .Add("status", CaseStatusName(facts.lifecycle.status))
+                  .Add("fields", FieldsJson(ops, facts.fields))
+                  .Add("materials", MaterialsJson(facts.records.materials, detail))
+                  .Add("notes", NotesJson(facts.records.notes, detail))
+                  .Add("conflicts", std::move(conflict_details))
+                  .Add("heads", std::move(head_ids))
+                  .Add("op_count", ops.size())
+                  .Add("last_update", HlcToIso(facts.last_hlc));
   AddWorkflow(ops, facts, view);
   if (!history.is_null()) view["history"] = std::move(history);
   return view;
