@@ -557,6 +557,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Create(const std::string& path, const No
   impl->scope = ScopeOf(config.level, config.division);
   Status s = sync::Open(*impl);
   if (s.ok()) s = Configure(impl->db, options.durable);
+  if (s.ok()) s = Exec(impl->db, kTempInMemory);  // a new file: no migration to run with it in files
   if (s.ok()) s = WriteNewFile(*impl, config);
   std::unique_ptr<Ledger> ledger(new Ledger(std::move(impl)));
   if (s.ok()) s = projector.Attach(*ledger);
@@ -574,6 +575,7 @@ Result<std::unique_ptr<Ledger>> Ledger::Open(const std::string& path, Options op
   auto impl = NewImpl(path, options, projector);
   SILIAN_RETURN_IF_ERROR(sync::Open(*impl));
   SILIAN_RETURN_IF_ERROR(CheckAndMigrate(*impl));
+  SILIAN_RETURN_IF_ERROR(Exec(impl->db, kTempInMemory));  // after the migration's CREATE INDEX sorts
   SILIAN_RETURN_IF_ERROR(impl->PrepareAll());
   SILIAN_RETURN_IF_ERROR(LoadConfig(*impl));
   SILIAN_RETURN_IF_ERROR(LoadSealer(*impl));

@@ -72,7 +72,10 @@ Status Ledger::Compact() {
   SILIAN_CHECK(!m.in_transaction);
   m.ResetStatements();
   SILIAN_RETURN_IF_ERROR(Exec(m.db, "PRAGMA wal_checkpoint(TRUNCATE)"));
-  SILIAN_RETURN_IF_ERROR(Exec(m.db, "VACUUM"));
+  SILIAN_RETURN_IF_ERROR(Exec(m.db, kTempInFiles));  // VACUUM copies the whole file into temporary storage
+  Status vacuumed = Exec(m.db, "VACUUM");
+  SILIAN_RETURN_IF_ERROR(Exec(m.db, kTempInMemory));
+  SILIAN_RETURN_IF_ERROR(vacuumed);
   return Exec(m.db, "PRAGMA wal_checkpoint(TRUNCATE)");
 }
 

@@ -114,6 +114,35 @@ TEST_CASE("Store: create refuses a device number that is not two digits", "[stor
   CHECK_FALSE(std::filesystem::exists(dir.File("x.db")));
 }
 
+// The value of PRAGMA temp_store on the ledger's own connection: 1 files, 2 memory.
+int64_t TempStore(LedgerStore& store) {
+  sqlite3_stmt* s = nullptr;
+  REQUIRE(sqlite3_prepare_v2(store.ledger().db(), "PRAGMA temp_store", -1, &s, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_step(s) == SQLITE_ROW);
+  const int64_t value = sqlite3_column_int64(s, 0);
+  sqlite3_finalize(s);
+  return value;
+}
+
+TEST_CASE("Store: the writer keeps its statement journals in memory once the file is open and current, and "
+          "again after compacting",
+          "[store]") {
+  TempDir dir;
+  Replica r = MakeReplica(dir, NodeAt("n1", Level::kVillage, test::kVillage, "03"));
+  CHECK(TempStore(*r.store) == 2);  // a new file
+  const std::string id = CaseWithHistory(r, 1);
+  const test::Snapshot before = test::TakeSnapshot(*r.store);
+  r.store.reset();
+
+  auto reopened = test::OpenLedger(r.path);
+  CHECK(TempStore(*reopened) == 2);  // opened (migrations, if any, ran before, with files)
+  // VACUUM copies the whole file into temporary storage: in files, and in memory again after it.
+  SILIAN_REQUIRE_OK(reopened->ledger().Compact());
+  CHECK(TempStore(*reopened) == 2);
+  CHECK(test::TakeSnapshot(*reopened) == before);
+  SILIAN_TAKE(reopened->AddNote(id, "after compacting", "agent-1"));
+}
+
 TEST_CASE("Store: reopen keeps everything and continues the op sequence and the clock", "[store]") {
   TempDir dir;
   Replica r = MakeReplica(dir, NodeAt("n1", Level::kVillage, test::kVillage, "03"), test::kT0Ms + 60'000);

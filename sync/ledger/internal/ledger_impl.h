@@ -13,6 +13,16 @@
 
 namespace silian::sync {
 
+// Where SQLite keeps the writer's temporary data. A statement that changes a case row (its indexes, the
+// watch index's triggers) keeps the pages it changes in a statement journal until it ends; once one such
+// journal outgrew 64 KiB, SQLite moved it to a file for the rest of the transaction, and every later
+// statement wrote its pages there: 22,000 pwrite calls into /var/tmp for a 20,000-op import, about a tenth
+// of its time. In memory, a statement journal holds one statement's pages. Sorts and VACUUM's copy of the
+// file would be held whole in memory too: schema migrations (CREATE INDEX over a filled table) and
+// Ledger::Compact run with kTempInFiles, everything after the file is open and current with kTempInMemory.
+inline constexpr const char* kTempInMemory = "PRAGMA temp_store=MEMORY";
+inline constexpr const char* kTempInFiles = "PRAGMA temp_store=FILE";
+
 struct FrontierPoint {
   uint64_t seq = 0;
   std::string hash;  // the chain hash at seq; ZeroHash() at 0
