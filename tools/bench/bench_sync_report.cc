@@ -114,7 +114,8 @@ std::string LoadDetails(const SyncBenchOptions& o, const SyncRun& r, const SyncF
         r.ingest_probe.first_error.empty() ? r.catchup_probe.first_error : r.ingest_probe.first_error;
     t += Row("reader probes that failed", std::to_string(errors) + ", the first: " + first);
   }
-  const uint64_t peak = std::max(r.ingest_peak_rss, r.catchup_peak_rss);
+  // Every hub counts (issue 13, item 7): the city serves the whole catch-up.
+  const uint64_t peak = std::max({r.ingest_peak_rss, r.catchup_peak_rss, r.city_peak_rss});
   t += Row("hub peak resident (VmHWM)", "ingest county " + MiB(r.ingest_peak_rss) + " (" + std::to_string(o.nodes) +
                                             " sessions at once), catch-up county " + MiB(r.catchup_peak_rss) +
                                             ", city " + MiB(r.city_peak_rss) + "; target < 256 MiB  " +
