@@ -91,6 +91,17 @@ std::string CaseTables::Seal(std::string_view plain, const std::string& context)
   return sealer_ == nullptr ? std::string(plain) : sealer_->Seal(plain, context);
 }
 
+std::string_view CaseTables::SealedText(const nlohmann::json& value, const std::string& context) {
+  // What value.dump() gives, printed into a buffer that keeps its capacity from one case to the next: a
+  // view is about 2 KB, and dump() grew a new string to it a few bytes at a time for every case.
+  text_.clear();
+  nlohmann::detail::serializer<nlohmann::json> printer(nlohmann::detail::output_adapter<char>(text_), ' ',
+                                                       nlohmann::json::error_handler_t::strict);
+  printer.dump(value, false, false, 0);
+  if (sealer_ != nullptr) text_ = sealer_->Seal(text_, context);
+  return text_;
+}
+
 Result<std::string> CaseTables::Open(std::string stored, const std::string& context) const {
   if (sealer_ == nullptr) return stored;
   return sealer_->Open(stored, context);
@@ -142,7 +153,7 @@ Status CaseTables::Write(const CaseProjection& p, const pb::CaseFacts& facts) {
                              .Bind(8, p.last_hlc)
                              .Bind(9, static_cast<int64_t>(p.conflicts.size()))
                              .Bind(10, heads.dump())
-                             .BindBlob(11, Seal(p.view.dump(), CaseContext(p.case_id.value, "view")))
+                             .BindBlob(11, SealedText(p.view, CaseContext(p.case_id.value, "view")))
                              .BindBlob(12, Seal(facts.SerializeAsString(), CaseContext(p.case_id.value, "facts")))
                              .Run());
   SILIAN_RETURN_IF_ERROR(delete_conflicts_.Reset().Bind(1, p.case_id.value).Run());
@@ -152,7 +163,7 @@ Status CaseTables::Write(const CaseProjection& p, const pb::CaseFacts& facts) {
             .Bind(1, c.id)
             .Bind(2, p.case_id.value)
             .Bind(3, c.kind)
-            .BindBlob(4, Seal(c.detail.dump(), ConflictContext(c.id)))
+            .BindBlob(4, SealedText(c.detail, ConflictContext(c.id)))
             .Run());
   upsert_case_.Reset();
   delete_conflicts_.Reset();

@@ -120,6 +120,9 @@ class CaseTables {
   void BindWhere(Stmt& s, const CaseFilter& filter) const;
   // A personal value as stored / as read (sealed with `context` in an encrypted ledger).
   std::string Seal(std::string_view plain, const std::string& context) const;
+  // `value` printed as JSON (as dump() prints it) and, in an encrypted ledger, sealed with `context`; valid
+  // until the next call (it is text_).
+  std::string_view SealedText(const nlohmann::json& value, const std::string& context);
   Result<std::string> Open(std::string stored, const std::string& context) const;
   Result<nlohmann::json> OpenJson(std::string stored, const std::string& context) const;
   // The StoredFacts of the row `s` is on: its columns 0 (facts) and 1 (the view when facts is empty).
@@ -132,6 +135,7 @@ class CaseTables {
   Stmt upsert_case_, delete_conflicts_, insert_conflict_;
   Stmt select_view_;   // View: once per watched case in supervision
   Stmt select_facts_;  // FactsText: once per watched case in the dashboard's pass
+  std::string text_;   // SealedText's buffer
 };
 
 }  // namespace silian::sync

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -352,6 +353,35 @@ TEST_CASE_METHOD(TwoLaptops, "Store: re-importing the same ops is idempotent", "
   CHECK(once.new_ops == 8);
   CHECK(once.known == 8);
   CHECK(DigestOf(*c.store) == after_first.digest);
+}
+
+// Every stored case view of `store`, by case id, as JSON text.
+std::map<std::string, std::string> StoredViews(LedgerStore& store) {
+  std::map<std::string, std::string> views;
+  SILIAN_REQUIRE_OK(store.ForEachCaseView(store.scope(), [&](const nlohmann::json& view) {
+    views[view.at("case_id").get<std::string>()] = view.dump();
+    return Status::Ok();
+  }));
+  return views;
+}
+
+// Each import projects the cases it touched from every op stored of them, those of earlier imports too.
+TEST_CASE_METHOD(TwoLaptops, "Store: a case whose ops arrive over several imports is stored as the projection of all of them",
+                 "[store]") {
+  const std::string first = SILIAN_TAKE(a->CreateCase(test::SampleCase(1))).case_id.value;
+  test::Exchange(*a.store, *b.store);
+  SILIAN_TAKE(a->Act(first, Action::kReceive, "", "agent-1"));
+  const std::string second = CaseWithHistory(a, 2);
+  test::Exchange(*a.store, *b.store);  // `first`: its creation read back, its receipt new; `second`: all new
+  SILIAN_TAKE(a->AddMaterial(first, "ID card copy", 1, "agent-1"));
+  SILIAN_TAKE(a->AddNote(second, "applicant came back with the copy", "agent-1"));
+  test::Exchange(*a.store, *b.store);
+  const auto views = StoredViews(*b.store);
+  REQUIRE(views.size() == 2);
+  CHECK(views == StoredViews(*a.store));
+  CHECK(nlohmann::json::parse(views.at(first)).at("op_count") == 3);
+  CHECK(nlohmann::json::parse(views.at(second)).at("op_count") == 5);
+  CHECK(DigestOf(*b.store) == DigestOf(*a.store));
 }
 
 TEST_CASE("Store: an author's own ops coming back are known", "[store]") {
