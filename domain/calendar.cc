@@ -317,6 +317,20 @@ WorkingCalendar WorkingCalendar::Build(const std::vector<CalendarLayer>& layers,
   return wc;
 }
 
+const WorkingCalendar& CalendarSet::For(std::string_view division) {
+  if (auto known = by_division_.find(division); known != by_division_.end()) return *known->second;
+  // The key: the overlays whose area covers `division`, the only layers Build reads by division (the
+  // national layers count for every division alike).
+  std::string key;
+  for (size_t i = 0; i < layers_.size(); ++i)
+    if (layers_[i].calendar.name() != kNationalCalendarName && division.starts_with(layers_[i].area))
+      key += std::to_string(i) + ",";
+  auto it = by_layers_.find(key);
+  if (it == by_layers_.end()) it = by_layers_.emplace(key, WorkingCalendar::Build(layers_, division)).first;
+  by_division_.emplace(std::string(division), &it->second);
+  return it->second;
+}
+
 int64_t WorkingCalendar::PrefixCount(int64_t day) const {
   const int64_t i = day - table_first_;
   int64_t delta = 0;

@@ -134,6 +134,25 @@ class WorkingCalendar {
   std::vector<int32_t> delta_prefix_;  // sum of (working - weekday) over [table_first_, table_first_ + i)
 };
 
+// The working calendars of many divisions over one set of layers, each built on first use. A calendar
+// depends on its division only through the layers whose area covers it, so divisions under the same
+// layers share one calendar: a county's thousand villages, none with a layer of its own, share their
+// county's (a calendar's tables take about 180 KB and a build walks 37,000 days). Not thread-safe (the
+// calendars it returns are immutable and may be read anywhere); a reference stays valid as long as the set.
+class CalendarSet {
+ public:
+  explicit CalendarSet(std::vector<CalendarLayer> layers) : layers_(std::move(layers)) {}
+  // WorkingCalendar::Build(layers, division).
+  const WorkingCalendar& For(std::string_view division);
+  // How many calendars have been built (one per distinct set of layers asked for).
+  size_t built() const { return by_layers_.size(); }
+
+ private:
+  std::vector<CalendarLayer> layers_;
+  std::map<std::string, WorkingCalendar> by_layers_;                        // by the overlays that cover
+  std::map<std::string, const WorkingCalendar*, std::less<>> by_division_;  // what For gave each division
+};
+
 // Parses a calendar file (format: docs/calendar-format.md) and checks it as ValidateCalendar does.
 // `source` names the file in messages. Ranges are expanded; days come back sorted by date, years
 // ascending. Errors, each kInvalidArgument naming the source:

@@ -144,15 +144,14 @@ Status CaseWatch::Create() {
 Result<const WorkingCalendar*> CaseWatch::CalendarOf(const std::string& division) {
   // The cache holds until Forget: a calendar layer indexed here (Rebuild), a transaction rolled back or
   // another connection's commit (CaseProjector::Reload).
-  auto it = calendars_.find(division);
-  if (it == calendars_.end()) {
+  if (!calendars_) {
     SILIAN_ASSIGN_OR_RETURN(auto layers, reference_.CalendarLayers());
-    it = calendars_.emplace(division, WorkingCalendar::Build(layers, division)).first;
+    calendars_.emplace(std::move(layers));
   }
-  return &it->second;
+  return &calendars_->For(division);
 }
 
-void CaseWatch::Forget() { calendars_.clear(); }
+void CaseWatch::Forget() { calendars_.reset(); }
 
 Status CaseWatch::Write(const CaseProjection& p, const pb::CaseFacts& facts) {
   SILIAN_RETURN_IF_ERROR(WriteView(p.case_id.value, p.view, facts));

@@ -115,7 +115,7 @@ class CaseWatch {
   StmtCache& statements_;  // the statements run per case written
   CaseTables& cases_;
   ReferenceIndex& reference_;
-  std::map<std::string, WorkingCalendar> calendars_;  // by division, for the layers stored until Forget
+  std::optional<CalendarSet> calendars_;  // over the layers stored, until Forget
 };
 
 }  // namespace silian::sync

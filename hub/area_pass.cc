@@ -7,7 +7,6 @@
 #include <utility>
 
 #include "base/hlc.h"
-#include "hub/calendar_cache.h"
 
 namespace silian::hub {
 namespace {
@@ -33,7 +32,7 @@ struct CaseFound {
 // What one worker of the pass found: its calendars and builders are its own (neither is thread-safe).
 struct WorkerPart {
   explicit WorkerPart(std::vector<sync::CalendarLayer> layers) : calendars(std::move(layers)) {}
-  CalendarCache calendars;
+  sync::CalendarSet calendars;
   std::vector<sync::ReportBuilder> builders;
   std::vector<CaseFound> found;  // in the worker's reading order
 };
@@ -68,7 +67,7 @@ Result<AreaAnswers> AnswerArea(sync::LedgerStore& store, const std::string& scop
   std::vector<std::unique_ptr<WorkerPart>> parts;
   for (int w = 0; w < workers; ++w) {
     auto part = std::make_unique<WorkerPart>(layers);
-    CalendarCache* calendars = &part->calendars;
+    sync::CalendarSet* calendars = &part->calendars;
     for (const auto& o : reports)
       part->builders.emplace_back(o, [calendars](const std::string& division) -> const sync::WorkingCalendar& {
         return calendars->For(division);

@@ -285,6 +285,39 @@ TEST_CASE("Calendar: a narrower overlay beats a wider one on the same date", "[c
   CHECK(other.VersionLabel() == "national v1 + 1522/league-day v1");
 }
 
+TEST_CASE("Calendar: divisions under the same layers share one calendar, each as Build gives it", "[calendar]") {
+  // A banner's Naadam, a league day, a national layer, and one village hall closed for a day.
+  const pb::Calendar league = Cal("league-day", 1, {2026}, {{"2026-07-14", false, "League day"}});
+  const pb::Calendar naadam = Cal("naadam", 2, {2026}, {{"2026-07-13", false, "Naadam"}});
+  const pb::Calendar national = Cal("national", 2, {2025, 2026}, {{"2026-01-01", false, "New Year's Day"}});
+  const pb::Calendar village = Cal("hall-closed", 1, {2026}, {{"2026-07-16", false, "hall repairs"}});
+  const std::vector<CalendarLayer> layers = {
+      {"1522", league}, {"152222", naadam}, {"", national}, {"152222104200", village}};
+  CalendarSet set(layers);
+  const std::vector<std::string> divisions = {"152222104201", "152222104200", "152222101001", "152223101001",
+                                              "152222104202", "152222104200", "1522", ""};
+  for (const std::string& division : divisions) {
+    CAPTURE(division);
+    const WorkingCalendar& shared = set.For(division);
+    const WorkingCalendar alone = WorkingCalendar::Build(layers, division);
+    CHECK(shared.VersionLabel() == alone.VersionLabel());
+    for (const char* day : {"2026-01-01", "2026-07-13", "2026-07-14", "2026-07-16", "2026-07-18"}) {
+      CAPTURE(day);
+      CHECK(shared.Explain(D(day)).why == alone.Explain(D(day)).why);
+    }
+    CHECK(shared.WorkingDaysBetween(D("2026-07-01"), D("2026-08-01")) ==
+          alone.WorkingDaysBetween(D("2026-07-01"), D("2026-08-01")));
+  }
+  // The banner's villages but one share a calendar; that one, the other banner and the league each have theirs.
+  CHECK(&set.For("152222104201") == &set.For("152222101001"));
+  CHECK(&set.For("152222104200") != &set.For("152222104201"));
+  CHECK(&set.For("152223101001") == &set.For("1522"));
+  CHECK(&set.For("") != &set.For("1522"));
+  CHECK(set.built() == 4);
+  CHECK_FALSE(set.For("152222104200").IsWorkingDay(D("2026-07-16")));
+  CHECK(set.For("152222104201").IsWorkingDay(D("2026-07-16")));
+}
+
 TEST_CASE("Calendar: only the highest version of an overlay counts", "[calendar]") {
   const pb::Calendar v1 = Cal("naadam", 1, {2026}, {{"2026-07-20", false, "Naadam"}});
   const pb::Calendar v2 = Cal("naadam", 2, {2026}, {{"2026-07-13", false, "Naadam"}});

@@ -137,11 +137,9 @@ Result<sync::ReportRow> ReportTotal(sync::LedgerStore& store, const std::string&
   o.division_prefix = prefix;
   SILIAN_RETURN_IF_ERROR(sync::ValidateReportOptions(o));
   SILIAN_ASSIGN_OR_RETURN(auto layers, store.CalendarLayers());
-  std::map<std::string, sync::WorkingCalendar> calendars;
+  sync::CalendarSet calendars(std::move(layers));
   sync::ReportBuilder report(o, [&](const std::string& division) -> const sync::WorkingCalendar& {
-    auto it = calendars.find(division);
-    if (it == calendars.end()) it = calendars.emplace(division, sync::WorkingCalendar::Build(layers, division)).first;
-    return it->second;
+    return calendars.For(division);
   });
   SILIAN_RETURN_IF_ERROR(store.ForEachCaseView(prefix, [&](const nlohmann::json& view) {
     report.Add(view);
