@@ -24,6 +24,14 @@ class Object {
   json::object_t members_;
 };
 
+// A JSON array of `values`, pushed one by one (json::array({...}) copies each through json_ref first).
+template <typename... T>
+json Array(T&&... values) {
+  json out = json::array();
+  (out.push_back(json(std::forward<T>(values))), ...);
+  return out;
+}
+
 json Limit(const pb::Limit& limit) { return Object().Add("value", limit.value()).Add("unit", limit.unit()); }
 
 json TermsJson(const pb::ItemTerms& t) {
@@ -146,12 +154,7 @@ json MaterialsJson(const std::vector<MaterialRecord>& materials, ProjectionDetai
       out.push_back(
           Object().Add("name", m.name).Add("copies", m.copies).Add("op", m.op).Add("actor", m.actor).Add("time", HlcToIso(m.hlc)));
     } else {
-      json one = json::array();
-      one.push_back(m.op);
-      one.push_back(m.name);
-      one.push_back(m.copies);
-      one.push_back(m.actor);
-      out.push_back(std::move(one));
+      out.push_back(Array(m.op, m.name, m.copies, m.actor));
     }
   }
   return out;
@@ -163,11 +166,7 @@ json NotesJson(const std::vector<NoteRecord>& notes, ProjectionDetail detail) {
     if (detail == ProjectionDetail::kWithHistory) {
       out.push_back(Object().Add("text", n.text).Add("op", n.op).Add("actor", n.actor).Add("time", HlcToIso(n.hlc)));
     } else {
-      json one = json::array();
-      one.push_back(n.op);
-      one.push_back(n.text);
-      one.push_back(n.actor);
-      out.push_back(std::move(one));
+      out.push_back(Array(n.op, n.text, n.actor));
     }
   }
   return out;

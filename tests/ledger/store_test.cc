@@ -11,6 +11,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "ledger/db.h"
 #include "support/test_util.h"
 
 namespace silian::sync {
@@ -116,14 +117,7 @@ TEST_CASE("Store: create refuses a device number that is not two digits", "[stor
 }
 
 // The value of PRAGMA temp_store on the ledger's own connection: 1 files, 2 memory.
-int64_t TempStore(LedgerStore& store) {
-  sqlite3_stmt* s = nullptr;
-  REQUIRE(sqlite3_prepare_v2(store.ledger().db(), "PRAGMA temp_store", -1, &s, nullptr) == SQLITE_OK);
-  REQUIRE(sqlite3_step(s) == SQLITE_ROW);
-  const int64_t value = sqlite3_column_int64(s, 0);
-  sqlite3_finalize(s);
-  return value;
-}
+uint64_t TempStore(LedgerStore& store) { return SILIAN_TAKE(QueryCount(store.ledger().db(), "PRAGMA temp_store")); }
 
 TEST_CASE("Store: the writer keeps its statement journals in memory once the file is open and current, and "
           "again after compacting",
